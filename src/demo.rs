@@ -1,0 +1,1 @@
+//! Deterministic synthesis of the demo sessions' stems (placeholder).

@@ -1,0 +1,1 @@
+//! Offline bounce (in progress).

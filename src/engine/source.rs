@@ -1,0 +1,134 @@
+//! Where a strip's audio comes from. Sources are created off the audio thread and then read on
+//! whichever thread mixes; `read` and `seek` are realtime-safe for every source.
+
+/// The largest block a strip input holds; longer requests are processed in pieces.
+pub const MAX_BLOCK: usize = 8192;
+
+/// How a source behaves when its data is not ready yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadMode {
+    /// Return silence at once and report an underrun (the audio thread never waits).
+    Realtime,
+    /// Wait until the data is there (offline bounce; not realtime-safe).
+    Blocking,
+}
+
+/// What one read produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ReadStatus {
+    /// Frames of real data written (the rest of the request is silence).
+    pub frames: usize,
+    /// The data was not ready and silence was played instead.
+    pub underrun: bool,
+    /// The source has no more data past this read.
+    pub ended: bool,
+    /// Reading failed; the source now plays silence.
+    pub failed: bool,
+}
+
+/// A strip's input buffer: one or two planar channels of up to [`MAX_BLOCK`] frames.
+#[derive(Debug, Clone)]
+pub struct StemBuffer {
+    channels: usize,
+    data: [Vec<f32>; 2],
+}
+
+impl StemBuffer {
+    /// A zeroed buffer for `channels` (1 or 2) channels. Not realtime-safe (allocates).
+    pub fn new(channels: usize) -> Self {
+        let channels = channels.clamp(1, 2);
+        Self { channels, data: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]] }
+    }
+
+    /// 1 for mono, 2 for stereo.
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// The first `frames` samples of channel `ch`.
+    pub fn channel(&self, ch: usize, frames: usize) -> &[f32] {
+        &self.data[ch][..frames]
+    }
+
+    /// The first `frames` samples of channel `ch`, for writing.
+    pub fn channel_mut(&mut self, ch: usize, frames: usize) -> &mut [f32] {
+        &mut self.data[ch][..frames]
+    }
+
+    /// Zeroes `frames` samples from `offset` in every channel.
+    ///
+    /// Realtime-safe.
+    pub fn silence(&mut self, offset: usize, frames: usize) {
+        for ch in 0..self.channels {
+            self.data[ch][offset..offset + frames].fill(0.0);
+        }
+    }
+}
+
+/// A strip's audio: a stem streamed from disk, or samples in memory.
+pub trait Source: Send {
+    /// 1 (mono) or 2 (stereo).
+    fn channels(&self) -> usize;
+
+    /// Length in frames; reads past it give silence.
+    fn len_frames(&self) -> u64;
+
+    /// Moves the read position to `frame`.
+    ///
+    /// Realtime-safe.
+    fn seek(&mut self, frame: u64);
+
+    /// Fills the first `frames` samples of each channel of `out` (`frames <= MAX_BLOCK`) from the
+    /// read position and advances it. What is not data is silence.
+    ///
+    /// Realtime-safe in [`ReadMode::Realtime`].
+    fn read(&mut self, frames: usize, out: &mut StemBuffer, mode: ReadMode) -> ReadStatus;
+}
+
+/// Samples held in memory (tests, generated signals).
+#[derive(Debug, Clone)]
+pub struct MemorySource {
+    data: Vec<Vec<f32>>,
+    pos: u64,
+}
+
+impl MemorySource {
+    /// A source over planar channels (1 or 2, of equal length). Not realtime-safe.
+    pub fn new(data: Vec<Vec<f32>>) -> Self {
+        assert!(matches!(data.len(), 1 | 2), "a memory source has 1 or 2 channels");
+        assert!(data.iter().all(|c| c.len() == data[0].len()), "channels differ in length");
+        Self { data, pos: 0 }
+    }
+}
+
+impl Source for MemorySource {
+    fn channels(&self) -> usize {
+        self.data.len()
+    }
+
+    fn len_frames(&self) -> u64 {
+        self.data[0].len() as u64
+    }
+
+    fn seek(&mut self, frame: u64) {
+        self.pos = frame;
+    }
+
+    fn read(&mut self, frames: usize, out: &mut StemBuffer, _mode: ReadMode) -> ReadStatus {
+        let len = self.len_frames();
+        let start = self.pos.min(len) as usize;
+        let available = (len as usize - start).min(frames);
+        for (ch, data) in self.data.iter().enumerate() {
+            let dst = out.channel_mut(ch, frames);
+            dst[..available].copy_from_slice(&data[start..start + available]);
+            dst[available..].fill(0.0);
+        }
+        self.pos += frames as u64;
+        ReadStatus {
+            frames: available,
+            underrun: false,
+            ended: self.pos >= len,
+            failed: false,
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! A channel strip's processing: trim -> fader -> mute/solo -> pan, summed into the mix bus.
+//! Runs on whichever thread mixes (audio thread or bounce thread); everything here is
+//! realtime-safe once constructed.
+
+use super::smoother::Smoother;
+use super::source::StemBuffer;
+use crate::units::{Decibels, Pan};
+
+/// The user-facing settings of a strip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StripParams {
+    /// Input trim.
+    pub trim: Decibels,
+    /// Fader.
+    pub gain: Decibels,
+    /// Pan (mono stems) or balance (stereo stems).
+    pub pan: Pan,
+    /// Muted by the user.
+    pub mute: bool,
+    /// Soloed by the user.
+    pub solo: bool,
+}
+
+impl Default for StripParams {
+    fn default() -> Self {
+        Self { trim: Decibels::UNITY, gain: Decibels::UNITY, pan: Pan::CENTRE, mute: false, solo: false }
+    }
+}
+
+/// One strip: its settings, the smoothed left/right gains they give, and its input buffer.
+#[derive(Debug, Clone)]
+pub struct Strip {
+    params: StripParams,
+    /// A scene's fader value replacing `params.gain` (section scenes).
+    fader_override: Option<Decibels>,
+    gain_l: Smoother,
+    gain_r: Smoother,
+    input: StemBuffer,
+}
+
+impl Strip {
+    /// A strip for a source with `channels` channels, resting at the gains `params` give
+    /// (no glide at start). Not realtime-safe (allocates its input buffer).
+    pub fn new(channels: usize, params: StripParams, ramp_frames: u32, any_solo: bool) -> Self {
+        let mut strip = Self {
+            params,
+            fader_override: None,
+            gain_l: Smoother::new(0.0, ramp_frames),
+            gain_r: Smoother::new(0.0, ramp_frames),
+            input: StemBuffer::new(channels),
+        };
+        let (l, r) = strip.target_gains(any_solo);
+        strip.gain_l.set_immediate(l);
+        strip.gain_r.set_immediate(r);
+        strip
+    }
+
+    /// The current settings.
+    pub fn params(&self) -> &StripParams {
+        &self.params
+    }
+
+    /// The settings, for changing; call [`Strip::retarget`] afterwards.
+    pub fn params_mut(&mut self) -> &mut StripParams {
+        &mut self.params
+    }
+
+    /// The fader value in force: a scene's override, or the strip's own fader.
+    pub fn effective_fader(&self) -> Decibels {
+        self.fader_override.unwrap_or(self.params.gain)
+    }
+
+    /// Sets or clears a scene's fader override; call [`Strip::retarget`] afterwards.
+    pub fn set_fader_override(&mut self, value: Option<Decibels>) {
+        self.fader_override = value;
+    }
+
+    /// The input buffer the strip's source fills.
+    pub fn input_mut(&mut self) -> &mut StemBuffer {
+        &mut self.input
+    }
+
+    /// Whether the strip is heard: not muted, and soloed when anything is soloed.
+    pub fn audible(&self, any_solo: bool) -> bool {
+        !self.params.mute && (!any_solo || self.params.solo)
+    }
+
+    /// The left and right gains the settings ask for (trim x fader x pan law, or 0 when silent).
+    pub fn target_gains(&self, any_solo: bool) -> (f32, f32) {
+        if !self.audible(any_solo) {
+            return (0.0, 0.0);
+        }
+        let level = self.params.trim.to_amplitude() * self.effective_fader().to_amplitude();
+        let (pl, pr) = if self.input.channels() == 1 {
+            self.params.pan.mono_gains()
+        } else {
+            self.params.pan.balance_gains()
+        };
+        (level * pl, level * pr)
+    }
+
+    /// Starts a glide to the gains the current settings ask for.
+    ///
+    /// Realtime-safe.
+    pub fn retarget(&mut self, any_solo: bool) {
+        let (l, r) = self.target_gains(any_solo);
+        self.gain_l.set_target(l);
+        self.gain_r.set_target(r);
+    }
+
+    /// Jumps to the gains the current settings ask for, without a glide.
+    ///
+    /// Realtime-safe.
+    pub fn settle(&mut self, any_solo: bool) {
+        let (l, r) = self.target_gains(any_solo);
+        self.gain_l.set_immediate(l);
+        self.gain_r.set_immediate(r);
+    }
+
+    /// True while the gains glide.
+    pub fn is_gliding(&self) -> bool {
+        !self.gain_l.is_settled() || !self.gain_r.is_settled()
+    }
+
+    /// True when the strip contributes nothing now and until its settings change.
+    pub fn is_silent(&self) -> bool {
+        !self.is_gliding() && self.gain_l.target() == 0.0 && self.gain_r.target() == 0.0
+    }
+
+    /// Adds `frames` frames of the input, with gains applied, to the bus.
+    ///
+    /// Realtime-safe.
+    pub fn mix_into(&mut self, frames: usize, bus_l: &mut [f32], bus_r: &mut [f32]) {
+        let bus_l = &mut bus_l[..frames];
+        let bus_r = &mut bus_r[..frames];
+        if self.is_silent() {
+            return;
+        }
+        let stereo = self.input.channels() == 2;
+        let in_l = self.input.channel(0, frames);
+        let in_r = if stereo { self.input.channel(1, frames) } else { in_l };
+        if self.is_gliding() {
+            for i in 0..frames {
+                let gl = self.gain_l.next_value();
+                let gr = self.gain_r.next_value();
+                bus_l[i] += in_l[i] * gl;
+                bus_r[i] += in_r[i] * gr;
+            }
+        } else {
+            let gl = self.gain_l.target();
+            let gr = self.gain_r.target();
+            for (b, x) in bus_l.iter_mut().zip(in_l) {
+                *b += x * gl;
+            }
+            for (b, x) in bus_r.iter_mut().zip(in_r) {
+                *b += x * gr;
+            }
+        }
+    }
+
+    /// Advances the glides as if `frames` were mixed (used when the input is not read).
+    ///
+    /// Realtime-safe.
+    pub fn skip(&mut self, frames: usize) {
+        self.gain_l.skip(frames);
+        self.gain_r.skip(frames);
+    }
+}

@@ -1,0 +1,9 @@
+//! earmix: a keyboard-driven terminal mixer for people who mix by ear.
+//!
+//! The library holds everything but the command line: sessions ([`session`]), the mixing engine
+//! and offline bounce ([`engine`]), and the demo-session synthesiser ([`demo`]).
+
+pub mod demo;
+pub mod engine;
+pub mod session;
+pub mod units;
