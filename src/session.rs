@@ -1,9 +1,15 @@
 //! Sessions: the model, loading and validating session files, and saving them atomically.
 
+mod edit;
 pub mod error;
 pub mod file;
+mod locate;
 pub mod model;
+mod raw;
+mod validate;
 
-pub use error::{SessionError, SessionErrors};
+pub use edit::{to_toml_string, update_toml_string};
+pub use error::{SaveError, SessionError, SessionErrors};
 pub use file::{load, save};
-pub use model::{Channel, Reference, Role, Section, Session, SESSION_VERSION};
+pub use model::{Channel, Reference, Role, SESSION_VERSION, Section, Session};
+pub use validate::{MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};

@@ -134,7 +134,11 @@ impl Session {
 
     /// Resolves a path written in the session against the session's folder.
     pub fn resolve(&self, file: &Path) -> PathBuf {
-        if file.is_absolute() { file.to_path_buf() } else { self.dir().join(file) }
+        if file.is_absolute() {
+            file.to_path_buf()
+        } else {
+            self.dir().join(file)
+        }
     }
 
     /// The stem file of a channel, resolved.

@@ -1,0 +1,527 @@
+//! Writing a [`Session`] back as TOML while keeping a hand-written file's comments and layout:
+//! only values that differ from the model are replaced, missing keys and tables are added, and
+//! tables that no longer exist are removed.
+
+use std::path::Path;
+
+use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike, Value};
+
+use super::{Channel, Reference, SESSION_VERSION, Section, Session};
+use crate::units::{Decibels, Seconds};
+
+/// The comment a freshly written session file starts with.
+const FRESH_HEADER: &str = "# earmix session\n\n";
+
+/// The session as a new, well-formatted TOML document.
+pub fn to_toml_string(session: &Session) -> String {
+    let mut doc = DocumentMut::new();
+    doc.decor_mut().set_prefix(FRESH_HEADER);
+    update_document(&mut doc, session);
+    doc.to_string()
+}
+
+/// The session written into an existing session file's text, keeping its comments and layout.
+pub fn update_toml_string(
+    existing: &str,
+    session: &Session,
+) -> Result<String, toml_edit::TomlError> {
+    let mut doc: DocumentMut = existing.parse()?;
+    update_document(&mut doc, session);
+    Ok(doc.to_string())
+}
+
+/// Makes `doc` say what `session` says, touching as little as possible.
+pub fn update_document(doc: &mut DocumentMut, session: &Session) {
+    let root = doc.as_table_mut();
+    let version = i64::from(SESSION_VERSION);
+    put(root, "version", Value::from(version), |v| {
+        v.as_integer() == Some(version)
+    });
+    put_str(root, "name", &session.name);
+    if session.sample_rate_explicit {
+        let rate = i64::from(session.sample_rate);
+        put(root, "sample_rate", Value::from(rate), |v| {
+            number(v) == Some(rate as f64)
+        });
+    } else {
+        root.remove("sample_rate");
+    }
+    put_number(root, "master_db", session.master_db.0, Some(0.0));
+
+    let names: Vec<&str> = session.channels.iter().map(|c| c.name.as_str()).collect();
+    update_array(root, "channel", &names, |table, i| {
+        update_channel(table, &session.channels[i]);
+    });
+    let names: Vec<&str> = session.sections.iter().map(|s| s.name.as_str()).collect();
+    update_array(root, "section", &names, |table, i| {
+        update_section(table, &session.sections[i]);
+    });
+    update_reference(root, session.reference.as_ref());
+}
+
+fn update_channel(table: &mut Table, channel: &Channel) {
+    put_str(table, "name", &channel.name);
+    put_str(table, "file", &path_text(&channel.file));
+    match channel.role {
+        Some(role) => put_str(table, "role", role.as_str()),
+        None => {
+            table.remove("role");
+        }
+    }
+    put_number(table, "trim_db", channel.trim_db.0, Some(0.0));
+    put_number(table, "gain_db", channel.gain_db.0, Some(0.0));
+    put_number(table, "pan", channel.pan.0, Some(0.0));
+    put_bool(table, "mute", channel.mute);
+    put_bool(table, "solo", channel.solo);
+}
+
+fn update_section(table: &mut Table, section: &Section) {
+    put_str(table, "name", &section.name);
+    put_time(table, "start", section.start, None, true);
+    update_gain_map(table, &section.gain_db);
+}
+
+fn update_reference(root: &mut Table, reference: Option<&Reference>) {
+    let Some(reference) = reference else {
+        root.remove("reference");
+        return;
+    };
+    let item = root
+        .entry("reference")
+        .or_insert_with(|| Item::Table(new_table()));
+    if !item.is_table_like() {
+        *item = Item::Table(new_table());
+    }
+    if let Some(table) = item.as_table_like_mut() {
+        put_str(table, "file", &path_text(&reference.file));
+        put_time(table, "offset", reference.offset, Some(Seconds(0.0)), false);
+    }
+}
+
+/// A session path as written in the file.
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// A table added to the document, set off from the one before by a blank line.
+fn new_table() -> Table {
+    let mut table = Table::new();
+    table.decor_mut().set_prefix("\n");
+    table
+}
+
+/// Rebuilds the array of tables under `key` so it has one table per name, in that order.
+///
+/// Existing tables are reused, matched by their `name` key first and then, for a table whose
+/// name is no longer used (a rename), by position; tables nobody claims are dropped. `update`
+/// fills table `i` from the model.
+fn update_array(
+    root: &mut Table,
+    key: &str,
+    names: &[&str],
+    mut update: impl FnMut(&mut Table, usize),
+) {
+    let existing = root.get_mut(key).map(std::mem::take);
+    let mut old: Vec<Option<Table>> = match existing {
+        Some(Item::ArrayOfTables(array)) => array.into_iter().map(Some).collect(),
+        _ => Vec::new(),
+    };
+    let old_names: Vec<Option<String>> = old
+        .iter()
+        .map(|t| {
+            t.as_ref()
+                .and_then(|t| t.get("name")?.as_str().map(str::to_string))
+        })
+        .collect();
+    let mut claimed = vec![false; old.len()];
+    let mut chosen: Vec<Option<usize>> = vec![None; names.len()];
+    for (i, name) in names.iter().enumerate() {
+        let found = (0..old.len()).find(|&j| !claimed[j] && old_names[j].as_deref() == Some(name));
+        if let Some(j) = found {
+            claimed[j] = true;
+            chosen[i] = Some(j);
+        }
+    }
+    for (i, choice) in chosen.iter_mut().enumerate() {
+        let renamed = i < old.len()
+            && !claimed[i]
+            && !old_names[i].as_deref().is_some_and(|n| names.contains(&n));
+        if choice.is_none() && renamed {
+            claimed[i] = true;
+            *choice = Some(i);
+        }
+    }
+
+    let mut tables: Vec<Table> = chosen
+        .iter()
+        .enumerate()
+        .map(|(i, choice)| {
+            let mut table = choice.and_then(|j| old[j].take()).unwrap_or_else(new_table);
+            update(&mut table, i);
+            table
+        })
+        .collect();
+    // Tables print in the order of their document positions; hand the positions the reused
+    // tables had out again in the new order so a reorder shows in the file.
+    let mut positions: Vec<isize> = tables.iter().filter_map(Table::position).collect();
+    positions.sort_unstable();
+    let mut positions = positions.into_iter();
+    for table in &mut tables {
+        if table.position().is_some() {
+            table.set_position(positions.next());
+        }
+    }
+
+    if tables.is_empty() {
+        root.remove(key);
+        return;
+    }
+    let mut array = ArrayOfTables::new();
+    for table in tables {
+        array.push(table);
+    }
+    match root.get_mut(key) {
+        Some(item) => *item = Item::ArrayOfTables(array),
+        None => {
+            root.insert(key, Item::ArrayOfTables(array));
+        }
+    }
+}
+
+/// A section's fader map: an inline table, in the model's order.
+fn update_gain_map(table: &mut Table, gains: &[(String, Decibels)]) {
+    if gains.is_empty() {
+        table.remove("gain_db");
+        return;
+    }
+    let order = |key: &str| {
+        gains
+            .iter()
+            .position(|(name, _)| name == key)
+            .unwrap_or(usize::MAX)
+    };
+    match table.get_mut("gain_db") {
+        Some(Item::Value(Value::InlineTable(map))) => {
+            let changed_keys = sync_map(map, gains);
+            map.sort_values_by(|a, _, b, _| order(a.get()).cmp(&order(b.get())));
+            if changed_keys {
+                map.fmt();
+            }
+        }
+        Some(Item::Table(map)) => {
+            sync_map(map, gains);
+            map.sort_values_by(|a, _, b, _| order(a.get()).cmp(&order(b.get())));
+        }
+        _ => {
+            let mut map = InlineTable::new();
+            for (name, db) in gains {
+                map.insert(name, number_value(db.0, false));
+            }
+            map.fmt();
+            table.insert("gain_db", Item::Value(Value::InlineTable(map)));
+        }
+    }
+}
+
+/// Makes a table-like map hold exactly `gains`; true when keys were added or removed.
+fn sync_map(map: &mut dyn TableLike, gains: &[(String, Decibels)]) -> bool {
+    let stale: Vec<String> = map
+        .iter()
+        .map(|(key, _)| key.to_string())
+        .filter(|key| !gains.iter().any(|(name, _)| name == key))
+        .collect();
+    let mut changed = !stale.is_empty();
+    for key in stale {
+        map.remove(&key);
+    }
+    for (name, db) in gains {
+        changed |= !map.contains_key(name);
+        put_number(map, name, db.0, None);
+    }
+    changed
+}
+
+/// Sets `key` to `new` unless its value is already the `same`; a replaced value keeps its
+/// decoration (the spacing and the comment after it).
+fn put(table: &mut dyn TableLike, key: &str, mut new: Value, same: impl Fn(&Value) -> bool) {
+    match table.get_mut(key) {
+        Some(Item::Value(old)) if same(old) => {}
+        Some(Item::Value(old)) => {
+            *new.decor_mut() = old.decor().clone();
+            *old = new;
+        }
+        Some(item) => *item = Item::Value(new),
+        None => {
+            table.insert(key, Item::Value(new));
+        }
+    }
+}
+
+fn put_str(table: &mut dyn TableLike, key: &str, text: &str) {
+    put(table, key, Value::from(text), |v| v.as_str() == Some(text));
+}
+
+/// Sets a boolean that defaults to false.
+fn put_bool(table: &mut dyn TableLike, key: &str, flag: bool) {
+    if !flag && !table.contains_key(key) {
+        return;
+    }
+    put(table, key, Value::from(flag), |v| v.as_bool() == Some(flag));
+}
+
+/// Sets a number, leaving the key out when it is absent and at its `default`.
+fn put_number(table: &mut dyn TableLike, key: &str, value: f64, default: Option<f64>) {
+    if default == Some(value) && !table.contains_key(key) {
+        return;
+    }
+    let was_integer = table
+        .get(key)
+        .and_then(Item::as_value)
+        .is_some_and(Value::is_integer);
+    put(table, key, number_value(value, was_integer), |v| {
+        number(v) == Some(value)
+    });
+}
+
+/// Sets a time, in the form the file already uses for it: `"m:ss.mmm"` (when that is exact) or
+/// seconds; a new key uses text when `text_if_new`.
+fn put_time(
+    table: &mut dyn TableLike,
+    key: &str,
+    time: Seconds,
+    default: Option<Seconds>,
+    text_if_new: bool,
+) {
+    if default == Some(time) && !table.contains_key(key) {
+        return;
+    }
+    let old = table.get(key).and_then(Item::as_value);
+    let as_text = old.map_or(text_if_new, Value::is_str);
+    let was_integer = old.is_some_and(Value::is_integer);
+    let text = time.to_string();
+    let new = if as_text && Seconds::parse(&text) == Some(time) {
+        Value::from(text)
+    } else {
+        number_value(time.0, was_integer)
+    };
+    put(table, key, new, |v| match v.as_str() {
+        Some(text) => Seconds::parse(text) == Some(time),
+        None => number(v) == Some(time.0),
+    });
+}
+
+/// A TOML number, or `None` for other values.
+fn number(value: &Value) -> Option<f64> {
+    value
+        .as_float()
+        .or_else(|| value.as_integer().map(|i| i as f64))
+}
+
+/// A number as TOML: an integer when the file used one here and the value is whole, else a float
+/// (`-inf` for off).
+fn number_value(value: f64, prefer_integer: bool) -> Value {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    if prefer_integer && value.fract() == 0.0 && value.abs() < EXACT {
+        Value::from(value as i64)
+    } else {
+        Value::from(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::streams::{StemInfo, StreamError};
+    use crate::session::file::load_with;
+    use crate::session::{Role, SessionErrors};
+    use crate::units::Pan;
+
+    const HAND_WRITTEN: &str = r#"# Folk Arc — rough mix notes
+version = 1
+name = "Folk Arc"   # working title
+
+[[channel]]
+# the bed
+name = "Guitar"
+file = "guitar.wav"
+gain_db = -6        # sits under the vocal
+
+[[channel]]
+name = "Vocal"
+file = "vocal.wav"
+role = "vocal"
+
+# Arrangement
+[[section]]
+name = "Verse"
+start = "0:00.000"
+
+[[section]]
+name = "Chorus"
+start = 12.5
+gain_db = { Guitar = -3.0 }   # lift in the chorus
+"#;
+
+    #[allow(clippy::unnecessary_wraps)] // the signature `load_with` needs
+    fn fake_probe(_: &Path) -> Result<StemInfo, StreamError> {
+        Ok(StemInfo {
+            format: "WAV".into(),
+            channels: 2,
+            sample_rate: 48_000,
+            frames: 4_800_000,
+        })
+    }
+
+    /// Writes `text` as a session file in a temporary folder and loads it with fake stems.
+    fn load_text(dir: &tempfile::TempDir, text: &str) -> Result<Session, SessionErrors> {
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, text).unwrap();
+        load_with(&path, &mut fake_probe)
+    }
+
+    /// The lines of `after` that are not in `before`, in order.
+    fn changed_lines<'a>(before: &str, after: &'a str) -> Vec<&'a str> {
+        after
+            .lines()
+            .filter(|line| !before.lines().any(|b| b == *line))
+            .collect()
+    }
+
+    /// Saving an unchanged session reproduces the hand-written file byte for byte.
+    #[test]
+    fn unchanged_session_is_written_back_verbatim() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = load_text(&dir, HAND_WRITTEN).unwrap();
+        assert_eq!(
+            update_toml_string(HAND_WRITTEN, &session).unwrap(),
+            HAND_WRITTEN
+        );
+    }
+
+    /// Changing values rewrites only their lines, keeping trailing comments and number style.
+    #[test]
+    fn changed_values_keep_comments_and_style() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, HAND_WRITTEN).unwrap();
+        session.channels[0].gain_db = Decibels(-7.0);
+        session.channels[1].mute = true;
+        session.sections[1].gain_db[0].1 = Decibels(-2.5);
+        let text = update_toml_string(HAND_WRITTEN, &session).unwrap();
+        assert_eq!(
+            changed_lines(HAND_WRITTEN, &text),
+            [
+                "gain_db = -7        # sits under the vocal",
+                "mute = true",
+                "gain_db = { Guitar = -2.5 }   # lift in the chorus",
+            ]
+        );
+        assert_eq!(HAND_WRITTEN.lines().count() + 1, text.lines().count());
+        assert_eq!(load_text(&dir, &text).unwrap(), session);
+    }
+
+    /// Adding, renaming and removing channels and sections edits only those tables.
+    #[test]
+    fn tables_are_added_renamed_and_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, HAND_WRITTEN).unwrap();
+        session.channels[1].name = "Lead vocal".into();
+        session.channels[1].role = None;
+        session.channels.push(Channel {
+            name: "Bass".into(),
+            file: "bass.wav".into(),
+            role: Some(Role::Bass),
+            trim_db: Decibels(0.0),
+            gain_db: Decibels::OFF,
+            pan: Pan(-0.25),
+            mute: false,
+            solo: false,
+        });
+        session.stems.push(session.stems[0].clone());
+        session.sections.remove(0);
+        session.sections[0]
+            .gain_db
+            .push(("Lead vocal".into(), Decibels(1.0)));
+        let text = update_toml_string(HAND_WRITTEN, &session).unwrap();
+        assert!(
+            text.contains("name = \"Lead vocal\"\nfile = \"vocal.wav\"\n\n"),
+            "{text}"
+        );
+        assert!(text.contains("[[channel]]\nname = \"Bass\"\nfile = \"bass.wav\"\nrole = \"bass\"\ngain_db = -inf\npan = -0.25\n"), "{text}");
+        assert!(!text.contains("Verse"), "{text}");
+        assert!(
+            text.contains("gain_db = { Guitar = -3.0, \"Lead vocal\" = 1.0 }"),
+            "{text}"
+        );
+        for comment in [
+            "# Folk Arc — rough mix notes",
+            "# the bed",
+            "# working title",
+        ] {
+            assert!(text.contains(comment), "{comment} lost:\n{text}");
+        }
+        assert_eq!(load_text(&dir, &text).unwrap(), session);
+    }
+
+    /// Reordering channels shows in the file and survives a reload.
+    #[test]
+    fn reordered_channels_reload_in_the_new_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, HAND_WRITTEN).unwrap();
+        session.channels.swap(0, 1);
+        session.stems.swap(0, 1);
+        let text = update_toml_string(HAND_WRITTEN, &session).unwrap();
+        assert!(
+            text.find("\"Vocal\"").unwrap() < text.find("\"Guitar\"").unwrap(),
+            "{text}"
+        );
+        assert!(text.contains("# the bed\nname = \"Guitar\""), "{text}");
+        assert_eq!(load_text(&dir, &text).unwrap(), session);
+    }
+
+    /// A fresh document is tidy, leaves defaults out, and loads back to the same session.
+    #[test]
+    fn fresh_document_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, HAND_WRITTEN).unwrap();
+        session.sample_rate_explicit = true;
+        session.master_db = Decibels(-1.5);
+        session.reference = Some(Reference {
+            file: "ref.wav".into(),
+            offset: Seconds(0.25),
+        });
+        session.sections[1].start = Seconds(12.345_678_9);
+        let text = to_toml_string(&session);
+        let expected = r#"# earmix session
+
+version = 1
+name = "Folk Arc"
+sample_rate = 48000
+master_db = -1.5
+
+[[channel]]
+name = "Guitar"
+file = "guitar.wav"
+gain_db = -6.0
+
+[[channel]]
+name = "Vocal"
+file = "vocal.wav"
+role = "vocal"
+
+[[section]]
+name = "Verse"
+start = "0:00.000"
+
+[[section]]
+name = "Chorus"
+start = 12.3456789
+gain_db = { Guitar = -3.0 }
+
+[reference]
+file = "ref.wav"
+offset = 0.25
+"#;
+        assert_eq!(text, expected);
+        assert_eq!(load_text(&dir, &text).unwrap(), session);
+    }
+}

@@ -1,0 +1,672 @@
+//! The validation pass: from the file as written ([`RawSession`]) to a [`Session`], collecting
+//! every problem rather than stopping at the first.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+
+use super::locate::{Source, join_key};
+use super::raw::{GainMap, Number, RawChannel, RawReference, RawSection, RawSession, Time};
+use super::{Channel, Reference, Role, Section, Session, SessionError};
+use crate::engine::streams::{StemInfo, StreamError};
+use crate::units::{Decibels, Pan, Seconds};
+
+/// Lowest sample rate a session may ask for, in Hz.
+pub const MIN_SAMPLE_RATE: u32 = 8_000;
+/// Highest sample rate a session may ask for, in Hz.
+pub const MAX_SAMPLE_RATE: u32 = 384_000;
+
+/// The allowed span of a numeric key and how to say it.
+struct Limits {
+    low: f64,
+    high: f64,
+    rule: &'static str,
+}
+
+const FADER: Limits = Limits {
+    low: f64::NEG_INFINITY,
+    high: 12.0,
+    rule: "the fader goes from -inf (off) to +12 dB",
+};
+const MASTER: Limits = Limits {
+    low: f64::NEG_INFINITY,
+    high: 12.0,
+    rule: "the master fader goes from -inf (off) to +12 dB",
+};
+const TRIM: Limits = Limits {
+    low: -24.0,
+    high: 24.0,
+    rule: "trim goes from -24 to +24 dB",
+};
+const PAN: Limits = Limits {
+    low: -1.0,
+    high: 1.0,
+    rule: "pan goes from -1 (left) to +1 (right)",
+};
+
+/// Opens a stem far enough to learn what it holds ([`crate::engine::streams::probe`] in
+/// production; tests may pass a fake).
+pub(crate) type Probe<'p> = &'p mut dyn FnMut(&Path) -> Result<StemInfo, StreamError>;
+
+/// Collects problems while checking a raw session.
+struct Checker<'s, 'a> {
+    src: &'s Source<'a>,
+    errors: Vec<SessionError>,
+}
+
+impl Checker<'_, '_> {
+    /// A problem with a value: points at it and quotes it.
+    fn bad(&mut self, span: &Range<usize>, key: &str, message: impl Into<String>) {
+        self.errors.push(self.src.error(span, key, message));
+    }
+
+    /// A problem at a place with no value to quote: a missing key (pointing at the table it
+    /// belongs in) or a key naming something that does not exist.
+    fn missing(&mut self, at: usize, key: &str, message: impl Into<String>) {
+        self.errors.push(self.src.error_at(at, key, message));
+    }
+
+    /// A number within limits, or `default` when absent (and after reporting it when bad).
+    fn number(
+        &mut self,
+        value: Option<&Spanned<Number>>,
+        key: &str,
+        limits: &Limits,
+        default: f64,
+    ) -> f64 {
+        let Some(value) = value else { return default };
+        let v = value.get_ref().0;
+        // NaN fails both comparisons.
+        if v >= limits.low && v <= limits.high {
+            v
+        } else {
+            self.bad(&value.span(), key, limits.rule);
+            default
+        }
+    }
+
+    /// A non-empty name, or an empty string after reporting why.
+    fn name(
+        &mut self,
+        value: Option<&Spanned<String>>,
+        at: usize,
+        key: &str,
+        what: &str,
+    ) -> String {
+        match value {
+            None => {
+                self.missing(at, key, format!("missing: every {what} needs a name"));
+                String::new()
+            }
+            Some(name) if name.get_ref().trim().is_empty() => {
+                self.bad(&name.span(), key, "a name cannot be empty");
+                String::new()
+            }
+            Some(name) => name.get_ref().clone(),
+        }
+    }
+
+    /// A time at or after 0.
+    fn time(&mut self, value: &Spanned<Time>, key: &str) -> Option<Seconds> {
+        let seconds = match value.get_ref() {
+            Time::Text(text) => {
+                let Some(seconds) = Seconds::parse(text) else {
+                    self.bad(
+                        &value.span(),
+                        key,
+                        "not a time; write minutes:seconds like \"1:23.500\" (or \
+                         \"h:mm:ss.mmm\"), or a number of seconds like 83.5",
+                    );
+                    return None;
+                };
+                seconds
+            }
+            Time::Seconds(s) if s.is_finite() && *s >= 0.0 => Seconds(*s),
+            Time::Seconds(_) => {
+                self.bad(
+                    &value.span(),
+                    key,
+                    "a time must be a finite number of seconds, 0 or more",
+                );
+                return None;
+            }
+        };
+        Some(seconds)
+    }
+
+    /// Resolves and probes a file named in the session; `None` after reporting a problem.
+    fn file(
+        &mut self,
+        value: Option<&Spanned<String>>,
+        at: usize,
+        key: &str,
+        what: &str,
+        dir: &Path,
+        probe: Probe<'_>,
+    ) -> Option<(PathBuf, Spanned<String>, Option<StemInfo>)> {
+        let Some(file) = value else {
+            self.missing(at, key, format!("missing: {what}"));
+            return None;
+        };
+        if file.get_ref().trim().is_empty() {
+            self.bad(&file.span(), key, "the file name is empty");
+            return None;
+        }
+        let written = PathBuf::from(file.get_ref());
+        let resolved = if written.is_absolute() {
+            written.clone()
+        } else {
+            dir.join(&written)
+        };
+        match probe(&resolved) {
+            Ok(info) => Some((written, file.clone(), Some(info))),
+            Err(e) => {
+                self.bad(&file.span(), key, e.to_string());
+                Some((written, file.clone(), None))
+            }
+        }
+    }
+}
+
+/// What was learnt about one channel's stem.
+struct StemCheck {
+    key: String,
+    file: Spanned<String>,
+    info: Option<StemInfo>,
+}
+
+/// Checks a raw session and builds the [`Session`], or returns every problem found.
+pub(crate) fn validate(
+    src: &Source<'_>,
+    raw: &RawSession,
+    probe: Probe<'_>,
+) -> Result<Session, Vec<SessionError>> {
+    let mut check = Checker {
+        src,
+        errors: Vec::new(),
+    };
+    let dir = src
+        .path()
+        .parent()
+        .unwrap_or_else(|| Path::new("."))
+        .to_path_buf();
+
+    let name = check.name(raw.name.as_ref(), 0, "name", "session");
+    let sample_rate = raw
+        .sample_rate
+        .as_ref()
+        .and_then(|rate| check_sample_rate(&mut check, rate));
+    let master_db = check.number(raw.master_db.as_ref(), "master_db", &MASTER, 0.0);
+    let (channels, stems) = check_channels(&mut check, &raw.channel, &dir, probe);
+    let rate = check_stem_rates(&mut check, sample_rate, raw.sample_rate.is_some(), &stems);
+
+    let length_frames = stems
+        .iter()
+        .flatten()
+        .filter_map(|s| s.info.as_ref().map(|i| i.frames))
+        .max()
+        .unwrap_or(0);
+    // Sections are judged against the length only when every stem was read at the session's
+    // rate; otherwise the length is not known.
+    let length = rate
+        .filter(|&rate| {
+            stems.iter().all(|s| {
+                s.as_ref()
+                    .and_then(|s| s.info.as_ref())
+                    .is_some_and(|i| i.sample_rate == rate)
+            })
+        })
+        .map(|rate| Seconds::from_frames(length_frames, rate));
+
+    let channel_names: Vec<&str> = channels.iter().map(|c| c.name.as_str()).collect();
+    let mut previous: Option<(String, Seconds)> = None;
+    let sections: Vec<Section> = raw
+        .section
+        .iter()
+        .enumerate()
+        .map(|(i, table)| {
+            let prefix = format!("section[{}]", i + 1);
+            check_section(
+                &mut check,
+                table,
+                &prefix,
+                &channel_names,
+                length,
+                &mut previous,
+            )
+        })
+        .collect();
+
+    let reference = raw
+        .reference
+        .as_ref()
+        .and_then(|table| check_reference(&mut check, table, &dir, probe));
+
+    let mut errors = check.errors;
+    if !errors.is_empty() {
+        errors.sort_by_key(|e| (e.line, e.column));
+        return Err(errors);
+    }
+    Ok(Session {
+        path: src.path().to_path_buf(),
+        name,
+        sample_rate: rate.unwrap_or(MIN_SAMPLE_RATE),
+        sample_rate_explicit: raw.sample_rate.is_some(),
+        master_db: Decibels(master_db),
+        channels,
+        sections,
+        reference,
+        stems: stems.into_iter().flatten().filter_map(|s| s.info).collect(),
+        length_frames,
+    })
+}
+
+fn check_sample_rate(check: &mut Checker<'_, '_>, rate: &Spanned<Number>) -> Option<u32> {
+    let hz = rate.get_ref().0;
+    let range = f64::from(MIN_SAMPLE_RATE)..=f64::from(MAX_SAMPLE_RATE);
+    if hz.fract() == 0.0 && range.contains(&hz) {
+        return Some(hz as u32);
+    }
+    check.bad(
+        &rate.span(),
+        "sample_rate",
+        format!(
+            "the sample rate is a whole number of Hz from {MIN_SAMPLE_RATE} to \
+             {MAX_SAMPLE_RATE}, like 48000; leave it out to use the stems' rate"
+        ),
+    );
+    None
+}
+
+/// Checks every channel, including that names are unique.
+fn check_channels(
+    check: &mut Checker<'_, '_>,
+    tables: &[Spanned<RawChannel>],
+    dir: &Path,
+    probe: Probe<'_>,
+) -> (Vec<Channel>, Vec<Option<StemCheck>>) {
+    if tables.is_empty() {
+        check.missing(
+            check.src.text().len(),
+            "channel",
+            "no [[channel]] tables; a session needs at least one channel",
+        );
+    }
+    let mut channels = Vec::with_capacity(tables.len());
+    let mut stems = Vec::with_capacity(tables.len());
+    // Names seen so far: the name, the channel's key and the line it is on.
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
+    for (i, table) in tables.iter().enumerate() {
+        let prefix = format!("channel[{}]", i + 1);
+        let (channel, stem) = check_channel(check, table, &prefix, dir, probe);
+        let written = table
+            .get_ref()
+            .name
+            .as_ref()
+            .filter(|_| !channel.name.is_empty());
+        if let Some(name) = written {
+            if let Some((_, other, line)) = seen.iter().find(|(n, _, _)| *n == channel.name) {
+                check.bad(
+                    &name.span(),
+                    &join_key(&prefix, "name"),
+                    format!(
+                        "{other} (line {line}) already has this name; channel names must be unique"
+                    ),
+                );
+            } else {
+                let (line, _) = check.src.line_column(name.span().start);
+                seen.push((channel.name.clone(), prefix.clone(), line));
+            }
+        }
+        channels.push(channel);
+        stems.push(stem);
+    }
+    (channels, stems)
+}
+
+/// The session's rate (the key, else the first stem that could be read), after reporting every
+/// stem at another rate.
+fn check_stem_rates(
+    check: &mut Checker<'_, '_>,
+    sample_rate: Option<u32>,
+    explicit: bool,
+    stems: &[Option<StemCheck>],
+) -> Option<u32> {
+    let first = stems
+        .iter()
+        .flatten()
+        .find_map(|s| Some((s.file.get_ref(), s.info.as_ref()?)));
+    let (rate, source) = match (sample_rate, explicit, first) {
+        (Some(rate), _, _) => (rate, format!("sample_rate = {rate}")),
+        (None, false, Some((file, info))) => {
+            (info.sample_rate, format!("set by the first stem, {file}"))
+        }
+        _ => return None,
+    };
+    for stem in stems.iter().flatten() {
+        let Some(info) = &stem.info else { continue };
+        if info.sample_rate != rate {
+            check.bad(
+                &stem.file.span(),
+                &stem.key,
+                format!(
+                    "{} is at {} Hz but the session runs at {rate} Hz ({source}); resampling is \
+                     not supported yet, so convert the stem to {rate} Hz",
+                    stem.file.get_ref(),
+                    info.sample_rate
+                ),
+            );
+        }
+    }
+    Some(rate)
+}
+
+fn check_channel(
+    check: &mut Checker<'_, '_>,
+    table: &Spanned<RawChannel>,
+    prefix: &str,
+    dir: &Path,
+    probe: Probe<'_>,
+) -> (Channel, Option<StemCheck>) {
+    let at = table.span().start;
+    let raw = table.get_ref();
+    let key = |k: &str| join_key(prefix, k);
+    let name = check.name(raw.name.as_ref(), at, &key("name"), "[[channel]]");
+    let stem = check
+        .file(
+            raw.file.as_ref(),
+            at,
+            &key("file"),
+            "every [[channel]] needs a file, the stem's path relative to the session file",
+            dir,
+            probe,
+        )
+        .map(|(written, file, info)| {
+            (
+                written,
+                StemCheck {
+                    key: key("file"),
+                    file,
+                    info,
+                },
+            )
+        });
+    let role = raw.role.as_ref().and_then(|word| {
+        let role = Role::parse(word.get_ref());
+        if role.is_none() {
+            let words: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            check.bad(
+                &word.span(),
+                &key("role"),
+                format!("not a role; use one of {}", words.join(", ")),
+            );
+        }
+        role
+    });
+    let trim_db = check.number(raw.trim_db.as_ref(), &key("trim_db"), &TRIM, 0.0);
+    let gain_db = check.number(raw.gain_db.as_ref(), &key("gain_db"), &FADER, 0.0);
+    let pan = check.number(raw.pan.as_ref(), &key("pan"), &PAN, 0.0);
+    let (file, stem) = match stem {
+        Some((written, stem)) => (written, Some(stem)),
+        None => (PathBuf::new(), None),
+    };
+    let channel = Channel {
+        name,
+        file,
+        role,
+        trim_db: Decibels(trim_db),
+        gain_db: Decibels(gain_db),
+        pan: Pan(pan),
+        mute: raw.mute.as_ref().is_some_and(|m| *m.get_ref()),
+        solo: raw.solo.as_ref().is_some_and(|s| *s.get_ref()),
+    };
+    (channel, stem)
+}
+
+fn check_section(
+    check: &mut Checker<'_, '_>,
+    table: &Spanned<RawSection>,
+    prefix: &str,
+    channel_names: &[&str],
+    length: Option<Seconds>,
+    previous: &mut Option<(String, Seconds)>,
+) -> Section {
+    let at = table.span().start;
+    let raw = table.get_ref();
+    let key = |k: &str| join_key(prefix, k);
+    let name = check.name(raw.name.as_ref(), at, &key("name"), "[[section]]");
+    let start = match &raw.start {
+        None => {
+            check.missing(
+                at,
+                &key("start"),
+                "missing: every [[section]] needs a start, like start = \"0:12.500\"",
+            );
+            None
+        }
+        Some(value) => check.time(value, &key("start")).and_then(|start| {
+            if let Some((before, before_start)) = previous.as_ref()
+                && start <= *before_start
+            {
+                check.bad(
+                    &value.span(),
+                    &key("start"),
+                    format!(
+                        "sections must start in time order: this one starts at {start}, \
+                         not after {before} at {before_start}"
+                    ),
+                );
+            }
+            if let Some(length) = length
+                && start >= length
+            {
+                check.bad(
+                    &value.span(),
+                    &key("start"),
+                    format!(
+                        "starts at {start}, but the session ends at {length} (its longest \
+                         stem); a section must start before the end"
+                    ),
+                );
+                return None;
+            }
+            *previous = Some((format!("{prefix} ({name:?})"), start));
+            Some(start)
+        }),
+    };
+    let gain_db = raw
+        .gain_db
+        .as_ref()
+        .map(|map| check_gain_map(check, map.get_ref(), &key("gain_db"), channel_names))
+        .unwrap_or_default();
+    Section {
+        name,
+        start: start.unwrap_or_default(),
+        gain_db,
+    }
+}
+
+fn check_gain_map(
+    check: &mut Checker<'_, '_>,
+    map: &GainMap,
+    prefix: &str,
+    channel_names: &[&str],
+) -> Vec<(String, Decibels)> {
+    let mut out = Vec::with_capacity(map.0.len());
+    for (name, value) in &map.0 {
+        let key = join_key(prefix, name.get_ref());
+        if !channel_names.contains(&name.get_ref().as_str()) {
+            let mut known: Vec<String> = Vec::new();
+            for name in channel_names.iter().filter(|n| !n.is_empty()) {
+                let quoted = format!("{name:?}");
+                if !known.contains(&quoted) {
+                    known.push(quoted);
+                }
+            }
+            check.missing(
+                name.span().start,
+                &key,
+                format!(
+                    "no channel is named {:?}; the channels are {}",
+                    name.get_ref(),
+                    known.join(", ")
+                ),
+            );
+        }
+        let db = check.number(Some(value), &key, &FADER, 0.0);
+        out.push((name.get_ref().clone(), Decibels(db)));
+    }
+    out
+}
+
+fn check_reference(
+    check: &mut Checker<'_, '_>,
+    table: &Spanned<RawReference>,
+    dir: &Path,
+    probe: Probe<'_>,
+) -> Option<Reference> {
+    let raw = table.get_ref();
+    let file = check.file(
+        raw.file.as_ref(),
+        table.span().start,
+        "reference.file",
+        "a [reference] needs a file, the reference mix's path relative to the session file",
+        dir,
+        probe,
+    );
+    let offset = raw.offset.as_ref().map_or(Some(Seconds(0.0)), |value| {
+        let offset = check.time(value, "reference.offset")?;
+        if let Some((_, _, Some(info))) = &file {
+            let end = Seconds(info.seconds());
+            if offset >= end {
+                check.bad(
+                    &value.span(),
+                    "reference.offset",
+                    format!("the reference is only {end} long; the offset must be inside it"),
+                );
+                return None;
+            }
+        }
+        Some(offset)
+    });
+    let (file, _, _) = file?;
+    Some(Reference {
+        file,
+        offset: offset?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stem(rate: u32, frames: u64) -> StemInfo {
+        StemInfo {
+            format: "WAV, PCM 16-bit".into(),
+            channels: 2,
+            sample_rate: rate,
+            frames,
+        }
+    }
+
+    /// Validates `text` with stems faked by name: "48k*.wav" at 48 kHz, "44k*.wav" at 44.1 kHz,
+    /// each 10 s long; anything else is missing.
+    fn run(text: &str) -> Result<Session, Vec<SessionError>> {
+        let path = Path::new("/songs/s.toml");
+        let src = Source::new(path, text);
+        let raw: RawSession = toml::from_str(text).unwrap();
+        let mut probe = |p: &Path| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            if name.starts_with("48k") {
+                Ok(stem(48_000, 480_000))
+            } else if name.starts_with("44k") {
+                Ok(stem(44_100, 441_000))
+            } else {
+                Err(StreamError::Open {
+                    path: p.to_path_buf(),
+                    reason: "no such file".into(),
+                })
+            }
+        };
+        validate(&src, &raw, &mut probe)
+    }
+
+    fn messages(text: &str) -> Vec<String> {
+        run(text)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// A minimal session builds with defaults, the stems' rate and the longest stem's length.
+    #[test]
+    fn minimal_session_builds_with_defaults() {
+        let session = run(
+            "version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n\
+                           [[section]]\nname = \"V\"\nstart = \"0:01\"\ngain_db = { A = -3 }\n",
+        )
+        .unwrap();
+        assert_eq!(session.sample_rate, 48_000);
+        assert!(!session.sample_rate_explicit);
+        assert_eq!(session.length_frames, 480_000);
+        assert_eq!(session.channels[0].gain_db, Decibels(0.0));
+        assert_eq!(session.channels[0].pan, Pan(0.0));
+        assert_eq!(session.sections[0].start, Seconds(1.0));
+        assert_eq!(
+            session.sections[0].gain_db,
+            vec![("A".to_string(), Decibels(-3.0))]
+        );
+        assert_eq!(session.stems.len(), 1);
+    }
+
+    /// -inf is a valid fader value and NaN is not.
+    #[test]
+    fn fader_accepts_minus_inf_and_rejects_nan() {
+        let base = "version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n";
+        let session = run(&format!("{base}gain_db = -inf\n")).unwrap();
+        assert!(session.channels[0].gain_db.is_off());
+        let errors = messages(&format!("{base}gain_db = nan\n"));
+        assert_eq!(
+            errors,
+            [
+                "/songs/s.toml:6:11: channel[1].gain_db = nan: the fader goes from -inf (off) to +12 dB"
+            ]
+        );
+    }
+
+    /// Missing keys are all reported, pointing at their table.
+    #[test]
+    fn missing_keys_are_all_reported() {
+        let errors =
+            messages("version = 1\n[[channel]]\nrole = \"bass\"\n[[section]]\n[reference]\n");
+        let expected = [
+            "/songs/s.toml:1:1: name: missing: every session needs a name",
+            "/songs/s.toml:2:1: channel[1].name: missing: every [[channel]] needs a name",
+            "/songs/s.toml:2:1: channel[1].file: missing: every [[channel]] needs a file",
+            "/songs/s.toml:4:1: section[1].name: missing: every [[section]] needs a name",
+            "/songs/s.toml:4:1: section[1].start: missing: every [[section]] needs a start",
+            "/songs/s.toml:5:1: reference.file: missing: a [reference] needs a file",
+        ];
+        assert_eq!(errors.len(), expected.len(), "{errors:#?}");
+        for (error, expected) in errors.iter().zip(expected) {
+            assert!(error.starts_with(expected), "{error}");
+        }
+    }
+
+    /// An explicit sample rate is checked against every stem, and its own range.
+    #[test]
+    fn explicit_rate_applies_to_every_stem() {
+        let errors = messages(
+            "version = 1\nname = \"S\"\nsample_rate = 44100\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n",
+        );
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("channel[1].file = \"48k.wav\": 48k.wav is at 48000 Hz but the session runs at 44100 Hz (sample_rate = 44100)"), "{}", errors[0]);
+        let errors = messages(
+            "version = 1\nname = \"S\"\nsample_rate = 44100.5\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n",
+        );
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("sample_rate = 44100.5: the sample rate is a whole number"));
+    }
+}

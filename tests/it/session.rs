@@ -1,0 +1,523 @@
+//! Session files: loading the shipped fixtures, error messages for broken files, and saving.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use earmix::session::{self, SaveError, Session};
+
+use crate::support::{TempSession, write_wav_f32};
+
+/// A temporary folder holding generated stems and one fixture copied in beside them.
+fn with_fixture(kind: &str, name: &str) -> (TempSession, PathBuf) {
+    let tmp = TempSession::new();
+    let mono = |frames: usize| vec![vec![0.0; frames]];
+    let stereo = |frames: usize| vec![vec![0.0; frames]; 2];
+    write_wav_f32(&tmp.path("stems/kick.wav"), 48_000, &mono(48_000));
+    write_wav_f32(&tmp.path("stems/bass.wav"), 48_000, &stereo(24_000));
+    write_wav_f32(&tmp.path("stems/keys.wav"), 48_000, &stereo(36_000));
+    write_wav_f32(&tmp.path("stems/other_rate.wav"), 44_100, &mono(44_100));
+    write_wav_f32(
+        &tmp.path("stems/three.wav"),
+        48_000,
+        &vec![vec![0.0; 4_800]; 3],
+    );
+    fs::write(
+        tmp.path("stems/corrupt.wav"),
+        "this is not audio, just text with a .wav name",
+    )
+    .unwrap();
+    write_wav_f32(&tmp.path("reference.wav"), 44_100, &stereo(44_100));
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(kind)
+        .join(name);
+    let path = tmp.path(name);
+    fs::copy(&source, &path).unwrap();
+    (tmp, path)
+}
+
+fn sorted(mut names: Vec<&str>) -> Vec<String> {
+    names.sort_unstable();
+    names.into_iter().map(str::to_string).collect()
+}
+
+fn fixture_names(kind: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(kind);
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Loads an invalid fixture and returns its error text.
+fn load_errors(name: &str) -> String {
+    let (_tmp, path) = with_fixture("invalid", name);
+    match session::load(&path) {
+        Ok(session) => panic!("{name} loaded: {session:?}"),
+        Err(errors) => errors.to_string(),
+    }
+}
+
+/// Every invalid fixture and the lines it must produce, each naming the file, line:column, key,
+/// the value as written, and what is allowed.
+const INVALID: &[(&str, &[&str])] = &[
+    (
+        "unknown_key.toml",
+        &[
+            "unknown_key.toml:9:1: channel[2].colour: unknown key 'colour' in [[channel]]; \
+           allowed: name, file, role, trim_db, gain_db, pan, mute, solo",
+        ],
+    ),
+    (
+        "wrong_type.toml",
+        &["wrong_type.toml:7:11: channel[1].gain_db = \"loud\": expected a number, not text"],
+    ),
+    (
+        "version_missing.toml",
+        &[
+            "version_missing.toml:1:1: version: missing: a session file starts with \
+           `version = 1`",
+        ],
+    ),
+    (
+        "version_2.toml",
+        &[
+            "version_2.toml:2:11: version = 2: this earmix reads session files of version 1 only \
+           (supported versions: 1)",
+        ],
+    ),
+    (
+        "duplicate_channel.toml",
+        &[
+            "duplicate_channel.toml:9:8: channel[2].name = \"Kick\": channel[1] (line 5) already \
+           has this name; channel names must be unique",
+        ],
+    ),
+    (
+        "gain_out_of_range.toml",
+        &[
+            "gain_out_of_range.toml:13:11: channel[2].gain_db = 20.0: the fader goes from -inf \
+           (off) to +12 dB",
+        ],
+    ),
+    (
+        "trim_pan_out_of_range.toml",
+        &[
+            "trim_pan_out_of_range.toml:7:11: channel[1].trim_db = 30: trim goes from -24 to +24 dB",
+            "trim_pan_out_of_range.toml:8:7: channel[1].pan = -1.5: pan goes from -1 (left) to +1 \
+             (right)",
+        ],
+    ),
+    (
+        "bad_role.toml",
+        &[
+            "bad_role.toml:7:8: channel[1].role = \"drumz\": not a role; use one of kick, snare, \
+           drums, bass, guitar, keys, pad, vocal, fx, other",
+        ],
+    ),
+    (
+        "bad_time.toml",
+        &[
+            "bad_time.toml:10:9: section[1].start = \"0:75\": not a time; write minutes:seconds \
+           like \"1:23.500\"",
+        ],
+    ),
+    (
+        "sections_not_increasing.toml",
+        &[
+            "sections_not_increasing.toml:14:9: section[2].start = \"0:00.250\": sections must \
+           start in time order: this one starts at 0:00.250, not after section[1] (\"Verse\") \
+           at 0:00.500",
+        ],
+    ),
+    (
+        "section_beyond_end.toml",
+        &[
+            "section_beyond_end.toml:14:9: section[2].start = \"0:05\": starts at 0:05.000, but \
+           the session ends at 0:01.000 (its longest stem); a section must start before the end",
+        ],
+    ),
+    (
+        "override_missing_channel.toml",
+        &[
+            "override_missing_channel.toml:11:24: section[1].gain_db.Bongos: no channel is \
+           named \"Bongos\"; the channels are \"Kick\"",
+        ],
+    ),
+    (
+        "missing_stem.toml",
+        &[
+            "missing_stem.toml:6:8: channel[1].file = \"stems/nowhere.wav\": cannot open ",
+            "/stems/nowhere.wav: no such file",
+        ],
+    ),
+    (
+        "corrupt_stem.toml",
+        &[
+            "corrupt_stem.toml:6:8: channel[1].file = \"stems/corrupt.wav\": cannot decode ",
+            "/stems/corrupt.wav: ",
+        ],
+    ),
+    (
+        "three_channel_stem.toml",
+        &[
+            "three_channel_stem.toml:6:8: channel[1].file = \"stems/three.wav\": ",
+            "/stems/three.wav has 3 channels; earmix mixes mono or stereo stems only",
+        ],
+    ),
+    (
+        "rate_mismatch.toml",
+        &[
+            "rate_mismatch.toml:10:8: channel[2].file = \"stems/other_rate.wav\": \
+           stems/other_rate.wav is at 44100 Hz but the session runs at 48000 Hz (set by the \
+           first stem, stems/kick.wav); resampling is not supported yet, so convert the stem to \
+           48000 Hz",
+        ],
+    ),
+    (
+        "many_errors.toml",
+        &[
+            "many_errors.toml:3:8: name = \"\": a name cannot be empty",
+            "many_errors.toml:4:13: master_db = 13: the master fader goes from -inf (off) to +12 dB",
+            "many_errors.toml:9:11: channel[1].gain_db = 20: the fader goes",
+            "many_errors.toml:12:8: channel[2].name = \"Kick\": channel[1] (line 7) already has",
+            "many_errors.toml:13:8: channel[2].file = \"stems/nowhere.wav\": cannot open ",
+            "many_errors.toml:14:8: channel[2].role = \"drumz\": not a role",
+            "many_errors.toml:18:9: section[1].start = \"nope\": not a time",
+            "many_errors.toml:19:13: section[1].gain_db.Bongos: no channel is named \"Bongos\"",
+            "many_errors.toml:22:8: reference.file = \"missing-reference.wav\": cannot open ",
+            "9 problems in ",
+        ],
+    ),
+];
+
+/// Every invalid fixture fails to load with messages naming the file, line:column, key and
+/// value, and every fixture in the folder is covered.
+#[test]
+fn invalid_fixtures_report_located_errors() {
+    let covered: Vec<&str> = INVALID.iter().map(|(name, _)| *name).collect();
+    assert_eq!(fixture_names("invalid"), sorted(covered));
+    for (name, expected) in INVALID {
+        let text = load_errors(name);
+        for needle in *expected {
+            assert!(
+                text.contains(needle),
+                "{name}: missing {needle:?} in:\n{text}"
+            );
+        }
+    }
+}
+
+/// All problems in a file are reported together, one per line, in file order.
+#[test]
+fn several_problems_are_reported_together() {
+    let (_tmp, path) = with_fixture("invalid", "many_errors.toml");
+    let errors = session::load(&path).unwrap_err();
+    assert_eq!(errors.len(), 9);
+    let positions: Vec<(usize, usize)> = errors.iter().map(|e| (e.line, e.column)).collect();
+    let mut sorted = positions.clone();
+    sorted.sort_unstable();
+    assert_eq!(positions, sorted);
+    let keys: Vec<&str> = errors.iter().map(|e| e.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "name",
+            "master_db",
+            "channel[1].gain_db",
+            "channel[2].name",
+            "channel[2].file",
+            "channel[2].role",
+            "section[1].start",
+            "section[1].gain_db.Bongos",
+            "reference.file",
+        ]
+    );
+    assert!(errors.iter().all(|e| e.file == path));
+    assert_eq!(errors.to_string().lines().count(), 10);
+}
+
+/// Errors carry structured fields, not just text.
+#[test]
+fn errors_have_structured_fields() {
+    let (_tmp, path) = with_fixture("invalid", "gain_out_of_range.toml");
+    let errors = session::load(&path).unwrap_err();
+    let error = errors.iter().next().unwrap();
+    assert_eq!(error.file, path);
+    assert_eq!((error.line, error.column), (13, 11));
+    assert_eq!(error.key, "channel[2].gain_db");
+    assert_eq!(error.value.as_deref(), Some("20.0"));
+    assert_eq!(error.message, "the fader goes from -inf (off) to +12 dB");
+    let boxed: Box<dyn std::error::Error> = Box::new(errors);
+    assert!(boxed.to_string().contains("gain_out_of_range.toml:13:11"));
+}
+
+/// Every valid fixture loads.
+#[test]
+fn valid_fixtures_load() {
+    let names = fixture_names("valid");
+    assert!(names.len() >= 2);
+    for name in names {
+        let (_tmp, path) = with_fixture("valid", &name);
+        if let Err(errors) = session::load(&path) {
+            panic!("{name}:\n{errors}");
+        }
+    }
+}
+
+/// The full fixture reads every key: integers as floats, -inf, both time forms, a reference
+/// at another rate, and the stems probed in channel order.
+#[test]
+fn full_fixture_reads_every_key() {
+    use earmix::session::Role;
+    use earmix::units::{Decibels, Pan, Seconds};
+    let (_tmp, path) = with_fixture("valid", "full.toml");
+    let s = session::load(&path).unwrap();
+    assert_eq!(s.path, path);
+    assert_eq!(s.name, "Folk Arc");
+    assert_eq!((s.sample_rate, s.sample_rate_explicit), (48_000, true));
+    assert_eq!(s.master_db, Decibels(-1.0));
+    let names: Vec<&str> = s.channels.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Kick", "Bass", "Melody keys"]);
+    let kick = &s.channels[0];
+    assert_eq!(kick.file, Path::new("stems/kick.wav"));
+    assert_eq!(kick.role, Some(Role::Kick));
+    assert_eq!(
+        (kick.trim_db, kick.gain_db, kick.pan),
+        (Decibels(-3.5), Decibels(-6.0), Pan(0.0))
+    );
+    assert!(s.channels[1].gain_db.is_off());
+    assert_eq!(s.channels[1].pan, Pan(-0.25));
+    assert!(s.channels[2].solo && !s.channels[2].mute);
+    let starts: Vec<Seconds> = s.sections.iter().map(|x| x.start).collect();
+    assert_eq!(starts, [Seconds(0.0), Seconds(0.25), Seconds(0.5)]);
+    assert_eq!(
+        s.sections[1].gain_db,
+        [
+            ("Melody keys".to_string(), Decibels(-3.0)),
+            ("Kick".to_string(), Decibels::OFF)
+        ]
+    );
+    let reference = s.reference.as_ref().unwrap();
+    assert_eq!(
+        (reference.file.as_path(), reference.offset),
+        (Path::new("reference.wav"), Seconds(0.125))
+    );
+    let stems: Vec<(u16, u32, u64)> = s
+        .stems
+        .iter()
+        .map(|i| (i.channels, i.sample_rate, i.frames))
+        .collect();
+    assert_eq!(
+        stems,
+        [
+            (1, 48_000, 48_000),
+            (2, 48_000, 24_000),
+            (2, 48_000, 36_000)
+        ]
+    );
+    assert_eq!(s.length_frames, 48_000);
+}
+
+/// Without a `sample_rate` key the session runs at the stems' rate.
+#[test]
+fn rate_defaults_to_the_stems() {
+    let (_tmp, path) = with_fixture("valid", "minimal.toml");
+    let s = session::load(&path).unwrap();
+    assert_eq!((s.sample_rate, s.sample_rate_explicit), (48_000, false));
+    assert!(s.sections.is_empty() && s.reference.is_none());
+}
+
+/// Load, change faders, mute and a section's scene, save, load again: the same session.
+#[test]
+fn save_round_trips() {
+    use earmix::units::Decibels;
+    let (_tmp, path) = with_fixture("valid", "full.toml");
+    let mut s = session::load(&path).unwrap();
+    s.channels[0].gain_db = Decibels(-7.5);
+    s.channels[1].gain_db = Decibels(3.0);
+    s.channels[2].mute = true;
+    s.master_db = Decibels::OFF;
+    s.sections[2].gain_db[0].1 = Decibels(-1.25);
+    s.sections[0].gain_db.push(("Bass".into(), Decibels(-12.0)));
+    session::save(&s).unwrap();
+    assert_eq!(session::load(&path).unwrap(), s);
+}
+
+/// Saving keeps a hand-written file's comments verbatim and changes only the edited lines.
+#[test]
+fn save_keeps_comments_and_layout() {
+    use earmix::units::Decibels;
+    let (_tmp, path) = with_fixture("valid", "full.toml");
+    let before = fs::read_to_string(&path).unwrap();
+    let mut s = session::load(&path).unwrap();
+    s.channels[0].gain_db = Decibels(-9.0);
+    s.channels[2].mute = true;
+    session::save(&s).unwrap();
+    let after = fs::read_to_string(&path).unwrap();
+    for line in before.lines().filter(|l| l.contains('#')) {
+        let kept = line.contains("gain_db = -6") || after.lines().any(|a| a == line);
+        assert!(kept, "comment line lost: {line:?}\n{after}");
+    }
+    assert!(
+        after.contains("gain_db = -9          # integers are fine"),
+        "{after}"
+    );
+    let removed: Vec<&str> = before
+        .lines()
+        .filter(|l| !after.lines().any(|a| a == *l))
+        .collect();
+    let added: Vec<&str> = after
+        .lines()
+        .filter(|l| !before.lines().any(|b| b == *l))
+        .collect();
+    assert_eq!(removed, ["gain_db = -6          # integers are fine"]);
+    assert_eq!(
+        added,
+        ["gain_db = -9          # integers are fine", "mute = true"]
+    );
+}
+
+/// Saving an unchanged session leaves the file byte for byte as it was.
+#[test]
+fn save_unchanged_is_byte_identical() {
+    let (_tmp, path) = with_fixture("valid", "full.toml");
+    let before = fs::read(&path).unwrap();
+    session::save(&session::load(&path).unwrap()).unwrap();
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+/// A session saved to a new path gets a fresh file that loads back the same.
+#[test]
+fn save_to_a_new_file_writes_a_fresh_document() {
+    let (tmp, path) = with_fixture("valid", "full.toml");
+    let mut s = session::load(&path).unwrap();
+    s.path = tmp.path("copy.toml");
+    session::save(&s).unwrap();
+    let text = fs::read_to_string(&s.path).unwrap();
+    assert!(
+        text.starts_with("# earmix session\n\nversion = 1\nname = \"Folk Arc\"\n"),
+        "{text}"
+    );
+    assert_eq!(session::load(&s.path).unwrap(), s);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = fs::metadata(&s.path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644);
+    }
+}
+
+/// The folder's entries, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// A successful save leaves no temporary file beside the session.
+#[test]
+fn save_leaves_no_temporary_files() {
+    use earmix::units::Decibels;
+    let (tmp, path) = with_fixture("valid", "full.toml");
+    let before = entries(tmp.dir.path());
+    let mut s = session::load(&path).unwrap();
+    s.channels[0].gain_db = Decibels(1.0);
+    session::save(&s).unwrap();
+    assert_eq!(entries(tmp.dir.path()), before);
+}
+
+/// When the rename fails (the target is a non-empty folder), the target is untouched and the
+/// temporary file is gone.
+#[test]
+fn failed_rename_leaves_target_and_no_temporary_file() {
+    let tmp = TempSession::new();
+    let target = tmp.path("session.toml");
+    fs::create_dir(&target).unwrap();
+    fs::write(target.join("inside.txt"), "keep me").unwrap();
+    let before = entries(tmp.dir.path());
+    let err = session::file::write_atomically(&target, b"version = 1\n").unwrap_err();
+    assert!(matches!(err, SaveError::Write { .. }), "{err}");
+    assert!(err.to_string().contains("session.toml"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("renaming the temporary file over it failed"),
+        "{err}"
+    );
+    assert_eq!(entries(tmp.dir.path()), before);
+    assert_eq!(
+        fs::read_to_string(target.join("inside.txt")).unwrap(),
+        "keep me"
+    );
+}
+
+/// Saving through a symbolic link updates the file it points to and keeps the link.
+#[cfg(unix)]
+#[test]
+fn save_through_a_symlink_keeps_the_link() {
+    use earmix::units::Decibels;
+    let (tmp, path) = with_fixture("valid", "minimal.toml");
+    let link = tmp.path("link.toml");
+    std::os::unix::fs::symlink(&path, &link).unwrap();
+    let mut s = session::load(&link).unwrap();
+    s.channels[0].gain_db = Decibels(-2.0);
+    session::save(&s).unwrap();
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        fs::read_to_string(&path)
+            .unwrap()
+            .contains("gain_db = -2.0")
+    );
+}
+
+/// Saving to a path that is a folder fails with an error naming it and writes nothing.
+#[test]
+fn save_to_a_folder_fails_cleanly() {
+    let (tmp, path) = with_fixture("valid", "minimal.toml");
+    let mut s = session::load(&path).unwrap();
+    s.path = tmp.path("a-folder");
+    fs::create_dir(&s.path).unwrap();
+    let before = entries(tmp.dir.path());
+    let err = session::save(&s).unwrap_err();
+    assert!(err.to_string().contains("a-folder"), "{err}");
+    assert_eq!(entries(tmp.dir.path()), before);
+    assert!(s.path.is_dir());
+}
+
+/// If the file on disk stopped being TOML since it was loaded, saving refuses to overwrite it.
+#[test]
+fn save_does_not_overwrite_a_broken_file() {
+    let (_tmp, path) = with_fixture("valid", "minimal.toml");
+    let s = session::load(&path).unwrap();
+    fs::write(&path, "version = 1\nname = \n").unwrap();
+    let err = session::save(&s).unwrap_err();
+    assert!(matches!(err, SaveError::NotToml { line: 2, .. }), "{err}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), "version = 1\nname = \n");
+}
+
+/// A session built by hand (not loaded) also saves and loads back.
+#[test]
+fn a_session_value_round_trips_through_a_string() {
+    let (tmp, path) = with_fixture("valid", "minimal.toml");
+    let s: Session = session::load(&path).unwrap();
+    let text = session::to_toml_string(&s);
+    let copy = tmp.path("from-string.toml");
+    fs::write(&copy, text).unwrap();
+    let mut loaded = session::load(&copy).unwrap();
+    loaded.path = s.path.clone();
+    assert_eq!(loaded, s);
+}
