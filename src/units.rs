@@ -150,7 +150,13 @@ impl fmt::Display for Seconds {
     /// Formats as `m:ss.mmm`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let ms = (self.0.max(0.0) * 1000.0).round() as u64;
-        write!(f, "{}:{:02}.{:03}", ms / 60_000, (ms / 1000) % 60, ms % 1000)
+        write!(
+            f,
+            "{}:{:02}.{:03}",
+            ms / 60_000,
+            (ms / 1000) % 60,
+            ms % 1000
+        )
     }
 }
 

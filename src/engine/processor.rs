@@ -42,7 +42,12 @@ impl Processor {
         let any_solo = strips.iter().any(|(p, _)| p.solo);
         let (strips, sources) = strips
             .into_iter()
-            .map(|(params, source)| (Strip::new(source.channels(), params, ramp, any_solo), source))
+            .map(|(params, source)| {
+                (
+                    Strip::new(source.channels(), params, ramp, any_solo),
+                    source,
+                )
+            })
             .unzip();
         Self {
             strips,
@@ -179,7 +184,12 @@ impl Processor {
     /// output channels, overwriting them, and advances the playhead.
     ///
     /// Realtime-safe with [`ReadMode::Realtime`]; [`ReadMode::Blocking`] waits for disk data.
-    pub fn process(&mut self, out_l: &mut [f32], out_r: &mut [f32], mode: ReadMode) -> ProcessStatus {
+    pub fn process(
+        &mut self,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        mode: ReadMode,
+    ) -> ProcessStatus {
         assert_eq!(out_l.len(), out_r.len(), "output channels differ in length");
         let mut status = ProcessStatus::default();
         let mut offset = 0;
@@ -198,8 +208,9 @@ impl Processor {
             if self.master.is_settled() {
                 let g = self.master.target();
                 if g != 1.0 {
-                    bus_l.iter_mut().for_each(|x| *x *= g);
-                    bus_r.iter_mut().for_each(|x| *x *= g);
+                    for x in bus_l.iter_mut().chain(bus_r.iter_mut()) {
+                        *x *= g;
+                    }
                 }
             } else {
                 for (l, r) in bus_l.iter_mut().zip(bus_r.iter_mut()) {

@@ -1,1 +1,451 @@
-//! Offline bounce (in progress).
+//! The offline bounce. Runs on the calling (non-realtime) thread: it drives the very same
+//! [`Processor`] the audio thread runs, reading stems in blocking mode, so the bounce equals
+//! what playback produces sample for sample.
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use rand_core::{Rng, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::processor::Processor;
+use super::source::{MAX_BLOCK, ReadMode};
+use super::streams::{StreamConfig, StreamError};
+use crate::session::Session;
+use crate::units::Seconds;
+
+/// The sample format of a bounce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BitDepth {
+    /// 32-bit IEEE float: the mix exactly as computed, nothing clipped or dithered.
+    #[default]
+    Float32,
+    /// 24-bit integer PCM, TPDF-dithered.
+    Int24,
+    /// 16-bit integer PCM, TPDF-dithered.
+    Int16,
+}
+
+impl BitDepth {
+    /// The bits per sample written.
+    pub fn bits(self) -> u16 {
+        match self {
+            BitDepth::Float32 => 32,
+            BitDepth::Int24 => 24,
+            BitDepth::Int16 => 16,
+        }
+    }
+}
+
+impl FromStr for BitDepth {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "32f" | "32" | "f32" | "float" => Ok(BitDepth::Float32),
+            "24" => Ok(BitDepth::Int24),
+            "16" => Ok(BitDepth::Int16),
+            other => Err(format!(
+                "'{other}' is not a bounce format; use 32f, 24 or 16"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for BitDepth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BitDepth::Float32 => "32-bit float",
+            BitDepth::Int24 => "24-bit PCM (TPDF dither)",
+            BitDepth::Int16 => "16-bit PCM (TPDF dither)",
+        })
+    }
+}
+
+/// What to bounce.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct BounceOptions {
+    /// Output format.
+    pub bits: BitDepth,
+    /// Start time (default: the session start).
+    pub from: Option<Seconds>,
+    /// End time (default: the session end).
+    pub to: Option<Seconds>,
+}
+
+/// What a bounce produced, measured on the samples written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BounceReport {
+    /// The file written.
+    pub path: PathBuf,
+    /// Output format.
+    pub bits: BitDepth,
+    /// Sample rate.
+    pub sample_rate: u32,
+    /// Frames written.
+    pub frames: u64,
+    /// Highest absolute sample, dBFS (`-inf` for silence).
+    pub sample_peak_dbfs: f64,
+    /// Highest inter-sample peak (4x oversampled, ebur128), dBTP.
+    pub true_peak_dbtp: f64,
+    /// Integrated loudness (EBU R 128 / ITU-R BS.1770), LUFS; `-inf` when all is gated out.
+    pub integrated_lufs: f64,
+    /// Samples that did not fit the integer format and were clipped (always 0 for float).
+    pub clipped_samples: u64,
+    /// Samples at or above full scale in a float bounce (kept as they are).
+    pub over_full_scale: u64,
+    /// Stem reads that failed (their strips bounced silence from there on).
+    pub stream_failures: u32,
+}
+
+impl BounceReport {
+    /// The bounce length in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.frames as f64 / f64::from(self.sample_rate)
+    }
+}
+
+/// A bounce that could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A stem could not be opened or read.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+    /// `--from`/`--to` outside the session or in the wrong order.
+    #[error("{0}")]
+    Range(String),
+    /// Writing the output failed.
+    #[error("cannot write {path}: {reason}")]
+    Write { path: PathBuf, reason: String },
+    /// Loudness measurement failed.
+    #[error("loudness measurement failed: {0}")]
+    Loudness(String),
+}
+
+/// The frames `[from, to)` a bounce covers, checked against the session.
+pub fn bounce_range(session: &Session, opts: &BounceOptions) -> Result<(u64, u64), RenderError> {
+    let rate = session.sample_rate;
+    let length = session.length_frames;
+    let from = opts.from.map_or(0, |t| t.to_frames(rate));
+    let to = opts.to.map_or(length, |t| t.to_frames(rate));
+    let len_text = session.length().to_string();
+    if from >= length {
+        return Err(RenderError::Range(format!(
+            "--from {} is at or past the end of the session ({len_text})",
+            Seconds::from_frames(from, rate)
+        )));
+    }
+    if to > length {
+        return Err(RenderError::Range(format!(
+            "--to {} is past the end of the session ({len_text})",
+            Seconds::from_frames(to, rate)
+        )));
+    }
+    if to <= from {
+        return Err(RenderError::Range(format!(
+            "--to {} must be after --from {}",
+            Seconds::from_frames(to, rate),
+            Seconds::from_frames(from, rate)
+        )));
+    }
+    Ok((from, to))
+}
+
+/// Mixes the session's frames `[from, to)` and hands each block (left, right) to `sink`.
+///
+/// Not realtime-safe: this is the offline clock driving the realtime core.
+pub fn render_blocks<E>(
+    session: &Session,
+    from: u64,
+    to: u64,
+    mut sink: impl FnMut(&[f32], &[f32]) -> Result<(), E>,
+) -> Result<u32, E>
+where
+    E: From<RenderError>,
+{
+    let mut processor = Processor::for_session(session, from, StreamConfig::BOUNCE)
+        .map_err(|e| E::from(RenderError::Stream(e)))?;
+    let mut left = vec![0.0f32; MAX_BLOCK];
+    let mut right = vec![0.0f32; MAX_BLOCK];
+    let mut pos = from;
+    let mut failures = 0;
+    while pos < to {
+        let n = (to - pos).min(MAX_BLOCK as u64) as usize;
+        let status = processor.process(&mut left[..n], &mut right[..n], ReadMode::Blocking);
+        failures += status.failures;
+        sink(&left[..n], &right[..n])?;
+        pos += n as u64;
+    }
+    Ok(failures)
+}
+
+/// Renders the session's frames `[from, to)` into memory (left, right).
+///
+/// Not realtime-safe.
+pub fn render_to_vec(
+    session: &Session,
+    from: u64,
+    to: u64,
+) -> Result<(Vec<f32>, Vec<f32>), RenderError> {
+    let mut l = Vec::with_capacity((to - from) as usize);
+    let mut r = Vec::with_capacity((to - from) as usize);
+    render_blocks::<RenderError>(session, from, to, |bl, br| {
+        l.extend_from_slice(bl);
+        r.extend_from_slice(br);
+        Ok(())
+    })?;
+    Ok((l, r))
+}
+
+/// TPDF dither and quantisation to a signed integer format.
+struct Quantiser {
+    scale: f64,
+    min: i32,
+    max: i32,
+    rng: Xoshiro256PlusPlus,
+    clipped: u64,
+}
+
+impl Quantiser {
+    fn new(bits: u16) -> Self {
+        let full = 1i64 << (bits - 1);
+        Self {
+            scale: full as f64,
+            min: -(full as i32),
+            max: (full - 1) as i32,
+            // A fixed seed: the same session bounces to the same bytes every time.
+            rng: Xoshiro256PlusPlus::seed_from_u64(0x6561_726d_6978),
+            clipped: 0,
+        }
+    }
+
+    /// One uniform value in [-0.5, 0.5) LSB.
+    fn uniform(&mut self) -> f64 {
+        (self.rng.next_u32() as f64 / 4_294_967_296.0) - 0.5
+    }
+
+    /// Quantises with triangular (TPDF) dither of +-1 LSB peak; counts clipped samples.
+    fn quantise(&mut self, x: f32) -> i32 {
+        let dither = self.uniform() + self.uniform();
+        let v = (f64::from(x) * self.scale + dither).round();
+        if v > f64::from(self.max) {
+            self.clipped += 1;
+            self.max
+        } else if v < f64::from(self.min) {
+            self.clipped += 1;
+            self.min
+        } else {
+            v as i32
+        }
+    }
+
+    fn to_float(&self, v: i32) -> f32 {
+        (f64::from(v) / self.scale) as f32
+    }
+}
+
+/// Writes the whole interleaved stereo stream of a bounce as WAV.
+struct WavSink<'a> {
+    writer: hound::WavWriter<BufWriter<&'a File>>,
+    quantiser: Option<Quantiser>,
+    meter: ebur128::EbuR128,
+    over: u64,
+    measured_l: Vec<f32>,
+    measured_r: Vec<f32>,
+    path: &'a Path,
+}
+
+impl WavSink<'_> {
+    fn push(&mut self, left: &[f32], right: &[f32]) -> Result<(), RenderError> {
+        let written = if let Some(q) = &mut self.quantiser {
+            self.measured_l.clear();
+            self.measured_r.clear();
+            let mut result = Ok(());
+            for (&l, &r) in left.iter().zip(right) {
+                let (ql, qr) = (q.quantise(l), q.quantise(r));
+                self.measured_l.push(q.to_float(ql));
+                self.measured_r.push(q.to_float(qr));
+                result = result
+                    .and_then(|()| self.writer.write_sample(ql))
+                    .and_then(|()| self.writer.write_sample(qr));
+            }
+            result.map(|()| [&self.measured_l[..], &self.measured_r[..]])
+        } else {
+            let mut result = Ok(());
+            for (&l, &r) in left.iter().zip(right) {
+                self.over += u64::from(l.abs() >= 1.0) + u64::from(r.abs() >= 1.0);
+                result = result
+                    .and_then(|()| self.writer.write_sample(l))
+                    .and_then(|()| self.writer.write_sample(r));
+            }
+            result.map(|()| [left, right])
+        };
+        let measured = written.map_err(|e| RenderError::Write {
+            path: self.path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        self.meter
+            .add_frames_planar_f32(&measured)
+            .map_err(|e| RenderError::Loudness(e.to_string()))
+    }
+}
+
+/// Bounces a session to a WAV file, atomically: the file appears complete or not at all.
+///
+/// `progress` is called after each block with (frames done, frames total).
+/// Not realtime-safe.
+pub fn bounce(
+    session: &Session,
+    out: &Path,
+    opts: &BounceOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<BounceReport, RenderError> {
+    let (from, to) = bounce_range(session, opts)?;
+    let write_err = |reason: String| RenderError::Write {
+        path: out.to_path_buf(),
+        reason,
+    };
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let tmp = tempfile::Builder::new()
+        .prefix(".earmix-bounce-")
+        .suffix(".wav.tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| {
+            write_err(format!(
+                "cannot create a temporary file in {}: {e}",
+                dir.display()
+            ))
+        })?;
+
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: session.sample_rate,
+        bits_per_sample: opts.bits.bits(),
+        sample_format: match opts.bits {
+            BitDepth::Float32 => hound::SampleFormat::Float,
+            _ => hound::SampleFormat::Int,
+        },
+    };
+    let writer = hound::WavWriter::new(BufWriter::with_capacity(1 << 20, tmp.as_file()), spec)
+        .map_err(|e| write_err(e.to_string()))?;
+    let meter = ebur128::EbuR128::new(
+        2,
+        session.sample_rate,
+        ebur128::Mode::I
+            | ebur128::Mode::TRUE_PEAK
+            | ebur128::Mode::SAMPLE_PEAK
+            | ebur128::Mode::HISTOGRAM,
+    )
+    .map_err(|e| RenderError::Loudness(e.to_string()))?;
+    let mut sink = WavSink {
+        writer,
+        quantiser: match opts.bits {
+            BitDepth::Float32 => None,
+            other => Some(Quantiser::new(other.bits())),
+        },
+        meter,
+        over: 0,
+        measured_l: Vec::with_capacity(MAX_BLOCK),
+        measured_r: Vec::with_capacity(MAX_BLOCK),
+        path: out,
+    };
+    let total = to - from;
+    let mut done = 0;
+    let failures = render_blocks::<RenderError>(session, from, to, |l, r| {
+        sink.push(l, r)?;
+        done += l.len() as u64;
+        progress(done, total);
+        Ok(())
+    })?;
+    let (quantiser, meter, over) = {
+        let owned = sink;
+        let WavSink {
+            writer,
+            quantiser,
+            meter,
+            over,
+            ..
+        } = owned;
+        writer.finalize().map_err(|e| write_err(e.to_string()))?;
+        (quantiser, meter, over)
+    };
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| write_err(e.to_string()))?;
+    tmp.persist(out)
+        .map_err(|e| write_err(e.error.to_string()))?;
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+
+    let loud = |r: Result<f64, ebur128::Error>| r.map_err(|e| RenderError::Loudness(e.to_string()));
+    let sample_peak = loud(meter.sample_peak(0))?.max(loud(meter.sample_peak(1))?);
+    let true_peak = loud(meter.true_peak(0))?.max(loud(meter.true_peak(1))?);
+    let integrated = loud(meter.loudness_global())?;
+    Ok(BounceReport {
+        path: out.to_path_buf(),
+        bits: opts.bits,
+        sample_rate: session.sample_rate,
+        frames: total,
+        sample_peak_dbfs: crate::units::Decibels::from_amplitude(sample_peak).0,
+        true_peak_dbtp: crate::units::Decibels::from_amplitude(true_peak).0,
+        integrated_lufs: integrated,
+        clipped_samples: quantiser.map_or(0, |q| q.clipped),
+        over_full_scale: over,
+        stream_failures: failures,
+    })
+}
+
+impl std::fmt::Display for BounceReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let db = |v: f64| {
+            if v.is_finite() {
+                format!("{v:.1}")
+            } else {
+                "-inf".to_string()
+            }
+        };
+        writeln!(
+            f,
+            "wrote {} ({}, {} Hz, {})",
+            self.path.display(),
+            self.bits,
+            self.sample_rate,
+            Seconds(self.seconds())
+        )?;
+        writeln!(f, "  sample peak   {:>7} dBFS", db(self.sample_peak_dbfs))?;
+        writeln!(f, "  true peak     {:>7} dBTP", db(self.true_peak_dbtp))?;
+        writeln!(f, "  integrated    {:>7} LUFS", db(self.integrated_lufs))?;
+        if self.bits == BitDepth::Float32 {
+            if self.over_full_scale > 0 {
+                writeln!(
+                    f,
+                    "  {} samples at or above 0 dBFS (kept in the float file; they would clip \
+                     in a 16/24-bit file)",
+                    self.over_full_scale
+                )?;
+            }
+        } else if self.clipped_samples > 0 {
+            writeln!(
+                f,
+                "  CLIPPED: {} samples did not fit and were clipped",
+                self.clipped_samples
+            )?;
+        } else {
+            writeln!(f, "  no clipped samples")?;
+        }
+        if self.stream_failures > 0 {
+            writeln!(
+                f,
+                "  WARNING: {} stem reads failed and bounced as silence",
+                self.stream_failures
+            )?;
+        }
+        Ok(())
+    }
+}

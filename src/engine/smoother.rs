@@ -28,7 +28,12 @@ pub struct Smoother {
 impl Smoother {
     /// A smoother resting at `value`, gliding over `len` frames on each change.
     pub fn new(value: f32, len: u32) -> Self {
-        Self { start: value, target: value, pos: len.max(1), len: len.max(1) }
+        Self {
+            start: value,
+            target: value,
+            pos: len.max(1),
+            len: len.max(1),
+        }
     }
 
     /// The value the glide has reached (the next sample continues from here).
@@ -96,7 +101,10 @@ impl Smoother {
     ///
     /// Realtime-safe.
     pub fn skip(&mut self, frames: usize) {
-        self.pos = self.pos.saturating_add(frames.min(u32::MAX as usize) as u32).min(self.len);
+        self.pos = self
+            .pos
+            .saturating_add(frames.min(u32::MAX as usize) as u32)
+            .min(self.len);
     }
 }
 

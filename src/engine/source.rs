@@ -37,7 +37,10 @@ impl StemBuffer {
     /// A zeroed buffer for `channels` (1 or 2) channels. Not realtime-safe (allocates).
     pub fn new(channels: usize) -> Self {
         let channels = channels.clamp(1, 2);
-        Self { channels, data: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]] }
+        Self {
+            channels,
+            data: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
+        }
     }
 
     /// 1 for mono, 2 for stereo.
@@ -95,8 +98,14 @@ pub struct MemorySource {
 impl MemorySource {
     /// A source over planar channels (1 or 2, of equal length). Not realtime-safe.
     pub fn new(data: Vec<Vec<f32>>) -> Self {
-        assert!(matches!(data.len(), 1 | 2), "a memory source has 1 or 2 channels");
-        assert!(data.iter().all(|c| c.len() == data[0].len()), "channels differ in length");
+        assert!(
+            matches!(data.len(), 1 | 2),
+            "a memory source has 1 or 2 channels"
+        );
+        assert!(
+            data.iter().all(|c| c.len() == data[0].len()),
+            "channels differ in length"
+        );
         Self { data, pos: 0 }
     }
 }

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use creek::{ReadDiskStream, ReadStreamOptions, SeekMode, SymphoniaDecoder};
 use creek::read::ReadError;
+use creek::{ReadDiskStream, ReadStreamOptions, SeekMode, SymphoniaDecoder};
 
 /// What a stem file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,15 +54,23 @@ fn open_error(path: &Path, err: creek::OpenError) -> StreamError {
     use creek::OpenError;
     let path = path.to_path_buf();
     match err {
-        OpenError::Io(e) => StreamError::Open { path, reason: e.to_string() },
-        OpenError::Format(e) => StreamError::Decode { path, reason: e.to_string() },
-        OpenError::NoDefaultTrack => {
-            StreamError::Decode { path, reason: "no audio track found".into() }
-        }
+        OpenError::Io(e) => StreamError::Open {
+            path,
+            reason: e.to_string(),
+        },
+        OpenError::Format(e) => StreamError::Decode {
+            path,
+            reason: e.to_string(),
+        },
+        OpenError::NoDefaultTrack => StreamError::Decode {
+            path,
+            reason: "no audio track found".into(),
+        },
         OpenError::NoNumFrames => StreamError::UnknownLength { path },
-        OpenError::NoNumChannels => {
-            StreamError::Decode { path, reason: "the channel count is not stated".into() }
-        }
+        OpenError::NoNumChannels => StreamError::Decode {
+            path,
+            reason: "the channel count is not stated".into(),
+        },
     }
 }
 
@@ -98,13 +106,21 @@ fn describe_format(path: &Path, params: &symphonia::core::codecs::CodecParameter
 pub fn probe(path: &Path) -> Result<StemInfo, StreamError> {
     use creek::Decoder as _;
     if !path.is_file() {
-        let reason = if path.exists() { "not a file" } else { "no such file" };
-        return Err(StreamError::Open { path: path.to_path_buf(), reason: reason.into() });
+        let reason = if path.exists() {
+            "not a file"
+        } else {
+            "no such file"
+        };
+        return Err(StreamError::Open {
+            path: path.to_path_buf(),
+            reason: reason.into(),
+        });
     }
-    let (_decoder, info) = SymphoniaDecoder::new(path.to_path_buf(), 0, 1024, ())
-        .map_err(|e| open_error(path, e))?;
-    let sample_rate =
-        info.sample_rate.ok_or_else(|| StreamError::UnknownRate { path: path.to_path_buf() })?;
+    let (_decoder, info) =
+        SymphoniaDecoder::new(path.to_path_buf(), 0, 1024, ()).map_err(|e| open_error(path, e))?;
+    let sample_rate = info.sample_rate.ok_or_else(|| StreamError::UnknownRate {
+        path: path.to_path_buf(),
+    })?;
     if info.num_channels > 2 {
         return Err(StreamError::TooManyChannels {
             path: path.to_path_buf(),
@@ -130,15 +146,22 @@ pub struct StreamConfig {
 
 impl StreamConfig {
     /// creek's defaults: 16384-frame blocks, 8 ahead (~2.7 s at 48 kHz), for playback.
-    pub const PLAYBACK: Self = Self { block_frames: 16_384, look_ahead_blocks: 8 };
+    pub const PLAYBACK: Self = Self {
+        block_frames: 16_384,
+        look_ahead_blocks: 8,
+    };
     /// Larger look-ahead for an offline bounce, which reads as fast as it can.
-    pub const BOUNCE: Self = Self { block_frames: 16_384, look_ahead_blocks: 16 };
+    pub const BOUNCE: Self = Self {
+        block_frames: 16_384,
+        look_ahead_blocks: 16,
+    };
 }
 
 /// A stem streamed from disk through creek. Created off the audio thread (it opens the file and
 /// starts creek's I/O thread); `read` and `seek` are then realtime-safe.
 pub struct StemStream {
     stream: ReadDiskStream<SymphoniaDecoder>,
+    path: PathBuf,
     channels: usize,
     frames: u64,
     failed: bool,
@@ -155,9 +178,10 @@ impl StemStream {
             num_caches: 1,
             ..Default::default()
         };
-        let mut stream =
-            ReadDiskStream::<SymphoniaDecoder>::new(path.to_path_buf(), start_frame as usize, opts)
-                .map_err(|e| open_error(path, e))?;
+        // Open at the file start: a start past the end of a short stem is legal (it is silent
+        // there) but creek cannot open a file positioned past its end.
+        let mut stream = ReadDiskStream::<SymphoniaDecoder>::new(path.to_path_buf(), 0, opts)
+            .map_err(|e| open_error(path, e))?;
         let channels = usize::from(stream.info().num_channels);
         if channels > 2 {
             return Err(StreamError::TooManyChannels {
@@ -168,19 +192,29 @@ impl StemStream {
         let frames = stream.info().num_frames as u64;
         // creek does no I/O until it is seeked or cached; start the read-ahead now.
         stream
-            .seek(start_frame as usize, SeekMode::Auto)
+            .seek(start_frame.min(frames) as usize, SeekMode::Auto)
             .map_err(|e| read_error(path, &e))?;
-        Ok(Self { stream, channels, frames, failed: false })
+        Ok(Self {
+            stream,
+            path: path.to_path_buf(),
+            channels,
+            frames,
+            failed: false,
+        })
     }
 
     /// Waits until data at the read position is buffered.
     ///
     /// Not realtime-safe.
     pub fn wait_ready(&mut self) -> Result<(), StreamError> {
-        self.stream.block_until_ready().map_err(|e| StreamError::Read {
-            path: PathBuf::new(),
-            reason: format!("{e:?}"),
-        })
+        self.stream
+            .block_until_ready()
+            .map_err(|e| read_error(&self.path, &e))
+    }
+
+    /// The file being streamed.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// True when data at the read position is buffered.
@@ -192,7 +226,10 @@ impl StemStream {
 }
 
 fn read_error<E: std::fmt::Debug>(path: &Path, err: &E) -> StreamError {
-    StreamError::Read { path: path.to_path_buf(), reason: format!("{err:?}") }
+    StreamError::Read {
+        path: path.to_path_buf(),
+        reason: format!("{err:?}"),
+    }
 }
 
 impl super::source::Source for StemStream {

@@ -23,7 +23,13 @@ pub struct StripParams {
 
 impl Default for StripParams {
     fn default() -> Self {
-        Self { trim: Decibels::UNITY, gain: Decibels::UNITY, pan: Pan::CENTRE, mute: false, solo: false }
+        Self {
+            trim: Decibels::UNITY,
+            gain: Decibels::UNITY,
+            pan: Pan::CENTRE,
+            mute: false,
+            solo: false,
+        }
     }
 }
 
@@ -138,7 +144,11 @@ impl Strip {
         }
         let stereo = self.input.channels() == 2;
         let in_l = self.input.channel(0, frames);
-        let in_r = if stereo { self.input.channel(1, frames) } else { in_l };
+        let in_r = if stereo {
+            self.input.channel(1, frames)
+        } else {
+            in_l
+        };
         if self.is_gliding() {
             for i in 0..frames {
                 let gl = self.gain_l.next_value();

@@ -1,0 +1,413 @@
+//! The offline bounce against an independent oracle: stems decoded here with hound and summed
+//! with the session's gains and pan law in f64.
+
+use earmix::engine::render::{BitDepth, BounceOptions, bounce};
+use earmix::units::Seconds;
+
+use crate::support::{TempSession, read_wav, signal, write_wav_f32, write_wav_i24};
+
+const RATE: u32 = 48_000;
+
+struct OracleChannel {
+    file: &'static str,
+    trim: f64,
+    gain: f64,
+    pan: f64,
+    audible: bool,
+}
+
+/// The mix computed independently: per channel trim x fader x pan law, summed, x master.
+fn oracle(
+    ts: &TempSession,
+    channels: &[OracleChannel],
+    master: f64,
+    frames: usize,
+) -> [Vec<f64>; 2] {
+    let mut out = [vec![0.0f64; frames], vec![0.0f64; frames]];
+    for ch in channels.iter().filter(|c| c.audible) {
+        let (_, data) = read_wav(&ts.path(ch.file));
+        let level = 10f64.powf((ch.trim + ch.gain) / 20.0);
+        let (gl, gr, left, right) = if data.len() == 1 {
+            let t = (ch.pan + 1.0) * std::f64::consts::FRAC_PI_4;
+            (t.cos(), t.sin(), &data[0], &data[0])
+        } else {
+            let (gl, gr) = if ch.pan > 0.0 {
+                (1.0 - ch.pan, 1.0)
+            } else {
+                (1.0, 1.0 + ch.pan)
+            };
+            (gl, gr, &data[0], &data[1])
+        };
+        for i in 0..frames.min(left.len()) {
+            out[0][i] += f64::from(left[i]) * level * gl;
+            out[1][i] += f64::from(right[i]) * level * gr;
+        }
+    }
+    let m = 10f64.powf(master / 20.0);
+    for side in &mut out {
+        for x in side.iter_mut() {
+            *x *= m;
+        }
+    }
+    out
+}
+
+fn assert_close(got: &[Vec<f32>], want: &[Vec<f64>], offset: usize, tol: f64) {
+    assert_eq!(
+        got[0].len() + offset,
+        want[0].len().min(got[0].len() + offset)
+    );
+    for side in 0..2 {
+        for (i, g) in got[side].iter().enumerate() {
+            let w = want[side][i + offset];
+            assert!(
+                (f64::from(*g) - w).abs() <= tol,
+                "side {side} frame {}: bounce {g} oracle {w}",
+                i + offset
+            );
+        }
+    }
+}
+
+/// A session with mono and stereo stems (float and 24-bit), pans, trims, a muted channel and a
+/// stem shorter than the session: the float bounce equals the oracle to within 1e-6.
+fn mixed_session(ts: &TempSession, extra: &str) -> std::path::PathBuf {
+    write_wav_f32(&ts.path("stems/mono.wav"), RATE, &[signal(96_000, 1, 0.5)]);
+    write_wav_i24(
+        &ts.path("stems/stereo24.wav"),
+        RATE,
+        &[signal(96_000, 2, 0.4), signal(96_000, 3, 0.4)],
+    );
+    write_wav_f32(&ts.path("stems/short.wav"), RATE, &[signal(30_000, 4, 0.6)]);
+    write_wav_f32(
+        &ts.path("stems/muted.wav"),
+        RATE,
+        &[signal(96_000, 5, 0.9), signal(96_000, 6, 0.9)],
+    );
+    ts.write_session(&format!(
+        r#"version = 1
+name = "Oracle"
+master_db = -1.5
+
+[[channel]]
+name = "Mono"
+file = "stems/mono.wav"
+gain_db = -4.0
+pan = -0.4
+trim_db = 2.0
+
+[[channel]]
+name = "Stereo"
+file = "stems/stereo24.wav"
+gain_db = 1.5
+pan = 0.3
+
+[[channel]]
+name = "Short"
+file = "stems/short.wav"
+gain_db = -2.0
+pan = 0.8
+
+[[channel]]
+name = "Muted"
+file = "stems/muted.wav"
+mute = true
+{extra}
+[[section]]
+name = "A"
+start = 0.0
+
+[[section]]
+name = "B"
+start = "0:01.250"
+"#
+    ))
+}
+
+fn mixed_oracle(solo_short: bool) -> Vec<OracleChannel> {
+    vec![
+        OracleChannel {
+            file: "stems/mono.wav",
+            trim: 2.0,
+            gain: -4.0,
+            pan: -0.4,
+            audible: !solo_short,
+        },
+        OracleChannel {
+            file: "stems/stereo24.wav",
+            trim: 0.0,
+            gain: 1.5,
+            pan: 0.3,
+            audible: !solo_short,
+        },
+        OracleChannel {
+            file: "stems/short.wav",
+            trim: 0.0,
+            gain: -2.0,
+            pan: 0.8,
+            audible: true,
+        },
+        OracleChannel {
+            file: "stems/muted.wav",
+            trim: 0.0,
+            gain: 0.0,
+            pan: 0.0,
+            audible: false,
+        },
+    ]
+}
+
+/// The whole-session float bounce equals the oracle within 1e-6, including a stem that ends
+/// early (silent after its end) and a muted channel.
+#[test]
+fn float_bounce_matches_oracle() {
+    let ts = TempSession::new();
+    let path = mixed_session(&ts, "");
+    let session = earmix::session::load(&path).unwrap();
+    let out = ts.path("mix.wav");
+    let report = bounce(&session, &out, &BounceOptions::default(), &mut |_, _| {}).unwrap();
+    let (spec, got) = read_wav(&out);
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (2, RATE, 32)
+    );
+    assert_eq!(got[0].len(), 96_000);
+    let want = oracle(&ts, &mixed_oracle(false), -1.5, 96_000);
+    assert_close(&got, &want, 0, 1e-6);
+    let peak = want.iter().flatten().fold(0.0f64, |m, x| m.max(x.abs()));
+    assert!((report.sample_peak_dbfs - 20.0 * peak.log10()).abs() < 1e-3);
+    assert!(report.true_peak_dbtp >= report.sample_peak_dbfs - 0.01);
+    assert_eq!(report.frames, 96_000);
+}
+
+/// Solo-in-place in the session file: only the soloed channel is bounced, the mute stays.
+#[test]
+fn solo_bounce_matches_oracle() {
+    let ts = TempSession::new();
+    let path = mixed_session(&ts, "");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "gain_db = -2.0\npan = 0.8",
+        "gain_db = -2.0\npan = 0.8\nsolo = true",
+    );
+    std::fs::write(&path, text).unwrap();
+    let session = earmix::session::load(&path).unwrap();
+    let out = ts.path("solo.wav");
+    bounce(&session, &out, &BounceOptions::default(), &mut |_, _| {}).unwrap();
+    let (_, got) = read_wav(&out);
+    assert_close(
+        &got,
+        &oracle(&ts, &mixed_oracle(true), -1.5, 96_000),
+        0,
+        1e-6,
+    );
+    assert!(
+        got[0][40_000..].iter().all(|x| *x == 0.0),
+        "after the soloed stem ends, silence"
+    );
+}
+
+/// A bounce from a late section start to a set end equals the same span of the oracle.
+#[test]
+fn partial_bounce_from_a_late_section() {
+    let ts = TempSession::new();
+    let path = mixed_session(&ts, "");
+    let session = earmix::session::load(&path).unwrap();
+    let out = ts.path("part.wav");
+    let opts = BounceOptions {
+        from: Some(Seconds(1.25)),
+        to: Some(Seconds(1.9)),
+        ..BounceOptions::default()
+    };
+    let report = bounce(&session, &out, &opts, &mut |_, _| {}).unwrap();
+    let (_, got) = read_wav(&out);
+    assert_eq!(got[0].len(), 91_200 - 60_000);
+    assert_eq!(report.frames, 31_200);
+    assert_close(
+        &got,
+        &oracle(&ts, &mixed_oracle(false), -1.5, 96_000),
+        60_000,
+        1e-6,
+    );
+}
+
+/// 16- and 24-bit bounces are the float mix plus at most 1 LSB of TPDF dither (and rounding),
+/// deterministic, and count the samples they clip.
+#[test]
+fn integer_bounces_are_dithered_and_report_clipping() {
+    let ts = TempSession::new();
+    let path = mixed_session(&ts, "");
+    let session = earmix::session::load(&path).unwrap();
+    let want = oracle(&ts, &mixed_oracle(false), -1.5, 96_000);
+    for (bits, depth) in [(16u32, BitDepth::Int16), (24, BitDepth::Int24)] {
+        let out = ts.path(&format!("mix{bits}.wav"));
+        let report = bounce(
+            &session,
+            &out,
+            &BounceOptions {
+                bits: depth,
+                ..BounceOptions::default()
+            },
+            &mut |_, _| {},
+        )
+        .unwrap();
+        let (spec, got) = read_wav(&out);
+        assert_eq!(spec.bits_per_sample, bits as u16);
+        let lsb = 1.0 / f64::from(1u32 << (bits - 1));
+        let mut differs = 0;
+        for side in 0..2 {
+            for (g, w) in got[side].iter().zip(&want[side]) {
+                let err = (f64::from(*g) - w).abs();
+                assert!(err <= 1.5 * lsb + 1e-6, "{bits}-bit error {err} > 1.5 LSB");
+                differs += usize::from(err > 0.5 * lsb);
+            }
+        }
+        assert!(
+            differs > 1000,
+            "{bits}-bit: dither must be there (only {differs} samples moved more than rounding)"
+        );
+        assert_eq!(report.clipped_samples, 0);
+        let again = ts.path(&format!("again{bits}.wav"));
+        bounce(
+            &session,
+            &again,
+            &BounceOptions {
+                bits: depth,
+                ..BounceOptions::default()
+            },
+            &mut |_, _| {},
+        )
+        .unwrap();
+        assert_eq!(
+            std::fs::read(&out).unwrap(),
+            std::fs::read(&again).unwrap(),
+            "bounces are deterministic"
+        );
+    }
+    // Push the master hot: samples beyond full scale are clipped and counted.
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("master_db = -1.5", "master_db = 12.0");
+    std::fs::write(&path, text).unwrap();
+    let session = earmix::session::load(&path).unwrap();
+    let hot = oracle(&ts, &mixed_oracle(false), 12.0, 96_000);
+    let surely = hot
+        .iter()
+        .flatten()
+        .filter(|x| x.abs() > 1.0 + 1e-4)
+        .count() as u64;
+    let maybe = hot
+        .iter()
+        .flatten()
+        .filter(|x| x.abs() >= 1.0 - 1e-4)
+        .count() as u64;
+    let report = bounce(
+        &session,
+        &ts.path("hot.wav"),
+        &BounceOptions {
+            bits: BitDepth::Int16,
+            ..BounceOptions::default()
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(surely > 100);
+    assert!(
+        (surely..=maybe).contains(&report.clipped_samples),
+        "clipped {} not in {surely}..={maybe}",
+        report.clipped_samples
+    );
+    let float = bounce(
+        &session,
+        &ts.path("hot32.wav"),
+        &BounceOptions::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(float.clipped_samples, 0);
+    assert!(float.over_full_scale >= surely);
+    assert!(report.to_string().contains("CLIPPED"));
+}
+
+/// Loudness reported for a known signal: a 1 kHz sine at -20 dBFS in both channels reads
+/// -20 LUFS (within 0.1 LU) and a sample peak of -20 dBFS.
+#[test]
+fn bounce_reports_loudness_of_a_known_signal() {
+    let ts = TempSession::new();
+    let amp = 0.1f32;
+    let sine: Vec<f32> = (0..RATE as usize * 5)
+        .map(|i| amp * (std::f32::consts::TAU * 1000.0 * i as f32 / RATE as f32).sin())
+        .collect();
+    write_wav_f32(&ts.path("sine.wav"), RATE, &[sine.clone(), sine]);
+    let path = ts.write_session(
+        "version = 1\nname = \"Sine\"\n[[channel]]\nname = \"Sine\"\nfile = \"sine.wav\"\n",
+    );
+    let session = earmix::session::load(&path).unwrap();
+    let report = bounce(
+        &session,
+        &ts.path("out.wav"),
+        &BounceOptions::default(),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert!(
+        (report.integrated_lufs + 20.0).abs() < 0.1,
+        "{}",
+        report.integrated_lufs
+    );
+    assert!(
+        (report.sample_peak_dbfs + 20.0).abs() < 0.01,
+        "{}",
+        report.sample_peak_dbfs
+    );
+    assert!(report.true_peak_dbtp < -19.5 && report.true_peak_dbtp > -20.3);
+}
+
+/// The output appears complete or not at all: an existing file is replaced whole, no temporary
+/// file is left behind, and a refused bounce leaves the old file untouched.
+#[test]
+fn bounce_writes_atomically() {
+    let ts = TempSession::new();
+    let path = mixed_session(&ts, "");
+    let session = earmix::session::load(&path).unwrap();
+    let out = ts.path("mix.wav");
+    std::fs::write(&out, b"old contents").unwrap();
+    let opts = BounceOptions {
+        from: Some(Seconds(5.0)),
+        ..BounceOptions::default()
+    };
+    let err = bounce(&session, &out, &opts, &mut |_, _| {}).unwrap_err();
+    assert!(
+        err.to_string().contains("past the end of the session"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&out).unwrap(), b"old contents");
+    let mut calls = 0;
+    bounce(
+        &session,
+        &out,
+        &BounceOptions::default(),
+        &mut |done, total| {
+            calls += 1;
+            assert!(done <= total);
+        },
+    )
+    .unwrap();
+    assert!(calls >= 2, "progress is reported as the bounce goes");
+    assert_eq!(read_wav(&out).1[0].len(), 96_000);
+    let leftovers: Vec<_> = std::fs::read_dir(ts.dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let missing_dir = ts.path("no/such/dir/mix.wav");
+    assert!(
+        bounce(
+            &session,
+            &missing_dir,
+            &BounceOptions::default(),
+            &mut |_, _| {}
+        )
+        .is_err()
+    );
+}
