@@ -5,5 +5,5 @@ pub mod processor;
 pub mod render;
 pub mod smoother;
 pub mod source;
-pub mod strip;
 pub mod streams;
+pub mod strip;

@@ -3,6 +3,7 @@
 //! The library holds everything but the command line: sessions ([`session`]), the mixing engine
 //! and offline bounce ([`engine`]), and the demo-session synthesiser ([`demo`]).
 
+pub mod commands;
 pub mod demo;
 pub mod engine;
 pub mod session;

@@ -1,0 +1,790 @@
+//! `cargo bench --bench bounce` (run by `just bench`): earmix's offline bounce timed next to sox
+//! and ffmpeg doing the same mix of the same stems, and a check that all three wrote the same
+//! samples (so the comparison is of equal work).
+//!
+//! Two stem sets are generated (deterministic, music-like: filtered noise plus decaying tones):
+//! 16 stereo stems x 180 s, and 64 stems x 60 s, half of them mono; all 24-bit, 48 kHz. Every pan
+//! is centre, so the references can reproduce the mix exactly: a stereo stem at centre passes at
+//! unity on both sides, and a mono stem at centre is copied to both sides at -3.01 dB.
+//!
+//! Set `EARMIX_BENCH_DIR` to keep the stems between runs (later runs skip the generation).
+
+use std::error::Error;
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use earmix::engine::render::{self, BounceOptions};
+use earmix::units::{Decibels, Pan};
+
+type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+const SAMPLE_RATE: u32 = 48_000;
+/// Timed runs per tool and set; the median is reported.
+const RUNS: usize = 3;
+/// earmix should be at least this many times faster than the faster reference.
+const TARGET_SPEEDUP: f64 = 3.0;
+/// The largest difference between earmix and a reference that still counts as the same mix.
+const MAX_DIFF: f32 = 1e-4;
+/// Bumped whenever the generated stems change, so kept stems are regenerated.
+const STEMS_VERSION: u32 = 1;
+
+/// One generated stem set.
+struct StemSet {
+    name: &'static str,
+    stems: usize,
+    seconds: u32,
+    /// Whether odd-numbered stems are mono (the rest are stereo).
+    mono_odd: bool,
+}
+
+const SETS: [StemSet; 2] = [
+    StemSet {
+        name: "bench16",
+        stems: 16,
+        seconds: 180,
+        mono_odd: false,
+    },
+    StemSet {
+        name: "bench64",
+        stems: 64,
+        seconds: 60,
+        mono_odd: true,
+    },
+];
+
+/// One stem of a set, as the session file and the reference command lines see it.
+struct Stem {
+    name: String,
+    /// Relative to the session folder.
+    file: String,
+    channels: u16,
+    gain_db: f64,
+    seed: u64,
+}
+
+impl StemSet {
+    fn frames(&self) -> u64 {
+        u64::from(self.seconds) * u64::from(SAMPLE_RATE)
+    }
+
+    fn describe(&self) -> String {
+        let mono = if self.mono_odd { self.stems / 2 } else { 0 };
+        format!(
+            "{} stems x {} s ({} stereo, {} mono), 24-bit, {} kHz",
+            self.stems,
+            self.seconds,
+            self.stems - mono,
+            mono,
+            SAMPLE_RATE / 1000
+        )
+    }
+
+    fn stem_list(&self) -> Vec<Stem> {
+        (0..self.stems)
+            .map(|i| Stem {
+                name: format!("s{:02}", i + 1),
+                file: format!("stems/s{:02}.wav", i + 1),
+                channels: if self.mono_odd && i % 2 == 1 { 1 } else { 2 },
+                // -3 .. -12 dB in half-dB steps, spread over the stems.
+                gain_db: -3.0 - ((i * 7) % 19) as f64 * 0.5,
+                seed: ((self.stems as u64) << 32) | (i as u64 + 1),
+            })
+            .collect()
+    }
+}
+
+/// The linear gain earmix applies to a stem at centre pan, computed with earmix's own formulas
+/// so the references get the very same `f32` factor.
+fn stem_gain(stem: &Stem) -> f32 {
+    let level = Decibels(stem.gain_db).to_amplitude();
+    if stem.channels == 1 {
+        level * Pan::CENTRE.mono_gains().0
+    } else {
+        level
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stem generation
+
+/// A deterministic music-like signal: low-passed noise (per channel) plus two tones struck on a
+/// stem-specific beat with an exponential decay.
+struct Voice {
+    rng: u64,
+    lp: [f32; 2],
+    lp_coef: f32,
+    noise_gain: f32,
+    osc: [(f64, f64); 2],
+    rot: [(f64, f64); 2],
+    tone_gain: f32,
+    env: f32,
+    decay: f32,
+    beat: u32,
+    until_beat: u32,
+}
+
+impl Voice {
+    fn new(seed: u64) -> Self {
+        let mut rng = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut uniform = || {
+            rng = xorshift(rng);
+            (rng >> 11) as f64 / (1u64 << 53) as f64
+        };
+        // Cut-off between ~100 Hz and ~8 kHz; the noise gain keeps its RMS near 0.025.
+        let lp_coef = (0.013 + 0.6 * uniform() * uniform()) as f32;
+        let white_rms = 1.0 / 3f32.sqrt();
+        let noise_gain = 0.025 / (white_rms * (lp_coef / (2.0 - lp_coef)).sqrt());
+        let semitone = (uniform() * 36.0).floor();
+        let f0 = 55.0 * 2f64.powf(semitone / 12.0);
+        let rotation = |f: f64| {
+            let w = std::f64::consts::TAU * f / f64::from(SAMPLE_RATE);
+            (w.cos(), w.sin())
+        };
+        let beat = (f64::from(SAMPLE_RATE) * (0.3 + 0.5 * uniform())) as u32;
+        let until_beat = 1 + (uniform() * f64::from(beat)) as u32;
+        let decay = (-1.0 / (f64::from(SAMPLE_RATE) * (0.05 + 0.3 * uniform()))).exp() as f32;
+        Self {
+            rng,
+            lp: [0.0; 2],
+            lp_coef,
+            noise_gain,
+            osc: [(1.0, 0.0); 2],
+            rot: [rotation(f0), rotation(f0 * 3.01)],
+            tone_gain: 0.05,
+            env: 0.0,
+            decay,
+            beat,
+            until_beat,
+        }
+    }
+
+    /// A white sample in [-1, 1).
+    fn white(&mut self) -> f32 {
+        self.rng = xorshift(self.rng);
+        ((self.rng >> 40) as f32).mul_add(2.0 / 16_777_216.0, -1.0)
+    }
+
+    /// Appends `frames` frames of 24-bit little-endian PCM for `channels` channels to `out`.
+    fn render(&mut self, frames: usize, channels: usize, out: &mut Vec<u8>) {
+        for _ in 0..frames {
+            self.until_beat -= 1;
+            if self.until_beat == 0 {
+                self.until_beat = self.beat;
+                self.env = 1.0;
+            }
+            self.env *= self.decay;
+            let mut tone = 0.0;
+            for (k, ((c, s), (rc, rs))) in self.osc.iter_mut().zip(self.rot).enumerate() {
+                (*c, *s) = (*c * rc - *s * rs, *c * rs + *s * rc);
+                tone += *s as f32 / (k + 1) as f32;
+            }
+            let tone = tone * self.env * self.tone_gain;
+            for ch in 0..channels {
+                let white = self.white();
+                self.lp[ch] += self.lp_coef * (white - self.lp[ch]);
+                let x = self.lp[ch].mul_add(self.noise_gain, tone);
+                let v = (x * 8_388_608.0).round().clamp(-8_388_608.0, 8_388_607.0) as i32;
+                out.extend_from_slice(&v.to_le_bytes()[..3]);
+            }
+        }
+        // Keep the oscillators on the unit circle (the recursion drifts slowly).
+        for (c, s) in &mut self.osc {
+            let norm = c.hypot(*s);
+            *c /= norm;
+            *s /= norm;
+        }
+    }
+}
+
+fn xorshift(mut x: u64) -> u64 {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    x
+}
+
+/// Writes a 24-bit PCM WAV file with a plain 44-byte header.
+fn write_stem(path: &Path, channels: u16, frames: u64, seed: u64) -> io::Result<()> {
+    const BLOCK: usize = 16_384;
+    let block_align = u32::from(channels) * 3;
+    let data_len = u32::try_from(frames * u64::from(block_align))
+        .map_err(|_| io::Error::other("stem too long for a WAV file"))?;
+    let mut w = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    w.write_all(b"RIFF")?;
+    w.write_all(&(36 + data_len).to_le_bytes())?;
+    w.write_all(b"WAVEfmt ")?;
+    w.write_all(&16u32.to_le_bytes())?;
+    w.write_all(&1u16.to_le_bytes())?; // PCM
+    w.write_all(&channels.to_le_bytes())?;
+    w.write_all(&SAMPLE_RATE.to_le_bytes())?;
+    w.write_all(&(SAMPLE_RATE * block_align).to_le_bytes())?;
+    w.write_all(&(block_align as u16).to_le_bytes())?;
+    w.write_all(&24u16.to_le_bytes())?;
+    w.write_all(b"data")?;
+    w.write_all(&data_len.to_le_bytes())?;
+    let mut voice = Voice::new(seed);
+    let mut buf = Vec::with_capacity(BLOCK * block_align as usize);
+    let mut left = frames;
+    while left > 0 {
+        let n = left.min(BLOCK as u64) as usize;
+        buf.clear();
+        voice.render(n, usize::from(channels), &mut buf);
+        w.write_all(&buf)?;
+        left -= n as u64;
+    }
+    w.flush()
+}
+
+/// Generates a set's stems into `dir/stems/` on every core, unless a previous run left them
+/// complete. Returns whether anything was generated.
+fn generate(set: &StemSet, dir: &Path) -> BoxResult<bool> {
+    let marker = dir.join(".complete");
+    let stamp = format!("earmix bench stems v{STEMS_VERSION}: {}\n", set.describe());
+    if fs::read_to_string(&marker).is_ok_and(|s| s == stamp) {
+        return Ok(false);
+    }
+    let _ = fs::remove_file(&marker);
+    fs::create_dir_all(dir.join("stems"))?;
+    let stems = set.stem_list();
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, usize::from);
+    std::thread::scope(|scope| -> BoxResult<()> {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> io::Result<()> {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(stem) = stems.get(i) else {
+                            return Ok(());
+                        };
+                        write_stem(
+                            &dir.join(&stem.file),
+                            stem.channels,
+                            set.frames(),
+                            stem.seed,
+                        )?;
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().map_err(|_| "a generator thread panicked")??;
+        }
+        Ok(())
+    })?;
+    fs::write(&marker, stamp)?;
+    Ok(true)
+}
+
+/// Writes the session file for a set and returns its path.
+fn write_session(set: &StemSet, dir: &Path) -> BoxResult<PathBuf> {
+    let mut toml = format!("version = 1\nname = \"{}\"\n", set.name);
+    for stem in set.stem_list() {
+        write!(
+            toml,
+            "\n[[channel]]\nname = \"{}\"\nfile = \"{}\"\ngain_db = {:.1}\npan = 0.0\n",
+            stem.name, stem.file, stem.gain_db
+        )?;
+    }
+    let path = dir.join("session.toml");
+    fs::write(&path, toml)?;
+    Ok(path)
+}
+
+/// Reads every stem once so the timed runs all start with a warm page cache.
+fn warm_cache(set: &StemSet, dir: &Path) -> BoxResult<()> {
+    for stem in set.stem_list() {
+        io::copy(&mut File::open(dir.join(&stem.file))?, &mut io::sink())?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The three mixers
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tool {
+    Earmix,
+    Sox,
+    Ffmpeg,
+}
+
+impl Tool {
+    const ALL: [Tool; 3] = [Tool::Earmix, Tool::Sox, Tool::Ffmpeg];
+
+    fn name(self) -> &'static str {
+        match self {
+            Tool::Earmix => "earmix",
+            Tool::Sox => "sox",
+            Tool::Ffmpeg => "ffmpeg",
+        }
+    }
+}
+
+/// A gain as the references parse it: the shortest text that reads back as the same `f32`.
+fn gain_text(gain: f32) -> String {
+    format!("{gain}")
+}
+
+/// `sox -m -v G1 a.wav -v G2 b.wav ... -e floating-point -b 32 out.wav`. sox's mix puts a mono
+/// input into the first output channel only, so each mono stem comes through a pipe that copies
+/// it to both channels (`"|sox m.wav -p remix 1 1"`); its `-v` carries the -3 dB centre pan.
+fn sox_args(set: &StemSet, dir: &Path, out: &Path) -> Vec<String> {
+    let mut args = vec!["-m".to_string()];
+    for stem in set.stem_list() {
+        args.push("-v".into());
+        args.push(gain_text(stem_gain(&stem)));
+        let path = dir.join(&stem.file).display().to_string();
+        args.push(if stem.channels == 1 {
+            format!("|sox \"{path}\" -p remix 1 1")
+        } else {
+            path
+        });
+    }
+    for a in ["-e", "floating-point", "-b", "32"] {
+        args.push(a.into());
+    }
+    args.push(out.display().to_string());
+    args
+}
+
+/// `ffmpeg -i a.wav ... -filter_complex "[0:a]volume=G1[a0];...;[a0][a1]...amix=inputs=N:
+/// normalize=0" -c:a pcm_f32le out.wav`. A mono stem goes through `pan=stereo|c0=G*c0|c1=G*c0`
+/// instead of `volume`, so its copy to both sides is explicit.
+fn ffmpeg_args(set: &StemSet, dir: &Path, out: &Path) -> Vec<String> {
+    let mut args: Vec<String> = ["-nostdin", "-y", "-v", "error"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let stems = set.stem_list();
+    let mut graph = String::new();
+    for (i, stem) in stems.iter().enumerate() {
+        args.push("-i".into());
+        args.push(dir.join(&stem.file).display().to_string());
+        let g = gain_text(stem_gain(stem));
+        // `write!` to a String cannot fail.
+        let _ = if stem.channels == 1 {
+            write!(graph, "[{i}:a]pan=stereo|c0={g}*c0|c1={g}*c0[a{i}];")
+        } else {
+            write!(graph, "[{i}:a]volume={g}[a{i}];")
+        };
+    }
+    for i in 0..stems.len() {
+        let _ = write!(graph, "[a{i}]");
+    }
+    let _ = write!(graph, "amix=inputs={}:normalize=0", stems.len());
+    for a in ["-filter_complex", &graph, "-c:a", "pcm_f32le"] {
+        args.push(a.into());
+    }
+    args.push(out.display().to_string());
+    args
+}
+
+/// Flushes every file system (`sync`), untimed.
+fn sync() -> BoxResult<()> {
+    let status = Command::new("sync").status()?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("sync failed ({status})").into())
+    }
+}
+
+fn run_external(program: &str, args: &[String]) -> BoxResult<()> {
+    let output = Command::new(program)
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {program} (`just bench` installs it): {e}"))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        return Err(format!("{program} failed ({}):\n{stderr}", output.status).into());
+    }
+    if !stderr.trim().is_empty() {
+        eprintln!("{program} said: {}", stderr.trim());
+    }
+    Ok(())
+}
+
+/// One timed run.
+#[derive(Debug, Clone, Copy)]
+struct Run {
+    /// Wall-clock seconds.
+    wall: f64,
+    /// CPU seconds of the tool (all its threads and child processes), where /proc tells.
+    cpu: Option<f64>,
+    /// CPU seconds the rest of the machine was busy meanwhile (other processes, VM steal).
+    others: Option<f64>,
+}
+
+/// CPU time counters from Linux's /proc, in clock ticks.
+#[derive(Debug, Clone, Copy)]
+struct CpuCounters {
+    /// This process and its waited-for children: utime + stime + cutime + cstime.
+    ours: u64,
+    /// The whole machine's busy time: user, nice, system, irq, softirq and steal.
+    machine: u64,
+}
+
+impl CpuCounters {
+    fn read() -> Option<Self> {
+        let stat = fs::read_to_string("/proc/self/stat").ok()?;
+        // Fields after the command name (which may hold spaces) start at field 3, `state`;
+        // utime, stime, cutime and cstime are fields 14 to 17.
+        let (_, rest) = stat.rsplit_once(')')?;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ours = fields
+            .get(11..15)?
+            .iter()
+            .map(|f| f.parse::<u64>().ok())
+            .sum::<Option<u64>>()?;
+        let all = fs::read_to_string("/proc/stat").ok()?;
+        let cpu: Vec<u64> = all
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .map(|f| f.parse().ok())
+            .collect::<Option<_>>()?;
+        // user nice system idle iowait irq softirq steal ...
+        let machine = [0, 1, 2, 5, 6, 7].iter().filter_map(|&i| cpu.get(i)).sum();
+        Some(Self { ours, machine })
+    }
+}
+
+/// Mixes a set once with `tool`, writing `out`, and times it.
+fn run_tool(tool: Tool, set: &StemSet, dir: &Path, out: &Path, tick: f64) -> BoxResult<Run> {
+    let before = CpuCounters::read();
+    let start = Instant::now();
+    match tool {
+        Tool::Earmix => {
+            let session = earmix::session::load(&dir.join("session.toml"))?;
+            render::bounce(&session, out, &BounceOptions::default(), &mut |_, _| {})?;
+        }
+        Tool::Sox => run_external("sox", &sox_args(set, dir, out))?,
+        Tool::Ffmpeg => run_external("ffmpeg", &ffmpeg_args(set, dir, out))?,
+    }
+    let wall = start.elapsed().as_secs_f64();
+    let (cpu, others) = match (before, CpuCounters::read()) {
+        (Some(b), Some(a)) => {
+            let ours = a.ours.saturating_sub(b.ours) as f64 * tick;
+            let machine = a.machine.saturating_sub(b.machine) as f64 * tick;
+            (Some(ours), Some((machine - ours).max(0.0)))
+        }
+        _ => (None, None),
+    };
+    Ok(Run { wall, cpu, others })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking and reporting
+
+/// Reads a stereo float WAV into interleaved samples.
+fn read_output(path: &Path) -> BoxResult<Vec<f32>> {
+    let reader = hound::WavReader::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let spec = reader.spec();
+    if spec.channels != 2 || spec.sample_format != hound::SampleFormat::Float {
+        return Err(format!("{}: expected stereo float, got {spec:?}", path.display()).into());
+    }
+    Ok(reader.into_samples::<f32>().collect::<Result<_, _>>()?)
+}
+
+/// The largest absolute difference between two outputs (`inf` if their lengths differ).
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    if a.len() != b.len() {
+        return f32::INFINITY;
+    }
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+/// Where the numbers were measured, for the README next to the table.
+struct Machine {
+    cpu: String,
+    cores: usize,
+    /// Seconds per /proc clock tick (`getconf CLK_TCK`, almost always 100 per second).
+    tick: f64,
+    sox: String,
+    ffmpeg: String,
+}
+
+impl Machine {
+    /// Reads the CPU model and the reference tools' versions (which also loads both tools
+    /// once, so the first timed run does not pay for it). Fails when a tool is missing.
+    fn probe() -> BoxResult<Self> {
+        let cpu = fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|info| {
+                info.lines()
+                    .find(|l| l.starts_with("model name"))
+                    .and_then(|l| l.split_once(':'))
+                    .map(|(_, v)| v.trim().to_string())
+            })
+            .unwrap_or_else(|| "unknown CPU".to_string());
+        Ok(Self {
+            cpu,
+            cores: std::thread::available_parallelism().map_or(1, usize::from),
+            tick: 1.0 / clock_ticks_per_second(),
+            sox: version_of("sox", "--version")?,
+            ffmpeg: version_of("ffmpeg", "-version")?,
+        })
+    }
+}
+
+impl std::fmt::Display for Machine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Machine: {}, {} cores", self.cpu, self.cores)?;
+        writeln!(f, "sox:     {}", self.sox)?;
+        write!(f, "ffmpeg:  {}", self.ffmpeg)
+    }
+}
+
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .filter(|&t| t > 0.0)
+        .unwrap_or(100.0)
+}
+
+/// The first line a tool prints for `arg` (its version).
+fn version_of(program: &str, arg: &str) -> BoxResult<String> {
+    let output = Command::new(program)
+        .arg(arg)
+        .output()
+        .map_err(|e| format!("cannot run {program} (`just bench` installs it): {e}"))?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().next().unwrap_or("").trim();
+    // sox prints "sox:      SoX v14.4.2".
+    Ok(line.trim_start_matches("sox:").trim().to_string())
+}
+
+struct SetResult {
+    set: &'static str,
+    seconds: u32,
+    /// Every run, per tool in `Tool::ALL` order.
+    runs: [Vec<Run>; 3],
+    /// Largest difference of sox and ffmpeg from earmix.
+    diffs: [f32; 2],
+    /// earmix's largest absolute sample.
+    peak: f32,
+}
+
+impl SetResult {
+    fn median_wall(&self, tool: usize) -> f64 {
+        median(self.runs[tool].iter().map(|r| r.wall))
+    }
+
+    fn median_cpu(&self, tool: usize) -> Option<f64> {
+        let cpu: Option<Vec<f64>> = self.runs[tool].iter().map(|r| r.cpu).collect();
+        cpu.map(|c| median(c.into_iter()))
+    }
+
+    /// The share of the machine other processes (or the hypervisor) used during the timed runs.
+    fn background_load(&self, cores: usize) -> Option<f64> {
+        let runs = self.runs.iter().flatten();
+        let others: Option<f64> = runs.clone().map(|r| r.others).sum();
+        let wall: f64 = runs.map(|r| r.wall).sum();
+        others.map(|o| o / (wall * cores as f64))
+    }
+}
+
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut sorted: Vec<f64> = values.collect();
+    sorted.sort_by(f64::total_cmp);
+    sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn bench_set(set: &StemSet, dir: &Path, machine: &Machine) -> BoxResult<SetResult> {
+    let session = write_session(set, dir)?;
+    println!("\n{}: {} ({})", set.name, set.describe(), session.display());
+    warm_cache(set, dir)?;
+    let out_dir = dir.join("out");
+    fs::create_dir_all(&out_dir)?;
+    let outs = Tool::ALL.map(|t| out_dir.join(format!("{}.wav", t.name())));
+    let mut runs: [Vec<Run>; 3] = Default::default();
+    for round in 1..=RUNS {
+        for (i, tool) in Tool::ALL.into_iter().enumerate() {
+            // Start every run with no dirty pages (e.g. the previous tool's output) waiting to
+            // be written back, so earmix's fsync flushes only its own file.
+            sync()?;
+            let run = run_tool(tool, set, dir, &outs[i], machine.tick)?;
+            let cpu = run
+                .cpu
+                .map_or_else(String::new, |c| format!(", CPU {c:5.2} s"));
+            println!(
+                "  run {round}/{RUNS}  {:<7} {:6.2} s{cpu}",
+                tool.name(),
+                run.wall
+            );
+            runs[i].push(run);
+        }
+    }
+    let earmix = read_output(&outs[0])?;
+    let frames = set.frames() as usize;
+    if earmix.len() != frames * 2 {
+        let got = earmix.len() / 2;
+        return Err(format!("earmix wrote {got} frames, expected {frames}").into());
+    }
+    let peak = earmix.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+    let diffs = [
+        max_diff(&earmix, &read_output(&outs[1])?),
+        max_diff(&earmix, &read_output(&outs[2])?),
+    ];
+    Ok(SetResult {
+        set: set.name,
+        seconds: set.seconds,
+        runs,
+        diffs,
+        peak,
+    })
+}
+
+/// Prints the comparison; returns false when a reference's output differs from earmix's.
+fn report(machine: &Machine, results: &[SetResult]) -> bool {
+    println!("\n{machine}");
+    println!(
+        "Wall clock, median of {RUNS} runs, warm page cache, 32-bit float output. CPU = CPU time \
+         of all the tool's threads and processes (median)."
+    );
+    println!(
+        "Mono stems: earmix and ffmpeg read them as they are; sox gets each through a pipe \
+         (`|sox m.wav -p remix 1 1`), since `sox -m` puts a mono input in the left channel \
+         only.\n"
+    );
+    println!("| set | tool | wall | vs earmix | CPU | x realtime | runs (s) |");
+    println!("|---|---|---:|---|---:|---:|---|");
+    let mut all_same = true;
+    for r in results {
+        let earmix = r.median_wall(0);
+        for (i, tool) in Tool::ALL.into_iter().enumerate() {
+            let wall = r.median_wall(i);
+            let ratio = if i == 0 {
+                "-".to_string()
+            } else {
+                format!("= {:.1}x earmix", wall / earmix)
+            };
+            let cpu = r
+                .median_cpu(i)
+                .map_or_else(|| "n/a".to_string(), |c| format!("{c:.2} s"));
+            let runs: Vec<String> = r.runs[i].iter().map(|t| format!("{:.2}", t.wall)).collect();
+            println!(
+                "| {} | {} | {wall:.2} s | {ratio} | {cpu} | {:.0}x | {} |",
+                r.set,
+                tool.name(),
+                f64::from(r.seconds) / wall,
+                runs.join(" ")
+            );
+        }
+    }
+    println!();
+    for r in results {
+        let (sox, ffmpeg) = (r.median_wall(1), r.median_wall(2));
+        let (best, best_time) = if sox <= ffmpeg {
+            ("sox", sox)
+        } else {
+            ("ffmpeg", ffmpeg)
+        };
+        let speedup = best_time / r.median_wall(0);
+        let verdict = if speedup >= TARGET_SPEEDUP {
+            "met"
+        } else {
+            "NOT met"
+        };
+        println!(
+            "{}: earmix is {speedup:.2}x faster than the faster reference ({best}): \
+             the {TARGET_SPEEDUP}x target is {verdict}.",
+            r.set
+        );
+        let same = |d: f32| if d <= MAX_DIFF { "same" } else { "DIFFERENT" };
+        println!(
+            "{}: max |earmix - sox| = {:.1e} ({}), max |earmix - ffmpeg| = {:.1e} ({}); \
+             earmix peak {:.3} ({:.1} dBFS).",
+            r.set,
+            r.diffs[0],
+            same(r.diffs[0]),
+            r.diffs[1],
+            same(r.diffs[1]),
+            r.peak,
+            20.0 * r.peak.log10()
+        );
+        if let Some(load) = r.background_load(machine.cores) {
+            let note = if load > 0.1 {
+                " - other work was running: these times are noisy, run again on a quiet machine"
+            } else {
+                ""
+            };
+            println!(
+                "{}: background CPU load during the timed runs {:.0}% of the machine{note}.",
+                r.set,
+                load * 100.0
+            );
+        }
+        all_same &= r.diffs.iter().all(|&d| d <= MAX_DIFF);
+    }
+    all_same
+}
+
+fn run() -> BoxResult<bool> {
+    let kept = std::env::var_os("EARMIX_BENCH_DIR").map(PathBuf::from);
+    let temp;
+    let root = if let Some(dir) = kept {
+        fs::create_dir_all(&dir)?;
+        dir
+    } else {
+        temp = tempfile::Builder::new().prefix("earmix-bench-").tempdir()?;
+        temp.path().to_path_buf()
+    };
+    let machine = Machine::probe()?;
+    println!("earmix bounce benchmark; stems in {}", root.display());
+    let mut results = Vec::new();
+    for set in &SETS {
+        let dir = root.join(set.name);
+        let start = Instant::now();
+        let generated = generate(set, &dir)?;
+        if generated {
+            println!(
+                "generated {}: {} in {:.1} s (not part of the comparison)",
+                set.name,
+                set.describe(),
+                start.elapsed().as_secs_f64()
+            );
+        } else {
+            println!("reusing {} from an earlier run", set.name);
+        }
+    }
+    for set in &SETS {
+        results.push(bench_set(set, &root.join(set.name), &machine)?);
+    }
+    Ok(report(&machine, &results))
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!(
+                "FAILED: earmix's output differs from a reference by more than {MAX_DIFF:e}; \
+                 the tools did not do the same work"
+            );
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("bench failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,58 @@
+# earmix tasks. `just` alone lists them.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# The system packages the build and tests need (Debian/Ubuntu names).
+system_packages := "pkg-config libasound2-dev"
+
+# List the recipes.
+default:
+    @just --list
+
+# Install the system packages the build needs (ALSA headers, pkg-config) when they are missing.
+deps:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    missing=()
+    for p in {{system_packages}}; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+    echo "just deps: installing missing system packages: ${missing[*]}"
+    sudo=""
+    if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+
+# Generate the demo stems when missing, then open the folk-arc demo (for now: bounce it to demo-sessions/folk-arc/mix.wav).
+demo: deps
+    cargo run --release --quiet -- demo
+    cargo run --release --quiet -- bounce demo-sessions/folk-arc/session.toml -o demo-sessions/folk-arc/mix.wav
+
+# Format check, clippy with warnings denied, and the whole test suite.
+test: deps
+    cargo fmt --all --check
+    cargo clippy --all-targets --locked -- -D warnings
+    cargo test --locked
+
+# Format check and clippy only.
+lint:
+    cargo fmt --all --check
+    cargo clippy --all-targets --locked -- -D warnings
+
+# Benchmarks (not part of `just test`): earmix's bounce next to sox and ffmpeg on the same files.
+bench: deps
+    #!/usr/bin/env bash
+    set -euo pipefail
+    missing=()
+    for p in sox ffmpeg; do command -v "$p" >/dev/null || missing+=("$p"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "just bench: installing ${missing[*]} for the side-by-side comparison"
+        sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+        $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+    fi
+    cargo bench --bench bounce
+
+# What CI runs on a fresh clone.
+ci:
+    bash .ci/run

@@ -1,0 +1,5 @@
+//! What the command-line verbs do, apart from argument parsing (which lives in `main.rs`).
+//! Each function returns the text to print, so the wording is tested like any other output.
+
+pub mod check;
+pub mod paths;

@@ -1,0 +1,109 @@
+//! `earmix check SESSION`: the summary printed for a valid session.
+
+use std::fmt::Write as _;
+
+use crate::session::Session;
+use crate::units::{Decibels, Seconds};
+
+/// A readable summary of a validated session: its channels with their stem files' format,
+/// channel count, rate and length, and its sections.
+pub fn summary(session: &Session) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: \"{}\", {} channels, {} Hz, {}",
+        session.path.display(),
+        session.name,
+        session.channels.len(),
+        session.sample_rate,
+        session.length()
+    );
+    let name_w = session
+        .channels
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "\n  {:<name_w$}  {:<6}  {:>7}  {:<22} {:>2}  {:>6}  {:>9}",
+        "channel", "role", "fader", "format", "ch", "rate", "length"
+    );
+    for (channel, stem) in session.channels.iter().zip(&session.stems) {
+        let role = channel.role.map_or("-", |r| r.as_str());
+        let mut flags = String::new();
+        if channel.mute {
+            flags.push_str(" [muted]");
+        }
+        if channel.solo {
+            flags.push_str(" [solo]");
+        }
+        let _ = writeln!(
+            out,
+            "  {:<name_w$}  {:<6}  {:>7}  {:<22} {:>2}  {:>6}  {:>9}{flags}",
+            channel.name,
+            role,
+            fader_text(channel.gain_db),
+            truncate(&stem.format, 22),
+            stem.channels,
+            stem.sample_rate,
+            Seconds(stem.seconds()).to_string(),
+        );
+        let _ = writeln!(out, "  {:<name_w$}  {}", "", channel.file.display());
+    }
+    if session.sections.is_empty() {
+        let _ = writeln!(out, "\n  no sections");
+    } else {
+        let _ = writeln!(
+            out,
+            "\n  {:<20} {:>9}  {:>9}  scene",
+            "section", "start", "length"
+        );
+        for (i, section) in session.sections.iter().enumerate() {
+            let end = session
+                .sections
+                .get(i + 1)
+                .map_or(session.length(), |s| s.start);
+            let scene = if section.gain_db.is_empty() {
+                "-".to_string()
+            } else {
+                format!("{} fader override(s)", section.gain_db.len())
+            };
+            let _ = writeln!(
+                out,
+                "  {:<20} {:>9}  {:>9}  {scene}",
+                truncate(&section.name, 20),
+                section.start.to_string(),
+                Seconds(end.0 - section.start.0).to_string()
+            );
+        }
+    }
+    if let Some(reference) = &session.reference {
+        let _ = writeln!(
+            out,
+            "\n  reference: {} (offset {})",
+            reference.file.display(),
+            reference.offset
+        );
+    }
+    out
+}
+
+fn fader_text(db: Decibels) -> String {
+    if db.is_off() {
+        "off".to_string()
+    } else {
+        format!("{:+.1} dB", db.0)
+    }
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        text.to_string()
+    } else {
+        let mut t: String = text.chars().take(width.saturating_sub(1)).collect();
+        t.push('~');
+        t
+    }
+}

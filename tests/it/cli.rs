@@ -1,0 +1,206 @@
+//! The real `earmix` binary on real files: what a user types and sees.
+
+use std::process::Command;
+
+use crate::support::{TempSession, read_wav, signal, write_wav_f32, write_wav_i24};
+
+fn earmix() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_earmix"));
+    // Keep the log file out of the user's home.
+    let home = std::env::temp_dir().join("earmix-test-home");
+    c.env("HOME", &home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"));
+    c
+}
+
+fn session_with_two_stems(ts: &TempSession) -> std::path::PathBuf {
+    write_wav_i24(
+        &ts.path("stems/gtr.wav"),
+        48_000,
+        &[signal(48_000, 1, 0.3), signal(48_000, 2, 0.3)],
+    );
+    write_wav_f32(&ts.path("stems/vox.wav"), 48_000, &[signal(36_000, 3, 0.3)]);
+    ts.write_session(
+        r#"version = 1
+name = "Two"
+
+[[channel]]
+name = "Guitar"
+file = "stems/gtr.wav"
+role = "guitar"
+gain_db = -3.0
+
+[[channel]]
+name = "Voice"
+file = "stems/vox.wav"
+role = "vocal"
+mute = true
+
+[[section]]
+name = "Verse"
+start = 0
+
+[[section]]
+name = "Chorus"
+start = "0:00.500"
+"#,
+    )
+}
+
+/// `earmix check` on a valid session prints each channel's format, channels, rate and length and
+/// the sections, and exits 0.
+#[test]
+fn check_prints_a_summary() {
+    let ts = TempSession::new();
+    let path = session_with_two_stems(&ts);
+    let out = earmix().arg("check").arg(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "\"Two\", 2 channels, 48000 Hz, 0:01.000",
+        "Guitar",
+        "WAV, PCM 24-bit",
+        "WAV, float 32-bit",
+        "0:00.750",
+        "[muted]",
+        "Verse",
+        "Chorus",
+        "0:00.500",
+        "-3.0 dB",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+}
+
+/// `earmix check` on a broken session exits 1 and names the file, line and key on stderr.
+#[test]
+fn check_reports_errors_and_exits_1() {
+    let ts = TempSession::new();
+    let path = session_with_two_stems(&ts);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("gain_db = -3.0", "gain_db = 30.0");
+    std::fs::write(&path, text).unwrap();
+    let out = earmix().arg("check").arg(&path).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("session.toml:8:11: channel[1].gain_db = 30.0"),
+        "line, column, key or value missing: {stderr}"
+    );
+    assert!(stderr.contains("gain_db"), "key missing: {stderr}");
+    assert!(stderr.contains("30"), "value missing: {stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+/// `earmix bounce` writes the WAV and prints sample peak, true peak and loudness; the 16-bit
+/// variant reports clipping; a bad --bits value is refused with a clear message.
+#[test]
+fn bounce_from_the_command_line() {
+    let ts = TempSession::new();
+    let path = session_with_two_stems(&ts);
+    let wav = ts.path("out.wav");
+    let out = earmix()
+        .args(["bounce"])
+        .arg(&path)
+        .arg("-o")
+        .arg(&wav)
+        .args(["--from", "0.25", "--to", "0:00.750"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "sample peak",
+        "dBFS",
+        "true peak",
+        "dBTP",
+        "integrated",
+        "LUFS",
+        "32-bit float",
+    ] {
+        assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
+    }
+    assert_eq!(read_wav(&wav).1[0].len(), 24_000);
+    let out = earmix()
+        .args(["bounce"])
+        .arg(&path)
+        .arg("-o")
+        .arg(ts.path("o16.wav"))
+        .args(["--bits", "16"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no clipped samples"));
+    let out = earmix()
+        .args(["bounce"])
+        .arg(&path)
+        .arg("-o")
+        .arg(ts.path("x.wav"))
+        .args(["--bits", "12"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use 32f, 24 or 16"));
+    let out = earmix()
+        .args(["bounce"])
+        .arg(&path)
+        .arg("-o")
+        .arg(ts.path("x.wav"))
+        .args(["--from", "1:75"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a time"));
+}
+
+/// `earmix demo --dir` generates both demo sessions, which then pass `earmix check`, and every
+/// session shipped under demo-sessions/ loads.
+#[test]
+fn demo_sessions_generate_and_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = earmix()
+        .arg("demo")
+        .arg("--dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shipped: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/demo-sessions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(shipped.len() >= 2);
+    for name in shipped {
+        let session = dir.path().join(&name).join("session.toml");
+        let loaded = earmix::session::load(&session);
+        assert!(
+            loaded.is_ok(),
+            "{}: {}",
+            session.display(),
+            loaded.unwrap_err()
+        );
+        // the committed file is the one the binary embeds and writes out
+        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("demo-sessions")
+            .join(&name)
+            .join("session.toml");
+        assert_eq!(
+            std::fs::read_to_string(&session).unwrap(),
+            std::fs::read_to_string(committed).unwrap()
+        );
+        let check = earmix().arg("check").arg(&session).output().unwrap();
+        assert!(check.status.success());
+    }
+}

@@ -1,0 +1,18 @@
+//! earmix's integration tests: one crate, one module per area.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::many_single_char_names
+)]
+
+// Every test runs under the allocation checker; `assert_no_alloc` sections fail on any
+// allocation (counted per thread, see `support::assert_realtime`).
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
+mod bounce;
+mod cli;
+mod demo;
+mod mixer;
+mod session;
+mod support;
