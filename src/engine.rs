@@ -7,3 +7,4 @@ pub mod smoother;
 pub mod source;
 pub mod streams;
 pub mod strip;
+pub mod wav_decoder;

@@ -5,7 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use creek::read::ReadError;
-use creek::{ReadDiskStream, ReadStreamOptions, SeekMode, SymphoniaDecoder};
+use creek::{
+    DataBlock, Decoder, FileInfo, ReadDiskStream, ReadStreamOptions, SeekMode, SymphoniaDecoder,
+};
+
+use super::wav_decoder::{WavDecoder, WavError};
 
 /// What a stem file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,7 +108,6 @@ fn describe_format(path: &Path, params: &symphonia::core::codecs::CodecParameter
 ///
 /// Not realtime-safe (file I/O).
 pub fn probe(path: &Path) -> Result<StemInfo, StreamError> {
-    use creek::Decoder as _;
     if !path.is_file() {
         let reason = if path.exists() {
             "not a file"
@@ -157,10 +160,89 @@ impl StreamConfig {
     };
 }
 
+/// The decoder behind a [`StemStream`], on creek's I/O thread: uncompressed WAV through the fast
+/// [`WavDecoder`], everything else (and any WAV it refuses) through symphonia.
+enum StemDecoder {
+    Wav(WavDecoder),
+    Other(SymphoniaDecoder),
+}
+
+/// A read that failed while streaming.
+#[derive(Debug, thiserror::Error)]
+enum StemDecodeError {
+    #[error(transparent)]
+    Wav(#[from] WavError),
+    #[error(transparent)]
+    Other(#[from] symphonia::core::errors::Error),
+}
+
+impl Decoder for StemDecoder {
+    type T = f32;
+    type AdditionalOpts = ();
+    /// [`StemStream`] needs only the channel count and length, which [`FileInfo`] carries.
+    type FileParams = ();
+    /// The WAV decoder's refusals are not errors (symphonia gets the file), so an open error is
+    /// always symphonia's.
+    type OpenError = creek::OpenError;
+    type FatalError = StemDecodeError;
+
+    const DEFAULT_BLOCK_SIZE: usize = SymphoniaDecoder::DEFAULT_BLOCK_SIZE;
+    const DEFAULT_NUM_CACHE_BLOCKS: usize = SymphoniaDecoder::DEFAULT_NUM_CACHE_BLOCKS;
+    const DEFAULT_NUM_LOOK_AHEAD_BLOCKS: usize = SymphoniaDecoder::DEFAULT_NUM_LOOK_AHEAD_BLOCKS;
+
+    fn new(
+        file: PathBuf,
+        start_frame: usize,
+        block_size: usize,
+        (): (),
+    ) -> Result<(Self, FileInfo<()>), creek::OpenError> {
+        match WavDecoder::new(file.clone(), start_frame, block_size, ()) {
+            Ok((decoder, info)) => Ok((Self::Wav(decoder), without_params(&info))),
+            Err(e) => {
+                tracing::debug!("{}: reading through symphonia ({e})", file.display());
+                let (decoder, info) = SymphoniaDecoder::new(file, start_frame, block_size, ())?;
+                Ok((Self::Other(decoder), without_params(&info)))
+            }
+        }
+    }
+
+    fn seek(&mut self, frame: usize) -> Result<(), StemDecodeError> {
+        match self {
+            Self::Wav(d) => d.seek(frame)?,
+            Self::Other(d) => d.seek(frame)?,
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, data_block: &mut DataBlock<f32>) -> Result<(), StemDecodeError> {
+        match self {
+            Self::Wav(d) => d.decode(data_block)?,
+            Self::Other(d) => d.decode(data_block)?,
+        }
+        Ok(())
+    }
+
+    fn current_frame(&self) -> usize {
+        match self {
+            Self::Wav(d) => d.current_frame(),
+            Self::Other(d) => d.current_frame(),
+        }
+    }
+}
+
+fn without_params<P>(info: &FileInfo<P>) -> FileInfo<()> {
+    FileInfo {
+        num_frames: info.num_frames,
+        num_channels: info.num_channels,
+        sample_rate: info.sample_rate,
+        params: (),
+    }
+}
+
 /// A stem streamed from disk through creek. Created off the audio thread (it opens the file and
 /// starts creek's I/O thread); `read` and `seek` are then realtime-safe.
 pub struct StemStream {
-    stream: ReadDiskStream<SymphoniaDecoder>,
+    stream: ReadDiskStream<StemDecoder>,
     path: PathBuf,
     channels: usize,
     frames: u64,
@@ -180,7 +262,7 @@ impl StemStream {
         };
         // Open at the file start: a start past the end of a short stem is legal (it is silent
         // there) but creek cannot open a file positioned past its end.
-        let mut stream = ReadDiskStream::<SymphoniaDecoder>::new(path.to_path_buf(), 0, opts)
+        let mut stream = ReadDiskStream::<StemDecoder>::new(path.to_path_buf(), 0, opts)
             .map_err(|e| open_error(path, e))?;
         let channels = usize::from(stream.info().num_channels);
         if channels > 2 {
@@ -318,5 +400,60 @@ impl super::source::Source for StemStream {
             }
         }
         status
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_wav(path: &Path, bits: u16, format: hound::SampleFormat) {
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 48_000,
+            bits_per_sample: bits,
+            sample_format: format,
+        };
+        let mut writer = hound::WavWriter::create(path, spec).unwrap();
+        for i in 0..200 {
+            match format {
+                hound::SampleFormat::Float => writer.write_sample(i as f32 / 400.0).unwrap(),
+                hound::SampleFormat::Int => writer.write_sample(i % 100 - 50).unwrap(),
+            }
+        }
+        writer.finalize().unwrap();
+    }
+
+    /// 24-bit and float WAVs take the fast decoder; 8-bit WAV falls back to symphonia with the
+    /// same length and channels.
+    #[test]
+    fn wav_takes_the_fast_path_and_other_formats_fall_back() {
+        let dir = tempfile::tempdir().unwrap();
+        for (bits, format, fast) in [
+            (24, hound::SampleFormat::Int, true),
+            (32, hound::SampleFormat::Float, true),
+            (8, hound::SampleFormat::Int, false),
+        ] {
+            let path = dir.path().join(format!("{bits}.wav"));
+            write_wav(&path, bits, format);
+            let (decoder, info) = StemDecoder::new(path, 0, 64, ()).unwrap();
+            assert_eq!(matches!(decoder, StemDecoder::Wav(_)), fast, "{bits}-bit");
+            assert_eq!((info.num_frames, info.num_channels), (100, 2), "{bits}-bit");
+        }
+    }
+
+    /// A file that is neither WAV nor anything symphonia reads is a decode error naming it.
+    #[test]
+    fn unreadable_file_is_a_decode_error_naming_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("noise.wav");
+        std::fs::write(&path, b"RIFF\x04\x00\x00\x00WAVEjunk").unwrap();
+        let err = StemStream::open(&path, 0, StreamConfig::PLAYBACK)
+            .err()
+            .unwrap();
+        assert!(
+            matches!(&err, StreamError::Decode { path: p, .. } if *p == path),
+            "{err}"
+        );
     }
 }
