@@ -246,11 +246,67 @@ impl Quantiser {
     }
 }
 
+/// Sample peak, true peak (both linear) and integrated loudness (LUFS) of a bounce.
+type Loudness = (f64, f64, f64);
+
+/// Measures loudness and peaks on its own thread, so the measurement (true peak's 4x
+/// oversampling is the costly part) runs beside the mixing instead of after each block.
+struct LoudnessWorker {
+    blocks: std::sync::mpsc::SyncSender<(Vec<f32>, Vec<f32>)>,
+    handle: std::thread::JoinHandle<Result<Loudness, String>>,
+}
+
+impl LoudnessWorker {
+    fn start(sample_rate: u32) -> Result<Self, RenderError> {
+        let mode = ebur128::Mode::I
+            | ebur128::Mode::TRUE_PEAK
+            | ebur128::Mode::SAMPLE_PEAK
+            | ebur128::Mode::HISTOGRAM;
+        let mut meter = ebur128::EbuR128::new(2, sample_rate, mode)
+            .map_err(|e| RenderError::Loudness(e.to_string()))?;
+        let (blocks, rx) = std::sync::mpsc::sync_channel::<(Vec<f32>, Vec<f32>)>(16);
+        let handle = std::thread::Builder::new()
+            .name("earmix-loudness".into())
+            .spawn(move || {
+                for (l, r) in rx {
+                    meter
+                        .add_frames_planar_f32(&[&l, &r])
+                        .map_err(|e| e.to_string())?;
+                }
+                let peak = |f: &dyn Fn(u32) -> Result<f64, ebur128::Error>| {
+                    Ok::<f64, ebur128::Error>(f(0)?.max(f(1)?))
+                };
+                let sample = peak(&|c| meter.sample_peak(c)).map_err(|e| e.to_string())?;
+                let truep = peak(&|c| meter.true_peak(c)).map_err(|e| e.to_string())?;
+                let integrated = meter.loudness_global().map_err(|e| e.to_string())?;
+                Ok((sample, truep, integrated))
+            })
+            .map_err(|e| RenderError::Loudness(e.to_string()))?;
+        Ok(Self { blocks, handle })
+    }
+
+    fn add(&self, left: &[f32], right: &[f32]) -> Result<(), RenderError> {
+        self.blocks
+            .send((left.to_vec(), right.to_vec()))
+            .map_err(|_| RenderError::Loudness("the measuring thread stopped".into()))
+    }
+
+    fn finish(self) -> Result<Loudness, RenderError> {
+        drop(self.blocks);
+        match self.handle.join() {
+            Ok(result) => result.map_err(RenderError::Loudness),
+            Err(_) => Err(RenderError::Loudness(
+                "the measuring thread panicked".into(),
+            )),
+        }
+    }
+}
+
 /// Writes the whole interleaved stereo stream of a bounce as WAV.
 struct WavSink<'a> {
     writer: hound::WavWriter<BufWriter<&'a File>>,
     quantiser: Option<Quantiser>,
-    meter: ebur128::EbuR128,
+    meter: LoudnessWorker,
     over: u64,
     measured_l: Vec<f32>,
     measured_r: Vec<f32>,
@@ -286,9 +342,7 @@ impl WavSink<'_> {
             path: self.path.to_path_buf(),
             reason: e.to_string(),
         })?;
-        self.meter
-            .add_frames_planar_f32(&measured)
-            .map_err(|e| RenderError::Loudness(e.to_string()))
+        self.meter.add(measured[0], measured[1])
     }
 }
 
@@ -333,15 +387,7 @@ pub fn bounce(
     };
     let writer = hound::WavWriter::new(BufWriter::with_capacity(1 << 20, tmp.as_file()), spec)
         .map_err(|e| write_err(e.to_string()))?;
-    let meter = ebur128::EbuR128::new(
-        2,
-        session.sample_rate,
-        ebur128::Mode::I
-            | ebur128::Mode::TRUE_PEAK
-            | ebur128::Mode::SAMPLE_PEAK
-            | ebur128::Mode::HISTOGRAM,
-    )
-    .map_err(|e| RenderError::Loudness(e.to_string()))?;
+    let meter = LoudnessWorker::start(session.sample_rate)?;
     let mut sink = WavSink {
         writer,
         quantiser: match opts.bits {
@@ -383,10 +429,7 @@ pub fn bounce(
         let _ = d.sync_all();
     }
 
-    let loud = |r: Result<f64, ebur128::Error>| r.map_err(|e| RenderError::Loudness(e.to_string()));
-    let sample_peak = loud(meter.sample_peak(0))?.max(loud(meter.sample_peak(1))?);
-    let true_peak = loud(meter.true_peak(0))?.max(loud(meter.true_peak(1))?);
-    let integrated = loud(meter.loudness_global())?;
+    let (sample_peak, true_peak, integrated) = meter.finish()?;
     Ok(BounceReport {
         path: out.to_path_buf(),
         bits: opts.bits,
