@@ -112,26 +112,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Loads a session, or prints every problem in it to stderr (the caller exits 1).
+fn load_or_report(path: &Path) -> Option<earmix::session::Session> {
+    earmix::session::load(path)
+        .map_err(|errors| eprintln!("{errors}"))
+        .ok()
+}
+
 fn check(path: &Path) -> ExitCode {
-    match earmix::session::load(path) {
-        Ok(session) => {
-            print!("{}", commands::check::summary(&session));
-            ExitCode::SUCCESS
-        }
-        Err(errors) => {
-            eprintln!("{errors}");
-            ExitCode::FAILURE
-        }
-    }
+    let Some(session) = load_or_report(path) else {
+        return ExitCode::FAILURE;
+    };
+    print!("{}", commands::check::summary(&session));
+    ExitCode::SUCCESS
 }
 
 fn bounce(path: &Path, output: &Path, opts: BounceOptions) -> Result<ExitCode> {
-    let session = match earmix::session::load(path) {
-        Ok(s) => s,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some(session) = load_or_report(path) else {
+        return Ok(ExitCode::FAILURE);
     };
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(0);

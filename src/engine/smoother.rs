@@ -96,16 +96,6 @@ impl Smoother {
         self.pos += 1;
         self.current()
     }
-
-    /// Advances the glide by `frames` without producing values.
-    ///
-    /// Realtime-safe.
-    pub fn skip(&mut self, frames: usize) {
-        self.pos = self
-            .pos
-            .saturating_add(frames.min(u32::MAX as usize) as u32)
-            .min(self.len);
-    }
 }
 
 #[cfg(test)]

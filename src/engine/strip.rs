@@ -167,12 +167,4 @@ impl Strip {
             }
         }
     }
-
-    /// Advances the glides as if `frames` were mixed (used when the input is not read).
-    ///
-    /// Realtime-safe.
-    pub fn skip(&mut self, frames: usize) {
-        self.gain_l.skip(frames);
-        self.gain_r.skip(frames);
-    }
 }
