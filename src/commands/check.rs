@@ -6,7 +6,8 @@ use crate::session::Session;
 use crate::units::{Decibels, Seconds};
 
 /// A readable summary of a validated session: its channels with their stem files' format,
-/// channel count, rate and length, and its sections.
+/// channel count, rate (and the rate it is resampled to, when that is another) and length, and
+/// its sections.
 pub fn summary(session: &Session) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -38,6 +39,9 @@ pub fn summary(session: &Session) -> String {
         }
         if channel.solo {
             flags.push_str(" [solo]");
+        }
+        if stem.sample_rate != session.sample_rate {
+            let _ = write!(flags, " (resampled to {} Hz)", session.sample_rate);
         }
         let _ = writeln!(
             out,

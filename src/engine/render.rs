@@ -165,8 +165,14 @@ pub fn render_blocks<E>(
 where
     E: From<RenderError>,
 {
-    let mut processor = Processor::for_session(session, from, StreamConfig::BOUNCE)
-        .map_err(|e| E::from(RenderError::Stream(e)))?;
+    let mut processor = Processor::for_session(
+        session,
+        session.sample_rate,
+        from,
+        &[],
+        StreamConfig::BOUNCE,
+    )
+    .map_err(|e| E::from(RenderError::Stream(e)))?;
     let mut left = vec![0.0f32; MAX_BLOCK];
     let mut right = vec![0.0f32; MAX_BLOCK];
     let mut pos = from;

@@ -9,6 +9,9 @@ use creek::{
     DataBlock, Decoder, FileInfo, ReadDiskStream, ReadStreamOptions, SeekMode, SymphoniaDecoder,
 };
 
+use super::resample::Resampled;
+use super::smoother::ramp_frames;
+use super::source::{ReadMode, ReadStatus, Source, StemBuffer};
 use super::wav_decoder::{WavDecoder, WavError};
 
 /// What a stem file holds.
@@ -52,6 +55,9 @@ pub enum StreamError {
     /// Reading failed while streaming.
     #[error("reading {path} failed: {reason}")]
     Read { path: PathBuf, reason: String },
+    /// The stem's rate cannot be converted to the mix rate.
+    #[error("cannot play {path}: {reason}")]
+    Resample { path: PathBuf, reason: String },
 }
 
 fn open_error(path: &Path, err: creek::OpenError) -> StreamError {
@@ -239,13 +245,60 @@ fn without_params<P>(info: &FileInfo<P>) -> FileInfo<()> {
     }
 }
 
+/// A linear fade-in over a fixed number of frames, started when a stream's data comes back
+/// after an underrun so the return is not a click.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FadeIn {
+    /// Frames faded so far; `len` when idle.
+    pos: u32,
+    len: u32,
+}
+
+impl FadeIn {
+    /// An idle fade that, once started, lasts `len` frames (at least 1).
+    fn new(len: u32) -> Self {
+        let len = len.max(1);
+        Self { pos: len, len }
+    }
+
+    /// Fades in the next data from silence.
+    fn start(&mut self) {
+        self.pos = 0;
+    }
+
+    /// Leaves the data as it is.
+    fn stop(&mut self) {
+        self.pos = self.len;
+    }
+
+    /// Applies the fade to frames `offset..offset + n` of every channel of `out`: the k-th frame
+    /// of the fade is scaled by `(k + 1) / len`, so it ends at exactly unity.
+    fn apply(&mut self, out: &mut StemBuffer, channels: usize, offset: usize, n: usize) {
+        if self.pos >= self.len {
+            return;
+        }
+        let count = n.min((self.len - self.pos) as usize);
+        let len = self.len as f32;
+        for ch in 0..channels {
+            let data = &mut out.channel_mut(ch, offset + count)[offset..];
+            for (i, x) in data.iter_mut().enumerate() {
+                *x *= (self.pos as f32 + i as f32 + 1.0) / len;
+            }
+        }
+        self.pos += count as u32;
+    }
+}
+
 /// A stem streamed from disk through creek. Created off the audio thread (it opens the file and
-/// starts creek's I/O thread); `read` and `seek` are then realtime-safe.
+/// starts creek's I/O thread); `read` and `seek` are then realtime-safe. When data comes back
+/// after an underrun it fades in over 10 ms.
 pub struct StemStream {
     stream: ReadDiskStream<StemDecoder>,
     path: PathBuf,
     channels: usize,
     frames: u64,
+    sample_rate: u32,
+    fade: FadeIn,
     failed: bool,
 }
 
@@ -254,15 +307,43 @@ impl StemStream {
     ///
     /// Not realtime-safe.
     pub fn open(path: &Path, start_frame: u64, config: StreamConfig) -> Result<Self, StreamError> {
+        Self::open_cached(path, start_frame, &[], config)
+    }
+
+    /// Opens `path` positioned at `start_frame` and starts buffering, and keeps the data from
+    /// each of `cache_frames` (frames of the file) buffered, so a seek to exactly one of them is
+    /// ready at once. Each cache holds as much as the read-ahead does (see [`StreamConfig`]).
+    ///
+    /// Not realtime-safe.
+    pub fn open_cached(
+        path: &Path,
+        start_frame: u64,
+        cache_frames: &[u64],
+        config: StreamConfig,
+    ) -> Result<Self, StreamError> {
+        let mut stream = Self::unstarted(path, cache_frames.len(), config)?;
+        stream.cache_at(cache_frames)?;
+        stream.start(start_frame)?;
+        Ok(stream)
+    }
+
+    /// Opens `path` with room for `num_caches` caches, but does not seek: creek does no I/O
+    /// until it is cached or seeked, and the caller must seek before reading or waiting.
+    fn unstarted(
+        path: &Path,
+        num_caches: usize,
+        config: StreamConfig,
+    ) -> Result<Self, StreamError> {
         let opts = ReadStreamOptions {
             block_size: config.block_frames,
             num_look_ahead_blocks: config.look_ahead_blocks,
-            num_caches: 1,
+            num_cache_blocks: 0,
+            num_caches: num_caches.max(1),
             ..Default::default()
         };
         // Open at the file start: a start past the end of a short stem is legal (it is silent
         // there) but creek cannot open a file positioned past its end.
-        let mut stream = ReadDiskStream::<StemDecoder>::new(path.to_path_buf(), 0, opts)
+        let stream = ReadDiskStream::<StemDecoder>::new(path.to_path_buf(), 0, opts)
             .map_err(|e| open_error(path, e))?;
         let channels = usize::from(stream.info().num_channels);
         if channels > 2 {
@@ -271,32 +352,81 @@ impl StemStream {
                 channels: stream.info().num_channels,
             });
         }
+        let sample_rate = stream
+            .info()
+            .sample_rate
+            .filter(|&r| r > 0)
+            .ok_or_else(|| StreamError::UnknownRate {
+                path: path.to_path_buf(),
+            })?;
         let frames = stream.info().num_frames as u64;
-        // creek does no I/O until it is seeked or cached; start the read-ahead now.
-        stream
-            .seek(start_frame.min(frames) as usize, SeekMode::Auto)
-            .map_err(|e| read_error(path, &e))?;
         Ok(Self {
             stream,
             path: path.to_path_buf(),
             channels,
             frames,
+            sample_rate,
+            fade: FadeIn::new(ramp_frames(sample_rate)),
             failed: false,
         })
+    }
+
+    /// Fills one cache from each of `frames` (frames of the file; duplicates and frames past the
+    /// end are skipped). Call before the first seek, so creek decodes the seek's data first (it
+    /// serves the latest request first); at most as many distinct frames as the stream has
+    /// caches are used.
+    fn cache_at(&mut self, frames: &[u64]) -> Result<(), StreamError> {
+        let mut wanted: Vec<u64> = frames
+            .iter()
+            .copied()
+            .filter(|&f| f < self.frames)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let caches = self.stream.num_caches();
+        for (index, &frame) in wanted.iter().take(caches).enumerate() {
+            self.stream
+                .cache(index, frame as usize)
+                .map_err(|e| read_error(&self.path, &e))?;
+        }
+        Ok(())
+    }
+
+    /// The first seek of an [`Self::unstarted`] stream, which starts its I/O.
+    fn start(&mut self, frame: u64) -> Result<(), StreamError> {
+        self.stream
+            .seek(frame.min(self.frames) as usize, SeekMode::Auto)
+            .map_err(|e| read_error(&self.path, &e))?;
+        Ok(())
     }
 
     /// Waits until data at the read position is buffered.
     ///
     /// Not realtime-safe.
     pub fn wait_ready(&mut self) -> Result<(), StreamError> {
+        if self.failed {
+            return Err(StreamError::Read {
+                path: self.path.clone(),
+                reason: "the stream stopped after an earlier error".into(),
+            });
+        }
         self.stream
             .block_until_ready()
             .map_err(|e| read_error(&self.path, &e))
     }
 
     /// The file being streamed.
+    ///
+    /// Realtime-safe.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The file's sample rate.
+    ///
+    /// Realtime-safe.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
     }
 
     /// True when data at the read position is buffered.
@@ -307,6 +437,47 @@ impl StemStream {
     }
 }
 
+/// Opens a stem for a mix running at `mix_rate`: a [`StemStream`], wrapped in a [`Resampled`]
+/// when the file is at another rate. It starts at timeline frame `start_frame` and keeps the
+/// data at each of `cache_frames` buffered (timeline frames at `mix_rate`, e.g. section starts),
+/// so a seek to exactly one of them plays at once.
+///
+/// Not realtime-safe (opens the file, starts creek's I/O thread, allocates).
+pub fn open_stem(
+    path: &Path,
+    mix_rate: u32,
+    start_frame: u64,
+    cache_frames: &[u64],
+    config: StreamConfig,
+) -> Result<Box<dyn Source>, StreamError> {
+    let mut stream = StemStream::unstarted(path, cache_frames.len(), config)?;
+    let rate = stream.sample_rate;
+    if rate == mix_rate {
+        stream.cache_at(cache_frames)?;
+        stream.start(start_frame)?;
+        return Ok(Box::new(stream));
+    }
+    let resample_error = |e: super::resample::ResampleError| StreamError::Resample {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    let caches = cache_frames
+        .iter()
+        .map(|&frame| Resampled::<StemStream>::source_frame(rate, mix_rate, frame))
+        .collect::<Result<Vec<u64>, _>>()
+        .map_err(resample_error)?;
+    stream.cache_at(&caches)?;
+    // This seeks the stream, which starts its I/O.
+    let resampled = Resampled::new(stream, rate, mix_rate, start_frame).map_err(resample_error)?;
+    if resampled.inner().failed {
+        return Err(StreamError::Read {
+            path: path.to_path_buf(),
+            reason: "the first seek failed".into(),
+        });
+    }
+    Ok(Box::new(resampled))
+}
+
 fn read_error<E: std::fmt::Debug>(path: &Path, err: &E) -> StreamError {
     StreamError::Read {
         path: path.to_path_buf(),
@@ -314,7 +485,7 @@ fn read_error<E: std::fmt::Debug>(path: &Path, err: &E) -> StreamError {
     }
 }
 
-impl super::source::Source for StemStream {
+impl Source for StemStream {
     fn channels(&self) -> usize {
         self.channels
     }
@@ -323,23 +494,19 @@ impl super::source::Source for StemStream {
         self.frames
     }
 
+    /// A seek is a cut: a fade-in still pending from an underrun is dropped.
     fn seek(&mut self, frame: u64) {
         if self.failed {
             return;
         }
+        self.fade.stop();
         let frame = frame.min(self.frames) as usize;
         if self.stream.seek(frame, SeekMode::Auto).is_err() {
             self.failed = true;
         }
     }
 
-    fn read(
-        &mut self,
-        frames: usize,
-        out: &mut super::source::StemBuffer,
-        mode: super::source::ReadMode,
-    ) -> super::source::ReadStatus {
-        use super::source::{ReadMode, ReadStatus};
+    fn read(&mut self, frames: usize, out: &mut StemBuffer, mode: ReadMode) -> ReadStatus {
         let mut status = ReadStatus::default();
         let mut done = 0;
         while done < frames {
@@ -374,6 +541,7 @@ impl super::source::Source for StemStream {
                         out.channel_mut(ch, frames)[done..done + n]
                             .copy_from_slice(data.read_channel(ch));
                     }
+                    self.fade.apply(out, self.channels, done, n);
                     done += n;
                     status.frames = done;
                     if data.reached_end_of_file() {
@@ -391,6 +559,8 @@ impl super::source::Source for StemStream {
         if done < frames {
             out.silence(done, frames - done);
             if status.underrun {
+                // Silence was played: the data fades in when it comes back.
+                self.fade.start();
                 // creek's playhead only moves on reads; keep the timeline moving so the stem
                 // stays in step with the others once its data arrives.
                 let target = (self.stream.playhead() + (frames - done)).min(self.frames as usize);
@@ -400,6 +570,10 @@ impl super::source::Source for StemStream {
             }
         }
         status
+    }
+
+    fn wait_ready(&mut self) -> Result<(), StreamError> {
+        StemStream::wait_ready(self)
     }
 }
 
@@ -455,5 +629,162 @@ mod tests {
             matches!(&err, StreamError::Decode { path: p, .. } if *p == path),
             "{err}"
         );
+    }
+
+    /// Writes a mono float WAV.
+    fn write_mono(path: &Path, rate: u32, samples: &[f32]) {
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: rate,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut writer = hound::WavWriter::create(path, spec).unwrap();
+        for &x in samples {
+            writer.write_sample(x).unwrap();
+        }
+        writer.finalize().unwrap();
+    }
+
+    /// Small blocks, so tests decode little.
+    const SMALL: StreamConfig = StreamConfig {
+        block_frames: 4096,
+        look_ahead_blocks: 4,
+    };
+
+    /// Seeks and reads `frames` frames in realtime mode at once; false if the data was not
+    /// there yet.
+    fn ready_at_once(source: &mut dyn Source, frame: u64, frames: usize) -> bool {
+        let mut buf = StemBuffer::new(source.channels());
+        source.seek(frame);
+        !source.read(frames, &mut buf, ReadMode::Realtime).underrun
+    }
+
+    /// Polls until a seek to `frame` is ready at once (its cache has been filled), for at most
+    /// ten seconds.
+    fn wait_for_cache(source: &mut dyn Source, frame: u64) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if ready_at_once(source, frame, 256) {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        false
+    }
+
+    /// A fade-in scales the k-th frame by (k + 1) / len across reads of any size, ends at
+    /// exactly unity, leaves data alone when idle, and stops when told.
+    #[test]
+    fn fade_in_is_linear_and_ends_at_unity() {
+        let mut fade = FadeIn::new(10);
+        let mut buf = StemBuffer::new(2);
+        let mut faded = Vec::new();
+        fade.start();
+        for n in [3, 1, 4, 6] {
+            buf.channel_mut(0, n).fill(1.0);
+            buf.channel_mut(1, n).fill(-2.0);
+            fade.apply(&mut buf, 2, 0, n);
+            assert_eq!(buf.channel(1, n)[0], -2.0 * buf.channel(0, n)[0]);
+            faded.extend_from_slice(buf.channel(0, n));
+        }
+        let want: Vec<f32> = (1..=10).map(|k| k as f32 / 10.0).chain([1.0; 4]).collect();
+        assert_eq!(faded, want);
+        // Idle: untouched, at an offset too.
+        buf.channel_mut(0, 8).fill(0.5);
+        fade.apply(&mut buf, 1, 2, 6);
+        assert!(buf.channel(0, 8).iter().all(|x| *x == 0.5));
+        fade.start();
+        fade.stop();
+        fade.apply(&mut buf, 1, 0, 8);
+        assert!(buf.channel(0, 8).iter().all(|x| *x == 0.5));
+    }
+
+    /// When a stream underruns (it plays silence), the data that comes back fades in linearly
+    /// over 10 ms (480 frames at 48 kHz) instead of starting with a click.
+    #[test]
+    fn data_after_an_underrun_fades_in_over_10_ms() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dc.wav");
+        write_mono(&path, 48_000, &vec![0.5; 200_000]);
+        let mut stream = StemStream::open(&path, 0, SMALL).unwrap();
+        stream.wait_ready().unwrap();
+        let mut buf = StemBuffer::new(1);
+        // Data that is buffered plays at full level.
+        let status = stream.read(100, &mut buf, ReadMode::Realtime);
+        assert!(!status.underrun && buf.channel(0, 100).iter().all(|x| *x == 0.5));
+        // A seek far away is not buffered yet: reading at once underruns.
+        let underran = (0..50u64).any(|i| !ready_at_once(&mut stream, 100_000 + i * 1_000, 64));
+        assert!(
+            underran,
+            "the I/O thread was always faster than a read straight after a seek"
+        );
+        stream.wait_ready().unwrap();
+        let status = stream.read(1_000, &mut buf, ReadMode::Realtime);
+        assert_eq!((status.frames, status.underrun), (1_000, false));
+        let got = buf.channel(0, 1_000);
+        for (k, x) in got[..480].iter().enumerate() {
+            let want = 0.5 * (k as f32 + 1.0) / 480.0;
+            assert!((x - want).abs() < 1e-6, "frame {k}: {x} vs {want}");
+        }
+        assert!(got[480..].iter().all(|x| *x == 0.5));
+    }
+
+    /// A seek to a cached frame plays at once, even after the stream has read elsewhere.
+    #[test]
+    fn seek_to_a_cached_frame_is_ready_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ramp.wav");
+        let ramp: Vec<f32> = (0..300_000).map(|i| i as f32 / 300_000.0).collect();
+        write_mono(&path, 48_000, &ramp);
+        let mut stream = open_stem(&path, 48_000, 0, &[150_000, 250_000], SMALL).unwrap();
+        stream.wait_ready().unwrap();
+        assert!(wait_for_cache(stream.as_mut(), 150_000));
+        assert!(wait_for_cache(stream.as_mut(), 250_000));
+        for frame in [150_000, 250_000, 150_000] {
+            stream.seek(60_000);
+            stream.wait_ready().unwrap();
+            let mut buf = StemBuffer::new(1);
+            stream.seek(frame);
+            let status = stream.read(4_096, &mut buf, ReadMode::Realtime);
+            assert!(!status.underrun, "seek to {frame} had to wait");
+            assert_eq!(
+                buf.channel(0, 4_096),
+                &ramp[frame as usize..frame as usize + 4_096]
+            );
+        }
+    }
+
+    /// A stem at another rate than the mix is resampled: its length is at the mix rate, it
+    /// plays what [`Resampled`] makes of the file, and a seek to a cached timeline frame plays
+    /// at once.
+    #[test]
+    fn a_stem_at_another_rate_is_resampled_and_cached() {
+        use crate::engine::source::MemorySource;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("44k.wav");
+        let wave: Vec<f32> = (0..100_001)
+            .map(|i| (i as f32 * 0.0123).sin() * 0.7)
+            .collect();
+        write_mono(&path, 44_100, &wave);
+        let cached = 80_000;
+        let mut stream = open_stem(&path, 48_000, 10_000, &[cached], SMALL).unwrap();
+        assert_eq!(stream.len_frames(), 108_845); // ceil(100001 * 48000 / 44100 = 108844.9)
+        stream.wait_ready().unwrap();
+        let mut reference =
+            Resampled::new(MemorySource::new(vec![wave]), 44_100, 48_000, 10_000).unwrap();
+        let (mut got, mut want) = (StemBuffer::new(1), StemBuffer::new(1));
+        stream.read(3_000, &mut got, ReadMode::Blocking);
+        reference.read(3_000, &mut want, ReadMode::Blocking);
+        assert_eq!(got.channel(0, 3_000), want.channel(0, 3_000));
+        assert!(wait_for_cache(stream.as_mut(), cached));
+        stream.seek(20_000);
+        stream.wait_ready().unwrap();
+        stream.seek(cached);
+        let status = stream.read(4_096, &mut got, ReadMode::Realtime);
+        assert!(!status.underrun, "seek to the cached frame had to wait");
+        reference.seek(cached);
+        reference.read(4_096, &mut want, ReadMode::Blocking);
+        assert_eq!(got.channel(0, 4_096), want.channel(0, 4_096));
     }
 }

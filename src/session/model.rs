@@ -15,7 +15,8 @@ pub struct Session {
     pub path: PathBuf,
     /// The session's display name.
     pub name: String,
-    /// The sample rate the session runs at: the `sample_rate` key, or else the stems' rate.
+    /// The sample rate the session runs at: the `sample_rate` key, or else the first stem's
+    /// rate (stems at other rates are resampled to it).
     pub sample_rate: u32,
     /// Whether `sample_rate` was written in the file (kept so saving does not add it).
     pub sample_rate_explicit: bool,

@@ -171,8 +171,7 @@ impl Checker<'_, '_> {
 
 /// What was learnt about one channel's stem.
 struct StemCheck {
-    key: String,
-    file: Spanned<String>,
+    /// `None` when the file could not be read (already reported).
     info: Option<StemInfo>,
 }
 
@@ -199,23 +198,24 @@ pub(crate) fn validate(
         .and_then(|rate| check_sample_rate(&mut check, rate));
     let master_db = check.number(raw.master_db.as_ref(), "master_db", &MASTER, 0.0);
     let (channels, stems) = check_channels(&mut check, &raw.channel, &dir, probe);
-    let rate = check_stem_rates(&mut check, sample_rate, raw.sample_rate.is_some(), &stems);
+    let rate = session_rate(sample_rate, raw.sample_rate.is_some(), &stems);
 
-    let length_frames = stems
-        .iter()
-        .flatten()
-        .filter_map(|s| s.info.as_ref().map(|i| i.frames))
-        .max()
-        .unwrap_or(0);
-    // Sections are judged against the length only when every stem was read at the session's
-    // rate; otherwise the length is not known.
+    // The longest stem, at the session's rate.
+    let length_frames = rate.map_or(0, |rate| {
+        stems
+            .iter()
+            .flatten()
+            .filter_map(|s| s.info.as_ref().map(|i| frames_at(i, rate)))
+            .max()
+            .unwrap_or(0)
+    });
+    // Sections are judged against the length only when the rate is known and every stem was
+    // read; otherwise the length is not known.
     let length = rate
-        .filter(|&rate| {
-            stems.iter().all(|s| {
-                s.as_ref()
-                    .and_then(|s| s.info.as_ref())
-                    .is_some_and(|i| i.sample_rate == rate)
-            })
+        .filter(|_| {
+            stems
+                .iter()
+                .all(|s| s.as_ref().is_some_and(|s| s.info.is_some()))
         })
         .map(|rate| Seconds::from_frames(length_frames, rate));
 
@@ -273,7 +273,7 @@ fn check_sample_rate(check: &mut Checker<'_, '_>, rate: &Spanned<Number>) -> Opt
         "sample_rate",
         format!(
             "the sample rate is a whole number of Hz from {MIN_SAMPLE_RATE} to \
-             {MAX_SAMPLE_RATE}, like 48000; leave it out to use the stems' rate"
+             {MAX_SAMPLE_RATE}, like 48000; leave it out to use the first stem's rate"
         ),
     );
     None
@@ -325,41 +325,31 @@ fn check_channels(
     (channels, stems)
 }
 
-/// The session's rate (the key, else the first stem that could be read), after reporting every
-/// stem at another rate.
-fn check_stem_rates(
-    check: &mut Checker<'_, '_>,
+/// The session's rate: the key, else the rate of the first stem that could be read. Stems at
+/// other rates are resampled when played. `None` when the key was written but is not valid, or
+/// no stem could be read.
+fn session_rate(
     sample_rate: Option<u32>,
     explicit: bool,
     stems: &[Option<StemCheck>],
 ) -> Option<u32> {
-    let first = stems
-        .iter()
-        .flatten()
-        .find_map(|s| Some((s.file.get_ref(), s.info.as_ref()?)));
-    let (rate, source) = match (sample_rate, explicit, first) {
-        (Some(rate), _, _) => (rate, format!("sample_rate = {rate}")),
-        (None, false, Some((file, info))) => {
-            (info.sample_rate, format!("set by the first stem, {file}"))
-        }
-        _ => return None,
-    };
-    for stem in stems.iter().flatten() {
-        let Some(info) = &stem.info else { continue };
-        if info.sample_rate != rate {
-            check.bad(
-                &stem.file.span(),
-                &stem.key,
-                format!(
-                    "{} is at {} Hz but the session runs at {rate} Hz ({source}); resampling is \
-                     not supported yet, so convert the stem to {rate} Hz",
-                    stem.file.get_ref(),
-                    info.sample_rate
-                ),
-            );
-        }
+    match (sample_rate, explicit) {
+        (Some(rate), _) => Some(rate),
+        (None, true) => None,
+        (None, false) => stems
+            .iter()
+            .flatten()
+            .find_map(|s| Some(s.info.as_ref()?.sample_rate)),
     }
-    Some(rate)
+}
+
+/// A stem's length in frames at the session's rate: `ceil(frames * rate / stem rate)`, which is
+/// what the resampler plays.
+fn frames_at(info: &StemInfo, rate: u32) -> u64 {
+    if info.sample_rate == rate || info.sample_rate == 0 {
+        return info.frames;
+    }
+    (u128::from(info.frames) * u128::from(rate)).div_ceil(u128::from(info.sample_rate)) as u64
 }
 
 fn check_channel(
@@ -382,16 +372,7 @@ fn check_channel(
             dir,
             probe,
         )
-        .map(|(written, file, info)| {
-            (
-                written,
-                StemCheck {
-                    key: key("file"),
-                    file,
-                    info,
-                },
-            )
-        });
+        .map(|(written, _, info)| (written, StemCheck { info }));
     let role = raw.role.as_ref().and_then(|word| {
         let role = Role::parse(word.get_ref());
         if role.is_none() {
@@ -571,17 +552,18 @@ mod tests {
     }
 
     /// Validates `text` with stems faked by name: "48k*.wav" at 48 kHz, "44k*.wav" at 44.1 kHz,
-    /// each 10 s long; anything else is missing.
+    /// each 10 s long, or 20 s when the name has "long" in it; anything else is missing.
     fn run(text: &str) -> Result<Session, Vec<SessionError>> {
         let path = Path::new("/songs/s.toml");
         let src = Source::new(path, text);
         let raw: RawSession = toml::from_str(text).unwrap();
         let mut probe = |p: &Path| {
             let name = p.file_name().unwrap().to_string_lossy().to_string();
+            let seconds = if name.contains("long") { 20 } else { 10 };
             if name.starts_with("48k") {
-                Ok(stem(48_000, 480_000))
+                Ok(stem(48_000, 48_000 * seconds))
             } else if name.starts_with("44k") {
-                Ok(stem(44_100, 441_000))
+                Ok(stem(44_100, 44_100 * seconds))
             } else {
                 Err(StreamError::Open {
                     path: p.to_path_buf(),
@@ -600,7 +582,7 @@ mod tests {
             .collect()
     }
 
-    /// A minimal session builds with defaults, the stems' rate and the longest stem's length.
+    /// A minimal session builds with defaults, the first stem's rate and the longest stem's length.
     #[test]
     fn minimal_session_builds_with_defaults() {
         let session = run(
@@ -655,18 +637,71 @@ mod tests {
         }
     }
 
-    /// An explicit sample rate is checked against every stem, and its own range.
+    /// Stems at another rate than an explicit `sample_rate` load (they are resampled), and the
+    /// session's length is the longest stem converted to the session's rate, rounded up.
     #[test]
-    fn explicit_rate_applies_to_every_stem() {
-        let errors = messages(
+    fn stems_at_another_rate_load_and_count_at_the_session_rate() {
+        let session = run(
             "version = 1\nname = \"S\"\nsample_rate = 44100\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (session.sample_rate, session.length_frames),
+            (44_100, 441_000)
         );
-        assert_eq!(errors.len(), 1);
-        assert!(errors[0].contains("channel[1].file = \"48k.wav\": 48k.wav is at 48000 Hz but the session runs at 44100 Hz (sample_rate = 44100)"), "{}", errors[0]);
+        assert_eq!(session.stems[0].sample_rate, 48_000);
+        let session = run(
+            "version = 1\nname = \"S\"\nsample_rate = 96000\n[[channel]]\nname = \"A\"\nfile = \"44k.wav\"\n",
+        )
+        .unwrap();
+        // 441000 * 96000 / 44100 = 960000 exactly; a frame more would round up.
+        assert_eq!(session.length_frames, 960_000);
+        let mut info = stem(44_100, 441_001);
+        assert_eq!(frames_at(&info, 96_000), 960_003);
+        info.sample_rate = 96_000;
+        assert_eq!(frames_at(&info, 96_000), 441_001);
+    }
+
+    /// Without the key the first stem sets the rate; the length counts every stem at that rate,
+    /// so sections are judged against the longest stem whatever its rate.
+    #[test]
+    fn first_stem_sets_the_rate_and_sections_see_every_stem() {
+        let text = |start: &str| {
+            format!(
+                "version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"44k.wav\"\n\
+                 [[channel]]\nname = \"B\"\nfile = \"48k-long.wav\"\n\
+                 [[section]]\nname = \"V\"\nstart = {start}\n"
+            )
+        };
+        let session = run(&text("15")).unwrap();
+        assert_eq!(
+            (session.sample_rate, session.sample_rate_explicit),
+            (44_100, false)
+        );
+        assert_eq!(session.length_frames, 882_000);
+        let errors = messages(&text("25"));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains(
+                "section[1].start = 25: starts at 0:25.000, but the session ends at 0:20.000"
+            ),
+            "{}",
+            errors[0]
+        );
+    }
+
+    /// An explicit sample rate outside its range, or not whole, is an error.
+    #[test]
+    fn explicit_rate_is_checked_against_its_range() {
         let errors = messages(
             "version = 1\nname = \"S\"\nsample_rate = 44100.5\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n",
         );
         assert_eq!(errors.len(), 1);
         assert!(errors[0].contains("sample_rate = 44100.5: the sample rate is a whole number"));
+        let errors = messages(
+            "version = 1\nname = \"S\"\nsample_rate = 1000\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n",
+        );
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].contains("sample_rate = 1000: the sample rate is a whole number"));
     }
 }

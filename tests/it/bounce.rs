@@ -2,9 +2,14 @@
 //! with the session's gains and pan law in f64.
 
 use earmix::engine::render::{BitDepth, BounceOptions, bounce};
+use earmix::engine::resample::Resampled;
+use earmix::engine::source::{MAX_BLOCK, MemorySource, ReadMode, Source, StemBuffer};
+use earmix::engine::streams::{StreamConfig, open_stem};
 use earmix::units::Seconds;
 
-use crate::support::{TempSession, read_wav, signal, write_wav_f32, write_wav_i24};
+use crate::support::{
+    TempSession, assert_realtime, read_wav, signal, write_wav_f32, write_wav_i24,
+};
 
 const RATE: u32 = 48_000;
 
@@ -410,4 +415,119 @@ fn bounce_writes_atomically() {
         )
         .is_err()
     );
+}
+
+fn sine(frames: usize, freq: f64, rate: u32, amp: f64) -> Vec<f32> {
+    (0..frames)
+        .map(|i| (amp * (std::f64::consts::TAU * freq * i as f64 / f64::from(rate)).sin()) as f32)
+        .collect()
+}
+
+/// Reads `frames` frames of a source in `MAX_BLOCK` blocks, per channel.
+fn read_source(source: &mut dyn Source, frames: usize) -> Vec<Vec<f32>> {
+    let mut buf = StemBuffer::new(source.channels());
+    let mut out = vec![Vec::with_capacity(frames); source.channels()];
+    let mut done = 0;
+    while done < frames {
+        let n = (frames - done).min(MAX_BLOCK);
+        source.read(n, &mut buf, ReadMode::Blocking);
+        for (ch, side) in out.iter_mut().enumerate() {
+            side.extend_from_slice(buf.channel(ch, n));
+        }
+        done += n;
+    }
+    out
+}
+
+/// A 48 kHz session with a 48 kHz stem and a longer 44.1 kHz stem bounces at 48 kHz: the bounce
+/// lasts the 44.1 kHz stem's length at 48 kHz (rounded up), equals the 48 kHz stem plus the
+/// other stem resampled by `Resampled` over a `MemorySource` (within 1e-6), and the 44.1 kHz
+/// stem's 1 kHz sine is still a 1 kHz sine at its level.
+#[test]
+fn bounce_resamples_a_stem_at_another_rate() {
+    let ts = TempSession::new();
+    let low = sine(48_000, 250.0, 48_000, 0.3);
+    write_wav_f32(&ts.path("stems/48k.wav"), 48_000, &[low.clone(), low]);
+    // 1.5 s and a frame at 44.1 kHz: ceil(66151 * 48000 / 44100) = ceil(72001.09) = 72002.
+    let high = sine(66_151, 1000.0, 44_100, 0.4);
+    write_wav_f32(&ts.path("stems/44k.wav"), 44_100, &[high.clone(), high]);
+    let path = ts.write_session(
+        "version = 1\nname = \"Rates\"\nsample_rate = 48000\n\
+         [[channel]]\nname = \"High\"\nfile = \"stems/44k.wav\"\n\
+         [[channel]]\nname = \"Low\"\nfile = \"stems/48k.wav\"\n",
+    );
+    let session = earmix::session::load(&path).unwrap();
+    assert_eq!(
+        (session.sample_rate, session.length_frames),
+        (48_000, 72_002)
+    );
+    let out = ts.path("mix.wav");
+    let report = bounce(&session, &out, &BounceOptions::default(), &mut |_, _| {}).unwrap();
+    let (spec, got) = read_wav(&out);
+    assert_eq!((spec.sample_rate, report.sample_rate), (48_000, 48_000));
+    assert_eq!((got[0].len(), report.frames), (72_002, 72_002));
+
+    let (_, low) = read_wav(&ts.path("stems/48k.wav"));
+    let (_, high) = read_wav(&ts.path("stems/44k.wav"));
+    let mut resampled = Resampled::new(MemorySource::new(high), 44_100, 48_000, 0).unwrap();
+    let resampled = read_source(&mut resampled, 72_002);
+    let mut worst = 0.0f64;
+    for side in 0..2 {
+        for t in 0..72_002 {
+            let want = f64::from(resampled[side][t]) + f64::from(*low[side].get(t).unwrap_or(&0.0));
+            worst = worst.max((f64::from(got[side][t]) - want).abs());
+        }
+    }
+    assert!(worst <= 1e-6, "bounce differs from the stems by {worst}");
+
+    // The bounce less the 48 kHz stem is the 1 kHz sine at 48 kHz, on time (away from the ends).
+    let ideal = sine(72_002, 1000.0, 48_000, 0.4);
+    let mut worst = 0.0f64;
+    for t in 4_800..67_000 {
+        let high = f64::from(got[0][t]) - f64::from(*low[0].get(t).unwrap_or(&0.0));
+        worst = worst.max((high - f64::from(ideal[t])).abs());
+    }
+    assert!(worst < 1e-4, "the 1 kHz sine is off by {worst}");
+}
+
+/// Resampling allocates nothing in `read` or `seek`, whatever the block size: on the FFT path
+/// (44.1 -> 48 kHz), on the sinc path (44101 -> 48 kHz), and for a stem file opened for a mix at
+/// another rate (creek underneath), including seeks past the end.
+#[test]
+fn resampling_is_allocation_free() {
+    let ts = TempSession::new();
+    let data = vec![signal(100_000, 1, 0.5), signal(100_000, 2, 0.5)];
+    write_wav_f32(&ts.path("44k.wav"), 44_100, &data);
+    let mut sources: Vec<Box<dyn Source>> = vec![
+        Box::new(Resampled::new(MemorySource::new(data.clone()), 44_100, 48_000, 0).unwrap()),
+        Box::new(Resampled::new(MemorySource::new(data), 44_101, 48_000, 0).unwrap()),
+        open_stem(
+            &ts.path("44k.wav"),
+            48_000,
+            0,
+            &[50_000],
+            StreamConfig::PLAYBACK,
+        )
+        .unwrap(),
+    ];
+    for source in &mut sources {
+        source.wait_ready().unwrap();
+    }
+    let mut buf = StemBuffer::new(2);
+    let mut heard = 0.0f32;
+    assert_realtime("resampled reads and seeks", || {
+        for source in &mut sources {
+            for n in [1, 17, 256, 1000, 8192, 4096, 3] {
+                source.read(n, &mut buf, ReadMode::Realtime);
+                heard = heard.max(buf.channel(0, n).iter().fold(0.0, |m, x| m.max(x.abs())));
+            }
+            source.seek(50_000);
+            source.read(2048, &mut buf, ReadMode::Realtime);
+            source.seek(0);
+            source.read(512, &mut buf, ReadMode::Realtime);
+            source.seek(10_000_000);
+            source.read(512, &mut buf, ReadMode::Realtime);
+        }
+    });
+    assert!(heard > 0.1, "the sources played something");
 }

@@ -15,7 +15,6 @@ fn with_fixture(kind: &str, name: &str) -> (TempSession, PathBuf) {
     write_wav_f32(&tmp.path("stems/kick.wav"), 48_000, &mono(48_000));
     write_wav_f32(&tmp.path("stems/bass.wav"), 48_000, &stereo(24_000));
     write_wav_f32(&tmp.path("stems/keys.wav"), 48_000, &stereo(36_000));
-    write_wav_f32(&tmp.path("stems/other_rate.wav"), 44_100, &mono(44_100));
     write_wav_f32(
         &tmp.path("stems/three.wav"),
         48_000,
@@ -172,15 +171,6 @@ const INVALID: &[(&str, &[&str])] = &[
         ],
     ),
     (
-        "rate_mismatch.toml",
-        &[
-            "rate_mismatch.toml:10:8: channel[2].file = \"stems/other_rate.wav\": \
-           stems/other_rate.wav is at 44100 Hz but the session runs at 48000 Hz (set by the \
-           first stem, stems/kick.wav); resampling is not supported yet, so convert the stem to \
-           48000 Hz",
-        ],
-    ),
-    (
         "many_errors.toml",
         &[
             "many_errors.toml:3:8: name = \"\": a name cannot be empty",
@@ -325,13 +315,52 @@ fn full_fixture_reads_every_key() {
     assert_eq!(s.length_frames, 48_000);
 }
 
-/// Without a `sample_rate` key the session runs at the stems' rate.
+/// Without a `sample_rate` key the session runs at the (first) stem's rate.
 #[test]
 fn rate_defaults_to_the_stems() {
     let (_tmp, path) = with_fixture("valid", "minimal.toml");
     let s = session::load(&path).unwrap();
     assert_eq!((s.sample_rate, s.sample_rate_explicit), (48_000, false));
     assert!(s.sections.is_empty() && s.reference.is_none());
+}
+
+/// A stem at another rate than the session loads (it is resampled when played): the first stem
+/// sets the rate, the length is the longest stem at that rate rounded up, and `earmix check`
+/// shows each stem's own rate and what it is resampled to.
+#[test]
+fn stems_at_another_rate_load_and_check_says_so() {
+    let (tmp, _) = with_fixture("valid", "minimal.toml");
+    // kick.wav: 48000 frames at 48 kHz; long.wav: 66151 frames at 44.1 kHz (1.5 s and a frame).
+    write_wav_f32(&tmp.path("stems/long.wav"), 44_100, &[vec![0.0; 66_151]]);
+    let path = tmp.write_session(
+        "version = 1\nname = \"Two rates\"\n\
+         [[channel]]\nname = \"Kick\"\nfile = \"stems/kick.wav\"\n\
+         [[channel]]\nname = \"Pad\"\nfile = \"stems/long.wav\"\n\
+         [[section]]\nname = \"Late\"\nstart = 1.4\n",
+    );
+    let s = session::load(&path).unwrap();
+    assert_eq!((s.sample_rate, s.sample_rate_explicit), (48_000, false));
+    // ceil(66151 * 48000 / 44100) = ceil(72001.09)
+    assert_eq!(s.length_frames, 72_002);
+    let rates: Vec<u32> = s.stems.iter().map(|i| i.sample_rate).collect();
+    assert_eq!(rates, [48_000, 44_100]);
+    let summary = earmix::commands::check::summary(&s);
+    let pad = summary.lines().find(|l| l.contains("Pad")).unwrap();
+    assert!(pad.contains(" 44100 "), "{summary}");
+    assert!(pad.ends_with("(resampled to 48000 Hz)"), "{summary}");
+    let kick = summary.lines().find(|l| l.contains("Kick")).unwrap();
+    assert!(!kick.contains("resampled"), "{summary}");
+    // With the key, the key wins over the first stem.
+    std::fs::write(
+        &path,
+        std::fs::read_to_string(&path).unwrap().replace(
+            "name = \"Two rates\"",
+            "name = \"Two rates\"\nsample_rate = 44100",
+        ),
+    )
+    .unwrap();
+    let s = session::load(&path).unwrap();
+    assert_eq!((s.sample_rate, s.length_frames), (44_100, 66_151));
 }
 
 /// Load, change faders, mute and a section's scene, save, load again: the same session.
