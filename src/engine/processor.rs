@@ -3,9 +3,12 @@
 //! sample-identical to what was heard. After construction every method is realtime-safe unless
 //! its doc says otherwise: nothing here allocates, locks, blocks (in realtime mode) or prints.
 
+use std::sync::Arc;
+
+use super::meter::{BlockMeter, MeterBank};
 use super::smoother::{Smoother, ramp_frames};
 use super::source::{MAX_BLOCK, ReadMode, Source};
-use super::streams::{StemStream, StreamConfig, StreamError};
+use super::streams::{StreamConfig, StreamError, open_stem};
 use super::strip::{Strip, StripParams};
 use crate::session::Session;
 use crate::units::{Decibels, Pan, StripId};
@@ -28,6 +31,8 @@ pub struct Processor {
     any_solo: bool,
     playhead: u64,
     sample_rate: u32,
+    meters: Option<Arc<MeterBank>>,
+    master_meter: BlockMeter,
 }
 
 impl Processor {
@@ -44,7 +49,7 @@ impl Processor {
             .into_iter()
             .map(|(params, source)| {
                 (
-                    Strip::new(source.channels(), params, ramp, any_solo),
+                    Strip::new(source.channels(), params, ramp, any_solo, sample_rate),
                     source,
                 )
             })
@@ -57,20 +62,33 @@ impl Processor {
             any_solo,
             playhead: 0,
             sample_rate,
+            meters: None,
+            master_meter: BlockMeter::new(sample_rate),
         }
     }
 
-    /// A processor for a session: opens one creek stream per stem at `start_frame`.
+    /// A processor for a session, mixing at `mix_rate`: opens one creek stream per stem
+    /// ([`open_stem`]: resampled when the stem is at another rate) at `start_frame`, keeping the
+    /// data at each of `cache_frames` buffered so a seek there plays at once. Both are timeline
+    /// frames at `mix_rate`.
     ///
     /// Not realtime-safe (opens files, starts I/O threads).
     pub fn for_session(
         session: &Session,
+        mix_rate: u32,
         start_frame: u64,
+        cache_frames: &[u64],
         config: StreamConfig,
     ) -> Result<Self, StreamError> {
         let mut strips = Vec::with_capacity(session.channels.len());
         for channel in &session.channels {
-            let stream = StemStream::open(&session.stem_path(channel), start_frame, config)?;
+            let source = open_stem(
+                &session.stem_path(channel),
+                mix_rate,
+                start_frame,
+                cache_frames,
+                config,
+            )?;
             let params = StripParams {
                 trim: channel.trim_db,
                 gain: channel.gain_db,
@@ -78,11 +96,29 @@ impl Processor {
                 mute: channel.mute,
                 solo: channel.solo,
             };
-            strips.push((params, Box::new(stream) as Box<dyn Source>));
+            strips.push((params, source));
         }
-        let mut processor = Self::new(session.sample_rate, strips, session.master_db);
+        let mut processor = Self::new(mix_rate, strips, session.master_db);
         processor.playhead = start_frame;
         Ok(processor)
+    }
+
+    /// Measures every strip (after its fader and pan) and the master into `bank` from now on.
+    /// The bank must have one meter per strip. Not realtime-safe (call before handing the
+    /// processor to the audio thread).
+    pub fn attach_meters(&mut self, bank: Arc<MeterBank>) {
+        assert_eq!(bank.strip_count(), self.strips.len(), "one meter per strip");
+        self.meters = Some(bank);
+    }
+
+    /// Waits until every source has data at the playhead.
+    ///
+    /// Not realtime-safe (blocks; call before handing the processor to the audio thread).
+    pub fn wait_ready(&mut self) -> Result<(), StreamError> {
+        for source in &mut self.sources {
+            source.wait_ready()?;
+        }
+        Ok(())
     }
 
     /// The sample rate the processor runs at.
@@ -161,6 +197,35 @@ impl Processor {
         }
     }
 
+    /// Sets or clears a section scene's fader value for a strip (glides).
+    ///
+    /// Realtime-safe.
+    pub fn set_fader_override(&mut self, id: StripId, value: Option<Decibels>) {
+        if let Some(strip) = self.strips.get_mut(id.0) {
+            strip.set_fader_override(value);
+            strip.retarget(self.any_solo);
+        }
+    }
+
+    /// Puts a new source on a strip at the current playhead and returns the old one, which the
+    /// caller must drop off the audio thread. `None` (and the source given back) when there is
+    /// no such strip.
+    ///
+    /// Realtime-safe (the new source was built elsewhere; it is only moved here).
+    pub fn replace_source(
+        &mut self,
+        id: StripId,
+        mut source: Box<dyn Source>,
+    ) -> Result<Box<dyn Source>, Box<dyn Source>> {
+        let Some(strip) = self.strips.get_mut(id.0) else {
+            return Err(source);
+        };
+        source.seek(self.playhead);
+        strip.input_mut().set_channels(source.channels());
+        strip.settle(self.any_solo);
+        Ok(std::mem::replace(&mut self.sources[id.0], source))
+    }
+
     /// Sets the master fader (glides).
     pub fn set_master(&mut self, gain: Decibels) {
         self.master_db = gain;
@@ -176,8 +241,10 @@ impl Processor {
         }
         for strip in &mut self.strips {
             strip.settle(self.any_solo);
+            strip.reset_meter();
         }
         self.master.set_immediate(self.master_db.to_amplitude());
+        self.master_meter.reset();
     }
 
     /// Mixes the next `out_l.len()` frames (any length; `out_r` must be as long) into the two
@@ -192,6 +259,7 @@ impl Processor {
     ) -> ProcessStatus {
         assert_eq!(out_l.len(), out_r.len(), "output channels differ in length");
         let mut status = ProcessStatus::default();
+        let metering = self.meters.is_some();
         let mut offset = 0;
         while offset < out_l.len() {
             let frames = (out_l.len() - offset).min(MAX_BLOCK);
@@ -203,7 +271,7 @@ impl Processor {
                 let read = source.read(frames, strip.input_mut(), mode);
                 status.underruns += u32::from(read.underrun);
                 status.failures += u32::from(read.failed);
-                strip.mix_into(frames, bus_l, bus_r);
+                strip.mix_into(frames, bus_l, bus_r, metering);
             }
             if self.master.is_settled() {
                 let g = self.master.target();
@@ -219,8 +287,19 @@ impl Processor {
                     *r *= g;
                 }
             }
+            if metering {
+                self.master_meter.measure(bus_l, bus_r);
+            }
             offset += frames;
             self.playhead += frames as u64;
+        }
+        if let Some(bank) = &self.meters {
+            for (i, strip) in self.strips.iter_mut().enumerate() {
+                if let Some(cell) = bank.strip(i) {
+                    strip.publish_meter(cell);
+                }
+            }
+            self.master_meter.publish(bank.master());
         }
         status
     }

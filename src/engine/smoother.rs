@@ -85,6 +85,13 @@ impl Smoother {
         self.pos >= self.len
     }
 
+    /// Frames left until the glide reaches its target (0 when settled).
+    ///
+    /// Realtime-safe.
+    pub fn remaining(&self) -> u32 {
+        self.len.saturating_sub(self.pos)
+    }
+
     /// The value for the next sample, advancing the glide by one frame.
     ///
     /// Realtime-safe.

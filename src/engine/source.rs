@@ -1,6 +1,8 @@
 //! Where a strip's audio comes from. Sources are created off the audio thread and then read on
 //! whichever thread mixes; `read` and `seek` are realtime-safe for every source.
 
+use super::streams::StreamError;
+
 /// The largest block a strip input holds; longer requests are processed in pieces.
 pub const MAX_BLOCK: usize = 8192;
 
@@ -41,6 +43,14 @@ impl StemBuffer {
             channels,
             data: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
         }
+    }
+
+    /// Switches between mono (1) and stereo (2) for a new source; both channel buffers always
+    /// exist, so nothing is allocated.
+    ///
+    /// Realtime-safe.
+    pub fn set_channels(&mut self, channels: usize) {
+        self.channels = channels.clamp(1, 2);
     }
 
     /// 1 for mono, 2 for stereo.
@@ -86,6 +96,14 @@ pub trait Source: Send {
     ///
     /// Realtime-safe in [`ReadMode::Realtime`].
     fn read(&mut self, frames: usize, out: &mut StemBuffer, mode: ReadMode) -> ReadStatus;
+
+    /// Waits until data at the read position is buffered (sources in memory always are), so
+    /// playback can start without an underrun.
+    ///
+    /// Not realtime-safe (blocks).
+    fn wait_ready(&mut self) -> Result<(), StreamError> {
+        Ok(())
+    }
 }
 
 /// Samples held in memory (tests, generated signals).

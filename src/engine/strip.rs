@@ -2,6 +2,7 @@
 //! Runs on whichever thread mixes (audio thread or bounce thread); everything here is
 //! realtime-safe once constructed.
 
+use super::meter::{BlockMeter, MeterCell};
 use super::smoother::Smoother;
 use super::source::StemBuffer;
 use crate::units::{Decibels, Pan};
@@ -42,18 +43,26 @@ pub struct Strip {
     gain_l: Smoother,
     gain_r: Smoother,
     input: StemBuffer,
+    meter: BlockMeter,
 }
 
 impl Strip {
     /// A strip for a source with `channels` channels, resting at the gains `params` give
     /// (no glide at start). Not realtime-safe (allocates its input buffer).
-    pub fn new(channels: usize, params: StripParams, ramp_frames: u32, any_solo: bool) -> Self {
+    pub fn new(
+        channels: usize,
+        params: StripParams,
+        ramp_frames: u32,
+        any_solo: bool,
+        sample_rate: u32,
+    ) -> Self {
         let mut strip = Self {
             params,
             fader_override: None,
             gain_l: Smoother::new(0.0, ramp_frames),
             gain_r: Smoother::new(0.0, ramp_frames),
             input: StemBuffer::new(channels),
+            meter: BlockMeter::new(sample_rate),
         };
         let (l, r) = strip.target_gains(any_solo);
         strip.gain_l.set_immediate(l);
@@ -133,13 +142,23 @@ impl Strip {
         !self.is_gliding() && self.gain_l.target() == 0.0 && self.gain_r.target() == 0.0
     }
 
-    /// Adds `frames` frames of the input, with gains applied, to the bus.
+    /// Adds `frames` frames of the input, with gains applied, to the bus. With `metering`, also
+    /// measures what the strip adds (after trim, fader and pan) for its meter.
     ///
     /// Realtime-safe.
-    pub fn mix_into(&mut self, frames: usize, bus_l: &mut [f32], bus_r: &mut [f32]) {
+    pub fn mix_into(
+        &mut self,
+        frames: usize,
+        bus_l: &mut [f32],
+        bus_r: &mut [f32],
+        metering: bool,
+    ) {
         let bus_l = &mut bus_l[..frames];
         let bus_r = &mut bus_r[..frames];
         if self.is_silent() {
+            if metering {
+                self.meter.add(0.0, 0.0, frames as u64, 0);
+            }
             return;
         }
         let stereo = self.input.channels() == 2;
@@ -150,11 +169,21 @@ impl Strip {
             in_l
         };
         if self.is_gliding() {
+            let (mut peak, mut sum, mut clips) = (0.0f32, 0.0f64, 0u64);
             for i in 0..frames {
-                let gl = self.gain_l.next_value();
-                let gr = self.gain_r.next_value();
-                bus_l[i] += in_l[i] * gl;
-                bus_r[i] += in_r[i] * gr;
+                let l = in_l[i] * self.gain_l.next_value();
+                let r = in_r[i] * self.gain_r.next_value();
+                bus_l[i] += l;
+                bus_r[i] += r;
+                if metering {
+                    let (al, ar) = (l.abs(), r.abs());
+                    peak = peak.max(al).max(ar);
+                    sum += f64::from(l * l) + f64::from(r * r);
+                    clips += u64::from(al >= 1.0) + u64::from(ar >= 1.0);
+                }
+            }
+            if metering {
+                self.meter.add(peak, sum * 0.5, frames as u64, clips);
             }
         } else {
             let gl = self.gain_l.target();
@@ -165,6 +194,38 @@ impl Strip {
             for (b, x) in bus_r.iter_mut().zip(in_r) {
                 *b += x * gr;
             }
+            if metering {
+                let (pl, sl, cl) = channel_stats(in_l, gl);
+                let (pr, sr, cr) = channel_stats(in_r, gr);
+                self.meter
+                    .add(pl.max(pr), (sl + sr) * 0.5, frames as u64, cl + cr);
+            }
         }
     }
+
+    /// Publishes what the strip's meter measured since the last call.
+    ///
+    /// Realtime-safe.
+    pub fn publish_meter(&mut self, cell: &MeterCell) {
+        self.meter.publish(cell);
+    }
+
+    /// Forgets the meter's RMS history (after a jump).
+    ///
+    /// Realtime-safe.
+    pub fn reset_meter(&mut self) {
+        self.meter.reset();
+    }
+}
+
+/// Peak, sum of squares and clipped samples of `input * gain`.
+fn channel_stats(input: &[f32], gain: f32) -> (f32, f64, u64) {
+    let (mut peak, mut sum, mut clips) = (0.0f32, 0.0f64, 0u64);
+    for &x in input {
+        let y = (x * gain).abs();
+        peak = peak.max(y);
+        sum += f64::from(y * y);
+        clips += u64::from(y >= 1.0);
+    }
+    (peak, sum, clips)
 }

@@ -1,0 +1,741 @@
+//! Realtime playback: the [`Engine`] lives on the UI thread, the [`RealtimeProcessor`] on the
+//! audio thread. They share nothing but fixed-capacity rtrb rings (`to_engine`, `from_engine`,
+//! the master ring to the loudness thread) and atomics (meters, counters).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use rtrb::{Consumer, Producer, RingBuffer};
+
+use super::loudness::{LoudnessMeter, LoudnessReading, master_ring};
+use super::meter::{MeterBank, MeterReading};
+use super::output::{self, Backend, Output, OutputEvent, OutputRequest, Render, StreamInfo};
+use super::processor::Processor;
+use super::protocol::{
+    EngineToUi, FROM_ENGINE_CAPACITY, LoopRegion, Retired, TO_ENGINE_CAPACITY, UiToEngine,
+};
+use super::smoother::{Smoother, ramp_frames};
+use super::source::{ReadMode, Source};
+use super::streams::{StreamConfig, StreamError};
+use super::strip::StripParams;
+use crate::session::Session;
+use crate::units::{Decibels, Pan, Seconds, StripId};
+
+/// Counters the audio thread bumps and the UI reads.
+#[derive(Debug, Default)]
+pub struct EngineCounters {
+    /// The transport position (next frame to play, mix rate).
+    pub playhead: AtomicU64,
+    /// Playing or not.
+    pub playing: AtomicBool,
+    /// Strip-blocks that underran (played silence because data was late).
+    pub underruns: AtomicU64,
+    /// Strip-blocks whose stream had failed.
+    pub stream_failures: AtomicU64,
+    /// Messages to the UI dropped because its ring was full.
+    pub dropped_events: AtomicU64,
+    /// Master samples the loudness thread missed because its ring was full.
+    pub dropped_master: AtomicU64,
+    /// Commands the audio thread applied.
+    pub commands: AtomicU64,
+}
+
+/// The transport and mixer on the audio thread: applies commands, runs the [`Processor`], keeps
+/// the transport (play/pause fades, loop, end of session), feeds the loudness ring and reports.
+///
+/// Everything after construction is realtime-safe.
+pub struct RealtimeProcessor {
+    processor: Processor,
+    from_ui: Consumer<UiToEngine>,
+    to_ui: Producer<EngineToUi>,
+    master_ring: Producer<f32>,
+    counters: Arc<EngineCounters>,
+    playing: bool,
+    /// The transport gain: 0..1, glides over 10 ms on play and pause.
+    fade: Smoother,
+    loop_region: Option<LoopRegion>,
+    end: u64,
+    last_reported: (u64, bool),
+}
+
+impl RealtimeProcessor {
+    /// Wraps a processor for the audio thread. `end` is the session length at the mix rate.
+    /// Not realtime-safe.
+    pub fn new(
+        processor: Processor,
+        end: u64,
+        playing: bool,
+        rings: ProcessorRings,
+        counters: Arc<EngineCounters>,
+    ) -> Self {
+        let ramp = ramp_frames(processor.sample_rate());
+        let gain = if playing { 1.0 } else { 0.0 };
+        counters
+            .playhead
+            .store(processor.playhead(), Ordering::Relaxed);
+        counters.playing.store(playing, Ordering::Relaxed);
+        Self {
+            last_reported: (processor.playhead(), playing),
+            processor,
+            from_ui: rings.from_ui,
+            to_ui: rings.to_ui,
+            master_ring: rings.master,
+            counters,
+            playing,
+            fade: Smoother::new(gain, ramp),
+            loop_region: None,
+            end,
+        }
+    }
+
+    /// The mixing core (for tests and inspection).
+    pub fn processor(&self) -> &Processor {
+        &self.processor
+    }
+
+    /// True while the transport runs (including a pause's fade-out).
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    fn send(&mut self, event: EngineToUi) {
+        if self.to_ui.push(event).is_err() {
+            self.counters.dropped_events.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Applies every waiting command. A source replacement waits in the ring until there is room
+    /// to send the old source back, so nothing is ever dropped on this thread.
+    ///
+    /// Realtime-safe.
+    pub fn apply_commands(&mut self) {
+        while let Ok(next) = self.from_ui.peek() {
+            if matches!(next, UiToEngine::ReplaceSource(..)) && self.to_ui.slots() == 0 {
+                break;
+            }
+            let Ok(command) = self.from_ui.pop() else {
+                break;
+            };
+            self.counters.commands.fetch_add(1, Ordering::Relaxed);
+            self.apply(command);
+        }
+    }
+
+    fn apply(&mut self, command: UiToEngine) {
+        let p = &mut self.processor;
+        match command {
+            UiToEngine::Play => self.play(),
+            UiToEngine::Pause => {
+                if self.playing {
+                    self.fade.set_target(0.0);
+                }
+            }
+            UiToEngine::Seek(frame) => p.seek(frame.min(self.end)),
+            UiToEngine::SetLoop(region) => {
+                self.loop_region = region
+                    .map(|r| LoopRegion {
+                        start: r.start.min(self.end),
+                        end: r.end.min(self.end),
+                    })
+                    .filter(|r| r.start < r.end);
+            }
+            UiToEngine::SetTrim(id, db) => p.set_trim(id, db),
+            UiToEngine::SetGain(id, db) => p.set_gain(id, db),
+            UiToEngine::SetPan(id, pan) => p.set_pan(id, pan),
+            UiToEngine::SetMute(id, on) => p.set_mute(id, on),
+            UiToEngine::SetSolo(id, on) => p.set_solo(id, on),
+            UiToEngine::ClearSolos => p.clear_solos(),
+            UiToEngine::SetMaster(db) => p.set_master(db),
+            UiToEngine::SetFaderOverride(id, db) => p.set_fader_override(id, db),
+            UiToEngine::ReplaceSource(id, source) => {
+                let old = match p.replace_source(id, source) {
+                    Ok(old) | Err(old) => old,
+                };
+                self.send(EngineToUi::Retire(Retired::Source(old)));
+            }
+        }
+    }
+
+    fn play(&mut self) {
+        if self.processor.playhead() >= self.end {
+            let start = self.loop_region.map_or(0, |r| r.start);
+            self.processor.seek(start);
+        }
+        if !self.playing {
+            self.playing = true;
+            self.fade.set_immediate(0.0);
+        }
+        self.fade.set_target(1.0);
+    }
+
+    /// The frame the transport must stop or jump at next: the loop end when inside the loop,
+    /// else the session end.
+    fn boundary(&self) -> u64 {
+        let playhead = self.processor.playhead();
+        match self.loop_region {
+            Some(r) if playhead < r.end => r.end,
+            _ => self.end,
+        }
+    }
+
+    /// Renders the next frames: commands first, then the mix (or silence when stopped).
+    ///
+    /// Realtime-safe.
+    pub fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.apply_commands();
+        let n = left.len().min(right.len());
+        let mut done = 0;
+        while done < n {
+            if !self.playing {
+                left[done..n].fill(0.0);
+                right[done..n].fill(0.0);
+                break;
+            }
+            let playhead = self.processor.playhead();
+            let boundary = self.boundary();
+            if playhead >= boundary {
+                self.reach(boundary);
+                continue;
+            }
+            let mut frames = (n - done).min((boundary - playhead) as usize);
+            let fading = !self.fade.is_settled();
+            if fading {
+                frames = frames.min(self.fade.remaining() as usize);
+            }
+            let (l, r) = (
+                &mut left[done..done + frames],
+                &mut right[done..done + frames],
+            );
+            let status = self.processor.process(l, r, ReadMode::Realtime);
+            if fading {
+                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                    let g = self.fade.next_value();
+                    *a *= g;
+                    *b *= g;
+                }
+            }
+            self.feed_loudness(l, r);
+            if status.underruns > 0 {
+                self.counters
+                    .underruns
+                    .fetch_add(u64::from(status.underruns), Ordering::Relaxed);
+                self.send(EngineToUi::Underrun {
+                    strips: status.underruns,
+                    frame: playhead,
+                });
+            }
+            if status.failures > 0 {
+                self.counters
+                    .stream_failures
+                    .fetch_add(u64::from(status.failures), Ordering::Relaxed);
+                self.send(EngineToUi::StreamFailed {
+                    strips: status.failures,
+                });
+            }
+            done += frames;
+            if fading && self.fade.is_settled() && self.fade.target() == 0.0 {
+                self.playing = false;
+            }
+            if self.processor.playhead() >= boundary {
+                self.reach(boundary);
+            }
+        }
+        self.report();
+    }
+
+    /// The transport arrived at `boundary`: wrap to the loop start, or stop at the session end.
+    fn reach(&mut self, boundary: u64) {
+        match self.loop_region {
+            Some(r) if boundary == r.end => {
+                self.processor.seek(r.start);
+                self.send(EngineToUi::LoopWrapped { to: r.start });
+            }
+            _ => {
+                self.playing = false;
+                self.fade.set_immediate(0.0);
+                self.send(EngineToUi::Ended { frame: boundary });
+            }
+        }
+    }
+
+    fn feed_loudness(&mut self, left: &[f32], right: &[f32]) {
+        let wanted = left.len() * 2;
+        match self.master_ring.write_chunk_uninit(wanted) {
+            Ok(chunk) => {
+                let samples = left.iter().zip(right).flat_map(|(&l, &r)| [l, r]);
+                chunk.fill_from_iter(samples);
+            }
+            Err(_) => {
+                self.counters
+                    .dropped_master
+                    .fetch_add(wanted as u64, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn report(&mut self) {
+        let state = (self.processor.playhead(), self.playing);
+        self.counters.playhead.store(state.0, Ordering::Relaxed);
+        self.counters.playing.store(state.1, Ordering::Relaxed);
+        if state != self.last_reported {
+            self.last_reported = state;
+            self.send(EngineToUi::Position {
+                frame: state.0,
+                playing: state.1,
+            });
+        }
+    }
+}
+
+impl Render for RealtimeProcessor {
+    fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
+        self.render_block(left, right);
+    }
+}
+
+/// The audio thread's ends of the rings.
+pub struct ProcessorRings {
+    /// Commands from the UI.
+    pub from_ui: Consumer<UiToEngine>,
+    /// News to the UI.
+    pub to_ui: Producer<EngineToUi>,
+    /// The master bus, interleaved stereo, to the loudness thread.
+    pub master: Producer<f32>,
+}
+
+/// The UI thread's ends of the rings.
+pub struct EngineRings {
+    /// Commands to the audio thread.
+    pub to_engine: Producer<UiToEngine>,
+    /// News from the audio thread.
+    pub from_engine: Consumer<EngineToUi>,
+    /// The master bus, for the loudness thread.
+    pub master: Consumer<f32>,
+}
+
+/// Creates the rings between the UI and audio threads. Not realtime-safe.
+pub fn rings(sample_rate: u32) -> (EngineRings, ProcessorRings) {
+    let (to_engine, from_ui) = RingBuffer::new(TO_ENGINE_CAPACITY);
+    let (to_ui, from_engine) = RingBuffer::new(FROM_ENGINE_CAPACITY);
+    let (master_tx, master_rx) = master_ring(sample_rate);
+    (
+        EngineRings {
+            to_engine,
+            from_engine,
+            master: master_rx,
+        },
+        ProcessorRings {
+            from_ui,
+            to_ui,
+            master: master_tx,
+        },
+    )
+}
+
+/// How to open the engine.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Where the sound goes.
+    pub output: OutputRequest,
+    /// Where playback starts.
+    pub start: Seconds,
+    /// Start playing at once (no fade-in), or wait for [`Engine::play`].
+    pub play: bool,
+    /// Loop this region from the first frame on.
+    pub looping: Option<(Seconds, Seconds)>,
+}
+
+/// Why the engine could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// A stem could not be opened.
+    #[error(transparent)]
+    Stream(#[from] StreamError),
+    /// No output could be opened, not even the null output.
+    #[error("cannot start audio output: {0}")]
+    Output(String),
+    /// The start time is past the end of the session.
+    #[error("the start time {start} is at or past the end of the session ({length})")]
+    StartPastEnd { start: Seconds, length: Seconds },
+}
+
+/// Something the UI should know about, from the audio thread or the output supervisor.
+#[derive(Debug)]
+pub enum EngineEvent {
+    /// Stems played silence because their data was late.
+    Underrun { strips: u32, at: Seconds },
+    /// A stem stopped being readable.
+    StreamFailed { strips: u32 },
+    /// After a jump, stems are still loading.
+    Buffering { waiting: u32 },
+    /// The loop wrapped.
+    LoopWrapped { to: Seconds },
+    /// Playback reached the end of the session.
+    Ended,
+    /// The output device changed state (lost, retrying, resumed, xruns).
+    Output(OutputEvent),
+}
+
+/// The UI thread's handle on playback: sends commands, reads position, meters and loudness,
+/// and keeps a mirror of every setting it sent.
+// The ring ends are named for what they carry, as everywhere in the engine.
+#[allow(clippy::struct_field_names)]
+pub struct Engine {
+    to_engine: Producer<UiToEngine>,
+    from_engine: Consumer<EngineToUi>,
+    counters: Arc<EngineCounters>,
+    meters: Arc<MeterBank>,
+    loudness: LoudnessMeter,
+    output: Output,
+    info: StreamInfo,
+    notice: Option<String>,
+    mix_rate: u32,
+    end: u64,
+    strips: Vec<StripParams>,
+    master_db: Decibels,
+    loop_region: Option<LoopRegion>,
+    position: u64,
+    playing: bool,
+    unsent: u64,
+}
+
+impl Engine {
+    /// Opens the output the options ask for (falling back to the null output, with a notice,
+    /// when no device can be opened), opens every stem at the start position and starts the
+    /// audio thread.
+    ///
+    /// Not realtime-safe (opens files and the device; waits for the stems' first data).
+    pub fn open(session: &Session, opts: &EngineOptions) -> Result<Self, EngineError> {
+        let (pending, notice) = output::open(&opts.output, session.sample_rate)
+            .map_err(|e| EngineError::Output(e.to_string()))?;
+        Self::start(session, opts, pending, notice)
+    }
+
+    /// Like [`Engine::open`] but on a given output backend (tests, benchmarks).
+    ///
+    /// Not realtime-safe.
+    pub fn open_with_backend(
+        session: &Session,
+        opts: &EngineOptions,
+        backend: Box<dyn Backend>,
+    ) -> Result<Self, EngineError> {
+        let pending = Output::negotiate(backend, session.sample_rate)
+            .map_err(|e| EngineError::Output(e.to_string()))?;
+        Self::start(session, opts, pending, None)
+    }
+
+    fn start(
+        session: &Session,
+        opts: &EngineOptions,
+        pending: output::PendingOutput,
+        notice: Option<String>,
+    ) -> Result<Self, EngineError> {
+        let info = pending.info().clone();
+        let mix_rate = info.sample_rate;
+        let end = frames_at(session.length_frames, session.sample_rate, mix_rate);
+        let start = opts.start.to_frames(mix_rate);
+        if start >= end {
+            return Err(EngineError::StartPastEnd {
+                start: opts.start,
+                length: session.length(),
+            });
+        }
+        let mut cache = vec![0, start];
+        cache.extend(session.sections.iter().map(|s| s.start.to_frames(mix_rate)));
+        cache.sort_unstable();
+        cache.dedup();
+        let mut processor =
+            Processor::for_session(session, mix_rate, start, &cache, StreamConfig::PLAYBACK)?;
+        processor.wait_ready()?;
+        let meters = Arc::new(MeterBank::new(processor.strip_count()));
+        processor.attach_meters(Arc::clone(&meters));
+        let strips = (0..processor.strip_count())
+            .filter_map(|i| processor.strip_params(StripId(i)).copied())
+            .collect();
+        let master_db = processor.master_db();
+        let (ui, audio) = rings(mix_rate);
+        let counters = Arc::new(EngineCounters::default());
+        let loop_region = opts.looping.map(|(s, e)| LoopRegion {
+            start: s.to_frames(mix_rate),
+            end: e.to_frames(mix_rate).min(end),
+        });
+        let mut realtime =
+            RealtimeProcessor::new(processor, end, opts.play, audio, Arc::clone(&counters));
+        realtime.apply(UiToEngine::SetLoop(loop_region));
+        let loudness = LoudnessMeter::spawn(mix_rate, ui.master)
+            .map_err(|e| EngineError::Output(format!("cannot start the loudness meter: {e}")))?;
+        let output = pending
+            .start(Box::new(realtime))
+            .map_err(|e| EngineError::Output(e.to_string()))?;
+        // Starting may have fallen back to the null output: ask the output what it is now.
+        let info = output.info();
+        let notice = output.notice().map(str::to_string).or(notice);
+        Ok(Self {
+            to_engine: ui.to_engine,
+            from_engine: ui.from_engine,
+            counters,
+            meters,
+            loudness,
+            output,
+            info,
+            notice,
+            mix_rate,
+            end,
+            strips,
+            master_db,
+            loop_region,
+            position: start,
+            playing: opts.play,
+            unsent: 0,
+        })
+    }
+
+    fn send(&mut self, command: UiToEngine) {
+        if self.to_engine.push(command).is_err() {
+            self.unsent += 1;
+            tracing::warn!("the audio thread's command ring is full; a command was dropped");
+        }
+    }
+
+    /// What the output is (host, device, rate, buffer).
+    pub fn stream_info(&self) -> &StreamInfo {
+        &self.info
+    }
+
+    /// Why the engine is not on the device that was asked for, if it is not.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// The rate the mix runs at (the device's).
+    pub fn mix_rate(&self) -> u32 {
+        self.mix_rate
+    }
+
+    /// The session length at the mix rate, in frames.
+    pub fn end_frame(&self) -> u64 {
+        self.end
+    }
+
+    /// The session length.
+    pub fn length(&self) -> Seconds {
+        Seconds::from_frames(self.end, self.mix_rate)
+    }
+
+    /// Where the transport is, as last reported by the audio thread.
+    pub fn position(&self) -> Seconds {
+        Seconds::from_frames(self.position_frame(), self.mix_rate)
+    }
+
+    /// Where the transport is, in frames at the mix rate.
+    pub fn position_frame(&self) -> u64 {
+        self.counters.playhead.load(Ordering::Relaxed)
+    }
+
+    /// Whether the transport runs, as last reported by the audio thread.
+    pub fn is_playing(&self) -> bool {
+        self.counters.playing.load(Ordering::Relaxed)
+    }
+
+    /// Starts or resumes playback (from the top when at the end).
+    pub fn play(&mut self) {
+        self.playing = true;
+        self.send(UiToEngine::Play);
+    }
+
+    /// Pauses playback (a 10 ms fade).
+    pub fn pause(&mut self) {
+        self.playing = false;
+        self.send(UiToEngine::Pause);
+    }
+
+    /// Jumps to a time (clamped to the session).
+    pub fn seek(&mut self, to: Seconds) {
+        let frame = to.to_frames(self.mix_rate).min(self.end);
+        self.position = frame;
+        self.send(UiToEngine::Seek(frame));
+    }
+
+    /// Loops `[start, end)`, or stops looping with `None`.
+    pub fn set_loop(&mut self, region: Option<(Seconds, Seconds)>) {
+        let region = region.map(|(s, e)| LoopRegion {
+            start: s.to_frames(self.mix_rate),
+            end: e.to_frames(self.mix_rate),
+        });
+        self.loop_region = region;
+        self.send(UiToEngine::SetLoop(region));
+    }
+
+    /// The loop region in force, if any.
+    pub fn loop_region(&self) -> Option<(Seconds, Seconds)> {
+        self.loop_region.map(|r| {
+            (
+                Seconds::from_frames(r.start, self.mix_rate),
+                Seconds::from_frames(r.end, self.mix_rate),
+            )
+        })
+    }
+
+    fn strip_mut(&mut self, id: StripId) -> Option<&mut StripParams> {
+        self.strips.get_mut(id.0)
+    }
+
+    /// A strip's settings as last sent.
+    pub fn strip(&self, id: StripId) -> Option<&StripParams> {
+        self.strips.get(id.0)
+    }
+
+    /// The number of strips.
+    pub fn strip_count(&self) -> usize {
+        self.strips.len()
+    }
+
+    /// Sets a strip's trim.
+    pub fn set_trim(&mut self, id: StripId, db: Decibels) {
+        if let Some(p) = self.strip_mut(id) {
+            p.trim = db;
+            self.send(UiToEngine::SetTrim(id, db));
+        }
+    }
+
+    /// Sets a strip's fader.
+    pub fn set_gain(&mut self, id: StripId, db: Decibels) {
+        if let Some(p) = self.strip_mut(id) {
+            p.gain = db;
+            self.send(UiToEngine::SetGain(id, db));
+        }
+    }
+
+    /// Sets a strip's pan.
+    pub fn set_pan(&mut self, id: StripId, pan: Pan) {
+        if let Some(p) = self.strip_mut(id) {
+            p.pan = pan;
+            self.send(UiToEngine::SetPan(id, pan));
+        }
+    }
+
+    /// Mutes or unmutes a strip.
+    pub fn set_mute(&mut self, id: StripId, on: bool) {
+        if let Some(p) = self.strip_mut(id) {
+            p.mute = on;
+            self.send(UiToEngine::SetMute(id, on));
+        }
+    }
+
+    /// Solos or unsolos a strip.
+    pub fn set_solo(&mut self, id: StripId, on: bool) {
+        if let Some(p) = self.strip_mut(id) {
+            p.solo = on;
+            self.send(UiToEngine::SetSolo(id, on));
+        }
+    }
+
+    /// Clears every solo.
+    pub fn clear_solos(&mut self) {
+        for p in &mut self.strips {
+            p.solo = false;
+        }
+        self.send(UiToEngine::ClearSolos);
+    }
+
+    /// Sets the master fader.
+    pub fn set_master(&mut self, db: Decibels) {
+        self.master_db = db;
+        self.send(UiToEngine::SetMaster(db));
+    }
+
+    /// The master fader as last sent.
+    pub fn master_db(&self) -> Decibels {
+        self.master_db
+    }
+
+    /// Sets or clears a section scene's fader value for a strip.
+    pub fn set_fader_override(&mut self, id: StripId, db: Option<Decibels>) {
+        self.send(UiToEngine::SetFaderOverride(id, db));
+    }
+
+    /// Replaces a strip's source; the old one is dropped here when the audio thread returns it.
+    pub fn replace_source(&mut self, id: StripId, source: Box<dyn Source>) {
+        self.send(UiToEngine::ReplaceSource(id, source));
+    }
+
+    /// Every strip's meter since the last call, and the master's.
+    pub fn take_meters(&self) -> (Vec<MeterReading>, MeterReading) {
+        let strips = (0..self.meters.strip_count())
+            .filter_map(|i| self.meters.strip(i).map(super::meter::MeterCell::take))
+            .collect();
+        (strips, self.meters.master().take())
+    }
+
+    /// The master's loudness and true peak (measured off the audio thread).
+    pub fn loudness(&self) -> LoudnessReading {
+        self.loudness.reading()
+    }
+
+    /// Restarts integrated loudness and the true-peak maximum.
+    pub fn reset_loudness(&self) {
+        self.loudness.reset();
+    }
+
+    /// The audio thread's counters (underruns, dropped messages, ...).
+    pub fn counters(&self) -> &EngineCounters {
+        &self.counters
+    }
+
+    /// Commands that could not be sent because the ring was full.
+    pub fn unsent_commands(&self) -> u64 {
+        self.unsent
+    }
+
+    /// The output's health: frames, xruns, errors and state.
+    pub fn output(&self) -> &Output {
+        &self.output
+    }
+
+    /// Collects what happened since the last call: drains the audio thread's messages (dropping
+    /// retired heap items here) and the output supervisor's events.
+    ///
+    /// Not realtime-safe (the UI calls it every frame).
+    pub fn update(&mut self) -> Vec<EngineEvent> {
+        let mut events = Vec::new();
+        while let Ok(message) = self.from_engine.pop() {
+            match message {
+                EngineToUi::Position { frame, playing } => {
+                    self.position = frame;
+                    self.playing = playing;
+                }
+                EngineToUi::Buffering { waiting } => {
+                    events.push(EngineEvent::Buffering { waiting });
+                }
+                EngineToUi::Underrun { strips, frame } => events.push(EngineEvent::Underrun {
+                    strips,
+                    at: Seconds::from_frames(frame, self.mix_rate),
+                }),
+                EngineToUi::StreamFailed { strips } => {
+                    events.push(EngineEvent::StreamFailed { strips });
+                }
+                EngineToUi::LoopWrapped { to } => events.push(EngineEvent::LoopWrapped {
+                    to: Seconds::from_frames(to, self.mix_rate),
+                }),
+                EngineToUi::Ended { .. } => events.push(EngineEvent::Ended),
+                EngineToUi::Retire(item) => drop(item),
+            }
+        }
+        events.extend(
+            self.output
+                .poll_events()
+                .into_iter()
+                .map(EngineEvent::Output),
+        );
+        events
+    }
+}
+
+/// `frames` at `from` Hz expressed at `to` Hz (rounded up, so nothing is cut short).
+pub fn frames_at(frames: u64, from: u32, to: u32) -> u64 {
+    if from == to {
+        frames
+    } else {
+        (u128::from(frames) * u128::from(to)).div_ceil(u128::from(from.max(1))) as u64
+    }
+}

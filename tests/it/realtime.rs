@@ -1,0 +1,304 @@
+//! The audio thread's side of playback, offline: the realtime processor fed commands and asked
+//! for blocks with no device, under the allocation checker.
+
+use std::sync::Arc;
+
+use earmix::engine::meter::MeterBank;
+use earmix::engine::processor::Processor;
+use earmix::engine::protocol::{EngineToUi, LoopRegion, Retired, UiToEngine};
+use earmix::engine::realtime::{EngineCounters, EngineRings, RealtimeProcessor, rings};
+use earmix::engine::source::{MemorySource, ReadMode, Source};
+use earmix::engine::strip::StripParams;
+use earmix::units::{Decibels, Pan, StripId};
+
+use crate::support::{assert_realtime, signal};
+
+const RATE: u32 = 48_000;
+const LEN: usize = 48_000;
+
+fn stems() -> Vec<Vec<Vec<f32>>> {
+    vec![
+        vec![signal(LEN, 11, 0.5)],
+        vec![signal(LEN, 12, 0.4), signal(LEN, 13, 0.4)],
+    ]
+}
+
+fn processor(stems: &[Vec<Vec<f32>>]) -> Processor {
+    let strips = stems
+        .iter()
+        .map(|data| {
+            (
+                StripParams::default(),
+                Box::new(MemorySource::new(data.clone())) as Box<dyn Source>,
+            )
+        })
+        .collect();
+    Processor::new(RATE, strips, Decibels(-3.0))
+}
+
+/// The whole session as the bounce path computes it (the same core, no transport).
+fn reference(stems: &[Vec<Vec<f32>>]) -> (Vec<f32>, Vec<f32>) {
+    let mut p = processor(stems);
+    let mut l = vec![0.0; LEN];
+    let mut r = vec![0.0; LEN];
+    p.process(&mut l, &mut r, ReadMode::Blocking);
+    (l, r)
+}
+
+struct Rig {
+    rt: RealtimeProcessor,
+    ui: EngineRings,
+    counters: Arc<EngineCounters>,
+}
+
+fn rig(playing: bool) -> Rig {
+    let mut p = processor(&stems());
+    p.attach_meters(Arc::new(MeterBank::new(p.strip_count())));
+    let (ui, audio) = rings(RATE);
+    let counters = Arc::new(EngineCounters::default());
+    let rt = RealtimeProcessor::new(p, LEN as u64, playing, audio, Arc::clone(&counters));
+    Rig { rt, ui, counters }
+}
+
+impl Rig {
+    fn send(&mut self, command: UiToEngine) {
+        self.ui.to_engine.push(command).unwrap();
+    }
+
+    /// Renders `frames` in device-sized blocks with no allocation allowed.
+    fn render(&mut self, frames: usize, block: usize) -> (Vec<f32>, Vec<f32>) {
+        let mut l = vec![0.0; frames];
+        let mut r = vec![0.0; frames];
+        let rt = &mut self.rt;
+        assert_realtime("rendering", || {
+            for (bl, br) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+                rt.render_block(bl, br);
+            }
+        });
+        // Keep the loudness ring from filling up in long tests.
+        while self.ui.master.pop().is_ok() {}
+        (l, r)
+    }
+
+    fn events(&mut self) -> Vec<EngineToUi> {
+        let mut out = Vec::new();
+        while let Ok(e) = self.ui.from_engine.pop() {
+            out.push(e);
+        }
+        out
+    }
+}
+
+fn same(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+}
+
+/// Playing from the top in 256-frame device blocks gives exactly what the bounce path computes,
+/// and the transport stops at the end of the session with an `Ended` event and silence after.
+#[test]
+fn playback_equals_the_bounce_path_and_stops_at_the_end() {
+    let (want_l, want_r) = reference(&stems());
+    let mut rig = rig(true);
+    let (l, r) = rig.render(LEN + 1000, 256);
+    assert!(same(&l[..LEN], &want_l) && same(&r[..LEN], &want_r));
+    assert!(l[LEN..].iter().chain(&r[LEN..]).all(|&x| x == 0.0));
+    assert!(!rig.rt.is_playing());
+    let events = rig.events();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, EngineToUi::Ended { frame } if *frame == LEN as u64))
+    );
+    assert_eq!(
+        rig.counters
+            .playhead
+            .load(std::sync::atomic::Ordering::Relaxed),
+        LEN as u64
+    );
+}
+
+/// A loop region wraps sample-exactly: the output is the region's audio followed by the region
+/// again from its start (a cut, like a seek), and each wrap is reported.
+#[test]
+fn loop_wraps_sample_exactly() {
+    let (want_l, _) = reference(&stems());
+    let mut rig = rig(true);
+    let (start, end) = (10_000usize, 13_000usize);
+    rig.send(UiToEngine::Seek(start as u64));
+    rig.send(UiToEngine::SetLoop(Some(LoopRegion {
+        start: start as u64,
+        end: end as u64,
+    })));
+    let (l, _) = rig.render(7_000, 100);
+    let span = end - start;
+    assert!(same(&l[..span], &want_l[start..end]));
+    assert!(same(&l[span..2 * span], &want_l[start..end]));
+    assert!(same(
+        &l[2 * span..],
+        &want_l[start..start + 7_000 - 2 * span]
+    ));
+    let wraps = rig
+        .events()
+        .iter()
+        .filter(|e| matches!(e, EngineToUi::LoopWrapped { to } if *to == start as u64))
+        .count();
+    assert_eq!(wraps, 2);
+}
+
+/// A seek is a cut to the new place: the next sample is the bounce's sample there.
+#[test]
+fn seek_jumps_to_the_frame() {
+    let (want_l, want_r) = reference(&stems());
+    let mut rig = rig(true);
+    rig.render(1000, 256);
+    rig.send(UiToEngine::Seek(30_000));
+    let (l, r) = rig.render(2000, 256);
+    assert!(same(&l, &want_l[30_000..32_000]) && same(&r, &want_r[30_000..32_000]));
+}
+
+/// Pause fades out over 10 ms and then gives silence without moving; play fades back in from
+/// where it paused.
+#[test]
+fn pause_fades_out_and_play_fades_in() {
+    let (want_l, _) = reference(&stems());
+    let mut rig = rig(true);
+    rig.render(1000, 256);
+    rig.send(UiToEngine::Pause);
+    let (l, _) = rig.render(2000, 256);
+    // 480 frames of fade, each frame scaled by a falling gain, then silence.
+    for (i, &x) in l[..480].iter().enumerate() {
+        let g = 1.0 - (i + 1) as f32 / 480.0;
+        assert!((x - want_l[1000 + i] * g).abs() < 1e-6, "frame {i}");
+    }
+    assert!(l[480..].iter().all(|&x| x == 0.0));
+    assert!(!rig.rt.is_playing());
+    assert_eq!(rig.rt.processor().playhead(), 1480);
+
+    rig.send(UiToEngine::Play);
+    let (l, _) = rig.render(1000, 256);
+    assert!((l[0] - want_l[1480] / 480.0).abs() < 1e-6);
+    assert!(same(&l[480..], &want_l[1960..2480]));
+}
+
+/// Every command is applied on the audio thread without allocating, and the mixer follows:
+/// gain, trim, pan, mute, solo, clear solos, master and a scene override.
+#[test]
+fn every_command_is_realtime_safe_and_applied() {
+    let mut rig = rig(true);
+    let id = StripId(0);
+    let commands = vec![
+        UiToEngine::SetGain(id, Decibels(-6.0)),
+        UiToEngine::SetTrim(id, Decibels(2.0)),
+        UiToEngine::SetPan(id, Pan(-0.5)),
+        UiToEngine::SetMute(StripId(1), true),
+        UiToEngine::SetSolo(StripId(1), true),
+        UiToEngine::ClearSolos,
+        UiToEngine::SetMaster(Decibels(-1.0)),
+        UiToEngine::SetFaderOverride(id, Some(Decibels(-10.0))),
+        UiToEngine::SetLoop(Some(LoopRegion {
+            start: 100,
+            end: 5000,
+        })),
+        UiToEngine::SetLoop(None),
+        UiToEngine::Seek(2000),
+        UiToEngine::Pause,
+        UiToEngine::Play,
+    ];
+    let n = commands.len() as u64;
+    for c in commands {
+        rig.send(c);
+    }
+    rig.render(4096, 512);
+    let p = rig.rt.processor().strip_params(id).copied().unwrap();
+    assert_eq!(p.gain, Decibels(-6.0));
+    assert_eq!(p.trim, Decibels(2.0));
+    assert_eq!(p.pan, Pan(-0.5));
+    let p1 = rig
+        .rt
+        .processor()
+        .strip_params(StripId(1))
+        .copied()
+        .unwrap();
+    assert!(p1.mute && !p1.solo);
+    assert_eq!(rig.rt.processor().master_db(), Decibels(-1.0));
+    assert_eq!(
+        rig.counters
+            .commands
+            .load(std::sync::atomic::Ordering::Relaxed),
+        n
+    );
+}
+
+/// A replaced source is handed back to the UI thread in a `Retire` message (never dropped on
+/// the audio thread), and the strip plays the new source from the current position.
+#[test]
+fn replaced_source_is_retired_to_the_ui() {
+    let mut rig = rig(true);
+    rig.render(1000, 256);
+    let new: Box<dyn Source> = Box::new(MemorySource::new(vec![vec![0.25; LEN]]));
+    rig.send(UiToEngine::ReplaceSource(StripId(1), new));
+    rig.send(UiToEngine::SetMute(StripId(0), true));
+    rig.render(2000, 256);
+    let (l, r) = rig.render(256, 256);
+    // Strip 1 is now a centred mono DC of 0.25; master -3 dB; strip 0 muted.
+    let want = 0.25 * std::f32::consts::FRAC_1_SQRT_2 * Decibels(-3.0).to_amplitude();
+    assert!(
+        l.iter().chain(&r).all(|&x| (x - want).abs() < 1e-6),
+        "{}",
+        l[0]
+    );
+    let retired = rig
+        .events()
+        .into_iter()
+        .filter(|e| matches!(e, EngineToUi::Retire(Retired::Source(_))))
+        .count();
+    assert_eq!(retired, 1);
+}
+
+/// Meters are max-since-last-read: a strip's peak is measured after its fader, the master's
+/// clip counter counts samples at or above full scale, and reading resets them.
+#[test]
+fn meters_are_post_fader_and_max_since_last_read() {
+    let strips = vec![vec![vec![0.8; LEN]], vec![vec![0.9; LEN], vec![0.9; LEN]]];
+    let mut p = processor(&strips);
+    p.set_gain(StripId(0), Decibels(-6.0));
+    p.set_master(Decibels(6.0));
+    let meters = Arc::new(MeterBank::new(2));
+    p.attach_meters(Arc::clone(&meters));
+    let mut l = vec![0.0; 4800];
+    let mut r = vec![0.0; 4800];
+    assert_realtime("metering", || p.process(&mut l, &mut r, ReadMode::Realtime));
+    let m0 = meters.strip(0).unwrap().take();
+    let m1 = meters.strip(1).unwrap().take();
+    let master = meters.master().take();
+    // Strip 0: mono 0.8 at -6 dB, centre pan (0.707 each side); the glide starts at 0 dB.
+    let settled = 0.8 * Decibels(-6.0).to_amplitude() * std::f32::consts::FRAC_1_SQRT_2;
+    assert!(m0.peak >= settled && m0.peak <= 0.8 * std::f32::consts::FRAC_1_SQRT_2 + 1e-6);
+    assert!((m1.peak - 0.9).abs() < 1e-6);
+    assert_eq!(m1.clips, 0);
+    assert!(master.clips > 0, "the +6 dB master clips");
+    assert!(master.peak > 1.0);
+    assert_eq!(
+        meters.master().take().clips,
+        0,
+        "reading resets the counter"
+    );
+}
+
+/// When the UI's ring is full, the audio thread drops news and counts it, never blocking.
+#[test]
+fn full_event_ring_drops_and_counts() {
+    let mut rig = rig(true);
+    for i in 0..2000u64 {
+        rig.send(UiToEngine::Seek(i * 10));
+        let mut l = [0.0; 16];
+        let mut r = [0.0; 16];
+        rig.rt.render_block(&mut l, &mut r);
+    }
+    assert!(
+        rig.counters
+            .dropped_events
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+    );
+}
