@@ -1,8 +1,14 @@
 //! The mixing engine: one processing core that runs on the audio thread for playback and on the
 //! bounce thread for an offline render, so a bounce is sample-identical to what was heard.
 
+pub mod loudness;
+pub mod meter;
+pub mod output;
 pub mod processor;
+pub mod protocol;
+pub mod realtime;
 pub mod render;
+pub mod resample;
 pub mod smoother;
 pub mod source;
 pub mod streams;

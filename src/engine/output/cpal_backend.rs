@@ -1,0 +1,583 @@
+//! The cpal backend. Host and device look-up, negotiation and stream set-up run on the
+//! supervisor thread (and on the main thread for `earmix devices`); the data callback runs on
+//! cpal's audio thread (`cpal_alsa_out`, or JACK's process thread) and the error callback on
+//! whichever thread cpal reports from.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{
+    BufferSize, SampleFormat, SizedSample, StreamConfig, SupportedBufferSize,
+    SupportedStreamConfig, SupportedStreamConfigRange,
+};
+
+use super::{
+    Backend, OutputError, OutputRequest, OutputSample, RendererSlot, RunningStream, StreamFeeder,
+    StreamHealth, StreamInfo,
+};
+
+/// How long cpal may take to open a stream. JACK honours it; ALSA uses it as its poll timeout
+/// (after which it checks whether the device was disconnected).
+const BUILD_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The sample formats earmix writes, best first.
+const FORMATS: [(SampleFormat, &str); 3] = [
+    (SampleFormat::F32, <f32 as OutputSample>::FORMAT),
+    (SampleFormat::I32, <i32 as OutputSample>::FORMAT),
+    (SampleFormat::I16, <i16 as OutputSample>::FORMAT),
+];
+
+/// How many device ids an error message lists before it says how many more there are.
+const LISTED_DEVICES: usize = 12;
+
+/// The preference rank of a sample format (0 is best), or `None` if earmix cannot write it.
+fn format_rank(format: SampleFormat) -> Option<usize> {
+    FORMATS.iter().position(|(f, _)| *f == format)
+}
+
+/// The name of a sample format earmix writes ("f32", "i32", "i16").
+pub(crate) fn format_name(format: SampleFormat) -> Option<&'static str> {
+    format_rank(format).map(|i| FORMATS[i].1)
+}
+
+/// The system's default host. `cpal::default_host()` panics when ALSA cannot load its
+/// configuration, so on ALSA platforms the host is opened by id and the failure reported.
+pub(crate) fn default_host() -> Result<cpal::Host, OutputError> {
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "netbsd"
+    ))]
+    {
+        cpal::host_from_id(cpal::HostId::Alsa).map_err(|e| OutputError::Host {
+            host: cpal::HostId::Alsa.to_string(),
+            message: e.to_string(),
+        })
+    }
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "dragonfly",
+        target_os = "freebsd",
+        target_os = "netbsd"
+    )))]
+    {
+        Ok(cpal::default_host())
+    }
+}
+
+/// The host called `name` ("alsa", "jack", case-insensitive), or the default host.
+pub(crate) fn resolve_host(name: Option<&str>) -> Result<cpal::Host, OutputError> {
+    let Some(name) = name else {
+        return default_host();
+    };
+    if name.eq_ignore_ascii_case("jack") && !cfg!(feature = "jack") {
+        return Err(OutputError::JackNotBuilt);
+    }
+    let available = cpal::available_hosts();
+    let Some(id) = cpal::ALL_HOSTS
+        .iter()
+        .copied()
+        .find(|id| id.name().eq_ignore_ascii_case(name))
+    else {
+        return Err(OutputError::UnknownHost {
+            name: name.to_string(),
+            available: available
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    };
+    if !available.contains(&id) {
+        return Err(OutputError::Host {
+            host: id.to_string(),
+            message: "it is not available on this system".into(),
+        });
+    }
+    cpal::host_from_id(id).map_err(|e| OutputError::Host {
+        host: id.to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// A device's id within its host ("default", "hw:CARD=PCH,DEV=0"), if it has one.
+pub(crate) fn device_id(device: &cpal::Device) -> Option<String> {
+    device.id().ok().map(|id| id.id().to_string())
+}
+
+/// A device as a person recognises it: "Default Audio Device (default)", or just the id or
+/// the name when there is only one or they are the same.
+pub(crate) fn device_label(device: &cpal::Device) -> String {
+    let name = device.description().ok().map(|d| d.name().to_string());
+    match (name, device_id(device)) {
+        (Some(name), Some(id)) if name != id => format!("{name} ({id})"),
+        (Some(name), _) => name,
+        (None, Some(id)) => id,
+        (None, None) => "unnamed device".to_string(),
+    }
+}
+
+/// Whether `wanted` names this device: its id, its full id ("alsa:default"), its name or its
+/// label, ignoring ASCII case.
+fn device_matches(device: &cpal::Device, wanted: &str) -> bool {
+    let mut names = vec![device_label(device)];
+    if let Ok(id) = device.id() {
+        names.push(id.id().to_string());
+        names.push(id.to_string());
+    }
+    if let Ok(description) = device.description() {
+        names.push(description.name().to_string());
+    }
+    names.iter().any(|n| n.eq_ignore_ascii_case(wanted))
+}
+
+/// Finds the device `--device NAME` names ("default" is the host's default output device).
+fn find_device(host: &cpal::Host, wanted: &str) -> Result<cpal::Device, OutputError> {
+    let host_name = host.id().to_string();
+    if wanted.eq_ignore_ascii_case("default") {
+        return host
+            .default_output_device()
+            .ok_or(OutputError::NoDefaultDevice { host: host_name });
+    }
+    let devices: Vec<cpal::Device> = host
+        .devices()
+        .map_err(|e| OutputError::Host {
+            host: host_name.clone(),
+            message: e.to_string(),
+        })?
+        .collect();
+    if let Some(device) = devices.iter().find(|d| device_matches(d, wanted)) {
+        return Ok(device.clone());
+    }
+    let ids: Vec<String> = devices
+        .iter()
+        .filter(|d| d.supports_output())
+        .map(|d| device_id(d).unwrap_or_else(|| device_label(d)))
+        .collect();
+    let listed = ids[..ids.len().min(LISTED_DEVICES)].join(", ");
+    let available = match ids.len() {
+        0 => "none".to_string(),
+        n if n > LISTED_DEVICES => format!(
+            "{listed} and {} more (`earmix devices` lists them all)",
+            n - LISTED_DEVICES
+        ),
+        _ => listed,
+    };
+    Err(OutputError::NoSuchDevice {
+        host: host_name,
+        name: wanted.to_string(),
+        available,
+    })
+}
+
+/// One supported configuration range in a line: "2 ch, 8000-192000 Hz, i16, buffer 64-8192".
+pub(crate) fn describe_range(range: &SupportedStreamConfigRange) -> String {
+    let rates = if range.min_sample_rate() == range.max_sample_rate() {
+        format!("{} Hz", range.min_sample_rate())
+    } else {
+        format!("{}-{} Hz", range.min_sample_rate(), range.max_sample_rate())
+    };
+    let buffer = match range.buffer_size() {
+        SupportedBufferSize::Range { min, max } if min == max => format!("buffer {min}"),
+        SupportedBufferSize::Range { min, max } => format!("buffer {min}-{max}"),
+        SupportedBufferSize::Unknown => "buffer size unknown".to_string(),
+    };
+    format!(
+        "{} ch, {rates}, {}, {buffer}",
+        range.channels(),
+        range.sample_format()
+    )
+}
+
+/// A configuration picked from what a device offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Choice {
+    pub sample_rate: u32,
+    pub channels: u16,
+    pub format: SampleFormat,
+    pub buffer_frames: u32,
+}
+
+/// Picks a configuration: the rate is `rate` if given (it must be offered), else
+/// `preferred_rate` if offered, else the device default's rate, else the offered rate nearest to
+/// `preferred_rate`; then stereo if offered, else the default's channel count, else the fewest
+/// channels above one, else mono; then f32 over i32 over i16; the buffer is `buffer_frames`
+/// clamped to what the device allows. The error says what was wanted.
+pub(crate) fn choose_config(
+    offered: &[SupportedStreamConfigRange],
+    default: Option<&SupportedStreamConfig>,
+    rate: Option<u32>,
+    preferred_rate: u32,
+    buffer_frames: u32,
+) -> Result<Choice, String> {
+    let usable: Vec<&SupportedStreamConfigRange> = offered
+        .iter()
+        .filter(|r| r.channels() > 0 && format_rank(r.sample_format()).is_some())
+        .collect();
+    if usable.is_empty() {
+        return Err("f32, i32 or i16 samples".to_string());
+    }
+    let offers = |rate: u32| usable.iter().any(|r| r.contains_rate(rate));
+    let sample_rate = match rate {
+        Some(rate) if offers(rate) => rate,
+        Some(rate) => return Err(format!("{rate} Hz (asked for with --rate)")),
+        None if offers(preferred_rate) => preferred_rate,
+        None => match default.map(SupportedStreamConfig::sample_rate) {
+            Some(rate) if offers(rate) => rate,
+            _ => usable
+                .iter()
+                .map(|r| preferred_rate.clamp(r.min_sample_rate(), r.max_sample_rate()))
+                .min_by_key(|rate| rate.abs_diff(preferred_rate))
+                .unwrap_or(preferred_rate),
+        },
+    };
+    let at_rate: Vec<&SupportedStreamConfigRange> = usable
+        .into_iter()
+        .filter(|r| r.contains_rate(sample_rate))
+        .collect();
+    let has = |channels: u16| at_rate.iter().any(|r| r.channels() == channels);
+    let default_channels = default.map(SupportedStreamConfig::channels);
+    let channels = if has(2) {
+        2
+    } else if let Some(channels) = default_channels.filter(|&c| has(c)) {
+        channels
+    } else {
+        at_rate
+            .iter()
+            .map(|r| r.channels())
+            .filter(|&c| c > 1)
+            .min()
+            .unwrap_or(1)
+    };
+    let best = at_rate
+        .into_iter()
+        .filter(|r| r.channels() == channels)
+        .min_by_key(|r| format_rank(r.sample_format()))
+        .ok_or_else(|| format!("{channels} channels at {sample_rate} Hz"))?;
+    let buffer_frames = match *best.buffer_size() {
+        SupportedBufferSize::Range { min, max } if min <= max => {
+            buffer_frames.clamp(min.max(1), max.max(1))
+        }
+        _ => buffer_frames,
+    }
+    .max(1);
+    Ok(Choice {
+        sample_rate,
+        channels,
+        format: best.sample_format(),
+        buffer_frames,
+    })
+}
+
+/// Plays through cpal: the default host or `--host NAME`, the default device or
+/// `--device NAME`, with a fixed buffer size.
+pub struct CpalBackend {
+    host: Option<String>,
+    device: Option<String>,
+    buffer_frames: u32,
+    rate: Option<u32>,
+    chosen: Option<cpal::Device>,
+}
+
+impl CpalBackend {
+    /// A backend for the request's host, device, buffer size and rate. Opens nothing yet.
+    pub fn new(request: &OutputRequest) -> Self {
+        Self {
+            host: request.host.clone(),
+            device: request.device.clone(),
+            buffer_frames: request.buffer_frames.max(1),
+            rate: request.rate,
+            chosen: None,
+        }
+    }
+}
+
+/// A playing cpal stream; dropping it stops cpal's audio thread.
+struct CpalStream {
+    stream: cpal::Stream,
+}
+
+impl RunningStream for CpalStream {
+    fn buffer_frames(&self) -> Option<u32> {
+        self.stream.buffer_size().ok()
+    }
+}
+
+/// Builds a stream writing samples of type `T`.
+fn build<T: SizedSample + OutputSample>(
+    device: &cpal::Device,
+    config: StreamConfig,
+    mut feeder: StreamFeeder,
+    on_error: impl FnMut(cpal::Error) + Send + 'static,
+) -> Result<cpal::Stream, cpal::Error> {
+    device.build_output_stream::<T, _, _>(
+        config,
+        move |data: &mut [T], _: &cpal::OutputCallbackInfo| feeder.fill(data),
+        on_error,
+        Some(BUILD_TIMEOUT),
+    )
+}
+
+impl Backend for CpalBackend {
+    fn negotiate(&mut self, preferred_rate: u32) -> Result<StreamInfo, OutputError> {
+        self.chosen = None;
+        let host = resolve_host(self.host.as_deref())?;
+        let host_name = host.id().to_string();
+        let device = match &self.device {
+            Some(wanted) => find_device(&host, wanted)?,
+            None => host.default_output_device().ok_or_else(|| {
+                if host_name == "jack" {
+                    OutputError::Host {
+                        host: host_name.clone(),
+                        message: "no JACK server is running (start jackd first)".into(),
+                    }
+                } else {
+                    OutputError::NoDefaultDevice {
+                        host: host_name.clone(),
+                    }
+                }
+            })?,
+        };
+        let label = device_label(&device);
+        let device_error = |e: cpal::Error| OutputError::Device {
+            device: label.clone(),
+            message: e.to_string(),
+        };
+        let offered: Vec<SupportedStreamConfigRange> = device
+            .supported_output_configs()
+            .map_err(device_error)?
+            .collect();
+        let default = device.default_output_config().ok();
+        let choice = choose_config(
+            &offered,
+            default.as_ref(),
+            self.rate,
+            preferred_rate,
+            self.buffer_frames,
+        )
+        .map_err(|wanted| OutputError::NoUsableConfig {
+            device: label.clone(),
+            wanted,
+            offered: offered
+                .iter()
+                .take(8)
+                .map(describe_range)
+                .collect::<Vec<_>>()
+                .join("; "),
+        })?;
+        self.chosen = Some(device);
+        Ok(StreamInfo {
+            host: host_name,
+            device: label,
+            sample_rate: choice.sample_rate,
+            channels: choice.channels,
+            format: format_name(choice.format).unwrap_or("f32").to_string(),
+            buffer_frames: choice.buffer_frames,
+        })
+    }
+
+    fn start(
+        &mut self,
+        info: &StreamInfo,
+        renderer: RendererSlot,
+        health: Arc<StreamHealth>,
+    ) -> Result<Box<dyn RunningStream>, OutputError> {
+        let device = self.chosen.as_ref().ok_or(OutputError::NotNegotiated)?;
+        let config = StreamConfig {
+            channels: info.channels,
+            sample_rate: info.sample_rate,
+            buffer_size: BufferSize::Fixed(info.buffer_frames),
+        };
+        let feeder = StreamFeeder::new(renderer, Arc::clone(&health), info.channels);
+        let on_error = health.error_callback();
+        let device_error = |e: cpal::Error| OutputError::Device {
+            device: info.device.clone(),
+            message: e.to_string(),
+        };
+        let stream = match info.format.as_str() {
+            "f32" => build::<f32>(device, config, feeder, on_error),
+            "i32" => build::<i32>(device, config, feeder, on_error),
+            "i16" => build::<i16>(device, config, feeder, on_error),
+            other => {
+                return Err(OutputError::NoUsableConfig {
+                    device: info.device.clone(),
+                    wanted: "f32, i32 or i16 samples".into(),
+                    offered: other.to_string(),
+                });
+            }
+        }
+        .map_err(device_error)?;
+        stream.play().map_err(device_error)?;
+        Ok(Box::new(CpalStream { stream }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn range(
+        channels: u16,
+        rates: (u32, u32),
+        format: SampleFormat,
+        buffer: (u32, u32),
+    ) -> SupportedStreamConfigRange {
+        SupportedStreamConfigRange::new(
+            channels,
+            rates.0,
+            rates.1,
+            SupportedBufferSize::Range {
+                min: buffer.0,
+                max: buffer.1,
+            },
+            format,
+        )
+    }
+
+    fn default_of(range: SupportedStreamConfigRange, rate: u32) -> SupportedStreamConfig {
+        range.with_sample_rate(rate)
+    }
+
+    /// A device offering everything gets stereo f32 at the preferred rate and the asked buffer.
+    #[test]
+    fn prefers_stereo_f32_at_preferred_rate() {
+        let offered = [
+            range(1, (8000, 192_000), SampleFormat::F32, (32, 8192)),
+            range(2, (8000, 192_000), SampleFormat::I16, (32, 8192)),
+            range(2, (8000, 192_000), SampleFormat::F32, (32, 8192)),
+            range(2, (8000, 192_000), SampleFormat::I32, (32, 8192)),
+            range(6, (8000, 192_000), SampleFormat::F32, (32, 8192)),
+        ];
+        let choice = choose_config(&offered, None, None, 44_100, 256).expect("choice");
+        assert_eq!(
+            choice,
+            Choice {
+                sample_rate: 44_100,
+                channels: 2,
+                format: SampleFormat::F32,
+                buffer_frames: 256
+            }
+        );
+    }
+
+    /// Format preference is f32 > i32 > i16, and formats earmix cannot write are skipped.
+    #[test]
+    fn format_preference() {
+        let only = |formats: &[SampleFormat]| {
+            let offered: Vec<_> = formats
+                .iter()
+                .map(|&f| range(2, (48_000, 48_000), f, (64, 64)))
+                .collect();
+            choose_config(&offered, None, None, 48_000, 256).map(|c| c.format)
+        };
+        assert_eq!(
+            only(&[SampleFormat::I16, SampleFormat::I32]),
+            Ok(SampleFormat::I32)
+        );
+        assert_eq!(
+            only(&[SampleFormat::U8, SampleFormat::I16]),
+            Ok(SampleFormat::I16)
+        );
+        assert_eq!(
+            only(&[SampleFormat::I24, SampleFormat::U16]),
+            Err("f32, i32 or i16 samples".to_string())
+        );
+    }
+
+    /// Without the preferred rate the device default's rate is used; with neither, the offered
+    /// rate nearest the preferred one.
+    #[test]
+    fn rate_falls_back_to_default_then_nearest() {
+        let offered = [
+            range(2, (44_100, 44_100), SampleFormat::F32, (64, 4096)),
+            range(2, (96_000, 96_000), SampleFormat::F32, (64, 4096)),
+        ];
+        let default = default_of(offered[1], 96_000);
+        let with_default =
+            choose_config(&offered, Some(&default), None, 48_000, 256).expect("choice");
+        assert_eq!(with_default.sample_rate, 96_000);
+        let nearest = choose_config(&offered, None, None, 48_000, 256).expect("choice");
+        assert_eq!(nearest.sample_rate, 44_100);
+    }
+
+    /// An explicit rate must be offered; it wins over the preferred rate.
+    #[test]
+    fn explicit_rate() {
+        let offered = [range(2, (44_100, 48_000), SampleFormat::F32, (64, 4096))];
+        let c = choose_config(&offered, None, Some(44_100), 48_000, 256).expect("choice");
+        assert_eq!(c.sample_rate, 44_100);
+        assert_eq!(
+            choose_config(&offered, None, Some(96_000), 48_000, 256),
+            Err("96000 Hz (asked for with --rate)".to_string())
+        );
+    }
+
+    /// Without stereo: the default's channel count, else the fewest above one, else mono.
+    #[test]
+    fn channel_choice_without_stereo() {
+        let six = range(6, (48_000, 48_000), SampleFormat::F32, (64, 4096));
+        let four = range(4, (48_000, 48_000), SampleFormat::F32, (64, 4096));
+        let mono = range(1, (48_000, 48_000), SampleFormat::F32, (64, 4096));
+        let pick = |offered: &[SupportedStreamConfigRange],
+                    default: Option<&SupportedStreamConfig>| {
+            choose_config(offered, default, None, 48_000, 256).map(|c| c.channels)
+        };
+        assert_eq!(pick(&[mono, six, four], None), Ok(4));
+        assert_eq!(
+            pick(&[mono, six, four], Some(&default_of(six, 48_000))),
+            Ok(6)
+        );
+        assert_eq!(pick(&[mono], None), Ok(1));
+    }
+
+    /// The buffer request is clamped into the device's range (JACK offers exactly one size).
+    #[test]
+    fn buffer_is_clamped() {
+        let jack_like = [range(2, (48_000, 48_000), SampleFormat::F32, (1024, 1024))];
+        let c = choose_config(&jack_like, None, None, 48_000, 256).expect("choice");
+        assert_eq!(c.buffer_frames, 1024);
+        let small = [range(2, (48_000, 48_000), SampleFormat::F32, (16, 128))];
+        let c = choose_config(&small, None, None, 48_000, 256).expect("choice");
+        assert_eq!(c.buffer_frames, 128);
+        let unknown = [SupportedStreamConfigRange::new(
+            2,
+            48_000,
+            48_000,
+            SupportedBufferSize::Unknown,
+            SampleFormat::F32,
+        )];
+        let c = choose_config(&unknown, None, None, 48_000, 256).expect("choice");
+        assert_eq!(c.buffer_frames, 256);
+    }
+
+    /// `--host jack` without the jack feature is a clear error, and an unknown host lists the
+    /// hosts there are.
+    #[test]
+    fn host_errors() {
+        let jack = resolve_host(Some("jack"));
+        if cfg!(feature = "jack") {
+            // Built with JACK: the host opens (it needs no running server to be created).
+            assert_eq!(jack.map(|h| h.id().to_string()), Ok("jack".to_string()));
+        } else {
+            assert_eq!(jack.err(), Some(OutputError::JackNotBuilt));
+        }
+        let Err(OutputError::UnknownHost { name, available }) = resolve_host(Some("nosuchhost"))
+        else {
+            panic!("an unknown host is an error");
+        };
+        assert_eq!(name, "nosuchhost");
+        assert!(available.contains("alsa"), "{available}");
+    }
+
+    /// A configuration range reads as one line.
+    #[test]
+    fn range_description() {
+        let r = range(2, (8000, 192_000), SampleFormat::I16, (64, 8192));
+        assert_eq!(
+            describe_range(&r),
+            "2 ch, 8000-192000 Hz, i16, buffer 64-8192"
+        );
+    }
+}
