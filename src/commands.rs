@@ -2,4 +2,6 @@
 //! Each function returns the text to print, so the wording is tested like any other output.
 
 pub mod check;
+pub mod devices;
 pub mod paths;
+pub mod play;

@@ -4,6 +4,7 @@
 //! and offline bounce ([`engine`]), and the demo-session synthesiser ([`demo`]).
 
 pub mod commands;
+pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod session;

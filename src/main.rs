@@ -9,6 +9,9 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use earmix::commands;
+use earmix::config::{AudioConfig, Config, OutputChoice};
+use earmix::engine::output::{OutputKind, OutputRequest};
+use earmix::engine::realtime::{Engine, EngineOptions};
 use earmix::engine::render::{self, BitDepth, BounceOptions};
 use earmix::units::Seconds;
 
@@ -16,6 +19,10 @@ use earmix::units::Seconds;
 #[derive(Debug, Parser)]
 #[command(name = "earmix", version, about, long_about = None)]
 struct Cli {
+    /// Settings file (default: ~/.config/earmix/config.toml when it exists; see
+    /// config/default.toml for every key).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,6 +51,28 @@ enum Command {
         #[arg(long, value_parser = parse_time)]
         to: Option<Seconds>,
     },
+    /// Play a session through the audio device.
+    Play {
+        /// The session file (TOML).
+        session: PathBuf,
+        /// Play without the console, printing a status line once a second to stderr (for scripts
+        /// and checks).
+        #[arg(long)]
+        no_ui: bool,
+        /// Start time, "m:ss.mmm" or seconds (default: the session start).
+        #[arg(long, value_parser = parse_time)]
+        from: Option<Seconds>,
+        /// Stop after this many seconds of audio (device time).
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Loop from the start time to the end of the session.
+        #[arg(long = "loop")]
+        looping: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// List the audio hosts, their output devices and the configurations they support.
+    Devices,
     /// Generate the demo sessions' stems and print where they are.
     Demo {
         /// Regenerate stems that already exist.
@@ -54,6 +83,62 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+}
+
+/// Where the sound goes.
+#[derive(Debug, Clone, clap::Args)]
+struct OutputArgs {
+    /// "device" (the audio device) or "null" (no sound, real-time pace) [config: device].
+    #[arg(long, value_parser = ["device", "null"])]
+    output: Option<String>,
+    /// Audio host, e.g. alsa or jack (default: the system's default host).
+    #[arg(long)]
+    host: Option<String>,
+    /// Output device name, as `earmix devices` lists it (default: the default device).
+    #[arg(long)]
+    device: Option<String>,
+    /// Buffer size in frames, requested from the device as a fixed size [config: 256].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(16..=16384))]
+    buffer: Option<u32>,
+    /// Sample rate in Hz (default: the session's rate when the device offers it).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(8000..=384000))]
+    rate: Option<u32>,
+}
+
+impl OutputArgs {
+    /// The flags over the config's `[audio]` settings.
+    fn request(&self, config: &AudioConfig) -> OutputRequest {
+        let output = match self.output.as_deref() {
+            Some("null") => OutputChoice::Null,
+            Some(_) => OutputChoice::Device,
+            None => config.output,
+        };
+        OutputRequest {
+            kind: match output {
+                OutputChoice::Null => OutputKind::Null,
+                OutputChoice::Device => OutputKind::Device,
+            },
+            host: self.host.clone().or_else(|| config.host.clone()),
+            device: self.device.clone().or_else(|| config.device.clone()),
+            buffer_frames: self.buffer.unwrap_or(config.buffer_frames),
+            rate: self.rate.or(config.sample_rate),
+        }
+    }
+}
+
+/// The settings: `--config FILE`, else the user's file when it exists, over the defaults.
+fn load_config(path: Option<&Path>) -> Result<Config> {
+    let (path, required) = match path {
+        Some(p) => (p.to_path_buf(), true),
+        None => match Config::user_path() {
+            Some(p) => (p, false),
+            None => return Ok(Config::defaults()),
+        },
+    };
+    Config::load(&path, required).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("{}", lines.join("\n"))
+    })
 }
 
 fn parse_time(text: &str) -> Result<Seconds, String> {
@@ -99,6 +184,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let config = load_config(cli.config.as_deref())?;
     match cli.command {
         Command::Check { session } => Ok(check(&session)),
         Command::Bounce {
@@ -108,6 +194,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             from,
             to,
         } => bounce(&session, &output, BounceOptions { bits, from, to }),
+        Command::Play {
+            session,
+            no_ui: _,
+            from,
+            seconds,
+            looping,
+            output,
+        } => play(
+            &session,
+            from,
+            seconds,
+            looping,
+            &output.request(&config.audio),
+        ),
+        Command::Devices => {
+            print!("{}", commands::devices::list());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo { force, dir } => demo(dir, force),
     }
 }
@@ -161,6 +265,55 @@ fn bounce(path: &Path, output: &Path, opts: BounceOptions) -> Result<ExitCode> {
         bar.finish_and_clear();
     }
     print!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn play(
+    path: &Path,
+    from: Option<Seconds>,
+    seconds: Option<f64>,
+    looping: bool,
+    output: &OutputRequest,
+) -> Result<ExitCode> {
+    let Some(session) = load_or_report(path) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    if let Some(s) = seconds {
+        anyhow::ensure!(
+            s.is_finite() && s > 0.0,
+            "--seconds {s}: give a positive number of seconds"
+        );
+    }
+    let start = from.unwrap_or(Seconds(0.0));
+    let opts = EngineOptions {
+        output: output.clone(),
+        start,
+        play: true,
+        looping: looping.then(|| (start, session.length())),
+    };
+    let mut engine =
+        Engine::open(&session, &opts).with_context(|| format!("playing {}", path.display()))?;
+    if let Some(notice) = engine.notice() {
+        eprintln!("earmix: {notice}");
+    }
+    eprintln!(
+        "playing {} ({}) on {}",
+        path.display(),
+        session.length(),
+        engine.stream_info()
+    );
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let stop = std::sync::Arc::clone(&stop);
+        ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::Relaxed))
+            .context("installing the ctrl-c handler")?;
+    }
+    let headless = commands::play::HeadlessOptions {
+        seconds: seconds.map(Seconds),
+        looping,
+    };
+    let stopped = commands::play::run(&mut engine, headless, &stop, &mut std::io::stderr())?;
+    tracing::info!("headless playback stopped: {stopped:?}");
     Ok(ExitCode::SUCCESS)
 }
 

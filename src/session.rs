@@ -3,7 +3,7 @@
 mod edit;
 pub mod error;
 pub mod file;
-mod locate;
+pub(crate) mod locate;
 pub mod model;
 mod raw;
 mod validate;

@@ -14,5 +14,8 @@ mod bounce;
 mod cli;
 mod demo;
 mod mixer;
+mod output;
+mod playback;
+mod realtime;
 mod session;
 mod support;

@@ -1,0 +1,130 @@
+//! `earmix play --no-ui`: headless playback for scripts and checks. Runs on the main thread and
+//! only talks to the engine through its UI-side handle.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use crate::engine::output::OutputEvent;
+use crate::engine::realtime::{Engine, EngineEvent};
+use crate::units::Seconds;
+
+/// How long to play.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HeadlessOptions {
+    /// Stop after this much audio has gone to the output (device time, not wall-clock time, so
+    /// an unpaced device stops on the same frame count).
+    pub seconds: Option<Seconds>,
+    /// Loop between the start position and the end of the session.
+    pub looping: bool,
+}
+
+/// Why headless playback stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    /// The session ended.
+    End,
+    /// The requested number of seconds was played.
+    Duration,
+    /// The user pressed ctrl-c.
+    Interrupted,
+}
+
+/// How often the status line is printed.
+const STATUS_EVERY: Duration = Duration::from_secs(1);
+/// How often the engine is polled.
+const POLL_EVERY: Duration = Duration::from_millis(5);
+
+/// Plays until the end, the duration or `stop`, printing a status line once a second and a line
+/// for every underrun, device problem and loop wrap to `log`.
+///
+/// Not realtime-safe (the caller's thread sleeps between polls).
+pub fn run(
+    engine: &mut Engine,
+    opts: HeadlessOptions,
+    stop: &AtomicBool,
+    log: &mut dyn Write,
+) -> std::io::Result<Stopped> {
+    let rate = engine.mix_rate();
+    let limit = opts.seconds.map(|s| s.to_frames(rate));
+    let start_frames = engine.output().health().frames;
+    let mut next_status = Instant::now() + STATUS_EVERY;
+    let mut underruns = 0u64;
+    let stopped = loop {
+        if stop.load(Ordering::Relaxed) {
+            break Stopped::Interrupted;
+        }
+        let mut ended = false;
+        for event in engine.update() {
+            match event {
+                EngineEvent::Ended => {
+                    ended = true;
+                    if !opts.looping {
+                        writeln!(log, "end of session")?;
+                    }
+                }
+                EngineEvent::Underrun { strips, at } => {
+                    underruns += u64::from(strips);
+                    writeln!(log, "underrun: {strips} stem(s) late at {at}")?;
+                }
+                other => writeln!(log, "{}", describe(&other))?,
+            }
+        }
+        let played = engine.output().health().frames.saturating_sub(start_frames);
+        if ended && !opts.looping {
+            break Stopped::End;
+        }
+        if limit.is_some_and(|limit| played >= limit) {
+            break Stopped::Duration;
+        }
+        if Instant::now() >= next_status {
+            next_status += STATUS_EVERY;
+            writeln!(log, "{}", status_line(engine, underruns))?;
+        }
+        std::thread::sleep(POLL_EVERY);
+    };
+    engine.pause();
+    writeln!(log, "{}", status_line(engine, underruns))?;
+    Ok(stopped)
+}
+
+/// "0:12.500 / 1:44.500  playing  underruns 0  xruns 0".
+pub fn status_line(engine: &Engine, underruns: u64) -> String {
+    let health = engine.output().health();
+    format!(
+        "{} / {}  {}  underruns {}  xruns {}  {}",
+        engine.position(),
+        engine.length(),
+        if engine.is_playing() {
+            "playing"
+        } else {
+            "stopped"
+        },
+        underruns.max(
+            engine
+                .counters()
+                .underruns
+                .load(std::sync::atomic::Ordering::Relaxed)
+        ),
+        health.xruns,
+        health.state,
+    )
+}
+
+/// One line for an engine event.
+pub fn describe(event: &EngineEvent) -> String {
+    match event {
+        EngineEvent::Underrun { strips, at } => format!("underrun: {strips} stem(s) late at {at}"),
+        EngineEvent::StreamFailed { strips } => {
+            format!("{strips} stem(s) could not be read any more and play silence")
+        }
+        EngineEvent::Buffering { waiting } => format!("buffering: waiting for {waiting} stem(s)"),
+        EngineEvent::LoopWrapped { to } => format!("loop: back to {to}"),
+        EngineEvent::Ended => "end of session".to_string(),
+        EngineEvent::Output(event) => describe_output(event),
+    }
+}
+
+fn describe_output(event: &OutputEvent) -> String {
+    format!("output: {event}")
+}
