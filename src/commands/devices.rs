@@ -14,7 +14,7 @@ use crate::engine::output::cpal_backend::{device_id, device_label};
 ///
 /// Not realtime-safe (opens devices).
 pub fn list() -> String {
-    list_hosts(None)
+    crate::engine::output::cpal_backend::alsa_quiet(|| list_hosts(None))
 }
 
 /// Like [`list`], for the host called `host` only (e.g. "alsa").

@@ -320,8 +320,46 @@ fn build<T: SizedSample + OutputSample>(
     )
 }
 
+/// Runs `f` with alsa-lib's messages for this thread going to the log instead of stderr (they
+/// would scribble over the console, and earmix reports the same failures in its own words).
+///
+/// Not realtime-safe.
+pub(crate) fn alsa_quiet<T>(f: impl FnOnce() -> T) -> T {
+    #[cfg(target_os = "linux")]
+    {
+        let buffer = alsa::Output::local_error_handler().ok();
+        let out = f();
+        if let Some(buffer) = buffer {
+            let text = buffer.borrow().to_string();
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                tracing::debug!(target: "alsa", "{line}");
+            }
+            // A fresh buffer, so the old messages are freed and not logged twice.
+            let _ = alsa::Output::local_error_handler();
+        }
+        out
+    }
+    #[cfg(not(target_os = "linux"))]
+    f()
+}
+
 impl Backend for CpalBackend {
     fn negotiate(&mut self, preferred_rate: u32) -> Result<StreamInfo, OutputError> {
+        alsa_quiet(|| self.negotiate_quietly(preferred_rate))
+    }
+
+    fn start(
+        &mut self,
+        info: &StreamInfo,
+        renderer: RendererSlot,
+        health: Arc<StreamHealth>,
+    ) -> Result<Box<dyn RunningStream>, OutputError> {
+        alsa_quiet(|| self.start_quietly(info, renderer, health))
+    }
+}
+
+impl CpalBackend {
+    fn negotiate_quietly(&mut self, preferred_rate: u32) -> Result<StreamInfo, OutputError> {
         self.chosen = None;
         let host = resolve_host(self.host.as_deref())?;
         let host_name = host.id().to_string();
@@ -378,7 +416,7 @@ impl Backend for CpalBackend {
         })
     }
 
-    fn start(
+    fn start_quietly(
         &mut self,
         info: &StreamInfo,
         renderer: RendererSlot,
