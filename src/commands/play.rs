@@ -84,6 +84,12 @@ pub fn run(
         std::thread::sleep(POLL_EVERY);
     };
     engine.pause();
+    // Let the audio thread finish its 10 ms fade and report that it stopped.
+    let deadline = Instant::now() + Duration::from_millis(200);
+    while engine.is_playing() && Instant::now() < deadline {
+        engine.update();
+        std::thread::sleep(POLL_EVERY);
+    }
     writeln!(log, "{}", status_line(engine, underruns))?;
     Ok(stopped)
 }

@@ -121,6 +121,17 @@ impl Processor {
         Ok(())
     }
 
+    /// How many sources are still loading data at the playhead (after a jump to a place that
+    /// was not cached).
+    ///
+    /// Realtime-safe.
+    pub fn sources_loading(&mut self) -> u32 {
+        self.sources
+            .iter_mut()
+            .map(|s| u32::from(!s.is_ready()))
+            .sum()
+    }
+
     /// The sample rate the processor runs at.
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate

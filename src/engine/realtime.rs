@@ -56,7 +56,15 @@ pub struct RealtimeProcessor {
     loop_region: Option<LoopRegion>,
     end: u64,
     last_reported: (u64, bool),
+    /// After a jump: frames of silence played so far while stems load (`None`: not buffering).
+    buffering: Option<u64>,
+    /// The longest the transport holds for loading stems before playing on regardless.
+    max_buffering: u64,
 }
+
+/// How long playback holds after a jump while stems load, before it plays on and lets late
+/// stems underrun (and fade in when their data arrives).
+pub const MAX_BUFFERING_SECONDS: f64 = 1.0;
 
 impl RealtimeProcessor {
     /// Wraps a processor for the audio thread. `end` is the session length at the mix rate.
@@ -68,7 +76,8 @@ impl RealtimeProcessor {
         rings: ProcessorRings,
         counters: Arc<EngineCounters>,
     ) -> Self {
-        let ramp = ramp_frames(processor.sample_rate());
+        let processor_rate = processor.sample_rate();
+        let ramp = ramp_frames(processor_rate);
         let gain = if playing { 1.0 } else { 0.0 };
         counters
             .playhead
@@ -85,6 +94,8 @@ impl RealtimeProcessor {
             fade: Smoother::new(gain, ramp),
             loop_region: None,
             end,
+            buffering: None,
+            max_buffering: (MAX_BUFFERING_SECONDS * f64::from(processor_rate)) as u64,
         }
     }
 
@@ -130,7 +141,10 @@ impl RealtimeProcessor {
                     self.fade.set_target(0.0);
                 }
             }
-            UiToEngine::Seek(frame) => p.seek(frame.min(self.end)),
+            UiToEngine::Seek(frame) => {
+                p.seek(frame.min(self.end));
+                self.buffering = Some(0);
+            }
             UiToEngine::SetLoop(region) => {
                 self.loop_region = region
                     .map(|r| LoopRegion {
@@ -191,6 +205,11 @@ impl RealtimeProcessor {
                 right[done..n].fill(0.0);
                 break;
             }
+            if self.hold_for_loading(n - done) {
+                left[done..n].fill(0.0);
+                right[done..n].fill(0.0);
+                break;
+            }
             let playhead = self.processor.playhead();
             let boundary = self.boundary();
             if playhead >= boundary {
@@ -243,11 +262,30 @@ impl RealtimeProcessor {
         self.report();
     }
 
+    /// After a jump, true while stems are still loading and the hold has not timed out: the
+    /// transport then plays `frames` of silence without moving.
+    fn hold_for_loading(&mut self, frames: usize) -> bool {
+        let Some(waited) = self.buffering else {
+            return false;
+        };
+        let loading = self.processor.sources_loading();
+        if loading == 0 || waited >= self.max_buffering {
+            self.buffering = None;
+            return false;
+        }
+        if waited == 0 {
+            self.send(EngineToUi::Buffering { waiting: loading });
+        }
+        self.buffering = Some(waited + frames as u64);
+        true
+    }
+
     /// The transport arrived at `boundary`: wrap to the loop start, or stop at the session end.
     fn reach(&mut self, boundary: u64) {
         match self.loop_region {
             Some(r) if boundary == r.end => {
                 self.processor.seek(r.start);
+                self.buffering = Some(0);
                 self.send(EngineToUi::LoopWrapped { to: r.start });
             }
             _ => {

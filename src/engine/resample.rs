@@ -373,6 +373,10 @@ impl<S: Source> Source for Resampled<S> {
     fn wait_ready(&mut self) -> Result<(), StreamError> {
         self.inner.wait_ready()
     }
+
+    fn is_ready(&mut self) -> bool {
+        self.inner.is_ready()
+    }
 }
 
 #[cfg(test)]

@@ -104,6 +104,14 @@ pub trait Source: Send {
     fn wait_ready(&mut self) -> Result<(), StreamError> {
         Ok(())
     }
+
+    /// False while data at the read position is still loading (after a jump to a place that was
+    /// not cached). A source that failed or is past its end has nothing to wait for.
+    ///
+    /// Realtime-safe.
+    fn is_ready(&mut self) -> bool {
+        true
+    }
 }
 
 /// Samples held in memory (tests, generated signals).

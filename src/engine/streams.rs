@@ -575,6 +575,12 @@ impl Source for StemStream {
     fn wait_ready(&mut self) -> Result<(), StreamError> {
         StemStream::wait_ready(self)
     }
+
+    fn is_ready(&mut self) -> bool {
+        self.failed
+            || self.stream.playhead() as u64 >= self.frames
+            || self.stream.is_ready().unwrap_or(true)
+    }
 }
 
 #[cfg(test)]

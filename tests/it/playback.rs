@@ -348,3 +348,31 @@ fn stalled_callback_is_detected_and_resumes_at_the_same_position() {
     );
     assert_contiguous_bounce(&recorded, &want);
 }
+
+/// Ctrl-C (SIGINT) stops headless playback cleanly: the fade-out runs, the last status line says
+/// it stopped, and the exit status is success.
+#[test]
+fn ctrl_c_stops_headless_playback_cleanly() {
+    let ts = TempSession::new();
+    let session = session(&ts);
+    let alsa = AlsaCapture::new();
+    let mut c = alsa.earmix();
+    c.arg("play")
+        .arg(&session)
+        .args(["--no-ui", "--output", "null", "--loop"])
+        .stderr(std::process::Stdio::piped());
+    let child = c.spawn().unwrap();
+    // Wait until it is playing (the first status line comes after a second).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let last = stderr.lines().last().unwrap_or_default();
+    assert!(last.contains("stopped"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

@@ -302,3 +302,87 @@ fn full_event_ring_drops_and_counts() {
             > 0
     );
 }
+
+/// A source that says it is still loading for its first `loading` readiness checks after each
+/// seek (a stem jumped to a place that was not cached).
+struct SlowSource {
+    inner: MemorySource,
+    loading: u32,
+    left: u32,
+}
+
+impl Source for SlowSource {
+    fn channels(&self) -> usize {
+        self.inner.channels()
+    }
+    fn len_frames(&self) -> u64 {
+        self.inner.len_frames()
+    }
+    fn seek(&mut self, frame: u64) {
+        self.left = self.loading;
+        self.inner.seek(frame);
+    }
+    fn read(
+        &mut self,
+        frames: usize,
+        out: &mut earmix::engine::source::StemBuffer,
+        mode: ReadMode,
+    ) -> earmix::engine::source::ReadStatus {
+        self.inner.read(frames, out, mode)
+    }
+    fn is_ready(&mut self) -> bool {
+        self.left = self.left.saturating_sub(1);
+        self.left == 0
+    }
+}
+
+fn slow_rig(loading: u32) -> (Rig, Vec<f32>) {
+    let data = signal(LEN, 31, 0.5);
+    let slow = SlowSource {
+        inner: MemorySource::new(vec![data.clone()]),
+        loading,
+        left: 0,
+    };
+    let p = Processor::new(
+        RATE,
+        vec![(StripParams::default(), Box::new(slow) as Box<dyn Source>)],
+        Decibels(0.0),
+    );
+    let (ui, audio) = rings(RATE);
+    let counters = Arc::new(EngineCounters::default());
+    let rt = RealtimeProcessor::new(p, LEN as u64, true, audio, Arc::clone(&counters));
+    let centre = std::f32::consts::FRAC_1_SQRT_2;
+    (
+        Rig { rt, ui, counters },
+        data.iter().map(|x| x * centre).collect(),
+    )
+}
+
+/// After a jump to a place whose data is still loading, the transport holds (silence, position
+/// unchanged) and reports buffering, then plays from exactly the jump target once it is ready.
+#[test]
+fn jump_to_an_uncached_place_buffers_then_plays_from_the_target() {
+    let (mut rig, want) = slow_rig(4);
+    rig.send(UiToEngine::Seek(20_000));
+    let (l, _) = rig.render(256 * 3, 256);
+    assert!(l.iter().all(|&x| x == 0.0), "silent while loading");
+    assert_eq!(rig.rt.processor().playhead(), 20_000, "held in place");
+    let (l, _) = rig.render(512, 256);
+    assert!(same(&l, &want[20_000..20_512]), "plays from the target");
+    assert!(
+        rig.events()
+            .iter()
+            .any(|e| matches!(e, EngineToUi::Buffering { waiting: 1 }))
+    );
+}
+
+/// A stem that never becomes ready does not hold the transport for ever: after a second of
+/// silence playback goes on (the late stem underruns instead).
+#[test]
+fn buffering_gives_up_after_a_second() {
+    let (mut rig, _) = slow_rig(u32::MAX);
+    rig.send(UiToEngine::Seek(1000));
+    rig.render(RATE as usize + 2048, 256);
+    assert!(rig.rt.processor().playhead() > 1000, "moved on");
+    assert!(rig.rt.processor().playhead() <= 1000 + 2048 + 256);
+}
