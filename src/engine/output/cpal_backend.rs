@@ -354,7 +354,7 @@ impl Backend for CpalBackend {
         renderer: RendererSlot,
         health: Arc<StreamHealth>,
     ) -> Result<Box<dyn RunningStream>, OutputError> {
-        alsa_quiet(|| self.start_quietly(info, renderer, health))
+        alsa_quiet(|| self.start_quietly(info, renderer, &health))
     }
 }
 
@@ -420,7 +420,7 @@ impl CpalBackend {
         &mut self,
         info: &StreamInfo,
         renderer: RendererSlot,
-        health: Arc<StreamHealth>,
+        health: &Arc<StreamHealth>,
     ) -> Result<Box<dyn RunningStream>, OutputError> {
         let device = self.chosen.as_ref().ok_or(OutputError::NotNegotiated)?;
         let config = StreamConfig {
@@ -428,7 +428,7 @@ impl CpalBackend {
             sample_rate: info.sample_rate,
             buffer_size: BufferSize::Fixed(info.buffer_frames),
         };
-        let feeder = StreamFeeder::new(renderer, Arc::clone(&health), info.channels);
+        let feeder = StreamFeeder::new(renderer, Arc::clone(health), info.channels);
         let on_error = health.error_callback();
         let device_error = |e: cpal::Error| OutputError::Device {
             device: info.device.clone(),
