@@ -432,8 +432,6 @@ pub struct Engine {
     strips: Vec<StripParams>,
     master_db: Decibels,
     loop_region: Option<LoopRegion>,
-    position: u64,
-    playing: bool,
     unsent: u64,
 }
 
@@ -522,8 +520,6 @@ impl Engine {
             strips,
             master_db,
             loop_region,
-            position: start,
-            playing: opts.play,
             unsent: 0,
         })
     }
@@ -577,20 +573,17 @@ impl Engine {
 
     /// Starts or resumes playback (from the top when at the end).
     pub fn play(&mut self) {
-        self.playing = true;
         self.send(UiToEngine::Play);
     }
 
     /// Pauses playback (a 10 ms fade).
     pub fn pause(&mut self) {
-        self.playing = false;
         self.send(UiToEngine::Pause);
     }
 
     /// Jumps to a time (clamped to the session).
     pub fn seek(&mut self, to: Seconds) {
         let frame = to.to_frames(self.mix_rate).min(self.end);
-        self.position = frame;
         self.send(UiToEngine::Seek(frame));
     }
 
@@ -614,8 +607,13 @@ impl Engine {
         })
     }
 
-    fn strip_mut(&mut self, id: StripId) -> Option<&mut StripParams> {
-        self.strips.get_mut(id.0)
+    /// Changes the mirror of a strip's settings and sends the command (nothing for a strip
+    /// that does not exist).
+    fn edit(&mut self, id: StripId, change: impl FnOnce(&mut StripParams), command: UiToEngine) {
+        if let Some(p) = self.strips.get_mut(id.0) {
+            change(p);
+            self.send(command);
+        }
     }
 
     /// A strip's settings as last sent.
@@ -630,42 +628,27 @@ impl Engine {
 
     /// Sets a strip's trim.
     pub fn set_trim(&mut self, id: StripId, db: Decibels) {
-        if let Some(p) = self.strip_mut(id) {
-            p.trim = db;
-            self.send(UiToEngine::SetTrim(id, db));
-        }
+        self.edit(id, |p| p.trim = db, UiToEngine::SetTrim(id, db));
     }
 
     /// Sets a strip's fader.
     pub fn set_gain(&mut self, id: StripId, db: Decibels) {
-        if let Some(p) = self.strip_mut(id) {
-            p.gain = db;
-            self.send(UiToEngine::SetGain(id, db));
-        }
+        self.edit(id, |p| p.gain = db, UiToEngine::SetGain(id, db));
     }
 
     /// Sets a strip's pan.
     pub fn set_pan(&mut self, id: StripId, pan: Pan) {
-        if let Some(p) = self.strip_mut(id) {
-            p.pan = pan;
-            self.send(UiToEngine::SetPan(id, pan));
-        }
+        self.edit(id, |p| p.pan = pan, UiToEngine::SetPan(id, pan));
     }
 
     /// Mutes or unmutes a strip.
     pub fn set_mute(&mut self, id: StripId, on: bool) {
-        if let Some(p) = self.strip_mut(id) {
-            p.mute = on;
-            self.send(UiToEngine::SetMute(id, on));
-        }
+        self.edit(id, |p| p.mute = on, UiToEngine::SetMute(id, on));
     }
 
     /// Solos or unsolos a strip.
     pub fn set_solo(&mut self, id: StripId, on: bool) {
-        if let Some(p) = self.strip_mut(id) {
-            p.solo = on;
-            self.send(UiToEngine::SetSolo(id, on));
-        }
+        self.edit(id, |p| p.solo = on, UiToEngine::SetSolo(id, on));
     }
 
     /// Clears every solo.
@@ -738,10 +721,8 @@ impl Engine {
         let mut events = Vec::new();
         while let Ok(message) = self.from_engine.pop() {
             match message {
-                EngineToUi::Position { frame, playing } => {
-                    self.position = frame;
-                    self.playing = playing;
-                }
+                // The position also lands in the shared counters, which `position` reads.
+                EngineToUi::Position { .. } => {}
                 EngineToUi::Buffering { waiting } => {
                     events.push(EngineEvent::Buffering { waiting });
                 }

@@ -317,6 +317,18 @@ fn assert_contiguous_bounce(recorded: &[f32], want: &[Vec<f32>]) {
     assert_same("right", &r[..n], &want[1]);
 }
 
+/// Checks that the events report the loss (an event containing `lost`) before the resumption.
+fn assert_lost_then_resumed(events: &[String], lost: &str) {
+    let lost = events
+        .iter()
+        .position(|e| e.contains("Lost") && e.contains(lost));
+    let resumed = events.iter().position(|e| e.contains("Resumed"));
+    assert!(
+        matches!((lost, resumed), (Some(a), Some(b)) if a < b),
+        "{events:?}"
+    );
+}
+
 /// A stream error saying the device is gone is detected and reported, the supervisor restarts
 /// the stream, and playback resumes at the same sample: what the device got across the fault is
 /// exactly the bounce.
@@ -324,12 +336,7 @@ fn assert_contiguous_bounce(recorded: &[f32], want: &[Vec<f32>]) {
 fn device_loss_by_error_resumes_at_the_same_position() {
     let (events, recorded, want) =
         play_through_a_fault(|f| f.fire_error(cpal::ErrorKind::DeviceNotAvailable));
-    let lost = events.iter().position(|e| e.contains("Lost"));
-    let resumed = events.iter().position(|e| e.contains("Resumed"));
-    assert!(
-        matches!((lost, resumed), (Some(a), Some(b)) if a < b),
-        "{events:?}"
-    );
+    assert_lost_then_resumed(&events, "");
     assert_contiguous_bounce(&recorded, &want);
 }
 
@@ -338,14 +345,7 @@ fn device_loss_by_error_resumes_at_the_same_position() {
 #[test]
 fn stalled_callback_is_detected_and_resumes_at_the_same_position() {
     let (events, recorded, want) = play_through_a_fault(earmix::engine::output::FaultHandle::stall);
-    let lost = events
-        .iter()
-        .position(|e| e.contains("Lost") && e.contains("ms without a callback"));
-    let resumed = events.iter().position(|e| e.contains("Resumed"));
-    assert!(
-        matches!((lost, resumed), (Some(a), Some(b)) if a < b),
-        "{events:?}"
-    );
+    assert_lost_then_resumed(&events, "ms without a callback");
     assert_contiguous_bounce(&recorded, &want);
 }
 
