@@ -386,3 +386,50 @@ fn buffering_gives_up_after_a_second() {
     assert!(rig.rt.processor().playhead() > 1000, "moved on");
     assert!(rig.rt.processor().playhead() <= 1000 + 2048 + 256);
 }
+
+/// The realtime path with real streamed stems (creek, one of them resampled from 44.1 kHz)
+/// allocates nothing through playback, seeks (cached and not), a loop wrap and every command.
+#[test]
+fn streamed_and_resampled_stems_render_without_allocating() {
+    use crate::support::{TempSession, write_wav_f32};
+    use earmix::engine::streams::StreamConfig;
+    let ts = TempSession::new();
+    write_wav_f32(&ts.path("a.wav"), RATE, &[signal(96_000, 41, 0.3)]);
+    write_wav_f32(
+        &ts.path("b.wav"),
+        44_100,
+        &[signal(88_200, 42, 0.3), signal(88_200, 43, 0.3)],
+    );
+    let path = ts.write_session(
+        "version = 1\nname = \"S\"\nsample_rate = 48000\n[[channel]]\nname = \"A\"\nfile = \"a.wav\"\n\
+         [[channel]]\nname = \"B\"\nfile = \"b.wav\"\n",
+    );
+    let session = earmix::session::load(&path).unwrap();
+    let mut p =
+        Processor::for_session(&session, RATE, 0, &[0, 48_000], StreamConfig::PLAYBACK).unwrap();
+    p.wait_ready().unwrap();
+    p.attach_meters(Arc::new(MeterBank::new(2)));
+    let (ui, audio) = rings(RATE);
+    let counters = Arc::new(EngineCounters::default());
+    let rt = RealtimeProcessor::new(p, 96_000, true, audio, Arc::clone(&counters));
+    let mut rig = Rig { rt, ui, counters };
+    rig.render(10_000, 256);
+    rig.send(UiToEngine::Seek(48_000));
+    rig.send(UiToEngine::SetLoop(Some(LoopRegion {
+        start: 48_000,
+        end: 50_000,
+    })));
+    rig.send(UiToEngine::SetGain(StripId(1), Decibels(-5.0)));
+    rig.send(UiToEngine::SetPan(StripId(0), Pan(0.3)));
+    rig.render(6_000, 256);
+    rig.send(UiToEngine::SetLoop(None));
+    rig.send(UiToEngine::Seek(70_000));
+    rig.send(UiToEngine::Pause);
+    rig.send(UiToEngine::Play);
+    rig.render(30_000, 256);
+    assert!(
+        rig.events()
+            .iter()
+            .any(|e| matches!(e, EngineToUi::LoopWrapped { .. }))
+    );
+}
