@@ -40,18 +40,35 @@ lint:
     cargo fmt --all --check
     cargo clippy --all-targets --locked -- -D warnings
 
-# Benchmarks (not part of `just test`): earmix's bounce next to sox and ffmpeg on the same files.
+# Benchmarks (not part of `just test`): the bounce next to sox and ffmpeg, then realtime capacity (~10 min).
 bench: deps
     #!/usr/bin/env bash
     set -euo pipefail
+    # bounce: earmix's offline bounce next to sox and ffmpeg on the same files. realtime: 16 to
+    # 256 streamed stems, 60 s each, on the null output and (with jackd2 and libasound2-plugins)
+    # on a JACK dummy device.
+    sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
     missing=()
     for p in sox ffmpeg; do command -v "$p" >/dev/null || missing+=("$p"); done
     if [ ${#missing[@]} -gt 0 ]; then
         echo "just bench: installing ${missing[*]} for the side-by-side comparison"
-        sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
         $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
     fi
+    # The realtime bench's JACK half. Optional: when these cannot be installed it says so and
+    # runs the null output only. The preseed answers jackd2's question about realtime limits.
+    jack=()
+    for p in jackd2 libasound2-plugins; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || jack+=("$p")
+    done
+    if [ ${#jack[@]} -gt 0 ]; then
+        echo "just bench: installing ${jack[*]} for the realtime bench's JACK dummy device"
+        { echo "jackd2 jackd/tweak_rt_limits boolean false" | $sudo debconf-set-selections \
+            && $sudo apt-get update -qq \
+            && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${jack[@]}"; } \
+            || echo "just bench: could not install ${jack[*]}; the JACK runs will be skipped"
+    fi
     cargo bench --bench bounce
+    cargo bench --bench realtime
 
 # What CI runs on a fresh clone.
 ci:

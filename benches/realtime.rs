@@ -1,0 +1,1330 @@
+//! `cargo bench --bench realtime` (run by `just bench` after the bounce bench): how many stems
+//! earmix streams from disk and mixes in real time at 48 kHz with a 128-frame buffer (2.667 ms).
+//!
+//! For 16, 64, 128 and 256 stereo stems, each run plays the session for 60 s on the null output
+//! (a thread standing in for a device, paced at 1.0x) and, when `jackd` and the ALSA jack plugin
+//! (libasound2-plugins) are installed, on a JACK dummy device through cpal and ALSA. It reports
+//! the callback time (p50, p99, max, as a share of the period), underruns, xruns, the process's
+//! CPU time and its memory per stem, then a verdict against the targets: 128 stems with no
+//! underrun and no xrun, and a callback p99 under half the period.
+//!
+//! The engine is put together here the way `Engine::open` does it (a creek stream per stem,
+//! meters, the loudness thread, the UI-side rings drained every 20 ms), except that the renderer
+//! is wrapped in [`Timed`], which times every callback into a preallocated histogram.
+//!
+//! Every (output, stem count) pair runs in a child process of its own (this binary, run again
+//! with `EARMIX_REALTIME_CHILD` set), so CPU time and memory are that run's alone, and the ALSA
+//! configuration for JACK is in the environment before alsa-lib loads.
+//!
+//! Stems: 16 distinct 60 s stereo 24-bit files (deterministic, music-like); channel k plays file
+//! k % 16 through its own creek stream and I/O thread, and the page cache serves the repeats.
+//! Set `EARMIX_BENCH_DIR` to keep them between runs, `EARMIX_BENCH_SECONDS` to shorten the runs
+//! while developing (the real numbers come from 60 s runs) and `EARMIX_BENCH_STEMS` (e.g.
+//! `16,128`) to run only some stem counts.
+
+use std::collections::HashMap;
+use std::error::Error;
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use earmix::engine::loudness::LoudnessMeter;
+use earmix::engine::meter::{MeterBank, MeterCell};
+use earmix::engine::output::{
+    Backend, CpalBackend, NullBackend, Output, OutputKind, OutputRequest, Render,
+};
+use earmix::engine::processor::Processor;
+use earmix::engine::protocol::{EngineToUi, LoopRegion, UiToEngine};
+use earmix::engine::realtime::{EngineCounters, EngineRings, RealtimeProcessor, rings};
+use earmix::engine::streams::StreamConfig;
+use rtrb::{Consumer, Producer};
+use serde::{Deserialize, Serialize};
+
+#[path = "common/stems.rs"]
+mod stems;
+use stems::{SAMPLE_RATE, write_stem};
+
+type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
+
+/// Frames per device period.
+const BUFFER_FRAMES: u32 = 128;
+/// The stem counts run, in order.
+const STEM_COUNTS: [usize; 4] = [16, 64, 128, 256];
+/// Distinct stem files; channel k plays file k % `DISTINCT_STEMS`.
+const DISTINCT_STEMS: usize = 16;
+const STEM_SECONDS: u32 = 60;
+/// How long each run plays unless `EARMIX_BENCH_SECONDS` says otherwise.
+const DEFAULT_RUN_SECONDS: f64 = 60.0;
+/// The target: this many stems ...
+const TARGET_STEMS: usize = 128;
+/// ... with a callback p99 under this share of the period (and no underrun or xrun).
+const TARGET_P99: f64 = 0.5;
+/// How often the UI side drains the rings and reads the meters (as the console does per frame).
+const DRAIN_INTERVAL: Duration = Duration::from_millis(20);
+/// How often the resident memory is sampled during a run.
+const RSS_INTERVAL: Duration = Duration::from_millis(500);
+/// Histogram resolution: buckets of 100 ns up to 20 ms; longer calls share the last bucket (the
+/// maximum is kept exactly).
+const BUCKET_NS: u64 = 100;
+const BUCKETS: usize = 200_000;
+/// Bumped whenever the generated stems change, so kept stems are regenerated.
+const STEMS_VERSION: u32 = 1;
+
+/// Tells a child process which run it is: `<output>:<session file>`.
+const CHILD_ENV: &str = "EARMIX_REALTIME_CHILD";
+/// The line before a child's result (TOML) on its standard output.
+const RESULT_MARKER: &str = "--- earmix realtime result ---";
+
+fn period_ns() -> u64 {
+    u64::from(BUFFER_FRAMES) * 1_000_000_000 / u64::from(SAMPLE_RATE)
+}
+
+fn period_ms() -> f64 {
+    f64::from(BUFFER_FRAMES) * 1000.0 / f64::from(SAMPLE_RATE)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stem generation (the generator of the bounce bench, stereo only)
+
+fn stem_file(index: usize) -> String {
+    format!("stems/s{:02}.wav", index + 1)
+}
+
+/// Generates the distinct stems into `dir/stems/` on every core, unless a previous run left
+/// them complete. Returns whether anything was generated.
+fn generate(dir: &Path) -> BoxResult<bool> {
+    let marker = dir.join(".complete");
+    let stamp = format!(
+        "earmix realtime bench stems v{STEMS_VERSION}: {DISTINCT_STEMS} stereo x {STEM_SECONDS} \
+         s, 24-bit, {SAMPLE_RATE} Hz\n"
+    );
+    if fs::read_to_string(&marker).is_ok_and(|s| s == stamp) {
+        return Ok(false);
+    }
+    let _ = fs::remove_file(&marker);
+    fs::create_dir_all(dir.join("stems"))?;
+    let frames = u64::from(STEM_SECONDS) * u64::from(SAMPLE_RATE);
+    let next = AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, usize::from);
+    std::thread::scope(|scope| -> BoxResult<()> {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| -> io::Result<()> {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= DISTINCT_STEMS {
+                            return Ok(());
+                        }
+                        let seed = (0x5EA1u64 << 32) | (i as u64 + 1);
+                        write_stem(&dir.join(stem_file(i)), 2, frames, seed)?;
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            handle.join().map_err(|_| "a generator thread panicked")??;
+        }
+        Ok(())
+    })?;
+    fs::write(&marker, stamp)?;
+    Ok(true)
+}
+
+/// Writes the session for `stems` channels (channel k plays stem file k % 16, with its own
+/// fader and pan) and returns its path.
+fn write_session(dir: &Path, stems: usize) -> BoxResult<PathBuf> {
+    let mut toml =
+        format!("version = 1\nname = \"realtime {stems}\"\nsample_rate = {SAMPLE_RATE}\n");
+    for k in 0..stems {
+        // -3 .. -12 dB in half-dB steps and pans from -0.8 to +0.8, spread over the channels.
+        let gain_db = -3.0 - ((k * 7) % 19) as f64 * 0.5;
+        let pan = ((k * 5) % 9) as f64 * 0.2 - 0.8;
+        write!(
+            toml,
+            "\n[[channel]]\nname = \"c{:03}\"\nfile = \"{}\"\ngain_db = {gain_db:.1}\n\
+             pan = {pan:.1}\n",
+            k + 1,
+            stem_file(k % DISTINCT_STEMS)
+        )?;
+    }
+    let path = dir.join(format!("session-{stems:03}.toml"));
+    fs::write(&path, toml)?;
+    Ok(path)
+}
+
+/// Reads every stem once so all runs stream from a warm page cache.
+fn warm_cache(dir: &Path) -> BoxResult<()> {
+    for i in 0..DISTINCT_STEMS {
+        io::copy(&mut File::open(dir.join(stem_file(i)))?, &mut io::sink())?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The timed renderer (audio thread)
+
+/// Callback statistics, written by the audio thread with relaxed atomics only and read by the
+/// main thread after the run.
+struct CallbackStats {
+    /// Callback durations in `BUCKET_NS` steps; the last bucket takes everything longer.
+    buckets: Arc<[AtomicU64]>,
+    callbacks: AtomicU64,
+    frames: AtomicU64,
+    total_ns: AtomicU64,
+    max_ns: AtomicU64,
+    /// Callbacks that took longer than a period.
+    over_period: AtomicU64,
+    /// Callbacks that started more than a period behind the schedule set by the first one.
+    late: AtomicU64,
+    max_late_ns: AtomicU64,
+    period_ns: u64,
+}
+
+impl CallbackStats {
+    /// Not realtime-safe (allocates and touches the whole histogram).
+    fn new() -> Self {
+        Self {
+            buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+            callbacks: AtomicU64::new(0),
+            frames: AtomicU64::new(0),
+            total_ns: AtomicU64::new(0),
+            max_ns: AtomicU64::new(0),
+            over_period: AtomicU64::new(0),
+            late: AtomicU64::new(0),
+            max_late_ns: AtomicU64::new(0),
+            period_ns: period_ns(),
+        }
+    }
+
+    /// Realtime-safe: relaxed atomic adds only.
+    fn record(&self, took_ns: u64, late_ns: u64, frames: u64) {
+        let bucket = ((took_ns / BUCKET_NS) as usize).min(BUCKETS - 1);
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.callbacks.fetch_add(1, Ordering::Relaxed);
+        self.frames.fetch_add(frames, Ordering::Relaxed);
+        self.total_ns.fetch_add(took_ns, Ordering::Relaxed);
+        self.max_ns.fetch_max(took_ns, Ordering::Relaxed);
+        self.max_late_ns.fetch_max(late_ns, Ordering::Relaxed);
+        if took_ns > self.period_ns {
+            self.over_period.fetch_add(1, Ordering::Relaxed);
+        }
+        if late_ns > self.period_ns {
+            self.late.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The duration under which a share `q` of the callbacks finished (the upper edge of its
+    /// bucket, never above the maximum). Not realtime-safe.
+    fn percentile_ns(&self, q: f64) -> u64 {
+        let counts: Vec<u64> = self
+            .buckets
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .collect();
+        let total: u64 = counts.iter().sum();
+        let max = self.max_ns.load(Ordering::Relaxed);
+        let wanted = ((q * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (i, count) in counts.iter().enumerate() {
+            seen += count;
+            if seen >= wanted {
+                return if i == BUCKETS - 1 {
+                    max
+                } else {
+                    ((i as u64 + 1) * BUCKET_NS).min(max)
+                };
+            }
+        }
+        max
+    }
+}
+
+/// The engine's renderer with a stopwatch: times every `render` call with [`Instant`] and
+/// records it, and how far behind schedule the call started, into [`CallbackStats`].
+///
+/// Realtime-safe: two clock reads and a few atomic adds per call, nothing allocated.
+struct Timed {
+    inner: RealtimeProcessor,
+    stats: Arc<CallbackStats>,
+    /// When the first call started: call n is due `frames before it / rate` later.
+    first: Option<Instant>,
+    frames: u64,
+}
+
+impl Render for Timed {
+    fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let start = Instant::now();
+        self.inner.render(left, right);
+        let took = start.elapsed();
+        let first = *self.first.get_or_insert(start);
+        let due =
+            first + Duration::from_nanos(self.frames * 1_000_000_000 / u64::from(SAMPLE_RATE));
+        let late = start.saturating_duration_since(due);
+        let frames = left.len() as u64;
+        self.frames += frames;
+        self.stats
+            .record(took.as_nanos() as u64, late.as_nanos() as u64, frames);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc readings (Linux)
+
+/// Seconds per /proc clock tick (`getconf CLK_TCK`, almost always 1/100).
+fn tick_seconds() -> f64 {
+    let ticks = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
+        .filter(|&t| t > 0.0)
+        .unwrap_or(100.0);
+    1.0 / ticks
+}
+
+/// The command name and utime + stime (ticks) from a `/proc/.../stat` line.
+fn parse_stat(stat: &str) -> Option<(String, u64)> {
+    let (head, rest) = stat.rsplit_once(')')?;
+    let (_, comm) = head.split_once('(')?;
+    // After the command name, field 3 (`state`) comes first; utime and stime are fields 14, 15.
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some((comm.to_string(), utime + stime))
+}
+
+/// This process's CPU time (all threads), in ticks.
+fn process_ticks() -> BoxResult<u64> {
+    let stat = fs::read_to_string("/proc/self/stat")?;
+    Ok(parse_stat(&stat).ok_or("cannot parse /proc/self/stat")?.1)
+}
+
+/// The whole machine's busy time (user, nice, system, irq, softirq, steal), in ticks.
+fn machine_ticks() -> BoxResult<u64> {
+    let all = fs::read_to_string("/proc/stat")?;
+    let cpu: Vec<u64> = all
+        .lines()
+        .next()
+        .ok_or("empty /proc/stat")?
+        .split_whitespace()
+        .skip(1)
+        .map(str::parse)
+        .collect::<Result<_, _>>()?;
+    Ok([0, 1, 2, 5, 6, 7].iter().filter_map(|&i| cpu.get(i)).sum())
+}
+
+/// Every thread of this process: id -> (command name, CPU ticks).
+fn thread_ticks() -> BoxResult<HashMap<u32, (String, u64)>> {
+    let mut threads = HashMap::new();
+    for entry in fs::read_dir("/proc/self/task")? {
+        let entry = entry?;
+        let Some(tid) = entry.file_name().to_str().and_then(|s| s.parse().ok()) else {
+            continue;
+        };
+        // A thread may exit between the listing and the read.
+        if let Some(parsed) = fs::read_to_string(entry.path().join("stat"))
+            .ok()
+            .and_then(|s| parse_stat(&s))
+        {
+            threads.insert(tid, parsed);
+        }
+    }
+    Ok(threads)
+}
+
+/// A value in kB from /proc/self/status (`VmRSS`, `VmHWM`).
+fn status_kb(key: &str) -> BoxResult<u64> {
+    let status = fs::read_to_string("/proc/self/status")?;
+    let line = status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .ok_or_else(|| format!("no {key} in /proc/self/status"))?;
+    Ok(line.trim().trim_end_matches("kB").trim().parse()?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run (in a child process)
+
+/// Which output a run plays on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Device {
+    /// `NullBackend`: a thread paced at 1.0x.
+    Null,
+    /// `CpalBackend` on ALSA's default device, which the child's ALSA configuration points at
+    /// the jack plugin and a dummy `jackd`.
+    Jack,
+}
+
+impl Device {
+    fn name(self) -> &'static str {
+        match self {
+            Device::Null => "null",
+            Device::Jack => "jack",
+        }
+    }
+
+    fn parse(name: &str) -> Option<Self> {
+        match name {
+            "null" => Some(Device::Null),
+            "jack" => Some(Device::Jack),
+            _ => None,
+        }
+    }
+
+    fn backend(self) -> Box<dyn Backend> {
+        let request = OutputRequest {
+            kind: match self {
+                Device::Null => OutputKind::Null,
+                Device::Jack => OutputKind::Device,
+            },
+            buffer_frames: BUFFER_FRAMES,
+            rate: Some(SAMPLE_RATE),
+            ..OutputRequest::default()
+        };
+        match self {
+            Device::Null => Box::new(NullBackend::new(&request)),
+            Device::Jack => Box::new(CpalBackend::new(&request)),
+        }
+    }
+}
+
+/// What one run measured; a child prints it as TOML for the parent.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Measurement {
+    stems: usize,
+    /// The output as negotiated.
+    device: String,
+    wall_s: f64,
+    callbacks: u64,
+    frames: u64,
+    p50_ns: u64,
+    p99_ns: u64,
+    max_ns: u64,
+    /// Sum of all callback durations.
+    callback_s: f64,
+    over_period: u64,
+    late: u64,
+    max_late_ns: u64,
+    underruns: u64,
+    stream_failures: u64,
+    dropped_events: u64,
+    dropped_master: u64,
+    loop_wraps: u64,
+    xruns: u64,
+    device_lost: u64,
+    restarts: u32,
+    output_state: String,
+    /// CPU seconds of the whole process over the run.
+    cpu_s: f64,
+    /// ... of the device's audio thread (`earmix-null-output` or `cpal_alsa_out`).
+    audio_cpu_s: f64,
+    /// ... of the threads named like the process, other than the main one: creek's I/O threads
+    /// (libjack's threads take the name of the supervisor thread that opens the device).
+    io_cpu_s: f64,
+    io_threads: usize,
+    /// CPU seconds the rest of the machine used meanwhile (jackd included).
+    others_cpu_s: f64,
+    rss_before_kb: u64,
+    rss_peak_kb: u64,
+}
+
+impl Measurement {
+    fn pct_of_period(ns: u64) -> f64 {
+        ns as f64 / period_ns() as f64 * 100.0
+    }
+
+    fn cpu_pct(&self, seconds: f64) -> f64 {
+        seconds / self.wall_s * 100.0
+    }
+
+    fn rss_per_stem_mib(&self) -> f64 {
+        self.rss_peak_kb.saturating_sub(self.rss_before_kb) as f64 / 1024.0 / self.stems as f64
+    }
+
+    /// The share of the machine other processes used during the run.
+    fn background_load(&self, cores: usize) -> f64 {
+        self.others_cpu_s / (self.wall_s * cores as f64)
+    }
+
+    fn p99_fraction(&self) -> f64 {
+        self.p99_ns as f64 / period_ns() as f64
+    }
+
+    /// What keeps this run from meeting the targets (empty when it meets them).
+    fn shortfalls(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.underruns > 0 {
+            out.push(format!("{} underruns", self.underruns));
+        }
+        if self.xruns > 0 {
+            out.push(format!("{} xruns", self.xruns));
+        }
+        if self.p99_fraction() >= TARGET_P99 {
+            out.push(format!(
+                "p99 {:.1}% of the period",
+                self.p99_fraction() * 100.0
+            ));
+        }
+        if self.stream_failures > 0 {
+            out.push(format!("{} stream failures", self.stream_failures));
+        }
+        if self.device_lost > 0 || self.restarts > 0 || self.output_state != "running" {
+            out.push(format!(
+                "output {} ({} losses, {} restarts)",
+                self.output_state, self.device_lost, self.restarts
+            ));
+        }
+        out
+    }
+}
+
+/// The engine as `Engine::open` builds it, with the renderer wrapped in [`Timed`], and the
+/// UI thread's ends of everything.
+struct Rig {
+    timed: Timed,
+    stems: usize,
+    meters: Arc<MeterBank>,
+    counters: Arc<EngineCounters>,
+    loudness: LoudnessMeter,
+    /// Kept, as the UI keeps it, though the bench sends nothing after the loop region.
+    _to_engine: Producer<UiToEngine>,
+    from_engine: Consumer<EngineToUi>,
+}
+
+impl Rig {
+    /// Opens a creek stream per stem at frame 0 (cached there too), waits for their first data,
+    /// and loops the whole session, so a run may be longer than the stems; the wrap lands on
+    /// the cache.
+    fn open(session_path: &Path, stats: &Arc<CallbackStats>) -> BoxResult<Self> {
+        let session = earmix::session::load(session_path)?;
+        if session.sample_rate != SAMPLE_RATE {
+            return Err(format!("the session runs at {} Hz", session.sample_rate).into());
+        }
+        let end = session.length_frames;
+        let mut processor =
+            Processor::for_session(&session, SAMPLE_RATE, 0, &[0], StreamConfig::PLAYBACK)?;
+        processor.wait_ready()?;
+        let meters = Arc::new(MeterBank::new(processor.strip_count()));
+        processor.attach_meters(Arc::clone(&meters));
+        let stems = processor.strip_count();
+        let (ui, audio) = rings(SAMPLE_RATE);
+        let EngineRings {
+            mut to_engine,
+            from_engine,
+            master,
+        } = ui;
+        to_engine
+            .push(UiToEngine::SetLoop(Some(LoopRegion { start: 0, end })))
+            .map_err(|_| "the command ring is full")?;
+        let counters = Arc::new(EngineCounters::default());
+        let realtime = RealtimeProcessor::new(processor, end, true, audio, Arc::clone(&counters));
+        let loudness = LoudnessMeter::spawn(SAMPLE_RATE, master)?;
+        Ok(Self {
+            timed: Timed {
+                inner: realtime,
+                stats: Arc::clone(stats),
+                first: None,
+                frames: 0,
+            },
+            stems,
+            meters,
+            counters,
+            loudness,
+            _to_engine: to_engine,
+            from_engine,
+        })
+    }
+}
+
+/// CPU ticks between two thread listings: (audio thread, unnamed threads other than the main
+/// one, how many of those).
+fn thread_split(
+    before: &HashMap<u32, (String, u64)>,
+    after: &HashMap<u32, (String, u64)>,
+) -> BoxResult<(u64, u64, usize)> {
+    let process_comm = fs::read_to_string("/proc/self/comm")?.trim().to_string();
+    let main_tid = std::process::id();
+    let (mut audio, mut io, mut io_threads) = (0, 0, 0);
+    for (tid, (comm, ticks)) in after {
+        let used = ticks.saturating_sub(before.get(tid).map_or(0, |t| t.1));
+        if comm.starts_with("earmix-null-out") || comm.starts_with("cpal_alsa_out") {
+            audio += used;
+        } else if *comm == process_comm && *tid != main_tid {
+            io += used;
+            io_threads += 1;
+        }
+    }
+    Ok((audio, io, io_threads))
+}
+
+/// The child's side: plays `session_path` on `device` for `seconds` and prints the measurement.
+fn run_child(device: Device, session_path: &Path, seconds: f64) -> BoxResult<()> {
+    let tick = tick_seconds();
+    let stats = Arc::new(CallbackStats::new());
+    // The output first, as `Engine::open` does it (so alsa-lib and libjack are loaded before
+    // the "before" reading), then the stems.
+    let pending = Output::negotiate(device.backend(), SAMPLE_RATE)?;
+    let info = pending.info().clone();
+    if info.sample_rate != SAMPLE_RATE || info.host == "null" && device != Device::Null {
+        return Err(format!("the output negotiated {info}, not what the bench needs").into());
+    }
+    let rss_before_kb = status_kb("VmRSS")?;
+    let Rig {
+        timed,
+        stems,
+        meters,
+        counters,
+        loudness,
+        _to_engine,
+        mut from_engine,
+    } = Rig::open(session_path, &stats)?;
+    let threads_before = thread_ticks()?;
+    let (cpu_before, machine_before) = (process_ticks()?, machine_ticks()?);
+    let started = Instant::now();
+    let output = pending.start(Box::new(timed))?;
+
+    let window = Duration::from_secs_f64(seconds);
+    let mut rss_peak_kb = rss_before_kb;
+    let mut next_rss = started;
+    let mut loop_wraps = 0;
+    while started.elapsed() < window {
+        std::thread::sleep(DRAIN_INTERVAL);
+        while let Ok(event) = from_engine.pop() {
+            if matches!(event, EngineToUi::LoopWrapped { .. }) {
+                loop_wraps += 1;
+            }
+        }
+        for i in 0..stems {
+            let _ = meters.strip(i).map(MeterCell::take);
+        }
+        let _ = meters.master().take();
+        let _ = loudness.reading();
+        let _ = output.poll_events();
+        if Instant::now() >= next_rss {
+            rss_peak_kb = rss_peak_kb.max(status_kb("VmRSS")?);
+            next_rss += RSS_INTERVAL;
+        }
+    }
+    let wall_s = started.elapsed().as_secs_f64();
+    let (cpu_after, machine_after) = (process_ticks()?, machine_ticks()?);
+    let threads_after = thread_ticks()?;
+    rss_peak_kb = rss_peak_kb.max(status_kb("VmRSS")?);
+    let health = output.health();
+    let p50_ns = stats.percentile_ns(0.50);
+    let p99_ns = stats.percentile_ns(0.99);
+    // Stops the stream; the renderer and its creek streams are dropped off the audio thread.
+    drop(output);
+    drop(loudness);
+
+    let (audio_ticks, io_ticks, io_threads) = thread_split(&threads_before, &threads_after)?;
+    let cpu_ticks = cpu_after.saturating_sub(cpu_before);
+    let measurement = Measurement {
+        stems,
+        device: info.to_string(),
+        wall_s,
+        callbacks: stats.callbacks.load(Ordering::Relaxed),
+        frames: stats.frames.load(Ordering::Relaxed),
+        p50_ns,
+        p99_ns,
+        max_ns: stats.max_ns.load(Ordering::Relaxed),
+        callback_s: stats.total_ns.load(Ordering::Relaxed) as f64 * 1e-9,
+        over_period: stats.over_period.load(Ordering::Relaxed),
+        late: stats.late.load(Ordering::Relaxed),
+        max_late_ns: stats.max_late_ns.load(Ordering::Relaxed),
+        underruns: counters.underruns.load(Ordering::Relaxed),
+        stream_failures: counters.stream_failures.load(Ordering::Relaxed),
+        dropped_events: counters.dropped_events.load(Ordering::Relaxed),
+        dropped_master: counters.dropped_master.load(Ordering::Relaxed),
+        loop_wraps,
+        xruns: health.xruns,
+        device_lost: health.device_lost,
+        restarts: health.restarts,
+        output_state: health.state.to_string(),
+        cpu_s: cpu_ticks as f64 * tick,
+        audio_cpu_s: audio_ticks as f64 * tick,
+        io_cpu_s: io_ticks as f64 * tick,
+        io_threads,
+        others_cpu_s: machine_after
+            .saturating_sub(machine_before)
+            .saturating_sub(cpu_ticks) as f64
+            * tick,
+        rss_before_kb,
+        rss_peak_kb,
+    };
+    println!("{RESULT_MARKER}\n{}", toml::to_string(&measurement)?);
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The parent: set-up, one child per run, JACK server, report
+
+/// `EARMIX_BENCH_SECONDS`, else 60.
+fn run_seconds() -> BoxResult<f64> {
+    match std::env::var("EARMIX_BENCH_SECONDS") {
+        Ok(text) => {
+            let seconds: f64 = text
+                .trim()
+                .parse()
+                .map_err(|_| format!("EARMIX_BENCH_SECONDS='{text}' is not a number"))?;
+            if seconds > 0.0 && seconds <= 3600.0 {
+                Ok(seconds)
+            } else {
+                Err(format!("EARMIX_BENCH_SECONDS='{text}': allowed is 0 < seconds <= 3600").into())
+            }
+        }
+        Err(_) => Ok(DEFAULT_RUN_SECONDS),
+    }
+}
+
+/// `EARMIX_BENCH_STEMS` (comma-separated), else 16, 64, 128 and 256.
+fn stem_counts() -> BoxResult<Vec<usize>> {
+    let Ok(text) = std::env::var("EARMIX_BENCH_STEMS") else {
+        return Ok(STEM_COUNTS.to_vec());
+    };
+    text.split(',')
+        .map(|s| match s.trim().parse::<usize>() {
+            Ok(n) if (1..=1024).contains(&n) => Ok(n),
+            _ => Err(format!(
+                "EARMIX_BENCH_STEMS='{text}': allowed is a comma-separated list of 1..1024"
+            )
+            .into()),
+        })
+        .collect()
+}
+
+/// A run's outcome as the parent sees it.
+struct RunResult {
+    device: Device,
+    stems: usize,
+    outcome: Result<Measurement, String>,
+    /// Lines about xruns from jackd's log during the run (JACK runs only).
+    jackd_xruns: Option<usize>,
+}
+
+/// Runs one child and reads its measurement; gives up after the run time plus two minutes.
+fn spawn_child(
+    device: Device,
+    session: &Path,
+    seconds: f64,
+    env: &[(&str, &Path)],
+) -> BoxResult<Measurement> {
+    let mut command = Command::new(std::env::current_exe()?);
+    command
+        .env(
+            CHILD_ENV,
+            format!("{}:{}", device.name(), session.display()),
+        )
+        .env("EARMIX_BENCH_SECONDS", seconds.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let mut child = command.spawn()?;
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds + 120.0);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("the run did not finish within its time plus two minutes".into());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stdout = String::new();
+    if let Some(mut pipe) = child.stdout.take() {
+        pipe.read_to_string(&mut stdout)?;
+    }
+    if !status.success() {
+        return Err(format!("the run failed ({status}); its errors are above").into());
+    }
+    let (_, result) = stdout
+        .split_once(RESULT_MARKER)
+        .ok_or("the run printed no result")?;
+    Ok(toml::from_str(result)?)
+}
+
+/// A `jackd` started for the JACK runs, with the ALSA configuration that points `default` at it.
+/// Stopped (SIGTERM, then SIGKILL) when dropped.
+struct JackServer {
+    child: Child,
+    log: PathBuf,
+    alsa_config: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// The first of `names` found in a directory on `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Where alsa-lib's jack plugin is installed, if it is.
+fn alsa_jack_plugin() -> Option<PathBuf> {
+    let mut dirs = vec![
+        PathBuf::from("/usr/lib/alsa-lib"),
+        PathBuf::from("/usr/lib64/alsa-lib"),
+    ];
+    if let Ok(entries) = fs::read_dir("/usr/lib") {
+        dirs.extend(entries.flatten().map(|e| e.path().join("alsa-lib")));
+    }
+    dirs.into_iter()
+        .map(|d| d.join("libasound_module_pcm_jack.so"))
+        .find(|p| p.is_file())
+}
+
+impl JackServer {
+    /// Starts `jackd --no-realtime -d dummy -r 48000 -p 128` (testing.md section 2) and waits
+    /// until it accepts clients. `Ok(Err(reason))` when the JACK runs must be skipped.
+    fn start() -> BoxResult<Result<Self, String>> {
+        let Some(jackd) = on_path("jackd") else {
+            return Ok(Err(
+                "jackd is not on PATH (package jackd2; `just bench` installs it)".into(),
+            ));
+        };
+        let Some(plugin) = alsa_jack_plugin() else {
+            return Ok(Err(
+                "the ALSA jack plugin is missing (package libasound2-plugins; \
+                           `just bench` installs it)"
+                    .into(),
+            ));
+        };
+        let alsa_conf = Path::new("/usr/share/alsa/alsa.conf");
+        if !alsa_conf.is_file() {
+            return Ok(Err(format!("{} is missing", alsa_conf.display())));
+        }
+        if let Some(wait) = on_path("jack_wait") {
+            let check = Command::new(wait)
+                .arg("-c")
+                .env("JACK_NO_START_SERVER", "1")
+                .stderr(Stdio::null())
+                .output()?;
+            if String::from_utf8_lossy(&check.stdout).trim() == "running" {
+                return Ok(Err(
+                    "a JACK server is already running; the bench starts its own \
+                               dummy server, so stop the other one first"
+                        .into(),
+                ));
+            }
+        }
+        let dir = tempfile::Builder::new().prefix("earmix-jack-").tempdir()?;
+        let alsa_config = dir.path().join("asound.conf");
+        fs::write(
+            &alsa_config,
+            format!(
+                "# The system configuration, then `default` through the jack plugin ({}).\n\
+                 <{}>\n\
+                 pcm.jackout {{ type jack  name \"earmix-bench\"  playback_ports {{ \
+                 0 system:playback_1  1 system:playback_2 }} }}\n\
+                 pcm.!default {{ type plug  slave.pcm \"jackout\" }}\n",
+                plugin.display(),
+                alsa_conf.display()
+            ),
+        )?;
+        let log = dir.path().join("jackd.log");
+        let log_file = File::create(&log)?;
+        let child = Command::new(jackd)
+            .args(["--no-realtime", "-d", "dummy", "-r"])
+            .arg(SAMPLE_RATE.to_string())
+            .arg("-p")
+            .arg(BUFFER_FRAMES.to_string())
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .spawn()?;
+        let mut server = Self {
+            child,
+            log,
+            alsa_config,
+            _dir: dir,
+        };
+        if let Some(wait) = on_path("jack_wait") {
+            let _ = Command::new(wait)
+                .args(["-w", "-t", "10"])
+                .env("JACK_NO_START_SERVER", "1")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()?;
+        } else {
+            std::thread::sleep(Duration::from_secs(2));
+        }
+        if let Some(status) = server.child.try_wait()? {
+            let log = fs::read_to_string(&server.log).unwrap_or_default();
+            return Ok(Err(format!(
+                "jackd exited at once ({status}): {}",
+                log.trim()
+            )));
+        }
+        Ok(Ok(server))
+    }
+
+    /// The log's length now, to count what a run adds to it.
+    fn log_len(&self) -> u64 {
+        fs::metadata(&self.log).map_or(0, |m| m.len())
+    }
+
+    /// Lines mentioning an xrun that jackd logged since `from`.
+    fn xruns_since(&self, from: u64) -> usize {
+        let mut text = String::new();
+        if let Ok(mut file) = File::open(&self.log) {
+            let _ = io::Seek::seek(&mut file, io::SeekFrom::Start(from));
+            let _ = file.read_to_string(&mut text);
+        }
+        text.lines()
+            .filter(|l| l.to_ascii_lowercase().contains("xrun"))
+            .count()
+    }
+}
+
+impl Drop for JackServer {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where the numbers were measured.
+fn machine() -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let memory = status_line("/proc/meminfo", "MemTotal")
+        .and_then(|kb| kb.trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or_else(String::new, |kb| {
+            format!(", {:.1} GiB", kb as f64 / 1024.0 / 1024.0)
+        });
+    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    format!("{cpu}, {cores} cores{memory}, Linux {}", kernel.trim())
+}
+
+fn status_line(file: &str, key: &str) -> Option<String> {
+    fs::read_to_string(file).ok().and_then(|text| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+            .map(|v| v.trim().to_string())
+    })
+}
+
+fn describe_run(r: &Measurement) -> String {
+    format!(
+        "{} callbacks in {:.1} s, p99 {:.1}% of the period, {} underruns, {} xruns, CPU {:.0}% \
+         of a core",
+        r.callbacks,
+        r.wall_s,
+        Measurement::pct_of_period(r.p99_ns),
+        r.underruns,
+        r.xruns,
+        r.cpu_pct(r.cpu_s)
+    )
+}
+
+fn run_all(
+    device: Device,
+    sessions: &[(usize, PathBuf)],
+    seconds: f64,
+    jack: Option<&JackServer>,
+) -> Vec<RunResult> {
+    let mut results = Vec::new();
+    for (stems, session) in sessions {
+        print!("  {:<4} {stems:>3} stems: ", device.name());
+        let _ = io::stdout().flush();
+        let log_from = jack.map(JackServer::log_len);
+        let env: Vec<(&str, &Path)> = jack
+            .map(|j| vec![("ALSA_CONFIG_PATH", j.alsa_config.as_path())])
+            .unwrap_or_default();
+        let outcome = spawn_child(device, session, seconds, &env).map_err(|e| e.to_string());
+        match &outcome {
+            Ok(m) => println!("{}", describe_run(m)),
+            Err(e) => println!("FAILED: {e}"),
+        }
+        let jackd_xruns = jack.zip(log_from).map(|(j, from)| j.xruns_since(from));
+        results.push(RunResult {
+            device,
+            stems: *stems,
+            outcome,
+            jackd_xruns,
+        });
+    }
+    results
+}
+
+fn print_table(results: &[RunResult], cores: usize) {
+    println!(
+        "| output | stems | callback p50 | p99 | max | late > 1 period | underruns | xruns | \
+         CPU | audio thread | I/O threads | RSS per stem | other load |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in results {
+        match &r.outcome {
+            Ok(m) => println!(
+                "| {} | {} | {:.1}% | {:.1}% | {:.1}% | {} | {} | {} | {:.0}% | {:.0}% | {:.0}% \
+                 | {:.2} MiB | {:.0}% |",
+                r.device.name(),
+                r.stems,
+                Measurement::pct_of_period(m.p50_ns),
+                Measurement::pct_of_period(m.p99_ns),
+                Measurement::pct_of_period(m.max_ns),
+                // The dummy driver's clock is not the wall clock (it runs a little slow under
+                // load), so lateness against the wall clock means nothing there.
+                match r.device {
+                    Device::Null => m.late.to_string(),
+                    Device::Jack => "n/a".to_string(),
+                },
+                m.underruns,
+                m.xruns,
+                m.cpu_pct(m.cpu_s),
+                m.cpu_pct(m.audio_cpu_s),
+                m.cpu_pct(m.io_cpu_s),
+                m.rss_per_stem_mib(),
+                m.background_load(cores) * 100.0
+            ),
+            Err(e) => println!(
+                "| {} | {} | failed: {} | | | | | | | | | | |",
+                r.device.name(),
+                r.stems,
+                e.replace('|', "/").replace('\n', " ")
+            ),
+        }
+    }
+}
+
+/// Memory per added stem: the slope of peak RSS between the smallest and largest run, which
+/// leaves out the fixed cost (libraries, the loudness meter, the rings) that the per-run
+/// figure spreads over the stems.
+fn print_marginal_rss(results: &[RunResult]) {
+    for device in [Device::Null, Device::Jack] {
+        let runs: Vec<(usize, &Measurement)> = results
+            .iter()
+            .filter(|r| r.device == device)
+            .filter_map(|r| r.outcome.as_ref().ok().map(|m| (r.stems, m)))
+            .collect();
+        let (Some(small), Some(large)) = (
+            runs.iter().min_by_key(|(n, _)| *n),
+            runs.iter().max_by_key(|(n, _)| *n),
+        ) else {
+            continue;
+        };
+        if large.0 > small.0 {
+            let slope = (large.1.rss_peak_kb as f64 - small.1.rss_peak_kb as f64)
+                / (large.0 - small.0) as f64
+                / 1024.0;
+            println!(
+                "{}: each stem added between {} and {} stems cost {slope:.2} MiB of RSS \
+                 (creek's look-ahead and its cache at frame 0, about 1 MiB each, plus the \
+                 decoder and the I/O thread).",
+                device.name(),
+                small.0,
+                large.0
+            );
+        }
+    }
+}
+
+fn print_details(results: &[RunResult]) {
+    for r in results {
+        let Ok(m) = &r.outcome else { continue };
+        let jackd = r
+            .jackd_xruns
+            .map_or_else(String::new, |x| format!(", jackd logged {x} xrun lines"));
+        // Lateness is against the wall clock, which only the null output keeps to.
+        let late = match r.device {
+            Device::Null => format!(
+                ", latest start {:.2} ms behind schedule",
+                m.max_late_ns as f64 * 1e-6
+            ),
+            Device::Jack => String::new(),
+        };
+        println!(
+            "{} {:>3}: {} callbacks of {:.0} frames on average, device at {:.4}x real time; \
+             {} callbacks over a period{late}; {} I/O threads; other processes used {:.0}% of a \
+             core{jackd}; RSS {:.0} -> {:.0} MiB; {} loop wraps, {} dropped events, {} dropped \
+             master samples, {} stream failures.",
+            r.device.name(),
+            r.stems,
+            m.callbacks,
+            m.frames as f64 / m.callbacks.max(1) as f64,
+            m.frames as f64 / f64::from(SAMPLE_RATE) / m.wall_s,
+            m.over_period,
+            m.io_threads,
+            m.cpu_pct(m.others_cpu_s),
+            m.rss_before_kb as f64 / 1024.0,
+            m.rss_peak_kb as f64 / 1024.0,
+            m.loop_wraps,
+            m.dropped_events,
+            m.dropped_master,
+            m.stream_failures
+        );
+    }
+}
+
+/// The verdict for one output against the targets.
+fn verdict(device: Device, results: &[RunResult]) {
+    let runs: Vec<&RunResult> = results.iter().filter(|r| r.device == device).collect();
+    if runs.is_empty() {
+        return;
+    }
+    match runs.iter().find(|r| r.stems == TARGET_STEMS) {
+        None => println!(
+            "{} output: {TARGET_STEMS} stems were not run (EARMIX_BENCH_STEMS).",
+            device.name()
+        ),
+        Some(RunResult {
+            outcome: Err(e), ..
+        }) => println!(
+            "{} output: the {TARGET_STEMS}-stem run failed ({e}): target NOT met.",
+            device.name()
+        ),
+        Some(RunResult { outcome: Ok(m), .. }) => {
+            let shortfalls = m.shortfalls();
+            if device == Device::Null && m.late > 0 {
+                println!(
+                    "null output: {TARGET_STEMS} stems: {} callbacks started more than a period \
+                     late (latest {:.2} ms); the null output absorbs that, but a device with two \
+                     periods of buffer would likely have run dry.",
+                    m.late,
+                    m.max_late_ns as f64 * 1e-6
+                );
+            }
+            if shortfalls.is_empty() {
+                println!(
+                    "{} output: {TARGET_STEMS} stems with 0 underruns, 0 xruns and a callback p99 \
+                     of {:.1}% of the period: target met.",
+                    device.name(),
+                    m.p99_fraction() * 100.0
+                );
+            } else {
+                println!(
+                    "{} output: {TARGET_STEMS} stems: {}: target NOT met.",
+                    device.name(),
+                    shortfalls.join(", ")
+                );
+            }
+        }
+    }
+    let met: Vec<usize> = runs
+        .iter()
+        .filter(|r| r.outcome.as_ref().is_ok_and(|m| m.shortfalls().is_empty()))
+        .map(|r| r.stems)
+        .collect();
+    let failed: Vec<String> = runs
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            Ok(m) if !m.shortfalls().is_empty() => {
+                Some(format!("{} ({})", r.stems, m.shortfalls().join(", ")))
+            }
+            Err(_) => Some(format!("{} (run failed)", r.stems)),
+            Ok(_) => None,
+        })
+        .collect();
+    let met_text = if met.is_empty() {
+        "none".to_string()
+    } else {
+        met.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    print!(
+        "{} output: every target met at {met_text} stems",
+        device.name()
+    );
+    if failed.is_empty() {
+        println!(".");
+    } else {
+        println!("; missed at {}.", failed.join("; "));
+    }
+}
+
+/// Data-driven sentences on what the CPU goes to, from the largest successful run per output.
+fn limits(results: &[RunResult], cores: usize) {
+    for device in [Device::Null, Device::Jack] {
+        let Some((stems, m)) = results
+            .iter()
+            .filter(|r| r.device == device)
+            .filter_map(|r| r.outcome.as_ref().ok().map(|m| (r.stems, m)))
+            .max_by_key(|(stems, _)| *stems)
+        else {
+            continue;
+        };
+        let io = m.cpu_pct(m.io_cpu_s);
+        println!(
+            "{} output, {stems} stems: the process used {:.0}% of a core ({:.0}% of this \
+             {cores}-core machine); creek's {} I/O threads, each polling every 1 ms, used {io:.0}% \
+             ({:.2}% per stream), the audio thread {:.0}% (the callbacks themselves {:.0}%: \
+             {:.1} us per stem per callback at the median).",
+            device.name(),
+            m.cpu_pct(m.cpu_s),
+            m.cpu_pct(m.cpu_s) / cores as f64,
+            m.io_threads,
+            io / stems as f64,
+            m.cpu_pct(m.audio_cpu_s),
+            m.cpu_pct(m.callback_s),
+            m.p50_ns as f64 / 1000.0 / stems as f64
+        );
+    }
+}
+
+fn report(results: &[RunResult], seconds: f64) {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!("\nMachine: {}", machine());
+    println!(
+        "Each run: {seconds:.0} s of playback at {SAMPLE_RATE} Hz, {BUFFER_FRAMES}-frame buffer \
+         (period {:.3} ms), in a process of its own. Stems: {DISTINCT_STEMS} distinct {STEM_SECONDS} \
+         s stereo 24-bit WAV files; channel k plays file k % {DISTINCT_STEMS}, each channel \
+         through its own creek stream and I/O thread (16384-frame blocks, 8 ahead); the page \
+         cache serves the repeated files (they were read once before the runs), so this measures \
+         streaming and mixing, not the disk. The session loops, meters and the loudness thread \
+         run and the UI-side rings are drained every 20 ms, as in the console.",
+        period_ms()
+    );
+    println!(
+        "Callback: time of each render call (wall clock, so preemption counts) as % of the \
+         period. late > 1 period: callbacks that started more than a period behind the \
+         schedule set by the first (on a device with two periods of buffer that is about where \
+         an xrun starts). Underruns: strip-blocks played silent because creek's data was late \
+         (EngineCounters). Xruns: the output's health (the null output counts one only when \
+         it falls 250 ms behind; cpal reports ALSA's). CPU: utime + stime of the whole process \
+         (/proc/self/stat) over the run, % of one core; audio thread and creek's I/O \
+         threads from /proc/self/task. RSS per stem: (peak \
+         VmRSS during the run - VmRSS before opening the stems) / stems.\n"
+    );
+    print_table(results, cores);
+    println!();
+    print_details(results);
+    print_marginal_rss(results);
+    let noisy: Vec<String> = results
+        .iter()
+        .filter_map(|r| {
+            let m = r.outcome.as_ref().ok()?;
+            let load = m.background_load(cores);
+            (load > 0.1).then(|| format!("{} {} ({:.0}%)", r.device.name(), r.stems, load * 100.0))
+        })
+        .collect();
+    if !noisy.is_empty() {
+        println!(
+            "Other processes used more than 10% of the machine during: {} (jackd included on \
+             the JACK runs). Those numbers are noisy; run again on a quiet machine.",
+            noisy.join(", ")
+        );
+    }
+    println!();
+    println!(
+        "Targets: {TARGET_STEMS} stems with 0 underruns, 0 xruns and a callback p99 under {:.0}% \
+         of the period ({:.3} ms).",
+        TARGET_P99 * 100.0,
+        TARGET_P99 * period_ms()
+    );
+    verdict(Device::Null, results);
+    verdict(Device::Jack, results);
+    limits(results, cores);
+    if seconds < DEFAULT_RUN_SECONDS {
+        println!(
+            "These were {seconds} s runs (EARMIX_BENCH_SECONDS); the reference numbers come \
+             from {DEFAULT_RUN_SECONDS} s runs."
+        );
+    }
+}
+
+fn run_parent() -> BoxResult<()> {
+    let seconds = run_seconds()?;
+    let counts = stem_counts()?;
+    let kept = std::env::var_os("EARMIX_BENCH_DIR").map(PathBuf::from);
+    let temp;
+    let root = if let Some(dir) = kept {
+        fs::create_dir_all(&dir)?;
+        dir
+    } else {
+        temp = tempfile::Builder::new().prefix("earmix-bench-").tempdir()?;
+        temp.path().to_path_buf()
+    };
+    let dir = root.join("realtime");
+    println!("earmix realtime benchmark; stems in {}", dir.display());
+    let start = Instant::now();
+    if generate(&dir)? {
+        println!(
+            "generated {DISTINCT_STEMS} stereo stems x {STEM_SECONDS} s in {:.1} s",
+            start.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("reusing the stems from an earlier run");
+    }
+    warm_cache(&dir)?;
+    let sessions: Vec<(usize, PathBuf)> = counts
+        .iter()
+        .map(|&n| write_session(&dir, n).map(|p| (n, p)))
+        .collect::<BoxResult<_>>()?;
+
+    println!("\nnull output ({seconds} s per run):");
+    let mut results = run_all(Device::Null, &sessions, seconds, None);
+    println!("\nJACK dummy device through cpal and ALSA ({seconds} s per run):");
+    match JackServer::start()? {
+        Ok(server) => {
+            results.extend(run_all(Device::Jack, &sessions, seconds, Some(&server)));
+            drop(server);
+        }
+        Err(reason) => println!("  skipped: {reason}"),
+    }
+    report(&results, seconds);
+    if results
+        .iter()
+        .any(|r| r.device == Device::Null && r.outcome.is_err())
+    {
+        return Err("a run on the null output failed".into());
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let outcome = match std::env::var(CHILD_ENV) {
+        Ok(spec) => {
+            let parsed = spec
+                .split_once(':')
+                .and_then(|(d, path)| Some((Device::parse(d)?, PathBuf::from(path))));
+            match parsed {
+                Some((device, session)) => {
+                    run_seconds().and_then(|s| run_child(device, &session, s))
+                }
+                None => Err(format!("{CHILD_ENV}='{spec}' is not <null|jack>:<session>").into()),
+            }
+        }
+        Err(_) => run_parent(),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("realtime bench failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
