@@ -38,10 +38,10 @@ use earmix::engine::meter::{MeterBank, MeterCell};
 use earmix::engine::output::{
     Backend, CpalBackend, NullBackend, Output, OutputKind, OutputRequest, Render,
 };
-use earmix::engine::processor::Processor;
 use earmix::engine::protocol::{EngineToUi, LoopRegion, UiToEngine};
-use earmix::engine::realtime::{EngineCounters, EngineRings, RealtimeProcessor, rings};
-use earmix::engine::streams::StreamConfig;
+use earmix::engine::realtime::{
+    EngineCounters, EngineRings, RealtimeProcessor, STEM_IO_THREAD, open_for_playback, rings,
+};
 use rtrb::{Consumer, Producer};
 use serde::{Deserialize, Serialize};
 
@@ -511,8 +511,7 @@ impl Rig {
             return Err(format!("the session runs at {} Hz", session.sample_rate).into());
         }
         let end = session.length_frames;
-        let mut processor =
-            Processor::for_session(&session, SAMPLE_RATE, 0, &[0], StreamConfig::PLAYBACK)?;
+        let mut processor = open_for_playback(&session, SAMPLE_RATE, 0, &[0])?;
         processor.wait_ready()?;
         let meters = Arc::new(MeterBank::new(processor.strip_count()));
         processor.attach_meters(Arc::clone(&meters));
@@ -559,7 +558,7 @@ fn thread_split(
         let used = ticks.saturating_sub(before.get(tid).map_or(0, |t| t.1));
         if comm.starts_with("earmix-null-out") || comm.starts_with("cpal_alsa_out") {
             audio += used;
-        } else if *comm == process_comm && *tid != main_tid {
+        } else if *comm == STEM_IO_THREAD || (*comm == process_comm && *tid != main_tid) {
             io += used;
             io_threads += 1;
         }

@@ -480,8 +480,7 @@ impl Engine {
         cache.extend(session.sections.iter().map(|s| s.start.to_frames(mix_rate)));
         cache.sort_unstable();
         cache.dedup();
-        let mut processor =
-            Processor::for_session(session, mix_rate, start, &cache, StreamConfig::PLAYBACK)?;
+        let mut processor = open_for_playback(session, mix_rate, start, &cache)?;
         processor.wait_ready()?;
         let meters = Arc::new(MeterBank::new(processor.strip_count()));
         processor.attach_meters(Arc::clone(&meters));
@@ -749,6 +748,68 @@ impl Engine {
         events
     }
 }
+
+/// The name of the thread that opens the stems, which creek's I/O threads inherit (so they show
+/// under this name in `top -H`; Linux keeps 15 characters of a thread name).
+pub const STEM_IO_THREAD: &str = "earmix-stem-io";
+
+/// Opens the session's stems for playback, like [`Processor::for_session`] with
+/// [`StreamConfig::PLAYBACK`], but from a thread of low scheduling priority (`SCHED_BATCH`,
+/// nice 9 on Linux), so that creek's I/O threads, one per stem, inherit it. They poll every
+/// millisecond; at normal priority a hundred of them on two cores crowd out the audio thread.
+/// Their real work is small and far ahead of the playhead, so a lower priority costs nothing.
+///
+/// Not realtime-safe (opens files, starts threads).
+pub fn open_for_playback(
+    session: &Session,
+    mix_rate: u32,
+    start: u64,
+    cache: &[u64],
+) -> Result<Processor, StreamError> {
+    std::thread::scope(|scope| {
+        let opener = std::thread::Builder::new()
+            .name(STEM_IO_THREAD.into())
+            .spawn_scoped(scope, || {
+                lower_current_thread_priority();
+                Processor::for_session(session, mix_rate, start, cache, StreamConfig::PLAYBACK)
+            });
+        match opener {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // No thread to spare: open here, at normal priority.
+            Err(e) => {
+                tracing::warn!("opening stems on this thread ({e})");
+                Processor::for_session(session, mix_rate, start, cache, StreamConfig::PLAYBACK)
+            }
+        }
+    })
+}
+
+/// Puts the calling thread (and the threads it starts) in the background scheduling class.
+#[cfg(target_os = "linux")]
+fn lower_current_thread_priority() {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadPriorityValue, ThreadSchedulePolicy,
+        set_thread_priority_and_policy, thread_native_id,
+    };
+    // 25 of 0..100 maps to nice 9.
+    let priority = ThreadPriorityValue::try_from(25u8).map(ThreadPriority::Crossplatform);
+    let result = priority.and_then(|priority| {
+        set_thread_priority_and_policy(
+            thread_native_id(),
+            priority,
+            ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch),
+        )
+        .map_err(|e| format!("{e:?}"))
+    });
+    if let Err(e) = result {
+        tracing::info!("stem I/O threads stay at normal priority ({e})");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_current_thread_priority() {}
 
 /// `frames` at `from` Hz expressed at `to` Hz (rounded up, so nothing is cut short).
 pub fn frames_at(frames: u64, from: u32, to: u32) -> u64 {

@@ -433,3 +433,36 @@ fn streamed_and_resampled_stems_render_without_allocating() {
             .any(|e| matches!(e, EngineToUi::LoopWrapped { .. }))
     );
 }
+
+/// Stems opened for playback stream on I/O threads in the background scheduling class
+/// (SCHED_BATCH, nice 9), named `earmix-stem-io`, so a hundred of them cannot crowd out the audio
+/// thread.
+#[cfg(target_os = "linux")]
+#[test]
+fn stem_io_threads_run_in_the_background_class() {
+    use crate::support::{TempSession, write_wav_f32};
+    use earmix::engine::realtime::{STEM_IO_THREAD, open_for_playback};
+    let ts = TempSession::new();
+    write_wav_f32(&ts.path("a.wav"), RATE, &[signal(48_000, 51, 0.3)]);
+    let path = ts
+        .write_session("version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"a.wav\"\n");
+    let session = earmix::session::load(&path).unwrap();
+    let processor = open_for_playback(&session, RATE, 0, &[0]).unwrap();
+    let mut found = 0;
+    for task in std::fs::read_dir("/proc/self/task").unwrap() {
+        let dir = task.unwrap().path();
+        let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+        if comm.trim() != STEM_IO_THREAD {
+            continue;
+        }
+        let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
+        // Fields after the parenthesised name: state is field 3; nice 19; policy 41.
+        let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        let nice: i32 = rest[19 - 3].parse().unwrap();
+        let policy: u32 = rest[41 - 3].parse().unwrap();
+        assert_eq!((nice, policy), (9, 3), "nice and policy (3 = SCHED_BATCH)");
+        found += 1;
+    }
+    assert!(found >= 1, "no {STEM_IO_THREAD} thread found");
+    drop(processor);
+}
