@@ -435,8 +435,8 @@ fn streamed_and_resampled_stems_render_without_allocating() {
 }
 
 /// Stems opened for playback stream on I/O threads in the background scheduling class
-/// (SCHED_BATCH, nice 9), named `earmix-stem-io`, so a hundred of them cannot crowd out the audio
-/// thread.
+/// (`SCHED_BATCH`, nice 9), named `earmix-stem-io`, so a hundred of them cannot crowd out the
+/// audio thread.
 #[cfg(target_os = "linux")]
 #[test]
 fn stem_io_threads_run_in_the_background_class() {
