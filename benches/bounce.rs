@@ -21,8 +21,11 @@ use std::time::Instant;
 use earmix::engine::render::{self, BounceOptions};
 use earmix::units::{Decibels, Pan};
 
+#[path = "common/procfs.rs"]
+mod procfs;
 #[path = "common/stems.rs"]
 mod stems;
+use procfs::clock_ticks_per_second;
 use stems::{SAMPLE_RATE, write_stem};
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -418,21 +421,6 @@ impl std::fmt::Display for Machine {
         writeln!(f, "sox:     {}", self.sox)?;
         write!(f, "ffmpeg:  {}", self.ffmpeg)
     }
-}
-
-fn clock_ticks_per_second() -> f64 {
-    Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .filter(|&t| t > 0.0)
-        .unwrap_or(100.0)
 }
 
 /// The first line a tool prints for `arg` (its version).

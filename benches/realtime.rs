@@ -45,8 +45,11 @@ use earmix::engine::realtime::{
 use rtrb::{Consumer, Producer};
 use serde::{Deserialize, Serialize};
 
+#[path = "common/procfs.rs"]
+mod procfs;
 #[path = "common/stems.rs"]
 mod stems;
+use procfs::clock_ticks_per_second;
 use stems::{SAMPLE_RATE, write_stem};
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -275,21 +278,9 @@ impl Render for Timed {
 // ---------------------------------------------------------------------------------------------
 // /proc readings (Linux)
 
-/// Seconds per /proc clock tick (`getconf CLK_TCK`, almost always 1/100).
+/// Seconds per /proc clock tick.
 fn tick_seconds() -> f64 {
-    let ticks = Command::new("getconf")
-        .arg("CLK_TCK")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .trim()
-                .parse::<f64>()
-                .ok()
-        })
-        .filter(|&t| t > 0.0)
-        .unwrap_or(100.0);
-    1.0 / ticks
+    1.0 / clock_ticks_per_second()
 }
 
 /// The command name and utime + stime (ticks) from a `/proc/.../stat` line.
