@@ -300,7 +300,14 @@ pub struct StemStream {
     sample_rate: u32,
     fade: FadeIn,
     failed: bool,
+    /// A seek creek could not take yet because its message channel to the I/O thread was full
+    /// (the I/O thread was starved of CPU); retried on the next read.
+    pending_seek: Option<usize>,
 }
+
+/// Room for messages to creek's I/O thread: many times what steady playback needs, so a
+/// starved I/O thread does not fill it (creek's default is 48 for our options).
+const SERVER_CHANNEL_SIZE: usize = 512;
 
 impl StemStream {
     /// Opens `path` positioned at `start_frame` and starts buffering.
@@ -339,6 +346,7 @@ impl StemStream {
             num_look_ahead_blocks: config.look_ahead_blocks,
             num_cache_blocks: 0,
             num_caches: num_caches.max(1),
+            server_msg_channel_size: Some(SERVER_CHANNEL_SIZE),
             ..Default::default()
         };
         // Open at the file start: a start past the end of a short stem is legal (it is silent
@@ -368,6 +376,7 @@ impl StemStream {
             sample_rate,
             fade: FadeIn::new(ramp_frames(sample_rate)),
             failed: false,
+            pending_seek: None,
         })
     }
 
@@ -400,6 +409,21 @@ impl StemStream {
         Ok(())
     }
 
+    /// Seeks creek's stream; when its channel to the I/O thread is full, remembers the frame to
+    /// try again on the next read. Only a fatal error fails the stream.
+    ///
+    /// Realtime-safe.
+    fn try_seek(&mut self, frame: usize) {
+        match self.stream.seek(frame, SeekMode::Auto) {
+            Ok(_) => self.pending_seek = None,
+            Err(ReadError::IOServerChannelFull) => self.pending_seek = Some(frame),
+            Err(_) => {
+                self.pending_seek = None;
+                self.failed = true;
+            }
+        }
+    }
+
     /// Waits until data at the read position is buffered.
     ///
     /// Not realtime-safe.
@@ -409,6 +433,10 @@ impl StemStream {
                 path: self.path.clone(),
                 reason: "the stream stopped after an earlier error".into(),
             });
+        }
+        while let Some(frame) = self.pending_seek {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            self.try_seek(frame);
         }
         self.stream
             .block_until_ready()
@@ -500,18 +528,26 @@ impl Source for StemStream {
             return;
         }
         self.fade.stop();
-        let frame = frame.min(self.frames) as usize;
-        if self.stream.seek(frame, SeekMode::Auto).is_err() {
-            self.failed = true;
-        }
+        self.try_seek(frame.min(self.frames) as usize);
     }
 
     fn read(&mut self, frames: usize, out: &mut StemBuffer, mode: ReadMode) -> ReadStatus {
         let mut status = ReadStatus::default();
         let mut done = 0;
         while done < frames {
+            if let Some(frame) = self.pending_seek {
+                self.try_seek(frame);
+            }
             if self.failed {
                 status.failed = true;
+                break;
+            }
+            if self.pending_seek.is_some() {
+                if mode == ReadMode::Blocking {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                    continue;
+                }
+                status.underrun = true;
                 break;
             }
             if self.stream.playhead() as u64 >= self.frames {
@@ -524,7 +560,7 @@ impl Source for StemStream {
                     std::thread::sleep(std::time::Duration::from_micros(200));
                     continue;
                 }
-                Ok(false) => {
+                Ok(false) | Err(ReadError::IOServerChannelFull) => {
                     status.underrun = true;
                     break;
                 }
@@ -553,6 +589,10 @@ impl Source for StemStream {
                     status.ended = true;
                     break;
                 }
+                Err(ReadError::IOServerChannelFull) => {
+                    status.underrun = true;
+                    break;
+                }
                 Err(_) => self.failed = true,
             }
         }
@@ -563,10 +603,8 @@ impl Source for StemStream {
                 self.fade.start();
                 // creek's playhead only moves on reads; keep the timeline moving so the stem
                 // stays in step with the others once its data arrives.
-                let target = (self.stream.playhead() + (frames - done)).min(self.frames as usize);
-                if self.stream.seek(target, SeekMode::Auto).is_err() {
-                    self.failed = true;
-                }
+                let from = self.pending_seek.unwrap_or_else(|| self.stream.playhead());
+                self.try_seek((from + (frames - done)).min(self.frames as usize));
             }
         }
         status
@@ -577,9 +615,26 @@ impl Source for StemStream {
     }
 
     fn is_ready(&mut self) -> bool {
-        self.failed
-            || self.stream.playhead() as u64 >= self.frames
-            || self.stream.is_ready().unwrap_or(true)
+        if let Some(frame) = self.pending_seek {
+            self.try_seek(frame);
+        }
+        if self.failed {
+            return true;
+        }
+        if self.pending_seek.is_some() {
+            return false;
+        }
+        if self.stream.playhead() as u64 >= self.frames {
+            return true;
+        }
+        match self.stream.is_ready() {
+            Ok(ready) => ready,
+            Err(ReadError::IOServerChannelFull) => false,
+            Err(_) => {
+                self.failed = true;
+                true
+            }
+        }
     }
 }
 
@@ -759,6 +814,32 @@ mod tests {
                 &ramp[frame as usize..frame as usize + 4_096]
             );
         }
+    }
+
+    /// A burst of seeks faster than creek's I/O thread can answer (its message channel fills)
+    /// never fails the stream: the last seek is kept and taken later, and the stream then plays
+    /// the file's data from there.
+    #[test]
+    fn a_flood_of_seeks_does_not_fail_the_stream() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ramp.wav");
+        let ramp: Vec<f32> = (0..200_000).map(|i| i as f32 / 200_000.0).collect();
+        write_mono(&path, 48_000, &ramp);
+        let mut stream = StemStream::open(&path, 0, SMALL).unwrap();
+        stream.wait_ready().unwrap();
+        let mut full = false;
+        for i in 0..20_000u64 {
+            crate::engine::source::Source::seek(&mut stream, (i * 7919) % 190_000);
+            full |= stream.pending_seek.is_some();
+        }
+        let target = 123_456;
+        crate::engine::source::Source::seek(&mut stream, target);
+        crate::engine::source::Source::wait_ready(&mut stream).unwrap();
+        let mut buf = StemBuffer::new(1);
+        let status =
+            crate::engine::source::Source::read(&mut stream, 1_000, &mut buf, ReadMode::Blocking);
+        assert!(!status.failed, "the stream failed (channel filled: {full})");
+        assert_eq!(buf.channel(0, 1_000), &ramp[123_456..124_456]);
     }
 
     /// A stem at another rate than the mix is resampled: its length is at the mix rate, it
