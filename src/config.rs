@@ -2,13 +2,16 @@
 //! `config.toml` in the XDG config directory (or `--config FILE`). Keys the user leaves out keep
 //! their defaults; unknown keys and bad values are errors that name the file, line, key and value.
 
+use std::ops::RangeInclusive;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::session::SessionError;
 use crate::session::locate::{Source, key_path_at};
+use crate::ui::ballistics::{Ballistics, DEFAULT_TOP_DB, Scale, ScaleKind};
 
 /// The shipped defaults, documented for users to copy.
 pub const DEFAULT_CONFIG: &str = include_str!("../config/default.toml");
@@ -40,11 +43,81 @@ pub struct AudioConfig {
     pub sample_rate: Option<u32>,
 }
 
+/// `[meters]`: how the console's level meters move and are scaled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MetersConfig {
+    /// The bottom of every meter, in dBFS; quieter levels show as silence.
+    pub floor_db: f64,
+    /// How fast bars and released peak holds fall, in dB per second.
+    pub fall_db_per_second: f64,
+    /// How long the numeric peak stays before it falls.
+    pub peak_hold: Duration,
+    /// How levels are spread along a meter.
+    pub scale: ScaleKind,
+}
+
+impl MetersConfig {
+    /// The ballistics of one meter with these settings.
+    pub fn ballistics(&self) -> Ballistics {
+        Ballistics {
+            floor_db: self.floor_db,
+            fall_db_per_second: self.fall_db_per_second,
+            peak_hold: self.peak_hold,
+        }
+    }
+
+    /// The meter scale: from the floor to full scale (0 dBFS).
+    pub fn meter_scale(&self) -> Scale {
+        Scale::new(self.scale, self.floor_db, DEFAULT_TOP_DB)
+    }
+}
+
+/// `[steps]`: how far one key press moves a fader, in dB.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepsConfig {
+    /// The plain step (Up/Down, k/j).
+    pub fine_db: f64,
+    /// The big step (Shift+Up/Down, K/J, PgUp/PgDn).
+    pub coarse_db: f64,
+    /// The small step (the finer modifier).
+    pub finer_db: f64,
+}
+
+/// `[console]`: drawing the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsoleConfig {
+    /// Most frames drawn per second while playing.
+    pub fps: u32,
+    /// Plain ASCII instead of Unicode block characters.
+    pub ascii: bool,
+    /// Colours (`NO_COLOR` and `--no-color` turn them off regardless).
+    pub color: bool,
+}
+
+/// `[blind]`: how blind mode hides levels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BlindConfig {
+    /// Largest hidden offset applied to a fader when blind mode starts, in dB (either way).
+    pub max_offset_db: f64,
+    /// Smallest random factor applied to a key press's step while blind.
+    pub step_factor_min: f64,
+    /// Largest random factor applied to a key press's step while blind.
+    pub step_factor_max: f64,
+}
+
 /// All settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// `[audio]`.
     pub audio: AudioConfig,
+    /// `[meters]`.
+    pub meters: MetersConfig,
+    /// `[steps]`.
+    pub steps: StepsConfig,
+    /// `[console]`.
+    pub console: ConsoleConfig,
+    /// `[blind]`.
+    pub blind: BlindConfig,
 }
 
 /// A problem in a config file (same one-line form as a session error:
@@ -54,11 +127,30 @@ pub type ConfigError = SessionError;
 /// Smallest and largest buffer sizes, in frames.
 pub const BUFFER_RANGE: (u32, u32) = (16, 16_384);
 
+/// Allowed meter floors, in dBFS.
+pub const FLOOR_RANGE: RangeInclusive<f64> = -120.0..=-20.0;
+/// Allowed meter fall rates, in dB per second.
+pub const FALL_RANGE: RangeInclusive<f64> = 1.0..=1000.0;
+/// Allowed peak hold times, in seconds.
+pub const HOLD_RANGE: RangeInclusive<f64> = 0.0..=60.0;
+/// Allowed fader steps, in dB.
+pub const STEP_RANGE: RangeInclusive<f64> = 0.01..=12.0;
+/// Allowed frame rate caps.
+pub const FPS_RANGE: RangeInclusive<u32> = 1..=240;
+/// Allowed blind offsets, in dB.
+pub const BLIND_OFFSET_RANGE: RangeInclusive<f64> = 0.0..=12.0;
+/// Allowed blind step factors.
+pub const STEP_FACTOR_RANGE: RangeInclusive<f64> = 0.1..=3.0;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     version: Option<Spanned<i64>>,
     audio: Option<RawAudio>,
+    meters: Option<RawMeters>,
+    steps: Option<RawSteps>,
+    console: Option<RawConsole>,
+    blind: Option<RawBlind>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -71,6 +163,60 @@ struct RawAudio {
     sample_rate: Option<Spanned<i64>>,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeters {
+    floor_db: Option<Spanned<f64>>,
+    fall_db_per_second: Option<Spanned<f64>>,
+    peak_hold_seconds: Option<Spanned<f64>>,
+    scale: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(clippy::struct_field_names, reason = "the fields are the file's keys")]
+struct RawSteps {
+    fine_db: Option<Spanned<f64>>,
+    coarse_db: Option<Spanned<f64>>,
+    finer_db: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConsole {
+    fps: Option<Spanned<i64>>,
+    ascii: Option<Spanned<bool>>,
+    color: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBlind {
+    max_offset_db: Option<Spanned<f64>>,
+    step_factor_min: Option<Spanned<f64>>,
+    step_factor_max: Option<Spanned<f64>>,
+}
+
+/// Sets `target` from a number in the file when it lies in `allowed`; otherwise records an error
+/// naming the key, the value and `allowed_text` (what is allowed, for the user).
+fn set_number(
+    src: &Source<'_>,
+    value: Option<Spanned<f64>>,
+    key: &str,
+    allowed: &RangeInclusive<f64>,
+    allowed_text: &str,
+    target: &mut f64,
+    errors: &mut Vec<ConfigError>,
+) {
+    if let Some(value) = value {
+        if allowed.contains(value.get_ref()) {
+            *target = value.into_inner();
+        } else {
+            errors.push(src.error(&value.span(), key, allowed_text));
+        }
+    }
+}
+
 impl Config {
     /// The built-in defaults.
     pub fn defaults() -> Self {
@@ -81,6 +227,27 @@ impl Config {
                 device: None,
                 buffer_frames: 256,
                 sample_rate: None,
+            },
+            meters: MetersConfig {
+                floor_db: crate::ui::ballistics::DEFAULT_FLOOR_DB,
+                fall_db_per_second: crate::ui::ballistics::IEC_FALL_DB_PER_SECOND,
+                peak_hold: crate::ui::ballistics::DEFAULT_PEAK_HOLD,
+                scale: ScaleKind::Linear,
+            },
+            steps: StepsConfig {
+                fine_db: 0.5,
+                coarse_db: 3.0,
+                finer_db: 0.1,
+            },
+            console: ConsoleConfig {
+                fps: 30,
+                ascii: false,
+                color: true,
+            },
+            blind: BlindConfig {
+                max_offset_db: 4.0,
+                step_factor_min: 0.7,
+                step_factor_max: 1.3,
             },
         };
         // The shipped file is tested to load; it can only fail in a broken build.
@@ -141,6 +308,18 @@ impl Config {
         if let Some(audio) = raw.audio {
             self.overlay_audio(&src, audio, &mut errors);
         }
+        if let Some(meters) = raw.meters {
+            self.overlay_meters(&src, meters, &mut errors);
+        }
+        if let Some(steps) = raw.steps {
+            self.overlay_steps(&src, steps, &mut errors);
+        }
+        if let Some(console) = raw.console {
+            self.overlay_console(&src, console, &mut errors);
+        }
+        if let Some(blind) = raw.blind {
+            self.overlay_blind(&src, blind, &mut errors);
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -196,6 +375,144 @@ impl Config {
             }
         }
     }
+
+    fn overlay_meters(&mut self, src: &Source<'_>, raw: RawMeters, errors: &mut Vec<ConfigError>) {
+        let m = &mut self.meters;
+        set_number(
+            src,
+            raw.floor_db,
+            "meters.floor_db",
+            &FLOOR_RANGE,
+            "the meter floor is -120 to -20 dBFS (the default is -60)",
+            &mut m.floor_db,
+            errors,
+        );
+        set_number(
+            src,
+            raw.fall_db_per_second,
+            "meters.fall_db_per_second",
+            &FALL_RANGE,
+            "the fall rate is 1 to 1000 dB per second; IEC 60268-18 meters fall 20 dB in 1.7 s \
+             (11.76)",
+            &mut m.fall_db_per_second,
+            errors,
+        );
+        let mut hold = m.peak_hold.as_secs_f64();
+        set_number(
+            src,
+            raw.peak_hold_seconds,
+            "meters.peak_hold_seconds",
+            &HOLD_RANGE,
+            "the peak hold is 0 (none) to 60 seconds",
+            &mut hold,
+            errors,
+        );
+        m.peak_hold = Duration::from_secs_f64(hold);
+        if let Some(scale) = raw.scale {
+            match ScaleKind::from_name(scale.get_ref()) {
+                Some(kind) => m.scale = kind,
+                None => errors.push(src.error(
+                    &scale.span(),
+                    "meters.scale",
+                    "the scale is \"linear\" (equal room per dB) or \"iec\" (IEC 60268-18: more \
+                     room near the top)",
+                )),
+            }
+        }
+    }
+
+    fn overlay_steps(&mut self, src: &Source<'_>, raw: RawSteps, errors: &mut Vec<ConfigError>) {
+        let s = &mut self.steps;
+        let allowed = "a fader step is 0.01 to 12 dB";
+        for (value, key, target) in [
+            (raw.fine_db, "steps.fine_db", &mut s.fine_db),
+            (raw.coarse_db, "steps.coarse_db", &mut s.coarse_db),
+            (raw.finer_db, "steps.finer_db", &mut s.finer_db),
+        ] {
+            set_number(src, value, key, &STEP_RANGE, allowed, target, errors);
+        }
+    }
+
+    fn overlay_console(
+        &mut self,
+        src: &Source<'_>,
+        raw: RawConsole,
+        errors: &mut Vec<ConfigError>,
+    ) {
+        let c = &mut self.console;
+        if let Some(fps) = raw.fps {
+            match u32::try_from(*fps.get_ref()) {
+                Ok(fps) if FPS_RANGE.contains(&fps) => c.fps = fps,
+                _ => errors.push(src.error(
+                    &fps.span(),
+                    "console.fps",
+                    format!(
+                        "the frame rate cap is {} to {} frames per second (the default is 30)",
+                        FPS_RANGE.start(),
+                        FPS_RANGE.end()
+                    ),
+                )),
+            }
+        }
+        if let Some(ascii) = raw.ascii {
+            c.ascii = ascii.into_inner();
+        }
+        if let Some(color) = raw.color {
+            c.color = color.into_inner();
+        }
+    }
+
+    fn overlay_blind(&mut self, src: &Source<'_>, raw: RawBlind, errors: &mut Vec<ConfigError>) {
+        let b = &mut self.blind;
+        set_number(
+            src,
+            raw.max_offset_db,
+            "blind.max_offset_db",
+            &BLIND_OFFSET_RANGE,
+            "the hidden offset is 0 (none) to 12 dB",
+            &mut b.max_offset_db,
+            errors,
+        );
+        let before = errors.len();
+        // Where to point if the pair ends up out of order: a factor this file sets.
+        let pair_at = match (&raw.step_factor_min, &raw.step_factor_max) {
+            (Some(v), _) => Some((v.span(), "blind.step_factor_min")),
+            (None, Some(v)) => Some((v.span(), "blind.step_factor_max")),
+            (None, None) => None,
+        };
+        let allowed = "a step factor is 0.1 to 3.0 (1.0 is the plain step)";
+        set_number(
+            src,
+            raw.step_factor_min,
+            "blind.step_factor_min",
+            &STEP_FACTOR_RANGE,
+            allowed,
+            &mut b.step_factor_min,
+            errors,
+        );
+        set_number(
+            src,
+            raw.step_factor_max,
+            "blind.step_factor_max",
+            &STEP_FACTOR_RANGE,
+            allowed,
+            &mut b.step_factor_max,
+            errors,
+        );
+        if let Some((span, key)) = pair_at
+            && errors.len() == before
+            && b.step_factor_min > b.step_factor_max
+        {
+            errors.push(src.error(
+                &span,
+                key,
+                format!(
+                    "step_factor_min ({}) must not be above step_factor_max ({})",
+                    b.step_factor_min, b.step_factor_max
+                ),
+            ));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -219,6 +536,27 @@ mod tests {
                 buffer_frames: 1,
                 sample_rate: Some(1),
             },
+            meters: MetersConfig {
+                floor_db: -1.0,
+                fall_db_per_second: -1.0,
+                peak_hold: Duration::from_secs(99),
+                scale: ScaleKind::Iec,
+            },
+            steps: StepsConfig {
+                fine_db: -1.0,
+                coarse_db: -1.0,
+                finer_db: -1.0,
+            },
+            console: ConsoleConfig {
+                fps: 0,
+                ascii: true,
+                color: false,
+            },
+            blind: BlindConfig {
+                max_offset_db: -1.0,
+                step_factor_min: -1.0,
+                step_factor_max: -1.0,
+            },
         };
         config
             .overlay(Path::new("config/default.toml"), DEFAULT_CONFIG)
@@ -228,6 +566,124 @@ mod tests {
         assert_eq!(config.audio.buffer_frames, 256);
         assert_eq!(config.audio.sample_rate, None);
         assert_eq!(config.audio.host, None);
+    }
+
+    /// The shipped file sets the console defaults the README and issue promise: -60 dBFS floor,
+    /// IEC fall (20 dB in 1.7 s), 1 s hold, linear scale, 0.5/3/0.1 dB steps, 30 fps, Unicode
+    /// and colour, blind offsets up to 4 dB and step factors 0.7-1.3.
+    #[test]
+    fn shipped_console_defaults() {
+        let config = Config::load(Path::new("/nonexistent/earmix/config.toml"), false).unwrap();
+        let m = config.meters;
+        assert_eq!(m.floor_db, -60.0);
+        assert!(
+            (m.fall_db_per_second - 20.0 / 1.7).abs() < 0.01,
+            "{}",
+            m.fall_db_per_second
+        );
+        assert_eq!(m.peak_hold, Duration::from_secs(1));
+        assert_eq!(m.scale, ScaleKind::Linear);
+        assert_eq!(m.ballistics().floor_db, -60.0);
+        assert_eq!(
+            (m.meter_scale().bottom_db(), m.meter_scale().top_db()),
+            (-60.0, 0.0)
+        );
+        let s = config.steps;
+        assert_eq!((s.fine_db, s.coarse_db, s.finer_db), (0.5, 3.0, 0.1));
+        assert_eq!(
+            config.console,
+            ConsoleConfig {
+                fps: 30,
+                ascii: false,
+                color: true
+            }
+        );
+        let b = config.blind;
+        assert_eq!(
+            (b.max_offset_db, b.step_factor_min, b.step_factor_max),
+            (4.0, 0.7, 1.3)
+        );
+    }
+
+    /// A user file can change one console key (integers accepted for dB values) and every
+    /// other key keeps its default.
+    #[test]
+    fn user_file_overrides_one_console_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "version = 1\n[meters]\nfloor_db = -48\n");
+        let config = Config::load(&path, true).unwrap();
+        assert_eq!(config.meters.floor_db, -48.0);
+        let mut expected = Config::defaults();
+        expected.meters.floor_db = -48.0;
+        assert_eq!(config, expected);
+
+        let path = write(
+            dir.path(),
+            "version = 1\n[meters]\nscale = \"iec\"\npeak_hold_seconds = 2.5\n\
+             [console]\nascii = true\nfps = 10\n[steps]\nfine_db = 1\n\
+             [blind]\nstep_factor_min = 1.0\n",
+        );
+        let config = Config::load(&path, true).unwrap();
+        assert_eq!(config.meters.scale, ScaleKind::Iec);
+        assert_eq!(config.meters.peak_hold, Duration::from_millis(2500));
+        assert!(config.console.ascii && config.console.color);
+        assert_eq!(config.console.fps, 10);
+        assert_eq!(config.steps.fine_db, 1.0);
+        assert_eq!(config.steps.coarse_db, 3.0);
+        assert_eq!(config.blind.step_factor_min, 1.0);
+        assert_eq!(config.blind.step_factor_max, 1.3);
+    }
+
+    /// Out-of-range console values are reported with file, line, column, key, the value as
+    /// written and what is allowed; every bad key in the file is reported.
+    #[test]
+    fn bad_console_values_name_file_line_key_and_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "version = 1\n[meters]\nfloor_db = 5.0\nscale = \"k-14\"\n\
+             fall_db_per_second = nan\n[steps]\ncoarse_db = 0\n[console]\nfps = 0\n\
+             [blind]\nmax_offset_db = -2\n",
+        );
+        let errors = Config::load(&path, true).unwrap_err();
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        for expected in [
+            "config.toml:3:12: meters.floor_db = 5.0: the meter floor is -120 to -20 dBFS",
+            "config.toml:4:9: meters.scale = \"k-14\": the scale is \"linear\"",
+            "config.toml:5:22: meters.fall_db_per_second = nan: the fall rate is 1 to 1000",
+            "config.toml:7:13: steps.coarse_db = 0: a fader step is 0.01 to 12 dB",
+            "config.toml:9:7: console.fps = 0: the frame rate cap is 1 to 240",
+            "config.toml:11:17: blind.max_offset_db = -2: the hidden offset is 0 (none) to 12",
+        ] {
+            assert!(
+                lines.iter().any(|l| l.contains(expected)),
+                "no {expected:?} in {lines:?}"
+            );
+        }
+        assert_eq!(lines.len(), 6, "{lines:?}");
+    }
+
+    /// A blind step factor range whose minimum ends up above its maximum (even against a
+    /// default) is an error at the key the user set; a wrong type names the key too.
+    #[test]
+    fn blind_factor_order_and_types_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "version = 1\n[blind]\nstep_factor_min = 1.5\n");
+        let errors = Config::load(&path, true).unwrap_err();
+        let text = errors[0].to_string();
+        assert!(
+            text.contains(
+                ":3:19: blind.step_factor_min = 1.5: step_factor_min (1.5) must not be above \
+                 step_factor_max (1.3)"
+            ),
+            "{text}"
+        );
+
+        let path = write(dir.path(), "version = 1\n[console]\ncolor = \"yes\"\n");
+        let errors = Config::load(&path, true).unwrap_err();
+        let text = errors[0].to_string();
+        assert!(text.contains("config.toml:3:9: console.color"), "{text}");
+        assert!(text.contains("bool"), "{text}");
     }
 
     /// A user file overrides only the keys it sets; a missing optional file gives the defaults.

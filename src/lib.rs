@@ -3,9 +3,11 @@
 //! The library holds everything but the command line: sessions ([`session`]), the mixing engine
 //! and offline bounce ([`engine`]), and the demo-session synthesiser ([`demo`]).
 
+pub mod app;
 pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod session;
+pub mod ui;
 pub mod units;
