@@ -1,0 +1,9 @@
+//! The console's model (UI thread): actions, the keymap, undo and the edit journal. Keys map
+//! through the keymap to an [`action::Action`]; one `update` applies it (later in this module).
+
+pub mod action;
+pub mod keymap;
+
+pub mod edit;
+pub mod journal;
+pub mod undo;

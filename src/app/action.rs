@@ -1,0 +1,300 @@
+//! What a key asks the console to do (UI thread). The keymap turns key events into an
+//! [`Action`]; `App::update` applies it. Each action has a stable config name (the key in
+//! `keymap.toml`) and a one-line description for the help screen.
+
+/// Which way a nudge moves the fader (or the trim, in trim mode).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Louder.
+    Up,
+    /// Quieter.
+    Down,
+}
+
+/// How far one nudge moves; the sizes in dB are settings (`config/default.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// The everyday step (0.5 dB by default).
+    Fine,
+    /// The big step (3 dB by default).
+    Coarse,
+    /// The smallest step (0.1 dB by default).
+    Finer,
+}
+
+/// Everything a key can ask the console to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Select the strip to the left.
+    SelectPrevious,
+    /// Select the strip to the right.
+    SelectNext,
+    /// Select a strip by its number on screen, counted from 1 (keys exist for 1 to 9).
+    SelectStrip(u8),
+    /// Move the focus between the selected strip and the master.
+    CycleFocus,
+    /// Move the focused fader (or trim, in trim mode) by one step.
+    Nudge {
+        /// Louder or quieter.
+        direction: Direction,
+        /// How far.
+        step: Step,
+    },
+    /// Set the focused fader (or trim) to 0 dB.
+    Unity,
+    /// Mute or unmute the selected strip.
+    Mute,
+    /// Solo or unsolo the selected strip.
+    Solo,
+    /// Clear every solo.
+    ClearSolos,
+    /// Toggle trim mode: nudges and unity edit the trim instead of the fader.
+    TrimMode,
+    /// Pan the selected strip to the left by one step.
+    PanLeft,
+    /// Pan the selected strip to the right by one step.
+    PanRight,
+    /// Start or pause playback.
+    PlayPause,
+    /// Go back to the start of the session.
+    ToStart,
+    /// Jump to the previous section.
+    PreviousSection,
+    /// Jump to the next section.
+    NextSection,
+    /// Loop the current section, or stop looping.
+    LoopSection,
+    /// Reset peak holds and clip latches.
+    ResetPeaks,
+    /// Undo the last mixer edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
+    /// Save the session file.
+    Save,
+    /// Quit (asks first when there are unsaved edits).
+    Quit,
+    /// Enter or leave blind mode: every number is hidden.
+    Blind,
+    /// Enter or leave blind mode with the meters hidden as well.
+    BlindMetersOff,
+    /// Show or hide the help screen.
+    Help,
+}
+
+impl Action {
+    /// Every action, in the order the help screen lists them.
+    pub const ALL: &'static [Action] = &[
+        Action::SelectPrevious,
+        Action::SelectNext,
+        Action::SelectStrip(1),
+        Action::SelectStrip(2),
+        Action::SelectStrip(3),
+        Action::SelectStrip(4),
+        Action::SelectStrip(5),
+        Action::SelectStrip(6),
+        Action::SelectStrip(7),
+        Action::SelectStrip(8),
+        Action::SelectStrip(9),
+        Action::CycleFocus,
+        Action::Nudge {
+            direction: Direction::Up,
+            step: Step::Fine,
+        },
+        Action::Nudge {
+            direction: Direction::Down,
+            step: Step::Fine,
+        },
+        Action::Nudge {
+            direction: Direction::Up,
+            step: Step::Coarse,
+        },
+        Action::Nudge {
+            direction: Direction::Down,
+            step: Step::Coarse,
+        },
+        Action::Nudge {
+            direction: Direction::Up,
+            step: Step::Finer,
+        },
+        Action::Nudge {
+            direction: Direction::Down,
+            step: Step::Finer,
+        },
+        Action::Unity,
+        Action::TrimMode,
+        Action::Mute,
+        Action::Solo,
+        Action::ClearSolos,
+        Action::PanLeft,
+        Action::PanRight,
+        Action::PlayPause,
+        Action::ToStart,
+        Action::PreviousSection,
+        Action::NextSection,
+        Action::LoopSection,
+        Action::ResetPeaks,
+        Action::Undo,
+        Action::Redo,
+        Action::Save,
+        Action::Blind,
+        Action::BlindMetersOff,
+        Action::Help,
+        Action::Quit,
+    ];
+
+    /// The action's name in `keymap.toml`, e.g. `nudge_up_fine` or `select_strip_3`.
+    ///
+    /// A [`SelectStrip`](Action::SelectStrip) outside 1 to 9 has no key of its own and is named
+    /// `select_strip`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::SelectPrevious => "select_previous",
+            Action::SelectNext => "select_next",
+            Action::SelectStrip(n) => match n {
+                1 => "select_strip_1",
+                2 => "select_strip_2",
+                3 => "select_strip_3",
+                4 => "select_strip_4",
+                5 => "select_strip_5",
+                6 => "select_strip_6",
+                7 => "select_strip_7",
+                8 => "select_strip_8",
+                9 => "select_strip_9",
+                _ => "select_strip",
+            },
+            Action::CycleFocus => "cycle_focus",
+            Action::Nudge { direction, step } => match (direction, step) {
+                (Direction::Up, Step::Fine) => "nudge_up_fine",
+                (Direction::Down, Step::Fine) => "nudge_down_fine",
+                (Direction::Up, Step::Coarse) => "nudge_up_coarse",
+                (Direction::Down, Step::Coarse) => "nudge_down_coarse",
+                (Direction::Up, Step::Finer) => "nudge_up_finer",
+                (Direction::Down, Step::Finer) => "nudge_down_finer",
+            },
+            Action::Unity => "unity",
+            Action::Mute => "mute",
+            Action::Solo => "solo",
+            Action::ClearSolos => "clear_solos",
+            Action::TrimMode => "trim_mode",
+            Action::PanLeft => "pan_left",
+            Action::PanRight => "pan_right",
+            Action::PlayPause => "play_pause",
+            Action::ToStart => "to_start",
+            Action::PreviousSection => "previous_section",
+            Action::NextSection => "next_section",
+            Action::LoopSection => "loop_section",
+            Action::ResetPeaks => "reset_peaks",
+            Action::Undo => "undo",
+            Action::Redo => "redo",
+            Action::Save => "save",
+            Action::Quit => "quit",
+            Action::Blind => "blind",
+            Action::BlindMetersOff => "blind_meters_off",
+            Action::Help => "help",
+        }
+    }
+
+    /// The action named `name` in `keymap.toml`, if there is one.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.iter().copied().find(|a| a.name() == name)
+    }
+
+    /// One short line for the help screen, written for the user.
+    pub fn desc(&self) -> &'static str {
+        match self {
+            Action::SelectPrevious => "Select the strip to the left",
+            Action::SelectNext => "Select the strip to the right",
+            Action::SelectStrip(n) => match n {
+                1 => "Select strip 1",
+                2 => "Select strip 2",
+                3 => "Select strip 3",
+                4 => "Select strip 4",
+                5 => "Select strip 5",
+                6 => "Select strip 6",
+                7 => "Select strip 7",
+                8 => "Select strip 8",
+                9 => "Select strip 9",
+                _ => "Select a strip by its number",
+            },
+            Action::CycleFocus => "Move the focus between the strips and the master",
+            Action::Nudge { direction, step } => match (direction, step) {
+                (Direction::Up, Step::Fine) => "Fader up a fine step",
+                (Direction::Down, Step::Fine) => "Fader down a fine step",
+                (Direction::Up, Step::Coarse) => "Fader up a coarse step",
+                (Direction::Down, Step::Coarse) => "Fader down a coarse step",
+                (Direction::Up, Step::Finer) => "Fader up the finest step",
+                (Direction::Down, Step::Finer) => "Fader down the finest step",
+            },
+            Action::Unity => "Fader to 0 dB (unity)",
+            Action::Mute => "Mute or unmute the strip",
+            Action::Solo => "Solo or unsolo the strip",
+            Action::ClearSolos => "Clear all solos",
+            Action::TrimMode => "Trim mode on/off: the fader keys move the trim",
+            Action::PanLeft => "Pan left",
+            Action::PanRight => "Pan right",
+            Action::PlayPause => "Play or pause",
+            Action::ToStart => "Back to the start",
+            Action::PreviousSection => "Previous section",
+            Action::NextSection => "Next section",
+            Action::LoopSection => "Loop the current section on/off",
+            Action::ResetPeaks => "Reset peak holds and clip lamps",
+            Action::Undo => "Undo",
+            Action::Redo => "Redo",
+            Action::Save => "Save the session",
+            Action::Quit => "Quit (asks when there are unsaved edits)",
+            Action::Blind => "Blind mode on/off: hide every number",
+            Action::BlindMetersOff => "Blind mode with the meters hidden too",
+            Action::Help => "Show or hide this help",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every action's config name leads back to that action, and no two actions share a name.
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        for (i, action) in Action::ALL.iter().enumerate() {
+            assert_eq!(
+                Action::from_name(action.name()),
+                Some(*action),
+                "{action:?}"
+            );
+            for other in &Action::ALL[i + 1..] {
+                assert_ne!(action.name(), other.name(), "{action:?} and {other:?}");
+                assert_ne!(action, other, "listed twice in Action::ALL");
+            }
+        }
+        assert_eq!(Action::from_name("select_strip_10"), None);
+        assert_eq!(Action::from_name("select_strip"), None);
+        assert_eq!(Action::from_name("Mute"), None);
+        assert_eq!(
+            Action::from_name("nudge_down_coarse"),
+            Some(Action::Nudge {
+                direction: Direction::Down,
+                step: Step::Coarse
+            })
+        );
+    }
+
+    /// Help descriptions are distinct single short lines that start with a capital letter.
+    #[test]
+    fn descriptions_are_distinct_short_lines() {
+        for (i, action) in Action::ALL.iter().enumerate() {
+            let desc = action.desc();
+            assert!(!desc.contains('\n'), "{desc}");
+            assert!(
+                desc.len() <= 50,
+                "too long for an 80-column help line: {desc}"
+            );
+            assert!(desc.starts_with(char::is_uppercase), "{desc}");
+            assert!(!desc.ends_with('.'), "{desc}");
+            for other in &Action::ALL[i + 1..] {
+                assert_ne!(desc, other.desc(), "{action:?} and {other:?}");
+            }
+        }
+    }
+}
