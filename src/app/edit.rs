@@ -337,6 +337,15 @@ pub fn differences(before: &Session, after: &Session) -> Vec<Change> {
     changes
 }
 
+/// A fader edit (tests).
+#[cfg(test)]
+pub(crate) fn gain(channel: &str, db: f64) -> MixEdit {
+    MixEdit::Gain {
+        channel: channel.into(),
+        db: Decibels(db),
+    }
+}
+
 /// A small session for the `app` tests: channels "Bass" (fader -3 dB) and "Keys", no stems
 /// on disk.
 #[cfg(test)]
@@ -381,13 +390,6 @@ pub(crate) fn test_session(path: &std::path::Path) -> Session {
 mod tests {
     use super::*;
     use std::path::Path;
-
-    fn gain(channel: &str, db: f64) -> MixEdit {
-        MixEdit::Gain {
-            channel: channel.into(),
-            db: Decibels(db),
-        }
-    }
 
     /// Each kind of edit sets its own control on the named channel and nothing else.
     #[test]

@@ -598,14 +598,7 @@ fn sync_dir(_path: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::edit::test_session;
-
-    fn gain(channel: &str, db: f64) -> MixEdit {
-        MixEdit::Gain {
-            channel: channel.into(),
-            db: Decibels(db),
-        }
-    }
+    use crate::app::edit::{gain, test_session};
 
     fn mute(channel: &str, on: bool) -> MixEdit {
         MixEdit::Mute {

@@ -171,14 +171,7 @@ fn describe(step: &Step) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::units::Decibels;
-
-    fn gain(channel: &str, db: f64) -> MixEdit {
-        MixEdit::Gain {
-            channel: channel.into(),
-            db: Decibels(db),
-        }
-    }
+    use crate::app::edit::gain;
 
     fn change(channel: &str, from: f64, to: f64) -> Change {
         Change {
