@@ -284,6 +284,14 @@ fn play(
             "--seconds {s}: give a positive number of seconds"
         );
     }
+    // Before anything is opened, so ctrl-c at any point after the first status line stops
+    // playback cleanly (during opening it takes effect as soon as playback starts).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    {
+        let stop = std::sync::Arc::clone(&stop);
+        ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::Relaxed))
+            .context("installing the ctrl-c handler")?;
+    }
     let start = from.unwrap_or(Seconds(0.0));
     let opts = EngineOptions {
         output: output.clone(),
@@ -302,12 +310,6 @@ fn play(
         session.length(),
         engine.stream_info()
     );
-    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    {
-        let stop = std::sync::Arc::clone(&stop);
-        ctrlc::set_handler(move || stop.store(true, std::sync::atomic::Ordering::Relaxed))
-            .context("installing the ctrl-c handler")?;
-    }
     let headless = commands::play::HeadlessOptions {
         seconds: seconds.map(Seconds),
         looping,

@@ -366,17 +366,30 @@ fn ctrl_c_stops_headless_playback_cleanly() {
         .arg(&session)
         .args(["--no-ui", "--output", "null", "--loop"])
         .stderr(std::process::Stdio::piped());
-    let child = c.spawn().unwrap();
-    // Wait until it is playing (the first status line comes after a second).
-    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let mut child = c.spawn().unwrap();
+    // Wait until it says it is playing (its ctrl-c handler is installed before that line).
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(child.stderr.take().unwrap()));
+    let mut stderr = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        stderr.push_str(&line);
+        stderr.push('\n');
+        if line.starts_with("playing ") {
+            break;
+        }
+    }
+    assert!(stderr.contains("playing "), "{stderr}");
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stderr}");
+    for line in lines {
+        stderr.push_str(&line.unwrap());
+        stderr.push('\n');
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{stderr}");
     let last = stderr.lines().last().unwrap_or_default();
     assert!(last.contains("stopped"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");

@@ -421,7 +421,9 @@ fn streamed_and_resampled_stems_render_without_allocating() {
     })));
     rig.send(UiToEngine::SetGain(StripId(1), Decibels(-5.0)));
     rig.send(UiToEngine::SetPan(StripId(0), Pan(0.3)));
-    rig.render(6_000, 256);
+    // Long enough to wrap even if the stems were still loading after the jump and playback
+    // held for its full second first.
+    rig.render(60_000, 256);
     rig.send(UiToEngine::SetLoop(None));
     rig.send(UiToEngine::Seek(70_000));
     rig.send(UiToEngine::Pause);
