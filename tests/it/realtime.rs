@@ -457,7 +457,10 @@ fn stem_io_threads_run_in_the_background_class() {
         if comm.trim() != STEM_IO_THREAD {
             continue;
         }
-        let stat = std::fs::read_to_string(dir.join("stat")).unwrap();
+        // Another test's stream may end between the two reads.
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+            continue;
+        };
         // Fields after the parenthesised name: state is field 3; nice 19; policy 41.
         let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
         let nice: i32 = rest[19 - 3].parse().unwrap();
