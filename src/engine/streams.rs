@@ -456,13 +456,6 @@ impl StemStream {
     pub fn sample_rate(&self) -> u32 {
         self.sample_rate
     }
-
-    /// True when data at the read position is buffered.
-    ///
-    /// Realtime-safe.
-    pub fn is_ready(&mut self) -> bool {
-        !self.failed && self.stream.is_ready().unwrap_or(false)
-    }
 }
 
 /// Opens a stem for a mix running at `mix_rate`: a [`StemStream`], wrapped in a [`Resampled`]
