@@ -49,26 +49,14 @@ pub fn run(
     let limit = opts.seconds.map(|s| s.to_frames(rate));
     let start_frames = engine.output().health().frames;
     let mut next_status = Instant::now() + STATUS_EVERY;
-    let mut underruns = 0u64;
     let stopped = loop {
         if stop.load(Ordering::Relaxed) {
             break Stopped::Interrupted;
         }
         let mut ended = false;
         for event in engine.update() {
-            match event {
-                EngineEvent::Ended => {
-                    ended = true;
-                    if !opts.looping {
-                        writeln!(log, "end of session")?;
-                    }
-                }
-                EngineEvent::Underrun { strips, at } => {
-                    underruns += u64::from(strips);
-                    writeln!(log, "underrun: {strips} stem(s) late at {at}")?;
-                }
-                other => writeln!(log, "{}", describe(&other))?,
-            }
+            ended |= matches!(event, EngineEvent::Ended);
+            writeln!(log, "{}", describe(&event))?;
         }
         let played = engine.output().health().frames.saturating_sub(start_frames);
         if ended && !opts.looping {
@@ -79,7 +67,7 @@ pub fn run(
         }
         if Instant::now() >= next_status {
             next_status += STATUS_EVERY;
-            writeln!(log, "{}", status_line(engine, underruns))?;
+            writeln!(log, "{}", status_line(engine))?;
         }
         std::thread::sleep(POLL_EVERY);
     };
@@ -90,12 +78,12 @@ pub fn run(
         engine.update();
         std::thread::sleep(POLL_EVERY);
     }
-    writeln!(log, "{}", status_line(engine, underruns))?;
+    writeln!(log, "{}", status_line(engine))?;
     Ok(stopped)
 }
 
 /// "0:12.500 / 1:44.500  playing  underruns 0  xruns 0".
-pub fn status_line(engine: &Engine, underruns: u64) -> String {
+pub fn status_line(engine: &Engine) -> String {
     let health = engine.output().health();
     format!(
         "{} / {}  {}  underruns {}  xruns {}  {}",
@@ -106,12 +94,7 @@ pub fn status_line(engine: &Engine, underruns: u64) -> String {
         } else {
             "stopped"
         },
-        underruns.max(
-            engine
-                .counters()
-                .underruns
-                .load(std::sync::atomic::Ordering::Relaxed)
-        ),
+        engine.counters().underruns.load(Ordering::Relaxed),
         health.xruns,
         health.state,
     )
