@@ -25,7 +25,7 @@ use earmix::units::{Decibels, Pan};
 mod procfs;
 #[path = "common/stems.rs"]
 mod stems;
-use procfs::clock_ticks_per_second;
+use procfs::{clock_ticks_per_second, cpu_model};
 use stems::{SAMPLE_RATE, write_stem};
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -396,15 +396,7 @@ impl Machine {
     /// Reads the CPU model and the reference tools' versions (which also loads both tools
     /// once, so the first timed run does not pay for it). Fails when a tool is missing.
     fn probe() -> BoxResult<Self> {
-        let cpu = fs::read_to_string("/proc/cpuinfo")
-            .ok()
-            .and_then(|info| {
-                info.lines()
-                    .find(|l| l.starts_with("model name"))
-                    .and_then(|l| l.split_once(':'))
-                    .map(|(_, v)| v.trim().to_string())
-            })
-            .unwrap_or_else(|| "unknown CPU".to_string());
+        let cpu = cpu_model();
         Ok(Self {
             cpu,
             cores: std::thread::available_parallelism().map_or(1, usize::from),

@@ -49,7 +49,7 @@ use serde::{Deserialize, Serialize};
 mod procfs;
 #[path = "common/stems.rs"]
 mod stems;
-use procfs::clock_ticks_per_second;
+use procfs::{clock_ticks_per_second, cpu_model};
 use stems::{SAMPLE_RATE, write_stem};
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -899,15 +899,7 @@ impl Drop for JackServer {
 
 /// Where the numbers were measured.
 fn machine() -> String {
-    let cpu = fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, v)| v.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cpu = cpu_model();
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let memory = status_line("/proc/meminfo", "MemTotal")
         .and_then(|kb| kb.trim_end_matches("kB").trim().parse::<u64>().ok())
