@@ -3,6 +3,7 @@
 //! (the audio thread for playback, the bounce thread for an offline render).
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use creek::read::ReadError;
 use creek::{
@@ -303,11 +304,29 @@ pub struct StemStream {
     /// A seek creek could not take yet because its message channel to the I/O thread was full
     /// (the I/O thread was starved of CPU); retried on the next read.
     pending_seek: Option<usize>,
+    /// The caches asked for at open, as (cache index, file frame), ascending. They are requested
+    /// from creek right after the first seek (see [`Self::request_caches`]).
+    caches: Vec<(usize, usize)>,
+    /// How many of `caches` have been requested from creek.
+    caches_requested: usize,
+    /// Whether [`Self::wait_ready`] has waited for `caches` to arrive (or given up).
+    caches_awaited: bool,
+    /// When the stream was opened: the first [`Self::wait_ready`] waits for the caches until
+    /// [`CACHE_WAIT`] after it.
+    opened: Instant,
 }
 
 /// Room for messages to creek's I/O thread: many times what steady playback needs, so a
 /// starved I/O thread does not fill it (creek's default is 48 for our options).
 const SERVER_CHANNEL_SIZE: usize = 512;
+
+/// How long after a stream is opened its first [`StemStream::wait_ready`] waits at most for the
+/// stream's caches to arrive. Past it, playback starts anyway (with a warning): a seek to a cache
+/// that has not arrived yet then waits for its data like any uncached seek.
+const CACHE_WAIT: Duration = Duration::from_secs(3);
+
+/// The longest pause between two checks of whether a cache has arrived.
+const CACHE_POLL_MAX: Duration = Duration::from_millis(32);
 
 impl StemStream {
     /// Opens `path` positioned at `start_frame` and starts buffering.
@@ -320,6 +339,8 @@ impl StemStream {
     /// Opens `path` positioned at `start_frame` and starts buffering, and keeps the data from
     /// each of `cache_frames` (frames of the file) buffered, so a seek to exactly one of them is
     /// ready at once. Each cache holds as much as the read-ahead does (see [`StreamConfig`]).
+    /// The caches are filled in the background; the first [`Self::wait_ready`] also waits for
+    /// them.
     ///
     /// Not realtime-safe.
     pub fn open_cached(
@@ -329,7 +350,7 @@ impl StemStream {
         config: StreamConfig,
     ) -> Result<Self, StreamError> {
         let mut stream = Self::unstarted(path, cache_frames.len(), config)?;
-        stream.cache_at(cache_frames)?;
+        stream.cache_at(cache_frames);
         stream.start(start_frame)?;
         Ok(stream)
     }
@@ -377,14 +398,18 @@ impl StemStream {
             fade: FadeIn::new(ramp_frames(sample_rate)),
             failed: false,
             pending_seek: None,
+            caches: Vec::new(),
+            caches_requested: 0,
+            caches_awaited: false,
+            opened: Instant::now(),
         })
     }
 
-    /// Fills one cache from each of `frames` (frames of the file; duplicates and frames past the
-    /// end are skipped). Call before the first seek, so creek decodes the seek's data first (it
-    /// serves the latest request first); at most as many distinct frames as the stream has
-    /// caches are used.
-    fn cache_at(&mut self, frames: &[u64]) -> Result<(), StreamError> {
+    /// Keeps one cache filled from each of `frames` (frames of the file; duplicates and frames
+    /// past the end are skipped; at most as many distinct frames as the stream has caches are
+    /// used). Call before the first seek: the caches are requested right after it (see
+    /// [`Self::request_caches`]).
+    fn cache_at(&mut self, frames: &[u64]) {
         let mut wanted: Vec<u64> = frames
             .iter()
             .copied()
@@ -392,11 +417,29 @@ impl StemStream {
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let caches = self.stream.num_caches();
-        for (index, &frame) in wanted.iter().take(caches).enumerate() {
-            self.stream
-                .cache(index, frame as usize)
-                .map_err(|e| read_error(&self.path, &e))?;
+        wanted.truncate(self.stream.num_caches());
+        self.caches = wanted
+            .into_iter()
+            .enumerate()
+            .map(|(index, frame)| (index, frame as usize))
+            .collect();
+    }
+
+    /// Asks creek for the caches not asked for yet. Called right after the first seek: creek's
+    /// I/O thread takes every message waiting for it at once and then fills the caches asked
+    /// for last first, so the caches sent after the seek are (normally) filled before the
+    /// seek's own data, and once the seek's data is there, so are they (which
+    /// [`Self::wait_ready`] checks). When the message channel is full, the rest are asked for on
+    /// the next seek or wait.
+    ///
+    /// Realtime-safe.
+    fn request_caches(&mut self) -> Result<(), ReadError<StemDecodeError>> {
+        while let Some(&(index, frame)) = self.caches.get(self.caches_requested) {
+            match self.stream.cache(index, frame) {
+                Ok(_) => self.caches_requested += 1,
+                Err(ReadError::IOServerChannelFull) => break,
+                Err(e) => return Err(e),
+            }
         }
         Ok(())
     }
@@ -406,7 +449,8 @@ impl StemStream {
         self.stream
             .seek(frame.min(self.frames) as usize, SeekMode::Auto)
             .map_err(|e| read_error(&self.path, &e))?;
-        Ok(())
+        self.request_caches()
+            .map_err(|e| read_error(&self.path, &e))
     }
 
     /// Seeks creek's stream; when its channel to the I/O thread is full, remembers the frame to
@@ -415,7 +459,12 @@ impl StemStream {
     /// Realtime-safe.
     fn try_seek(&mut self, frame: usize) {
         match self.stream.seek(frame, SeekMode::Auto) {
-            Ok(_) => self.pending_seek = None,
+            Ok(_) => {
+                self.pending_seek = None;
+                if self.caches_requested < self.caches.len() && self.request_caches().is_err() {
+                    self.failed = true;
+                }
+            }
             Err(ReadError::IOServerChannelFull) => self.pending_seek = Some(frame),
             Err(_) => {
                 self.pending_seek = None;
@@ -424,23 +473,103 @@ impl StemStream {
         }
     }
 
-    /// Waits until data at the read position is buffered.
+    /// Waits until data at the read position is buffered. The first call also waits until every
+    /// cache asked for at open has arrived, so that a later seek to one of them (a loop wrap, a
+    /// jump to a section) plays at once; it waits for those until [`CACHE_WAIT`] after the open
+    /// at most, then warns and returns.
     ///
     /// Not realtime-safe.
     pub fn wait_ready(&mut self) -> Result<(), StreamError> {
+        while let Some(frame) = self.pending_seek.filter(|_| !self.failed) {
+            std::thread::sleep(Duration::from_millis(1));
+            self.try_seek(frame);
+        }
         if self.failed {
             return Err(StreamError::Read {
                 path: self.path.clone(),
                 reason: "the stream stopped after an earlier error".into(),
             });
         }
-        while let Some(frame) = self.pending_seek {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-            self.try_seek(frame);
+        while self.caches_requested < self.caches.len() {
+            // The message channel was full: wait for the I/O thread to take some.
+            std::thread::sleep(Duration::from_millis(1));
+            self.stream
+                .is_ready()
+                .and_then(|_| self.request_caches())
+                .map_err(|e| read_error(&self.path, &e))?;
         }
         self.stream
             .block_until_ready()
-            .map_err(|e| read_error(&self.path, &e))
+            .map_err(|e| read_error(&self.path, &e))?;
+        if !self.caches_awaited {
+            self.caches_awaited = true;
+            self.wait_for_caches()?;
+        }
+        Ok(())
+    }
+
+    /// Waits until every cache asked for at open has arrived from creek's I/O thread, until
+    /// [`CACHE_WAIT`] after the open at most. creek offers no way to look at a cache, but asking
+    /// for a cache again at the same frame does nothing (and says so) once it has arrived; before
+    /// that, it asks the I/O thread again, which then fills that cache next (it serves the latest
+    /// request first). Arrivals are only taken in when the stream is polled (`is_ready`), which
+    /// has no other effect before playback reads.
+    ///
+    /// Normally the caches have arrived with the data at the read position (see
+    /// [`Self::request_caches`]) and each is checked once. Otherwise each failed check costs the
+    /// I/O thread one more fill of that cache, so the checks back off.
+    ///
+    /// Not realtime-safe (sleeps).
+    fn wait_for_caches(&mut self) -> Result<(), StreamError> {
+        if self.caches.is_empty() {
+            return Ok(());
+        }
+        let deadline = self.opened + CACHE_WAIT;
+        let waiting = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        let mut asked_again = 0;
+        // Check in the order the I/O thread fills them: the latest request first.
+        let mut left = self.caches.len();
+        while left > 0 {
+            let (index, frame) = self.caches[left - 1];
+            match self.stream.is_ready() {
+                Ok(_) | Err(ReadError::IOServerChannelFull) => {}
+                Err(e) => return Err(read_error(&self.path, &e)),
+            }
+            match self.stream.cache(index, frame) {
+                // It was there already: nothing was sent.
+                Ok(false) => {
+                    left -= 1;
+                    continue;
+                }
+                // It was not: it has been asked for again.
+                Ok(true) => asked_again += 1,
+                // No room to check: later.
+                Err(ReadError::IOServerChannelFull) => {}
+                Err(e) => return Err(read_error(&self.path, &e)),
+            }
+            if Instant::now() >= deadline {
+                tracing::warn!(
+                    "{}: {left} of {} cached positions had not loaded {:.1} s after opening; \
+                     a jump to one of them may wait for its data",
+                    self.path.display(),
+                    self.caches.len(),
+                    CACHE_WAIT.as_secs_f32()
+                );
+                return Ok(());
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(CACHE_POLL_MAX);
+        }
+        tracing::debug!(
+            "{}: {} caches loaded {:.1} ms after opening (waited {:.1} ms, asked again {asked_again} \
+             times)",
+            self.path.display(),
+            self.caches.len(),
+            self.opened.elapsed().as_secs_f64() * 1e3,
+            waiting.elapsed().as_secs_f64() * 1e3
+        );
+        Ok(())
     }
 
     /// The file being streamed.
@@ -461,7 +590,7 @@ impl StemStream {
 /// Opens a stem for a mix running at `mix_rate`: a [`StemStream`], wrapped in a [`Resampled`]
 /// when the file is at another rate. It starts at timeline frame `start_frame` and keeps the
 /// data at each of `cache_frames` buffered (timeline frames at `mix_rate`, e.g. section starts),
-/// so a seek to exactly one of them plays at once.
+/// so a seek to exactly one of them plays at once (the first `wait_ready` waits for them).
 ///
 /// Not realtime-safe (opens the file, starts creek's I/O thread, allocates).
 pub fn open_stem(
@@ -474,7 +603,7 @@ pub fn open_stem(
     let mut stream = StemStream::unstarted(path, cache_frames.len(), config)?;
     let rate = stream.sample_rate;
     if rate == mix_rate {
-        stream.cache_at(cache_frames)?;
+        stream.cache_at(cache_frames);
         stream.start(start_frame)?;
         return Ok(Box::new(stream));
     }
@@ -487,8 +616,8 @@ pub fn open_stem(
         .map(|&frame| Resampled::<StemStream>::source_frame(rate, mix_rate, frame))
         .collect::<Result<Vec<u64>, _>>()
         .map_err(resample_error)?;
-    stream.cache_at(&caches)?;
-    // This seeks the stream, which starts its I/O.
+    stream.cache_at(&caches);
+    // This seeks the stream, which starts its I/O and asks for the caches.
     let resampled = Resampled::new(stream, rate, mix_rate, start_frame).map_err(resample_error)?;
     if resampled.inner().failed {
         return Err(StreamError::Read {
@@ -806,6 +935,65 @@ mod tests {
                 buf.channel(0, 4_096),
                 &ramp[frame as usize..frame as usize + 4_096]
             );
+        }
+    }
+
+    /// When the caches are asked for, relative to the first seek.
+    #[derive(Debug, Clone, Copy)]
+    enum Asked {
+        /// Right after it, as streams do: they come with the seek's data.
+        WithTheSeek,
+        /// Before it: creek's I/O thread fills them after the seek's data.
+        BeforeTheSeek,
+        /// Once the seek's data is there: none has arrived when `wait_ready` first checks.
+        AfterTheSeeksData,
+    }
+
+    /// The first `wait_ready` returns only once every cache has arrived, whenever they were
+    /// asked for and whatever order creek's I/O thread fills them in: a seek to any of them
+    /// straight after plays at once.
+    #[test]
+    fn the_first_wait_ready_waits_for_every_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ramp.wav");
+        let ramp: Vec<f32> = (0..300_000).map(|i| i as f32 / 300_000.0).collect();
+        write_mono(&path, 48_000, &ramp);
+        let frames = [0, 100_000, 150_000, 250_000];
+        for asked in [
+            Asked::WithTheSeek,
+            Asked::BeforeTheSeek,
+            Asked::AfterTheSeeksData,
+        ] {
+            let mut stream = StemStream::unstarted(&path, frames.len(), SMALL).unwrap();
+            match asked {
+                Asked::WithTheSeek => {
+                    stream.cache_at(&frames);
+                    stream.start(60_000).unwrap();
+                }
+                Asked::BeforeTheSeek => {
+                    stream.cache_at(&frames);
+                    stream.request_caches().unwrap();
+                    stream.start(60_000).unwrap();
+                }
+                Asked::AfterTheSeeksData => {
+                    stream.start(60_000).unwrap();
+                    stream.stream.block_until_ready().unwrap();
+                    stream.cache_at(&frames);
+                    stream.request_caches().unwrap();
+                }
+            }
+            stream.wait_ready().unwrap();
+            for frame in frames {
+                let mut buf = StemBuffer::new(1);
+                crate::engine::source::Source::seek(&mut stream, frame);
+                let status = stream.read(4_096, &mut buf, ReadMode::Realtime);
+                assert!(
+                    !status.underrun,
+                    "seek to {frame} had to wait (caches asked for {asked:?})"
+                );
+                let frame = frame as usize;
+                assert_eq!(buf.channel(0, 4_096), &ramp[frame..frame + 4_096]);
+            }
         }
     }
 
