@@ -1,0 +1,903 @@
+//! Drawing one console frame (UI thread): the transport line on top, the channel strips side by
+//! side with the fader scale on their left and the master strip on their right, the status line
+//! at the bottom, and an overlay box over it all.
+//!
+//! The screen uses the room it has: strips grow wider (up to [`STRIP_MAX_WIDTH`]) and meters
+//! taller, more strips fit side by side, and when they do not all fit the mixer scrolls so the
+//! selected strip is always whole on screen, with a count of the strips hidden on each side.
+//! Below [`MIN_WIDTH`] x [`MIN_HEIGHT`] only a short note says the terminal is too small.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style as CellStyle;
+use ratatui::widgets::{StatefulWidget, Widget};
+
+use crate::ui::view::{Focus, Style, View};
+use crate::ui::widgets::Theme;
+use crate::ui::widgets::fader::FaderScale;
+use crate::ui::widgets::master::{self, MasterStrip};
+use crate::ui::widgets::overlay::OverlayBox;
+use crate::ui::widgets::status::{MessageLine, StatusLine};
+use crate::ui::widgets::strip::{ChannelStrip, GAIN_WITH_UNIT, Mark, StripRows};
+use crate::ui::widgets::text::{put, put_centered, put_right, width, wrap};
+use crate::ui::widgets::transport::TransportLine;
+
+/// The narrowest terminal the console draws in: the fader scale, one strip with room to scroll
+/// and the master strip.
+pub const MIN_WIDTH: u16 = 40;
+
+/// The shortest terminal the console draws in: transport and status lines and strips with a
+/// four-row meter.
+pub const MIN_HEIGHT: u16 = 12;
+
+/// The narrowest channel strip, its one-column gap to the strip on its left included.
+pub const STRIP_MIN_WIDTH: u16 = 7;
+
+/// The widest channel strip, gap included.
+pub const STRIP_MAX_WIDTH: u16 = 16;
+
+/// The widest the master strip grows.
+pub const MASTER_MAX_WIDTH: u16 = 28;
+
+/// The column left of the strips holding the fader scale and the count of strips hidden on the
+/// left; the same width holds the count hidden on the right when the mixer scrolls.
+pub const GUTTER_WIDTH: u16 = 5;
+
+/// Terminals at least this tall get a blank row under the transport line and a row of their own
+/// for the status message.
+pub const ROOMY_HEIGHT: u16 = 30;
+
+/// Said across the strips while blind mode hides the meters.
+pub const METERS_OFF: &str = "meters off: listen";
+
+/// Said where the strips go when the session has none.
+pub const NO_CHANNELS: &str = "no channels";
+
+/// What the mixer keeps from one frame to the next: where it is scrolled to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MixerState {
+    /// The first channel strip on screen (an index into `View::strips`).
+    pub first_strip: usize,
+}
+
+impl MixerState {
+    /// Scrolls as little as needed for `selected` to be among the `visible` strips shown out of
+    /// `count`, and never past the last strip.
+    pub fn follow(&mut self, selected: usize, visible: usize, count: usize) {
+        if visible >= count || visible == 0 {
+            self.first_strip = 0;
+            return;
+        }
+        let selected = selected.min(count - 1);
+        self.first_strip = self.first_strip.min(count - visible);
+        if selected < self.first_strip {
+            self.first_strip = selected;
+        } else if selected >= self.first_strip + visible {
+            self.first_strip = selected + 1 - visible;
+        }
+    }
+}
+
+/// Draws `view` over the whole frame in `style`, scrolling `state` to the selected strip.
+pub fn draw(frame: &mut Frame, view: &View, style: &Style, state: &mut MixerState) {
+    let area = frame.area();
+    frame.render_stateful_widget(Mixer::new(view, style), area, state);
+}
+
+/// The whole console screen as a widget.
+#[derive(Debug, Clone, Copy)]
+pub struct Mixer<'a> {
+    view: &'a View,
+    style: &'a Style,
+}
+
+impl<'a> Mixer<'a> {
+    /// The screen for `view`, drawn in `style`.
+    pub fn new(view: &'a View, style: &'a Style) -> Self {
+        Self { view, style }
+    }
+}
+
+/// How the columns are shared out at a given width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    /// Channel strips on screen.
+    pub visible: usize,
+    /// Each strip's width, gap included.
+    pub strip_width: u16,
+    /// Whether some strips are off screen (a gutter on the right counts them).
+    pub scrolls: bool,
+    /// The master strip's width, separator included.
+    pub master_width: u16,
+}
+
+impl Columns {
+    /// Shares out `width` columns (at least [`MIN_WIDTH`]) among `count` strips and the master.
+    pub fn new(width: u16, count: usize) -> Self {
+        let avail = width.saturating_sub(GUTTER_WIDTH + master::MIN_WIDTH);
+        let fits_all = count * STRIP_MIN_WIDTH as usize <= avail as usize;
+        let (visible, avail) = if fits_all {
+            (count, avail)
+        } else {
+            let avail = avail.saturating_sub(GUTTER_WIDTH);
+            ((avail / STRIP_MIN_WIDTH).max(1) as usize, avail)
+        };
+        let strip_width = if visible == 0 {
+            0
+        } else {
+            (avail / visible as u16).clamp(STRIP_MIN_WIDTH, STRIP_MAX_WIDTH)
+        };
+        let spare = avail.saturating_sub(strip_width * visible as u16);
+        let master_width = master::MIN_WIDTH + spare.min(MASTER_MAX_WIDTH - master::MIN_WIDTH);
+        Self {
+            visible,
+            strip_width,
+            scrolls: !fits_all,
+            master_width,
+        }
+    }
+}
+
+/// Where the parts of the screen go.
+#[derive(Debug, Clone, Copy)]
+struct Screen {
+    transport: Rect,
+    mixer: Rect,
+    message: Option<Rect>,
+    status: Rect,
+}
+
+impl Screen {
+    fn new(area: Rect) -> Self {
+        let roomy = area.height >= ROOMY_HEIGHT;
+        let top = area.y + 1 + u16::from(roomy);
+        let status = area.bottom() - 1;
+        let message = roomy.then(|| Rect::new(area.x, status - 1, area.width, 1));
+        let bottom = message.map_or(status, |row| row.y);
+        Self {
+            transport: Rect::new(area.x, area.y, area.width, 1),
+            mixer: Rect::new(area.x, top, area.width, bottom - top),
+            message,
+            status: Rect::new(area.x, status, area.width, 1),
+        }
+    }
+}
+
+impl Mixer<'_> {
+    /// The fader scale left of the strips, the unit of their fader values when they leave it
+    /// out, and the count of strips hidden on the left.
+    fn draw_gutter(
+        &self,
+        buf: &mut Buffer,
+        mixer: Rect,
+        columns: Columns,
+        first: usize,
+        theme: &Theme,
+    ) {
+        let view = self.view;
+        let gutter = Rect::new(mixer.x, mixer.y, GUTTER_WIDTH, mixer.height);
+        let dim = theme.dim();
+        let blind = view.blind.hides_numbers();
+        if let Some(rows) = StripRows::new(gutter)
+            && !blind
+        {
+            FaderScale::new(theme).render(rows.meter_area(gutter.x, gutter.width), buf);
+            let narrow = (columns.strip_width as usize).saturating_sub(1) < GAIN_WITH_UNIT;
+            if narrow && !view.strips.is_empty() {
+                put_right(buf, gutter, gutter.right() - 1, rows.fader, "dB", dim);
+            }
+        }
+        if first > 0 {
+            let mut x = put(
+                buf,
+                gutter,
+                gutter.x,
+                mixer.y,
+                theme.glyphs.more_left,
+                2,
+                dim,
+            );
+            if !blind {
+                x = put(buf, gutter, x, mixer.y, " ", 1, dim);
+                put(buf, gutter, x, mixer.y, &first.to_string(), 3, dim);
+            }
+        }
+    }
+
+    /// The channel strips from `first` on, and the count of those hidden on the right; returns
+    /// the column where the master strip may start.
+    fn draw_strips(
+        &self,
+        buf: &mut Buffer,
+        mixer: Rect,
+        columns: Columns,
+        first: usize,
+        theme: &Theme,
+    ) -> u16 {
+        let view = self.view;
+        let count = view.strips.len();
+        let shown = columns.visible.min(count - first.min(count));
+        let dim = theme.dim();
+        let strips_x = mixer.x + GUTTER_WIDTH;
+        for (slot, index) in (first..first + shown).enumerate() {
+            let x = strips_x + slot as u16 * columns.strip_width;
+            let content = Rect::new(x + 1, mixer.y, columns.strip_width - 1, mixer.height);
+            let mark = match (index == view.selected, view.focus) {
+                (false, _) => Mark::None,
+                (true, Focus::Strip) => Mark::Strong,
+                (true, Focus::Master) => Mark::Weak,
+            };
+            ChannelStrip::new(&view.strips[index], theme)
+                .blind(view.blind)
+                .mark(mark)
+                .trim_mode(view.status.trim_mode)
+                .render(content, buf);
+        }
+        let mut end = strips_x + columns.visible as u16 * columns.strip_width;
+        if count == 0 {
+            put(
+                buf,
+                mixer,
+                strips_x + 1,
+                mixer.y,
+                NO_CHANNELS,
+                mixer.width as usize,
+                dim,
+            );
+            return strips_x + STRIP_MIN_WIDTH * 2;
+        }
+        if let Some(rows) = StripRows::new(mixer)
+            && view.blind.hides_meters()
+        {
+            let strips = Rect::new(strips_x, mixer.y, end - strips_x, mixer.height);
+            let middle = rows.meter_top + rows.meter_height / 2;
+            put_centered(buf, strips, middle, METERS_OFF, theme.glyphs.ellipsis, dim);
+        }
+        if columns.scrolls {
+            let hidden = count - first - shown;
+            let right = Rect::new(end, mixer.y, GUTTER_WIDTH, 1);
+            if hidden > 0 {
+                let arrow = theme.glyphs.more_right;
+                let text = if view.blind.hides_numbers() {
+                    arrow.to_owned()
+                } else {
+                    format!("{hidden} {arrow}")
+                };
+                put_right(buf, right, right.right() - 1, mixer.y, &text, dim);
+            }
+            end += GUTTER_WIDTH;
+        }
+        end
+    }
+}
+
+impl StatefulWidget for Mixer<'_> {
+    type State = MixerState;
+
+    fn render(self, area: Rect, buf: &mut Buffer, state: &mut MixerState) {
+        let area = area.intersection(*buf.area());
+        if area.is_empty() {
+            return;
+        }
+        if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+            too_small(buf, area);
+            return;
+        }
+        let view = self.view;
+        let theme = Theme::new(self.style);
+        let screen = Screen::new(area);
+        let count = view.strips.len();
+        let columns = Columns::new(area.width, count);
+        state.follow(view.selected, columns.visible, count);
+        let first = state.first_strip;
+
+        self.draw_gutter(buf, screen.mixer, columns, first, &theme);
+        let strips_end = self.draw_strips(buf, screen.mixer, columns, first, &theme);
+        let master_x = (strips_end + 1).min(area.right() - columns.master_width);
+        let master = Rect::new(
+            master_x,
+            screen.mixer.y,
+            columns.master_width,
+            screen.mixer.height,
+        );
+        MasterStrip::new(&view.master, &theme)
+            .blind(view.blind)
+            .focused(view.focus == Focus::Master)
+            .render(master, buf);
+
+        TransportLine::new(&view.transport, &view.session_name, &theme)
+            .render(screen.transport, buf);
+        let status = StatusLine::new(&view.status, &theme).blind(view.blind);
+        if let Some(row) = screen.message {
+            status.without_message().render(screen.status, buf);
+            MessageLine::new(&view.status, &theme, view.blind).render(row, buf);
+        } else {
+            status.render(screen.status, buf);
+        }
+        if let Some(overlay) = &view.overlay {
+            OverlayBox::new(overlay, &theme).render(area, buf);
+        }
+    }
+}
+
+/// Says the terminal is too small, in the longest wording that fits, wrapped at spaces.
+fn too_small(buf: &mut Buffer, area: Rect) {
+    let (w, h) = (area.width, area.height);
+    let need = format!("{MIN_WIDTH}x{MIN_HEIGHT}");
+    let wordings = [
+        format!("terminal too small: need at least {need}, have {w}x{h}"),
+        format!("terminal too small: need {need}"),
+        format!("too small: need {need}"),
+        format!("need {need}"),
+        "too small".to_owned(),
+        "small".to_owned(),
+        "!".to_owned(),
+    ];
+    for wording in &wordings {
+        let lines = wrap(wording, w as usize, "");
+        let whole = lines.iter().all(|line| width(line) <= w as usize)
+            && lines.iter().map(|line| width(line)).sum::<usize>() + lines.len().saturating_sub(1)
+                == width(wording);
+        if whole && lines.len() <= h as usize {
+            for (row, line) in lines.iter().enumerate() {
+                put(
+                    buf,
+                    area,
+                    area.x,
+                    area.y + row as u16,
+                    line,
+                    w as usize,
+                    CellStyle::new(),
+                );
+            }
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::buffer::{Buffer, CellWidth};
+    use ratatui::style::Color;
+
+    use super::*;
+    use crate::session::Role;
+    use crate::ui::ballistics::Scale;
+    use crate::ui::view::{
+        BlindLevel, MasterView, MeterView, Overlay, StatusView, StripView, TransportView,
+    };
+    use crate::ui::widgets::strip::short_name;
+    use crate::ui::widgets::text::time;
+
+    /// A meter showing a peak, an RMS level and a held peak.
+    fn meter(peak_db: f64, rms_db: f64, held_db: f64) -> MeterView {
+        MeterView {
+            peak_db,
+            rms_db,
+            held_db,
+            clipped: false,
+        }
+    }
+
+    /// A channel strip with a plain fader and no flags.
+    fn strip(name: &str, role: Role, gain_db: f64, pan: f64, meter: MeterView) -> StripView {
+        StripView {
+            name: name.to_owned(),
+            role: Some(role),
+            gain_db,
+            trim_db: 0.0,
+            pan,
+            mute: false,
+            solo: false,
+            soloed_out: false,
+            meter,
+        }
+    }
+
+    /// A folk band mid-song: eight strips with moving meters, the kick clipped, the shaker
+    /// muted and the voice soloed (so the others are soloed out); no digit in any name.
+    fn folk_band() -> View {
+        let mut strips = vec![
+            strip(
+                "Melody guitar",
+                Role::Guitar,
+                -4.5,
+                -0.3,
+                meter(-9.0, -18.0, -6.0),
+            ),
+            strip(
+                "Rhythm guitar",
+                Role::Guitar,
+                -6.0,
+                0.3,
+                meter(-12.0, -20.0, -10.0),
+            ),
+            strip("Bass", Role::Bass, -3.0, 0.0, meter(-6.0, -12.0, -4.0)),
+            strip("Kick", Role::Kick, 0.0, 0.0, meter(-1.0, -8.0, 0.0)),
+            strip("Snare", Role::Snare, -2.5, -0.1, meter(-10.0, -22.0, -7.0)),
+            strip("Shaker", Role::Other, -12.0, 1.0, MeterView::SILENT),
+            strip("Voice", Role::Vocal, 2.0, 0.0, meter(-5.0, -14.0, -3.5)),
+            strip("Pad", Role::Pad, -9.0, -0.5, meter(-20.0, -26.0, -18.0)),
+        ];
+        strips[1].trim_db = -2.0;
+        strips[2].trim_db = 1.5;
+        strips[3].meter.clipped = true;
+        strips[5].mute = true;
+        strips[6].solo = true;
+        for (at, strip) in strips.iter_mut().enumerate() {
+            strip.soloed_out = at != 6;
+        }
+        View {
+            session_name: "Folk band demo".to_owned(),
+            strips,
+            selected: 1,
+            focus: Focus::Strip,
+            master: MasterView {
+                gain_db: 0.0,
+                meter: meter(-3.1, -11.0, -1.2),
+                true_peak_dbtp: -0.9,
+                true_peak_max_dbtp: -0.4,
+                momentary_lufs: -12.3,
+                short_term_lufs: -13.8,
+                integrated_lufs: -14.6,
+                integrating: true,
+                headroom_db: 1.2,
+                clips: 0,
+            },
+            transport: TransportView {
+                playing: true,
+                buffering: false,
+                position_s: 83.4,
+                length_s: 245.0,
+                looping: Some((60.0, 90.0)),
+                section: Some("Second chorus".to_owned()),
+            },
+            status: StatusView {
+                device: "default (ALSA)".to_owned(),
+                sample_rate: 48_000,
+                buffer_frames: 256,
+                xruns: 2,
+                underruns: 0,
+                unsaved: true,
+                trim_mode: false,
+                message: Some("Saved session.toml".to_owned()),
+            },
+            blind: BlindLevel::Off,
+            overlay: None,
+        }
+    }
+
+    /// `count` strips named by two letters ("Aa", "Ab", ...), the first one selected.
+    fn many_strips(count: usize) -> View {
+        let mut view = folk_band();
+        view.strips = (0..count)
+            .map(|at| {
+                let name: String = [(b'A', at / 26), (b'a', at % 26)]
+                    .iter()
+                    .map(|&(base, n)| char::from(base + n as u8))
+                    .collect();
+                let mut strip = strip(&name, Role::Other, -6.0, 0.0, meter(-12.0, -20.0, -10.0));
+                strip.meter.clipped = at % 7 == 3;
+                strip
+            })
+            .collect();
+        view.selected = 0;
+        view
+    }
+
+    fn style(ascii: bool, color: bool) -> Style {
+        Style {
+            ascii,
+            color,
+            scale: Scale::default(),
+        }
+    }
+
+    /// Renders through `draw` on a test terminal and returns the buffer.
+    fn render(view: &View, style: &Style, size: (u16, u16), state: &mut MixerState) -> Buffer {
+        let mut terminal =
+            Terminal::new(TestBackend::new(size.0, size.1)).expect("a test terminal");
+        terminal
+            .draw(|frame| draw(frame, view, style, state))
+            .expect("drawing on a test terminal");
+        terminal.backend().buffer().clone()
+    }
+
+    /// The screen as text, one line per row, trailing spaces cut (wide characters once).
+    fn text(buf: &Buffer) -> Vec<String> {
+        let area = buf.area;
+        (area.top()..area.bottom())
+            .map(|y| {
+                let mut line = String::new();
+                let mut x = area.left();
+                while x < area.right() {
+                    let symbol = buf[(x, y)].symbol();
+                    line.push_str(symbol);
+                    x += symbol.cell_width().max(1);
+                }
+                line.trim_end().to_owned()
+            })
+            .collect()
+    }
+
+    fn screen(view: &View, style: &Style, size: (u16, u16)) -> String {
+        text(&render(view, style, size, &mut MixerState::default())).join("\n")
+    }
+
+    /// The normal screen at 80x24 and 160x48.
+    #[test]
+    fn snapshot_normal() {
+        let view = folk_band();
+        insta::assert_snapshot!("normal_80x24", screen(&view, &style(false, true), (80, 24)));
+        insta::assert_snapshot!(
+            "normal_160x48",
+            screen(&view, &style(false, true), (160, 48))
+        );
+    }
+
+    /// Blind mode hiding numbers: meters move, no scale, fader, pan, trim or readout.
+    #[test]
+    fn snapshot_blind() {
+        let mut view = folk_band();
+        view.blind = BlindLevel::Numbers;
+        insta::assert_snapshot!("blind_80x24", screen(&view, &style(false, true), (80, 24)));
+        insta::assert_snapshot!(
+            "blind_160x48",
+            screen(&view, &style(false, true), (160, 48))
+        );
+    }
+
+    /// Blind mode with meters off: names, flags and the problem lamps only.
+    #[test]
+    fn snapshot_meters_off() {
+        let mut view = folk_band();
+        view.blind = BlindLevel::MetersOff;
+        insta::assert_snapshot!(
+            "meters_off_80x24",
+            screen(&view, &style(false, true), (80, 24))
+        );
+        insta::assert_snapshot!(
+            "meters_off_160x48",
+            screen(&view, &style(false, true), (160, 48))
+        );
+    }
+
+    /// The ASCII screen.
+    #[test]
+    fn snapshot_ascii() {
+        let view = folk_band();
+        insta::assert_snapshot!("ascii_80x24", screen(&view, &style(true, false), (80, 24)));
+        insta::assert_snapshot!(
+            "ascii_160x48",
+            screen(&view, &style(true, false), (160, 48))
+        );
+    }
+
+    /// Each overlay over the mixer at 80x24.
+    #[test]
+    fn snapshot_overlays() {
+        let mut view = folk_band();
+        view.overlay = Some(help(40));
+        insta::assert_snapshot!("help_80x24", screen(&view, &style(false, true), (80, 24)));
+        insta::assert_snapshot!("help_160x48", screen(&view, &style(false, true), (160, 48)));
+        view.overlay = Some(question());
+        insta::assert_snapshot!(
+            "question_80x24",
+            screen(&view, &style(false, true), (80, 24))
+        );
+        view.overlay = Some(info());
+        insta::assert_snapshot!("info_80x24", screen(&view, &style(true, false), (80, 24)));
+    }
+
+    fn help(count: usize) -> Overlay {
+        let keys = [
+            ("Left / h", "select the strip on the left"),
+            ("Right / l", "select the strip on the right"),
+            ("Up / k", "fader up a step"),
+            ("Down / j", "fader down a step"),
+            ("K / J", "fader up / down a coarse step"),
+            ("m", "mute the selected strip"),
+            ("s", "solo the selected strip"),
+            ("t", "trim mode: the fader keys edit the trim"),
+            ("Space", "play / pause"),
+            ("b / B", "blind mode: hide numbers / meters too"),
+        ];
+        Overlay::Help(
+            keys.iter()
+                .cycle()
+                .take(count)
+                .map(|(k, what)| ((*k).to_owned(), (*what).to_owned()))
+                .collect(),
+        )
+    }
+
+    fn question() -> Overlay {
+        Overlay::Question {
+            title: "Quit without saving?".to_owned(),
+            lines: vec![
+                "The session has edits that are not saved: three fader moves, a mute and a \
+                 pan change on the voice."
+                    .to_owned(),
+            ],
+            answers: vec![
+                ("y".to_owned(), "quit".to_owned()),
+                ("s".to_owned(), "save and quit".to_owned()),
+                ("n".to_owned(), "stay".to_owned()),
+            ],
+        }
+    }
+
+    fn info() -> Overlay {
+        Overlay::Info {
+            title: "Moved while blind".to_owned(),
+            lines: vec![
+                "Voice: +2.5 dB".to_owned(),
+                "Bass: -1.0 dB".to_owned(),
+                String::new(),
+                "Your ears moved the faders; these are the numbers.".to_owned(),
+            ],
+        }
+    }
+
+    /// The digits on screen once the time texts are blanked out.
+    fn digits_besides_times(buf: &Buffer, view: &View) -> Vec<String> {
+        let transport = &view.transport;
+        let mut times = vec![time(transport.position_s), time(transport.length_s)];
+        if let Some((from, to)) = transport.looping {
+            times.extend([time(from), time(to)]);
+        }
+        text(buf)
+            .into_iter()
+            .filter_map(|mut line| {
+                for t in &times {
+                    line = line.replace(t.as_str(), "");
+                }
+                line.chars().any(|c| c.is_ascii_digit()).then_some(line)
+            })
+            .collect()
+    }
+
+    /// In both blind levels, at every size, the only digits on screen are the transport times
+    /// (names have none), even with xruns, underruns and a message holding digits.
+    #[test]
+    fn blind_shows_no_numbers() {
+        for blind in [BlindLevel::Numbers, BlindLevel::MetersOff] {
+            for (view_name, mut view) in [("band", folk_band()), ("many", many_strips(40))] {
+                view.blind = blind;
+                view.status.underruns = 3;
+                view.status.trim_mode = true;
+                view.status.message = Some("Saved take2.toml at -3.0 dB".to_owned());
+                view.selected = view.strips.len() / 2;
+                for size in [
+                    (80, 24),
+                    (120, 40),
+                    (160, 48),
+                    (200, 60),
+                    (40, 12),
+                    (300, 100),
+                ] {
+                    for style in [style(false, true), style(true, false)] {
+                        let buf = render(&view, &style, size, &mut MixerState::default());
+                        let left = digits_besides_times(&buf, &view);
+                        assert!(
+                            left.is_empty(),
+                            "{blind:?} {view_name} at {size:?}: digits on {left:#?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same screens out of blind mode do show numbers (so the test above can fail).
+    #[test]
+    fn numbers_show_when_not_blind() {
+        let buf = render(
+            &folk_band(),
+            &style(false, true),
+            (80, 24),
+            &mut MixerState::default(),
+        );
+        assert!(!digits_besides_times(&buf, &folk_band()).is_empty());
+    }
+
+    fn sizes() -> impl Iterator<Item = (u16, u16)> {
+        [
+            (40, 12),
+            (41, 13),
+            (80, 24),
+            (100, 30),
+            (120, 40),
+            (160, 48),
+            (200, 60),
+            (300, 100),
+        ]
+        .into_iter()
+    }
+
+    /// With --ascii every cell holds printable ASCII, whatever the names hold.
+    #[test]
+    fn ascii_is_ascii() {
+        let mut view = folk_band();
+        view.strips[0].name = "Gitarre (Melodie) – ä".to_owned();
+        view.session_name = "Fête…".to_owned();
+        for blind in [BlindLevel::Off, BlindLevel::Numbers, BlindLevel::MetersOff] {
+            view.blind = blind;
+            for overlay in [None, Some(help(30)), Some(question()), Some(info())] {
+                view.overlay = overlay;
+                for size in sizes().chain([(10, 3), (30, 5)]) {
+                    let buf = render(&view, &style(true, false), size, &mut MixerState::default());
+                    for cell in buf.content() {
+                        let symbol = cell.symbol();
+                        assert!(
+                            symbol.len() == 1
+                                && (' '..='~').contains(&symbol.chars().next().unwrap_or('\0')),
+                            "{symbol:?} at {size:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// Without colour no cell has a foreground or background colour.
+    #[test]
+    fn no_color_means_no_color() {
+        let mut view = folk_band();
+        for blind in [BlindLevel::Off, BlindLevel::MetersOff] {
+            view.blind = blind;
+            for overlay in [None, Some(help(30)), Some(question())] {
+                view.overlay = overlay;
+                for size in sizes() {
+                    for ascii in [false, true] {
+                        let buf = render(
+                            &view,
+                            &style(ascii, false),
+                            size,
+                            &mut MixerState::default(),
+                        );
+                        for cell in buf.content() {
+                            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// From 1x1 to 220x70, with 0, 1, 8 and 40 strips and every overlay, drawing never panics;
+    /// from the minimum size up the selected strip's name and the master strip are on screen.
+    #[test]
+    fn any_size_draws() {
+        let views = [many_strips(0), many_strips(1), folk_band(), many_strips(40)];
+        let overlays = [None, Some(help(60)), Some(question()), Some(info())];
+        for view in &views {
+            for overlay in &overlays {
+                let mut view = view.clone();
+                view.overlay = overlay.clone();
+                view.selected = view.strips.len().saturating_sub(1) * 2 / 3;
+                let mut state = MixerState::default();
+                for w in (0..=220).step_by(7).chain([1, 2, 39, 40, 41]) {
+                    for h in (0..=70).step_by(5).chain([1, 2, 11, 12, 13]) {
+                        let buf = render(&view, &style(false, true), (w, h), &mut state);
+                        if view.overlay.is_some() || w < MIN_WIDTH || h < MIN_HEIGHT {
+                            continue;
+                        }
+                        let lines = text(&buf);
+                        let top = if h >= ROOMY_HEIGHT { 2 } else { 1 };
+                        let names = &lines[top];
+                        assert!(names.contains(master::TITLE), "no master at {w}x{h}");
+                        assert!(lines[0].contains(&time(view.transport.position_s)));
+                        // The master's separator runs unbroken down the mixer: nothing
+                        // overlaps it.
+                        let separator = (0..w)
+                            .find(|&x| buf[(x, top as u16)].symbol() == "│")
+                            .expect("the master's separator");
+                        let bottom = usize::from(h) - if h >= ROOMY_HEIGHT { 2 } else { 1 };
+                        for y in top..bottom {
+                            assert_eq!(buf[(separator, y as u16)].symbol(), "│", "{w}x{h} row {y}");
+                        }
+                        if let Some(selected) = view.strips.get(view.selected) {
+                            let room = Columns::new(w, view.strips.len()).strip_width - 1;
+                            let theme = Theme::new(&style(false, true));
+                            let name = short_name(&selected.name, room as usize, &theme);
+                            assert!(names.contains(name.as_ref()), "{name} missing at {w}x{h}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Below the minimum size a short note says so, in whole words, and nothing else is drawn.
+    #[test]
+    fn too_small_says_so() {
+        let view = folk_band();
+        let lines = text(&render(
+            &view,
+            &style(false, true),
+            (60, 8),
+            &mut MixerState::default(),
+        ));
+        assert_eq!(
+            lines[0],
+            "terminal too small: need at least 40x12, have 60x8"
+        );
+        assert!(lines[1..].iter().all(String::is_empty));
+        let lines = text(&render(
+            &view,
+            &style(false, true),
+            (20, 5),
+            &mut MixerState::default(),
+        ));
+        assert_eq!(
+            lines,
+            [
+                "terminal too small:",
+                "need at least 40x12,",
+                "have 20x5",
+                "",
+                ""
+            ]
+        );
+        let lines = text(&render(
+            &view,
+            &style(false, true),
+            (9, 1),
+            &mut MixerState::default(),
+        ));
+        assert_eq!(lines, ["too small"]);
+        let lines = text(&render(
+            &view,
+            &style(false, true),
+            (1, 1),
+            &mut MixerState::default(),
+        ));
+        assert_eq!(lines, ["!"]);
+    }
+
+    /// With 40 strips at 80x24, selecting the first, the last and one in the middle keeps the
+    /// selected strip on screen and scrolls no further than needed; more strips than fit are
+    /// counted on each side.
+    #[test]
+    fn scrolls_to_the_selection() {
+        let mut view = many_strips(40);
+        let style = style(false, true);
+        let mut state = MixerState::default();
+        let visible = Columns::new(80, 40).visible;
+        assert_eq!(visible, 7);
+
+        view.selected = 0;
+        let lines = text(&render(&view, &style, (80, 24), &mut state));
+        assert_eq!(state.first_strip, 0);
+        assert!(lines[1].contains(" Aa "), "{}", lines[1]);
+        assert!(lines[1].contains("33 ▶"), "{}", lines[1]);
+
+        view.selected = 39;
+        let lines = text(&render(&view, &style, (80, 24), &mut state));
+        assert_eq!(state.first_strip, 40 - visible);
+        assert!(lines[1].starts_with("◀ 33"), "{}", lines[1]);
+        assert!(lines[1].contains(" Bn "), "{}", lines[1]);
+
+        view.selected = 20;
+        let lines = text(&render(&view, &style, (80, 24), &mut state));
+        assert_eq!(state.first_strip, 20);
+        assert!(lines[1].contains(" Au "), "{}", lines[1]);
+
+        // Moving within the visible strips does not scroll.
+        view.selected = 24;
+        render(&view, &style, (80, 24), &mut state);
+        assert_eq!(state.first_strip, 20);
+        view.selected = 27;
+        render(&view, &style, (80, 24), &mut state);
+        assert_eq!(state.first_strip, 21);
+
+        // A terminal wide enough for all of them shows them from the first.
+        assert_eq!(Columns::new(320, 40).visible, 40);
+        render(&view, &style, (320, 24), &mut state);
+        assert_eq!(state.first_strip, 0);
+    }
+}

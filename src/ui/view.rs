@@ -1,0 +1,213 @@
+//! What one console frame shows, as plain data (UI thread).
+//!
+//! The console's model (`app`) builds a [`View`] from the session, the engine's meters and its
+//! own state; the widgets draw a `View` and nothing else. That keeps drawing testable without an
+//! engine, and lets blind mode be decided in one place: when [`View::blind`] is not
+//! [`BlindLevel::Off`] the widgets draw no number, scale or fader position at all.
+
+use crate::session::Role;
+use crate::ui::ballistics::Scale;
+
+/// How much blind mode hides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BlindLevel {
+    /// Everything shows.
+    #[default]
+    Off,
+    /// `b`: every number (dB readouts, fader scales and positions, pan values, loudness, meter
+    /// scales) is hidden; names, mute/solo flags, section names and the time stay; meters move.
+    Numbers,
+    /// `B`: numbers and meters are hidden; only the problem lamps stay (master clip, true peak
+    /// above -1 dBTP, a channel clipping).
+    MetersOff,
+}
+
+impl BlindLevel {
+    /// Whether numbers are hidden (any blind level).
+    pub fn hides_numbers(self) -> bool {
+        self != BlindLevel::Off
+    }
+
+    /// Whether meters are hidden too.
+    pub fn hides_meters(self) -> bool {
+        self == BlindLevel::MetersOff
+    }
+}
+
+/// Where the fader keys act.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Focus {
+    /// The selected channel strip.
+    #[default]
+    Strip,
+    /// The master strip.
+    Master,
+}
+
+/// A meter as the ballistics leave it. Levels in dBFS; `f64::NEG_INFINITY` is silence.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeterView {
+    /// The peak bar.
+    pub peak_db: f64,
+    /// The RMS bar (drawn inside the peak bar, in a different shade).
+    pub rms_db: f64,
+    /// The peak-hold line and the numeric peak.
+    pub held_db: f64,
+    /// The clip latch: lit from the first clipped sample until reset.
+    pub clipped: bool,
+}
+
+impl MeterView {
+    /// A silent meter with its clip lamp off.
+    pub const SILENT: MeterView = MeterView {
+        peak_db: f64::NEG_INFINITY,
+        rms_db: f64::NEG_INFINITY,
+        held_db: f64::NEG_INFINITY,
+        clipped: false,
+    };
+}
+
+/// One channel strip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StripView {
+    /// The channel's name (may be longer than the strip is wide: shorten it, never wrap it).
+    pub name: String,
+    /// What the channel carries (picks the strip's colour); `None` draws it neutral.
+    pub role: Option<Role>,
+    /// The fader in dB, -inf (off) to +12.
+    pub gain_db: f64,
+    /// The input trim in dB, -24 to +24.
+    pub trim_db: f64,
+    /// Pan, -1 (left) to +1 (right).
+    pub pan: f64,
+    /// Muted.
+    pub mute: bool,
+    /// Soloed.
+    pub solo: bool,
+    /// Silent because other channels are soloed (draw it dimmed).
+    pub soloed_out: bool,
+    /// The meter (post fader and pan).
+    pub meter: MeterView,
+}
+
+/// The master strip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MasterView {
+    /// The master fader in dB, -inf (off) to +12.
+    pub gain_db: f64,
+    /// The master meter (sample peak and RMS of the stereo bus).
+    pub meter: MeterView,
+    /// The highest true peak in dBTP over the last second or so (held like the peak number).
+    pub true_peak_dbtp: f64,
+    /// The highest true peak since loudness was last reset, in dBTP.
+    pub true_peak_max_dbtp: f64,
+    /// Momentary loudness (400 ms) in LUFS; -inf when silent.
+    pub momentary_lufs: f64,
+    /// Short-term loudness (3 s) in LUFS; -inf when silent.
+    pub short_term_lufs: f64,
+    /// Integrated loudness since the last reset in LUFS; -inf until it has something to gate.
+    pub integrated_lufs: f64,
+    /// Whether the integrated measurement is running (it pauses with playback).
+    pub integrating: bool,
+    /// Headroom: how far the highest held sample peak is below 0 dBFS, in dB (negative: over).
+    pub headroom_db: f64,
+    /// Clipped samples on the master since the last reset.
+    pub clips: u64,
+}
+
+/// The transport line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransportView {
+    /// Playing (else paused/stopped).
+    pub playing: bool,
+    /// Waiting for stems to load after a jump (playing, but silent for now).
+    pub buffering: bool,
+    /// Where playback is, in seconds.
+    pub position_s: f64,
+    /// The session length, in seconds.
+    pub length_s: f64,
+    /// The loop region in seconds, when looping.
+    pub looping: Option<(f64, f64)>,
+    /// The name of the section under the play head, when the session has sections.
+    pub section: Option<String>,
+}
+
+/// The status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusView {
+    /// The output in a user's words: "default (ALSA)", "null output", ...
+    pub device: String,
+    /// The mix rate in Hz.
+    pub sample_rate: u32,
+    /// Frames per device buffer.
+    pub buffer_frames: u32,
+    /// Device xruns since the start.
+    pub xruns: u64,
+    /// Stem underruns (disk too slow) since the start.
+    pub underruns: u64,
+    /// Unsaved edits exist.
+    pub unsaved: bool,
+    /// Trim mode: the fader keys edit the trim.
+    pub trim_mode: bool,
+    /// A one-line message for the user ("Saved session.toml", an error, a hint); shown until
+    /// replaced.
+    pub message: Option<String>,
+}
+
+/// A box drawn over the mixer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    /// The help screen: one line per action, keys then description, from the keymap.
+    Help(Vec<(String, String)>),
+    /// A question the user answers with a key, e.g. "Quit without saving?".
+    Question {
+        /// The box title.
+        title: String,
+        /// What to show (may be long: shorten or scroll, never overlap).
+        lines: Vec<String>,
+        /// The answers, e.g. `[("y", "quit"), ("s", "save and quit"), ("n", "stay")]`.
+        answers: Vec<(String, String)>,
+    },
+    /// Information the user dismisses with any key (e.g. the "moved while blind" summary).
+    Info {
+        /// The box title.
+        title: String,
+        /// The lines.
+        lines: Vec<String>,
+    },
+}
+
+/// How to draw: character set and colour.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Style {
+    /// Plain ASCII only (`#`, `|`, `=`, `-`, `+`, `.`, `*`, letters): no block or box-drawing
+    /// characters.
+    pub ascii: bool,
+    /// Colours allowed (false: `NO_COLOR`, `--no-color`); bold/reverse/dim may still be used.
+    pub color: bool,
+    /// How levels are spread up a meter (its bottom is the meter floor, its top 0 dBFS).
+    pub scale: Scale,
+}
+
+/// Everything one frame shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    /// The session's display name.
+    pub session_name: String,
+    /// The channel strips in session order.
+    pub strips: Vec<StripView>,
+    /// The selected strip (an index into `strips`).
+    pub selected: usize,
+    /// Where the fader keys act.
+    pub focus: Focus,
+    /// The master strip.
+    pub master: MasterView,
+    /// The transport line.
+    pub transport: TransportView,
+    /// The status line.
+    pub status: StatusView,
+    /// How much is hidden.
+    pub blind: BlindLevel,
+    /// A box over the mixer, if any.
+    pub overlay: Option<Overlay>,
+}

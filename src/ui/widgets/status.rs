@@ -1,0 +1,178 @@
+//! The status line (UI thread): the output device and its settings, xruns and underruns, blind
+//! and trim mode, unsaved edits, the latest message and the help hint; and the message line
+//! that takes the message when the screen has a row for it.
+//!
+//! While blind the line shows no number at all: the device stays, the sample rate and buffer
+//! size go, xruns and underruns become lamps without a count, and digits in the message are
+//! masked.
+
+use std::borrow::Cow;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style as CellStyle};
+use ratatui::widgets::Widget;
+
+use crate::ui::view::{BlindLevel, StatusView};
+use crate::ui::widgets::Theme;
+use crate::ui::widgets::text::{Item, clean, count, fit_line, mask_digits, put, shorten};
+
+/// The hint at the right end of the status line.
+pub const HELP_HINT: &str = "? help";
+
+/// The status line.
+#[derive(Debug, Clone, Copy)]
+pub struct StatusLine<'a> {
+    status: &'a StatusView,
+    theme: &'a Theme,
+    blind: BlindLevel,
+    with_message: bool,
+}
+
+impl<'a> StatusLine<'a> {
+    /// The line for `status`, drawn with `theme`, not blind, with the message in it.
+    pub fn new(status: &'a StatusView, theme: &'a Theme) -> Self {
+        Self {
+            status,
+            theme,
+            blind: BlindLevel::Off,
+            with_message: true,
+        }
+    }
+
+    /// Hides what `blind` hides.
+    #[must_use]
+    pub fn blind(mut self, blind: BlindLevel) -> Self {
+        self.blind = blind;
+        self
+    }
+
+    /// Leaves the message out (a [`MessageLine`] shows it).
+    #[must_use]
+    pub fn without_message(mut self) -> Self {
+        self.with_message = false;
+        self
+    }
+}
+
+/// The message as it may be shown: cleaned, and with its digits masked while blind.
+fn message_text<'a>(message: &'a str, blind: BlindLevel, theme: &Theme) -> Cow<'a, str> {
+    let message = clean(message, theme.ascii);
+    if !blind.hides_numbers() {
+        return message;
+    }
+    match message {
+        Cow::Borrowed(message) => mask_digits(message),
+        Cow::Owned(message) => Cow::Owned(mask_digits(&message).into_owned()),
+    }
+}
+
+/// A sample rate in a user's words: "48 kHz", "44.1 kHz".
+fn rate_text(hz: u32) -> String {
+    if hz.is_multiple_of(1000) {
+        format!("{} kHz", hz / 1000)
+    } else if hz.is_multiple_of(100) {
+        format!("{}.{} kHz", hz / 1000, hz % 1000 / 100)
+    } else {
+        format!("{hz} Hz")
+    }
+}
+
+impl Widget for StatusLine<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(*buf.area());
+        if area.is_empty() {
+            return;
+        }
+        let area = Rect::new(area.x, area.y, area.width, 1);
+        let theme = self.theme;
+        let status = self.status;
+        let blind = self.blind.hides_numbers();
+        let plain = CellStyle::new();
+        let mut items = Vec::with_capacity(10);
+        let device = clean(&status.device, theme.ascii);
+        let short = shorten(&device, 12, theme.glyphs.ellipsis).into_owned();
+        items.push(Item::new(device, plain, 5).or(short));
+        if !blind {
+            items.push(Item::new(rate_text(status.sample_rate), plain, 3));
+            items.push(Item::new(
+                format!("{} frames", status.buffer_frames),
+                plain,
+                2,
+            ));
+        }
+        for (word, n) in [("xruns", status.xruns), ("underruns", status.underruns)] {
+            let item = match (n, blind) {
+                (0, true) => continue,
+                (0, false) => Item::new(format!("{word} 0"), theme.dim(), 1),
+                (_, true) => Item::new(format!("{word}!"), theme.warn(), 6),
+                (n, false) => Item::new(format!("{word} {}", count(n)), theme.warn(), 6),
+            };
+            items.push(item);
+        }
+        if self.with_message
+            && let Some(message) = &status.message
+        {
+            let text = message_text(message, self.blind, theme);
+            items.push(Item::new(text, plain.add_modifier(Modifier::BOLD), 7).shrink_to(10));
+        }
+        let blind_lamp = match self.blind {
+            BlindLevel::Off => None,
+            BlindLevel::Numbers => Some(Item::new("BLIND", theme.lit(Color::Yellow), 10)),
+            BlindLevel::MetersOff => {
+                Some(Item::new("BLIND (meters off)", theme.lit(Color::Yellow), 10).or("BLIND"))
+            }
+        };
+        items.extend(blind_lamp.map(Item::right));
+        if status.trim_mode {
+            items.push(Item::new("TRIM", theme.lit(Color::Cyan), 9).right());
+        }
+        if status.unsaved {
+            let mark = theme.glyphs.unsaved;
+            let style = theme.fg(Color::Yellow, Modifier::BOLD);
+            items.push(
+                Item::new(format!("{mark} unsaved"), style, 8)
+                    .or(mark)
+                    .right(),
+            );
+        }
+        items.push(Item::new(HELP_HINT, theme.dim(), 9).right());
+        fit_line(buf, area, &mut items, "  ", theme.glyphs.ellipsis);
+    }
+}
+
+/// The message on a line of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageLine<'a> {
+    status: &'a StatusView,
+    theme: &'a Theme,
+    blind: BlindLevel,
+}
+
+impl<'a> MessageLine<'a> {
+    /// The message of `status` (nothing if it has none), masked as `blind` asks.
+    pub fn new(status: &'a StatusView, theme: &'a Theme, blind: BlindLevel) -> Self {
+        Self {
+            status,
+            theme,
+            blind,
+        }
+    }
+}
+
+impl Widget for MessageLine<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(*buf.area());
+        let Some(message) = &self.status.message else {
+            return;
+        };
+        if area.is_empty() {
+            return;
+        }
+        let text = message_text(message, self.blind, self.theme);
+        let room = area.width as usize;
+        let text = shorten(&text, room, self.theme.glyphs.ellipsis);
+        let style = CellStyle::new().add_modifier(Modifier::BOLD);
+        put(buf, area, area.x, area.y, &text, room, style);
+    }
+}

@@ -1,0 +1,447 @@
+//! A channel strip (UI thread): name, clip lamp, meter with the fader track beside it, fader
+//! value, trim, pan and the mute and solo flags, top to bottom.
+
+use std::borrow::Cow;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style as CellStyle};
+use ratatui::widgets::Widget;
+
+use crate::ui::view::{BlindLevel, StripView};
+use crate::ui::widgets::Theme;
+use crate::ui::widgets::fader;
+use crate::ui::widgets::meter::{CLIP, CLIP_SHORT, Meter, lamp};
+use crate::ui::widgets::text::{clean, db, pan, put, put_centered, shorten, style_row};
+
+/// Rows a strip needs besides its meter.
+pub const FIXED_ROWS: u16 = 6;
+
+/// Where each part of a strip goes, top to bottom. Channel and master strips share it, so their
+/// rows line up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StripRows {
+    /// The name.
+    pub name: u16,
+    /// The clip lamp (and the held peak while it is dark).
+    pub lamp: u16,
+    /// The meter and fader track's top row.
+    pub meter_top: u16,
+    /// The meter and fader track's height.
+    pub meter_height: u16,
+    /// The fader value.
+    pub fader: u16,
+    /// The trim.
+    pub trim: u16,
+    /// The pan.
+    pub pan: u16,
+    /// Mute and solo.
+    pub flags: u16,
+}
+
+impl StripRows {
+    /// The rows of a strip filling `area`, or `None` when it is too short for a meter row.
+    pub fn new(area: Rect) -> Option<Self> {
+        let meter_height = area.height.checked_sub(FIXED_ROWS).filter(|&h| h > 0)?;
+        let meter_top = area.y + 2;
+        let fader = meter_top + meter_height;
+        Some(Self {
+            name: area.y,
+            lamp: area.y + 1,
+            meter_top,
+            meter_height,
+            fader,
+            trim: fader + 1,
+            pan: fader + 2,
+            flags: fader + 3,
+        })
+    }
+
+    /// The meter rows as an area `x`..`x + width`.
+    pub fn meter_area(&self, x: u16, width: u16) -> Rect {
+        Rect::new(x, self.meter_top, width, self.meter_height)
+    }
+}
+
+/// How strongly a strip is marked as the selected one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mark {
+    /// Not selected.
+    #[default]
+    None,
+    /// Selected while the fader keys act on the master.
+    Weak,
+    /// Selected, and the fader keys act on it.
+    Strong,
+}
+
+/// One channel strip.
+#[derive(Debug, Clone, Copy)]
+pub struct ChannelStrip<'a> {
+    strip: &'a StripView,
+    theme: &'a Theme,
+    blind: BlindLevel,
+    mark: Mark,
+    trim_mode: bool,
+}
+
+impl<'a> ChannelStrip<'a> {
+    /// The strip for `strip`, drawn with `theme`, unmarked, not blind.
+    pub fn new(strip: &'a StripView, theme: &'a Theme) -> Self {
+        Self {
+            strip,
+            theme,
+            blind: BlindLevel::Off,
+            mark: Mark::None,
+            trim_mode: false,
+        }
+    }
+
+    /// Hides what `blind` hides.
+    #[must_use]
+    pub fn blind(mut self, blind: BlindLevel) -> Self {
+        self.blind = blind;
+        self
+    }
+
+    /// Marks the strip as selected.
+    #[must_use]
+    pub fn mark(mut self, mark: Mark) -> Self {
+        self.mark = mark;
+        self
+    }
+
+    /// Marks the trim rather than the fader as what the fader keys edit.
+    #[must_use]
+    pub fn trim_mode(mut self, trim_mode: bool) -> Self {
+        self.trim_mode = trim_mode;
+        self
+    }
+}
+
+/// How wide a meter is in a strip `content` cells wide.
+pub fn meter_width(content: u16) -> u16 {
+    (content / 2)
+        .clamp(2, 6)
+        .min(content.saturating_sub(1))
+        .max(1)
+}
+
+/// The widest fader value with its unit, "-12.0 dB": narrower strips leave the unit out (all of
+/// them alike, so values line up).
+pub const GAIN_WITH_UNIT: usize = 8;
+
+/// The fader value for a strip `room` cells wide: "-4.5 dB", or "-4.5" when narrower than
+/// [`GAIN_WITH_UNIT`]; "-inf" when off.
+pub fn gain_text(gain_db: f64, room: usize) -> String {
+    let value = db(gain_db);
+    if value == "-inf" || room < GAIN_WITH_UNIT {
+        value
+    } else {
+        value + " dB"
+    }
+}
+
+/// The trim for a strip `room` cells wide: "T +0.0", or "T-12.5" when narrower than 7 cells.
+pub fn trim_text(trim_db: f64, room: usize) -> String {
+    let mut value = db(trim_db);
+    if !value.starts_with(['-', '+']) {
+        value.insert(0, '+');
+    }
+    let prefix = if room >= 7 { "T " } else { "T" };
+    format!("{prefix}{value}")
+}
+
+/// Draws `text` centred in row `y` of `area` with `style`.
+fn centred(buf: &mut Buffer, area: Rect, y: u16, text: &str, theme: &Theme, style: CellStyle) {
+    put_centered(buf, area, y, text, theme.glyphs.ellipsis, style);
+}
+
+/// Draws the fader track and its cap at `gain_db` in the column `x` of the meter rows.
+pub fn fader_track(buf: &mut Buffer, rows: &StripRows, x: u16, gain_db: f64, theme: &Theme) {
+    let area = rows.meter_area(x, 1);
+    let cap = fader::row_from_bottom(gain_db, rows.meter_height);
+    for row in 0..rows.meter_height {
+        let y = area.bottom() - 1 - row;
+        if row == cap {
+            put(
+                buf,
+                area,
+                x,
+                y,
+                theme.glyphs.cap,
+                1,
+                theme.fg(Color::White, Modifier::BOLD),
+            );
+        } else {
+            put(buf, area, x, y, theme.glyphs.track, 1, theme.dim());
+        }
+    }
+}
+
+/// The strip's name as drawn in `room` cells.
+pub fn short_name<'a>(name: &'a str, room: usize, theme: &Theme) -> Cow<'a, str> {
+    match clean(name, theme.ascii) {
+        Cow::Borrowed(name) => shorten(name, room, theme.glyphs.ellipsis),
+        Cow::Owned(name) => Cow::Owned(shorten(&name, room, theme.glyphs.ellipsis).into_owned()),
+    }
+}
+
+/// Clears `area` to blank cells with no style.
+pub fn clear(buf: &mut Buffer, area: Rect) {
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            buf[(x, y)].reset();
+        }
+    }
+}
+
+impl ChannelStrip<'_> {
+    /// The name, in the role's colour; reversed across the strip when selected, underlined
+    /// when weakly so.
+    fn draw_name(&self, buf: &mut Buffer, area: Rect) {
+        let theme = self.theme;
+        let role = theme.role(self.strip.role);
+        let style = match self.mark {
+            Mark::None => role,
+            Mark::Weak => role.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            Mark::Strong => role.add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        };
+        if self.mark == Mark::Strong {
+            style_row(buf, area, area.y, style);
+        }
+        let name = short_name(&self.strip.name, area.width as usize, theme);
+        centred(buf, area, area.y, &name, theme, style);
+    }
+
+    /// The fader value, trim and pan; the one the fader keys edit is reversed when selected.
+    fn draw_values(&self, buf: &mut Buffer, area: Rect, rows: &StripRows) {
+        let theme = self.theme;
+        let strip = self.strip;
+        let room = area.width as usize;
+        let edited = if self.trim_mode {
+            rows.trim
+        } else {
+            rows.fader
+        };
+        let base = |row: u16| {
+            if self.mark == Mark::Strong && row == edited {
+                CellStyle::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
+            } else {
+                CellStyle::new()
+            }
+        };
+        style_row(buf, area, edited, base(edited));
+        let gain = gain_text(strip.gain_db, room);
+        centred(buf, area, rows.fader, &gain, theme, base(rows.fader));
+        let trim = trim_text(strip.trim_db, room);
+        let trim_style = if strip.trim_db == 0.0 {
+            base(rows.trim).patch(theme.dim())
+        } else {
+            base(rows.trim)
+        };
+        centred(buf, area, rows.trim, &trim, theme, trim_style);
+        centred(buf, area, rows.pan, &pan(strip.pan), theme, base(rows.pan));
+    }
+
+    /// Mute and solo, lit when on, side by side around the middle.
+    fn draw_flags(&self, buf: &mut Buffer, area: Rect, rows: &StripRows) {
+        let theme = self.theme;
+        let middle = area.x + area.width / 2;
+        let mute_x = middle.saturating_sub(2).max(area.x);
+        let solo_x = (middle + 1).min(area.right() - 1);
+        let flags = [
+            ("M", self.strip.mute, Color::LightRed, mute_x),
+            ("S", self.strip.solo, Color::Yellow, solo_x),
+        ];
+        for (flag, on, color, x) in flags {
+            let style = if on { theme.lit(color) } else { theme.dim() };
+            put(buf, area, x, rows.flags, flag, 1, style);
+        }
+    }
+}
+
+impl Widget for ChannelStrip<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(*buf.area());
+        if area.is_empty() {
+            return;
+        }
+        clear(buf, area);
+        let theme = self.theme;
+        let strip = self.strip;
+        self.draw_name(buf, area);
+        let Some(rows) = StripRows::new(area) else {
+            return;
+        };
+        let numbers = !self.blind.hides_numbers();
+        let lamp_row = Rect::new(area.x, rows.lamp, area.width, 1);
+        if strip.meter.clipped {
+            lamp(buf, lamp_row, CLIP, CLIP_SHORT, true, Color::Red, theme);
+        } else if numbers && strip.meter.held_db > f64::NEG_INFINITY {
+            let held = db(strip.meter.held_db);
+            centred(buf, area, rows.lamp, &held, theme, theme.dim());
+        }
+
+        // The fader track with the meter on its right, centred together.
+        let bar = meter_width(area.width);
+        let track_x = area.x + (area.width.saturating_sub(bar + 1)) / 2;
+        if !self.blind.hides_meters() {
+            Meter::new(&strip.meter, theme).render(rows.meter_area(track_x + 1, bar), buf);
+        }
+        if numbers {
+            fader_track(buf, &rows, track_x, strip.gain_db, theme);
+            self.draw_values(buf, area, &rows);
+        }
+        self.draw_flags(buf, area, &rows);
+        if strip.soloed_out {
+            buf.set_style(area, CellStyle::new().add_modifier(Modifier::DIM));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Cell;
+
+    use super::*;
+    use crate::session::Role;
+    use crate::ui::ballistics::{Scale, ScaleKind};
+    use crate::ui::view::{MeterView, Style};
+
+    fn theme() -> Theme {
+        Theme::new(&Style {
+            ascii: true,
+            color: false,
+            scale: Scale::new(ScaleKind::Linear, -60.0, 0.0),
+        })
+    }
+
+    fn bass() -> StripView {
+        StripView {
+            name: "Bass".to_owned(),
+            role: Some(Role::Bass),
+            gain_db: -6.0,
+            trim_db: 0.0,
+            pan: -0.3,
+            mute: true,
+            solo: false,
+            soloed_out: false,
+            meter: MeterView {
+                peak_db: -12.0,
+                rms_db: -24.0,
+                held_db: -6.0,
+                clipped: false,
+            },
+        }
+    }
+
+    /// Renders `strip` six cells wide and eleven high (a five-row meter) into a buffer
+    /// pre-filled with 'x', one column of margin each side.
+    fn render(strip: ChannelStrip<'_>) -> (Vec<String>, Buffer) {
+        let mut buf = Buffer::filled(Rect::new(0, 0, 8, 11), Cell::new("x"));
+        strip.render(Rect::new(1, 0, 6, 11), &mut buf);
+        let rows = (0..11)
+            .map(|y| (0..8).map(|x| buf[(x, y)].symbol()).collect())
+            .collect();
+        (rows, buf)
+    }
+
+    /// A strip shows, top to bottom: name, held peak, the meter with the fader cap at -6 dB on
+    /// its track and the hold line above the bar, fader value, trim, pan, and the flags.
+    #[test]
+    fn strip_rows() {
+        let strip = bass();
+        let theme = theme();
+        let (rows, buf) = render(ChannelStrip::new(&strip, &theme));
+        assert_eq!(
+            rows,
+            [
+                "x Bass x", "x -6.0 x", "x :--- x", "x >### x", "x :=== x", "x :=== x", "x :=== x",
+                "x -6.0 x", "xT+0.0 x", "x L30  x", "x M  S x",
+            ]
+        );
+        // Mute is lit, solo is not.
+        assert!(buf[(2, 10)].modifier.contains(Modifier::REVERSED));
+        assert!(!buf[(5, 10)].modifier.contains(Modifier::REVERSED));
+        assert!(buf[(5, 10)].modifier.contains(Modifier::DIM));
+    }
+
+    /// A clipped strip lights its lamp in place of the peak; the selected strip's name and
+    /// fader rows are reversed across the strip, or its trim row in trim mode.
+    #[test]
+    fn clip_and_selection() {
+        let mut strip = bass();
+        strip.meter.clipped = true;
+        strip.name = "Rhythm guitar".to_owned();
+        let theme = theme();
+        let (rows, buf) = render(ChannelStrip::new(&strip, &theme).mark(Mark::Strong));
+        assert_eq!(&rows[..2], ["xRhyth~x", "x CLIP x"]);
+        for x in 1..7 {
+            assert!(buf[(x, 0)].modifier.contains(Modifier::REVERSED));
+            assert!(buf[(x, 7)].modifier.contains(Modifier::REVERSED));
+            assert!(!buf[(x, 8)].modifier.contains(Modifier::REVERSED));
+        }
+        let (_, buf) = render(
+            ChannelStrip::new(&strip, &theme)
+                .mark(Mark::Strong)
+                .trim_mode(true),
+        );
+        assert!(buf[(1, 8)].modifier.contains(Modifier::REVERSED));
+        assert!(!buf[(1, 7)].modifier.contains(Modifier::REVERSED));
+        let (_, buf) = render(ChannelStrip::new(&strip, &theme).mark(Mark::Weak));
+        assert!(buf[(2, 0)].modifier.contains(Modifier::UNDERLINED));
+        assert!(!buf[(2, 0)].modifier.contains(Modifier::REVERSED));
+    }
+
+    /// Blind, the strip keeps its name, meter, lamp and flags and loses every number and the
+    /// fader; with meters off the meter goes too.
+    #[test]
+    fn blind_strip() {
+        let mut strip = bass();
+        let theme = theme();
+        let (rows, _) = render(ChannelStrip::new(&strip, &theme).blind(BlindLevel::Numbers));
+        assert_eq!(
+            rows,
+            [
+                "x Bass x", "x      x", "x  --- x", "x  ### x", "x  === x", "x  === x", "x  === x",
+                "x      x", "x      x", "x      x", "x M  S x",
+            ]
+        );
+        strip.meter.clipped = true;
+        let (rows, _) = render(ChannelStrip::new(&strip, &theme).blind(BlindLevel::MetersOff));
+        assert_eq!(
+            rows,
+            [
+                "x Bass x", "x CLIP x", "x      x", "x      x", "x      x", "x      x", "x      x",
+                "x      x", "x      x", "x      x", "x M  S x",
+            ]
+        );
+    }
+
+    /// A strip silent because of another's solo is drawn dimmed throughout.
+    #[test]
+    fn soloed_out_is_dim() {
+        let mut strip = bass();
+        strip.soloed_out = true;
+        let theme = theme();
+        let (_, buf) = render(ChannelStrip::new(&strip, &theme));
+        for y in 0..11 {
+            for x in 1..7 {
+                assert!(buf[(x, y)].modifier.contains(Modifier::DIM), "({x}, {y})");
+            }
+        }
+        assert!(!buf[(0, 0)].modifier.contains(Modifier::DIM));
+    }
+
+    /// Values follow the product's formats at each width.
+    #[test]
+    fn value_texts() {
+        assert_eq!(gain_text(-4.5, 8), "-4.5 dB");
+        assert_eq!(gain_text(-4.5, 7), "-4.5");
+        assert_eq!(gain_text(f64::NEG_INFINITY, 12), "-inf");
+        assert_eq!(trim_text(0.0, 7), "T +0.0");
+        assert_eq!(trim_text(-12.5, 6), "T-12.5");
+        assert_eq!(trim_text(3.0, 6), "T+3.0");
+    }
+}

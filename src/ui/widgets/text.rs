@@ -1,0 +1,446 @@
+//! Text for the console (UI thread): measuring, shortening and wrapping it to fit a cell budget,
+//! writing it into a buffer without crossing an area's edge, and the number formats every widget
+//! shares (dB, time, pan).
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use ratatui::buffer::{Buffer, CellWidth};
+use ratatui::layout::Rect;
+use ratatui::style::Style as CellStyle;
+
+/// Cells `c` takes on screen; control characters take none.
+pub fn char_width(c: char) -> usize {
+    if c.is_control() {
+        return 0;
+    }
+    let mut bytes = [0u8; 4];
+    c.encode_utf8(&mut bytes).cell_width() as usize
+}
+
+/// Cells `s` takes on screen.
+pub fn width(s: &str) -> usize {
+    if s.is_ascii() {
+        return s.bytes().filter(|b| !b.is_ascii_control()).count();
+    }
+    s.chars().map(char_width).sum()
+}
+
+/// `s` made safe to draw: control characters become spaces, and with `ascii` anything outside
+/// printable ASCII becomes `?`.
+pub fn clean(s: &str, ascii: bool) -> Cow<'_, str> {
+    let bad = |c: char| c.is_control() || (ascii && !(' '..='~').contains(&c));
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    ' '
+                } else if bad(c) {
+                    '?'
+                } else {
+                    c
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The longest start of `s` that takes at most `max` cells, as a byte length.
+fn prefix_len(s: &str, max: usize) -> usize {
+    let mut used = 0;
+    for (at, c) in s.char_indices() {
+        used += char_width(c);
+        if used > max {
+            return at;
+        }
+    }
+    s.len()
+}
+
+/// `s` shortened to at most `max` cells, ending in `ellipsis` when anything was cut. It cuts
+/// after a whole word when that keeps at least half the room, so "Melody guitar" in 10 cells
+/// reads "Melody…" rather than "Melody gu…".
+pub fn shorten<'a>(s: &'a str, max: usize, ellipsis: &str) -> Cow<'a, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    let room = max.saturating_sub(width(ellipsis));
+    if room == 0 {
+        // No room for a letter and the mark: the mark alone says "something is here".
+        return if width(ellipsis) <= max {
+            Cow::Owned(ellipsis.to_owned())
+        } else {
+            Cow::Borrowed("")
+        };
+    }
+    let cut = prefix_len(s, room);
+    let whole_words = s
+        .char_indices()
+        .take_while(|&(at, _)| at <= cut)
+        .filter(|&(_, c)| c.is_whitespace())
+        .map(|(at, _)| at)
+        .last();
+    let keep = match whole_words {
+        Some(at) if width(s[..at].trim_end()) * 2 >= room => at,
+        _ => cut,
+    };
+    let kept = s[..keep].trim_end_matches(|c: char| c.is_whitespace() || "-_,;:/(".contains(c));
+    let kept = if kept.is_empty() { &s[..cut] } else { kept };
+    Cow::Owned(format!("{kept}{ellipsis}"))
+}
+
+/// `s` broken into lines of at most `max` cells at spaces; a word longer than a line is
+/// shortened with `ellipsis` rather than split.
+pub fn wrap<'a>(s: &'a str, max: usize, ellipsis: &str) -> Vec<Cow<'a, str>> {
+    let mut lines = Vec::new();
+    if max == 0 {
+        return lines;
+    }
+    let mut start: Option<usize> = None;
+    let mut end = 0;
+    let mut used = 0;
+    for (at, word) in words(s) {
+        let w = width(word);
+        if let Some(from) = start {
+            if used + 1 + w <= max {
+                used += 1 + w;
+                end = at + word.len();
+                continue;
+            }
+            lines.push(Cow::Borrowed(&s[from..end]));
+        }
+        if w <= max {
+            start = Some(at);
+            end = at + word.len();
+            used = w;
+        } else {
+            lines.push(shorten(word, max, ellipsis));
+            start = None;
+        }
+    }
+    if let Some(from) = start {
+        lines.push(Cow::Borrowed(&s[from..end]));
+    }
+    lines
+}
+
+/// The words of `s` with their byte offsets.
+fn words(s: &str) -> impl Iterator<Item = (usize, &str)> {
+    s.split(' ')
+        .scan(0, |offset, word| {
+            let at = *offset;
+            *offset += word.len() + 1;
+            Some((at, word))
+        })
+        .filter(|(_, word)| !word.is_empty())
+}
+
+/// Writes `s` at `(x, y)` in at most `max` cells, clipped to `area`; returns the column after it.
+pub fn put(
+    buf: &mut Buffer,
+    area: Rect,
+    x: u16,
+    y: u16,
+    s: &str,
+    max: usize,
+    style: CellStyle,
+) -> u16 {
+    let area = area.intersection(*buf.area());
+    if y < area.top() || y >= area.bottom() || x < area.left() || x >= area.right() {
+        return x;
+    }
+    let room = (area.right() - x) as usize;
+    buf.set_stringn(x, y, s, max.min(room), style).0
+}
+
+/// Writes `s` centred in the row `y` of `area` (shortened with `ellipsis` if it is too long).
+pub fn put_centered(
+    buf: &mut Buffer,
+    area: Rect,
+    y: u16,
+    s: &str,
+    ellipsis: &str,
+    style: CellStyle,
+) {
+    let room = area.width as usize;
+    let s = shorten(s, room, ellipsis);
+    let x = area.x + ((room - width(&s)) / 2) as u16;
+    put(buf, area, x, y, &s, room, style);
+}
+
+/// Writes `s` right-aligned so it ends at column `end` (exclusive), no further left than
+/// `area`'s left edge.
+pub fn put_right(buf: &mut Buffer, area: Rect, end: u16, y: u16, s: &str, style: CellStyle) {
+    let w = width(s) as u16;
+    let x = end.saturating_sub(w).max(area.x);
+    put(buf, area, x, y, s, end.saturating_sub(x) as usize, style);
+}
+
+/// Fills the row `y` of `area` with `style` (text already there keeps its characters).
+pub fn style_row(buf: &mut Buffer, area: Rect, y: u16, style: CellStyle) {
+    if y >= area.top() && y < area.bottom() {
+        buf.set_style(Rect::new(area.x, y, area.width, 1), style);
+    }
+}
+
+/// A level or gain in dB with one decimal: "-4.5", "+3.0", "0.0", or "-inf" for silence or off.
+pub fn db(value: f64) -> String {
+    let mut out = String::with_capacity(8);
+    push_db(&mut out, value, true);
+    out
+}
+
+/// Appends `value` as [`db`] does; with `sign` false a positive value has no '+'.
+pub fn push_db(out: &mut String, value: f64, sign: bool) {
+    if value.is_nan() {
+        out.push_str("--");
+    } else if value == f64::INFINITY {
+        out.push_str("inf");
+    } else if value < -999.0 {
+        out.push_str("-inf");
+    } else {
+        let tenths = (value * 10.0).round();
+        if tenths == 0.0 {
+            out.push_str("0.0");
+        } else {
+            let plus = if sign && tenths > 0.0 { "+" } else { "" };
+            let _ = write!(out, "{plus}{:.1}", tenths / 10.0);
+        }
+    }
+}
+
+/// Seconds as minutes, seconds and tenths, "m:ss.d" (the tenths are cut, not rounded, so the
+/// display never runs ahead of the music).
+pub fn time(seconds: f64) -> String {
+    let tenths = if seconds.is_finite() && seconds > 0.0 {
+        (seconds * 10.0).floor() as u64
+    } else {
+        0
+    };
+    format!("{}:{:02}.{}", tenths / 600, tenths % 600 / 10, tenths % 10)
+}
+
+/// Pan as the product shows it: "C" at the centre, else "L" or "R" and percent, "L30", "R100".
+pub fn pan(value: f64) -> String {
+    let percent = if value.is_finite() {
+        (value.clamp(-1.0, 1.0) * 100.0).round() as i32
+    } else {
+        0
+    };
+    match percent {
+        0 => "C".to_owned(),
+        p if p < 0 => format!("L{}", -p),
+        p => format!("R{p}"),
+    }
+}
+
+/// A count in at most six characters: "12345", "123k", "12M".
+pub fn count(n: u64) -> String {
+    match n {
+        0..100_000 => n.to_string(),
+        100_000..100_000_000 => format!("{}k", n / 1000),
+        _ => format!("{}M", (n / 1_000_000).min(99_999)),
+    }
+}
+
+/// `s` with every digit replaced by `#`: a message shown while blind must not give a level
+/// away.
+pub fn mask_digits(s: &str) -> Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_digit()) {
+        Cow::Owned(
+            s.chars()
+                .map(|c| if c.is_ascii_digit() { '#' } else { c })
+                .collect(),
+        )
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// One item of a line that is fitted to its width by dropping the least important items first.
+#[derive(Debug, Clone)]
+pub struct Item<'a> {
+    /// The text.
+    pub text: Cow<'a, str>,
+    /// How it is drawn.
+    pub style: CellStyle,
+    /// Higher stays longer.
+    pub priority: u8,
+    /// The fewest cells it may be shortened to when it is the least important item left (its
+    /// full width: never shortened).
+    pub min_width: usize,
+    /// Drawn in the right-hand group rather than the left.
+    pub right: bool,
+    /// A shorter form used before the item is dropped.
+    pub short: Option<Cow<'a, str>>,
+}
+
+impl<'a> Item<'a> {
+    /// An item that is shown whole or not at all.
+    pub fn new(text: impl Into<Cow<'a, str>>, style: CellStyle, priority: u8) -> Self {
+        let text = text.into();
+        let min_width = width(&text);
+        Self {
+            text,
+            style,
+            priority,
+            min_width,
+            right: false,
+            short: None,
+        }
+    }
+
+    /// Gives the item a shorter form, used when it does not fit before it is dropped.
+    #[must_use]
+    pub fn or(mut self, short: impl Into<Cow<'a, str>>) -> Self {
+        self.short = Some(short.into());
+        self
+    }
+
+    /// Lets the item be shortened down to `cells` before it is dropped.
+    #[must_use]
+    pub fn shrink_to(mut self, cells: usize) -> Self {
+        self.min_width = cells.min(self.min_width);
+        self
+    }
+
+    /// Puts the item in the right-hand group.
+    #[must_use]
+    pub fn right(mut self) -> Self {
+        self.right = true;
+        self
+    }
+}
+
+/// Draws `items` in the one-row `area`: the left group from the left edge, the right group
+/// against the right edge, items separated by `gap`. While they do not fit, the least important
+/// item (the later of equals) takes its short form, or is shortened with `ellipsis` if that
+/// leaves it at least its `min_width`, or else is dropped.
+pub fn fit_line(
+    buf: &mut Buffer,
+    area: Rect,
+    items: &mut Vec<Item<'_>>,
+    gap: &str,
+    ellipsis: &str,
+) {
+    let room = area.width as usize;
+    let gap_w = width(gap);
+    let need = |items: &[Item<'_>]| -> usize {
+        let left = items.iter().filter(|item| !item.right).count();
+        let right = items.len() - left;
+        let gaps =
+            left.saturating_sub(1) + right.saturating_sub(1) + usize::from(left > 0 && right > 0);
+        items.iter().map(|item| width(&item.text)).sum::<usize>() + gaps * gap_w
+    };
+    loop {
+        let total = need(items);
+        if total <= room || items.is_empty() {
+            break;
+        }
+        let at = items
+            .iter()
+            .enumerate()
+            .min_by_key(|(at, item)| (item.priority, usize::MAX - at))
+            .map_or(0, |(at, _)| at);
+        let item = &mut items[at];
+        if let Some(short) = item.short.take() {
+            item.text = short;
+            continue;
+        }
+        let target = width(&item.text).saturating_sub(total - room);
+        if target >= item.min_width && target > 0 {
+            item.text = Cow::Owned(shorten(&item.text, target, ellipsis).into_owned());
+            break;
+        }
+        items.remove(at);
+    }
+    let mut x = area.x;
+    let mut first = true;
+    for item in items.iter().filter(|item| !item.right) {
+        if !first {
+            x = put(buf, area, x, area.y, gap, gap_w, CellStyle::new());
+        }
+        first = false;
+        x = put(buf, area, x, area.y, &item.text, room, item.style);
+    }
+    let right_w: usize = items
+        .iter()
+        .filter(|item| item.right)
+        .map(|item| width(&item.text) + gap_w)
+        .sum::<usize>()
+        .saturating_sub(gap_w);
+    let mut x = area.right().saturating_sub(right_w as u16).max(x);
+    let mut first = true;
+    for item in items.iter().filter(|item| item.right) {
+        if !first {
+            x = put(buf, area, x, area.y, gap, gap_w, CellStyle::new());
+        }
+        first = false;
+        x = put(buf, area, x, area.y, &item.text, room, item.style);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names that fit are kept; long ones end at a whole word when that keeps half the room, and
+    /// the result never exceeds the room.
+    #[test]
+    fn shorten_prefers_whole_words() {
+        assert_eq!(shorten("Bass", 6, "…"), "Bass");
+        assert_eq!(shorten("Melody guitar", 6, "…"), "Melod…");
+        assert_eq!(shorten("Melody guitar", 10, "…"), "Melody…");
+        assert_eq!(shorten("Melody guitar", 12, "…"), "Melody…");
+        assert_eq!(shorten("Melody guitar", 13, "…"), "Melody guitar");
+        assert_eq!(shorten("Melody guitar", 6, "."), "Melod.");
+        assert_eq!(shorten("A b-side take", 9, "."), "A b-side.");
+        assert_eq!(shorten("Voice", 1, "…"), "…");
+        assert_eq!(shorten("Voice", 0, "…"), "");
+        assert_eq!(shorten("Wide 漢字漢字", 8, "…"), "Wide…");
+        for max in 0..20 {
+            assert!(width(&shorten("Melody guitar (double-tracked)", max, "…")) <= max);
+        }
+    }
+
+    /// Wrapping breaks at spaces and never splits a word.
+    #[test]
+    fn wrap_keeps_words_whole() {
+        assert_eq!(
+            wrap("terminal too small: need at least 40x12", 16, "…"),
+            ["terminal too", "small: need at", "least 40x12"]
+        );
+        assert_eq!(wrap("abcdefgh ij", 4, "."), ["abc.", "ij"]);
+        assert!(wrap("anything", 0, ".").is_empty());
+    }
+
+    /// Numbers read the way the product writes them.
+    #[test]
+    fn number_formats() {
+        assert_eq!(db(-4.5), "-4.5");
+        assert_eq!(db(3.0), "+3.0");
+        assert_eq!(db(-0.01), "0.0");
+        assert_eq!(db(f64::NEG_INFINITY), "-inf");
+        assert_eq!(time(83.49), "1:23.4");
+        assert_eq!(time(59.99), "0:59.9");
+        assert_eq!(time(-1.0), "0:00.0");
+        assert_eq!(time(3600.0), "60:00.0");
+        assert_eq!(pan(0.0), "C");
+        assert_eq!(pan(-0.3), "L30");
+        assert_eq!(pan(1.0), "R100");
+        assert_eq!(pan(0.004), "C");
+        assert_eq!(count(123_456), "123k");
+        assert_eq!(mask_digits("take2.toml"), "take#.toml");
+    }
+
+    /// Control characters never reach the screen, and ASCII mode replaces the rest.
+    #[test]
+    fn clean_replaces_unsafe_characters() {
+        assert_eq!(clean("Bass", true), "Bass");
+        assert_eq!(clean("Voix\téa", false), "Voix éa");
+        assert_eq!(clean("Voix\téa", true), "Voix ?a");
+    }
+}

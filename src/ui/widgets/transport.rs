@@ -1,0 +1,90 @@
+//! The transport line (UI thread): play state, position and length, the loop, the section under
+//! the play head and the session's name. Times and the section stay in every blind level.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier};
+use ratatui::widgets::Widget;
+
+use crate::ui::view::TransportView;
+use crate::ui::widgets::Theme;
+use crate::ui::widgets::text::{Item, clean, fit_line, time};
+
+/// The transport line.
+#[derive(Debug, Clone, Copy)]
+pub struct TransportLine<'a> {
+    transport: &'a TransportView,
+    session_name: &'a str,
+    theme: &'a Theme,
+}
+
+impl<'a> TransportLine<'a> {
+    /// The line for `transport` in the session called `session_name`, drawn with `theme`.
+    pub fn new(transport: &'a TransportView, session_name: &'a str, theme: &'a Theme) -> Self {
+        Self {
+            transport,
+            session_name,
+            theme,
+        }
+    }
+
+    /// The position and length exactly as drawn, "1:23.4" and "4:05.0".
+    pub fn times(&self) -> (String, String) {
+        (
+            time(self.transport.position_s),
+            time(self.transport.length_s),
+        )
+    }
+}
+
+impl Widget for TransportLine<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let area = area.intersection(*buf.area());
+        if area.is_empty() {
+            return;
+        }
+        let area = Rect::new(area.x, area.y, area.width, 1);
+        let theme = self.theme;
+        let glyphs = theme.glyphs;
+        let transport = self.transport;
+        let (icon, word, color) = if transport.buffering {
+            (glyphs.play, "buffering", Color::Yellow)
+        } else if transport.playing {
+            (glyphs.play, "playing", Color::Green)
+        } else {
+            (glyphs.pause, "paused", Color::White)
+        };
+        let state = theme.fg(color, Modifier::BOLD);
+        let (position, length) = self.times();
+        let mut items = vec![
+            Item::new(format!("{icon} {word}"), state, 10).or(icon),
+            Item::new(
+                format!("{position} / {length}"),
+                theme.fg(Color::White, Modifier::BOLD),
+                10,
+            )
+            .or(position),
+        ];
+        if let Some((from, to)) = transport.looping {
+            let text = format!("loop {}{}{}", time(from), glyphs.range, time(to));
+            items.push(Item::new(text, theme.fg(Color::Cyan, Modifier::empty()), 4).or("loop"));
+        }
+        if let Some(section) = &transport.section {
+            let section = clean(section, theme.ascii).into_owned();
+            items.push(
+                Item::new(section, theme.fg(Color::LightCyan, Modifier::BOLD), 7).shrink_to(6),
+            );
+        }
+        let session = clean(self.session_name, theme.ascii);
+        items.push(
+            Item::new(
+                session,
+                ratatui::style::Style::new().add_modifier(Modifier::BOLD),
+                5,
+            )
+            .shrink_to(8)
+            .right(),
+        );
+        fit_line(buf, area, &mut items, "  ", glyphs.ellipsis);
+    }
+}
