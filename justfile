@@ -24,10 +24,9 @@ deps:
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 
-# Generate the demo stems when missing, then open the folk-arc demo (for now: bounce it to demo-sessions/folk-arc/mix.wav).
+# Open the folk-arc demo in the console (its stems are generated first when missing). ? shows the keys, q quits.
 demo: deps
-    cargo run --release --quiet -- demo
-    cargo run --release --quiet -- bounce demo-sessions/folk-arc/session.toml -o demo-sessions/folk-arc/mix.wav
+    cargo run --release --quiet
 
 # Format check, clippy with warnings denied, and the whole test suite.
 test: deps

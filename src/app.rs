@@ -6,4 +6,5 @@ pub mod keymap;
 
 pub mod edit;
 pub mod journal;
+pub mod state;
 pub mod undo;

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod engine;
 pub mod session;

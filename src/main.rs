@@ -16,15 +16,47 @@ use earmix::engine::render::{self, BitDepth, BounceOptions};
 use earmix::units::Seconds;
 
 /// A keyboard-driven terminal mixer for people who mix by ear.
+///
+/// `earmix SESSION` opens a session in the console; `earmix` alone opens the folk-arc demo
+/// (generating its stems first when needed). Press ? in the console for the keys.
 #[derive(Debug, Parser)]
-#[command(name = "earmix", version, about, long_about = None)]
+#[command(
+    name = "earmix",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     /// Settings file (default: ~/.config/earmix/config.toml when it exists; see
     /// config/default.toml for every key).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// The session file (TOML) to open in the console (default: the folk-arc demo).
+    session: Option<PathBuf>,
+    #[command(flatten)]
+    console: ConsoleArgs,
+    #[command(flatten)]
+    output: OutputArgs,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+}
+
+/// How the console draws.
+#[derive(Debug, Clone, clap::Args)]
+struct ConsoleArgs {
+    /// Draw with plain ASCII only (#, |, =, -) for terminals or fonts without block characters
+    /// [config: console.ascii].
+    #[arg(long)]
+    ascii: bool,
+    /// Draw without colour (setting `NO_COLOR` does the same) [config:
+    /// console.color].
+    #[arg(long)]
+    no_color: bool,
+    /// The most frames per second drawn while playing; 10-15 suits a slow SSH link [config:
+    /// console.fps = 30].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=240))]
+    fps: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,14 +83,17 @@ enum Command {
         #[arg(long, value_parser = parse_time)]
         to: Option<Seconds>,
     },
-    /// Play a session through the audio device.
+    /// Play a session through the audio device, in the console (like `earmix SESSION`) or,
+    /// with --no-ui, without it.
     Play {
         /// The session file (TOML).
         session: PathBuf,
         /// Play without the console, printing a status line once a second to stderr (for scripts
-        /// and checks).
+        /// and checks). Without a terminal, play always runs this way.
         #[arg(long)]
         no_ui: bool,
+        #[command(flatten)]
+        console: ConsoleArgs,
         /// Start time, "m:ss.mmm" or seconds (default: the session start).
         #[arg(long, value_parser = parse_time)]
         from: Option<Seconds>,
@@ -185,7 +220,19 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     let config = load_config(cli.config.as_deref())?;
-    match cli.command {
+    let Some(command) = cli.command else {
+        let session = match cli.session {
+            Some(session) => session,
+            None => demo_session()?,
+        };
+        return console(
+            &session,
+            &config,
+            &cli.console,
+            &cli.output.request(&config.audio),
+        );
+    };
+    match command {
         Command::Check { session } => Ok(check(&session)),
         Command::Bounce {
             session,
@@ -196,7 +243,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => bounce(&session, &output, BounceOptions { bits, from, to }),
         Command::Play {
             session,
+            no_ui,
+            console: console_args,
+            from: None,
+            seconds: None,
+            looping: false,
+            output,
+        } if !no_ui && std::io::stdout().is_terminal() => console(
+            &session,
+            &config,
+            &console_args,
+            &output.request(&config.audio),
+        ),
+        Command::Play {
+            session,
             no_ui: _,
+            console: _,
             from,
             seconds,
             looping,
@@ -316,6 +378,54 @@ fn play(
     };
     let stopped = commands::play::run(&mut engine, headless, &stop, &mut std::io::stderr())?;
     tracing::info!("headless playback stopped: {stopped:?}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The folk-arc demo's session file, generating its stems first when they are missing (in the
+/// checkout's demo-sessions/, or else in the XDG data directory).
+fn demo_session() -> Result<PathBuf> {
+    let root = commands::paths::demo_root();
+    let name = "folk-arc";
+    let session = root.join(name).join("session.toml");
+    let needs_stems = earmix::session::load(&session).is_err();
+    if needs_stems {
+        eprintln!(
+            "earmix: generating the {name} demo's stems in {} (once; a few seconds)",
+            root.display()
+        );
+    }
+    earmix::demo::generate(&root, name, false)
+        .with_context(|| format!("generating the {name} demo in {}", root.display()))?;
+    Ok(session)
+}
+
+/// Opens a session in the console.
+fn console(
+    session: &Path,
+    config: &Config,
+    args: &ConsoleArgs,
+    output: &OutputRequest,
+) -> Result<ExitCode> {
+    let keymap = match earmix::app::keymap::Keymap::user_path() {
+        Some(path) => earmix::app::keymap::Keymap::load_user(&path).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!("{}", lines.join("\n"))
+        })?,
+        None => earmix::app::keymap::Keymap::default(),
+    };
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let opts = earmix::console::ConsoleOptions {
+        output: output.clone(),
+        fps: args.fps.unwrap_or(config.console.fps),
+        ascii: args.ascii || config.console.ascii,
+        color: config.console.color && !args.no_color && !no_color_env,
+        log_file: commands::paths::log_file(),
+    };
+    let ending = earmix::console::run(session, config, keymap, &opts).map_err(|e| match e {
+        earmix::console::ConsoleError::Session(errors) => anyhow::anyhow!("{errors}"),
+        other => anyhow::anyhow!(other),
+    })?;
+    tracing::info!("console ended: {ending:?}");
     Ok(ExitCode::SUCCESS)
 }
 

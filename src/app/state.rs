@@ -1,0 +1,1541 @@
+//! The console's model (UI thread): the mix being edited, the selection, blind mode, undo, the
+//! crash journal and the questions the console asks. Keys arrive through [`App::key`]; every
+//! mixer edit goes to the session model, the undo history, the journal and the engine at once.
+//!
+//! The engine is reached through [`Controls`], so the model can be tested without audio.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use rand_core::{Rng as _, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use super::action::{Action, Direction, Step};
+use super::edit::{Change, MixEdit, differences};
+use super::journal::{Journal, Recovery};
+use super::keymap::Keymap;
+use super::undo::{BurstId, UndoStack};
+use crate::config::{BlindConfig, StepsConfig};
+use crate::session::{self, Session};
+use crate::ui::view::{BlindLevel, Focus, Overlay};
+use crate::units::{Decibels, Pan, Seconds, StripId};
+
+/// The upper end of a fader (channel and master).
+pub const FADER_MAX_DB: f64 = 12.0;
+/// The lowest fader value above off: a nudge down from here turns the fader off, a nudge up from
+/// off lands here.
+pub const FADER_FLOOR_DB: f64 = -60.0;
+/// The ends of the trim control.
+pub const TRIM_MAX_DB: f64 = 24.0;
+/// How far one pan key moves the pan (10 %).
+pub const PAN_STEP: f64 = 0.1;
+/// How long the hidden blind-mode offsets take to glide in, so the change is never a jump.
+pub const BLIND_GLIDE: Duration = Duration::from_secs(2);
+/// Key repeats closer together than this on the same control are one undo step.
+pub const BURST_GAP: Duration = Duration::from_millis(600);
+/// Jumping to the previous section from further into a section than this goes to the start of
+/// the section instead.
+const SECTION_RESTART: f64 = 1.0;
+
+/// What the model asks of the audio engine. [`crate::engine::realtime::Engine`] implements it;
+/// tests use a recorder.
+pub trait Controls {
+    /// Sets a strip's input trim.
+    fn set_trim(&mut self, strip: usize, db: Decibels);
+    /// Sets a strip's fader.
+    fn set_gain(&mut self, strip: usize, db: Decibels);
+    /// Sets a strip's pan.
+    fn set_pan(&mut self, strip: usize, pan: Pan);
+    /// Mutes or unmutes a strip.
+    fn set_mute(&mut self, strip: usize, on: bool);
+    /// Solos or unsolos a strip.
+    fn set_solo(&mut self, strip: usize, on: bool);
+    /// Sets the master fader.
+    fn set_master(&mut self, db: Decibels);
+    /// Starts playback.
+    fn play(&mut self);
+    /// Pauses playback.
+    fn pause(&mut self);
+    /// Whether playback runs.
+    fn is_playing(&self) -> bool;
+    /// Moves the play head.
+    fn seek(&mut self, to: Seconds);
+    /// Where the play head is.
+    fn position(&self) -> Seconds;
+    /// Loops a region, or stops looping.
+    fn set_loop(&mut self, region: Option<(Seconds, Seconds)>);
+    /// The loop region, when looping.
+    fn loop_region(&self) -> Option<(Seconds, Seconds)>;
+    /// Restarts integrated loudness.
+    fn reset_loudness(&mut self);
+}
+
+impl Controls for crate::engine::realtime::Engine {
+    fn set_trim(&mut self, strip: usize, db: Decibels) {
+        crate::engine::realtime::Engine::set_trim(self, StripId(strip), db);
+    }
+    fn set_gain(&mut self, strip: usize, db: Decibels) {
+        crate::engine::realtime::Engine::set_gain(self, StripId(strip), db);
+    }
+    fn set_pan(&mut self, strip: usize, pan: Pan) {
+        crate::engine::realtime::Engine::set_pan(self, StripId(strip), pan);
+    }
+    fn set_mute(&mut self, strip: usize, on: bool) {
+        crate::engine::realtime::Engine::set_mute(self, StripId(strip), on);
+    }
+    fn set_solo(&mut self, strip: usize, on: bool) {
+        crate::engine::realtime::Engine::set_solo(self, StripId(strip), on);
+    }
+    fn set_master(&mut self, db: Decibels) {
+        crate::engine::realtime::Engine::set_master(self, db);
+    }
+    fn play(&mut self) {
+        crate::engine::realtime::Engine::play(self);
+    }
+    fn pause(&mut self) {
+        crate::engine::realtime::Engine::pause(self);
+    }
+    fn is_playing(&self) -> bool {
+        crate::engine::realtime::Engine::is_playing(self)
+    }
+    fn seek(&mut self, to: Seconds) {
+        crate::engine::realtime::Engine::seek(self, to);
+    }
+    fn position(&self) -> Seconds {
+        crate::engine::realtime::Engine::position(self)
+    }
+    fn set_loop(&mut self, region: Option<(Seconds, Seconds)>) {
+        crate::engine::realtime::Engine::set_loop(self, region);
+    }
+    fn loop_region(&self) -> Option<(Seconds, Seconds)> {
+        crate::engine::realtime::Engine::loop_region(self)
+    }
+    fn reset_loudness(&mut self) {
+        crate::engine::realtime::Engine::reset_loudness(self);
+    }
+}
+
+/// The box the console shows over the mixer, and what its keys do.
+#[derive(Debug, Clone)]
+enum Modal {
+    /// The key help.
+    Help,
+    /// "Quit with unsaved edits?"
+    ConfirmQuit,
+    /// Edits found in a crash journal, waiting for the user's answer.
+    Recover {
+        recovery: Recovery,
+        lines: Vec<String>,
+    },
+    /// Something to read, closed by any key.
+    Info { title: String, lines: Vec<String> },
+}
+
+/// Blind mode's hidden state.
+#[derive(Debug, Clone)]
+struct BlindSession {
+    /// Each channel's fader when blind mode started (session order).
+    before: Vec<Decibels>,
+    /// The hidden offset each fader started from.
+    offsets: Vec<f64>,
+}
+
+/// A fader gliding to a new value over [`BLIND_GLIDE`] (UI side: the engine hears the steps).
+#[derive(Debug, Clone, Copy)]
+struct Glide {
+    strip: usize,
+    from: f64,
+    to: f64,
+    start: Instant,
+}
+
+/// What the console should do after a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Keep going.
+    Continue,
+    /// Leave the console.
+    Quit,
+}
+
+/// The console's model.
+pub struct App {
+    session: Session,
+    /// The session as it is on disk (what "unsaved" compares against).
+    saved: Session,
+    keymap: Keymap,
+    steps: StepsConfig,
+    blind_config: BlindConfig,
+    selected: usize,
+    focus: Focus,
+    trim_mode: bool,
+    blind: BlindLevel,
+    blind_session: Option<BlindSession>,
+    glides: Vec<Glide>,
+    undo: UndoStack,
+    journal: Option<Journal>,
+    /// Edits waiting to be written to the journal (written by [`App::flush_journal`]).
+    journal_pending: Vec<MixEdit>,
+    modal: Option<Modal>,
+    message: Option<String>,
+    /// The burst the last nudge belonged to: its control and when it came.
+    burst: Option<(MixEdit, Instant, BurstId)>,
+    next_burst: u64,
+    rng: Xoshiro256PlusPlus,
+    /// Set by [`Action::ResetPeaks`]; the console resets its meters and clears it.
+    peaks_reset: bool,
+}
+
+impl App {
+    /// A model of `session` (as loaded from disk) with the given keys and settings. `journal` is
+    /// the session's crash journal (`None`: edits are not journalled, e.g. in tests);
+    /// `recovery`, edits a crash left behind, which the user is asked about first.
+    pub fn new(
+        session: Session,
+        keymap: Keymap,
+        steps: StepsConfig,
+        blind: BlindConfig,
+        journal: Option<Journal>,
+        recovery: Option<Recovery>,
+    ) -> Self {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0x5eed, |d| d.as_nanos() as u64);
+        let mut app = Self {
+            saved: session.clone(),
+            session,
+            keymap,
+            steps,
+            blind_config: blind,
+            selected: 0,
+            focus: Focus::Strip,
+            trim_mode: false,
+            blind: BlindLevel::Off,
+            blind_session: None,
+            glides: Vec::new(),
+            undo: UndoStack::new(),
+            journal,
+            journal_pending: Vec::new(),
+            modal: None,
+            message: None,
+            burst: None,
+            next_burst: 0,
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            peaks_reset: false,
+        };
+        if let Some(recovery) = recovery.filter(|r| !r.edits.is_empty()) {
+            app.modal = Some(Modal::Recover {
+                lines: recovery_lines(&recovery, &app.saved),
+                recovery,
+            });
+        }
+        app
+    }
+
+    /// Seeds the random numbers blind mode uses (tests).
+    pub fn seed(&mut self, seed: u64) {
+        self.rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    }
+
+    /// The mix as edited.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The selected strip.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// Where the fader keys act.
+    pub fn focus(&self) -> Focus {
+        self.focus
+    }
+
+    /// How much blind mode hides.
+    pub fn blind(&self) -> BlindLevel {
+        self.blind
+    }
+
+    /// Whether the fader keys edit the trim.
+    pub fn trim_mode(&self) -> bool {
+        self.trim_mode
+    }
+
+    /// The last message for the status line.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// Sets the status line's message.
+    pub fn set_message(&mut self, message: impl Into<String>) {
+        self.message = Some(message.into());
+    }
+
+    /// Whether the mix differs from the file on disk.
+    pub fn unsaved(&self) -> bool {
+        !differences(&self.saved, &self.session).is_empty()
+    }
+
+    /// The keys.
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    /// Whether a key asked for the meters' peaks and clip latches to be reset since the last
+    /// call (the console owns the meters).
+    pub fn take_peaks_reset(&mut self) -> bool {
+        std::mem::take(&mut self.peaks_reset)
+    }
+
+    /// Whether a fader is still gliding (the console keeps calling [`App::tick`]).
+    pub fn is_gliding(&self) -> bool {
+        !self.glides.is_empty()
+    }
+
+    /// The box over the mixer, for the view.
+    pub fn overlay(&self) -> Option<Overlay> {
+        let modal = self.modal.as_ref()?;
+        Some(match modal {
+            Modal::Help => Overlay::Help(
+                self.keymap
+                    .help_lines()
+                    .into_iter()
+                    .map(|(keys, desc)| (keys, desc.to_string()))
+                    .collect(),
+            ),
+            Modal::ConfirmQuit => Overlay::Question {
+                title: "Quit with unsaved edits?".to_string(),
+                lines: vec![
+                    "The mix has edits that are not saved to the session file.".to_string(),
+                    "Quitting without saving throws them away.".to_string(),
+                ],
+                answers: answers(&[
+                    ("s", "save and quit"),
+                    ("y", "quit without saving"),
+                    ("n", "stay"),
+                ]),
+            },
+            Modal::Recover { recovery, lines } => Overlay::Question {
+                title: "Recover unsaved edits?".to_string(),
+                lines: lines.clone(),
+                answers: if recovery.is_stale() {
+                    answers(&[("r", "recover anyway"), ("d", "discard them")])
+                } else {
+                    answers(&[("r", "recover"), ("d", "discard them")])
+                },
+            },
+            Modal::Info { title, lines } => Overlay::Info {
+                title: title.clone(),
+                lines: lines.clone(),
+            },
+        })
+    }
+
+    /// Handles one key event. Key releases are ignored; repeats are nudges like presses.
+    pub fn key(&mut self, event: &KeyEvent, now: Instant, controls: &mut dyn Controls) -> Outcome {
+        if event.kind == KeyEventKind::Release {
+            return Outcome::Continue;
+        }
+        if let Some(modal) = self.modal.take() {
+            return self.answer(modal, event, now, controls);
+        }
+        if let Some(action) = self.keymap.action_for(event) {
+            return self.update(action, now, controls);
+        }
+        if !matches!(event.code, KeyCode::Modifier(_)) {
+            self.message = Some(format!(
+                "{} does nothing here (? lists the keys)",
+                super::keymap::Key::from_event(event)
+            ));
+        }
+        Outcome::Continue
+    }
+
+    /// A key while a box is open.
+    fn answer(
+        &mut self,
+        modal: Modal,
+        event: &KeyEvent,
+        now: Instant,
+        controls: &mut dyn Controls,
+    ) -> Outcome {
+        let ctrl_c = event.code == KeyCode::Char('c') && event.modifiers == KeyModifiers::CONTROL;
+        let key = match event.code {
+            KeyCode::Char(c) => Some(c.to_ascii_lowercase()),
+            KeyCode::Esc => Some('\u{1b}'),
+            KeyCode::Enter => Some('\n'),
+            _ => None,
+        };
+        match modal {
+            Modal::Help | Modal::Info { .. } => {
+                if ctrl_c {
+                    return self.update(Action::Quit, now, controls);
+                }
+                Outcome::Continue
+            }
+            Modal::ConfirmQuit => match key {
+                Some('s') => {
+                    if self.save() {
+                        Outcome::Quit
+                    } else {
+                        Outcome::Continue
+                    }
+                }
+                Some('y' | 'q') => {
+                    self.discard_journal();
+                    Outcome::Quit
+                }
+                _ if ctrl_c => Outcome::Quit,
+                Some('n' | '\u{1b}') => Outcome::Continue,
+                _ => {
+                    self.modal = Some(Modal::ConfirmQuit);
+                    Outcome::Continue
+                }
+            },
+            Modal::Recover { recovery, lines } => match key {
+                Some('r') => {
+                    self.recover(&recovery, controls);
+                    Outcome::Continue
+                }
+                Some('d') => {
+                    self.discard_journal();
+                    self.message = Some("Discarded the recovered edits".to_string());
+                    Outcome::Continue
+                }
+                _ if ctrl_c => Outcome::Quit,
+                _ => {
+                    self.modal = Some(Modal::Recover { recovery, lines });
+                    Outcome::Continue
+                }
+            },
+        }
+    }
+
+    /// Applies one action.
+    pub fn update(&mut self, action: Action, now: Instant, controls: &mut dyn Controls) -> Outcome {
+        if !matches!(action, Action::Nudge { .. }) {
+            self.end_burst();
+        }
+        match action {
+            Action::SelectPrevious => self.select(self.selected.saturating_sub(1)),
+            Action::SelectNext => self.select(self.selected + 1),
+            Action::SelectStrip(n) => {
+                let index = usize::from(n).saturating_sub(1);
+                if index < self.session.channels.len() {
+                    self.select(index);
+                } else {
+                    self.message = Some(format!("There is no strip {n}"));
+                }
+            }
+            Action::CycleFocus => {
+                self.focus = match self.focus {
+                    Focus::Strip => Focus::Master,
+                    Focus::Master => Focus::Strip,
+                };
+            }
+            Action::Nudge { direction, step } => self.nudge(direction, step, now, controls),
+            Action::Unity => {
+                let edit = self.focused_edit(Decibels::UNITY);
+                self.edit(edit, controls);
+            }
+            Action::Mute => self.toggle(false, controls),
+            Action::Solo => self.toggle(true, controls),
+            Action::ClearSolos => self.clear_solos(controls),
+            Action::TrimMode => {
+                self.trim_mode = !self.trim_mode;
+                self.message = Some(if self.trim_mode {
+                    "Trim mode: the fader keys move the input trim".to_string()
+                } else {
+                    "Fader mode".to_string()
+                });
+            }
+            Action::PanLeft => self.pan(-PAN_STEP, controls),
+            Action::PanRight => self.pan(PAN_STEP, controls),
+            Action::PlayPause => self.play_pause(controls),
+            Action::ToStart => {
+                controls.seek(Seconds(0.0));
+                controls.reset_loudness();
+            }
+            Action::PreviousSection => self.previous_section(controls),
+            Action::NextSection => self.next_section(controls),
+            Action::LoopSection => self.loop_section(controls),
+            Action::ResetPeaks => {
+                self.peaks_reset = true;
+                self.message = Some("Peaks and clip lamps reset".to_string());
+            }
+            Action::Undo => self.undo_redo(false, controls),
+            Action::Redo => self.undo_redo(true, controls),
+            Action::Save => {
+                self.save();
+            }
+            Action::Quit => {
+                self.flush_journal();
+                if self.unsaved() {
+                    self.modal = Some(Modal::ConfirmQuit);
+                } else {
+                    return Outcome::Quit;
+                }
+            }
+            Action::Blind => {
+                let next = if self.blind == BlindLevel::Off {
+                    BlindLevel::Numbers
+                } else {
+                    BlindLevel::Off
+                };
+                self.set_blind(next, now, controls);
+            }
+            Action::BlindMetersOff => {
+                let next = if self.blind == BlindLevel::MetersOff {
+                    BlindLevel::Off
+                } else {
+                    BlindLevel::MetersOff
+                };
+                self.set_blind(next, now, controls);
+            }
+            Action::Help => self.modal = Some(Modal::Help),
+        }
+        Outcome::Continue
+    }
+
+    /// Mutes (or solos) the selected strip, or undoes that.
+    fn toggle(&mut self, solo: bool, controls: &mut dyn Controls) {
+        let Some(ch) = self.channel_for_strip_edit(if solo { "solo" } else { "mute" }) else {
+            return;
+        };
+        let channel = &self.session.channels[ch];
+        let name = channel.name.clone();
+        let edit = if solo {
+            MixEdit::Solo {
+                channel: name,
+                on: !channel.solo,
+            }
+        } else {
+            MixEdit::Mute {
+                channel: name,
+                on: !channel.mute,
+            }
+        };
+        self.edit(edit, controls);
+    }
+
+    fn clear_solos(&mut self, controls: &mut dyn Controls) {
+        let edits: Vec<MixEdit> = self
+            .session
+            .channels
+            .iter()
+            .filter(|c| c.solo)
+            .map(|c| MixEdit::Solo {
+                channel: c.name.clone(),
+                on: false,
+            })
+            .collect();
+        if edits.is_empty() {
+            self.message = Some("No channel is soloed".to_string());
+        } else {
+            self.edit_group(edits, controls);
+        }
+    }
+
+    fn pan(&mut self, delta: f64, controls: &mut dyn Controls) {
+        if let Some(ch) = self.channel_for_strip_edit("pan") {
+            let pan = round2((self.session.channels[ch].pan.0 + delta).clamp(-1.0, 1.0));
+            let channel = self.session.channels[ch].name.clone();
+            self.edit(
+                MixEdit::Pan {
+                    channel,
+                    pan: Pan(pan),
+                },
+                controls,
+            );
+        }
+    }
+
+    fn play_pause(&mut self, controls: &mut dyn Controls) {
+        if controls.is_playing() {
+            controls.pause();
+        } else {
+            // Playing again from the end starts from the top, with loudness measured afresh.
+            if controls.position().0 >= self.session.length().0 - 1e-3 {
+                controls.seek(Seconds(0.0));
+                controls.reset_loudness();
+            }
+            controls.play();
+        }
+    }
+
+    fn undo_redo(&mut self, redo: bool, controls: &mut dyn Controls) {
+        let (edits, done, none) = if redo {
+            (self.undo.redo(), "Redone", "Nothing to redo")
+        } else {
+            (self.undo.undo(), "Undone", "Nothing to undo")
+        };
+        let Some(edits) = edits else {
+            self.message = Some(none.to_string());
+            return;
+        };
+        let what = edits.iter().map(ToString::to_string).collect::<Vec<_>>();
+        self.apply_replayed(edits, controls);
+        self.message = Some(format!("{done}: {}", self.describe_edits(&what)));
+    }
+
+    fn select(&mut self, index: usize) {
+        let last = self.session.channels.len().saturating_sub(1);
+        self.selected = index.min(last);
+        self.focus = Focus::Strip;
+    }
+
+    /// The selected channel for a strip-only edit, or a message when the master has the focus.
+    fn channel_for_strip_edit(&mut self, what: &str) -> Option<usize> {
+        if self.focus == Focus::Master {
+            self.message = Some(format!(
+                "The master has no {what} (Tab goes back to the strips)"
+            ));
+            return None;
+        }
+        (self.selected < self.session.channels.len()).then_some(self.selected)
+    }
+
+    /// The edit that sets the focused control (fader, trim or master) to `db`.
+    fn focused_edit(&self, db: Decibels) -> MixEdit {
+        if self.focus == Focus::Master {
+            return MixEdit::Master { db };
+        }
+        let channel = self.session.channels[self.selected].name.clone();
+        if self.trim_mode {
+            MixEdit::Trim { channel, db }
+        } else {
+            MixEdit::Gain { channel, db }
+        }
+    }
+
+    /// The focused control's value now.
+    fn focused_value(&self) -> Decibels {
+        if self.focus == Focus::Master {
+            return self.session.master_db;
+        }
+        let channel = &self.session.channels[self.selected];
+        if self.trim_mode {
+            channel.trim_db
+        } else {
+            channel.gain_db
+        }
+    }
+
+    fn nudge(
+        &mut self,
+        direction: Direction,
+        step: Step,
+        now: Instant,
+        controls: &mut dyn Controls,
+    ) {
+        if self.session.channels.is_empty() && self.focus == Focus::Strip {
+            return;
+        }
+        let mut size = match step {
+            Step::Fine => self.steps.fine_db,
+            Step::Coarse => self.steps.coarse_db,
+            Step::Finer => self.steps.finer_db,
+        };
+        if self.blind.hides_numbers() {
+            let (lo, hi) = (
+                self.blind_config.step_factor_min,
+                self.blind_config.step_factor_max,
+            );
+            size *= lo + (hi - lo) * self.random_unit();
+        }
+        let delta = match direction {
+            Direction::Up => size,
+            Direction::Down => -size,
+        };
+        let trim = self.trim_mode && self.focus == Focus::Strip;
+        let value = nudged(self.focused_value().0, delta, trim);
+        let edit = self.focused_edit(Decibels(value));
+        // Auto-repeat: the same control again soon after is the same undo step.
+        let burst = match &self.burst {
+            Some((control, at, id))
+                if control.same_control(&edit) && now.duration_since(*at) < BURST_GAP =>
+            {
+                *id
+            }
+            _ => {
+                self.next_burst += 1;
+                BurstId(self.next_burst)
+            }
+        };
+        self.burst = Some((edit.clone(), now, burst));
+        let Ok(change) = Change::of(edit.clone(), &self.session) else {
+            return;
+        };
+        if change.is_noop() {
+            self.message = Some(
+                if value >= FADER_MAX_DB {
+                    "The fader is at its top"
+                } else {
+                    "The control is at its end"
+                }
+                .to_string(),
+            );
+            return;
+        }
+        if edit.apply(&mut self.session).is_ok() {
+            self.undo.push(change, Some(burst));
+            self.send(&edit, controls);
+            self.journal_pending.push(edit);
+        }
+    }
+
+    fn end_burst(&mut self) {
+        self.burst = None;
+        self.undo.end_burst();
+    }
+
+    /// Applies one edit as its own undo step.
+    fn edit(&mut self, edit: MixEdit, controls: &mut dyn Controls) {
+        self.edit_group(vec![edit], controls);
+    }
+
+    /// Applies edits as one undo step.
+    fn edit_group(&mut self, edits: Vec<MixEdit>, controls: &mut dyn Controls) {
+        let mut changes = Vec::new();
+        for edit in edits {
+            let Ok(change) = Change::of(edit.clone(), &self.session) else {
+                continue;
+            };
+            if change.is_noop() {
+                continue;
+            }
+            if let Err(e) = edit.apply(&mut self.session) {
+                self.message = Some(e.to_string());
+                continue;
+            }
+            self.send(&edit, controls);
+            self.journal_pending.push(edit);
+            changes.push(change);
+        }
+        if !changes.is_empty() {
+            self.undo.push_group(changes);
+        }
+    }
+
+    /// Applies edits from undo or redo (already recorded in the history).
+    fn apply_replayed(&mut self, edits: Vec<MixEdit>, controls: &mut dyn Controls) {
+        for edit in edits {
+            if edit.apply(&mut self.session).is_ok() {
+                self.send(&edit, controls);
+                self.journal_pending.push(edit);
+            }
+        }
+    }
+
+    fn describe_edits(&self, what: &[String]) -> String {
+        if self.blind.hides_numbers() {
+            return "values hidden while blind".to_string();
+        }
+        match what {
+            [one] => one.clone(),
+            many => format!("{} and {} more", many[0], many.len() - 1),
+        }
+    }
+
+    /// Sends an edit's new value to the engine.
+    fn send(&mut self, edit: &MixEdit, controls: &mut dyn Controls) {
+        let strip = edit
+            .channel()
+            .and_then(|name| self.session.channel_index(name));
+        match (edit, strip) {
+            (MixEdit::Master { db }, _) => controls.set_master(*db),
+            (MixEdit::Trim { db, .. }, Some(i)) => controls.set_trim(i, *db),
+            (MixEdit::Gain { db, .. }, Some(i)) => {
+                // A fader still gliding in blind mode's offset keeps gliding, to the new value.
+                if let Some(glide) = self.glides.iter_mut().find(|g| g.strip == i) {
+                    if db.is_off() {
+                        self.glides.retain(|g| g.strip != i);
+                        controls.set_gain(i, *db);
+                    } else {
+                        glide.to = db.0;
+                    }
+                } else {
+                    controls.set_gain(i, *db);
+                }
+            }
+            (MixEdit::Pan { pan, .. }, Some(i)) => controls.set_pan(i, *pan),
+            (MixEdit::Mute { on, .. }, Some(i)) => controls.set_mute(i, *on),
+            (MixEdit::Solo { on, .. }, Some(i)) => controls.set_solo(i, *on),
+            _ => {}
+        }
+    }
+
+    /// Moves gliding faders along (call every frame while [`App::is_gliding`]).
+    pub fn tick(&mut self, now: Instant, controls: &mut dyn Controls) {
+        self.glides.retain(|glide| {
+            let t = now.duration_since(glide.start).as_secs_f64() / BLIND_GLIDE.as_secs_f64();
+            if t >= 1.0 {
+                controls.set_gain(glide.strip, Decibels(glide.to));
+                false
+            } else {
+                controls.set_gain(
+                    glide.strip,
+                    Decibels(glide.from + (glide.to - glide.from) * t.max(0.0)),
+                );
+                true
+            }
+        });
+    }
+
+    /// Writes the edits made since the last call to the crash journal (one line per control,
+    /// its latest value). The console calls it after each batch of keys; quitting calls it too.
+    pub fn flush_journal(&mut self) {
+        if self.journal_pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.journal_pending);
+        let Some(journal) = self.journal.as_mut() else {
+            return;
+        };
+        // Absolute values: only the last edit of each control matters, in order.
+        let mut latest: Vec<&MixEdit> = Vec::new();
+        for edit in &pending {
+            latest.retain(|e| !e.same_control(edit));
+            latest.push(edit);
+        }
+        for edit in latest {
+            if let Err(e) = journal.append(edit) {
+                tracing::error!("{e}");
+                self.message = Some(format!("Crash journal: {e}"));
+                break;
+            }
+        }
+    }
+
+    /// Saves the mix to the session file (atomically, keeping its comments and layout).
+    /// Returns whether it worked; the message says what happened either way.
+    pub fn save(&mut self) -> bool {
+        self.flush_journal();
+        if !self.unsaved() && self.session.path.is_file() {
+            self.message = Some("Nothing to save: the file already has this mix".to_string());
+            return true;
+        }
+        match session::save(&self.session) {
+            Ok(()) => {
+                self.saved = self.session.clone();
+                if let Some(journal) = self.journal.as_mut()
+                    && let Err(e) = journal.clear()
+                {
+                    tracing::error!("{e}");
+                }
+                self.message = Some(format!("Saved {}", file_name(&self.session.path)));
+                true
+            }
+            Err(e) => {
+                self.message = Some(format!("Not saved: {e}"));
+                self.modal = Some(Modal::Info {
+                    title: "The session was not saved".to_string(),
+                    lines: vec![e.to_string()],
+                });
+                false
+            }
+        }
+    }
+
+    fn discard_journal(&mut self) {
+        self.journal_pending.clear();
+        if let Some(journal) = self.journal.as_mut()
+            && let Err(e) = journal.clear()
+        {
+            tracing::error!("{e}");
+        }
+    }
+
+    fn recover(&mut self, recovery: &Recovery, controls: &mut dyn Controls) {
+        let mut recovered = self.session.clone();
+        if let Err(e) = recovery.apply_even_if_stale(&mut recovered) {
+            self.message = Some(format!("Could not recover: {e}"));
+            return;
+        }
+        let changes = differences(&self.session, &recovered);
+        let count = changes.len();
+        for change in &changes {
+            if change.after.apply(&mut self.session).is_ok() {
+                self.send(&change.after, controls);
+            }
+        }
+        if recovery.is_stale() {
+            // The journal on disk was against another file: start it again with these edits.
+            self.journal_pending
+                .extend(changes.iter().map(|c| c.after.clone()));
+        }
+        if !changes.is_empty() {
+            self.undo.push_group(changes);
+        }
+        self.message = Some(format!(
+            "Recovered {count} unsaved edit{} (ctrl-s saves them, u undoes)",
+            if count == 1 { "" } else { "s" }
+        ));
+    }
+
+    fn random_unit(&mut self) -> f64 {
+        (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn set_blind(&mut self, next: BlindLevel, now: Instant, controls: &mut dyn Controls) {
+        let was = self.blind;
+        self.blind = next;
+        match (was.hides_numbers(), next.hides_numbers()) {
+            (false, true) => self.start_blind(now, controls),
+            (true, false) => self.end_blind(),
+            _ => {}
+        }
+        self.message = Some(
+            match next {
+                BlindLevel::Off => "Blind mode off",
+                BlindLevel::Numbers => "Blind: numbers hidden, faders scrambled. Balance by ear",
+                BlindLevel::MetersOff => "Blind, meters off: only problem lamps. Balance by ear",
+            }
+            .to_string(),
+        );
+    }
+
+    /// Scrambles every fader by a hidden random offset, gliding there so nothing jumps.
+    fn start_blind(&mut self, now: Instant, controls: &mut dyn Controls) {
+        let before: Vec<Decibels> = self.session.channels.iter().map(|c| c.gain_db).collect();
+        let max = self.blind_config.max_offset_db;
+        let mut offsets = Vec::with_capacity(before.len());
+        let mut edits = Vec::new();
+        for (i, gain) in before.iter().enumerate() {
+            let offset = if max > 0.0 && !gain.is_off() {
+                max * (2.0 * self.random_unit() - 1.0)
+            } else {
+                0.0
+            };
+            let target = round2((gain.0 + offset).clamp(FADER_FLOOR_DB, FADER_MAX_DB));
+            let offset = if gain.is_off() { 0.0 } else { target - gain.0 };
+            offsets.push(offset);
+            if offset != 0.0 {
+                self.glides.retain(|g| g.strip != i);
+                self.glides.push(Glide {
+                    strip: i,
+                    from: gain.0,
+                    to: target,
+                    start: now,
+                });
+                edits.push(MixEdit::Gain {
+                    channel: self.session.channels[i].name.clone(),
+                    db: Decibels(target),
+                });
+            }
+        }
+        self.edit_group(edits, controls);
+        self.blind_session = Some(BlindSession { before, offsets });
+    }
+
+    /// Reveals what changed while blind.
+    fn end_blind(&mut self) {
+        let Some(blind) = self.blind_session.take() else {
+            return;
+        };
+        let mut lines = Vec::new();
+        for (i, channel) in self.session.channels.iter().enumerate() {
+            let (Some(before), Some(offset)) = (blind.before.get(i), blind.offsets.get(i)) else {
+                continue;
+            };
+            let after = channel.gain_db;
+            let moved = if before.is_off() || after.is_off() {
+                None
+            } else {
+                Some(after.0 - before.0)
+            };
+            let text = match moved {
+                Some(m) if m.abs() < 0.05 => format!(
+                    "{}: back where it was ({}) after a hidden offset of {:+.1} dB",
+                    channel.name, after, offset
+                ),
+                Some(m) => format!(
+                    "{}: moved by {:+.1} dB while blind ({} -> {}; hidden offset {:+.1} dB)",
+                    channel.name, m, before, after, offset
+                ),
+                None => format!("{}: {} -> {}", channel.name, before, after),
+            };
+            lines.push(text);
+        }
+        lines.push(String::new());
+        lines.push("The faders keep what you set by ear; u undoes step by step.".to_string());
+        self.modal = Some(Modal::Info {
+            title: "What you did while blind".to_string(),
+            lines,
+        });
+    }
+
+    fn current_section(&self, at: Seconds) -> Option<usize> {
+        self.session
+            .sections
+            .iter()
+            .rposition(|s| s.start.0 <= at.0 + 1e-9)
+    }
+
+    fn previous_section(&mut self, controls: &mut dyn Controls) {
+        let pos = controls.position();
+        let Some(i) = self.current_section(pos) else {
+            return self.no_sections(controls);
+        };
+        let start = self.session.sections[i].start;
+        let target = if pos.0 - start.0 > SECTION_RESTART || i == 0 {
+            start
+        } else {
+            self.session.sections[i - 1].start
+        };
+        controls.seek(target);
+    }
+
+    fn next_section(&mut self, controls: &mut dyn Controls) {
+        let pos = controls.position();
+        let next = self
+            .session
+            .sections
+            .iter()
+            .find(|s| s.start.0 > pos.0 + 1e-9)
+            .map(|s| s.start);
+        match next {
+            Some(start) => controls.seek(start),
+            None if self.session.sections.is_empty() => self.no_sections(controls),
+            None => self.message = Some("This is the last section".to_string()),
+        }
+    }
+
+    fn no_sections(&mut self, _controls: &mut dyn Controls) {
+        self.message = Some("This session has no sections".to_string());
+    }
+
+    fn loop_section(&mut self, controls: &mut dyn Controls) {
+        if controls.loop_region().is_some() {
+            controls.set_loop(None);
+            self.message = Some("Loop off".to_string());
+            return;
+        }
+        let pos = controls.position();
+        let length = self.session.length();
+        let (start, end, name) = match self.current_section(pos) {
+            Some(i) => {
+                let section = &self.session.sections[i];
+                let end = self.session.sections.get(i + 1).map_or(length, |s| s.start);
+                (section.start, end, section.name.clone())
+            }
+            None => (Seconds(0.0), length, "the whole session".to_string()),
+        };
+        if end.0 - start.0 <= 0.0 {
+            return;
+        }
+        controls.set_loop(Some((start, end)));
+        self.message = Some(format!("Looping {name}"));
+    }
+
+    /// The section under the play head.
+    pub fn section_name(&self, at: Seconds) -> Option<&str> {
+        self.current_section(at)
+            .map(|i| self.session.sections[i].name.as_str())
+    }
+
+    /// The session file's path.
+    pub fn path(&self) -> &PathBuf {
+        &self.session.path
+    }
+}
+
+/// A fader (or trim) value moved by `delta` dB, kept in range: faders stop at +12 dB and at
+/// off (below [`FADER_FLOOR_DB`]); trims stop at +-24 dB. Values are kept to 0.01 dB.
+pub fn nudged(value: f64, delta: f64, trim: bool) -> f64 {
+    if trim {
+        return round2((value + delta).clamp(-TRIM_MAX_DB, TRIM_MAX_DB));
+    }
+    if value == f64::NEG_INFINITY {
+        return if delta > 0.0 {
+            FADER_FLOOR_DB
+        } else {
+            f64::NEG_INFINITY
+        };
+    }
+    let next = value + delta;
+    if next < FADER_FLOOR_DB - 1e-9 {
+        f64::NEG_INFINITY
+    } else {
+        round2(next.min(FADER_MAX_DB))
+    }
+}
+
+fn round2(value: f64) -> f64 {
+    (value * 100.0).round() / 100.0
+}
+
+fn answers(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// The lines of the recovery question: what the journal holds against the saved file.
+fn recovery_lines(recovery: &Recovery, on_disk: &Session) -> Vec<String> {
+    let mut lines = vec![format!(
+        "earmix stopped without saving last time; its journal ({}) holds the edits below.",
+        file_name(&recovery.journal)
+    )];
+    if let Some(reason) = &recovery.stale {
+        lines.push(format!("Careful: {reason}."));
+    }
+    if recovery.torn_tail {
+        lines.push("(The last, half-written line of the journal was left out.)".to_string());
+    }
+    match recovery.changes(on_disk) {
+        Ok(changes) if changes.is_empty() => {
+            lines.push("They make no difference to the saved file.".to_string());
+        }
+        Ok(changes) => lines.extend(changes.iter().map(|c| format!("  {c}"))),
+        Err(e) => lines.push(format!("They do not fit this session: {e}")),
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::edit::test_session;
+    use crate::session::Section;
+    use crossterm::event::KeyEventState;
+
+    /// The engine, as far as the model can tell: what it was sent.
+    #[derive(Debug, Default)]
+    struct Recorder {
+        gains: Vec<(usize, f64)>,
+        trims: Vec<(usize, f64)>,
+        pans: Vec<(usize, f64)>,
+        mutes: Vec<(usize, bool)>,
+        solos: Vec<(usize, bool)>,
+        master: Vec<f64>,
+        playing: bool,
+        position: f64,
+        seeks: Vec<f64>,
+        looping: Option<(Seconds, Seconds)>,
+        loudness_resets: u32,
+    }
+
+    impl Controls for Recorder {
+        fn set_trim(&mut self, strip: usize, db: Decibels) {
+            self.trims.push((strip, db.0));
+        }
+        fn set_gain(&mut self, strip: usize, db: Decibels) {
+            self.gains.push((strip, db.0));
+        }
+        fn set_pan(&mut self, strip: usize, pan: Pan) {
+            self.pans.push((strip, pan.0));
+        }
+        fn set_mute(&mut self, strip: usize, on: bool) {
+            self.mutes.push((strip, on));
+        }
+        fn set_solo(&mut self, strip: usize, on: bool) {
+            self.solos.push((strip, on));
+        }
+        fn set_master(&mut self, db: Decibels) {
+            self.master.push(db.0);
+        }
+        fn play(&mut self) {
+            self.playing = true;
+        }
+        fn pause(&mut self) {
+            self.playing = false;
+        }
+        fn is_playing(&self) -> bool {
+            self.playing
+        }
+        fn seek(&mut self, to: Seconds) {
+            self.position = to.0;
+            self.seeks.push(to.0);
+        }
+        fn position(&self) -> Seconds {
+            Seconds(self.position)
+        }
+        fn set_loop(&mut self, region: Option<(Seconds, Seconds)>) {
+            self.looping = region;
+        }
+        fn loop_region(&self) -> Option<(Seconds, Seconds)> {
+            self.looping
+        }
+        fn reset_loudness(&mut self) {
+            self.loudness_resets += 1;
+        }
+    }
+
+    fn steps() -> StepsConfig {
+        StepsConfig {
+            fine_db: 0.5,
+            coarse_db: 3.0,
+            finer_db: 0.1,
+        }
+    }
+
+    fn blind_config() -> BlindConfig {
+        BlindConfig {
+            max_offset_db: 4.0,
+            step_factor_min: 0.7,
+            step_factor_max: 1.3,
+        }
+    }
+
+    fn app_for(session: Session) -> App {
+        let mut app = App::new(
+            session,
+            Keymap::default(),
+            steps(),
+            blind_config(),
+            None,
+            None,
+        );
+        app.seed(7);
+        app
+    }
+
+    fn app() -> App {
+        app_for(test_session(Path::new("s.toml")))
+    }
+
+    fn up() -> Action {
+        Action::Nudge {
+            direction: Direction::Up,
+            step: Step::Fine,
+        }
+    }
+
+    fn down(step: Step) -> Action {
+        Action::Nudge {
+            direction: Direction::Down,
+            step,
+        }
+    }
+
+    fn press(c: char) -> KeyEvent {
+        KeyEvent {
+            code: KeyCode::Char(c),
+            modifiers: if c.is_ascii_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            },
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }
+    }
+
+    use std::path::Path;
+
+    fn gain(app: &App, i: usize) -> f64 {
+        app.session().channels[i].gain_db.0
+    }
+
+    #[test]
+    fn a_nudge_moves_the_model_and_the_engine_together() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        app.update(up(), t, &mut eng);
+        assert_eq!(gain(&app, 0), -2.5);
+        assert_eq!(eng.gains, vec![(0, -2.5)]);
+        app.update(down(Step::Coarse), t, &mut eng);
+        app.update(down(Step::Finer), t, &mut eng);
+        assert_eq!(gain(&app, 0), -5.6);
+        assert!(app.unsaved());
+    }
+
+    #[test]
+    fn faders_stop_at_plus_twelve_and_at_off() {
+        assert_eq!(nudged(11.8, 0.5, false), 12.0);
+        assert_eq!(nudged(12.0, 3.0, false), 12.0);
+        assert_eq!(nudged(-59.8, -0.5, false), f64::NEG_INFINITY);
+        assert_eq!(nudged(f64::NEG_INFINITY, -0.5, false), f64::NEG_INFINITY);
+        assert_eq!(nudged(f64::NEG_INFINITY, 0.1, false), FADER_FLOOR_DB);
+        assert_eq!(nudged(23.0, 3.0, true), 24.0);
+        assert_eq!(nudged(-23.0, -3.0, true), -24.0);
+        // 0.1 dB steps stay on the 0.01 dB grid, with no float drift.
+        let mut v = -3.0;
+        for _ in 0..30 {
+            v = nudged(v, 0.1, false);
+        }
+        assert_eq!(v, 0.0);
+    }
+
+    #[test]
+    fn a_held_key_is_one_undo_step_and_a_pause_starts_another() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        for i in 0..10 {
+            app.update(up(), t + Duration::from_millis(30 * i), &mut eng);
+        }
+        assert_eq!(gain(&app, 0), 2.0);
+        // A second burst after a gap.
+        app.update(up(), t + Duration::from_secs(5), &mut eng);
+        assert_eq!(gain(&app, 0), 2.5);
+        app.update(Action::Undo, t + Duration::from_secs(6), &mut eng);
+        assert_eq!(gain(&app, 0), 2.0);
+        app.update(Action::Undo, t + Duration::from_secs(6), &mut eng);
+        assert_eq!(gain(&app, 0), -3.0, "the whole burst undone at once");
+        assert_eq!(eng.gains.last(), Some(&(0, -3.0)));
+        app.update(Action::Redo, t + Duration::from_secs(7), &mut eng);
+        assert_eq!(gain(&app, 0), 2.0);
+        assert!(app.message().unwrap_or("").starts_with("Redone"));
+    }
+
+    #[test]
+    fn mute_solo_pan_trim_and_master_reach_the_engine() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        app.update(Action::SelectNext, t, &mut eng);
+        app.update(Action::Mute, t, &mut eng);
+        app.update(Action::Solo, t, &mut eng);
+        app.update(Action::PanLeft, t, &mut eng);
+        app.update(Action::PanLeft, t, &mut eng);
+        app.update(Action::TrimMode, t, &mut eng);
+        app.update(up(), t, &mut eng);
+        app.update(Action::TrimMode, t, &mut eng);
+        app.update(Action::CycleFocus, t, &mut eng);
+        app.update(down(Step::Coarse), t, &mut eng);
+        let keys = &app.session().channels[1];
+        assert!(keys.mute && keys.solo);
+        assert_eq!(keys.pan.0, -0.2);
+        assert_eq!(keys.trim_db.0, 0.5);
+        assert_eq!(keys.gain_db.0, 0.0);
+        assert_eq!(app.session().master_db.0, -3.0);
+        assert_eq!(eng.mutes, vec![(1, true)]);
+        assert_eq!(eng.solos, vec![(1, true)]);
+        assert_eq!(eng.pans, vec![(1, -0.1), (1, -0.2)]);
+        assert_eq!(eng.trims, vec![(1, 0.5)]);
+        assert_eq!(eng.master, vec![-3.0]);
+        // Mute on the master is refused with a message, not applied.
+        app.update(Action::Mute, t, &mut eng);
+        assert_eq!(eng.mutes.len(), 1);
+        assert!(app.message().unwrap_or("").contains("master"));
+    }
+
+    #[test]
+    fn clearing_solos_is_one_undo_step() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        app.update(Action::Solo, t, &mut eng);
+        app.update(Action::SelectStrip(2), t, &mut eng);
+        app.update(Action::Solo, t, &mut eng);
+        app.update(Action::ClearSolos, t, &mut eng);
+        assert!(app.session().channels.iter().all(|c| !c.solo));
+        app.update(Action::Undo, t, &mut eng);
+        assert!(app.session().channels.iter().all(|c| c.solo));
+    }
+
+    #[test]
+    fn unity_sets_the_focused_control_to_zero() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        app.update(Action::Unity, t, &mut eng);
+        assert_eq!(gain(&app, 0), 0.0);
+    }
+
+    #[test]
+    fn quitting_with_unsaved_edits_asks_first() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        assert_eq!(app.update(Action::Quit, t, &mut eng), Outcome::Quit);
+        app.update(up(), t, &mut eng);
+        assert_eq!(app.update(Action::Quit, t, &mut eng), Outcome::Continue);
+        assert!(matches!(app.overlay(), Some(Overlay::Question { .. })));
+        assert_eq!(app.key(&press('n'), t, &mut eng), Outcome::Continue);
+        assert!(app.overlay().is_none());
+        app.update(Action::Quit, t, &mut eng);
+        assert_eq!(app.key(&press('y'), t, &mut eng), Outcome::Quit);
+    }
+
+    #[test]
+    fn keys_reach_actions_through_the_keymap() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        app.key(&press('k'), t, &mut eng);
+        app.key(&press('m'), t, &mut eng);
+        assert_eq!(gain(&app, 0), -2.5);
+        assert!(app.session().channels[0].mute);
+        app.key(&press('?'), t, &mut eng);
+        match app.overlay() {
+            Some(Overlay::Help(lines)) => assert_eq!(lines.len(), Action::ALL.len()),
+            other => panic!("expected help, got {other:?}"),
+        }
+        // Any key closes the help and does nothing else.
+        app.key(&press('m'), t, &mut eng);
+        assert!(app.overlay().is_none());
+        assert!(app.session().channels[0].mute);
+    }
+
+    #[test]
+    fn blind_mode_scrambles_by_gliding_and_reveals_what_moved() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        let before: Vec<f64> = (0..2).map(|i| gain(&app, i)).collect();
+        app.update(Action::Blind, t, &mut eng);
+        assert_eq!(app.blind(), BlindLevel::Numbers);
+        let offsets: Vec<f64> = (0..2).map(|i| gain(&app, i) - before[i]).collect();
+        assert!(offsets.iter().all(|o| o.abs() <= 4.0 + 1e-9), "{offsets:?}");
+        assert!(offsets.iter().any(|o| o.abs() > 0.01), "{offsets:?}");
+        // Nothing reaches the engine at once: the offsets glide in.
+        assert!(eng.gains.is_empty(), "{:?}", eng.gains);
+        let mut last = before.clone();
+        let mut now = t;
+        while app.is_gliding() {
+            now += Duration::from_millis(33);
+            eng.gains.clear();
+            app.tick(now, &mut eng);
+            for &(i, g) in &eng.gains {
+                assert!(
+                    (g - last[i]).abs() <= 4.0 * 0.034 / 2.0 + 1e-9,
+                    "a jump: {g} after {}",
+                    last[i]
+                );
+                last[i] = g;
+            }
+        }
+        for (i, heard) in last.iter().enumerate() {
+            assert_eq!(*heard, gain(&app, i));
+        }
+        // Steps are scaled by a random factor in 0.7..1.3.
+        let mut sizes = Vec::new();
+        for k in 0..20 {
+            let g0 = gain(&app, 0);
+            app.update(
+                down(Step::Fine),
+                now + Duration::from_secs(10 * k),
+                &mut eng,
+            );
+            sizes.push(g0 - gain(&app, 0));
+        }
+        assert!(sizes.iter().all(|s| (0.34..=0.66).contains(s)), "{sizes:?}");
+        assert!(sizes.iter().any(|s| (s - 0.5).abs() > 0.02), "{sizes:?}");
+        app.update(Action::Blind, now, &mut eng);
+        assert_eq!(app.blind(), BlindLevel::Off);
+        match app.overlay() {
+            Some(Overlay::Info { lines, .. }) => {
+                assert!(lines[0].starts_with("Bass: moved by"), "{lines:?}");
+            }
+            other => panic!("expected the reveal, got {other:?}"),
+        }
+        // Nothing jumps when blind mode ends: the faders keep what was heard.
+        let heard = gain(&app, 0);
+        assert_eq!(eng.gains.last().map(|g| g.1), Some(heard));
+    }
+
+    #[test]
+    fn blind_meters_off_and_back() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        app.update(Action::BlindMetersOff, t, &mut eng);
+        assert_eq!(app.blind(), BlindLevel::MetersOff);
+        app.update(Action::Blind, t, &mut eng);
+        assert_eq!(app.blind(), BlindLevel::Off);
+        assert!(matches!(app.overlay(), Some(Overlay::Info { .. })));
+    }
+
+    #[test]
+    fn section_keys_jump_and_loop() {
+        let mut session = test_session(Path::new("s.toml"));
+        session.sections = ["Intro", "Verse", "Chorus"]
+            .iter()
+            .zip([0.0, 4.0, 8.0])
+            .map(|(name, start)| Section {
+                name: (*name).to_string(),
+                start: Seconds(start),
+                gain_db: Vec::new(),
+            })
+            .collect();
+        let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
+        app.update(Action::NextSection, t, &mut eng);
+        assert_eq!(eng.position, 4.0);
+        app.update(Action::NextSection, t, &mut eng);
+        assert_eq!(eng.position, 8.0);
+        eng.position = 8.5;
+        app.update(Action::PreviousSection, t, &mut eng);
+        assert_eq!(
+            eng.position, 4.0,
+            "within a second of a start: the previous section"
+        );
+        eng.position = 6.0;
+        app.update(Action::PreviousSection, t, &mut eng);
+        assert_eq!(eng.position, 4.0, "further in: the start of this one");
+        app.update(Action::LoopSection, t, &mut eng);
+        assert_eq!(eng.looping, Some((Seconds(4.0), Seconds(8.0))));
+        assert_eq!(app.section_name(Seconds(5.0)), Some("Verse"));
+        app.update(Action::LoopSection, t, &mut eng);
+        assert_eq!(eng.looping, None);
+        app.update(Action::ToStart, t, &mut eng);
+        assert_eq!(eng.position, 0.0);
+        assert_eq!(eng.loudness_resets, 1);
+    }
+
+    #[test]
+    fn saving_writes_the_file_and_clears_the_journal() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.toml");
+        let session = test_session(&path);
+        crate::session::save(&session).expect("first save");
+        let journal = Journal::open(&path).expect("journal");
+        let mut app = App::new(
+            session,
+            Keymap::default(),
+            steps(),
+            blind_config(),
+            Some(journal),
+            None,
+        );
+        let (mut eng, t) = (Recorder::default(), Instant::now());
+        app.update(up(), t, &mut eng);
+        app.flush_journal();
+        let journal_file = crate::app::journal::journal_path(&path);
+        assert!(journal_file.exists());
+        // A crash now would leave the edit for the next open.
+        let recovery = crate::app::journal::recover(&path)
+            .expect("readable")
+            .expect("edits");
+        assert_eq!(recovery.edits.len(), 1);
+        app.update(Action::Save, t, &mut eng);
+        assert!(!app.unsaved());
+        assert!(!journal_file.exists());
+        let text = std::fs::read_to_string(&path).expect("saved file");
+        assert!(text.contains("-2.5"), "{text}");
+    }
+
+    #[test]
+    fn recovered_edits_are_offered_and_applied_on_request() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.toml");
+        let session = test_session(&path);
+        crate::session::save(&session).expect("first save");
+        {
+            let mut journal = Journal::open(&path).expect("journal");
+            journal
+                .append(&crate::app::edit::gain("Keys", -7.5))
+                .expect("append");
+        }
+        let recovery = crate::app::journal::recover(&path).expect("readable");
+        let journal = Journal::open(&path).expect("journal");
+        let mut app = App::new(
+            session,
+            Keymap::default(),
+            steps(),
+            blind_config(),
+            Some(journal),
+            recovery,
+        );
+        let (mut eng, t) = (Recorder::default(), Instant::now());
+        match app.overlay() {
+            Some(Overlay::Question { lines, .. }) => {
+                assert!(lines.iter().any(|l| l.contains("Keys fader")), "{lines:?}");
+            }
+            other => panic!("expected the recovery question, got {other:?}"),
+        }
+        // Other keys do not dismiss the question.
+        app.key(&press('k'), t, &mut eng);
+        assert!(app.overlay().is_some());
+        app.key(&press('r'), t, &mut eng);
+        assert_eq!(gain(&app, 1), -7.5);
+        assert_eq!(eng.gains, vec![(1, -7.5)]);
+        assert!(app.unsaved());
+        app.update(Action::Undo, t, &mut eng);
+        assert_eq!(gain(&app, 1), 0.0);
+    }
+}

@@ -1,0 +1,188 @@
+//! What the engine tells the console between frames (UI thread): meters with their ballistics,
+//! loudness, counters and transport news, turned into a [`View`] together with the model.
+
+use std::time::{Duration, Instant};
+
+use crate::app::state::App;
+use crate::engine::loudness::LoudnessReading;
+use crate::engine::meter::MeterReading;
+use crate::engine::realtime::{Engine, EngineEvent};
+use crate::ui::ballistics::{Ballistics, MeterBallistics};
+use crate::ui::view::{MasterView, MeterView, StatusView, StripView, TransportView, View};
+
+/// How long the held true-peak number stays before it follows the signal down.
+const TRUE_PEAK_HOLD: Duration = Duration::from_secs(1);
+
+/// The console's side of metering: ballistics per strip and for the master, the held and the
+/// maximum true peak, master clips and headroom since the last reset.
+#[derive(Debug)]
+pub struct Live {
+    strips: Vec<MeterBallistics>,
+    master: MeterBallistics,
+    loudness: LoudnessReading,
+    true_peak_held: f64,
+    true_peak_held_at: Option<Instant>,
+    true_peak_max: f64,
+    master_peak_max: f64,
+    master_clips: u64,
+    buffering_at: Option<u64>,
+}
+
+impl Live {
+    /// Silent meters for `strips` channels.
+    pub fn new(strips: usize, ballistics: Ballistics) -> Self {
+        Self {
+            strips: vec![MeterBallistics::new(ballistics); strips],
+            master: MeterBallistics::new(ballistics),
+            loudness: LoudnessReading {
+                momentary_lufs: f64::NEG_INFINITY,
+                short_term_lufs: f64::NEG_INFINITY,
+                integrated_lufs: f64::NEG_INFINITY,
+                loudness_range_lu: 0.0,
+                true_peak_dbtp: f64::NEG_INFINITY,
+                true_peak_recent_dbtp: f64::NEG_INFINITY,
+                frames_measured: 0,
+            },
+            true_peak_held: f64::NEG_INFINITY,
+            true_peak_held_at: None,
+            true_peak_max: f64::NEG_INFINITY,
+            master_peak_max: f64::NEG_INFINITY,
+            master_clips: 0,
+            buffering_at: None,
+        }
+    }
+
+    /// Takes the meters' "max since last read" values and moves the ballistics to `now`.
+    pub fn absorb(
+        &mut self,
+        strips: &[MeterReading],
+        master: MeterReading,
+        loudness: LoudnessReading,
+        now: Instant,
+    ) {
+        for (meter, reading) in self.strips.iter_mut().zip(strips) {
+            meter.update(*reading, now);
+        }
+        self.master.update(master, now);
+        self.master_clips += master.clips;
+        self.master_peak_max = self.master_peak_max.max(master.peak_dbfs());
+        let recent = loudness.true_peak_recent_dbtp;
+        let expired = self
+            .true_peak_held_at
+            .is_none_or(|at| now.duration_since(at) >= TRUE_PEAK_HOLD);
+        if recent >= self.true_peak_held || expired {
+            self.true_peak_held = recent;
+            self.true_peak_held_at = Some(now);
+        }
+        self.true_peak_max = self.true_peak_max.max(recent);
+        self.loudness = loudness;
+    }
+
+    /// Resets peak holds, clip latches, the true-peak maximum, headroom and the clip count.
+    pub fn reset_peaks(&mut self) {
+        for meter in &mut self.strips {
+            meter.reset();
+        }
+        self.master.reset();
+        self.true_peak_held = f64::NEG_INFINITY;
+        self.true_peak_max = f64::NEG_INFINITY;
+        self.master_peak_max = f64::NEG_INFINITY;
+        self.master_clips = 0;
+    }
+
+    /// Notes engine news that changes what the transport line says.
+    pub fn note_event(&mut self, event: &EngineEvent, position_frame: u64) {
+        if let EngineEvent::Buffering { .. } = event {
+            self.buffering_at = Some(position_frame);
+        }
+    }
+
+    /// Whether any meter still shows something (so frames keep coming while it falls).
+    pub fn is_moving(&self) -> bool {
+        !self.master.is_silent() || self.strips.iter().any(|m| !m.is_silent())
+    }
+
+    /// Builds the frame's view from the model and the engine.
+    pub fn view(&mut self, app: &App, engine: &Engine) -> View {
+        let session = app.session();
+        let any_solo = session.channels.iter().any(|c| c.solo);
+        let strips = session
+            .channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| StripView {
+                name: c.name.clone(),
+                role: c.role,
+                gain_db: c.gain_db.0,
+                trim_db: c.trim_db.0,
+                pan: c.pan.0,
+                mute: c.mute,
+                solo: c.solo,
+                soloed_out: any_solo && !c.solo,
+                meter: self.strips.get(i).map_or(MeterView::SILENT, meter_view),
+            })
+            .collect();
+        let playing = engine.is_playing();
+        let position_frame = engine.position_frame();
+        if self.buffering_at.is_some_and(|at| at != position_frame) {
+            self.buffering_at = None;
+        }
+        let position = engine.position();
+        let info = engine.stream_info();
+        let health = engine.output().health();
+        View {
+            session_name: session.name.clone(),
+            strips,
+            selected: app.selected(),
+            focus: app.focus(),
+            master: MasterView {
+                gain_db: session.master_db.0,
+                meter: meter_view(&self.master),
+                true_peak_dbtp: self.true_peak_held,
+                true_peak_max_dbtp: self.true_peak_max,
+                momentary_lufs: self.loudness.momentary_lufs,
+                short_term_lufs: self.loudness.short_term_lufs,
+                integrated_lufs: self.loudness.integrated_lufs,
+                integrating: playing,
+                headroom_db: -self.master_peak_max,
+                clips: self.master_clips,
+            },
+            transport: TransportView {
+                playing,
+                buffering: playing && self.buffering_at.is_some(),
+                position_s: position.0,
+                length_s: engine.length().0,
+                looping: engine.loop_region().map(|(a, b)| (a.0, b.0)),
+                section: app.section_name(position).map(str::to_string),
+            },
+            status: StatusView {
+                device: if info.host == "null" {
+                    "null output (silent)".to_string()
+                } else {
+                    format!("{} ({})", info.device, info.host)
+                },
+                sample_rate: info.sample_rate,
+                buffer_frames: info.buffer_frames,
+                xruns: health.xruns,
+                underruns: engine
+                    .counters()
+                    .underruns
+                    .load(std::sync::atomic::Ordering::Relaxed),
+                unsaved: app.unsaved(),
+                trim_mode: app.trim_mode(),
+                message: app.message().map(str::to_string),
+            },
+            blind: app.blind(),
+            overlay: app.overlay(),
+        }
+    }
+}
+
+fn meter_view(m: &MeterBallistics) -> MeterView {
+    MeterView {
+        peak_db: m.peak_db(),
+        rms_db: m.rms_db(),
+        held_db: m.held_peak_db(),
+        clipped: m.clipped(),
+    }
+}
