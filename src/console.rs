@@ -10,6 +10,7 @@ pub mod stderr;
 use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event};
@@ -148,7 +149,15 @@ pub fn run(
     std::thread::sleep(Duration::from_millis(30));
     drop(engine);
     leave_terminal(&mut terminal);
-    drop(redirect);
+    // ratatui's Terminal prints to stderr when it cannot show the cursor on drop, which panics
+    // when the terminal is gone; the terminal has been given back above, so it is not dropped.
+    std::mem::forget(terminal);
+    if ending == Ending::TerminalGone {
+        // Keep stderr on the log: the terminal it pointed at no longer exists.
+        std::mem::forget(redirect);
+    } else {
+        drop(redirect);
+    }
     tracing::info!("console closed: {ending:?}");
     Ok(ending)
 }
@@ -191,6 +200,28 @@ fn restore_terminal_raw() {
     let _ = terminal::disable_raw_mode();
 }
 
+/// Reads terminal events on a thread of its own, so the loop never blocks inside the terminal:
+/// when the terminal goes away (a dropped SSH connection), reading may fail or never return,
+/// and the loop still sees the stop flag. The thread ends with the process.
+fn spawn_input_reader() -> Receiver<io::Result<Event>> {
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("earmix-keys".into())
+        .spawn(move || {
+            loop {
+                let event = event::read();
+                let failed = event.is_err();
+                if tx.send(event).is_err() || failed {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!("cannot start the key reader: {e}");
+    }
+    rx
+}
+
 fn event_loop(
     terminal: &mut Term,
     app: &mut App,
@@ -204,6 +235,7 @@ fn event_loop(
     let mut last_view: Option<View> = None;
     let mut next_frame = Instant::now();
     let mut redraw = true;
+    let input = spawn_input_reader();
     loop {
         if STOP.load(Ordering::SeqCst) {
             return Ending::Signal;
@@ -212,26 +244,23 @@ fn event_loop(
         let wait = next_frame.saturating_duration_since(now).min(IDLE_WAIT);
         // Every key waiting is handled before the next frame: a held key's repeats coalesce
         // into one frame, and no lag builds up.
-        match event::poll(wait) {
-            Ok(true) => loop {
-                match event::read() {
-                    Ok(Event::Key(key)) => {
-                        if app.key(&key, Instant::now(), engine) == Outcome::Quit {
-                            return Ending::Quit;
-                        }
+        let mut next = input.recv_timeout(wait);
+        loop {
+            match next {
+                Ok(Ok(Event::Key(key))) => {
+                    if app.key(&key, Instant::now(), engine) == Outcome::Quit {
+                        return Ending::Quit;
                     }
-                    Ok(Event::Resize(..)) => redraw = true,
-                    Ok(_) => {}
-                    Err(_) => return Ending::TerminalGone,
                 }
-                match event::poll(Duration::ZERO) {
-                    Ok(true) => {}
-                    Ok(false) => break,
-                    Err(_) => return Ending::TerminalGone,
-                }
-            },
-            Ok(false) => {}
-            Err(_) => return Ending::TerminalGone,
+                Ok(Ok(Event::Resize(..))) => redraw = true,
+                Ok(Ok(_)) | Err(RecvTimeoutError::Timeout) => {}
+                Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => return Ending::TerminalGone,
+            }
+            match input.try_recv() {
+                Ok(event) => next = Ok(event),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => return Ending::TerminalGone,
+            }
         }
         app.flush_journal();
         let now = Instant::now();

@@ -1,6 +1,10 @@
 //! Drawing one console frame (UI thread): the transport line on top, the channel strips side by
-//! side with the fader scale on their left and the master strip on their right, the status line
-//! at the bottom, and an overlay box over it all.
+//! side with the fader scale on their left, the meter scale (dBFS) and the master strip on their
+//! right, the status line at the bottom, and an overlay box over it all.
+//!
+//! The two scales are kept apart on purpose: the fader labels (+12 to -inf dB) mark where the
+//! fader caps sit, the meter labels (0 dBFS down to the floor) where the meter bars reach, and
+//! one is no ruler for the other.
 //!
 //! The screen uses the room it has: strips grow wider (up to [`STRIP_MAX_WIDTH`]) and meters
 //! taller, more strips fit side by side, and when they do not all fit the mixer scrolls so the
@@ -15,15 +19,16 @@ use ratatui::widgets::{StatefulWidget, Widget};
 
 use crate::ui::view::{Focus, Style, View};
 use crate::ui::widgets::Theme;
-use crate::ui::widgets::fader::FaderScale;
+use crate::ui::widgets::fader::{self, FaderScale};
 use crate::ui::widgets::master::{self, MasterStrip};
+use crate::ui::widgets::meter::{MeterScale, SCALE_HEADER, SCALE_HEADER_SHORT};
 use crate::ui::widgets::overlay::OverlayBox;
 use crate::ui::widgets::status::{MessageLine, StatusLine};
 use crate::ui::widgets::strip::{ChannelStrip, GAIN_WITH_UNIT, Mark, StripRows};
 use crate::ui::widgets::text::{put, put_centered, put_right, width, wrap};
 use crate::ui::widgets::transport::TransportLine;
 
-/// The narrowest terminal the console draws in: the fader scale, one strip with room to scroll
+/// The narrowest terminal the console draws in: the fader scale, a strip or two, the meter scale
 /// and the master strip.
 pub const MIN_WIDTH: u16 = 40;
 
@@ -40,9 +45,21 @@ pub const STRIP_MAX_WIDTH: u16 = 16;
 /// The widest the master strip grows.
 pub const MASTER_MAX_WIDTH: u16 = 28;
 
-/// The column left of the strips holding the fader scale and the count of strips hidden on the
-/// left; the same width holds the count hidden on the right when the mixer scrolls.
-pub const GUTTER_WIDTH: u16 = 5;
+/// Strips wider than this give columns up to the gutter and the master until those are at
+/// their widest (the master's readouts then carry their units).
+pub const STRIP_COMFORT_WIDTH: u16 = 10;
+
+/// The narrowest gutter: the columns left of the strips holding the fader scale and the count of
+/// strips hidden on the left ("-inf" and "◀ 33" fit).
+pub const GUTTER_WIDTH: u16 = 4;
+
+/// The widest gutter, when there is a column to spare ("fader" fits over the labels).
+pub const GUTTER_MAX_WIDTH: u16 = 5;
+
+/// The columns right of the strips, just left of the master strip, holding the meter scale
+/// (shared by every meter, the master's included) and above it the count of strips hidden on
+/// the right.
+pub const METER_SCALE_WIDTH: u16 = 4;
 
 /// Terminals at least this tall get a blank row under the transport line and a row of their own
 /// for the status message.
@@ -106,36 +123,69 @@ pub struct Columns {
     pub visible: usize,
     /// Each strip's width, gap included.
     pub strip_width: u16,
-    /// Whether some strips are off screen (a gutter on the right counts them).
+    /// Whether some strips are off screen (counted above the scales).
     pub scrolls: bool,
+    /// The gutter's width.
+    pub gutter_width: u16,
     /// The master strip's width, separator included.
     pub master_width: u16,
 }
 
 impl Columns {
-    /// Shares out `width` columns (at least [`MIN_WIDTH`]) among `count` strips and the master.
+    /// Shares out `width` columns (at least [`MIN_WIDTH`]) among the gutter, `count` strips, the
+    /// meter scale and the master: the strips first up to [`STRIP_COMFORT_WIDTH`], then a column
+    /// for the gutter and then the master up to their widest, then the strips again.
     pub fn new(width: u16, count: usize) -> Self {
-        let avail = width.saturating_sub(GUTTER_WIDTH + master::MIN_WIDTH);
+        let avail = width.saturating_sub(GUTTER_WIDTH + METER_SCALE_WIDTH + master::MIN_WIDTH);
         let fits_all = count * STRIP_MIN_WIDTH as usize <= avail as usize;
-        let (visible, avail) = if fits_all {
-            (count, avail)
+        let visible = if fits_all {
+            count
         } else {
-            let avail = avail.saturating_sub(GUTTER_WIDTH);
-            ((avail / STRIP_MIN_WIDTH).max(1) as usize, avail)
+            (avail / STRIP_MIN_WIDTH).max(1) as usize
         };
+        let wanted = (GUTTER_MAX_WIDTH - GUTTER_WIDTH) + (MASTER_MAX_WIDTH - master::MIN_WIDTH);
         let strip_width = if visible == 0 {
             0
         } else {
-            (avail / visible as u16).clamp(STRIP_MIN_WIDTH, STRIP_MAX_WIDTH)
+            let widest = (avail / visible as u16).clamp(STRIP_MIN_WIDTH, STRIP_MAX_WIDTH);
+            let short = wanted.saturating_sub(avail.saturating_sub(widest * visible as u16));
+            let give = short.div_ceil(visible as u16);
+            widest
+                .saturating_sub(give)
+                .max(STRIP_COMFORT_WIDTH)
+                .min(widest)
         };
         let spare = avail.saturating_sub(strip_width * visible as u16);
+        let gutter_extra = spare.min(GUTTER_MAX_WIDTH - GUTTER_WIDTH);
+        let spare = spare - gutter_extra;
         let master_width = master::MIN_WIDTH + spare.min(MASTER_MAX_WIDTH - master::MIN_WIDTH);
         Self {
             visible,
             strip_width,
             scrolls: !fits_all,
+            gutter_width: GUTTER_WIDTH + gutter_extra,
             master_width,
         }
+    }
+}
+
+/// The count of strips hidden on one side beside its `arrow`, in at most `room` cells: "◀ 3"
+/// (`arrow_first`) or "3 ▶", "◀123" when the space does not fit, the arrow alone when the count
+/// does not fit or must not show.
+fn hidden_text(arrow: &str, hidden: usize, arrow_first: bool, room: usize, count: bool) -> String {
+    let number = hidden.to_string();
+    if !count || width(arrow) + width(&number) > room {
+        return arrow.to_owned();
+    }
+    let gap = if width(arrow) + 1 + width(&number) <= room {
+        " "
+    } else {
+        ""
+    };
+    if arrow_first {
+        format!("{arrow}{gap}{number}")
+    } else {
+        format!("{number}{gap}{arrow}")
     }
 }
 
@@ -165,8 +215,8 @@ impl Screen {
 }
 
 impl Mixer<'_> {
-    /// The fader scale left of the strips, the unit of their fader values when they leave it
-    /// out, and the count of strips hidden on the left.
+    /// The fader scale left of the strips under its header, the unit of their fader values when
+    /// they leave it out, and the count of strips hidden on the left.
     fn draw_gutter(
         &self,
         buf: &mut Buffer,
@@ -176,37 +226,74 @@ impl Mixer<'_> {
         theme: &Theme,
     ) {
         let view = self.view;
-        let gutter = Rect::new(mixer.x, mixer.y, GUTTER_WIDTH, mixer.height);
+        let gutter = Rect::new(mixer.x, mixer.y, columns.gutter_width, mixer.height);
         let dim = theme.dim();
         let blind = view.blind.hides_numbers();
         if let Some(rows) = StripRows::new(gutter)
             && !blind
         {
             FaderScale::new(theme).render(rows.meter_area(gutter.x, gutter.width), buf);
+            let header = if width(fader::HEADER) <= gutter.width as usize {
+                fader::HEADER
+            } else {
+                fader::HEADER_SHORT
+            };
+            put_right(buf, gutter, gutter.right(), rows.lamp, header, dim);
             let narrow = (columns.strip_width as usize).saturating_sub(1) < GAIN_WITH_UNIT;
             if narrow && !view.strips.is_empty() {
-                put_right(buf, gutter, gutter.right() - 1, rows.fader, "dB", dim);
+                put_right(buf, gutter, gutter.right(), rows.fader, "dB", dim);
             }
         }
         if first > 0 {
-            let mut x = put(
+            let arrow = theme.glyphs.more_left;
+            let text = hidden_text(arrow, first, true, gutter.width as usize, !blind);
+            put(
                 buf,
                 gutter,
                 gutter.x,
                 mixer.y,
-                theme.glyphs.more_left,
-                2,
+                &text,
+                gutter.width as usize,
                 dim,
             );
-            if !blind {
-                x = put(buf, gutter, x, mixer.y, " ", 1, dim);
-                put(buf, gutter, x, mixer.y, &first.to_string(), 3, dim);
-            }
         }
     }
 
-    /// The channel strips from `first` on, and the count of those hidden on the right; returns
-    /// the column where the master strip may start.
+    /// The meter scale in `area` (the mixer's rows, left of the master strip) under its header,
+    /// and above them the count of strips hidden on the right.
+    fn draw_meter_scale(
+        &self,
+        buf: &mut Buffer,
+        area: Rect,
+        columns: Columns,
+        first: usize,
+        theme: &Theme,
+    ) {
+        let view = self.view;
+        let dim = theme.dim();
+        let count = view.strips.len();
+        let hidden = count.saturating_sub(first + columns.visible);
+        if columns.scrolls && hidden > 0 {
+            let arrow = theme.glyphs.more_right;
+            let blind = view.blind.hides_numbers();
+            let text = hidden_text(arrow, hidden, false, area.width as usize, !blind);
+            put_right(buf, area, area.right(), area.y, &text, dim);
+        }
+        if view.blind.hides_numbers() {
+            return;
+        }
+        if let Some(rows) = StripRows::new(area) {
+            MeterScale::new(theme).render(rows.meter_area(area.x, area.width), buf);
+            let header = if width(SCALE_HEADER) <= area.width as usize {
+                SCALE_HEADER
+            } else {
+                SCALE_HEADER_SHORT
+            };
+            put_right(buf, area, area.right(), rows.lamp, header, dim);
+        }
+    }
+
+    /// The channel strips from `first` on; returns the column after them.
     fn draw_strips(
         &self,
         buf: &mut Buffer,
@@ -219,7 +306,7 @@ impl Mixer<'_> {
         let count = view.strips.len();
         let shown = columns.visible.min(count - first.min(count));
         let dim = theme.dim();
-        let strips_x = mixer.x + GUTTER_WIDTH;
+        let strips_x = mixer.x + columns.gutter_width;
         for (slot, index) in (first..first + shown).enumerate() {
             let x = strips_x + slot as u16 * columns.strip_width;
             let content = Rect::new(x + 1, mixer.y, columns.strip_width - 1, mixer.height);
@@ -234,7 +321,7 @@ impl Mixer<'_> {
                 .trim_mode(view.status.trim_mode)
                 .render(content, buf);
         }
-        let mut end = strips_x + columns.visible as u16 * columns.strip_width;
+        let end = strips_x + columns.visible as u16 * columns.strip_width;
         if count == 0 {
             put(
                 buf,
@@ -253,20 +340,6 @@ impl Mixer<'_> {
             let strips = Rect::new(strips_x, mixer.y, end - strips_x, mixer.height);
             let middle = rows.meter_top + rows.meter_height / 2;
             put_centered(buf, strips, middle, METERS_OFF, theme.glyphs.ellipsis, dim);
-        }
-        if columns.scrolls {
-            let hidden = count - first - shown;
-            let right = Rect::new(end, mixer.y, GUTTER_WIDTH, 1);
-            if hidden > 0 {
-                let arrow = theme.glyphs.more_right;
-                let text = if view.blind.hides_numbers() {
-                    arrow.to_owned()
-                } else {
-                    format!("{hidden} {arrow}")
-                };
-                put_right(buf, right, right.right() - 1, mixer.y, &text, dim);
-            }
-            end += GUTTER_WIDTH;
         }
         end
     }
@@ -294,7 +367,15 @@ impl StatefulWidget for Mixer<'_> {
 
         self.draw_gutter(buf, screen.mixer, columns, first, &theme);
         let strips_end = self.draw_strips(buf, screen.mixer, columns, first, &theme);
-        let master_x = (strips_end + 1).min(area.right() - columns.master_width);
+        let scale_x = strips_end.min(area.right() - columns.master_width - METER_SCALE_WIDTH);
+        let scale = Rect::new(
+            scale_x,
+            screen.mixer.y,
+            METER_SCALE_WIDTH,
+            screen.mixer.height,
+        );
+        self.draw_meter_scale(buf, scale, columns, first, &theme);
+        let master_x = scale.right();
         let master = Rect::new(
             master_x,
             screen.mixer.y,
@@ -365,7 +446,7 @@ mod tests {
 
     use super::*;
     use crate::session::Role;
-    use crate::ui::ballistics::Scale;
+    use crate::ui::ballistics::{Scale, ScaleKind};
     use crate::ui::view::{
         BlindLevel, MasterView, MeterView, Overlay, StatusView, StripView, TransportView,
     };
@@ -859,6 +940,107 @@ mod tests {
         assert_eq!(lines, ["!"]);
     }
 
+    /// The screen rows (from the top) on which the text of the columns `x..x + w` trimmed is
+    /// `label`.
+    fn rows_labelled(buf: &Buffer, x: u16, w: u16, label: &str) -> Vec<u16> {
+        (0..buf.area.height)
+            .filter(|&y| {
+                let cells: String = (x..x + w).map(|x| buf[(x, y)].symbol()).collect();
+                cells.trim() == label
+            })
+            .collect()
+    }
+
+    /// The topmost row on which any column of `x..x + w` holds `symbol`.
+    fn top_of(buf: &Buffer, x: u16, w: u16, symbol: &str) -> Option<u16> {
+        (0..buf.area.height).find(|&y| (x..x + w).any(|x| buf[(x, y)].symbol() == symbol))
+    }
+
+    /// On screen, for both scale kinds and at several sizes, the meter scale's "0" sits on the
+    /// row where a meter peaking at 0 dBFS tops out, and its "-12" where a -12 dBFS peak does,
+    /// channel and master meters alike; the fader scale's labels are nowhere near them.
+    #[test]
+    fn meter_scale_lines_up_with_the_meters() {
+        let mut view = folk_band();
+        let peak = |peak_db| MeterView {
+            peak_db,
+            ..MeterView::SILENT
+        };
+        view.strips[0].meter = peak(0.0);
+        view.strips[1].meter = peak(-12.0);
+        view.master.meter = peak(-12.0);
+        for kind in [ScaleKind::Linear, ScaleKind::Iec] {
+            let style = Style {
+                scale: Scale::new(kind, -60.0, 0.0),
+                ..style(false, true)
+            };
+            for size in [(80, 24), (100, 30), (160, 48)] {
+                let buf = render(&view, &style, size, &mut MixerState::default());
+                let columns = Columns::new(size.0, view.strips.len());
+                let top = if size.1 >= ROOMY_HEIGHT { 2 } else { 1 };
+                let master_x = (0..size.0)
+                    .find(|&x| buf[(x, top)].symbol() == "│")
+                    .expect("the master's separator");
+                let scale_x = master_x - METER_SCALE_WIDTH;
+                let label = |text| rows_labelled(&buf, scale_x, METER_SCALE_WIDTH, text);
+                let strip = |at: u16| {
+                    let x = columns.gutter_width + at * columns.strip_width;
+                    top_of(&buf, x, columns.strip_width, "▒")
+                };
+                let at = format!("{kind:?} at {size:?}");
+                assert_eq!(label("dBFS").len(), 1, "{at}");
+                assert_eq!(label("0"), [strip(0).expect("a 0 dBFS bar")], "{at}");
+                assert_eq!(label("-12"), [strip(1).expect("a -12 dBFS bar")], "{at}");
+                let master = top_of(&buf, master_x, columns.master_width, "▒");
+                assert_eq!(label("-12"), [master.expect("the master bar")], "{at}");
+                // The fader scale's 0 dB is lower down: the two scales differ.
+                let gutter = |text| rows_labelled(&buf, 0, columns.gutter_width, text);
+                assert!(gutter("0")[0] > label("0")[0], "{at}");
+            }
+        }
+    }
+
+    /// On screen, the fader scale's labels sit on the rows of the fader caps at those gains: a
+    /// 0 dB fader's cap on the "0" row, +12 dB on "+12", -12 dB on "-12", off on "-inf"; the
+    /// scale's header is right over them.
+    #[test]
+    fn fader_scale_lines_up_with_the_caps() {
+        let mut view = folk_band();
+        let gains = [12.0, -12.0, f64::NEG_INFINITY, 0.0];
+        for (strip, gain) in view.strips.iter_mut().zip(gains) {
+            strip.gain_db = gain;
+        }
+        for size in [(80, 24), (100, 30), (160, 48)] {
+            let buf = render(&view, &style(false, true), size, &mut MixerState::default());
+            let columns = Columns::new(size.0, view.strips.len());
+            let gutter = |text| rows_labelled(&buf, 0, columns.gutter_width, text);
+            let cap = |at: u16| {
+                let x = columns.gutter_width + at * columns.strip_width;
+                top_of(&buf, x, columns.strip_width, "▶")
+            };
+            for (at, label) in ["+12", "-12", "-inf", "0"].into_iter().enumerate() {
+                let row = cap(at as u16).expect("a fader cap");
+                assert_eq!(gutter(label), [row], "{label} at {size:?}");
+            }
+            // The header sits over the labels.
+            let over = gutter("+12")[0] - 1;
+            let header = [fader::HEADER, fader::HEADER_SHORT];
+            assert!(header.iter().any(|h| gutter(h).contains(&over)), "{size:?}");
+        }
+    }
+
+    /// The counts of hidden strips keep their space while it fits, drop it when it does not,
+    /// and show the arrow alone rather than a cut number, or when blind.
+    #[test]
+    fn hidden_counts() {
+        assert_eq!(hidden_text("◀", 3, true, 4, true), "◀ 3");
+        assert_eq!(hidden_text("◀", 33, true, 4, true), "◀ 33");
+        assert_eq!(hidden_text("◀", 133, true, 4, true), "◀133");
+        assert_eq!(hidden_text("◀", 1330, true, 4, true), "◀");
+        assert_eq!(hidden_text(">", 12, false, 4, true), "12 >");
+        assert_eq!(hidden_text(">", 12, false, 4, false), ">");
+    }
+
     /// With 40 strips at 80x24, selecting the first, the last and one in the middle keeps the
     /// selected strip on screen and scrolls no further than needed; more strips than fit are
     /// counted on each side.
@@ -868,18 +1050,18 @@ mod tests {
         let style = style(false, true);
         let mut state = MixerState::default();
         let visible = Columns::new(80, 40).visible;
-        assert_eq!(visible, 7);
+        assert_eq!(visible, 8);
 
         view.selected = 0;
         let lines = text(&render(&view, &style, (80, 24), &mut state));
         assert_eq!(state.first_strip, 0);
         assert!(lines[1].contains(" Aa "), "{}", lines[1]);
-        assert!(lines[1].contains("33 ▶"), "{}", lines[1]);
+        assert!(lines[1].contains("32 ▶│"), "{}", lines[1]);
 
         view.selected = 39;
         let lines = text(&render(&view, &style, (80, 24), &mut state));
         assert_eq!(state.first_strip, 40 - visible);
-        assert!(lines[1].starts_with("◀ 33"), "{}", lines[1]);
+        assert!(lines[1].starts_with("◀ 32"), "{}", lines[1]);
         assert!(lines[1].contains(" Bn "), "{}", lines[1]);
 
         view.selected = 20;
@@ -891,7 +1073,7 @@ mod tests {
         view.selected = 24;
         render(&view, &style, (80, 24), &mut state);
         assert_eq!(state.first_strip, 20);
-        view.selected = 27;
+        view.selected = 28;
         render(&view, &style, (80, 24), &mut state);
         assert_eq!(state.first_strip, 21);
 

@@ -180,8 +180,10 @@ pub enum Overlay {
 /// How to draw: character set and colour.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Style {
-    /// Plain ASCII only (`#`, `|`, `=`, `-`, `+`, `.`, `*`, letters): no block or box-drawing
-    /// characters.
+    /// Plain ASCII only, no block or box-drawing characters: meter bars of `=` (RMS) and `#`
+    /// (peak) under a `-` hold line, fader tracks of `:` with a `>` cap, `|` and `+`/`-` for
+    /// separators and boxes, `~` ending a shortened name, `<`/`>` for hidden strips, and the
+    /// scale labels and readouts in plain digits and signs.
     pub ascii: bool,
     /// Colours allowed (false: `NO_COLOR`, `--no-color`); bold/reverse/dim may still be used.
     pub color: bool,

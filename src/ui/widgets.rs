@@ -1,5 +1,6 @@
-//! The console's widgets (UI thread): the meter, channel and master strips, the fader scale, the
-//! transport and status lines and the boxes drawn over the mixer, plus the [`Theme`] they share.
+//! The console's widgets (UI thread): the meter, channel and master strips, the fader and meter
+//! scales, the transport and status lines and the boxes drawn over the mixer, plus the [`Theme`]
+//! they share.
 //!
 //! Every widget draws from a [`View`](crate::ui::view::View) part and nothing else, and only
 //! inside the area it is given. The theme decides the characters (Unicode blocks or plain ASCII)

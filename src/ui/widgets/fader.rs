@@ -1,5 +1,6 @@
 //! The fader scale (UI thread): where a gain from -inf to +12 dB sits on a strip's fader track,
-//! and the column of scale labels drawn left of the first strip.
+//! and the column of scale labels drawn left of the first strip. (The meters have a scale of
+//! their own, in dBFS: [`MeterScale`](crate::ui::widgets::meter::MeterScale).)
 //!
 //! The fader is not spread like the meter: like a console fader, the room around 0 dB is wide and
 //! the quiet end is squeezed, so +12 is the top row, 0 dB three quarters up and -inf the bottom
@@ -40,6 +41,11 @@ pub const LABELS: [(f64, &str); 8] = [
     (-48.0, "-48"),
 ];
 
+/// The fader scale's header, and the shorter one for a narrow column.
+pub const HEADER: &str = "fader";
+/// See [`HEADER`].
+pub const HEADER_SHORT: &str = "dB";
+
 /// Where `gain_db` sits on the fader's travel, from 0.0 (-inf, off) to 1.0 (+12 dB).
 pub fn position(gain_db: f64) -> f64 {
     if gain_db.is_nan() || gain_db <= TAPER[0].0 {
@@ -63,8 +69,7 @@ pub fn row_from_bottom(gain_db: f64, rows: u16) -> u16 {
     ((position(gain_db) * f64::from(top)).round() as u16).min(top)
 }
 
-/// The fader scale labels for a fader track as high as `area`, right-aligned one cell short of
-/// `area`'s right edge.
+/// The fader scale labels for a fader track as high as `area`, right-aligned in `area`.
 #[derive(Debug, Clone, Copy)]
 pub struct FaderScale<'a> {
     theme: &'a Theme,
@@ -96,8 +101,7 @@ impl Widget for FaderScale<'_> {
             }
             taken[slot] = row;
             let y = area.bottom() - 1 - row;
-            let end = area.right().saturating_sub(1).max(area.x + 1);
-            put_right(buf, area, end, y, label, self.theme.dim());
+            put_right(buf, area, area.right(), y, label, self.theme.dim());
         }
     }
 }
@@ -125,7 +129,8 @@ mod tests {
         }
     }
 
-    /// On a 16-row track the labels sit on the rows the taper gives, each on its own row.
+    /// On a 16-row track the labels sit on the rows the taper gives, each on its own row,
+    /// right-aligned in their column and never outside it.
     #[test]
     fn labels_on_a_sixteen_row_track() {
         let theme = Theme::new(&Style {
@@ -134,10 +139,10 @@ mod tests {
             scale: crate::ui::ballistics::Scale::default(),
         });
         let mut buf = Buffer::filled(Rect::new(0, 0, 5, 16), ratatui::buffer::Cell::new("x"));
-        FaderScale::new(&theme).render(Rect::new(0, 0, 5, 16), &mut buf);
+        FaderScale::new(&theme).render(Rect::new(0, 0, 4, 16), &mut buf);
         let expected = Buffer::with_lines([
-            " +12 ", "     ", "  +6 ", "     ", "   0 ", "     ", "  -6 ", " -12 ", "     ",
-            "     ", " -24 ", "     ", "     ", " -48 ", "     ", "-inf ",
+            " +12x", "    x", "  +6x", "    x", "   0x", "    x", "  -6x", " -12x", "    x",
+            "    x", " -24x", "    x", "    x", " -48x", "    x", "-infx",
         ]);
         assert_eq!(rows(&buf), rows(&expected));
     }
@@ -151,8 +156,8 @@ mod tests {
             scale: crate::ui::ballistics::Scale::default(),
         });
         let mut buf = Buffer::filled(Rect::new(0, 0, 5, 4), ratatui::buffer::Cell::new("x"));
-        FaderScale::new(&theme).render(Rect::new(0, 0, 5, 4), &mut buf);
-        assert_eq!(rows(&buf), [" +12 ", "   0 ", " -24 ", "-inf "]);
+        FaderScale::new(&theme).render(Rect::new(0, 0, 4, 4), &mut buf);
+        assert_eq!(rows(&buf), [" +12x", "   0x", " -24x", "-infx"]);
     }
 
     fn rows(buf: &Buffer) -> Vec<String> {
