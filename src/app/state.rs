@@ -935,7 +935,7 @@ impl App {
         let Some(blind) = self.blind_session.take() else {
             return;
         };
-        let mut lines = Vec::new();
+        let mut lines = vec!["Moved by ear (hidden offset): before -> now".to_string()];
         for (i, channel) in self.session.channels.iter().enumerate() {
             let (Some(before), Some(offset)) = (blind.before.get(i), blind.offsets.get(i)) else {
                 continue;
@@ -946,16 +946,23 @@ impl App {
             } else {
                 Some(after.0 - before.0)
             };
+            // What the user did is the change from where the hidden offset left the fader.
             let text = match moved {
-                Some(m) if m.abs() < 0.05 => format!(
-                    "{}: back where it was ({}) after a hidden offset of {:+.1} dB",
-                    channel.name, after, offset
-                ),
-                Some(m) => format!(
-                    "{}: moved by {:+.1} dB while blind ({} -> {}; hidden offset {:+.1} dB)",
-                    channel.name, m, before, after, offset
-                ),
-                None => format!("{}: {} -> {}", channel.name, before, after),
+                Some(net) => {
+                    let yours = net - offset;
+                    if yours.abs() < 0.05 {
+                        format!(
+                            "{}: not moved ({offset:+.1}): {:+.1} -> {:+.1} dB",
+                            channel.name, before.0, after.0
+                        )
+                    } else {
+                        format!(
+                            "{}: moved by {yours:+.1} dB ({offset:+.1}): {:+.1} -> {:+.1} dB",
+                            channel.name, before.0, after.0
+                        )
+                    }
+                }
+                None => format!("{}: {before} -> {after}", channel.name),
             };
             lines.push(text);
         }
@@ -1412,7 +1419,7 @@ mod tests {
         assert_eq!(app.blind(), BlindLevel::Off);
         match app.overlay() {
             Some(Overlay::Info { lines, .. }) => {
-                assert!(lines[0].starts_with("Bass: moved by"), "{lines:?}");
+                assert!(lines[1].starts_with("Bass: moved by"), "{lines:?}");
             }
             other => panic!("expected the reveal, got {other:?}"),
         }

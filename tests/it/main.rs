@@ -12,6 +12,7 @@ static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisable
 
 mod bounce;
 mod cli;
+mod console;
 mod demo;
 mod mixer;
 mod output;
