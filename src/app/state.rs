@@ -984,7 +984,7 @@ impl App {
     fn previous_section(&mut self, controls: &mut dyn Controls) {
         let pos = controls.position();
         let Some(i) = self.current_section(pos) else {
-            return self.no_sections(controls);
+            return self.no_sections();
         };
         let start = self.session.sections[i].start;
         let target = if pos.0 - start.0 > SECTION_RESTART || i == 0 {
@@ -1005,12 +1005,12 @@ impl App {
             .map(|s| s.start);
         match next {
             Some(start) => controls.seek(start),
-            None if self.session.sections.is_empty() => self.no_sections(controls),
+            None if self.session.sections.is_empty() => self.no_sections(),
             None => self.message = Some("This is the last section".to_string()),
         }
     }
 
-    fn no_sections(&mut self, _controls: &mut dyn Controls) {
+    fn no_sections(&mut self) {
         self.message = Some("This session has no sections".to_string());
     }
 
