@@ -34,6 +34,8 @@ pub const PAN_STEP: f64 = 0.1;
 pub const BLIND_GLIDE: Duration = Duration::from_secs(2);
 /// Key repeats closer together than this on the same control are one undo step.
 pub const BURST_GAP: Duration = Duration::from_millis(600);
+/// How many help lines the help key moves on by when the help is longer than the screen.
+const HELP_PAGE: usize = 12;
 /// Jumping to the previous section from further into a section than this goes to the start of
 /// the section instead.
 const SECTION_RESTART: f64 = 1.0;
@@ -119,8 +121,8 @@ impl Controls for crate::engine::realtime::Engine {
 /// The box the console shows over the mixer, and what its keys do.
 #[derive(Debug, Clone)]
 enum Modal {
-    /// The key help.
-    Help,
+    /// The key help, from its `skip`th line on.
+    Help { skip: usize },
     /// "Quit with unsaved edits?"
     ConfirmQuit,
     /// Edits found in a crash journal, waiting for the user's answer.
@@ -294,17 +296,37 @@ impl App {
         !self.glides.is_empty()
     }
 
+    /// One help line per action, keys then description, from the keymap; the nine "select
+    /// strip N" lines are one line when each has a single key.
+    fn help_lines(&self) -> Vec<(String, String)> {
+        let lines = self.keymap.help_lines();
+        let strips: Vec<&[super::keymap::Key]> = (1..=9)
+            .map(|n| self.keymap.keys_for(Action::SelectStrip(n)))
+            .collect();
+        let merge = strips.iter().all(|keys| keys.len() == 1);
+        let mut out = Vec::with_capacity(lines.len());
+        for (action, (keys, desc)) in Action::ALL.iter().zip(lines) {
+            match action {
+                Action::SelectStrip(1) if merge => out.push((
+                    strips
+                        .iter()
+                        .map(|k| k[0].to_string())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    "Select strip 1 to 9, counted from the left".to_string(),
+                )),
+                Action::SelectStrip(_) if merge => {}
+                _ => out.push((keys, desc.to_string())),
+            }
+        }
+        out
+    }
+
     /// The box over the mixer, for the view.
     pub fn overlay(&self) -> Option<Overlay> {
         let modal = self.modal.as_ref()?;
         Some(match modal {
-            Modal::Help => Overlay::Help(
-                self.keymap
-                    .help_lines()
-                    .into_iter()
-                    .map(|(keys, desc)| (keys, desc.to_string()))
-                    .collect(),
-            ),
+            Modal::Help { skip } => Overlay::Help(self.help_lines().split_off(*skip)),
             Modal::ConfirmQuit => Overlay::Question {
                 title: "Quit with unsaved edits?".to_string(),
                 lines: vec![
@@ -369,7 +391,21 @@ impl App {
             _ => None,
         };
         match modal {
-            Modal::Help | Modal::Info { .. } => {
+            Modal::Help { skip } => {
+                if ctrl_c {
+                    return self.update(Action::Quit, now, controls);
+                }
+                // The help key pages on through a help longer than the screen; any other key
+                // closes it.
+                let next = skip + HELP_PAGE;
+                if self.keymap.action_for(event) == Some(Action::Help)
+                    && next < self.help_lines().len()
+                {
+                    self.modal = Some(Modal::Help { skip: next });
+                }
+                Outcome::Continue
+            }
+            Modal::Info { .. } => {
                 if ctrl_c {
                     return self.update(Action::Quit, now, controls);
                 }
@@ -494,7 +530,7 @@ impl App {
                 };
                 self.set_blind(next, now, controls);
             }
-            Action::Help => self.modal = Some(Modal::Help),
+            Action::Help => self.modal = Some(Modal::Help { skip: 0 }),
         }
         Outcome::Continue
     }
@@ -1364,10 +1400,18 @@ mod tests {
         assert!(app.session().channels[0].mute);
         app.key(&press('?'), t, &mut eng);
         match app.overlay() {
-            Some(Overlay::Help(lines)) => assert_eq!(lines.len(), Action::ALL.len()),
+            Some(Overlay::Help(lines)) => {
+                assert_eq!(lines.len(), Action::ALL.len() - 8);
+                assert_eq!(lines[2].0, "1 2 3 4 5 6 7 8 9");
+            }
             other => panic!("expected help, got {other:?}"),
         }
-        // Any key closes the help and does nothing else.
+        // The help key pages on; at the end, or with any other key, the help closes.
+        app.key(&press('?'), t, &mut eng);
+        match app.overlay() {
+            Some(Overlay::Help(lines)) => assert_eq!(lines.len(), Action::ALL.len() - 8 - 12),
+            other => panic!("expected the second page, got {other:?}"),
+        }
         app.key(&press('m'), t, &mut eng);
         assert!(app.overlay().is_none());
         assert!(app.session().channels[0].mute);

@@ -198,7 +198,7 @@ fn help(buf: &mut Buffer, area: Rect, entries: &[(String, String)], theme: &Them
         let at = slots;
         let x = inner.x + ((at / rows) * (panel_w + 3)) as u16;
         let y = inner.y + (at % rows) as u16;
-        let text = more(hidden + 1, theme);
+        let text = format!("{} (? shows more)", more(hidden + 1, theme));
         put(buf, inner, x, y, &text, panel_w, theme.dim());
     }
 }
