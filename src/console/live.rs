@@ -34,15 +34,7 @@ impl Live {
         Self {
             strips: vec![MeterBallistics::new(ballistics); strips],
             master: MeterBallistics::new(ballistics),
-            loudness: LoudnessReading {
-                momentary_lufs: f64::NEG_INFINITY,
-                short_term_lufs: f64::NEG_INFINITY,
-                integrated_lufs: f64::NEG_INFINITY,
-                loudness_range_lu: 0.0,
-                true_peak_dbtp: f64::NEG_INFINITY,
-                true_peak_recent_dbtp: f64::NEG_INFINITY,
-                frames_measured: 0,
-            },
+            loudness: LoudnessReading::NOTHING,
             true_peak_held: f64::NEG_INFINITY,
             true_peak_held_at: None,
             true_peak_max: f64::NEG_INFINITY,

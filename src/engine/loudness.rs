@@ -77,7 +77,7 @@ pub struct LoudnessReading {
 
 impl LoudnessReading {
     /// Before anything has been measured.
-    const NOTHING: Self = Self {
+    pub const NOTHING: Self = Self {
         momentary_lufs: f64::NEG_INFINITY,
         short_term_lufs: f64::NEG_INFINITY,
         integrated_lufs: f64::NEG_INFINITY,

@@ -88,11 +88,7 @@ impl Widget for FaderScale<'_> {
         if area.is_empty() {
             return;
         }
-        for y in area.top()..area.bottom() {
-            for x in area.left()..area.right() {
-                buf[(x, y)].reset();
-            }
-        }
+        super::strip::clear(buf, area);
         let mut taken = [u16::MAX; LABELS.len()];
         for (slot, &(db, label)) in LABELS.iter().enumerate() {
             let row = row_from_bottom(db, area.height);

@@ -100,11 +100,7 @@ impl Widget for MeterScale<'_> {
         if area.is_empty() {
             return;
         }
-        for y in area.top()..area.bottom() {
-            for x in area.left()..area.right() {
-                buf[(x, y)].reset();
-            }
-        }
+        super::strip::clear(buf, area);
         for (row, label) in scale_labels(&self.theme.scale, area.height) {
             let y = area.bottom() - 1 - row;
             put_right(buf, area, area.right(), y, &label, self.theme.dim());
