@@ -8,6 +8,7 @@ pub mod processor;
 pub mod protocol;
 pub mod realtime;
 pub mod render;
+pub mod scene;
 pub mod resample;
 pub mod smoother;
 pub mod source;

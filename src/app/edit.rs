@@ -2,11 +2,13 @@
 //! the crash journal all record.
 //!
 //! Edits carry absolute values ("Bass fader to -4.5 dB", not "down 1.5 dB"), so replaying them in
-//! order on the saved session reproduces the mix whatever happened in between.
+//! order on the saved session reproduces the mix whatever happened in between. Section scenes
+//! are addressed by section name; changes to the section list itself (add, remove, rename, move
+//! a start, copy or clear a scene) replace the whole list.
 
 use std::fmt;
 
-use crate::session::Session;
+use crate::session::{MAX_SCENE_RAMP_MS, Section, Session};
 use crate::units::{Decibels, Pan};
 
 /// One mixer change. Channels are addressed by name, which stays the same across sessions
@@ -25,6 +27,24 @@ pub enum MixEdit {
     Solo { channel: String, on: bool },
     /// Set the master fader (-inf (off)..+12 dB).
     Master { db: Decibels },
+    /// Set (`Some`, -inf (off)..+12 dB) or remove (`None`: the channel follows its base fader)
+    /// a section's scene fader value for a channel.
+    SceneGain {
+        section: String,
+        channel: String,
+        db: Option<Decibels>,
+    },
+    /// Mute or unmute a channel in one section's scene only.
+    SceneMute {
+        section: String,
+        channel: String,
+        on: bool,
+    },
+    /// Replace the whole section list (add, remove, rename, move a start, copy or clear a
+    /// scene). Refused unless the list could be a session file's: non-empty unique names,
+    /// strictly increasing starts from 0 to before the session's end, scenes naming existing
+    /// channels once each, fader values and ramps in range.
+    Sections { sections: Vec<Section> },
 }
 
 /// Why an edit cannot be applied to a session.
@@ -35,6 +55,18 @@ pub enum EditError {
     UnknownChannel {
         /// The name the edit asked for.
         channel: String,
+    },
+    /// The session has no section of that name.
+    #[error("there is no section named '{section}' in this session")]
+    UnknownSection {
+        /// The name the edit asked for.
+        section: String,
+    },
+    /// A new section list that a session file could not hold.
+    #[error("the sections cannot be set: {problem}")]
+    InvalidSections {
+        /// What is wrong, naming the section.
+        problem: String,
     },
     /// The value is outside what the control allows (or is not a number).
     #[error("{edit}: {rule}")]
@@ -48,36 +80,88 @@ pub enum EditError {
 
 /// The upper end of a fader and of the master fader; the lower end is -inf (off).
 const FADER_MAX_DB: f64 = 12.0;
+/// What a fader allows, in a user's words.
+const FADER_RULE: &str = "the fader goes from -inf (off) to +12 dB";
 /// The ends of the trim control.
 const TRIM_MAX_DB: f64 = 24.0;
 
 impl MixEdit {
-    /// The channel the edit addresses; `None` for the master fader.
+    /// The channel the edit addresses (in a section's scene, for scene edits); `None` for the
+    /// master fader and the section list.
     pub fn channel(&self) -> Option<&str> {
         match self {
             MixEdit::Trim { channel, .. }
             | MixEdit::Gain { channel, .. }
             | MixEdit::Pan { channel, .. }
             | MixEdit::Mute { channel, .. }
-            | MixEdit::Solo { channel, .. } => Some(channel),
-            MixEdit::Master { .. } => None,
+            | MixEdit::Solo { channel, .. }
+            | MixEdit::SceneGain { channel, .. }
+            | MixEdit::SceneMute { channel, .. } => Some(channel),
+            MixEdit::Master { .. } | MixEdit::Sections { .. } => None,
         }
     }
 
-    /// Whether two edits set the same control (the same kind of edit on the same channel), so
-    /// the later one overrides the earlier.
+    /// The section whose scene the edit changes; `None` for every other edit (including
+    /// [`MixEdit::Sections`], which changes them all).
+    pub fn section(&self) -> Option<&str> {
+        match self {
+            MixEdit::SceneGain { section, .. } | MixEdit::SceneMute { section, .. } => {
+                Some(section)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether two edits set the same control (the same kind of edit on the same channel, and
+    /// for scene edits in the same section), so the later one overrides the earlier. Two
+    /// [`MixEdit::Sections`] edits are the same control: the section list.
     pub fn same_control(&self, other: &MixEdit) -> bool {
         std::mem::discriminant(self) == std::mem::discriminant(other)
             && self.channel() == other.channel()
+            && self.section() == other.section()
+    }
+
+    /// Whether applying this edit makes an `earlier` one irrelevant: it sets the same control
+    /// ([`same_control`](MixEdit::same_control)), or it replaces the section list, which
+    /// overwrites every earlier scene edit. Dropping superseded edits from a log and keeping the
+    /// rest in order leaves a log that replays to the same session; dropping only edits of the
+    /// same control does not (a scene edit of a section a later list no longer has would be
+    /// replayed on a session without it).
+    pub fn supersedes(&self, earlier: &MixEdit) -> bool {
+        self.same_control(earlier)
+            || matches!(self, MixEdit::Sections { .. })
+                && matches!(
+                    earlier,
+                    MixEdit::SceneGain { .. } | MixEdit::SceneMute { .. }
+                )
     }
 
     /// Sets the control in `session`. Nothing changes when the edit is refused: an unknown
-    /// channel, or a value outside the control's range (the same ranges a session file allows).
+    /// channel or section, a value outside the control's range (the same ranges a session file
+    /// allows), or a section list a session file could not hold.
     pub fn apply(&self, session: &mut Session) -> Result<(), EditError> {
         self.check_range()?;
-        if let MixEdit::Master { db } = self {
-            session.master_db = *db;
-            return Ok(());
+        match self {
+            MixEdit::Master { db } => {
+                session.master_db = *db;
+                return Ok(());
+            }
+            MixEdit::SceneGain {
+                section,
+                channel,
+                db,
+            } => return apply_scene_gain(session, section, channel, *db),
+            MixEdit::SceneMute {
+                section,
+                channel,
+                on,
+            } => return apply_scene_mute(session, section, channel, *on),
+            MixEdit::Sections { sections } => {
+                check_sections(session, sections)?;
+                session.sections.clone_from(sections);
+                return Ok(());
+            }
+            _ => {}
         }
         let name = self.channel().unwrap_or_default();
         let channel = session
@@ -93,7 +177,10 @@ impl MixEdit {
             MixEdit::Pan { pan, .. } => channel.pan = *pan,
             MixEdit::Mute { on, .. } => channel.mute = *on,
             MixEdit::Solo { on, .. } => channel.solo = *on,
-            MixEdit::Master { .. } => {}
+            MixEdit::Master { .. }
+            | MixEdit::SceneGain { .. }
+            | MixEdit::SceneMute { .. }
+            | MixEdit::Sections { .. } => {}
         }
         Ok(())
     }
@@ -104,8 +191,34 @@ impl MixEdit {
         let master = MixEdit::Master {
             db: session.master_db,
         };
-        if let MixEdit::Master { .. } = self {
-            return Ok(master);
+        match self {
+            MixEdit::Master { .. } => return Ok(master),
+            MixEdit::Sections { .. } => {
+                return Ok(MixEdit::Sections {
+                    sections: session.sections.clone(),
+                });
+            }
+            MixEdit::SceneGain {
+                section, channel, ..
+            } => {
+                let (section, channel) = scene_target(session, section, channel)?;
+                return Ok(MixEdit::SceneGain {
+                    db: section.scene_gain(channel),
+                    section: section.name.clone(),
+                    channel: channel.to_string(),
+                });
+            }
+            MixEdit::SceneMute {
+                section, channel, ..
+            } => {
+                let (section, channel) = scene_target(session, section, channel)?;
+                return Ok(MixEdit::SceneMute {
+                    on: section.is_muted(channel),
+                    section: section.name.clone(),
+                    channel: channel.to_string(),
+                });
+            }
+            _ => {}
         }
         let name = self.channel().unwrap_or_default();
         let channel = session
@@ -137,7 +250,10 @@ impl MixEdit {
                 channel: channel_name,
                 on: channel.solo,
             },
-            MixEdit::Master { .. } => master,
+            MixEdit::Master { .. }
+            | MixEdit::SceneGain { .. }
+            | MixEdit::SceneMute { .. }
+            | MixEdit::Sections { .. } => master,
         })
     }
 
@@ -145,10 +261,9 @@ impl MixEdit {
     fn check_range(&self) -> Result<(), EditError> {
         // Written so that NaN fails every comparison.
         let (ok, rule) = match self {
-            MixEdit::Gain { db, .. } => (
-                db.0 <= FADER_MAX_DB,
-                "the fader goes from -inf (off) to +12 dB",
-            ),
+            MixEdit::Gain { db, .. } | MixEdit::SceneGain { db: Some(db), .. } => {
+                (db.0 <= FADER_MAX_DB, FADER_RULE)
+            }
             MixEdit::Master { db } => (
                 db.0 <= FADER_MAX_DB,
                 "the master fader goes from -inf (off) to +12 dB",
@@ -161,7 +276,11 @@ impl MixEdit {
                 pan.0 >= -1.0 && pan.0 <= 1.0,
                 "pan goes from -1 (left) to +1 (right)",
             ),
-            MixEdit::Mute { .. } | MixEdit::Solo { .. } => (true, ""),
+            MixEdit::Mute { .. }
+            | MixEdit::Solo { .. }
+            | MixEdit::SceneGain { db: None, .. }
+            | MixEdit::SceneMute { .. }
+            | MixEdit::Sections { .. } => (true, ""),
         };
         if ok {
             Ok(())
@@ -173,9 +292,17 @@ impl MixEdit {
         }
     }
 
-    /// What the edit sets, in a user's words: "Bass fader", "Keys pan", "Master".
+    /// What the edit sets, in a user's words: "Bass fader", "Keys pan", "Master",
+    /// "Chorus 1: Bass", "Chorus 1: Bass mute", "Sections".
     fn control_name(&self) -> String {
         match self {
+            MixEdit::SceneGain {
+                section, channel, ..
+            } => format!("{section}: {channel}"),
+            MixEdit::SceneMute {
+                section, channel, ..
+            } => format!("{section}: {channel} mute"),
+            MixEdit::Sections { .. } => "Sections".to_string(),
             MixEdit::Trim { channel, .. } => format!("{channel} trim"),
             MixEdit::Gain { channel, .. } => format!("{channel} fader"),
             MixEdit::Pan { channel, .. } => format!("{channel} pan"),
@@ -185,24 +312,225 @@ impl MixEdit {
         }
     }
 
-    /// The value the edit sets, in a user's words: "-4.5 dB", "L30", "on".
+    /// The value the edit sets, in a user's words: "-4.5 dB", "L30", "on", "base mix" (a scene
+    /// fader that follows the channel's own), "Intro, Verse 1" (the section names).
     fn value_text(&self) -> String {
         match self {
-            MixEdit::Trim { db, .. } | MixEdit::Gain { db, .. } | MixEdit::Master { db } => {
-                db.to_string()
-            }
+            MixEdit::Trim { db, .. }
+            | MixEdit::Gain { db, .. }
+            | MixEdit::Master { db }
+            | MixEdit::SceneGain { db: Some(db), .. } => db.to_string(),
+            MixEdit::SceneGain { db: None, .. } => "base mix".to_string(),
             MixEdit::Pan { pan, .. } => pan.to_string(),
-            MixEdit::Mute { on, .. } | MixEdit::Solo { on, .. } => {
+            MixEdit::Mute { on, .. } | MixEdit::Solo { on, .. } | MixEdit::SceneMute { on, .. } => {
                 if *on { "on" } else { "off" }.to_string()
+            }
+            MixEdit::Sections { sections } if sections.is_empty() => "none".to_string(),
+            MixEdit::Sections { sections } => {
+                let names: Vec<&str> = sections.iter().map(|s| s.name.as_str()).collect();
+                names.join(", ")
             }
         }
     }
 }
 
+/// The section and the channel (both as the session spells them) a scene edit addresses.
+fn scene_target<'s>(
+    session: &'s Session,
+    section: &str,
+    channel: &str,
+) -> Result<(&'s Section, &'s str), EditError> {
+    let section = session
+        .sections
+        .iter()
+        .find(|s| s.name == section)
+        .ok_or_else(|| EditError::UnknownSection {
+            section: section.to_string(),
+        })?;
+    let channel = session
+        .channels
+        .iter()
+        .find(|c| c.name == channel)
+        .ok_or_else(|| EditError::UnknownChannel {
+            channel: channel.to_string(),
+        })?;
+    Ok((section, &channel.name))
+}
+
+/// Where a new entry for `channel` goes in a list of channel names so the list keeps the
+/// session's channel order: before the first entry of a later channel.
+fn channel_order_slot<'a>(
+    session: &Session,
+    mut entries: impl Iterator<Item = &'a str>,
+    channel: &str,
+) -> Option<usize> {
+    let rank = |name: &str| session.channel_index(name).unwrap_or(usize::MAX);
+    let new = rank(channel);
+    entries.position(|name| rank(name) > new)
+}
+
+fn apply_scene_gain(
+    session: &mut Session,
+    section: &str,
+    channel: &str,
+    db: Option<Decibels>,
+) -> Result<(), EditError> {
+    let (target, _) = scene_target(session, section, channel)?;
+    let slot = channel_order_slot(
+        session,
+        target.gain_db.iter().map(|(name, _)| name.as_str()),
+        channel,
+    );
+    let Some(target) = session.sections.iter_mut().find(|s| s.name == section) else {
+        return Ok(());
+    };
+    let existing = target.gain_db.iter().position(|(name, _)| name == channel);
+    match (db, existing) {
+        (Some(db), Some(i)) => target.gain_db[i].1 = db,
+        (Some(db), None) => {
+            let at = slot.unwrap_or(target.gain_db.len());
+            target.gain_db.insert(at, (channel.to_string(), db));
+        }
+        (None, Some(i)) => {
+            target.gain_db.remove(i);
+        }
+        (None, None) => {}
+    }
+    Ok(())
+}
+
+fn apply_scene_mute(
+    session: &mut Session,
+    section: &str,
+    channel: &str,
+    on: bool,
+) -> Result<(), EditError> {
+    let (target, _) = scene_target(session, section, channel)?;
+    let slot = channel_order_slot(session, target.mute.iter().map(String::as_str), channel);
+    let Some(target) = session.sections.iter_mut().find(|s| s.name == section) else {
+        return Ok(());
+    };
+    let existing = target.mute.iter().position(|name| name == channel);
+    match (on, existing) {
+        (true, None) => {
+            let at = slot.unwrap_or(target.mute.len());
+            target.mute.insert(at, channel.to_string());
+        }
+        (false, Some(i)) => {
+            target.mute.remove(i);
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Refuses a section list a session file could not hold (the rules the session loader
+/// applies), naming the section at fault.
+fn check_sections(session: &Session, sections: &[Section]) -> Result<(), EditError> {
+    let refuse = |problem: String| Err(EditError::InvalidSections { problem });
+    let length = session.length();
+    for (i, section) in sections.iter().enumerate() {
+        let name = &section.name;
+        if name.trim().is_empty() {
+            return refuse(format!(
+                "section {} has no name; every section needs one",
+                i + 1
+            ));
+        }
+        if sections[..i].iter().any(|s| s.name == *name) {
+            return refuse(format!(
+                "two sections are named '{name}'; section names must be unique"
+            ));
+        }
+        let start = section.start;
+        if !(start.0.is_finite() && start.0 >= 0.0) {
+            return refuse(format!(
+                "{name} starts at {} s; a start is a time of 0 or more",
+                start.0
+            ));
+        }
+        if start >= length {
+            return refuse(format!(
+                "{name} starts at {start}, but the session ends at {length}; a section must \
+                 start before the end"
+            ));
+        }
+        if let Some(before) = i.checked_sub(1).map(|j| &sections[j])
+            && start <= before.start
+        {
+            return refuse(format!(
+                "sections must start in time order: {name} starts at {start}, not after {} at \
+                 {}",
+                before.name, before.start
+            ));
+        }
+        for (j, (channel, db)) in section.gain_db.iter().enumerate() {
+            check_scene_channel(session, section, channel, "fader values")?;
+            if section.gain_db[..j].iter().any(|(c, _)| c == channel) {
+                return refuse(format!("{name} gives {channel} two fader values"));
+            }
+            // Written so that NaN is refused too.
+            let in_range = db.0 <= FADER_MAX_DB;
+            if !in_range {
+                return refuse(format!("{name}: {channel} {db}: {FADER_RULE}"));
+            }
+        }
+        for (j, channel) in section.mute.iter().enumerate() {
+            check_scene_channel(session, section, channel, "mutes")?;
+            if section.mute[..j].contains(channel) {
+                return refuse(format!("{name} mutes {channel} twice"));
+            }
+        }
+        if let Some(ms) = section.ramp_ms
+            && ms > MAX_SCENE_RAMP_MS
+        {
+            return refuse(format!(
+                "{name} ramps over {ms} ms; a scene ramp goes from 0 (a cut) to \
+                 {MAX_SCENE_RAMP_MS} ms"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_scene_channel(
+    session: &Session,
+    section: &Section,
+    channel: &str,
+    what: &str,
+) -> Result<(), EditError> {
+    if session.channel_index(channel).is_some() {
+        return Ok(());
+    }
+    Err(EditError::InvalidSections {
+        problem: format!(
+            "{}'s {what} name '{channel}', but there is no channel of that name",
+            section.name
+        ),
+    })
+}
+
 impl fmt::Display for MixEdit {
-    /// "Bass fader -4.5 dB", "Bass pan L30", "Keys muted", "Keys solo off", "Master -1.0 dB".
+    /// "Bass fader -4.5 dB", "Bass pan L30", "Keys muted", "Keys solo off", "Master -1.0 dB",
+    /// "Chorus 1: Bass -3.0 dB", "Chorus 1: Bass follows the base mix", "Chorus 1: Bass muted",
+    /// "Sections: Intro, Verse 1, Chorus 1".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            MixEdit::SceneGain {
+                section,
+                channel,
+                db: None,
+            } => write!(f, "{section}: {channel} follows the base mix"),
+            MixEdit::SceneMute {
+                section,
+                channel,
+                on,
+            } => write!(
+                f,
+                "{section}: {channel} {}",
+                if *on { "muted" } else { "unmuted" }
+            ),
+            MixEdit::Sections { .. } => write!(f, "Sections: {}", self.value_text()),
             MixEdit::Mute { channel, on } => {
                 write!(f, "{channel} {}", if *on { "muted" } else { "unmuted" })
             }
@@ -240,10 +568,21 @@ impl Change {
 }
 
 impl fmt::Display for Change {
-    /// "Bass fader -3.0 dB -> -4.5 dB", "Bass pan C -> L30", "Keys muted".
+    /// "Bass fader -3.0 dB -> -4.5 dB", "Bass pan C -> L30", "Keys muted", "Chorus 1: Bass
+    /// base mix -> -3.0 dB", "Chorus 1: Bass muted", and for the section list what changed:
+    /// "added section Bridge at 1:05.000", "Chorus 1 starts at 0:29.500 (was 0:30.000)".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.before, &self.after) {
+            (MixEdit::Sections { sections: before }, MixEdit::Sections { sections: after }) => {
+                return f.write_str(&describe_sections(before, after));
+            }
+            (_, MixEdit::Sections { .. }) => return self.after.fmt(f),
+            _ => {}
+        }
         match &self.after {
-            MixEdit::Mute { .. } | MixEdit::Solo { .. } => self.after.fmt(f),
+            MixEdit::Mute { .. } | MixEdit::Solo { .. } | MixEdit::SceneMute { .. } => {
+                self.after.fmt(f)
+            }
             after => write!(
                 f,
                 "{} {} -> {}",
@@ -255,9 +594,91 @@ impl fmt::Display for Change {
     }
 }
 
+/// What changed from one section list to the next, in a user's words, one part per change
+/// joined by commas: "added section Bridge at 1:05.000", "removed section Verse 2", "renamed
+/// Chorus 1 to Refrain", "Chorus 1 starts at 0:29.500 (was 0:30.000)", "Chorus 1 scene ramp
+/// 500 ms (was the session's)", "Chorus 1 scene cleared", "scene of Verse 1 copied into Verse
+/// 2", "scene of Chorus 1 changed". Sections are matched by name (one section gone and one new
+/// at the same place is a rename). More than three parts, or none, read "sections changed".
+fn describe_sections(before: &[Section], after: &[Section]) -> String {
+    const MOST_PARTS: usize = 3;
+    if before == after {
+        return "sections unchanged".to_string();
+    }
+    let named = |list: &[Section], name: &str| list.iter().position(|s| s.name == name);
+    let added: Vec<usize> = (0..after.len())
+        .filter(|&i| named(before, &after[i].name).is_none())
+        .collect();
+    let removed: Vec<usize> = (0..before.len())
+        .filter(|&i| named(after, &before[i].name).is_none())
+        .collect();
+    let renamed = match (&added[..], &removed[..]) {
+        (&[new], &[old]) if new == old => Some((old, new)),
+        _ => None,
+    };
+    let ramp = |ms: Option<u32>| ms.map_or("the session's".to_string(), |ms| format!("{ms} ms"));
+    let mut parts: Vec<String> = Vec::new();
+    if renamed.is_none() {
+        parts.extend(
+            removed
+                .iter()
+                .map(|&i| format!("removed section {}", before[i].name)),
+        );
+    }
+    for (i, new) in after.iter().enumerate() {
+        let old = match renamed {
+            Some((old, at)) if at == i => &before[old],
+            _ => {
+                let Some(j) = named(before, &new.name) else {
+                    parts.push(format!("added section {} at {}", new.name, new.start));
+                    continue;
+                };
+                &before[j]
+            }
+        };
+        if old.name != new.name {
+            parts.push(format!("renamed {} to {}", old.name, new.name));
+        }
+        if old.start != new.start {
+            parts.push(format!(
+                "{} starts at {} (was {})",
+                new.name, new.start, old.start
+            ));
+        }
+        if old.ramp_ms != new.ramp_ms {
+            parts.push(format!(
+                "{} scene ramp {} (was {})",
+                new.name,
+                ramp(new.ramp_ms),
+                ramp(old.ramp_ms)
+            ));
+        }
+        if old.gain_db != new.gain_db || old.mute != new.mute {
+            let source = after.iter().enumerate().find(|&(j, s)| {
+                j != i && s.has_scene() && s.gain_db == new.gain_db && s.mute == new.mute
+            });
+            parts.push(match source {
+                _ if !new.has_scene() => format!("{} scene cleared", new.name),
+                Some((_, source)) => {
+                    format!("scene of {} copied into {}", source.name, new.name)
+                }
+                None => format!("scene of {} changed", new.name),
+            });
+        }
+    }
+    if parts.is_empty() || parts.len() > MOST_PARTS {
+        return "sections changed".to_string();
+    }
+    parts.join(", ")
+}
+
 /// Every control whose value differs between two versions of a session, as changes from
-/// `before` to `after`: per channel (in `after`'s order) trim, fader, pan, mute and solo, then
-/// the master fader. Channels present in only one of the two are skipped.
+/// `before` to `after`: per channel (in `after`'s order) trim, fader, pan, mute and solo; then
+/// the master fader; then the sections. When the section lists differ in more than their
+/// scenes (count, names, starts or ramps), that is one [`MixEdit::Sections`] change; otherwise
+/// each section's scene changes, section by section and channel by channel (in `after`'s
+/// channel order): [`MixEdit::SceneGain`], then [`MixEdit::SceneMute`]. The order of entries
+/// in a scene is not a difference. Channels present in only one of the two are skipped.
 pub fn differences(before: &Session, after: &Session) -> Vec<Change> {
     let mut changes = Vec::new();
     for new in &after.channels {
@@ -334,6 +755,58 @@ pub fn differences(before: &Session, after: &Session) -> Vec<Change> {
             },
         });
     }
+    changes.extend(section_differences(before, after));
+    changes
+}
+
+/// The section part of [`differences`].
+fn section_differences(before: &Session, after: &Session) -> Vec<Change> {
+    let same_structure = before.sections.len() == after.sections.len()
+        && before
+            .sections
+            .iter()
+            .zip(&after.sections)
+            .all(|(b, a)| b.name == a.name && b.start == a.start && b.ramp_ms == a.ramp_ms);
+    if !same_structure {
+        return vec![Change {
+            before: MixEdit::Sections {
+                sections: before.sections.clone(),
+            },
+            after: MixEdit::Sections {
+                sections: after.sections.clone(),
+            },
+        }];
+    }
+    let mut changes = Vec::new();
+    for (old, new) in before.sections.iter().zip(&after.sections) {
+        let names = after
+            .channels
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|name| before.channel_index(name).is_some());
+        for channel in names {
+            let gain = |db| MixEdit::SceneGain {
+                section: new.name.clone(),
+                channel: channel.to_string(),
+                db,
+            };
+            let mute = |on| MixEdit::SceneMute {
+                section: new.name.clone(),
+                channel: channel.to_string(),
+                on,
+            };
+            let pairs = [
+                (gain(old.scene_gain(channel)), gain(new.scene_gain(channel))),
+                (mute(old.is_muted(channel)), mute(new.is_muted(channel))),
+            ];
+            changes.extend(
+                pairs
+                    .into_iter()
+                    .filter(|(b, a)| b != a)
+                    .map(|(before, after)| Change { before, after }),
+            );
+        }
+    }
     changes
 }
 
@@ -380,6 +853,7 @@ pub(crate) fn test_session(path: &std::path::Path) -> Session {
             channel("Keys", Role::Keys, 0.0),
         ],
         sections: Vec::new(),
+        ramp_ms: None,
         reference: None,
         stems: vec![stem.clone(), stem],
         length_frames: 480_000,
@@ -389,6 +863,7 @@ pub(crate) fn test_session(path: &std::path::Path) -> Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::units::Seconds;
     use std::path::Path;
 
     /// Each kind of edit sets its own control on the named channel and nothing else.
@@ -568,5 +1043,472 @@ mod tests {
                 "Master +0.0 dB -> -2.0 dB"
             ]
         );
+    }
+
+    /// `test_session` with sections "Intro" (0 s), "Verse 1" (2 s) and "Chorus 1" (5 s, Keys
+    /// at -2 dB); the session is 10 s long.
+    fn scene_session() -> Session {
+        let mut session = test_session(Path::new("s.toml"));
+        let section = |name: &str, start: f64| Section {
+            name: name.to_string(),
+            start: Seconds(start),
+            gain_db: Vec::new(),
+            mute: Vec::new(),
+            ramp_ms: None,
+        };
+        session.sections = vec![
+            section("Intro", 0.0),
+            section("Verse 1", 2.0),
+            section("Chorus 1", 5.0),
+        ];
+        session.sections[2].gain_db = vec![("Keys".into(), Decibels(-2.0))];
+        session
+    }
+
+    fn scene_gain(section: &str, channel: &str, db: Option<f64>) -> MixEdit {
+        MixEdit::SceneGain {
+            section: section.into(),
+            channel: channel.into(),
+            db: db.map(Decibels),
+        }
+    }
+
+    fn scene_mute(section: &str, channel: &str, on: bool) -> MixEdit {
+        MixEdit::SceneMute {
+            section: section.into(),
+            channel: channel.into(),
+            on,
+        }
+    }
+
+    fn sections(list: &[Section]) -> MixEdit {
+        MixEdit::Sections {
+            sections: list.to_vec(),
+        }
+    }
+
+    /// A scene fader edit sets, replaces in place or removes one channel's value in one
+    /// section; a new value goes where the channel is in the strip order.
+    #[test]
+    fn scene_gain_sets_and_removes_in_channel_order() {
+        let mut session = scene_session();
+        scene_gain("Chorus 1", "Bass", Some(-3.0))
+            .apply(&mut session)
+            .unwrap();
+        let chorus = |s: &Session| s.sections[2].gain_db.clone();
+        assert_eq!(
+            chorus(&session),
+            [
+                ("Bass".to_string(), Decibels(-3.0)),
+                ("Keys".to_string(), Decibels(-2.0))
+            ]
+        );
+        scene_gain("Chorus 1", "Keys", Some(f64::NEG_INFINITY))
+            .apply(&mut session)
+            .unwrap();
+        assert_eq!(chorus(&session)[1], ("Keys".to_string(), Decibels::OFF));
+        scene_gain("Chorus 1", "Bass", None)
+            .apply(&mut session)
+            .unwrap();
+        assert_eq!(chorus(&session), [("Keys".to_string(), Decibels::OFF)]);
+        scene_gain("Chorus 1", "Bass", None)
+            .apply(&mut session)
+            .unwrap();
+        assert_eq!(chorus(&session).len(), 1);
+        // Other sections and the base faders are untouched.
+        let mut expected = scene_session();
+        expected.sections[2].gain_db[0].1 = Decibels::OFF;
+        assert_eq!(session, expected);
+    }
+
+    /// A scene mute edit adds a channel once, in strip order, or takes it out.
+    #[test]
+    fn scene_mute_keeps_channel_order() {
+        let mut session = scene_session();
+        for edit in [
+            scene_mute("Verse 1", "Keys", true),
+            scene_mute("Verse 1", "Bass", true),
+            scene_mute("Verse 1", "Keys", true),
+        ] {
+            edit.apply(&mut session).unwrap();
+        }
+        assert_eq!(session.sections[1].mute, ["Bass", "Keys"]);
+        scene_mute("Verse 1", "Bass", false)
+            .apply(&mut session)
+            .unwrap();
+        scene_mute("Verse 1", "Bass", false)
+            .apply(&mut session)
+            .unwrap();
+        assert_eq!(session.sections[1].mute, ["Keys"]);
+        assert!(session.channels.iter().all(|c| !c.mute));
+    }
+
+    /// Scene edits naming an unknown section or channel, or a fader value out of range, are
+    /// refused and change nothing.
+    #[test]
+    fn scene_edits_refuse_unknown_names_and_bad_values() {
+        let original = scene_session();
+        let mut session = original.clone();
+        let error = scene_gain("Bridge", "Bass", Some(0.0))
+            .apply(&mut session)
+            .unwrap_err();
+        assert_eq!(
+            error,
+            EditError::UnknownSection {
+                section: "Bridge".into()
+            }
+        );
+        assert_eq!(
+            error.to_string(),
+            "there is no section named 'Bridge' in this session"
+        );
+        let error = scene_mute("Intro", "Drums", true)
+            .apply(&mut session)
+            .unwrap_err();
+        assert!(matches!(error, EditError::UnknownChannel { channel } if channel == "Drums"));
+        let error = scene_gain("Intro", "Bass", Some(12.5))
+            .apply(&mut session)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Intro: Bass +12.5 dB: the fader goes from -inf (off) to +12 dB"
+        );
+        assert!(
+            scene_gain("Intro", "Bass", Some(f64::NAN))
+                .apply(&mut session)
+                .is_err()
+        );
+        assert!(
+            scene_mute("Bridge", "Bass", true)
+                .inverse_from(&session)
+                .is_err()
+        );
+        assert_eq!(session, original);
+    }
+
+    /// A new section list applies whole; a list a session file could not hold is refused with
+    /// a reason naming the section, and changes nothing.
+    #[test]
+    fn sections_edit_checks_the_whole_list() {
+        let original = scene_session();
+        let mut session = original.clone();
+        let mut list = original.sections.clone();
+        list[1].name = "Verse".into();
+        list[1].mute = vec!["Bass".into()];
+        list[1].ramp_ms = Some(10_000);
+        list.push(Section {
+            name: "Outro".into(),
+            start: Seconds(9.999),
+            ..list[0].clone()
+        });
+        sections(&list).apply(&mut session).unwrap();
+        assert_eq!(session.sections, list);
+
+        let bad = |change: &dyn Fn(&mut Vec<Section>)| {
+            let mut list = original.sections.clone();
+            change(&mut list);
+            let mut session = original.clone();
+            let error = sections(&list).apply(&mut session).unwrap_err();
+            assert_eq!(session, original, "{error}");
+            assert!(
+                matches!(error, EditError::InvalidSections { .. }),
+                "{error}"
+            );
+            error.to_string()
+        };
+        assert_eq!(
+            bad(&|l| l[2].start = Seconds(2.0)),
+            "the sections cannot be set: sections must start in time order: Chorus 1 starts at \
+             0:02.000, not after Verse 1 at 0:02.000"
+        );
+        assert_eq!(
+            bad(&|l| l[2].start = Seconds(10.0)),
+            "the sections cannot be set: Chorus 1 starts at 0:10.000, but the session ends at \
+             0:10.000; a section must start before the end"
+        );
+        assert_eq!(
+            bad(&|l| l[2].name = "Intro".into()),
+            "the sections cannot be set: two sections are named 'Intro'; section names must be \
+             unique"
+        );
+        assert_eq!(
+            bad(&|l| l[1].name = " ".into()),
+            "the sections cannot be set: section 2 has no name; every section needs one"
+        );
+        assert_eq!(
+            bad(&|l| l[1].mute = vec!["Drums".into()]),
+            "the sections cannot be set: Verse 1's mutes name 'Drums', but there is no channel \
+             of that name"
+        );
+        assert_eq!(
+            bad(&|l| l[2].gain_db.push(("Keys".into(), Decibels(1.0)))),
+            "the sections cannot be set: Chorus 1 gives Keys two fader values"
+        );
+        assert_eq!(
+            bad(&|l| l[1].mute = vec!["Bass".into(), "Bass".into()]),
+            "the sections cannot be set: Verse 1 mutes Bass twice"
+        );
+        assert_eq!(
+            bad(&|l| l[2].gain_db[0].1 = Decibels(13.0)),
+            "the sections cannot be set: Chorus 1: Keys +13.0 dB: the fader goes from -inf (off) \
+             to +12 dB"
+        );
+        assert_eq!(
+            bad(&|l| l[0].ramp_ms = Some(10_001)),
+            "the sections cannot be set: Intro ramps over 10001 ms; a scene ramp goes from 0 \
+             (a cut) to 10000 ms"
+        );
+        bad(&|l| l[0].start = Seconds(-0.5));
+        bad(&|l| l[0].start = Seconds(f64::NAN));
+        bad(&|l| l[2].gain_db[0].1 = Decibels(f64::NAN));
+        // An empty list is a session without sections.
+        sections(&[]).apply(&mut session).unwrap();
+        assert!(session.sections.is_empty());
+    }
+
+    /// Applying a scene or section edit and then its inverse (taken before) restores the
+    /// session exactly.
+    #[test]
+    fn scene_and_section_edits_are_undone_by_their_inverse() {
+        let original = scene_session();
+        let mut moved = original.sections.clone();
+        moved[1].start = Seconds(2.5);
+        for edit in [
+            scene_gain("Chorus 1", "Bass", Some(-3.0)),
+            scene_gain("Chorus 1", "Keys", None),
+            scene_gain("Chorus 1", "Keys", Some(-4.0)),
+            scene_mute("Intro", "Keys", true),
+            sections(&moved),
+            sections(&[]),
+        ] {
+            let mut session = original.clone();
+            let change = Change::of(edit.clone(), &session).unwrap();
+            assert!(!change.is_noop(), "{change}");
+            change.after.apply(&mut session).unwrap();
+            assert_ne!(session, original, "{edit} changed nothing");
+            change.before.apply(&mut session).unwrap();
+            assert_eq!(session, original, "{edit} was not undone");
+        }
+        assert!(
+            Change::of(scene_mute("Intro", "Keys", false), &original)
+                .unwrap()
+                .is_noop()
+        );
+    }
+
+    /// Scene edits and changes read as a user would say them.
+    #[test]
+    fn scene_edits_display_in_user_words() {
+        let session = scene_session();
+        assert_eq!(
+            scene_gain("Chorus 1", "Bass", Some(-3.0)).to_string(),
+            "Chorus 1: Bass -3.0 dB"
+        );
+        assert_eq!(
+            scene_gain("Chorus 1", "Bass", None).to_string(),
+            "Chorus 1: Bass follows the base mix"
+        );
+        assert_eq!(
+            scene_mute("Chorus 1", "Bass", true).to_string(),
+            "Chorus 1: Bass muted"
+        );
+        assert_eq!(
+            scene_mute("Chorus 1", "Bass", false).to_string(),
+            "Chorus 1: Bass unmuted"
+        );
+        assert_eq!(
+            sections(&session.sections).to_string(),
+            "Sections: Intro, Verse 1, Chorus 1"
+        );
+        assert_eq!(sections(&[]).to_string(), "Sections: none");
+        let change = |edit: MixEdit| Change::of(edit, &session).unwrap().to_string();
+        assert_eq!(
+            change(scene_gain("Chorus 1", "Bass", Some(-3.0))),
+            "Chorus 1: Bass base mix -> -3.0 dB"
+        );
+        assert_eq!(
+            change(scene_gain("Chorus 1", "Keys", None)),
+            "Chorus 1: Keys -2.0 dB -> base mix"
+        );
+        assert_eq!(
+            change(scene_mute("Verse 1", "Keys", true)),
+            "Verse 1: Keys muted"
+        );
+    }
+
+    /// A change of the section list says what changed: one section added, removed, renamed,
+    /// moved, re-ramped, its scene cleared, copied or changed; anything else in general terms.
+    #[test]
+    fn section_list_changes_are_described() {
+        let session = scene_session();
+        let describe = |change: &dyn Fn(&mut Vec<Section>)| {
+            let mut list = session.sections.clone();
+            change(&mut list);
+            Change::of(sections(&list), &session).unwrap().to_string()
+        };
+        let bridge = Section {
+            name: "Bridge".into(),
+            start: Seconds(8.25),
+            ..session.sections[0].clone()
+        };
+        assert_eq!(
+            describe(&|l| l.push(bridge.clone())),
+            "added section Bridge at 0:08.250"
+        );
+        assert_eq!(
+            describe(&|l| {
+                l.remove(1);
+            }),
+            "removed section Verse 1"
+        );
+        assert_eq!(
+            describe(&|l| l[2].name = "Refrain".into()),
+            "renamed Chorus 1 to Refrain"
+        );
+        assert_eq!(
+            describe(&|l| l[2].start = Seconds(4.5)),
+            "Chorus 1 starts at 0:04.500 (was 0:05.000)"
+        );
+        assert_eq!(
+            describe(&|l| l[2].ramp_ms = Some(500)),
+            "Chorus 1 scene ramp 500 ms (was the session's)"
+        );
+        assert_eq!(
+            describe(&|l| l[2].gain_db.clear()),
+            "Chorus 1 scene cleared"
+        );
+        assert_eq!(
+            describe(&|l| l[1].gain_db = l[2].gain_db.clone()),
+            "scene of Chorus 1 copied into Verse 1"
+        );
+        assert_eq!(
+            describe(&|l| l[1].mute = vec!["Bass".into()]),
+            "scene of Verse 1 changed"
+        );
+        assert_eq!(
+            describe(&|l| {
+                l[1].start = Seconds(3.0);
+                l[2].start = Seconds(6.0);
+            }),
+            "Verse 1 starts at 0:03.000 (was 0:02.000), Chorus 1 starts at 0:06.000 (was \
+             0:05.000)"
+        );
+        assert_eq!(
+            describe(&|l| {
+                l.remove(0);
+                l[0].name = "Verse".into();
+            }),
+            "removed section Intro, removed section Verse 1, added section Verse at 0:02.000"
+        );
+        assert_eq!(
+            describe(&|l| {
+                l[0].name = "Start".into();
+                l[0].start = Seconds(0.5);
+            }),
+            "renamed Intro to Start, Start starts at 0:00.500 (was 0:00.000)"
+        );
+        assert_eq!(
+            describe(&|l| l.clear()),
+            "removed section Intro, removed section Verse 1, removed section Chorus 1"
+        );
+        assert_eq!(
+            describe(&|l| {
+                l.clear();
+                l.push(bridge.clone());
+            }),
+            "sections changed"
+        );
+        assert_eq!(describe(&|l| l[2].gain_db.swap(0, 0)), "sections unchanged");
+        assert_eq!(describe(&|_| {}), "sections unchanged");
+    }
+
+    /// Scene edits are the same control only for the same section and channel; section lists
+    /// always are; and a section list supersedes every scene edit before it.
+    #[test]
+    fn scene_controls_and_what_supersedes_them() {
+        let a = scene_gain("Intro", "Bass", Some(1.0));
+        assert!(a.same_control(&scene_gain("Intro", "Bass", None)));
+        assert!(!a.same_control(&scene_gain("Verse 1", "Bass", Some(1.0))));
+        assert!(!a.same_control(&scene_gain("Intro", "Keys", Some(1.0))));
+        assert!(!a.same_control(&scene_mute("Intro", "Bass", true)));
+        assert!(!a.same_control(&gain("Bass", 1.0)));
+        assert!(!gain("Bass", 1.0).same_control(&a));
+        assert!(sections(&[]).same_control(&sections(&scene_session().sections)));
+        let list = sections(&[]);
+        assert!(list.supersedes(&a));
+        assert!(list.supersedes(&scene_mute("Intro", "Bass", true)));
+        assert!(list.supersedes(&sections(&scene_session().sections)));
+        assert!(!list.supersedes(&gain("Bass", 1.0)));
+        assert!(!a.supersedes(&list));
+        assert!(a.supersedes(&scene_gain("Intro", "Bass", None)));
+        assert_eq!(a.section(), Some("Intro"));
+        assert_eq!(a.channel(), Some("Bass"));
+        assert_eq!((list.section(), list.channel()), (None, None));
+    }
+
+    /// `differences` lists scene changes section by section in strip order, or one section
+    /// list change when more than scenes differ; the order of a scene's entries is no change.
+    #[test]
+    fn differences_cover_scenes_and_sections() {
+        let before = scene_session();
+        let mut after = before.clone();
+        for edit in [
+            scene_mute("Verse 1", "Keys", true),
+            scene_gain("Verse 1", "Bass", Some(-1.0)),
+            scene_gain("Chorus 1", "Keys", None),
+            MixEdit::Master { db: Decibels(-2.0) },
+        ] {
+            edit.apply(&mut after).unwrap();
+        }
+        let text: Vec<String> = differences(&before, &after)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "Master +0.0 dB -> -2.0 dB",
+                "Verse 1: Bass base mix -> -1.0 dB",
+                "Verse 1: Keys muted",
+                "Chorus 1: Keys -2.0 dB -> base mix"
+            ]
+        );
+        // Applying the differences reproduces the scenes.
+        let mut replayed = before.clone();
+        for change in differences(&before, &after) {
+            change.after.apply(&mut replayed).unwrap();
+        }
+        assert_eq!(replayed, after);
+
+        let mut reordered = before.clone();
+        reordered.sections[2].gain_db = vec![
+            ("Keys".into(), Decibels(-2.0)),
+            ("Bass".into(), Decibels(1.0)),
+        ];
+        let mut other = reordered.clone();
+        other.sections[2].gain_db.reverse();
+        assert!(differences(&reordered, &other).is_empty());
+
+        for change in [
+            &|s: &mut Session| s.sections[1].start = Seconds(2.5),
+            &|s: &mut Session| s.sections[1].ramp_ms = Some(0),
+            &|s: &mut Session| s.sections[1].name = "Verse".into(),
+            &|s: &mut Session| {
+                s.sections.pop();
+            },
+        ] as [&dyn Fn(&mut Session); 4]
+        {
+            let mut after = before.clone();
+            change(&mut after);
+            after.sections[1].mute.push("Bass".into());
+            let changes = differences(&before, &after);
+            assert_eq!(changes.len(), 1, "{changes:?}");
+            assert_eq!(
+                changes[0].after,
+                MixEdit::Sections {
+                    sections: after.sections.clone()
+                }
+            );
+        }
     }
 }

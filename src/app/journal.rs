@@ -11,7 +11,13 @@
 //! { earmix_journal = 1, session = "song.toml", length = 1873, fnv1a64 = "9c0e4b7a1d2f3e40" }
 //! { edit = "fader", channel = "Bass", db = -4.5 }
 //! { edit = "mute", channel = "Keys", on = true }
+//! { edit = "scene-fader", section = "Chorus 1", channel = "Bass", db = -3.0 }
+//! { edit = "scene-mute", section = "Verse 1", channel = "Snare", on = true }
+//! { edit = "sections", sections = [{ name = "Intro", start = 0.0 }, { name = "Verse 1", start = 10.0, gain_db = { Bass = -3.0 }, mute = ["Keys"], ramp_ms = 300 }] }
 //! ```
+//!
+//! A scene fader line without `db` removes the section's value (the channel follows its base
+//! fader there). A `sections` line replaces the whole section list, scenes included.
 //!
 //! Each line is written with a single `write` and the file is then `fdatasync`ed, so after a
 //! crash at most the last line is torn (cut short); reading ignores a last line without its
@@ -26,8 +32,8 @@ use std::path::{Path, PathBuf};
 use toml_edit::{InlineTable, Value};
 
 use super::edit::{Change, EditError, MixEdit, differences};
-use crate::session::Session;
-use crate::units::{Decibels, Pan};
+use crate::session::{Section, Session};
+use crate::units::{Decibels, Pan, Seconds};
 
 /// What is appended to the session file's name to name its journal.
 pub const JOURNAL_SUFFIX: &str = ".earmix-journal";
@@ -313,8 +319,18 @@ impl Recovery {
         Ok(())
     }
 
+    /// Applies the edits in order, skipping those a later edit supersedes
+    /// ([`MixEdit::supersedes`]): a scene edit followed by a new section list is overwritten by
+    /// it, and may name a section only a list in between had.
     fn apply_to(&self, session: &mut Session) -> Result<(), JournalError> {
         for (i, edit) in self.edits.iter().enumerate() {
+            let later = &self.edits[i + 1..];
+            if later
+                .iter()
+                .any(|l| matches!(l, MixEdit::Sections { .. }) && l.supersedes(edit))
+            {
+                continue;
+            }
             edit.apply(session).map_err(|error| JournalError::Edit {
                 path: self.journal.clone(),
                 number: i + 1,
@@ -467,6 +483,40 @@ fn parse_header(line: &str) -> Result<Header, String> {
 fn edit_line(edit: &MixEdit) -> String {
     let channel = |name: &str| format!("channel = {}, ", toml_string(name));
     let (kind, channel, value) = match edit {
+        MixEdit::SceneGain {
+            section,
+            channel: c,
+            db,
+        } => {
+            let mut line = format!(
+                "{{ edit = \"scene-fader\", section = {}, channel = {}",
+                toml_string(section),
+                toml_string(c)
+            );
+            if let Some(db) = db {
+                let _ = write!(line, ", db = {}", float(db.0));
+            }
+            line.push_str(" }");
+            return line;
+        }
+        MixEdit::SceneMute {
+            section,
+            channel: c,
+            on,
+        } => {
+            return format!(
+                "{{ edit = \"scene-mute\", section = {}, channel = {}, on = {on} }}",
+                toml_string(section),
+                toml_string(c)
+            );
+        }
+        MixEdit::Sections { sections } => {
+            let list: Vec<String> = sections.iter().map(section_table).collect();
+            return format!(
+                "{{ edit = \"sections\", sections = [{}] }}",
+                list.join(", ")
+            );
+        }
         MixEdit::Trim { channel: c, db } => ("trim", channel(c), format!("db = {}", float(db.0))),
         MixEdit::Gain { channel: c, db } => ("fader", channel(c), format!("db = {}", float(db.0))),
         MixEdit::Pan { channel: c, pan } => ("pan", channel(c), format!("pan = {}", float(pan.0))),
@@ -477,17 +527,108 @@ fn edit_line(edit: &MixEdit) -> String {
     format!("{{ edit = \"{kind}\", {channel}{value} }}")
 }
 
+/// One section as an inline table: name and start always; the scene and the ramp when set.
+fn section_table(section: &Section) -> String {
+    let mut text = format!(
+        "{{ name = {}, start = {}",
+        toml_string(&section.name),
+        float(section.start.0)
+    );
+    if !section.gain_db.is_empty() {
+        let gains: Vec<String> = section
+            .gain_db
+            .iter()
+            .map(|(channel, db)| format!("{} = {}", toml_key(channel), float(db.0)))
+            .collect();
+        let _ = write!(text, ", gain_db = {{ {} }}", gains.join(", "));
+    }
+    if !section.mute.is_empty() {
+        let names: Vec<String> = section.mute.iter().map(|n| toml_string(n)).collect();
+        let _ = write!(text, ", mute = [{}]", names.join(", "));
+    }
+    if let Some(ms) = section.ramp_ms {
+        let _ = write!(text, ", ramp_ms = {ms}");
+    }
+    text.push_str(" }");
+    text
+}
+
+/// Parses one section of a `sections` line.
+fn parse_section(value: &Value) -> Result<Section, String> {
+    let Value::InlineTable(table) = value else {
+        return Err("each of 'sections' must be an inline table { ... }".to_string());
+    };
+    let allowed = ["name", "start", "gain_db", "mute", "ramp_ms"];
+    if let Some((key, _)) = table.iter().find(|(key, _)| !allowed.contains(key)) {
+        return Err(format!("unknown key '{key}' in a section"));
+    }
+    let name = str_field(table, "name")?.to_string();
+    let start = table
+        .get("start")
+        .and_then(number)
+        .ok_or("a section's 'start' must be a number")?;
+    let gain_db = match table.get("gain_db") {
+        None => Vec::new(),
+        Some(Value::InlineTable(gains)) => gains
+            .iter()
+            .map(|(channel, db)| {
+                let db =
+                    number(db).ok_or_else(|| format!("'gain_db.{channel}' must be a number"))?;
+                Ok((channel.to_string(), Decibels(db)))
+            })
+            .collect::<Result<_, String>>()?,
+        Some(_) => return Err("a section's 'gain_db' must be an inline table".to_string()),
+    };
+    let mute = match table.get("mute") {
+        None => Vec::new(),
+        Some(Value::Array(names)) => names
+            .iter()
+            .map(|name| {
+                name.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| "a section's 'mute' must list names".to_string())
+            })
+            .collect::<Result<_, String>>()?,
+        Some(_) => return Err("a section's 'mute' must be an array of names".to_string()),
+    };
+    let ramp_ms = table
+        .get("ramp_ms")
+        .map(|ms| {
+            ms.as_integer()
+                .and_then(|ms| u32::try_from(ms).ok())
+                .ok_or("a section's 'ramp_ms' must be a whole number of milliseconds")
+        })
+        .transpose()?;
+    Ok(Section {
+        name,
+        start: Seconds(start),
+        gain_db,
+        mute,
+        ramp_ms,
+    })
+}
+
+/// A TOML integer or float as `f64`.
+fn number(value: &Value) -> Option<f64> {
+    value
+        .as_float()
+        .or_else(|| value.as_integer().map(|n| n as f64))
+}
+
 fn parse_edit(line: &str) -> Result<MixEdit, String> {
-    let table = parse_table(line, &["edit", "channel", "db", "pan", "on"])?;
+    let table = parse_table(
+        line,
+        &["edit", "section", "channel", "db", "pan", "on", "sections"],
+    )?;
     let kind = str_field(&table, "edit")?;
     let channel = || str_field(&table, "channel").map(str::to_string);
     let number = |key: &str| {
-        let value = table.get(key);
-        value
-            .and_then(Value::as_float)
-            .or_else(|| value.and_then(Value::as_integer).map(|n| n as f64))
+        table
+            .get(key)
+            .and_then(number)
             .ok_or_else(|| format!("'{key}' must be a number"))
     };
+    let section = || str_field(&table, "section").map(str::to_string);
     let on = || {
         table
             .get("on")
@@ -518,9 +659,32 @@ fn parse_edit(line: &str) -> Result<MixEdit, String> {
         "master" => MixEdit::Master {
             db: Decibels(number("db")?),
         },
+        "scene-fader" => MixEdit::SceneGain {
+            section: section()?,
+            channel: channel()?,
+            db: match table.get("db") {
+                None => None,
+                Some(_) => Some(Decibels(number("db")?)),
+            },
+        },
+        "scene-mute" => MixEdit::SceneMute {
+            section: section()?,
+            channel: channel()?,
+            on: on()?,
+        },
+        "sections" => MixEdit::Sections {
+            sections: table
+                .get("sections")
+                .and_then(Value::as_array)
+                .ok_or("'sections' must be an array of sections")?
+                .iter()
+                .map(parse_section)
+                .collect::<Result<_, String>>()?,
+        },
         other => {
             return Err(format!(
-                "unknown edit '{other}'; known: trim, fader, pan, mute, solo, master"
+                "unknown edit '{other}'; known: trim, fader, pan, mute, solo, master, \
+                 scene-fader, scene-mute, sections"
             ));
         }
     })
@@ -566,6 +730,19 @@ fn toml_string(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// A key of an inline table: bare when it can be, else a basic string.
+fn toml_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
+        key.to_string()
+    } else {
+        toml_string(key)
+    }
 }
 
 /// A TOML float that reads back as exactly the same `f64`.
@@ -627,7 +804,54 @@ mod tests {
                 on: false,
             },
             MixEdit::Master { db: Decibels(-0.0) },
+            scene_fader("Chorus 1", "Bass", Some(-3.0)),
+            scene_fader("Chorus \"1\"", "Lead vox", None),
+            MixEdit::SceneMute {
+                section: "Verse 1".into(),
+                channel: "Snare".into(),
+                on: true,
+            },
+            MixEdit::Sections {
+                sections: vec![
+                    section("Intro", 0.0),
+                    Section {
+                        gain_db: vec![
+                            ("Bass".into(), Decibels(-3.0)),
+                            ("Lead vox".into(), Decibels(f64::NEG_INFINITY)),
+                            ("Gtr \"L\"".into(), Decibels(0.1 + 0.2)),
+                        ],
+                        mute: vec!["Keys".into(), "Lead vox".into()],
+                        ramp_ms: Some(300),
+                        ..section("Verse \"1\"\n", 10.0 + 1.0 / 3.0)
+                    },
+                    Section {
+                        ramp_ms: Some(0),
+                        ..section("Outro", 60.0)
+                    },
+                ],
+            },
+            MixEdit::Sections {
+                sections: Vec::new(),
+            },
         ]
+    }
+
+    fn scene_fader(section: &str, channel: &str, db: Option<f64>) -> MixEdit {
+        MixEdit::SceneGain {
+            section: section.into(),
+            channel: channel.into(),
+            db: db.map(Decibels),
+        }
+    }
+
+    fn section(name: &str, start: f64) -> Section {
+        Section {
+            name: name.into(),
+            start: Seconds(start),
+            gain_db: Vec::new(),
+            mute: Vec::new(),
+            ramp_ms: None,
+        }
     }
 
     /// A folder with a session file in it (the journal only fingerprints the file).
@@ -652,6 +876,18 @@ mod tests {
         let text = fs::read_to_string(journal_path(&path)).unwrap();
         assert_eq!(text.lines().count(), 1 + every_kind().len(), "{text}");
         assert!(text.contains("{ edit = \"fader\", channel = \"Bass\", db = -4.5 }\n"));
+        for line in [
+            "{ edit = \"scene-fader\", section = \"Chorus 1\", channel = \"Bass\", db = -3.0 }",
+            "{ edit = \"scene-fader\", section = \"Chorus \\\"1\\\"\", channel = \"Lead vox\" }",
+            "{ edit = \"scene-mute\", section = \"Verse 1\", channel = \"Snare\", on = true }",
+            "{ edit = \"sections\", sections = [{ name = \"Intro\", start = 0.0 }, { name = \
+             \"Verse \\\"1\\\"\\n\", start = 10.333333333333334, gain_db = { Bass = -3.0, \
+             \"Lead vox\" = -inf, \"Gtr \\\"L\\\"\" = 0.30000000000000004 }, mute = [\"Keys\", \
+             \"Lead vox\"], ramp_ms = 300 }, { name = \"Outro\", start = 60.0, ramp_ms = 0 }] }",
+            "{ edit = \"sections\", sections = [] }",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} not in:\n{text}");
+        }
 
         let recovery = recover(&path).unwrap().unwrap();
         assert_eq!(recovery.edits, every_kind());
@@ -659,10 +895,11 @@ mod tests {
         assert_eq!(recovery.stale, None);
         assert_eq!(recovery.recorded_session, path.to_string_lossy());
         // -0.0 == 0.0, so check the sign survived separately.
-        let MixEdit::Master { db } = recovery.edits.last().unwrap() else {
-            panic!("last edit is the master");
-        };
-        assert!(db.0.is_sign_negative());
+        let master = recovery.edits.iter().find_map(|e| match e {
+            MixEdit::Master { db } => Some(db),
+            _ => None,
+        });
+        assert!(master.unwrap().0.is_sign_negative());
     }
 
     /// A partly written last line is ignored and the complete lines before it are kept; opening
@@ -689,6 +926,137 @@ mod tests {
         assert!(!recovery.torn_tail);
     }
 
+    /// A torn section list at the end is ignored like any torn line, and so is a torn scene
+    /// edit.
+    #[test]
+    fn a_torn_section_list_is_ignored() {
+        let (_dir, path) = session_file("version = 1\n");
+        let mut journal = Journal::open(&path).unwrap();
+        let edits = every_kind();
+        let list = edits
+            .iter()
+            .find(|e| matches!(e, MixEdit::Sections { sections } if !sections.is_empty()))
+            .unwrap();
+        journal.append(&gain("Bass", -4.5)).unwrap();
+        journal.append(list).unwrap();
+        journal
+            .append(&scene_fader("Intro", "Bass", Some(1.0)))
+            .unwrap();
+        drop(journal);
+        let full = fs::read(journal_path(&path)).unwrap();
+        let last_line = edit_line(&scene_fader("Intro", "Bass", Some(1.0))).len() + 1;
+        for cut in [1, last_line - 1] {
+            fs::write(journal_path(&path), &full[..full.len() - cut]).unwrap();
+            let recovery = recover(&path).unwrap().unwrap();
+            assert_eq!(recovery.edits, [gain("Bass", -4.5), list.clone()]);
+            assert!(recovery.torn_tail);
+        }
+        // Cut in the middle of the section list: it is the torn line now.
+        fs::write(journal_path(&path), &full[..full.len() - last_line - 40]).unwrap();
+        let recovery = recover(&path).unwrap().unwrap();
+        assert_eq!(recovery.edits, [gain("Bass", -4.5)]);
+    }
+
+    /// A section list with a key earmix does not write is a damaged line, named as such.
+    #[test]
+    fn a_section_with_an_unknown_key_is_reported() {
+        let (_dir, path) = session_file("version = 1\n");
+        let header = header_line(&path, Fingerprint::of_file(&path).unwrap());
+        let line =
+            "{ edit = \"sections\", sections = [{ name = \"A\", start = 0.0, tempo = 96 }] }";
+        fs::write(journal_path(&path), format!("{header}\n{line}\n")).unwrap();
+        let error = recover(&path).unwrap_err().to_string();
+        assert!(
+            error.contains(
+                ":2: not a line of an earmix crash journal (unknown key 'tempo' in a \
+                            section)"
+            ),
+            "{error}"
+        );
+    }
+
+    /// Scene and section edits journalled before a crash are replayed on the saved session,
+    /// also when the log kept only the last edit of each control (a scene edit of a section a
+    /// later list moved, and which the saved file does not have yet).
+    #[test]
+    fn recovered_scene_and_section_edits_reproduce_the_mix() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("song.toml");
+        let mut saved = test_session(&path);
+        saved.sections = vec![section("Intro", 0.0), section("Verse", 4.0)];
+        crate::session::save(&saved).unwrap();
+        let load = || {
+            crate::session::file::load_with(&path, &mut |_: &Path| {
+                Ok(crate::engine::streams::StemInfo {
+                    format: "WAV".into(),
+                    channels: 1,
+                    sample_rate: 48_000,
+                    frames: 480_000,
+                })
+            })
+            .unwrap()
+        };
+        let saved = load();
+        let mut added = saved.sections.clone();
+        added.push(section("Bridge", 8.0));
+        let bridge_scene = scene_fader("Bridge", "Bass", Some(2.0));
+        let mut live = saved.clone();
+        let mut log = Vec::new();
+        for edit in [
+            MixEdit::Sections {
+                sections: added.clone(),
+            },
+            bridge_scene.clone(),
+            MixEdit::SceneMute {
+                section: "Verse".into(),
+                channel: "Keys".into(),
+                on: true,
+            },
+        ] {
+            edit.apply(&mut live).unwrap();
+            log.push(edit);
+        }
+        let mut moved = live.sections.clone();
+        moved[2].start = Seconds(7.5);
+        let last = MixEdit::Sections { sections: moved };
+        last.apply(&mut live).unwrap();
+        // What the console's log keeps: the last edit of each control, in order.
+        log.remove(0);
+        log.push(last);
+
+        let mut journal = Journal::open(&path).unwrap();
+        for edit in &log {
+            journal.append(edit).unwrap();
+        }
+        drop(journal);
+        let mut reopened = load();
+        let recovery = recover(&path).unwrap().unwrap();
+        assert_eq!(recovery.edits, log);
+        assert_eq!(
+            recovery.summary(&reopened).unwrap(),
+            "scene of Verse changed, added section Bridge at 0:07.500"
+        );
+        recovery.apply(&mut reopened).unwrap();
+        assert_eq!(reopened, live);
+        assert_eq!(reopened.sections[1].mute, ["Keys"]);
+        assert_eq!(
+            reopened.sections[2].gain_db,
+            [("Bass".to_string(), Decibels(2.0))]
+        );
+
+        // Scene edits alone come back as scene changes.
+        let mut journal = Journal::open(&path).unwrap();
+        journal.clear().unwrap();
+        journal
+            .append(&scene_fader("Verse", "Bass", Some(-1.5)))
+            .unwrap();
+        let recovery = recover(&path).unwrap().unwrap();
+        assert_eq!(
+            recovery.summary(&load()).unwrap(),
+            "Verse: Bass base mix -> -1.5 dB"
+        );
+    }
+
     /// A damaged line that is not the last is an error naming the journal and the line.
     #[test]
     fn a_damaged_middle_line_is_reported() {
@@ -704,7 +1072,8 @@ mod tests {
         let error = recover(&path).unwrap_err().to_string();
         let expected = format!(
             "{}:3: not a line of an earmix crash journal (unknown edit 'louder'; known: trim, \
-             fader, pan, mute, solo, master); move the file aside to start afresh",
+             fader, pan, mute, solo, master, scene-fader, scene-mute, sections); move the file \
+             aside to start afresh",
             journal_path(&path).display()
         );
         assert_eq!(error, expected);

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::meter::{BlockMeter, MeterBank};
+use super::scene::{SceneLevel, SceneTimeline};
 use super::smoother::{Smoother, ramp_frames};
 use super::source::{MAX_BLOCK, ReadMode, Source};
 use super::streams::{StreamConfig, StreamError, open_stem};
@@ -22,10 +23,45 @@ pub struct ProcessStatus {
     pub failures: u32,
 }
 
+/// Per-strip output buffers for [`Processor::process_tapped`]: what each strip added to the mix
+/// in the last call (after trim, fader, section scene and pan; before the master fader).
+#[derive(Debug, Clone)]
+pub struct StripTaps {
+    left: Vec<Vec<f32>>,
+    right: Vec<Vec<f32>>,
+    frames: usize,
+}
+
+impl StripTaps {
+    /// Buffers for `strips` strips and calls of up to `max_frames` frames. Not realtime-safe.
+    pub fn new(strips: usize, max_frames: usize) -> Self {
+        Self {
+            left: vec![vec![0.0; max_frames]; strips],
+            right: vec![vec![0.0; max_frames]; strips],
+            frames: 0,
+        }
+    }
+
+    /// A strip's left channel in the last call.
+    pub fn left(&self, strip: usize) -> &[f32] {
+        &self.left[strip][..self.frames]
+    }
+
+    /// A strip's right channel in the last call.
+    pub fn right(&self, strip: usize) -> &[f32] {
+        &self.right[strip][..self.frames]
+    }
+}
+
 /// The mixing core: sources -> strips -> bus -> master.
 pub struct Processor {
     strips: Vec<Strip>,
     sources: Vec<Box<dyn Source>>,
+    scenes: Box<SceneTimeline>,
+    /// The scene segment the playhead is in (see [`SceneTimeline`]).
+    segment: usize,
+    /// Compare: play the base mix in place of the section scenes.
+    scenes_bypassed: bool,
     master: Smoother,
     master_db: Decibels,
     any_solo: bool,
@@ -45,6 +81,7 @@ impl Processor {
     ) -> Self {
         let ramp = ramp_frames(sample_rate);
         let any_solo = strips.iter().any(|(p, _)| p.solo);
+        let scenes = Box::new(SceneTimeline::empty(strips.len()));
         let (strips, sources) = strips
             .into_iter()
             .map(|(params, source)| {
@@ -57,6 +94,9 @@ impl Processor {
         Self {
             strips,
             sources,
+            scenes,
+            segment: 0,
+            scenes_bypassed: false,
             master: Smoother::new(master_db.to_amplitude(), ramp),
             master_db,
             any_solo,
@@ -100,7 +140,93 @@ impl Processor {
         }
         let mut processor = Self::new(mix_rate, strips, session.master_db);
         processor.playhead = start_frame;
+        processor.scenes = Box::new(SceneTimeline::for_session(session, mix_rate));
+        processor.place_scenes();
         Ok(processor)
+    }
+
+    /// Replaces the section scenes and returns the old ones, which the caller must drop off the
+    /// audio thread. Levels glide to the new scenes like a fader move. The timeline should have
+    /// one level per strip (missing ones are the base fader).
+    ///
+    /// Realtime-safe (the timeline was built elsewhere; it is only moved here).
+    pub fn set_scenes(&mut self, scenes: Box<SceneTimeline>) -> Box<SceneTimeline> {
+        let old = std::mem::replace(&mut self.scenes, scenes);
+        self.segment = self.scenes.segment_at(self.playhead);
+        self.glide_to_scenes();
+        old
+    }
+
+    /// Plays the base mix in place of the section scenes (true), or the scenes again (false):
+    /// the compare switch. Glides like a fader move.
+    ///
+    /// Realtime-safe.
+    pub fn set_scenes_bypassed(&mut self, bypassed: bool) {
+        if self.scenes_bypassed != bypassed {
+            self.scenes_bypassed = bypassed;
+            self.glide_to_scenes();
+        }
+    }
+
+    /// True while the base mix plays in place of the section scenes.
+    pub fn scenes_bypassed(&self) -> bool {
+        self.scenes_bypassed
+    }
+
+    /// The section scenes in force.
+    pub fn scenes(&self) -> &SceneTimeline {
+        &self.scenes
+    }
+
+    /// A strip's level in a scene segment, with the compare switch applied.
+    fn scene_level(&self, segment: usize, strip: usize) -> SceneLevel {
+        if self.scenes_bypassed {
+            SceneLevel::Base
+        } else {
+            self.scenes.level(segment, strip)
+        }
+    }
+
+    /// Every strip glides (10 ms) to its level in the current segment.
+    fn glide_to_scenes(&mut self) {
+        for i in 0..self.strips.len() {
+            let level = self.scene_level(self.segment, i);
+            let strip = &mut self.strips[i];
+            let ramp = strip_ramp(strip);
+            strip.enter_scene(level, ramp);
+        }
+    }
+
+    /// Puts every strip's fader where the scenes have it at the playhead, at once (after a
+    /// jump), including partway through a scene glide.
+    fn place_scenes(&mut self) {
+        let frame = self.playhead;
+        let segment = self.scenes.segment_at(frame);
+        self.segment = segment;
+        let start = self.scenes.segment_start(segment);
+        let ramp = self.scenes.ramp_into(segment);
+        let into = frame - start.min(frame);
+        for i in 0..self.strips.len() {
+            let to = self.scene_level(segment, i);
+            if segment > 0 && into < u64::from(ramp) {
+                let from = self.scene_level(segment - 1, i);
+                self.strips[i].land_in_scene_glide(from, to, ramp, into as u32);
+            } else {
+                self.strips[i].enter_scene(to, 0);
+            }
+        }
+    }
+
+    /// Starts the scene changes due at the playhead.
+    fn enter_due_scenes(&mut self) {
+        while self.scenes.next_change(self.segment) == Some(self.playhead) {
+            self.segment += 1;
+            let ramp = self.scenes.ramp_into(self.segment);
+            for i in 0..self.strips.len() {
+                let level = self.scene_level(self.segment, i);
+                self.strips[i].enter_scene(level, ramp);
+            }
+        }
     }
 
     /// Measures every strip (after its fader and pan) and the master into `bank` from now on.
@@ -208,16 +334,6 @@ impl Processor {
         }
     }
 
-    /// Sets or clears a section scene's fader value for a strip (glides).
-    ///
-    /// Realtime-safe.
-    pub fn set_fader_override(&mut self, id: StripId, value: Option<Decibels>) {
-        if let Some(strip) = self.strips.get_mut(id.0) {
-            strip.set_fader_override(value);
-            strip.retarget(self.any_solo);
-        }
-    }
-
     /// Puts a new source on a strip at the current playhead and returns the old one, which the
     /// caller must drop off the audio thread. `None` (and the source given back) when there is
     /// no such strip.
@@ -251,9 +367,10 @@ impl Processor {
             source.seek(frame);
         }
         for strip in &mut self.strips {
-            strip.settle(self.any_solo);
+            strip.settle_gains(self.any_solo);
             strip.reset_meter();
         }
+        self.place_scenes();
         self.master.set_immediate(self.master_db.to_amplitude());
         self.master_meter.reset();
     }
@@ -268,21 +385,72 @@ impl Processor {
         out_r: &mut [f32],
         mode: ReadMode,
     ) -> ProcessStatus {
+        self.process_inner(out_l, out_r, mode, None)
+    }
+
+    /// Like [`Processor::process`], and also writes what each strip added to the mix (after
+    /// trim, fader, section scene and pan; before the master fader) into `taps`, which must have
+    /// one buffer per strip of at least `out_l.len()` frames. The mix is the same as
+    /// [`Processor::process`] gives, sample for sample.
+    ///
+    /// Realtime-safe with [`ReadMode::Realtime`].
+    pub fn process_tapped(
+        &mut self,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        mode: ReadMode,
+        taps: &mut StripTaps,
+    ) -> ProcessStatus {
+        assert_eq!(taps.left.len(), self.strips.len(), "one tap per strip");
+        assert!(
+            taps.left.iter().all(|t| t.len() >= out_l.len()),
+            "taps shorter than the block"
+        );
+        taps.frames = out_l.len();
+        self.process_inner(out_l, out_r, mode, Some(taps))
+    }
+
+    fn process_inner(
+        &mut self,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        mode: ReadMode,
+        mut taps: Option<&mut StripTaps>,
+    ) -> ProcessStatus {
         assert_eq!(out_l.len(), out_r.len(), "output channels differ in length");
         let mut status = ProcessStatus::default();
         let metering = self.meters.is_some();
         let mut offset = 0;
         while offset < out_l.len() {
-            let frames = (out_l.len() - offset).min(MAX_BLOCK);
+            self.enter_due_scenes();
+            let mut frames = (out_l.len() - offset).min(MAX_BLOCK);
+            if let Some(next) = self.scenes.next_change(self.segment) {
+                frames = frames.min((next - self.playhead) as usize);
+            }
             let bus_l = &mut out_l[offset..offset + frames];
             let bus_r = &mut out_r[offset..offset + frames];
             bus_l.fill(0.0);
             bus_r.fill(0.0);
-            for (strip, source) in self.strips.iter_mut().zip(&mut self.sources) {
+            for (i, (strip, source)) in self.strips.iter_mut().zip(&mut self.sources).enumerate() {
                 let read = source.read(frames, strip.input_mut(), mode);
                 status.underruns += u32::from(read.underrun);
                 status.failures += u32::from(read.failed);
-                strip.mix_into(frames, bus_l, bus_r, metering);
+                match taps.as_deref_mut() {
+                    None => strip.mix_into(frames, bus_l, bus_r, metering),
+                    Some(taps) => {
+                        let tap_l = &mut taps.left[i][offset..offset + frames];
+                        let tap_r = &mut taps.right[i][offset..offset + frames];
+                        tap_l.fill(0.0);
+                        tap_r.fill(0.0);
+                        strip.mix_into(frames, tap_l, tap_r, metering);
+                        for (b, t) in bus_l.iter_mut().zip(tap_l.iter()) {
+                            *b += *t;
+                        }
+                        for (b, t) in bus_r.iter_mut().zip(tap_r.iter()) {
+                            *b += *t;
+                        }
+                    }
+                }
             }
             if self.master.is_settled() {
                 let g = self.master.target();
@@ -314,4 +482,10 @@ impl Processor {
         }
         status
     }
+}
+
+/// How long a strip's fader takes to follow a scene edit: the rest of a scene glide under way,
+/// or a fader move's 10 ms.
+fn strip_ramp(strip: &Strip) -> u32 {
+    strip.fader_remaining().max(strip.fader_ramp())
 }

@@ -4,6 +4,7 @@
 //! Heap items that the audio thread lets go of travel back in [`EngineToUi::Retire`] so they are
 //! dropped on the UI thread, never in the callback.
 
+use super::scene::SceneTimeline;
 use super::source::Source;
 use crate::units::{Decibels, Pan, StripId};
 
@@ -29,6 +30,10 @@ pub enum UiToEngine {
     Pause,
     /// Jump to a frame (a cut: gains settle, nothing glides across it).
     Seek(u64),
+    /// Jump to a frame without a click: while playing, the output fades out over 10 ms, the
+    /// transport jumps, and it fades back in from the new place (the section scene there
+    /// applies at once). When stopped it is a [`UiToEngine::Seek`].
+    Jump(u64),
     /// Loop a region, or stop looping.
     SetLoop(Option<LoopRegion>),
     /// A strip's input trim.
@@ -45,9 +50,11 @@ pub enum UiToEngine {
     ClearSolos,
     /// The master fader.
     SetMaster(Decibels),
-    /// A section scene's fader value for a strip (replaces its fader while set), or `None` to
-    /// return to the strip's own fader. Glides like a fader move.
-    SetFaderOverride(StripId, Option<Decibels>),
+    /// New section scenes (after a scene or section edit); levels glide to them like a fader
+    /// move. The old timeline comes back in [`EngineToUi::Retire`].
+    SetScenes(Box<SceneTimeline>),
+    /// Compare: play the base mix in place of the section scenes (true), or the scenes (false).
+    SetScenesBypassed(bool),
     /// Replace a strip's source (a re-opened stem, a reference track). The old source comes back
     /// in [`EngineToUi::Retire`].
     ReplaceSource(StripId, Box<dyn Source>),
@@ -59,6 +66,7 @@ impl std::fmt::Debug for UiToEngine {
             Self::Play => f.write_str("Play"),
             Self::Pause => f.write_str("Pause"),
             Self::Seek(frame) => write!(f, "Seek({frame})"),
+            Self::Jump(frame) => write!(f, "Jump({frame})"),
             Self::SetLoop(region) => write!(f, "SetLoop({region:?})"),
             Self::SetTrim(id, db) => write!(f, "SetTrim({id:?}, {db:?})"),
             Self::SetGain(id, db) => write!(f, "SetGain({id:?}, {db:?})"),
@@ -67,7 +75,8 @@ impl std::fmt::Debug for UiToEngine {
             Self::SetSolo(id, on) => write!(f, "SetSolo({id:?}, {on})"),
             Self::ClearSolos => f.write_str("ClearSolos"),
             Self::SetMaster(db) => write!(f, "SetMaster({db:?})"),
-            Self::SetFaderOverride(id, db) => write!(f, "SetFaderOverride({id:?}, {db:?})"),
+            Self::SetScenes(scenes) => write!(f, "SetScenes({} sections)", scenes.sections()),
+            Self::SetScenesBypassed(on) => write!(f, "SetScenesBypassed({on})"),
             Self::ReplaceSource(id, _) => write!(f, "ReplaceSource({id:?}, ..)"),
         }
     }
@@ -77,12 +86,15 @@ impl std::fmt::Debug for UiToEngine {
 pub enum Retired {
     /// A source replaced by [`UiToEngine::ReplaceSource`].
     Source(Box<dyn Source>),
+    /// Section scenes replaced by [`UiToEngine::SetScenes`].
+    Scenes(Box<SceneTimeline>),
 }
 
 impl std::fmt::Debug for Retired {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Source(_) => f.write_str("Source(..)"),
+            Self::Scenes(_) => f.write_str("Scenes(..)"),
         }
     }
 }

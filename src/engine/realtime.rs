@@ -14,6 +14,7 @@ use super::processor::Processor;
 use super::protocol::{
     EngineToUi, FROM_ENGINE_CAPACITY, LoopRegion, Retired, TO_ENGINE_CAPACITY, UiToEngine,
 };
+use super::scene::SceneTimeline;
 use super::smoother::{Smoother, ramp_frames};
 use super::source::{ReadMode, Source};
 use super::streams::{StreamConfig, StreamError};
@@ -60,6 +61,9 @@ pub struct RealtimeProcessor {
     buffering: Option<u64>,
     /// The longest the transport holds for loading stems before playing on regardless.
     max_buffering: u64,
+    /// A jump waiting for the fade-out to end: the frame, and whether to play on after it
+    /// (false when a pause came in the meantime).
+    pending_jump: Option<(u64, bool)>,
 }
 
 /// How long playback holds after a jump while stems load, before it plays on and lets late
@@ -96,6 +100,7 @@ impl RealtimeProcessor {
             end,
             buffering: None,
             max_buffering: (MAX_BUFFERING_SECONDS * f64::from(processor_rate)) as u64,
+            pending_jump: None,
         }
     }
 
@@ -121,7 +126,11 @@ impl RealtimeProcessor {
     /// Realtime-safe.
     pub fn apply_commands(&mut self) {
         while let Ok(next) = self.from_ui.peek() {
-            if matches!(next, UiToEngine::ReplaceSource(..)) && self.to_ui.slots() == 0 {
+            let retires = matches!(
+                next,
+                UiToEngine::ReplaceSource(..) | UiToEngine::SetScenes(_)
+            );
+            if retires && self.to_ui.slots() == 0 {
                 break;
             }
             let Ok(command) = self.from_ui.pop() else {
@@ -137,13 +146,32 @@ impl RealtimeProcessor {
         match command {
             UiToEngine::Play => self.play(),
             UiToEngine::Pause => {
+                if let Some((_, resume)) = &mut self.pending_jump {
+                    *resume = false;
+                }
                 if self.playing {
                     self.fade.set_target(0.0);
                 }
             }
             UiToEngine::Seek(frame) => {
+                self.pending_jump = None;
                 p.seek(frame.min(self.end));
                 self.buffering = Some(0);
+            }
+            UiToEngine::Jump(frame) => {
+                let frame = frame.min(self.end);
+                let resume = self
+                    .pending_jump
+                    .map_or(self.fade.target() > 0.0, |(_, r)| r);
+                if self.playing && resume {
+                    self.pending_jump = Some((frame, true));
+                    self.fade.set_target(0.0);
+                } else if self.pending_jump.is_some() {
+                    self.pending_jump = Some((frame, false));
+                } else {
+                    p.seek(frame);
+                    self.buffering = Some(0);
+                }
             }
             UiToEngine::SetLoop(region) => {
                 self.loop_region = region
@@ -160,7 +188,11 @@ impl RealtimeProcessor {
             UiToEngine::SetSolo(id, on) => p.set_solo(id, on),
             UiToEngine::ClearSolos => p.clear_solos(),
             UiToEngine::SetMaster(db) => p.set_master(db),
-            UiToEngine::SetFaderOverride(id, db) => p.set_fader_override(id, db),
+            UiToEngine::SetScenes(scenes) => {
+                let old = p.set_scenes(scenes);
+                self.send(EngineToUi::Retire(Retired::Scenes(old)));
+            }
+            UiToEngine::SetScenesBypassed(on) => p.set_scenes_bypassed(on),
             UiToEngine::ReplaceSource(id, source) => {
                 let old = match p.replace_source(id, source) {
                     Ok(old) | Err(old) => old,
@@ -171,6 +203,9 @@ impl RealtimeProcessor {
     }
 
     fn play(&mut self) {
+        if let Some((_, resume)) = &mut self.pending_jump {
+            *resume = true;
+        }
         if self.processor.playhead() >= self.end {
             let start = self.loop_region.map_or(0, |r| r.start);
             self.processor.seek(start);
@@ -253,7 +288,19 @@ impl RealtimeProcessor {
             }
             done += frames;
             if fading && self.fade.is_settled() && self.fade.target() == 0.0 {
-                self.playing = false;
+                match self.pending_jump.take() {
+                    Some((frame, resume)) => {
+                        self.processor.seek(frame);
+                        self.buffering = Some(0);
+                        if resume {
+                            self.fade.set_target(1.0);
+                        } else {
+                            self.playing = false;
+                        }
+                    }
+                    None => self.playing = false,
+                }
+                continue;
             }
             if self.processor.playhead() >= boundary {
                 self.reach(boundary);
@@ -282,6 +329,18 @@ impl RealtimeProcessor {
 
     /// The transport arrived at `boundary`: wrap to the loop start, or stop at the session end.
     fn reach(&mut self, boundary: u64) {
+        // A jump asked for during the last 10 ms: go there rather than wrap or stop.
+        if let Some((frame, resume)) = self.pending_jump.take() {
+            self.processor.seek(frame);
+            self.buffering = Some(0);
+            self.fade.set_immediate(0.0);
+            if resume {
+                self.fade.set_target(1.0);
+            } else {
+                self.playing = false;
+            }
+            return;
+        }
         match self.loop_region {
             Some(r) if boundary == r.end => {
                 self.processor.seek(r.start);
@@ -312,7 +371,11 @@ impl RealtimeProcessor {
     }
 
     fn report(&mut self) {
-        let state = (self.processor.playhead(), self.playing);
+        // A jump waiting for its fade-out already counts as done: report where it goes.
+        let playhead = self
+            .pending_jump
+            .map_or(self.processor.playhead(), |(frame, _)| frame);
+        let state = (playhead, self.playing);
         self.counters.playhead.store(state.0, Ordering::Relaxed);
         self.counters.playing.store(state.1, Ordering::Relaxed);
         if state != self.last_reported {
@@ -433,6 +496,10 @@ pub struct Engine {
     master_db: Decibels,
     loop_region: Option<LoopRegion>,
     unsent: u64,
+    /// Commands handed to the audio thread so far.
+    sent: u64,
+    /// The last jump asked for: its frame, and the count of commands sent with it.
+    jump: Option<(u64, u64)>,
 }
 
 impl Engine {
@@ -520,11 +587,15 @@ impl Engine {
             master_db,
             loop_region,
             unsent: 0,
+            sent: 0,
+            jump: None,
         })
     }
 
     fn send(&mut self, command: UiToEngine) {
-        if self.to_engine.push(command).is_err() {
+        if self.to_engine.push(command).is_ok() {
+            self.sent += 1;
+        } else {
             self.unsent += 1;
             tracing::warn!("the audio thread's command ring is full; a command was dropped");
         }
@@ -561,8 +632,14 @@ impl Engine {
     }
 
     /// Where the transport is, in frames at the mix rate.
+    ///
+    /// Right after [`Engine::seek`], until the audio thread has taken the jump, this is the jump
+    /// target, so keys pressed in the same instant act on the place jumped to.
     pub fn position_frame(&self) -> u64 {
-        self.counters.playhead.load(Ordering::Relaxed)
+        match self.jump {
+            Some((frame, sent)) if self.counters.commands.load(Ordering::Relaxed) < sent => frame,
+            _ => self.counters.playhead.load(Ordering::Relaxed),
+        }
     }
 
     /// Whether the transport runs, as last reported by the audio thread.
@@ -580,10 +657,12 @@ impl Engine {
         self.send(UiToEngine::Pause);
     }
 
-    /// Jumps to a time (clamped to the session).
+    /// Jumps to a time (clamped to the session), without a click: while playing, the sound
+    /// fades out over 10 ms, jumps and fades back in.
     pub fn seek(&mut self, to: Seconds) {
         let frame = to.to_frames(self.mix_rate).min(self.end);
-        self.send(UiToEngine::Seek(frame));
+        self.send(UiToEngine::Jump(frame));
+        self.jump = Some((frame, self.sent));
     }
 
     /// Loops `[start, end)`, or stops looping with `None`.
@@ -669,9 +748,15 @@ impl Engine {
         self.master_db
     }
 
-    /// Sets or clears a section scene's fader value for a strip.
-    pub fn set_fader_override(&mut self, id: StripId, db: Option<Decibels>) {
-        self.send(UiToEngine::SetFaderOverride(id, db));
+    /// Replaces the section scenes (build them with [`SceneTimeline::for_session`] at
+    /// [`Engine::mix_rate`]); levels glide to them like a fader move.
+    pub fn set_scenes(&mut self, scenes: SceneTimeline) {
+        self.send(UiToEngine::SetScenes(Box::new(scenes)));
+    }
+
+    /// Compare: plays the base mix in place of the section scenes (true), or the scenes again.
+    pub fn set_scenes_bypassed(&mut self, bypassed: bool) {
+        self.send(UiToEngine::SetScenesBypassed(bypassed));
     }
 
     /// Replaces a strip's source; the old one is dropped here when the audio thread returns it.

@@ -22,7 +22,10 @@ pub struct Smoother {
     start: f32,
     target: f32,
     pos: u32,
+    /// The length of the glide under way.
     len: u32,
+    /// The length of a glide started by [`Smoother::set_target`].
+    ramp: u32,
 }
 
 impl Smoother {
@@ -33,6 +36,7 @@ impl Smoother {
             target: value,
             pos: len.max(1),
             len: len.max(1),
+            ramp: len.max(1),
         }
     }
 
@@ -66,6 +70,33 @@ impl Smoother {
         self.start = self.current();
         self.target = target;
         self.pos = 0;
+        self.len = self.ramp;
+    }
+
+    /// Starts a glide from the current value to `target` over `len` frames (0: a jump). Unlike
+    /// [`Smoother::set_target`], this always starts a fresh glide.
+    ///
+    /// Realtime-safe.
+    pub fn set_target_over(&mut self, target: f32, len: u32) {
+        if len == 0 {
+            self.set_immediate(target);
+            return;
+        }
+        self.start = self.current();
+        self.target = target;
+        self.pos = 0;
+        self.len = len;
+    }
+
+    /// Places the smoother `pos` frames into a glide of `len` frames from `start` to `target`
+    /// (where playback lands after a jump into the middle of a glide).
+    ///
+    /// Realtime-safe.
+    pub fn set_glide(&mut self, start: f32, target: f32, len: u32, pos: u32) {
+        self.start = start;
+        self.target = target;
+        self.len = len.max(1);
+        self.pos = pos.min(self.len);
     }
 
     /// Jumps to `value` with no glide (used when playback starts or jumps).
@@ -74,6 +105,7 @@ impl Smoother {
     pub fn set_immediate(&mut self, value: f32) {
         self.start = value;
         self.target = value;
+        self.len = self.ramp;
         self.pos = self.len;
     }
 
@@ -83,6 +115,11 @@ impl Smoother {
     #[inline]
     pub fn is_settled(&self) -> bool {
         self.pos >= self.len
+    }
+
+    /// The length of a glide started by [`Smoother::set_target`].
+    pub fn ramp_len(&self) -> u32 {
+        self.ramp
     }
 
     /// Frames left until the glide reaches its target (0 when settled).

@@ -3,6 +3,7 @@
 //! realtime-safe once constructed.
 
 use super::meter::{BlockMeter, MeterCell};
+use super::scene::SceneLevel;
 use super::smoother::Smoother;
 use super::source::StemBuffer;
 use crate::units::{Decibels, Pan};
@@ -34,14 +35,20 @@ impl Default for StripParams {
     }
 }
 
-/// One strip: its settings, the smoothed left/right gains they give, and its input buffer.
+/// One strip: its settings, the smoothed gains they give, and its input buffer.
+///
+/// The gain applied to each sample is `gain_l` (or `gain_r`) times `fader`: the first pair
+/// carries trim, pan law and mute/solo, the second the fader level the section scene asks for
+/// (the strip's own fader, a scene's value, or 0 when the scene mutes it). They glide apart:
+/// the fader glides over a scene change's ramp while a mute still takes 10 ms.
 #[derive(Debug, Clone)]
 pub struct Strip {
     params: StripParams,
-    /// A scene's fader value replacing `params.gain` (section scenes).
-    fader_override: Option<Decibels>,
+    /// What the section scene in force does to the fader.
+    scene: SceneLevel,
     gain_l: Smoother,
     gain_r: Smoother,
+    fader: Smoother,
     input: StemBuffer,
     meter: BlockMeter,
 }
@@ -58,15 +65,14 @@ impl Strip {
     ) -> Self {
         let mut strip = Self {
             params,
-            fader_override: None,
+            scene: SceneLevel::Base,
             gain_l: Smoother::new(0.0, ramp_frames),
             gain_r: Smoother::new(0.0, ramp_frames),
+            fader: Smoother::new(0.0, ramp_frames),
             input: StemBuffer::new(channels),
             meter: BlockMeter::new(sample_rate),
         };
-        let (l, r) = strip.target_gains(any_solo);
-        strip.gain_l.set_immediate(l);
-        strip.gain_r.set_immediate(r);
+        strip.settle(any_solo);
         strip
     }
 
@@ -80,14 +86,41 @@ impl Strip {
         &mut self.params
     }
 
-    /// The fader value in force: a scene's override, or the strip's own fader.
+    /// The fader value in force: the scene's, or the strip's own fader (off when the scene
+    /// mutes the strip).
     pub fn effective_fader(&self) -> Decibels {
-        self.fader_override.unwrap_or(self.params.gain)
+        match self.scene {
+            SceneLevel::Base => self.params.gain,
+            SceneLevel::Fader(db) => db,
+            SceneLevel::Mute => Decibels::OFF,
+        }
     }
 
-    /// Sets or clears a scene's fader override; call [`Strip::retarget`] afterwards.
-    pub fn set_fader_override(&mut self, value: Option<Decibels>) {
-        self.fader_override = value;
+    /// What the section scene in force does to the fader.
+    pub fn scene(&self) -> SceneLevel {
+        self.scene
+    }
+
+    /// Sets what the section scene does to the fader, gliding to it over `ramp` frames (0:
+    /// at once).
+    ///
+    /// Realtime-safe.
+    pub fn enter_scene(&mut self, scene: SceneLevel, ramp: u32) {
+        self.scene = scene;
+        self.fader
+            .set_target_over(self.effective_fader().to_amplitude(), ramp);
+    }
+
+    /// Places the fader `pos` frames into the glide of `ramp` frames from the level `from`
+    /// gives to the level `to` gives (after a jump into a scene change).
+    ///
+    /// Realtime-safe.
+    pub fn land_in_scene_glide(&mut self, from: SceneLevel, to: SceneLevel, ramp: u32, pos: u32) {
+        self.scene = from;
+        let start = self.effective_fader().to_amplitude();
+        self.scene = to;
+        let target = self.effective_fader().to_amplitude();
+        self.fader.set_glide(start, target, ramp, pos);
     }
 
     /// The input buffer the strip's source fills.
@@ -100,12 +133,13 @@ impl Strip {
         !self.params.mute && (!any_solo || self.params.solo)
     }
 
-    /// The left and right gains the settings ask for (trim x fader x pan law, or 0 when silent).
+    /// The left and right gains the settings ask for before the fader (trim x pan law, or 0
+    /// when silent).
     pub fn target_gains(&self, any_solo: bool) -> (f32, f32) {
         if !self.audible(any_solo) {
             return (0.0, 0.0);
         }
-        let level = self.params.trim.to_amplitude() * self.effective_fader().to_amplitude();
+        let level = self.params.trim.to_amplitude();
         let (pl, pr) = if self.input.channels() == 1 {
             self.params.pan.mono_gains()
         } else {
@@ -121,6 +155,14 @@ impl Strip {
         let (l, r) = self.target_gains(any_solo);
         self.gain_l.set_target(l);
         self.gain_r.set_target(r);
+        // A change during a scene glide keeps gliding as long as the scene glide had left.
+        let fader = self.effective_fader().to_amplitude();
+        let left = self.fader.remaining();
+        if left > self.fader.ramp_len() {
+            self.fader.set_target_over(fader, left);
+        } else {
+            self.fader.set_target(fader);
+        }
     }
 
     /// Jumps to the gains the current settings ask for, without a glide.
@@ -130,16 +172,47 @@ impl Strip {
         let (l, r) = self.target_gains(any_solo);
         self.gain_l.set_immediate(l);
         self.gain_r.set_immediate(r);
+        self.fader
+            .set_immediate(self.effective_fader().to_amplitude());
+    }
+
+    /// Settles the trim, pan and mute gains only (the fader is placed by the scene).
+    ///
+    /// Realtime-safe.
+    pub fn settle_gains(&mut self, any_solo: bool) {
+        let (l, r) = self.target_gains(any_solo);
+        self.gain_l.set_immediate(l);
+        self.gain_r.set_immediate(r);
     }
 
     /// True while the gains glide.
     pub fn is_gliding(&self) -> bool {
-        !self.gain_l.is_settled() || !self.gain_r.is_settled()
+        !self.gain_l.is_settled() || !self.gain_r.is_settled() || !self.fader.is_settled()
     }
 
     /// True when the strip contributes nothing now and until its settings change.
     pub fn is_silent(&self) -> bool {
-        !self.is_gliding() && self.gain_l.target() == 0.0 && self.gain_r.target() == 0.0
+        !self.is_gliding()
+            && ((self.gain_l.target() == 0.0 && self.gain_r.target() == 0.0)
+                || self.fader.target() == 0.0)
+    }
+
+    /// Frames left in the fader's glide (0 when settled).
+    pub fn fader_remaining(&self) -> u32 {
+        self.fader.remaining()
+    }
+
+    /// The length of a fader move's glide.
+    pub fn fader_ramp(&self) -> u32 {
+        self.fader.ramp_len()
+    }
+
+    /// Frames until every glide under way has ended (0 when settled).
+    pub fn glide_remaining(&self) -> u32 {
+        self.gain_l
+            .remaining()
+            .max(self.gain_r.remaining())
+            .max(self.fader.remaining())
     }
 
     /// Adds `frames` frames of the input, with gains applied, to the bus. With `metering`, also
@@ -171,8 +244,9 @@ impl Strip {
         if self.is_gliding() {
             let (mut peak, mut sum, mut clips) = (0.0f32, 0.0f64, 0u64);
             for i in 0..frames {
-                let l = in_l[i] * self.gain_l.next_value();
-                let r = in_r[i] * self.gain_r.next_value();
+                let f = self.fader.next_value();
+                let l = in_l[i] * (self.gain_l.next_value() * f);
+                let r = in_r[i] * (self.gain_r.next_value() * f);
                 bus_l[i] += l;
                 bus_r[i] += r;
                 if metering {
@@ -186,8 +260,9 @@ impl Strip {
                 self.meter.add(peak, sum * 0.5, frames as u64, clips);
             }
         } else {
-            let gl = self.gain_l.target();
-            let gr = self.gain_r.target();
+            let f = self.fader.target();
+            let gl = self.gain_l.target() * f;
+            let gr = self.gain_r.target() * f;
             for (b, x) in bus_l.iter_mut().zip(in_l) {
                 *b += x * gl;
             }

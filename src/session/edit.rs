@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use toml_edit::{ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike, Value};
+use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
 use super::{Channel, Reference, SESSION_VERSION, Section, Session};
 use crate::units::{Decibels, Seconds};
@@ -47,13 +47,24 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
         root.remove("sample_rate");
     }
     put_number(root, "master_db", session.master_db.0, Some(0.0));
+    put_ramp(root, session.ramp_ms);
 
     let names: Vec<&str> = session.channels.iter().map(|c| c.name.as_str()).collect();
-    update_array(root, "channel", &names, |table, i| {
-        update_channel(table, &session.channels[i]);
-    });
+    update_array(
+        root,
+        "channel",
+        &names,
+        |_, _| false,
+        |table, i| update_channel(table, &session.channels[i]),
+    );
     let names: Vec<&str> = session.sections.iter().map(|s| s.name.as_str()).collect();
-    update_array(root, "section", &names, |table, i| {
+    // A section renamed in the same save as others were added or removed is still found: it
+    // kept its start.
+    let same_start = |table: &Table, i: usize| {
+        let start = table.get("start").and_then(Item::as_value);
+        start.is_some_and(|v| same_time(v, session.sections[i].start))
+    };
+    update_array(root, "section", &names, same_start, |table, i| {
         update_section(table, &session.sections[i]);
     });
     update_reference(root, session.reference.as_ref());
@@ -79,6 +90,41 @@ fn update_section(table: &mut Table, section: &Section) {
     put_str(table, "name", &section.name);
     put_time(table, "start", section.start, None, true);
     update_gain_map(table, &section.gain_db);
+    update_mute_list(table, &section.mute);
+    put_ramp(table, section.ramp_ms);
+}
+
+/// A scene glide time: an integer number of milliseconds, left out when not set.
+fn put_ramp(table: &mut dyn TableLike, ramp_ms: Option<u32>) {
+    match ramp_ms {
+        Some(ms) => put(table, "ramp_ms", Value::from(i64::from(ms)), |v| {
+            number(v) == Some(f64::from(ms))
+        }),
+        None => {
+            table.remove("ramp_ms");
+        }
+    }
+}
+
+/// A section's mute list: an inline array of channel names, left out when empty. A list that
+/// already says the same is left as written.
+fn update_mute_list(table: &mut Table, names: &[String]) {
+    if names.is_empty() {
+        table.remove("mute");
+        return;
+    }
+    let same = |v: &Value| {
+        v.as_array().is_some_and(|array| {
+            array.len() == names.len()
+                && array
+                    .iter()
+                    .zip(names)
+                    .all(|(a, name)| a.as_str() == Some(name.as_str()))
+        })
+    };
+    let mut array: Array = names.iter().map(String::as_str).collect();
+    array.fmt();
+    put(table, "mute", Value::Array(array), same);
 }
 
 fn update_reference(root: &mut Table, reference: Option<&Reference>) {
@@ -112,13 +158,15 @@ fn new_table() -> Table {
 
 /// Rebuilds the array of tables under `key` so it has one table per name, in that order.
 ///
-/// Existing tables are reused, matched by their `name` key first and then, for a table whose
-/// name is no longer used (a rename), by position; tables nobody claims are dropped. `update`
-/// fills table `i` from the model.
+/// Existing tables are reused, matched by their `name` key first; then, for a table whose name
+/// is no longer used (a rename), by `same` (whether an old table is the model's item `i` by
+/// some other mark, such as a section's start), and last by position. Tables nobody claims are
+/// dropped. `update` fills table `i` from the model.
 fn update_array(
     root: &mut Table,
     key: &str,
     names: &[&str],
+    same: impl Fn(&Table, usize) -> bool,
     mut update: impl FnMut(&mut Table, usize),
 ) {
     let existing = root.get_mut(key).map(std::mem::take);
@@ -140,6 +188,21 @@ fn update_array(
         if let Some(j) = found {
             claimed[j] = true;
             chosen[i] = Some(j);
+        }
+    }
+    // Only tables whose names are no longer used may be renamed.
+    let orphan = |j: usize, claimed: &[bool]| {
+        !claimed[j] && !old_names[j].as_deref().is_some_and(|n| names.contains(&n))
+    };
+    for (i, choice) in chosen.iter_mut().enumerate() {
+        if choice.is_some() {
+            continue;
+        }
+        let found = (0..old.len())
+            .find(|&j| orphan(j, &claimed) && old[j].as_ref().is_some_and(|t| same(t, i)));
+        if let Some(j) = found {
+            claimed[j] = true;
+            *choice = Some(j);
         }
     }
     for (i, choice) in chosen.iter_mut().enumerate() {
@@ -304,10 +367,15 @@ fn put_time(
     } else {
         number_value(time.0, was_integer)
     };
-    put(table, key, new, |v| match v.as_str() {
+    put(table, key, new, |v| same_time(v, time));
+}
+
+/// Whether a TOML value (text or seconds) is the time `time`.
+fn same_time(value: &Value, time: Seconds) -> bool {
+    match value.as_str() {
         Some(text) => Seconds::parse(text) == Some(time),
-        None => number(v) == Some(time.0),
-    });
+        None => number(value) == Some(time.0),
+    }
 }
 
 /// A TOML number, or `None` for other values.
@@ -478,6 +546,212 @@ gain_db = { Guitar = -3.0 }   # lift in the chorus
         assert_eq!(load_text(&dir, &text).unwrap(), session);
     }
 
+    const SCENES: &str = r#"# Scenes
+version = 1
+name = "Folk Arc"
+ramp_ms = 300   # glide between scenes
+
+[[channel]]
+name = "Guitar"
+file = "guitar.wav"
+
+[[channel]]
+name = "Vocal"
+file = "vocal.wav"
+
+# Arrangement
+[[section]]
+name = "Intro"       # four bars
+start = "0:00.000"
+
+[[section]]
+# the first verse is sparse
+name = "Verse"
+start = "0:10.000"
+mute = ["Vocal"]     # instrumental first time
+
+[[section]]
+name = "Chorus"      # everything up
+start = "0:30.000"
+gain_db = { Guitar = 2.0 }
+ramp_ms = 500        # a slower swell
+
+[[section]]
+name = "Outro"
+start = "0:50.000"
+"#;
+
+    /// Saves `session` into `SCENES`, checks every comment of a section in `kept` survived
+    /// and that the text loads back as `session`, and returns the text.
+    fn save_scenes(dir: &tempfile::TempDir, session: &Session, kept: &[&str]) -> String {
+        let text = update_toml_string(SCENES, session).unwrap();
+        for comment in kept {
+            assert!(text.contains(comment), "{comment} lost:\n{text}");
+        }
+        assert_eq!(&load_text(dir, &text).unwrap(), session, "{text}");
+        text
+    }
+
+    /// Every comment in `SCENES`.
+    const SCENE_COMMENTS: [&str; 7] = [
+        "# Arrangement",
+        "# four bars",
+        "# the first verse is sparse",
+        "# instrumental first time",
+        "# everything up",
+        "# a slower swell",
+        "# glide between scenes",
+    ];
+
+    /// Scene mutes and ramps are read, and an unchanged file is written back verbatim.
+    #[test]
+    fn scene_keys_round_trip_verbatim() {
+        let dir = tempfile::tempdir().unwrap();
+        let session = load_text(&dir, SCENES).unwrap();
+        assert_eq!(session.ramp_ms, Some(300));
+        assert_eq!(session.sections[1].mute, ["Vocal"]);
+        assert_eq!(session.sections[2].ramp_ms, Some(500));
+        assert_eq!(update_toml_string(SCENES, &session).unwrap(), SCENES);
+    }
+
+    /// Changed mutes and ramps rewrite their own lines keeping the comments after them; an
+    /// emptied mute list and an unset ramp are removed; new ones are added to their table.
+    #[test]
+    fn scene_mutes_and_ramps_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, SCENES).unwrap();
+        session.ramp_ms = Some(250);
+        session.sections[1].mute.insert(0, "Guitar".into());
+        session.sections[2].ramp_ms = Some(0);
+        session.sections[3].mute.push("Vocal".into());
+        session.sections[3].ramp_ms = Some(1200);
+        let text = save_scenes(&dir, &session, &SCENE_COMMENTS);
+        assert_eq!(
+            changed_lines(SCENES, &text),
+            [
+                "ramp_ms = 250   # glide between scenes",
+                "mute = [\"Guitar\", \"Vocal\"]     # instrumental first time",
+                "ramp_ms = 0        # a slower swell",
+                "mute = [\"Vocal\"]",
+                "ramp_ms = 1200",
+            ]
+        );
+
+        session.ramp_ms = None;
+        session.sections[1].mute.clear();
+        session.sections[2].ramp_ms = None;
+        let text = update_toml_string(&text, &session).unwrap();
+        assert!(!text.contains("glide between scenes"), "{text}");
+        assert!(!text.contains("instrumental first time"), "{text}");
+        assert!(!text.contains("ramp_ms = 0"), "{text}");
+        assert!(text.contains("ramp_ms = 1200"), "{text}");
+        assert_eq!(load_text(&dir, &text).unwrap(), session);
+    }
+
+    /// A section added between two others is written between them, as a new table, and every
+    /// comment stays with its section.
+    #[test]
+    fn a_section_added_in_the_middle_lands_in_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, SCENES).unwrap();
+        session.sections.insert(
+            3,
+            Section {
+                name: "Bridge".into(),
+                start: Seconds(40.0),
+                gain_db: vec![("Vocal".into(), Decibels(-2.0))],
+                mute: vec!["Guitar".into()],
+                ramp_ms: Some(100),
+            },
+        );
+        let text = save_scenes(&dir, &session, &SCENE_COMMENTS);
+        let bridge = "\n[[section]]\nname = \"Bridge\"\nstart = \"0:40.000\"\n\
+                      gain_db = { Vocal = -2.0 }\nmute = [\"Guitar\"]\nramp_ms = 100\n";
+        let swell = "ramp_ms = 500        # a slower swell\n";
+        assert!(
+            text.contains(&format!("{swell}{bridge}\n[[section]]\nname = \"Outro\"")),
+            "{text}"
+        );
+        assert_eq!(
+            changed_lines(SCENES, &text),
+            [
+                "name = \"Bridge\"",
+                "start = \"0:40.000\"",
+                "gain_db = { Vocal = -2.0 }",
+                "mute = [\"Guitar\"]",
+                "ramp_ms = 100"
+            ]
+        );
+    }
+
+    /// Removing a section removes its table (and the comments inside it) and nothing else.
+    #[test]
+    fn a_removed_section_takes_only_its_own_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, SCENES).unwrap();
+        let verse = session.sections.remove(1);
+        assert_eq!(verse.name, "Verse");
+        let text = save_scenes(
+            &dir,
+            &session,
+            &[
+                "# Arrangement",
+                "# four bars",
+                "# everything up",
+                "# a slower swell",
+            ],
+        );
+        let removed: Vec<&str> = SCENES
+            .lines()
+            .filter(|line| !text.lines().any(|t| t == *line))
+            .collect();
+        assert_eq!(
+            removed,
+            [
+                "# the first verse is sparse",
+                "name = \"Verse\"",
+                "start = \"0:10.000\"",
+                "mute = [\"Vocal\"]     # instrumental first time"
+            ]
+        );
+        assert!(changed_lines(SCENES, &text).is_empty(), "{text}");
+    }
+
+    /// A renamed section keeps its table, its place and its comments; so does a section moved
+    /// to a new start, whose line alone changes.
+    #[test]
+    fn renamed_and_moved_sections_keep_their_tables() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, SCENES).unwrap();
+        session.sections[2].name = "Refrain".into();
+        let text = save_scenes(&dir, &session, &SCENE_COMMENTS);
+        assert_eq!(
+            changed_lines(SCENES, &text),
+            ["name = \"Refrain\"      # everything up"]
+        );
+
+        let mut session = load_text(&dir, SCENES).unwrap();
+        session.sections[2].start = Seconds(29.5);
+        let text = save_scenes(&dir, &session, &SCENE_COMMENTS);
+        assert_eq!(changed_lines(SCENES, &text), ["start = \"0:29.500\""]);
+    }
+
+    /// A section renamed in the same save as another is removed is still recognised by its
+    /// start, so its comments stay with it rather than with the removed section's table.
+    #[test]
+    fn a_rename_and_a_removal_in_one_save_keep_the_right_comments() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, SCENES).unwrap();
+        session.sections.remove(1);
+        session.sections[1].name = "Refrain".into();
+        let text = save_scenes(&dir, &session, &["# everything up", "# a slower swell"]);
+        assert!(
+            text.contains("[[section]]\nname = \"Refrain\"      # everything up\n"),
+            "{text}"
+        );
+        assert!(!text.contains("first verse"), "{text}");
+    }
+
     /// A fresh document is tidy, leaves defaults out, and loads back to the same session.
     #[test]
     fn fresh_document_round_trips() {
@@ -490,6 +764,9 @@ gain_db = { Guitar = -3.0 }   # lift in the chorus
             offset: Seconds(0.25),
         });
         session.sections[1].start = Seconds(12.345_678_9);
+        session.ramp_ms = Some(300);
+        session.sections[1].mute = vec!["Vocal".into(), "Guitar".into()];
+        session.sections[1].ramp_ms = Some(0);
         let text = to_toml_string(&session);
         let expected = r#"# earmix session
 
@@ -497,6 +774,7 @@ version = 1
 name = "Folk Arc"
 sample_rate = 48000
 master_db = -1.5
+ramp_ms = 300
 
 [[channel]]
 name = "Guitar"
@@ -516,6 +794,8 @@ start = "0:00.000"
 name = "Chorus"
 start = 12.3456789
 gain_db = { Guitar = -3.0 }
+mute = ["Vocal", "Guitar"]
+ramp_ms = 0
 
 [reference]
 file = "ref.wav"

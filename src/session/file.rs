@@ -114,6 +114,9 @@ fn serde_error(src: &Source<'_>, error: &toml::de::Error) -> SessionError {
     {
         let last_key = key.rsplit('.').next().unwrap_or(&key);
         let expected = match expected {
+            "a sequence" if last_key == "mute" => {
+                "a list of channel names, like mute = [\"Bass\", \"Keys\"]".to_string()
+            }
             "a sequence" => format!(
                 "an array of tables, written [[{}]] (double brackets) before each one",
                 last_key.split('[').next().unwrap_or(last_key)
@@ -302,7 +305,7 @@ mod tests {
         assert_eq!(
             one_error("version = 1\ntempo = 120\n"),
             ":2:1: tempo: unknown key 'tempo' in the top level; allowed: version, name, \
-             sample_rate, master_db, channel, section, reference"
+             sample_rate, master_db, ramp_ms, channel, section, reference"
         );
     }
 
@@ -325,6 +328,31 @@ mod tests {
         assert_eq!(
             one_error(text),
             ":6:8: channel[1].mute = 1: expected true or false, not a number"
+        );
+    }
+
+    /// A section's `mute` is a list of names: other values say so, and so do non-names in it.
+    #[test]
+    fn section_mute_must_be_a_list_of_names() {
+        let base = "version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"a.wav\"\n\
+                    [[section]]\nname = \"V\"\nstart = 0\n";
+        assert_eq!(
+            one_error(&format!("{base}mute = true\n")),
+            ":9:8: section[1].mute = true: expected a list of channel names, like mute = \
+             [\"Bass\", \"Keys\"], not true/false"
+        );
+        assert_eq!(
+            one_error(&format!("{base}mute = \"A\"\n")),
+            ":9:8: section[1].mute = \"A\": expected a list of channel names, like mute = \
+             [\"Bass\", \"Keys\"], not text"
+        );
+        assert_eq!(
+            one_error(&format!("{base}mute = [\"A\", 2]\n")),
+            ":9:14: section[1].mute[2] = 2: expected a string in quotes, not a number"
+        );
+        assert_eq!(
+            one_error(&format!("{base}ramp_ms = \"fast\"\n")),
+            ":9:11: section[1].ramp_ms = \"fast\": expected a number, not text"
         );
     }
 

@@ -8,6 +8,13 @@ use crate::units::{Decibels, Pan, Seconds};
 /// The only session file version this build reads and writes.
 pub const SESSION_VERSION: u32 = 1;
 
+/// How long levels glide from one section's scene to the next when neither the session nor the
+/// section says, in milliseconds.
+pub const DEFAULT_SCENE_RAMP_MS: u32 = 250;
+
+/// The longest scene glide a session or section may ask for, in milliseconds.
+pub const MAX_SCENE_RAMP_MS: u32 = 10_000;
+
 /// A validated multitrack session.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
@@ -26,6 +33,9 @@ pub struct Session {
     pub channels: Vec<Channel>,
     /// Song sections in time order (strictly increasing starts).
     pub sections: Vec<Section>,
+    /// How long the glide between section scenes lasts, in milliseconds, for sections that do
+    /// not set their own; `None`: [`DEFAULT_SCENE_RAMP_MS`].
+    pub ramp_ms: Option<u32>,
     /// An optional reference mix.
     pub reference: Option<Reference>,
     /// What each channel's stem file holds, probed at load time (same order as `channels`).
@@ -116,6 +126,11 @@ pub struct Section {
     pub start: Seconds,
     /// Per-section fader values (the section's scene), by channel name, in file order.
     pub gain_db: Vec<(String, Decibels)>,
+    /// Channels muted in this section only (part of its scene), by name, in file order.
+    pub mute: Vec<String>,
+    /// How long the glide into this section's scene lasts, in milliseconds; `None`: the
+    /// session's [`Session::ramp_ms`].
+    pub ramp_ms: Option<u32>,
 }
 
 /// A reference mix to compare against.
@@ -155,5 +170,144 @@ impl Session {
     /// The index of a channel by name.
     pub fn channel_index(&self, name: &str) -> Option<usize> {
         self.channels.iter().position(|c| c.name == name)
+    }
+
+    /// The index of a section by name.
+    pub fn section_index(&self, name: &str) -> Option<usize> {
+        self.sections.iter().position(|s| s.name == name)
+    }
+
+    /// The section playing at `t`: the last one starting at or before it (a section runs until
+    /// the next one starts; the last runs to the end). `None` before the first section's start,
+    /// when there are no sections, or for a NaN time.
+    pub fn section_index_at(&self, t: Seconds) -> Option<usize> {
+        // Starts are strictly increasing, so the sections starting at or before `t` come first.
+        self.sections
+            .partition_point(|s| s.start.0 <= t.0)
+            .checked_sub(1)
+    }
+
+    /// How long the glide into section `section`'s scene lasts, in milliseconds: the section's
+    /// own `ramp_ms`, else the session's, else [`DEFAULT_SCENE_RAMP_MS`]. An index past the
+    /// last section gets the session's value.
+    pub fn scene_ramp_ms(&self, section: usize) -> u32 {
+        self.sections
+            .get(section)
+            .and_then(|s| s.ramp_ms)
+            .or(self.ramp_ms)
+            .unwrap_or(DEFAULT_SCENE_RAMP_MS)
+    }
+}
+
+impl Section {
+    /// The fader value this section's scene gives `channel` in place of its base fader; `None`
+    /// when the channel follows the base mix here.
+    pub fn scene_gain(&self, channel: &str) -> Option<Decibels> {
+        self.gain_db
+            .iter()
+            .find(|(name, _)| name == channel)
+            .map(|(_, db)| *db)
+    }
+
+    /// Whether this section's scene mutes `channel` (on top of the channel's own mute).
+    pub fn is_muted(&self, channel: &str) -> bool {
+        self.mute.iter().any(|name| name == channel)
+    }
+
+    /// Whether the section changes anything about the mix: a fader value or a mute.
+    pub fn has_scene(&self) -> bool {
+        !self.gain_db.is_empty() || !self.mute.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn section(name: &str, start: f64) -> Section {
+        Section {
+            name: name.to_string(),
+            start: Seconds(start),
+            gain_db: Vec::new(),
+            mute: Vec::new(),
+            ramp_ms: None,
+        }
+    }
+
+    /// A session 60 s long with sections at 5, 20 and 40 s and no channels.
+    fn session() -> Session {
+        Session {
+            path: PathBuf::from("s.toml"),
+            name: "S".to_string(),
+            sample_rate: 48_000,
+            sample_rate_explicit: false,
+            master_db: Decibels(0.0),
+            channels: Vec::new(),
+            sections: vec![
+                section("Intro", 5.0),
+                section("Verse", 20.0),
+                section("Chorus", 40.0),
+            ],
+            ramp_ms: None,
+            reference: None,
+            stems: Vec::new(),
+            length_frames: 60 * 48_000,
+        }
+    }
+
+    /// A time belongs to the last section starting at or before it: none before the first,
+    /// a start belongs to its own section, and the last section runs on to the end.
+    #[test]
+    fn section_index_at_finds_the_section_playing() {
+        let s = session();
+        let at = |t: f64| s.section_index_at(Seconds(t));
+        assert_eq!(at(0.0), None);
+        assert_eq!(at(4.999), None);
+        assert_eq!(at(5.0), Some(0));
+        assert_eq!(at(19.999), Some(0));
+        assert_eq!(at(20.0), Some(1));
+        assert_eq!(at(40.0), Some(2));
+        assert_eq!(at(59.9), Some(2));
+        assert_eq!(at(f64::NAN), None);
+        let mut empty = session();
+        empty.sections.clear();
+        assert_eq!(empty.section_index_at(Seconds(10.0)), None);
+        assert_eq!(s.section_index("Verse"), Some(1));
+        assert_eq!(s.section_index("Bridge"), None);
+    }
+
+    /// A section's own ramp wins, then the session's, then the default; an index past the
+    /// end gets the session's.
+    #[test]
+    fn scene_ramp_falls_back_to_the_session_then_the_default() {
+        let mut s = session();
+        assert_eq!(s.scene_ramp_ms(0), DEFAULT_SCENE_RAMP_MS);
+        s.ramp_ms = Some(400);
+        s.sections[1].ramp_ms = Some(0);
+        assert_eq!(s.scene_ramp_ms(0), 400);
+        assert_eq!(s.scene_ramp_ms(1), 0);
+        assert_eq!(s.scene_ramp_ms(9), 400);
+    }
+
+    /// A scene's fader values and mutes answer by channel name; an empty section has no scene.
+    #[test]
+    fn scene_lookups_by_channel() {
+        let mut verse = section("Verse", 0.0);
+        assert!(!verse.has_scene());
+        assert_eq!(verse.scene_gain("Bass"), None);
+        assert!(!verse.is_muted("Bass"));
+        verse.gain_db = vec![
+            ("Bass".into(), Decibels(-3.0)),
+            ("Keys".into(), Decibels::OFF),
+        ];
+        assert!(verse.has_scene());
+        assert_eq!(verse.scene_gain("Bass"), Some(Decibels(-3.0)));
+        assert_eq!(verse.scene_gain("Keys"), Some(Decibels::OFF));
+        assert_eq!(verse.scene_gain("bass"), None);
+        verse.gain_db.clear();
+        verse.mute = vec!["Keys".into()];
+        assert!(verse.has_scene());
+        assert!(verse.is_muted("Keys"));
+        assert!(!verse.is_muted("Bass"));
     }
 }

@@ -15,6 +15,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "name",
     "sample_rate",
     "master_db",
+    "ramp_ms",
     "channel",
     "section",
     "reference",
@@ -24,7 +25,7 @@ pub(crate) const CHANNEL_KEYS: &[&str] = &[
     "name", "file", "role", "trim_db", "gain_db", "pan", "mute", "solo",
 ];
 /// The keys allowed in a `[[section]]` table.
-pub(crate) const SECTION_KEYS: &[&str] = &["name", "start", "gain_db"];
+pub(crate) const SECTION_KEYS: &[&str] = &["name", "start", "gain_db", "mute", "ramp_ms"];
 /// The keys allowed in the `[reference]` table.
 pub(crate) const REFERENCE_KEYS: &[&str] = &["file", "offset"];
 
@@ -45,6 +46,7 @@ pub(crate) struct RawSession {
     pub name: Option<Spanned<String>>,
     pub sample_rate: Option<Spanned<Number>>,
     pub master_db: Option<Spanned<Number>>,
+    pub ramp_ms: Option<Spanned<Number>>,
     #[serde(default)]
     pub channel: Vec<Spanned<RawChannel>>,
     #[serde(default)]
@@ -73,6 +75,8 @@ pub(crate) struct RawSection {
     pub name: Option<Spanned<String>>,
     pub start: Option<Spanned<Time>>,
     pub gain_db: Option<Spanned<GainMap>>,
+    pub mute: Option<Spanned<Vec<Spanned<String>>>>,
+    pub ramp_ms: Option<Spanned<Number>>,
 }
 
 /// The `[reference]` table.

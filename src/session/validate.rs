@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::locate::{Source, join_key};
 use super::raw::{GainMap, Number, RawChannel, RawReference, RawSection, RawSession, Time};
-use super::{Channel, Reference, Role, Section, Session, SessionError};
+use super::{Channel, MAX_SCENE_RAMP_MS, Reference, Role, Section, Session, SessionError};
 use crate::engine::streams::{StemInfo, StreamError};
 use crate::units::{Decibels, Pan, Seconds};
 
@@ -219,24 +219,12 @@ pub(crate) fn validate(
         })
         .map(|rate| Seconds::from_frames(length_frames, rate));
 
+    let ramp_ms = raw
+        .ramp_ms
+        .as_ref()
+        .and_then(|value| check_ramp(&mut check, value, "ramp_ms"));
     let channel_names: Vec<&str> = channels.iter().map(|c| c.name.as_str()).collect();
-    let mut previous: Option<(String, Seconds)> = None;
-    let sections: Vec<Section> = raw
-        .section
-        .iter()
-        .enumerate()
-        .map(|(i, table)| {
-            let prefix = format!("section[{}]", i + 1);
-            check_section(
-                &mut check,
-                table,
-                &prefix,
-                &channel_names,
-                length,
-                &mut previous,
-            )
-        })
-        .collect();
+    let sections = check_sections(&mut check, &raw.section, &channel_names, length);
 
     let reference = raw
         .reference
@@ -256,6 +244,7 @@ pub(crate) fn validate(
         master_db: Decibels(master_db),
         channels,
         sections,
+        ramp_ms,
         reference,
         stems: stems.into_iter().flatten().filter_map(|s| s.info).collect(),
         length_frames,
@@ -405,6 +394,62 @@ fn check_channel(
     (channel, stem)
 }
 
+/// Checks a scene's glide time: whole milliseconds, 0 (a cut) to [`MAX_SCENE_RAMP_MS`].
+fn check_ramp(check: &mut Checker<'_, '_>, value: &Spanned<Number>, key: &str) -> Option<u32> {
+    let ms = value.get_ref().0;
+    if ms.fract() == 0.0 && (0.0..=f64::from(MAX_SCENE_RAMP_MS)).contains(&ms) {
+        return Some(ms as u32);
+    }
+    check.bad(
+        &value.span(),
+        key,
+        format!(
+            "the scene ramp is a whole number of milliseconds from 0 (a cut) to \
+             {MAX_SCENE_RAMP_MS}, like 250"
+        ),
+    );
+    None
+}
+
+/// Checks every section, including that names are unique (edits address sections by name).
+fn check_sections(
+    check: &mut Checker<'_, '_>,
+    tables: &[Spanned<RawSection>],
+    channel_names: &[&str],
+    length: Option<Seconds>,
+) -> Vec<Section> {
+    let mut previous: Option<(String, Seconds)> = None;
+    // Names seen so far: the name, the section's key and the line it is on.
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
+    let mut sections = Vec::with_capacity(tables.len());
+    for (i, table) in tables.iter().enumerate() {
+        let prefix = format!("section[{}]", i + 1);
+        let section = check_section(check, table, &prefix, channel_names, length, &mut previous);
+        let written = table
+            .get_ref()
+            .name
+            .as_ref()
+            .filter(|_| !section.name.is_empty());
+        if let Some(name) = written {
+            if let Some((_, other, line)) = seen.iter().find(|(n, _, _)| *n == section.name) {
+                check.bad(
+                    &name.span(),
+                    &join_key(&prefix, "name"),
+                    format!(
+                        "{other} (line {line}) already has this name; section names must be \
+                         unique"
+                    ),
+                );
+            } else {
+                let (line, _) = check.src.line_column(name.span().start);
+                seen.push((section.name.clone(), prefix.clone(), line));
+            }
+        }
+        sections.push(section);
+    }
+    sections
+}
+
 fn check_section(
     check: &mut Checker<'_, '_>,
     table: &Spanned<RawSection>,
@@ -461,11 +506,70 @@ fn check_section(
         .as_ref()
         .map(|map| check_gain_map(check, map.get_ref(), &key("gain_db"), channel_names))
         .unwrap_or_default();
+    let mute = raw
+        .mute
+        .as_ref()
+        .map(|list| check_mute_list(check, list.get_ref(), &key("mute"), channel_names))
+        .unwrap_or_default();
+    let ramp_ms = raw
+        .ramp_ms
+        .as_ref()
+        .and_then(|value| check_ramp(check, value, &key("ramp_ms")));
     Section {
         name,
         start: start.unwrap_or_default(),
         gain_db,
+        mute,
+        ramp_ms,
     }
+}
+
+/// The channels' names quoted and listed once each, for messages.
+fn known_channels(channel_names: &[&str]) -> String {
+    let mut known: Vec<String> = Vec::new();
+    for name in channel_names.iter().filter(|n| !n.is_empty()) {
+        let quoted = format!("{name:?}");
+        if !known.contains(&quoted) {
+            known.push(quoted);
+        }
+    }
+    known.join(", ")
+}
+
+/// A section's `mute` list: names of existing channels, each once, in file order.
+fn check_mute_list(
+    check: &mut Checker<'_, '_>,
+    list: &[Spanned<String>],
+    prefix: &str,
+    channel_names: &[&str],
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(list.len());
+    for (i, name) in list.iter().enumerate() {
+        let key = format!("{prefix}[{}]", i + 1);
+        let text = name.get_ref();
+        if !channel_names.contains(&text.as_str()) {
+            check.bad(
+                &name.span(),
+                &key,
+                format!(
+                    "no channel is named {text:?}; the channels are {}",
+                    known_channels(channel_names)
+                ),
+            );
+        } else if let Some(first) = list[..i].iter().position(|n| n.get_ref() == text) {
+            check.bad(
+                &name.span(),
+                &key,
+                format!(
+                    "{text:?} is already in this list ({prefix}[{}]); name each channel once",
+                    first + 1
+                ),
+            );
+        } else {
+            out.push(text.clone());
+        }
+    }
+    out
 }
 
 fn check_gain_map(
@@ -478,20 +582,13 @@ fn check_gain_map(
     for (name, value) in &map.0 {
         let key = join_key(prefix, name.get_ref());
         if !channel_names.contains(&name.get_ref().as_str()) {
-            let mut known: Vec<String> = Vec::new();
-            for name in channel_names.iter().filter(|n| !n.is_empty()) {
-                let quoted = format!("{name:?}");
-                if !known.contains(&quoted) {
-                    known.push(quoted);
-                }
-            }
             check.missing(
                 name.span().start,
                 &key,
                 format!(
                     "no channel is named {:?}; the channels are {}",
                     name.get_ref(),
-                    known.join(", ")
+                    known_channels(channel_names)
                 ),
             );
         }
@@ -687,6 +784,94 @@ mod tests {
             ),
             "{}",
             errors[0]
+        );
+    }
+
+    /// A session with `top` after its name, channels "Bass" and "Keys", and sections "Intro",
+    /// "Verse" (at 2 s, ending with `section_2`) and "Chorus" (at 4 s, ending with `section_3`).
+    fn scenes(top: &str, section_2: &str, section_3: &str) -> String {
+        format!(
+            "version = 1\nname = \"S\"\n{top}\
+             [[channel]]\nname = \"Bass\"\nfile = \"48k.wav\"\n\
+             [[channel]]\nname = \"Keys\"\nfile = \"48k.wav\"\n\
+             [[section]]\nname = \"Intro\"\nstart = 0\n\
+             [[section]]\nname = \"Verse\"\nstart = 2\n{section_2}\
+             [[section]]\nname = \"Chorus\"\nstart = 4\n{section_3}"
+        )
+    }
+
+    /// Scene mutes and ramps load in file order, and sections without them get none.
+    #[test]
+    fn scene_mutes_and_ramps_load() {
+        let session = run(&scenes(
+            "ramp_ms = 400\n",
+            "mute = [\"Keys\", \"Bass\"]\nramp_ms = 0\n",
+            "gain_db = { Keys = -2 }\nramp_ms = 10000\n",
+        ))
+        .unwrap();
+        assert_eq!(session.ramp_ms, Some(400));
+        let [intro, verse, chorus] = &session.sections[..] else {
+            panic!("three sections");
+        };
+        assert_eq!((intro.mute.len(), intro.ramp_ms), (0, None));
+        assert_eq!(verse.mute, ["Keys", "Bass"]);
+        assert_eq!(verse.ramp_ms, Some(0));
+        assert_eq!(chorus.ramp_ms, Some(10_000));
+        assert!(chorus.mute.is_empty());
+        assert_eq!(run(&scenes("", "", "")).unwrap().ramp_ms, None);
+    }
+
+    /// A scene mute naming no channel, or a channel twice, is reported at the entry, with its
+    /// index in the list, the value and what is allowed.
+    #[test]
+    fn scene_mutes_must_name_channels_once() {
+        let errors = messages(&scenes(
+            "",
+            "mute = [\"Bas\"]\n",
+            "mute = [\"Keys\", \"Bass\", \"Keys\"]\n",
+        ));
+        assert_eq!(
+            errors,
+            [
+                "/songs/s.toml:15:9: section[2].mute[1] = \"Bas\": no channel is named \"Bas\"; \
+                 the channels are \"Bass\", \"Keys\"",
+                "/songs/s.toml:19:25: section[3].mute[3] = \"Keys\": \"Keys\" is already in this \
+                 list (section[3].mute[1]); name each channel once",
+            ]
+        );
+    }
+
+    /// Ramps are whole milliseconds from 0 to 10000, in a section and at the top.
+    #[test]
+    fn ramps_are_whole_milliseconds_in_range() {
+        let errors = messages(&scenes(
+            "ramp_ms = 2.5\n",
+            "ramp_ms = -1\n",
+            "ramp_ms = 10001\n",
+        ));
+        let rule = "the scene ramp is a whole number of milliseconds from 0 (a cut) to 10000, \
+                    like 250";
+        assert_eq!(
+            errors,
+            [
+                format!("/songs/s.toml:3:11: ramp_ms = 2.5: {rule}"),
+                format!("/songs/s.toml:16:11: section[2].ramp_ms = -1: {rule}"),
+                format!("/songs/s.toml:20:11: section[3].ramp_ms = 10001: {rule}"),
+            ]
+        );
+        assert!(messages(&scenes("ramp_ms = nan\n", "", ""))[0].contains("ramp_ms = nan"));
+    }
+
+    /// Two sections with the same name are refused (edits address sections by name).
+    #[test]
+    fn section_names_must_be_unique() {
+        let text = scenes("", "", "").replace("name = \"Chorus\"", "name = \"Verse\"");
+        assert_eq!(
+            messages(&text),
+            [
+                "/songs/s.toml:16:8: section[3].name = \"Verse\": section[2] (line 13) already has \
+              this name; section names must be unique"
+            ]
         );
     }
 

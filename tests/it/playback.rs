@@ -74,7 +74,7 @@ fn run(mut c: Command) -> Output {
 }
 
 /// A 2 s session at 48 kHz: a 24-bit mono stem, a float stereo stem, and a stereo stem at
-/// 44.1 kHz that must be resampled.
+/// 44.1 kHz that must be resampled; the second section has a scene.
 ///
 /// Short on purpose: the `file` device is not paced (it takes audio hundreds of times faster
 /// than real time), so creek's I/O threads, starved of CPU on a loaded machine, cannot refill
@@ -120,9 +120,12 @@ pan = 0.4
 name = "A"
 start = 0
 
+# A scene: the levels glide over 250 ms centred on 1.0 s, so playback crosses a glide.
 [[section]]
 name = "B"
 start = 1.0
+gain_db = { Bass = -9.0 }
+mute = ["Pad"]
 "#,
     )
 }

@@ -7,6 +7,7 @@ use earmix::engine::meter::MeterBank;
 use earmix::engine::processor::Processor;
 use earmix::engine::protocol::{EngineToUi, LoopRegion, Retired, UiToEngine};
 use earmix::engine::realtime::{EngineCounters, EngineRings, RealtimeProcessor, rings};
+use earmix::engine::scene::{SceneLevel, SceneTimeline};
 use earmix::engine::source::{MemorySource, ReadMode, Source};
 use earmix::engine::strip::StripParams;
 use earmix::units::{Decibels, Pan, StripId};
@@ -156,6 +157,42 @@ fn seek_jumps_to_the_frame() {
     assert!(same(&l, &want_l[30_000..32_000]) && same(&r, &want_r[30_000..32_000]));
 }
 
+/// A jump (what the console's keys send) is click-free: 10 ms of fade-out where playback was,
+/// then 10 ms of fade-in from the target, then exactly the bounce from there.
+#[test]
+fn a_jump_fades_out_jumps_and_fades_in() {
+    let (want_l, _) = reference(&stems());
+    let mut rig = rig(true);
+    rig.render(1000, 256);
+    rig.send(UiToEngine::Jump(30_000));
+    let (l, _) = rig.render(2000, 100);
+    for i in 0..480 {
+        let g = 1.0 - (i + 1) as f32 / 480.0;
+        assert!(
+            (l[i] - want_l[1000 + i] * g).abs() < 1e-6,
+            "fade-out at {i}"
+        );
+        let h = (i + 1) as f32 / 480.0;
+        let x = l[480 + i];
+        assert!((x - want_l[30_000 + i] * h).abs() < 1e-6, "fade-in at {i}");
+    }
+    assert!(same(&l[960..], &want_l[30_000 + 480..30_000 + 2000 - 480]));
+    assert_eq!(rig.rt.processor().playhead(), 30_000 + 2000 - 480);
+
+    // A pause during the fade-out still jumps, but stays paused there.
+    rig.send(UiToEngine::Jump(5_000));
+    rig.send(UiToEngine::Pause);
+    let (l, _) = rig.render(1000, 100);
+    assert!(l[480..].iter().all(|&x| x == 0.0));
+    assert!(!rig.rt.is_playing());
+    assert_eq!(rig.rt.processor().playhead(), 5_000);
+
+    // Stopped, a jump is a plain seek.
+    rig.send(UiToEngine::Jump(7_000));
+    rig.render(10, 10);
+    assert_eq!(rig.rt.processor().playhead(), 7_000);
+}
+
 /// Pause fades out over 10 ms and then gives silence without moving; play fades back in from
 /// where it paused.
 #[test]
@@ -194,13 +231,24 @@ fn every_command_is_realtime_safe_and_applied() {
         UiToEngine::SetSolo(StripId(1), true),
         UiToEngine::ClearSolos,
         UiToEngine::SetMaster(Decibels(-1.0)),
-        UiToEngine::SetFaderOverride(id, Some(Decibels(-10.0))),
+        UiToEngine::SetScenes(Box::new(SceneTimeline::new(
+            2,
+            LEN as u64,
+            vec![(
+                1000,
+                480,
+                vec![SceneLevel::Fader(Decibels(-10.0)), SceneLevel::Mute],
+            )],
+        ))),
+        UiToEngine::SetScenesBypassed(true),
+        UiToEngine::SetScenesBypassed(false),
         UiToEngine::SetLoop(Some(LoopRegion {
             start: 100,
             end: 5000,
         })),
         UiToEngine::SetLoop(None),
         UiToEngine::Seek(2000),
+        UiToEngine::Jump(2500),
         UiToEngine::Pause,
         UiToEngine::Play,
     ];
@@ -221,6 +269,13 @@ fn every_command_is_realtime_safe_and_applied() {
         .unwrap();
     assert!(p1.mute && !p1.solo);
     assert_eq!(rig.rt.processor().master_db(), Decibels(-1.0));
+    assert_eq!(rig.rt.processor().scenes().sections(), 1);
+    assert!(!rig.rt.processor().scenes_bypassed());
+    assert!(
+        rig.events()
+            .iter()
+            .any(|e| matches!(e, EngineToUi::Retire(Retired::Scenes(_))))
+    );
     assert_eq!(
         rig.counters
             .commands

@@ -550,3 +550,192 @@ fn a_session_value_round_trips_through_a_string() {
     loaded.path = s.path.clone();
     assert_eq!(loaded, s);
 }
+
+/// The full fixture with a session ramp, and a scene mute and ramp in "Verse 1".
+fn with_scene_fixture() -> (TempSession, PathBuf) {
+    let (tmp, path) = with_fixture("valid", "full.toml");
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace(
+            "master_db = -1        # an integer where a float is expected\n",
+            "master_db = -1        # an integer where a float is expected\n\
+             ramp_ms = 300         # scene glides\n",
+        )
+        .replace(
+            "gain_db = { \"Melody keys\" = -3.0, Kick = -inf }   # scene for the verse\n",
+            "gain_db = { \"Melody keys\" = -3.0, Kick = -inf }   # scene for the verse\n\
+             mute = [\"Bass\"]      # no bass in the verse\n\
+             ramp_ms = 0           # a cut\n",
+        );
+    fs::write(&path, text).unwrap();
+    (tmp, path)
+}
+
+/// Scene mutes and ramps load, edits to scenes and to the section list save into the
+/// hand-written file keeping its comments, and the file loads back as the edited session.
+#[test]
+fn scenes_and_sections_save_and_load_back() {
+    use earmix::app::edit::MixEdit;
+    use earmix::session::Section;
+    use earmix::units::{Decibels, Seconds};
+    let (_tmp, path) = with_scene_fixture();
+    let before = fs::read_to_string(&path).unwrap();
+    let mut s = session::load(&path).unwrap();
+    assert_eq!(s.ramp_ms, Some(300));
+    assert_eq!(s.sections[1].mute, ["Bass"]);
+    assert_eq!(s.sections[1].ramp_ms, Some(0));
+    assert_eq!(s.scene_ramp_ms(0), 300);
+    assert_eq!(s.scene_ramp_ms(1), 0);
+    assert_eq!(s.section_index_at(Seconds(0.3)), Some(1));
+    session::save(&s).unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), before);
+
+    for edit in [
+        MixEdit::SceneGain {
+            section: "Verse 1".into(),
+            channel: "Bass".into(),
+            db: Some(Decibels(-4.0)),
+        },
+        MixEdit::SceneMute {
+            section: "Verse 1".into(),
+            channel: "Bass".into(),
+            on: false,
+        },
+        MixEdit::SceneMute {
+            section: "Intro".into(),
+            channel: "Melody keys".into(),
+            on: true,
+        },
+    ] {
+        edit.apply(&mut s).unwrap();
+    }
+    let mut list = s.sections.clone();
+    list.insert(
+        2,
+        Section {
+            name: "Bridge".into(),
+            start: Seconds(0.375),
+            gain_db: Vec::new(),
+            mute: vec!["Kick".into()],
+            ramp_ms: Some(50),
+        },
+    );
+    list[3].name = "Chorus 1".into();
+    MixEdit::Sections { sections: list }.apply(&mut s).unwrap();
+    assert_eq!(
+        s.sections[1].gain_db,
+        [
+            ("Bass".to_string(), Decibels(-4.0)),
+            ("Melody keys".to_string(), Decibels(-3.0)),
+            ("Kick".to_string(), Decibels::OFF),
+        ],
+        "a new value goes in strip order among the file's"
+    );
+    session::save(&s).unwrap();
+    let after = fs::read_to_string(&path).unwrap();
+    assert_eq!(session::load(&path).unwrap(), s);
+    for comment in [
+        "# scene glides",
+        "# scene for the verse",
+        "# a cut",
+        "# Folk Arc: every key a session file can hold.",
+    ] {
+        assert!(after.contains(comment), "{comment} lost:\n{after}");
+    }
+    assert!(!after.contains("no bass in the verse"), "{after}");
+    assert!(
+        after.contains(
+            "[[section]]\nname = \"Bridge\"\nstart = \"0:00.375\"\nmute = [\"Kick\"]\n\
+             ramp_ms = 50\n\n[[section]]\nname = \"Chorus 1\"\nstart = 0.5\n"
+        ),
+        "{after}"
+    );
+    assert!(after.contains("name = \"Intro\"\nstart = 0\nmute = [\"Melody keys\"]\n"));
+}
+
+/// Scene problems are reported with the file, line:column, key path and value as written:
+/// an unknown or repeated channel in a mute list, a ramp out of range, a repeated section name.
+#[test]
+fn scene_errors_are_located() {
+    let (_tmp, path) = with_scene_fixture();
+    let text = fs::read_to_string(&path)
+        .unwrap()
+        .replace("mute = [\"Bass\"]", "mute = [\"Bass\", \"Bas\", \"Bass\"]")
+        .replace("ramp_ms = 300", "ramp_ms = 300.5")
+        .replace("name = \"Chorus\"", "name = \"Intro\"");
+    fs::write(&path, text).unwrap();
+    let errors = session::load(&path).unwrap_err();
+    let lines: Vec<String> = errors
+        .iter()
+        .map(|e| e.to_string().split_once("full.toml").unwrap().1.to_string())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ":7:11: ramp_ms = 300.5: the scene ramp is a whole number of milliseconds from 0 \
+             (a cut) to 10000, like 250",
+            ":43:17: section[2].mute[2] = \"Bas\": no channel is named \"Bas\"; the channels are \
+             \"Kick\", \"Bass\", \"Melody keys\"",
+            ":43:24: section[2].mute[3] = \"Bass\": \"Bass\" is already in this list \
+             (section[2].mute[1]); name each channel once",
+            ":47:8: section[3].name = \"Intro\": section[1] (line 36) already has this name; \
+             section names must be unique",
+        ]
+    );
+    assert_eq!(errors.iter().nth(1).unwrap().key, "section[2].mute[2]");
+    assert_eq!(
+        errors.iter().nth(1).unwrap().value.as_deref(),
+        Some("\"Bas\"")
+    );
+}
+
+/// The folk-arc demo session ships with scenes that load and show the feature: the melody
+/// guitar forward in the verses and back in the choruses, the strummed guitars and the voice
+/// up in the choruses, the shaker out of verse 1, a session ramp and a slower outro; saving it
+/// unchanged rewrites nothing.
+#[test]
+fn folk_arc_demo_scenes_load() {
+    let tmp = TempSession::new();
+    let text = earmix::demo::session_toml("folk-arc").unwrap();
+    // Placeholder stems, long enough for every section (only their headers are read).
+    let stem = tmp.path("placeholder.wav");
+    write_wav_f32(&stem, 8_000, &[vec![0.0; 8_000 * 100]]);
+    let table: toml::Table = text.parse().unwrap();
+    for channel in table["channel"].as_array().unwrap() {
+        let file = tmp.path(channel["file"].as_str().unwrap());
+        fs::create_dir_all(file.parent().unwrap()).unwrap();
+        fs::hard_link(&stem, &file).unwrap();
+    }
+    let path = tmp.write_session(text);
+    let s = session::load(&path).unwrap();
+    assert_eq!(s.ramp_ms, Some(250));
+    assert!(s.sections.iter().all(earmix::session::Section::has_scene));
+    let base = |channel: &str| s.channels[s.channel_index(channel).unwrap()].gain_db.0;
+    let lift = |section: &str, channel: &str| {
+        let section = &s.sections[s.section_index(section).unwrap()];
+        section
+            .scene_gain(channel)
+            .map_or(0.0, |db| db.0 - base(channel))
+    };
+    for verse in ["Verse 1", "Verse 2"] {
+        assert!(
+            (3.0..=4.0).contains(&lift(verse, "Melody guitar")),
+            "{verse}"
+        );
+    }
+    for chorus in ["Chorus 1", "Chorus 2"] {
+        for guitar in ["Rhythm guitar 1", "Rhythm guitar 2"] {
+            assert!(
+                (2.0..=3.0).contains(&lift(chorus, guitar)),
+                "{chorus} {guitar}"
+            );
+        }
+        assert!(lift(chorus, "Melody guitar") < 0.0, "{chorus}");
+        assert!(lift(chorus, "Voice") > 0.0, "{chorus}");
+    }
+    assert!(s.sections[1].is_muted("Shaker"));
+    assert_eq!(s.scene_ramp_ms(1), 250);
+    assert_eq!(s.scene_ramp_ms(s.section_index("Outro").unwrap()), 1000);
+    session::save(&s).unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), text);
+}
