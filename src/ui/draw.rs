@@ -1,6 +1,11 @@
 //! Drawing one console frame (UI thread): the transport line on top, the channel strips side by
 //! side with the fader scale on their left, the meter scale (dBFS) and the master strip on their
-//! right, the status line at the bottom, and an overlay box over it all.
+//! right, the song's sections on a timeline under them, the status line at the bottom, and an
+//! overlay box over it all.
+//!
+//! The timeline takes its row (two rows on a tall terminal) from the meters, never from the
+//! strips' other rows or the transport and status lines; in scene mode every strip, the master
+//! too, gets a row under its fader value for what the section's scene does to it.
 //!
 //! The two scales are kept apart on purpose: the fader labels (+12 to -inf dB) mark where the
 //! fader caps sit, the meter labels (0 dBFS down to the floor) where the meter bars reach, and
@@ -17,15 +22,16 @@ use ratatui::layout::Rect;
 use ratatui::style::Style as CellStyle;
 use ratatui::widgets::{StatefulWidget, Widget};
 
-use crate::ui::view::{Focus, Style, View};
+use crate::ui::view::{EditMode, Focus, Style, View};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::fader::{self, FaderScale};
 use crate::ui::widgets::master::{self, MasterStrip};
 use crate::ui::widgets::meter::{MeterScale, SCALE_HEADER, SCALE_HEADER_SHORT};
 use crate::ui::widgets::overlay::OverlayBox;
 use crate::ui::widgets::status::{MessageLine, StatusLine};
-use crate::ui::widgets::strip::{ChannelStrip, GAIN_WITH_UNIT, Mark, StripRows};
+use crate::ui::widgets::strip::{ChannelStrip, FIXED_ROWS, GAIN_WITH_UNIT, Mark, StripRows};
 use crate::ui::widgets::text::{put, put_centered, put_right, width, wrap};
+use crate::ui::widgets::timeline::Timeline;
 use crate::ui::widgets::transport::TransportLine;
 
 /// The narrowest terminal the console draws in: the fader scale, a strip or two, the meter scale
@@ -64,6 +70,9 @@ pub const METER_SCALE_WIDTH: u16 = 4;
 /// Terminals at least this tall get a blank row under the transport line and a row of their own
 /// for the status message.
 pub const ROOMY_HEIGHT: u16 = 30;
+
+/// The shortest meter the timeline leaves the strips: it takes no row below this.
+pub const METER_MIN_ROWS: u16 = 4;
 
 /// Said across the strips while blind mode hides the meters.
 pub const METERS_OFF: &str = "meters off: listen";
@@ -194,23 +203,47 @@ fn hidden_text(arrow: &str, hidden: usize, arrow_first: bool, room: usize, count
 struct Screen {
     transport: Rect,
     mixer: Rect,
+    /// Whether the strips have a scene row.
+    scene_row: bool,
+    timeline: Option<Rect>,
     message: Option<Rect>,
     status: Rect,
 }
 
 impl Screen {
-    fn new(area: Rect) -> Self {
+    /// The parts of `area` (at least [`MIN_WIDTH`] x [`MIN_HEIGHT`]) for `view`.
+    fn new(area: Rect, view: &View) -> Self {
         let roomy = area.height >= ROOMY_HEIGHT;
         let top = area.y + 1 + u16::from(roomy);
         let status = area.bottom() - 1;
         let message = roomy.then(|| Rect::new(area.x, status - 1, area.width, 1));
         let bottom = message.map_or(status, |row| row.y);
+        let scene_row = matches!(view.edit_mode, EditMode::Scene { .. });
+        // The timeline's rows come out of the meters, down to their shortest.
+        let spare =
+            (bottom - top).saturating_sub(FIXED_ROWS + u16::from(scene_row) + METER_MIN_ROWS);
+        let timeline_rows = match view.timeline {
+            None => 0,
+            Some(_) => spare.min(if roomy { 2 } else { 1 }),
+        };
+        let timeline_top = bottom - timeline_rows;
         Self {
             transport: Rect::new(area.x, area.y, area.width, 1),
-            mixer: Rect::new(area.x, top, area.width, bottom - top),
+            mixer: Rect::new(area.x, top, area.width, timeline_top - top),
+            scene_row,
+            timeline: (timeline_rows > 0)
+                .then(|| Rect::new(area.x, timeline_top, area.width, timeline_rows)),
             message,
             status: Rect::new(area.x, status, area.width, 1),
         }
+    }
+
+    /// The rows of a strip as tall as the mixer at `x`.
+    fn rows(&self, x: u16, width: u16) -> Option<StripRows> {
+        StripRows::with_scene(
+            Rect::new(x, self.mixer.y, width, self.mixer.height),
+            self.scene_row,
+        )
     }
 }
 
@@ -220,16 +253,17 @@ impl Mixer<'_> {
     fn draw_gutter(
         &self,
         buf: &mut Buffer,
-        mixer: Rect,
+        screen: &Screen,
         columns: Columns,
         first: usize,
         theme: &Theme,
     ) {
         let view = self.view;
+        let mixer = screen.mixer;
         let gutter = Rect::new(mixer.x, mixer.y, columns.gutter_width, mixer.height);
         let dim = theme.dim();
         let blind = view.blind.hides_numbers();
-        if let Some(rows) = StripRows::new(gutter)
+        if let Some(rows) = screen.rows(gutter.x, gutter.width)
             && !blind
         {
             FaderScale::new(theme).render(rows.meter_area(gutter.x, gutter.width), buf);
@@ -265,6 +299,7 @@ impl Mixer<'_> {
         &self,
         buf: &mut Buffer,
         area: Rect,
+        screen: &Screen,
         columns: Columns,
         first: usize,
         theme: &Theme,
@@ -282,7 +317,7 @@ impl Mixer<'_> {
         if view.blind.hides_numbers() {
             return;
         }
-        if let Some(rows) = StripRows::new(area) {
+        if let Some(rows) = screen.rows(area.x, area.width) {
             MeterScale::new(theme).render(rows.meter_area(area.x, area.width), buf);
             let header = if width(SCALE_HEADER) <= area.width as usize {
                 SCALE_HEADER
@@ -297,12 +332,13 @@ impl Mixer<'_> {
     fn draw_strips(
         &self,
         buf: &mut Buffer,
-        mixer: Rect,
+        screen: &Screen,
         columns: Columns,
         first: usize,
         theme: &Theme,
     ) -> u16 {
         let view = self.view;
+        let mixer = screen.mixer;
         let count = view.strips.len();
         let shown = columns.visible.min(count - first.min(count));
         let dim = theme.dim();
@@ -319,6 +355,7 @@ impl Mixer<'_> {
                 .blind(view.blind)
                 .mark(mark)
                 .trim_mode(view.status.trim_mode)
+                .scene_row(screen.scene_row)
                 .render(content, buf);
         }
         let end = strips_x + columns.visible as u16 * columns.strip_width;
@@ -334,7 +371,7 @@ impl Mixer<'_> {
             );
             return strips_x + STRIP_MIN_WIDTH * 2;
         }
-        if let Some(rows) = StripRows::new(mixer)
+        if let Some(rows) = screen.rows(mixer.x, mixer.width)
             && view.blind.hides_meters()
         {
             let strips = Rect::new(strips_x, mixer.y, end - strips_x, mixer.height);
@@ -359,14 +396,14 @@ impl StatefulWidget for Mixer<'_> {
         }
         let view = self.view;
         let theme = Theme::new(self.style);
-        let screen = Screen::new(area);
+        let screen = Screen::new(area, view);
         let count = view.strips.len();
         let columns = Columns::new(area.width, count);
         state.follow(view.selected, columns.visible, count);
         let first = state.first_strip;
 
-        self.draw_gutter(buf, screen.mixer, columns, first, &theme);
-        let strips_end = self.draw_strips(buf, screen.mixer, columns, first, &theme);
+        self.draw_gutter(buf, &screen, columns, first, &theme);
+        let strips_end = self.draw_strips(buf, &screen, columns, first, &theme);
         let scale_x = strips_end.min(area.right() - columns.master_width - METER_SCALE_WIDTH);
         let scale = Rect::new(
             scale_x,
@@ -374,7 +411,7 @@ impl StatefulWidget for Mixer<'_> {
             METER_SCALE_WIDTH,
             screen.mixer.height,
         );
-        self.draw_meter_scale(buf, scale, columns, first, &theme);
+        self.draw_meter_scale(buf, scale, &screen, columns, first, &theme);
         let master_x = scale.right();
         let master = Rect::new(
             master_x,
@@ -385,11 +422,19 @@ impl StatefulWidget for Mixer<'_> {
         MasterStrip::new(&view.master, &theme)
             .blind(view.blind)
             .focused(view.focus == Focus::Master)
+            .scene_row(screen.scene_row)
             .render(master, buf);
+        if let (Some(row), Some(timeline)) = (screen.timeline, &view.timeline) {
+            Timeline::new(timeline, &theme).render(row, buf);
+        }
 
         TransportLine::new(&view.transport, &view.session_name, &theme)
             .render(screen.transport, buf);
-        let status = StatusLine::new(&view.status, &theme).blind(view.blind);
+        // The mode shows wherever there are sections to have scenes, and always in scene mode.
+        let mode = (view.timeline.is_some() || screen.scene_row).then_some(&view.edit_mode);
+        let status = StatusLine::new(&view.status, &theme)
+            .blind(view.blind)
+            .mode(mode, view.comparing);
         if let Some(row) = screen.message {
             status.without_message().render(screen.status, buf);
             MessageLine::new(&view.status, &theme, view.blind).render(row, buf);
@@ -397,7 +442,9 @@ impl StatefulWidget for Mixer<'_> {
             status.render(screen.status, buf);
         }
         if let Some(overlay) = &view.overlay {
-            OverlayBox::new(overlay, &theme).render(area, buf);
+            OverlayBox::new(overlay, &theme)
+                .blind(view.blind)
+                .render(area, buf);
         }
     }
 }
@@ -442,16 +489,17 @@ mod tests {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use ratatui::buffer::{Buffer, CellWidth};
-    use ratatui::style::Color;
+    use ratatui::style::{Color, Modifier};
 
     use super::*;
     use crate::session::Role;
     use crate::ui::ballistics::{Scale, ScaleKind};
     use crate::ui::view::{
-        BlindLevel, MasterView, MeterView, Overlay, StatusView, StripView, TransportView,
+        ArcChannel, ArcView, BlindLevel, MasterView, MeterView, Overlay, SceneMark, StatusView,
+        StripView, TimelineSection, TimelineView, TransportView,
     };
     use crate::ui::widgets::strip::short_name;
-    use crate::ui::widgets::text::time;
+    use crate::ui::widgets::text::{shorten_numbered, time};
 
     /// A meter showing a peak, an RMS level and a held peak.
     fn meter(peak_db: f64, rms_db: f64, held_db: f64) -> MeterView {
@@ -475,6 +523,7 @@ mod tests {
             solo: false,
             soloed_out: false,
             meter,
+            scene: None,
         }
     }
 
@@ -534,7 +583,7 @@ mod tests {
                 position_s: 83.4,
                 length_s: 245.0,
                 looping: Some((60.0, 90.0)),
-                section: Some("Second chorus".to_owned()),
+                section: Some("Verse 2".to_owned()),
             },
             status: StatusView {
                 device: "default (ALSA)".to_owned(),
@@ -548,7 +597,73 @@ mod tests {
             },
             blind: BlindLevel::Off,
             overlay: None,
+            timeline: Some(song()),
+            edit_mode: EditMode::Base,
+            comparing: false,
         }
+    }
+
+    /// The folk band's song: six sections over its 245 s, the choruses with scenes, the play
+    /// head in the second verse, looping 60-90 s.
+    fn song() -> TimelineView {
+        let sections = [
+            ("Intro", 0.0, false),
+            ("Verse 1", 12.0, false),
+            ("Chorus 1", 44.0, true),
+            ("Verse 2", 76.0, false),
+            ("Chorus 2", 120.0, true),
+            ("Outro", 184.0, false),
+        ];
+        TimelineView {
+            sections: sections
+                .iter()
+                .map(|&(name, start_s, has_scene)| TimelineSection {
+                    name: name.to_owned(),
+                    start_s,
+                    has_scene,
+                })
+                .collect(),
+            length_s: 245.0,
+            playhead_s: 83.4,
+            current: Some(3),
+            loop_region: Some((60.0, 90.0)),
+        }
+    }
+
+    /// The folk band editing the second chorus's scene: the bass 3 dB up, the voice 2.5 dB
+    /// down, the shaker muted, the rest following the base mix.
+    fn in_scene(mut view: View) -> View {
+        view.edit_mode = EditMode::Scene {
+            section: "Chorus 2".to_owned(),
+        };
+        let follows = SceneMark {
+            overridden: false,
+            delta_db: 0.0,
+            muted: false,
+        };
+        for strip in &mut view.strips {
+            strip.scene = Some(follows);
+        }
+        let marks = [(2, 3.0, false), (6, -2.5, false), (5, 0.0, true)];
+        for (at, delta_db, muted) in marks {
+            if let Some(strip) = view.strips.get_mut(at) {
+                strip.gain_db += delta_db;
+                strip.scene = Some(SceneMark {
+                    overridden: !muted,
+                    delta_db,
+                    muted,
+                });
+            }
+        }
+        view.transport.position_s = 130.2;
+        view.transport.section = Some("Chorus 2".to_owned());
+        view.transport.looping = None;
+        if let Some(timeline) = &mut view.timeline {
+            timeline.playhead_s = 130.2;
+            timeline.current = Some(4);
+            timeline.loop_region = None;
+        }
+        view
     }
 
     /// `count` strips named by two letters ("Aa", "Ab", ...), the first one selected.
@@ -673,6 +788,131 @@ mod tests {
         insta::assert_snapshot!("info_80x24", screen(&view, &style(true, false), (80, 24)));
     }
 
+    /// Scene mode: every strip has a scene row under its fader value (how far the scene moves
+    /// the bass and the voice, the shaker muted, "base" on the others), and the status line says
+    /// which section's scene the keys edit; blind, the row keeps no number, and comparing says
+    /// so.
+    #[test]
+    fn snapshot_scene() {
+        let mut view = in_scene(folk_band());
+        insta::assert_snapshot!("scene_80x24", screen(&view, &style(false, true), (80, 24)));
+        insta::assert_snapshot!(
+            "scene_160x48",
+            screen(&view, &style(false, true), (160, 48))
+        );
+        view.blind = BlindLevel::Numbers;
+        view.comparing = true;
+        insta::assert_snapshot!(
+            "scene_blind_80x24",
+            screen(&view, &style(false, true), (80, 24))
+        );
+    }
+
+    /// The prompt, the list to pick from and the arc view over the mixer.
+    #[test]
+    fn snapshot_scene_overlays() {
+        let mut view = folk_band();
+        view.overlay = Some(prompt());
+        insta::assert_snapshot!("prompt_80x24", screen(&view, &style(false, true), (80, 24)));
+        view.overlay = Some(pick(5));
+        insta::assert_snapshot!("pick_80x24", screen(&view, &style(false, true), (80, 24)));
+        view.overlay = Some(pick(30));
+        insta::assert_snapshot!(
+            "pick_scrolled_ascii_80x24",
+            screen(&view, &style(true, false), (80, 24))
+        );
+        view.overlay = Some(arc());
+        insta::assert_snapshot!("arc_80x24", screen(&view, &style(false, true), (80, 24)));
+        insta::assert_snapshot!("arc_160x48", screen(&view, &style(false, true), (160, 48)));
+        insta::assert_snapshot!(
+            "arc_ascii_80x24",
+            screen(&view, &style(true, false), (80, 24))
+        );
+        view.blind = BlindLevel::Numbers;
+        insta::assert_snapshot!(
+            "arc_blind_80x24",
+            screen(&view, &style(false, true), (80, 24))
+        );
+    }
+
+    /// The timeline takes its row from the meters: at 80x24 the strips keep every other row
+    /// and the status line stays at the bottom; 30 rows high it gets a second row; at the
+    /// smallest size, or in scene mode one row up, the meters cannot spare one; without
+    /// sections there is none.
+    #[test]
+    fn timeline_takes_meter_rows() {
+        let area = |w, h| Rect::new(0, 0, w, h);
+        let view = folk_band();
+        let mut none = folk_band();
+        none.timeline = None;
+        let with = Screen::new(area(80, 24), &view);
+        let without = Screen::new(area(80, 24), &none);
+        assert_eq!(without.timeline, None);
+        assert_eq!(with.timeline, Some(Rect::new(0, 22, 80, 1)));
+        assert_eq!(with.status, without.status);
+        let rows = |screen: Screen| screen.rows(0, 10).expect("strip rows");
+        assert_eq!(rows(with).meter_height + 1, rows(without).meter_height);
+        assert_eq!(rows(with).flags, 21);
+        let roomy = Screen::new(area(100, 30), &view);
+        assert_eq!(roomy.timeline, Some(Rect::new(0, 26, 100, 2)));
+        assert_eq!(roomy.message, Some(Rect::new(0, 28, 100, 1)));
+        assert_eq!(Screen::new(area(40, 12), &view).timeline, None);
+        assert_eq!(
+            Screen::new(area(40, 13), &view).timeline,
+            Some(Rect::new(0, 11, 40, 1))
+        );
+        let scene = in_scene(folk_band());
+        assert_eq!(Screen::new(area(40, 13), &scene).timeline, None);
+        let screen = Screen::new(area(80, 24), &scene);
+        assert_eq!(rows(screen).scene, Some(rows(screen).fader + 1));
+        assert_eq!(rows(screen).flags, 21);
+
+        let lines = text(&render(
+            &view,
+            &style(false, true),
+            (80, 24),
+            &mut MixerState::default(),
+        ));
+        assert!(
+            lines[21].trim_start().starts_with("M  S   M  S"),
+            "{}",
+            lines[21]
+        );
+        assert!(lines[22].starts_with("Int…│Verse 1"), "{}", lines[22]);
+        assert!(lines[23].starts_with("default (ALSA)"), "{}", lines[23]);
+    }
+
+    /// The status line always shows the edit mode when the session has sections: "BASE", or
+    /// "SCENE" and the section lit (reversed without colour), and "A/B base" while comparing;
+    /// without sections and in base mode it says nothing about it.
+    #[test]
+    fn edit_mode_tags() {
+        let status_of = |view: &View| -> (String, Buffer) {
+            let buf = render(
+                view,
+                &style(false, false),
+                (80, 24),
+                &mut MixerState::default(),
+            );
+            (text(&buf)[23].clone(), buf)
+        };
+        let (line, _) = status_of(&folk_band());
+        assert!(line.contains("  BASE  "), "{line}");
+        let mut view = in_scene(folk_band());
+        let (line, buf) = status_of(&view);
+        let at = line.find("SCENE Chorus 2").expect("the scene tag");
+        let x = line[..at].chars().count() as u16;
+        assert!(buf[(x, 23)].modifier.contains(Modifier::REVERSED));
+        assert!(!line.contains("A/B"), "{line}");
+        view.comparing = true;
+        let (line, _) = status_of(&view);
+        assert!(line.contains("SCENE Chorus 2  A/B base"), "{line}");
+        let mut view = folk_band();
+        view.timeline = None;
+        let (line, _) = status_of(&view);
+        assert!(!line.contains("BASE"), "{line}");
+    }
+
     fn help(count: usize) -> Overlay {
         let keys = [
             ("Left / h", "select the strip on the left"),
@@ -723,17 +963,170 @@ mod tests {
         }
     }
 
-    /// The digits on screen once the time texts are blanked out.
+    fn prompt() -> Overlay {
+        Overlay::Prompt {
+            title: "New section at 1:05.2".to_owned(),
+            label: "Name:".to_owned(),
+            text: "Verse 1".to_owned(),
+            error: Some("a section named Verse 1 exists".to_owned()),
+        }
+    }
+
+    fn pick(count: usize) -> Overlay {
+        let names = ["Intro", "Verse 1", "Chorus 1", "Verse 2", "Outro"];
+        Overlay::Pick {
+            title: "Copy which section's scene into Chorus 2?".to_owned(),
+            items: (0..count)
+                .map(|at| match names.get(at) {
+                    Some(name) => (*name).to_owned(),
+                    None => format!("Section {}", at + 1),
+                })
+                .collect(),
+            selected: 2.min(count.saturating_sub(1)),
+            hint: "Enter copy  Esc cancel".to_owned(),
+        }
+    }
+
+    /// The folk band's arc: the choruses lift the bass, guitars and drums, the voice dips in
+    /// the second one, most of the band is out in the intro and the outro.
+    fn arc() -> Overlay {
+        let channels = [
+            (
+                "Melody guitar",
+                Role::Guitar,
+                -4.5,
+                [
+                    Some(-4.5),
+                    Some(-4.5),
+                    Some(-2.0),
+                    Some(-4.5),
+                    Some(-1.5),
+                    Some(-6.0),
+                ],
+            ),
+            (
+                "Rhythm guitar",
+                Role::Guitar,
+                -6.0,
+                [
+                    Some(-8.0),
+                    Some(-6.0),
+                    Some(-4.0),
+                    Some(-6.0),
+                    Some(-4.0),
+                    None,
+                ],
+            ),
+            (
+                "Bass",
+                Role::Bass,
+                -3.0,
+                [
+                    None,
+                    Some(-3.0),
+                    Some(-1.0),
+                    Some(-3.0),
+                    Some(0.0),
+                    Some(-3.0),
+                ],
+            ),
+            (
+                "Kick",
+                Role::Kick,
+                0.0,
+                [None, Some(0.0), Some(0.0), Some(0.0), Some(1.0), None],
+            ),
+            (
+                "Snare",
+                Role::Snare,
+                -2.5,
+                [None, Some(-2.5), Some(-2.5), Some(-2.5), Some(-1.5), None],
+            ),
+            (
+                "Shaker",
+                Role::Other,
+                -12.0,
+                [
+                    None,
+                    Some(-12.0),
+                    Some(-10.0),
+                    Some(-12.0),
+                    Some(-10.0),
+                    None,
+                ],
+            ),
+            (
+                "Voice",
+                Role::Vocal,
+                2.0,
+                [None, Some(2.0), Some(3.0), Some(2.0), Some(-0.5), None],
+            ),
+            (
+                "Pad",
+                Role::Pad,
+                -9.0,
+                [
+                    Some(-6.0),
+                    Some(-9.0),
+                    Some(-9.0),
+                    Some(-9.0),
+                    Some(-7.0),
+                    Some(-4.0),
+                ],
+            ),
+        ];
+        Overlay::Arc(ArcView {
+            sections: song().sections.into_iter().map(|s| s.name).collect(),
+            current: Some(3),
+            channels: channels
+                .iter()
+                .map(|(name, role, base_db, levels)| ArcChannel {
+                    name: (*name).to_owned(),
+                    role: Some(*role),
+                    levels_db: levels.to_vec(),
+                    base_db: *base_db,
+                })
+                .collect(),
+        })
+    }
+
+    /// Every overlay there is.
+    fn overlays() -> [Overlay; 6] {
+        [help(60), question(), info(), prompt(), pick(5), arc()]
+    }
+
+    /// The digits on screen once the time texts and the section names (which may hold digits
+    /// and stay while blind) are blanked out.
     fn digits_besides_times(buf: &Buffer, view: &View) -> Vec<String> {
         let transport = &view.transport;
-        let mut times = vec![time(transport.position_s), time(transport.length_s)];
+        let mut allowed = vec![time(transport.position_s), time(transport.length_s)];
         if let Some((from, to)) = transport.looping {
-            times.extend([time(from), time(to)]);
+            allowed.extend([time(from), time(to)]);
         }
+        let mut names: Vec<String> = view
+            .timeline
+            .iter()
+            .flat_map(|t| t.sections.iter().map(|s| s.name.clone()))
+            .collect();
+        names.extend(transport.section.clone());
+        if let EditMode::Scene { section } = &view.edit_mode {
+            names.push(section.clone());
+        }
+        // Names stay while blind, whole or shortened to fit ("C…1").
+        for name in &names {
+            for room in 0..=name.len() {
+                for ellipsis in ["…", "~"] {
+                    allowed.push(shorten_numbered(name, room, ellipsis).into_owned());
+                }
+            }
+        }
+        allowed.retain(|t| !t.is_empty());
+        // Longer texts first, so "Chorus 12" goes before "Chorus 1" could cut it.
+        allowed.sort_by_key(|t| std::cmp::Reverse(t.len()));
         text(buf)
             .into_iter()
             .filter_map(|mut line| {
-                for t in &times {
+                for t in &allowed {
                     line = line.replace(t.as_str(), "");
                 }
                 line.chars().any(|c| c.is_ascii_digit()).then_some(line)
@@ -742,11 +1135,22 @@ mod tests {
     }
 
     /// In both blind levels, at every size, the only digits on screen are the transport times
-    /// (names have none), even with xruns, underruns and a message holding digits.
+    /// and the section names, in base and scene mode and comparing, even with xruns, underruns
+    /// and a message holding digits.
     #[test]
     fn blind_shows_no_numbers() {
+        let mut comparing = in_scene(folk_band());
+        comparing.comparing = true;
+        let views = [
+            ("band", folk_band()),
+            ("many", many_strips(40)),
+            ("scene", in_scene(folk_band())),
+            ("comparing", comparing),
+            ("scene many", in_scene(many_strips(40))),
+        ];
         for blind in [BlindLevel::Numbers, BlindLevel::MetersOff] {
-            for (view_name, mut view) in [("band", folk_band()), ("many", many_strips(40))] {
+            for (view_name, view) in &views {
+                let mut view = view.clone();
                 view.blind = blind;
                 view.status.underruns = 3;
                 view.status.trim_mode = true;
@@ -758,6 +1162,7 @@ mod tests {
                     (160, 48),
                     (200, 60),
                     (40, 12),
+                    (40, 13),
                     (300, 100),
                 ] {
                     for style in [style(false, true), style(true, false)] {
@@ -768,6 +1173,26 @@ mod tests {
                             "{blind:?} {view_name} at {size:?}: digits on {left:#?}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    /// The arc view while blind shows its shape and a legend but no dB scale or table.
+    #[test]
+    fn blind_arc_shows_no_numbers() {
+        let mut view = folk_band();
+        view.overlay = Some(arc());
+        for blind in [BlindLevel::Numbers, BlindLevel::MetersOff] {
+            view.blind = blind;
+            for size in [(80, 24), (120, 40), (160, 48), (40, 12), (300, 100)] {
+                for style in [style(false, true), style(true, false)] {
+                    let buf = render(&view, &style, size, &mut MixerState::default());
+                    let left = digits_besides_times(&buf, &view);
+                    assert!(
+                        left.is_empty(),
+                        "{blind:?} at {size:?}: digits on {left:#?}"
+                    );
                 }
             }
         }
@@ -805,32 +1230,62 @@ mod tests {
         let mut view = folk_band();
         view.strips[0].name = "Gitarre (Melodie) – ä".to_owned();
         view.session_name = "Fête…".to_owned();
-        for blind in [BlindLevel::Off, BlindLevel::Numbers, BlindLevel::MetersOff] {
-            view.blind = blind;
-            for overlay in [None, Some(help(30)), Some(question()), Some(info())] {
-                view.overlay = overlay;
-                for size in sizes().chain([(10, 3), (30, 5)]) {
-                    let buf = render(&view, &style(true, false), size, &mut MixerState::default());
-                    for cell in buf.content() {
-                        let symbol = cell.symbol();
-                        assert!(
-                            symbol.len() == 1
-                                && (' '..='~').contains(&symbol.chars().next().unwrap_or('\0')),
-                            "{symbol:?} at {size:?}"
-                        );
+        view.overlay = Some(arc());
+        if let Some(Overlay::Arc(arc)) = &mut view.overlay {
+            arc.sections[1] = "Strophe – Ä".to_owned();
+            arc.channels[1].name = "Gitarre (Melodie) – ä".to_owned();
+        }
+        let arc = view.overlay.take();
+        if let Some(timeline) = &mut view.timeline {
+            timeline.sections[1].name = "Strophe – Ä".to_owned();
+        }
+        let mut scene = in_scene(view.clone());
+        scene.edit_mode = EditMode::Scene {
+            section: "Refrain – Ä".to_owned(),
+        };
+        let base = view;
+        let overlays = [None, Some(help(30)), Some(question()), Some(info())]
+            .into_iter()
+            .chain([Some(prompt()), Some(pick(30)), arc]);
+        for overlay in overlays {
+            for blind in [BlindLevel::Off, BlindLevel::Numbers, BlindLevel::MetersOff] {
+                for view in [&base, &scene] {
+                    let mut view = view.clone();
+                    view.blind = blind;
+                    view.overlay.clone_from(&overlay);
+                    view.comparing = true;
+                    for size in sizes().chain([(10, 3), (30, 5)]) {
+                        let mut state = MixerState::default();
+                        let buf = render(&view, &style(true, false), size, &mut state);
+                        for cell in buf.content() {
+                            let symbol = cell.symbol();
+                            assert!(
+                                symbol.len() == 1
+                                    && (' '..='~').contains(&symbol.chars().next().unwrap_or('\0')),
+                                "{symbol:?} at {size:?}"
+                            );
+                        }
                     }
                 }
             }
         }
     }
 
-    /// Without colour no cell has a foreground or background colour.
+    /// Without colour no cell has a foreground or background colour, in base or scene mode,
+    /// comparing or not, under every overlay.
     #[test]
     fn no_color_means_no_color() {
-        let mut view = folk_band();
-        for blind in [BlindLevel::Off, BlindLevel::MetersOff] {
-            view.blind = blind;
-            for overlay in [None, Some(help(30)), Some(question())] {
+        let mut scene = in_scene(folk_band());
+        scene.comparing = true;
+        for mut view in [folk_band(), scene] {
+            for (blind, overlay) in [BlindLevel::Off, BlindLevel::MetersOff]
+                .into_iter()
+                .flat_map(|blind| {
+                    let overlays = overlays().into_iter().map(Some).chain([None]);
+                    overlays.map(move |overlay| (blind, overlay))
+                })
+            {
+                view.blind = blind;
                 view.overlay = overlay;
                 for size in sizes() {
                     for ascii in [false, true] {
@@ -849,44 +1304,67 @@ mod tests {
         }
     }
 
-    /// From 1x1 to 220x70, with 0, 1, 8 and 40 strips and every overlay, drawing never panics;
-    /// from the minimum size up the selected strip's name and the master strip are on screen.
+    /// From 1x1 to 220x70, with 0, 1, 8 and 40 strips, with and without sections, in base and
+    /// scene mode, and under every overlay, drawing never panics; from the minimum size up the
+    /// selected strip's name and the master strip are on screen.
     #[test]
     fn any_size_draws() {
-        let views = [many_strips(0), many_strips(1), folk_band(), many_strips(40)];
-        let overlays = [None, Some(help(60)), Some(question()), Some(info())];
-        for view in &views {
-            for overlay in &overlays {
-                let mut view = view.clone();
-                view.overlay = overlay.clone();
-                view.selected = view.strips.len().saturating_sub(1) * 2 / 3;
-                let mut state = MixerState::default();
-                for w in (0..=220).step_by(7).chain([1, 2, 39, 40, 41]) {
-                    for h in (0..=70).step_by(5).chain([1, 2, 11, 12, 13]) {
-                        let buf = render(&view, &style(false, true), (w, h), &mut state);
-                        if view.overlay.is_some() || w < MIN_WIDTH || h < MIN_HEIGHT {
-                            continue;
-                        }
-                        let lines = text(&buf);
-                        let top = if h >= ROOMY_HEIGHT { 2 } else { 1 };
-                        let names = &lines[top];
-                        assert!(names.contains(master::TITLE), "no master at {w}x{h}");
-                        assert!(lines[0].contains(&time(view.transport.position_s)));
-                        // The master's separator runs unbroken down the mixer: nothing
-                        // overlaps it.
-                        let separator = (0..w)
-                            .find(|&x| buf[(x, top as u16)].symbol() == "│")
-                            .expect("the master's separator");
-                        let bottom = usize::from(h) - if h >= ROOMY_HEIGHT { 2 } else { 1 };
-                        for y in top..bottom {
-                            assert_eq!(buf[(separator, y as u16)].symbol(), "│", "{w}x{h} row {y}");
-                        }
-                        if let Some(selected) = view.strips.get(view.selected) {
-                            let room = Columns::new(w, view.strips.len()).strip_width - 1;
-                            let theme = Theme::new(&style(false, true));
-                            let name = short_name(&selected.name, room as usize, &theme);
-                            assert!(names.contains(name.as_ref()), "{name} missing at {w}x{h}");
-                        }
+        let mut no_sections = folk_band();
+        no_sections.timeline = None;
+        let mut empty_arc = arc();
+        if let Overlay::Arc(arc) = &mut empty_arc {
+            arc.channels.clear();
+        }
+        let views = [
+            many_strips(0),
+            many_strips(1),
+            folk_band(),
+            many_strips(40),
+            no_sections,
+            in_scene(folk_band()),
+            in_scene(many_strips(40)),
+        ];
+        let overlays: Vec<Overlay> = [pick(40), empty_arc]
+            .into_iter()
+            .chain(overlays())
+            .collect();
+        // Every view bare; the boxes, which draw alike over any mixer, over the fullest view
+        // and the emptiest.
+        let cases = views.iter().map(|view| (view, None)).chain(
+            [&views[0], &views[6]]
+                .into_iter()
+                .flat_map(|view| overlays.iter().map(move |overlay| (view, Some(overlay)))),
+        );
+        for (view, overlay) in cases {
+            let mut view = view.clone();
+            view.overlay = overlay.cloned();
+            view.selected = view.strips.len().saturating_sub(1) * 2 / 3;
+            let mut state = MixerState::default();
+            for w in (0..=220).step_by(7).chain([1, 2, 39, 40, 41]) {
+                for h in (0..=70).step_by(5).chain([1, 2, 11, 12, 13]) {
+                    let buf = render(&view, &style(false, true), (w, h), &mut state);
+                    if view.overlay.is_some() || w < MIN_WIDTH || h < MIN_HEIGHT {
+                        continue;
+                    }
+                    let lines = text(&buf);
+                    let top = if h >= ROOMY_HEIGHT { 2 } else { 1 };
+                    let names = &lines[top];
+                    assert!(names.contains(master::TITLE), "no master at {w}x{h}");
+                    assert!(lines[0].contains(&time(view.transport.position_s)));
+                    // The master's separator runs unbroken down the mixer: nothing
+                    // overlaps it.
+                    let separator = (0..w)
+                        .find(|&x| buf[(x, top as u16)].symbol() == "│")
+                        .expect("the master's separator");
+                    let bottom = Screen::new(Rect::new(0, 0, w, h), &view).mixer.bottom();
+                    for y in top..usize::from(bottom) {
+                        assert_eq!(buf[(separator, y as u16)].symbol(), "│", "{w}x{h} row {y}");
+                    }
+                    if let Some(selected) = view.strips.get(view.selected) {
+                        let room = Columns::new(w, view.strips.len()).strip_width - 1;
+                        let theme = Theme::new(&style(false, true));
+                        let name = short_name(&selected.name, room as usize, &theme);
+                        assert!(names.contains(name.as_ref()), "{name} missing at {w}x{h}");
                     }
                 }
             }

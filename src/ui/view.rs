@@ -3,7 +3,8 @@
 //! The console's model (`app`) builds a [`View`] from the session, the engine's meters and its
 //! own state; the widgets draw a `View` and nothing else. That keeps drawing testable without an
 //! engine, and lets blind mode be decided in one place: when [`View::blind`] is not
-//! [`BlindLevel::Off`] the widgets draw no number, scale or fader position at all.
+//! [`BlindLevel::Off`] the widgets draw no number, scale or fader position at all (names, the
+//! section names among them, and the transport times stay).
 
 use crate::session::Role;
 use crate::ui::ballistics::Scale;
@@ -88,6 +89,20 @@ pub struct StripView {
     pub soloed_out: bool,
     /// The meter (post fader and pan).
     pub meter: MeterView,
+    /// How the section being edited changes this strip, in scene mode ([`EditMode::Scene`]);
+    /// `None` in base mode.
+    pub scene: Option<SceneMark>,
+}
+
+/// What a section's scene does to one channel strip, relative to the base mix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SceneMark {
+    /// The scene sets this channel's fader (so [`StripView::gain_db`] is the scene's value).
+    pub overridden: bool,
+    /// The scene's fader minus the base fader, in dB (meaningful when `overridden`).
+    pub delta_db: f64,
+    /// The scene mutes this channel.
+    pub muted: bool,
 }
 
 /// The master strip.
@@ -175,6 +190,103 @@ pub enum Overlay {
         /// The lines.
         lines: Vec<String>,
     },
+    /// A line of text to type, e.g. a new section's name; Enter takes it, Esc cancels.
+    Prompt {
+        /// The box title, e.g. "New section at 1:05.2".
+        title: String,
+        /// What to type, before the text, e.g. "Name:".
+        label: String,
+        /// What has been typed so far (the cursor is at its end).
+        text: String,
+        /// Why the text cannot be taken, e.g. "a section named Verse 1 exists".
+        error: Option<String>,
+    },
+    /// A list to pick one item from with the arrow keys.
+    Pick {
+        /// The box title, e.g. "Copy which section's scene into Chorus 2?".
+        title: String,
+        /// The items.
+        items: Vec<String>,
+        /// The highlighted item (an index into `items`).
+        selected: usize,
+        /// The keys, e.g. "Enter copy  Esc cancel".
+        hint: String,
+    },
+    /// The arc view: each channel's level across the song's sections.
+    Arc(ArcView),
+}
+
+/// One song section on the timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineSection {
+    /// The section's name.
+    pub name: String,
+    /// Where it starts, in seconds; it runs to the next section's start (the last one to the
+    /// session's end).
+    pub start_s: f64,
+    /// The section carries a scene (fader values of its own).
+    pub has_scene: bool,
+}
+
+/// The song's sections laid out in time, with the play head and the loop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimelineView {
+    /// The sections in time order.
+    pub sections: Vec<TimelineSection>,
+    /// The session length, in seconds.
+    pub length_s: f64,
+    /// Where playback is, in seconds.
+    pub playhead_s: f64,
+    /// The section under the play head (an index into `sections`).
+    pub current: Option<usize>,
+    /// The loop region in seconds, when looping.
+    pub loop_region: Option<(f64, f64)>,
+}
+
+impl TimelineView {
+    /// Where section `index` ends, in seconds: the next one's start, or the session's end.
+    pub fn end_of(&self, index: usize) -> f64 {
+        self.sections
+            .get(index + 1)
+            .map_or(self.length_s, |next| next.start_s)
+    }
+}
+
+/// What the fader keys edit.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum EditMode {
+    /// The base mix: the faders every section starts from.
+    #[default]
+    Base,
+    /// The scene of one section: fader values that replace the base while it plays.
+    Scene {
+        /// The section's name.
+        section: String,
+    },
+}
+
+/// One channel in the arc view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArcChannel {
+    /// The channel's name.
+    pub name: String,
+    /// What the channel carries (picks its colour); `None` draws it neutral.
+    pub role: Option<Role>,
+    /// The channel's effective level in each section, in dB; `None`: muted or off there.
+    pub levels_db: Vec<Option<f64>>,
+    /// The base fader, in dB.
+    pub base_db: f64,
+}
+
+/// The song's level shape: every channel's effective level section by section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArcView {
+    /// The section names in time order.
+    pub sections: Vec<String>,
+    /// The section under the play head (an index into `sections`).
+    pub current: Option<usize>,
+    /// The channels in session order.
+    pub channels: Vec<ArcChannel>,
 }
 
 /// How to draw: character set and colour.
@@ -182,8 +294,10 @@ pub enum Overlay {
 pub struct Style {
     /// Plain ASCII only, no block or box-drawing characters: meter bars of `=` (RMS) and `#`
     /// (peak) under a `-` hold line, fader tracks of `:` with a `>` cap, `|` and `+`/`-` for
-    /// separators and boxes, `~` ending a shortened name, `<`/`>` for hidden strips, and the
-    /// scale labels and readouts in plain digits and signs.
+    /// separators and boxes, `~` ending a shortened name, `<`/`>` for hidden strips, a timeline
+    /// bar of `-` (`=` under the current section) with `^` at the play head, `_` for a text
+    /// cursor, the arc view's lines drawn in letters, and the scale labels and readouts in plain
+    /// digits and signs.
     pub ascii: bool,
     /// Colours allowed (false: `NO_COLOR`, `--no-color`); bold/reverse/dim may still be used.
     pub color: bool,
@@ -212,4 +326,10 @@ pub struct View {
     pub blind: BlindLevel,
     /// A box over the mixer, if any.
     pub overlay: Option<Overlay>,
+    /// The song's sections under the strips; `None` when the session has none.
+    pub timeline: Option<TimelineView>,
+    /// What the fader keys edit: the base mix or a section's scene.
+    pub edit_mode: EditMode,
+    /// A/B: the base mix is playing in place of the scene being edited.
+    pub comparing: bool,
 }

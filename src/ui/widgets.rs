@@ -1,11 +1,12 @@
 //! The console's widgets (UI thread): the meter, channel and master strips, the fader and meter
-//! scales, the transport and status lines and the boxes drawn over the mixer, plus the [`Theme`]
-//! they share.
+//! scales, the song's timeline, the transport and status lines, the boxes drawn over the mixer
+//! and the arc view in one of them, plus the [`Theme`] they share.
 //!
 //! Every widget draws from a [`View`](crate::ui::view::View) part and nothing else, and only
 //! inside the area it is given. The theme decides the characters (Unicode blocks or plain ASCII)
 //! and whether any colour is used; widgets never pick a colour or a glyph on their own.
 
+pub mod arc;
 pub mod fader;
 pub mod master;
 pub mod meter;
@@ -13,6 +14,7 @@ pub mod overlay;
 pub mod status;
 pub mod strip;
 pub mod text;
+pub mod timeline;
 pub mod transport;
 
 use ratatui::style::{Color, Modifier, Style as CellStyle};
@@ -58,6 +60,12 @@ pub struct Glyphs {
     pub corners: [&'static str; 4],
     /// Box edges, horizontal then vertical.
     pub edges: [&'static str; 2],
+    /// The timeline's bar, its stretch under the current section, and where two sections meet.
+    pub rule: [&'static str; 3],
+    /// The play head on the timeline's bar, pointing up at the section it is in.
+    pub playhead: &'static str,
+    /// The cursor at the end of typed text.
+    pub cursor: &'static str,
 }
 
 /// Block and box-drawing characters.
@@ -79,6 +87,9 @@ const UNICODE: Glyphs = Glyphs {
     paused_mark: "‖",
     corners: ["┌", "┐", "└", "┘"],
     edges: ["─", "│"],
+    rule: ["─", "━", "┴"],
+    playhead: "▲",
+    cursor: "█",
 };
 
 /// Plain ASCII, for terminals and fonts without block characters.
@@ -100,6 +111,9 @@ const ASCII: Glyphs = Glyphs {
     paused_mark: "||",
     corners: ["+", "+", "+", "+"],
     edges: ["-", "|"],
+    rule: ["-", "=", "+"],
+    playhead: "^",
+    cursor: "_",
 };
 
 /// Glyphs and colours for one frame, from the user's [`Style`].

@@ -34,6 +34,7 @@ pub struct MasterStrip<'a> {
     theme: &'a Theme,
     blind: BlindLevel,
     focused: bool,
+    scene_row: bool,
 }
 
 impl<'a> MasterStrip<'a> {
@@ -44,6 +45,7 @@ impl<'a> MasterStrip<'a> {
             theme,
             blind: BlindLevel::Off,
             focused: false,
+            scene_row: false,
         }
     }
 
@@ -58,6 +60,14 @@ impl<'a> MasterStrip<'a> {
     #[must_use]
     pub fn focused(mut self, focused: bool) -> Self {
         self.focused = focused;
+        self
+    }
+
+    /// Lays the strip out like channel strips with a scene row, so the fader rows line up
+    /// (the master has no scene of its own: its readouts use the row).
+    #[must_use]
+    pub fn scene_row(mut self, scene_row: bool) -> Self {
+        self.scene_row = scene_row;
         self
     }
 }
@@ -164,7 +174,7 @@ impl MasterStrip<'_> {
     /// The readouts in `readouts`, down beside the meter and on below the fader row.
     fn draw_readouts(&self, buf: &mut Buffer, readouts: Rect, rows: &StripRows) {
         let theme = self.theme;
-        let readout_rows = (rows.meter_top..rows.fader).chain(rows.trim..=rows.flags);
+        let readout_rows = (rows.meter_top..rows.fader).chain(rows.fader + 1..=rows.flags);
         let lines = self.readouts(readout_rows.clone().count());
         // Labels take five cells, values the next six, units follow when there is room.
         let value_end = (readouts.x + 11).min(readouts.right());
@@ -216,7 +226,7 @@ impl Widget for MasterStrip<'_> {
         style_row(buf, content, content.y, focus);
         let title = focus.add_modifier(Modifier::BOLD);
         put_centered(buf, content, content.y, TITLE, theme.glyphs.ellipsis, title);
-        let Some(rows) = StripRows::new(content) else {
+        let Some(rows) = StripRows::with_scene(content, self.scene_row) else {
             return;
         };
 
@@ -354,6 +364,26 @@ mod tests {
         assert_eq!(row(11), "|        I     -14.6 paused ");
         assert!(buf[(1, 0)].modifier.contains(Modifier::REVERSED));
         assert!(buf[(27, 8)].modifier.contains(Modifier::REVERSED));
+    }
+
+    /// With a scene row (scene mode) the master's fader row moves up one with the channel
+    /// strips' and its readouts fill the row under it.
+    #[test]
+    fn scene_row_master() {
+        let master = master();
+        let theme = theme();
+        let (rows, _) = render(MasterStrip::new(&master, &theme).scene_row(true));
+        assert_eq!(
+            &rows[6..],
+            [
+                "|:=== Clips    2x",
+                "|0.0 dB         x",
+                "|               x",
+                "|     M    -12.3x",
+                "|     S    -13.8x",
+                "|     I || -14.6x",
+            ]
+        );
     }
 
     /// Blind, the master keeps its meter and lamps and shows no number; with meters off only

@@ -1,6 +1,7 @@
-//! The status line (UI thread): the output device and its settings, xruns and underruns, blind
-//! and trim mode, unsaved edits, the latest message and the help hint; and the message line
-//! that takes the message when the screen has a row for it.
+//! The status line (UI thread): the output device and its settings, xruns and underruns, the
+//! edit mode (the base mix or a section's scene, and the A/B comparison), blind and trim mode,
+//! unsaved edits, the latest message and the help hint; and the message line that takes the
+//! message when the screen has a row for it.
 //!
 //! While blind the line shows no number at all: the device stays, the sample rate and buffer
 //! size go, xruns and underruns become lamps without a count, and digits in the message are
@@ -13,12 +14,21 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style as CellStyle};
 use ratatui::widgets::Widget;
 
-use crate::ui::view::{BlindLevel, StatusView};
+use crate::ui::view::{BlindLevel, EditMode, StatusView};
 use crate::ui::widgets::Theme;
-use crate::ui::widgets::text::{Item, clean, count, fit_line, mask_digits, put, shorten};
+use crate::ui::widgets::text::{Item, clean, count, fit_line, mask_digits, put, shorten, width};
 
 /// The hint at the right end of the status line.
 pub const HELP_HINT: &str = "? help";
+
+/// The edit mode's tag while the fader keys edit the base mix.
+pub const BASE_TAG: &str = "BASE";
+
+/// The edit mode's tag while they edit a section's scene, before the section's name.
+pub const SCENE_TAG: &str = "SCENE";
+
+/// Lit while the base mix plays in place of the scene being edited.
+pub const COMPARING_TAG: &str = "A/B base";
 
 /// The status line.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +37,8 @@ pub struct StatusLine<'a> {
     theme: &'a Theme,
     blind: BlindLevel,
     with_message: bool,
+    mode: Option<&'a EditMode>,
+    comparing: bool,
 }
 
 impl<'a> StatusLine<'a> {
@@ -37,7 +49,18 @@ impl<'a> StatusLine<'a> {
             theme,
             blind: BlindLevel::Off,
             with_message: true,
+            mode: None,
+            comparing: false,
         }
+    }
+
+    /// Shows the edit mode (`None`: no tag, for a session without sections), and that the
+    /// base mix is playing in place of the scene when `comparing`.
+    #[must_use]
+    pub fn mode(mut self, mode: Option<&'a EditMode>, comparing: bool) -> Self {
+        self.mode = mode;
+        self.comparing = comparing;
+        self
     }
 
     /// Hides what `blind` hides.
@@ -123,6 +146,26 @@ impl Widget for StatusLine<'_> {
                 Some(Item::new("BLIND (meters off)", theme.lit(Color::Yellow), 10).or("BLIND"))
             }
         };
+        match self.mode {
+            None => {}
+            Some(EditMode::Base) => {
+                let style = CellStyle::new().add_modifier(Modifier::BOLD);
+                items.push(Item::new(BASE_TAG, style, 10).right());
+            }
+            Some(EditMode::Scene { section }) => {
+                let section = clean(section, theme.ascii);
+                let text = format!("{SCENE_TAG} {section}");
+                let min = width(SCENE_TAG) + 3;
+                items.push(
+                    Item::new(text, theme.lit(Color::Magenta), 10)
+                        .shrink_to(min)
+                        .right(),
+                );
+            }
+        }
+        if self.comparing {
+            items.push(Item::new(COMPARING_TAG, theme.lit(Color::LightBlue), 10).right());
+        }
         items.extend(blind_lamp.map(Item::right));
         if status.trim_mode {
             items.push(Item::new("TRIM", theme.lit(Color::Cyan), 9).right());

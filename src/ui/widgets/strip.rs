@@ -1,5 +1,6 @@
 //! A channel strip (UI thread): name, clip lamp, meter with the fader track beside it, fader
-//! value, trim, pan and the mute and solo flags, top to bottom.
+//! value, in scene mode what the section's scene does to it, trim, pan and the mute and solo
+//! flags, top to bottom.
 
 use std::borrow::Cow;
 
@@ -8,13 +9,13 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style as CellStyle};
 use ratatui::widgets::Widget;
 
-use crate::ui::view::{BlindLevel, StripView};
+use crate::ui::view::{BlindLevel, SceneMark, StripView};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::fader;
 use crate::ui::widgets::meter::{CLIP, CLIP_SHORT, Meter, lamp};
 use crate::ui::widgets::text::{clean, db, pan, put, put_centered, shorten, style_row};
 
-/// Rows a strip needs besides its meter.
+/// Rows a strip needs besides its meter (one more with a scene row).
 pub const FIXED_ROWS: u16 = 6;
 
 /// Where each part of a strip goes, top to bottom. Channel and master strips share it, so their
@@ -31,6 +32,8 @@ pub struct StripRows {
     pub meter_height: u16,
     /// The fader value.
     pub fader: u16,
+    /// What the scene being edited does to the fader, in scene mode.
+    pub scene: Option<u16>,
     /// The trim.
     pub trim: u16,
     /// The pan.
@@ -42,7 +45,17 @@ pub struct StripRows {
 impl StripRows {
     /// The rows of a strip filling `area`, or `None` when it is too short for a meter row.
     pub fn new(area: Rect) -> Option<Self> {
-        let meter_height = area.height.checked_sub(FIXED_ROWS).filter(|&h| h > 0)?;
+        Self::with_scene(area, false)
+    }
+
+    /// The rows of a strip filling `area`, with a scene row under the fader value when
+    /// `scene`, or `None` when it is too short for a meter row.
+    pub fn with_scene(area: Rect, scene: bool) -> Option<Self> {
+        let extra = u16::from(scene);
+        let meter_height = area
+            .height
+            .checked_sub(FIXED_ROWS + extra)
+            .filter(|&h| h > 0)?;
         let meter_top = area.y + 2;
         let fader = meter_top + meter_height;
         Some(Self {
@@ -51,9 +64,10 @@ impl StripRows {
             meter_top,
             meter_height,
             fader,
-            trim: fader + 1,
-            pan: fader + 2,
-            flags: fader + 3,
+            scene: scene.then_some(fader + 1),
+            trim: fader + 1 + extra,
+            pan: fader + 2 + extra,
+            flags: fader + 3 + extra,
         })
     }
 
@@ -83,6 +97,7 @@ pub struct ChannelStrip<'a> {
     blind: BlindLevel,
     mark: Mark,
     trim_mode: bool,
+    scene_row: bool,
 }
 
 impl<'a> ChannelStrip<'a> {
@@ -94,6 +109,7 @@ impl<'a> ChannelStrip<'a> {
             blind: BlindLevel::Off,
             mark: Mark::None,
             trim_mode: false,
+            scene_row: false,
         }
     }
 
@@ -115,6 +131,14 @@ impl<'a> ChannelStrip<'a> {
     #[must_use]
     pub fn trim_mode(mut self, trim_mode: bool) -> Self {
         self.trim_mode = trim_mode;
+        self
+    }
+
+    /// Gives the strip a scene row under the fader value (scene mode: all strips alike, so
+    /// their rows line up).
+    #[must_use]
+    pub fn scene_row(mut self, scene_row: bool) -> Self {
+        self.scene_row = scene_row;
         self
     }
 }
@@ -152,6 +176,49 @@ pub fn trim_text(trim_db: f64, room: usize) -> String {
     format!("{prefix}{value}")
 }
 
+/// The scene row of a strip that follows the base mix.
+pub const SCENE_BASE: &str = "base";
+
+/// The scene row of a strip whose fader the scene sets, while blind.
+pub const SCENE_BLIND: &str = "S*";
+
+/// The scene row of a strip the scene mutes.
+pub const SCENE_MUTE: &str = "S mute";
+
+/// What the scene does to a strip `room` cells wide, and whether it changes anything: "S mute"
+/// when it mutes it; when it sets its fader, how far from the base, "S +3.0" or "S-2.5" when
+/// narrower than 7 cells, "S off" / "S on" when the scene or the base is off, or only "S*"
+/// while `blind`; "base" when the strip follows the base mix.
+pub fn scene_text(mark: &SceneMark, room: usize, blind: bool) -> (String, bool) {
+    if mark.muted {
+        return (SCENE_MUTE.to_owned(), true);
+    }
+    if !mark.overridden {
+        return (SCENE_BASE.to_owned(), false);
+    }
+    if blind || mark.delta_db.is_nan() {
+        return (SCENE_BLIND.to_owned(), true);
+    }
+    let prefix = if room >= 7 { "S " } else { "S" };
+    let value = if mark.delta_db < -999.0 {
+        "off".to_owned()
+    } else if mark.delta_db > 999.0 {
+        "on".to_owned()
+    } else {
+        let mut value = db(mark.delta_db);
+        if !value.starts_with(['-', '+']) {
+            value.insert(0, '+');
+        }
+        value
+    };
+    let gap = if value.starts_with(['-', '+']) {
+        prefix
+    } else {
+        "S "
+    };
+    (format!("{gap}{value}"), true)
+}
+
 /// Draws `text` centred in row `y` of `area` with `style`.
 fn centred(buf: &mut Buffer, area: Rect, y: u16, text: &str, theme: &Theme, style: CellStyle) {
     put_centered(buf, area, y, text, theme.glyphs.ellipsis, style);
@@ -185,6 +252,11 @@ pub fn short_name<'a>(name: &'a str, room: usize, theme: &Theme) -> Cow<'a, str>
         Cow::Borrowed(name) => shorten(name, room, theme.glyphs.ellipsis),
         Cow::Owned(name) => Cow::Owned(shorten(&name, room, theme.glyphs.ellipsis).into_owned()),
     }
+}
+
+/// How a scene's marks are drawn: the fader values it sets and what it does to a strip.
+pub fn scene_style(theme: &Theme) -> CellStyle {
+    theme.fg(Color::LightMagenta, Modifier::BOLD)
 }
 
 /// Clears `area` to blank cells with no style.
@@ -233,7 +305,12 @@ impl ChannelStrip<'_> {
         };
         style_row(buf, area, edited, base(edited));
         let gain = gain_text(strip.gain_db, room);
-        centred(buf, area, rows.fader, &gain, theme, base(rows.fader));
+        let gain_style = if strip.scene.is_some_and(|mark| mark.overridden) {
+            base(rows.fader).patch(scene_style(theme).add_modifier(Modifier::UNDERLINED))
+        } else {
+            base(rows.fader)
+        };
+        centred(buf, area, rows.fader, &gain, theme, gain_style);
         let trim = trim_text(strip.trim_db, room);
         let trim_style = if strip.trim_db == 0.0 {
             base(rows.trim).patch(theme.dim())
@@ -242,6 +319,22 @@ impl ChannelStrip<'_> {
         };
         centred(buf, area, rows.trim, &trim, theme, trim_style);
         centred(buf, area, rows.pan, &pan(strip.pan), theme, base(rows.pan));
+    }
+
+    /// What the scene being edited does to the strip, on its scene row.
+    fn draw_scene(&self, buf: &mut Buffer, area: Rect, rows: &StripRows) {
+        let (Some(y), Some(mark)) = (rows.scene, &self.strip.scene) else {
+            return;
+        };
+        let theme = self.theme;
+        let blind = self.blind.hides_numbers();
+        let (text, changes) = scene_text(mark, area.width as usize, blind);
+        let style = if changes {
+            scene_style(theme)
+        } else {
+            theme.dim()
+        };
+        centred(buf, area, y, &text, theme, style);
     }
 
     /// Mute and solo, lit when on, side by side around the middle.
@@ -271,7 +364,7 @@ impl Widget for ChannelStrip<'_> {
         let theme = self.theme;
         let strip = self.strip;
         self.draw_name(buf, area);
-        let Some(rows) = StripRows::new(area) else {
+        let Some(rows) = StripRows::with_scene(area, self.scene_row) else {
             return;
         };
         let numbers = !self.blind.hides_numbers();
@@ -293,6 +386,7 @@ impl Widget for ChannelStrip<'_> {
             fader_track(buf, &rows, track_x, strip.gain_db, theme);
             self.draw_values(buf, area, &rows);
         }
+        self.draw_scene(buf, area, &rows);
         self.draw_flags(buf, area, &rows);
         if strip.soloed_out {
             buf.set_style(area, CellStyle::new().add_modifier(Modifier::DIM));
@@ -333,11 +427,12 @@ mod tests {
                 held_db: -6.0,
                 clipped: false,
             },
+            scene: None,
         }
     }
 
-    /// Renders `strip` six cells wide and eleven high (a five-row meter) into a buffer
-    /// pre-filled with 'x', one column of margin each side.
+    /// Renders `strip` six cells wide and eleven high (a five-row meter, four with a scene
+    /// row) into a buffer pre-filled with 'x', one column of margin each side.
     fn render(strip: ChannelStrip<'_>) -> (Vec<String>, Buffer) {
         let mut buf = Buffer::filled(Rect::new(0, 0, 8, 11), Cell::new("x"));
         strip.render(Rect::new(1, 0, 6, 11), &mut buf);
@@ -345,6 +440,84 @@ mod tests {
             .map(|y| (0..8).map(|x| buf[(x, y)].symbol()).collect())
             .collect();
         (rows, buf)
+    }
+
+    /// In scene mode the strip has a scene row under its fader value, the meter giving up a
+    /// row: how far the scene moves the fader, the fader value (the scene's) underlined; blind,
+    /// only that the scene sets it; a muted channel says so; one following the base says
+    /// "base", dimmed.
+    #[test]
+    fn scene_row() {
+        let mut strip = bass();
+        strip.gain_db = -3.0;
+        strip.scene = Some(SceneMark {
+            overridden: true,
+            delta_db: 3.0,
+            muted: false,
+        });
+        let theme = theme();
+        let (rows, buf) = render(ChannelStrip::new(&strip, &theme).scene_row(true));
+        assert_eq!(
+            rows[..2].iter().chain(&rows[6..]).collect::<Vec<_>>(),
+            [
+                "x Bass x", "x -6.0 x", "x -3.0 x", "xS+3.0 x", "xT+0.0 x", "x L30  x", "x M  S x",
+            ]
+        );
+        assert!(buf[(2, 6)].modifier.contains(Modifier::UNDERLINED));
+        assert!(!buf[(2, 8)].modifier.contains(Modifier::UNDERLINED));
+        let blind = ChannelStrip::new(&strip, &theme)
+            .scene_row(true)
+            .blind(BlindLevel::Numbers);
+        let (rows, _) = render(blind);
+        assert_eq!(&rows[6..8], ["x      x", "x  S*  x"]);
+        strip.scene = Some(SceneMark {
+            overridden: false,
+            delta_db: 0.0,
+            muted: true,
+        });
+        let (rows, _) = render(ChannelStrip::new(&strip, &theme).scene_row(true));
+        assert_eq!(rows[7], "xS mutex");
+        strip.scene = Some(SceneMark {
+            overridden: false,
+            delta_db: 0.0,
+            muted: false,
+        });
+        let (rows, buf) = render(ChannelStrip::new(&strip, &theme).scene_row(true));
+        assert_eq!(rows[7], "x base x");
+        assert!(buf[(2, 7)].modifier.contains(Modifier::DIM));
+        assert!(!buf[(2, 6)].modifier.contains(Modifier::UNDERLINED));
+        // Without a scene row the mark is not drawn and the layout is the base one.
+        let (rows, _) = render(ChannelStrip::new(&strip, &theme));
+        assert_eq!(rows[7], "x -3.0 x");
+    }
+
+    /// The scene row's words at each width.
+    #[test]
+    fn scene_texts() {
+        let mark = |delta_db: f64| SceneMark {
+            overridden: true,
+            delta_db,
+            muted: false,
+        };
+        let text = |m: SceneMark, room: usize, blind: bool| scene_text(&m, room, blind).0;
+        assert_eq!(text(mark(-2.5), 6, false), "S-2.5");
+        assert_eq!(text(mark(-12.5), 6, false), "S-12.5");
+        assert_eq!(text(mark(3.0), 7, false), "S +3.0");
+        assert_eq!(text(mark(0.0), 6, false), "S+0.0");
+        assert_eq!(text(mark(f64::NEG_INFINITY), 6, false), "S off");
+        assert_eq!(text(mark(f64::INFINITY), 6, false), "S on");
+        assert_eq!(text(mark(f64::NAN), 6, false), "S*");
+        assert_eq!(text(mark(-2.5), 12, true), "S*");
+        let muted = SceneMark {
+            muted: true,
+            ..mark(-2.5)
+        };
+        assert_eq!(scene_text(&muted, 12, false), ("S mute".to_owned(), true));
+        let follows = SceneMark {
+            overridden: false,
+            ..mark(0.0)
+        };
+        assert_eq!(scene_text(&follows, 12, true), ("base".to_owned(), false));
     }
 
     /// A strip shows, top to bottom: name, held peak, the meter with the fader cap at -6 dB on

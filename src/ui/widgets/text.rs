@@ -92,6 +92,27 @@ pub fn shorten<'a>(s: &'a str, max: usize, ellipsis: &str) -> Cow<'a, str> {
     Cow::Owned(format!("{kept}{ellipsis}"))
 }
 
+/// `s` shortened to at most `max` cells like [`shorten`], but keeping a number at its end, so
+/// numbered names stay apart: "Chorus 12" in 7 cells reads "Chor…12", "Verse 1" in 6 "Verse1".
+pub fn shorten_numbered<'a>(s: &'a str, max: usize, ellipsis: &str) -> Cow<'a, str> {
+    if width(s) <= max {
+        return Cow::Borrowed(s);
+    }
+    let numbered = s.rsplit_once(' ').filter(|(head, number)| {
+        !head.trim().is_empty() && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit())
+    });
+    let Some((head, number)) = numbered else {
+        return shorten(s, max, ellipsis);
+    };
+    let head = head.trim_end();
+    // At least a letter and the mark before the number.
+    if max < width(number) + width(ellipsis) + 1 {
+        return shorten(s, max, ellipsis);
+    }
+    let head = shorten(head, max - width(number), ellipsis);
+    Cow::Owned(format!("{head}{number}"))
+}
+
 /// `s` broken into lines of at most `max` cells at spaces; a word longer than a line is
 /// shortened with `ellipsis` rather than split.
 pub fn wrap<'a>(s: &'a str, max: usize, ellipsis: &str) -> Vec<Cow<'a, str>> {
@@ -403,6 +424,22 @@ mod tests {
         assert_eq!(shorten("Wide 漢字漢字", 8, "…"), "Wide…");
         for max in 0..20 {
             assert!(width(&shorten("Melody guitar (double-tracked)", max, "…")) <= max);
+        }
+    }
+
+    /// A number ending a name outlasts its letters when the name is shortened.
+    #[test]
+    fn shorten_keeps_numbers() {
+        assert_eq!(shorten_numbered("Chorus 1", 8, "…"), "Chorus 1");
+        assert_eq!(shorten_numbered("Chorus 1", 6, "…"), "Chor…1");
+        assert_eq!(shorten_numbered("Chorus 12", 7, "~"), "Chor~12");
+        assert_eq!(shorten_numbered("Verse 1", 6, "…"), "Verse1");
+        assert_eq!(shorten_numbered("Chorus 1", 3, "…"), "C…1");
+        assert_eq!(shorten_numbered("Chorus 1", 2, "…"), "C…");
+        assert_eq!(shorten_numbered("Intro", 3, "…"), "In…");
+        assert_eq!(shorten_numbered("Take 2b", 5, "…"), "Take…");
+        for max in 0..12 {
+            assert!(width(&shorten_numbered("Chorus 12", max, "…")) <= max);
         }
     }
 
