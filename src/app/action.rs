@@ -64,6 +64,24 @@ pub enum Action {
     NextSection,
     /// Loop the current section, or stop looping.
     LoopSection,
+    /// Switch what the fader and mute keys edit: the base mix or the current section's scene.
+    EditMode,
+    /// Compare: play the base mix in place of the section scenes, or the scenes again.
+    Compare,
+    /// Copy another section's scene into the current section (asks which).
+    CopyScene,
+    /// Clear the current section's scene: every fader follows the base mix there.
+    ClearScene,
+    /// The current section starts at the play head.
+    SectionStartHere,
+    /// The next section starts at the play head.
+    NextSectionHere,
+    /// Add a section starting at the play head (asks for its name).
+    AddSection,
+    /// Remove the current section (its time joins the section before).
+    RemoveSection,
+    /// Show or hide the arc view: every channel's level across the sections.
+    ArcView,
     /// Reset peak holds and clip latches.
     ResetPeaks,
     /// Undo the last mixer edit.
@@ -133,6 +151,15 @@ impl Action {
         Action::PreviousSection,
         Action::NextSection,
         Action::LoopSection,
+        Action::EditMode,
+        Action::Compare,
+        Action::CopyScene,
+        Action::ClearScene,
+        Action::SectionStartHere,
+        Action::NextSectionHere,
+        Action::AddSection,
+        Action::RemoveSection,
+        Action::ArcView,
         Action::ResetPeaks,
         Action::Undo,
         Action::Redo,
@@ -184,6 +211,15 @@ impl Action {
             Action::PreviousSection => "previous_section",
             Action::NextSection => "next_section",
             Action::LoopSection => "loop_section",
+            Action::EditMode => "edit_mode",
+            Action::Compare => "compare",
+            Action::CopyScene => "copy_scene",
+            Action::ClearScene => "clear_scene",
+            Action::SectionStartHere => "section_start_here",
+            Action::NextSectionHere => "next_section_here",
+            Action::AddSection => "add_section",
+            Action::RemoveSection => "remove_section",
+            Action::ArcView => "arc_view",
             Action::ResetPeaks => "reset_peaks",
             Action::Undo => "undo",
             Action::Redo => "redo",
@@ -238,6 +274,15 @@ impl Action {
             Action::PreviousSection => "Previous section",
             Action::NextSection => "Next section",
             Action::LoopSection => "Loop the current section on/off",
+            Action::EditMode => "Edit the base mix or this section's scene",
+            Action::Compare => "Compare: base mix in place of the scenes on/off",
+            Action::CopyScene => "Copy another section's scene into this one",
+            Action::ClearScene => "Clear this section's scene",
+            Action::SectionStartHere => "This section starts at the play head",
+            Action::NextSectionHere => "The next section starts at the play head",
+            Action::AddSection => "Add a section at the play head",
+            Action::RemoveSection => "Remove this section",
+            Action::ArcView => "Arc view: levels across the sections",
             Action::ResetPeaks => "Reset peak holds and clip lamps",
             Action::Undo => "Undo",
             Action::Redo => "Redo",

@@ -647,7 +647,7 @@ mod tests {
     #[test]
     fn unbound_keys_and_releases_do_nothing() {
         let keymap = Keymap::default();
-        assert_eq!(keymap.action_for(&press(KeyCode::Char('x'), NONE)), None);
+        assert_eq!(keymap.action_for(&press(KeyCode::Char('z'), NONE)), None);
         assert_eq!(keymap.action_for(&press(KeyCode::Char('m'), CTRL)), None);
         assert_eq!(keymap.action_for(&press(KeyCode::Char('s'), ALT)), None);
         assert_eq!(keymap.action_for(&press(KeyCode::Up, CTRL)), None);
@@ -756,16 +756,16 @@ mod tests {
             "{errors:?}"
         );
         let errors =
-            user("version = 1\nmute = [\"x\"]\nsolo = [\"y\", \"X\"]\nundo = \"x\"\n").unwrap_err();
+            user("version = 1\nmute = [\"z\"]\nsolo = [\"y\", \"X\"]\nundo = \"z\"\n").unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(
             errors[0]
-                .contains("keymap.toml:4:8: undo = \"x\": `x` is already bound to mute on line 2"),
+                .contains("keymap.toml:4:8: undo = \"z\": `z` is already bound to mute on line 2"),
             "{errors:?}"
         );
-        let errors = user("version = 1\nmute = [\"x\", \"shift+x\", \"X\"]\n").unwrap_err();
+        let errors = user("version = 1\nmute = [\"z\", \"shift+z\", \"Z\"]\n").unwrap_err();
         assert!(
-            errors[0].contains(":2:25: mute[3] = \"X\": `X` is listed twice for mute"),
+            errors[0].contains(":2:25: mute[3] = \"Z\": `Z` is listed twice for mute"),
             "{errors:?}"
         );
     }

@@ -17,8 +17,8 @@ use super::journal::{Journal, Recovery};
 use super::keymap::Keymap;
 use super::undo::{BurstId, UndoStack};
 use crate::config::{BlindConfig, StepsConfig};
-use crate::session::{self, Session};
-use crate::ui::view::{BlindLevel, Focus, Overlay};
+use crate::session::{self, Section, Session};
+use crate::ui::view::{ArcChannel, ArcView, BlindLevel, Focus, Overlay};
 use crate::units::{Decibels, Pan, Seconds, StripId};
 
 /// The upper end of a fader (channel and master).
@@ -71,6 +71,10 @@ pub trait Controls {
     fn loop_region(&self) -> Option<(Seconds, Seconds)>;
     /// Restarts integrated loudness.
     fn reset_loudness(&mut self);
+    /// Hands the engine the section scenes `session` now has (after a scene or section edit).
+    fn set_scenes(&mut self, session: &Session);
+    /// Compare: plays the base mix in place of the section scenes (true), or the scenes.
+    fn set_scenes_bypassed(&mut self, on: bool);
 }
 
 impl Controls for crate::engine::realtime::Engine {
@@ -116,6 +120,16 @@ impl Controls for crate::engine::realtime::Engine {
     fn reset_loudness(&mut self) {
         crate::engine::realtime::Engine::reset_loudness(self);
     }
+    fn set_scenes(&mut self, session: &Session) {
+        let rate = self.mix_rate();
+        crate::engine::realtime::Engine::set_scenes(
+            self,
+            crate::engine::scene::SceneTimeline::for_session(session, rate),
+        );
+    }
+    fn set_scenes_bypassed(&mut self, on: bool) {
+        crate::engine::realtime::Engine::set_scenes_bypassed(self, on);
+    }
 }
 
 /// The box the console shows over the mixer, and what its keys do.
@@ -132,6 +146,20 @@ enum Modal {
     },
     /// Something to read, closed by any key.
     Info { title: String, lines: Vec<String> },
+    /// The name of a section to add at `at`, being typed.
+    NewSection {
+        at: Seconds,
+        text: String,
+        error: Option<String>,
+    },
+    /// Which section's scene to copy into section `into`: `choices` are section indices.
+    CopyScene {
+        into: usize,
+        choices: Vec<usize>,
+        selected: usize,
+    },
+    /// The arc view.
+    Arc,
 }
 
 /// Blind mode's hidden state.
@@ -162,6 +190,7 @@ pub enum Outcome {
 }
 
 /// The console's model.
+#[allow(clippy::struct_excessive_bools)] // independent switches, each a key
 pub struct App {
     session: Session,
     /// The session as it is on disk (what "unsaved" compares against).
@@ -187,6 +216,12 @@ pub struct App {
     rng: Xoshiro256PlusPlus,
     /// Set by [`Action::ResetPeaks`]; the console resets its meters and clears it.
     peaks_reset: bool,
+    /// The fader and mute keys edit the scene of the section under the play head.
+    scene_mode: bool,
+    /// The base mix plays in place of the section scenes.
+    comparing: bool,
+    /// The play head when the current action began (scene edits address its section).
+    playhead: Seconds,
 }
 
 impl App {
@@ -225,6 +260,9 @@ impl App {
             next_burst: 0,
             rng: Xoshiro256PlusPlus::seed_from_u64(seed),
             peaks_reset: false,
+            scene_mode: false,
+            comparing: false,
+            playhead: Seconds(0.0),
         };
         if let Some(recovery) = recovery.filter(|r| !r.edits.is_empty()) {
             app.modal = Some(Modal::Recover {
@@ -291,6 +329,16 @@ impl App {
         std::mem::take(&mut self.peaks_reset)
     }
 
+    /// Whether the fader and mute keys edit the current section's scene (else the base mix).
+    pub fn scene_mode(&self) -> bool {
+        self.scene_mode
+    }
+
+    /// Whether the base mix plays in place of the section scenes.
+    pub fn comparing(&self) -> bool {
+        self.comparing
+    }
+
     /// Whether a fader is still gliding (the console keeps calling [`App::tick`]).
     pub fn is_gliding(&self) -> bool {
         !self.glides.is_empty()
@@ -352,7 +400,64 @@ impl App {
                 title: title.clone(),
                 lines: lines.clone(),
             },
+            Modal::NewSection { at, text, error } => Overlay::Prompt {
+                title: format!("New section at {at}"),
+                label: "Name:".to_string(),
+                text: text.clone(),
+                error: error.clone(),
+            },
+            Modal::CopyScene {
+                into,
+                choices,
+                selected,
+            } => Overlay::Pick {
+                title: format!(
+                    "Copy which section's scene into {}?",
+                    self.session.sections[*into].name
+                ),
+                items: choices
+                    .iter()
+                    .map(|&k| {
+                        let section = &self.session.sections[k];
+                        if section.has_scene() {
+                            section.name.clone()
+                        } else {
+                            format!("{} (no scene: the base mix)", section.name)
+                        }
+                    })
+                    .collect(),
+                selected: *selected,
+                hint: "Up/Down choose, Enter copies, Esc cancels".to_string(),
+            },
+            Modal::Arc => Overlay::Arc(self.arc_view()),
         })
+    }
+
+    /// Every channel's effective level in every section, for the arc view.
+    pub fn arc_view(&self) -> ArcView {
+        let sections = &self.session.sections;
+        let current = self.current_section(self.playhead);
+        ArcView {
+            sections: sections.iter().map(|s| s.name.clone()).collect(),
+            current,
+            channels: self
+                .session
+                .channels
+                .iter()
+                .map(|c| ArcChannel {
+                    name: c.name.clone(),
+                    role: c.role,
+                    base_db: c.gain_db.0,
+                    levels_db: sections
+                        .iter()
+                        .map(|s| {
+                            let db = s.scene_gain(&c.name).unwrap_or(c.gain_db);
+                            (!c.mute && !s.is_muted(&c.name) && !db.is_off()).then_some(db.0)
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
     }
 
     /// Handles one key event. Key releases are ignored; repeats are nudges like presses.
@@ -384,6 +489,30 @@ impl App {
         controls: &mut dyn Controls,
     ) -> Outcome {
         let ctrl_c = event.code == KeyCode::Char('c') && event.modifiers == KeyModifiers::CONTROL;
+        if ctrl_c && matches!(modal, Modal::NewSection { .. } | Modal::CopyScene { .. }) {
+            return Outcome::Continue;
+        }
+        let modal = match modal {
+            Modal::NewSection { at, text, error } => {
+                self.type_section_name(at, text, error, event, controls);
+                return Outcome::Continue;
+            }
+            Modal::CopyScene {
+                into,
+                choices,
+                selected,
+            } => {
+                self.pick_scene(into, choices, selected, event, controls);
+                return Outcome::Continue;
+            }
+            Modal::Arc => {
+                if ctrl_c {
+                    return self.update(Action::Quit, now, controls);
+                }
+                return Outcome::Continue;
+            }
+            other => other,
+        };
         let key = match event.code {
             KeyCode::Char(c) => Some(c.to_ascii_lowercase()),
             KeyCode::Esc => Some('\u{1b}'),
@@ -446,6 +575,8 @@ impl App {
                     Outcome::Continue
                 }
             },
+            // Answered above.
+            Modal::NewSection { .. } | Modal::CopyScene { .. } | Modal::Arc => Outcome::Continue,
         }
     }
 
@@ -454,6 +585,7 @@ impl App {
         if !matches!(action, Action::Nudge { .. }) {
             self.end_burst();
         }
+        self.playhead = controls.position();
         match action {
             Action::SelectPrevious => self.select(self.selected.saturating_sub(1)),
             Action::SelectNext => self.select(self.selected + 1),
@@ -473,20 +605,23 @@ impl App {
             }
             Action::Nudge { direction, step } => self.nudge(direction, step, now, controls),
             Action::Unity => {
-                let edit = self.focused_edit(Decibels::UNITY);
+                let edit = match self.focused_edit(Decibels::UNITY) {
+                    // In a scene, the unity key gives the fader back to the base mix.
+                    MixEdit::SceneGain {
+                        section, channel, ..
+                    } => MixEdit::SceneGain {
+                        section,
+                        channel,
+                        db: None,
+                    },
+                    edit => edit,
+                };
                 self.edit(edit, controls);
             }
             Action::Mute => self.toggle(false, controls),
             Action::Solo => self.toggle(true, controls),
             Action::ClearSolos => self.clear_solos(controls),
-            Action::TrimMode => {
-                self.trim_mode = !self.trim_mode;
-                self.message = Some(if self.trim_mode {
-                    "Trim mode: the fader keys move the input trim".to_string()
-                } else {
-                    "Fader mode".to_string()
-                });
-            }
+            Action::TrimMode => self.toggle_trim_mode(),
             Action::PanLeft => self.pan(-PAN_STEP, controls),
             Action::PanRight => self.pan(PAN_STEP, controls),
             Action::PlayPause => self.play_pause(controls),
@@ -497,6 +632,15 @@ impl App {
             Action::PreviousSection => self.previous_section(controls),
             Action::NextSection => self.next_section(controls),
             Action::LoopSection => self.loop_section(controls),
+            Action::EditMode
+            | Action::Compare
+            | Action::CopyScene
+            | Action::ClearScene
+            | Action::SectionStartHere
+            | Action::NextSectionHere
+            | Action::AddSection
+            | Action::RemoveSection
+            | Action::ArcView => self.section_action(action, controls),
             Action::ResetPeaks => {
                 self.peaks_reset = true;
                 self.message = Some("Peaks and clip lamps reset".to_string());
@@ -542,6 +686,19 @@ impl App {
         };
         let channel = &self.session.channels[ch];
         let name = channel.name.clone();
+        if !solo && let Some(k) = self.scene_section() {
+            let section = &self.session.sections[k];
+            let on = !section.is_muted(&name);
+            self.edit(
+                MixEdit::SceneMute {
+                    section: section.name.clone(),
+                    channel: name,
+                    on,
+                },
+                controls,
+            );
+            return;
+        }
         let edit = if solo {
             MixEdit::Solo {
                 channel: name,
@@ -641,6 +798,12 @@ impl App {
         let channel = self.session.channels[self.selected].name.clone();
         if self.trim_mode {
             MixEdit::Trim { channel, db }
+        } else if let Some(k) = self.scene_section() {
+            MixEdit::SceneGain {
+                section: self.session.sections[k].name.clone(),
+                channel,
+                db: Some(db),
+            }
         } else {
             MixEdit::Gain { channel, db }
         }
@@ -654,8 +817,21 @@ impl App {
         let channel = &self.session.channels[self.selected];
         if self.trim_mode {
             channel.trim_db
+        } else if let Some(k) = self.scene_section() {
+            self.session.sections[k]
+                .scene_gain(&channel.name)
+                .unwrap_or(channel.gain_db)
         } else {
             channel.gain_db
+        }
+    }
+
+    /// In scene mode, the section whose scene the keys edit (the one under the play head).
+    fn scene_section(&self) -> Option<usize> {
+        if self.scene_mode {
+            self.current_section(self.playhead)
+        } else {
+            None
         }
     }
 
@@ -799,6 +975,12 @@ impl App {
             (MixEdit::Pan { pan, .. }, Some(i)) => controls.set_pan(i, *pan),
             (MixEdit::Mute { on, .. }, Some(i)) => controls.set_mute(i, *on),
             (MixEdit::Solo { on, .. }, Some(i)) => controls.set_solo(i, *on),
+            (
+                MixEdit::SceneGain { .. } | MixEdit::SceneMute { .. } | MixEdit::Sections { .. },
+                _,
+            ) => {
+                controls.set_scenes(&self.session);
+            }
             _ => {}
         }
     }
@@ -833,7 +1015,7 @@ impl App {
         // Absolute values: only the last edit of each control matters, in order.
         let mut latest: Vec<&MixEdit> = Vec::new();
         for edit in &pending {
-            latest.retain(|e| !e.same_control(edit));
+            latest.retain(|e| !edit.supersedes(e));
             latest.push(edit);
         }
         for edit in latest {
@@ -1010,7 +1192,8 @@ impl App {
         });
     }
 
-    fn current_section(&self, at: Seconds) -> Option<usize> {
+    /// The index of the section under the play head (None before the first one).
+    pub fn current_section(&self, at: Seconds) -> Option<usize> {
         self.session
             .sections
             .iter()
@@ -1073,6 +1256,323 @@ impl App {
         self.message = Some(format!("Looping {name}"));
     }
 
+    /// The section and scene keys.
+    fn section_action(&mut self, action: Action, controls: &mut dyn Controls) {
+        match action {
+            Action::EditMode => self.toggle_scene_mode(controls),
+            Action::Compare => {
+                self.comparing = !self.comparing;
+                controls.set_scenes_bypassed(self.comparing);
+                self.message = Some(
+                    if self.comparing {
+                        "Compare: the base mix plays in place of the scenes (= again for the scenes)"
+                    } else {
+                        "Compare off: the section scenes play"
+                    }
+                    .to_string(),
+                );
+            }
+            Action::CopyScene => self.ask_copy_scene(controls),
+            Action::ClearScene => self.clear_scene(controls),
+            Action::SectionStartHere => self.move_boundary(false, controls),
+            Action::NextSectionHere => self.move_boundary(true, controls),
+            Action::AddSection => {
+                let at = round_ms(controls.position());
+                self.modal = Some(Modal::NewSection {
+                    at,
+                    text: String::new(),
+                    error: None,
+                });
+            }
+            Action::RemoveSection => self.remove_section(controls),
+            Action::ArcView => {
+                if self.blind.hides_numbers() {
+                    self.message =
+                        Some("The arc view shows levels, so it is closed while blind".to_string());
+                } else if self.session.sections.is_empty() {
+                    self.no_sections();
+                } else {
+                    self.modal = Some(Modal::Arc);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn toggle_trim_mode(&mut self) {
+        self.trim_mode = !self.trim_mode;
+        self.message = Some(if self.trim_mode {
+            "Trim mode: the fader keys move the input trim".to_string()
+        } else {
+            "Fader mode".to_string()
+        });
+    }
+
+    fn toggle_scene_mode(&mut self, controls: &mut dyn Controls) {
+        if self.session.sections.is_empty() {
+            return self.no_sections();
+        }
+        self.scene_mode = !self.scene_mode;
+        self.message = Some(if self.scene_mode {
+            match self.current_section(controls.position()) {
+                Some(k) => format!(
+                    "Scene mode: the fader and mute keys edit the scene of {} (0 gives a fader \
+                     back to the base mix)",
+                    self.session.sections[k].name
+                ),
+                None => "Scene mode: play into a section to edit its scene".to_string(),
+            }
+        } else {
+            "Base mode: the fader and mute keys edit the base mix".to_string()
+        });
+    }
+
+    /// The section under the play head, or a message saying there is none.
+    fn section_here(&mut self) -> Option<usize> {
+        let found = self.current_section(self.playhead);
+        if found.is_none() {
+            if self.session.sections.is_empty() {
+                self.no_sections();
+            } else {
+                self.message = Some("The play head is before the first section".to_string());
+            }
+        }
+        found
+    }
+
+    /// Replaces the section list as one undo step.
+    fn edit_sections(&mut self, sections: Vec<Section>, done: String, controls: &mut dyn Controls) {
+        let before = self.message.clone();
+        self.edit(MixEdit::Sections { sections }, controls);
+        if self.message == before {
+            self.message = Some(done);
+        }
+    }
+
+    fn ask_copy_scene(&mut self, _controls: &mut dyn Controls) {
+        let Some(into) = self.section_here() else {
+            return;
+        };
+        let choices: Vec<usize> = (0..self.session.sections.len())
+            .filter(|&k| k != into)
+            .collect();
+        if choices.is_empty() {
+            self.message = Some("There is no other section to copy from".to_string());
+            return;
+        }
+        self.modal = Some(Modal::CopyScene {
+            into,
+            choices,
+            selected: 0,
+        });
+    }
+
+    /// A key in the "copy which scene" list.
+    fn pick_scene(
+        &mut self,
+        into: usize,
+        choices: Vec<usize>,
+        selected: usize,
+        event: &KeyEvent,
+        controls: &mut dyn Controls,
+    ) {
+        let last = choices.len().saturating_sub(1);
+        let selected = match event.code {
+            KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => (selected + 1).min(last),
+            KeyCode::Home => 0,
+            KeyCode::End => last,
+            KeyCode::Esc | KeyCode::Char('q') => {
+                self.message = Some("Nothing copied".to_string());
+                return;
+            }
+            KeyCode::Enter => {
+                let from = choices[selected];
+                let mut sections = self.session.sections.clone();
+                let source = sections[from].clone();
+                sections[into].gain_db = source.gain_db;
+                sections[into].mute = source.mute;
+                let done = format!(
+                    "Copied the scene of {} into {}",
+                    source.name, sections[into].name
+                );
+                self.edit_sections(sections, done, controls);
+                return;
+            }
+            _ => selected,
+        };
+        self.modal = Some(Modal::CopyScene {
+            into,
+            choices,
+            selected,
+        });
+    }
+
+    fn clear_scene(&mut self, controls: &mut dyn Controls) {
+        let Some(k) = self.section_here() else {
+            return;
+        };
+        if !self.session.sections[k].has_scene() {
+            self.message = Some(format!(
+                "{} has no scene: it plays the base mix",
+                self.session.sections[k].name
+            ));
+            return;
+        }
+        let mut sections = self.session.sections.clone();
+        sections[k].gain_db.clear();
+        sections[k].mute.clear();
+        let done = format!(
+            "Cleared the scene of {}: it plays the base mix (u undoes)",
+            sections[k].name
+        );
+        self.edit_sections(sections, done, controls);
+    }
+
+    /// `{`: the current section starts at the play head; `}` (`next`): the next one does.
+    fn move_boundary(&mut self, next: bool, controls: &mut dyn Controls) {
+        let Some(k) = self.section_here() else {
+            return;
+        };
+        let at = round_ms(self.playhead);
+        let moved = if next { k + 1 } else { k };
+        let mut sections = self.session.sections.clone();
+        let Some(section) = sections.get_mut(moved) else {
+            self.message = Some("This is the last section (n adds one here)".to_string());
+            return;
+        };
+        if (section.start.0 - at.0).abs() < 1e-9 {
+            self.message = Some(format!("{} already starts here", section.name));
+            return;
+        }
+        if moved == 0 || at.0 > sections[moved - 1].start.0 + 1e-9 {
+            let section = &mut sections[moved];
+            let done = format!(
+                "{} now starts at {at} (was {})",
+                section.name, section.start
+            );
+            section.start = at;
+            self.edit_sections(sections, done, controls);
+        } else {
+            self.message = Some(format!(
+                "{} cannot start at or before {} starts",
+                sections[moved].name,
+                sections[moved - 1].name
+            ));
+        }
+    }
+
+    /// A key while the new section's name is typed.
+    fn type_section_name(
+        &mut self,
+        at: Seconds,
+        mut text: String,
+        mut error: Option<String>,
+        event: &KeyEvent,
+        controls: &mut dyn Controls,
+    ) {
+        match event.code {
+            KeyCode::Esc => {
+                self.message = Some("No section added".to_string());
+                return;
+            }
+            KeyCode::Enter => {
+                let name = text.trim().to_string();
+                match self.add_section(at, &name, controls) {
+                    Ok(()) => return,
+                    Err(why) => error = Some(why),
+                }
+            }
+            KeyCode::Backspace => {
+                text.pop();
+                error = None;
+            }
+            KeyCode::Char(c)
+                if !event
+                    .modifiers
+                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+                    && text.chars().count() < 40 =>
+            {
+                text.push(c);
+                error = None;
+            }
+            _ => {}
+        }
+        self.modal = Some(Modal::NewSection { at, text, error });
+    }
+
+    /// Adds a section named `name` at `at`, with the scene of the section it splits (so adding
+    /// it changes nothing you hear until you edit it).
+    fn add_section(
+        &mut self,
+        at: Seconds,
+        name: &str,
+        controls: &mut dyn Controls,
+    ) -> Result<(), String> {
+        if name.is_empty() {
+            return Err("type a name, like Bridge".to_string());
+        }
+        if self.session.sections.iter().any(|s| s.name == name) {
+            return Err(format!("there is already a section named {name}"));
+        }
+        if at.0 >= self.session.length().0 {
+            return Err("the play head is at the end of the session".to_string());
+        }
+        if self
+            .session
+            .sections
+            .iter()
+            .any(|s| (s.start.0 - at.0).abs() < 1e-9)
+        {
+            return Err(format!("a section already starts at {at}"));
+        }
+        let index = self
+            .session
+            .sections
+            .iter()
+            .position(|s| s.start.0 > at.0)
+            .unwrap_or(self.session.sections.len());
+        let mut section = index.checked_sub(1).map_or_else(
+            || Section {
+                name: String::new(),
+                start: at,
+                gain_db: Vec::new(),
+                mute: Vec::new(),
+                ramp_ms: None,
+            },
+            |k| self.session.sections[k].clone(),
+        );
+        section.name = name.to_string();
+        section.start = at;
+        let mut sections = self.session.sections.clone();
+        sections.insert(index, section);
+        self.edit_sections(
+            sections,
+            format!("Added section {name} at {at} (u undoes)"),
+            controls,
+        );
+        Ok(())
+    }
+
+    fn remove_section(&mut self, controls: &mut dyn Controls) {
+        let Some(k) = self.section_here() else {
+            return;
+        };
+        let mut sections = self.session.sections.clone();
+        let removed = sections.remove(k);
+        // The first section's time goes to the one after it; any other's to the one before.
+        if k == 0
+            && let Some(next) = sections.first_mut()
+        {
+            next.start = removed.start;
+        }
+        self.edit_sections(
+            sections,
+            format!("Removed section {} (u undoes)", removed.name),
+            controls,
+        );
+    }
+
     /// The section under the play head.
     pub fn section_name(&self, at: Seconds) -> Option<&str> {
         self.current_section(at)
@@ -1104,6 +1604,11 @@ pub fn nudged(value: f64, delta: f64, trim: bool) -> f64 {
     } else {
         round2(next.min(FADER_MAX_DB))
     }
+}
+
+/// A time rounded to the millisecond, as session files write it.
+fn round_ms(t: Seconds) -> Seconds {
+    Seconds((t.0 * 1000.0).round() / 1000.0)
 }
 
 fn round2(value: f64) -> f64 {
@@ -1149,7 +1654,6 @@ fn recovery_lines(recovery: &Recovery, on_disk: &Session) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::app::edit::test_session;
-    use crate::session::Section;
     use crossterm::event::KeyEventState;
 
     /// The engine, as far as the model can tell: what it was sent.
@@ -1166,6 +1670,9 @@ mod tests {
         seeks: Vec<f64>,
         looping: Option<(Seconds, Seconds)>,
         loudness_resets: u32,
+        /// The section list of each scene update sent.
+        scenes: Vec<Vec<Section>>,
+        bypassed: Option<bool>,
     }
 
     impl Controls for Recorder {
@@ -1211,6 +1718,12 @@ mod tests {
         }
         fn reset_loudness(&mut self) {
             self.loudness_resets += 1;
+        }
+        fn set_scenes(&mut self, session: &Session) {
+            self.scenes.push(session.sections.clone());
+        }
+        fn set_scenes_bypassed(&mut self, on: bool) {
+            self.bypassed = Some(on);
         }
     }
 
@@ -1492,6 +2005,8 @@ mod tests {
                 name: (*name).to_string(),
                 start: Seconds(start),
                 gain_db: Vec::new(),
+                mute: Vec::new(),
+                ramp_ms: None,
             })
             .collect();
         let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
@@ -1516,6 +2031,203 @@ mod tests {
         app.update(Action::ToStart, t, &mut eng);
         assert_eq!(eng.position, 0.0);
         assert_eq!(eng.loudness_resets, 1);
+    }
+
+    fn sectioned(names: &[&str], starts: &[f64]) -> Session {
+        let mut session = test_session(Path::new("s.toml"));
+        session.sections = names
+            .iter()
+            .zip(starts)
+            .map(|(name, start)| Section {
+                name: (*name).to_string(),
+                start: Seconds(*start),
+                gain_db: Vec::new(),
+                mute: Vec::new(),
+                ramp_ms: None,
+            })
+            .collect();
+        session
+    }
+
+    fn special(code: KeyCode) -> KeyEvent {
+        KeyEvent {
+            code,
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }
+    }
+
+    /// In scene mode the fader, unity and mute keys edit the scene of the section under the
+    /// play head (never the base fader), each edit reaches the engine as new scenes, and undo
+    /// takes it back; base mode edits the base fader again.
+    #[test]
+    fn scene_mode_edits_the_current_sections_scene() {
+        let session = sectioned(&["Verse", "Chorus"], &[0.0, 4.0]);
+        let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
+        eng.position = 5.0;
+        app.update(Action::EditMode, t, &mut eng);
+        assert!(app.scene_mode());
+        app.update(up(), t, &mut eng);
+        let chorus = &app.session().sections[1];
+        assert_eq!(chorus.scene_gain("Bass"), Some(Decibels(-2.5)));
+        assert_eq!(
+            app.session().channels[0].gain_db,
+            Decibels(-3.0),
+            "base untouched"
+        );
+        assert!(app.session().sections[0].gain_db.is_empty());
+        assert_eq!(eng.scenes.len(), 1);
+        assert!(eng.gains.is_empty(), "no base fader sent");
+        app.update(Action::Mute, t, &mut eng);
+        assert!(app.session().sections[1].is_muted("Bass"));
+        assert!(!app.session().channels[0].mute);
+        app.update(Action::Unity, t, &mut eng);
+        assert_eq!(
+            app.session().sections[1].scene_gain("Bass"),
+            None,
+            "back to the base"
+        );
+        app.update(Action::Undo, t, &mut eng);
+        assert_eq!(
+            app.session().sections[1].scene_gain("Bass"),
+            Some(Decibels(-2.5))
+        );
+        // Before the first section (none here) or in base mode, the base fader moves.
+        app.update(Action::EditMode, t, &mut eng);
+        app.update(up(), t, &mut eng);
+        assert_eq!(app.session().channels[0].gain_db, Decibels(-2.5));
+        assert_eq!(eng.gains.last(), Some(&(0, -2.5)));
+    }
+
+    /// Compare flips the engine to the base mix and back.
+    #[test]
+    fn compare_bypasses_the_scenes() {
+        let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+        app.update(Action::Compare, t, &mut eng);
+        assert!(app.comparing());
+        assert_eq!(eng.bypassed, Some(true));
+        app.update(Action::Compare, t, &mut eng);
+        assert_eq!(eng.bypassed, Some(false));
+    }
+
+    /// Copy takes another section's scene (picked from a list), clear empties the current
+    /// one; both are one undo step each.
+    #[test]
+    fn copy_and_clear_scenes() {
+        let mut session = sectioned(&["Verse", "Chorus", "Outro"], &[0.0, 4.0, 8.0]);
+        session.sections[1].gain_db = vec![("Keys".to_string(), Decibels(-7.0))];
+        session.sections[1].mute = vec!["Bass".to_string()];
+        let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
+        eng.position = 9.0;
+        app.update(Action::CopyScene, t, &mut eng);
+        let Some(Overlay::Pick { items, .. }) = app.overlay() else {
+            panic!("a list of sections");
+        };
+        assert_eq!(items.len(), 2);
+        assert!(items[0].starts_with("Verse (no scene"));
+        app.key(&special(KeyCode::Down), t, &mut eng);
+        app.key(&special(KeyCode::Enter), t, &mut eng);
+        let outro = &app.session().sections[2];
+        assert_eq!(outro.scene_gain("Keys"), Some(Decibels(-7.0)));
+        assert!(outro.is_muted("Bass"));
+        assert_eq!(eng.scenes.len(), 1);
+        app.update(Action::ClearScene, t, &mut eng);
+        assert!(!app.session().sections[2].has_scene());
+        app.update(Action::Undo, t, &mut eng);
+        assert!(app.session().sections[2].has_scene());
+        // Esc copies nothing.
+        app.update(Action::CopyScene, t, &mut eng);
+        app.key(&special(KeyCode::Esc), t, &mut eng);
+        assert!(app.overlay().is_none());
+    }
+
+    /// `{` moves the current section's start to the play head, `}` the next one's; `n` adds a
+    /// named section there with the scene of the one it splits; `x` removes the current one.
+    #[test]
+    fn section_boundaries_are_edited_at_the_play_head() {
+        let mut session = sectioned(&["Verse", "Chorus"], &[0.0, 4.0]);
+        session.sections[0].gain_db = vec![("Bass".to_string(), Decibels(-1.0))];
+        let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
+        eng.position = 3.5004;
+        app.update(Action::NextSectionHere, t, &mut eng);
+        assert_eq!(app.session().sections[1].start, Seconds(3.5));
+        eng.position = 3.75;
+        app.update(Action::SectionStartHere, t, &mut eng);
+        assert_eq!(app.session().sections[1].start, Seconds(3.75));
+        app.update(Action::NextSectionHere, t, &mut eng);
+        assert!(app.message().is_some_and(|m| m.contains("last section")));
+
+        eng.position = 2.0;
+        app.update(Action::AddSection, t, &mut eng);
+        assert!(matches!(app.overlay(), Some(Overlay::Prompt { .. })));
+        app.key(&special(KeyCode::Enter), t, &mut eng);
+        let Some(Overlay::Prompt { error: Some(_), .. }) = app.overlay() else {
+            panic!("an empty name is refused");
+        };
+        for c in "Chorus".chars() {
+            app.key(&press(c), t, &mut eng);
+        }
+        app.key(&special(KeyCode::Enter), t, &mut eng);
+        let Some(Overlay::Prompt { error: Some(e), .. }) = app.overlay() else {
+            panic!("a taken name is refused");
+        };
+        assert!(e.contains("already"), "{e}");
+        for _ in 0..6 {
+            app.key(&special(KeyCode::Backspace), t, &mut eng);
+        }
+        for c in "Pre".chars() {
+            app.key(&press(c), t, &mut eng);
+        }
+        app.key(&special(KeyCode::Enter), t, &mut eng);
+        assert!(app.overlay().is_none());
+        let names: Vec<&str> = app
+            .session()
+            .sections
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["Verse", "Pre", "Chorus"]);
+        let pre = &app.session().sections[1];
+        assert_eq!(pre.start, Seconds(2.0));
+        assert_eq!(
+            pre.scene_gain("Bass"),
+            Some(Decibels(-1.0)),
+            "the split scene"
+        );
+
+        app.update(Action::RemoveSection, t, &mut eng);
+        let names: Vec<&str> = app
+            .session()
+            .sections
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, ["Verse", "Chorus"]);
+        app.update(Action::Undo, t, &mut eng);
+        assert_eq!(app.session().sections.len(), 3);
+        assert!(eng.scenes.len() >= 5, "every edit reached the engine");
+    }
+
+    /// The arc view lists each channel's effective level per section and is closed while blind.
+    #[test]
+    fn arc_view_shows_levels_but_not_while_blind() {
+        let mut session = sectioned(&["Verse", "Chorus"], &[0.0, 4.0]);
+        session.sections[1].gain_db = vec![("Keys".to_string(), Decibels(2.0))];
+        session.sections[1].mute = vec!["Bass".to_string()];
+        let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
+        app.update(Action::ArcView, t, &mut eng);
+        let Some(Overlay::Arc(arc)) = app.overlay() else {
+            panic!("the arc view");
+        };
+        assert_eq!(arc.channels[0].levels_db, [Some(-3.0), None]);
+        assert_eq!(arc.channels[1].levels_db, [Some(0.0), Some(2.0)]);
+        app.key(&press('a'), t, &mut eng);
+        assert!(app.overlay().is_none());
+        app.update(Action::Blind, t, &mut eng);
+        app.update(Action::ArcView, t, &mut eng);
+        assert!(app.overlay().is_none());
+        assert!(app.message().is_some_and(|m| m.contains("blind")));
     }
 
     #[test]

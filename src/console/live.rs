@@ -8,7 +8,10 @@ use crate::engine::loudness::LoudnessReading;
 use crate::engine::meter::MeterReading;
 use crate::engine::realtime::{Engine, EngineEvent};
 use crate::ui::ballistics::{Ballistics, MeterBallistics};
-use crate::ui::view::{MasterView, MeterView, StatusView, StripView, TransportView, View};
+use crate::ui::view::{
+    EditMode, MasterView, MeterView, SceneMark, StatusView, StripView, TimelineSection,
+    TimelineView, TransportView, View,
+};
 
 /// How long the held true-peak number stays before it follows the signal down.
 const TRUE_PEAK_HOLD: Duration = Duration::from_secs(1);
@@ -98,6 +101,11 @@ impl Live {
     pub fn view(&mut self, app: &App, engine: &Engine) -> View {
         let session = app.session();
         let any_solo = session.channels.iter().any(|c| c.solo);
+        let position = engine.position();
+        let current = app.current_section(position);
+        let scene = current
+            .filter(|_| app.scene_mode())
+            .map(|k| &session.sections[k]);
         let strips = session
             .channels
             .iter()
@@ -105,13 +113,24 @@ impl Live {
             .map(|(i, c)| StripView {
                 name: c.name.clone(),
                 role: c.role,
-                gain_db: c.gain_db.0,
+                gain_db: scene
+                    .and_then(|s| s.scene_gain(&c.name))
+                    .unwrap_or(c.gain_db)
+                    .0,
                 trim_db: c.trim_db.0,
                 pan: c.pan.0,
                 mute: c.mute,
                 solo: c.solo,
                 soloed_out: any_solo && !c.solo,
                 meter: self.strips.get(i).map_or(MeterView::SILENT, meter_view),
+                scene: scene.map(|s| {
+                    let own = s.scene_gain(&c.name);
+                    SceneMark {
+                        overridden: own.is_some(),
+                        delta_db: own.map_or(0.0, |db| db.0 - c.gain_db.0),
+                        muted: s.is_muted(&c.name),
+                    }
+                }),
             })
             .collect();
         let playing = engine.is_playing();
@@ -119,10 +138,23 @@ impl Live {
         if self.buffering_at.is_some_and(|at| at != position_frame) {
             self.buffering_at = None;
         }
-        let position = engine.position();
         let info = engine.stream_info();
         let health = engine.output().health();
+        let timeline = timeline_view(session, engine, position, current);
+        let edit_mode = if app.scene_mode() {
+            EditMode::Scene {
+                section: scene.map_or_else(
+                    || "(before the first section)".to_string(),
+                    |s| s.name.clone(),
+                ),
+            }
+        } else {
+            EditMode::Base
+        };
         View {
+            timeline,
+            edit_mode,
+            comparing: app.comparing(),
             session_name: session.name.clone(),
             strips,
             selected: app.selected(),
@@ -177,4 +209,28 @@ fn meter_view(m: &MeterBallistics) -> MeterView {
         held_db: m.held_peak_db(),
         clipped: m.clipped(),
     }
+}
+
+/// The timeline under the strips (`None` without sections).
+fn timeline_view(
+    session: &crate::session::Session,
+    engine: &Engine,
+    position: crate::units::Seconds,
+    current: Option<usize>,
+) -> Option<TimelineView> {
+    (!session.sections.is_empty()).then(|| TimelineView {
+        sections: session
+            .sections
+            .iter()
+            .map(|s| TimelineSection {
+                name: s.name.clone(),
+                start_s: s.start.0,
+                has_scene: s.has_scene(),
+            })
+            .collect(),
+        length_s: engine.length().0,
+        playhead_s: position.0,
+        current,
+        loop_region: engine.loop_region().map(|(a, b)| (a.0, b.0)),
+    })
 }

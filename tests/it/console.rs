@@ -546,6 +546,59 @@ fn flag(table: &toml::Table, key: &str) -> bool {
     table.get(key).is_some_and(|v| v.as_bool() == Some(true))
 }
 
+/// In scene mode the fader and mute keys edit the scene of the section under the play head:
+/// the strip shows the scene's value and its difference from the base, the mode and the
+/// compare switch show on the status line, and saving writes the scene into that section,
+/// leaving the base mix alone.
+#[test]
+fn scene_mode_edits_and_saves_the_sections_scene() {
+    let ts = TempSession::new();
+    let session = trio(&ts);
+    let text = std::fs::read_to_string(&session).unwrap()
+        + "\n[[section]]\nname = \"Verse\"\nstart = 0.0\n\n[[section]]\nname = \"Chorus\"\nstart = 2.5\n";
+    std::fs::write(&session, text).unwrap();
+    let mut c = Console::open(&home_in(&ts), &session, 80, 24);
+    c.wait_for_text(&["Bass", "Verse", "Chorus", "BASE"]);
+    c.send("]");
+    c.send("e");
+    c.wait_for_text(&["SCENE Chorus"]);
+    c.send("k");
+    c.wait_for("Bass at -2.5 dB in the scene", |s| {
+        shows_in_strip(s, "Bass", "-2.5 dB") && shows_in_strip(s, "Bass", "+0.5")
+    });
+    c.send("m");
+    c.wait_for("Bass muted in the scene", |s| {
+        shows_in_strip(s, "Bass", "mute")
+    });
+    c.send("=");
+    c.wait_for_text(&["A/B base"]);
+    c.send("\x13");
+    c.wait_for_text(&["Saved"]);
+    c.send("q");
+    c.wait_success();
+
+    let (text, file) = read_session(&session);
+    let bass = channel(&file, "Bass");
+    assert_eq!(
+        float(bass, "gain_db"),
+        -3.0,
+        "the base is untouched:\n{text}"
+    );
+    assert!(!flag(bass, "mute"), "{text}");
+    let sections = file["section"].as_array().unwrap();
+    let chorus = sections[1].as_table().unwrap();
+    assert_eq!(chorus["gain_db"]["Bass"].as_float(), Some(-2.5), "{text}");
+    assert_eq!(
+        chorus["mute"].as_array().unwrap()[0].as_str(),
+        Some("Bass"),
+        "{text}"
+    );
+    assert!(
+        sections[0].as_table().unwrap().get("gain_db").is_none(),
+        "{text}"
+    );
+}
+
 /// Opens the trio session at 80x24 and waits for the mixer.
 fn open_trio(ts: &TempSession) -> (Console, PathBuf) {
     let session = trio(ts);
