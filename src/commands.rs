@@ -5,3 +5,4 @@ pub mod check;
 pub mod devices;
 pub mod paths;
 pub mod play;
+pub mod report;

@@ -106,6 +106,20 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Measure the loudness and peaks of the mix and of each channel, per section.
+    ///
+    /// For the whole song and for each section: integrated loudness, the highest short-term
+    /// loudness, loudness range, sample peak and true peak of the mix and of every channel
+    /// (after its trim, fader, section scene, pan and the master fader), each channel's level
+    /// relative to the mix, and how each channel's level changes from section to section. The
+    /// mix is rendered once, with the engine the bounce uses.
+    Report {
+        /// The session file (TOML).
+        session: PathBuf,
+        /// Output: table (fits 80 columns), json or csv.
+        #[arg(long, default_value = "table")]
+        format: commands::report::Format,
+    },
     /// List the audio hosts, their output devices and the configurations they support.
     Devices,
     /// Generate the demo sessions' stems and print where they are.
@@ -270,6 +284,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             looping,
             &output.request(&config.audio),
         ),
+        Command::Report { session, format } => report(&session, format),
         Command::Devices => {
             print!("{}", commands::devices::list());
             Ok(ExitCode::SUCCESS)
@@ -327,6 +342,43 @@ fn bounce(path: &Path, output: &Path, opts: BounceOptions) -> Result<ExitCode> {
         bar.finish_and_clear();
     }
     print!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(path: &Path, format: commands::report::Format) -> Result<ExitCode> {
+    let Some(session) = load_or_report(path) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "measuring {bar:40} {percent:>3}% {msg} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let rate = session.sample_rate;
+    let mut progress = |done: u64, total: u64| {
+        if let Some(bar) = &bar {
+            bar.set_length(total);
+            bar.set_position(done);
+            bar.set_message(format!(
+                "{} / {}",
+                Seconds::from_frames(done, rate),
+                Seconds::from_frames(total, rate)
+            ));
+        }
+    };
+    let report = commands::report::measure(&session, &mut progress)
+        .with_context(|| format!("measuring {}", path.display()))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    print!("{}", commands::report::to_text(&report, format));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -18,5 +18,7 @@ mod mixer;
 mod output;
 mod playback;
 mod realtime;
+mod report;
+mod scenes;
 mod session;
 mod support;
