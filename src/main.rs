@@ -308,25 +308,25 @@ fn check(path: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn bounce(path: &Path, output: &Path, opts: BounceOptions) -> Result<ExitCode> {
-    let Some(session) = load_or_report(path) else {
-        return Ok(ExitCode::FAILURE);
-    };
-    let bar = if std::io::stderr().is_terminal() {
+/// A progress bar on stderr ("{verb} [bar] 42% 0:12.000 / 1:44.500 eta 3s") when stderr is a
+/// terminal, and the callback that moves it (frames done, frames in all).
+fn progress_bar(
+    verb: &str,
+    rate: u32,
+) -> (Option<indicatif::ProgressBar>, impl FnMut(u64, u64) + use<>) {
+    let bar = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "bouncing {bar:40} {percent:>3}% {msg} eta {eta}",
-            )
+            indicatif::ProgressStyle::with_template(&format!(
+                "{verb} {{bar:40}} {{percent:>3}}% {{msg}} eta {{eta}}"
+            ))
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
-        Some(bar)
-    } else {
-        None
-    };
-    let rate = session.sample_rate;
-    let mut progress = |done: u64, total: u64| {
-        if let Some(bar) = &bar {
+        bar
+    });
+    let moved = bar.clone();
+    let progress = move |done: u64, total: u64| {
+        if let Some(bar) = &moved {
             bar.set_length(total);
             bar.set_position(done);
             bar.set_message(format!(
@@ -336,6 +336,14 @@ fn bounce(path: &Path, output: &Path, opts: BounceOptions) -> Result<ExitCode> {
             ));
         }
     };
+    (bar, progress)
+}
+
+fn bounce(path: &Path, output: &Path, opts: BounceOptions) -> Result<ExitCode> {
+    let Some(session) = load_or_report(path) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let (bar, mut progress) = progress_bar("bouncing", session.sample_rate);
     let report = render::bounce(&session, output, &opts, &mut progress)
         .with_context(|| format!("bouncing {}", path.display()))?;
     if let Some(bar) = bar {
@@ -349,30 +357,7 @@ fn report(path: &Path, format: commands::report::Format) -> Result<ExitCode> {
     let Some(session) = load_or_report(path) else {
         return Ok(ExitCode::FAILURE);
     };
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(0);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "measuring {bar:40} {percent:>3}% {msg} eta {eta}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        Some(bar)
-    } else {
-        None
-    };
-    let rate = session.sample_rate;
-    let mut progress = |done: u64, total: u64| {
-        if let Some(bar) = &bar {
-            bar.set_length(total);
-            bar.set_position(done);
-            bar.set_message(format!(
-                "{} / {}",
-                Seconds::from_frames(done, rate),
-                Seconds::from_frames(total, rate)
-            ));
-        }
-    };
+    let (bar, mut progress) = progress_bar("measuring", session.sample_rate);
     let report = commands::report::measure(&session, &mut progress)
         .with_context(|| format!("measuring {}", path.display()))?;
     if let Some(bar) = bar {

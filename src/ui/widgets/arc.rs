@@ -21,7 +21,7 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 use crate::ui::view::{ArcChannel, ArcView, BlindLevel};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::strip::{clear, scene_style};
-use crate::ui::widgets::text::{clean, db, put, shorten, shorten_numbered, width};
+use crate::ui::widgets::text::{clean, db, pack, put, shorten, shorten_numbered, width};
 
 /// The shortest chart worth drawing, axis and section names included.
 pub const CHART_MIN_ROWS: u16 = 7;
@@ -142,22 +142,9 @@ impl ArcPanel<'_> {
     /// Rows the legend takes in `room` cells: the channels' tagged names side by side, two
     /// cells apart, wrapped; each line as the indices of its channels.
     fn legend_lines(&self, room: usize) -> Vec<Vec<usize>> {
-        let mut lines: Vec<Vec<usize>> = Vec::new();
-        let mut used = 0;
-        for (at, channel) in self.arc.channels.iter().enumerate() {
-            let w = width(&tagged_name(at, channel, room, self.theme));
-            match lines.last_mut() {
-                Some(line) if used + 2 + w <= room => {
-                    line.push(at);
-                    used += 2 + w;
-                }
-                _ => {
-                    lines.push(vec![at]);
-                    used = w;
-                }
-            }
-        }
-        lines
+        let widths = (self.arc.channels.iter().enumerate())
+            .map(|(at, channel)| width(&tagged_name(at, channel, room, self.theme)));
+        pack(widths, room)
     }
 
     /// The legend: each channel's letter and name in its role's colour.

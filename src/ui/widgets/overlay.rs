@@ -15,7 +15,7 @@ use ratatui::widgets::{Clear, Widget};
 use crate::ui::view::{ArcView, BlindLevel, Overlay};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::arc::ArcPanel;
-use crate::ui::widgets::text::{char_width, clean, put, shorten, style_row, width, wrap};
+use crate::ui::widgets::text::{char_width, clean, pack, put, shorten, style_row, width, wrap};
 
 /// The help box's title.
 pub const HELP_TITLE: &str = "Help";
@@ -288,22 +288,7 @@ fn answer_width((key, what): &Answer<'_>) -> usize {
 /// The answers packed into as few rows of `room` cells as they fit, two cells apart; an
 /// answer is never split.
 fn pack_answers(answers: &[Answer<'_>], room: usize) -> Vec<Vec<usize>> {
-    let mut rows: Vec<Vec<usize>> = Vec::new();
-    let mut used = 0;
-    for (at, answer) in answers.iter().enumerate() {
-        let w = answer_width(answer);
-        match rows.last_mut() {
-            Some(row) if used + 2 + w <= room => {
-                row.push(at);
-                used += 2 + w;
-            }
-            _ => {
-                rows.push(vec![at]);
-                used = w;
-            }
-        }
-    }
-    rows
+    pack(answers.iter().map(answer_width), room)
 }
 
 /// Draws one row of answers, "[y] quit  [n] stay", at row `y` of `inner`.

@@ -113,6 +113,27 @@ pub fn shorten_numbered<'a>(s: &'a str, max: usize, ellipsis: &str) -> Cow<'a, s
     Cow::Owned(format!("{head}{number}"))
 }
 
+/// Items of the given widths packed into as few rows of `room` cells as they fit, two cells
+/// apart; an item is never split (one wider than the room gets a row of its own). Each row is
+/// the indices of its items.
+pub fn pack(widths: impl IntoIterator<Item = usize>, room: usize) -> Vec<Vec<usize>> {
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut used = 0;
+    for (at, w) in widths.into_iter().enumerate() {
+        match rows.last_mut() {
+            Some(row) if used + 2 + w <= room => {
+                row.push(at);
+                used += 2 + w;
+            }
+            _ => {
+                rows.push(vec![at]);
+                used = w;
+            }
+        }
+    }
+    rows
+}
+
 /// `s` broken into lines of at most `max` cells at spaces; a word longer than a line is
 /// shortened with `ellipsis` rather than split.
 pub fn wrap<'a>(s: &'a str, max: usize, ellipsis: &str) -> Vec<Cow<'a, str>> {
