@@ -74,10 +74,14 @@ impl Smoother {
     }
 
     /// Starts a glide from the current value to `target` over `len` frames (0: a jump). Unlike
-    /// [`Smoother::set_target`], this always starts a fresh glide.
+    /// [`Smoother::set_target`], a glide under way starts afresh even towards the same target;
+    /// resting at `target` already, nothing happens.
     ///
     /// Realtime-safe.
     pub fn set_target_over(&mut self, target: f32, len: u32) {
+        if target == self.target && self.is_settled() {
+            return;
+        }
         if len == 0 {
             self.set_immediate(target);
             return;
