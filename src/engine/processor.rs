@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::meter::{BlockMeter, MeterBank};
 use super::scene::{SceneLevel, SceneTimeline};
 use super::smoother::{Smoother, ramp_frames};
-use super::source::{MAX_BLOCK, ReadMode, Source};
+use super::source::{MAX_BLOCK, MAX_CACHED, ReadMode, Source};
 use super::streams::{StreamConfig, StreamError, open_stem};
 use super::strip::{Strip, StripParams};
 use crate::session::Session;
@@ -150,10 +150,22 @@ impl Processor {
     /// one level per strip (missing ones are the base fader).
     ///
     /// Realtime-safe (the timeline was built elsewhere; it is only moved here).
+    ///
+    /// The sources keep the session start and every section start of the new timeline cached
+    /// (sections added or moved since the session opened included), so jumps there play at once.
     pub fn set_scenes(&mut self, scenes: Box<SceneTimeline>) -> Box<SceneTimeline> {
         let old = std::mem::replace(&mut self.scenes, scenes);
         self.segment = self.scenes.segment_at(self.playhead);
         self.glide_to_scenes();
+        let mut frames = [0u64; MAX_CACHED];
+        let mut n = 1;
+        for (to, start) in frames[1..].iter_mut().zip(self.scenes.starts()) {
+            *to = start;
+            n += 1;
+        }
+        for source in &mut self.sources {
+            source.recache(&frames[..n]);
+        }
         old
     }
 

@@ -303,6 +303,19 @@ impl<S: Source> Source for Resampled<S> {
         self.channels
     }
 
+    /// Caches the inner source where a seek to each frame puts it.
+    fn recache(&mut self, frames: &[u64]) {
+        let mut inner = [0u64; super::source::MAX_CACHED];
+        let n = frames.len().min(inner.len());
+        for (to, &frame) in inner.iter_mut().zip(&frames[..n]) {
+            *to = self
+                .plan
+                .start(frame, self.in_rate, self.out_rate, self.delay)
+                .0;
+        }
+        self.inner.recache(&inner[..n]);
+    }
+
     /// `ceil(inner length * out_rate / in_rate)`.
     fn len_frames(&self) -> u64 {
         self.len

@@ -135,6 +135,13 @@ impl SceneTimeline {
         self.spans.len()
     }
 
+    /// Where each section starts (frames at the mix rate), in order.
+    ///
+    /// Realtime-safe.
+    pub fn starts(&self) -> impl Iterator<Item = u64> + '_ {
+        self.spans.iter().map(|s| s.start)
+    }
+
     /// The segment playing at `frame`.
     ///
     /// Realtime-safe.

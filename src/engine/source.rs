@@ -112,7 +112,20 @@ pub trait Source: Send {
     fn is_ready(&mut self) -> bool {
         true
     }
+
+    /// Keeps the data at each of `frames` (timeline frames, at most [`MAX_CACHED`]) loaded from
+    /// now on, so a jump to one of them plays at once (after the sections changed). Caches no
+    /// longer wanted are reused; frames beyond the source's caches are left uncached. Sources in
+    /// memory have nothing to load.
+    ///
+    /// Realtime-safe.
+    fn recache(&mut self, frames: &[u64]) {
+        let _ = frames;
+    }
 }
+
+/// The most positions a source keeps cached.
+pub const MAX_CACHED: usize = 64;
 
 /// Samples held in memory (tests, generated signals).
 #[derive(Debug, Clone)]

@@ -325,6 +325,10 @@ const SERVER_CHANNEL_SIZE: usize = 512;
 /// that has not arrived yet then waits for its data like any uncached seek.
 const CACHE_WAIT: Duration = Duration::from_secs(3);
 
+/// Caches a stream has beyond those asked for at open, for section starts added or moved while
+/// the session is open.
+pub const SPARE_CACHES: usize = 4;
+
 /// The longest pause between two checks of whether a cache has arrived.
 const CACHE_POLL_MAX: Duration = Duration::from_millis(32);
 
@@ -423,6 +427,58 @@ impl StemStream {
             .enumerate()
             .map(|(index, frame)| (index, frame as usize))
             .collect();
+        // Room for every cache the stream has, so `recache` never allocates.
+        let room = self.stream.num_caches().saturating_sub(self.caches.len());
+        self.caches.reserve_exact(room);
+    }
+
+    /// Points the stream's caches at `frames` (frames of the file): a frame already cached
+    /// stays, a new one takes a cache not yet used or one whose frame is no longer wanted.
+    /// Frames past the end, or beyond the stream's caches, are left out.
+    ///
+    /// Realtime-safe (no allocation: `caches` has room for every cache).
+    fn recache_file_frames(&mut self, frames: &[u64]) {
+        if self.failed {
+            return;
+        }
+        for &frame in frames.iter().filter(|&&f| f < self.frames) {
+            let frame = frame as usize;
+            if self.caches.iter().any(|&(_, f)| f == frame) {
+                continue;
+            }
+            let index = if self.caches.len() < self.stream.num_caches().min(self.caches.capacity())
+            {
+                let index = self.caches.len();
+                self.caches.push((index, frame));
+                index
+            } else if let Some(slot) = self
+                .caches
+                .iter_mut()
+                .find(|(_, f)| !frames.contains(&(*f as u64)))
+            {
+                slot.1 = frame;
+                slot.0
+            } else {
+                continue;
+            };
+            match self.stream.cache(index, frame) {
+                Ok(_) | Err(ReadError::IOServerChannelFull) => {}
+                Err(_) => self.failed = true,
+            }
+        }
+        self.caches_requested = self.caches.len();
+    }
+
+    /// Whether the data at `frame` (of the file) is cached and has arrived. Asks creek for that
+    /// cache again when it has not arrived (which is harmless). For tests and diagnostics.
+    ///
+    /// Not for the audio thread.
+    pub fn has_cached(&mut self, frame: u64) -> bool {
+        let _ = self.stream.is_ready();
+        let Some(&(index, at)) = self.caches.iter().find(|&&(_, f)| f as u64 == frame) else {
+            return false;
+        };
+        matches!(self.stream.cache(index, at), Ok(false))
     }
 
     /// Asks creek for the caches not asked for yet. Called right after the first seek: creek's
@@ -600,7 +656,7 @@ pub fn open_stem(
     cache_frames: &[u64],
     config: StreamConfig,
 ) -> Result<Box<dyn Source>, StreamError> {
-    let mut stream = StemStream::unstarted(path, cache_frames.len(), config)?;
+    let mut stream = StemStream::unstarted(path, cache_frames.len() + SPARE_CACHES, config)?;
     let rate = stream.sample_rate;
     if rate == mix_rate {
         stream.cache_at(cache_frames);
@@ -638,6 +694,10 @@ fn read_error<E: std::fmt::Debug>(path: &Path, err: &E) -> StreamError {
 impl Source for StemStream {
     fn channels(&self) -> usize {
         self.channels
+    }
+
+    fn recache(&mut self, frames: &[u64]) {
+        self.recache_file_frames(frames);
     }
 
     fn len_frames(&self) -> u64 {

@@ -476,6 +476,12 @@ fn streamed_and_resampled_stems_render_without_allocating() {
     })));
     rig.send(UiToEngine::SetGain(StripId(1), Decibels(-5.0)));
     rig.send(UiToEngine::SetPan(StripId(0), Pan(0.3)));
+    // New sections: both stems (one resampled) re-point caches at their starts.
+    rig.send(UiToEngine::SetScenes(Box::new(SceneTimeline::new(
+        2,
+        96_000,
+        vec![(30_000, 480, vec![SceneLevel::Mute]), (60_000, 480, vec![])],
+    ))));
     // Long enough to wrap even if the stems were still loading after the jump and playback
     // held for its full second first.
     rig.render(60_000, 256);

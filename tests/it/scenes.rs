@@ -313,3 +313,32 @@ fn compare_and_scene_edits_glide_like_fader_moves() {
     );
     drop(old);
 }
+
+/// A section start added while the session is open gets cached too: new scenes re-point a cache
+/// no longer wanted at it, its data arrives, and a jump there is ready at once.
+#[test]
+fn section_starts_added_later_are_cached() {
+    use earmix::engine::source::Source;
+    use earmix::engine::streams::{StemStream, StreamConfig};
+
+    let ts = TempSession::new();
+    let path = ts.path("stems/long.wav");
+    write_wav_f32(&path, RATE, &[signal(LEN * 4, 35, 0.3)]);
+    let mut stream = StemStream::open_cached(&path, 0, &[0, 1], StreamConfig::PLAYBACK).unwrap();
+    stream.wait_ready().unwrap();
+    let added = 300_001;
+    assert!(!stream.has_cached(added));
+    crate::support::assert_realtime("recache", || stream.recache(&[0, added]));
+    // Wait (bounded) for the I/O thread to fill the cache; no timing is asserted.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !stream.has_cached(added) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cache never arrived"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(stream.has_cached(0), "the session start stays cached");
+    stream.seek(added);
+    assert!(stream.is_ready(), "a jump to the new start plays at once");
+}
