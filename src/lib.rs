@@ -9,6 +9,7 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod engine;
+pub mod exercise;
 pub mod session;
 pub mod ui;
 pub mod units;
