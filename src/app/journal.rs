@@ -758,18 +758,12 @@ fn float(value: f64) -> String {
 }
 
 /// Makes a new file in the folder of `path` durable.
-#[cfg(unix)]
 fn sync_dir(path: &Path) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_path: &Path) -> io::Result<()> {
-    Ok(())
+    crate::session::file::sync_dir(dir)
 }
 
 #[cfg(test)]

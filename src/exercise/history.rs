@@ -21,6 +21,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::session::file::sync_dir;
+
 /// The record format this build writes and reads.
 pub const RECORD_VERSION: u32 = 1;
 
@@ -391,17 +393,6 @@ fn cut_torn_tail(file: &mut File) -> io::Result<()> {
     file.read_to_end(&mut bytes)?;
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     file.set_len(complete as u64)
-}
-
-/// Makes a new entry in the folder `dir` durable.
-#[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
-}
-
-#[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
-    Ok(())
 }
 
 /// One exercise's progress, as `earmix progress` draws it.

@@ -246,14 +246,15 @@ fn set_new_file_permissions(_file: &fs::File) -> io::Result<()> {
     Ok(())
 }
 
-/// Makes a rename in `dir` durable.
+/// Makes a new entry or a rename in the folder `dir` durable (the session file, the crash
+/// journal, the progress history).
 #[cfg(unix)]
-fn sync_dir(dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(not(unix))]
-fn sync_dir(_dir: &Path) -> io::Result<()> {
+pub(crate) fn sync_dir(_dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
