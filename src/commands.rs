@@ -5,4 +5,5 @@ pub mod check;
 pub mod devices;
 pub mod paths;
 pub mod play;
+pub mod progress;
 pub mod report;

@@ -120,6 +120,16 @@ enum Command {
         #[arg(long, default_value = "table")]
         format: commands::report::Format,
     },
+    /// Show how your exercises went: per exercise, how often you finished it, the best and the
+    /// latest scores, and the score over time.
+    Progress {
+        /// The history file (default: history.jsonl in the XDG data directory).
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        /// Draw the score line in plain ASCII.
+        #[arg(long)]
+        ascii: bool,
+    },
     /// List the audio hosts, their output devices and the configurations they support.
     Devices,
     /// Generate the demo sessions' stems and print where they are.
@@ -285,6 +295,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &output.request(&config.audio),
         ),
         Command::Report { session, format } => report(&session, format),
+        Command::Progress { history, ascii } => progress(history, ascii),
         Command::Devices => {
             print!("{}", commands::devices::list());
             Ok(ExitCode::SUCCESS)
@@ -364,6 +375,21 @@ fn report(path: &Path, format: commands::report::Format) -> Result<ExitCode> {
         bar.finish_and_clear();
     }
     print!("{}", commands::report::to_text(&report, format));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress(history: Option<PathBuf>, ascii: bool) -> Result<ExitCode> {
+    let path = match history {
+        Some(path) => path,
+        None => earmix::exercise::history::History::default_path().context(
+            "no data directory to keep the history in (is HOME set?); give --history FILE",
+        )?,
+    };
+    let loaded = earmix::exercise::history::History::at(&path).read()?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    print!("{}", commands::progress::render(&loaded, &path, ascii));
     Ok(ExitCode::SUCCESS)
 }
 

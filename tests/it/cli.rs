@@ -204,3 +204,59 @@ fn demo_sessions_generate_and_load() {
         assert!(check.status.success());
     }
 }
+
+/// `earmix progress` summarises the history file per exercise; a damaged line is skipped with a
+/// warning naming it, never fatal; with no history it says so; the default file is in the XDG
+/// data directory.
+#[test]
+fn progress_summarises_the_history_and_skips_damaged_lines() {
+    use earmix::exercise::history::{History, Record};
+    let ts = TempSession::new();
+    let path = ts.path("history.jsonl");
+    let history = History::at(&path);
+    let at = std::time::SystemTime::UNIX_EPOCH;
+    for score in [35.0, 58.0, 71.0] {
+        let record = Record::new("drill", &ts.path("s.toml"), at).with_score(score);
+        history.append(&record).unwrap();
+    }
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.insert_str(0, "{\"version\": 1, \"date\": \n");
+    std::fs::write(&path, text).unwrap();
+
+    let out = earmix()
+        .args(["progress", "--ascii", "--history"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("Level-matching drill: done 3 times, best 71"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  latest: 35 58 71"), "{stdout}");
+    assert!(stdout.contains("  ,=+  (3 scores"), "{stdout}");
+    assert!(stderr.contains("history.jsonl:1: skipped"), "{stderr}");
+
+    // No history yet, in the XDG data directory.
+    let home = tempfile::tempdir().unwrap();
+    let out = earmix()
+        .env("XDG_DATA_HOME", home.path())
+        .arg("progress")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("No exercises finished yet"), "{stdout}");
+    assert!(
+        stdout.contains(
+            &home
+                .path()
+                .join("earmix/history.jsonl")
+                .display()
+                .to_string()
+        ),
+        "{stdout}"
+    );
+}

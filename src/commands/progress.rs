@@ -1,0 +1,145 @@
+//! `earmix progress`: what the progress history holds, per exercise: how often it was done, the
+//! best score, the latest scores, and the score over time as a sparkline (0 to 100, oldest on
+//! the left). Lines of the history that cannot be read are skipped with a warning (the caller
+//! prints them); they never stop the summary.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use crate::exercise::history::{Loaded, summarise};
+
+/// The widest a sparkline gets (the latest scores when there are more).
+pub const SPARK_WIDTH: usize = 70;
+
+/// The eight bar heights of a sparkline, lowest first.
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+/// The same in plain ASCII.
+const ASCII_BARS: [char; 8] = ['_', '.', ',', '-', '=', '+', '*', '#'];
+
+/// The name an exercise is shown by.
+pub fn display_name(exercise: &str) -> &str {
+    match exercise {
+        "blindfold" => "Blindfold Balance Test",
+        "arc" => "Emotional Arc Exercise",
+        "drill" => "Level-matching drill",
+        "reference" => "Reference Deconstruction",
+        other => other,
+    }
+}
+
+/// Scores from 0 to 100 as bars of eight heights (below 12.5 the lowest, from 87.5 the
+/// highest), the latest [`SPARK_WIDTH`] of them.
+pub fn sparkline(scores: &[f64], ascii: bool) -> String {
+    let bars = if ascii { &ASCII_BARS } else { &BARS };
+    let start = scores.len().saturating_sub(SPARK_WIDTH);
+    scores[start..]
+        .iter()
+        .map(|&s| bars[((s.clamp(0.0, 100.0) / 12.5) as usize).min(7)])
+        .collect()
+}
+
+/// The summary `earmix progress` prints for the history at `path`.
+pub fn render(loaded: &Loaded, path: &Path, ascii: bool) -> String {
+    let mut out = String::new();
+    if loaded.records.is_empty() {
+        let _ = writeln!(
+            out,
+            "No exercises finished yet: each one you finish adds a line to {}.",
+            path.display()
+        );
+        return out;
+    }
+    let _ = writeln!(out, "Progress from {}", path.display());
+    for summary in summarise(&loaded.records) {
+        let times = if summary.count == 1 { "time" } else { "times" };
+        let _ = write!(
+            out,
+            "\n{}: done {} {times}",
+            display_name(&summary.exercise),
+            summary.count
+        );
+        let Some(best) = summary.best else {
+            let _ = writeln!(out, ", no scores");
+            continue;
+        };
+        let _ = writeln!(out, ", best {best:.0}");
+        let recent: Vec<String> = summary.recent.iter().map(|s| format!("{s:.0}")).collect();
+        let _ = writeln!(out, "  latest: {}", recent.join(" "));
+        let shown = summary.scores.len().min(SPARK_WIDTH);
+        let _ = writeln!(
+            out,
+            "  {}  ({shown} score{}, oldest first, 0-100)",
+            sparkline(&summary.scores, ascii),
+            if shown == 1 { "" } else { "s" }
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exercise::history::Record;
+    use std::time::SystemTime;
+
+    fn record(exercise: &str, score: Option<f64>) -> Record {
+        let r = Record::new(exercise, Path::new("s.toml"), SystemTime::UNIX_EPOCH);
+        match score {
+            Some(s) => r.with_score(s),
+            None => r,
+        }
+    }
+
+    /// Each score picks one of eight bars by its eighth of 0-100; out-of-range scores are
+    /// clamped; only the latest `SPARK_WIDTH` are drawn.
+    #[test]
+    fn sparkline_bars() {
+        assert_eq!(
+            sparkline(&[0.0, 12.4, 12.5, 50.0, 87.5, 100.0], false),
+            "▁▁▂▅██"
+        );
+        assert_eq!(sparkline(&[-5.0, 130.0, 62.5], true), "_#+");
+        let many: Vec<f64> = (0..100).map(f64::from).collect();
+        let line = sparkline(&many, true);
+        assert_eq!(line.chars().count(), SPARK_WIDTH);
+        assert!(line.ends_with('#'));
+        assert_eq!(sparkline(&[], false), "");
+    }
+
+    /// One block per exercise in first-seen order: count, best, the latest five and the line.
+    #[test]
+    fn summary_lists_each_exercise() {
+        let loaded = Loaded {
+            records: vec![
+                record("drill", Some(40.0)),
+                record("blindfold", None),
+                record("drill", Some(81.6)),
+                record("drill", Some(60.0)),
+            ],
+            warnings: Vec::new(),
+        };
+        let text = render(&loaded, Path::new("/h/history.jsonl"), true);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "Progress from /h/history.jsonl",
+                "",
+                "Level-matching drill: done 3 times, best 82",
+                "  latest: 40 82 60",
+                "  -*=  (3 scores, oldest first, 0-100)",
+                "",
+                "Blindfold Balance Test: done 1 time, no scores",
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 80));
+    }
+
+    /// An empty history says so and where it will be.
+    #[test]
+    fn empty_history() {
+        let text = render(&Loaded::default(), Path::new("/h/history.jsonl"), false);
+        assert!(text.starts_with("No exercises finished yet"), "{text}");
+        assert!(text.contains("/h/history.jsonl"), "{text}");
+    }
+}
