@@ -759,11 +759,7 @@ fn float(value: f64) -> String {
 
 /// Makes a new file in the folder of `path` durable.
 fn sync_dir(path: &Path) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    crate::session::file::sync_dir(dir)
+    crate::session::file::sync_dir(crate::session::file::folder_of(path))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::session::file::sync_dir;
+use crate::session::file::{folder_of, sync_dir};
 
 /// The record format this build writes and reads.
 pub const RECORD_VERSION: u32 = 1;
@@ -257,7 +257,7 @@ impl History {
         })?;
         line.push('\n');
 
-        let dir = parent_of(&self.path);
+        let dir = folder_of(&self.path);
         let dir_existed = dir.is_dir();
         if !dir_existed {
             fs::create_dir_all(dir)
@@ -290,7 +290,7 @@ impl History {
         if created {
             sync_dir(dir).map_err(failed)?;
             if !dir_existed {
-                sync_dir(parent_of(dir)).map_err(failed)?;
+                sync_dir(folder_of(dir)).map_err(failed)?;
             }
         }
         Ok(())
@@ -366,14 +366,6 @@ fn parse_record(text: &str) -> Result<Record, String> {
         ));
     }
     serde_json::from_str(text).map_err(|e| e.to_string())
-}
-
-/// The folder holding `path` (`.` for a bare file name).
-fn parent_of(path: &Path) -> &Path {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    }
 }
 
 /// Truncates `file` after its last newline when something follows it (a torn line).
@@ -665,7 +657,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let history = history_in(&dir);
         assert_eq!(history.read().unwrap(), Loaded::default());
-        fs::create_dir_all(parent_of(history.path())).unwrap();
+        fs::create_dir_all(folder_of(history.path())).unwrap();
         fs::write(history.path(), "").unwrap();
         assert_eq!(history.read().unwrap(), Loaded::default());
     }

@@ -203,10 +203,7 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), SaveError> {
         path.to_path_buf()
     };
     let path = target.as_path();
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
+    let dir = folder_of(path);
     let name = path
         .file_name()
         .map_or_else(|| "session".into(), |n| n.to_string_lossy());
@@ -244,6 +241,14 @@ fn set_new_file_permissions(file: &fs::File) -> io::Result<()> {
 #[cfg(not(unix))]
 fn set_new_file_permissions(_file: &fs::File) -> io::Result<()> {
     Ok(())
+}
+
+/// The folder holding `path` (`.` for a bare file name).
+pub(crate) fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    }
 }
 
 /// Makes a new entry or a rename in the folder `dir` durable (the session file, the crash
