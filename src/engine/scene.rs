@@ -19,8 +19,9 @@
 //!   levels at once.
 //! - A glide of 0 frames is a cut (the session asked for `ramp_ms = 0`).
 
+use super::realtime::frames_at;
 use crate::session::{DEFAULT_SCENE_RAMP_MS, Section, Session};
-use crate::units::{Decibels, Seconds};
+use crate::units::Decibels;
 
 /// What one strip's fader does in one section's scene.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -104,8 +105,7 @@ impl SceneTimeline {
     /// `gain_db` and `mute`, gliding over its `ramp_ms` (or the session's, or the default).
     /// Not realtime-safe (allocates).
     pub fn for_session(session: &Session, mix_rate: u32) -> Self {
-        let end =
-            Seconds::from_frames(session.length_frames, session.sample_rate).to_frames(mix_rate);
+        let end = frames_at(session.length_frames, session.sample_rate, mix_rate);
         let sections = session
             .sections
             .iter()
