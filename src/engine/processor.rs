@@ -199,13 +199,11 @@ impl Processor {
         }
     }
 
-    /// Every strip glides (10 ms) to its level in the current segment.
+    /// Every strip glides to its level in the current segment, like a fader move.
     fn glide_to_scenes(&mut self) {
         for i in 0..self.strips.len() {
             let level = self.scene_level(self.segment, i);
-            let strip = &mut self.strips[i];
-            let ramp = strip_ramp(strip);
-            strip.enter_scene(level, ramp);
+            self.strips[i].follow_scene(level);
         }
     }
 
@@ -494,10 +492,4 @@ impl Processor {
         }
         status
     }
-}
-
-/// How long a strip's fader takes to follow a scene edit: the rest of a scene glide under way,
-/// or a fader move's 10 ms.
-fn strip_ramp(strip: &Strip) -> u32 {
-    strip.fader_remaining().max(strip.fader_ramp())
 }

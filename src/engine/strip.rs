@@ -155,7 +155,15 @@ impl Strip {
         let (l, r) = self.target_gains(any_solo);
         self.gain_l.set_target(l);
         self.gain_r.set_target(r);
-        // A change during a scene glide keeps gliding as long as the scene glide had left.
+        self.follow_scene(self.scene);
+    }
+
+    /// Glides the fader to what `scene` asks for like a fader move: over 10 ms, or, during a
+    /// scene glide, over what that glide had left.
+    ///
+    /// Realtime-safe.
+    pub fn follow_scene(&mut self, scene: SceneLevel) {
+        self.scene = scene;
         let fader = self.effective_fader().to_amplitude();
         let left = self.fader.remaining();
         if left > self.fader.ramp_len() {
@@ -195,16 +203,6 @@ impl Strip {
         !self.is_gliding()
             && ((self.gain_l.target() == 0.0 && self.gain_r.target() == 0.0)
                 || self.fader.target() == 0.0)
-    }
-
-    /// Frames left in the fader's glide (0 when settled).
-    pub fn fader_remaining(&self) -> u32 {
-        self.fader.remaining()
-    }
-
-    /// The length of a fader move's glide.
-    pub fn fader_ramp(&self) -> u32 {
-        self.fader.ramp_len()
     }
 
     /// Frames until every glide under way has ended (0 when settled).
