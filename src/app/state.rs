@@ -903,13 +903,14 @@ impl App {
         self.undo.end_burst();
     }
 
-    /// Applies one edit as its own undo step.
-    fn edit(&mut self, edit: MixEdit, controls: &mut dyn Controls) {
-        self.edit_group(vec![edit], controls);
+    /// Applies one edit as its own undo step; false when it was refused (the message says why).
+    fn edit(&mut self, edit: MixEdit, controls: &mut dyn Controls) -> bool {
+        self.edit_group(vec![edit], controls)
     }
 
-    /// Applies edits as one undo step.
-    fn edit_group(&mut self, edits: Vec<MixEdit>, controls: &mut dyn Controls) {
+    /// Applies edits as one undo step; false when one was refused (the message says why).
+    fn edit_group(&mut self, edits: Vec<MixEdit>, controls: &mut dyn Controls) -> bool {
+        let mut accepted = true;
         let mut changes = Vec::new();
         for edit in edits {
             let Ok(change) = Change::of(edit.clone(), &self.session) else {
@@ -920,6 +921,7 @@ impl App {
             }
             if let Err(e) = edit.apply(&mut self.session) {
                 self.message = Some(e.to_string());
+                accepted = false;
                 continue;
             }
             self.send(&edit, controls);
@@ -929,6 +931,7 @@ impl App {
         if !changes.is_empty() {
             self.undo.push_group(changes);
         }
+        accepted
     }
 
     /// Applies edits from undo or redo (already recorded in the history).
@@ -1342,9 +1345,7 @@ impl App {
 
     /// Replaces the section list as one undo step.
     fn edit_sections(&mut self, sections: Vec<Section>, done: String, controls: &mut dyn Controls) {
-        let before = self.message.clone();
-        self.edit(MixEdit::Sections { sections }, controls);
-        if self.message == before {
+        if self.edit(MixEdit::Sections { sections }, controls) {
             self.message = Some(done);
         }
     }
