@@ -1,7 +1,141 @@
-//! Guided exercises (issue 6): scoring a balance against a target, the role targets the
-//! Blindfold Balance Test compares with, and the progress history every finished exercise is
-//! recorded in.
+//! Guided exercises (issue 6): the Blindfold Balance Test, the Emotional Arc Exercise and the
+//! level-matching drill; scoring a balance against a target, the role targets the Blindfold
+//! Balance Test compares with, the offline measurement of a played span, and the progress
+//! history every finished exercise is recorded in.
+//!
+//! This module holds the maths and the words; the console runs the flows
+//! (`app::state::exercise`).
 
+pub mod blindfold;
+pub mod drill;
+pub mod emotional;
 pub mod history;
+pub mod measure;
 pub mod score;
 pub mod targets;
+
+/// The guided exercises, in the order they are listed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Exercise {
+    /// Balance a scrambled mix by ear, then compare it with textbook levels.
+    Blindfold,
+    /// Balance two contrasting sections from the same scrambled start.
+    Arc,
+    /// Restore a hidden target balance by ear; scored, with a ladder of levels.
+    Drill,
+}
+
+impl Exercise {
+    /// Every exercise, in list order.
+    pub const ALL: [Exercise; 3] = [Exercise::Blindfold, Exercise::Arc, Exercise::Drill];
+
+    /// The name used on the command line and in the history file.
+    pub fn id(self) -> &'static str {
+        match self {
+            Exercise::Blindfold => "blindfold",
+            Exercise::Arc => "arc",
+            Exercise::Drill => "drill",
+        }
+    }
+
+    /// The exercise named `name` on the command line (its id, or a few spellings of its title).
+    pub fn from_name(name: &str) -> Option<Exercise> {
+        let name = name.trim().to_ascii_lowercase().replace(['_', ' '], "-");
+        match name.as_str() {
+            "blindfold" | "blindfold-balance" | "blindfold-balance-test" | "blind" => {
+                Some(Exercise::Blindfold)
+            }
+            "arc" | "emotional-arc" | "emotional-arc-exercise" => Some(Exercise::Arc),
+            "drill" | "level-matching" | "level-matching-drill" | "match" => Some(Exercise::Drill),
+            _ => None,
+        }
+    }
+
+    /// The exercise's title.
+    pub fn title(self) -> &'static str {
+        match self {
+            Exercise::Blindfold => "Blindfold Balance Test",
+            Exercise::Arc => "Emotional Arc Exercise",
+            Exercise::Drill => "Level-matching drill",
+        }
+    }
+
+    /// One line on what it trains.
+    pub fn summary(self) -> &'static str {
+        match self {
+            Exercise::Blindfold => {
+                "Balance a scrambled mix with no numbers and no meters, then see how your \
+                 ear's choices compare with textbook levels"
+            }
+            Exercise::Arc => {
+                "Balance a verse and a chorus separately, from the same scrambled start, and \
+                 find out how you want the song to change"
+            }
+            Exercise::Drill => {
+                "Hear a hidden balance, then rebuild it by ear from scrambled faders; scored, \
+                 with levels to unlock"
+            }
+        }
+    }
+
+    /// The instruction panel shown before it starts: short paragraphs, written for the user.
+    pub fn instructions(self) -> &'static [&'static str] {
+        match self {
+            Exercise::Blindfold => &[
+                "The faders will jump to random places and the console goes dark: no numbers, \
+                 no meters. Only the problem lamps stay, so you will still see a clip.",
+                "Listen to the song loop and move the faders until every part sits where it \
+                 feels right to you. Start from what matters most in the song and fit the rest \
+                 around it. Mute and solo are there to help; take your time.",
+                "Press Enter when the mix feels finished. You will then see what you did: \
+                 each part's level against the levels a textbook would suggest, and which \
+                 parts you chose to lead and which to follow.",
+            ],
+            Exercise::Arc => &[
+                "A song breathes: parts come forward in one section and step back in another. \
+                 This exercise shows you how you want it to change.",
+                "First the verse loops, with the faders scrambled and the console dark. Balance \
+                 it by ear and press Enter. Then the chorus loops, starting from the same \
+                 scrambled faders, not from your verse: balance it fresh and press Enter.",
+                "Afterwards you will see, part by part, how your chorus differs from your \
+                 verse, with the overall level change taken out. You can keep the two \
+                 balances as the sections' scenes.",
+            ],
+            Exercise::Drill => &[
+                "First you hear a target balance. Listen to how loud each part is against the \
+                 others: the voice against the guitar, the bass against the drums.",
+                "Then the faders are scrambled and the console goes dark. Rebuild the target \
+                 by ear. While the level allows it, = flips between the target and your mix; \
+                 the two are matched in loudness, so the louder one does not sound better.",
+                "Press Enter when they sound the same. The score counts only the balance: \
+                 turning everything up or down together costs nothing. Pass a level to unlock \
+                 the next one.",
+            ],
+        }
+    }
+}
+
+impl std::fmt::Display for Exercise {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.title())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_match_the_progress_names() {
+        for exercise in Exercise::ALL {
+            assert_eq!(Exercise::from_name(exercise.id()), Some(exercise));
+            assert_eq!(Exercise::from_name(exercise.title()), Some(exercise));
+            assert_eq!(
+                crate::commands::progress::display_name(exercise.id()),
+                exercise.title()
+            );
+        }
+        assert_eq!(Exercise::from_name("Level_Matching"), Some(Exercise::Drill));
+        assert_eq!(Exercise::from_name("reference"), None);
+    }
+}
