@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod devices;
+pub mod exercise;
 pub mod paths;
 pub mod play;
 pub mod progress;

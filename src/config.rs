@@ -105,6 +105,14 @@ pub struct BlindConfig {
     pub step_factor_max: f64,
 }
 
+/// `[exercise]`: the guided exercises.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ExerciseConfig {
+    /// How far, in dB either way, the Blindfold Balance Test and the Emotional Arc Exercise
+    /// scramble the faders (the drill's levels set their own).
+    pub scramble_db: f64,
+}
+
 /// All settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -118,6 +126,8 @@ pub struct Config {
     pub console: ConsoleConfig,
     /// `[blind]`.
     pub blind: BlindConfig,
+    /// `[exercise]`.
+    pub exercise: ExerciseConfig,
 }
 
 /// A problem in a config file (same one-line form as a session error:
@@ -139,6 +149,8 @@ pub const STEP_RANGE: RangeInclusive<f64> = 0.01..=12.0;
 pub const FPS_RANGE: RangeInclusive<u32> = 1..=240;
 /// Allowed blind offsets, in dB.
 pub const BLIND_OFFSET_RANGE: RangeInclusive<f64> = 0.0..=12.0;
+/// Allowed exercise scramble ranges, in dB.
+pub const SCRAMBLE_RANGE: RangeInclusive<f64> = 1.0..=20.0;
 /// Allowed blind step factors.
 pub const STEP_FACTOR_RANGE: RangeInclusive<f64> = 0.1..=3.0;
 
@@ -151,6 +163,7 @@ struct RawConfig {
     steps: Option<RawSteps>,
     console: Option<RawConsole>,
     blind: Option<RawBlind>,
+    exercise: Option<RawExercise>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -187,6 +200,12 @@ struct RawConsole {
     fps: Option<Spanned<i64>>,
     ascii: Option<Spanned<bool>>,
     color: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExercise {
+    scramble_db: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -249,6 +268,7 @@ impl Config {
                 step_factor_min: 0.7,
                 step_factor_max: 1.3,
             },
+            exercise: ExerciseConfig { scramble_db: 8.0 },
         };
         // The shipped file is tested to load; it can only fail in a broken build.
         if let Err(errors) = config.overlay(Path::new("config/default.toml"), DEFAULT_CONFIG) {
@@ -319,6 +339,17 @@ impl Config {
         }
         if let Some(blind) = raw.blind {
             self.overlay_blind(&src, blind, &mut errors);
+        }
+        if let Some(exercise) = raw.exercise {
+            set_number(
+                &src,
+                exercise.scramble_db,
+                "exercise.scramble_db",
+                &SCRAMBLE_RANGE,
+                "the scramble range is 1 to 20 dB either way (the default is 8)",
+                &mut self.exercise.scramble_db,
+                &mut errors,
+            );
         }
         if errors.is_empty() {
             Ok(())
@@ -557,6 +588,7 @@ mod tests {
                 step_factor_min: -1.0,
                 step_factor_max: -1.0,
             },
+            exercise: ExerciseConfig { scramble_db: -1.0 },
         };
         config
             .overlay(Path::new("config/default.toml"), DEFAULT_CONFIG)

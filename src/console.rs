@@ -50,6 +50,13 @@ pub struct ConsoleOptions {
     pub color: bool,
     /// The log file stderr goes to while the console owns the terminal.
     pub log_file: Option<PathBuf>,
+    /// An exercise whose instruction panel opens first (`earmix exercise NAME`), with the
+    /// drill level asked for.
+    pub exercise: Option<(crate::exercise::Exercise, Option<u32>)>,
+    /// Where finished exercises are recorded (`None`: nowhere).
+    pub history: Option<PathBuf>,
+    /// The role targets the Blindfold Balance Test compares with.
+    pub targets: crate::exercise::targets::Targets,
 }
 
 /// Why the console could not run.
@@ -112,6 +119,16 @@ pub fn run(
         Some(journal),
         recovery,
     );
+    app.set_exercise_config(config.exercise);
+    app.set_targets(opts.targets.clone());
+    app.set_history(
+        opts.history
+            .clone()
+            .map(crate::exercise::history::History::at),
+    );
+    if let Some((exercise, level)) = opts.exercise {
+        app.open_exercise(exercise, level);
+    }
     // From here on library chatter on stderr goes to the log, not over the mixer.
     let redirect = opts.log_file.as_deref().and_then(stderr::Redirect::to_file);
     let engine_opts = EngineOptions {

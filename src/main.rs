@@ -130,6 +130,27 @@ enum Command {
         #[arg(long)]
         ascii: bool,
     },
+    /// Guided ear-training exercises: `earmix exercise` lists them, `earmix exercise NAME
+    /// [SESSION]` starts one in the console (E in the console opens the same list).
+    ///
+    /// An exercise never changes the session file unless you choose to keep its result. Every
+    /// finished exercise is recorded in the history `earmix progress` shows.
+    Exercise {
+        /// The exercise: blindfold, arc or drill (leave it out to list them).
+        name: Option<String>,
+        /// The session to train on (default: the folk-arc demo).
+        session: Option<PathBuf>,
+        /// The drill's level (default: the highest you have unlocked).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=5))]
+        level: Option<u32>,
+        /// The history file (default: history.jsonl in the XDG data directory).
+        #[arg(long, value_name = "FILE")]
+        history: Option<PathBuf>,
+        #[command(flatten)]
+        console: ConsoleArgs,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
     /// List the audio hosts, their output devices and the configurations they support.
     Devices,
     /// Generate the demo sessions' stems and print where they are.
@@ -254,6 +275,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &config,
             &cli.console,
             &cli.output.request(&config.audio),
+            Launch::default(),
         );
     };
     match command {
@@ -278,6 +300,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &config,
             &console_args,
             &output.request(&config.audio),
+            Launch::default(),
         ),
         Command::Play {
             session,
@@ -296,6 +319,44 @@ fn run(cli: Cli) -> Result<ExitCode> {
         ),
         Command::Report { session, format } => report(&session, format),
         Command::Progress { history, ascii } => progress(history, ascii),
+        Command::Exercise {
+            name: None,
+            history,
+            ..
+        } => list_exercises(history),
+        Command::Exercise {
+            name: Some(name),
+            session,
+            level,
+            history,
+            console: console_args,
+            output,
+        } => {
+            let exercise = earmix::exercise::Exercise::from_name(&name).with_context(|| {
+                format!(
+                    "there is no exercise called '{name}'; the exercises are: {}",
+                    earmix::exercise::Exercise::ALL
+                        .iter()
+                        .map(|e| e.id())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+            let session = match session {
+                Some(session) => session,
+                None => demo_session()?,
+            };
+            console(
+                &session,
+                &config,
+                &console_args,
+                &output.request(&config.audio),
+                Launch {
+                    exercise: Some((exercise, level)),
+                    history,
+                },
+            )
+        }
         Command::Devices => {
             print!("{}", commands::devices::list());
             Ok(ExitCode::SUCCESS)
@@ -378,13 +439,30 @@ fn report(path: &Path, format: commands::report::Format) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn progress(history: Option<PathBuf>, ascii: bool) -> Result<ExitCode> {
-    let path = match history {
-        Some(path) => path,
+/// The history file: `--history FILE`, else the XDG data directory's.
+fn history_path(history: Option<PathBuf>) -> Result<PathBuf> {
+    match history {
+        Some(path) => Ok(path),
         None => earmix::exercise::history::History::default_path().context(
             "no data directory to keep the history in (is HOME set?); give --history FILE",
-        )?,
-    };
+        ),
+    }
+}
+
+/// `earmix exercise`: the exercises, and how far up the drill's ladder the history says you
+/// are.
+fn list_exercises(history: Option<PathBuf>) -> Result<ExitCode> {
+    let path = history_path(history)?;
+    let loaded = earmix::exercise::history::History::at(&path).read()?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    print!("{}", commands::exercise::list(&loaded.records));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn progress(history: Option<PathBuf>, ascii: bool) -> Result<ExitCode> {
+    let path = history_path(history)?;
     let loaded = earmix::exercise::history::History::at(&path).read()?;
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
@@ -462,12 +540,22 @@ fn demo_session() -> Result<PathBuf> {
     Ok(session)
 }
 
+/// What the console opens with besides the session.
+#[derive(Debug, Default)]
+struct Launch {
+    /// An exercise's instruction panel, and the drill level asked for.
+    exercise: Option<(earmix::exercise::Exercise, Option<u32>)>,
+    /// `--history FILE`.
+    history: Option<PathBuf>,
+}
+
 /// Opens a session in the console.
 fn console(
     session: &Path,
     config: &Config,
     args: &ConsoleArgs,
     output: &OutputRequest,
+    launch: Launch,
 ) -> Result<ExitCode> {
     let keymap = match earmix::app::keymap::Keymap::user_path() {
         Some(path) => earmix::app::keymap::Keymap::load_user(&path).map_err(|errors| {
@@ -483,6 +571,14 @@ fn console(
         ascii: args.ascii || config.console.ascii,
         color: config.console.color && !args.no_color && !no_color_env,
         log_file: commands::paths::log_file(),
+        exercise: launch.exercise,
+        history: launch
+            .history
+            .or_else(earmix::exercise::history::History::default_path),
+        targets: earmix::exercise::targets::Targets::load(
+            earmix::exercise::targets::Targets::user_path().as_deref(),
+        )
+        .map_err(|e| anyhow::anyhow!("{e}"))?,
     };
     let ending = earmix::console::run(session, config, keymap, &opts).map_err(|e| match e {
         earmix::console::ConsoleError::Session(errors) => anyhow::anyhow!("{errors}"),

@@ -96,6 +96,8 @@ pub enum Action {
     Blind,
     /// Enter or leave blind mode with the meters hidden as well.
     BlindMetersOff,
+    /// Open the list of guided exercises.
+    Exercises,
     /// Show or hide the help screen.
     Help,
 }
@@ -166,6 +168,7 @@ impl Action {
         Action::Save,
         Action::Blind,
         Action::BlindMetersOff,
+        Action::Exercises,
         Action::Help,
         Action::Quit,
     ];
@@ -227,6 +230,7 @@ impl Action {
             Action::Quit => "quit",
             Action::Blind => "blind",
             Action::BlindMetersOff => "blind_meters_off",
+            Action::Exercises => "exercises",
             Action::Help => "help",
         }
     }
@@ -290,6 +294,7 @@ impl Action {
             Action::Quit => "Quit (asks when there are unsaved edits)",
             Action::Blind => "Blind mode on/off: hide every number",
             Action::BlindMetersOff => "Blind mode with the meters hidden too",
+            Action::Exercises => "Exercises: train your ear",
             Action::Help => "Show or hide this help",
         }
     }

@@ -16,10 +16,14 @@ use super::edit::{Change, MixEdit, differences};
 use super::journal::{Journal, Recovery};
 use super::keymap::Keymap;
 use super::undo::{BurstId, UndoStack};
-use crate::config::{BlindConfig, StepsConfig};
+use crate::config::{BlindConfig, ExerciseConfig, StepsConfig};
+use crate::exercise::history::History;
+use crate::exercise::targets::Targets;
 use crate::session::{self, Section, Session};
 use crate::ui::view::{ArcChannel, ArcView, BlindLevel, Focus, Overlay};
 use crate::units::{Decibels, Pan, Seconds, StripId};
+
+mod exercise;
 
 /// The upper end of a fader (channel and master).
 pub const FADER_MAX_DB: f64 = 12.0;
@@ -160,6 +164,31 @@ enum Modal {
     },
     /// The arc view.
     Arc,
+    /// The list of exercises.
+    ExercisePick { selected: usize },
+    /// An exercise's instruction panel, before it starts.
+    ExerciseIntro { setup: exercise::Setup },
+    /// A list an exercise's set-up offers (sections, level, target).
+    ExerciseChoose {
+        setup: exercise::Setup,
+        choice: exercise::Choice,
+        selected: usize,
+    },
+    /// "Leave the exercise?"
+    LeaveExercise,
+}
+
+impl Modal {
+    /// Whether the box belongs to the exercises (answered in `exercise`).
+    fn is_exercise(&self) -> bool {
+        matches!(
+            self,
+            Modal::ExercisePick { .. }
+                | Modal::ExerciseIntro { .. }
+                | Modal::ExerciseChoose { .. }
+                | Modal::LeaveExercise
+        )
+    }
 }
 
 /// Blind mode's hidden state.
@@ -222,6 +251,14 @@ pub struct App {
     comparing: bool,
     /// The play head when the current action began (scene edits address its section).
     playhead: Seconds,
+    /// The exercise in progress.
+    exercise: Option<exercise::Run>,
+    /// How the exercises scramble.
+    exercise_config: ExerciseConfig,
+    /// Where finished exercises are recorded.
+    history: Option<History>,
+    /// The role targets the Blindfold Balance Test compares with.
+    targets: Targets,
 }
 
 impl App {
@@ -263,6 +300,10 @@ impl App {
             scene_mode: false,
             comparing: false,
             playhead: Seconds(0.0),
+            exercise: None,
+            exercise_config: ExerciseConfig { scramble_db: 8.0 },
+            history: None,
+            targets: Targets::builtin(),
         };
         if let Some(recovery) = recovery.filter(|r| !r.edits.is_empty()) {
             app.modal = Some(Modal::Recover {
@@ -271,6 +312,16 @@ impl App {
             });
         }
         app
+    }
+
+    /// Sets how the exercises scramble (`[exercise]` in the settings).
+    pub fn set_exercise_config(&mut self, config: ExerciseConfig) {
+        self.exercise_config = config;
+    }
+
+    /// Sets the role targets the Blindfold Balance Test compares with.
+    pub fn set_targets(&mut self, targets: Targets) {
+        self.targets = targets;
     }
 
     /// Seeds the random numbers blind mode uses (tests).
@@ -315,7 +366,7 @@ impl App {
 
     /// Whether the mix differs from the file on disk.
     pub fn unsaved(&self) -> bool {
-        !differences(&self.saved, &self.session).is_empty()
+        !differences(&self.saved, self.users_mix()).is_empty()
     }
 
     /// The keys.
@@ -341,7 +392,7 @@ impl App {
 
     /// Whether a fader is still gliding (the console keeps calling [`App::tick`]).
     pub fn is_gliding(&self) -> bool {
-        !self.glides.is_empty()
+        !self.glides.is_empty() || self.exercise_waiting()
     }
 
     /// One help line per action, keys then description, from the keymap; the nine "select
@@ -372,7 +423,12 @@ impl App {
 
     /// The box over the mixer, for the view.
     pub fn overlay(&self) -> Option<Overlay> {
-        let modal = self.modal.as_ref()?;
+        let Some(modal) = self.modal.as_ref() else {
+            return self.results_overlay();
+        };
+        if let Some(overlay) = self.exercise_overlay(modal) {
+            return Some(overlay);
+        }
         Some(match modal {
             Modal::Help { skip } => Overlay::Help(self.help_lines().split_off(*skip)),
             Modal::ConfirmQuit => Overlay::Question {
@@ -430,6 +486,10 @@ impl App {
                 hint: "Up/Down choose, Enter copies, Esc cancels".to_string(),
             },
             Modal::Arc => Overlay::Arc(self.arc_view()),
+            Modal::ExercisePick { .. }
+            | Modal::ExerciseIntro { .. }
+            | Modal::ExerciseChoose { .. }
+            | Modal::LeaveExercise => return None,
         })
     }
 
@@ -468,6 +528,9 @@ impl App {
         if let Some(modal) = self.modal.take() {
             return self.answer(modal, event, now, controls);
         }
+        if self.exercise.is_some() {
+            return self.exercise_key(event, now, controls);
+        }
         if let Some(action) = self.keymap.action_for(event) {
             return self.update(action, now, controls);
         }
@@ -488,6 +551,9 @@ impl App {
         now: Instant,
         controls: &mut dyn Controls,
     ) -> Outcome {
+        if modal.is_exercise() {
+            return self.answer_exercise(modal, event, now, controls);
+        }
         let ctrl_c = event.code == KeyCode::Char('c') && event.modifiers == KeyModifiers::CONTROL;
         if ctrl_c && matches!(modal, Modal::NewSection { .. } | Modal::CopyScene { .. }) {
             return Outcome::Continue;
@@ -576,7 +642,13 @@ impl App {
                 }
             },
             // Answered above.
-            Modal::NewSection { .. } | Modal::CopyScene { .. } | Modal::Arc => Outcome::Continue,
+            Modal::NewSection { .. }
+            | Modal::CopyScene { .. }
+            | Modal::Arc
+            | Modal::ExercisePick { .. }
+            | Modal::ExerciseIntro { .. }
+            | Modal::ExerciseChoose { .. }
+            | Modal::LeaveExercise => Outcome::Continue,
         }
     }
 
@@ -675,6 +747,7 @@ impl App {
                 self.set_blind(next, now, controls);
             }
             Action::Help => self.modal = Some(Modal::Help { skip: 0 }),
+            Action::Exercises => self.open_exercise_list(),
         }
         Outcome::Continue
     }
@@ -990,6 +1063,7 @@ impl App {
 
     /// Moves gliding faders along (call every frame while [`App::is_gliding`]).
     pub fn tick(&mut self, now: Instant, controls: &mut dyn Controls) {
+        self.exercise_tick(controls);
         self.glides.retain(|glide| {
             let t = now.duration_since(glide.start).as_secs_f64() / BLIND_GLIDE.as_secs_f64();
             if t >= 1.0 {

@@ -141,20 +141,12 @@ impl Live {
         let info = engine.stream_info();
         let health = engine.output().health();
         let timeline = timeline_view(session, engine, position, current);
-        let edit_mode = if app.scene_mode() {
-            EditMode::Scene {
-                section: scene.map_or_else(
-                    || "(before the first section)".to_string(),
-                    |s| s.name.clone(),
-                ),
-            }
-        } else {
-            EditMode::Base
-        };
+        let edit_mode = edit_mode(app, scene);
         View {
             timeline,
             edit_mode,
             comparing: app.comparing(),
+            exercise: app.exercise_banner(),
             session_name: session.name.clone(),
             strips,
             selected: app.selected(),
@@ -199,6 +191,20 @@ impl Live {
             blind: app.blind(),
             overlay: app.overlay(),
         }
+    }
+}
+
+/// What the fader keys edit, for the status line.
+fn edit_mode(app: &App, scene: Option<&crate::session::Section>) -> EditMode {
+    if app.scene_mode() {
+        EditMode::Scene {
+            section: scene.map_or_else(
+                || "(before the first section)".to_string(),
+                |s| s.name.clone(),
+            ),
+        }
+    } else {
+        EditMode::Base
     }
 }
 

@@ -3,7 +3,7 @@
 //!
 //! # The ladder
 //!
-//! | Level | Stems drilled | Faders scrambled | Flip (t) | Pass with |
+//! | Level | Stems drilled | Faders scrambled | Flip (=) | Pass with |
 //! |-------|---------------|------------------|----------|-----------|
 //! | 1     | 2             | up to ±10 dB     | allowed  | 60 points |
 //! | 2     | 3             | up to ±10 dB     | allowed  | 70 points |
@@ -20,8 +20,9 @@
 //! 1. **Target.** The session offers targets ([`target_sources`]): the band demo's hidden
 //!    reference balance, a section's scene, or the mix as saved. [`target_faders`] gives each
 //!    channel's target fader and [`target_span`] the part of the song that loops.
-//! 2. **Stems.** [`choose_stems`] picks the drilled channels at random (all of them from level
-//!    4); the others stay at their target faders.
+//! 2. **Stems.** [`choose_stems`] picks the drilled channels at random among those that play
+//!    in the looped part (all of them from level 4); the console mutes the others for the
+//!    round, so the drilled ones are heard on their own.
 //! 3. **Scramble.** [`scramble`] moves the drilled faders away from the target by random
 //!    offsets within the level's range, always leaving a balance to fix.
 //! 4. **Flip.** While the level allows it, the user flips between the target and their own

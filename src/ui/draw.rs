@@ -7,6 +7,12 @@
 //! strips' other rows or the transport and status lines; in scene mode every strip, the master
 //! too, gets a row under its fader value for what the section's scene does to it.
 //!
+//! While an exercise runs its banner takes the timeline's place (and the status line shows no
+//! edit mode): two rows wherever the meters can spare them, else one. At the smallest sizes,
+//! where they cannot, meters that blind mode hides give it a row of theirs (they have nothing
+//! to draw); meters that show never go under [`METER_MIN_ROWS`], and the banner takes the
+//! status line's row instead.
+//!
 //! The two scales are kept apart on purpose: the fader labels (+12 to -inf dB) mark where the
 //! fader caps sit, the meter labels (0 dBFS down to the floor) where the meter bars reach, and
 //! one is no ruler for the other.
@@ -24,6 +30,7 @@ use ratatui::widgets::{StatefulWidget, Widget};
 
 use crate::ui::view::{EditMode, Focus, Style, View};
 use crate::ui::widgets::Theme;
+use crate::ui::widgets::banner::Banner;
 use crate::ui::widgets::fader::{self, FaderScale};
 use crate::ui::widgets::master::{self, MasterStrip};
 use crate::ui::widgets::meter::{MeterScale, SCALE_HEADER, SCALE_HEADER_SHORT};
@@ -206,8 +213,13 @@ struct Screen {
     /// Whether the strips have a scene row.
     scene_row: bool,
     timeline: Option<Rect>,
+    /// The exercise banner's rows: under the strips in the timeline's place, or the status
+    /// line's row when the strips cannot spare one.
+    banner: Option<Rect>,
     message: Option<Rect>,
     status: Rect,
+    /// Whether the status line is drawn (the banner may have its row).
+    status_shown: bool,
 }
 
 impl Screen {
@@ -219,22 +231,45 @@ impl Screen {
         let message = roomy.then(|| Rect::new(area.x, status - 1, area.width, 1));
         let bottom = message.map_or(status, |row| row.y);
         let scene_row = matches!(view.edit_mode, EditMode::Scene { .. });
-        // The timeline's rows come out of the meters, down to their shortest.
-        let spare =
-            (bottom - top).saturating_sub(FIXED_ROWS + u16::from(scene_row) + METER_MIN_ROWS);
-        let timeline_rows = match view.timeline {
-            None => 0,
-            Some(_) => spare.min(if roomy { 2 } else { 1 }),
+        // The timeline's rows, or the banner's, come out of the meters, down to their
+        // shortest.
+        let fixed = FIXED_ROWS + u16::from(scene_row);
+        let spare = (bottom - top).saturating_sub(fixed + METER_MIN_ROWS);
+        let (below_rows, banner_on_status) = if view.exercise.is_some() {
+            // Two rows wherever the meters can spare them; one at the smallest sizes, where
+            // meters that are hidden anyway give it up to their last row; else the status
+            // line's row.
+            let hidden_spare = (bottom - top).saturating_sub(fixed + 1);
+            match spare {
+                2.. => (2, false),
+                1 => (1, false),
+                0 if view.blind.hides_meters() && hidden_spare > 0 => (1, false),
+                0 => (0, true),
+            }
+        } else {
+            let rows = match view.timeline {
+                None => 0,
+                Some(_) => spare.min(if roomy { 2 } else { 1 }),
+            };
+            (rows, false)
         };
-        let timeline_top = bottom - timeline_rows;
+        let below_top = bottom - below_rows;
+        let below = (below_rows > 0).then(|| Rect::new(area.x, below_top, area.width, below_rows));
+        let status_row = Rect::new(area.x, status, area.width, 1);
+        let (timeline, banner) = match (view.exercise.is_some(), banner_on_status) {
+            (false, _) => (below, None),
+            (true, false) => (None, below),
+            (true, true) => (None, Some(status_row)),
+        };
         Self {
             transport: Rect::new(area.x, area.y, area.width, 1),
-            mixer: Rect::new(area.x, top, area.width, timeline_top - top),
+            mixer: Rect::new(area.x, top, area.width, below_top - top),
             scene_row,
-            timeline: (timeline_rows > 0)
-                .then(|| Rect::new(area.x, timeline_top, area.width, timeline_rows)),
+            timeline,
+            banner,
             message,
-            status: Rect::new(area.x, status, area.width, 1),
+            status: status_row,
+            status_shown: !banner_on_status,
         }
     }
 
@@ -430,16 +465,21 @@ impl StatefulWidget for Mixer<'_> {
 
         TransportLine::new(&view.transport, &view.session_name, &theme)
             .render(screen.transport, buf);
-        // The mode shows wherever there are sections to have scenes, and always in scene mode.
-        let mode = (view.timeline.is_some() || screen.scene_row).then_some(&view.edit_mode);
+        // The mode shows wherever there are sections to have scenes, and always in scene mode,
+        // but never during an exercise.
+        let mode = (view.exercise.is_none() && (view.timeline.is_some() || screen.scene_row))
+            .then_some(&view.edit_mode);
         let status = StatusLine::new(&view.status, &theme)
             .blind(view.blind)
             .mode(mode, view.comparing);
         if let Some(row) = screen.message {
             status.without_message().render(screen.status, buf);
             MessageLine::new(&view.status, &theme, view.blind).render(row, buf);
-        } else {
+        } else if screen.status_shown {
             status.render(screen.status, buf);
+        }
+        if let (Some(rows), Some(exercise)) = (screen.banner, &view.exercise) {
+            Banner::new(exercise, &theme).render(rows, buf);
         }
         if let Some(overlay) = &view.overlay {
             OverlayBox::new(overlay, &theme)
@@ -495,8 +535,9 @@ mod tests {
     use crate::session::Role;
     use crate::ui::ballistics::{Scale, ScaleKind};
     use crate::ui::view::{
-        ArcChannel, ArcView, BlindLevel, MasterView, MeterView, Overlay, SceneMark, StatusView,
-        StripView, TimelineSection, TimelineView, TransportView,
+        ArcChannel, ArcView, BlindLevel, ExerciseBanner, MasterView, MeterView, Overlay, ResultRow,
+        ResultsView, SceneMark, StatusView, StripView, TimelineSection, TimelineView,
+        TransportView,
     };
     use crate::ui::widgets::strip::short_name;
     use crate::ui::widgets::text::{shorten_numbered, time};
@@ -600,6 +641,7 @@ mod tests {
             timeline: Some(song()),
             edit_mode: EditMode::Base,
             comparing: false,
+            exercise: None,
         }
     }
 
@@ -833,6 +875,144 @@ mod tests {
             "arc_blind_80x24",
             screen(&view, &style(false, true), (80, 24))
         );
+    }
+
+    /// The exercise banner in the timeline's place, with and without the lit tag saying what
+    /// plays, in Unicode and ASCII, at 80x24 and on a roomy terminal; one row at the smallest
+    /// size; the status line's row when meters that show leave no other.
+    #[test]
+    fn snapshot_exercise() {
+        for (hearing, tag) in [(Some("YOUR MIX"), "hearing"), (None, "plain")] {
+            let view = exercising(hearing);
+            for (ascii, set) in [(false, "unicode"), (true, "ascii")] {
+                for (w, h) in [(80, 24), (100, 32)] {
+                    insta::assert_snapshot!(
+                        format!("exercise_{tag}_{set}_{w}x{h}"),
+                        screen(&view, &style(ascii, !ascii), (w, h))
+                    );
+                }
+            }
+        }
+        let mut view = exercising(Some("TARGET"));
+        insta::assert_snapshot!(
+            "exercise_40x12",
+            screen(&view, &style(false, true), (40, 12))
+        );
+        view.blind = BlindLevel::Numbers;
+        insta::assert_snapshot!(
+            "exercise_meters_40x12",
+            screen(&view, &style(false, true), (40, 12))
+        );
+    }
+
+    /// An exercise's results over the mixer: the blindfold test at 80x24 (its reading cut)
+    /// and 120x40, in ASCII, and a drill's round.
+    #[test]
+    fn snapshot_results() {
+        let mut view = folk_band();
+        view.overlay = Some(blindfold_results());
+        insta::assert_snapshot!(
+            "results_80x24",
+            screen(&view, &style(false, true), (80, 24))
+        );
+        insta::assert_snapshot!(
+            "results_120x40",
+            screen(&view, &style(false, true), (120, 40))
+        );
+        insta::assert_snapshot!(
+            "results_ascii_80x24",
+            screen(&view, &style(true, false), (80, 24))
+        );
+        view.overlay = Some(drill_results());
+        insta::assert_snapshot!("drill_80x24", screen(&view, &style(false, true), (80, 24)));
+        insta::assert_snapshot!(
+            "drill_ascii_120x40",
+            screen(&view, &style(true, false), (120, 40))
+        );
+    }
+
+    /// The banner's rows: two under the strips where the timeline goes, the meters losing
+    /// them; one at the smallest size with meters off; the status line's when meters that
+    /// show cannot spare a row. The timeline and the edit mode give way to it.
+    #[test]
+    fn banner_takes_the_timelines_place() {
+        let area = |w, h| Rect::new(0, 0, w, h);
+        let view = exercising(Some("TARGET"));
+        let screen = Screen::new(area(80, 24), &view);
+        assert_eq!(screen.timeline, None);
+        assert_eq!(screen.banner, Some(Rect::new(0, 21, 80, 2)));
+        assert!(screen.status_shown);
+        assert_eq!(screen.mixer.bottom(), 21);
+        let roomy = Screen::new(area(100, 32), &view);
+        assert_eq!(roomy.banner, Some(Rect::new(0, 28, 100, 2)));
+        let smallest = Screen::new(area(40, 12), &view);
+        assert_eq!(smallest.banner, Some(Rect::new(0, 10, 40, 1)));
+        assert_eq!(smallest.mixer.height, FIXED_ROWS + 3);
+        assert_eq!(
+            Screen::new(area(40, 13), &view).banner,
+            Some(Rect::new(0, 11, 40, 1))
+        );
+        assert_eq!(
+            Screen::new(area(40, 14), &view).banner,
+            Some(Rect::new(0, 11, 40, 2))
+        );
+        let mut scene = in_scene(view.clone());
+        scene.exercise = view.exercise.clone();
+        let smallest = Screen::new(area(40, 12), &scene);
+        assert_eq!(smallest.banner, Some(Rect::new(0, 10, 40, 1)));
+        assert!(smallest.rows(0, 10).is_some());
+        // Meters that show keep their four rows: the banner takes the status line's row.
+        let mut showing = view.clone();
+        showing.blind = BlindLevel::Numbers;
+        for w in [40, 80] {
+            let screen = Screen::new(area(w, 12), &showing);
+            assert_eq!(screen.banner, Some(screen.status));
+            assert!(!screen.status_shown);
+            let meter = screen.rows(0, 10).expect("strip rows").meter_height;
+            assert_eq!(meter, METER_MIN_ROWS);
+        }
+        let lines = text(&render(
+            &view,
+            &style(false, false),
+            (80, 24),
+            &mut MixerState::default(),
+        ));
+        assert!(
+            lines[21].contains("Blindfold Balance Test"),
+            "{}",
+            lines[21]
+        );
+        assert!(lines[22].starts_with("Balance Verse 1"), "{}", lines[22]);
+        assert!(!lines[23].contains("BASE"), "{}", lines[23]);
+        assert!(lines[23].contains("BLIND"), "{}", lines[23]);
+    }
+
+    /// The tag saying what plays is reversed without colour, lit in colour.
+    #[test]
+    fn hearing_tag_is_lit() {
+        let view = exercising(Some("YOUR MIX"));
+        for (color, size) in [(false, (80, 24)), (true, (100, 32)), (false, (40, 12))] {
+            let buf = render(
+                &view,
+                &style(false, color),
+                size,
+                &mut MixerState::default(),
+            );
+            let lines = text(&buf);
+            let y = lines
+                .iter()
+                .position(|line| line.contains("YOUR MIX"))
+                .expect("the tag");
+            let x = lines[y][..lines[y].find("YOUR MIX").unwrap()]
+                .chars()
+                .count() as u16;
+            let cell = &buf[(x, y as u16)];
+            if color {
+                assert_ne!(cell.bg, Color::Reset, "{size:?}");
+            } else {
+                assert!(cell.modifier.contains(Modifier::REVERSED), "{size:?}");
+            }
+        }
     }
 
     /// The timeline takes its row from the meters: at 80x24 the strips keep every other row
@@ -1091,12 +1271,163 @@ mod tests {
     }
 
     /// Every overlay there is.
-    fn overlays() -> [Overlay; 6] {
-        [help(60), question(), info(), prompt(), pick(5), arc()]
+    fn overlays() -> [Overlay; 8] {
+        [
+            help(60),
+            question(),
+            info(),
+            prompt(),
+            pick(5),
+            arc(),
+            blindfold_results(),
+            drill_results(),
+        ]
+    }
+
+    /// The blindfold balance test's banner, while `hearing` plays.
+    fn banner(hearing: Option<&str>) -> ExerciseBanner {
+        ExerciseBanner {
+            title: "Blindfold Balance Test".to_owned(),
+            step: "Balance Verse 1 by ear, then press Enter".to_owned(),
+            keys: [
+                ("Enter", "done"),
+                ("t", "target/yours"),
+                ("?", "help"),
+                ("Esc", "leave"),
+            ]
+            .iter()
+            .map(|&(key, what)| (key.to_owned(), what.to_owned()))
+            .collect(),
+            hearing: hearing.map(str::to_owned),
+        }
+    }
+
+    /// The folk band during the blindfold test: blind with meters off, the banner showing
+    /// what `hearing` says.
+    fn exercising(hearing: Option<&str>) -> View {
+        let mut view = folk_band();
+        view.blind = BlindLevel::MetersOff;
+        view.exercise = Some(banner(hearing));
+        view
+    }
+
+    /// The blindfold test's results for the folk band: eight channels, five columns, bars
+    /// both ways (none for the shaker, which was off), a four-paragraph reading and two
+    /// answers.
+    fn blindfold_results() -> Overlay {
+        let rows = [
+            (
+                "Melody guitar",
+                Role::Guitar,
+                ["-4.5", "-12.1", "-20.3", "-18.0", "-2.3"],
+            ),
+            (
+                "Rhythm guitar",
+                Role::Guitar,
+                ["-6.0", "-14.0", "-22.5", "-21.0", "-1.5"],
+            ),
+            (
+                "Bass",
+                Role::Bass,
+                ["-3.0", "-8.2", "-16.0", "-18.5", "+2.5"],
+            ),
+            (
+                "Kick",
+                Role::Kick,
+                ["0.0", "-3.1", "-14.2", "-16.0", "+1.8"],
+            ),
+            (
+                "Snare",
+                Role::Snare,
+                ["-2.5", "-6.4", "-19.8", "-19.0", "-0.8"],
+            ),
+            ("Shaker", Role::Other, ["off", "-", "-", "-30.0", "-"]),
+            (
+                "Voice",
+                Role::Vocal,
+                ["+2.0", "-5.0", "-13.1", "-16.5", "+3.4"],
+            ),
+            (
+                "Pad",
+                Role::Pad,
+                ["-9.0", "-20.1", "-27.0", "-24.0", "-3.0"],
+            ),
+        ];
+        Overlay::Results(ResultsView {
+            title: "Blindfold Balance Test: what you did".to_owned(),
+            headline: vec![
+                "Score: 74 / 100".to_owned(),
+                "Your mix was 1.2 dB louder overall than the textbook's; the chart leaves \
+                 that out."
+                    .to_owned(),
+            ],
+            columns: ["Fader", "Peak", "RMS", "Target", "Diff"]
+                .map(str::to_owned)
+                .to_vec(),
+            rows: rows
+                .iter()
+                .map(|(name, role, cells)| ResultRow {
+                    name: (*name).to_owned(),
+                    role: Some(*role),
+                    cells: cells.map(str::to_owned).to_vec(),
+                    bar_db: cells[4].parse().ok(),
+                })
+                .collect(),
+            chart: "Against the textbook, overall offset removed (dB)".to_owned(),
+            reading: vec![
+                "The voice sits 3.4 dB above where the textbook puts it. In a folk mix the \
+                 voice leads, so a little extra is common, but this much pushes the guitars \
+                 back."
+                    .to_owned(),
+                "The bass and the kick are both up: the low end will feel heavy on small \
+                 speakers and boomy in a car."
+                    .to_owned(),
+                "The pad and the melody guitar are low; the pad is the glue, and 3 dB down \
+                 it may vanish on a phone."
+                    .to_owned(),
+                "Try again with Verse 1 looping, and listen for the guitars against the voice \
+                 before anything else."
+                    .to_owned(),
+            ],
+            answers: vec![
+                ("k".to_owned(), "keep this balance".to_owned()),
+                ("Enter".to_owned(), "close".to_owned()),
+            ],
+        })
+    }
+
+    /// A level-matching drill's round: two channels, your level, the target and the error.
+    fn drill_results() -> Overlay {
+        let rows = [
+            ("Voice", Role::Vocal, ["-3.0", "-6.0", "+3.0"]),
+            ("Bass", Role::Bass, ["-8.5", "-7.0", "-1.5"]),
+        ];
+        Overlay::Results(ResultsView {
+            title: "Level-matching drill, level 2".to_owned(),
+            headline: vec!["Round 5 of 10: off by 2.3 dB on average".to_owned()],
+            columns: ["You", "Target", "Error"].map(str::to_owned).to_vec(),
+            rows: rows
+                .iter()
+                .map(|(name, role, cells)| ResultRow {
+                    name: (*name).to_owned(),
+                    role: Some(*role),
+                    cells: cells.map(str::to_owned).to_vec(),
+                    bar_db: cells[2].parse().ok(),
+                })
+                .collect(),
+            chart: "Error (dB)".to_owned(),
+            reading: vec![
+                "Within 2 dB is the goal at this level; the voice was too loud.".to_owned(),
+            ],
+            answers: vec![
+                ("Enter".to_owned(), "next round".to_owned()),
+                ("Esc".to_owned(), "stop".to_owned()),
+            ],
+        })
     }
 
     /// The digits on screen once the time texts and the section names (which may hold digits
-    /// and stay while blind) are blanked out.
+    /// and stay while blind) are blanked out, outside the exercise banner.
     fn digits_besides_times(buf: &Buffer, view: &View) -> Vec<String> {
         let transport = &view.transport;
         let mut allowed = vec![time(transport.position_s), time(transport.length_s)];
@@ -1123,9 +1454,18 @@ mod tests {
         allowed.retain(|t| !t.is_empty());
         // Longer texts first, so "Chorus 12" goes before "Chorus 1" could cut it.
         allowed.sort_by_key(|t| std::cmp::Reverse(t.len()));
+        // The exercise banner's rows hold its own words ("Verse 1", "level 2"): the rest of
+        // the screen is checked.
+        let area = buf.area;
+        let banner = (area.width >= MIN_WIDTH && area.height >= MIN_HEIGHT)
+            .then(|| Screen::new(area, view).banner)
+            .flatten()
+            .filter(|_| view.exercise.is_some());
         text(buf)
             .into_iter()
-            .filter_map(|mut line| {
+            .enumerate()
+            .filter(|&(y, _)| !banner.is_some_and(|rows| rows.contains((0, y as u16).into())))
+            .filter_map(|(_, mut line)| {
                 for t in &allowed {
                     line = line.replace(t.as_str(), "");
                 }
@@ -1135,8 +1475,8 @@ mod tests {
     }
 
     /// In both blind levels, at every size, the only digits on screen are the transport times
-    /// and the section names, in base and scene mode and comparing, even with xruns, underruns
-    /// and a message holding digits.
+    /// and the section names, in base and scene mode, comparing and during an exercise (its
+    /// banner aside), even with xruns, underruns and a message holding digits.
     #[test]
     fn blind_shows_no_numbers() {
         let mut comparing = in_scene(folk_band());
@@ -1147,6 +1487,12 @@ mod tests {
             ("scene", in_scene(folk_band())),
             ("comparing", comparing),
             ("scene many", in_scene(many_strips(40))),
+            ("exercise", exercising(Some("TARGET"))),
+            ("exercise many", {
+                let mut view = many_strips(40);
+                view.exercise = Some(banner(None));
+                view
+            }),
         ];
         for blind in [BlindLevel::Numbers, BlindLevel::MetersOff] {
             for (view_name, view) in &views {
@@ -1243,13 +1589,26 @@ mod tests {
         scene.edit_mode = EditMode::Scene {
             section: "Refrain – Ä".to_owned(),
         };
-        let base = view;
+        let mut base = view;
+        let mut banner = banner(Some("DEIN MIX – ä"));
+        banner.step = "Strophe 1 – ausbalancieren".to_owned();
+        banner.keys[0].1 = "fertig – ä".to_owned();
+        let mut exercise = base.clone();
+        exercise.exercise = Some(banner);
+        base.status.message = Some("ä".to_owned());
+        let mut results = blindfold_results();
+        if let Overlay::Results(results) = &mut results {
+            results.rows[0].name = "Gitarre (Melodie) – ä".to_owned();
+            results.reading[0].push_str(" – ±½");
+            results.answers[0].1 = "behalten – ä".to_owned();
+        }
         let overlays = [None, Some(help(30)), Some(question()), Some(info())]
             .into_iter()
-            .chain([Some(prompt()), Some(pick(30)), arc]);
+            .chain([Some(prompt()), Some(pick(30)), arc])
+            .chain([Some(results), Some(drill_results())]);
         for overlay in overlays {
             for blind in [BlindLevel::Off, BlindLevel::Numbers, BlindLevel::MetersOff] {
-                for view in [&base, &scene] {
+                for view in [&base, &scene, &exercise] {
                     let mut view = view.clone();
                     view.blind = blind;
                     view.overlay.clone_from(&overlay);
@@ -1272,12 +1631,12 @@ mod tests {
     }
 
     /// Without colour no cell has a foreground or background colour, in base or scene mode,
-    /// comparing or not, under every overlay.
+    /// comparing or not, during an exercise, under every overlay.
     #[test]
     fn no_color_means_no_color() {
         let mut scene = in_scene(folk_band());
         scene.comparing = true;
-        for mut view in [folk_band(), scene] {
+        for mut view in [folk_band(), scene, exercising(Some("TARGET"))] {
             for (blind, overlay) in [BlindLevel::Off, BlindLevel::MetersOff]
                 .into_iter()
                 .flat_map(|blind| {
@@ -1305,7 +1664,7 @@ mod tests {
     }
 
     /// From 1x1 to 220x70, with 0, 1, 8 and 40 strips, with and without sections, in base and
-    /// scene mode, and under every overlay, drawing never panics; from the minimum size up the
+    /// scene mode, during an exercise, and under every overlay, drawing never panics; from the minimum size up the
     /// selected strip's name and the master strip are on screen.
     #[test]
     fn any_size_draws() {
@@ -1323,6 +1682,12 @@ mod tests {
             no_sections,
             in_scene(folk_band()),
             in_scene(many_strips(40)),
+            exercising(Some("YOUR MIX")),
+            {
+                let mut view = in_scene(many_strips(40));
+                view.exercise = Some(banner(None));
+                view
+            },
         ];
         let overlays: Vec<Overlay> = [pick(40), empty_arc]
             .into_iter()

@@ -214,6 +214,60 @@ pub enum Overlay {
     },
     /// The arc view: each channel's level across the song's sections.
     Arc(ArcView),
+    /// An exercise's results: a table with a bar chart, a reading and the keys.
+    Results(ResultsView),
+}
+
+/// The panel an exercise in progress shows (the console is blind meanwhile: it holds no
+/// number, no level, nothing that gives the answer away).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExerciseBanner {
+    /// The exercise's title, e.g. "Blindfold Balance Test" or "Level-matching drill, level 2".
+    pub title: String,
+    /// What to do now, e.g. "Balance Verse 1 by ear, then press Enter".
+    pub step: String,
+    /// The keys that matter now, e.g. `[("Enter", "done"), ("t", "target/yours"),
+    /// ("?", "help"), ("Esc", "leave")]`.
+    pub keys: Vec<(String, String)>,
+    /// What is playing when that can change, e.g. "TARGET" or "YOUR MIX" (drawn lit, so a
+    /// glance says which one is heard).
+    pub hearing: Option<String>,
+}
+
+/// One row of an exercise's results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultRow {
+    /// The channel's name.
+    pub name: String,
+    /// What the channel carries (picks its colour); `None` draws it neutral.
+    pub role: Option<Role>,
+    /// The row's figures, already formatted, one per [`ResultsView::columns`] entry
+    /// (e.g. "-3.5", "-17.2", "off", "-").
+    pub cells: Vec<String>,
+    /// The value the chart draws for this row, in dB (negative to the left of the centre line,
+    /// positive to the right); `None`: no bar (e.g. a silent channel).
+    pub bar_db: Option<f64>,
+}
+
+/// An exercise's results screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultsView {
+    /// The box title, e.g. "Blindfold Balance Test: what you did".
+    pub title: String,
+    /// Lines above the table (e.g. the score), drawn first.
+    pub headline: Vec<String>,
+    /// The table's column headings after the name column, e.g. `["Fader", "Peak", "RMS",
+    /// "Target", "Diff"]`.
+    pub columns: Vec<String>,
+    /// The rows, one per channel.
+    pub rows: Vec<ResultRow>,
+    /// What the chart shows, drawn over it, e.g. "Against the textbook, overall offset
+    /// removed (dB)".
+    pub chart: String,
+    /// The plain-language reading under the table: paragraphs, wrapped to the box.
+    pub reading: Vec<String>,
+    /// The answers, e.g. `[("k", "keep this balance"), ("Enter", "close")]`.
+    pub answers: Vec<(String, String)>,
 }
 
 /// One song section on the timeline.
@@ -332,4 +386,6 @@ pub struct View {
     pub edit_mode: EditMode,
     /// A/B: the base mix is playing in place of the scene being edited.
     pub comparing: bool,
+    /// The exercise in progress, if any (its panel replaces the timeline and the mode).
+    pub exercise: Option<ExerciseBanner>,
 }

@@ -1,16 +1,19 @@
 //! The console's widgets (UI thread): the meter, channel and master strips, the fader and meter
-//! scales, the song's timeline, the transport and status lines, the boxes drawn over the mixer
-//! and the arc view in one of them, plus the [`Theme`] they share.
+//! scales, the song's timeline, the exercise banner that takes its place while an exercise
+//! runs, the transport and status lines, the boxes drawn over the mixer with the arc view and
+//! an exercise's results in two of them, plus the [`Theme`] they share.
 //!
 //! Every widget draws from a [`View`](crate::ui::view::View) part and nothing else, and only
 //! inside the area it is given. The theme decides the characters (Unicode blocks or plain ASCII)
 //! and whether any colour is used; widgets never pick a colour or a glyph on their own.
 
 pub mod arc;
+pub mod banner;
 pub mod fader;
 pub mod master;
 pub mod meter;
 pub mod overlay;
+pub mod results;
 pub mod status;
 pub mod strip;
 pub mod text;

@@ -36,7 +36,7 @@ struct Shared {
 }
 
 /// The real `earmix` binary in a pseudo-terminal of a given size.
-struct Console {
+pub(crate) struct Console {
     master: Option<Box<dyn MasterPty + Send>>,
     /// Keys go in here; the reader thread answers the console's terminal queries through it.
     writer: Arc<Mutex<Option<Box<dyn Write + Send>>>>,
@@ -52,7 +52,7 @@ struct Console {
 
 /// The console's HOME inside a test's own folder, with the XDG folders inside it, so no user
 /// config, keymap or log is read or written.
-fn home_in(ts: &TempSession) -> PathBuf {
+pub(crate) fn home_in(ts: &TempSession) -> PathBuf {
     let home = ts.path("home");
     std::fs::create_dir_all(&home).unwrap();
     home
@@ -60,7 +60,7 @@ fn home_in(ts: &TempSession) -> PathBuf {
 
 impl Console {
     /// Starts `earmix ARGS --output null` in a `cols` x `rows` terminal.
-    fn spawn<S: AsRef<OsStr>>(home: &Path, args: &[S], cols: u16, rows: u16) -> Self {
+    pub(crate) fn spawn<S: AsRef<OsStr>>(home: &Path, args: &[S], cols: u16, rows: u16) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -151,7 +151,7 @@ impl Console {
     }
 
     /// Opens a session in the console.
-    fn open(home: &Path, session: &Path, cols: u16, rows: u16) -> Self {
+    pub(crate) fn open(home: &Path, session: &Path, cols: u16, rows: u16) -> Self {
         Self::spawn(home, &[session.as_os_str()], cols, rows)
     }
 
@@ -160,7 +160,7 @@ impl Console {
     }
 
     /// Types `keys` (bytes as a terminal sends them: "k", "\x13" for ctrl-s, "\x1b[A" for Up).
-    fn send(&mut self, keys: &str) {
+    pub(crate) fn send(&mut self, keys: &str) {
         let mut writer = self.writer.lock().unwrap();
         let w = writer.as_mut().expect("the terminal was hung up");
         w.write_all(keys.as_bytes()).unwrap();
@@ -168,22 +168,22 @@ impl Console {
     }
 
     /// How many bytes the console has written so far.
-    fn bytes(&self) -> usize {
+    pub(crate) fn bytes(&self) -> usize {
         self.shared().raw.len()
     }
 
     /// The bytes the console wrote from offset `from` on.
-    fn raw_since(&self, from: usize) -> Vec<u8> {
+    pub(crate) fn raw_since(&self, from: usize) -> Vec<u8> {
         self.shared().raw[from..].to_vec()
     }
 
     /// The screen as text, one line per row, trailing blanks trimmed.
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         screen_text(self.shared().parser.screen())
     }
 
     /// The screen and the end of the log file, for failure messages.
-    fn dump(&self) -> String {
+    pub(crate) fn dump(&self) -> String {
         let log =
             std::fs::read_to_string(self.home.join("state/earmix/earmix.log")).unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(15).collect();
@@ -196,7 +196,7 @@ impl Console {
     }
 
     /// Waits until `ready` holds for the screen; fails with the screen after [`BOUND`].
-    fn wait_for(&mut self, what: &str, ready: impl Fn(&vt100::Screen) -> bool) {
+    pub(crate) fn wait_for(&mut self, what: &str, ready: impl Fn(&vt100::Screen) -> bool) {
         let deadline = Instant::now() + BOUND;
         loop {
             if ready(self.shared().parser.screen()) {
@@ -224,7 +224,7 @@ impl Console {
     }
 
     /// Waits until the screen shows every string in `all`.
-    fn wait_for_text(&mut self, all: &[&str]) {
+    pub(crate) fn wait_for_text(&mut self, all: &[&str]) {
         let what = format!("{all:?} on screen");
         self.wait_for(&what, |s| {
             let text = screen_text(s);
@@ -233,7 +233,7 @@ impl Console {
     }
 
     /// Resizes the terminal (the console gets SIGWINCH) and the parsed screen with it.
-    fn resize(&mut self, cols: u16, rows: u16) {
+    pub(crate) fn resize(&mut self, cols: u16, rows: u16) {
         {
             let mut s = self.shared();
             s.parser.set_size(nonzero(rows), nonzero(cols));
@@ -255,12 +255,12 @@ impl Console {
     }
 
     /// Sends `signal` to the console's process.
-    fn signal(&self, signal: Signal) {
+    pub(crate) fn signal(&self, signal: Signal) {
         kill(self.pid, signal).unwrap();
     }
 
     /// `kill -9`: the console gets no chance to clean up.
-    fn kill9(&mut self) {
+    pub(crate) fn kill9(&mut self) {
         self.signal(Signal::SIGKILL);
         let status = self.wait_exit();
         assert!(status.signal().is_some(), "{status:?}");
@@ -270,7 +270,7 @@ impl Console {
     /// closes or the connection drops: the kernel hangs the terminal up. (portable-pty's writer
     /// types Enter and ctrl-d as it is dropped; the console takes them as keys that do
     /// nothing.)
-    fn hangup(&mut self) {
+    pub(crate) fn hangup(&mut self) {
         self.stop_reading.store(true, Ordering::SeqCst);
         drop(self.writer.lock().unwrap().take());
         drop(self.master.take());
@@ -291,7 +291,7 @@ impl Console {
     }
 
     /// Whether the process has ended (and its status, once it has).
-    fn exited(&mut self) -> bool {
+    pub(crate) fn exited(&mut self) -> bool {
         if self.status.is_none() {
             self.status = self.child.try_wait().unwrap();
         }
@@ -299,7 +299,7 @@ impl Console {
     }
 
     /// Waits for the process to end and returns its status.
-    fn wait_exit(&mut self) -> ExitStatus {
+    pub(crate) fn wait_exit(&mut self) -> ExitStatus {
         let deadline = Instant::now() + BOUND;
         while !self.exited() {
             if Instant::now() >= deadline {
@@ -313,7 +313,7 @@ impl Console {
     }
 
     /// Waits for the process to end by itself with status 0.
-    fn wait_success(&mut self) {
+    pub(crate) fn wait_success(&mut self) {
         let status = self.wait_exit();
         assert!(
             status.success() && status.signal().is_none(),
@@ -324,7 +324,7 @@ impl Console {
 
     /// Waits until the console's output from offset `from` on holds every one of `needles`
     /// (escape sequences included) and returns that output.
-    fn wait_for_output(&self, from: usize, needles: &[&[u8]]) -> Vec<u8> {
+    pub(crate) fn wait_for_output(&self, from: usize, needles: &[&[u8]]) -> Vec<u8> {
         let deadline = Instant::now() + BOUND;
         loop {
             let out = self.raw_since(from);
@@ -351,7 +351,7 @@ impl Drop for Console {
 }
 
 /// The screen as text, one line per row, trailing blanks trimmed.
-fn screen_text(screen: &vt100::Screen) -> String {
+pub(crate) fn screen_text(screen: &vt100::Screen) -> String {
     let (_, cols) = screen.size();
     screen
         .rows(0, cols.get())
@@ -517,14 +517,14 @@ fn flagged(screen: &vt100::Screen, flag: &str) -> Vec<&'static str> {
 }
 
 /// The session file as TOML.
-fn read_session(path: &Path) -> (String, toml::Table) {
+pub(crate) fn read_session(path: &Path) -> (String, toml::Table) {
     let text = std::fs::read_to_string(path).unwrap();
     let table = text.parse::<toml::Table>().unwrap();
     (text, table)
 }
 
 /// The `[[channel]]` table named `name`.
-fn channel<'a>(session: &'a toml::Table, name: &str) -> &'a toml::Table {
+pub(crate) fn channel<'a>(session: &'a toml::Table, name: &str) -> &'a toml::Table {
     session["channel"]
         .as_array()
         .unwrap()
@@ -534,7 +534,7 @@ fn channel<'a>(session: &'a toml::Table, name: &str) -> &'a toml::Table {
         .unwrap_or_else(|| panic!("no channel {name} in {session:?}"))
 }
 
-fn float(table: &toml::Table, key: &str) -> f64 {
+pub(crate) fn float(table: &toml::Table, key: &str) -> f64 {
     match &table[key] {
         toml::Value::Float(f) => *f,
         toml::Value::Integer(i) => *i as f64,
@@ -663,7 +663,7 @@ fn nudge_mute_solo_undo_and_save() {
 }
 
 /// Blanks every transport time ("0:01.2") in `text`, so what is left can be checked for digits.
-fn without_times(text: &str) -> String {
+pub(crate) fn without_times(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = chars.clone();
     let digit = |i: usize| chars.get(i).is_some_and(char::is_ascii_digit);
@@ -690,7 +690,7 @@ fn without_times(text: &str) -> String {
 
 /// The rows of the screen `text` that show a digit, as "row: line", the transport line (the
 /// top row) with its times blanked first.
-fn digits_outside_times(text: &str) -> Vec<String> {
+pub(crate) fn digits_outside_times(text: &str) -> Vec<String> {
     text.lines()
         .enumerate()
         .map(|(row, line)| {

@@ -14,6 +14,7 @@ mod bounce;
 mod cli;
 mod console;
 mod demo;
+mod exercise;
 mod mixer;
 mod output;
 mod playback;

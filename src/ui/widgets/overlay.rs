@@ -1,5 +1,5 @@
 //! The boxes drawn over the mixer (UI thread): help, a question, information to dismiss, a line
-//! to type, a list to pick from, and the arc view.
+//! to type, a list to pick from, the arc view, and an exercise's results.
 //!
 //! A box is centred, clears what is under it, and fits the screen: lines that do not fit are
 //! wrapped at spaces or left out with "… N more", a question's answers and a prompt's keys are
@@ -12,9 +12,10 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style as CellStyle};
 use ratatui::widgets::{Clear, Widget};
 
-use crate::ui::view::{ArcView, BlindLevel, Overlay};
+use crate::ui::view::{ArcView, BlindLevel, Overlay, ResultsView};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::arc::ArcPanel;
+use crate::ui::widgets::results::ResultsPanel;
 use crate::ui::widgets::text::{char_width, clean, pack, put, shorten, style_row, width, wrap};
 
 /// The help box's title.
@@ -50,6 +51,9 @@ pub const ARC_HINT: &str = "Esc or a to close";
 /// The widest the arc view grows, border included.
 pub const ARC_MAX_WIDTH: u16 = 160;
 
+/// The widest an exercise's results box grows, border included (its reading stays readable).
+pub const RESULTS_MAX_WIDTH: u16 = 120;
+
 /// The box for one overlay.
 #[derive(Debug, Clone, Copy)]
 pub struct OverlayBox<'a> {
@@ -68,7 +72,8 @@ impl<'a> OverlayBox<'a> {
         }
     }
 
-    /// Hides what `blind` hides (in the arc view: the dB scale and the table).
+    /// Hides what `blind` hides (in the arc view: the dB scale and the table; in the results:
+    /// the figures and the chart's scale).
     #[must_use]
     pub fn blind(mut self, blind: BlindLevel) -> Self {
         self.blind = blind;
@@ -207,6 +212,7 @@ impl Widget for OverlayBox<'_> {
                 hint,
             } => pick(buf, area, title, (items, *selected), hint, self.theme),
             Overlay::Arc(arc) => arc_box(buf, area, arc, self.blind, self.theme),
+            Overlay::Results(results) => results_box(buf, area, results, self.blind, self.theme),
         }
     }
 }
@@ -278,7 +284,7 @@ fn help(buf: &mut Buffer, area: Rect, entries: &[(String, String)], theme: &Them
 }
 
 /// A key and what it does, cleaned for drawing.
-type Answer<'a> = (Cow<'a, str>, Cow<'a, str>);
+pub type Answer<'a> = (Cow<'a, str>, Cow<'a, str>);
 
 /// Cells "[y] quit" takes: the key, the brackets, a space and the words.
 fn answer_width((key, what): &Answer<'_>) -> usize {
@@ -287,12 +293,13 @@ fn answer_width((key, what): &Answer<'_>) -> usize {
 
 /// The answers packed into as few rows of `room` cells as they fit, two cells apart; an
 /// answer is never split.
-fn pack_answers(answers: &[Answer<'_>], room: usize) -> Vec<Vec<usize>> {
+pub fn pack_answers(answers: &[Answer<'_>], room: usize) -> Vec<Vec<usize>> {
     pack(answers.iter().map(answer_width), room)
 }
 
-/// Draws one row of answers, "[y] quit  [n] stay", at row `y` of `inner`.
-fn draw_answers(
+/// Draws one row of answers, "[y] quit  [n] stay", at row `y` of `inner` (`row` holds
+/// indices into `answers`, as [`pack_answers`] gives them).
+pub fn draw_answers(
     buf: &mut Buffer,
     inner: Rect,
     y: u16,
@@ -655,6 +662,33 @@ fn arc_box(buf: &mut Buffer, area: Rect, arc: &ArcView, blind: BlindLevel, theme
         inner
     };
     ArcPanel::new(arc, theme).blind(blind).render(panel, buf);
+}
+
+/// An exercise's results: a box as wide as the screen allows (up to [`RESULTS_MAX_WIDTH`]) and
+/// as tall as its panel needs, or the screen's height when that is less.
+fn results_box(
+    buf: &mut Buffer,
+    area: Rect,
+    results: &ResultsView,
+    blind: BlindLevel,
+    theme: &Theme,
+) {
+    let (max_w, max_h) = limits_up_to(area, RESULTS_MAX_WIDTH);
+    let inner_w = max_w.saturating_sub(4);
+    let panel = ResultsPanel::new(results, theme).blind(blind);
+    let inner_h = panel.height(inner_w).min(max_h.saturating_sub(2));
+    let inner = open_box_up_to(
+        buf,
+        area,
+        (inner_w, inner_h),
+        &results.title,
+        theme,
+        RESULTS_MAX_WIDTH,
+    );
+    if inner.is_empty() {
+        return;
+    }
+    panel.render(inner, buf);
 }
 
 #[cfg(test)]

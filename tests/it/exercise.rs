@@ -1,0 +1,297 @@
+//! The guided exercises end to end: `earmix exercise NAME SESSION` in a pseudo-terminal on a
+//! small session, balanced blind with real keys; the results screen, the history record, and
+//! the session file (untouched unless the result is kept).
+
+use std::path::{Path, PathBuf};
+
+use crate::console::{
+    Console, channel, digits_outside_times, float, home_in, read_session, screen_text,
+};
+use crate::support::{TempSession, signal, write_wav_f32};
+
+/// Three parts and two sections, five seconds long.
+const ENSEMBLE: &str = r#"# Ensemble: a small session for the exercise tests.
+version = 1
+name = "Ensemble"
+sample_rate = 48000
+
+[[channel]]
+name = "Bass"
+file = "stems/bass.wav"
+role = "bass"
+gain_db = -3.0
+
+[[channel]]
+name = "Keys"
+file = "stems/keys.wav"
+role = "keys"
+gain_db = -6.0
+
+[[channel]]
+name = "Voice"
+file = "stems/voice.wav"
+role = "vocal"
+gain_db = 0.0
+
+[[section]]
+name = "Verse"
+start = 0.0
+
+[[section]]
+name = "Chorus"
+start = 2.5
+"#;
+
+fn ensemble(ts: &TempSession) -> PathBuf {
+    let n = 48_000 * 5;
+    for (seed, name) in [(41, "bass"), (42, "keys"), (43, "voice")] {
+        write_wav_f32(
+            &ts.path(&format!("stems/{name}.wav")),
+            48_000,
+            &[signal(n, seed, 0.3)],
+        );
+    }
+    ts.write_session(ENSEMBLE)
+}
+
+/// Starts `earmix exercise NAME SESSION [extra]` at 80x24.
+fn start(ts: &TempSession, name: &str, extra: &[&str]) -> (Console, PathBuf, PathBuf) {
+    let session = ensemble(ts);
+    let home = home_in(ts);
+    let mut args = vec!["exercise".to_string(), name.to_string()];
+    args.push(session.display().to_string());
+    args.extend(extra.iter().map(ToString::to_string));
+    let console = Console::spawn(&home, &args, 80, 24);
+    (console, session, home)
+}
+
+/// The exercise history's records, parsed.
+fn history(home: &Path) -> Vec<serde_json::Value> {
+    let path = home.join("data/earmix/history.jsonl");
+    std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Fails when the screen shows a number other than the transport times and the drill's
+/// "level N" (no fader value, level or scale may show while the exercise is blind).
+fn assert_blind(c: &Console) {
+    let text = c
+        .text()
+        .replace("level 1", "level")
+        .replace("Level 1", "Level");
+    let digits = digits_outside_times(&text);
+    assert!(
+        digits.is_empty(),
+        "digits while blind: {digits:?}\n{}",
+        c.dump()
+    );
+}
+
+/// Nudges the faders of the first two strips around, checking the screen stays blind.
+fn balance_blind(c: &mut Console) {
+    for keys in ["k", "k", "K", "l", "j", "J", "h"] {
+        c.send(keys);
+        assert_blind(c);
+    }
+    c.wait_for("the play head to move", |s| {
+        !screen_text(s).contains("0:00.0 /")
+    });
+    assert_blind(c);
+}
+
+#[test]
+fn blindfold_balance_reveals_records_and_leaves_the_session_alone() {
+    let ts = TempSession::new();
+    let (mut c, session, home) = start(&ts, "blindfold", &[]);
+    let before = std::fs::read(&session).unwrap();
+    c.wait_for_text(&["Blindfold Balance Test", "start", "cancel"]);
+    c.send("\r");
+    c.wait_for_text(&["Balance the mix by ear", "playing"]);
+    balance_blind(&mut c);
+    c.send("\r");
+    c.wait_for_text(&["what you did", "Target", "Diff", "keep this balance"]);
+    let text = c.text();
+    for name in ["Bass", "Keys", "Voice"] {
+        assert!(text.contains(name), "{}", c.dump());
+    }
+    // The role targets from config/targets.toml: bass -15, keys -18, vocal -6 dBFS.
+    for target in ["-15.0", "-18.0", "-6.0"] {
+        assert!(
+            text.contains(target),
+            "target {target} missing\n{}",
+            c.dump()
+        );
+    }
+
+    let records = history(&home);
+    assert_eq!(records.len(), 1, "{records:?}");
+    let record = &records[0];
+    assert_eq!(record["exercise"], "blindfold");
+    assert!(
+        record["session"]
+            .as_str()
+            .unwrap()
+            .ends_with("session.toml")
+    );
+    assert_eq!(record["channels"].as_array().unwrap().len(), 3, "{record}");
+    let score = record["score"].as_f64().unwrap();
+    assert!((0.0..=100.0).contains(&score), "{record}");
+    assert_eq!(
+        std::fs::read(&session).unwrap(),
+        before,
+        "the session changed"
+    );
+
+    c.send("\r");
+    c.wait_for_text(&["Back to your mix"]);
+    // Back as it was: the faders show their numbers again, and quitting asks nothing.
+    c.wait_for_text(&["-3.0 dB", "-6.0 dB"]);
+    c.send("q");
+    c.wait_success();
+    assert_eq!(
+        std::fs::read(&session).unwrap(),
+        before,
+        "the session changed"
+    );
+}
+
+#[test]
+fn a_kept_blindfold_balance_is_saved_with_the_comments() {
+    let ts = TempSession::new();
+    let (mut c, session, _home) = start(&ts, "blindfold", &[]);
+    c.wait_for_text(&["Blindfold Balance Test", "start"]);
+    c.send("\r");
+    c.wait_for_text(&["Balance the mix by ear"]);
+    c.send("k");
+    c.send("\r");
+    c.wait_for_text(&["keep this balance"]);
+    c.send("k");
+    c.wait_for_text(&["saved"]);
+    c.send("q");
+    c.wait_success();
+    let (text, file) = read_session(&session);
+    assert!(text.contains("# Ensemble: a small session"), "{text}");
+    let moved = ["Bass", "Keys", "Voice"]
+        .iter()
+        .zip([-3.0, -6.0, 0.0])
+        .filter(|(name, was)| (float(channel(&file, name), "gain_db") - was).abs() > 0.01)
+        .count();
+    assert!(moved >= 2, "the scrambled balance was not kept:\n{text}");
+}
+
+#[test]
+fn emotional_arc_balances_two_sections_and_keeps_them_as_scenes() {
+    let ts = TempSession::new();
+    let (mut c, session, home) = start(&ts, "arc", &[]);
+    let before = std::fs::read(&session).unwrap();
+    c.wait_for_text(&["Emotional Arc Exercise", "Verse first, then Chorus"]);
+    c.send("\r");
+    c.wait_for_text(&["Balance Verse by ear"]);
+    balance_blind(&mut c);
+    c.send("\r");
+    c.wait_for_text(&["Balance Chorus by ear"]);
+    assert_blind(&c);
+    for keys in ["l", "K", "K", "l", "j"] {
+        c.send(keys);
+        assert_blind(&c);
+    }
+    c.send("\r");
+    c.wait_for_text(&["Emotional Arc: Verse to Chorus", "Change", "keep them"]);
+    let records = history(&home);
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["exercise"], "arc");
+    assert_eq!(records[0]["channels"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        std::fs::read(&session).unwrap(),
+        before,
+        "the session changed"
+    );
+
+    c.send("k");
+    c.wait_for_text(&["scenes of Verse and Chorus"]);
+    c.send("q");
+    c.wait_success();
+    let (text, file) = read_session(&session);
+    let sections = file["section"].as_array().unwrap();
+    let scenes: Vec<usize> = sections
+        .iter()
+        .map(|s| {
+            s.get("gain_db")
+                .and_then(|g| g.as_table())
+                .map_or(0, toml::Table::len)
+        })
+        .collect();
+    assert!(
+        scenes.iter().all(|&n| n >= 1),
+        "no scenes kept: {scenes:?}\n{text}"
+    );
+    // The base faders are as they were.
+    assert_eq!(float(channel(&file, "Bass"), "gain_db"), -3.0, "{text}");
+    assert_eq!(float(channel(&file, "Voice"), "gain_db"), 0.0, "{text}");
+}
+
+#[test]
+fn drill_level_one_flips_scores_and_records() {
+    let ts = TempSession::new();
+    let (mut c, session, home) = start(&ts, "drill", &[]);
+    let before = std::fs::read(&session).unwrap();
+    c.wait_for_text(&["Level-matching drill", "Level 1", "start"]);
+    c.send("\r");
+    c.wait_for_text(&["Listen to the target", "TARGET"]);
+    assert_blind(&c);
+    c.send("\r");
+    c.wait_for_text(&["Rebuild the target", "YOUR MIX"]);
+    assert_blind(&c);
+    c.send("=");
+    c.wait_for_text(&["TARGET", "as loud as your mix"]);
+    c.send("=");
+    c.wait_for_text(&["YOUR MIX"]);
+    balance_blind(&mut c);
+    c.send("\r");
+    c.wait_for_text(&["Level-matching drill, level 1", "Score:", "Error"]);
+
+    let records = history(&home);
+    assert_eq!(records.len(), 1, "{records:?}");
+    let record = &records[0];
+    assert_eq!(record["exercise"], "drill");
+    assert_eq!(record["level"], 1);
+    assert_eq!(record["channels"].as_array().unwrap().len(), 2, "{record}");
+    assert!(record["score"].as_f64().is_some(), "{record}");
+    assert_eq!(
+        std::fs::read(&session).unwrap(),
+        before,
+        "the session changed"
+    );
+
+    c.send("\r");
+    c.wait_for_text(&["Back to your mix"]);
+    c.send("q");
+    c.wait_success();
+    assert_eq!(
+        std::fs::read(&session).unwrap(),
+        before,
+        "the session changed"
+    );
+}
+
+#[test]
+fn leaving_an_exercise_records_nothing() {
+    let ts = TempSession::new();
+    let (mut c, session, home) = start(&ts, "blindfold", &[]);
+    let before = std::fs::read(&session).unwrap();
+    c.wait_for_text(&["Blindfold Balance Test", "start"]);
+    c.send("\r");
+    c.wait_for_text(&["Balance the mix by ear"]);
+    c.send("k");
+    c.send("\x1b");
+    c.wait_for_text(&["Leave the exercise?"]);
+    c.send("y");
+    c.wait_for_text(&["the mix is as it was"]);
+    c.send("q");
+    c.wait_success();
+    assert!(history(&home).is_empty());
+    assert_eq!(std::fs::read(&session).unwrap(), before);
+}
