@@ -260,3 +260,48 @@ fn progress_summarises_the_history_and_skips_damaged_lines() {
         "{stdout}"
     );
 }
+
+/// `earmix exercise` lists the exercises with how often each was done and the drill levels the
+/// history has unlocked; an unknown exercise name is an error naming the ones there are.
+#[test]
+fn exercise_lists_the_exercises_and_refuses_an_unknown_one() {
+    use earmix::exercise::history::{History, Record};
+    let ts = TempSession::new();
+    let path = ts.path("history.jsonl");
+    let history = History::at(&path);
+    let at = std::time::SystemTime::UNIX_EPOCH;
+    history
+        .append(
+            &Record::new("drill", &ts.path("s.toml"), at)
+                .with_level(1)
+                .with_score(80.0),
+        )
+        .unwrap();
+    let out = earmix()
+        .args(["exercise", "--history"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for text in [
+        "blindfold  Blindfold Balance Test",
+        "arc        Emotional Arc Exercise",
+        "drill      Level-matching drill",
+        "Done once. Levels unlocked: 1 to 2 of 5.",
+    ] {
+        assert!(stdout.contains(text), "{text:?} missing:\n{stdout}");
+    }
+
+    let out = earmix()
+        .args(["exercise", "karaoke", "--history"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no exercise called 'karaoke'; the exercises are: blindfold, arc, drill"),
+        "{stderr}"
+    );
+}

@@ -78,10 +78,12 @@ fn history(home: &Path) -> Vec<serde_json::Value> {
 /// Fails when the screen shows a number other than the transport times and the drill's
 /// "level N" (no fader value, level or scale may show while the exercise is blind).
 fn assert_blind(c: &Console) {
-    let text = c
-        .text()
-        .replace("level 1", "level")
-        .replace("Level 1", "Level");
+    let mut text = c.text();
+    for n in 1..=5 {
+        text = text
+            .replace(&format!("level {n}"), "level")
+            .replace(&format!("Level {n}"), "Level");
+    }
     let digits = digits_outside_times(&text);
     assert!(
         digits.is_empty(),
@@ -170,8 +172,6 @@ fn a_kept_blindfold_balance_is_saved_with_the_comments() {
     c.wait_for_text(&["keep this balance"]);
     c.send("k");
     c.wait_for_text(&["saved"]);
-    c.send("q");
-    c.wait_success();
     let (text, file) = read_session(&session);
     assert!(text.contains("# Ensemble: a small session"), "{text}");
     let moved = ["Bass", "Keys", "Voice"]
@@ -180,6 +180,17 @@ fn a_kept_blindfold_balance_is_saved_with_the_comments() {
         .filter(|(name, was)| (float(channel(&file, name), "gain_db") - was).abs() > 0.01)
         .count();
     assert!(moved >= 2, "the scrambled balance was not kept:\n{text}");
+    // Kept as one undo step: u takes the whole balance back (unsaved until ctrl-s).
+    c.send("u");
+    c.wait_for_text(&["Undone", "-3.0 dB", "-6.0 dB", "0.0 dB"]);
+    c.send("\x13");
+    c.wait_for_text(&["Saved"]);
+    c.send("q");
+    c.wait_success();
+    let (text, file) = read_session(&session);
+    for (name, was) in [("Bass", -3.0), ("Keys", -6.0), ("Voice", 0.0)] {
+        assert_eq!(float(channel(&file, name), "gain_db"), was, "{text}");
+    }
 }
 
 #[test]
@@ -294,4 +305,67 @@ fn leaving_an_exercise_records_nothing() {
     c.wait_success();
     assert!(history(&home).is_empty());
     assert_eq!(std::fs::read(&session).unwrap(), before);
+}
+
+#[test]
+fn e_in_the_console_opens_the_list_for_the_open_session() {
+    let ts = TempSession::new();
+    let session = ensemble(&ts);
+    let mut c = Console::open(&home_in(&ts), &session, 80, 24);
+    c.wait_for_text(&["Bass", "Keys", "Voice", "MASTER"]);
+    c.send("E");
+    c.wait_for_text(&["Exercises: train your ear", "Blindfold Balance Test"]);
+    c.send("\x1b[B");
+    c.send("\r");
+    c.wait_for_text(&[
+        "Emotional Arc Exercise",
+        "Verse first, then Chorus",
+        "cancel",
+    ]);
+    c.send("\x1b");
+    c.wait_for_text(&["not started"]);
+    c.send("q");
+    c.wait_success();
+}
+
+/// Level 5 (memory): the target plays once and stops; there is no flipping back to it.
+#[test]
+fn the_memory_level_plays_the_target_once_and_allows_no_flip() {
+    use earmix::exercise::history::{History, Record};
+    let ts = TempSession::new();
+    let session = ensemble(&ts);
+    let home = home_in(&ts);
+    let history = History::at(home.join("data/earmix/history.jsonl"));
+    for level in 1..=4 {
+        let record = Record::new("drill", &session, std::time::SystemTime::now())
+            .with_level(level)
+            .with_score(100.0);
+        history.append(&record).unwrap();
+    }
+    let args = [
+        "exercise".to_string(),
+        "drill".to_string(),
+        session.display().to_string(),
+        "--level".to_string(),
+        "5".to_string(),
+    ];
+    let mut c = Console::spawn(&home, &args, 80, 24);
+    c.wait_for_text(&["Level 5", "start"]);
+    c.send("\r");
+    c.wait_for_text(&["Listen to the target", "TARGET"]);
+    c.send(" ");
+    c.wait_for_text(&["the target plays once"]);
+    // The chorus (2.5 s) plays through once, then the console pauses by itself.
+    c.wait_for_text(&["That was the target, once", "paused"]);
+    c.send("\r");
+    c.wait_for_text(&["Rebuild the target by ear"]);
+    assert_blind(&c);
+    c.send("=");
+    c.wait_for_text(&["Memory mode: no going back"]);
+    c.send("\r");
+    c.wait_for_text(&["Level-matching drill, level 5", "Score:"]);
+    assert_eq!(history.read().unwrap().records.len(), 5);
+    c.send("\r");
+    c.send("q");
+    c.wait_success();
 }

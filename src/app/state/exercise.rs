@@ -87,6 +87,8 @@ struct DrillRun {
     levels: Option<Vec<ChannelLevel>>,
     /// The target is playing in place of the user's mix.
     hearing_target: bool,
+    /// Memory mode: the target has played through once.
+    heard: bool,
 }
 
 /// Where an exercise is.
@@ -137,6 +139,17 @@ pub(super) struct Run {
     drill: Option<DrillRun>,
     /// Measurements on their way for the drill's loudness matching.
     drill_levels: Option<Receiver<Result<Vec<ChannelLevel>, String>>>,
+}
+
+/// What the keys of an exercise step may do.
+struct StepKeys {
+    kind: Exercise,
+    /// The drill's target is playing (before the scramble).
+    listening: bool,
+    /// The drill is in memory mode.
+    memory: bool,
+    /// The drilled channels, in the drill.
+    drilled: Option<Vec<usize>>,
 }
 
 /// A key's character, lower-cased, or Enter / Esc.
@@ -757,6 +770,7 @@ impl App {
             channels: candidates,
             levels: None,
             hearing_target: true,
+            heard: false,
         });
         run.stage = Stage::Preparing;
         true
@@ -815,9 +829,17 @@ impl App {
         });
         self.selected = chosen.first().copied().unwrap_or(0);
         drill.channels = chosen;
+        let memory = drill.level.is_memory();
         run.stage = Stage::Listen;
         let span = run.span;
-        Self::play_span(span, controls);
+        if memory {
+            // Memory mode: the target plays once, through (the tick pauses at its end).
+            controls.set_loop(None);
+            controls.seek(span.0);
+            controls.play();
+        } else {
+            Self::play_span(span, controls);
+        }
     }
 
     /// The channels that play (not muted, fader not off), by index.
@@ -1022,6 +1044,7 @@ impl App {
         let measuring = matches!(run.stage, Stage::Measuring { .. } | Stage::Preparing);
         let listening = matches!(run.stage, Stage::Listen);
         let drilled: Option<Vec<usize>> = run.drill.as_ref().map(|d| d.channels.clone());
+        let memory = run.drill.as_ref().is_some_and(|d| d.level.is_memory());
         match key {
             Some('\n') if !measuring => {
                 self.confirm_step(controls);
@@ -1045,6 +1068,30 @@ impl App {
         if measuring && !matches!(action, Action::Quit | Action::Help | Action::PlayPause) {
             return Outcome::Continue;
         }
+        let step = StepKeys {
+            kind,
+            listening,
+            memory,
+            drilled,
+        };
+        self.exercise_action(action, &step, now, controls)
+    }
+
+    /// An action during an exercise step: what the exercise allows, refusing the rest.
+    fn exercise_action(
+        &mut self,
+        action: Action,
+        step: &StepKeys,
+        now: Instant,
+        controls: &mut dyn Controls,
+    ) -> Outcome {
+        let StepKeys {
+            kind,
+            listening,
+            memory,
+            drilled,
+        } = step;
+        let (kind, listening, memory) = (*kind, *listening, *memory);
         match action {
             Action::SelectPrevious
             | Action::SelectNext
@@ -1079,6 +1126,16 @@ impl App {
                     self.hear_own_mix(controls);
                 }
                 self.update(action, now, controls)
+            }
+            Action::PlayPause
+            | Action::ToStart
+            | Action::PreviousSection
+            | Action::NextSection
+            | Action::LoopSection
+                if listening && memory =>
+            {
+                self.message = Some("Memory mode: the target plays once".to_string());
+                Outcome::Continue
             }
             Action::PlayPause
             | Action::ToStart
@@ -1308,6 +1365,7 @@ impl App {
         let channels = drill.channels.clone();
         let target = drill.target.clone();
         let range = drill.level.scramble_db;
+        let memory = drill.level.is_memory();
         let mut random = || self.random_unit();
         let offsets = drill::scramble(channels.len(), range, &mut random);
         for ((&i, t), offset) in channels.iter().zip(&target).zip(offsets) {
@@ -1325,6 +1383,13 @@ impl App {
             }
         }
         self.undo = UndoStack::new();
+        if memory {
+            // The target was heard once; the user's mix loops from here on.
+            let span = self.exercise.as_ref().map(|r| r.span);
+            if let Some(span) = span {
+                Self::play_span(span, controls);
+            }
+        }
         self.message = Some("Scrambled: rebuild the target by ear".to_string());
     }
 
@@ -1364,6 +1429,23 @@ impl App {
                 (a.min(position), b.max(position))
             }));
         }
+        let end = run.span.1.0 - 1e-3;
+        if matches!(run.stage, Stage::Listen)
+            && position >= end
+            && let Some(drill) = run.drill.as_mut()
+            && drill.level.is_memory()
+            && !drill.heard
+        {
+            drill.heard = true;
+            if playing {
+                controls.pause();
+            }
+            self.message =
+                Some("That was the target, once. Enter scrambles it for you to rebuild".into());
+        }
+        let Some(run) = self.exercise.as_mut() else {
+            return;
+        };
         if let Some(receiver) = &run.drill_levels {
             let measured = match receiver.try_recv() {
                 Ok(Ok(levels)) => Some(Some(levels)),
