@@ -535,9 +535,8 @@ mod tests {
     use crate::session::Role;
     use crate::ui::ballistics::{Scale, ScaleKind};
     use crate::ui::view::{
-        ArcChannel, ArcView, BlindLevel, ExerciseBanner, MasterView, MeterView, Overlay, ResultRow,
-        ResultsView, SceneMark, StatusView, StripView, TimelineSection, TimelineView,
-        TransportView,
+        ArcChannel, ArcView, BlindLevel, MasterView, MeterView, Overlay, ResultRow, ResultsView,
+        SceneMark, StatusView, StripView, TimelineSection, TimelineView, TransportView,
     };
     use crate::ui::widgets::strip::short_name;
     use crate::ui::widgets::text::{shorten_numbered, time};
@@ -1284,23 +1283,7 @@ mod tests {
         ]
     }
 
-    /// The blindfold balance test's banner, while `hearing` plays.
-    fn banner(hearing: Option<&str>) -> ExerciseBanner {
-        ExerciseBanner {
-            title: "Blindfold Balance Test".to_owned(),
-            step: "Balance Verse 1 by ear, then press Enter".to_owned(),
-            keys: [
-                ("Enter", "done"),
-                ("t", "target/yours"),
-                ("?", "help"),
-                ("Esc", "leave"),
-            ]
-            .iter()
-            .map(|&(key, what)| (key.to_owned(), what.to_owned()))
-            .collect(),
-            hearing: hearing.map(str::to_owned),
-        }
-    }
+    use crate::ui::widgets::banner::tests::banner;
 
     /// The folk band during the blindfold test: blind with meters off, the banner showing
     /// what `hearing` says.

@@ -92,6 +92,17 @@ fn assert_blind(c: &Console) {
     );
 }
 
+/// Quits (no question: nothing is unsaved) and checks the session file is still `before`.
+fn quit_leaving(c: &mut Console, session: &Path, before: &[u8]) {
+    c.send("q");
+    c.wait_success();
+    assert_eq!(
+        std::fs::read(session).unwrap(),
+        before,
+        "the session changed"
+    );
+}
+
 /// Nudges the faders of the first two strips around, checking the screen stays blind.
 fn balance_blind(c: &mut Console) {
     for keys in ["k", "k", "K", "l", "j", "J", "h"] {
@@ -151,13 +162,7 @@ fn blindfold_balance_reveals_records_and_leaves_the_session_alone() {
     c.wait_for_text(&["Back to your mix"]);
     // Back as it was: the faders show their numbers again, and quitting asks nothing.
     c.wait_for_text(&["-3.0 dB", "-6.0 dB"]);
-    c.send("q");
-    c.wait_success();
-    assert_eq!(
-        std::fs::read(&session).unwrap(),
-        before,
-        "the session changed"
-    );
+    quit_leaving(&mut c, &session, &before);
 }
 
 #[test]
@@ -279,13 +284,7 @@ fn drill_level_one_flips_scores_and_records() {
 
     c.send("\r");
     c.wait_for_text(&["Back to your mix"]);
-    c.send("q");
-    c.wait_success();
-    assert_eq!(
-        std::fs::read(&session).unwrap(),
-        before,
-        "the session changed"
-    );
+    quit_leaving(&mut c, &session, &before);
 }
 
 #[test]

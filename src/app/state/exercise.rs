@@ -152,6 +152,14 @@ struct StepKeys {
     drilled: Option<Vec<usize>>,
 }
 
+/// An exercise's instructions as box lines: each paragraph, then a blank line.
+fn instruction_lines(kind: Exercise) -> Vec<String> {
+    kind.instructions()
+        .iter()
+        .flat_map(|p| [(*p).to_string(), String::new()])
+        .collect()
+}
+
 /// A key's character, lower-cased, or Enter / Esc.
 fn key_char(event: &KeyEvent) -> Option<char> {
     match event.code {
@@ -351,12 +359,7 @@ impl App {
 
     /// The instruction panel's lines.
     fn intro_lines(&self, setup: &Setup) -> Vec<String> {
-        let mut lines: Vec<String> = setup
-            .kind
-            .instructions()
-            .iter()
-            .flat_map(|p| [(*p).to_string(), String::new()])
-            .collect();
+        let mut lines = instruction_lines(setup.kind);
         match setup.kind {
             Exercise::Blindfold => lines.push(format!(
                 "The faders move up to {:.0} dB either way. The song loops; L loops the \
@@ -1183,12 +1186,7 @@ impl App {
         let Some(run) = self.exercise.as_ref() else {
             return Vec::new();
         };
-        let mut lines: Vec<String> = run
-            .kind
-            .instructions()
-            .iter()
-            .flat_map(|p| [(*p).to_string(), String::new()])
-            .collect();
+        let mut lines = instruction_lines(run.kind);
         let keys = [
             Action::SelectPrevious,
             Action::SelectNext,

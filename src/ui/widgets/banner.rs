@@ -292,7 +292,7 @@ impl Widget for Banner<'_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use ratatui::buffer::Cell;
 
     use super::*;
@@ -307,7 +307,8 @@ mod tests {
         })
     }
 
-    fn banner(hearing: Option<&str>) -> ExerciseBanner {
+    /// The blindfold balance test's banner, while `hearing` plays (shared with draw.rs's tests).
+    pub(crate) fn banner(hearing: Option<&str>) -> ExerciseBanner {
         ExerciseBanner {
             title: "Blindfold Balance Test".to_owned(),
             step: "Balance Verse 1 by ear, then press Enter".to_owned(),
