@@ -113,6 +113,13 @@ pub struct ExerciseConfig {
     pub scramble_db: f64,
 }
 
+/// `[monitor]`: the monitor section (what is heard, never the bounce).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MonitorConfig {
+    /// The output safety ceiling, dBFS: nothing louder leaves for the speakers.
+    pub ceiling_db: f64,
+}
+
 /// All settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -128,6 +135,8 @@ pub struct Config {
     pub blind: BlindConfig,
     /// `[exercise]`.
     pub exercise: ExerciseConfig,
+    /// `[monitor]`.
+    pub monitor: MonitorConfig,
 }
 
 /// A problem in a config file (same one-line form as a session error:
@@ -151,6 +160,8 @@ pub const FPS_RANGE: RangeInclusive<u32> = 1..=240;
 pub const BLIND_OFFSET_RANGE: RangeInclusive<f64> = 0.0..=12.0;
 /// Allowed exercise scramble ranges, in dB.
 pub const SCRAMBLE_RANGE: RangeInclusive<f64> = 1.0..=20.0;
+/// Allowed output safety ceilings, in dBFS.
+pub const CEILING_RANGE: RangeInclusive<f64> = -30.0..=0.0;
 /// Allowed blind step factors.
 pub const STEP_FACTOR_RANGE: RangeInclusive<f64> = 0.1..=3.0;
 
@@ -164,6 +175,7 @@ struct RawConfig {
     console: Option<RawConsole>,
     blind: Option<RawBlind>,
     exercise: Option<RawExercise>,
+    monitor: Option<RawMonitor>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -206,6 +218,12 @@ struct RawConsole {
 #[serde(deny_unknown_fields)]
 struct RawExercise {
     scramble_db: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMonitor {
+    ceiling_db: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -269,6 +287,9 @@ impl Config {
                 step_factor_max: 1.3,
             },
             exercise: ExerciseConfig { scramble_db: 8.0 },
+            monitor: MonitorConfig {
+                ceiling_db: crate::engine::realtime::DEFAULT_CEILING_DB,
+            },
         };
         // The shipped file is tested to load; it can only fail in a broken build.
         if let Err(errors) = config.overlay(Path::new("config/default.toml"), DEFAULT_CONFIG) {
@@ -348,6 +369,17 @@ impl Config {
                 &SCRAMBLE_RANGE,
                 "the scramble range is 1 to 20 dB either way (the default is 8)",
                 &mut self.exercise.scramble_db,
+                &mut errors,
+            );
+        }
+        if let Some(monitor) = raw.monitor {
+            set_number(
+                &src,
+                monitor.ceiling_db,
+                "monitor.ceiling_db",
+                &CEILING_RANGE,
+                "the ceiling is -30 to 0 dBFS (the default is -1)",
+                &mut self.monitor.ceiling_db,
                 &mut errors,
             );
         }
@@ -589,6 +621,7 @@ mod tests {
                 step_factor_max: -1.0,
             },
             exercise: ExerciseConfig { scramble_db: -1.0 },
+            monitor: MonitorConfig { ceiling_db: 5.0 },
         };
         config
             .overlay(Path::new("config/default.toml"), DEFAULT_CONFIG)

@@ -136,6 +136,7 @@ pub fn run(
         start: Seconds(0.0),
         play: false,
         looping: None,
+        ceiling: crate::units::Decibels(config.monitor.ceiling_db),
     };
     let mut engine =
         Engine::open(&session, &engine_opts).map_err(|error| ConsoleError::Engine {
@@ -303,6 +304,7 @@ fn event_loop(
         }
         let (strips, master) = engine.take_meters();
         live.absorb(&strips, master, engine.loudness(), now);
+        live.absorb_ceiling(engine.take_ceiling(), now);
         let view = live.view(app, engine);
         if !redraw && last_view.as_ref() == Some(&view) {
             continue;

@@ -1,12 +1,15 @@
 //! The mixing engine: one processing core that runs on the audio thread for playback and on the
 //! bounce thread for an offline render, so a bounce is sample-identical to what was heard.
 
+pub mod biquad;
 pub mod loudness;
 pub mod meter;
+pub mod monitor;
 pub mod output;
 pub mod processor;
 pub mod protocol;
 pub mod realtime;
+pub mod reference;
 pub mod render;
 pub mod resample;
 pub mod scene;

@@ -13,7 +13,7 @@ use earmix::config::{AudioConfig, Config, OutputChoice};
 use earmix::engine::output::{OutputKind, OutputRequest};
 use earmix::engine::realtime::{Engine, EngineOptions};
 use earmix::engine::render::{self, BitDepth, BounceOptions};
-use earmix::units::Seconds;
+use earmix::units::{Decibels, Seconds};
 
 /// A keyboard-driven terminal mixer for people who mix by ear.
 ///
@@ -316,6 +316,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seconds,
             looping,
             &output.request(&config.audio),
+            Decibels(config.monitor.ceiling_db),
         ),
         Command::Report { session, format } => report(&session, format),
         Command::Progress { history, ascii } => progress(history, ascii),
@@ -477,6 +478,7 @@ fn play(
     seconds: Option<f64>,
     looping: bool,
     output: &OutputRequest,
+    ceiling: Decibels,
 ) -> Result<ExitCode> {
     let Some(session) = load_or_report(path) else {
         return Ok(ExitCode::FAILURE);
@@ -501,6 +503,7 @@ fn play(
         start,
         play: true,
         looping: looping.then(|| (start, session.length())),
+        ceiling,
     };
     let mut engine =
         Engine::open(&session, &opts).with_context(|| format!("playing {}", path.display()))?;

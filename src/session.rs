@@ -12,7 +12,7 @@ pub use edit::{to_toml_string, update_toml_string};
 pub use error::{SaveError, SessionError, SessionErrors};
 pub use file::{load, save};
 pub use model::{
-    Channel, DEFAULT_SCENE_RAMP_MS, MAX_SCENE_RAMP_MS, Reference, Role, SESSION_VERSION, Section,
-    Session,
+    Channel, DEFAULT_SCENE_RAMP_MS, MAX_SCENE_RAMP_MS, Reference, ReferenceMap, Role,
+    SESSION_VERSION, Section, Session,
 };
 pub use validate::{MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};

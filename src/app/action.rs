@@ -98,6 +98,26 @@ pub enum Action {
     BlindMetersOff,
     /// Open the list of guided exercises.
     Exercises,
+    /// Hear the reference instead of the mix, or the mix again (loudness-matched).
+    Reference,
+    /// The reference follows the play head, or runs free of it.
+    ReferenceFree,
+    /// Move a free-running reference back.
+    ReferenceBack,
+    /// Move a free-running reference forward.
+    ReferenceForward,
+    /// Monitor: stereo, mono (L+R) or side (L-R).
+    MonitorStereo,
+    /// Monitor: swap left and right.
+    MonitorSwap,
+    /// Monitor: dim by 20 dB.
+    MonitorDim,
+    /// Monitor: mute everything (the panic key).
+    MonitorMute,
+    /// Monitor: the next playback-system preset.
+    MonitorPreset,
+    /// Monitor: back to plain stereo, no preset, no dim, no mute.
+    MonitorReset,
     /// Show or hide the help screen.
     Help,
 }
@@ -169,6 +189,16 @@ impl Action {
         Action::Blind,
         Action::BlindMetersOff,
         Action::Exercises,
+        Action::Reference,
+        Action::ReferenceFree,
+        Action::ReferenceBack,
+        Action::ReferenceForward,
+        Action::MonitorStereo,
+        Action::MonitorSwap,
+        Action::MonitorDim,
+        Action::MonitorMute,
+        Action::MonitorPreset,
+        Action::MonitorReset,
         Action::Help,
         Action::Quit,
     ];
@@ -231,6 +261,16 @@ impl Action {
             Action::Blind => "blind",
             Action::BlindMetersOff => "blind_meters_off",
             Action::Exercises => "exercises",
+            Action::Reference => "reference",
+            Action::ReferenceFree => "reference_free",
+            Action::ReferenceBack => "reference_back",
+            Action::ReferenceForward => "reference_forward",
+            Action::MonitorStereo => "monitor_stereo",
+            Action::MonitorSwap => "monitor_swap",
+            Action::MonitorDim => "monitor_dim",
+            Action::MonitorMute => "monitor_mute",
+            Action::MonitorPreset => "monitor_preset",
+            Action::MonitorReset => "monitor_reset",
             Action::Help => "help",
         }
     }
@@ -295,6 +335,16 @@ impl Action {
             Action::Blind => "Blind mode on/off: hide every number",
             Action::BlindMetersOff => "Blind mode with the meters hidden too",
             Action::Exercises => "Exercises: train your ear",
+            Action::Reference => "Reference or mix, matched in loudness",
+            Action::ReferenceFree => "Reference follows the play head or runs free",
+            Action::ReferenceBack => "Free-running reference back 5 s",
+            Action::ReferenceForward => "Free-running reference forward 5 s",
+            Action::MonitorStereo => "Monitor: stereo, mono (L+R), side (L-R)",
+            Action::MonitorSwap => "Monitor: swap left and right on/off",
+            Action::MonitorDim => "Monitor: dim 20 dB on/off",
+            Action::MonitorMute => "Monitor: mute everything on/off (panic)",
+            Action::MonitorPreset => "Monitor: next playback system (phone, car...)",
+            Action::MonitorReset => "Monitor: plain stereo again",
             Action::Help => "Show or hide this help",
         }
     }

@@ -647,7 +647,7 @@ mod tests {
     #[test]
     fn unbound_keys_and_releases_do_nothing() {
         let keymap = Keymap::default();
-        assert_eq!(keymap.action_for(&press(KeyCode::Char('z'), NONE)), None);
+        assert_eq!(keymap.action_for(&press(KeyCode::Char('Z'), NONE)), None);
         assert_eq!(keymap.action_for(&press(KeyCode::Char('m'), CTRL)), None);
         assert_eq!(keymap.action_for(&press(KeyCode::Char('s'), ALT)), None);
         assert_eq!(keymap.action_for(&press(KeyCode::Up, CTRL)), None);
@@ -706,18 +706,18 @@ mod tests {
     /// A user's list for one action replaces that action's keys and leaves the others alone.
     #[test]
     fn user_binding_replaces_one_actions_keys() {
-        let keymap = user("version = 1\nmute = [\"M\", \"ctrl+m\"]\n").unwrap();
+        let keymap = user("version = 1\nmute = [\"Y\", \"ctrl+m\"]\n").unwrap();
         let m = |modifiers| keymap.action_for(&press(KeyCode::Char('m'), modifiers));
         assert_eq!(m(NONE), None);
         assert_eq!(m(CTRL), Some(Action::Mute));
         assert_eq!(
-            keymap.action_for(&press(KeyCode::Char('M'), SHIFT)),
+            keymap.action_for(&press(KeyCode::Char('Y'), SHIFT)),
             Some(Action::Mute)
         );
         let mut expected = Keymap::default();
         assert_ne!(keymap, expected);
         expected
-            .overlay(Path::new("x"), "version = 1\nmute = [\"M\", \"ctrl+m\"]")
+            .overlay(Path::new("x"), "version = 1\nmute = [\"Y\", \"ctrl+m\"]")
             .unwrap();
         assert_eq!(keymap, expected);
         assert_eq!(
@@ -756,16 +756,16 @@ mod tests {
             "{errors:?}"
         );
         let errors =
-            user("version = 1\nmute = [\"z\"]\nsolo = [\"y\", \"X\"]\nundo = \"z\"\n").unwrap_err();
+            user("version = 1\nmute = [\"Z\"]\nsolo = [\"y\", \"X\"]\nundo = \"Z\"\n").unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(
             errors[0]
-                .contains("keymap.toml:4:8: undo = \"z\": `z` is already bound to mute on line 2"),
+                .contains("keymap.toml:4:8: undo = \"Z\": `Z` is already bound to mute on line 2"),
             "{errors:?}"
         );
-        let errors = user("version = 1\nmute = [\"z\", \"shift+z\", \"Z\"]\n").unwrap_err();
+        let errors = user("version = 1\nmute = [\"g\", \"shift+g\", \"G\"]\n").unwrap_err();
         assert!(
-            errors[0].contains(":2:25: mute[3] = \"Z\": `Z` is listed twice for mute"),
+            errors[0].contains(":2:25: mute[3] = \"G\": `G` is listed twice for mute"),
             "{errors:?}"
         );
     }

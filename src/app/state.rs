@@ -17,6 +17,8 @@ use super::journal::{Journal, Recovery};
 use super::keymap::Keymap;
 use super::undo::{BurstId, UndoStack};
 use crate::config::{BlindConfig, ExerciseConfig, StepsConfig};
+use crate::engine::monitor::MonitorState;
+use crate::engine::protocol::Listen;
 use crate::exercise::history::History;
 use crate::exercise::targets::Targets;
 use crate::session::{self, Section, Session};
@@ -24,6 +26,7 @@ use crate::ui::view::{ArcChannel, ArcView, BlindLevel, Focus, Overlay};
 use crate::units::{Decibels, Pan, Seconds, StripId};
 
 mod exercise;
+mod monitor;
 
 /// The upper end of a fader (channel and master).
 pub const FADER_MAX_DB: f64 = 12.0;
@@ -79,6 +82,38 @@ pub trait Controls {
     fn set_scenes(&mut self, session: &Session);
     /// Compare: plays the base mix in place of the section scenes (true), or the scenes.
     fn set_scenes_bypassed(&mut self, on: bool);
+    /// Whether the session's reference plays next to the mix.
+    fn has_reference(&self) -> bool {
+        false
+    }
+    /// Which one is heard: the mix or the reference.
+    fn listen(&self) -> Listen {
+        Listen::Mix
+    }
+    /// Hears the mix or the reference.
+    fn set_listen(&mut self, listen: Listen) {
+        let _ = listen;
+    }
+    /// Whether the reference runs free of the play head.
+    fn reference_free(&self) -> bool {
+        false
+    }
+    /// Lets the reference run free of the play head, or locks it to it.
+    fn set_reference_free(&mut self, free: bool) {
+        let _ = free;
+    }
+    /// Where the reference is, in its own time.
+    fn reference_position(&self) -> Option<Seconds> {
+        None
+    }
+    /// Moves a free-running reference.
+    fn seek_reference(&mut self, to: Seconds) {
+        let _ = to;
+    }
+    /// Switches the monitor section.
+    fn set_monitor(&mut self, state: MonitorState) {
+        let _ = state;
+    }
 }
 
 impl Controls for crate::engine::realtime::Engine {
@@ -133,6 +168,30 @@ impl Controls for crate::engine::realtime::Engine {
     }
     fn set_scenes_bypassed(&mut self, on: bool) {
         crate::engine::realtime::Engine::set_scenes_bypassed(self, on);
+    }
+    fn has_reference(&self) -> bool {
+        crate::engine::realtime::Engine::has_reference(self)
+    }
+    fn listen(&self) -> Listen {
+        crate::engine::realtime::Engine::listen(self)
+    }
+    fn set_listen(&mut self, listen: Listen) {
+        crate::engine::realtime::Engine::set_listen(self, listen);
+    }
+    fn reference_free(&self) -> bool {
+        crate::engine::realtime::Engine::reference_free(self)
+    }
+    fn set_reference_free(&mut self, free: bool) {
+        crate::engine::realtime::Engine::set_reference_free(self, free);
+    }
+    fn reference_position(&self) -> Option<Seconds> {
+        crate::engine::realtime::Engine::reference_position(self)
+    }
+    fn seek_reference(&mut self, to: Seconds) {
+        crate::engine::realtime::Engine::seek_reference(self, to);
+    }
+    fn set_monitor(&mut self, state: MonitorState) {
+        crate::engine::realtime::Engine::set_monitor(self, state);
     }
 }
 
@@ -259,6 +318,8 @@ pub struct App {
     history: Option<History>,
     /// The role targets the Blindfold Balance Test compares with.
     targets: Targets,
+    /// The monitor section's switches (what is heard only).
+    monitor: MonitorState,
 }
 
 impl App {
@@ -304,6 +365,7 @@ impl App {
             exercise_config: ExerciseConfig { scramble_db: 8.0 },
             history: None,
             targets: Targets::builtin(),
+            monitor: MonitorState::default(),
         };
         if let Some(recovery) = recovery.filter(|r| !r.edits.is_empty()) {
             app.modal = Some(Modal::Recover {
@@ -748,6 +810,8 @@ impl App {
             }
             Action::Help => self.modal = Some(Modal::Help { skip: 0 }),
             Action::Exercises => self.open_exercise_list(),
+            // The reference and the monitor keys (what is heard only).
+            _ => self.monitor_action(action, controls),
         }
         Outcome::Continue
     }

@@ -6,15 +6,20 @@ use std::time::{Duration, Instant};
 use crate::app::state::App;
 use crate::engine::loudness::LoudnessReading;
 use crate::engine::meter::MeterReading;
+use crate::engine::monitor::CeilingReading;
+use crate::engine::protocol::Listen;
 use crate::engine::realtime::{Engine, EngineEvent};
 use crate::ui::ballistics::{Ballistics, MeterBallistics};
 use crate::ui::view::{
-    EditMode, MasterView, MeterView, SceneMark, StatusView, StripView, TimelineSection,
+    EditMode, ListenView, MasterView, MeterView, SceneMark, StatusView, StripView, TimelineSection,
     TimelineView, TransportView, View,
 };
 
 /// How long the held true-peak number stays before it follows the signal down.
 const TRUE_PEAK_HOLD: Duration = Duration::from_secs(1);
+
+/// How long the ceiling lamp stays lit after the safety ceiling last acted.
+const CEILING_HOLD: Duration = Duration::from_secs(1);
 
 /// The console's side of metering: ballistics per strip and for the master, the held and the
 /// maximum true peak, master clips and headroom since the last reset.
@@ -29,6 +34,8 @@ pub struct Live {
     master_peak_max: f64,
     master_clips: u64,
     buffering_at: Option<u64>,
+    /// The most the safety ceiling turned the output down lately, and when it last acted.
+    ceiling: Option<(f32, Instant)>,
 }
 
 impl Live {
@@ -44,6 +51,25 @@ impl Live {
             master_peak_max: f64::NEG_INFINITY,
             master_clips: 0,
             buffering_at: None,
+            ceiling: None,
+        }
+    }
+
+    /// Takes the safety ceiling's "max since last read": its lamp stays lit for a second after
+    /// it last acted, showing the most it turned down meanwhile.
+    pub fn absorb_ceiling(&mut self, reading: CeilingReading, now: Instant) {
+        let expired = self
+            .ceiling
+            .is_some_and(|(_, at)| now.duration_since(at) >= CEILING_HOLD);
+        if expired {
+            self.ceiling = None;
+        }
+        if reading.samples_limited > 0 {
+            let most = self
+                .ceiling
+                .map_or(0.0, |(db, _)| db)
+                .max(reading.reduction_db);
+            self.ceiling = Some((most, now));
         }
     }
 
@@ -92,9 +118,12 @@ impl Live {
         }
     }
 
-    /// Whether any meter still shows something (so frames keep coming while it falls).
+    /// Whether any meter still shows something (so frames keep coming while it falls), or the
+    /// ceiling lamp is lit (so it goes out on time).
     pub fn is_moving(&self) -> bool {
-        !self.master.is_silent() || self.strips.iter().any(|m| !m.is_silent())
+        !self.master.is_silent()
+            || self.strips.iter().any(|m| !m.is_silent())
+            || self.ceiling.is_some()
     }
 
     /// Builds the frame's view from the model and the engine.
@@ -187,6 +216,13 @@ impl Live {
                 unsaved: app.unsaved(),
                 trim_mode: app.trim_mode(),
                 message: app.message().map(str::to_string),
+                listen: engine.has_reference().then(|| ListenView {
+                    reference: engine.listen() == Listen::Reference,
+                    free: engine.reference_free(),
+                    matched: engine.reference_match().map(|m| (m.mix_db, m.reference_db)),
+                }),
+                monitor: engine.monitor(),
+                ceiling_db: self.ceiling.map(|(db, _)| db),
             },
             blind: app.blind(),
             overlay: app.overlay(),

@@ -88,6 +88,67 @@ impl LoudnessReading {
     };
 }
 
+/// What the loudness match of the mix and the reference is based on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchBasis {
+    /// Integrated loudness over the span both have played (once both have 3 s of it).
+    Integrated,
+    /// Short-term loudness (the last 3 s), until the integrated figures are there.
+    ShortTerm,
+}
+
+/// The loudness match of the mix and the reference: the louder one is turned down by the
+/// difference, so neither wins the comparison by being louder. One gain is always 0 dB.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LoudnessMatch {
+    /// Gain on the mix, dB (0 or below).
+    pub mix_db: f64,
+    /// Gain on the reference, dB (0 or below).
+    pub reference_db: f64,
+    /// What the difference was measured on.
+    pub basis: MatchBasis,
+}
+
+/// The most either side is turned down to match: beyond this one of them is silence or noise.
+pub const MAX_MATCH_DB: f64 = 40.0;
+
+/// How much integrated loudness both must have measured before the match uses it, seconds.
+const INTEGRATED_AFTER_SECONDS: f64 = 3.0;
+
+/// Matches the mix's loudness to the reference's: integrated loudness over the played span
+/// when both have measured at least 3 s of it, else short-term loudness, else nothing (`None`:
+/// silence or too little audio yet). The louder one is turned down by the difference (at most
+/// [`MAX_MATCH_DB`]). `sample_rate` turns the frame counts into seconds.
+pub fn match_loudness(
+    mix: &LoudnessReading,
+    reference: &LoudnessReading,
+    sample_rate: u32,
+) -> Option<LoudnessMatch> {
+    let enough = |r: &LoudnessReading| {
+        r.frames_measured as f64 >= INTEGRATED_AFTER_SECONDS * f64::from(sample_rate.max(1))
+            && r.integrated_lufs.is_finite()
+    };
+    let (difference, basis) = if enough(mix) && enough(reference) {
+        (
+            mix.integrated_lufs - reference.integrated_lufs,
+            MatchBasis::Integrated,
+        )
+    } else if mix.short_term_lufs.is_finite() && reference.short_term_lufs.is_finite() {
+        (
+            mix.short_term_lufs - reference.short_term_lufs,
+            MatchBasis::ShortTerm,
+        )
+    } else {
+        return None;
+    };
+    let difference = difference.clamp(-MAX_MATCH_DB, MAX_MATCH_DB);
+    Some(LoudnessMatch {
+        mix_db: (-difference).min(0.0),
+        reference_db: difference.min(0.0),
+        basis,
+    })
+}
+
 /// The UI thread's handle on the loudness thread. Dropping it stops and joins the thread.
 #[derive(Debug)]
 pub struct LoudnessMeter {
@@ -146,6 +207,15 @@ impl LoudnessMeter {
         let mut figures = published.figures;
         figures.true_peak_recent_dbtp = Decibels::from_amplitude(published.recent_peak).0;
         published.recent_peak = 0.0;
+        figures
+    }
+
+    /// The latest figures, leaving the recent true peak to [`LoudnessMeter::reading`]'s caller.
+    /// Not realtime-safe.
+    pub fn peek(&self) -> LoudnessReading {
+        let published = lock(&self.shared.published);
+        let mut figures = published.figures;
+        figures.true_peak_recent_dbtp = Decibels::from_amplitude(published.recent_peak).0;
         figures
     }
 
@@ -441,6 +511,88 @@ mod tests {
         assert_near("short-term", r.short_term_lufs, -23.0, 0.1);
         assert_near("loudness range", r.loudness_range_lu, 0.0, 0.1);
         assert_near("true peak", r.true_peak_dbtp, -23.0, 0.2);
+    }
+
+    /// Two signals that differ by a known level are matched within 0.1 LU: the louder is
+    /// turned down by the difference, and measured again with the match applied both read the
+    /// same loudness. The match uses integrated loudness once both have 3 s of it.
+    #[test]
+    fn loudness_match_evens_out_a_known_difference() {
+        // Noise in bursts (a loudness that moves, like music), left and right different.
+        let mut seed = 0x2545_f491_u32;
+        let mut noise = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            (seed as f32 / u32::MAX as f32) * 2.0 - 1.0
+        };
+        let frames = 8 * RATE as usize;
+        let mix: Vec<f32> = (0..frames)
+            .flat_map(|n| {
+                let envelope = 0.1 + 0.2 * ((n / 12_000) % 3) as f32;
+                [noise() * envelope, noise() * envelope * 0.8]
+            })
+            .collect();
+        let known_db: f64 = -7.3;
+        let gain = 10f64.powf(known_db / 20.0) as f32;
+        let reference: Vec<f32> = mix.iter().map(|x| x * gain).collect();
+        let measure = |signal: &[f32]| {
+            let (producer, ring) = master_ring(RATE);
+            let meter = LoudnessMeter::spawn(RATE, ring).unwrap();
+            let pusher = push_from_thread(producer, signal.to_vec());
+            let reading = wait_for_frames(&meter, frames_in(signal)).last;
+            pusher.join().unwrap();
+            reading
+        };
+        let (mix_reading, reference_reading) = (measure(&mix), measure(&reference));
+        let matched = match_loudness(&mix_reading, &reference_reading, RATE).unwrap();
+        assert_eq!(matched.basis, MatchBasis::Integrated);
+        assert_eq!(matched.reference_db, 0.0, "the quieter one is left alone");
+        assert_near("mix gain", matched.mix_db, known_db, 0.1);
+        let scaled = |signal: &[f32], db: f64| -> Vec<f32> {
+            let g = 10f64.powf(db / 20.0) as f32;
+            signal.iter().map(|x| x * g).collect()
+        };
+        let after_mix = measure(&scaled(&mix, matched.mix_db));
+        let after_reference = measure(&scaled(&reference, matched.reference_db));
+        assert_near(
+            "matched loudness difference",
+            after_mix.integrated_lufs - after_reference.integrated_lufs,
+            0.0,
+            0.1,
+        );
+        // The other way round, the reference is the one turned down.
+        let swapped = match_loudness(&reference_reading, &mix_reading, RATE).unwrap();
+        assert_eq!(swapped.mix_db, 0.0);
+        assert_near("reference gain", swapped.reference_db, known_db, 0.1);
+    }
+
+    /// Before 3 s the match uses short-term loudness; with either side silent there is none;
+    /// a huge difference is capped.
+    #[test]
+    fn loudness_match_falls_back_and_caps() {
+        let reading = |short: f64, integrated: f64, seconds: u64| LoudnessReading {
+            short_term_lufs: short,
+            integrated_lufs: integrated,
+            frames_measured: seconds * u64::from(RATE),
+            ..LoudnessReading::NOTHING
+        };
+        let early = match_loudness(&reading(-20.0, -21.0, 2), &reading(-14.0, -15.0, 2), RATE);
+        assert_eq!(
+            early,
+            Some(LoudnessMatch {
+                mix_db: 0.0,
+                reference_db: -6.0,
+                basis: MatchBasis::ShortTerm
+            })
+        );
+        let silent = reading(f64::NEG_INFINITY, f64::NEG_INFINITY, 5);
+        assert_eq!(
+            match_loudness(&silent, &reading(-14.0, -15.0, 5), RATE),
+            None
+        );
+        let capped = match_loudness(&reading(-10.0, -10.0, 5), &reading(-90.0, -90.0, 5), RATE);
+        assert_eq!(capped.unwrap().mix_db, -MAX_MATCH_DB);
     }
 
     /// EBU Tech 3341 case 15: a 12 kHz sine at 48 kHz, phase 45°, -6 dBFS peak reads -6 dBTP

@@ -4,6 +4,7 @@
 //! Heap items that the audio thread lets go of travel back in [`EngineToUi::Retire`] so they are
 //! dropped on the UI thread, never in the callback.
 
+use super::monitor::MonitorState;
 use super::scene::SceneTimeline;
 use super::source::Source;
 use crate::units::{Decibels, Pan, StripId};
@@ -20,6 +21,27 @@ pub struct LoopRegion {
     pub start: u64,
     /// The frame after the last one (playback jumps to `start` here).
     pub end: u64,
+}
+
+/// Which of the two the monitor plays: the session's mix or the reference track.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Listen {
+    /// The mix (what the bounce renders).
+    #[default]
+    Mix,
+    /// The session's reference track.
+    Reference,
+}
+
+impl Listen {
+    /// The other one.
+    #[must_use]
+    pub fn flipped(self) -> Self {
+        match self {
+            Listen::Mix => Listen::Reference,
+            Listen::Reference => Listen::Mix,
+        }
+    }
 }
 
 /// A command from the UI to the audio thread.
@@ -55,9 +77,27 @@ pub enum UiToEngine {
     SetScenes(Box<SceneTimeline>),
     /// Compare: play the base mix in place of the section scenes (true), or the scenes (false).
     SetScenesBypassed(bool),
-    /// Replace a strip's source (a re-opened stem, a reference track). The old source comes back
-    /// in [`EngineToUi::Retire`].
+    /// Replace a strip's source (a re-opened stem). The old source comes back in
+    /// [`EngineToUi::Retire`].
     ReplaceSource(StripId, Box<dyn Source>),
+    /// Play the mix or the reference (a short crossfade; the other one is silent after it).
+    SetListen(Listen),
+    /// The loudness match: the gains on the mix and on the reference (the louder one is turned
+    /// down). They glide over 50 ms.
+    SetReferenceMatch {
+        /// Gain on the mix.
+        mix: Decibels,
+        /// Gain on the reference.
+        reference: Decibels,
+    },
+    /// The reference runs free of the session playhead (true) or locked to it (false).
+    SetReferenceFree(bool),
+    /// Move a free-running reference to this frame (of the reference, at the mix rate).
+    SeekReference(u64),
+    /// The monitor section's switches (what is heard only; never the bounce).
+    SetMonitor(MonitorState),
+    /// The monitor's output safety ceiling, dBFS.
+    SetCeiling(Decibels),
 }
 
 impl std::fmt::Debug for UiToEngine {
@@ -78,6 +118,14 @@ impl std::fmt::Debug for UiToEngine {
             Self::SetScenes(scenes) => write!(f, "SetScenes({} sections)", scenes.sections()),
             Self::SetScenesBypassed(on) => write!(f, "SetScenesBypassed({on})"),
             Self::ReplaceSource(id, _) => write!(f, "ReplaceSource({id:?}, ..)"),
+            Self::SetListen(listen) => write!(f, "SetListen({listen:?})"),
+            Self::SetReferenceMatch { mix, reference } => {
+                write!(f, "SetReferenceMatch({mix:?}, {reference:?})")
+            }
+            Self::SetReferenceFree(on) => write!(f, "SetReferenceFree({on})"),
+            Self::SeekReference(frame) => write!(f, "SeekReference({frame})"),
+            Self::SetMonitor(state) => write!(f, "SetMonitor({state:?})"),
+            Self::SetCeiling(db) => write!(f, "SetCeiling({db:?})"),
         }
     }
 }

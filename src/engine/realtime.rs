@@ -3,20 +3,22 @@
 //! the master ring to the loudness thread) and atomics (meters, counters).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use super::loudness::{LoudnessMeter, LoudnessReading, master_ring};
+use super::loudness::{LoudnessMatch, LoudnessMeter, LoudnessReading, master_ring, match_loudness};
 use super::meter::{MeterBank, MeterReading};
+use super::monitor::{CeilingReading, Monitor, MonitorMeter, MonitorState};
 use super::output::{self, Backend, Output, OutputEvent, OutputRequest, Render, StreamInfo};
 use super::processor::Processor;
 use super::protocol::{
-    EngineToUi, FROM_ENGINE_CAPACITY, LoopRegion, Retired, TO_ENGINE_CAPACITY, UiToEngine,
+    EngineToUi, FROM_ENGINE_CAPACITY, Listen, LoopRegion, Retired, TO_ENGINE_CAPACITY, UiToEngine,
 };
+use super::reference::{ReferencePlayer, open_reference};
 use super::scene::SceneTimeline;
 use super::smoother::{Smoother, ramp_frames};
-use super::source::{ReadMode, Source};
+use super::source::{MAX_BLOCK, ReadMode, Source};
 use super::streams::{StreamConfig, StreamError};
 use super::strip::StripParams;
 use crate::session::Session;
@@ -39,6 +41,8 @@ pub struct EngineCounters {
     pub dropped_master: AtomicU64,
     /// Commands the audio thread applied.
     pub commands: AtomicU64,
+    /// The reference track's position (its frame at the mix rate; negative before it starts).
+    pub reference_frame: AtomicI64,
 }
 
 /// The transport and mixer on the audio thread: applies commands, runs the [`Processor`], keeps
@@ -64,6 +68,39 @@ pub struct RealtimeProcessor {
     /// A jump waiting for the fade-out to end: the frame, and whether to play on after it
     /// (false when a pause came in the meantime).
     pending_jump: Option<(u64, bool)>,
+    /// The reference track, its loudness ring and its buffers, when the session has one.
+    reference: Option<ReferenceSide>,
+    /// 0 plays the mix, 1 the reference; glides over [`CROSSFADE_SECONDS`].
+    listen: Smoother,
+    /// The loudness match's gain on the mix.
+    mix_match: Smoother,
+    /// The monitor section: last before the output.
+    monitor: Monitor,
+}
+
+/// The monitor's dim: how far `dim` turns everything down.
+pub const DIM_DB: f64 = -20.0;
+/// The monitor's output safety ceiling unless the settings say otherwise, dBFS.
+pub const DEFAULT_CEILING_DB: f64 = -1.0;
+
+/// The reference's half of the realtime processor.
+struct ReferenceSide {
+    player: ReferencePlayer,
+    /// The reference, interleaved stereo, to its loudness thread.
+    ring: Producer<f32>,
+    left: Vec<f32>,
+    right: Vec<f32>,
+    /// The loudness match's gain on the reference.
+    gain: Smoother,
+}
+
+/// How long the flip between the mix and the reference crossfades.
+pub const CROSSFADE_SECONDS: f64 = 0.020;
+/// How long a change of the loudness match glides.
+pub const MATCH_GLIDE_SECONDS: f64 = 0.050;
+
+fn glide_frames(rate: u32, seconds: f64) -> u32 {
+    ((f64::from(rate) * seconds).round() as u32).max(1)
 }
 
 /// How long playback holds after a jump while stems load, before it plays on and lets late
@@ -101,6 +138,52 @@ impl RealtimeProcessor {
             buffering: None,
             max_buffering: (MAX_BUFFERING_SECONDS * f64::from(processor_rate)) as u64,
             pending_jump: None,
+            reference: None,
+            listen: Smoother::new(0.0, glide_frames(processor_rate, CROSSFADE_SECONDS)),
+            mix_match: Smoother::new(1.0, glide_frames(processor_rate, MATCH_GLIDE_SECONDS)),
+            monitor: Monitor::new(
+                processor_rate,
+                Decibels(DEFAULT_CEILING_DB),
+                Decibels(DIM_DB),
+            ),
+        }
+    }
+
+    /// The monitor's ceiling meter (wire it to the UI before the stream starts).
+    ///
+    /// Not realtime-safe.
+    pub fn monitor_meter(&self) -> Arc<MonitorMeter> {
+        self.monitor.meter()
+    }
+
+    /// Plays `player` as the reference track next to the mix, feeding its loudness into
+    /// `ring` (interleaved stereo, like the master ring). Not realtime-safe (allocates).
+    #[must_use]
+    pub fn with_reference(mut self, player: ReferencePlayer, ring: Producer<f32>) -> Self {
+        let rate = self.processor.sample_rate();
+        self.counters
+            .reference_frame
+            .store(player.position(), Ordering::Relaxed);
+        self.reference = Some(ReferenceSide {
+            player,
+            ring,
+            left: vec![0.0; MAX_BLOCK],
+            right: vec![0.0; MAX_BLOCK],
+            gain: Smoother::new(1.0, glide_frames(rate, MATCH_GLIDE_SECONDS)),
+        });
+        self
+    }
+
+    /// The reference track, when there is one (for tests and inspection).
+    pub fn reference(&self) -> Option<&ReferencePlayer> {
+        self.reference.as_ref().map(|r| &r.player)
+    }
+
+    /// Moves the transport (and a locked reference) to `frame`: a cut.
+    fn seek_to(&mut self, frame: u64) {
+        self.processor.seek(frame);
+        if let Some(reference) = &mut self.reference {
+            reference.player.follow_seek(frame);
         }
     }
 
@@ -155,7 +238,7 @@ impl RealtimeProcessor {
             }
             UiToEngine::Seek(frame) => {
                 self.pending_jump = None;
-                p.seek(frame.min(self.end));
+                self.seek_to(frame.min(self.end));
                 self.buffering = Some(0);
             }
             UiToEngine::Jump(frame) => {
@@ -169,7 +252,7 @@ impl RealtimeProcessor {
                 } else if self.pending_jump.is_some() {
                     self.pending_jump = Some((frame, false));
                 } else {
-                    p.seek(frame);
+                    self.seek_to(frame);
                     self.buffering = Some(0);
                 }
             }
@@ -199,6 +282,33 @@ impl RealtimeProcessor {
                 };
                 self.send(EngineToUi::Retire(Retired::Source(old)));
             }
+            UiToEngine::SetListen(listen) => {
+                if self.reference.is_some() {
+                    self.listen.set_target(match listen {
+                        Listen::Mix => 0.0,
+                        Listen::Reference => 1.0,
+                    });
+                }
+            }
+            UiToEngine::SetReferenceMatch { mix, reference } => {
+                self.mix_match.set_target(mix.to_amplitude());
+                if let Some(side) = &mut self.reference {
+                    side.gain.set_target(reference.to_amplitude());
+                }
+            }
+            UiToEngine::SetReferenceFree(on) => {
+                let playhead = self.processor.playhead();
+                if let Some(side) = &mut self.reference {
+                    side.player.set_free(on, playhead);
+                }
+            }
+            UiToEngine::SeekReference(frame) => {
+                if let Some(side) = &mut self.reference {
+                    side.player.seek_free(frame);
+                }
+            }
+            UiToEngine::SetMonitor(state) => self.monitor.set_state(state),
+            UiToEngine::SetCeiling(db) => self.monitor.set_ceiling(db),
         }
     }
 
@@ -208,7 +318,7 @@ impl RealtimeProcessor {
         }
         if self.processor.playhead() >= self.end {
             let start = self.loop_region.map_or(0, |r| r.start);
-            self.processor.seek(start);
+            self.seek_to(start);
         }
         if !self.playing {
             self.playing = true;
@@ -252,6 +362,9 @@ impl RealtimeProcessor {
                 continue;
             }
             let mut frames = (n - done).min((boundary - playhead) as usize);
+            if self.reference.is_some() {
+                frames = frames.min(MAX_BLOCK);
+            }
             let fading = !self.fade.is_settled();
             if fading {
                 frames = frames.min(self.fade.remaining() as usize);
@@ -260,15 +373,28 @@ impl RealtimeProcessor {
                 &mut left[done..done + frames],
                 &mut right[done..done + frames],
             );
-            let status = self.processor.process(l, r, ReadMode::Realtime);
+            let mut status = self.processor.process(l, r, ReadMode::Realtime);
+            if let Some(side) = &mut self.reference {
+                let (rl, rr) = (&mut side.left[..frames], &mut side.right[..frames]);
+                let read = side.player.read(playhead, rl, rr, ReadMode::Realtime);
+                status.underruns += u32::from(read.underrun);
+                status.failures += u32::from(read.failed);
+            }
             if fading {
-                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                let mut reference = self.reference.as_mut();
+                for i in 0..frames {
                     let g = self.fade.next_value();
-                    *a *= g;
-                    *b *= g;
+                    l[i] *= g;
+                    r[i] *= g;
+                    if let Some(side) = reference.as_deref_mut() {
+                        side.left[i] *= g;
+                        side.right[i] *= g;
+                    }
                 }
             }
             self.feed_loudness(l, r);
+            self.feed_reference(frames);
+            self.blend(l, r);
             if status.underruns > 0 {
                 self.counters
                     .underruns
@@ -290,7 +416,7 @@ impl RealtimeProcessor {
             if fading && self.fade.is_settled() && self.fade.target() == 0.0 {
                 match self.pending_jump.take() {
                     Some((frame, resume)) => {
-                        self.processor.seek(frame);
+                        self.seek_to(frame);
                         self.buffering = Some(0);
                         if resume {
                             self.fade.set_target(1.0);
@@ -306,6 +432,7 @@ impl RealtimeProcessor {
                 self.reach(boundary);
             }
         }
+        self.monitor.process(&mut left[..n], &mut right[..n]);
         self.report();
     }
 
@@ -315,7 +442,11 @@ impl RealtimeProcessor {
         let Some(waited) = self.buffering else {
             return false;
         };
-        let loading = self.processor.sources_loading();
+        let loading = self.processor.sources_loading()
+            + self
+                .reference
+                .as_mut()
+                .map_or(0, |side| u32::from(!side.player.is_ready()));
         if loading == 0 || waited >= self.max_buffering {
             self.buffering = None;
             return false;
@@ -331,7 +462,7 @@ impl RealtimeProcessor {
     fn reach(&mut self, boundary: u64) {
         // A jump asked for during the last 10 ms: go there rather than wrap or stop.
         if let Some((frame, resume)) = self.pending_jump.take() {
-            self.processor.seek(frame);
+            self.seek_to(frame);
             self.buffering = Some(0);
             self.fade.set_immediate(0.0);
             if resume {
@@ -343,7 +474,7 @@ impl RealtimeProcessor {
         }
         match self.loop_region {
             Some(r) if boundary == r.end => {
-                self.processor.seek(r.start);
+                self.seek_to(r.start);
                 self.buffering = Some(0);
                 self.send(EngineToUi::LoopWrapped { to: r.start });
             }
@@ -352,6 +483,64 @@ impl RealtimeProcessor {
                 self.fade.set_immediate(0.0);
                 self.send(EngineToUi::Ended { frame: boundary });
             }
+        }
+    }
+
+    /// Hands the reference's last `frames` to its loudness thread.
+    fn feed_reference(&mut self, frames: usize) {
+        let Some(side) = &mut self.reference else {
+            return;
+        };
+        if let Ok(chunk) = side.ring.write_chunk_uninit(frames * 2) {
+            let samples = side.left[..frames]
+                .iter()
+                .zip(&side.right[..frames])
+                .flat_map(|(&l, &r)| [l, r]);
+            chunk.fill_from_iter(samples);
+        } else {
+            self.counters
+                .dropped_master
+                .fetch_add(frames as u64 * 2, Ordering::Relaxed);
+        }
+    }
+
+    /// Puts the mix or the reference (or, during a flip, both crossfading) into `left` and
+    /// `right`, which hold the mix, with the loudness match's gains. With no reference and no
+    /// match gain the mix passes untouched, bit for bit.
+    fn blend(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let Some(side) = &mut self.reference else {
+            return;
+        };
+        let frames = left.len();
+        let (ref_l, ref_r) = (&side.left[..frames], &side.right[..frames]);
+        let settled =
+            self.listen.is_settled() && self.mix_match.is_settled() && side.gain.is_settled();
+        if settled && self.listen.target() == 0.0 {
+            let g = self.mix_match.target();
+            if g != 1.0 {
+                for x in left.iter_mut().chain(right.iter_mut()) {
+                    *x *= g;
+                }
+            }
+            return;
+        }
+        if settled && self.listen.target() == 1.0 {
+            let g = side.gain.target();
+            for (out, x) in left
+                .iter_mut()
+                .zip(ref_l)
+                .chain(right.iter_mut().zip(ref_r))
+            {
+                *out = x * g;
+            }
+            return;
+        }
+        for i in 0..frames {
+            let x = self.listen.next_value();
+            let mix = self.mix_match.next_value() * (1.0 - x);
+            let reference = side.gain.next_value() * x;
+            left[i] = left[i] * mix + ref_l[i] * reference;
+            right[i] = right[i] * mix + ref_r[i] * reference;
         }
     }
 
@@ -378,6 +567,11 @@ impl RealtimeProcessor {
         let state = (playhead, self.playing);
         self.counters.playhead.store(state.0, Ordering::Relaxed);
         self.counters.playing.store(state.1, Ordering::Relaxed);
+        if let Some(side) = &self.reference {
+            self.counters
+                .reference_frame
+                .store(side.player.position(), Ordering::Relaxed);
+        }
         if state != self.last_reported {
             self.last_reported = state;
             self.send(EngineToUi::Position {
@@ -444,6 +638,8 @@ pub struct EngineOptions {
     pub play: bool,
     /// Loop this region from the first frame on.
     pub looping: Option<(Seconds, Seconds)>,
+    /// The monitor's output safety ceiling, dBFS (see [`DEFAULT_CEILING_DB`]).
+    pub ceiling: Decibels,
 }
 
 /// Why the engine could not start.
@@ -500,6 +696,24 @@ pub struct Engine {
     sent: u64,
     /// The last jump asked for: its frame, and the count of commands sent with it.
     jump: Option<(u64, u64)>,
+    /// The reference track's state on this side, when the session has one that opened.
+    reference: Option<ReferenceState>,
+    /// The monitor section's switches as last sent.
+    monitor: MonitorState,
+    /// How hard the monitor's safety ceiling worked.
+    monitor_meter: Arc<MonitorMeter>,
+}
+
+/// The UI thread's view of the reference track.
+struct ReferenceState {
+    /// Its length at the mix rate.
+    len: u64,
+    /// Measures the reference as it plays (the match compares it with the master meter).
+    loudness: LoudnessMeter,
+    listen: Listen,
+    free: bool,
+    /// The match in force (sent to the audio thread), when one has been measured.
+    matched: Option<LoudnessMatch>,
 }
 
 impl Engine {
@@ -549,6 +763,18 @@ impl Engine {
         cache.dedup();
         let mut processor = open_for_playback(session, mix_rate, start, &cache)?;
         processor.wait_ready()?;
+        let (reference, reference_notice) =
+            match on_stem_io_thread(|| open_reference(session, mix_rate, start, &cache)) {
+                Ok(Some(mut player)) => match player.wait_ready() {
+                    Ok(()) => (Some(player), None),
+                    Err(e) => (None, Some(format!("playing without the reference: {e}"))),
+                },
+                Ok(None) => (None, None),
+                Err(e) => (None, Some(format!("playing without the reference: {e}"))),
+            };
+        if let Some(notice) = &reference_notice {
+            tracing::warn!("{notice}");
+        }
         let meters = Arc::new(MeterBank::new(processor.strip_count()));
         processor.attach_meters(Arc::clone(&meters));
         let strips = (0..processor.strip_count())
@@ -564,6 +790,23 @@ impl Engine {
         let mut realtime =
             RealtimeProcessor::new(processor, end, opts.play, audio, Arc::clone(&counters));
         realtime.apply(UiToEngine::SetLoop(loop_region));
+        realtime.apply(UiToEngine::SetCeiling(opts.ceiling));
+        let monitor_meter = realtime.monitor_meter();
+        let mut reference_state = None;
+        if let Some(player) = reference {
+            let (to_loudness, from_reference) = master_ring(mix_rate);
+            let loudness = LoudnessMeter::spawn(mix_rate, from_reference).map_err(|e| {
+                EngineError::Output(format!("cannot start the reference's loudness meter: {e}"))
+            })?;
+            reference_state = Some(ReferenceState {
+                len: player.len_frames(),
+                loudness,
+                listen: Listen::Mix,
+                free: false,
+                matched: None,
+            });
+            realtime = realtime.with_reference(player, to_loudness);
+        }
         let loudness = LoudnessMeter::spawn(mix_rate, ui.master)
             .map_err(|e| EngineError::Output(format!("cannot start the loudness meter: {e}")))?;
         let output = pending
@@ -572,6 +815,10 @@ impl Engine {
         // Starting may have fallen back to the null output: ask the output what it is now.
         let info = output.info();
         let notice = output.notice().map(str::to_string).or(notice);
+        let notice = match (notice, reference_notice) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
         Ok(Self {
             to_engine: ui.to_engine,
             from_engine: ui.from_engine,
@@ -589,6 +836,9 @@ impl Engine {
             unsent: 0,
             sent: 0,
             jump: None,
+            reference: reference_state,
+            monitor: MonitorState::default(),
+            monitor_meter,
         })
     }
 
@@ -777,9 +1027,118 @@ impl Engine {
         self.loudness.reading()
     }
 
-    /// Restarts integrated loudness and the true-peak maximum.
+    /// Restarts integrated loudness and the true-peak maximum (the reference's too: the
+    /// loudness match starts over on the span played from now on).
     pub fn reset_loudness(&self) {
         self.loudness.reset();
+        if let Some(reference) = &self.reference {
+            reference.loudness.reset();
+        }
+    }
+
+    /// Switches the monitor section (stereo image, swap, playback-system preset, dim, mute
+    /// all). What is heard only: the bounce never passes through it.
+    pub fn set_monitor(&mut self, state: MonitorState) {
+        self.monitor = state;
+        self.send(UiToEngine::SetMonitor(state));
+    }
+
+    /// The monitor section's switches as last sent.
+    pub fn monitor(&self) -> MonitorState {
+        self.monitor
+    }
+
+    /// How hard the safety ceiling worked since the last call.
+    pub fn take_ceiling(&self) -> CeilingReading {
+        self.monitor_meter.take()
+    }
+
+    /// True when the session's reference track is playing next to the mix.
+    pub fn has_reference(&self) -> bool {
+        self.reference.is_some()
+    }
+
+    /// Which one the monitor plays.
+    pub fn listen(&self) -> Listen {
+        self.reference.as_ref().map_or(Listen::Mix, |r| r.listen)
+    }
+
+    /// Plays the mix or the reference (a 20 ms crossfade). Without a reference it stays on
+    /// the mix.
+    pub fn set_listen(&mut self, listen: Listen) {
+        if let Some(reference) = &mut self.reference {
+            reference.listen = listen;
+            self.send(UiToEngine::SetListen(listen));
+        }
+    }
+
+    /// True while the reference runs free of the session playhead.
+    pub fn reference_free(&self) -> bool {
+        self.reference.as_ref().is_some_and(|r| r.free)
+    }
+
+    /// Lets the reference run free of the session playhead (true), or locks it to it again.
+    /// The loudness match starts over (the two no longer cover the same music).
+    pub fn set_reference_free(&mut self, free: bool) {
+        if let Some(reference) = &mut self.reference {
+            reference.free = free;
+            self.send(UiToEngine::SetReferenceFree(free));
+            self.reset_loudness();
+        }
+    }
+
+    /// Moves a free-running reference (clamped to its length; nothing when locked).
+    pub fn seek_reference(&mut self, to: Seconds) {
+        if self.reference_free() {
+            let frame = to.0.max(0.0) * f64::from(self.mix_rate);
+            self.send(UiToEngine::SeekReference(frame.round() as u64));
+        }
+    }
+
+    /// Where the reference is, in its own time (negative before it starts), as last reported.
+    pub fn reference_position(&self) -> Option<Seconds> {
+        self.reference.as_ref()?;
+        let frame = self.counters.reference_frame.load(Ordering::Relaxed);
+        Some(Seconds(frame as f64 / f64::from(self.mix_rate)))
+    }
+
+    /// The reference's length.
+    pub fn reference_length(&self) -> Option<Seconds> {
+        let reference = self.reference.as_ref()?;
+        Some(Seconds::from_frames(reference.len, self.mix_rate))
+    }
+
+    /// The reference's loudness as it plays.
+    pub fn reference_loudness(&self) -> Option<LoudnessReading> {
+        Some(self.reference.as_ref()?.loudness.reading())
+    }
+
+    /// The loudness match in force: how far the mix or the reference is turned down.
+    pub fn reference_match(&self) -> Option<LoudnessMatch> {
+        self.reference.as_ref()?.matched
+    }
+
+    /// Measures both sides again and sends a new match when it moved by 0.05 dB or more.
+    fn update_match(&mut self) {
+        let Some(reference) = &mut self.reference else {
+            return;
+        };
+        let mix = self.loudness.peek();
+        let Some(new) = match_loudness(&mix, &reference.loudness.peek(), self.mix_rate) else {
+            return;
+        };
+        let moved = reference.matched.is_none_or(|old| {
+            (old.mix_db - new.mix_db).abs() >= 0.05
+                || (old.reference_db - new.reference_db).abs() >= 0.05
+                || old.basis != new.basis
+        });
+        if moved {
+            reference.matched = Some(new);
+            self.send(UiToEngine::SetReferenceMatch {
+                mix: Decibels(new.mix_db),
+                reference: Decibels(new.reference_db),
+            });
+        }
     }
 
     /// The audio thread's counters (underruns, dropped messages, ...).
@@ -824,6 +1183,7 @@ impl Engine {
                 EngineToUi::Retire(item) => drop(item),
             }
         }
+        self.update_match();
         events.extend(
             self.output
                 .poll_events()
@@ -839,10 +1199,7 @@ impl Engine {
 pub const STEM_IO_THREAD: &str = "earmix-stem-io";
 
 /// Opens the session's stems for playback, like [`Processor::for_session`] with
-/// [`StreamConfig::PLAYBACK`], but from a thread of low scheduling priority (`SCHED_BATCH`,
-/// nice 9 on Linux), so that creek's I/O threads, one per stem, inherit it. They poll every
-/// millisecond; at normal priority a hundred of them on two cores crowd out the audio thread.
-/// Their real work is small and far ahead of the playhead, so a lower priority costs nothing.
+/// [`StreamConfig::PLAYBACK`], on [`on_stem_io_thread`].
 ///
 /// Not realtime-safe (opens files, starts threads).
 pub fn open_for_playback(
@@ -851,12 +1208,25 @@ pub fn open_for_playback(
     start: u64,
     cache: &[u64],
 ) -> Result<Processor, StreamError> {
+    on_stem_io_thread(|| {
+        Processor::for_session(session, mix_rate, start, cache, StreamConfig::PLAYBACK)
+    })
+}
+
+/// Runs `open` (which opens streams) on a thread of low scheduling priority (`SCHED_BATCH`,
+/// nice 9 on Linux), so that the creek I/O threads it starts, one per stem, inherit it. They
+/// poll every millisecond; at normal priority a hundred of them on two cores crowd out the
+/// audio thread. Their real work is small and far ahead of the playhead, so a lower priority
+/// costs nothing.
+///
+/// Not realtime-safe (starts a thread and waits for it).
+pub fn on_stem_io_thread<T: Send>(open: impl Fn() -> T + Send + Sync) -> T {
     std::thread::scope(|scope| {
         let opener = std::thread::Builder::new()
             .name(STEM_IO_THREAD.into())
             .spawn_scoped(scope, || {
                 lower_current_thread_priority();
-                Processor::for_session(session, mix_rate, start, cache, StreamConfig::PLAYBACK)
+                open()
             });
         match opener {
             Ok(handle) => handle
@@ -865,7 +1235,7 @@ pub fn open_for_playback(
             // No thread to spare: open here, at normal priority.
             Err(e) => {
                 tracing::warn!("opening stems on this thread ({e})");
-                Processor::for_session(session, mix_rate, start, cache, StreamConfig::PLAYBACK)
+                open()
             }
         }
     })

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
-use super::{Channel, Reference, SESSION_VERSION, Section, Session};
+use super::{Channel, SESSION_VERSION, Section, Session};
 use crate::units::{Decibels, Seconds};
 
 /// The comment a freshly written session file starts with.
@@ -67,7 +67,7 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
     update_array(root, "section", &names, same_start, |table, i| {
         update_section(table, &session.sections[i]);
     });
-    update_reference(root, session.reference.as_ref());
+    update_reference(root, session);
 }
 
 fn update_channel(table: &mut Table, channel: &Channel) {
@@ -127,8 +127,8 @@ fn update_mute_list(table: &mut Table, names: &[String]) {
     put(table, "mute", Value::Array(array), same);
 }
 
-fn update_reference(root: &mut Table, reference: Option<&Reference>) {
-    let Some(reference) = reference else {
+fn update_reference(root: &mut Table, session: &Session) {
+    let Some(reference) = session.reference.as_ref() else {
         root.remove("reference");
         return;
     };
@@ -141,6 +141,44 @@ fn update_reference(root: &mut Table, reference: Option<&Reference>) {
     if let Some(table) = item.as_table_like_mut() {
         put_str(table, "file", &path_text(&reference.file));
         put_time(table, "offset", reference.offset, Some(Seconds(0.0)), false);
+        let aligned: Vec<&(String, Seconds)> = reference
+            .sections
+            .iter()
+            .filter(|(name, _)| session.section_index(name).is_some())
+            .collect();
+        update_alignment(table, &aligned);
+    }
+}
+
+/// The reference's `sections` table (kept in the form the file uses; a new one is inline), with
+/// exactly the `aligned` entries.
+fn update_alignment(table: &mut dyn TableLike, aligned: &[&(String, Seconds)]) {
+    if aligned.is_empty() {
+        table.remove("sections");
+        return;
+    }
+    if !table.get("sections").is_some_and(Item::is_table_like) {
+        table.insert(
+            "sections",
+            Item::Value(Value::InlineTable(InlineTable::new())),
+        );
+    }
+    let Some(map) = table.get_mut("sections").and_then(Item::as_table_like_mut) else {
+        return;
+    };
+    let stale: Vec<String> = map
+        .iter()
+        .map(|(key, _)| key.to_string())
+        .filter(|key| !aligned.iter().any(|(name, _)| name == key))
+        .collect();
+    for key in stale {
+        map.remove(&key);
+    }
+    for (name, at) in aligned {
+        put_time(map, name, *at, None, true);
+    }
+    if let Some(Item::Value(Value::InlineTable(inline))) = table.get_mut("sections") {
+        inline.fmt();
     }
 }
 
@@ -401,7 +439,7 @@ mod tests {
     use super::*;
     use crate::engine::streams::{StemInfo, StreamError};
     use crate::session::file::load_with;
-    use crate::session::{Role, SessionErrors};
+    use crate::session::{Reference, Role, SessionErrors};
     use crate::units::Pan;
 
     const HAND_WRITTEN: &str = r#"# Folk Arc — rough mix notes
@@ -762,6 +800,10 @@ start = "0:50.000"
         session.reference = Some(Reference {
             file: "ref.wav".into(),
             offset: Seconds(0.25),
+            sections: vec![
+                ("Chorus".into(), Seconds(30.5)),
+                ("Gone".into(), Seconds(1.0)),
+            ],
         });
         session.sections[1].start = Seconds(12.345_678_9);
         session.ramp_ms = Some(300);
@@ -800,8 +842,11 @@ ramp_ms = 0
 [reference]
 file = "ref.wav"
 offset = 0.25
+sections = { Chorus = "0:30.500" }
 "#;
         assert_eq!(text, expected);
+        // The alignment of a section the session does not have is left out.
+        session.reference.as_mut().unwrap().sections.pop();
         assert_eq!(load_text(&dir, &text).unwrap(), session);
     }
 }

@@ -140,6 +140,66 @@ pub struct Reference {
     pub file: PathBuf,
     /// Where session time 0 falls in the reference, in seconds.
     pub offset: Seconds,
+    /// Per-section alignment, for a reference whose structure differs: where a section of the
+    /// session starts in the reference, by section name (`[reference.sections]`). From that
+    /// section's start the reference plays from there. Entries naming a section the session no
+    /// longer has (removed in the console) are ignored, and left out when saving.
+    pub sections: Vec<(String, Seconds)>,
+}
+
+/// Where each moment of the session falls in the reference: the `[reference]` offset, and from
+/// each aligned section's start the place written for it. Built by [`Session::reference_map`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferenceMap {
+    /// `(session time, reference time there)` pairs, the first at session time 0, in time order;
+    /// each holds until the next.
+    anchors: Vec<(Seconds, Seconds)>,
+}
+
+impl ReferenceMap {
+    /// A map with one anchor: reference time = session time + `offset`.
+    pub fn with_offset(offset: Seconds) -> Self {
+        Self::new(offset, &[])
+    }
+
+    /// Reference time = session time + `offset`, and from each `(session time, reference time)`
+    /// of `aligned` (in session time order) the reference time given there. An anchor at (or
+    /// before) session time 0 replaces the offset.
+    pub fn new(offset: Seconds, aligned: &[(Seconds, Seconds)]) -> Self {
+        let mut anchors = vec![(Seconds(0.0), offset)];
+        for &(at, to) in aligned {
+            if at.0 <= 0.0 {
+                anchors[0].1 = to;
+            } else {
+                anchors.push((at, to));
+            }
+        }
+        Self { anchors }
+    }
+
+    /// The reference time (seconds) at session time `t` (may be past the reference's end).
+    pub fn at(&self, t: Seconds) -> Seconds {
+        let i = self
+            .anchors
+            .partition_point(|(start, _)| start.0 <= t.0)
+            .saturating_sub(1);
+        let (start, to) = self.anchors[i];
+        Seconds(to.0 + (t.0 - start.0))
+    }
+
+    /// The `(session time, reference time)` anchors, the first at session time 0.
+    pub fn anchors(&self) -> &[(Seconds, Seconds)] {
+        &self.anchors
+    }
+
+    /// The session times where the reference jumps (an aligned section that does not continue
+    /// where the one before it got to).
+    pub fn jumps(&self) -> impl Iterator<Item = Seconds> + '_ {
+        self.anchors.windows(2).filter_map(|w| {
+            let continued = w[0].1.0 + (w[1].0.0 - w[0].0.0);
+            ((continued - w[1].1.0).abs() > 1e-9).then_some(w[1].0)
+        })
+    }
 }
 
 impl Session {
@@ -185,6 +245,25 @@ impl Session {
         self.sections
             .partition_point(|s| s.start.0 <= t.0)
             .checked_sub(1)
+    }
+
+    /// Where the session's moments fall in its reference (`None` without a reference):
+    /// the offset, and from each aligned section's start the place written for it. Alignment
+    /// entries for sections the session does not have are left out.
+    pub fn reference_map(&self) -> Option<ReferenceMap> {
+        let reference = self.reference.as_ref()?;
+        let aligned: Vec<(Seconds, Seconds)> = self
+            .sections
+            .iter()
+            .filter_map(|section| {
+                let (_, to) = reference
+                    .sections
+                    .iter()
+                    .find(|(n, _)| *n == section.name)?;
+                Some((section.start, *to))
+            })
+            .collect();
+        Some(ReferenceMap::new(reference.offset, &aligned))
     }
 
     /// How long the glide into section `section`'s scene lasts, in milliseconds: the section's
@@ -287,6 +366,36 @@ mod tests {
         assert_eq!(s.scene_ramp_ms(0), 400);
         assert_eq!(s.scene_ramp_ms(1), 0);
         assert_eq!(s.scene_ramp_ms(9), 400);
+    }
+
+    /// Without alignment the reference runs at the offset; an aligned section jumps there and
+    /// runs on; an alignment naming no section is ignored; one continuing seamlessly is no jump.
+    #[test]
+    fn reference_map_follows_offset_and_alignment() {
+        let mut s = session();
+        assert_eq!(s.reference_map(), None);
+        s.reference = Some(Reference {
+            file: PathBuf::from("ref.wav"),
+            offset: Seconds(2.0),
+            sections: Vec::new(),
+        });
+        let map = s.reference_map().unwrap();
+        assert_eq!(map.at(Seconds(0.0)), Seconds(2.0));
+        assert_eq!(map.at(Seconds(30.0)), Seconds(32.0));
+        assert_eq!(map.jumps().count(), 0);
+        s.reference.as_mut().unwrap().sections = vec![
+            ("Chorus".into(), Seconds(70.0)),
+            ("Gone".into(), Seconds(1.0)),
+            ("Verse".into(), Seconds(22.0)),
+        ];
+        let map = s.reference_map().unwrap();
+        assert_eq!(map.at(Seconds(10.0)), Seconds(12.0));
+        assert_eq!(map.at(Seconds(25.0)), Seconds(27.0));
+        assert_eq!(map.at(Seconds(40.0)), Seconds(70.0));
+        assert_eq!(map.at(Seconds(45.5)), Seconds(75.5));
+        // Verse continues the offset seamlessly (20 s + 2 s = 22 s): only Chorus jumps.
+        assert_eq!(map.jumps().collect::<Vec<_>>(), vec![Seconds(40.0)]);
+        assert_eq!(map.anchors().len(), 3);
     }
 
     /// A scene's fader values and mutes answer by channel name; an empty section has no scene.

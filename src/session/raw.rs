@@ -27,7 +27,7 @@ pub(crate) const CHANNEL_KEYS: &[&str] = &[
 /// The keys allowed in a `[[section]]` table.
 pub(crate) const SECTION_KEYS: &[&str] = &["name", "start", "gain_db", "mute", "ramp_ms"];
 /// The keys allowed in the `[reference]` table.
-pub(crate) const REFERENCE_KEYS: &[&str] = &["file", "offset"];
+pub(crate) const REFERENCE_KEYS: &[&str] = &["file", "offset", "sections"];
 
 /// Just the version, read before anything else so a file of another version is not judged by
 /// this version's rules.
@@ -85,6 +85,7 @@ pub(crate) struct RawSection {
 pub(crate) struct RawReference {
     pub file: Option<Spanned<String>>,
     pub offset: Option<Spanned<Time>>,
+    pub sections: Option<Spanned<TimeMap>>,
 }
 
 /// A TOML integer or float (`-6`, `-6.0`, `-inf`), as `f64`.
@@ -158,33 +159,46 @@ impl<'de> Deserialize<'de> for Time {
     }
 }
 
+/// A table of names and values in file order: a section's per-channel fader values
+/// ([`GainMap`]), the reference's per-section alignment ([`TimeMap`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NamedMap<V>(pub Vec<(Spanned<String>, Spanned<V>)>);
+
+impl<V> Default for NamedMap<V> {
+    fn default() -> Self {
+        Self(Vec::new())
+    }
+}
+
 /// A section's per-channel fader values, in file order.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct GainMap(pub Vec<(Spanned<String>, Spanned<Number>)>);
+pub(crate) type GainMap = NamedMap<Number>;
 
-impl<'de> Deserialize<'de> for GainMap {
+/// The reference's section alignment: section names and where each starts in the reference.
+pub(crate) type TimeMap = NamedMap<Time>;
+
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for NamedMap<V> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct GainMapVisitor;
+        struct NamedMapVisitor<V>(std::marker::PhantomData<V>);
 
-        impl<'de> Visitor<'de> for GainMapVisitor {
-            type Value = GainMap;
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for NamedMapVisitor<V> {
+            type Value = NamedMap<V>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a table of channel names and fader values, like { \"Bass\" = -3.0 }")
+                f.write_str("a table of names and values, like { \"Bass\" = -3.0 }")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<GainMap, A::Error> {
-                let mut entries: Vec<(Spanned<String>, Spanned<Number>)> = Vec::new();
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NamedMap<V>, A::Error> {
+                let mut entries: Vec<(Spanned<String>, Spanned<V>)> = Vec::new();
                 while let Some(entry) = map.next_entry()? {
                     entries.push(entry);
                 }
                 // The deserializer may hand keys over sorted; the file's order is the spans'.
                 entries.sort_by_key(|(key, _)| key.span().start);
-                Ok(GainMap(entries))
+                Ok(NamedMap(entries))
             }
         }
 
-        deserializer.deserialize_map(GainMapVisitor)
+        deserializer.deserialize_map(NamedMapVisitor(std::marker::PhantomData))
     }
 }
 

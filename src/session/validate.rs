@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use super::locate::{Source, join_key};
-use super::raw::{GainMap, Number, RawChannel, RawReference, RawSection, RawSession, Time};
+use super::raw::{
+    GainMap, Number, RawChannel, RawReference, RawSection, RawSession, Time, TimeMap,
+};
 use super::{Channel, MAX_SCENE_RAMP_MS, Reference, Role, Section, Session, SessionError};
 use crate::engine::streams::{StemInfo, StreamError};
 use crate::units::{Decibels, Pan, Seconds};
@@ -229,7 +231,7 @@ pub(crate) fn validate(
     let reference = raw
         .reference
         .as_ref()
-        .and_then(|table| check_reference(&mut check, table, &dir, probe));
+        .and_then(|table| check_reference(&mut check, table, &dir, probe, &sections));
 
     let mut errors = check.errors;
     if !errors.is_empty() {
@@ -603,6 +605,7 @@ fn check_reference(
     table: &Spanned<RawReference>,
     dir: &Path,
     probe: Probe<'_>,
+    sections: &[Section],
 ) -> Option<Reference> {
     let raw = table.get_ref();
     let file = check.file(
@@ -628,11 +631,61 @@ fn check_reference(
         }
         Some(offset)
     });
+    let end = file
+        .as_ref()
+        .and_then(|(_, _, info)| info.as_ref().map(|i| Seconds(i.seconds())));
+    let aligned = raw
+        .sections
+        .as_ref()
+        .map(|map| check_alignment(check, map.get_ref(), sections, end))
+        .unwrap_or_default();
     let (file, _, _) = file?;
     Some(Reference {
         file,
         offset: offset?,
+        sections: aligned,
     })
+}
+
+/// The reference's `sections` table: names of the session's sections, each once, with where
+/// that section starts in the reference (inside it, when its length is known).
+fn check_alignment(
+    check: &mut Checker<'_, '_>,
+    map: &TimeMap,
+    sections: &[Section],
+    end: Option<Seconds>,
+) -> Vec<(String, Seconds)> {
+    let mut out: Vec<(String, Seconds)> = Vec::with_capacity(map.0.len());
+    for (name, value) in &map.0 {
+        let key = join_key("reference.sections", name.get_ref());
+        if !sections.iter().any(|s| s.name == *name.get_ref()) {
+            let known: Vec<String> = sections.iter().map(|s| format!("{:?}", s.name)).collect();
+            let known = if known.is_empty() {
+                "the session has no sections".to_string()
+            } else {
+                format!("the sections are {}", known.join(", "))
+            };
+            check.missing(
+                name.span().start,
+                &key,
+                format!("no section is named {:?}; {known}", name.get_ref()),
+            );
+            continue;
+        }
+        let Some(at) = check.time(value, &key) else {
+            continue;
+        };
+        if let Some(end) = end.filter(|end| at >= *end) {
+            check.bad(
+                &value.span(),
+                &key,
+                format!("the reference is only {end} long; the section must start inside it"),
+            );
+            continue;
+        }
+        out.push((name.get_ref().clone(), at));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -888,5 +941,32 @@ mod tests {
         );
         assert_eq!(errors.len(), 1);
         assert!(errors[0].contains("sample_rate = 1000: the sample rate is a whole number"));
+    }
+
+    /// The reference's section alignment names sections of the session with times inside the
+    /// reference; an unknown section or a time past the reference's end names the key and value.
+    #[test]
+    fn reference_alignment_is_checked() {
+        let base = "version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n\
+                    [[section]]\nname = \"Verse\"\nstart = 0\n[[section]]\nname = \"Chorus\"\nstart = 5\n\
+                    [reference]\nfile = \"48k-ref.wav\"\n";
+        let session = run(&format!("{base}sections = {{ Chorus = \"0:07.5\" }}\n")).unwrap();
+        let reference = session.reference.unwrap();
+        assert_eq!(
+            reference.sections,
+            vec![("Chorus".to_string(), Seconds(7.5))]
+        );
+        let errors = messages(&format!(
+            "{base}[reference.sections]\nBridge = 3\nChorus = 12\n"
+        ));
+        assert_eq!(
+            errors,
+            [
+                "/songs/s.toml:15:1: reference.sections.Bridge: no section is named \
+                 \"Bridge\"; the sections are \"Verse\", \"Chorus\"",
+                "/songs/s.toml:16:10: reference.sections.Chorus = 12: the reference is only \
+                 0:10.000 long; the section must start inside it"
+            ]
+        );
     }
 }

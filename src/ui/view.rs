@@ -6,6 +6,7 @@
 //! [`BlindLevel::Off`] the widgets draw no number, scale or fader position at all (names, the
 //! section names among them, and the transport times stay).
 
+use crate::engine::monitor::MonitorState;
 use crate::session::Role;
 use crate::ui::ballistics::Scale;
 
@@ -167,6 +168,24 @@ pub struct StatusView {
     /// A one-line message for the user ("Saved session.toml", an error, a hint); shown until
     /// replaced.
     pub message: Option<String>,
+    /// The mix/reference flip, when the session has a reference (shown even when blind).
+    pub listen: Option<ListenView>,
+    /// The monitor section's switches (shown even when blind).
+    pub monitor: MonitorState,
+    /// The safety ceiling is turning the output down (lately), by this many dB at most.
+    pub ceiling_db: Option<f32>,
+}
+
+/// Which one is heard, the mix or the reference, and the loudness match.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListenView {
+    /// The reference is heard (else the mix).
+    pub reference: bool,
+    /// The reference runs free of the play head.
+    pub free: bool,
+    /// The match: the gain on the mix and on the reference (the louder one is turned down),
+    /// dB; `None` until both have been measured.
+    pub matched: Option<(f64, f64)>,
 }
 
 /// A box drawn over the mixer.

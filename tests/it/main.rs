@@ -16,6 +16,7 @@ mod console;
 mod demo;
 mod exercise;
 mod mixer;
+mod monitor;
 mod output;
 mod playback;
 mod realtime;

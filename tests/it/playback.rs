@@ -284,6 +284,7 @@ fn play_through_a_fault(
         start: earmix::units::Seconds(0.0),
         play: true,
         looping: None,
+        ceiling: earmix::units::Decibels(earmix::engine::realtime::DEFAULT_CEILING_DB),
     };
     let mut engine = Engine::open_with_backend(&session, &opts, Box::new(backend)).unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -532,3 +532,155 @@ fn stem_io_threads_run_in_the_background_class() {
     assert!(found >= 1, "no {STEM_IO_THREAD} thread found");
     drop(processor);
 }
+
+/// A rig whose session has a reference track: `reference` (stereo, same length), locked to the
+/// playhead with `offset_frames` (reference frame = session frame + offset).
+fn rig_with_reference(reference: Vec<Vec<f32>>, offset_frames: u64) -> (Rig, rtrb::Consumer<f32>) {
+    use earmix::engine::reference::ReferencePlayer;
+    use earmix::session::ReferenceMap;
+    let Rig { rt, ui, counters } = rig(true);
+    let map = ReferenceMap::with_offset(earmix::units::Seconds(
+        offset_frames as f64 / f64::from(RATE),
+    ));
+    let player = ReferencePlayer::new(Box::new(MemorySource::new(reference)), &map, RATE, 0);
+    let (to_loudness, from_reference) = earmix::engine::loudness::master_ring(RATE);
+    let rt = rt.with_reference(player, to_loudness);
+    (Rig { rt, ui, counters }, from_reference)
+}
+
+/// With a reference playing next to it, the mix is still heard bit for bit while listening to
+/// the mix; R's flip crossfades in 20 ms and then plays exactly the reference (at its offset);
+/// the loudness match turns the louder one down; the reference's loudness ring gets the
+/// reference, never the mix; nothing allocates through every command.
+#[test]
+fn reference_flip_is_exact_outside_the_crossfade_and_matched_in_level() {
+    use earmix::engine::protocol::Listen;
+    let (mix_l, mix_r) = reference(&stems());
+    let track = vec![signal(LEN + 4800, 21, 0.3), signal(LEN + 4800, 22, 0.3)];
+    let offset = 4800;
+    let (mut rig, mut from_reference) = rig_with_reference(track.clone(), offset as u64);
+    let (l, r) = rig.render(4800, 256);
+    assert!(
+        same(&l, &mix_l[..4800]) && same(&r, &mix_r[..4800]),
+        "the mix, untouched"
+    );
+    let fed: Vec<f32> = std::iter::from_fn(|| from_reference.pop().ok()).collect();
+    assert_eq!(fed.len(), 4800 * 2);
+    assert_eq!(
+        fed[0], track[0][offset],
+        "the reference at its offset, measured"
+    );
+    assert_eq!(fed[1], track[1][offset]);
+
+    rig.send(UiToEngine::SetListen(Listen::Reference));
+    let crossfade = 960;
+    let (l, r) = rig.render(4800, 256);
+    let at = 4800 + crossfade;
+    assert!(
+        same(&l[crossfade..], &track[0][offset + at..offset + 9600])
+            && same(&r[crossfade..], &track[1][offset + at..offset + 9600]),
+        "after the crossfade, exactly the reference"
+    );
+    // Halfway through the crossfade both are heard at about half.
+    let mid = crossfade / 2;
+    let expected = 0.5 * mix_l[4800 + mid] + 0.5 * track[0][offset + 4800 + mid];
+    assert!((l[mid] - expected).abs() < 0.01, "{} vs {expected}", l[mid]);
+
+    rig.send(UiToEngine::SetReferenceMatch {
+        mix: Decibels(0.0),
+        reference: Decibels(-6.0),
+    });
+    let (l, _) = rig.render(4800, 256);
+    let g = Decibels(-6.0).to_amplitude();
+    let i = 4000;
+    assert!(
+        (l[i] - track[0][offset + 9600 + i] * g).abs() < 1e-6,
+        "the reference turned down"
+    );
+
+    rig.send(UiToEngine::SetListen(Listen::Mix));
+    rig.send(UiToEngine::SetReferenceMatch {
+        mix: Decibels(-6.0),
+        reference: Decibels(0.0),
+    });
+    let (l, _) = rig.render(4800, 256);
+    assert!(
+        (l[i] - mix_l[14_400 + i] * g).abs() < 1e-6,
+        "the mix turned down"
+    );
+    while from_reference.pop().is_ok() {}
+}
+
+/// A locked reference follows the transport's jumps and loop wraps; a free-running one plays
+/// on from its own place, and moves only when told.
+#[test]
+fn locked_reference_follows_jumps_and_free_reference_does_not() {
+    use earmix::engine::protocol::Listen;
+    let track = vec![signal(LEN, 31, 0.3), signal(LEN, 32, 0.3)];
+    let (mut rig, mut from_reference) = rig_with_reference(track.clone(), 0);
+    rig.send(UiToEngine::SetListen(Listen::Reference));
+    rig.render(2048, 256);
+    rig.send(UiToEngine::SetLoop(Some(LoopRegion {
+        start: 10_000,
+        end: 12_000,
+    })));
+    rig.send(UiToEngine::Seek(10_000));
+    let (l, _) = rig.render(3000, 250);
+    assert!(
+        same(&l[..2000], &track[0][10_000..12_000]),
+        "locked: plays the loop"
+    );
+    assert!(
+        same(&l[2000..3000], &track[0][10_000..11_000]),
+        "and wraps with it"
+    );
+    rig.send(UiToEngine::SetReferenceFree(true));
+    rig.send(UiToEngine::SetLoop(None));
+    rig.send(UiToEngine::Seek(30_000));
+    let (l, _) = rig.render(1000, 250);
+    assert!(
+        same(&l, &track[0][11_000..12_000]),
+        "free: carries on where it was"
+    );
+    rig.send(UiToEngine::SeekReference(40_000));
+    let (l, _) = rig.render(1000, 250);
+    assert!(same(&l, &track[0][40_000..41_000]), "free: moves when told");
+    assert_eq!(
+        rig.counters
+            .reference_frame
+            .load(std::sync::atomic::Ordering::Relaxed),
+        41_000
+    );
+    while from_reference.pop().is_ok() {}
+}
+
+/// The monitor section changes what is heard and never what is mixed: with mono, a preset,
+/// dim and swap on, the loudness ring (the mix the meters and the bounce see) still carries
+/// exactly the bounce path's samples, while the output is the monitored version.
+#[test]
+fn monitor_changes_the_output_never_the_mix() {
+    use earmix::engine::monitor::{MonitorState, Preset, StereoMode};
+    let (want_l, want_r) = reference(&stems());
+    let mut rig = rig(true);
+    rig.send(UiToEngine::SetMonitor(MonitorState {
+        stereo: StereoMode::Mono,
+        swap: true,
+        dim: true,
+        mute_all: false,
+        preset: Some(Preset::Car),
+    }));
+    let mut l = vec![0.0; 9600];
+    let mut r = vec![0.0; 9600];
+    let rt = &mut rig.rt;
+    assert_realtime("monitored rendering", || {
+        for (bl, br) in l.chunks_mut(256).zip(r.chunks_mut(256)) {
+            rt.render_block(bl, br);
+        }
+    });
+    let fed: Vec<f32> = std::iter::from_fn(|| rig.ui.master.pop().ok()).collect();
+    let (mix_l, mix_r): (Vec<f32>, Vec<f32>) = fed.chunks(2).map(|p| (p[0], p[1])).unzip();
+    assert!(same(&mix_l, &want_l[..9600]) && same(&mix_r, &want_r[..9600]));
+    assert!(!same(&l, &want_l[..9600]), "the output is monitored");
+    // Once the 5 ms switching fade is over, mono: both sides the same.
+    assert!(same(&l[480..], &r[480..]), "mono: both sides the same");
+}

@@ -1145,7 +1145,14 @@ impl App {
             | Action::PreviousSection
             | Action::NextSection
             | Action::LoopSection
-            | Action::ResetPeaks => self.update(action, now, controls),
+            | Action::ResetPeaks
+            // What is heard only: the monitor works in every exercise.
+            | Action::MonitorStereo
+            | Action::MonitorSwap
+            | Action::MonitorDim
+            | Action::MonitorMute
+            | Action::MonitorPreset
+            | Action::MonitorReset => self.update(action, now, controls),
             Action::Compare => {
                 self.flip(controls);
                 Outcome::Continue

@@ -14,6 +14,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style as CellStyle};
 use ratatui::widgets::Widget;
 
+use crate::engine::monitor::StereoMode;
 use crate::ui::view::{BlindLevel, EditMode, StatusView};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::text::{Item, clean, count, fit_line, mask_digits, put, shorten, width};
@@ -29,6 +30,24 @@ pub const SCENE_TAG: &str = "SCENE";
 
 /// Lit while the base mix plays in place of the scene being edited.
 pub const COMPARING_TAG: &str = "A/B base";
+
+/// Lit while the mix is heard (sessions with a reference).
+pub const MIX_TAG: &str = "MIX";
+
+/// Lit while the reference is heard.
+pub const REFERENCE_TAG: &str = "REF";
+
+/// After the mix/reference tag while the reference runs free of the play head.
+pub const FREE_TAG: &str = "(ref free)";
+
+/// Lit while the monitor swaps left and right.
+pub const SWAP_TAG: &str = "L<>R";
+
+/// Lit while the monitor is muted (the panic key).
+pub const MUTED_TAG: &str = "MUTED";
+
+/// Lit while the output safety ceiling turns the monitor down.
+pub const CEILING_TAG: &str = "CEILING";
 
 /// The status line.
 #[derive(Debug, Clone, Copy)]
@@ -167,6 +186,8 @@ impl Widget for StatusLine<'_> {
             items.push(Item::new(COMPARING_TAG, theme.lit(Color::LightBlue), 10).right());
         }
         items.extend(blind_lamp.map(Item::right));
+        items.extend(listen_items(status, theme, blind));
+        items.extend(monitor_items(status, theme, blind));
         if status.trim_mode {
             items.push(Item::new("TRIM", theme.lit(Color::Cyan), 9).right());
         }
@@ -182,6 +203,77 @@ impl Widget for StatusLine<'_> {
         items.push(Item::new(HELP_HINT, theme.dim(), 9).right());
         fit_line(buf, area, &mut items, "  ", theme.glyphs.ellipsis);
     }
+}
+
+/// The tag of what is heard when the session has a reference: `MIX` or `REF` (lit), "free"
+/// when the reference runs free, and (not blind) the loudness match: which one is turned down
+/// and by how much. The tag stays when blind; the amount goes.
+fn listen_items<'a>(status: &StatusView, theme: &Theme, blind: bool) -> Vec<Item<'a>> {
+    let Some(listen) = status.listen else {
+        return Vec::new();
+    };
+    let mut items = Vec::with_capacity(2);
+    if !blind {
+        let text = match listen.matched {
+            None => "matching".to_string(),
+            Some((mix, _)) if mix < 0.0 => format!("mix {mix:.1} dB"),
+            Some((_, reference)) if reference < 0.0 => format!("ref {reference:.1} dB"),
+            Some(_) => "matched".to_string(),
+        };
+        items.push(Item::new(text, theme.dim(), 4).right());
+    }
+    let (tag, style) = if listen.reference {
+        (REFERENCE_TAG, theme.lit(Color::Green))
+    } else {
+        (MIX_TAG, CellStyle::new().add_modifier(Modifier::BOLD))
+    };
+    let item = if listen.free {
+        Item::new(format!("{tag} {FREE_TAG}"), style, 10).or(tag)
+    } else {
+        Item::new(tag, style, 10)
+    };
+    items.push(item.right());
+    items
+}
+
+/// The monitor section's switches that are not at rest, each a lit tag that stays when blind,
+/// and the safety ceiling's lamp while it acts (with the amount when not blind).
+fn monitor_items<'a>(status: &StatusView, theme: &Theme, blind: bool) -> Vec<Item<'a>> {
+    let monitor = status.monitor;
+    let mut items = Vec::with_capacity(6);
+    let lit = theme.lit(Color::Cyan);
+    match monitor.stereo {
+        StereoMode::Stereo => {}
+        StereoMode::Mono => items.push(Item::new("MONO", lit, 10).right()),
+        StereoMode::Side => items.push(Item::new("SIDE", lit, 10).right()),
+    }
+    if monitor.swap {
+        items.push(Item::new(SWAP_TAG, lit, 10).right());
+    }
+    if let Some(preset) = monitor.preset {
+        let label = preset.label().to_uppercase();
+        let short = label.split(' ').next().unwrap_or_default().to_string();
+        items.push(Item::new(label, lit, 10).or(short).right());
+    }
+    if monitor.dim {
+        items.push(Item::new("DIM", theme.lit(Color::Yellow), 10).right());
+    }
+    if monitor.mute_all {
+        items.push(Item::new(MUTED_TAG, theme.lit(Color::Red), 10).right());
+    }
+    if let Some(db) = status.ceiling_db {
+        let text = if blind {
+            CEILING_TAG.to_string()
+        } else {
+            format!("{CEILING_TAG} -{db:.1}")
+        };
+        items.push(
+            Item::new(text, theme.lit(Color::Red), 10)
+                .or(CEILING_TAG)
+                .right(),
+        );
+    }
+    items
 }
 
 /// The message on a line of its own.

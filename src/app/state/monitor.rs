@@ -1,0 +1,135 @@
+//! The reference flip and the monitor section's keys (UI thread). Both change only what is
+//! heard: nothing here is an edit, nothing is saved, journalled or undone.
+
+use super::{App, Controls};
+use crate::app::action::Action;
+use crate::engine::monitor::{MonitorState, next_preset};
+use crate::engine::protocol::Listen;
+use crate::units::Seconds;
+
+/// How far `(` and `)` move a free-running reference.
+pub const REFERENCE_STEP: Seconds = Seconds(5.0);
+
+impl App {
+    /// The monitor section's switches as the user set them.
+    pub fn monitor(&self) -> MonitorState {
+        self.monitor
+    }
+
+    /// A reference or monitor action.
+    pub(super) fn monitor_action(&mut self, action: Action, controls: &mut dyn Controls) {
+        match action {
+            Action::Reference | Action::ReferenceFree => self.reference_action(action, controls),
+            Action::ReferenceBack | Action::ReferenceForward => {
+                self.move_reference(action == Action::ReferenceForward, controls);
+            }
+            Action::MonitorStereo => {
+                self.monitor.stereo = self.monitor.stereo.next();
+                self.message = Some(format!("Monitor: {}", self.monitor.stereo.label()));
+            }
+            Action::MonitorSwap => {
+                self.monitor.swap = !self.monitor.swap;
+                self.message = Some(
+                    if self.monitor.swap {
+                        "Monitor: left and right swapped"
+                    } else {
+                        "Monitor: left and right as mixed"
+                    }
+                    .to_string(),
+                );
+            }
+            Action::MonitorDim => {
+                self.monitor.dim = !self.monitor.dim;
+                self.message = Some(
+                    if self.monitor.dim {
+                        "Monitor dimmed by 20 dB"
+                    } else {
+                        "Monitor at full level"
+                    }
+                    .to_string(),
+                );
+            }
+            Action::MonitorMute => {
+                self.monitor.mute_all = !self.monitor.mute_all;
+                self.message = Some(
+                    if self.monitor.mute_all {
+                        "Monitor muted: nothing reaches the speakers (press again to hear)"
+                    } else {
+                        "Monitor unmuted"
+                    }
+                    .to_string(),
+                );
+            }
+            Action::MonitorPreset => {
+                self.monitor.preset = next_preset(self.monitor.preset);
+                self.message = Some(match self.monitor.preset {
+                    Some(preset) => format!("Monitor: as on {}", preset.describe()),
+                    None => "Monitor: no playback-system preset".to_string(),
+                });
+            }
+            Action::MonitorReset => {
+                self.monitor = MonitorState::default();
+                self.message = Some("Monitor: plain stereo".to_string());
+            }
+            _ => return,
+        }
+        controls.set_monitor(self.monitor);
+    }
+
+    /// `R` (flip) and `f` (free-running).
+    fn reference_action(&mut self, action: Action, controls: &mut dyn Controls) {
+        if !controls.has_reference() {
+            self.message = Some(
+                "This session has no reference: add a [reference] with its file to the session"
+                    .to_string(),
+            );
+            return;
+        }
+        if action == Action::Reference {
+            let listen = controls.listen().flipped();
+            controls.set_listen(listen);
+            self.message = Some(
+                match listen {
+                    Listen::Mix => "Your mix",
+                    Listen::Reference => "The reference, matched in loudness to your mix",
+                }
+                .to_string(),
+            );
+        } else {
+            let free = !controls.reference_free();
+            controls.set_reference_free(free);
+            self.message = Some(
+                if free {
+                    "The reference runs free of the play head: ( and ) move it"
+                } else {
+                    "The reference follows the play head"
+                }
+                .to_string(),
+            );
+        }
+    }
+
+    /// `(` and `)`: a free-running reference moves by [`REFERENCE_STEP`].
+    fn move_reference(&mut self, forward: bool, controls: &mut dyn Controls) {
+        if !controls.has_reference() {
+            self.message = Some("This session has no reference".to_string());
+            return;
+        }
+        if !controls.reference_free() {
+            self.message = Some(
+                "The reference follows the play head; f lets it run free, then ( and ) move it"
+                    .to_string(),
+            );
+            return;
+        }
+        let Some(at) = controls.reference_position() else {
+            return;
+        };
+        let step = if forward {
+            REFERENCE_STEP.0
+        } else {
+            -REFERENCE_STEP.0
+        };
+        controls.seek_reference(Seconds((at.0 + step).max(0.0)));
+    }
+}
