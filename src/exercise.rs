@@ -1,5 +1,5 @@
-//! Guided exercises (issue 6): the Blindfold Balance Test, the Emotional Arc Exercise and the
-//! level-matching drill; scoring a balance against a target, the role targets the Blindfold
+//! Guided exercises: the Blindfold Balance Test, the Emotional Arc Exercise, the level-matching
+//! drill and Reference Deconstruction; scoring a balance against a target, the role targets the Blindfold
 //! Balance Test compares with, the offline measurement of a played span, and the progress
 //! history every finished exercise is recorded in.
 //!
@@ -7,6 +7,7 @@
 //! (`app::state::exercise`).
 
 pub mod blindfold;
+pub mod deconstruct;
 pub mod drill;
 pub mod emotional;
 pub mod history;
@@ -23,11 +24,18 @@ pub enum Exercise {
     Arc,
     /// Restore a hidden target balance by ear; scored, with a ladder of levels.
     Drill,
+    /// Rebuild a reference mix's balance by ear, flipping to it, loudness-matched.
+    Reference,
 }
 
 impl Exercise {
     /// Every exercise, in list order.
-    pub const ALL: [Exercise; 3] = [Exercise::Blindfold, Exercise::Arc, Exercise::Drill];
+    pub const ALL: [Exercise; 4] = [
+        Exercise::Blindfold,
+        Exercise::Arc,
+        Exercise::Drill,
+        Exercise::Reference,
+    ];
 
     /// The name used on the command line and in the history file.
     pub fn id(self) -> &'static str {
@@ -35,6 +43,7 @@ impl Exercise {
             Exercise::Blindfold => "blindfold",
             Exercise::Arc => "arc",
             Exercise::Drill => "drill",
+            Exercise::Reference => "reference",
         }
     }
 
@@ -47,6 +56,9 @@ impl Exercise {
             }
             "arc" | "emotional-arc" | "emotional-arc-exercise" => Some(Exercise::Arc),
             "drill" | "level-matching" | "level-matching-drill" | "match" => Some(Exercise::Drill),
+            "reference" | "reference-deconstruction" | "deconstruct" | "deconstruction" => {
+                Some(Exercise::Reference)
+            }
             _ => None,
         }
     }
@@ -57,6 +69,7 @@ impl Exercise {
             Exercise::Blindfold => "Blindfold Balance Test",
             Exercise::Arc => "Emotional Arc Exercise",
             Exercise::Drill => "Level-matching drill",
+            Exercise::Reference => "Reference Deconstruction",
         }
     }
 
@@ -74,6 +87,10 @@ impl Exercise {
             Exercise::Drill => {
                 "Hear a hidden balance, then rebuild it by ear from scrambled faders; scored, \
                  with levels to unlock"
+            }
+            Exercise::Reference => {
+                "Rebuild a mix you admire from the same stems, flipping to it at will, matched \
+                 in loudness"
             }
         }
     }
@@ -111,6 +128,15 @@ impl Exercise {
                  turning everything up or down together costs nothing. Pass a level to unlock \
                  the next one.",
             ],
+            Exercise::Reference => &[
+                "The reference is a finished mix of these stems. Take it apart by ear: the \
+                 voice against the band, the bass against the kick, verse against chorus.",
+                "The console goes dark. R flips between your mix and the reference, the \
+                 louder one turned down so loudness never decides. Levels only: faders, trims \
+                 (t), section scenes (e); pan stays put. b shows the numbers.",
+                "Press Enter when the two sound alike: you will see each section's loudness, \
+                 range and shape next to the reference's, and how far each part moved.",
+            ],
         }
     }
 }
@@ -136,6 +162,10 @@ mod tests {
             );
         }
         assert_eq!(Exercise::from_name("Level_Matching"), Some(Exercise::Drill));
-        assert_eq!(Exercise::from_name("reference"), None);
+        assert_eq!(
+            Exercise::from_name("Reference Deconstruction"),
+            Some(Exercise::Reference)
+        );
+        assert_eq!(Exercise::from_name("reference-mix"), None);
     }
 }

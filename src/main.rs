@@ -136,9 +136,10 @@ enum Command {
     /// An exercise never changes the session file unless you choose to keep its result. Every
     /// finished exercise is recorded in the history `earmix progress` shows.
     Exercise {
-        /// The exercise: blindfold, arc or drill (leave it out to list them).
+        /// The exercise: blindfold, arc, drill or reference (leave it out to list them).
         name: Option<String>,
-        /// The session to train on (default: the folk-arc demo).
+        /// The session to train on (default: the folk-arc demo; for reference, the band demo,
+        /// which has a reference mix).
         session: Option<PathBuf>,
         /// The drill's level (default: the highest you have unlocked).
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=5))]
@@ -345,7 +346,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })?;
             let session = match session {
                 Some(session) => session,
-                None => demo_session()?,
+                None => exercise_demo(exercise)?,
             };
             console(
                 &session,
@@ -528,8 +529,22 @@ fn play(
 /// The folk-arc demo's session file, generating its stems first when they are missing (in the
 /// checkout's demo-sessions/, or else in the XDG data directory).
 fn demo_session() -> Result<PathBuf> {
+    demo_session_named("folk-arc")
+}
+
+/// The demo an exercise trains on when no session is given: the band demo (which has a
+/// reference mix) for Reference Deconstruction, the folk-arc demo for the others.
+fn exercise_demo(exercise: earmix::exercise::Exercise) -> Result<PathBuf> {
+    if exercise == earmix::exercise::Exercise::Reference {
+        demo_session_named("band")
+    } else {
+        demo_session()
+    }
+}
+
+/// A demo's session file, generating its stems first when they are missing.
+fn demo_session_named(name: &str) -> Result<PathBuf> {
     let root = commands::paths::demo_root();
-    let name = "folk-arc";
     let session = root.join(name).join("session.toml");
     let needs_stems = earmix::session::load(&session).is_err();
     if needs_stems {

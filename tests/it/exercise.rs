@@ -368,3 +368,93 @@ fn the_memory_level_plays_the_target_once_and_allows_no_flip() {
     c.send("q");
     c.wait_success();
 }
+
+/// The ensemble with a reference mix: the same stems at another balance, half a second late
+/// in the reference (so `offset = 0.5`).
+fn ensemble_with_reference(ts: &TempSession) -> PathBuf {
+    let session = ensemble(ts);
+    let n = 48_000 * 5;
+    let delay = 24_000;
+    let parts: Vec<Vec<f32>> = [41, 42, 43].iter().map(|&s| signal(n, s, 0.3)).collect();
+    let mut mix = vec![0.0f32; n + delay];
+    for (part, gain) in parts.iter().zip([0.5f32, 0.25, 0.9]) {
+        for (i, x) in part.iter().enumerate() {
+            mix[i + delay] += x * gain;
+        }
+    }
+    write_wav_f32(&ts.path("ref.wav"), 48_000, &[mix.clone(), mix]);
+    let text = std::fs::read_to_string(&session).unwrap();
+    std::fs::write(
+        &session,
+        format!("{text}\n[reference]\nfile = \"ref.wav\"\noffset = 0.5\n"),
+    )
+    .unwrap();
+    session
+}
+
+/// Reference Deconstruction end to end: the panel, a blind console where R flips to the
+/// reference (the status line says which one sounds, without a number), the monitor keys work
+/// and show, pan is refused, faders and trims move; Enter shows what moved and the sections
+/// page, records the exercise, and closing leaves the session file as it was.
+#[test]
+fn reference_deconstruction_flips_blind_and_compares_section_by_section() {
+    let ts = TempSession::new();
+    let session = ensemble_with_reference(&ts);
+    let home = home_in(&ts);
+    let args = ["exercise", "reference", &session.display().to_string()];
+    let mut c = Console::spawn(&home, &args, 80, 24);
+    let before = std::fs::read(&session).unwrap();
+    c.wait_for_text(&["Reference Deconstruction", "start flat", "start scrambled"]);
+    c.send("\r");
+    c.wait_for_text(&["Match the reference by ear", "MIX", "playing"]);
+    assert_blind(&c);
+    c.send("R");
+    c.wait_for_text(&["REF", "matched in loudness"]);
+    assert_blind(&c);
+    c.send("<");
+    c.wait_for_text(&["Levels only"]);
+    c.send("M");
+    c.wait_for_text(&["MONO"]);
+    c.send("v");
+    c.wait_for_text(&["SMALL SPEAKER"]);
+    assert_blind(&c);
+    c.send("V");
+    c.wait_for_text(&["plain stereo"]);
+    c.send("R");
+    c.wait_for_text(&["Your mix"]);
+    for keys in ["k", "K", "l", "j", "t", "k", "t"] {
+        c.send(keys);
+        assert_blind(&c);
+    }
+    c.send("\r");
+    c.wait_for_text(&["what you did", "Start", "Moved", "section by section"]);
+    let text = c.text();
+    for name in ["Bass", "Keys", "Voice"] {
+        assert!(text.contains(name), "{}", c.dump());
+    }
+    c.send("\t");
+    c.wait_for_text(&["section by section", "Your shape", "Ref shape", "Range"]);
+    let text = c.text();
+    for section in ["Verse", "Chorus"] {
+        assert!(text.contains(section), "{}", c.dump());
+    }
+    c.send("\t");
+    c.wait_for_text(&["the reading"]);
+    let records = history(&home);
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["exercise"], "reference");
+    assert_eq!(records[0]["channels"].as_array().unwrap().len(), 3);
+    c.send("\r");
+    c.wait_for_text(&["Back to your mix"]);
+    quit_leaving(&mut c, &session, &before);
+}
+
+/// Without a reference the exercise says what it needs and does not start.
+#[test]
+fn reference_deconstruction_needs_a_reference() {
+    let ts = TempSession::new();
+    let (mut c, session, _home) = start(&ts, "reference", &[]);
+    let before = std::fs::read(&session).unwrap();
+    c.wait_for_text(&["needs a session with a [reference]"]);
+    quit_leaving(&mut c, &session, &before);
+}

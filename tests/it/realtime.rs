@@ -654,33 +654,61 @@ fn locked_reference_follows_jumps_and_free_reference_does_not() {
     while from_reference.pop().is_ok() {}
 }
 
-/// The monitor section changes what is heard and never what is mixed: with mono, a preset,
-/// dim and swap on, the loudness ring (the mix the meters and the bounce see) still carries
-/// exactly the bounce path's samples, while the output is the monitored version.
+/// The monitor section changes what is heard and never what is mixed: in every monitor state
+/// (each stereo image, swap, dim, mute all, each preset), the loudness ring (the mix the
+/// meters and the bounce see) carries exactly the bounce path's samples, while the output is
+/// the monitored version.
 #[test]
 fn monitor_changes_the_output_never_the_mix() {
     use earmix::engine::monitor::{MonitorState, Preset, StereoMode};
     let (want_l, want_r) = reference(&stems());
-    let mut rig = rig(true);
-    rig.send(UiToEngine::SetMonitor(MonitorState {
-        stereo: StereoMode::Mono,
-        swap: true,
-        dim: true,
-        mute_all: false,
-        preset: Some(Preset::Car),
+    let mut states = vec![
+        MonitorState {
+            stereo: StereoMode::Mono,
+            ..MonitorState::default()
+        },
+        MonitorState {
+            stereo: StereoMode::Side,
+            swap: true,
+            ..MonitorState::default()
+        },
+        MonitorState {
+            dim: true,
+            mute_all: true,
+            ..MonitorState::default()
+        },
+    ];
+    states.extend(Preset::ALL.map(|preset| MonitorState {
+        preset: Some(preset),
+        ..MonitorState::default()
     }));
-    let mut l = vec![0.0; 9600];
-    let mut r = vec![0.0; 9600];
-    let rt = &mut rig.rt;
-    assert_realtime("monitored rendering", || {
-        for (bl, br) in l.chunks_mut(256).zip(r.chunks_mut(256)) {
-            rt.render_block(bl, br);
+    for state in states {
+        let mut rig = rig(true);
+        rig.send(UiToEngine::SetMonitor(state));
+        let mut l = vec![0.0; 9600];
+        let mut r = vec![0.0; 9600];
+        let rt = &mut rig.rt;
+        assert_realtime("monitored rendering", || {
+            for (bl, br) in l.chunks_mut(256).zip(r.chunks_mut(256)) {
+                rt.render_block(bl, br);
+            }
+        });
+        let fed: Vec<f32> = std::iter::from_fn(|| rig.ui.master.pop().ok()).collect();
+        let (mix_l, mix_r): (Vec<f32>, Vec<f32>) = fed.chunks(2).map(|p| (p[0], p[1])).unzip();
+        assert!(
+            same(&mix_l, &want_l[..9600]) && same(&mix_r, &want_r[..9600]),
+            "{state:?} changed the mix"
+        );
+        assert!(
+            !same(&l, &want_l[..9600]),
+            "{state:?}: the output is monitored"
+        );
+        if state.stereo == StereoMode::Mono {
+            // Once the 5 ms switching fade is over, mono: both sides the same.
+            assert!(same(&l[480..], &r[480..]), "mono: both sides the same");
         }
-    });
-    let fed: Vec<f32> = std::iter::from_fn(|| rig.ui.master.pop().ok()).collect();
-    let (mix_l, mix_r): (Vec<f32>, Vec<f32>) = fed.chunks(2).map(|p| (p[0], p[1])).unzip();
-    assert!(same(&mix_l, &want_l[..9600]) && same(&mix_r, &want_r[..9600]));
-    assert!(!same(&l, &want_l[..9600]), "the output is monitored");
-    // Once the 5 ms switching fade is over, mono: both sides the same.
-    assert!(same(&l[480..], &r[480..]), "mono: both sides the same");
+        if state.mute_all {
+            assert!(l[960..].iter().chain(&r[960..]).all(|&x| x == 0.0), "muted");
+        }
+    }
 }

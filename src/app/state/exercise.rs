@@ -9,6 +9,8 @@
 //! the restored mix. Keeping a result then applies it as one undo step and saves the session
 //! (atomically, like `ctrl-s`).
 
+mod reference;
+
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Instant, SystemTime};
 
@@ -21,6 +23,7 @@ use crate::app::journal::Journal;
 use crate::app::undo::UndoStack;
 use crate::exercise::Exercise;
 use crate::exercise::blindfold;
+use crate::exercise::deconstruct;
 use crate::exercise::drill::{self, Level, TargetSource};
 use crate::exercise::emotional;
 use crate::exercise::history::{ChannelResult, History, Record};
@@ -45,6 +48,8 @@ pub(super) struct Setup {
     /// Drill: what the target can be, and which one is chosen.
     sources: Vec<(TargetSource, String)>,
     source: usize,
+    /// Reference Deconstruction: the faders start scrambled (else flat, at 0 dB).
+    scrambled: bool,
 }
 
 /// Which list a set-up choice shows.
@@ -104,12 +109,18 @@ enum Stage {
     Measuring {
         receiver: Receiver<Result<Vec<ChannelLevel>, String>>,
     },
-    /// The results screen: the table and chart with as much of the reading as fits, or
-    /// (`reading`) the reading on its own.
+    /// Reference Deconstruction: the mix and the reference are being measured.
+    Comparing {
+        receiver: Receiver<Result<deconstruct::Comparison, String>>,
+    },
+    /// The results screen, a page at a time (Tab turns): the table and chart with as much of
+    /// the reading as fits, then `more` pages (another table: the same box with other rows),
+    /// then the reading on its own.
     Results {
         view: Box<ResultsView>,
+        more: Vec<ResultsView>,
         keep: Keep,
-        reading: bool,
+        page: usize,
     },
 }
 
@@ -313,9 +324,20 @@ impl App {
             unlocked: 1,
             sources: Vec::new(),
             source: 0,
+            scrambled: false,
         };
         match kind {
             Exercise::Blindfold => {}
+            Exercise::Reference => {
+                if self.session.reference.is_none() {
+                    self.message = Some(
+                        "Reference Deconstruction needs a session with a [reference] (the band \
+                         demo has one: earmix exercise reference)"
+                            .to_string(),
+                    );
+                    return None;
+                }
+            }
             Exercise::Arc => {
                 let Some(pair) = emotional::default_pair(&self.session.sections) else {
                     self.message = Some(
@@ -366,6 +388,7 @@ impl App {
                  section under the play head instead.",
                 self.exercise_config.scramble_db
             )),
+            Exercise::Reference => lines.extend(self.reference_intro(setup)),
             Exercise::Arc => {
                 if let Some((a, b)) = setup.pair {
                     lines.push(format!(
@@ -403,6 +426,15 @@ impl App {
         let mut answers = vec![("Enter".to_string(), "start".to_string())];
         match setup.kind {
             Exercise::Blindfold => {}
+            Exercise::Reference => answers.push((
+                "s".to_string(),
+                if setup.scrambled {
+                    "start flat"
+                } else {
+                    "start scrambled"
+                }
+                .to_string(),
+            )),
             Exercise::Arc => answers.push(("s".to_string(), "other sections".to_string())),
             Exercise::Drill => {
                 if setup.unlocked > 1 {
@@ -461,6 +493,50 @@ impl App {
         })
     }
 
+    /// A key on an exercise's instruction panel.
+    fn answer_intro(
+        &mut self,
+        setup: Setup,
+        key: Option<char>,
+        event: &KeyEvent,
+        now: Instant,
+        controls: &mut dyn Controls,
+    ) -> Outcome {
+        let choose = |choice: Choice, selected: usize| Modal::ExerciseChoose {
+            setup: setup.clone(),
+            choice,
+            selected,
+        };
+        match key {
+            Some('\n') => {
+                self.start_exercise(&setup, controls);
+                return Outcome::Continue;
+            }
+            Some('\u{1b}' | 'q') => {
+                self.message = Some(format!("{}: not started", setup.kind.title()));
+                return Outcome::Continue;
+            }
+            Some('s') if setup.kind == Exercise::Reference => {
+                let mut setup = setup.clone();
+                setup.scrambled = !setup.scrambled;
+                self.modal = Some(Modal::ExerciseIntro { setup });
+            }
+            Some('s') if setup.kind == Exercise::Arc => {
+                let first = setup.pair.map_or(0, |p| p.0);
+                self.modal = Some(choose(Choice::First, first));
+            }
+            Some('l') if setup.kind == Exercise::Drill && setup.unlocked > 1 => {
+                self.modal = Some(choose(Choice::Level, setup.level as usize - 1));
+            }
+            Some('t') if setup.kind == Exercise::Drill && setup.sources.len() > 1 => {
+                self.modal = Some(choose(Choice::Target, setup.source));
+            }
+            _ if is_ctrl_c(event) => return self.update(Action::Quit, now, controls),
+            _ => self.modal = Some(Modal::ExerciseIntro { setup }),
+        }
+        Outcome::Continue
+    }
+
     /// The items of a set-up list.
     fn choice_items(&self, setup: &Setup, choice: Choice) -> Vec<String> {
         match choice {
@@ -512,36 +588,7 @@ impl App {
                 self.modal = Some(Modal::ExercisePick { selected });
                 Outcome::Continue
             }
-            Modal::ExerciseIntro { setup } => {
-                let choose = |choice: Choice, selected: usize| Modal::ExerciseChoose {
-                    setup: setup.clone(),
-                    choice,
-                    selected,
-                };
-                match key {
-                    Some('\n') => {
-                        self.start_exercise(&setup, controls);
-                        return Outcome::Continue;
-                    }
-                    Some('\u{1b}' | 'q') => {
-                        self.message = Some(format!("{}: not started", setup.kind.title()));
-                        return Outcome::Continue;
-                    }
-                    Some('s') if setup.kind == Exercise::Arc => {
-                        let first = setup.pair.map_or(0, |p| p.0);
-                        self.modal = Some(choose(Choice::First, first));
-                    }
-                    Some('l') if setup.kind == Exercise::Drill && setup.unlocked > 1 => {
-                        self.modal = Some(choose(Choice::Level, setup.level as usize - 1));
-                    }
-                    Some('t') if setup.kind == Exercise::Drill && setup.sources.len() > 1 => {
-                        self.modal = Some(choose(Choice::Target, setup.source));
-                    }
-                    _ if is_ctrl_c(event) => return self.update(Action::Quit, now, controls),
-                    _ => self.modal = Some(Modal::ExerciseIntro { setup }),
-                }
-                Outcome::Continue
-            }
+            Modal::ExerciseIntro { setup } => self.answer_intro(setup, key, event, now, controls),
             Modal::ExerciseChoose {
                 mut setup,
                 choice,
@@ -672,7 +719,7 @@ impl App {
         self.focus = Focus::Strip;
         // The exercise plays the base faders; the section scenes stay out of it.
         self.comparing = false;
-        controls.set_scenes_bypassed(true);
+        controls.set_scenes_bypassed(setup.kind != Exercise::Reference);
         // Solos would hide parts of the balance: the exercise starts with none.
         let solos: Vec<String> = self
             .session
@@ -708,6 +755,7 @@ impl App {
                     run.span = self.section_span(a);
                 }
             }
+            Exercise::Reference => run.start = self.reference_start(setup),
             Exercise::Drill => {
                 if !self.start_drill(setup, &mut run, controls) {
                     self.exercise = Some(run);
@@ -976,6 +1024,10 @@ impl App {
                     }
                     "Rebuild the target by ear".to_string()
                 }
+                (Exercise::Reference, _) => {
+                    keys.push((key(Action::Reference), "reference/yours".to_string()));
+                    "Match the reference by ear".to_string()
+                }
                 _ => "Balance the mix by ear".to_string(),
             },
             Stage::Preparing => {
@@ -985,6 +1037,10 @@ impl App {
             Stage::Measuring { .. } => {
                 keys.clear();
                 "Measuring your mix...".to_string()
+            }
+            Stage::Comparing { .. } => {
+                keys.clear();
+                "Measuring your mix and the reference...".to_string()
             }
             Stage::Results { .. } => return None,
         };
@@ -1008,20 +1064,36 @@ impl App {
     /// The results screen, when an exercise shows it.
     pub(super) fn results_overlay(&self) -> Option<Overlay> {
         match &self.exercise.as_ref()?.stage {
-            Stage::Results { view, reading, .. } => {
-                let mut view = ResultsView::clone(view);
-                if *reading {
-                    view.title = format!("{}: the reading", view.title);
-                    view.columns.clear();
-                    view.rows.clear();
-                    view.chart.clear();
-                    view.answers
-                        .insert(0, ("Tab".to_string(), "the table".to_string()));
+            Stage::Results {
+                view, more, page, ..
+            } => {
+                let reading_page = more.len() + 1;
+                let next = if *page + 1 == reading_page {
+                    "the reading".to_string()
+                } else if *page == reading_page {
+                    "the table".to_string()
                 } else {
-                    view.answers
-                        .insert(0, ("Tab".to_string(), "the reading".to_string()));
+                    let title = &more[*page].title;
+                    title
+                        .split_once(": ")
+                        .map_or(title.as_str(), |(_, t)| t)
+                        .to_string()
+                };
+                let mut shown = match page.checked_sub(1).and_then(|k| more.get(k)) {
+                    Some(other) => ResultsView {
+                        answers: view.answers.clone(),
+                        ..other.clone()
+                    },
+                    None => ResultsView::clone(view),
+                };
+                if *page == reading_page {
+                    shown.title = format!("{}: the reading", view.title);
+                    shown.columns.clear();
+                    shown.rows.clear();
+                    shown.chart.clear();
                 }
-                Some(Overlay::Results(view))
+                shown.answers.insert(0, ("Tab".to_string(), next));
+                Some(Overlay::Results(shown))
             }
             _ => None,
         }
@@ -1044,7 +1116,10 @@ impl App {
             return self.results_key(key, event, keep, retry, now, controls);
         }
         let kind = run.kind;
-        let measuring = matches!(run.stage, Stage::Measuring { .. } | Stage::Preparing);
+        let measuring = matches!(
+            run.stage,
+            Stage::Measuring { .. } | Stage::Comparing { .. } | Stage::Preparing
+        );
         let listening = matches!(run.stage, Stage::Listen);
         let drilled: Option<Vec<usize>> = run.drill.as_ref().map(|d| d.channels.clone());
         let memory = run.drill.as_ref().is_some_and(|d| d.level.is_memory());
@@ -1095,6 +1170,9 @@ impl App {
             drilled,
         } = step;
         let (kind, listening, memory) = (*kind, *listening, *memory);
+        if let Some(outcome) = self.reference_exercise_action(kind, action, now, controls) {
+            return outcome;
+        }
         match action {
             Action::SelectPrevious
             | Action::SelectNext
@@ -1346,6 +1424,7 @@ impl App {
                 self.hear_own_mix(controls);
                 self.drill_results();
             }
+            (Some(_), Exercise::Reference) => self.compare_with_reference(),
             (Some(_), Exercise::Blindfold) => {
                 let span = match played {
                     Some((a, b)) if b - a >= MIN_MEASURED_SPAN => (Seconds(a), Seconds(b)),
@@ -1486,13 +1565,15 @@ impl App {
                 }
             }
         }
+        self.reference_tick();
     }
 
     /// Whether an exercise waits for something (the console keeps ticking).
     pub(super) fn exercise_waiting(&self) -> bool {
-        self.exercise
-            .as_ref()
-            .is_some_and(|r| matches!(r.stage, Stage::Measuring { .. }) || r.drill_levels.is_some())
+        self.exercise.as_ref().is_some_and(|r| {
+            matches!(r.stage, Stage::Measuring { .. } | Stage::Comparing { .. })
+                || r.drill_levels.is_some()
+        })
     }
 
     /// The Blindfold Balance Test's results, from the measured levels.
@@ -1787,8 +1868,9 @@ impl App {
         if let Some(run) = self.exercise.as_mut() {
             run.stage = Stage::Results {
                 view: Box::new(view),
+                more: Vec::new(),
                 keep,
-                reading: false,
+                page: 0,
             };
         }
     }
@@ -1805,11 +1887,16 @@ impl App {
     ) -> Outcome {
         if matches!(event.code, KeyCode::Tab | KeyCode::BackTab) {
             if let Some(Run {
-                stage: Stage::Results { reading, .. },
+                stage: Stage::Results { page, more, .. },
                 ..
             }) = self.exercise.as_mut()
             {
-                *reading = !*reading;
+                let pages = more.len() + 2;
+                *page = if event.code == KeyCode::Tab {
+                    (*page + 1) % pages
+                } else {
+                    (*page + pages - 1) % pages
+                };
             }
             return Outcome::Continue;
         }

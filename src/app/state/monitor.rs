@@ -10,6 +10,12 @@ use crate::units::Seconds;
 /// How far `(` and `)` move a free-running reference.
 pub const REFERENCE_STEP: Seconds = Seconds(5.0);
 
+/// Turns a monitor switch over and says what it is now.
+fn flip(switch: &mut bool, on: &str, off: &str) -> String {
+    *switch = !*switch;
+    if *switch { on } else { off }.to_string()
+}
+
 impl App {
     /// The monitor section's switches as the user set them.
     pub fn monitor(&self) -> MonitorState {
@@ -28,37 +34,25 @@ impl App {
                 self.message = Some(format!("Monitor: {}", self.monitor.stereo.label()));
             }
             Action::MonitorSwap => {
-                self.monitor.swap = !self.monitor.swap;
-                self.message = Some(
-                    if self.monitor.swap {
-                        "Monitor: left and right swapped"
-                    } else {
-                        "Monitor: left and right as mixed"
-                    }
-                    .to_string(),
-                );
+                self.message = Some(flip(
+                    &mut self.monitor.swap,
+                    "Monitor: left and right swapped",
+                    "Monitor: left and right as mixed",
+                ));
             }
             Action::MonitorDim => {
-                self.monitor.dim = !self.monitor.dim;
-                self.message = Some(
-                    if self.monitor.dim {
-                        "Monitor dimmed by 20 dB"
-                    } else {
-                        "Monitor at full level"
-                    }
-                    .to_string(),
-                );
+                self.message = Some(flip(
+                    &mut self.monitor.dim,
+                    "Monitor dimmed by 20 dB",
+                    "Monitor at full level",
+                ));
             }
             Action::MonitorMute => {
-                self.monitor.mute_all = !self.monitor.mute_all;
-                self.message = Some(
-                    if self.monitor.mute_all {
-                        "Monitor muted: nothing reaches the speakers (press again to hear)"
-                    } else {
-                        "Monitor unmuted"
-                    }
-                    .to_string(),
-                );
+                self.message = Some(flip(
+                    &mut self.monitor.mute_all,
+                    "Monitor muted: nothing reaches the speakers (press again to hear)",
+                    "Monitor unmuted",
+                ));
             }
             Action::MonitorPreset => {
                 self.monitor.preset = next_preset(self.monitor.preset);

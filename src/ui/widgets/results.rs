@@ -231,7 +231,7 @@ impl<'a> ResultsPanel<'a> {
     fn chart_heading(&self, max: usize) -> String {
         let theme = self.theme;
         let text = clean(&self.results.chart, theme.ascii);
-        let scale = if self.blind.hides_numbers() {
+        let scale = if self.blind.hides_numbers() || self.results.rows.is_empty() {
             String::new()
         } else {
             scale_label(scale_db(&self.results.rows), theme.ascii)

@@ -1,0 +1,415 @@
+//! Reference Deconstruction in the console: the user rebuilds the session's reference mix by
+//! ear from the same stems, levels only (faders, trims, section scenes), flipping to the
+//! reference (loudness-matched) at will. At the end the mix as it stands and the reference are
+//! measured section by section (`exercise::deconstruct`), next to how far each part moved and,
+//! where the reference's hidden balance is known (the band demo), the drill's score.
+
+use std::sync::mpsc;
+use std::time::{Instant, SystemTime};
+
+use super::{
+    App, Controls, Exercise, Keep, Outcome, Setup, Stage, TryRecvError, db, deconstruct, drill,
+};
+use crate::app::action::Action;
+use crate::app::edit::MixEdit;
+use crate::exercise::deconstruct::Comparison;
+use crate::exercise::drill::TargetSource;
+use crate::exercise::history::{ChannelResult, Record};
+use crate::exercise::score;
+use crate::session::Session;
+use crate::ui::view::{BlindLevel, ResultRow, ResultsView};
+use crate::units::Decibels;
+
+/// A channel's level as the exercise counts it: trim plus fader (dB; -inf when off).
+fn level(session: &Session, i: usize) -> f64 {
+    let c = &session.channels[i];
+    c.trim_db.0 + c.gain_db.0
+}
+
+impl App {
+    /// The lines the instruction panel adds: how the faders start, and whether a score comes.
+    pub(super) fn reference_intro(&self, setup: &Setup) -> Vec<String> {
+        let mut lines = vec![if setup.scrambled {
+            format!(
+                "The faders start scrambled, up to {:.0} dB either way (s: start flat).",
+                self.exercise_config.scramble_db
+            )
+        } else {
+            "The faders start flat: every part at 0 dB (s: start scrambled).".to_string()
+        }];
+        if self.hidden_reference_balance().is_some() {
+            lines.push(
+                "earmix knows the balance this reference was mixed at, so you get a score too."
+                    .to_string(),
+            );
+        }
+        lines
+    }
+
+    /// The reference's balance when earmix knows it (the band demo): each channel's fader.
+    fn hidden_reference_balance(&self) -> Option<Vec<Decibels>> {
+        let session = self.users_mix();
+        drill::target_sources(session)
+            .iter()
+            .any(|(source, _)| *source == TargetSource::Reference)
+            .then(|| drill::target_faders(session, &TargetSource::Reference))
+    }
+
+    /// The faders the exercise starts from: every playing part at 0 dB, or scrambled around
+    /// the mix's faders.
+    pub(super) fn reference_start(&mut self, setup: &Setup) -> Vec<Decibels> {
+        let playing = self.playing_channels();
+        if setup.scrambled {
+            return self.scrambled(&playing, self.exercise_config.scramble_db);
+        }
+        let mut faders = self.faders();
+        for i in playing {
+            faders[i] = Decibels::UNITY;
+        }
+        faders
+    }
+
+    /// The actions Reference Deconstruction allows beyond the other exercises' (levels in
+    /// trims and scenes, the reference flip, blind on and off); `None` when it is not one of
+    /// them or the exercise is another.
+    pub(super) fn reference_exercise_action(
+        &mut self,
+        kind: Exercise,
+        action: Action,
+        now: Instant,
+        controls: &mut dyn Controls,
+    ) -> Option<Outcome> {
+        if kind != Exercise::Reference {
+            return None;
+        }
+        match action {
+            Action::TrimMode
+            | Action::EditMode
+            | Action::Compare
+            | Action::CopyScene
+            | Action::ClearScene
+            | Action::Reference
+            | Action::ReferenceFree
+            | Action::ReferenceBack
+            | Action::ReferenceForward => Some(self.update(action, now, controls)),
+            Action::Blind | Action::BlindMetersOff => {
+                // The exercise's own blind mode: no hidden offsets, nothing to sum up.
+                let wanted = if action == Action::Blind {
+                    BlindLevel::Numbers
+                } else {
+                    BlindLevel::MetersOff
+                };
+                self.blind = if self.blind == wanted {
+                    BlindLevel::Off
+                } else {
+                    wanted
+                };
+                self.message = Some(
+                    match self.blind {
+                        BlindLevel::Off => "Numbers and meters shown (b hides them again)",
+                        BlindLevel::Numbers => "Numbers hidden, meters shown",
+                        BlindLevel::MetersOff => "Numbers and meters hidden",
+                    }
+                    .to_string(),
+                );
+                Some(Outcome::Continue)
+            }
+            Action::PanLeft | Action::PanRight => {
+                self.message = Some(
+                    "Levels only in this exercise: faders, trims and scenes; pan stays put"
+                        .to_string(),
+                );
+                Some(Outcome::Continue)
+            }
+            _ => None,
+        }
+    }
+
+    /// Enter: measures the mix as it stands and the reference, off the UI thread.
+    pub(super) fn compare_with_reference(&mut self) {
+        let (tx, rx) = mpsc::channel();
+        let session = self.session.clone();
+        let spawned = std::thread::Builder::new()
+            .name("earmix-measure".into())
+            .spawn(move || {
+                let _ = tx.send(deconstruct::compare(&session).map_err(|e| e.to_string()));
+            });
+        if let Err(e) = spawned {
+            self.message = Some(format!("Cannot start the measuring thread: {e}"));
+            return;
+        }
+        if let Some(run) = self.exercise.as_mut() {
+            run.stage = Stage::Comparing { receiver: rx };
+        }
+        self.message = Some("Measuring your mix and the reference...".to_string());
+    }
+
+    /// Takes the comparison when it is ready and shows the results.
+    pub(super) fn reference_tick(&mut self) {
+        let Some(run) = self.exercise.as_mut() else {
+            return;
+        };
+        let Stage::Comparing { receiver } = &run.stage else {
+            return;
+        };
+        match receiver.try_recv() {
+            Ok(Ok(comparison)) => self.reference_results(&comparison),
+            Ok(Err(e)) => {
+                tracing::error!("reference comparison: {e}");
+                self.message = Some(format!("Could not measure: {e}"));
+                run.stage = Stage::Balance { step: 0 };
+            }
+            Err(TryRecvError::Empty) => {}
+            Err(TryRecvError::Disconnected) => run.stage = Stage::Balance { step: 0 },
+        }
+    }
+
+    /// The results: how far each part moved (and the score, when the hidden balance is
+    /// known), then the sections page, then the reading.
+    fn reference_results(&mut self, comparison: &Comparison) {
+        let Some(run) = self.exercise.as_ref() else {
+            return;
+        };
+        let start: Vec<f64> = run
+            .start
+            .iter()
+            .zip(&run.stash.session.channels)
+            .map(|(fader, c)| c.trim_db.0 + fader.0)
+            .collect();
+        let before = run.stash.session.clone();
+        let n = self.session.channels.len();
+        let now: Vec<f64> = (0..n).map(|i| level(&self.session, i)).collect();
+        let hidden = self.hidden_reference_balance();
+        let scored = hidden.as_ref().and_then(|target| {
+            let own: Vec<Decibels> = now.iter().map(|&l| Decibels(l)).collect();
+            score::score(&own, target).ok()
+        });
+        let mut columns = vec!["Start".to_string(), "Now".to_string(), "Moved".to_string()];
+        if scored.is_some() {
+            columns.extend(["Ref".to_string(), "Error".to_string()]);
+        }
+        let rows = (0..n)
+            .map(|i| {
+                let c = &self.session.channels[i];
+                let moved = now[i] - start[i];
+                let mut cells = vec![db(start[i]), db(now[i]), moved_text(moved)];
+                let mut bar = moved.is_finite().then_some(moved);
+                if let (Some(score), Some(target)) = (&scored, &hidden) {
+                    cells.push(db(target[i].0));
+                    cells.push(format!("{:+.1}", score.bias(i)));
+                    bar = Some(score.bias(i));
+                }
+                ResultRow {
+                    name: c.name.clone(),
+                    role: c.role,
+                    cells,
+                    bar_db: bar,
+                }
+            })
+            .collect();
+        let mut headline = Vec::new();
+        if let Some(score) = &scored {
+            headline.push(format!(
+                "Score against the reference's balance: {} points (error {:.1} dB RMS, overall \
+                 level left out).",
+                score.points, score.rms_db
+            ));
+        }
+        headline.push(scene_summary(&before, &self.session));
+        let mut reading = deconstruct::reading(comparison);
+        reading.insert(0, moved_reading(&self.session, &start, &now));
+        let keep = self.reference_keep(&before);
+        let view = ResultsView {
+            title: "Reference Deconstruction: what you did".to_string(),
+            headline,
+            columns,
+            rows,
+            chart: if scored.is_some() {
+                "Against the reference's balance, overall offset removed".to_string()
+            } else {
+                "How far each part moved from where it started".to_string()
+            },
+            reading,
+            answers: vec![
+                ("k".to_string(), "keep these levels".to_string()),
+                ("Enter".to_string(), "close".to_string()),
+            ],
+        };
+        let sections = sections_page(comparison);
+        let mut record = Record::new(Exercise::Reference.id(), &before.path, SystemTime::now())
+            .with_channels(
+                (0..n)
+                    .map(|i| {
+                        ChannelResult::new(
+                            self.session.channels[i].name.clone(),
+                            scored.as_ref().map(|s| s.bias(i)),
+                            Some(now[i]),
+                            hidden.as_ref().map(|t| t[i].0),
+                        )
+                    })
+                    .collect(),
+            );
+        if let Some(score) = &scored {
+            record = record
+                .with_score(f64::from(score.points))
+                .with_rms_db(score.rms_db);
+        }
+        self.record(&record);
+        self.show_results(view, keep);
+        if let Some(Stage::Results { more, .. }) = self.exercise.as_mut().map(|r| &mut r.stage) {
+            more.push(sections);
+        }
+    }
+
+    /// Keeping the result: every fader, trim and the section scenes as the exercise left them.
+    fn reference_keep(&self, before: &Session) -> Keep {
+        let mut edits = Vec::new();
+        for (old, new) in before.channels.iter().zip(&self.session.channels) {
+            if old.gain_db != new.gain_db {
+                edits.push(MixEdit::Gain {
+                    channel: new.name.clone(),
+                    db: new.gain_db,
+                });
+            }
+            if old.trim_db != new.trim_db {
+                edits.push(MixEdit::Trim {
+                    channel: new.name.clone(),
+                    db: new.trim_db,
+                });
+            }
+        }
+        if before.sections != self.session.sections {
+            edits.push(MixEdit::Sections {
+                sections: self.session.sections.clone(),
+            });
+        }
+        Keep::Edits {
+            edits,
+            done: "Kept the levels from Reference Deconstruction".to_string(),
+        }
+    }
+}
+
+/// A move in dB with its sign ("+2.5", "-1.0", "0.0"), or "-" when off on either side.
+fn moved_text(moved: f64) -> String {
+    if moved.is_finite() {
+        db(moved)
+    } else {
+        "-".to_string()
+    }
+}
+
+/// The first paragraph of the reading: the parts that moved most.
+fn moved_reading(session: &Session, start: &[f64], now: &[f64]) -> String {
+    let mut moves: Vec<(usize, f64)> = start
+        .iter()
+        .zip(now)
+        .map(|(a, b)| b - a)
+        .enumerate()
+        .filter(|(_, m)| m.is_finite() && m.abs() >= 0.5)
+        .collect();
+    if moves.is_empty() {
+        return "You left every part within half a dB of where it started.".to_string();
+    }
+    moves.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    let named: Vec<String> = moves
+        .iter()
+        .take(3)
+        .map(|&(i, m)| {
+            format!(
+                "{} {} {:.1} dB",
+                session.channels[i].name,
+                if m > 0.0 { "up" } else { "down" },
+                m.abs()
+            )
+        })
+        .collect();
+    format!(
+        "To get close to the reference you moved {}{}.",
+        named.join(", "),
+        if moves.len() > 3 { ", and more" } else { "" }
+    )
+}
+
+/// A line on the section scenes the user set during the exercise.
+fn scene_summary(before: &Session, after: &Session) -> String {
+    let changed: Vec<&str> = after
+        .sections
+        .iter()
+        .filter(|s| {
+            before
+                .sections
+                .iter()
+                .find(|b| b.name == s.name)
+                .is_none_or(|b| b.gain_db != s.gain_db || b.mute != s.mute)
+        })
+        .map(|s| s.name.as_str())
+        .collect();
+    if changed.is_empty() {
+        "One balance for the whole song: you set no section scenes.".to_string()
+    } else {
+        format!("Section scenes you set: {}.", changed.join(", "))
+    }
+}
+
+/// The sections page: per section, the loudness of each side against its own song (so a
+/// louder or peak-normalised reference compares fairly), the loudness range and the shape.
+fn sections_page(comparison: &Comparison) -> ResultsView {
+    let lu = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:+.1}"));
+    let range = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}"));
+    let song = |side: &deconstruct::Loudness| {
+        side.integrated_lufs.map_or_else(
+            || "silent".to_string(),
+            |l| format!("{l:.1} LUFS, range {} LU", range(side.range_lu)),
+        )
+    };
+    let (usual_mix, usual_reference) = comparison.usual_levels();
+    let rows = comparison
+        .sections
+        .iter()
+        .map(|section| {
+            let both = section
+                .mix
+                .integrated_lufs
+                .zip(section.reference.integrated_lufs);
+            let mix = both.map(|(m, _)| m - usual_mix);
+            let reference = both.map(|(_, r)| r - usual_reference);
+            let (mix_shape, reference_shape) =
+                comparison.sparklines(&section.mix, &section.reference);
+            ResultRow {
+                name: section.name.clone(),
+                role: None,
+                cells: vec![
+                    lu(mix),
+                    lu(reference),
+                    range(section.mix.range_lu),
+                    range(section.reference.range_lu),
+                    mix_shape,
+                    reference_shape,
+                ],
+                bar_db: mix.zip(reference).map(|(m, r)| m - r),
+            }
+        })
+        .collect();
+    ResultsView {
+        title: "Reference Deconstruction: section by section".to_string(),
+        headline: vec![
+            format!(
+                "Whole song: yours {}; the reference {}.",
+                song(&comparison.song_mix),
+                song(&comparison.song_reference)
+            ),
+            "Each section against its side's usual level (the middle of its sections), LU; \
+             range in LU; shape: short-term loudness across the section."
+                .to_string(),
+        ],
+        columns: ["You", "Ref", "Range", "Ref", "Your shape", "Ref shape"]
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        rows,
+        chart: "Your section's lift against the reference's".to_string(),
+        reading: Vec::new(),
+        answers: Vec::new(),
+    }
+}
