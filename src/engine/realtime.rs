@@ -1078,12 +1078,13 @@ impl Engine {
     }
 
     /// Lets the reference run free of the session playhead (true), or locks it to it again.
-    /// The loudness match starts over (the two no longer cover the same music).
+    /// The reference's loudness is measured afresh from here (it plays other music now); the
+    /// master's integrated loudness carries on.
     pub fn set_reference_free(&mut self, free: bool) {
         if let Some(reference) = &mut self.reference {
             reference.free = free;
+            reference.loudness.reset();
             self.send(UiToEngine::SetReferenceFree(free));
-            self.reset_loudness();
         }
     }
 

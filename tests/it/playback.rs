@@ -398,3 +398,69 @@ fn ctrl_c_stops_headless_playback_cleanly() {
     assert!(last.contains("stopped"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The engine opens a session's reference next to the stems, measures both as they play and
+/// matches them: a reference that is the mix 6 dB down is matched by turning the mix down
+/// 6.0 dB (within 0.1), on integrated loudness once both have 3 s of it; R's flip is heard.
+#[test]
+fn engine_matches_the_reference_in_loudness() {
+    use earmix::engine::loudness::MatchBasis;
+    use earmix::engine::output::{OutputRequest, Pacing, ScriptedBackend, ScriptedConfig};
+    use earmix::engine::protocol::Listen;
+    use earmix::engine::realtime::{Engine, EngineOptions};
+    use std::time::{Duration, Instant};
+
+    let ts = TempSession::new();
+    let n = RATE as usize * 6;
+    let noise = signal(n, 51, 0.4);
+    write_wav_f32(
+        &ts.path("stems/noise.wav"),
+        RATE,
+        std::slice::from_ref(&noise),
+    );
+    // The mono stem panned centre plays at -3 dB on each side; the reference is that, 6 dB down.
+    let g = 10f32.powf(-3.0 / 20.0) * 10f32.powf(-6.0 / 20.0);
+    let side: Vec<f32> = noise.iter().map(|x| x * g).collect();
+    write_wav_f32(&ts.path("ref.wav"), RATE, &[side.clone(), side]);
+    let path = ts.write_session(
+        "version = 1\nname = \"Match\"\n[[channel]]\nname = \"Noise\"\nfile = \"stems/noise.wav\"\n\
+         [reference]\nfile = \"ref.wav\"\n",
+    );
+    let session = earmix::session::load(&path).unwrap();
+    let backend = ScriptedBackend::new(ScriptedConfig {
+        pacing: Pacing::Speed(4.0),
+        ..ScriptedConfig::default()
+    });
+    let opts = EngineOptions {
+        output: OutputRequest::default(),
+        start: earmix::units::Seconds(0.0),
+        play: true,
+        looping: None,
+        ceiling: earmix::units::Decibels(earmix::engine::realtime::DEFAULT_CEILING_DB),
+    };
+    let mut engine = Engine::open_with_backend(&session, &opts, Box::new(backend)).unwrap();
+    assert!(engine.has_reference());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let matched = loop {
+        assert!(
+            Instant::now() < deadline,
+            "never matched on integrated loudness"
+        );
+        engine.update();
+        if let Some(m) = engine.reference_match()
+            && m.basis == MatchBasis::Integrated
+            && engine.position().0 > 5.0
+        {
+            break m;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    assert_eq!(matched.reference_db, 0.0);
+    assert!(
+        (matched.mix_db + 6.0).abs() <= 0.1,
+        "the mix should be turned down 6 dB: {matched:?}"
+    );
+    engine.set_listen(Listen::Reference);
+    assert_eq!(engine.listen(), Listen::Reference);
+    assert!(engine.reference_position().unwrap().0 > 5.0);
+}
