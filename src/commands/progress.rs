@@ -7,14 +7,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::exercise::history::{Loaded, summarise};
+use crate::ui::widgets::text::{ASCII_BLOCKS, BLOCKS};
 
 /// The widest a sparkline gets (the latest scores when there are more).
 pub const SPARK_WIDTH: usize = 70;
-
-/// The eight bar heights of a sparkline, lowest first.
-const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-/// The same in plain ASCII.
-const ASCII_BARS: [char; 8] = ['_', '.', ',', '-', '=', '+', '*', '#'];
 
 /// The name an exercise is shown by.
 pub fn display_name(exercise: &str) -> &str {
@@ -30,7 +26,7 @@ pub fn display_name(exercise: &str) -> &str {
 /// Scores from 0 to 100 as bars of eight heights (below 12.5 the lowest, from 87.5 the
 /// highest), the latest [`SPARK_WIDTH`] of them.
 pub fn sparkline(scores: &[f64], ascii: bool) -> String {
-    let bars = if ascii { &ASCII_BARS } else { &BARS };
+    let bars = if ascii { &ASCII_BLOCKS } else { &BLOCKS };
     let start = scores.len().saturating_sub(SPARK_WIDTH);
     scores[start..]
         .iter()

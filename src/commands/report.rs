@@ -85,6 +85,7 @@ use serde::Serialize;
 use crate::engine::processor::{Processor, StripTaps};
 use crate::engine::source::{MAX_BLOCK, ReadMode};
 use crate::engine::streams::{StreamConfig, StreamError};
+use crate::exercise::measure::Tail;
 use crate::session::Session;
 use crate::units::{Decibels, Seconds};
 
@@ -456,36 +457,6 @@ fn peak_db(linear: f64) -> Option<f64> {
         finite(Decibels::from_amplitude(linear).0)
     } else {
         None
-    }
-}
-
-/// The last `capacity` frames a source produced, to seed the next span's meter.
-struct Tail {
-    left: Vec<f32>,
-    right: Vec<f32>,
-    capacity: usize,
-}
-
-impl Tail {
-    fn new(capacity: usize) -> Self {
-        Self {
-            left: Vec::with_capacity(capacity),
-            right: Vec::with_capacity(capacity),
-            capacity,
-        }
-    }
-
-    fn push(&mut self, left: &[f32], right: &[f32]) {
-        for (tail, new) in [(&mut self.left, left), (&mut self.right, right)] {
-            if new.len() >= self.capacity {
-                tail.clear();
-                tail.extend_from_slice(&new[new.len() - self.capacity..]);
-            } else {
-                let excess = (tail.len() + new.len()).saturating_sub(self.capacity);
-                tail.drain(..excess);
-                tail.extend_from_slice(new);
-            }
-        }
     }
 }
 

@@ -174,11 +174,6 @@ impl RealtimeProcessor {
         self
     }
 
-    /// The reference track, when there is one (for tests and inspection).
-    pub fn reference(&self) -> Option<&ReferencePlayer> {
-        self.reference.as_ref().map(|r| &r.player)
-    }
-
     /// Moves the transport (and a locked reference) to `frame`: a cut.
     fn seek_to(&mut self, frame: u64) {
         self.processor.seek(frame);
@@ -488,19 +483,9 @@ impl RealtimeProcessor {
 
     /// Hands the reference's last `frames` to its loudness thread.
     fn feed_reference(&mut self, frames: usize) {
-        let Some(side) = &mut self.reference else {
-            return;
-        };
-        if let Ok(chunk) = side.ring.write_chunk_uninit(frames * 2) {
-            let samples = side.left[..frames]
-                .iter()
-                .zip(&side.right[..frames])
-                .flat_map(|(&l, &r)| [l, r]);
-            chunk.fill_from_iter(samples);
-        } else {
-            self.counters
-                .dropped_master
-                .fetch_add(frames as u64 * 2, Ordering::Relaxed);
+        if let Some(side) = &mut self.reference {
+            let (left, right) = (&side.left[..frames], &side.right[..frames]);
+            feed(&mut side.ring, left, right, &self.counters.dropped_master);
         }
     }
 
@@ -545,18 +530,12 @@ impl RealtimeProcessor {
     }
 
     fn feed_loudness(&mut self, left: &[f32], right: &[f32]) {
-        let wanted = left.len() * 2;
-        match self.master_ring.write_chunk_uninit(wanted) {
-            Ok(chunk) => {
-                let samples = left.iter().zip(right).flat_map(|(&l, &r)| [l, r]);
-                chunk.fill_from_iter(samples);
-            }
-            Err(_) => {
-                self.counters
-                    .dropped_master
-                    .fetch_add(wanted as u64, Ordering::Relaxed);
-            }
-        }
+        feed(
+            &mut self.master_ring,
+            left,
+            right,
+            &self.counters.dropped_master,
+        );
     }
 
     fn report(&mut self) {
@@ -578,6 +557,23 @@ impl RealtimeProcessor {
                 frame: state.0,
                 playing: state.1,
             });
+        }
+    }
+}
+
+/// Pushes `left` and `right` into a loudness `ring`, interleaved; when the ring has no room the
+/// samples are counted in `dropped` instead.
+///
+/// Realtime-safe.
+fn feed(ring: &mut Producer<f32>, left: &[f32], right: &[f32], dropped: &AtomicU64) {
+    let wanted = left.len() * 2;
+    match ring.write_chunk_uninit(wanted) {
+        Ok(chunk) => {
+            let samples = left.iter().zip(right).flat_map(|(&l, &r)| [l, r]);
+            chunk.fill_from_iter(samples);
+        }
+        Err(_) => {
+            dropped.fetch_add(wanted as u64, Ordering::Relaxed);
         }
     }
 }
@@ -706,8 +702,6 @@ pub struct Engine {
 
 /// The UI thread's view of the reference track.
 struct ReferenceState {
-    /// Its length at the mix rate.
-    len: u64,
     /// Measures the reference as it plays (the match compares it with the master meter).
     loudness: LoudnessMeter,
     listen: Listen,
@@ -763,15 +757,16 @@ impl Engine {
         cache.dedup();
         let mut processor = open_for_playback(session, mix_rate, start, &cache)?;
         processor.wait_ready()?;
-        let (reference, reference_notice) =
-            match on_stem_io_thread(|| open_reference(session, mix_rate, start, &cache)) {
-                Ok(Some(mut player)) => match player.wait_ready() {
-                    Ok(()) => (Some(player), None),
-                    Err(e) => (None, Some(format!("playing without the reference: {e}"))),
-                },
-                Ok(None) => (None, None),
+        let (reference, reference_notice) = match on_stem_io_thread(|| {
+            open_reference(session, mix_rate, start, &cache, StreamConfig::PLAYBACK)
+        }) {
+            Ok(Some(mut player)) => match player.wait_ready() {
+                Ok(()) => (Some(player), None),
                 Err(e) => (None, Some(format!("playing without the reference: {e}"))),
-            };
+            },
+            Ok(None) => (None, None),
+            Err(e) => (None, Some(format!("playing without the reference: {e}"))),
+        };
         if let Some(notice) = &reference_notice {
             tracing::warn!("{notice}");
         }
@@ -799,7 +794,6 @@ impl Engine {
                 EngineError::Output(format!("cannot start the reference's loudness meter: {e}"))
             })?;
             reference_state = Some(ReferenceState {
-                len: player.len_frames(),
                 loudness,
                 listen: Listen::Mix,
                 free: false,
@@ -1101,17 +1095,6 @@ impl Engine {
         self.reference.as_ref()?;
         let frame = self.counters.reference_frame.load(Ordering::Relaxed);
         Some(Seconds(frame as f64 / f64::from(self.mix_rate)))
-    }
-
-    /// The reference's length.
-    pub fn reference_length(&self) -> Option<Seconds> {
-        let reference = self.reference.as_ref()?;
-        Some(Seconds::from_frames(reference.len, self.mix_rate))
-    }
-
-    /// The reference's loudness as it plays.
-    pub fn reference_loudness(&self) -> Option<LoudnessReading> {
-        Some(self.reference.as_ref()?.loudness.reading())
     }
 
     /// The loudness match in force: how far the mix or the reference is turned down.

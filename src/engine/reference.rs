@@ -79,13 +79,6 @@ impl ReferencePlayer {
         self.pos
     }
 
-    /// The reference's length in frames at the mix rate.
-    ///
-    /// Realtime-safe.
-    pub fn len_frames(&self) -> u64 {
-        self.len
-    }
-
     /// True while free-running.
     ///
     /// Realtime-safe.
@@ -238,9 +231,10 @@ fn seconds_to_frames(seconds: f64, rate: u32) -> i64 {
     (seconds * f64::from(rate)).round() as i64
 }
 
-/// Opens the session's reference for playback at `mix_rate` (`None` without a reference),
-/// placed for the session frame `start`, with the places that `cache` (session frames: the
-/// start, section starts) map to kept loaded so a jump there plays at once.
+/// Opens the session's reference at `mix_rate` (`None` without a reference), placed for the
+/// session frame `start`, with the places that `cache` (session frames: the start, section
+/// starts) and the alignment's anchors map to kept loaded so a jump there plays at once.
+/// `config` is how it buffers ([`StreamConfig::PLAYBACK`] for playback).
 ///
 /// Not realtime-safe (opens the file, starts creek's I/O thread).
 pub fn open_reference(
@@ -248,6 +242,7 @@ pub fn open_reference(
     mix_rate: u32,
     start: u64,
     cache: &[u64],
+    config: StreamConfig,
 ) -> Result<Option<ReferencePlayer>, StreamError> {
     let (Some(reference), Some(map)) = (&session.reference, session.reference_map()) else {
         return Ok(None);
@@ -268,7 +263,7 @@ pub fn open_reference(
         mix_rate,
         start_at,
         &frames,
-        StreamConfig::PLAYBACK,
+        config,
     )?;
     Ok(Some(ReferencePlayer::new(source, &map, mix_rate, start)))
 }

@@ -45,15 +45,17 @@
 //! [`relative_level`] gives that one). A reference 7 dB louder than the mix but rising and
 //! falling the same way compares equal.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use ebur128::{EbuR128, Mode};
 
 use crate::engine::processor::Processor;
-use crate::engine::reference::ReferencePlayer;
+use crate::engine::reference::{ReferencePlayer, open_reference};
 use crate::engine::source::{MAX_BLOCK, ReadMode};
-use crate::engine::streams::{StreamConfig, StreamError, open_stem};
-use crate::session::{ReferenceMap, Session};
+use crate::engine::streams::{StreamConfig, StreamError};
+use crate::exercise::measure::Tail;
+use crate::session::Session;
+use crate::ui::widgets::text::BLOCKS;
 use crate::units::Seconds;
 
 /// How many short-term readings make a shape.
@@ -97,9 +99,6 @@ const NAMED_SECTIONS: usize = 3;
 
 /// Short-term loudness below this is silence (the absolute gate of BS.1770).
 const SILENCE_LUFS: f64 = -70.0;
-
-/// The eight heights of a sparkline, lowest first.
-const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /// One side's loudness over a stretch of the song.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -191,11 +190,10 @@ pub enum DeconstructError {
 ///
 /// Not realtime-safe: opens files, renders and measures; run it off the UI thread.
 pub fn compare(session: &Session) -> Result<Comparison, DeconstructError> {
-    let (Some(reference), Some(map)) = (&session.reference, session.reference_map()) else {
-        return Err(DeconstructError::NoReference {
-            session: session.path.clone(),
-        });
+    let no_reference = || DeconstructError::NoReference {
+        session: session.path.clone(),
     };
+    let reference = session.reference.as_ref().ok_or_else(no_reference)?;
     let rate = session.sample_rate;
     let loudness_error = |e: ebur128::Error| DeconstructError::Loudness {
         sample_rate: rate,
@@ -203,7 +201,7 @@ pub fn compare(session: &Session) -> Result<Comparison, DeconstructError> {
     };
     let plan = Plan::new(session);
     let file = session.resolve(&reference.file);
-    let mut sources = Sources::open(session, &file, &map)?;
+    let mut sources = Sources::open(session)?.ok_or_else(no_reference)?;
     let mut sides = [
         SideMeter::new(rate).map_err(loudness_error)?,
         SideMeter::new(rate).map_err(loudness_error)?,
@@ -337,24 +335,22 @@ struct Sources {
 }
 
 impl Sources {
-    /// Opens the stems at session frame 0 and the reference at the place the map gives it.
-    fn open(session: &Session, file: &Path, map: &ReferenceMap) -> Result<Self, StreamError> {
+    /// Opens the stems at session frame 0 and the reference at the place the map gives it
+    /// (`None` when the session has no reference).
+    fn open(session: &Session) -> Result<Option<Self>, StreamError> {
         let rate = session.sample_rate;
         let processor = Processor::for_session(session, rate, 0, &[], StreamConfig::BOUNCE)?;
-        let to_frames = |t: Seconds| (t.0 * f64::from(rate)).round().max(0.0) as u64;
-        let mut cache: Vec<u64> = map.anchors().iter().map(|(_, to)| to_frames(*to)).collect();
-        cache.sort_unstable();
-        cache.dedup();
-        let start = to_frames(map.at(Seconds(0.0)));
-        let source = open_stem(file, rate, start, &cache, StreamConfig::BOUNCE)?;
-        Ok(Self {
+        let Some(reference) = open_reference(session, rate, 0, &[], StreamConfig::BOUNCE)? else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
             processor,
-            reference: ReferencePlayer::new(source, map, rate, 0),
+            reference,
             mix: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
             heard: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
             stem_failures: 0,
             reference_failed: false,
-        })
+        }))
     }
 
     /// Renders the mix and reads the reference for the `n` (at most [`MAX_BLOCK`]) session
@@ -451,8 +447,8 @@ struct SideMeter {
     song_peak: f32,
     /// The current stretch's meter and sample peak.
     stretch: Option<(EbuR128, f32)>,
-    /// The last 100 ms fed (left, right), to seed the next stretch's meter with.
-    tail: [Vec<f32>; 2],
+    /// The last 100 ms fed, to seed the next stretch's meter with.
+    tail: Tail,
     /// The finished stretches, in order (without shapes).
     done: Vec<Loudness>,
     /// The song meter's short-term loudness at each of the plan's reading frames, in order.
@@ -467,10 +463,7 @@ impl SideMeter {
             song: meter(rate)?,
             song_peak: 0.0,
             stretch: None,
-            tail: [
-                Vec::with_capacity(seed + MAX_BLOCK),
-                Vec::with_capacity(seed + MAX_BLOCK),
-            ],
+            tail: Tail::new(seed),
             done: Vec::new(),
             readings: Vec::new(),
         })
@@ -479,8 +472,8 @@ impl SideMeter {
     /// Starts a stretch: a new meter, seeded with the 100 ms before it.
     fn begin(&mut self) -> Result<(), ebur128::Error> {
         let mut stretch = meter(self.rate)?;
-        if !self.tail[0].is_empty() {
-            stretch.seed_frames_planar_f32(&[&self.tail[0], &self.tail[1]])?;
+        if !self.tail.left.is_empty() {
+            stretch.seed_frames_planar_f32(&[&self.tail.left, &self.tail.right])?;
         }
         self.stretch = Some((stretch, 0.0));
         Ok(())
@@ -494,13 +487,7 @@ impl SideMeter {
             stretch.add_frames_planar_f32(&[left, right])?;
             *stretch_peak = stretch_peak.max(peak);
         }
-        let seed = u64::from(self.rate).div_ceil(10) as usize;
-        for (tail, block) in self.tail.iter_mut().zip([left, right]) {
-            tail.extend_from_slice(block);
-            if tail.len() > seed {
-                tail.drain(..tail.len() - seed);
-            }
-        }
+        self.tail.push(left, right);
         Ok(())
     }
 

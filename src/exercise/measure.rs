@@ -225,6 +225,38 @@ pub fn measure_span(
         .map_err(loudness_error)
 }
 
+/// The last `capacity` frames a source produced, to seed the next span's loudness meter with
+/// (`earmix report`'s span meters, Reference Deconstruction's section meters).
+pub(crate) struct Tail {
+    pub(crate) left: Vec<f32>,
+    pub(crate) right: Vec<f32>,
+    capacity: usize,
+}
+
+impl Tail {
+    pub(crate) fn new(capacity: usize) -> Self {
+        Self {
+            left: Vec::with_capacity(capacity),
+            right: Vec::with_capacity(capacity),
+            capacity,
+        }
+    }
+
+    /// Adds the frames a source just produced, keeping the last `capacity`.
+    pub(crate) fn push(&mut self, left: &[f32], right: &[f32]) {
+        for (tail, new) in [(&mut self.left, left), (&mut self.right, right)] {
+            if new.len() >= self.capacity {
+                tail.clear();
+                tail.extend_from_slice(&new[new.len() - self.capacity..]);
+            } else {
+                let excess = (tail.len() + new.len()).saturating_sub(self.capacity);
+                tail.drain(..excess);
+                tail.extend_from_slice(new);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};

@@ -26,12 +26,15 @@ pub fn width(s: &str) -> usize {
     s.chars().map(char_width).sum()
 }
 
-/// The ASCII stand-ins for the eight rising block elements `▁▂▃▄▅▆▇█` (a loudness shape's
-/// sparkline), lowest first.
-pub const ASCII_BLOCKS: [char; 8] = ['_', '.', '-', '=', '+', '*', '#', '@'];
+/// The eight rising block elements a sparkline is drawn with, lowest first.
+pub const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Their plain-ASCII stand-ins, lowest first.
+pub const ASCII_BLOCKS: [char; 8] = ['_', '.', ',', '-', '=', '+', '*', '#'];
 
 /// `s` made safe to draw: control characters become spaces, and with `ascii` the rising block
-/// elements become [`ASCII_BLOCKS`] and anything else outside printable ASCII becomes `?`.
+/// elements ([`BLOCKS`]) become [`ASCII_BLOCKS`] and anything else outside printable ASCII
+/// becomes `?`.
 pub fn clean(s: &str, ascii: bool) -> Cow<'_, str> {
     let bad = |c: char| c.is_control() || (ascii && !(' '..='~').contains(&c));
     if !s.chars().any(bad) {
@@ -43,8 +46,10 @@ pub fn clean(s: &str, ascii: bool) -> Cow<'_, str> {
                 if c.is_control() {
                     ' '
                 } else if bad(c) {
-                    let block = (c as u32).wrapping_sub(0x2581) as usize;
-                    ASCII_BLOCKS.get(block).copied().unwrap_or('?')
+                    BLOCKS
+                        .iter()
+                        .position(|&b| b == c)
+                        .map_or('?', |i| ASCII_BLOCKS[i])
                 } else {
                     c
                 }
@@ -505,7 +510,7 @@ mod tests {
         assert_eq!(clean("Bass", true), "Bass");
         assert_eq!(clean("Voix\téa", false), "Voix éa");
         assert_eq!(clean("Voix\téa", true), "Voix ?a");
-        assert_eq!(clean("▁▂▃▄▅▆▇█ ▀", true), "_.-=+*#@ ?");
+        assert_eq!(clean("▁▂▃▄▅▆▇█ ▀", true), "_.,-=+*# ?");
         assert_eq!(clean("▁▂▃▄▅▆▇█", false), "▁▂▃▄▅▆▇█");
     }
 }

@@ -8,7 +8,8 @@ use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 
 use super::{
-    App, Controls, Exercise, Keep, Outcome, Setup, Stage, TryRecvError, db, deconstruct, drill,
+    App, Controls, Exercise, Keep, Outcome, Setup, Stage, TryRecvError, db, db_opt, deconstruct,
+    drill,
 };
 use crate::app::action::Action;
 use crate::app::edit::MixEdit;
@@ -192,7 +193,11 @@ impl App {
             .map(|i| {
                 let c = &self.session.channels[i];
                 let moved = now[i] - start[i];
-                let mut cells = vec![db(start[i]), db(now[i]), moved_text(moved)];
+                let mut cells = vec![
+                    db(start[i]),
+                    db(now[i]),
+                    db_opt(moved.is_finite().then_some(moved)),
+                ];
                 let mut bar = moved.is_finite().then_some(moved);
                 if let (Some(score), Some(target)) = (&scored, &hidden) {
                     cells.push(db(target[i].0));
@@ -287,15 +292,6 @@ impl App {
             edits,
             done: "Kept the levels from Reference Deconstruction".to_string(),
         }
-    }
-}
-
-/// A move in dB with its sign ("+2.5", "-1.0", "0.0"), or "-" when off on either side.
-fn moved_text(moved: f64) -> String {
-    if moved.is_finite() {
-        db(moved)
-    } else {
-        "-".to_string()
     }
 }
 
