@@ -218,19 +218,64 @@ fn restore_terminal_raw() {
     let _ = terminal::disable_raw_mode();
 }
 
+/// How long the key reader waits on the terminal before it looks again (for resizes, which
+/// crossterm learns of by a signal, and for a terminal that went away).
+const KEY_POLL: Duration = Duration::from_millis(50);
+
+/// How often the loop asks the terminal whether it is still there when nothing is drawn.
+const TERMINAL_CHECK: Duration = Duration::from_millis(250);
+
 /// Reads terminal events on a thread of its own, so the loop never blocks inside the terminal:
-/// when the terminal goes away (a dropped SSH connection), reading may fail or never return,
-/// and the loop still sees the stop flag. The thread ends with the process.
+/// when the terminal goes away (a dropped SSH connection), the loop still sees the stop flag.
+///
+/// The thread waits on the terminal itself (`poll`) and hands over to crossterm only when
+/// there is something to read. A terminal that was hung up under earmix (its window closed
+/// while a parent shell ignored SIGHUP) reads as endless end-of-file, which crossterm's reader
+/// would retry forever at full speed; `poll` reports the hangup instead, and the thread says
+/// the terminal is gone and ends.
 fn spawn_input_reader() -> Receiver<io::Result<Event>> {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("earmix-keys".into())
         .spawn(move || {
-            loop {
-                let event = event::read();
-                let failed = event.is_err();
-                if tx.send(event).is_err() || failed {
+            let tty = match KeyTty::open() {
+                Ok(tty) => tty,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
                     return;
+                }
+            };
+            loop {
+                match tty.wait(KEY_POLL) {
+                    Ok(TtyState::Idle | TtyState::Readable) => {}
+                    Ok(TtyState::Gone) => {
+                        let _ = tx.send(Err(io::Error::new(
+                            io::ErrorKind::BrokenPipe,
+                            "the terminal hung up",
+                        )));
+                        return;
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                }
+                // Everything crossterm has (keys read, a resize it was told of) without
+                // waiting: when nothing is there, back to `poll`.
+                loop {
+                    match event::poll(Duration::ZERO) {
+                        Ok(false) => break,
+                        Ok(true) => {}
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                    let event = event::read();
+                    let failed = event.is_err();
+                    if tx.send(event).is_err() || failed {
+                        return;
+                    }
                 }
             }
         });
@@ -238,6 +283,66 @@ fn spawn_input_reader() -> Receiver<io::Result<Event>> {
         tracing::error!("cannot start the key reader: {e}");
     }
     rx
+}
+
+/// What `poll` says of the terminal.
+enum TtyState {
+    /// Nothing to read yet.
+    Idle,
+    /// Bytes are waiting.
+    Readable,
+    /// Hung up, or no longer a terminal.
+    Gone,
+}
+
+/// The terminal keys come from: standard input when it is a terminal, else `/dev/tty` (as
+/// crossterm chooses).
+enum KeyTty {
+    Stdin,
+    Tty(std::fs::File),
+}
+
+impl KeyTty {
+    fn open() -> io::Result<Self> {
+        if io::stdin().is_terminal() {
+            Ok(Self::Stdin)
+        } else {
+            std::fs::File::open("/dev/tty").map(Self::Tty)
+        }
+    }
+
+    /// Waits up to `timeout` for something to read.
+    fn wait(&self, timeout: Duration) -> io::Result<TtyState> {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        use std::os::fd::AsFd;
+        let stdin = io::stdin();
+        let fd = match self {
+            Self::Stdin => stdin.as_fd(),
+            Self::Tty(file) => file.as_fd(),
+        };
+        let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+        let ms = u16::try_from(timeout.as_millis()).unwrap_or(u16::MAX);
+        match poll(&mut fds, PollTimeout::from(ms)) {
+            // A signal (a resize, say) woke `poll` early: look again soon.
+            Ok(0) | Err(nix::errno::Errno::EINTR) => Ok(TtyState::Idle),
+            Ok(_) => {
+                let events = fds[0].revents().unwrap_or(PollFlags::empty());
+                if events.intersects(PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL)
+                {
+                    Ok(TtyState::Gone)
+                } else {
+                    Ok(TtyState::Readable)
+                }
+            }
+            Err(e) => Err(io::Error::from(e)),
+        }
+    }
+}
+
+/// Whether the terminal on standard output is still there: a hung-up terminal answers every
+/// request with an error (EIO).
+fn terminal_alive() -> bool {
+    nix::sys::termios::tcgetattr(io::stdout()).is_ok()
 }
 
 fn event_loop(
@@ -254,9 +359,18 @@ fn event_loop(
     let mut next_frame = Instant::now();
     let mut redraw = true;
     let input = spawn_input_reader();
+    let mut last_check = Instant::now();
     loop {
         if STOP.load(Ordering::SeqCst) {
             return Ending::Signal;
+        }
+        // Nothing may be drawn for a long time (paused, nothing moving), so a terminal that
+        // went away would go unnoticed by the drawing: ask it.
+        if last_check.elapsed() >= TERMINAL_CHECK {
+            last_check = Instant::now();
+            if !terminal_alive() {
+                return Ending::TerminalGone;
+            }
         }
         let now = Instant::now();
         let wait = next_frame.saturating_duration_since(now).min(IDLE_WAIT);

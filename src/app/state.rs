@@ -676,11 +676,11 @@ impl App {
                         Outcome::Continue
                     }
                 }
-                Some('y' | 'q') => {
+                // Only the answers offered act (`q` again, say, must not quit without saving).
+                Some('y') if !ctrl_c => {
                     self.discard_journal();
                     Outcome::Quit
                 }
-                _ if ctrl_c => Outcome::Quit,
                 Some('n' | '\u{1b}') => Outcome::Continue,
                 _ => {
                     self.modal = Some(Modal::ConfirmQuit);

@@ -20,7 +20,7 @@ use crate::support::{TempSession, signal, write_wav_f32};
 
 /// How long any wait may take before the test fails (generous: a loaded machine is slow, and
 /// a passing test never waits this long).
-const BOUND: Duration = Duration::from_secs(20);
+pub(crate) const BOUND: Duration = Duration::from_secs(20);
 
 /// The byte sequences crossterm writes to give the terminal back.
 const LEAVE_ALTERNATE_SCREEN: &[u8] = b"\x1b[?1049l";
@@ -61,6 +61,26 @@ pub(crate) fn home_in(ts: &TempSession) -> PathBuf {
 impl Console {
     /// Starts `earmix ARGS --output null` in a `cols` x `rows` terminal.
     pub(crate) fn spawn<S: AsRef<OsStr>>(home: &Path, args: &[S], cols: u16, rows: u16) -> Self {
+        let mut all: Vec<&OsStr> = args.iter().map(AsRef::as_ref).collect();
+        all.extend([OsStr::new("--output"), OsStr::new("null")]);
+        Self::spawn_program(
+            home,
+            OsStr::new(env!("CARGO_BIN_EXE_earmix")),
+            &all,
+            cols,
+            rows,
+        )
+    }
+
+    /// Starts `PROGRAM ARGS` in a `cols` x `rows` terminal, with the environment `spawn` gives
+    /// earmix (a shell that starts earmix, say); `EARMIX` in its environment names the binary.
+    pub(crate) fn spawn_program<S: AsRef<OsStr>>(
+        home: &Path,
+        program: &OsStr,
+        args: &[S],
+        cols: u16,
+        rows: u16,
+    ) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -69,12 +89,12 @@ impl Console {
                 pixel_height: 0,
             })
             .unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_earmix"));
+        let mut cmd = CommandBuilder::new(program);
         for arg in args {
             cmd.arg(arg);
         }
-        cmd.args(["--output", "null"]);
         cmd.env_clear();
+        cmd.env("EARMIX", env!("CARGO_BIN_EXE_earmix"));
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
         }
@@ -153,6 +173,11 @@ impl Console {
     /// Opens a session in the console.
     pub(crate) fn open(home: &Path, session: &Path, cols: u16, rows: u16) -> Self {
         Self::spawn(home, &[session.as_os_str()], cols, rows)
+    }
+
+    /// The process the terminal runs (earmix, or the program `spawn_program` started).
+    pub(crate) fn pid(&self) -> Pid {
+        self.pid
     }
 
     fn shared(&self) -> MutexGuard<'_, Shared> {
@@ -409,7 +434,7 @@ gain_db = 0.0
 "#;
 
 /// Writes the trio session and its stems into `ts`; returns the session file.
-fn trio(ts: &TempSession) -> PathBuf {
+pub(crate) fn trio(ts: &TempSession) -> PathBuf {
     let n = 48_000 * 5;
     for (seed, name) in [(31, "bass"), (32, "keys"), (33, "voice")] {
         write_wav_f32(
@@ -457,7 +482,7 @@ fn find(screen: &vt100::Screen, needle: &str) -> Option<(u16, u16)> {
 }
 
 /// Whether `text` is shown in the strip of the channel `name`.
-fn shows_in_strip(screen: &vt100::Screen, name: &str, text: &str) -> bool {
+pub(crate) fn shows_in_strip(screen: &vt100::Screen, name: &str, text: &str) -> bool {
     find_all(screen, text)
         .into_iter()
         .any(|(_, col)| strip_at(screen, col + text.len() as u16 / 2) == name)
@@ -509,7 +534,7 @@ fn strip_at(screen: &vt100::Screen, col: u16) -> &'static str {
 }
 
 /// Which strips show the `flag` ("M" or "S") lit.
-fn flagged(screen: &vt100::Screen, flag: &str) -> Vec<&'static str> {
+pub(crate) fn flagged(screen: &vt100::Screen, flag: &str) -> Vec<&'static str> {
     lit_flags(screen, flag)
         .into_iter()
         .map(|(_, col)| strip_at(screen, col))
@@ -542,7 +567,7 @@ pub(crate) fn float(table: &toml::Table, key: &str) -> f64 {
     }
 }
 
-fn flag(table: &toml::Table, key: &str) -> bool {
+pub(crate) fn flag(table: &toml::Table, key: &str) -> bool {
     table.get(key).is_some_and(|v| v.as_bool() == Some(true))
 }
 
@@ -600,7 +625,7 @@ fn scene_mode_edits_and_saves_the_sections_scene() {
 }
 
 /// Opens the trio session at 80x24 and waits for the mixer.
-fn open_trio(ts: &TempSession) -> (Console, PathBuf) {
+pub(crate) fn open_trio(ts: &TempSession) -> (Console, PathBuf) {
     let session = trio(ts);
     let mut console = Console::open(&home_in(ts), &session, 80, 24);
     console.wait_for_text(&["Bass", "Keys", "Voice", "MASTER"]);
@@ -811,7 +836,7 @@ fn kill_9_then_recover_the_journal() {
 }
 
 /// The last fader value and mute state the journal records for `name`.
-fn journalled(journal: &Path, name: &str) -> (Option<f64>, Option<bool>) {
+pub(crate) fn journalled(journal: &Path, name: &str) -> (Option<f64>, Option<bool>) {
     let Ok(text) = std::fs::read_to_string(journal) else {
         return (None, None);
     };
