@@ -4,6 +4,7 @@ mod edit;
 pub mod error;
 pub mod file;
 pub(crate) mod locate;
+pub mod lock;
 pub mod model;
 mod raw;
 mod validate;
