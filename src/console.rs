@@ -18,12 +18,13 @@ use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
-use crate::app::journal::{self, Journal};
+use crate::app::journal::{self, Journal, JournalError, Recovery};
 use crate::app::keymap::Keymap;
 use crate::app::state::{App, Outcome};
 use crate::config::Config;
 use crate::engine::output::OutputRequest;
 use crate::engine::realtime::{Engine, EngineError, EngineEvent, EngineOptions};
+use crate::session::lock::{self, Acquired};
 use crate::session::{self, SessionErrors};
 use crate::ui::draw::{MixerState, draw};
 use crate::ui::view::{Style, View};
@@ -109,15 +110,26 @@ pub fn run(
     }
     install_signal_handler();
     let session = session::load(session_path).map_err(ConsoleError::Session)?;
-    let recovery = journal::recover(session_path)?;
-    let journal = Journal::open(session_path)?;
+    // One earmix edits a session at a time; a second one may listen.
+    let (lock, owner) = match lock::acquire(session_path) {
+        Ok(Acquired::Locked(lock)) => (Some(lock), None),
+        Ok(Acquired::Held(owner)) => (None, Some(owner)),
+        Err(e) => {
+            tracing::warn!("{e}");
+            (None, None)
+        }
+    };
+    let journal = match owner {
+        Some(_) => None,
+        None => Some(Journal::open(session_path)?),
+    };
     let mut app = App::new(
         session.clone(),
         keymap,
         config.steps,
         config.blind,
-        Some(journal),
-        recovery,
+        journal,
+        None,
     );
     app.set_exercise_config(config.exercise);
     app.set_targets(opts.targets.clone());
@@ -126,8 +138,22 @@ pub fn run(
             .clone()
             .map(crate::exercise::history::History::at),
     );
-    if let Some((exercise, level)) = opts.exercise {
-        app.open_exercise(exercise, level);
+    // The crash journal is read in the background: a long one must not keep the console from
+    // showing, or from quitting.
+    let mut journal_reader = None;
+    match (lock, owner) {
+        (_, Some(owner)) => app.open_read_only(owner),
+        (lock, None) => {
+            if let Some(lock) = lock {
+                app.set_lock(lock);
+            } else {
+                app.set_message(
+                    "Could not lock the session (see the log): another earmix would not know \
+                     it is open",
+                );
+            }
+            journal_reader = read_journal(session_path, &mut app);
+        }
     }
     // From here on library chatter on stderr goes to the log, not over the mixer.
     let redirect = opts.log_file.as_deref().and_then(stderr::Redirect::to_file);
@@ -153,15 +179,22 @@ pub fn run(
         scale: config.meters.meter_scale(),
     };
     let mut live = Live::new(session.channels.len(), config.meters.ballistics());
+    let mut loop_state = LoopState {
+        journal_reader,
+        pending_exercise: opts.exercise,
+        engine_opts,
+        ballistics: config.meters.ballistics(),
+    };
     let ending = event_loop(
         &mut terminal,
         &mut app,
         &mut engine,
         &mut live,
+        &mut loop_state,
         style,
         opts.fps,
     );
-    // Shutdown: journal first (nothing lost), then the audio, then the terminal.
+    // Shutdown: journal first (nothing lost), then the audio, then the terminal; the lock last.
     app.flush_journal();
     engine.pause();
     std::thread::sleep(Duration::from_millis(30));
@@ -177,7 +210,117 @@ pub fn run(
         drop(redirect);
     }
     tracing::info!("console closed: {ending:?}");
+    drop(app);
     Ok(ending)
+}
+
+/// A crash journal being read on a thread of its own.
+type JournalReader = Receiver<Result<Option<Recovery>, JournalError>>;
+
+/// Starts reading the crash journal beside the session, if there is one, and shows that it is
+/// being read.
+fn read_journal(session_path: &Path, app: &mut App) -> Option<JournalReader> {
+    let total = match std::fs::metadata(journal::journal_path(session_path)) {
+        Ok(meta) => meta.len(),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return None,
+        Err(error) => {
+            app.journal_read(Err(JournalError::Io {
+                path: journal::journal_path(session_path),
+                action: "cannot read the crash journal",
+                error,
+            }));
+            return None;
+        }
+    };
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let (tx, rx) = mpsc::channel();
+    let path = session_path.to_path_buf();
+    let counter = std::sync::Arc::clone(&progress);
+    let spawned = std::thread::Builder::new()
+        .name("earmix-journal".into())
+        .spawn(move || {
+            let _ = tx.send(journal::recover_with_progress(&path, &counter));
+        });
+    match spawned {
+        Ok(_) => {
+            app.journal_reading(progress, total);
+            Some(rx)
+        }
+        Err(e) => {
+            tracing::error!("cannot start reading the crash journal: {e}");
+            app.journal_read(journal::recover(session_path));
+            None
+        }
+    }
+}
+
+/// What the loop keeps besides the model, the engine and the meters.
+struct LoopState {
+    /// The crash journal being read, until it has been.
+    journal_reader: Option<JournalReader>,
+    /// `earmix exercise NAME`: opened once the questions at the start are answered.
+    pending_exercise: Option<(crate::exercise::Exercise, Option<u32>)>,
+    /// How the engine was opened (to open it again after a reload).
+    engine_opts: EngineOptions,
+    /// The meters' ballistics (for new meters after a reload).
+    ballistics: crate::ui::ballistics::Ballistics,
+}
+
+impl LoopState {
+    /// Takes the crash journal's contents once they have been read, and opens the exercise
+    /// asked for once no question is open.
+    fn poll(&mut self, app: &mut App) {
+        if let Some(reader) = &self.journal_reader {
+            match reader.try_recv() {
+                Ok(result) => {
+                    app.journal_read(result);
+                    self.journal_reader = None;
+                }
+                Err(TryRecvError::Empty) => {}
+                Err(TryRecvError::Disconnected) => {
+                    app.journal_read(Err(JournalError::Io {
+                        path: journal::journal_path(app.path()),
+                        action: "cannot read the crash journal",
+                        error: io::Error::other("the reading thread stopped"),
+                    }));
+                    self.journal_reader = None;
+                }
+            }
+        }
+        if self.journal_reader.is_none()
+            && !app.is_asking()
+            && let Some((exercise, level)) = self.pending_exercise.take()
+        {
+            app.open_exercise(exercise, level);
+        }
+    }
+
+    /// Opens the engine again for the session as the model has it now (a reload changed its
+    /// strips), at the same place and play state.
+    fn reopen(&mut self, app: &mut App, engine: &mut Engine, live: &mut Live) {
+        let mut opts = self.engine_opts.clone();
+        opts.start = engine.position();
+        opts.play = engine.is_playing();
+        opts.looping = None;
+        engine.pause();
+        match Engine::open(app.session(), &opts) {
+            Ok(mut fresh) => {
+                fresh.set_monitor(app.monitor());
+                fresh.set_scenes_bypassed(app.comparing());
+                *engine = fresh;
+                *live = Live::new(app.session().channels.len(), self.ballistics);
+            }
+            Err(e) => {
+                tracing::error!("reopening the engine: {e}");
+                app.set_message(format!(
+                    "Could not play the reloaded session ({e}); quit and open it again"
+                ));
+                if opts.play {
+                    engine.play();
+                }
+            }
+        }
+    }
 }
 
 type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
@@ -198,7 +341,12 @@ fn enter_terminal() -> io::Result<Term> {
     }));
     terminal::enable_raw_mode()?;
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
-    execute!(out, terminal::EnterAlternateScreen, cursor::Hide)?;
+    execute!(
+        out,
+        terminal::EnterAlternateScreen,
+        cursor::Hide,
+        event::EnableFocusChange
+    )?;
     let mut term = Terminal::new(CrosstermBackend::new(out))?;
     term.clear()?;
     Ok(term)
@@ -207,14 +355,24 @@ fn enter_terminal() -> io::Result<Term> {
 /// Gives the terminal back, ignoring errors (it may be gone).
 fn leave_terminal(terminal: &mut Term) {
     let backend = terminal.backend_mut();
-    let _ = execute!(backend, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        backend,
+        event::DisableFocusChange,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = backend.flush();
     let _ = terminal::disable_raw_mode();
 }
 
 fn restore_terminal_raw() {
     let mut out = io::stdout();
-    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        event::DisableFocusChange,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = terminal::disable_raw_mode();
 }
 
@@ -350,6 +508,7 @@ fn event_loop(
     app: &mut App,
     engine: &mut Engine,
     live: &mut Live,
+    extra: &mut LoopState,
     style: Style,
     fps: u32,
 ) -> Ending {
@@ -385,6 +544,7 @@ fn event_loop(
                     }
                 }
                 Ok(Ok(Event::Resize(..))) => redraw = true,
+                Ok(Ok(Event::FocusGained)) => app.focus_gained(Instant::now()),
                 Ok(Ok(_)) | Err(RecvTimeoutError::Timeout) => {}
                 Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => return Ending::TerminalGone,
             }
@@ -395,12 +555,17 @@ fn event_loop(
             }
         }
         app.flush_journal();
+        extra.poll(app);
         let now = Instant::now();
         if now < next_frame {
             continue;
         }
         next_frame = now + frame;
         app.tick(now, engine);
+        if app.take_engine_reopen() {
+            extra.reopen(app, engine, live);
+            redraw = true;
+        }
         let position = engine.position_frame();
         for event in engine.update() {
             live.note_event(&event, position);

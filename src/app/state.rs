@@ -21,12 +21,16 @@ use crate::engine::monitor::MonitorState;
 use crate::engine::protocol::Listen;
 use crate::exercise::history::History;
 use crate::exercise::targets::Targets;
-use crate::session::{self, Section, Session};
+use crate::session::lock::{Owner, SessionLock};
+use crate::session::{Section, Session};
 use crate::ui::view::{ArcChannel, ArcView, BlindLevel, Focus, Overlay};
 use crate::units::{Decibels, Pan, Seconds, StripId};
 
+mod disk;
 mod exercise;
 mod monitor;
+
+pub use disk::DISK_CHECK;
 
 /// The upper end of a fader (channel and master).
 pub const FADER_MAX_DB: f64 = 12.0;
@@ -207,6 +211,19 @@ enum Modal {
         recovery: Recovery,
         lines: Vec<String>,
     },
+    /// The crash journal is being read (bytes read so far, of `total`).
+    ReadingJournal {
+        progress: std::sync::Arc<std::sync::atomic::AtomicU64>,
+        total: u64,
+    },
+    /// The crash journal cannot be read at all: set it aside, or quit.
+    JournalUnreadable { error: String },
+    /// The session is open in another earmix: listen read-only, or quit.
+    AlreadyOpen { owner: Owner },
+    /// Another program changed the session file on disk.
+    DiskChanged(disk::DiskChange),
+    /// The name of a new file to save the mix as, being typed.
+    SaveAs { text: String, error: Option<String> },
     /// Something to read, closed by any key.
     Info { title: String, lines: Vec<String> },
     /// The name of a section to add at `at`, being typed.
@@ -238,6 +255,19 @@ enum Modal {
 }
 
 impl Modal {
+    /// Whether the box is about the session's files (answered in `disk`).
+    fn is_disk(&self) -> bool {
+        matches!(
+            self,
+            Modal::Recover { .. }
+                | Modal::ReadingJournal { .. }
+                | Modal::JournalUnreadable { .. }
+                | Modal::AlreadyOpen { .. }
+                | Modal::DiskChanged(_)
+                | Modal::SaveAs { .. }
+        )
+    }
+
     /// Whether the box belongs to the exercises (answered in `exercise`).
     fn is_exercise(&self) -> bool {
         matches!(
@@ -320,6 +350,14 @@ pub struct App {
     targets: Targets,
     /// The monitor section's switches (what is heard only).
     monitor: MonitorState,
+    /// The session is open in another earmix (who): nothing is journalled or saved here.
+    read_only: Option<Owner>,
+    /// The lock on the session file this console holds.
+    lock: Option<SessionLock>,
+    /// The session file as last loaded or saved, to notice other programs' changes.
+    disk: disk::DiskWatch,
+    /// A reload changed the strips: the console opens the engine again.
+    engine_reopen: bool,
 }
 
 impl App {
@@ -337,6 +375,7 @@ impl App {
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0x5eed, |d| d.as_nanos() as u64);
+        let session_path = session.path.clone();
         let mut app = Self {
             saved: session.clone(),
             session,
@@ -366,12 +405,13 @@ impl App {
             history: None,
             targets: Targets::builtin(),
             monitor: MonitorState::default(),
+            read_only: None,
+            lock: None,
+            disk: disk::DiskWatch::read(&session_path),
+            engine_reopen: false,
         };
-        if let Some(recovery) = recovery.filter(|r| !r.edits.is_empty()) {
-            app.modal = Some(Modal::Recover {
-                lines: recovery_lines(&recovery, &app.saved),
-                recovery,
-            });
+        if let Some(recovery) = recovery.filter(|r| !r.edits.is_empty() || r.damaged_count > 0) {
+            app.journal_read(Ok(Some(recovery)));
         }
         app
     }
@@ -491,6 +531,9 @@ impl App {
         if let Some(overlay) = self.exercise_overlay(modal) {
             return Some(overlay);
         }
+        if modal.is_disk() {
+            return self.disk_overlay(modal);
+        }
         Some(match modal {
             Modal::Help { skip } => Overlay::Help(self.help_lines().split_off(*skip)),
             Modal::ConfirmQuit => Overlay::Question {
@@ -504,15 +547,6 @@ impl App {
                     ("y", "quit without saving"),
                     ("n", "stay"),
                 ]),
-            },
-            Modal::Recover { recovery, lines } => Overlay::Question {
-                title: "Recover unsaved edits?".to_string(),
-                lines: lines.clone(),
-                answers: if recovery.is_stale() {
-                    answers(&[("r", "recover anyway"), ("d", "discard them")])
-                } else {
-                    answers(&[("r", "recover"), ("d", "discard them")])
-                },
             },
             Modal::Info { title, lines } => Overlay::Info {
                 title: title.clone(),
@@ -548,7 +582,13 @@ impl App {
                 hint: "Up/Down choose, Enter copies, Esc cancels".to_string(),
             },
             Modal::Arc => Overlay::Arc(self.arc_view()),
-            Modal::ExercisePick { .. }
+            Modal::Recover { .. }
+            | Modal::ReadingJournal { .. }
+            | Modal::JournalUnreadable { .. }
+            | Modal::AlreadyOpen { .. }
+            | Modal::DiskChanged(_)
+            | Modal::SaveAs { .. }
+            | Modal::ExercisePick { .. }
             | Modal::ExerciseIntro { .. }
             | Modal::ExerciseChoose { .. }
             | Modal::LeaveExercise => return None,
@@ -616,6 +656,10 @@ impl App {
         if modal.is_exercise() {
             return self.answer_exercise(modal, event, now, controls);
         }
+        let modal = match self.answer_disk(modal, event, controls) {
+            Ok(outcome) => return outcome,
+            Err(modal) => *modal,
+        };
         let ctrl_c = event.code == KeyCode::Char('c') && event.modifiers == KeyModifiers::CONTROL;
         if ctrl_c && matches!(modal, Modal::NewSection { .. } | Modal::CopyScene { .. }) {
             return Outcome::Continue;
@@ -687,24 +731,14 @@ impl App {
                     Outcome::Continue
                 }
             },
-            Modal::Recover { recovery, lines } => match key {
-                Some('r') => {
-                    self.recover(&recovery, controls);
-                    Outcome::Continue
-                }
-                Some('d') => {
-                    self.discard_journal();
-                    self.message = Some("Discarded the recovered edits".to_string());
-                    Outcome::Continue
-                }
-                _ if ctrl_c => Outcome::Quit,
-                _ => {
-                    self.modal = Some(Modal::Recover { recovery, lines });
-                    Outcome::Continue
-                }
-            },
             // Answered above.
             Modal::NewSection { .. }
+            | Modal::Recover { .. }
+            | Modal::ReadingJournal { .. }
+            | Modal::JournalUnreadable { .. }
+            | Modal::AlreadyOpen { .. }
+            | Modal::DiskChanged(_)
+            | Modal::SaveAs { .. }
             | Modal::CopyScene { .. }
             | Modal::Arc
             | Modal::ExercisePick { .. }
@@ -786,7 +820,7 @@ impl App {
             }
             Action::Quit => {
                 self.flush_journal();
-                if self.unsaved() {
+                if self.unsaved() && self.read_only.is_none() {
                     self.modal = Some(Modal::ConfirmQuit);
                 } else {
                     return Outcome::Quit;
@@ -1128,6 +1162,7 @@ impl App {
     /// Moves gliding faders along (call every frame while [`App::is_gliding`]).
     pub fn tick(&mut self, now: Instant, controls: &mut dyn Controls) {
         self.exercise_tick(controls);
+        self.watch_disk(now, false);
         self.glides.retain(|glide| {
             let t = now.duration_since(glide.start).as_secs_f64() / BLIND_GLIDE.as_secs_f64();
             if t >= 1.0 {
@@ -1168,70 +1203,19 @@ impl App {
         }
     }
 
-    /// Saves the mix to the session file (atomically, keeping its comments and layout).
-    /// Returns whether it worked; the message says what happened either way.
+    /// Saves the mix to the session file (atomically, keeping its comments and layout), unless
+    /// another program changed the file meanwhile (then it asks first). Returns whether it
+    /// saved; the message says what happened either way.
     pub fn save(&mut self) -> bool {
         self.flush_journal();
-        if !self.unsaved() && self.session.path.is_file() {
-            self.message = Some("Nothing to save: the file already has this mix".to_string());
-            return true;
-        }
-        match session::save(&self.session) {
-            Ok(()) => {
-                self.saved = self.session.clone();
-                if let Some(journal) = self.journal.as_mut()
-                    && let Err(e) = journal.clear()
-                {
-                    tracing::error!("{e}");
-                }
-                self.message = Some(format!("Saved {}", file_name(&self.session.path)));
-                true
-            }
-            Err(e) => {
-                self.message = Some(format!("Not saved: {e}"));
-                self.modal = Some(Modal::Info {
-                    title: "The session was not saved".to_string(),
-                    lines: vec![e.to_string()],
-                });
-                false
+        if self.read_only.is_none() && !self.unsaved() && self.session.path.is_file() {
+            let path = self.session.path.clone();
+            if self.disk_unchanged(&path) {
+                self.message = Some("Nothing to save: the file already has this mix".to_string());
+                return true;
             }
         }
-    }
-
-    fn discard_journal(&mut self) {
-        self.journal_pending.clear();
-        if let Some(journal) = self.journal.as_mut()
-            && let Err(e) = journal.clear()
-        {
-            tracing::error!("{e}");
-        }
-    }
-
-    fn recover(&mut self, recovery: &Recovery, controls: &mut dyn Controls) {
-        let mut recovered = self.session.clone();
-        if let Err(e) = recovery.apply_even_if_stale(&mut recovered) {
-            self.message = Some(format!("Could not recover: {e}"));
-            return;
-        }
-        let changes = differences(&self.session, &recovered);
-        let count = changes.len();
-        for change in &changes {
-            if change.after.apply(&mut self.session).is_ok() {
-                self.send(&change.after, controls);
-            }
-        }
-        if recovery.is_stale() {
-            // The journal on disk was against another file: start it again with these edits.
-            self.journal_pending
-                .extend(changes.iter().map(|c| c.after.clone()));
-        }
-        if !changes.is_empty() {
-            self.undo.push_group(changes);
-        }
-        self.message = Some(format!(
-            "Recovered {count} unsaved edit{} (ctrl-s saves them, u undoes)",
-            if count == 1 { "" } else { "s" }
-        ));
+        self.save_checked()
     }
 
     fn random_unit(&mut self) -> f64 {
@@ -1765,28 +1749,6 @@ fn file_name(path: &std::path::Path) -> String {
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     )
-}
-
-/// The lines of the recovery question: what the journal holds against the saved file.
-fn recovery_lines(recovery: &Recovery, on_disk: &Session) -> Vec<String> {
-    let mut lines = vec![format!(
-        "earmix stopped without saving last time; its journal ({}) holds the edits below.",
-        file_name(&recovery.journal)
-    )];
-    if let Some(reason) = &recovery.stale {
-        lines.push(format!("Careful: {reason}."));
-    }
-    if recovery.torn_tail {
-        lines.push("(The last, half-written line of the journal was left out.)".to_string());
-    }
-    match recovery.changes(on_disk) {
-        Ok(changes) if changes.is_empty() => {
-            lines.push("They make no difference to the saved file.".to_string());
-        }
-        Ok(changes) => lines.extend(changes.iter().map(|c| format!("  {c}"))),
-        Err(e) => lines.push(format!("They do not fit this session: {e}")),
-    }
-    lines
 }
 
 #[cfg(test)]

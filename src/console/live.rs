@@ -214,6 +214,7 @@ impl Live {
                     .underruns
                     .load(std::sync::atomic::Ordering::Relaxed),
                 unsaved: app.unsaved(),
+                read_only: app.read_only(),
                 trim_mode: app.trim_mode(),
                 message: app.message().map(str::to_string),
                 listen: engine.has_reference().then(|| ListenView {

@@ -632,6 +632,7 @@ mod tests {
                 xruns: 2,
                 underruns: 0,
                 unsaved: true,
+                read_only: false,
                 trim_mode: false,
                 message: Some("Saved session.toml".to_owned()),
                 listen: None,

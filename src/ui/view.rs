@@ -163,6 +163,8 @@ pub struct StatusView {
     pub underruns: u64,
     /// Unsaved edits exist.
     pub unsaved: bool,
+    /// The session is open in another earmix: this console only listens, nothing is saved.
+    pub read_only: bool,
     /// Trim mode: the fader keys edit the trim.
     pub trim_mode: bool,
     /// A one-line message for the user ("Saved session.toml", an error, a hint); shown until

@@ -457,9 +457,14 @@ fn find_all(screen: &vt100::Screen, needle: &str) -> Vec<(u16, u16)> {
     for row in 0..rows.get() {
         let cells: Vec<String> = (0..cols.get())
             .map(|col| {
-                screen
-                    .cell(row, col)
-                    .map_or(String::new(), |c| c.contents().to_string())
+                // A cell nothing was written to shows as a blank, like a space.
+                screen.cell(row, col).map_or(String::new(), |c| {
+                    if c.has_contents() {
+                        c.contents().to_string()
+                    } else {
+                        " ".to_string()
+                    }
+                })
             })
             .collect();
         for start in 0..cells.len() {

@@ -191,7 +191,9 @@ impl Widget for StatusLine<'_> {
         if status.trim_mode {
             items.push(Item::new("TRIM", theme.lit(Color::Cyan), 9).right());
         }
-        if status.unsaved {
+        if status.read_only {
+            items.push(Item::new("READ-ONLY", theme.lit(Color::Red), 10).right());
+        } else if status.unsaved {
             let mark = theme.glyphs.unsaved;
             let style = theme.fg(Color::Yellow, Modifier::BOLD);
             items.push(
