@@ -1759,7 +1759,7 @@ mod tests {
 
     /// The engine, as far as the model can tell: what it was sent.
     #[derive(Debug, Default)]
-    struct Recorder {
+    pub(super) struct Recorder {
         gains: Vec<(usize, f64)>,
         trims: Vec<(usize, f64)>,
         pans: Vec<(usize, f64)>,
@@ -1828,7 +1828,7 @@ mod tests {
         }
     }
 
-    fn steps() -> StepsConfig {
+    pub(super) fn steps() -> StepsConfig {
         StepsConfig {
             fine_db: 0.5,
             coarse_db: 3.0,
@@ -1836,7 +1836,7 @@ mod tests {
         }
     }
 
-    fn blind_config() -> BlindConfig {
+    pub(super) fn blind_config() -> BlindConfig {
         BlindConfig {
             max_offset_db: 4.0,
             step_factor_min: 0.7,
@@ -1844,7 +1844,7 @@ mod tests {
         }
     }
 
-    fn app_for(session: Session) -> App {
+    pub(super) fn app_for(session: Session) -> App {
         let mut app = App::new(
             session,
             Keymap::default(),
@@ -1875,7 +1875,7 @@ mod tests {
         }
     }
 
-    fn press(c: char) -> KeyEvent {
+    pub(super) fn press(c: char) -> KeyEvent {
         KeyEvent {
             code: KeyCode::Char(c),
             modifiers: if c.is_ascii_uppercase() {
@@ -1890,7 +1890,7 @@ mod tests {
 
     use std::path::Path;
 
-    fn gain(app: &App, i: usize) -> f64 {
+    pub(super) fn gain(app: &App, i: usize) -> f64 {
         app.session().channels[i].gain_db.0
     }
 

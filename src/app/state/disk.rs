@@ -882,3 +882,202 @@ fn size_text(bytes: u64) -> String {
         format!("{:.1} MB", bytes as f64 / 1e6)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::action::{Action, Direction, Step};
+    use crate::app::edit::test_session;
+    use crate::app::state::tests::{Recorder, app_for, gain, press};
+    use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
+
+    /// A session saved in a folder of its own with real (short) stems, loaded back.
+    fn saved_session() -> (tempfile::TempDir, Session) {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 48_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        for name in ["bass.wav", "keys.wav"] {
+            let mut w = hound::WavWriter::create(dir.path().join(name), spec).unwrap();
+            for _ in 0..4800 {
+                w.write_sample(0i16).unwrap();
+            }
+            w.finalize().unwrap();
+        }
+        let path = dir.path().join("s.toml");
+        session::save(&test_session(&path)).unwrap();
+        let loaded = session::load(&path).unwrap();
+        (dir, loaded)
+    }
+
+    fn esc() -> KeyEvent {
+        KeyEvent {
+            code: KeyCode::Esc,
+            modifiers: KeyModifiers::NONE,
+            kind: KeyEventKind::Press,
+            state: KeyEventState::NONE,
+        }
+    }
+
+    fn nudge_up() -> Action {
+        Action::Nudge {
+            direction: Direction::Up,
+            step: Step::Coarse,
+        }
+    }
+
+    fn question(app: &App) -> Option<(String, Vec<String>)> {
+        match app.overlay() {
+            Some(Overlay::Question { title, lines, .. }) => Some((title, lines)),
+            _ => None,
+        }
+    }
+
+    /// Another program's change is asked about at the next look (every [`DISK_CHECK`]), at
+    /// once when the terminal regains focus, and says what changed.
+    #[test]
+    fn a_change_on_disk_is_asked_about_on_schedule_or_at_focus() {
+        let (_dir, session) = saved_session();
+        let path = session.path.clone();
+        let mut app = app_for(session);
+        let (mut eng, t0) = (Recorder::default(), Instant::now());
+        app.tick(t0, &mut eng);
+        assert!(question(&app).is_none());
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replace("gain_db = -3.0", "gain_db = -9.0")).unwrap();
+        app.tick(t0 + DISK_CHECK / 2, &mut eng);
+        assert!(question(&app).is_none(), "not due yet");
+        app.focus_gained(t0 + DISK_CHECK / 2);
+        let (title, lines) = question(&app).expect("asked at focus");
+        assert_eq!(title, "The session file changed on disk");
+        assert!(
+            lines.contains(&"  Bass fader -3.0 dB -> -9.0 dB".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"You have no unsaved edits here.".to_string()),
+            "{lines:?}"
+        );
+    }
+
+    /// "Decide later" is not asked again for the same version of the file, but a newer one is,
+    /// and ctrl-s asks whatever was decided.
+    #[test]
+    fn later_waits_for_the_next_change_or_a_save() {
+        let (_dir, session) = saved_session();
+        let path = session.path.clone();
+        let mut app = app_for(session);
+        let (mut eng, t0) = (Recorder::default(), Instant::now());
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, format!("{text}# one\n")).unwrap();
+        app.tick(t0, &mut eng);
+        assert!(question(&app).is_some());
+        app.key(&esc(), t0, &mut eng);
+        assert!(question(&app).is_none());
+        app.focus_gained(t0 + DISK_CHECK * 2);
+        assert!(
+            question(&app).is_none(),
+            "the same version is not asked about again"
+        );
+        app.update(Action::Save, t0, &mut eng);
+        assert!(question(&app).is_some(), "a save asks");
+        app.key(&esc(), t0, &mut eng);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{text}# one\n")
+        );
+        std::fs::write(&path, format!("{text}# two\n")).unwrap();
+        app.focus_gained(t0 + DISK_CHECK * 3);
+        assert!(question(&app).is_some(), "a newer version is asked about");
+    }
+
+    /// A reload keeps the unsaved edits that still fit, names those that do not (their channel
+    /// is gone), and asks the console to open the engine again when the strips changed.
+    #[test]
+    fn a_reload_keeps_the_edits_that_still_fit() {
+        let (_dir, session) = saved_session();
+        let path = session.path.clone();
+        let mut app = app_for(session);
+        let (mut eng, t0) = (Recorder::default(), Instant::now());
+        app.update(nudge_up(), t0, &mut eng);
+        app.update(Action::SelectNext, t0, &mut eng);
+        app.update(nudge_up(), t0, &mut eng);
+        assert_eq!((gain(&app, 0), gain(&app, 1)), (0.0, 3.0));
+        // Another program removes Keys and turns Bass's trim down.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let keys = text.find("[[channel]]\nname = \"Keys\"").unwrap();
+        let edited = text[..keys].replace("gain_db = -3.0", "gain_db = -3.0\ntrim_db = -2.0");
+        std::fs::write(&path, edited).unwrap();
+        app.focus_gained(t0);
+        let (_, lines) = question(&app).unwrap();
+        assert!(
+            lines.contains(&"  removed channel Keys".to_string()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"You have 2 unsaved edits here.".to_string()),
+            "{lines:?}"
+        );
+        app.key(&press('r'), t0, &mut eng);
+        assert_eq!(app.session().channels.len(), 1);
+        assert_eq!(app.session().channels[0].gain_db.0, 0.0, "the edit on top");
+        assert_eq!(
+            app.session().channels[0].trim_db.0,
+            -2.0,
+            "their change kept"
+        );
+        assert!(app.unsaved());
+        assert!(app.take_engine_reopen());
+        let message = app.message().unwrap_or_default().to_string();
+        assert!(
+            message.contains("left out, they no longer fit: Keys fader"),
+            "{message}"
+        );
+    }
+
+    /// Listening read-only: the question comes first; then edits are heard but nothing is
+    /// journalled or saved, and quitting asks nothing.
+    #[test]
+    fn read_only_listening_writes_nothing() {
+        let (dir, session) = saved_session();
+        let path = session.path.clone();
+        let before = std::fs::read_to_string(&path).unwrap();
+        let mut app = App::new(
+            session,
+            crate::app::keymap::Keymap::default(),
+            crate::app::state::tests::steps(),
+            crate::app::state::tests::blind_config(),
+            Some(crate::app::journal::Journal::open(&path).unwrap()),
+            None,
+        );
+        app.open_read_only(Owner {
+            pid: 4242,
+            host: String::new(),
+            since: None,
+        });
+        let (mut eng, t0) = (Recorder::default(), Instant::now());
+        let (title, lines) = question(&app).unwrap();
+        assert_eq!(title, "Already open in earmix");
+        assert!(
+            lines[0].contains("s.toml is already open in earmix (pid 4242)"),
+            "{lines:?}"
+        );
+        app.key(&press('l'), t0, &mut eng);
+        app.update(nudge_up(), t0, &mut eng);
+        app.flush_journal();
+        assert_eq!(gain(&app, 0), 0.0);
+        assert!(!app.save());
+        assert!(
+            app.message()
+                .unwrap_or_default()
+                .contains("nothing is saved here")
+        );
+        assert_eq!(app.update(Action::Quit, t0, &mut eng), Outcome::Quit);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+        assert!(!journal::journal_path(&path).exists());
+        drop(dir);
+    }
+}

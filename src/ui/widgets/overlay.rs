@@ -297,7 +297,7 @@ pub fn pack_answers(answers: &[Answer<'_>], room: usize) -> Vec<Vec<usize>> {
     pack(answers.iter().map(answer_width), room)
 }
 
-/// Draws one row of answers, "[y] quit  [n] stay", at row `y` of `inner` (`row` holds
+/// Draws one row of answers, "`[y] quit  [n] stay`", at row `y` of `inner` (`row` holds
 /// indices into `answers`, as [`pack_answers`] gives them).
 pub fn draw_answers(
     buf: &mut Buffer,
