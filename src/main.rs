@@ -317,7 +317,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seconds,
             looping,
             &output.request(&config.audio),
-            Decibels(config.monitor.ceiling_db),
+            &config,
         ),
         Command::Report { session, format } => report(&session, format),
         Command::Progress { history, ascii } => progress(history, ascii),
@@ -479,7 +479,7 @@ fn play(
     seconds: Option<f64>,
     looping: bool,
     output: &OutputRequest,
-    ceiling: Decibels,
+    config: &Config,
 ) -> Result<ExitCode> {
     let Some(session) = load_or_report(path) else {
         return Ok(ExitCode::FAILURE);
@@ -504,7 +504,8 @@ fn play(
         start,
         play: true,
         looping: looping.then(|| (start, session.length())),
-        ceiling,
+        ceiling: Decibels(config.monitor.ceiling_db),
+        stream_memory_mib: config.audio.stream_memory_mb,
     };
     let mut engine =
         Engine::open(&session, &opts).with_context(|| format!("playing {}", path.display()))?;
