@@ -507,7 +507,6 @@ impl Rig {
             &session,
             SAMPLE_RATE,
             0,
-            None,
             u64::from(DEFAULT_BUDGET_MIB) * MIB,
             BUFFER_FRAMES,
         );

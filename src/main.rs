@@ -280,7 +280,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         );
     };
     match command {
-        Command::Check { session } => Ok(check(&session)),
+        Command::Check { session } => Ok(check(&session, &config.audio)),
         Command::Bounce {
             session,
             output,
@@ -374,11 +374,12 @@ fn load_or_report(path: &Path) -> Option<earmix::session::Session> {
         .ok()
 }
 
-fn check(path: &Path) -> ExitCode {
+fn check(path: &Path, audio: &AudioConfig) -> ExitCode {
     let Some(session) = load_or_report(path) else {
         return ExitCode::FAILURE;
     };
     print!("{}", commands::check::summary(&session));
+    print!("{}", commands::check::memory(&session, audio));
     ExitCode::SUCCESS
 }
 

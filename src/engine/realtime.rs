@@ -19,8 +19,8 @@ use super::reference::{ReferencePlayer, open_reference};
 use super::scene::SceneTimeline;
 use super::smoother::{Smoother, ramp_frames};
 use super::source::{MAX_BLOCK, ReadMode, Source};
-use super::stream_plan::{Decoding, MIB, StreamPlan, StreamShape};
-use super::streams::{StreamError, probe};
+use super::stream_plan::{MIB, StreamPlan};
+use super::streams::StreamError;
 use super::strip::StripParams;
 use crate::session::Session;
 use crate::units::{Decibels, Pan, Seconds, StripId};
@@ -1191,12 +1191,10 @@ fn open_streams(
     start: u64,
     buffer_frames: u32,
 ) -> Result<OpenedStreams, EngineError> {
-    let reference_shape = reference_shape(session, mix_rate);
     let plan = StreamPlan::for_session(
         session,
         mix_rate,
         start,
-        reference_shape,
         u64::from(opts.stream_memory_mib) * MIB,
         buffer_frames,
     );
@@ -1207,14 +1205,13 @@ fn open_streams(
     }
     let mut processor = open_for_playback(session, mix_rate, start, &plan)?;
     processor.wait_ready()?;
-    let reference_rate = reference_shape.map_or(mix_rate, |r| r.sample_rate);
     let (reference, reference_notice) = match on_stem_io_thread(|| {
         open_reference(
             session,
             mix_rate,
             start,
             plan.cached(),
-            plan.config(reference_rate),
+            plan.reference_config(mix_rate),
         )
     }) {
         Ok(Some(mut player)) => match player.wait_ready() {
@@ -1246,24 +1243,6 @@ pub fn open_for_playback(
     plan: &StreamPlan,
 ) -> Result<Processor, StreamError> {
     on_stem_io_thread(|| Processor::for_session_planned(session, mix_rate, start, plan))
-}
-
-/// What the session's reference is, for the stream plan, when it has one that can be read
-/// (one that cannot is reported when it is opened). Its alignment anchors are kept loaded
-/// besides the plan's places, and its start.
-///
-/// Not realtime-safe (opens the file).
-fn reference_shape(session: &Session, mix_rate: u32) -> Option<StreamShape> {
-    let reference = session.reference.as_ref()?;
-    let map = session.reference_map()?;
-    let info = probe(&session.resolve(&reference.file)).ok()?;
-    Some(StreamShape {
-        channels: info.channels,
-        sample_rate: info.sample_rate,
-        resampled: info.sample_rate != mix_rate,
-        decoding: Decoding::of_format(&info.format),
-        extra_places: map.anchors().len() + 1,
-    })
 }
 
 /// Runs `open` (which opens streams) on a thread of low scheduling priority (`SCHED_BATCH`,

@@ -11,7 +11,8 @@
 //! - a **seek cache** of the same length, filled by the first jump to a place that is not
 //!   cached (and by the first seek at open) and kept for the next such jump;
 //! - a cache **moved aside** when one is re-pointed while playback still relies on it (an edit
-//!   of the section starts right after a jump), kept until the next such move;
+//!   of the section starts right after a jump), kept until the next such move; a stream with a
+//!   single cache keeps it at the session start and never re-points it;
 //! - caches are allocated when first filled, never before, and everything is kept until the
 //!   stream closes; so a spare cache (for a section added while the session is open) costs
 //!   nothing until it is used.
@@ -140,8 +141,9 @@ pub fn stream_bytes(shape: &StreamShape, block: usize, caches: usize) -> u64 {
     let channels = u64::from(shape.channels.max(1));
     let block_bytes = block as u64 * channels * SAMPLE_BYTES;
     let buffer = block_bytes * LOOK_AHEAD_BLOCKS as u64;
-    // The read-ahead and the seek cache always; the caches; one moved aside when there are any.
-    let buffers = 2 + caches as u64 + u64::from(caches > 0);
+    // The read-ahead and the seek cache always; the caches; one moved aside when a cache can be
+    // re-pointed (a lone cache holds the session start, which is never re-pointed).
+    let buffers = 2 + caches as u64 + u64::from(caches > 1);
     let resampler = if shape.resampled { RESAMPLER_BYTES } else { 0 };
     // creek's read buffer and the decoder's raw bytes: up to a block each.
     STREAM_FIXED_BYTES + shape.decoding.bytes() + resampler + 2 * block_bytes + buffers * buffer
@@ -209,6 +211,8 @@ pub struct StreamPlan {
     full_bytes: u64,
     /// The budget, in bytes.
     budget: u64,
+    /// The reference's sample rate, when the plan counted one.
+    reference_rate: Option<u32>,
 }
 
 impl StreamPlan {
@@ -270,16 +274,18 @@ impl StreamPlan {
             bytes: cost(rung, kept, spare),
             full_bytes: cost(0, most, SPARE_CACHES),
             budget,
+            reference_rate: None,
         }
     }
 
-    /// Plans a session's stems (and its reference, when `reference` describes it) for playback
-    /// at `mix_rate` from timeline frame `start`.
+    /// Plans a session's stems and its reference (when it has one that can be read: the file is
+    /// probed) for playback at `mix_rate` from timeline frame `start`.
+    ///
+    /// Not realtime-safe (opens the reference's file).
     pub fn for_session(
         session: &Session,
         mix_rate: u32,
         start: u64,
-        reference: Option<StreamShape>,
         budget: u64,
         buffer_frames: u32,
     ) -> Self {
@@ -289,6 +295,7 @@ impl StreamPlan {
             .map(|s| s.start.to_frames(mix_rate))
             .collect();
         let places = places_by_priority(start, &section_starts);
+        let reference = reference_shape(session, mix_rate);
         let streams: Vec<StreamShape> = session
             .stems
             .iter()
@@ -301,7 +308,14 @@ impl StreamPlan {
             })
             .chain(reference)
             .collect();
-        Self::new(&streams, &places, &section_starts, budget, buffer_frames)
+        let mut plan = Self::new(&streams, &places, &section_starts, budget, buffer_frames);
+        plan.reference_rate = reference.map(|r| r.sample_rate);
+        plan
+    }
+
+    /// How the reference's stream buffers under this plan.
+    pub fn reference_config(&self, mix_rate: u32) -> StreamConfig {
+        self.config(self.reference_rate.unwrap_or(mix_rate))
     }
 
     /// How a stream of a file at `sample_rate` buffers under this plan.
@@ -404,8 +418,8 @@ impl StreamPlan {
     /// One line for `earmix check` and the log: what the streams may hold and what it buys.
     pub fn summary(&self) -> String {
         format!(
-            "stream memory: up to {} of the {} budget ({:.1} s read-ahead, {} place(s) kept \
-             loaded per stem, {} spare)",
+            "stream memory: up to {} of {} ([audio] stream_memory_mb); each stem reads {:.1} s \
+             ahead and keeps {} place(s) loaded, with {} spare",
             mib_text(self.bytes),
             mib_text(self.budget),
             self.read_ahead_seconds(),
@@ -413,6 +427,24 @@ impl StreamPlan {
             self.spare
         )
     }
+}
+
+/// What the session's reference is, for the plan, when it has one that can be read (one that
+/// cannot is reported when it is opened). Its alignment anchors and its start are kept loaded
+/// besides the plan's places.
+///
+/// Not realtime-safe (opens the file).
+fn reference_shape(session: &Session, mix_rate: u32) -> Option<StreamShape> {
+    let reference = session.reference.as_ref()?;
+    let map = session.reference_map()?;
+    let info = super::streams::probe(&session.resolve(&reference.file)).ok()?;
+    Some(StreamShape {
+        channels: info.channels,
+        sample_rate: info.sample_rate,
+        resampled: info.sample_rate != mix_rate,
+        decoding: Decoding::of_format(&info.format),
+        extra_places: map.anchors().len() + 1,
+    })
 }
 
 /// `bytes` in MiB (or GiB from 10 GiB up), rounded up, for people.
@@ -468,6 +500,10 @@ mod tests {
             stream_bytes(&shape, 16_384, 12),
             15 * MIB + 64 * KIB + 8 * KIB + 2 * 128 * KIB
         );
+        // A lone cache (the session start's) is never moved aside; two can be.
+        let fixed = 64 * KIB + 8 * KIB + 2 * 32 * KIB;
+        assert_eq!(stream_bytes(&shape, 4_096, 1), 3 * 256 * KIB + fixed);
+        assert_eq!(stream_bytes(&shape, 4_096, 2), 5 * 256 * KIB + fixed);
         // No caches: no cache moved aside either; mono halves the buffers.
         let mono = StreamShape {
             channels: 1,

@@ -15,6 +15,7 @@ mod cli;
 mod console;
 mod demo;
 mod exercise;
+mod memory;
 mod mixer;
 mod monitor;
 mod output;
