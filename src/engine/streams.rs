@@ -550,8 +550,8 @@ impl StemStream {
 
     /// Waits until data at the read position is buffered. The first call also waits until every
     /// cache asked for at open has arrived, so that a later seek to one of them (a loop wrap, a
-    /// jump to a section) plays at once; it waits for those until [`CACHE_WAIT`] after the open
-    /// at most, then warns and returns.
+    /// jump to a section) plays at once; it waits for those until `CACHE_WAIT` (3 s) after the
+    /// open at most, then warns and returns.
     ///
     /// Not realtime-safe.
     pub fn wait_ready(&mut self) -> Result<(), StreamError> {

@@ -1,6 +1,7 @@
 //! What the real binary holds in memory while it plays large sessions: the stream memory budget
 //! (`[audio] stream_memory_mb`) bounds it, and earmix says what the budget made it give up.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -78,13 +79,16 @@ fn big_session(
     );
     let mut text = String::from("version = 1\nname = \"Big\"\nsample_rate = 48000\n");
     for c in 0..channels {
-        text +=
-            &format!("[[channel]]\nname = \"C{c}\"\nfile = \"stems/loop.wav\"\ngain_db = -30.0\n");
+        let _ = writeln!(
+            text,
+            "[[channel]]\nname = \"C{c}\"\nfile = \"stems/loop.wav\"\ngain_db = -30.0"
+        );
     }
     for s in 0..sections {
         let ms = (spread * 1000.0 * s as f64 / sections as f64).round() as u64;
-        text += &format!(
-            "[[section]]\nname = \"S{s}\"\nstart = \"{}:{:02}.{:03}\"\n",
+        let _ = writeln!(
+            text,
+            "[[section]]\nname = \"S{s}\"\nstart = \"{}:{:02}.{:03}\"",
             ms / 60_000,
             ms / 1000 % 60,
             ms % 1000
