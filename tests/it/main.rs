@@ -15,6 +15,7 @@ mod cli;
 mod console;
 mod demo;
 mod exercise;
+#[cfg(target_os = "linux")]
 mod memory;
 mod mixer;
 mod monitor;

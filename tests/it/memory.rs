@@ -1,5 +1,6 @@
 //! What the real binary holds in memory while it plays large sessions: the stream memory budget
 //! (`[audio] stream_memory_mb`) bounds it, and earmix says what the budget made it give up.
+//! Linux only: the peak is read from /proc.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
