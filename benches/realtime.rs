@@ -42,6 +42,7 @@ use earmix::engine::protocol::{EngineToUi, LoopRegion, UiToEngine};
 use earmix::engine::realtime::{
     EngineCounters, EngineRings, RealtimeProcessor, STEM_IO_THREAD, open_for_playback, rings,
 };
+use earmix::engine::stream_plan::{DEFAULT_BUDGET_MIB, MIB, StreamPlan};
 use rtrb::{Consumer, Producer};
 use serde::{Deserialize, Serialize};
 
@@ -493,16 +494,23 @@ struct Rig {
 }
 
 impl Rig {
-    /// Opens a creek stream per stem at frame 0 (cached there too), waits for their first data,
-    /// and loops the whole session, so a run may be longer than the stems; the wrap lands on
-    /// the cache.
+    /// Opens a creek stream per stem at frame 0 (cached there too), as the stream plan for the
+    /// default memory budget says, waits for their first data, and loops the whole session, so
+    /// a run may be longer than the stems; the wrap lands on the cache.
     fn open(session_path: &Path, stats: &Arc<CallbackStats>) -> BoxResult<Self> {
         let session = earmix::session::load(session_path)?;
         if session.sample_rate != SAMPLE_RATE {
             return Err(format!("the session runs at {} Hz", session.sample_rate).into());
         }
         let end = session.length_frames;
-        let mut processor = open_for_playback(&session, SAMPLE_RATE, 0, &[0])?;
+        let plan = StreamPlan::for_session(
+            &session,
+            SAMPLE_RATE,
+            0,
+            u64::from(DEFAULT_BUDGET_MIB) * MIB,
+            BUFFER_FRAMES,
+        );
+        let mut processor = open_for_playback(&session, SAMPLE_RATE, 0, &plan)?;
         processor.wait_ready()?;
         let meters = Arc::new(MeterBank::new(processor.strip_count()));
         processor.attach_meters(Arc::clone(&meters));
@@ -1023,7 +1031,7 @@ fn print_marginal_rss(results: &[RunResult]) {
                 / 1024.0;
             println!(
                 "{}: each stem added between {} and {} stems cost {slope:.2} MiB of RSS \
-                 (creek's look-ahead and its cache at frame 0, about 1 MiB each, plus the \
+                 (creek's read-ahead, its seek cache and its cache at frame 0, plus the \
                  decoder and the I/O thread).",
                 device.name(),
                 small.0,
@@ -1184,7 +1192,8 @@ fn report(results: &[RunResult], seconds: f64) {
         "Each run: {seconds:.0} s of playback at {SAMPLE_RATE} Hz, {BUFFER_FRAMES}-frame buffer \
          (period {:.3} ms), in a process of its own. Stems: {DISTINCT_STEMS} distinct {STEM_SECONDS} \
          s stereo 24-bit WAV files; channel k plays file k % {DISTINCT_STEMS}, each channel \
-         through its own creek stream and I/O thread (16384-frame blocks, 8 ahead); the page \
+         through its own creek stream and I/O thread, buffered as the stream plan for the \
+         default memory budget says (README, \"Memory\"); the page \
          cache serves the repeated files (they were read once before the runs), so this measures \
          streaming and mixing, not the disk. The session loops, meters and the loudness thread \
          run and the UI-side rings are drained every 20 ms, as in the console.",

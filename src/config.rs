@@ -41,6 +41,9 @@ pub struct AudioConfig {
     pub buffer_frames: u32,
     /// Sample rate (`None`: the session's rate when the device offers it).
     pub sample_rate: Option<u32>,
+    /// What the stem streams may hold in memory, in MiB (see
+    /// [`crate::engine::stream_plan::StreamPlan`]).
+    pub stream_memory_mb: u32,
 }
 
 /// `[meters]`: how the console's level meters move and are scaled.
@@ -146,6 +149,9 @@ pub type ConfigError = SessionError;
 /// Smallest and largest buffer sizes, in frames.
 pub const BUFFER_RANGE: (u32, u32) = (16, 16_384);
 
+/// Allowed stream memory budgets, in MiB.
+pub const STREAM_MEMORY_RANGE: RangeInclusive<u32> = 16..=65_536;
+
 /// Allowed meter floors, in dBFS.
 pub const FLOOR_RANGE: RangeInclusive<f64> = -120.0..=-20.0;
 /// Allowed meter fall rates, in dB per second.
@@ -186,6 +192,7 @@ struct RawAudio {
     device: Option<Spanned<String>>,
     buffer_frames: Option<Spanned<i64>>,
     sample_rate: Option<Spanned<i64>>,
+    stream_memory_mb: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -264,6 +271,7 @@ impl Config {
                 device: None,
                 buffer_frames: 256,
                 sample_rate: None,
+                stream_memory_mb: crate::engine::stream_plan::DEFAULT_BUDGET_MIB,
             },
             meters: MetersConfig {
                 floor_db: crate::ui::ballistics::DEFAULT_FLOOR_DB,
@@ -437,6 +445,21 @@ impl Config {
                 )),
             }
         }
+        if let Some(budget) = raw.stream_memory_mb {
+            match u32::try_from(*budget.get_ref()) {
+                Ok(mib) if STREAM_MEMORY_RANGE.contains(&mib) => a.stream_memory_mb = mib,
+                _ => errors.push(src.error(
+                    &budget.span(),
+                    "audio.stream_memory_mb",
+                    format!(
+                        "the stream memory budget is {} to {} MiB (the default is {})",
+                        STREAM_MEMORY_RANGE.start(),
+                        STREAM_MEMORY_RANGE.end(),
+                        crate::engine::stream_plan::DEFAULT_BUDGET_MIB
+                    ),
+                )),
+            }
+        }
     }
 
     fn overlay_meters(&mut self, src: &Source<'_>, raw: RawMeters, errors: &mut Vec<ConfigError>) {
@@ -598,6 +621,7 @@ mod tests {
                 device: Some("y".into()),
                 buffer_frames: 1,
                 sample_rate: Some(1),
+                stream_memory_mb: 1,
             },
             meters: MetersConfig {
                 floor_db: -1.0,
@@ -766,6 +790,36 @@ mod tests {
         let missing = dir.path().join("nope.toml");
         assert_eq!(Config::load(&missing, false).unwrap(), Config::defaults());
         assert!(Config::load(&missing, true).is_err());
+    }
+
+    /// `[audio] stream_memory_mb` sets the stream memory budget (512 MiB unless set); a value
+    /// out of range names the key, the value and the range.
+    #[test]
+    fn stream_memory_budget_is_read_and_checked() {
+        assert_eq!(Config::defaults().audio.stream_memory_mb, 512);
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "version = 1\n[audio]\nstream_memory_mb = 2048\n",
+        );
+        assert_eq!(
+            Config::load(&path, true).unwrap().audio.stream_memory_mb,
+            2048
+        );
+        for bad in ["8", "100000", "-1"] {
+            let path = write(
+                dir.path(),
+                &format!("version = 1\n[audio]\nstream_memory_mb = {bad}\n"),
+            );
+            let text = Config::load(&path, true).unwrap_err()[0].to_string();
+            assert!(
+                text.contains(&format!(
+                    ":3:20: audio.stream_memory_mb = {bad}: the stream memory budget is 16 to \
+                     65536 MiB (the default is 512)"
+                )),
+                "{text}"
+            );
+        }
     }
 
     /// An unknown key and a bad value are reported with file, line, key and value.

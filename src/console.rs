@@ -163,6 +163,7 @@ pub fn run(
         play: false,
         looping: None,
         ceiling: crate::units::Decibels(config.monitor.ceiling_db),
+        stream_memory_mib: config.audio.stream_memory_mb,
     };
     let mut engine =
         Engine::open(&session, &engine_opts).map_err(|error| ConsoleError::Engine {

@@ -15,6 +15,7 @@ pub mod resample;
 pub mod scene;
 pub mod smoother;
 pub mod source;
+pub mod stream_plan;
 pub mod streams;
 pub mod strip;
 pub mod wav_decoder;

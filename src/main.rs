@@ -280,7 +280,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         );
     };
     match command {
-        Command::Check { session } => Ok(check(&session)),
+        Command::Check { session } => Ok(check(&session, &config.audio)),
         Command::Bounce {
             session,
             output,
@@ -317,7 +317,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             seconds,
             looping,
             &output.request(&config.audio),
-            Decibels(config.monitor.ceiling_db),
+            &config,
         ),
         Command::Report { session, format } => report(&session, format),
         Command::Progress { history, ascii } => progress(history, ascii),
@@ -374,11 +374,12 @@ fn load_or_report(path: &Path) -> Option<earmix::session::Session> {
         .ok()
 }
 
-fn check(path: &Path) -> ExitCode {
+fn check(path: &Path, audio: &AudioConfig) -> ExitCode {
     let Some(session) = load_or_report(path) else {
         return ExitCode::FAILURE;
     };
     print!("{}", commands::check::summary(&session));
+    print!("{}", commands::check::memory(&session, audio));
     ExitCode::SUCCESS
 }
 
@@ -479,7 +480,7 @@ fn play(
     seconds: Option<f64>,
     looping: bool,
     output: &OutputRequest,
-    ceiling: Decibels,
+    config: &Config,
 ) -> Result<ExitCode> {
     let Some(session) = load_or_report(path) else {
         return Ok(ExitCode::FAILURE);
@@ -504,7 +505,8 @@ fn play(
         start,
         play: true,
         looping: looping.then(|| (start, session.length())),
-        ceiling,
+        ceiling: Decibels(config.monitor.ceiling_db),
+        stream_memory_mib: config.audio.stream_memory_mb,
     };
     let mut engine =
         Engine::open(&session, &opts).with_context(|| format!("playing {}", path.display()))?;

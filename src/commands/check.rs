@@ -2,6 +2,8 @@
 
 use std::fmt::Write as _;
 
+use crate::config::AudioConfig;
+use crate::engine::stream_plan::{MIB, StreamPlan};
 use crate::session::Session;
 use crate::units::{Decibels, Seconds};
 
@@ -90,6 +92,25 @@ pub fn summary(session: &Session) -> String {
             reference.file.display(),
             reference.offset
         );
+    }
+    out
+}
+
+/// What playing the session would hold in memory for its streams, with the settings in `audio`
+/// (at its sample rate, from the start), and what the budget makes it give up.
+///
+/// Not realtime-safe (opens the reference's file to learn its format).
+pub fn memory(session: &Session, audio: &AudioConfig) -> String {
+    let plan = StreamPlan::for_session(
+        session,
+        audio.sample_rate.unwrap_or(session.sample_rate),
+        0,
+        u64::from(audio.stream_memory_mb) * MIB,
+        audio.buffer_frames,
+    );
+    let mut out = format!("\n  {}\n", plan.summary());
+    if let Some(notice) = plan.notice() {
+        let _ = writeln!(out, "  {notice}");
     }
     out
 }

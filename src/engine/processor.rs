@@ -9,6 +9,7 @@ use super::meter::{BlockMeter, MeterBank};
 use super::scene::{SceneLevel, SceneTimeline};
 use super::smoother::{Smoother, ramp_frames};
 use super::source::{MAX_BLOCK, MAX_CACHED, ReadMode, Source};
+use super::stream_plan::{StreamPlan, add_by_distance};
 use super::streams::{StreamConfig, StreamError, open_stem};
 use super::strip::{Strip, StripParams};
 use crate::session::Session;
@@ -120,14 +121,41 @@ impl Processor {
         cache_frames: &[u64],
         config: StreamConfig,
     ) -> Result<Self, StreamError> {
+        Self::open_session(session, mix_rate, start_frame, cache_frames, |_| config)
+    }
+
+    /// Like [`Self::for_session`], buffering as `plan` says: each stem reads ahead as far as
+    /// the plan gives a file at its rate, and keeps the plan's places loaded.
+    ///
+    /// Not realtime-safe (opens files, starts I/O threads).
+    pub fn for_session_planned(
+        session: &Session,
+        mix_rate: u32,
+        start_frame: u64,
+        plan: &StreamPlan,
+    ) -> Result<Self, StreamError> {
+        Self::open_session(session, mix_rate, start_frame, plan.cached(), |rate| {
+            plan.config(rate)
+        })
+    }
+
+    /// Opens every stem with the config `config_at` gives for the stem's rate.
+    fn open_session(
+        session: &Session,
+        mix_rate: u32,
+        start_frame: u64,
+        cache_frames: &[u64],
+        config_at: impl Fn(u32) -> StreamConfig,
+    ) -> Result<Self, StreamError> {
         let mut strips = Vec::with_capacity(session.channels.len());
-        for channel in &session.channels {
+        for (i, channel) in session.channels.iter().enumerate() {
+            let rate = session.stems.get(i).map_or(mix_rate, |s| s.sample_rate);
             let source = open_stem(
                 &session.stem_path(channel),
                 mix_rate,
                 start_frame,
                 cache_frames,
-                config,
+                config_at(rate),
             )?;
             let params = StripParams {
                 trim: channel.trim_db,
@@ -151,22 +179,50 @@ impl Processor {
     ///
     /// Realtime-safe (the timeline was built elsewhere; it is only moved here).
     ///
-    /// The sources keep the session start and every section start of the new timeline cached
-    /// (sections added or moved since the session opened included), so jumps there play at once.
+    /// The sources keep the session start and the section starts of the new timeline cached
+    /// (sections added or moved since the session opened included), so jumps there play at
+    /// once: as many as they have caches for, the section starts nearest the play head (in
+    /// sections) first.
     pub fn set_scenes(&mut self, scenes: Box<SceneTimeline>) -> Box<SceneTimeline> {
         let old = std::mem::replace(&mut self.scenes, scenes);
         self.segment = self.scenes.segment_at(self.playhead);
         self.glide_to_scenes();
         let mut frames = [0u64; MAX_CACHED];
-        let mut n = 1;
-        for (to, start) in frames[1..].iter_mut().zip(self.scenes.starts()) {
-            *to = start;
-            n += 1;
-        }
+        let n = self.places_near_playhead(&mut frames);
         for source in &mut self.sources {
             source.recache(&frames[..n]);
         }
         old
+    }
+
+    /// Writes the session start, then the section starts by their distance in sections from
+    /// the one the play head is in (the next before the previous), into `frames`; returns how
+    /// many. With more sections than fit, those nearest the play head.
+    ///
+    /// Realtime-safe.
+    fn places_near_playhead(&self, frames: &mut [u64; MAX_CACHED]) -> usize {
+        frames[0] = 0;
+        let mut len = 1;
+        let total = self.scenes.starts().count();
+        let here = self
+            .scenes
+            .starts()
+            .take_while(|&s| s <= self.playhead)
+            .count()
+            .saturating_sub(1);
+        let window = (MAX_CACHED - 1).min(total);
+        let first = here.saturating_sub(window / 2).min(total - window);
+        let mut near = [0u64; MAX_CACHED];
+        for (to, start) in near.iter_mut().zip(self.scenes.starts().skip(first)) {
+            *to = start;
+        }
+        add_by_distance(here - first, &near[..window], &mut |frame| {
+            if len < MAX_CACHED && !frames[..len].contains(&frame) {
+                frames[len] = frame;
+                len += 1;
+            }
+        });
+        len
     }
 
     /// Plays the base mix in place of the section scenes (true), or the scenes again (false):
@@ -491,5 +547,74 @@ impl Processor {
             self.master_meter.publish(bank.master());
         }
         status
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::scene::SceneLevel;
+    use crate::engine::source::{ReadStatus, StemBuffer};
+    use std::sync::Mutex;
+
+    /// A silent source that records the frames it was last asked to keep cached.
+    struct CacheProbe(Arc<Mutex<Vec<u64>>>);
+
+    impl Source for CacheProbe {
+        fn channels(&self) -> usize {
+            1
+        }
+        fn len_frames(&self) -> u64 {
+            u64::MAX
+        }
+        fn seek(&mut self, _frame: u64) {}
+        fn read(&mut self, frames: usize, out: &mut StemBuffer, _mode: ReadMode) -> ReadStatus {
+            out.silence(0, frames);
+            ReadStatus {
+                frames,
+                ..ReadStatus::default()
+            }
+        }
+        fn recache(&mut self, frames: &[u64]) {
+            *self.0.lock().unwrap() = frames.to_vec();
+        }
+    }
+
+    /// New scenes ask the sources to cache the session start, then the section starts outwards
+    /// from the one the play head is in (next before previous), as many as a source keeps: with
+    /// 100 sections, the 63 nearest the play head.
+    #[test]
+    fn new_scenes_cache_the_sections_nearest_the_play_head() {
+        let asked = Arc::new(Mutex::new(Vec::new()));
+        let params = StripParams {
+            trim: Decibels(0.0),
+            gain: Decibels(0.0),
+            pan: Pan(0.0),
+            mute: false,
+            solo: false,
+        };
+        let probe: Box<dyn Source> = Box::new(CacheProbe(Arc::clone(&asked)));
+        let mut processor = Processor::new(48_000, vec![(params, probe)], Decibels(0.0));
+        let mut asked_at = |playhead: u64| {
+            processor.seek(playhead);
+            let sections = (1..=100u64)
+                .map(|i| (i * 1_000, 0, vec![SceneLevel::Base]))
+                .collect();
+            processor.set_scenes(Box::new(SceneTimeline::new(1, 200_000, sections)));
+            asked.lock().unwrap().clone()
+        };
+        // Before the first section: from section 1 on.
+        let want: Vec<u64> = [0].into_iter().chain((1..=63).map(|i| i * 1_000)).collect();
+        assert_eq!(asked_at(0), want);
+        // Inside section 50 (starting at 50 000): 50, 51, 49, 52, 48, ... within 19..=81.
+        let got = asked_at(50_500);
+        assert_eq!(got[..6], [0, 50_000, 51_000, 49_000, 52_000, 48_000]);
+        assert_eq!(got.len(), MAX_CACHED);
+        assert!(got[1..].iter().all(|f| (19_000..=81_000).contains(f)));
+        // Near the end the window stays whole: 37..=100.
+        let got = asked_at(99_000);
+        assert_eq!(got[..4], [0, 99_000, 100_000, 98_000]);
+        assert_eq!(got.len(), MAX_CACHED);
+        assert!(got[1..].iter().all(|f| *f >= 37_000));
     }
 }

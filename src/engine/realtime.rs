@@ -19,7 +19,8 @@ use super::reference::{ReferencePlayer, open_reference};
 use super::scene::SceneTimeline;
 use super::smoother::{Smoother, ramp_frames};
 use super::source::{MAX_BLOCK, ReadMode, Source};
-use super::streams::{StreamConfig, StreamError};
+use super::stream_plan::{MIB, StreamPlan};
+use super::streams::StreamError;
 use super::strip::StripParams;
 use crate::session::Session;
 use crate::units::{Decibels, Pan, Seconds, StripId};
@@ -636,6 +637,9 @@ pub struct EngineOptions {
     pub looping: Option<(Seconds, Seconds)>,
     /// The monitor's output safety ceiling, dBFS (see [`DEFAULT_CEILING_DB`]).
     pub ceiling: Decibels,
+    /// What the stem streams may hold, in MiB (`[audio] stream_memory_mb`; see
+    /// [`StreamPlan`]).
+    pub stream_memory_mib: u32,
 }
 
 /// Why the engine could not start.
@@ -751,25 +755,8 @@ impl Engine {
                 length: session.length(),
             });
         }
-        let mut cache = vec![0, start];
-        cache.extend(session.sections.iter().map(|s| s.start.to_frames(mix_rate)));
-        cache.sort_unstable();
-        cache.dedup();
-        let mut processor = open_for_playback(session, mix_rate, start, &cache)?;
-        processor.wait_ready()?;
-        let (reference, reference_notice) = match on_stem_io_thread(|| {
-            open_reference(session, mix_rate, start, &cache, StreamConfig::PLAYBACK)
-        }) {
-            Ok(Some(mut player)) => match player.wait_ready() {
-                Ok(()) => (Some(player), None),
-                Err(e) => (None, Some(format!("playing without the reference: {e}"))),
-            },
-            Ok(None) => (None, None),
-            Err(e) => (None, Some(format!("playing without the reference: {e}"))),
-        };
-        if let Some(notice) = &reference_notice {
-            tracing::warn!("{notice}");
-        }
+        let opened = open_streams(session, opts, mix_rate, start, info.buffer_frames)?;
+        let (mut processor, reference) = (opened.processor, opened.reference);
         let meters = Arc::new(MeterBank::new(processor.strip_count()));
         processor.attach_meters(Arc::clone(&meters));
         let strips = (0..processor.strip_count())
@@ -809,10 +796,11 @@ impl Engine {
         // Starting may have fallen back to the null output: ask the output what it is now.
         let info = output.info();
         let notice = output.notice().map(str::to_string).or(notice);
-        let notice = match (notice, reference_notice) {
-            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
-            (a, b) => a.or(b),
-        };
+        let notices: Vec<String> = [notice, opened.plan_notice, opened.reference_notice]
+            .into_iter()
+            .flatten()
+            .collect();
+        let notice = (!notices.is_empty()).then(|| notices.join("; "));
         Ok(Self {
             to_engine: ui.to_engine,
             from_engine: ui.from_engine,
@@ -1182,19 +1170,79 @@ impl Engine {
 /// under this name in `top -H`; Linux keeps 15 characters of a thread name).
 pub const STEM_IO_THREAD: &str = "earmix-stem-io";
 
-/// Opens the session's stems for playback, like [`Processor::for_session`] with
-/// [`StreamConfig::PLAYBACK`], on [`on_stem_io_thread`].
+/// The streams [`Engine::start`] opened, and what it has to say about them.
+struct OpenedStreams {
+    processor: Processor,
+    reference: Option<ReferencePlayer>,
+    /// What the stream plan gave up, if anything.
+    plan_notice: Option<String>,
+    /// Why the reference does not play, when it does not.
+    reference_notice: Option<String>,
+}
+
+/// Plans the streams within the memory budget (see [`StreamPlan`]), opens the stems and the
+/// reference at timeline frame `start` and waits for their first data.
+///
+/// Not realtime-safe (opens files, starts threads, waits).
+fn open_streams(
+    session: &Session,
+    opts: &EngineOptions,
+    mix_rate: u32,
+    start: u64,
+    buffer_frames: u32,
+) -> Result<OpenedStreams, EngineError> {
+    let plan = StreamPlan::for_session(
+        session,
+        mix_rate,
+        start,
+        u64::from(opts.stream_memory_mib) * MIB,
+        buffer_frames,
+    );
+    tracing::info!("{}", plan.summary());
+    let plan_notice = plan.notice();
+    if let Some(notice) = &plan_notice {
+        tracing::warn!("{notice}");
+    }
+    let mut processor = open_for_playback(session, mix_rate, start, &plan)?;
+    processor.wait_ready()?;
+    let (reference, reference_notice) = match on_stem_io_thread(|| {
+        open_reference(
+            session,
+            mix_rate,
+            start,
+            plan.cached(),
+            plan.reference_config(mix_rate),
+        )
+    }) {
+        Ok(Some(mut player)) => match player.wait_ready() {
+            Ok(()) => (Some(player), None),
+            Err(e) => (None, Some(format!("playing without the reference: {e}"))),
+        },
+        Ok(None) => (None, None),
+        Err(e) => (None, Some(format!("playing without the reference: {e}"))),
+    };
+    if let Some(notice) = &reference_notice {
+        tracing::warn!("{notice}");
+    }
+    Ok(OpenedStreams {
+        processor,
+        reference,
+        plan_notice,
+        reference_notice,
+    })
+}
+
+/// Opens the session's stems for playback as `plan` says ([`Processor::for_session_planned`]),
+/// on [`on_stem_io_thread`].
 ///
 /// Not realtime-safe (opens files, starts threads).
 pub fn open_for_playback(
     session: &Session,
     mix_rate: u32,
     start: u64,
-    cache: &[u64],
+    plan: &StreamPlan,
 ) -> Result<Processor, StreamError> {
-    on_stem_io_thread(|| {
-        Processor::for_session(session, mix_rate, start, cache, StreamConfig::PLAYBACK)
-    })
+    on_stem_io_thread(|| Processor::for_session_planned(session, mix_rate, start, plan))
 }
 
 /// Runs `open` (which opens streams) on a thread of low scheduling priority (`SCHED_BATCH`,

@@ -16,6 +16,8 @@ mod console;
 mod demo;
 mod exercise;
 mod lifecycle;
+#[cfg(target_os = "linux")]
+mod memory;
 mod mixer;
 mod monitor;
 mod output;

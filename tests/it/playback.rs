@@ -285,6 +285,7 @@ fn play_through_a_fault(
         play: true,
         looping: None,
         ceiling: earmix::units::Decibels(earmix::engine::realtime::DEFAULT_CEILING_DB),
+        stream_memory_mib: earmix::engine::stream_plan::DEFAULT_BUDGET_MIB,
     };
     let mut engine = Engine::open_with_backend(&session, &opts, Box::new(backend)).unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -437,6 +438,7 @@ fn engine_matches_the_reference_in_loudness() {
         play: true,
         looping: None,
         ceiling: earmix::units::Decibels(earmix::engine::realtime::DEFAULT_CEILING_DB),
+        stream_memory_mib: earmix::engine::stream_plan::DEFAULT_BUDGET_MIB,
     };
     let mut engine = Engine::open_with_backend(&session, &opts, Box::new(backend)).unwrap();
     assert!(engine.has_reference());

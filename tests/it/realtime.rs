@@ -510,7 +510,9 @@ fn stem_io_threads_run_in_the_background_class() {
     let path = ts
         .write_session("version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"a.wav\"\n");
     let session = earmix::session::load(&path).unwrap();
-    let processor = open_for_playback(&session, RATE, 0, &[0]).unwrap();
+    let plan =
+        earmix::engine::stream_plan::StreamPlan::for_session(&session, RATE, 0, 1 << 29, 256);
+    let processor = open_for_playback(&session, RATE, 0, &plan).unwrap();
     let mut found = 0;
     for task in std::fs::read_dir("/proc/self/task").unwrap() {
         let dir = task.unwrap().path();
