@@ -1,7 +1,7 @@
 //! The `earmix` command line: argument parsing, logging set-up and wiring. The only place that
 //! uses `anyhow`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -258,10 +258,16 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("earmix: {err:#}");
+            say(&format!("earmix: {err:#}"));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes a message and a line break to stderr, with control characters escaped (messages
+/// quote names from files); when stderr itself is gone there is no one to tell.
+fn say(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{}", earmix::text::escape_lines(text));
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -370,7 +376,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// Loads a session, or prints every problem in it to stderr (the caller exits 1).
 fn load_or_report(path: &Path) -> Option<earmix::session::Session> {
     earmix::session::load(path)
-        .map_err(|errors| eprintln!("{errors}"))
+        .map_err(|errors| say(&errors.to_string()))
         .ok()
 }
 
@@ -457,7 +463,7 @@ fn list_exercises(history: Option<PathBuf>) -> Result<ExitCode> {
     let path = history_path(history)?;
     let loaded = earmix::exercise::history::History::at(&path).read()?;
     for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
+        say(&format!("warning: {warning}"));
     }
     print!("{}", commands::exercise::list(&loaded.records));
     Ok(ExitCode::SUCCESS)
@@ -467,7 +473,7 @@ fn progress(history: Option<PathBuf>, ascii: bool) -> Result<ExitCode> {
     let path = history_path(history)?;
     let loaded = earmix::exercise::history::History::at(&path).read()?;
     for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
+        say(&format!("warning: {warning}"));
     }
     print!("{}", commands::progress::render(&loaded, &path, ascii));
     Ok(ExitCode::SUCCESS)
@@ -509,14 +515,14 @@ fn play(
     let mut engine =
         Engine::open(&session, &opts).with_context(|| format!("playing {}", path.display()))?;
     if let Some(notice) = engine.notice() {
-        eprintln!("earmix: {notice}");
+        say(&format!("earmix: {notice}"));
     }
-    eprintln!(
+    say(&format!(
         "playing {} ({}) on {}",
         path.display(),
         session.length(),
         engine.stream_info()
-    );
+    ));
     let headless = commands::play::HeadlessOptions {
         seconds: seconds.map(Seconds),
         looping,
@@ -548,10 +554,10 @@ fn demo_session_named(name: &str) -> Result<PathBuf> {
     let session = root.join(name).join("session.toml");
     let needs_stems = earmix::session::load(&session).is_err();
     if needs_stems {
-        eprintln!(
+        say(&format!(
             "earmix: generating the {name} demo's stems in {} (once; a few seconds)",
             root.display()
-        );
+        ));
     }
     earmix::demo::generate(&root, name, false)
         .with_context(|| format!("generating the {name} demo in {}", root.display()))?;

@@ -314,7 +314,11 @@ impl History {
         let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
         for (index, line) in lines.iter().enumerate() {
             let number = index + 1;
-            let skip = |why: &str| format!("{}:{number}: skipped: {why}", self.path.display());
+            // `why` may quote the line (serde names an unknown key): escape what it holds.
+            let skip = |why: &str| {
+                let why = crate::text::escape(why);
+                format!("{}:{number}: skipped: {why}", self.path.display())
+            };
             if torn && number == lines.len() {
                 loaded.warnings.push(skip(
                     "the last line is incomplete (no newline at its end: a write was \

@@ -15,6 +15,7 @@ mod cli;
 mod console;
 mod demo;
 mod exercise;
+mod hostile;
 mod mixer;
 mod monitor;
 mod output;

@@ -1,0 +1,215 @@
+//! Hostile input: names holding terminal escape sequences.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use crate::support::{TempSession, signal, write_wav_f32};
+
+/// The real binary with HOME and the XDG folders inside `home`, so no user file is read.
+pub(crate) fn earmix_in(home: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_earmix"));
+    c.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("RUST_BACKTRACE", "1");
+    c
+}
+
+/// The bytes that must never reach a terminal from a name: C0 controls other than the line
+/// feed that ends a line, DEL, C1 controls and bidirectional overrides. `None` when there are
+/// none, else the first one and where it is.
+pub(crate) fn raw_control(bytes: &[u8]) -> Option<String> {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Some("bytes that are not UTF-8".to_string());
+    };
+    text.char_indices()
+        .find(|&(_, c)| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .map(|(at, c)| format!("{c:?} at byte {at} of {text:?}"))
+}
+
+/// The session file's name escapes: ESC ] 0 (set the window title) ... BEL, ESC [ 2J (clear
+/// the screen); a channel with a colour sequence, C1 CSI and a right-to-left override; a
+/// section with CR LF.
+const EVIL_SESSION: &str = r#"version = 1
+name = "\u001b]0;pwned\u0007\u001b[2J"
+
+[[channel]]
+name = "Gtr\u001b[31mRED\u009b1m\u202e"
+file = "stems/a.wav"
+
+[[channel]]
+name = "Bass"
+file = "stems/a.wav"
+
+[[section]]
+name = "Verse\r\nX"
+start = 0
+
+[[section]]
+name = "Chorus\u0007"
+start = 0.5
+"#;
+
+/// The names as the file holds them.
+const SESSION_NAME: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J";
+const CHANNEL_NAME: &str = "Gtr\u{1b}[31mRED\u{9b}1m\u{202e}";
+/// The names as they are shown.
+const SESSION_SHOWN: &str = "\\e]0;pwned\\a\\e[2J";
+const CHANNEL_SHOWN: &str = "Gtr\\e[31mRED\\u{9b}1m\\u{202e}";
+
+fn evil_session(ts: &TempSession) -> PathBuf {
+    write_wav_f32(&ts.path("stems/a.wav"), 48_000, &[signal(48_000, 1, 0.3)]);
+    ts.write_session(EVIL_SESSION)
+}
+
+fn run(home: &Path, args: &[&std::ffi::OsStr]) -> Output {
+    earmix_in(home).args(args).output().unwrap()
+}
+
+/// `earmix check` and `earmix report` (table, CSV) show names from the session file with
+/// control characters escaped, never raw; the JSON report keeps the names exactly (as JSON
+/// escapes); an error message quoting a name escapes it too.
+#[test]
+fn names_with_escape_bytes_are_shown_escaped() {
+    let ts = TempSession::new();
+    let path = evil_session(&ts);
+    let home = ts.path("home");
+    let p = path.as_os_str();
+
+    let out = run(&home, &["check".as_ref(), p]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(raw_control(&out.stdout), None);
+    for shown in [SESSION_SHOWN, CHANNEL_SHOWN, "Verse\\r\\nX", "Chorus\\a"] {
+        assert!(stdout.contains(shown), "{shown} missing from:\n{stdout}");
+    }
+
+    for format in ["table", "csv"] {
+        let out = run(
+            &home,
+            &["report".as_ref(), p, "--format".as_ref(), format.as_ref()],
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{out:?}");
+        assert_eq!(raw_control(&out.stdout), None, "{format}");
+        if format == "table" {
+            assert!(stdout.contains(SESSION_SHOWN), "{stdout}");
+            // The table cuts long names to its column.
+            assert!(stdout.contains("  Gtr\\e[31mRED\\u{9b}1m"), "{stdout}");
+        } else {
+            assert!(stdout.contains(CHANNEL_SHOWN), "{stdout}");
+        }
+        assert!(stdout.contains("Verse\\r\\nX"), "{format}:\n{stdout}");
+    }
+    // CSV: still one record per line, the same count as with plain names.
+    let out = run(
+        &home,
+        &["report".as_ref(), p, "--format".as_ref(), "csv".as_ref()],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().count(),
+        1 + 3 * 3
+    );
+
+    let out = run(
+        &home,
+        &["report".as_ref(), p, "--format".as_ref(), "json".as_ref()],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(raw_control(&out.stdout), None);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["session"]["name"], SESSION_NAME);
+    assert_eq!(json["channels"][0], CHANNEL_NAME);
+    assert_eq!(json["spans"][0]["name"], "Verse\r\nX");
+
+    // An error quoting a name (as written in the file: TOML takes C1 characters raw).
+    let bad = EVIL_SESSION.replace("start = 0.5", "start = 0.5\nmute = [\"X\u{9b}2J\u{202e}\"]");
+    std::fs::write(&path, bad).unwrap();
+    let out = run(&home, &["check".as_ref(), p]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(raw_control(&out.stderr), None);
+    assert!(
+        stderr.contains("section[2].mute[1] = \"X\\u{9b}2J\\u{202e}\""),
+        "{stderr}"
+    );
+}
+
+/// `earmix progress` shows an exercise name the history file made up with its control
+/// characters escaped, and so do the warnings about lines it skips.
+#[test]
+fn progress_escapes_names_from_the_history() {
+    let ts = TempSession::new();
+    let history = ts.path("history.jsonl");
+    std::fs::write(
+        &history,
+        "{\"version\":1,\"date\":\"2026-01-01T00:00:00Z\",\"exercise\":\"\\u001b]0;pwned\\u0007\",\
+         \"session\":\"s\",\"level\":null,\"channels\":[],\"score\":50,\"rms_db\":null}\n\
+         {\"version\":1,\"\\u001b[2J\":1}\n",
+    )
+    .unwrap();
+    let out = run(
+        &ts.path("home"),
+        &[
+            "progress".as_ref(),
+            "--history".as_ref(),
+            history.as_os_str(),
+        ],
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(raw_control(&out.stdout), None);
+    assert_eq!(raw_control(&out.stderr), None);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("\\e]0;pwned\\a: done 1 time"), "{stdout}");
+    assert!(stderr.contains("history.jsonl:2: skipped"), "{stderr}");
+    assert!(stderr.contains("unknown field `\\e[2J`"), "{stderr}");
+}
+
+/// The console draws the session's, a channel's and a section's names with their control
+/// characters escaped, and never writes the name's own escape sequences to the terminal.
+#[test]
+fn the_console_shows_names_escaped() {
+    use crate::console::{Console, home_in};
+    let ts = TempSession::new();
+    write_wav_f32(
+        &ts.path("stems/a.wav"),
+        48_000,
+        &[signal(48_000 * 5, 1, 0.3)],
+    );
+    let path = ts.write_session(
+        r#"version = 1
+name = "\u001b]0;pwned\u0007\u001b[2J"
+
+[[channel]]
+name = "A\u001b[5m"
+file = "stems/a.wav"
+
+[[section]]
+name = "V\u009b7m\u202e"
+start = 0
+"#,
+    );
+    let home = home_in(&ts);
+    let mut console = Console::spawn(&home, &[path.as_os_str()], 100, 30);
+    console.wait_for_text(&["\\e]0;pwned\\a\\e[2J", "A\\e[5m", "V\\u{9b}7m"]);
+    let raw = console.raw_since(0);
+    // (The console clears the screen itself: ESC [ 2J alone proves nothing.)
+    for leaked in [
+        &b"\x1b]0;pwned"[..],
+        b"\x1b[5m",
+        b"\xc2\x9b",
+        b"\xe2\x80\xae",
+    ] {
+        assert!(
+            !raw.windows(leaked.len()).any(|w| w == leaked),
+            "{leaked:?} reached the terminal"
+        );
+    }
+    console.send("q");
+    console.wait_success();
+}
