@@ -257,10 +257,28 @@ fn main() -> ExitCode {
     init_logging();
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`earmix report S | head`): stop quietly, as if killed by
+        // SIGPIPE (128 + 13), which Rust programs ignore.
+        Err(err) if err.is::<StdoutClosed>() => ExitCode::from(141),
         Err(err) => {
             say(&format!("earmix: {err:#}"));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Standard output was closed before everything was written to it.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+struct StdoutClosed;
+
+/// Writes a command's output to stdout. A closed stdout is [`StdoutClosed`], which [`main`]
+/// ends on quietly; any other failure (a full disk) is an error.
+fn print_out(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        other => other.context("writing to standard output"),
     }
 }
 
@@ -286,7 +304,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         );
     };
     match command {
-        Command::Check { session } => Ok(check(&session)),
+        Command::Check { session } => check(&session),
         Command::Bounce {
             session,
             output,
@@ -366,7 +384,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )
         }
         Command::Devices => {
-            print!("{}", commands::devices::list());
+            print_out(&commands::devices::list())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { force, dir } => demo(dir, force),
@@ -380,12 +398,12 @@ fn load_or_report(path: &Path) -> Option<earmix::session::Session> {
         .ok()
 }
 
-fn check(path: &Path) -> ExitCode {
+fn check(path: &Path) -> Result<ExitCode> {
     let Some(session) = load_or_report(path) else {
-        return ExitCode::FAILURE;
+        return Ok(ExitCode::FAILURE);
     };
-    print!("{}", commands::check::summary(&session));
-    ExitCode::SUCCESS
+    print_out(&commands::check::summary(&session))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A progress bar on stderr ("{verb} [bar] 42% 0:12.000 / 1:44.500 eta 3s") when stderr is a
@@ -429,7 +447,7 @@ fn bounce(path: &Path, output: &Path, opts: BounceOptions) -> Result<ExitCode> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    print!("{report}");
+    print_out(&report.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -443,7 +461,7 @@ fn report(path: &Path, format: commands::report::Format) -> Result<ExitCode> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    print!("{}", commands::report::to_text(&report, format));
+    print_out(&commands::report::to_text(&report, format))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -465,7 +483,7 @@ fn list_exercises(history: Option<PathBuf>) -> Result<ExitCode> {
     for warning in &loaded.warnings {
         say(&format!("warning: {warning}"));
     }
-    print!("{}", commands::exercise::list(&loaded.records));
+    print_out(&commands::exercise::list(&loaded.records))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -475,7 +493,7 @@ fn progress(history: Option<PathBuf>, ascii: bool) -> Result<ExitCode> {
     for warning in &loaded.warnings {
         say(&format!("warning: {warning}"));
     }
-    print!("{}", commands::progress::render(&loaded, &path, ascii));
+    print_out(&commands::progress::render(&loaded, &path, ascii))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -617,7 +635,7 @@ fn demo(dir: Option<PathBuf>, force: bool) -> Result<ExitCode> {
     for name in earmix::demo::DEMOS {
         let report = earmix::demo::generate(&root, name, force)
             .with_context(|| format!("generating the {name} demo in {}", root.display()))?;
-        println!("{report}");
+        print_out(&format!("{report}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

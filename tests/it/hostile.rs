@@ -1,7 +1,8 @@
-//! Hostile input: names holding terminal escape sequences.
+//! Hostile input and hostile readers: names holding terminal escape sequences, and a reader
+//! that closes the pipe early.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use crate::support::{TempSession, signal, write_wav_f32};
 
@@ -212,4 +213,58 @@ start = 0
     }
     console.send("q");
     console.wait_success();
+}
+
+/// Runs `earmix ARGS` with its stdout a pipe whose reading end is closed before it starts, as
+/// when `earmix ... | head` has finished reading (closing it before the start keeps the test
+/// from racing the child's first write).
+fn with_stdout_closed(home: &Path, args: &[&std::ffi::OsStr]) -> Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    earmix_in(home)
+        .args(args)
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+/// Every command that prints to stdout ends quietly with status 141 (128 + SIGPIPE, what a
+/// shell reports for a program killed by a closed pipe) when its reader has gone: no panic,
+/// no backtrace, nothing on stderr.
+#[test]
+fn a_closed_stdout_ends_quietly_with_141() {
+    let ts = TempSession::new();
+    let path = evil_session(&ts);
+    let home = ts.path("home");
+    let history = ts.path("history.jsonl");
+    let record = "{\"version\":1,\"date\":\"2026-01-01T00:00:00Z\",\"exercise\":\"drill\",\
+                  \"session\":\"s\",\"level\":1,\"channels\":[],\"score\":50,\"rms_db\":null}\n";
+    std::fs::write(&history, record.repeat(2000)).unwrap();
+    let wav = ts.path("out.wav");
+    let p = path.as_os_str();
+    let h = history.as_os_str();
+    let commands: [&[&std::ffi::OsStr]; 9] = [
+        &["check".as_ref(), p],
+        &["report".as_ref(), p],
+        &["report".as_ref(), p, "--format".as_ref(), "json".as_ref()],
+        &["report".as_ref(), p, "--format".as_ref(), "csv".as_ref()],
+        &["progress".as_ref(), "--history".as_ref(), h],
+        &["exercise".as_ref(), "--history".as_ref(), h],
+        &["bounce".as_ref(), p, "-o".as_ref(), wav.as_os_str()],
+        &["devices".as_ref()],
+        &["--version".as_ref()],
+    ];
+    for args in commands {
+        let out = with_stdout_closed(&home, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if args[0] == "--version" {
+            // clap's own output; it ignores a closed stdout.
+            assert_ne!(out.status.code(), Some(101), "{args:?}: {stderr}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {stderr}");
+        assert_eq!(stderr, "", "{args:?}");
+    }
+    assert!(wav.is_file(), "the bounce is written before its summary");
 }
