@@ -1,4 +1,4 @@
-//! Text read from files on its way to a terminal.
+//! Text read from files on its way to a terminal or back from bytes.
 //!
 //! A name in a session, a history record or a device list is whatever its file says, and a
 //! terminal obeys control characters: a channel called `"\u001b]0;pwned\u0007"` would retitle
@@ -6,9 +6,12 @@
 //! commands' output, error messages, the console) shows it through [`escape`], which writes
 //! control characters visibly instead. The stored name is never changed: a session file saves
 //! back exactly as it was written.
+//!
+//! [`decode`] turns a file's bytes into text, or says on which line, column and byte the file
+//! stops being UTF-8.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
 /// Whether `c` must not reach a terminal as it is: C0 control characters (tab and line feed
 /// included), DEL, C1 control characters (U+0080-U+009F, which some terminals obey as ESC
@@ -91,6 +94,67 @@ pub fn json_safe(json: String) -> String {
     out
 }
 
+/// Where a file stops being UTF-8 text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NotUtf8 {
+    /// The line, counted from 1.
+    pub line: usize,
+    /// The column in characters, counted from 1.
+    pub column: usize,
+    /// The first byte that is not part of UTF-8 text.
+    pub byte: u8,
+    /// Its offset in the file, counted from 0.
+    pub offset: usize,
+    /// Whether the file starts with a UTF-16 byte order mark.
+    pub utf16: bool,
+}
+
+/// Reads as "not UTF-8 text (byte 0xNN at byte offset N)", and says when the file looks like
+/// UTF-16. The caller puts the file, line and column in front.
+impl fmt::Display for NotUtf8 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "not UTF-8 text (byte 0x{:02X} at byte offset {})",
+            self.byte, self.offset
+        )?;
+        if self.utf16 {
+            f.write_str("; the file looks like UTF-16: save it as UTF-8")?;
+        }
+        Ok(())
+    }
+}
+
+/// A file's bytes as text, or where they stop being UTF-8.
+pub fn decode(bytes: Vec<u8>) -> Result<String, NotUtf8> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => Err(not_utf8(e.as_bytes(), e.utf8_error().valid_up_to())),
+    }
+}
+
+/// [`decode`] for a slice (one line of a file, say).
+pub fn decode_slice(bytes: &[u8]) -> Result<&str, NotUtf8> {
+    std::str::from_utf8(bytes).map_err(|e| not_utf8(bytes, e.valid_up_to()))
+}
+
+fn not_utf8(bytes: &[u8], offset: usize) -> NotUtf8 {
+    let valid = &bytes[..offset];
+    let line_start = valid
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |at| at + 1);
+    // Everything before `offset` is valid UTF-8, and so is any part of it from a line start.
+    let column = std::str::from_utf8(&valid[line_start..]).map_or(0, |s| s.chars().count()) + 1;
+    NotUtf8 {
+        line: valid.split(|&b| b == b'\n').count(),
+        column,
+        byte: bytes[offset],
+        offset,
+        utf16: bytes.starts_with(&[0xff, 0xfe]) || bytes.starts_with(&[0xfe, 0xff]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +198,37 @@ mod tests {
         );
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back["name"], name);
+    }
+
+    /// The first byte that is not UTF-8 is found with its line, column (in characters) and
+    /// offset.
+    #[test]
+    fn decode_names_the_first_bad_byte() {
+        assert_eq!(decode(b"version = 1\n".to_vec()).unwrap(), "version = 1\n");
+        let bad = decode(b"version = 1\nname = \"\xc3\xa4\xff\"\n".to_vec()).unwrap_err();
+        assert_eq!(
+            bad,
+            NotUtf8 {
+                line: 2,
+                column: 10,
+                byte: 0xff,
+                offset: 22,
+                utf16: false
+            }
+        );
+        assert_eq!(
+            bad.to_string(),
+            "not UTF-8 text (byte 0xFF at byte offset 22)"
+        );
+        // A sequence cut short at the end of the file.
+        let cut = decode(b"ab\xe2\x82".to_vec()).unwrap_err();
+        assert_eq!(
+            (cut.line, cut.column, cut.byte, cut.offset),
+            (1, 3, 0xe2, 2)
+        );
+        let wide = decode(b"\xff\xfev\x00".to_vec()).unwrap_err();
+        assert!(wide.to_string().contains("UTF-16"), "{wide}");
+        assert_eq!(decode_slice(b"ok"), Ok("ok"));
+        assert_eq!(decode_slice(b"o\x80").unwrap_err().column, 2);
     }
 }

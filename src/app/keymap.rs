@@ -247,8 +247,8 @@ impl Keymap {
     /// error: the shipped keymap alone is the usual case.
     pub fn load_user(path: &Path) -> Result<Self, Vec<KeymapError>> {
         let mut keymap = Self::default();
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(keymap),
             Err(e) => {
                 return Err(vec![KeymapError::whole_file(
@@ -257,6 +257,8 @@ impl Keymap {
                 )]);
             }
         };
+        let text = crate::text::decode(bytes)
+            .map_err(|e| vec![crate::session::file::not_text(path, e)])?;
         keymap.overlay(path, &text)?;
         Ok(keymap)
     }

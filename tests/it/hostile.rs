@@ -1,5 +1,5 @@
-//! Hostile input and hostile readers: names holding terminal escape sequences, and a reader
-//! that closes the pipe early.
+//! Hostile input and hostile readers: names holding terminal escape sequences, files that are
+//! not UTF-8 text, and a reader that closes the pipe early.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -267,4 +267,113 @@ fn a_closed_stdout_ends_quietly_with_141() {
         assert_eq!(stderr, "", "{args:?}");
     }
     assert!(wav.is_file(), "the bounce is written before its summary");
+}
+
+/// A session, settings, keymap, targets or history file that is not UTF-8 is reported at the
+/// line and column where it stops being text, with the byte and its offset.
+#[test]
+fn files_that_are_not_utf8_name_the_place() {
+    let ts = TempSession::new();
+    write_wav_f32(&ts.path("stems/a.wav"), 48_000, &[signal(4800, 1, 0.3)]);
+    let home = ts.path("home");
+    // Latin-1 "é" (0xE9) on line 3, after "name = \"Caf" (11 characters).
+    let session = ts.path("session.toml");
+    std::fs::write(
+        &session,
+        b"version = 1\n[[channel]]\nname = \"Caf\xe9\"\nfile = \"stems/a.wav\"\n",
+    )
+    .unwrap();
+    let out = run(&home, &["check".as_ref(), session.as_os_str()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(
+        stderr.trim_end(),
+        format!(
+            "{}:3:12: not UTF-8 text (byte 0xE9 at byte offset 35)",
+            session.display()
+        )
+    );
+
+    std::fs::write(
+        &session,
+        "version = 1\n[[channel]]\nname = \"A\"\nfile = \"stems/a.wav\"\n",
+    )
+    .unwrap();
+    let config = ts.path("config.toml");
+    // UTF-16 (as some editors save): "version = 1".
+    let utf16: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain("version = 1\n".encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(&config, utf16).unwrap();
+    let out = run(
+        &home,
+        &[
+            "check".as_ref(),
+            "--config".as_ref(),
+            config.as_os_str(),
+            session.as_os_str(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:1:1: not UTF-8 text (byte 0xFF at byte offset 0); the file looks like UTF-16",
+            config.display()
+        )),
+        "{stderr}"
+    );
+
+    let history = ts.path("history.jsonl");
+    let good = "{\"version\":1,\"date\":\"2026-01-01T00:00:00Z\",\"exercise\":\"drill\",\
+                \"session\":\"s\",\"level\":1,\"channels\":[],\"score\":50,\"rms_db\":null}\n";
+    let mut bytes = good.as_bytes().to_vec();
+    let second = bytes.len();
+    bytes.extend_from_slice(b"{\"version\":1,\"exercise\":\"dr\xffill\"}\n");
+    bytes.extend_from_slice(good.as_bytes());
+    std::fs::write(&history, &bytes).unwrap();
+    let out = run(
+        &home,
+        &[
+            "progress".as_ref(),
+            "--history".as_ref(),
+            history.as_os_str(),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:2:28: skipped: not UTF-8 text (byte 0xFF at byte offset {})",
+            history.display(),
+            second + 27
+        )),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("done 2 times"),
+        "{out:?}"
+    );
+
+    let keymap = ts.path("keymap.toml");
+    std::fs::write(&keymap, b"version = 1\nmute = [\"\x80\"]\n").unwrap();
+    let errors = earmix::app::keymap::Keymap::load_user(&keymap).unwrap_err();
+    assert_eq!(
+        errors[0].to_string(),
+        format!(
+            "{}:2:10: not UTF-8 text (byte 0x80 at byte offset 21)",
+            keymap.display()
+        )
+    );
+    let targets = ts.path("targets.toml");
+    std::fs::write(&targets, b"version = 1\n\xc3").unwrap();
+    let error = earmix::exercise::targets::Targets::load(Some(&targets)).unwrap_err();
+    assert!(
+        error.to_string().contains(&format!(
+            "{}:2:1: not UTF-8 text (byte 0xC3 at byte offset 12)",
+            targets.display()
+        )),
+        "{error}"
+    );
 }
