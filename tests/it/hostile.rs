@@ -1,5 +1,5 @@
 //! Hostile input and hostile readers: names holding terminal escape sequences, files that are
-//! not UTF-8 text, and a reader that closes the pipe early.
+//! not UTF-8 text, a keymap without a way out, and a reader that closes the pipe early.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -375,5 +375,34 @@ fn files_that_are_not_utf8_name_the_place() {
             targets.display()
         )),
         "{error}"
+    );
+}
+
+/// A keymap that leaves quit without a key is refused before the console starts, with the
+/// file, line and column.
+#[test]
+fn a_keymap_without_quit_is_refused() {
+    let ts = TempSession::new();
+    write_wav_f32(&ts.path("stems/a.wav"), 48_000, &[signal(4800, 1, 0.3)]);
+    let session =
+        ts.write_session("version = 1\n[[channel]]\nname = \"A\"\nfile = \"stems/a.wav\"\n");
+    let home = ts.path("home");
+    let keymap = home.join("config/earmix/keymap.toml");
+    std::fs::create_dir_all(keymap.parent().unwrap()).unwrap();
+    std::fs::write(&keymap, "version = 1\n\nquit = []\n").unwrap();
+    let out = earmix_in(&home)
+        .arg(&session)
+        .args(["--output", "null"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{}:3:8: quit = []: quit needs a key",
+            keymap.display()
+        )),
+        "{stderr}"
     );
 }
