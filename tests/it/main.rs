@@ -15,6 +15,7 @@ mod cli;
 mod console;
 mod demo;
 mod exercise;
+mod fuzz;
 mod hostile;
 mod mixer;
 mod monitor;
