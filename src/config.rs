@@ -310,8 +310,8 @@ impl Config {
     /// `required` is false (the usual XDG location).
     pub fn load(path: &Path, required: bool) -> Result<Self, Vec<ConfigError>> {
         let mut config = Self::defaults();
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(config),
             Err(e) => {
                 return Err(vec![ConfigError::whole_file(
@@ -320,6 +320,8 @@ impl Config {
                 )]);
             }
         };
+        let text = crate::text::decode(bytes)
+            .map_err(|e| vec![crate::session::file::not_text(path, e)])?;
         config.overlay(path, &text)?;
         Ok(config)
     }

@@ -11,5 +11,6 @@ pub mod demo;
 pub mod engine;
 pub mod exercise;
 pub mod session;
+pub mod text;
 pub mod ui;
 pub mod units;

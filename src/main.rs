@@ -1,7 +1,7 @@
 //! The `earmix` command line: argument parsing, logging set-up and wiring. The only place that
 //! uses `anyhow`.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -257,11 +257,35 @@ fn main() -> ExitCode {
     init_logging();
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`earmix report S | head`): stop quietly, as if killed by
+        // SIGPIPE (128 + 13), which Rust programs ignore.
+        Err(err) if err.is::<StdoutClosed>() => ExitCode::from(141),
         Err(err) => {
-            eprintln!("earmix: {err:#}");
+            say(&format!("earmix: {err:#}"));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Standard output was closed before everything was written to it.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed")]
+struct StdoutClosed;
+
+/// Writes a command's output to stdout. A closed stdout is [`StdoutClosed`], which [`main`]
+/// ends on quietly; any other failure (a full disk) is an error.
+fn print_out(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(StdoutClosed.into()),
+        other => other.context("writing to standard output"),
+    }
+}
+
+/// Writes a message and a line break to stderr, with control characters escaped (messages
+/// quote names from files); when stderr itself is gone there is no one to tell.
+fn say(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{}", earmix::text::escape_lines(text));
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -280,7 +304,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         );
     };
     match command {
-        Command::Check { session } => Ok(check(&session, &config.audio)),
+        Command::Check { session } => check(&session, &config.audio),
         Command::Bounce {
             session,
             output,
@@ -360,7 +384,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )
         }
         Command::Devices => {
-            print!("{}", commands::devices::list());
+            print_out(&commands::devices::list())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { force, dir } => demo(dir, force),
@@ -370,17 +394,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
 /// Loads a session, or prints every problem in it to stderr (the caller exits 1).
 fn load_or_report(path: &Path) -> Option<earmix::session::Session> {
     earmix::session::load(path)
-        .map_err(|errors| eprintln!("{errors}"))
+        .map_err(|errors| say(&errors.to_string()))
         .ok()
 }
 
-fn check(path: &Path, audio: &AudioConfig) -> ExitCode {
+fn check(path: &Path, audio: &AudioConfig) -> Result<ExitCode> {
     let Some(session) = load_or_report(path) else {
-        return ExitCode::FAILURE;
+        return Ok(ExitCode::FAILURE);
     };
-    print!("{}", commands::check::summary(&session));
-    print!("{}", commands::check::memory(&session, audio));
-    ExitCode::SUCCESS
+    print_out(&commands::check::summary(&session))?;
+    print_out(&commands::check::memory(&session, audio))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A progress bar on stderr ("{verb} [bar] 42% 0:12.000 / 1:44.500 eta 3s") when stderr is a
@@ -424,7 +448,7 @@ fn bounce(path: &Path, output: &Path, opts: BounceOptions) -> Result<ExitCode> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    print!("{report}");
+    print_out(&report.to_string())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -438,7 +462,7 @@ fn report(path: &Path, format: commands::report::Format) -> Result<ExitCode> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    print!("{}", commands::report::to_text(&report, format));
+    print_out(&commands::report::to_text(&report, format))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -458,9 +482,9 @@ fn list_exercises(history: Option<PathBuf>) -> Result<ExitCode> {
     let path = history_path(history)?;
     let loaded = earmix::exercise::history::History::at(&path).read()?;
     for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
+        say(&format!("warning: {warning}"));
     }
-    print!("{}", commands::exercise::list(&loaded.records));
+    print_out(&commands::exercise::list(&loaded.records))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -468,9 +492,9 @@ fn progress(history: Option<PathBuf>, ascii: bool) -> Result<ExitCode> {
     let path = history_path(history)?;
     let loaded = earmix::exercise::history::History::at(&path).read()?;
     for warning in &loaded.warnings {
-        eprintln!("warning: {warning}");
+        say(&format!("warning: {warning}"));
     }
-    print!("{}", commands::progress::render(&loaded, &path, ascii));
+    print_out(&commands::progress::render(&loaded, &path, ascii))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -511,14 +535,14 @@ fn play(
     let mut engine =
         Engine::open(&session, &opts).with_context(|| format!("playing {}", path.display()))?;
     if let Some(notice) = engine.notice() {
-        eprintln!("earmix: {notice}");
+        say(&format!("earmix: {notice}"));
     }
-    eprintln!(
+    say(&format!(
         "playing {} ({}) on {}",
         path.display(),
         session.length(),
         engine.stream_info()
-    );
+    ));
     let headless = commands::play::HeadlessOptions {
         seconds: seconds.map(Seconds),
         looping,
@@ -550,10 +574,10 @@ fn demo_session_named(name: &str) -> Result<PathBuf> {
     let session = root.join(name).join("session.toml");
     let needs_stems = earmix::session::load(&session).is_err();
     if needs_stems {
-        eprintln!(
+        say(&format!(
             "earmix: generating the {name} demo's stems in {} (once; a few seconds)",
             root.display()
-        );
+        ));
     }
     earmix::demo::generate(&root, name, false)
         .with_context(|| format!("generating the {name} demo in {}", root.display()))?;
@@ -613,7 +637,7 @@ fn demo(dir: Option<PathBuf>, force: bool) -> Result<ExitCode> {
     for name in earmix::demo::DEMOS {
         let report = earmix::demo::generate(&root, name, force)
             .with_context(|| format!("generating the {name} demo in {}", root.display()))?;
-        println!("{report}");
+        print_out(&format!("{report}\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -92,9 +92,11 @@ impl Pan {
     }
 }
 
+/// "C", "L30", "R100"; a value outside -1..+1 (from a damaged file) shows as the end it is
+/// past, NaN as the centre.
 impl fmt::Display for Pan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pct = (self.0 * 100.0).round() as i32;
+        let pct = (self.0.clamp(-1.0, 1.0) * 100.0).round() as i32;
         match pct {
             0 => f.write_str("C"),
             p if p < 0 => write!(f, "L{}", -p),
@@ -163,6 +165,19 @@ impl fmt::Display for Seconds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Pan shows as the product writes it, and a value no file should hold (a crash journal
+    /// with `pan = -9223372036854775809` once overflowed the negation here) shows as the end it
+    /// is past instead of panicking.
+    #[test]
+    fn pan_displays_within_its_range() {
+        assert_eq!(Pan(0.0).to_string(), "C");
+        assert_eq!(Pan(-0.3).to_string(), "L30");
+        assert_eq!(Pan(1.0).to_string(), "R100");
+        assert_eq!(Pan(-9.223_372_036_854_776e18).to_string(), "L100");
+        assert_eq!(Pan(f64::INFINITY).to_string(), "R100");
+        assert_eq!(Pan(f64::NAN).to_string(), "C");
+    }
 
     /// Unity and off are exact, and a few dB values match 10^(g/20).
     #[test]

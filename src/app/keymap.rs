@@ -247,8 +247,8 @@ impl Keymap {
     /// error: the shipped keymap alone is the usual case.
     pub fn load_user(path: &Path) -> Result<Self, Vec<KeymapError>> {
         let mut keymap = Self::default();
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(keymap),
             Err(e) => {
                 return Err(vec![KeymapError::whole_file(
@@ -257,6 +257,8 @@ impl Keymap {
                 )]);
             }
         };
+        let text = crate::text::decode(bytes)
+            .map_err(|e| vec![crate::session::file::not_text(path, e)])?;
         keymap.overlay(path, &text)?;
         Ok(keymap)
     }
@@ -344,7 +346,16 @@ impl Keymap {
                 errors.push(error);
                 continue;
             };
-            match bindings_of(&src, name, item, value_span) {
+            match bindings_of(&src, name, item, value_span.clone()) {
+                // Without a quit key the console could only be left by killing it.
+                Ok(bindings) if action == Action::Quit && bindings.is_empty() => {
+                    errors.push(src.error(
+                        &value_span,
+                        join_key("", name),
+                        "quit needs a key, or the console could not be left: give it one, e.g. \
+                         quit = [\"q\", \"ctrl+c\"]",
+                    ));
+                }
                 Ok(bindings) => entries.push((action, bindings)),
                 Err(mut bad) => errors.append(&mut bad),
             }
@@ -817,6 +828,31 @@ mod tests {
         let errors = user("version = 1\nmute = [\"m\"\n").unwrap_err();
         assert!(errors[0].contains("keymap.toml:2:"), "{errors:?}");
         assert!(errors[0].contains("mute"), "{errors:?}");
+    }
+
+    /// A keymap that leaves quit without a key is refused at the quit line, whatever else it
+    /// frees or binds; quit may move to other keys.
+    #[test]
+    fn quit_cannot_be_left_without_a_key() {
+        let errors = user("version = 1\nhelp = []\nquit = []\n").unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].ends_with(
+                "keymap.toml:3:8: quit = []: quit needs a key, or the console could not be left: \
+                 give it one, e.g. quit = [\"q\", \"ctrl+c\"]"
+            ),
+            "{errors:?}"
+        );
+        let errors = user("version = 1\nquit = [\"q\", \"nokey\"]\n").unwrap_err();
+        assert!(
+            errors[0].contains(":2:14: quit[2] = \"nokey\""),
+            "{errors:?}"
+        );
+        let moved = user("version = 1\nquit = [\"ctrl+q\"]\n").unwrap();
+        assert_eq!(
+            moved.keys_for(Action::Quit),
+            [Key::new(KeyCode::Char('q'), CTRL)]
+        );
     }
 
     /// The help lists every action once, in Action order, with the keys that trigger it.

@@ -5,18 +5,20 @@ use std::fmt::Write as _;
 use crate::config::AudioConfig;
 use crate::engine::stream_plan::{MIB, StreamPlan};
 use crate::session::Session;
+use crate::text::escape;
 use crate::units::{Decibels, Seconds};
 
 /// A readable summary of a validated session: its channels with their stem files' format,
 /// channel count, rate (and the rate it is resampled to, when that is another) and length, and
-/// its sections.
+/// its sections. Names and file names are shown with control characters escaped
+/// ([`escape`]).
 pub fn summary(session: &Session) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{}: \"{}\", {} channels, {} Hz, {}",
-        session.path.display(),
-        session.name,
+        escape(&session.path.display().to_string()),
+        escape(&session.name),
         session.channels.len(),
         session.sample_rate,
         session.length()
@@ -24,7 +26,7 @@ pub fn summary(session: &Session) -> String {
     let name_w = session
         .channels
         .iter()
-        .map(|c| c.name.chars().count())
+        .map(|c| escape(&c.name).chars().count())
         .max()
         .unwrap_or(4)
         .max(7);
@@ -48,15 +50,20 @@ pub fn summary(session: &Session) -> String {
         let _ = writeln!(
             out,
             "  {:<name_w$}  {:<6}  {:>7}  {:<22} {:>2}  {:>6}  {:>9}{flags}",
-            channel.name,
+            escape(&channel.name),
             role,
             fader_text(channel.gain_db),
-            truncate(&stem.format, 22),
+            truncate(&escape(&stem.format), 22),
             stem.channels,
             stem.sample_rate,
             Seconds(stem.seconds()).to_string(),
         );
-        let _ = writeln!(out, "  {:<name_w$}  {}", "", channel.file.display());
+        let _ = writeln!(
+            out,
+            "  {:<name_w$}  {}",
+            "",
+            escape(&channel.file.display().to_string())
+        );
     }
     if session.sections.is_empty() {
         let _ = writeln!(out, "\n  no sections");
@@ -79,7 +86,7 @@ pub fn summary(session: &Session) -> String {
             let _ = writeln!(
                 out,
                 "  {:<20} {:>9}  {:>9}  {scene}",
-                truncate(&section.name, 20),
+                truncate(&escape(&section.name), 20),
                 section.start.to_string(),
                 Seconds(end.0 - section.start.0).to_string()
             );
@@ -89,7 +96,7 @@ pub fn summary(session: &Session) -> String {
         let _ = writeln!(
             out,
             "\n  reference: {} (offset {})",
-            reference.file.display(),
+            escape(&reference.file.display().to_string()),
             reference.offset
         );
     }

@@ -10,11 +10,14 @@ use crate::engine::output::cpal_backend::{device_id, device_label};
 
 /// Every available host with its output devices (the default marked) and each device's
 /// supported output configurations; a host or device that cannot be asked says why. Never
-/// panics, even with no audio configuration at all.
+/// panics, even with no audio configuration at all. Device names come from the sound
+/// system's configuration files, so control characters in them are escaped
+/// ([`escape_lines`](crate::text::escape_lines)).
 ///
 /// Not realtime-safe (opens devices).
 pub fn list() -> String {
-    crate::engine::output::cpal_backend::alsa_quiet(|| list_hosts(None))
+    let text = crate::engine::output::cpal_backend::alsa_quiet(|| list_hosts(None));
+    crate::text::escape_lines(&text).into_owned()
 }
 
 /// Like [`list`], for the host called `host` only (e.g. "alsa").

@@ -3,23 +3,26 @@
 //! the left). Lines of the history that cannot be read are skipped with a warning (the caller
 //! prints them); they never stop the summary.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::exercise::history::{Loaded, summarise};
+use crate::text::escape;
 use crate::ui::widgets::text::{ASCII_BLOCKS, BLOCKS};
 
 /// The widest a sparkline gets (the latest scores when there are more).
 pub const SPARK_WIDTH: usize = 70;
 
-/// The name an exercise is shown by.
-pub fn display_name(exercise: &str) -> &str {
+/// The name an exercise is shown by: its title, or for an exercise this earmix does not know,
+/// the name the history gives it with control characters escaped ([`escape`]).
+pub fn display_name(exercise: &str) -> Cow<'_, str> {
     match exercise {
-        "blindfold" => "Blindfold Balance Test",
-        "arc" => "Emotional Arc Exercise",
-        "drill" => "Level-matching drill",
-        "reference" => "Reference Deconstruction",
-        other => other,
+        "blindfold" => "Blindfold Balance Test".into(),
+        "arc" => "Emotional Arc Exercise".into(),
+        "drill" => "Level-matching drill".into(),
+        "reference" => "Reference Deconstruction".into(),
+        other => escape(other),
     }
 }
 
@@ -41,11 +44,11 @@ pub fn render(loaded: &Loaded, path: &Path, ascii: bool) -> String {
         let _ = writeln!(
             out,
             "No exercises finished yet: each one you finish adds a line to {}.",
-            path.display()
+            escape(&path.display().to_string())
         );
         return out;
     }
-    let _ = writeln!(out, "Progress from {}", path.display());
+    let _ = writeln!(out, "Progress from {}", escape(&path.display().to_string()));
     for summary in summarise(&loaded.records) {
         let times = if summary.count == 1 { "time" } else { "times" };
         let _ = write!(

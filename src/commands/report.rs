@@ -73,6 +73,12 @@
 //! `relative_change_lu` (from the previous section; empty for the song, the span before the
 //! first section and the first section). Decibel figures have three decimals; a field with
 //! nothing measured is empty.
+//!
+//! # Names
+//!
+//! Session, section and channel names are printed with control characters written visibly
+//! ([`escape`]: `\e`, `\n`, `\u{9b}`) in the table and in CSV, so a name cannot drive the
+//! terminal. JSON keeps every name exactly, writing such characters as `\u` escapes.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -87,6 +93,7 @@ use crate::engine::source::{MAX_BLOCK, ReadMode};
 use crate::engine::streams::{StreamConfig, StreamError};
 use crate::exercise::measure::Tail;
 use crate::session::Session;
+use crate::text::{escape, json_safe};
 use crate::units::{Decibels, Seconds};
 
 /// How the report is printed.
@@ -817,10 +824,11 @@ pub fn to_text(report: &Report, format: Format) -> String {
     }
 }
 
-/// The report as pretty JSON (the structure in the module docs), ending in a newline.
+/// The report as pretty JSON (the structure in the module docs), ending in a newline. Names
+/// keep every character; those a terminal could obey are `\u` escapes ([`json_safe`]).
 pub fn json(report: &Report) -> String {
     // Serialising plain structs of strings and numbers cannot fail.
-    let mut text = serde_json::to_string_pretty(report).unwrap_or_default();
+    let mut text = json_safe(serde_json::to_string_pretty(report).unwrap_or_default());
     text.push('\n');
     text
 }
@@ -851,8 +859,10 @@ fn signed(x: Option<f64>) -> String {
     )
 }
 
-/// `text` cut to `width` characters, ending in "…" when cut.
+/// `text` with control characters escaped ([`escape`]), cut to `width` characters, ending in
+/// "…" when cut.
 fn shorten(text: &str, width: usize) -> String {
+    let text = escape(text);
     if text.chars().count() <= width {
         text.to_string()
     } else {
@@ -914,7 +924,7 @@ pub fn table(report: &Report) -> String {
     let name_w = report
         .channels
         .iter()
-        .map(|n| n.chars().count())
+        .map(|n| escape(n).chars().count())
         .max()
         .unwrap_or(0)
         .clamp(10, 24);
@@ -1094,9 +1104,11 @@ fn csv_num(x: Option<f64>) -> String {
     })
 }
 
-/// A text field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+/// A text field with control characters escaped ([`escape`]: a line break in a name reads
+/// `\n`), quoted when it holds a comma or a quote (RFC 4180).
 fn csv_text(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
+    let text = escape(text);
+    if text.contains([',', '"']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text.to_string()

@@ -219,7 +219,8 @@ pub enum HistoryError {
 pub struct Loaded {
     /// The readable records, in file order.
     pub records: Vec<Record>,
-    /// One line per skipped line, for the user: `<file>:<line>: skipped: <why>`.
+    /// One line per skipped line, for the user: `<file>:<line>: skipped: <why>`
+    /// (`<file>:<line>:<column>: skipped: not UTF-8 text ...` for a line that is not text).
     pub warnings: Vec<String>,
 }
 
@@ -312,9 +313,16 @@ impl History {
             return Ok(loaded);
         }
         let lines: Vec<&[u8]> = body.split(|&b| b == b'\n').collect();
+        let mut line_start = 0;
         for (index, line) in lines.iter().enumerate() {
+            let offset = line_start;
+            line_start += line.len() + 1;
             let number = index + 1;
-            let skip = |why: &str| format!("{}:{number}: skipped: {why}", self.path.display());
+            // `why` may quote the line (serde names an unknown key): escape what it holds.
+            let skip = |why: &str| {
+                let why = crate::text::escape(why);
+                format!("{}:{number}: skipped: {why}", self.path.display())
+            };
             if torn && number == lines.len() {
                 loaded.warnings.push(skip(
                     "the last line is incomplete (no newline at its end: a write was \
@@ -322,9 +330,18 @@ impl History {
                 ));
                 continue;
             }
-            let Ok(text) = std::str::from_utf8(line) else {
-                loaded.warnings.push(skip("not UTF-8 text"));
-                continue;
+            let text = match crate::text::decode_slice(line) {
+                Ok(text) => text,
+                Err(mut e) => {
+                    e.offset += offset;
+                    e.utf16 &= offset == 0;
+                    loaded.warnings.push(format!(
+                        "{}:{number}:{}: skipped: {e}",
+                        self.path.display(),
+                        e.column
+                    ));
+                    continue;
+                }
             };
             if text.trim().is_empty() {
                 continue;

@@ -78,8 +78,8 @@ impl Targets {
         let Some(path) = user_file else {
             return Ok(targets);
         };
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(targets),
             Err(e) => {
                 return Err(TargetsError(SessionErrors(vec![SessionError::whole_file(
@@ -88,6 +88,9 @@ impl Targets {
                 )])));
             }
         };
+        let text = crate::text::decode(bytes).map_err(|e| {
+            TargetsError(SessionErrors(vec![crate::session::file::not_text(path, e)]))
+        })?;
         targets
             .overlay(path, &text)
             .map_err(|errors| TargetsError(SessionErrors(errors)))?;

@@ -71,7 +71,9 @@ impl SessionError {
             out.push_str(": ");
         }
         out.push_str(&self.message);
-        out
+        // One line whatever the file holds: a value or a file name from it may hold line breaks
+        // or a terminal's escape sequences.
+        crate::text::escape(&out).into_owned()
     }
 }
 

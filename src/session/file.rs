@@ -21,9 +21,10 @@ pub fn load(path: &Path) -> Result<Session, SessionErrors> {
 
 /// [`load`] with another way to probe stems (tests use fakes).
 pub(crate) fn load_with(path: &Path, probe: Probe<'_>) -> Result<Session, SessionErrors> {
-    let text = fs::read_to_string(path).map_err(|e| {
+    let bytes = fs::read(path).map_err(|e| {
         SessionError::whole_file(path, format!("cannot read the session file: {e}"))
     })?;
+    let text = crate::text::decode(bytes).map_err(|e| not_text(path, e))?;
     let src = Source::new(path, &text);
 
     let mut errors = Vec::new();
@@ -143,6 +144,19 @@ fn serde_error(src: &Source<'_>, error: &toml::de::Error) -> SessionError {
         };
     }
     src.error(&span, key, message)
+}
+
+/// The error for a file (a session, settings or keymap file) that stops being UTF-8 text: at
+/// the line and column of the first byte that is not.
+pub(crate) fn not_text(path: &Path, error: crate::text::NotUtf8) -> SessionError {
+    SessionError {
+        file: path.to_path_buf(),
+        line: error.line,
+        column: error.column,
+        key: String::new(),
+        value: None,
+        message: error.to_string(),
+    }
 }
 
 /// Saves a session to `session.path` atomically, keeping the existing file's comments and

@@ -133,7 +133,7 @@ impl std::fmt::Display for Owner {
         }
         if !self.host.is_empty() && self.host != host_name() {
             // A name from a file: control characters shown, never sent to the terminal.
-            write!(f, " on {}", self.host.escape_debug())?;
+            write!(f, " on {}", crate::text::escape(&self.host))?;
         }
         Ok(())
     }
@@ -349,7 +349,7 @@ mod tests {
             host: "studio\u{1b}[2J".into(),
             since: None,
         };
-        assert_eq!(there.to_string(), "pid 42 on studio\\u{1b}[2J");
+        assert_eq!(there.to_string(), "pid 42 on studio\\e[2J");
         assert_eq!(Owner::parse(&there.to_text()), there);
     }
 }

@@ -15,6 +15,8 @@ mod cli;
 mod console;
 mod demo;
 mod exercise;
+mod fuzz;
+mod hostile;
 mod lifecycle;
 #[cfg(target_os = "linux")]
 mod memory;

@@ -384,8 +384,7 @@ impl App {
             Modal::AlreadyOpen { owner } => match key {
                 Some('l') => {
                     self.message = Some(format!(
-                        "Read-only: {} is open in earmix ({owner}); nothing here is saved",
-                        file_name(&self.session.path)
+                        "Listening read-only ({owner} has the session): nothing is saved here"
                     ));
                 }
                 Some('q') => return Ok(Outcome::Quit),
@@ -443,8 +442,7 @@ impl App {
     pub(super) fn save_checked(&mut self) -> bool {
         if let Some(owner) = &self.read_only {
             self.message = Some(format!(
-                "Read-only: {} is open in earmix ({owner}); nothing is saved here",
-                file_name(&self.session.path)
+                "Read-only ({owner} has the session): nothing is saved here"
             ));
             return false;
         }
@@ -745,14 +743,13 @@ fn push_whole_mix(session: &Session, controls: &mut dyn Controls) {
 }
 
 /// What changed from `before` (as earmix loaded it) to `after` (as on disk now), in a user's
-/// words, at most [`LISTED`] lines.
+/// words, at most [`LISTED`] lines (names as they are: the console escapes what it draws).
 fn describe_changes(before: &Session, after: &Session) -> Vec<String> {
     let mut lines = Vec::new();
     if before.name != after.name {
         lines.push(format!(
-            "session name {:?} -> {:?}",
-            before.name.escape_debug().to_string(),
-            after.name.escape_debug().to_string()
+            "session name \"{}\" -> \"{}\"",
+            before.name, after.name
         ));
     }
     if before.sample_rate != after.sample_rate {
@@ -765,10 +762,10 @@ fn describe_changes(before: &Session, after: &Session) -> Vec<String> {
         |s: &Session| -> Vec<String> { s.channels.iter().map(|c| c.name.clone()).collect() };
     let (old, new) = (names(before), names(after));
     for name in new.iter().filter(|n| !old.contains(n)) {
-        lines.push(format!("added channel {}", name.escape_debug()));
+        lines.push(format!("added channel {name}"));
     }
     for name in old.iter().filter(|n| !new.contains(n)) {
-        lines.push(format!("removed channel {}", name.escape_debug()));
+        lines.push(format!("removed channel {name}"));
     }
     let common_old: Vec<&String> = old.iter().filter(|n| new.contains(n)).collect();
     let common_new: Vec<&String> = new.iter().filter(|n| old.contains(n)).collect();
@@ -779,11 +776,7 @@ fn describe_changes(before: &Session, after: &Session) -> Vec<String> {
         if let Some(o) = before.channels.iter().find(|o| o.name == c.name)
             && o.file != c.file
         {
-            lines.push(format!(
-                "{} plays {}",
-                c.name.escape_debug(),
-                c.file.display().to_string().escape_debug()
-            ));
+            lines.push(format!("{} plays {}", c.name, c.file.display()));
         }
     }
     if before.reference != after.reference {
@@ -810,7 +803,7 @@ fn already_open_lines(path: &Path, owner: &Owner) -> Vec<String> {
         owner
             .since
             .as_deref()
-            .map_or(String::new(), |s| format!(", since {}", s.escape_debug()))
+            .map_or(String::new(), |s| format!(", since {s}"))
     )];
     lines.push(
         "Two earmix editing one session would undo each other's work. You can listen here \

@@ -32,26 +32,27 @@ pub const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', 
 /// Their plain-ASCII stand-ins, lowest first.
 pub const ASCII_BLOCKS: [char; 8] = ['_', '.', ',', '-', '=', '+', '*', '#'];
 
-/// `s` made safe to draw: control characters become spaces, and with `ascii` the rising block
+/// `s` made safe to draw: characters a terminal could obey (control characters, bidirectional
+/// overrides) are written visibly, as [`escape`](crate::text::escape) does (`\e`, `\t`,
+/// `\u{202e}`), so a name from a file shows what it holds; with `ascii` the rising block
 /// elements ([`BLOCKS`]) become [`ASCII_BLOCKS`] and anything else outside printable ASCII
 /// becomes `?`.
 pub fn clean(s: &str, ascii: bool) -> Cow<'_, str> {
-    let bad = |c: char| c.is_control() || (ascii && !(' '..='~').contains(&c));
-    if !s.chars().any(bad) {
-        return Cow::Borrowed(s);
+    let s = crate::text::escape(s);
+    let printable = |c: char| (' '..='~').contains(&c);
+    if !ascii || s.chars().all(printable) {
+        return s;
     }
     Cow::Owned(
         s.chars()
             .map(|c| {
-                if c.is_control() {
-                    ' '
-                } else if bad(c) {
+                if printable(c) {
+                    c
+                } else {
                     BLOCKS
                         .iter()
                         .position(|&b| b == c)
                         .map_or('?', |i| ASCII_BLOCKS[i])
-                } else {
-                    c
                 }
             })
             .collect(),
@@ -504,12 +505,17 @@ mod tests {
         assert_eq!(mask_digits("take2.toml"), "take#.toml");
     }
 
-    /// Control characters never reach the screen, and ASCII mode replaces the rest.
+    /// Control characters never reach the screen but show as escapes, and ASCII mode replaces
+    /// the rest.
     #[test]
     fn clean_replaces_unsafe_characters() {
         assert_eq!(clean("Bass", true), "Bass");
-        assert_eq!(clean("Voix\téa", false), "Voix éa");
-        assert_eq!(clean("Voix\téa", true), "Voix ?a");
+        assert_eq!(clean("Voix\téa", false), "Voix\\téa");
+        assert_eq!(clean("Voix\téa", true), "Voix\\t?a");
+        assert_eq!(
+            clean("\u{1b}]0;pwned\u{7}\u{202e}ä", false),
+            "\\e]0;pwned\\a\\u{202e}ä"
+        );
         assert_eq!(clean("▁▂▃▄▅▆▇█ ▀", true), "_.,-=+*# ?");
         assert_eq!(clean("▁▂▃▄▅▆▇█", false), "▁▂▃▄▅▆▇█");
     }
