@@ -22,6 +22,8 @@ enum Inner {
 
 /// A stem's decoder: see the module docs.
 pub(crate) struct StemDecoder {
+    /// The stem file (to reopen it, and for the log).
+    file: PathBuf,
     inner: Inner,
     health: Arc<StemHealth>,
     /// Frames the stem plays: what its header states, or what the file holds when that is known
@@ -34,6 +36,8 @@ pub(crate) struct StemDecoder {
     silent_from: Option<usize>,
     /// Whether the inner decoder's position is `playhead` (false after it failed).
     in_step: bool,
+    /// Whether the inner decoder met where the data stops (or failed) since it was opened.
+    inner_spent: bool,
     /// Whether the samples can be non-finite (anything but integer PCM read by [`WavDecoder`]).
     may_be_nonfinite: bool,
     /// Runs of non-finite samples in one channel of a block, reused.
@@ -62,6 +66,10 @@ impl StemDecoder {
     }
 
     fn stop(&mut self, frame: usize, why: Stop) {
+        tracing::info!(
+            "{}: the data stops at frame {frame} ({why:?})",
+            self.file.display()
+        );
         self.health.stopped(frame as u64, why);
         self.silent_from = Some(self.silent_from.map_or(frame, |s| s.min(frame)));
     }
@@ -166,6 +174,7 @@ impl Decoder for StemDecoder {
         health.opened(info.sample_rate.unwrap_or(0), header_frames);
         let mut info = info;
         let mut decoder = Self {
+            file,
             inner,
             health,
             num_frames: info.num_frames,
@@ -173,6 +182,7 @@ impl Decoder for StemDecoder {
             playhead: start_frame.min(info.num_frames),
             silent_from: None,
             in_step: true,
+            inner_spent: false,
             may_be_nonfinite,
             runs: Vec::new(),
         };
@@ -197,10 +207,24 @@ impl Decoder for StemDecoder {
         }
         let result = match &mut self.inner {
             Inner::Wav(d) => d.seek(frame).map_err(|e| stop_for_wav(&e)),
+            // symphonia's readers do not always find their way back from where a file ends
+            // early (a FLAC reader, seeked back to the start, gave one packet and then the end
+            // again): after that, start afresh.
+            Inner::Other(d) if self.inner_spent => {
+                match SymphoniaDecoder::new(self.file.clone(), 0, self.block_size, ()) {
+                    Ok((fresh, _)) => {
+                        *d = fresh;
+                        self.inner_spent = false;
+                        d.seek(frame).map_err(|e| stop_for_symphonia(&e))
+                    }
+                    Err(e) => Err(Stop::Failed(e.to_string())),
+                }
+            }
             Inner::Other(d) => d.seek(frame).map_err(|e| stop_for_symphonia(&e)),
         };
         self.in_step = result.is_ok();
         if let Err(why) = result {
+            self.inner_spent = true;
             self.stop(frame, why);
         }
         Ok(())
@@ -235,9 +259,13 @@ impl Decoder for StemDecoder {
         match result {
             Ok(()) if got == want => {}
             // The inner decoder met the end of the file before the stated length.
-            Ok(()) => self.stop(start + got, Stop::EndsEarly),
+            Ok(()) => {
+                self.inner_spent = true;
+                self.stop(start + got, Stop::EndsEarly);
+            }
             Err(why) => {
                 self.in_step = false;
+                self.inner_spent = true;
                 self.stop(start + got, why);
             }
         }
@@ -410,5 +438,13 @@ mod tests {
             .zip(&samples)
             .all(|(g, w)| (g - w).abs() < 1e-4);
         assert!(heard, "the data before the stop plays as it is");
+        // Played again from the start (a loop, a jump back), it is the same: symphonia's FLAC
+        // reader, seeked back after meeting the cut, gave one packet and then the end again.
+        for from in [0, 5_000, 0] {
+            decoder.seek(from).unwrap();
+            let again = decode_all(&mut decoder, 1, 4_096);
+            assert!(again[0] == got[0][from..], "played again from {from}");
+        }
+        assert_eq!(decoder.health().all_damage(), damage);
     }
 }
