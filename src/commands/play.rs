@@ -131,9 +131,15 @@ pub fn describe(event: &EngineEvent) -> String {
         EngineEvent::StemDamaged(stem) => match stem.damage {
             // Found as the stem is decoded, ahead of the playhead: how many there are in all is
             // not known yet.
-            StemDamage::NonFinite { first, .. } => format!(
+            StemDamage::NonFinite {
+                first: Some(first), ..
+            } => format!(
                 "warning: {}: non-finite samples (NaN or infinity), the first at {first}, are \
                  played as silence",
+                stem.file.display()
+            ),
+            StemDamage::NonFinite { first: None, .. } => format!(
+                "warning: {}: non-finite samples (NaN or infinity) are played as silence",
                 stem.file.display()
             ),
             _ => format!("warning: {stem}"),

@@ -388,7 +388,7 @@ mod tests {
             [StemDamage::NonFinite {
                 count: 12,
                 more: false,
-                first: Seconds(0.7),
+                first: Some(Seconds(0.7)),
             }]
         );
     }

@@ -41,10 +41,10 @@ pub enum StemDamage {
     NonFinite {
         /// How many samples (every channel counted).
         count: u64,
-        /// There were more than `count`, past what earmix keeps track of.
+        /// There may be more than `count`: more runs of them than earmix keeps track of.
         more: bool,
-        /// The first of them.
-        first: Seconds,
+        /// The first of them (`None` when `more` leaves it unknown).
+        first: Option<Seconds>,
     },
 }
 
@@ -59,20 +59,41 @@ impl std::fmt::Display for StemDamage {
             StemDamage::Failed { at, reason } => {
                 write!(f, "decoding stopped at {at} ({reason}); silent from there")
             }
-            StemDamage::NonFinite { count, more, first } => write!(
-                f,
-                "{count}{} non-finite sample{} (NaN or infinity), the first at {first}; played \
-                 as silence",
-                if *more { " or more" } else { "" },
-                if *count == 1 && !more { "" } else { "s" },
-            ),
+            StemDamage::NonFinite {
+                count,
+                more: false,
+                first,
+            } => {
+                write!(
+                    f,
+                    "{count} non-finite sample{} (NaN or infinity)",
+                    if *count == 1 { "" } else { "s" }
+                )?;
+                if let Some(first) = first {
+                    write!(f, ", the first at {first}")?;
+                }
+                f.write_str("; played as silence")
+            }
+            StemDamage::NonFinite { count, .. } => {
+                if *count > 0 {
+                    write!(f, "{count} or more ")?;
+                }
+                f.write_str(
+                    "non-finite samples (NaN or infinity; more than earmix keeps track of); \
+                     played as silence",
+                )
+            }
         }
     }
 }
 
 /// The most runs of non-finite samples a stem keeps track of (a file of nothing but them is one
 /// run per channel; only a file where they alternate with real samples comes near this).
+#[cfg(not(test))]
 const MAX_RUNS: usize = 1 << 20;
+/// Few, so the tests reach the limit.
+#[cfg(test)]
+const MAX_RUNS: usize = 4;
 
 /// What is wrong with one stem file: shared between the thread that decodes it and the thread
 /// that reports it. Frames are frames of the file, at its own rate.
@@ -224,14 +245,11 @@ impl StemHealth {
             }
         }
         let more = log.untracked_from.is_some_and(|f| f < within.end);
-        if more {
-            first = first.min(log.untracked_from.unwrap_or(u64::MAX).max(within.start));
-        }
         if count > 0 || more {
             damage.push(StemDamage::NonFinite {
                 count,
                 more,
-                first: time(first),
+                first: (!more).then(|| time(first)),
             });
         }
         damage
@@ -297,7 +315,7 @@ mod tests {
         let count = |w: Range<u64>| match h.damage(w).as_slice() {
             [StemDamage::NonFinite { count, more, first }] => {
                 assert!(!more);
-                Some((*count, *first))
+                Some((*count, first.unwrap()))
             }
             [] => None,
             other => panic!("{other:?}"),
@@ -310,6 +328,45 @@ mod tests {
         h.nonfinite(0, 100..200, &runs(&[(100, 150)]));
         h.nonfinite(0, 0..100, &runs(&[(10, 20), (90, 100)]));
         assert_eq!(h.log().nonfinite[0].get(&90), Some(&150));
+    }
+
+    /// Past the runs it keeps track of, the count is a lower bound ("or more") for any stretch
+    /// reaching where they were found.
+    #[test]
+    fn past_the_runs_kept_the_count_says_or_more() {
+        let h = health();
+        h.nonfinite(
+            0,
+            0..100,
+            &runs(&[(0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (50, 60)]),
+        );
+        assert_eq!(
+            h.damage(0..7),
+            [StemDamage::NonFinite {
+                count: 4,
+                more: false,
+                first: Some(Seconds(0.0)),
+            }]
+        );
+        let all = h.damage(0..100);
+        assert_eq!(
+            all,
+            [StemDamage::NonFinite {
+                count: 4,
+                more: true,
+                first: None,
+            }]
+        );
+        assert_eq!(
+            all[0].to_string(),
+            "4 or more non-finite samples (NaN or infinity; more than earmix keeps track of); \
+             played as silence"
+        );
+        assert_eq!(
+            h.damage(20..100)[0].to_string(),
+            "non-finite samples (NaN or infinity; more than earmix keeps track of); played as \
+             silence"
+        );
     }
 
     /// The messages say what happened and where; one sample is "sample".
@@ -327,7 +384,7 @@ mod tests {
         let one = StemDamage::NonFinite {
             count: 1,
             more: false,
-            first: Seconds(1.0),
+            first: Some(Seconds(1.0)),
         };
         assert_eq!(
             one.to_string(),
