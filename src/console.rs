@@ -574,7 +574,9 @@ fn event_loop(
             tracing::info!("{text}");
             if matches!(
                 event,
-                EngineEvent::Output(_) | EngineEvent::StreamFailed { .. }
+                EngineEvent::Output(_)
+                    | EngineEvent::StreamFailed { .. }
+                    | EngineEvent::StemDamaged(_)
             ) {
                 app.set_message(text);
             }

@@ -398,13 +398,63 @@ fn load_or_report(path: &Path) -> Option<earmix::session::Session> {
         .ok()
 }
 
+/// Exit status 3: the work was done and its output is complete, but some stem was damaged (each
+/// named on stderr).
+const DAMAGED: u8 = 3;
+
+/// The exit status of work a signal interrupted: 128 + the signal's number.
+fn interrupted(signal: usize) -> ExitCode {
+    ExitCode::from(u8::try_from(128 + signal).unwrap_or(u8::MAX))
+}
+
+/// Installs handlers for SIGINT, SIGTERM and SIGHUP that set the flag they return to the
+/// signal's number, so that long work stops at its next block, removes what it was writing and
+/// exits with [`interrupted`].
+fn stop_on_signals() -> Result<std::sync::Arc<render::StopFlag>> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let flag = std::sync::Arc::new(render::StopFlag::new(0));
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+        signal_hook::flag::register_usize(signal, std::sync::Arc::clone(&flag), signal as usize)
+            .with_context(|| {
+                format!(
+                    "installing the handler for {}",
+                    render::signal_name(signal as usize)
+                )
+            })?;
+    }
+    Ok(flag)
+}
+
+/// Names each damaged stem on stderr and gives the exit status: 0, or [`DAMAGED`].
+fn warn_damaged(damaged: &[render::DamagedStem]) -> ExitCode {
+    for stem in damaged {
+        say(&format!("warning: {stem}"));
+    }
+    if damaged.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(DAMAGED)
+    }
+}
+
 fn check(path: &Path, audio: &AudioConfig) -> Result<ExitCode> {
+    let stop = stop_on_signals()?;
     let Some(session) = load_or_report(path) else {
         return Ok(ExitCode::FAILURE);
     };
     print_out(&commands::check::summary(&session))?;
     print_out(&commands::check::memory(&session, audio))?;
-    Ok(ExitCode::SUCCESS)
+    let damaged = commands::check::damaged_stems(&session, &stop)
+        .with_context(|| format!("checking {}", path.display()))?;
+    let signal = stop.load(std::sync::atomic::Ordering::Relaxed);
+    if signal != 0 {
+        say(&format!(
+            "earmix: check interrupted by {}",
+            render::signal_name(signal)
+        ));
+        return Ok(interrupted(signal));
+    }
+    Ok(warn_damaged(&damaged))
 }
 
 /// A progress bar on stderr ("{verb} [bar] 42% 0:12.000 / 1:44.500 eta 3s") when stderr is a
@@ -439,31 +489,52 @@ fn progress_bar(
 }
 
 fn bounce(path: &Path, output: &Path, opts: BounceOptions) -> Result<ExitCode> {
+    let stop = stop_on_signals()?;
     let Some(session) = load_or_report(path) else {
         return Ok(ExitCode::FAILURE);
     };
     let (bar, mut progress) = progress_bar("bouncing", session.sample_rate);
-    let report = render::bounce(&session, output, &opts, &mut progress)
-        .with_context(|| format!("bouncing {}", path.display()))?;
+    let result = render::bounce_until(&session, output, &opts, &mut progress, &stop);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let report = match result {
+        Err(render::RenderError::Interrupted { signal }) => {
+            say(&format!(
+                "earmix: bounce interrupted by {}; nothing was written to {}",
+                render::signal_name(signal),
+                output.display()
+            ));
+            return Ok(interrupted(signal));
+        }
+        other => other.with_context(|| format!("bouncing {}", path.display()))?,
+    };
     print_out(&report.to_string())?;
-    Ok(ExitCode::SUCCESS)
+    Ok(warn_damaged(&report.damaged))
 }
 
 fn report(path: &Path, format: commands::report::Format) -> Result<ExitCode> {
+    let stop = stop_on_signals()?;
     let Some(session) = load_or_report(path) else {
         return Ok(ExitCode::FAILURE);
     };
     let (bar, mut progress) = progress_bar("measuring", session.sample_rate);
-    let report = commands::report::measure(&session, &mut progress)
-        .with_context(|| format!("measuring {}", path.display()))?;
+    let result = commands::report::measure_until(&session, &mut progress, &stop);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    let (report, damaged) = match result {
+        Err(commands::report::ReportError::Interrupted { signal }) => {
+            say(&format!(
+                "earmix: report interrupted by {}",
+                render::signal_name(signal)
+            ));
+            return Ok(interrupted(signal));
+        }
+        other => other.with_context(|| format!("measuring {}", path.display()))?,
+    };
     print_out(&commands::report::to_text(&report, format))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(warn_damaged(&damaged))
 }
 
 /// The history file: `--history FILE`, else the XDG data directory's.
@@ -547,9 +618,14 @@ fn play(
         seconds: seconds.map(Seconds),
         looping,
     };
-    let stopped = commands::play::run(&mut engine, headless, &stop, &mut std::io::stderr())?;
-    tracing::info!("headless playback stopped: {stopped:?}");
-    Ok(ExitCode::SUCCESS)
+    let played = commands::play::run(&mut engine, headless, &stop, &mut std::io::stderr())?;
+    tracing::info!("headless playback stopped: {played:?}");
+    // Ctrl-c is how headless playback is stopped: not an interruption of unfinished work.
+    Ok(if played.damaged > 0 {
+        ExitCode::from(DAMAGED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// The folk-arc demo's session file, generating its stems first when they are missing (in the

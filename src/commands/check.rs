@@ -1,12 +1,74 @@
-//! `earmix check SESSION`: the summary printed for a valid session.
+//! `earmix check SESSION`: the summary printed for a valid session, and the damaged stems found
+//! by reading every stem through.
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::AudioConfig;
+use crate::engine::render::{DamagedStem, StopFlag};
 use crate::engine::stream_plan::{MIB, StreamPlan};
+use crate::engine::streams::{StemDamage, StreamError, scan};
 use crate::session::Session;
 use crate::text::escape;
 use crate::units::{Decibels, Seconds};
+
+/// Reads every stem file of the session through, as playing it would, on as many threads as
+/// there are cores, and returns what is wrong with them, in channel order (a file used by
+/// several channels is read and named once): where a stem's data ends before the length its
+/// header states, where decoding fails, and how many of its samples are NaN or infinite.
+/// Integer PCM WAV is only looked at, not read through: its size says where its data ends and
+/// its samples are always finite.
+///
+/// Stops early when `stop` asks (the caller checks it: what was found until then is returned).
+///
+/// Not realtime-safe (reads files, starts threads).
+pub fn damaged_stems(session: &Session, stop: &StopFlag) -> Result<Vec<DamagedStem>, StreamError> {
+    let mut files: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for channel in &session.channels {
+        let path = session.stem_path(channel);
+        if !files.iter().any(|(p, _)| *p == path) {
+            files.push((path, channel.file.clone()));
+        }
+    }
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .clamp(1, files.len().max(1));
+    let next = AtomicUsize::new(0);
+    let keep_going = || stop.load(Ordering::Relaxed) == 0;
+    let mut found: Vec<(usize, Result<Vec<StemDamage>, StreamError>)> = Vec::new();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= files.len() || !keep_going() {
+                            return mine;
+                        }
+                        mine.push((i, scan(&files[i].0, &keep_going)));
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            match handle.join() {
+                Ok(mine) => found.extend(mine),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    found.sort_by_key(|(i, _)| *i);
+    let mut out = Vec::new();
+    for (i, result) in found {
+        out.extend(result?.into_iter().map(|damage| DamagedStem {
+            file: files[i].1.clone(),
+            damage,
+        }));
+    }
+    Ok(out)
+}
 
 /// A readable summary of a validated session: its channels with their stem files' format,
 /// channel count, rate (and the rate it is resampled to, when that is another) and length, and

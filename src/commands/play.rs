@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::engine::output::OutputEvent;
 use crate::engine::realtime::{Engine, EngineEvent};
+use crate::engine::streams::StemDamage;
 use crate::units::Seconds;
 
 /// How long to play.
@@ -35,8 +36,17 @@ const STATUS_EVERY: Duration = Duration::from_secs(1);
 /// How often the engine is polled.
 const POLL_EVERY: Duration = Duration::from_millis(5);
 
+/// How headless playback went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Played {
+    /// Why it stopped.
+    pub stopped: Stopped,
+    /// Problems with damaged stems that were reported (each a "warning:" line).
+    pub damaged: usize,
+}
+
 /// Plays until the end, the duration or `stop`, printing a status line once a second and a line
-/// for every underrun, device problem and loop wrap to `log`.
+/// for every underrun, device problem, loop wrap and damaged stem to `log`.
 ///
 /// Not realtime-safe (the caller's thread sleeps between polls).
 pub fn run(
@@ -44,7 +54,8 @@ pub fn run(
     opts: HeadlessOptions,
     stop: &AtomicBool,
     log: &mut dyn Write,
-) -> std::io::Result<Stopped> {
+) -> std::io::Result<Played> {
+    let mut damaged = 0;
     let rate = engine.mix_rate();
     let limit = opts.seconds.map(|s| s.to_frames(rate));
     let start_frames = engine.output().health().frames;
@@ -56,6 +67,7 @@ pub fn run(
         let mut ended = false;
         for event in engine.update() {
             ended |= matches!(event, EngineEvent::Ended);
+            damaged += usize::from(matches!(event, EngineEvent::StemDamaged(_)));
             writeln!(log, "{}", describe(&event))?;
         }
         let played = engine.output().health().frames.saturating_sub(start_frames);
@@ -75,11 +87,16 @@ pub fn run(
     // Let the audio thread finish its 10 ms fade and report that it stopped.
     let deadline = Instant::now() + Duration::from_millis(200);
     while engine.is_playing() && Instant::now() < deadline {
-        engine.update();
+        for event in engine.update() {
+            if matches!(event, EngineEvent::StemDamaged(_)) {
+                damaged += 1;
+                writeln!(log, "{}", describe(&event))?;
+            }
+        }
         std::thread::sleep(POLL_EVERY);
     }
     writeln!(log, "{}", status_line(engine))?;
-    Ok(stopped)
+    Ok(Played { stopped, damaged })
 }
 
 /// "0:12.500 / 1:44.500  playing  underruns 0  xruns 0".
@@ -111,6 +128,22 @@ pub fn describe(event: &EngineEvent) -> String {
         EngineEvent::LoopWrapped { to } => format!("loop: back to {to}"),
         EngineEvent::Ended => "end of session".to_string(),
         EngineEvent::Output(event) => describe_output(event),
+        EngineEvent::StemDamaged(stem) => match stem.damage {
+            // Found as the stem is decoded, ahead of the playhead: how many there are in all is
+            // not known yet.
+            StemDamage::NonFinite {
+                first: Some(first), ..
+            } => format!(
+                "warning: {}: non-finite samples (NaN or infinity), the first at {first}, are \
+                 played as silence",
+                stem.file.display()
+            ),
+            StemDamage::NonFinite { first: None, .. } => format!(
+                "warning: {}: non-finite samples (NaN or infinity) are played as silence",
+                stem.file.display()
+            ),
+            _ => format!("warning: {stem}"),
+        },
     }
 }
 

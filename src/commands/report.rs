@@ -33,6 +33,9 @@
 //! would drop the blocks straddling boundaries and keep every span instance, 3 s of audio
 //! each, alive to the end.)
 //!
+//! A damaged stem is measured as it plays: silent from where its data ends early or decoding
+//! failed, and its NaN or infinite samples as silence ([`measure_until`] names such stems).
+//!
 //! Derived figures: a channel's *relative level* in a span is its integrated loudness minus the
 //! mix's (LU); between consecutive sections (the span before the first section is left out) a
 //! channel's *level change* is the change of its integrated loudness, and its *relative change*
@@ -89,6 +92,7 @@ use ebur128::{EbuR128, Mode};
 use serde::Serialize;
 
 use crate::engine::processor::{Processor, StripTaps};
+use crate::engine::render::{DamagedStem, StopFlag, damaged_stems, signal_name};
 use crate::engine::source::{MAX_BLOCK, ReadMode};
 use crate::engine::streams::{StreamConfig, StreamError};
 use crate::exercise::measure::Tail;
@@ -137,6 +141,12 @@ pub enum ReportError {
     StemReads {
         /// How many reads failed.
         failures: u32,
+    },
+    /// A signal asked the report to stop.
+    #[error("interrupted by {}", signal_name(*.signal))]
+    Interrupted {
+        /// The signal's number.
+        signal: usize,
     },
     /// The measuring threads could not be started or stopped unexpectedly.
     #[error("the measuring threads failed: {0}")]
@@ -546,6 +556,19 @@ pub fn measure(
     session: &Session,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Report, ReportError> {
+    measure_until(session, progress, &StopFlag::new(0)).map(|(report, _)| report)
+}
+
+/// [`measure`], stopping when `stop` asks ([`ReportError::Interrupted`]), and returning the
+/// stems that were damaged (the report measures them as they play: silent where their data is
+/// missing or was not finite).
+///
+/// Not realtime-safe.
+pub fn measure_until(
+    session: &Session,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &StopFlag,
+) -> Result<(Report, Vec<DamagedStem>), ReportError> {
     let rate = session.sample_rate;
     let total = session.length_frames;
     let spans = spans_of(session);
@@ -591,7 +614,15 @@ pub fn measure(
             senders.push(tx);
             handles.push(handle);
         }
-        let rendered = render(&mut processor, &cuts, total, master, &senders, progress);
+        let rendered = render(
+            &mut processor,
+            &cuts,
+            total,
+            master,
+            &senders,
+            progress,
+            stop,
+        );
         drop(senders);
         for handle in handles {
             let measured = handle
@@ -605,8 +636,10 @@ pub fn measure(
             Rendered::Done { failures: 0 } => Ok(()),
             Rendered::Done { failures } => Err(ReportError::StemReads { failures }),
             Rendered::WorkerGone => Err(ReportError::Threads("one stopped early".into())),
+            Rendered::Interrupted { signal } => Err(ReportError::Interrupted { signal }),
         }
     })?;
+    let damaged = damaged_stems(session, &processor.stem_health(), rate, 0, total);
 
     let mut song = Vec::with_capacity(sources);
     let mut per_cut = Vec::with_capacity(sources);
@@ -616,7 +649,7 @@ pub fn measure(
         song.push(s);
         per_cut.push(c);
     }
-    Ok(assemble(session, &spans, &song, &per_cut))
+    Ok((assemble(session, &spans, &song, &per_cut), damaged))
 }
 
 /// One rendered block for the measuring threads: every source's left and right channels.
@@ -641,6 +674,8 @@ enum Rendered {
     Done { failures: u32 },
     /// A measuring thread stopped taking blocks (it failed).
     WorkerGone,
+    /// A signal asked the render to stop.
+    Interrupted { signal: usize },
 }
 
 /// Renders the whole session block by block (never across a cut) and sends each block, the mix
@@ -652,6 +687,7 @@ fn render(
     master: f32,
     senders: &[std::sync::mpsc::SyncSender<Arc<Block>>],
     progress: &mut dyn FnMut(u64, u64),
+    stop: &StopFlag,
 ) -> Rendered {
     let strips = processor.strip_count();
     let mut taps = StripTaps::new(strips, MAX_BLOCK);
@@ -661,6 +697,10 @@ fn render(
     let mut pos = 0;
     let mut cut = 0;
     while pos < total {
+        let signal = stop.load(std::sync::atomic::Ordering::Relaxed);
+        if signal != 0 {
+            return Rendered::Interrupted { signal };
+        }
         while cuts[cut].end <= pos {
             cut += 1;
         }

@@ -10,7 +10,7 @@ use super::scene::{SceneLevel, SceneTimeline};
 use super::smoother::{Smoother, ramp_frames};
 use super::source::{MAX_BLOCK, MAX_CACHED, ReadMode, Source};
 use super::stream_plan::{StreamPlan, add_by_distance};
-use super::streams::{StreamConfig, StreamError, open_stem};
+use super::streams::{StemHealth, StreamConfig, StreamError, open_stem};
 use super::strip::{Strip, StripParams};
 use crate::session::Session;
 use crate::units::{Decibels, Pan, StripId};
@@ -322,6 +322,14 @@ impl Processor {
             .iter_mut()
             .map(|s| u32::from(!s.is_ready()))
             .sum()
+    }
+
+    /// What the decoders found wrong with each strip's stem file so far (`None` for sources in
+    /// memory), in strip order.
+    ///
+    /// Not realtime-safe (allocates).
+    pub fn stem_health(&self) -> Vec<Option<Arc<StemHealth>>> {
+        self.sources.iter().map(|s| s.health().cloned()).collect()
     }
 
     /// The sample rate the processor runs at.

@@ -16,11 +16,12 @@ use super::protocol::{
     EngineToUi, FROM_ENGINE_CAPACITY, Listen, LoopRegion, Retired, TO_ENGINE_CAPACITY, UiToEngine,
 };
 use super::reference::{ReferencePlayer, open_reference};
+use super::render::DamagedStem;
 use super::scene::SceneTimeline;
 use super::smoother::{Smoother, ramp_frames};
 use super::source::{MAX_BLOCK, ReadMode, Source};
 use super::stream_plan::{MIB, StreamPlan};
-use super::streams::StreamError;
+use super::streams::{StemDamage, StemHealth, StreamError};
 use super::strip::StripParams;
 use crate::session::Session;
 use crate::units::{Decibels, Pan, Seconds, StripId};
@@ -671,6 +672,71 @@ pub enum EngineEvent {
     Ended,
     /// The output device changed state (lost, retrying, resumed, xruns).
     Output(OutputEvent),
+    /// A stem's data turned out damaged where it was decoded (it ends early, decoding failed,
+    /// or it holds non-finite samples); it plays silence there. Sent once per stem and kind.
+    StemDamaged(DamagedStem),
+}
+
+/// The stems' health records, and what of them was reported.
+struct StemWatch {
+    stems: Vec<WatchedStem>,
+}
+
+struct WatchedStem {
+    /// The file, as the session names it.
+    file: std::path::PathBuf,
+    health: Arc<StemHealth>,
+    /// The record's news when last looked at.
+    seen: u64,
+    /// Whether where its data stopped was reported.
+    stop_told: bool,
+    /// Whether its non-finite samples were reported.
+    nonfinite_told: bool,
+}
+
+impl StemWatch {
+    fn new(session: &Session, health: Vec<Option<Arc<StemHealth>>>) -> Self {
+        let stems = session
+            .channels
+            .iter()
+            .zip(health)
+            .filter_map(|(channel, health)| {
+                Some(WatchedStem {
+                    file: channel.file.clone(),
+                    health: health?,
+                    seen: 0,
+                    stop_told: false,
+                    nonfinite_told: false,
+                })
+            })
+            .collect();
+        Self { stems }
+    }
+
+    /// What is newly wrong: each stem's stop and its non-finite samples, once each.
+    fn news(&mut self) -> Vec<DamagedStem> {
+        let mut out = Vec::new();
+        for stem in &mut self.stems {
+            let news = stem.health.news();
+            if news == stem.seen {
+                continue;
+            }
+            stem.seen = news;
+            for damage in stem.health.all_damage() {
+                let told = match damage {
+                    StemDamage::NonFinite { .. } => &mut stem.nonfinite_told,
+                    _ => &mut stem.stop_told,
+                };
+                if !std::mem::replace(told, true) {
+                    out.push(DamagedStem {
+                        file: stem.file.clone(),
+                        damage,
+                    });
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The UI thread's handle on playback: sends commands, reads position, meters and loudness,
@@ -702,6 +768,8 @@ pub struct Engine {
     monitor: MonitorState,
     /// How hard the monitor's safety ceiling worked.
     monitor_meter: Arc<MonitorMeter>,
+    /// What the stems' decoders find wrong, watched for [`EngineEvent::StemDamaged`].
+    stem_watch: StemWatch,
 }
 
 /// The UI thread's view of the reference track.
@@ -757,6 +825,7 @@ impl Engine {
         }
         let opened = open_streams(session, opts, mix_rate, start, info.buffer_frames)?;
         let (mut processor, reference) = (opened.processor, opened.reference);
+        let stem_watch = StemWatch::new(session, processor.stem_health());
         let meters = Arc::new(MeterBank::new(processor.strip_count()));
         processor.attach_meters(Arc::clone(&meters));
         let strips = (0..processor.strip_count())
@@ -821,6 +890,7 @@ impl Engine {
             reference: reference_state,
             monitor: MonitorState::default(),
             monitor_meter,
+            stem_watch,
         })
     }
 
@@ -1161,6 +1231,12 @@ impl Engine {
                 .poll_events()
                 .into_iter()
                 .map(EngineEvent::Output),
+        );
+        events.extend(
+            self.stem_watch
+                .news()
+                .into_iter()
+                .map(EngineEvent::StemDamaged),
         );
         events
     }

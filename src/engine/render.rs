@@ -6,15 +6,82 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::processor::Processor;
 use super::source::{MAX_BLOCK, ReadMode};
-use super::streams::{StreamConfig, StreamError};
+use super::streams::{StemDamage, StemHealth, StreamConfig, StreamError};
 use crate::session::Session;
 use crate::units::Seconds;
+
+pub mod wav_file;
+
+use wav_file::{RIFF_MAX, WavFormat, WavWriter};
+
+/// Asks a running bounce or report to stop: 0 while it should go on, a signal's number once it
+/// should stop (set by the signal handler `main` installs). Checked before every block.
+pub type StopFlag = AtomicUsize;
+
+/// The name of a signal ("SIGTERM"), or its number.
+pub fn signal_name(signal: usize) -> String {
+    i32::try_from(signal)
+        .ok()
+        .and_then(|n| nix::sys::signal::Signal::try_from(n).ok())
+        .map_or_else(|| format!("signal {signal}"), |s| s.as_str().to_string())
+}
+
+/// A stem the session plays that was damaged where it was heard: its file as the session names
+/// it, and what was wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DamagedStem {
+    /// The file, as written in the session.
+    pub file: PathBuf,
+    /// What was wrong, and where.
+    pub damage: StemDamage,
+}
+
+impl std::fmt::Display for DamagedStem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.file.display(), self.damage)
+    }
+}
+
+/// What was wrong with the session's stems over the timeline frames `[from, to)` (at
+/// `mix_rate`), one entry per problem, in channel order. `health` is
+/// [`Processor::stem_health`]'s answer (one per channel).
+///
+/// Not realtime-safe.
+pub fn damaged_stems(
+    session: &Session,
+    health: &[Option<Arc<StemHealth>>],
+    mix_rate: u32,
+    from: u64,
+    to: u64,
+) -> Vec<DamagedStem> {
+    let mut out = Vec::new();
+    for (channel, health) in session.channels.iter().zip(health) {
+        let Some(health) = health else { continue };
+        // The stretch of the file those frames play (its own rate may differ).
+        let rate = u128::from(health.sample_rate());
+        let mix = u128::from(mix_rate.max(1));
+        let start = (u128::from(from) * rate / mix) as u64;
+        let end = (u128::from(to) * rate).div_ceil(mix) as u64;
+        out.extend(
+            health
+                .damage(start..end)
+                .into_iter()
+                .map(|damage| DamagedStem {
+                    file: channel.file.clone(),
+                    damage,
+                }),
+        );
+    }
+    out
+}
 
 /// The sample format of a bounce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -96,8 +163,8 @@ pub struct BounceReport {
     pub clipped_samples: u64,
     /// Samples at or above full scale in a float bounce (kept as they are).
     pub over_full_scale: u64,
-    /// Stem reads that failed (their strips bounced silence from there on).
-    pub stream_failures: u32,
+    /// Stems that were damaged in the bounced stretch (they bounced silence where they were).
+    pub damaged: Vec<DamagedStem>,
 }
 
 impl BounceReport {
@@ -122,6 +189,21 @@ pub enum RenderError {
     /// Loudness measurement failed.
     #[error("loudness measurement failed: {0}")]
     Loudness(String),
+    /// Stem reads failed partway through, so the mix would be wrong.
+    #[error(
+        "{failures} stem read(s) failed partway through the render (a stem file changed or \
+         became unreadable?)"
+    )]
+    StemReads {
+        /// Strip-blocks whose stream had failed.
+        failures: u32,
+    },
+    /// A signal asked the render to stop.
+    #[error("interrupted by {}", signal_name(*.signal))]
+    Interrupted {
+        /// The signal's number.
+        signal: usize,
+    },
 }
 
 /// The frames `[from, to)` a bounce covers, checked against the session.
@@ -153,15 +235,26 @@ pub fn bounce_range(session: &Session, opts: &BounceOptions) -> Result<(u64, u64
     Ok((from, to))
 }
 
-/// Mixes the session's frames `[from, to)` and hands each block (left, right) to `sink`.
+/// What a render found besides the mix.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rendered {
+    /// Stems that were damaged in the rendered stretch.
+    pub damaged: Vec<DamagedStem>,
+}
+
+/// Mixes the session's frames `[from, to)` and hands each block (left, right) to `sink`, until
+/// `stop` asks it to stop ([`RenderError::Interrupted`]). Stem reads that fail are an error
+/// ([`RenderError::StemReads`]); damaged stems (silent where their data is missing or was not
+/// finite) are not, and are returned.
 ///
 /// Not realtime-safe: this is the offline clock driving the realtime core.
 pub fn render_blocks<E>(
     session: &Session,
     from: u64,
     to: u64,
+    stop: &StopFlag,
     mut sink: impl FnMut(&[f32], &[f32]) -> Result<(), E>,
-) -> Result<u32, E>
+) -> Result<Rendered, E>
 where
     E: From<RenderError>,
 {
@@ -178,13 +271,28 @@ where
     let mut pos = from;
     let mut failures = 0;
     while pos < to {
+        let signal = stop.load(Ordering::Relaxed);
+        if signal != 0 {
+            return Err(E::from(RenderError::Interrupted { signal }));
+        }
         let n = (to - pos).min(MAX_BLOCK as u64) as usize;
         let status = processor.process(&mut left[..n], &mut right[..n], ReadMode::Blocking);
         failures += status.failures;
         sink(&left[..n], &right[..n])?;
         pos += n as u64;
     }
-    Ok(failures)
+    if failures > 0 {
+        return Err(E::from(RenderError::StemReads { failures }));
+    }
+    Ok(Rendered {
+        damaged: damaged_stems(
+            session,
+            &processor.stem_health(),
+            session.sample_rate,
+            from,
+            to,
+        ),
+    })
 }
 
 /// Renders the session's frames `[from, to)` into memory (left, right).
@@ -197,7 +305,7 @@ pub fn render_to_vec(
 ) -> Result<(Vec<f32>, Vec<f32>), RenderError> {
     let mut l = Vec::with_capacity((to - from) as usize);
     let mut r = Vec::with_capacity((to - from) as usize);
-    render_blocks::<RenderError>(session, from, to, |bl, br| {
+    render_blocks::<RenderError>(session, from, to, &StopFlag::new(0), |bl, br| {
         l.extend_from_slice(bl);
         r.extend_from_slice(br);
         Ok(())
@@ -310,10 +418,12 @@ impl LoudnessWorker {
 
 /// Writes the whole interleaved stereo stream of a bounce as WAV.
 struct WavSink<'a> {
-    writer: hound::WavWriter<BufWriter<&'a File>>,
+    writer: WavWriter<BufWriter<&'a File>>,
     quantiser: Option<Quantiser>,
     meter: LoudnessWorker,
     over: u64,
+    quantised_l: Vec<i32>,
+    quantised_r: Vec<i32>,
     measured_l: Vec<f32>,
     measured_r: Vec<f32>,
     path: &'a Path,
@@ -322,27 +432,25 @@ struct WavSink<'a> {
 impl WavSink<'_> {
     fn push(&mut self, left: &[f32], right: &[f32]) -> Result<(), RenderError> {
         let written = if let Some(q) = &mut self.quantiser {
+            self.quantised_l.clear();
+            self.quantised_r.clear();
             self.measured_l.clear();
             self.measured_r.clear();
-            let mut result = Ok(());
             for (&l, &r) in left.iter().zip(right) {
                 let (ql, qr) = (q.quantise(l), q.quantise(r));
+                self.quantised_l.push(ql);
+                self.quantised_r.push(qr);
                 self.measured_l.push(q.to_float(ql));
                 self.measured_r.push(q.to_float(qr));
-                result = result
-                    .and_then(|()| self.writer.write_sample(ql))
-                    .and_then(|()| self.writer.write_sample(qr));
             }
-            result.map(|()| [&self.measured_l[..], &self.measured_r[..]])
+            self.writer
+                .write_int(&self.quantised_l, &self.quantised_r)
+                .map(|()| [&self.measured_l[..], &self.measured_r[..]])
         } else {
-            let mut result = Ok(());
             for (&l, &r) in left.iter().zip(right) {
                 self.over += u64::from(l.abs() >= 1.0) + u64::from(r.abs() >= 1.0);
-                result = result
-                    .and_then(|()| self.writer.write_sample(l))
-                    .and_then(|()| self.writer.write_sample(r));
             }
-            result.map(|()| [left, right])
+            self.writer.write_f32(left, right).map(|()| [left, right])
         };
         let measured = written.map_err(|e| RenderError::Write {
             path: self.path.to_path_buf(),
@@ -362,6 +470,35 @@ pub fn bounce(
     opts: &BounceOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<BounceReport, RenderError> {
+    bounce_until(session, out, opts, progress, &StopFlag::new(0))
+}
+
+/// [`bounce`], stopping when `stop` asks ([`RenderError::Interrupted`]). On that and every
+/// other error the temporary file is removed and `out` is left as it was.
+///
+/// The file is RIFF WAV, or RF64 (EBU Tech 3306) when it would pass 4 GiB.
+///
+/// Not realtime-safe.
+pub fn bounce_until(
+    session: &Session,
+    out: &Path,
+    opts: &BounceOptions,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &StopFlag,
+) -> Result<BounceReport, RenderError> {
+    bounce_with_limit(session, out, opts, progress, stop, RIFF_MAX)
+}
+
+/// [`bounce_until`] with the largest RIFF size before RF64 is written (tests lower it).
+#[doc(hidden)]
+pub fn bounce_with_limit(
+    session: &Session,
+    out: &Path,
+    opts: &BounceOptions,
+    progress: &mut dyn FnMut(u64, u64),
+    stop: &StopFlag,
+    riff_max: u64,
+) -> Result<BounceReport, RenderError> {
     let (from, to) = bounce_range(session, opts)?;
     let write_err = |reason: String| RenderError::Write {
         path: out.to_path_buf(),
@@ -371,6 +508,7 @@ pub fn bounce(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
+    // Removed when dropped: on every error and interruption below.
     let tmp = tempfile::Builder::new()
         .prefix(".earmix-bounce-")
         .suffix(".wav.tmp")
@@ -382,17 +520,19 @@ pub fn bounce(
             ))
         })?;
 
-    let spec = hound::WavSpec {
+    let total = to - from;
+    let format = WavFormat {
+        bits: opts.bits,
         channels: 2,
         sample_rate: session.sample_rate,
-        bits_per_sample: opts.bits.bits(),
-        sample_format: match opts.bits {
-            BitDepth::Float32 => hound::SampleFormat::Float,
-            _ => hound::SampleFormat::Int,
-        },
     };
-    let writer = hound::WavWriter::new(BufWriter::with_capacity(1 << 20, tmp.as_file()), spec)
-        .map_err(|e| write_err(e.to_string()))?;
+    let writer = WavWriter::new(
+        BufWriter::with_capacity(1 << 20, tmp.as_file()),
+        format,
+        total,
+        riff_max,
+    )
+    .map_err(|e| write_err(e.to_string()))?;
     let meter = LoudnessWorker::start(session.sample_rate)?;
     let mut sink = WavSink {
         writer,
@@ -402,19 +542,21 @@ pub fn bounce(
         },
         meter,
         over: 0,
+        quantised_l: Vec::with_capacity(MAX_BLOCK),
+        quantised_r: Vec::with_capacity(MAX_BLOCK),
         measured_l: Vec::with_capacity(MAX_BLOCK),
         measured_r: Vec::with_capacity(MAX_BLOCK),
         path: out,
     };
-    let total = to - from;
     let mut done = 0;
-    let failures = render_blocks::<RenderError>(session, from, to, |l, r| {
+    let rendered = render_blocks::<RenderError>(session, from, to, stop, |l, r| {
         sink.push(l, r)?;
         done += l.len() as u64;
         progress(done, total);
         Ok(())
     })?;
     let (quantiser, meter, over) = {
+        // Moved here so that what is left of it is dropped here, before `tmp` is persisted.
         let owned = sink;
         let WavSink {
             writer,
@@ -423,19 +565,24 @@ pub fn bounce(
             over,
             ..
         } = owned;
-        writer.finalize().map_err(|e| write_err(e.to_string()))?;
+        writer.finish().map_err(|e| write_err(e.to_string()))?;
         (quantiser, meter, over)
     };
+    let (sample_peak, true_peak, integrated) = meter.finish()?;
     tmp.as_file()
         .sync_all()
         .map_err(|e| write_err(e.to_string()))?;
+    // The last moment to stop with nothing left behind.
+    let signal = stop.load(Ordering::Relaxed);
+    if signal != 0 {
+        return Err(RenderError::Interrupted { signal });
+    }
     tmp.persist(out)
         .map_err(|e| write_err(e.error.to_string()))?;
     if let Ok(d) = File::open(&dir) {
         let _ = d.sync_all();
     }
 
-    let (sample_peak, true_peak, integrated) = meter.finish()?;
     Ok(BounceReport {
         path: out.to_path_buf(),
         bits: opts.bits,
@@ -446,7 +593,7 @@ pub fn bounce(
         integrated_lufs: integrated,
         clipped_samples: quantiser.map_or(0, |q| q.clipped),
         over_full_scale: over,
-        stream_failures: failures,
+        damaged: rendered.damaged,
     })
 }
 
@@ -488,11 +635,11 @@ impl std::fmt::Display for BounceReport {
         } else {
             writeln!(f, "  no clipped samples")?;
         }
-        if self.stream_failures > 0 {
+        if !self.damaged.is_empty() {
             writeln!(
                 f,
-                "  WARNING: {} stem reads failed and bounced as silence",
-                self.stream_failures
+                "  {} damaged stem problem(s) bounced as silence (see the warnings)",
+                self.damaged.len()
             )?;
         }
         Ok(())

@@ -303,6 +303,10 @@ impl<S: Source> Source for Resampled<S> {
         self.channels
     }
 
+    fn health(&self) -> Option<&std::sync::Arc<super::streams::StemHealth>> {
+        self.inner.health()
+    }
+
     /// Caches the inner source where a seek to each frame puts it.
     fn recache(&mut self, frames: &[u64]) {
         let mut inner = [0u64; super::source::MAX_CACHED];

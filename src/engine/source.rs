@@ -1,7 +1,9 @@
 //! Where a strip's audio comes from. Sources are created off the audio thread and then read on
 //! whichever thread mixes; `read` and `seek` are realtime-safe for every source.
 
-use super::streams::StreamError;
+use std::sync::Arc;
+
+use super::streams::{StemHealth, StreamError};
 
 /// The largest block a strip input holds; longer requests are processed in pieces.
 pub const MAX_BLOCK: usize = 8192;
@@ -111,6 +113,14 @@ pub trait Source: Send {
     /// Realtime-safe.
     fn is_ready(&mut self) -> bool {
         true
+    }
+
+    /// What the decoder found wrong with the stem file behind this source (`None` for sources
+    /// in memory).
+    ///
+    /// Realtime-safe.
+    fn health(&self) -> Option<&Arc<StemHealth>> {
+        None
     }
 
     /// Keeps the data at each of `frames` (timeline frames, at most [`MAX_CACHED`]) loaded from

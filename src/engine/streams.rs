@@ -3,17 +3,22 @@
 //! (the audio thread for playback, the bounce thread for an offline render).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use creek::read::ReadError;
-use creek::{
-    DataBlock, Decoder, FileInfo, ReadDiskStream, ReadStreamOptions, SeekMode, SymphoniaDecoder,
-};
+use creek::read::{FatalReadError, ReadError};
+use creek::{Decoder, ReadDiskStream, ReadStreamOptions, SeekMode, SymphoniaDecoder};
+
+mod decoder;
+mod health;
+
+use decoder::StemDecoder;
+pub use health::{StemDamage, StemHealth};
 
 use super::resample::Resampled;
 use super::smoother::ramp_frames;
 use super::source::{MAX_CACHED, ReadMode, ReadStatus, Source, StemBuffer};
-use super::wav_decoder::{WavDecoder, WavError};
+use super::wav_decoder::{SampleFormat, WavDecoder};
 
 /// What a stem file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,10 +92,7 @@ fn open_error(path: &Path, err: creek::OpenError) -> StreamError {
 
 fn describe_format(path: &Path, params: &symphonia::core::codecs::CodecParameters) -> String {
     use symphonia::core::codecs as c;
-    let container = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map_or_else(|| "audio".to_string(), str::to_ascii_uppercase);
+    let container = container(path);
     let coding = match params.codec {
         c::CODEC_TYPE_PCM_S16LE | c::CODEC_TYPE_PCM_S16BE => "PCM 16-bit".to_string(),
         c::CODEC_TYPE_PCM_S24LE | c::CODEC_TYPE_PCM_S24BE => "PCM 24-bit".to_string(),
@@ -111,19 +113,71 @@ fn describe_format(path: &Path, params: &symphonia::core::codecs::CodecParameter
     format!("{container}, {coding}")
 }
 
-/// Opens a stem file far enough to learn its format, channels, rate and length.
+/// Why `path` cannot be opened as a stem file, in words; `None` when it is a file (or the reason
+/// is left to the decoder).
+fn unopenable(path: &Path) -> Option<String> {
+    use nix::errno::Errno;
+    let err = match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() => return None,
+        Ok(meta) if meta.is_dir() => return Some("it is a folder, not a file".into()),
+        Ok(_) => return Some("not a file".into()),
+        Err(err) => err,
+    };
+    let errno = err.raw_os_error().map(Errno::from_raw);
+    Some(match errno {
+        Some(Errno::ELOOP) => {
+            "it is a symbolic link loop (too many levels of symbolic links)".to_string()
+        }
+        _ if err.kind() == std::io::ErrorKind::NotFound => match std::fs::read_link(path) {
+            Ok(target) => format!(
+                "it is a symbolic link to {}, which does not exist",
+                target.display()
+            ),
+            Err(_) => "no such file".to_string(),
+        },
+        _ => err.to_string(),
+    })
+}
+
+/// The container as the file's extension says ("WAV", "FLAC"), or "audio".
+fn container(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .map_or_else(|| "audio".to_string(), str::to_ascii_uppercase)
+}
+
+/// Opens a stem file far enough to learn its format, channels, rate and length. The length is
+/// what the file holds when that is known to be less than its header states (a WAV cut short);
+/// otherwise the header's.
 ///
 /// Not realtime-safe (file I/O).
 pub fn probe(path: &Path) -> Result<StemInfo, StreamError> {
-    if !path.is_file() {
-        let reason = if path.exists() {
-            "not a file"
-        } else {
-            "no such file"
-        };
+    if let Some(reason) = unopenable(path) {
         return Err(StreamError::Open {
             path: path.to_path_buf(),
-            reason: reason.into(),
+            reason,
+        });
+    }
+    let too_many = |channels: u16| StreamError::TooManyChannels {
+        path: path.to_path_buf(),
+        channels,
+    };
+    if let Ok((decoder, info)) = WavDecoder::new(path.to_path_buf(), 0, 1024, ()) {
+        let spec = decoder.spec();
+        if spec.channels > 2 {
+            return Err(too_many(spec.channels));
+        }
+        let coding = match spec.format {
+            SampleFormat::I16 => "PCM 16-bit",
+            SampleFormat::I24 => "PCM 24-bit",
+            SampleFormat::I32 => "PCM 32-bit",
+            SampleFormat::F32 => "float 32-bit",
+        };
+        return Ok(StemInfo {
+            format: format!("{}, {coding}", container(path)),
+            channels: spec.channels,
+            sample_rate: spec.sample_rate,
+            frames: info.num_frames as u64,
         });
     }
     let (_decoder, info) =
@@ -132,17 +186,46 @@ pub fn probe(path: &Path) -> Result<StemInfo, StreamError> {
         path: path.to_path_buf(),
     })?;
     if info.num_channels > 2 {
-        return Err(StreamError::TooManyChannels {
-            path: path.to_path_buf(),
-            channels: info.num_channels,
-        });
+        return Err(too_many(info.num_channels));
     }
+    let header = info.num_frames as u64;
+    let frames =
+        super::wav_decoder::layout_of(path).map_or(header, |layout| layout.frames().0.min(header));
     Ok(StemInfo {
         format: describe_format(path, &info.params.codec_params),
         channels: info.num_channels,
         sample_rate,
-        frames: info.num_frames as u64,
+        frames,
     })
+}
+
+/// Frames [`scan`] decodes at a time.
+const SCAN_BLOCK: usize = 16_384;
+
+/// Reads a whole stem file, as playing it would, and returns what is wrong with it: where its
+/// data stops before the length its header states, where decoding fails, and its non-finite
+/// samples. Integer PCM WAV is not read through (its file size and header say all there is to
+/// say). `keep_going` is asked before each block; when it says no, the scan stops and returns
+/// what it found so far.
+///
+/// Not realtime-safe (reads the file).
+pub fn scan(path: &Path, keep_going: &dyn Fn() -> bool) -> Result<Vec<StemDamage>, StreamError> {
+    if let Some(reason) = unopenable(path) {
+        return Err(StreamError::Open {
+            path: path.to_path_buf(),
+            reason,
+        });
+    }
+    let (mut decoder, info) = StemDecoder::new(path.to_path_buf(), 0, SCAN_BLOCK, Arc::default())
+        .map_err(|e| open_error(path, e))?;
+    if decoder.needs_a_full_read() {
+        let mut block = creek::DataBlock::new(usize::from(info.num_channels), SCAN_BLOCK);
+        while decoder.current_frame() < decoder.num_frames() && keep_going() {
+            block.clear();
+            let Ok(()) = decoder.decode(&mut block);
+        }
+    }
+    Ok(decoder.health().all_damage())
 }
 
 /// How a [`StemStream`] buffers. Every cache holds as much as the read-ahead: `block_frames` x
@@ -174,85 +257,6 @@ impl StreamConfig {
         look_ahead_blocks: 8,
         spare_caches: 0,
     };
-}
-
-/// The decoder behind a [`StemStream`], on creek's I/O thread: uncompressed WAV through the fast
-/// [`WavDecoder`], everything else (and any WAV it refuses) through symphonia.
-enum StemDecoder {
-    Wav(WavDecoder),
-    Other(SymphoniaDecoder),
-}
-
-/// A read that failed while streaming.
-#[derive(Debug, thiserror::Error)]
-enum StemDecodeError {
-    #[error(transparent)]
-    Wav(#[from] WavError),
-    #[error(transparent)]
-    Other(#[from] symphonia::core::errors::Error),
-}
-
-impl Decoder for StemDecoder {
-    type T = f32;
-    type AdditionalOpts = ();
-    /// [`StemStream`] needs only the channel count and length, which [`FileInfo`] carries.
-    type FileParams = ();
-    /// The WAV decoder's refusals are not errors (symphonia gets the file), so an open error is
-    /// always symphonia's.
-    type OpenError = creek::OpenError;
-    type FatalError = StemDecodeError;
-
-    const DEFAULT_BLOCK_SIZE: usize = SymphoniaDecoder::DEFAULT_BLOCK_SIZE;
-    const DEFAULT_NUM_CACHE_BLOCKS: usize = SymphoniaDecoder::DEFAULT_NUM_CACHE_BLOCKS;
-    const DEFAULT_NUM_LOOK_AHEAD_BLOCKS: usize = SymphoniaDecoder::DEFAULT_NUM_LOOK_AHEAD_BLOCKS;
-
-    fn new(
-        file: PathBuf,
-        start_frame: usize,
-        block_size: usize,
-        (): (),
-    ) -> Result<(Self, FileInfo<()>), creek::OpenError> {
-        match WavDecoder::new(file.clone(), start_frame, block_size, ()) {
-            Ok((decoder, info)) => Ok((Self::Wav(decoder), without_params(&info))),
-            Err(e) => {
-                tracing::debug!("{}: reading through symphonia ({e})", file.display());
-                let (decoder, info) = SymphoniaDecoder::new(file, start_frame, block_size, ())?;
-                Ok((Self::Other(decoder), without_params(&info)))
-            }
-        }
-    }
-
-    fn seek(&mut self, frame: usize) -> Result<(), StemDecodeError> {
-        match self {
-            Self::Wav(d) => d.seek(frame)?,
-            Self::Other(d) => d.seek(frame)?,
-        }
-        Ok(())
-    }
-
-    fn decode(&mut self, data_block: &mut DataBlock<f32>) -> Result<(), StemDecodeError> {
-        match self {
-            Self::Wav(d) => d.decode(data_block)?,
-            Self::Other(d) => d.decode(data_block)?,
-        }
-        Ok(())
-    }
-
-    fn current_frame(&self) -> usize {
-        match self {
-            Self::Wav(d) => d.current_frame(),
-            Self::Other(d) => d.current_frame(),
-        }
-    }
-}
-
-fn without_params<P>(info: &FileInfo<P>) -> FileInfo<()> {
-    FileInfo {
-        num_frames: info.num_frames,
-        num_channels: info.num_channels,
-        sample_rate: info.sample_rate,
-        params: (),
-    }
 }
 
 /// A linear fade-in over a fixed number of frames, started when a stream's data comes back
@@ -310,6 +314,8 @@ pub struct StemStream {
     sample_rate: u32,
     fade: FadeIn,
     failed: bool,
+    /// What the decoder found wrong with the file.
+    health: Arc<StemHealth>,
     /// A seek creek could not take yet because its message channel to the I/O thread was full
     /// (the I/O thread was starved of CPU); retried on the next read.
     pending_seek: Option<usize>,
@@ -371,13 +377,14 @@ impl StemStream {
         num_caches: usize,
         config: StreamConfig,
     ) -> Result<Self, StreamError> {
+        let health = Arc::new(StemHealth::default());
         let opts = ReadStreamOptions {
+            additional_opts: Arc::clone(&health),
             block_size: config.block_frames,
             num_look_ahead_blocks: config.look_ahead_blocks,
             num_cache_blocks: 0,
             num_caches: num_caches.max(1),
             server_msg_channel_size: Some(SERVER_CHANNEL_SIZE),
-            ..Default::default()
         };
         // Open at the file start: a start past the end of a short stem is legal (it is silent
         // there) but creek cannot open a file positioned past its end.
@@ -406,6 +413,7 @@ impl StemStream {
             sample_rate,
             fade: FadeIn::new(ramp_frames(sample_rate)),
             failed: false,
+            health,
             pending_seek: None,
             caches: Vec::new(),
             caches_requested: 0,
@@ -508,7 +516,7 @@ impl StemStream {
     /// the next seek or wait.
     ///
     /// Realtime-safe.
-    fn request_caches(&mut self) -> Result<(), ReadError<StemDecodeError>> {
+    fn request_caches(&mut self) -> Result<(), ReadError<std::convert::Infallible>> {
         while let Some(&(index, frame)) = self.caches.get(self.caches_requested) {
             match self.stream.cache(index, frame) {
                 Ok(_) => self.caches_requested += 1,
@@ -703,16 +711,29 @@ pub fn open_stem(
     Ok(Box::new(resampled))
 }
 
-fn read_error<E: std::fmt::Debug>(path: &Path, err: &E) -> StreamError {
+fn read_error(path: &Path, err: &ReadError<std::convert::Infallible>) -> StreamError {
+    let reason = match err {
+        ReadError::FatalError(FatalReadError::StreamClosed) => {
+            "the stream stopped after an earlier error".to_string()
+        }
+        ReadError::IOServerChannelFull => {
+            "its reading thread fell behind (the machine is too busy?)".to_string()
+        }
+        other => other.to_string(),
+    };
     StreamError::Read {
         path: path.to_path_buf(),
-        reason: format!("{err:?}"),
+        reason,
     }
 }
 
 impl Source for StemStream {
     fn channels(&self) -> usize {
         self.channels
+    }
+
+    fn health(&self) -> Option<&Arc<StemHealth>> {
+        Some(&self.health)
     }
 
     fn recache(&mut self, frames: &[u64]) {
@@ -842,41 +863,6 @@ impl Source for StemStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn write_wav(path: &Path, bits: u16, format: hound::SampleFormat) {
-        let spec = hound::WavSpec {
-            channels: 2,
-            sample_rate: 48_000,
-            bits_per_sample: bits,
-            sample_format: format,
-        };
-        let mut writer = hound::WavWriter::create(path, spec).unwrap();
-        for i in 0..200 {
-            match format {
-                hound::SampleFormat::Float => writer.write_sample(i as f32 / 400.0).unwrap(),
-                hound::SampleFormat::Int => writer.write_sample(i % 100 - 50).unwrap(),
-            }
-        }
-        writer.finalize().unwrap();
-    }
-
-    /// 24-bit and float WAVs take the fast decoder; 8-bit WAV falls back to symphonia with the
-    /// same length and channels.
-    #[test]
-    fn wav_takes_the_fast_path_and_other_formats_fall_back() {
-        let dir = tempfile::tempdir().unwrap();
-        for (bits, format, fast) in [
-            (24, hound::SampleFormat::Int, true),
-            (32, hound::SampleFormat::Float, true),
-            (8, hound::SampleFormat::Int, false),
-        ] {
-            let path = dir.path().join(format!("{bits}.wav"));
-            write_wav(&path, bits, format);
-            let (decoder, info) = StemDecoder::new(path, 0, 64, ()).unwrap();
-            assert_eq!(matches!(decoder, StemDecoder::Wav(_)), fast, "{bits}-bit");
-            assert_eq!((info.num_frames, info.num_channels), (100, 2), "{bits}-bit");
-        }
-    }
 
     /// A file that is neither WAV nor anything symphonia reads is a decode error naming it.
     #[test]

@@ -2,6 +2,11 @@
 //! creek's I/O thread. It reads whole blocks of bytes and converts them in a tight loop, with the
 //! same scaling symphonia uses, so its output is bit-identical to symphonia's and about twice as
 //! fast. Anything it does not read is refused at open, so the caller can fall back to symphonia.
+//!
+//! It reads RF64 and BW64 files (EBU Tech 3306, ITU-R BS.2088: WAV past 4 GiB, with the real
+//! sizes in a `ds64` chunk) as well as RIFF. A file whose `data` chunk claims more bytes than the
+//! file holds (a copy cut short) is read as far as its data goes: [`WavSpec::frames`] is what the
+//! file holds, [`WavSpec::header_frames`] what its header states.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -58,8 +63,11 @@ pub struct WavSpec {
     pub sample_rate: u32,
     /// Byte offset of the first sample.
     pub data_start: u64,
-    /// Whole frames in the `data` chunk.
+    /// Whole frames of the `data` chunk that the file holds.
     pub frames: u64,
+    /// Whole frames the header says the `data` chunk holds: more than `frames` when the file was
+    /// cut short (equal when it was not, or when the header does not state the size).
+    pub header_frames: u64,
 }
 
 /// A WAV file this decoder does not read, or a read that failed.
@@ -176,10 +184,27 @@ impl Decoder for WavDecoder {
             self.bytes.resize(len, 0);
         }
         let bytes = &mut self.bytes[..len];
-        if let Err(e) = self.reader.read_exact(bytes) {
-            self.in_step = false;
-            return Err(e.into());
+        let mut filled = 0;
+        while filled < len {
+            match self.reader.read(&mut bytes[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.in_step = false;
+                    return Err(e.into());
+                }
+            }
         }
+        // The file ended early (it shrank after it was opened): the whole frames that were there,
+        // and nothing after them. The short block tells the caller where the data stopped.
+        let frames = if filled < len {
+            self.in_step = false;
+            filled / self.frame_bytes
+        } else {
+            frames
+        };
+        let bytes = &bytes[..frames * self.frame_bytes];
         let out = &mut data_block.block[..];
         let channels = self.channels;
         match self.spec.format {
@@ -198,7 +223,11 @@ impl Decoder for WavDecoder {
             }),
             SampleFormat::F32 => deinterleave(bytes, channels, out, f32::from_le_bytes),
         }
-        self.playhead += frames;
+        self.playhead = if filled < len {
+            self.num_frames
+        } else {
+            self.playhead + frames
+        };
         Ok(())
     }
 
@@ -247,17 +276,66 @@ fn u32_at(bytes: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
 }
 
-/// Walks the RIFF chunks up to `data`, leaving `reader` at the first sample.
-fn read_header<R: Read + Seek>(
+fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    let mut b = [0; 8];
+    b.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(b)
+}
+
+/// A size field that does not state the size: RF64's "look in ds64", and what streaming
+/// writers put in a RIFF file whose length they could not know.
+const SIZE_IN_DS64: u32 = 0xFFFF_FFFF;
+
+/// Where a WAV file's samples are, whatever their format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WavLayout {
+    /// The `fmt ` chunk's body.
+    pub fmt: Vec<u8>,
+    /// Byte offset of the first sample.
+    pub data_start: u64,
+    /// Bytes the file holds of the `data` chunk.
+    pub data_bytes: u64,
+    /// Bytes the header gives the `data` chunk (as `data_bytes` when it does not say).
+    pub header_bytes: u64,
+}
+
+impl WavLayout {
+    /// The bytes per frame (`fmt`'s block align; at least 1).
+    pub fn block_align(&self) -> u64 {
+        u64::from(u16_at(&self.fmt, 12)).max(1)
+    }
+
+    /// Whole frames the file holds and whole frames its header states.
+    pub fn frames(&self) -> (u64, u64) {
+        let align = self.block_align();
+        (self.data_bytes / align, self.header_bytes / align)
+    }
+}
+
+/// Reads the layout of a RIFF, RF64 or BW64 WAVE file; `None` for any other file (or a WAV too
+/// malformed to say). For the callers that leave the decoding to symphonia, which believes the
+/// header about the length.
+///
+/// Not realtime-safe (file I/O).
+pub fn layout_of(path: &std::path::Path) -> Option<WavLayout> {
+    let file = File::open(path).ok()?;
+    let file_len = file.metadata().ok()?.len();
+    read_layout(&mut BufReader::new(file), file_len).ok()
+}
+
+/// Walks the chunks up to `data`, leaving `reader` at the first sample.
+fn read_layout<R: Read + Seek>(
     reader: &mut BufReader<R>,
     file_len: u64,
-) -> Result<WavSpec, WavError> {
+) -> Result<WavLayout, WavError> {
     let riff = read_array::<12>(reader)?;
-    if &riff[0..4] != b"RIFF" || &riff[8..12] != b"WAVE" {
+    let sixty_four = matches!(&riff[0..4], b"RF64" | b"BW64");
+    if !(sixty_four || &riff[0..4] == b"RIFF") || &riff[8..12] != b"WAVE" {
         return Err(WavError::Unsupported("not a RIFF WAVE file"));
     }
     let mut pos: u64 = 12;
-    let mut fmt: Option<(SampleFormat, u16, u32)> = None;
+    let mut ds64_data: Option<u64> = None;
+    let mut fmt: Option<Vec<u8>> = None;
     loop {
         let header = read_array::<8>(reader)?;
         pos += 8;
@@ -265,6 +343,15 @@ fn read_header<R: Read + Seek>(
         // Chunks are padded to an even length.
         let padded = u64::from(len) + u64::from(len & 1);
         match &header[0..4] {
+            b"ds64" if sixty_four && ds64_data.is_none() => {
+                if !(28..=MAX_FMT_LEN).contains(&len) {
+                    return Err(WavError::Malformed("ds64 chunk length out of range"));
+                }
+                let body = read_body(reader, padded, "the file ends inside its ds64 chunk")?;
+                pos += padded;
+                // riffSize (8 bytes), dataSize (8), sampleCount (8), tableLength (4), table.
+                ds64_data = Some(u64_at(&body, 8));
+            }
             b"fmt " => {
                 if fmt.is_some() {
                     return Err(WavError::Malformed("more than one fmt chunk"));
@@ -272,36 +359,28 @@ fn read_header<R: Read + Seek>(
                 if !(16..=MAX_FMT_LEN).contains(&len) {
                     return Err(WavError::Malformed("fmt chunk length out of range"));
                 }
-                let mut body = vec![0; padded as usize];
-                reader.read_exact(&mut body).map_err(|e| {
-                    if e.kind() == io::ErrorKind::UnexpectedEof {
-                        WavError::Malformed("the file ends inside its fmt chunk")
-                    } else {
-                        WavError::Io(e)
-                    }
-                })?;
+                let mut body = read_body(reader, padded, "the file ends inside its fmt chunk")?;
+                body.truncate(len as usize);
                 pos += padded;
-                fmt = Some(parse_fmt(&body[..len as usize])?);
+                fmt = Some(body);
             }
             b"data" => {
-                let (format, channels, sample_rate) =
-                    fmt.ok_or(WavError::Malformed("data chunk before fmt chunk"))?;
-                if pos + u64::from(len) > file_len {
-                    return Err(WavError::Unsupported(
-                        "data chunk runs past the end of the file",
-                    ));
+                let fmt = fmt.ok_or(WavError::Malformed("data chunk before fmt chunk"))?;
+                if sixty_four && ds64_data.is_none() {
+                    return Err(WavError::Malformed("an RF64 file without a ds64 chunk"));
                 }
-                let frames = u64::from(len) / (u64::from(channels) * format.bytes() as u64);
-                // symphonia refuses a file without a whole frame; keep that behaviour.
-                if frames == 0 {
-                    return Err(WavError::Unsupported("no audio frames"));
-                }
-                return Ok(WavSpec {
-                    format,
-                    channels,
-                    sample_rate,
+                let stated = match (len, ds64_data) {
+                    (SIZE_IN_DS64, Some(size)) => Some(size),
+                    (SIZE_IN_DS64, None) => None,
+                    (len, _) => Some(u64::from(len)),
+                };
+                let present = file_len.saturating_sub(pos);
+                let data_bytes = stated.map_or(present, |s| s.min(present));
+                return Ok(WavLayout {
+                    fmt,
                     data_start: pos,
-                    frames,
+                    data_bytes,
+                    header_bytes: stated.unwrap_or(data_bytes),
                 });
             }
             _ => {
@@ -313,6 +392,42 @@ fn read_header<R: Read + Seek>(
             }
         }
     }
+}
+
+/// Reads a chunk body of `len` bytes.
+fn read_body(reader: &mut impl Read, len: u64, short: &'static str) -> Result<Vec<u8>, WavError> {
+    let mut body = vec![0; len as usize];
+    reader.read_exact(&mut body).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            WavError::Malformed(short)
+        } else {
+            WavError::Io(e)
+        }
+    })?;
+    Ok(body)
+}
+
+/// Reads the header of a WAV file this decoder reads, leaving `reader` at the first sample.
+fn read_header<R: Read + Seek>(
+    reader: &mut BufReader<R>,
+    file_len: u64,
+) -> Result<WavSpec, WavError> {
+    let layout = read_layout(reader, file_len)?;
+    let (format, channels, sample_rate) = parse_fmt(&layout.fmt)?;
+    let frame_bytes = u64::from(channels) * format.bytes() as u64;
+    let frames = layout.data_bytes / frame_bytes;
+    // symphonia refuses a file without a whole frame; keep that behaviour.
+    if frames == 0 {
+        return Err(WavError::Unsupported("no audio frames"));
+    }
+    Ok(WavSpec {
+        format,
+        channels,
+        sample_rate,
+        data_start: layout.data_start,
+        frames,
+        header_frames: (layout.header_bytes / frame_bytes).max(frames),
+    })
 }
 
 /// Reads a `fmt ` chunk body into (format, channels, sample rate), refusing what this decoder
@@ -627,11 +742,6 @@ mod tests {
             b.truncate(len - 20);
             b[len - 24..len - 20].fill(0);
         }));
-        // Data chunk claiming more than the file holds.
-        assert!(refused(&|b| {
-            let len = b.len();
-            b[len - 20 - 2] = 0xff;
-        }));
         // RIFX (big-endian) and AIFF-like forms.
         assert!(refused(&|b| b[3] = b'X'));
         assert!(refused(&|b| b[8] = b'A'));
@@ -667,5 +777,123 @@ mod tests {
                 try_decode(&bytes);
             }
         }
+    }
+
+    /// The RIFF bytes of `wav_bytes` as an RF64 file (EBU Tech 3306): "RF64", a ds64 chunk with
+    /// the real sizes, and -1 in the RIFF and data size fields.
+    fn rf64_bytes(riff: &[u8], id: [u8; 4]) -> Vec<u8> {
+        // Find the data chunk (the last).
+        let mut pos = 12;
+        let mut chunks = Vec::new();
+        while pos < riff.len() {
+            let len = u32_at(riff, pos + 4) as usize;
+            let padded = len + (len & 1);
+            chunks.push((pos, len));
+            pos += 8 + padded;
+        }
+        let (data_at, data_len) = *chunks.last().unwrap();
+        let mut out = id.to_vec();
+        out.extend(u32::MAX.to_le_bytes());
+        out.extend(b"WAVE");
+        out.extend(b"ds64");
+        out.extend(28u32.to_le_bytes());
+        let riff_size = (riff.len() + 36 - 8) as u64;
+        out.extend(riff_size.to_le_bytes());
+        out.extend((data_len as u64).to_le_bytes());
+        out.extend(0u64.to_le_bytes());
+        out.extend(0u32.to_le_bytes());
+        out.extend(&riff[12..data_at]);
+        out.extend(b"data");
+        out.extend(u32::MAX.to_le_bytes());
+        out.extend(&riff[data_at + 8..]);
+        out
+    }
+
+    /// RF64 and BW64 files read like the RIFF file with the same samples, bit for bit, with the
+    /// data size taken from the ds64 chunk.
+    #[test]
+    fn rf64_reads_like_riff() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = samples(SampleFormat::F32, 2, 777);
+        let riff = wav_bytes(SampleFormat::F32, Fmt::Extensible, 2, &data);
+        let riff_path = dir.path().join("riff.wav");
+        std::fs::write(&riff_path, &riff).unwrap();
+        let (_, want) = decode_all::<WavDecoder>(&riff_path, 100, 0, None);
+        for id in [*b"RF64", *b"BW64"] {
+            let path = dir.path().join("rf64.wav");
+            std::fs::write(&path, rf64_bytes(&riff, id)).unwrap();
+            let (info, got) = decode_all::<WavDecoder>(&path, 100, 0, None);
+            assert_eq!(info.num_frames, 777);
+            assert_eq!(info.params.header_frames, 777);
+            assert!(bits(&got) == bits(&want));
+        }
+        // RF64 without its ds64 chunk is refused.
+        let mut bytes = riff.clone();
+        bytes[..4].copy_from_slice(b"RF64");
+        std::fs::write(dir.path().join("bad.wav"), &bytes).unwrap();
+        assert!(WavDecoder::new(dir.path().join("bad.wav"), 0, 64, ()).is_err());
+    }
+
+    /// A file cut short (its data chunk claims more than the file holds) reads as far as its
+    /// data goes: the frames it holds, the samples unchanged, and the header's length kept. A
+    /// header claiming 2 hours over 5 frames reads as those 5 frames.
+    #[test]
+    fn a_file_cut_short_reads_as_far_as_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = samples(SampleFormat::I24, 2, 1_000);
+        let whole = wav_bytes(SampleFormat::I24, Fmt::Plain, 2, &data);
+        let path = dir.path().join("whole.wav");
+        std::fs::write(&path, &whole).unwrap();
+        let (_, want) = decode_all::<WavDecoder>(&path, 64, 0, None);
+        // Cut in the middle of frame 400 (6 bytes a frame).
+        let cut = whole.len() - (1_000 - 400) * 6 + 3;
+        std::fs::write(&path, &whole[..cut]).unwrap();
+        let (info, got) = decode_all::<WavDecoder>(&path, 64, 0, None);
+        assert_eq!((info.num_frames, info.params.header_frames), (400, 1_000));
+        assert_eq!(got[0].len(), 400);
+        assert!(bits(&got) == bits(&[want[0][..400].to_vec(), want[1][..400].to_vec()]));
+        let layout = layout_of(&path).unwrap();
+        assert_eq!(layout.frames(), (400, 1_000));
+        // A header claiming two hours of 48 kHz stereo 24-bit over 5 frames.
+        let mut bytes = whole[..whole.len() - (1_000 - 5) * 6].to_vec();
+        let data_len_at = bytes.len() - 5 * 6 - 4;
+        let two_hours = 2 * 3_600 * 48_000 * 6u32;
+        bytes[data_len_at..data_len_at + 4].copy_from_slice(&two_hours.to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, info) = WavDecoder::new(path.clone(), 0, 64, ()).unwrap();
+        assert_eq!(
+            (info.num_frames, info.params.header_frames),
+            (5, 2 * 3_600 * 48_000)
+        );
+        // A RIFF data size of -1 (a streaming writer's "unknown") is not a claim.
+        bytes[data_len_at..data_len_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        std::fs::write(&path, &bytes).unwrap();
+        let (_, info) = WavDecoder::new(path.clone(), 0, 64, ()).unwrap();
+        assert_eq!((info.num_frames, info.params.header_frames), (5, 5));
+    }
+
+    /// A file that shrinks while it is read gives the whole frames that are left and then a
+    /// short block: no error, the position at the end.
+    #[test]
+    fn a_file_that_shrinks_while_read_gives_a_short_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.wav");
+        let data = samples(SampleFormat::I16, 2, 10_000);
+        let whole = wav_bytes(SampleFormat::I16, Fmt::Plain, 2, &data);
+        std::fs::write(&path, &whole).unwrap();
+        let (mut decoder, _) = WavDecoder::new(path.clone(), 0, 1_024, ()).unwrap();
+        // Cut the file 6000 frames and 1 byte into its data (past what the open buffered).
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len((whole.len() - 10_000 * 4 + 6_000 * 4 + 1) as u64)
+            .unwrap();
+        let mut block = DataBlock::new(2, 1_024);
+        let mut lengths = Vec::new();
+        while decoder.current_frame() < 10_000 {
+            block.clear();
+            decoder.decode(&mut block).unwrap();
+            assert_eq!(block.block[0].len(), block.block[1].len());
+            lengths.push(block.block[0].len());
+        }
+        assert_eq!(lengths, [1_024, 1_024, 1_024, 1_024, 1_024, 880]);
     }
 }

@@ -531,3 +531,203 @@ fn resampling_is_allocation_free() {
     });
     assert!(heard > 0.1, "the sources played something");
 }
+
+/// A session of one stem of `seconds` of silence at 48 kHz, mono 16-bit: a sparse file (its
+/// header, then a hole), so a long session costs no disk.
+fn long_silent_session(ts: &TempSession, seconds: u32) -> std::path::PathBuf {
+    let frames = seconds * RATE;
+    let data = frames * 2;
+    let mut header = b"RIFF".to_vec();
+    header.extend((36 + data).to_le_bytes());
+    header.extend(b"WAVEfmt ");
+    header.extend(16u32.to_le_bytes());
+    header.extend(1u16.to_le_bytes());
+    header.extend(1u16.to_le_bytes());
+    header.extend(RATE.to_le_bytes());
+    header.extend((RATE * 2).to_le_bytes());
+    header.extend(2u16.to_le_bytes());
+    header.extend(16u16.to_le_bytes());
+    header.extend(b"data");
+    header.extend(data.to_le_bytes());
+    std::fs::create_dir_all(ts.path("stems")).unwrap();
+    let file = std::fs::File::create(ts.path("stems/silence.wav")).unwrap();
+    std::io::Write::write_all(&mut &file, &header).unwrap();
+    file.set_len(header.len() as u64 + u64::from(data)).unwrap();
+    ts.write_session(
+        r#"version = 1
+name = "Long"
+
+[[channel]]
+name = "Silence"
+file = "stems/silence.wav"
+"#,
+    )
+}
+
+fn earmix() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_earmix"));
+    // Keep the log file out of the user's home.
+    let home = std::env::temp_dir().join("earmix-test-home");
+    c.env("HOME", &home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_DATA_HOME", home.join("data"));
+    c
+}
+
+/// The bounce's temporary files in `dir`.
+fn temporary_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with(".earmix-bounce-")
+        })
+        .map(|e| e.path())
+        .collect()
+}
+
+/// Waits for `child` to exit, for at most `within`; its exit status and stderr.
+fn exit_within(
+    child: &mut std::process::Child,
+    within: std::time::Duration,
+) -> (std::process::ExitStatus, String) {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+            return (status, stderr);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("earmix did not stop within {within:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP stop a bounce that is writing: it exits 128 + the signal's number
+/// within a second, says so, and leaves nothing behind: no temporary file, no output, and an
+/// output that was there before untouched.
+#[test]
+fn a_signal_stops_a_bounce_and_leaves_nothing_behind() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let ts = TempSession::new();
+    let session = long_silent_session(&ts, 1_800);
+    let out = ts.path("mix.wav");
+    for (signal, code) in [
+        (Signal::SIGINT, 130),
+        (Signal::SIGTERM, 143),
+        (Signal::SIGHUP, 129),
+    ] {
+        let before = (signal == Signal::SIGHUP).then(|| {
+            std::fs::write(&out, b"an earlier mix").unwrap();
+            b"an earlier mix".to_vec()
+        });
+        let mut child = earmix()
+            .arg("bounce")
+            .arg(&session)
+            .arg("-o")
+            .arg(&out)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Until it is writing its temporary file.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !temporary_files(ts.dir.path())
+            .iter()
+            .any(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > 1 << 20))
+        {
+            assert!(std::time::Instant::now() < deadline, "no temporary file");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        kill(Pid::from_raw(child.id() as i32), signal).unwrap();
+        let (status, stderr) = exit_within(&mut child, std::time::Duration::from_secs(1));
+        assert_eq!(status.code(), Some(code), "{signal}: {stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "bounce interrupted by {signal}; nothing was written"
+            )),
+            "{stderr}"
+        );
+        assert_eq!(
+            temporary_files(ts.dir.path()),
+            Vec::<std::path::PathBuf>::new()
+        );
+        match before {
+            Some(before) => assert_eq!(std::fs::read(&out).unwrap(), before),
+            None => assert!(!out.exists()),
+        }
+    }
+}
+
+/// A signal stops `earmix report` within a second (the render checks for it every block) with
+/// 128 + the signal's number.
+#[test]
+fn a_signal_stops_a_report_promptly() {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let ts = TempSession::new();
+    let session = long_silent_session(&ts, 1_800);
+    let mut child = earmix()
+        .arg("report")
+        .arg(&session)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Measuring 30 minutes takes many seconds; stop it a little way in.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let (status, stderr) = exit_within(&mut child, std::time::Duration::from_secs(1));
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert!(stderr.contains("report interrupted by SIGTERM"), "{stderr}");
+}
+
+/// A bounce whose data passes the RIFF limit (lowered here from 4 GiB so the file stays small)
+/// is RF64, and sox reads it as the same samples the ordinary RIFF bounce holds.
+#[test]
+fn a_bounce_past_the_riff_limit_is_rf64_that_sox_reads() {
+    use earmix::engine::render::{StopFlag, bounce_with_limit};
+    let ts = TempSession::new();
+    let path = mixed_session(&ts, "");
+    let session = earmix::session::load(&path).unwrap();
+    let riff = ts.path("riff.wav");
+    bounce(&session, &riff, &BounceOptions::default(), &mut |_, _| {}).unwrap();
+    let rf64 = ts.path("rf64.wav");
+    let limit = std::fs::metadata(&riff).unwrap().len() - 9;
+    for (max, magic) in [(limit + 1, b"RIFF"), (limit, b"RF64")] {
+        bounce_with_limit(
+            &session,
+            &rf64,
+            &BounceOptions::default(),
+            &mut |_, _| {},
+            &StopFlag::new(0),
+            max,
+        )
+        .unwrap();
+        assert_eq!(&std::fs::read(&rf64).unwrap()[..4], magic);
+    }
+    let converted = ts.path("converted.wav");
+    let sox = std::process::Command::new("sox")
+        .arg(&rf64)
+        .args(["-e", "floating-point", "-b", "32"])
+        .arg(&converted)
+        .output()
+        .expect("sox (Debian package sox)");
+    assert!(
+        sox.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sox.stderr)
+    );
+    // sox carries samples as 32-bit integers and rounds on the way back to float: within a
+    // float's last bit or so (a misread header would give noise).
+    let (got, want) = (read_wav(&converted).1, read_wav(&riff).1);
+    assert_eq!(got[0].len(), want[0].len());
+    for (g, w) in got.iter().flatten().zip(want.iter().flatten()) {
+        assert!((g - w).abs() <= 1e-6, "{g} vs {w}");
+    }
+}

@@ -13,6 +13,7 @@ static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisable
 mod bounce;
 mod cli;
 mod console;
+mod damage;
 mod demo;
 mod exercise;
 mod fuzz;

@@ -1,0 +1,450 @@
+//! The decoder behind every stem, run on creek's I/O thread (and on the thread that scans a stem
+//! for `earmix check`): uncompressed WAV through the fast [`WavDecoder`], everything else (and
+//! any WAV it refuses) through symphonia. It never fails the stream: where the data stops early
+//! or decoding fails, it records that in the stem's [`StemHealth`] and gives silence from there;
+//! samples that are NaN or infinite become silence and are recorded too. So a damaged stem plays
+//! as long as its data, the same in the console, the bounce and the report.
+
+use std::convert::Infallible;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use creek::{DataBlock, Decoder, FileInfo, SymphoniaDecoder};
+
+use super::health::{StemHealth, Stop};
+use crate::engine::wav_decoder::{self, SampleFormat, WavDecoder, WavError};
+
+enum Inner {
+    Wav(WavDecoder),
+    Other(SymphoniaDecoder),
+}
+
+/// A stem's decoder: see the module docs.
+pub(crate) struct StemDecoder {
+    /// The stem file (to reopen it, and for the log).
+    file: PathBuf,
+    inner: Inner,
+    health: Arc<StemHealth>,
+    /// Frames the stem plays: what its header states, or what the file holds when that is known
+    /// to be less (a WAV cut short).
+    num_frames: usize,
+    block_size: usize,
+    /// The first frame the next `decode` gives.
+    playhead: usize,
+    /// Where the data stopped: silence from here on.
+    silent_from: Option<usize>,
+    /// Whether the inner decoder's position is `playhead` (false after it failed).
+    in_step: bool,
+    /// Whether the inner decoder met where the data stops (or failed) since it was opened.
+    inner_spent: bool,
+    /// Whether the samples can be non-finite (anything but integer PCM read by [`WavDecoder`]).
+    may_be_nonfinite: bool,
+    /// Runs of non-finite samples in one channel of a block, reused.
+    runs: Vec<Range<u64>>,
+}
+
+impl StemDecoder {
+    /// The stem's health record.
+    pub(crate) fn health(&self) -> &Arc<StemHealth> {
+        &self.health
+    }
+
+    /// Frames the stem plays.
+    pub(crate) fn num_frames(&self) -> usize {
+        self.num_frames
+    }
+
+    /// Whether reading the whole file could find anything its header does not already tell:
+    /// false for integer PCM WAV, whose length the file size gives and whose samples are always
+    /// finite.
+    pub(crate) fn needs_a_full_read(&self) -> bool {
+        match &self.inner {
+            Inner::Wav(_) => self.may_be_nonfinite,
+            Inner::Other(_) => true,
+        }
+    }
+
+    fn stop(&mut self, frame: usize, why: Stop) {
+        tracing::info!(
+            "{}: the data stops at frame {frame} ({why:?})",
+            self.file.display()
+        );
+        self.health.stopped(frame as u64, why);
+        self.silent_from = Some(self.silent_from.map_or(frame, |s| s.min(frame)));
+    }
+
+    /// Replaces the non-finite samples of the `frames` frames just decoded into `block` (which
+    /// start at file frame `start`) with silence, and records them.
+    fn silence_nonfinite(&mut self, block: &mut DataBlock<f32>, start: usize) {
+        let start = start as u64;
+        for (channel, samples) in block.block.iter_mut().enumerate() {
+            if samples.iter().all(|x| x.is_finite()) {
+                continue;
+            }
+            self.runs.clear();
+            let mut run: Option<u64> = None;
+            for (i, x) in samples.iter_mut().enumerate() {
+                let frame = start + i as u64;
+                if x.is_finite() {
+                    if let Some(from) = run.take() {
+                        self.runs.push(from..frame);
+                    }
+                } else {
+                    *x = 0.0;
+                    run.get_or_insert(frame);
+                }
+            }
+            let end = start + samples.len() as u64;
+            if let Some(from) = run {
+                self.runs.push(from..end);
+            }
+            self.health.nonfinite(channel, start..end, &self.runs);
+        }
+    }
+}
+
+/// Why a read or seek failed, as a [`Stop`].
+fn stop_for_symphonia(err: &symphonia::core::errors::Error) -> Stop {
+    use symphonia::core::errors::Error;
+    match err {
+        Error::IoError(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Stop::EndsEarly,
+        other => Stop::Failed(other.to_string()),
+    }
+}
+
+fn stop_for_wav(err: &WavError) -> Stop {
+    match err {
+        WavError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Stop::EndsEarly,
+        other => Stop::Failed(other.to_string()),
+    }
+}
+
+impl Decoder for StemDecoder {
+    type T = f32;
+    /// The record the decoder writes what it finds into.
+    type AdditionalOpts = Arc<StemHealth>;
+    /// [`super::StemStream`] needs only the channel count and length, which [`FileInfo`] carries.
+    type FileParams = ();
+    /// The WAV decoder's refusals are not errors (symphonia gets the file), so an open error is
+    /// always symphonia's.
+    type OpenError = creek::OpenError;
+    /// Nothing fails the stream once it is open (see the module docs).
+    type FatalError = Infallible;
+
+    const DEFAULT_BLOCK_SIZE: usize = SymphoniaDecoder::DEFAULT_BLOCK_SIZE;
+    const DEFAULT_NUM_CACHE_BLOCKS: usize = SymphoniaDecoder::DEFAULT_NUM_CACHE_BLOCKS;
+    const DEFAULT_NUM_LOOK_AHEAD_BLOCKS: usize = SymphoniaDecoder::DEFAULT_NUM_LOOK_AHEAD_BLOCKS;
+
+    fn new(
+        file: PathBuf,
+        start_frame: usize,
+        block_size: usize,
+        health: Arc<StemHealth>,
+    ) -> Result<(Self, FileInfo<()>), creek::OpenError> {
+        // What the header states and what the file holds, in frames.
+        let (inner, info, may_be_nonfinite, (header_frames, data_frames)) =
+            match WavDecoder::new(file.clone(), start_frame, block_size, ()) {
+                Ok((decoder, info)) => {
+                    let spec = *decoder.spec();
+                    (
+                        Inner::Wav(decoder),
+                        without_params(&info),
+                        spec.format == SampleFormat::F32,
+                        (spec.header_frames, spec.frames),
+                    )
+                }
+                Err(e) => {
+                    tracing::debug!("{}: reading through symphonia ({e})", file.display());
+                    let (decoder, info) =
+                        SymphoniaDecoder::new(file.clone(), start_frame, block_size, ())?;
+                    let header = info.num_frames as u64;
+                    // symphonia believes a WAV header about the length; the file size says how
+                    // much of it is there.
+                    let data = wav_decoder::layout_of(&file)
+                        .map_or(header, |layout| layout.frames().0.min(header));
+                    (
+                        Inner::Other(decoder),
+                        without_params(&info),
+                        true,
+                        (header, data),
+                    )
+                }
+            };
+        health.opened(info.sample_rate.unwrap_or(0), header_frames);
+        let mut info = info;
+        let mut decoder = Self {
+            file,
+            inner,
+            health,
+            num_frames: info.num_frames,
+            block_size,
+            playhead: start_frame.min(info.num_frames),
+            silent_from: None,
+            in_step: true,
+            inner_spent: false,
+            may_be_nonfinite,
+            runs: Vec::new(),
+        };
+        if data_frames < header_frames
+            && let Ok(data) = usize::try_from(data_frames)
+        {
+            decoder.stop(data, Stop::EndsEarly);
+            decoder.num_frames = decoder.num_frames.min(data);
+            info.num_frames = decoder.num_frames;
+            decoder.playhead = decoder.playhead.min(decoder.num_frames);
+        }
+        Ok((decoder, info))
+    }
+
+    fn seek(&mut self, frame: usize) -> Result<(), Infallible> {
+        let frame = frame.min(self.num_frames);
+        self.playhead = frame;
+        if self.silent_from.is_some_and(|s| frame >= s) {
+            // Silence from here: the inner decoder is left where it is until a seek before it.
+            self.in_step = false;
+            return Ok(());
+        }
+        let result = match &mut self.inner {
+            Inner::Wav(d) => d.seek(frame).map_err(|e| stop_for_wav(&e)),
+            // symphonia's readers do not always find their way back from where a file ends
+            // early (a FLAC reader, seeked back to the start, gave one packet and then the end
+            // again): after that, start afresh.
+            Inner::Other(d) if self.inner_spent => {
+                match SymphoniaDecoder::new(self.file.clone(), 0, self.block_size, ()) {
+                    Ok((fresh, _)) => {
+                        *d = fresh;
+                        self.inner_spent = false;
+                        d.seek(frame).map_err(|e| stop_for_symphonia(&e))
+                    }
+                    Err(e) => Err(Stop::Failed(e.to_string())),
+                }
+            }
+            Inner::Other(d) => d.seek(frame).map_err(|e| stop_for_symphonia(&e)),
+        };
+        self.in_step = result.is_ok();
+        if let Err(why) = result {
+            self.inner_spent = true;
+            self.stop(frame, why);
+        }
+        Ok(())
+    }
+
+    fn decode(&mut self, data_block: &mut DataBlock<f32>) -> Result<(), Infallible> {
+        if self.playhead >= self.num_frames {
+            return Ok(());
+        }
+        let start = self.playhead;
+        let want = self.block_size.min(self.num_frames - start);
+        self.playhead = start + want;
+        if !self.in_step || self.silent_from.is_some_and(|s| start >= s) {
+            // creek fills what a block lacks with silence.
+            return Ok(());
+        }
+        let result = match &mut self.inner {
+            Inner::Wav(d) => d.decode(data_block).map_err(|e| stop_for_wav(&e)),
+            Inner::Other(d) => d.decode(data_block).map_err(|e| stop_for_symphonia(&e)),
+        };
+        // Whole frames only, and no more than the stem plays.
+        let got = data_block
+            .block
+            .iter()
+            .map(Vec::len)
+            .min()
+            .unwrap_or(0)
+            .min(want);
+        for channel in &mut data_block.block {
+            channel.truncate(got);
+        }
+        match result {
+            Ok(()) if got == want => {}
+            // The inner decoder met the end of the file before the stated length.
+            Ok(()) => {
+                self.inner_spent = true;
+                self.stop(start + got, Stop::EndsEarly);
+            }
+            Err(why) => {
+                self.in_step = false;
+                self.inner_spent = true;
+                self.stop(start + got, why);
+            }
+        }
+        if self.may_be_nonfinite && got > 0 {
+            self.silence_nonfinite(data_block, start);
+        }
+        Ok(())
+    }
+
+    fn current_frame(&self) -> usize {
+        self.playhead
+    }
+}
+
+fn without_params<P>(info: &FileInfo<P>) -> FileInfo<()> {
+    FileInfo {
+        num_frames: info.num_frames,
+        num_channels: info.num_channels,
+        sample_rate: info.sample_rate,
+        params: (),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::engine::streams::StemDamage;
+    use crate::units::Seconds;
+
+    fn write_wav(path: &Path, bits: u16, format: hound::SampleFormat) {
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 48_000,
+            bits_per_sample: bits,
+            sample_format: format,
+        };
+        let mut writer = hound::WavWriter::create(path, spec).unwrap();
+        for i in 0..200 {
+            match format {
+                hound::SampleFormat::Float => writer.write_sample(i as f32 / 400.0).unwrap(),
+                hound::SampleFormat::Int => writer.write_sample(i % 100 - 50).unwrap(),
+            }
+        }
+        writer.finalize().unwrap();
+    }
+
+    /// 24-bit and float WAVs take the fast decoder; 8-bit WAV falls back to symphonia with the
+    /// same length and channels.
+    #[test]
+    fn wav_takes_the_fast_path_and_other_formats_fall_back() {
+        let dir = tempfile::tempdir().unwrap();
+        for (bits, format, fast) in [
+            (24, hound::SampleFormat::Int, true),
+            (32, hound::SampleFormat::Float, true),
+            (8, hound::SampleFormat::Int, false),
+        ] {
+            let path = dir.path().join(format!("{bits}.wav"));
+            write_wav(&path, bits, format);
+            let (decoder, info) = StemDecoder::new(path, 0, 64, Arc::default()).unwrap();
+            assert_eq!(matches!(decoder.inner, Inner::Wav(_)), fast, "{bits}-bit");
+            assert_eq!((info.num_frames, info.num_channels), (100, 2), "{bits}-bit");
+        }
+    }
+
+    /// Decodes every block to the end, filling short blocks with silence as creek does;
+    /// returns each channel.
+    fn decode_all(decoder: &mut StemDecoder, channels: usize, block: usize) -> Vec<Vec<f32>> {
+        let mut out = vec![Vec::new(); channels];
+        let mut data = DataBlock::new(channels, block);
+        while decoder.current_frame() < decoder.num_frames() {
+            let want = block.min(decoder.num_frames() - decoder.current_frame());
+            data.clear();
+            decoder.decode(&mut data).unwrap();
+            let n = data.block[0].len();
+            assert!(data.block.iter().all(|c| c.len() == n) && n <= want);
+            for (o, c) in out.iter_mut().zip(&data.block) {
+                o.extend_from_slice(c);
+                o.resize(o.len() + want - n, 0.0);
+            }
+        }
+        out
+    }
+
+    /// NaN and infinite samples in a float WAV become exact silence, everything else is left as
+    /// it is, and the health record counts them, once per sample, with the first one's time.
+    #[test]
+    fn non_finite_samples_become_silence_and_are_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nan.wav");
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 1_000,
+            bits_per_sample: 32,
+            sample_format: hound::SampleFormat::Float,
+        };
+        let mut writer = hound::WavWriter::create(&path, spec).unwrap();
+        let mut want = [Vec::new(), Vec::new()];
+        for i in 0..3_000 {
+            for (ch, want) in want.iter_mut().enumerate() {
+                let good = (i * (ch + 1)) as f32 / 10_000.0;
+                let x = match (i, ch) {
+                    (1_500..1_510, 0) => f32::NAN,
+                    (2_999, 1) => f32::INFINITY,
+                    (700, 1) => f32::NEG_INFINITY,
+                    _ => good,
+                };
+                writer.write_sample(x).unwrap();
+                want.push(if x.is_finite() { x } else { 0.0 });
+            }
+        }
+        writer.finalize().unwrap();
+        let (mut decoder, _) = StemDecoder::new(path, 0, 256, Arc::default()).unwrap();
+        assert!(decoder.needs_a_full_read());
+        let got = decode_all(&mut decoder, 2, 256);
+        assert!(got[0] == want[0] && got[1] == want[1]);
+        assert_eq!(
+            decoder.health().all_damage(),
+            [StemDamage::NonFinite {
+                count: 12,
+                more: false,
+                first: Some(Seconds(0.7)),
+            }]
+        );
+    }
+
+    /// A FLAC file cut in half (made by the flac tool) plays as long as its data and is silent
+    /// after it, and the health record says where decoding stopped; decoding never fails.
+    #[test]
+    fn a_truncated_flac_stops_where_its_data_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = dir.path().join("tone.wav");
+        let samples: Vec<f32> = (0..48_000).map(|i| (i as f32 * 0.05).sin() * 0.5).collect();
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 48_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut writer = hound::WavWriter::create(&wav, spec).unwrap();
+        for &x in &samples {
+            writer.write_sample((x * 32_767.0) as i16).unwrap();
+        }
+        writer.finalize().unwrap();
+        let flac = dir.path().join("tone.flac");
+        let status = std::process::Command::new("flac")
+            .args(["-s", "-f", "-o"])
+            .arg(&flac)
+            .arg(&wav)
+            .status()
+            .expect("the flac tool (Debian package flac)");
+        assert!(status.success());
+        let bytes = std::fs::read(&flac).unwrap();
+        std::fs::write(&flac, &bytes[..bytes.len() / 2]).unwrap();
+        let (mut decoder, info) = StemDecoder::new(flac, 0, 4_096, Arc::default()).unwrap();
+        assert_eq!(info.num_frames, 48_000);
+        let got = decode_all(&mut decoder, 1, 4_096);
+        assert_eq!(got[0].len(), 48_000);
+        let damage = decoder.health().all_damage();
+        let [StemDamage::EndsEarly { at, header }] = damage.as_slice() else {
+            panic!("{damage:?}");
+        };
+        assert_eq!(*header, Seconds(1.0));
+        let stop = at.to_frames(48_000) as usize;
+        assert!((10_000..40_000).contains(&stop), "{at}");
+        assert!(got[0][stop..].iter().all(|x| *x == 0.0));
+        let heard = got[0][..stop]
+            .iter()
+            .zip(&samples)
+            .all(|(g, w)| (g - w).abs() < 1e-4);
+        assert!(heard, "the data before the stop plays as it is");
+        // Played again from the start (a loop, a jump back), it is the same: symphonia's FLAC
+        // reader, seeked back after meeting the cut, gave one packet and then the end again.
+        for from in [0, 5_000, 0] {
+            decoder.seek(from).unwrap();
+            let again = decode_all(&mut decoder, 1, 4_096);
+            assert!(again[0] == got[0][from..], "played again from {from}");
+        }
+        assert_eq!(decoder.health().all_damage(), damage);
+    }
+}
