@@ -9,7 +9,7 @@ system_packages := "pkg-config libasound2-dev flac sox"
 default:
     @just --list
 
-# Install the system packages the build needs (ALSA headers, pkg-config) when they are missing.
+# Install the system packages the build and the tests need (ALSA headers, pkg-config; flac and sox make test files) when they are missing.
 deps:
     #!/usr/bin/env bash
     set -euo pipefail
