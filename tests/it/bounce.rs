@@ -8,7 +8,7 @@ use earmix::engine::streams::{StreamConfig, open_stem};
 use earmix::units::Seconds;
 
 use crate::support::{
-    TempSession, assert_realtime, read_wav, signal, write_wav_f32, write_wav_i24,
+    TempSession, assert_realtime, earmix, read_wav, signal, write_wav_f32, write_wav_i24,
 };
 
 const RATE: u32 = 48_000;
@@ -562,16 +562,6 @@ name = "Silence"
 file = "stems/silence.wav"
 "#,
     )
-}
-
-fn earmix() -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_earmix"));
-    // Keep the log file out of the user's home.
-    let home = std::env::temp_dir().join("earmix-test-home");
-    c.env("HOME", &home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"));
-    c
 }
 
 /// The bounce's temporary files in `dir`.

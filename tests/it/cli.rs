@@ -1,18 +1,6 @@
 //! The real `earmix` binary on real files: what a user types and sees.
 
-use std::process::Command;
-
-use crate::support::{TempSession, read_wav, signal, write_wav_f32, write_wav_i24};
-
-fn earmix() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmix"));
-    // Keep the log file out of the user's home.
-    let home = std::env::temp_dir().join("earmix-test-home");
-    c.env("HOME", &home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"));
-    c
-}
+use crate::support::{TempSession, earmix, read_wav, signal, write_wav_f32, write_wav_i24};
 
 fn session_with_two_stems(ts: &TempSession) -> std::path::PathBuf {
     write_wav_i24(

@@ -10,19 +10,9 @@ use std::process::Command;
 use earmix::units::Seconds;
 
 use crate::console::{Console, home_in};
-use crate::support::{TempSession, read_wav, write_wav_f32, write_wav_i24};
+use crate::support::{TempSession, earmix, read_wav, write_wav_f32, write_wav_i24};
 
 const RATE: u32 = 48_000;
-
-fn earmix() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmix"));
-    // Keep the log file out of the user's home.
-    let home = std::env::temp_dir().join("earmix-test-home");
-    c.env("HOME", &home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"));
-    c
-}
 
 /// What a run of the binary left: its exit code, stdout and stderr.
 struct Ran {

@@ -12,7 +12,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::process::Output;
 
-use crate::hostile::{earmix_in, raw_control};
+use crate::hostile::raw_control;
+use crate::support::earmix_in;
 use crate::support::{TempSession, signal, write_wav_f32};
 
 /// The seed every test starts from unless `EARMIX_FUZZ_SEED` says otherwise.

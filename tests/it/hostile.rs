@@ -2,20 +2,9 @@
 //! not UTF-8 text, a keymap without a way out, and a reader that closes the pipe early.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
-use crate::support::{TempSession, signal, write_wav_f32};
-
-/// The real binary with HOME and the XDG folders inside `home`, so no user file is read.
-pub(crate) fn earmix_in(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmix"));
-    c.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("RUST_BACKTRACE", "1");
-    c
-}
+use crate::support::{TempSession, earmix_in, signal, write_wav_f32};
 
 /// The bytes that must never reach a terminal from a name: C0 controls other than the line
 /// feed that ends a line, DEL, C1 controls and bidirectional overrides. `None` when there are

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::support::{TempSession, signal, write_wav_i24};
+use crate::support::{TempSession, earmix_in, signal, write_wav_i24};
 
 /// What earmix holds besides its streams (code, libraries, the output, loudness and UI
 /// threads), with room to spare: its peak playing a one-stem session, minus that stem's
@@ -16,16 +16,6 @@ const REST_MIB: u64 = 24;
 
 /// The default budget, in MiB (config/default.toml).
 const DEFAULT_BUDGET_MIB: u64 = 512;
-
-/// `earmix` with its home, state and config in `home`.
-fn earmix(home: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmix"));
-    c.env("HOME", home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"));
-    c
-}
 
 /// Runs `command` to its end and returns its exit success, its stderr and its peak resident
 /// memory in MiB (`VmHWM`, read from /proc every 2 ms while it runs; the peak only grows, and
@@ -100,7 +90,7 @@ fn big_session(
 
 /// `earmix play SESSION --no-ui --output null --seconds 1`, measured.
 fn play(home: &Path, session: &Path, config: Option<&Path>) -> (bool, String, u64) {
-    let mut c = earmix(home);
+    let mut c = earmix_in(home);
     c.arg("play").arg(session);
     if let Some(config) = config {
         c.arg("--config").arg(config);
@@ -111,7 +101,7 @@ fn play(home: &Path, session: &Path, config: Option<&Path>) -> (bool, String, u6
 
 /// What `earmix check` says the streams may hold, in MiB ("stream memory: up to N MiB").
 fn planned_mib(home: &Path, session: &Path, config: Option<&Path>) -> u64 {
-    let mut c = earmix(home);
+    let mut c = earmix_in(home);
     c.arg("check").arg(session);
     if let Some(config) = config {
         c.arg("--config").arg(config);

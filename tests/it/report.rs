@@ -5,13 +5,12 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use earmix::commands::report::{self, Measures, Report};
 use earmix::units::Pan;
 use ebur128::{EbuR128, Mode};
 
-use crate::support::{TempSession, write_wav_f32};
+use crate::support::{TempSession, earmix, write_wav_f32};
 
 const RATE: u32 = 48_000;
 const FRAMES: usize = 8 * RATE as usize;
@@ -32,16 +31,6 @@ const LATE_START: usize = 4 * RATE as usize + RATE as usize / 2;
 const MASTER: f64 = -1.0;
 const A_START: usize = RATE as usize / 2;
 const B_START: usize = 4 * RATE as usize;
-
-fn earmix() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_earmix"));
-    // Keep the log file out of the user's home.
-    let home = std::env::temp_dir().join("earmix-test-home");
-    c.env("HOME", &home)
-        .env("XDG_STATE_HOME", home.join("state"))
-        .env("XDG_DATA_HOME", home.join("data"));
-    c
-}
 
 /// A sine of `freq` Hz and `amp` peak starting at `from` (silence before), `FRAMES` long.
 /// At 48 kHz a 1 kHz or 500 Hz sine has a sample exactly on each crest.

@@ -118,3 +118,21 @@ impl TempSession {
         p
     }
 }
+
+/// The real binary, with its log and data in a shared folder under the system's temporary
+/// folder, out of the user's home.
+pub fn earmix() -> std::process::Command {
+    earmix_in(&std::env::temp_dir().join("earmix-test-home"))
+}
+
+/// The real binary with HOME and the XDG folders inside `home`, so no user file is read or
+/// written.
+pub fn earmix_in(home: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_earmix"));
+    c.env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("RUST_BACKTRACE", "1");
+    c
+}
