@@ -5,6 +5,7 @@ pub mod action;
 pub mod keymap;
 
 pub mod edit;
+pub mod effect;
 pub mod journal;
 pub mod state;
 pub mod undo;

@@ -18,17 +18,19 @@ use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
+use crate::app::effect::{Effect, Transport};
 use crate::app::journal::{self, Journal, JournalError, Recovery};
 use crate::app::keymap::Keymap;
 use crate::app::state::{App, Outcome};
 use crate::config::Config;
 use crate::engine::output::OutputRequest;
 use crate::engine::realtime::{Engine, EngineError, EngineEvent, EngineOptions};
+use crate::engine::scene::SceneTimeline;
 use crate::session::lock::{self, Acquired};
 use crate::session::{self, SessionErrors};
 use crate::ui::draw::{MixerState, draw};
 use crate::ui::view::{Style, View};
-use crate::units::Seconds;
+use crate::units::{Seconds, StripId};
 use live::Live;
 
 /// Set by SIGHUP, SIGTERM and SIGINT.
@@ -213,6 +215,47 @@ pub fn run(
     tracing::info!("console closed: {ending:?}");
     drop(app);
     Ok(ending)
+}
+
+/// What the engine is doing, for the model.
+fn transport(engine: &Engine) -> Transport {
+    Transport {
+        position: engine.position(),
+        playing: engine.is_playing(),
+        loop_region: engine.loop_region(),
+        has_reference: engine.has_reference(),
+        listen: engine.listen(),
+        reference_free: engine.reference_free(),
+        reference_position: engine.reference_position(),
+    }
+}
+
+/// Tells the engine what the model decided: the one place the console's changes reach it.
+fn apply_effects(app: &mut App, engine: &mut Engine) {
+    for effect in app.take_effects() {
+        match effect {
+            Effect::Trim(strip, db) => engine.set_trim(StripId(strip), db),
+            Effect::Gain(strip, db) => engine.set_gain(StripId(strip), db),
+            Effect::Pan(strip, pan) => engine.set_pan(StripId(strip), pan),
+            Effect::Mute(strip, on) => engine.set_mute(StripId(strip), on),
+            Effect::Solo(strip, on) => engine.set_solo(StripId(strip), on),
+            Effect::Master(db) => engine.set_master(db),
+            Effect::Play => engine.play(),
+            Effect::Pause => engine.pause(),
+            Effect::Seek(to) => engine.seek(to),
+            Effect::Loop(region) => engine.set_loop(region),
+            Effect::ResetLoudness => engine.reset_loudness(),
+            Effect::Scenes(session) => {
+                let timeline = SceneTimeline::for_session(&session, engine.mix_rate());
+                engine.set_scenes(timeline);
+            }
+            Effect::ScenesBypassed(on) => engine.set_scenes_bypassed(on),
+            Effect::Listen(listen) => engine.set_listen(listen),
+            Effect::ReferenceFree(free) => engine.set_reference_free(free),
+            Effect::SeekReference(to) => engine.seek_reference(to),
+            Effect::Monitor(state) => engine.set_monitor(state),
+        }
+    }
 }
 
 /// A crash journal being read on a thread of its own.
@@ -540,7 +583,9 @@ fn event_loop(
         loop {
             match next {
                 Ok(Ok(Event::Key(key))) => {
-                    if app.key(&key, Instant::now(), engine) == Outcome::Quit {
+                    let outcome = app.key(&key, Instant::now(), transport(engine));
+                    apply_effects(app, engine);
+                    if outcome == Outcome::Quit {
                         return Ending::Quit;
                     }
                 }
@@ -562,7 +607,8 @@ fn event_loop(
             continue;
         }
         next_frame = now + frame;
-        app.tick(now, engine);
+        app.tick(now, transport(engine));
+        apply_effects(app, engine);
         if app.take_engine_reopen() {
             extra.reopen(app, engine, live);
             redraw = true;

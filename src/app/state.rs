@@ -2,7 +2,9 @@
 //! crash journal and the questions the console asks. Keys arrive through [`App::key`]; every
 //! mixer edit goes to the session model, the undo history, the journal and the engine at once.
 //!
-//! The engine is reached through [`Controls`], so the model can be tested without audio.
+//! The model never calls the engine: it queues [`Effect`]s the console applies after each update,
+//! and learns what the engine is doing from a [`Transport`] handed in with each key, action and
+//! tick, so it is tested without audio.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -13,18 +15,18 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::action::{Action, Direction, Step};
 use super::edit::{Change, MixEdit, differences};
+use super::effect::{Effect, Transport};
 use super::journal::{Journal, Recovery};
 use super::keymap::Keymap;
 use super::undo::{BurstId, UndoStack};
 use crate::config::{BlindConfig, ExerciseConfig, StepsConfig};
 use crate::engine::monitor::MonitorState;
-use crate::engine::protocol::Listen;
 use crate::exercise::history::History;
 use crate::exercise::targets::Targets;
 use crate::session::lock::{Owner, SessionLock};
 use crate::session::{Section, Session};
 use crate::ui::view::{ArcChannel, ArcView, BlindLevel, Focus, Overlay};
-use crate::units::{Decibels, Pan, Seconds, StripId};
+use crate::units::{Decibels, Pan, Seconds};
 
 mod disk;
 mod exercise;
@@ -50,154 +52,6 @@ const HELP_PAGE: usize = 12;
 /// Jumping to the previous section from further into a section than this goes to the start of
 /// the section instead.
 const SECTION_RESTART: f64 = 1.0;
-
-/// What the model asks of the audio engine. [`crate::engine::realtime::Engine`] implements it;
-/// tests use a recorder.
-pub trait Controls {
-    /// Sets a strip's input trim.
-    fn set_trim(&mut self, strip: usize, db: Decibels);
-    /// Sets a strip's fader.
-    fn set_gain(&mut self, strip: usize, db: Decibels);
-    /// Sets a strip's pan.
-    fn set_pan(&mut self, strip: usize, pan: Pan);
-    /// Mutes or unmutes a strip.
-    fn set_mute(&mut self, strip: usize, on: bool);
-    /// Solos or unsolos a strip.
-    fn set_solo(&mut self, strip: usize, on: bool);
-    /// Sets the master fader.
-    fn set_master(&mut self, db: Decibels);
-    /// Starts playback.
-    fn play(&mut self);
-    /// Pauses playback.
-    fn pause(&mut self);
-    /// Whether playback runs.
-    fn is_playing(&self) -> bool;
-    /// Moves the play head.
-    fn seek(&mut self, to: Seconds);
-    /// Where the play head is.
-    fn position(&self) -> Seconds;
-    /// Loops a region, or stops looping.
-    fn set_loop(&mut self, region: Option<(Seconds, Seconds)>);
-    /// The loop region, when looping.
-    fn loop_region(&self) -> Option<(Seconds, Seconds)>;
-    /// Restarts integrated loudness.
-    fn reset_loudness(&mut self);
-    /// Hands the engine the section scenes `session` now has (after a scene or section edit).
-    fn set_scenes(&mut self, session: &Session);
-    /// Compare: plays the base mix in place of the section scenes (true), or the scenes.
-    fn set_scenes_bypassed(&mut self, on: bool);
-    /// Whether the session's reference plays next to the mix.
-    fn has_reference(&self) -> bool {
-        false
-    }
-    /// Which one is heard: the mix or the reference.
-    fn listen(&self) -> Listen {
-        Listen::Mix
-    }
-    /// Hears the mix or the reference.
-    fn set_listen(&mut self, listen: Listen) {
-        let _ = listen;
-    }
-    /// Whether the reference runs free of the play head.
-    fn reference_free(&self) -> bool {
-        false
-    }
-    /// Lets the reference run free of the play head, or locks it to it.
-    fn set_reference_free(&mut self, free: bool) {
-        let _ = free;
-    }
-    /// Where the reference is, in its own time.
-    fn reference_position(&self) -> Option<Seconds> {
-        None
-    }
-    /// Moves a free-running reference.
-    fn seek_reference(&mut self, to: Seconds) {
-        let _ = to;
-    }
-    /// Switches the monitor section.
-    fn set_monitor(&mut self, state: MonitorState) {
-        let _ = state;
-    }
-}
-
-impl Controls for crate::engine::realtime::Engine {
-    fn set_trim(&mut self, strip: usize, db: Decibels) {
-        crate::engine::realtime::Engine::set_trim(self, StripId(strip), db);
-    }
-    fn set_gain(&mut self, strip: usize, db: Decibels) {
-        crate::engine::realtime::Engine::set_gain(self, StripId(strip), db);
-    }
-    fn set_pan(&mut self, strip: usize, pan: Pan) {
-        crate::engine::realtime::Engine::set_pan(self, StripId(strip), pan);
-    }
-    fn set_mute(&mut self, strip: usize, on: bool) {
-        crate::engine::realtime::Engine::set_mute(self, StripId(strip), on);
-    }
-    fn set_solo(&mut self, strip: usize, on: bool) {
-        crate::engine::realtime::Engine::set_solo(self, StripId(strip), on);
-    }
-    fn set_master(&mut self, db: Decibels) {
-        crate::engine::realtime::Engine::set_master(self, db);
-    }
-    fn play(&mut self) {
-        crate::engine::realtime::Engine::play(self);
-    }
-    fn pause(&mut self) {
-        crate::engine::realtime::Engine::pause(self);
-    }
-    fn is_playing(&self) -> bool {
-        crate::engine::realtime::Engine::is_playing(self)
-    }
-    fn seek(&mut self, to: Seconds) {
-        crate::engine::realtime::Engine::seek(self, to);
-    }
-    fn position(&self) -> Seconds {
-        crate::engine::realtime::Engine::position(self)
-    }
-    fn set_loop(&mut self, region: Option<(Seconds, Seconds)>) {
-        crate::engine::realtime::Engine::set_loop(self, region);
-    }
-    fn loop_region(&self) -> Option<(Seconds, Seconds)> {
-        crate::engine::realtime::Engine::loop_region(self)
-    }
-    fn reset_loudness(&mut self) {
-        crate::engine::realtime::Engine::reset_loudness(self);
-    }
-    fn set_scenes(&mut self, session: &Session) {
-        let rate = self.mix_rate();
-        crate::engine::realtime::Engine::set_scenes(
-            self,
-            crate::engine::scene::SceneTimeline::for_session(session, rate),
-        );
-    }
-    fn set_scenes_bypassed(&mut self, on: bool) {
-        crate::engine::realtime::Engine::set_scenes_bypassed(self, on);
-    }
-    fn has_reference(&self) -> bool {
-        crate::engine::realtime::Engine::has_reference(self)
-    }
-    fn listen(&self) -> Listen {
-        crate::engine::realtime::Engine::listen(self)
-    }
-    fn set_listen(&mut self, listen: Listen) {
-        crate::engine::realtime::Engine::set_listen(self, listen);
-    }
-    fn reference_free(&self) -> bool {
-        crate::engine::realtime::Engine::reference_free(self)
-    }
-    fn set_reference_free(&mut self, free: bool) {
-        crate::engine::realtime::Engine::set_reference_free(self, free);
-    }
-    fn reference_position(&self) -> Option<Seconds> {
-        crate::engine::realtime::Engine::reference_position(self)
-    }
-    fn seek_reference(&mut self, to: Seconds) {
-        crate::engine::realtime::Engine::seek_reference(self, to);
-    }
-    fn set_monitor(&mut self, state: MonitorState) {
-        crate::engine::realtime::Engine::set_monitor(self, state);
-    }
-}
 
 /// The box the console shows over the mixer, and what its keys do.
 #[derive(Debug, Clone)]
@@ -358,6 +212,11 @@ pub struct App {
     disk: disk::DiskWatch,
     /// A reload changed the strips: the console opens the engine again.
     engine_reopen: bool,
+    /// What the engine was doing when the current action arrived (kept up to date with the
+    /// effects queued since).
+    transport: Transport,
+    /// Changes for the engine, applied by the console after each update.
+    effects: Vec<Effect>,
 }
 
 impl App {
@@ -409,6 +268,8 @@ impl App {
             lock: None,
             disk: disk::DiskWatch::read(&session_path),
             engine_reopen: false,
+            transport: Transport::default(),
+            effects: Vec::new(),
         };
         if let Some(recovery) = recovery.filter(|r| !r.edits.is_empty() || r.damaged_count > 0) {
             app.journal_read(Ok(Some(recovery)));
@@ -623,18 +484,22 @@ impl App {
     }
 
     /// Handles one key event. Key releases are ignored; repeats are nudges like presses.
-    pub fn key(&mut self, event: &KeyEvent, now: Instant, controls: &mut dyn Controls) -> Outcome {
+    ///
+    /// `transport` is what the engine is doing now; the changes for the engine are queued (see
+    /// [`App::take_effects`]).
+    pub fn key(&mut self, event: &KeyEvent, now: Instant, transport: Transport) -> Outcome {
+        self.transport = transport;
         if event.kind == KeyEventKind::Release {
             return Outcome::Continue;
         }
         if let Some(modal) = self.modal.take() {
-            return self.answer(modal, event, now, controls);
+            return self.answer(modal, event, now);
         }
         if self.exercise.is_some() {
-            return self.exercise_key(event, now, controls);
+            return self.exercise_key(event, now);
         }
         if let Some(action) = self.keymap.action_for(event) {
-            return self.update(action, now, controls);
+            return self.apply(action, now);
         }
         if !matches!(event.code, KeyCode::Modifier(_)) {
             self.message = Some(format!(
@@ -646,17 +511,11 @@ impl App {
     }
 
     /// A key while a box is open.
-    fn answer(
-        &mut self,
-        modal: Modal,
-        event: &KeyEvent,
-        now: Instant,
-        controls: &mut dyn Controls,
-    ) -> Outcome {
+    fn answer(&mut self, modal: Modal, event: &KeyEvent, now: Instant) -> Outcome {
         if modal.is_exercise() {
-            return self.answer_exercise(modal, event, now, controls);
+            return self.answer_exercise(modal, event, now);
         }
-        let modal = match self.answer_disk(modal, event, controls) {
+        let modal = match self.answer_disk(modal, event) {
             Ok(outcome) => return outcome,
             Err(modal) => *modal,
         };
@@ -666,7 +525,7 @@ impl App {
         }
         let modal = match modal {
             Modal::NewSection { at, text, error } => {
-                self.type_section_name(at, text, error, event, controls);
+                self.type_section_name(at, text, error, event);
                 return Outcome::Continue;
             }
             Modal::CopyScene {
@@ -674,12 +533,12 @@ impl App {
                 choices,
                 selected,
             } => {
-                self.pick_scene(into, choices, selected, event, controls);
+                self.pick_scene(into, choices, selected, event);
                 return Outcome::Continue;
             }
             Modal::Arc => {
                 if ctrl_c {
-                    return self.update(Action::Quit, now, controls);
+                    return self.apply(Action::Quit, now);
                 }
                 return Outcome::Continue;
             }
@@ -694,7 +553,7 @@ impl App {
         match modal {
             Modal::Help { skip } => {
                 if ctrl_c {
-                    return self.update(Action::Quit, now, controls);
+                    return self.apply(Action::Quit, now);
                 }
                 // The help key pages on through a help longer than the screen; any other key
                 // closes it.
@@ -708,7 +567,7 @@ impl App {
             }
             Modal::Info { .. } => {
                 if ctrl_c {
-                    return self.update(Action::Quit, now, controls);
+                    return self.apply(Action::Quit, now);
                 }
                 Outcome::Continue
             }
@@ -749,11 +608,20 @@ impl App {
     }
 
     /// Applies one action.
-    pub fn update(&mut self, action: Action, now: Instant, controls: &mut dyn Controls) -> Outcome {
+    ///
+    /// `transport` is what the engine is doing now; the changes for the engine are queued (see
+    /// [`App::take_effects`]).
+    pub fn update(&mut self, action: Action, now: Instant, transport: Transport) -> Outcome {
+        self.transport = transport;
+        self.apply(action, now)
+    }
+
+    /// Applies one action, with the transport as the model knows it.
+    fn apply(&mut self, action: Action, now: Instant) -> Outcome {
         if !matches!(action, Action::Nudge { .. }) {
             self.end_burst();
         }
-        self.playhead = controls.position();
+        self.playhead = self.transport.position;
         match action {
             Action::SelectPrevious => self.select(self.selected.saturating_sub(1)),
             Action::SelectNext => self.select(self.selected + 1),
@@ -771,7 +639,7 @@ impl App {
                     Focus::Master => Focus::Strip,
                 };
             }
-            Action::Nudge { direction, step } => self.nudge(direction, step, now, controls),
+            Action::Nudge { direction, step } => self.nudge(direction, step, now),
             Action::Unity => {
                 let edit = match self.focused_edit(Decibels::UNITY) {
                     // In a scene, the unity key gives the fader back to the base mix.
@@ -784,22 +652,22 @@ impl App {
                     },
                     edit => edit,
                 };
-                self.edit(edit, controls);
+                self.edit(edit);
             }
-            Action::Mute => self.toggle(false, controls),
-            Action::Solo => self.toggle(true, controls),
-            Action::ClearSolos => self.clear_solos(controls),
+            Action::Mute => self.toggle(false),
+            Action::Solo => self.toggle(true),
+            Action::ClearSolos => self.clear_solos(),
             Action::TrimMode => self.toggle_trim_mode(),
-            Action::PanLeft => self.pan(-PAN_STEP, controls),
-            Action::PanRight => self.pan(PAN_STEP, controls),
-            Action::PlayPause => self.play_pause(controls),
+            Action::PanLeft => self.pan(-PAN_STEP),
+            Action::PanRight => self.pan(PAN_STEP),
+            Action::PlayPause => self.play_pause(),
             Action::ToStart => {
-                controls.seek(Seconds(0.0));
-                controls.reset_loudness();
+                self.emit(Effect::Seek(Seconds(0.0)));
+                self.emit(Effect::ResetLoudness);
             }
-            Action::PreviousSection => self.previous_section(controls),
-            Action::NextSection => self.next_section(controls),
-            Action::LoopSection => self.loop_section(controls),
+            Action::PreviousSection => self.previous_section(),
+            Action::NextSection => self.next_section(),
+            Action::LoopSection => self.loop_section(),
             Action::EditMode
             | Action::Compare
             | Action::CopyScene
@@ -808,13 +676,13 @@ impl App {
             | Action::NextSectionHere
             | Action::AddSection
             | Action::RemoveSection
-            | Action::ArcView => self.section_action(action, controls),
+            | Action::ArcView => self.section_action(action),
             Action::ResetPeaks => {
                 self.peaks_reset = true;
                 self.message = Some("Peaks and clip lamps reset".to_string());
             }
-            Action::Undo => self.undo_redo(false, controls),
-            Action::Redo => self.undo_redo(true, controls),
+            Action::Undo => self.undo_redo(false),
+            Action::Redo => self.undo_redo(true),
             Action::Save => {
                 self.save();
             }
@@ -832,7 +700,7 @@ impl App {
                 } else {
                     BlindLevel::Off
                 };
-                self.set_blind(next, now, controls);
+                self.set_blind(next, now);
             }
             Action::BlindMetersOff => {
                 let next = if self.blind == BlindLevel::MetersOff {
@@ -840,18 +708,18 @@ impl App {
                 } else {
                     BlindLevel::MetersOff
                 };
-                self.set_blind(next, now, controls);
+                self.set_blind(next, now);
             }
             Action::Help => self.modal = Some(Modal::Help { skip: 0 }),
             Action::Exercises => self.open_exercise_list(),
             // The reference and the monitor keys (what is heard only).
-            _ => self.monitor_action(action, controls),
+            _ => self.monitor_action(action),
         }
         Outcome::Continue
     }
 
     /// Mutes (or solos) the selected strip, or undoes that.
-    fn toggle(&mut self, solo: bool, controls: &mut dyn Controls) {
+    fn toggle(&mut self, solo: bool) {
         let Some(ch) = self.channel_for_strip_edit(if solo { "solo" } else { "mute" }) else {
             return;
         };
@@ -860,14 +728,11 @@ impl App {
         if !solo && let Some(k) = self.scene_section() {
             let section = &self.session.sections[k];
             let on = !section.is_muted(&name);
-            self.edit(
-                MixEdit::SceneMute {
-                    section: section.name.clone(),
-                    channel: name,
-                    on,
-                },
-                controls,
-            );
+            self.edit(MixEdit::SceneMute {
+                section: section.name.clone(),
+                channel: name,
+                on,
+            });
             return;
         }
         let edit = if solo {
@@ -881,10 +746,10 @@ impl App {
                 on: !channel.mute,
             }
         };
-        self.edit(edit, controls);
+        self.edit(edit);
     }
 
-    fn clear_solos(&mut self, controls: &mut dyn Controls) {
+    fn clear_solos(&mut self) {
         let edits: Vec<MixEdit> = self
             .session
             .channels
@@ -898,38 +763,35 @@ impl App {
         if edits.is_empty() {
             self.message = Some("No channel is soloed".to_string());
         } else {
-            self.edit_group(edits, controls);
+            self.edit_group(edits);
         }
     }
 
-    fn pan(&mut self, delta: f64, controls: &mut dyn Controls) {
+    fn pan(&mut self, delta: f64) {
         if let Some(ch) = self.channel_for_strip_edit("pan") {
             let pan = round2((self.session.channels[ch].pan.0 + delta).clamp(-1.0, 1.0));
             let channel = self.session.channels[ch].name.clone();
-            self.edit(
-                MixEdit::Pan {
-                    channel,
-                    pan: Pan(pan),
-                },
-                controls,
-            );
+            self.edit(MixEdit::Pan {
+                channel,
+                pan: Pan(pan),
+            });
         }
     }
 
-    fn play_pause(&mut self, controls: &mut dyn Controls) {
-        if controls.is_playing() {
-            controls.pause();
+    fn play_pause(&mut self) {
+        if self.transport.playing {
+            self.emit(Effect::Pause);
         } else {
             // Playing again from the end starts from the top, with loudness measured afresh.
-            if controls.position().0 >= self.session.length().0 - 1e-3 {
-                controls.seek(Seconds(0.0));
-                controls.reset_loudness();
+            if self.transport.position.0 >= self.session.length().0 - 1e-3 {
+                self.emit(Effect::Seek(Seconds(0.0)));
+                self.emit(Effect::ResetLoudness);
             }
-            controls.play();
+            self.emit(Effect::Play);
         }
     }
 
-    fn undo_redo(&mut self, redo: bool, controls: &mut dyn Controls) {
+    fn undo_redo(&mut self, redo: bool) {
         let (edits, done, none) = if redo {
             (self.undo.redo(), "Redone", "Nothing to redo")
         } else {
@@ -940,7 +802,7 @@ impl App {
             return;
         };
         let what = edits.iter().map(ToString::to_string).collect::<Vec<_>>();
-        self.apply_replayed(edits, controls);
+        self.apply_replayed(edits);
         self.message = Some(format!("{done}: {}", self.describe_edits(&what)));
     }
 
@@ -1006,13 +868,7 @@ impl App {
         }
     }
 
-    fn nudge(
-        &mut self,
-        direction: Direction,
-        step: Step,
-        now: Instant,
-        controls: &mut dyn Controls,
-    ) {
+    fn nudge(&mut self, direction: Direction, step: Step, now: Instant) {
         if self.session.channels.is_empty() && self.focus == Focus::Strip {
             return;
         }
@@ -1064,7 +920,7 @@ impl App {
         }
         if edit.apply(&mut self.session).is_ok() {
             self.undo.push(change, Some(burst));
-            self.send(&edit, controls);
+            self.send(&edit);
             self.journal_pending.push(edit);
         }
     }
@@ -1075,12 +931,12 @@ impl App {
     }
 
     /// Applies one edit as its own undo step; false when it was refused (the message says why).
-    fn edit(&mut self, edit: MixEdit, controls: &mut dyn Controls) -> bool {
-        self.edit_group(vec![edit], controls)
+    fn edit(&mut self, edit: MixEdit) -> bool {
+        self.edit_group(vec![edit])
     }
 
     /// Applies edits as one undo step; false when one was refused (the message says why).
-    fn edit_group(&mut self, edits: Vec<MixEdit>, controls: &mut dyn Controls) -> bool {
+    fn edit_group(&mut self, edits: Vec<MixEdit>) -> bool {
         let mut accepted = true;
         let mut changes = Vec::new();
         for edit in edits {
@@ -1095,7 +951,7 @@ impl App {
                 accepted = false;
                 continue;
             }
-            self.send(&edit, controls);
+            self.send(&edit);
             self.journal_pending.push(edit);
             changes.push(change);
         }
@@ -1106,10 +962,10 @@ impl App {
     }
 
     /// Applies edits from undo or redo (already recorded in the history).
-    fn apply_replayed(&mut self, edits: Vec<MixEdit>, controls: &mut dyn Controls) {
+    fn apply_replayed(&mut self, edits: Vec<MixEdit>) {
         for edit in edits {
             if edit.apply(&mut self.session).is_ok() {
-                self.send(&edit, controls);
+                self.send(&edit);
                 self.journal_pending.push(edit);
             }
         }
@@ -1126,56 +982,60 @@ impl App {
     }
 
     /// Sends an edit's new value to the engine.
-    fn send(&mut self, edit: &MixEdit, controls: &mut dyn Controls) {
+    fn send(&mut self, edit: &MixEdit) {
         let strip = edit
             .channel()
             .and_then(|name| self.session.channel_index(name));
         match (edit, strip) {
-            (MixEdit::Master { db }, _) => controls.set_master(*db),
-            (MixEdit::Trim { db, .. }, Some(i)) => controls.set_trim(i, *db),
+            (MixEdit::Master { db }, _) => self.emit(Effect::Master(*db)),
+            (MixEdit::Trim { db, .. }, Some(i)) => self.emit(Effect::Trim(i, *db)),
             (MixEdit::Gain { db, .. }, Some(i)) => {
                 // A fader still gliding in blind mode's offset keeps gliding, to the new value.
                 if let Some(glide) = self.glides.iter_mut().find(|g| g.strip == i) {
                     if db.is_off() {
                         self.glides.retain(|g| g.strip != i);
-                        controls.set_gain(i, *db);
+                        self.emit(Effect::Gain(i, *db));
                     } else {
                         glide.to = db.0;
                     }
                 } else {
-                    controls.set_gain(i, *db);
+                    self.emit(Effect::Gain(i, *db));
                 }
             }
-            (MixEdit::Pan { pan, .. }, Some(i)) => controls.set_pan(i, *pan),
-            (MixEdit::Mute { on, .. }, Some(i)) => controls.set_mute(i, *on),
-            (MixEdit::Solo { on, .. }, Some(i)) => controls.set_solo(i, *on),
+            (MixEdit::Pan { pan, .. }, Some(i)) => self.emit(Effect::Pan(i, *pan)),
+            (MixEdit::Mute { on, .. }, Some(i)) => self.emit(Effect::Mute(i, *on)),
+            (MixEdit::Solo { on, .. }, Some(i)) => self.emit(Effect::Solo(i, *on)),
             (
                 MixEdit::SceneGain { .. } | MixEdit::SceneMute { .. } | MixEdit::Sections { .. },
                 _,
             ) => {
-                controls.set_scenes(&self.session);
+                self.emit(Effect::Scenes(Box::new(self.session.clone())));
             }
             _ => {}
         }
     }
 
     /// Moves gliding faders along (call every frame while [`App::is_gliding`]).
-    pub fn tick(&mut self, now: Instant, controls: &mut dyn Controls) {
-        self.exercise_tick(controls);
+    ///
+    /// `transport` is what the engine is doing now.
+    pub fn tick(&mut self, now: Instant, transport: Transport) {
+        self.transport = transport;
+        self.exercise_tick();
         self.watch_disk(now, false);
+        let mut moved = Vec::with_capacity(self.glides.len());
         self.glides.retain(|glide| {
             let t = now.duration_since(glide.start).as_secs_f64() / BLIND_GLIDE.as_secs_f64();
-            if t >= 1.0 {
-                controls.set_gain(glide.strip, Decibels(glide.to));
-                false
+            let db = if t >= 1.0 {
+                glide.to
             } else {
-                controls.set_gain(
-                    glide.strip,
-                    Decibels(glide.from + (glide.to - glide.from) * t.max(0.0)),
-                );
-                true
-            }
+                glide.from + (glide.to - glide.from) * t.max(0.0)
+            };
+            moved.push(Effect::Gain(glide.strip, Decibels(db)));
+            t < 1.0
         });
+        for effect in moved {
+            self.emit(effect);
+        }
     }
 
     /// Writes the edits made since the last call to the crash journal (one line per control,
@@ -1222,11 +1082,11 @@ impl App {
         (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn set_blind(&mut self, next: BlindLevel, now: Instant, controls: &mut dyn Controls) {
+    fn set_blind(&mut self, next: BlindLevel, now: Instant) {
         let was = self.blind;
         self.blind = next;
         match (was.hides_numbers(), next.hides_numbers()) {
-            (false, true) => self.start_blind(now, controls),
+            (false, true) => self.start_blind(now),
             (true, false) => self.end_blind(),
             _ => {}
         }
@@ -1241,7 +1101,7 @@ impl App {
     }
 
     /// Scrambles every fader by a hidden random offset, gliding there so nothing jumps.
-    fn start_blind(&mut self, now: Instant, controls: &mut dyn Controls) {
+    fn start_blind(&mut self, now: Instant) {
         let before: Vec<Decibels> = self.session.channels.iter().map(|c| c.gain_db).collect();
         let max = self.blind_config.max_offset_db;
         let mut offsets = Vec::with_capacity(before.len());
@@ -1269,7 +1129,7 @@ impl App {
                 });
             }
         }
-        self.edit_group(edits, controls);
+        self.edit_group(edits);
         self.blind_session = Some(BlindSession { before, offsets });
     }
 
@@ -1325,8 +1185,8 @@ impl App {
             .rposition(|s| s.start.0 <= at.0 + 1e-9)
     }
 
-    fn previous_section(&mut self, controls: &mut dyn Controls) {
-        let pos = controls.position();
+    fn previous_section(&mut self) {
+        let pos = self.transport.position;
         let Some(i) = self.current_section(pos) else {
             return self.no_sections();
         };
@@ -1336,11 +1196,11 @@ impl App {
         } else {
             self.session.sections[i - 1].start
         };
-        controls.seek(target);
+        self.emit(Effect::Seek(target));
     }
 
-    fn next_section(&mut self, controls: &mut dyn Controls) {
-        let pos = controls.position();
+    fn next_section(&mut self) {
+        let pos = self.transport.position;
         let next = self
             .session
             .sections
@@ -1348,7 +1208,7 @@ impl App {
             .find(|s| s.start.0 > pos.0 + 1e-9)
             .map(|s| s.start);
         match next {
-            Some(start) => controls.seek(start),
+            Some(start) => self.emit(Effect::Seek(start)),
             None if self.session.sections.is_empty() => self.no_sections(),
             None => self.message = Some("This is the last section".to_string()),
         }
@@ -1358,13 +1218,13 @@ impl App {
         self.message = Some("This session has no sections".to_string());
     }
 
-    fn loop_section(&mut self, controls: &mut dyn Controls) {
-        if controls.loop_region().is_some() {
-            controls.set_loop(None);
+    fn loop_section(&mut self) {
+        if self.transport.loop_region.is_some() {
+            self.emit(Effect::Loop(None));
             self.message = Some("Loop off".to_string());
             return;
         }
-        let pos = controls.position();
+        let pos = self.transport.position;
         let length = self.session.length();
         let (start, end, name) = match self.current_section(pos) {
             Some(i) => {
@@ -1377,17 +1237,17 @@ impl App {
         if end.0 - start.0 <= 0.0 {
             return;
         }
-        controls.set_loop(Some((start, end)));
+        self.emit(Effect::Loop(Some((start, end))));
         self.message = Some(format!("Looping {name}"));
     }
 
     /// The section and scene keys.
-    fn section_action(&mut self, action: Action, controls: &mut dyn Controls) {
+    fn section_action(&mut self, action: Action) {
         match action {
-            Action::EditMode => self.toggle_scene_mode(controls),
+            Action::EditMode => self.toggle_scene_mode(),
             Action::Compare => {
                 self.comparing = !self.comparing;
-                controls.set_scenes_bypassed(self.comparing);
+                self.emit(Effect::ScenesBypassed(self.comparing));
                 self.message = Some(
                     if self.comparing {
                         "Compare: the base mix plays in place of the scenes (= again for the scenes)"
@@ -1397,19 +1257,19 @@ impl App {
                     .to_string(),
                 );
             }
-            Action::CopyScene => self.ask_copy_scene(controls),
-            Action::ClearScene => self.clear_scene(controls),
-            Action::SectionStartHere => self.move_boundary(false, controls),
-            Action::NextSectionHere => self.move_boundary(true, controls),
+            Action::CopyScene => self.ask_copy_scene(),
+            Action::ClearScene => self.clear_scene(),
+            Action::SectionStartHere => self.move_boundary(false),
+            Action::NextSectionHere => self.move_boundary(true),
             Action::AddSection => {
-                let at = round_ms(controls.position());
+                let at = round_ms(self.transport.position);
                 self.modal = Some(Modal::NewSection {
                     at,
                     text: String::new(),
                     error: None,
                 });
             }
-            Action::RemoveSection => self.remove_section(controls),
+            Action::RemoveSection => self.remove_section(),
             Action::ArcView => {
                 if self.blind.hides_numbers() {
                     self.message =
@@ -1433,13 +1293,13 @@ impl App {
         });
     }
 
-    fn toggle_scene_mode(&mut self, controls: &mut dyn Controls) {
+    fn toggle_scene_mode(&mut self) {
         if self.session.sections.is_empty() {
             return self.no_sections();
         }
         self.scene_mode = !self.scene_mode;
         self.message = Some(if self.scene_mode {
-            match self.current_section(controls.position()) {
+            match self.current_section(self.transport.position) {
                 Some(k) => format!(
                     "Scene mode: the fader and mute keys edit the scene of {} (0 gives a fader \
                      back to the base mix)",
@@ -1466,13 +1326,13 @@ impl App {
     }
 
     /// Replaces the section list as one undo step.
-    fn edit_sections(&mut self, sections: Vec<Section>, done: String, controls: &mut dyn Controls) {
-        if self.edit(MixEdit::Sections { sections }, controls) {
+    fn edit_sections(&mut self, sections: Vec<Section>, done: String) {
+        if self.edit(MixEdit::Sections { sections }) {
             self.message = Some(done);
         }
     }
 
-    fn ask_copy_scene(&mut self, _controls: &mut dyn Controls) {
+    fn ask_copy_scene(&mut self) {
         let Some(into) = self.section_here() else {
             return;
         };
@@ -1491,14 +1351,7 @@ impl App {
     }
 
     /// A key in the "copy which scene" list.
-    fn pick_scene(
-        &mut self,
-        into: usize,
-        choices: Vec<usize>,
-        selected: usize,
-        event: &KeyEvent,
-        controls: &mut dyn Controls,
-    ) {
+    fn pick_scene(&mut self, into: usize, choices: Vec<usize>, selected: usize, event: &KeyEvent) {
         let last = choices.len().saturating_sub(1);
         let selected = match event.code {
             KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
@@ -1519,7 +1372,7 @@ impl App {
                     "Copied the scene of {} into {}",
                     source.name, sections[into].name
                 );
-                self.edit_sections(sections, done, controls);
+                self.edit_sections(sections, done);
                 return;
             }
             _ => selected,
@@ -1531,7 +1384,7 @@ impl App {
         });
     }
 
-    fn clear_scene(&mut self, controls: &mut dyn Controls) {
+    fn clear_scene(&mut self) {
         let Some(k) = self.section_here() else {
             return;
         };
@@ -1549,11 +1402,11 @@ impl App {
             "Cleared the scene of {}: it plays the base mix (u undoes)",
             sections[k].name
         );
-        self.edit_sections(sections, done, controls);
+        self.edit_sections(sections, done);
     }
 
     /// `{`: the current section starts at the play head; `}` (`next`): the next one does.
-    fn move_boundary(&mut self, next: bool, controls: &mut dyn Controls) {
+    fn move_boundary(&mut self, next: bool) {
         let Some(k) = self.section_here() else {
             return;
         };
@@ -1575,7 +1428,7 @@ impl App {
                 section.name, section.start
             );
             section.start = at;
-            self.edit_sections(sections, done, controls);
+            self.edit_sections(sections, done);
         } else {
             self.message = Some(format!(
                 "{} cannot start at or before {} starts",
@@ -1592,7 +1445,6 @@ impl App {
         mut text: String,
         mut error: Option<String>,
         event: &KeyEvent,
-        controls: &mut dyn Controls,
     ) {
         match event.code {
             KeyCode::Esc => {
@@ -1601,7 +1453,7 @@ impl App {
             }
             KeyCode::Enter => {
                 let name = text.trim().to_string();
-                match self.add_section(at, &name, controls) {
+                match self.add_section(at, &name) {
                     Ok(()) => return,
                     Err(why) => error = Some(why),
                 }
@@ -1626,12 +1478,7 @@ impl App {
 
     /// Adds a section named `name` at `at`, with the scene of the section it splits (so adding
     /// it changes nothing you hear until you edit it).
-    fn add_section(
-        &mut self,
-        at: Seconds,
-        name: &str,
-        controls: &mut dyn Controls,
-    ) -> Result<(), String> {
+    fn add_section(&mut self, at: Seconds, name: &str) -> Result<(), String> {
         if name.is_empty() {
             return Err("type a name, like Bridge".to_string());
         }
@@ -1669,15 +1516,11 @@ impl App {
         section.start = at;
         let mut sections = self.session.sections.clone();
         sections.insert(index, section);
-        self.edit_sections(
-            sections,
-            format!("Added section {name} at {at} (u undoes)"),
-            controls,
-        );
+        self.edit_sections(sections, format!("Added section {name} at {at} (u undoes)"));
         Ok(())
     }
 
-    fn remove_section(&mut self, controls: &mut dyn Controls) {
+    fn remove_section(&mut self) {
         let Some(k) = self.section_here() else {
             return;
         };
@@ -1692,7 +1535,6 @@ impl App {
         self.edit_sections(
             sections,
             format!("Removed section {} (u undoes)", removed.name),
-            controls,
         );
     }
 
@@ -1700,6 +1542,19 @@ impl App {
     pub fn section_name(&self, at: Seconds) -> Option<&str> {
         self.current_section(at)
             .map(|i| self.session.sections[i].name.as_str())
+    }
+
+    /// Queues a change for the engine, and keeps the transport as the model knows it up to
+    /// date with it.
+    fn emit(&mut self, effect: Effect) {
+        self.transport.after(&effect);
+        self.effects.push(effect);
+    }
+
+    /// The changes for the engine queued since the last call, in order: the console applies
+    /// them after each batch of keys and each tick.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
     }
 
     /// The session file's path.
@@ -1776,55 +1631,63 @@ mod tests {
         bypassed: Option<bool>,
     }
 
-    impl Controls for Recorder {
-        fn set_trim(&mut self, strip: usize, db: Decibels) {
-            self.trims.push((strip, db.0));
+    impl Recorder {
+        /// What the engine is doing, as the model is told.
+        fn transport(&self) -> Transport {
+            Transport {
+                position: Seconds(self.position),
+                playing: self.playing,
+                loop_region: self.looping,
+                ..Transport::default()
+            }
         }
-        fn set_gain(&mut self, strip: usize, db: Decibels) {
-            self.gains.push((strip, db.0));
+
+        /// Takes the effects the model queued, as the engine would.
+        fn absorb(&mut self, app: &mut App) {
+            for effect in app.take_effects() {
+                match effect {
+                    Effect::Trim(i, db) => self.trims.push((i, db.0)),
+                    Effect::Gain(i, db) => self.gains.push((i, db.0)),
+                    Effect::Pan(i, pan) => self.pans.push((i, pan.0)),
+                    Effect::Mute(i, on) => self.mutes.push((i, on)),
+                    Effect::Solo(i, on) => self.solos.push((i, on)),
+                    Effect::Master(db) => self.master.push(db.0),
+                    Effect::Play => self.playing = true,
+                    Effect::Pause => self.playing = false,
+                    Effect::Seek(to) => {
+                        self.position = to.0;
+                        self.seeks.push(to.0);
+                    }
+                    Effect::Loop(region) => self.looping = region,
+                    Effect::ResetLoudness => self.loudness_resets += 1,
+                    Effect::Scenes(session) => self.scenes.push(session.sections.clone()),
+                    Effect::ScenesBypassed(on) => self.bypassed = Some(on),
+                    Effect::Listen(_)
+                    | Effect::ReferenceFree(_)
+                    | Effect::SeekReference(_)
+                    | Effect::Monitor(_) => {}
+                }
+            }
         }
-        fn set_pan(&mut self, strip: usize, pan: Pan) {
-            self.pans.push((strip, pan.0));
+
+        /// A key, as the console hands it to the model, and its effects taken.
+        pub(super) fn key(&mut self, app: &mut App, event: &KeyEvent, now: Instant) -> Outcome {
+            let outcome = app.key(event, now, self.transport());
+            self.absorb(app);
+            outcome
         }
-        fn set_mute(&mut self, strip: usize, on: bool) {
-            self.mutes.push((strip, on));
+
+        /// An action, as the console hands it to the model, and its effects taken.
+        pub(super) fn update(&mut self, app: &mut App, action: Action, now: Instant) -> Outcome {
+            let outcome = app.update(action, now, self.transport());
+            self.absorb(app);
+            outcome
         }
-        fn set_solo(&mut self, strip: usize, on: bool) {
-            self.solos.push((strip, on));
-        }
-        fn set_master(&mut self, db: Decibels) {
-            self.master.push(db.0);
-        }
-        fn play(&mut self) {
-            self.playing = true;
-        }
-        fn pause(&mut self) {
-            self.playing = false;
-        }
-        fn is_playing(&self) -> bool {
-            self.playing
-        }
-        fn seek(&mut self, to: Seconds) {
-            self.position = to.0;
-            self.seeks.push(to.0);
-        }
-        fn position(&self) -> Seconds {
-            Seconds(self.position)
-        }
-        fn set_loop(&mut self, region: Option<(Seconds, Seconds)>) {
-            self.looping = region;
-        }
-        fn loop_region(&self) -> Option<(Seconds, Seconds)> {
-            self.looping
-        }
-        fn reset_loudness(&mut self) {
-            self.loudness_resets += 1;
-        }
-        fn set_scenes(&mut self, session: &Session) {
-            self.scenes.push(session.sections.clone());
-        }
-        fn set_scenes_bypassed(&mut self, on: bool) {
-            self.bypassed = Some(on);
+
+        /// A frame's tick, and its effects taken.
+        pub(super) fn tick(&mut self, app: &mut App, now: Instant) {
+            app.tick(now, self.transport());
+            self.absorb(app);
         }
     }
 
@@ -1897,11 +1760,11 @@ mod tests {
     #[test]
     fn a_nudge_moves_the_model_and_the_engine_together() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
-        app.update(up(), t, &mut eng);
+        eng.update(&mut app, up(), t);
         assert_eq!(gain(&app, 0), -2.5);
         assert_eq!(eng.gains, vec![(0, -2.5)]);
-        app.update(down(Step::Coarse), t, &mut eng);
-        app.update(down(Step::Finer), t, &mut eng);
+        eng.update(&mut app, down(Step::Coarse), t);
+        eng.update(&mut app, down(Step::Finer), t);
         assert_eq!(gain(&app, 0), -5.6);
         assert!(app.unsaved());
     }
@@ -1927,18 +1790,18 @@ mod tests {
     fn a_held_key_is_one_undo_step_and_a_pause_starts_another() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
         for i in 0..10 {
-            app.update(up(), t + Duration::from_millis(30 * i), &mut eng);
+            eng.update(&mut app, up(), t + Duration::from_millis(30 * i));
         }
         assert_eq!(gain(&app, 0), 2.0);
         // A second burst after a gap.
-        app.update(up(), t + Duration::from_secs(5), &mut eng);
+        eng.update(&mut app, up(), t + Duration::from_secs(5));
         assert_eq!(gain(&app, 0), 2.5);
-        app.update(Action::Undo, t + Duration::from_secs(6), &mut eng);
+        eng.update(&mut app, Action::Undo, t + Duration::from_secs(6));
         assert_eq!(gain(&app, 0), 2.0);
-        app.update(Action::Undo, t + Duration::from_secs(6), &mut eng);
+        eng.update(&mut app, Action::Undo, t + Duration::from_secs(6));
         assert_eq!(gain(&app, 0), -3.0, "the whole burst undone at once");
         assert_eq!(eng.gains.last(), Some(&(0, -3.0)));
-        app.update(Action::Redo, t + Duration::from_secs(7), &mut eng);
+        eng.update(&mut app, Action::Redo, t + Duration::from_secs(7));
         assert_eq!(gain(&app, 0), 2.0);
         assert!(app.message().unwrap_or("").starts_with("Redone"));
     }
@@ -1946,16 +1809,16 @@ mod tests {
     #[test]
     fn mute_solo_pan_trim_and_master_reach_the_engine() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
-        app.update(Action::SelectNext, t, &mut eng);
-        app.update(Action::Mute, t, &mut eng);
-        app.update(Action::Solo, t, &mut eng);
-        app.update(Action::PanLeft, t, &mut eng);
-        app.update(Action::PanLeft, t, &mut eng);
-        app.update(Action::TrimMode, t, &mut eng);
-        app.update(up(), t, &mut eng);
-        app.update(Action::TrimMode, t, &mut eng);
-        app.update(Action::CycleFocus, t, &mut eng);
-        app.update(down(Step::Coarse), t, &mut eng);
+        eng.update(&mut app, Action::SelectNext, t);
+        eng.update(&mut app, Action::Mute, t);
+        eng.update(&mut app, Action::Solo, t);
+        eng.update(&mut app, Action::PanLeft, t);
+        eng.update(&mut app, Action::PanLeft, t);
+        eng.update(&mut app, Action::TrimMode, t);
+        eng.update(&mut app, up(), t);
+        eng.update(&mut app, Action::TrimMode, t);
+        eng.update(&mut app, Action::CycleFocus, t);
+        eng.update(&mut app, down(Step::Coarse), t);
         let keys = &app.session().channels[1];
         assert!(keys.mute && keys.solo);
         assert_eq!(keys.pan.0, -0.2);
@@ -1968,7 +1831,7 @@ mod tests {
         assert_eq!(eng.trims, vec![(1, 0.5)]);
         assert_eq!(eng.master, vec![-3.0]);
         // Mute on the master is refused with a message, not applied.
-        app.update(Action::Mute, t, &mut eng);
+        eng.update(&mut app, Action::Mute, t);
         assert_eq!(eng.mutes.len(), 1);
         assert!(app.message().unwrap_or("").contains("master"));
     }
@@ -1976,43 +1839,43 @@ mod tests {
     #[test]
     fn clearing_solos_is_one_undo_step() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
-        app.update(Action::Solo, t, &mut eng);
-        app.update(Action::SelectStrip(2), t, &mut eng);
-        app.update(Action::Solo, t, &mut eng);
-        app.update(Action::ClearSolos, t, &mut eng);
+        eng.update(&mut app, Action::Solo, t);
+        eng.update(&mut app, Action::SelectStrip(2), t);
+        eng.update(&mut app, Action::Solo, t);
+        eng.update(&mut app, Action::ClearSolos, t);
         assert!(app.session().channels.iter().all(|c| !c.solo));
-        app.update(Action::Undo, t, &mut eng);
+        eng.update(&mut app, Action::Undo, t);
         assert!(app.session().channels.iter().all(|c| c.solo));
     }
 
     #[test]
     fn unity_sets_the_focused_control_to_zero() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
-        app.update(Action::Unity, t, &mut eng);
+        eng.update(&mut app, Action::Unity, t);
         assert_eq!(gain(&app, 0), 0.0);
     }
 
     #[test]
     fn quitting_with_unsaved_edits_asks_first() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
-        assert_eq!(app.update(Action::Quit, t, &mut eng), Outcome::Quit);
-        app.update(up(), t, &mut eng);
-        assert_eq!(app.update(Action::Quit, t, &mut eng), Outcome::Continue);
+        assert_eq!(eng.update(&mut app, Action::Quit, t), Outcome::Quit);
+        eng.update(&mut app, up(), t);
+        assert_eq!(eng.update(&mut app, Action::Quit, t), Outcome::Continue);
         assert!(matches!(app.overlay(), Some(Overlay::Question { .. })));
-        assert_eq!(app.key(&press('n'), t, &mut eng), Outcome::Continue);
+        assert_eq!(eng.key(&mut app, &press('n'), t), Outcome::Continue);
         assert!(app.overlay().is_none());
-        app.update(Action::Quit, t, &mut eng);
-        assert_eq!(app.key(&press('y'), t, &mut eng), Outcome::Quit);
+        eng.update(&mut app, Action::Quit, t);
+        assert_eq!(eng.key(&mut app, &press('y'), t), Outcome::Quit);
     }
 
     #[test]
     fn keys_reach_actions_through_the_keymap() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
-        app.key(&press('k'), t, &mut eng);
-        app.key(&press('m'), t, &mut eng);
+        eng.key(&mut app, &press('k'), t);
+        eng.key(&mut app, &press('m'), t);
         assert_eq!(gain(&app, 0), -2.5);
         assert!(app.session().channels[0].mute);
-        app.key(&press('?'), t, &mut eng);
+        eng.key(&mut app, &press('?'), t);
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
                 assert_eq!(lines.len(), Action::ALL.len() - 8);
@@ -2021,12 +1884,12 @@ mod tests {
             other => panic!("expected help, got {other:?}"),
         }
         // The help key pages on; at the end, or with any other key, the help closes.
-        app.key(&press('?'), t, &mut eng);
+        eng.key(&mut app, &press('?'), t);
         match app.overlay() {
             Some(Overlay::Help(lines)) => assert_eq!(lines.len(), Action::ALL.len() - 8 - 12),
             other => panic!("expected the second page, got {other:?}"),
         }
-        app.key(&press('m'), t, &mut eng);
+        eng.key(&mut app, &press('m'), t);
         assert!(app.overlay().is_none());
         assert!(app.session().channels[0].mute);
     }
@@ -2035,7 +1898,7 @@ mod tests {
     fn blind_mode_scrambles_by_gliding_and_reveals_what_moved() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
         let before: Vec<f64> = (0..2).map(|i| gain(&app, i)).collect();
-        app.update(Action::Blind, t, &mut eng);
+        eng.update(&mut app, Action::Blind, t);
         assert_eq!(app.blind(), BlindLevel::Numbers);
         let offsets: Vec<f64> = (0..2).map(|i| gain(&app, i) - before[i]).collect();
         assert!(offsets.iter().all(|o| o.abs() <= 4.0 + 1e-9), "{offsets:?}");
@@ -2047,7 +1910,7 @@ mod tests {
         while app.is_gliding() {
             now += Duration::from_millis(33);
             eng.gains.clear();
-            app.tick(now, &mut eng);
+            eng.tick(&mut app, now);
             for &(i, g) in &eng.gains {
                 assert!(
                     (g - last[i]).abs() <= 4.0 * 0.034 / 2.0 + 1e-9,
@@ -2064,16 +1927,16 @@ mod tests {
         let mut sizes = Vec::new();
         for k in 0..20 {
             let g0 = gain(&app, 0);
-            app.update(
+            eng.update(
+                &mut app,
                 down(Step::Fine),
                 now + Duration::from_secs(10 * k),
-                &mut eng,
             );
             sizes.push(g0 - gain(&app, 0));
         }
         assert!(sizes.iter().all(|s| (0.34..=0.66).contains(s)), "{sizes:?}");
         assert!(sizes.iter().any(|s| (s - 0.5).abs() > 0.02), "{sizes:?}");
-        app.update(Action::Blind, now, &mut eng);
+        eng.update(&mut app, Action::Blind, now);
         assert_eq!(app.blind(), BlindLevel::Off);
         match app.overlay() {
             Some(Overlay::Info { lines, .. }) => {
@@ -2089,9 +1952,9 @@ mod tests {
     #[test]
     fn blind_meters_off_and_back() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
-        app.update(Action::BlindMetersOff, t, &mut eng);
+        eng.update(&mut app, Action::BlindMetersOff, t);
         assert_eq!(app.blind(), BlindLevel::MetersOff);
-        app.update(Action::Blind, t, &mut eng);
+        eng.update(&mut app, Action::Blind, t);
         assert_eq!(app.blind(), BlindLevel::Off);
         assert!(matches!(app.overlay(), Some(Overlay::Info { .. })));
     }
@@ -2111,25 +1974,25 @@ mod tests {
             })
             .collect();
         let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
-        app.update(Action::NextSection, t, &mut eng);
+        eng.update(&mut app, Action::NextSection, t);
         assert_eq!(eng.position, 4.0);
-        app.update(Action::NextSection, t, &mut eng);
+        eng.update(&mut app, Action::NextSection, t);
         assert_eq!(eng.position, 8.0);
         eng.position = 8.5;
-        app.update(Action::PreviousSection, t, &mut eng);
+        eng.update(&mut app, Action::PreviousSection, t);
         assert_eq!(
             eng.position, 4.0,
             "within a second of a start: the previous section"
         );
         eng.position = 6.0;
-        app.update(Action::PreviousSection, t, &mut eng);
+        eng.update(&mut app, Action::PreviousSection, t);
         assert_eq!(eng.position, 4.0, "further in: the start of this one");
-        app.update(Action::LoopSection, t, &mut eng);
+        eng.update(&mut app, Action::LoopSection, t);
         assert_eq!(eng.looping, Some((Seconds(4.0), Seconds(8.0))));
         assert_eq!(app.section_name(Seconds(5.0)), Some("Verse"));
-        app.update(Action::LoopSection, t, &mut eng);
+        eng.update(&mut app, Action::LoopSection, t);
         assert_eq!(eng.looping, None);
-        app.update(Action::ToStart, t, &mut eng);
+        eng.update(&mut app, Action::ToStart, t);
         assert_eq!(eng.position, 0.0);
         assert_eq!(eng.loudness_resets, 1);
     }
@@ -2167,9 +2030,9 @@ mod tests {
         let session = sectioned(&["Verse", "Chorus"], &[0.0, 4.0]);
         let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
         eng.position = 5.0;
-        app.update(Action::EditMode, t, &mut eng);
+        eng.update(&mut app, Action::EditMode, t);
         assert!(app.scene_mode());
-        app.update(up(), t, &mut eng);
+        eng.update(&mut app, up(), t);
         let chorus = &app.session().sections[1];
         assert_eq!(chorus.scene_gain("Bass"), Some(Decibels(-2.5)));
         assert_eq!(
@@ -2180,23 +2043,23 @@ mod tests {
         assert!(app.session().sections[0].gain_db.is_empty());
         assert_eq!(eng.scenes.len(), 1);
         assert!(eng.gains.is_empty(), "no base fader sent");
-        app.update(Action::Mute, t, &mut eng);
+        eng.update(&mut app, Action::Mute, t);
         assert!(app.session().sections[1].is_muted("Bass"));
         assert!(!app.session().channels[0].mute);
-        app.update(Action::Unity, t, &mut eng);
+        eng.update(&mut app, Action::Unity, t);
         assert_eq!(
             app.session().sections[1].scene_gain("Bass"),
             None,
             "back to the base"
         );
-        app.update(Action::Undo, t, &mut eng);
+        eng.update(&mut app, Action::Undo, t);
         assert_eq!(
             app.session().sections[1].scene_gain("Bass"),
             Some(Decibels(-2.5))
         );
         // Before the first section (none here) or in base mode, the base fader moves.
-        app.update(Action::EditMode, t, &mut eng);
-        app.update(up(), t, &mut eng);
+        eng.update(&mut app, Action::EditMode, t);
+        eng.update(&mut app, up(), t);
         assert_eq!(app.session().channels[0].gain_db, Decibels(-2.5));
         assert_eq!(eng.gains.last(), Some(&(0, -2.5)));
     }
@@ -2205,10 +2068,10 @@ mod tests {
     #[test]
     fn compare_bypasses_the_scenes() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
-        app.update(Action::Compare, t, &mut eng);
+        eng.update(&mut app, Action::Compare, t);
         assert!(app.comparing());
         assert_eq!(eng.bypassed, Some(true));
-        app.update(Action::Compare, t, &mut eng);
+        eng.update(&mut app, Action::Compare, t);
         assert_eq!(eng.bypassed, Some(false));
     }
 
@@ -2221,25 +2084,25 @@ mod tests {
         session.sections[1].mute = vec!["Bass".to_string()];
         let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
         eng.position = 9.0;
-        app.update(Action::CopyScene, t, &mut eng);
+        eng.update(&mut app, Action::CopyScene, t);
         let Some(Overlay::Pick { items, .. }) = app.overlay() else {
             panic!("a list of sections");
         };
         assert_eq!(items.len(), 2);
         assert!(items[0].starts_with("Verse (no scene"));
-        app.key(&special(KeyCode::Down), t, &mut eng);
-        app.key(&special(KeyCode::Enter), t, &mut eng);
+        eng.key(&mut app, &special(KeyCode::Down), t);
+        eng.key(&mut app, &special(KeyCode::Enter), t);
         let outro = &app.session().sections[2];
         assert_eq!(outro.scene_gain("Keys"), Some(Decibels(-7.0)));
         assert!(outro.is_muted("Bass"));
         assert_eq!(eng.scenes.len(), 1);
-        app.update(Action::ClearScene, t, &mut eng);
+        eng.update(&mut app, Action::ClearScene, t);
         assert!(!app.session().sections[2].has_scene());
-        app.update(Action::Undo, t, &mut eng);
+        eng.update(&mut app, Action::Undo, t);
         assert!(app.session().sections[2].has_scene());
         // Esc copies nothing.
-        app.update(Action::CopyScene, t, &mut eng);
-        app.key(&special(KeyCode::Esc), t, &mut eng);
+        eng.update(&mut app, Action::CopyScene, t);
+        eng.key(&mut app, &special(KeyCode::Esc), t);
         assert!(app.overlay().is_none());
     }
 
@@ -2251,36 +2114,36 @@ mod tests {
         session.sections[0].gain_db = vec![("Bass".to_string(), Decibels(-1.0))];
         let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
         eng.position = 3.5004;
-        app.update(Action::NextSectionHere, t, &mut eng);
+        eng.update(&mut app, Action::NextSectionHere, t);
         assert_eq!(app.session().sections[1].start, Seconds(3.5));
         eng.position = 3.75;
-        app.update(Action::SectionStartHere, t, &mut eng);
+        eng.update(&mut app, Action::SectionStartHere, t);
         assert_eq!(app.session().sections[1].start, Seconds(3.75));
-        app.update(Action::NextSectionHere, t, &mut eng);
+        eng.update(&mut app, Action::NextSectionHere, t);
         assert!(app.message().is_some_and(|m| m.contains("last section")));
 
         eng.position = 2.0;
-        app.update(Action::AddSection, t, &mut eng);
+        eng.update(&mut app, Action::AddSection, t);
         assert!(matches!(app.overlay(), Some(Overlay::Prompt { .. })));
-        app.key(&special(KeyCode::Enter), t, &mut eng);
+        eng.key(&mut app, &special(KeyCode::Enter), t);
         let Some(Overlay::Prompt { error: Some(_), .. }) = app.overlay() else {
             panic!("an empty name is refused");
         };
         for c in "Chorus".chars() {
-            app.key(&press(c), t, &mut eng);
+            eng.key(&mut app, &press(c), t);
         }
-        app.key(&special(KeyCode::Enter), t, &mut eng);
+        eng.key(&mut app, &special(KeyCode::Enter), t);
         let Some(Overlay::Prompt { error: Some(e), .. }) = app.overlay() else {
             panic!("a taken name is refused");
         };
         assert!(e.contains("already"), "{e}");
         for _ in 0..6 {
-            app.key(&special(KeyCode::Backspace), t, &mut eng);
+            eng.key(&mut app, &special(KeyCode::Backspace), t);
         }
         for c in "Pre".chars() {
-            app.key(&press(c), t, &mut eng);
+            eng.key(&mut app, &press(c), t);
         }
-        app.key(&special(KeyCode::Enter), t, &mut eng);
+        eng.key(&mut app, &special(KeyCode::Enter), t);
         assert!(app.overlay().is_none());
         let names: Vec<&str> = app
             .session()
@@ -2297,7 +2160,7 @@ mod tests {
             "the split scene"
         );
 
-        app.update(Action::RemoveSection, t, &mut eng);
+        eng.update(&mut app, Action::RemoveSection, t);
         let names: Vec<&str> = app
             .session()
             .sections
@@ -2305,7 +2168,7 @@ mod tests {
             .map(|s| s.name.as_str())
             .collect();
         assert_eq!(names, ["Verse", "Chorus"]);
-        app.update(Action::Undo, t, &mut eng);
+        eng.update(&mut app, Action::Undo, t);
         assert_eq!(app.session().sections.len(), 3);
         assert!(eng.scenes.len() >= 5, "every edit reached the engine");
     }
@@ -2317,16 +2180,16 @@ mod tests {
         session.sections[1].gain_db = vec![("Keys".to_string(), Decibels(2.0))];
         session.sections[1].mute = vec!["Bass".to_string()];
         let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
-        app.update(Action::ArcView, t, &mut eng);
+        eng.update(&mut app, Action::ArcView, t);
         let Some(Overlay::Arc(arc)) = app.overlay() else {
             panic!("the arc view");
         };
         assert_eq!(arc.channels[0].levels_db, [Some(-3.0), None]);
         assert_eq!(arc.channels[1].levels_db, [Some(0.0), Some(2.0)]);
-        app.key(&press('a'), t, &mut eng);
+        eng.key(&mut app, &press('a'), t);
         assert!(app.overlay().is_none());
-        app.update(Action::Blind, t, &mut eng);
-        app.update(Action::ArcView, t, &mut eng);
+        eng.update(&mut app, Action::Blind, t);
+        eng.update(&mut app, Action::ArcView, t);
         assert!(app.overlay().is_none());
         assert!(app.message().is_some_and(|m| m.contains("blind")));
     }
@@ -2347,7 +2210,7 @@ mod tests {
             None,
         );
         let (mut eng, t) = (Recorder::default(), Instant::now());
-        app.update(up(), t, &mut eng);
+        eng.update(&mut app, up(), t);
         app.flush_journal();
         let journal_file = crate::app::journal::journal_path(&path);
         assert!(journal_file.exists());
@@ -2356,7 +2219,7 @@ mod tests {
             .expect("readable")
             .expect("edits");
         assert_eq!(recovery.edits.len(), 1);
-        app.update(Action::Save, t, &mut eng);
+        eng.update(&mut app, Action::Save, t);
         assert!(!app.unsaved());
         assert!(!journal_file.exists());
         let text = std::fs::read_to_string(&path).expect("saved file");
@@ -2393,13 +2256,13 @@ mod tests {
             other => panic!("expected the recovery question, got {other:?}"),
         }
         // Other keys do not dismiss the question.
-        app.key(&press('k'), t, &mut eng);
+        eng.key(&mut app, &press('k'), t);
         assert!(app.overlay().is_some());
-        app.key(&press('r'), t, &mut eng);
+        eng.key(&mut app, &press('r'), t);
         assert_eq!(gain(&app, 1), -7.5);
         assert_eq!(eng.gains, vec![(1, -7.5)]);
         assert!(app.unsaved());
-        app.update(Action::Undo, t, &mut eng);
+        eng.update(&mut app, Action::Undo, t);
         assert_eq!(gain(&app, 1), 0.0);
     }
 }

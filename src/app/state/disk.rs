@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::{App, Controls, Modal, Outcome, answers, file_name};
+use super::{App, Modal, Outcome, answers, file_name};
 use crate::app::edit::{Change, MixEdit, differences};
+use crate::app::effect::Effect;
 use crate::app::journal::{self, Fingerprint, JournalError, Recovery};
 use crate::session::lock::{self, Acquired, Owner, SessionLock};
 use crate::session::{self, Session};
@@ -348,7 +349,6 @@ impl App {
         &mut self,
         modal: Modal,
         event: &crossterm::event::KeyEvent,
-        controls: &mut dyn Controls,
     ) -> Result<Outcome, Box<Modal>> {
         use crossterm::event::{KeyCode, KeyModifiers};
         let ctrl_c = event.code == KeyCode::Char('c') && event.modifiers == KeyModifiers::CONTROL;
@@ -372,7 +372,7 @@ impl App {
                 _ => self.modal = Some(Modal::JournalUnreadable { error }),
             },
             Modal::Recover { recovery, lines } => match key {
-                Some('r') => self.recover(&recovery, controls),
+                Some('r') => self.recover(&recovery),
                 Some('a') => self.set_journal_aside(),
                 Some('d') => {
                     self.discard_journal();
@@ -392,7 +392,7 @@ impl App {
                 _ => self.modal = Some(Modal::AlreadyOpen { owner }),
             },
             Modal::DiskChanged(change) => match key {
-                Some('r') if change.disk.is_some() => self.reload(change, controls),
+                Some('r') if change.disk.is_some() => self.reload(change),
                 Some('o') if self.read_only.is_none() => self.overwrite(),
                 Some('w') if self.read_only.is_none() => {
                     self.modal = Some(Modal::SaveAs {
@@ -593,7 +593,7 @@ impl App {
 
     /// "Reload": the file as on disk now, with this console's unsaved edits on top where they
     /// still fit (a channel that is gone takes its edits with it, and the message says so).
-    fn reload(&mut self, change: DiskChange, controls: &mut dyn Controls) {
+    fn reload(&mut self, change: DiskChange) {
         let Some(disk) = change.disk else {
             return;
         };
@@ -627,7 +627,7 @@ impl App {
             .selected
             .min(self.session.channels.len().saturating_sub(1));
         if same_strips {
-            push_whole_mix(&self.session, controls);
+            self.push_whole_mix();
         } else {
             self.engine_reopen = true;
         }
@@ -654,6 +654,22 @@ impl App {
                 lost.join("; ")
             ),
         });
+    }
+
+    /// Sends every value of the mix to the engine (after a reload, or when an exercise puts the
+    /// mix back).
+    pub(super) fn push_whole_mix(&mut self) {
+        for i in 0..self.session.channels.len() {
+            let c = &self.session.channels[i];
+            let (trim, gain, pan, mute, solo) = (c.trim_db, c.gain_db, c.pan, c.mute, c.solo);
+            self.emit(Effect::Trim(i, trim));
+            self.emit(Effect::Gain(i, gain));
+            self.emit(Effect::Pan(i, pan));
+            self.emit(Effect::Mute(i, mute));
+            self.emit(Effect::Solo(i, solo));
+        }
+        self.emit(Effect::Master(self.session.master_db));
+        self.emit(Effect::Scenes(Box::new(self.session.clone())));
     }
 
     /// Renames the crash journal out of the way and opens the session as saved.
@@ -686,14 +702,14 @@ impl App {
 
     /// Takes over the edits a crash left: those that fit are applied as one undo step and the
     /// journal starts again with them, against the session file as it is now.
-    pub(super) fn recover(&mut self, recovery: &Recovery, controls: &mut dyn Controls) {
+    pub(super) fn recover(&mut self, recovery: &Recovery) {
         let mut recovered = self.session.clone();
         let skipped = recovery.apply_even_if_stale(&mut recovered);
         let changes = differences(&self.session, &recovered);
         let count = changes.len();
         for change in &changes {
             if change.after.apply(&mut self.session).is_ok() {
-                self.send(&change.after, controls);
+                self.send(&change.after);
             }
         }
         if let Some(journal) = self.journal.as_mut()
@@ -727,19 +743,6 @@ fn same_strips(a: &Session, b: &Session) -> bool {
             .zip(&b.channels)
             .all(|(x, y)| x.name == y.name && x.file == y.file)
         && a.stems == b.stems
-}
-
-/// Sends every value of the mix to the engine.
-fn push_whole_mix(session: &Session, controls: &mut dyn Controls) {
-    for (i, c) in session.channels.iter().enumerate() {
-        controls.set_trim(i, c.trim_db);
-        controls.set_gain(i, c.gain_db);
-        controls.set_pan(i, c.pan);
-        controls.set_mute(i, c.mute);
-        controls.set_solo(i, c.solo);
-    }
-    controls.set_master(session.master_db);
-    controls.set_scenes(session);
 }
 
 /// What changed from `before` (as earmix loaded it) to `after` (as on disk now), in a user's
@@ -937,11 +940,11 @@ mod tests {
         let path = session.path.clone();
         let mut app = app_for(session);
         let (mut eng, t0) = (Recorder::default(), Instant::now());
-        app.tick(t0, &mut eng);
+        eng.tick(&mut app, t0);
         assert!(question(&app).is_none());
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, text.replace("gain_db = -3.0", "gain_db = -9.0")).unwrap();
-        app.tick(t0 + DISK_CHECK / 2, &mut eng);
+        eng.tick(&mut app, t0 + DISK_CHECK / 2);
         assert!(question(&app).is_none(), "not due yet");
         app.focus_gained(t0 + DISK_CHECK / 2);
         let (title, lines) = question(&app).expect("asked at focus");
@@ -966,18 +969,18 @@ mod tests {
         let (mut eng, t0) = (Recorder::default(), Instant::now());
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("{text}# one\n")).unwrap();
-        app.tick(t0, &mut eng);
+        eng.tick(&mut app, t0);
         assert!(question(&app).is_some());
-        app.key(&esc(), t0, &mut eng);
+        eng.key(&mut app, &esc(), t0);
         assert!(question(&app).is_none());
         app.focus_gained(t0 + DISK_CHECK * 2);
         assert!(
             question(&app).is_none(),
             "the same version is not asked about again"
         );
-        app.update(Action::Save, t0, &mut eng);
+        eng.update(&mut app, Action::Save, t0);
         assert!(question(&app).is_some(), "a save asks");
-        app.key(&esc(), t0, &mut eng);
+        eng.key(&mut app, &esc(), t0);
         assert_eq!(
             std::fs::read_to_string(&path).unwrap(),
             format!("{text}# one\n")
@@ -995,9 +998,9 @@ mod tests {
         let path = session.path.clone();
         let mut app = app_for(session);
         let (mut eng, t0) = (Recorder::default(), Instant::now());
-        app.update(nudge_up(), t0, &mut eng);
-        app.update(Action::SelectNext, t0, &mut eng);
-        app.update(nudge_up(), t0, &mut eng);
+        eng.update(&mut app, nudge_up(), t0);
+        eng.update(&mut app, Action::SelectNext, t0);
+        eng.update(&mut app, nudge_up(), t0);
         assert_eq!((gain(&app, 0), gain(&app, 1)), (0.0, 3.0));
         // Another program removes Keys and turns Bass's trim down.
         let text = std::fs::read_to_string(&path).unwrap();
@@ -1014,7 +1017,7 @@ mod tests {
             lines.contains(&"You have 2 unsaved edits here.".to_string()),
             "{lines:?}"
         );
-        app.key(&press('r'), t0, &mut eng);
+        eng.key(&mut app, &press('r'), t0);
         assert_eq!(app.session().channels.len(), 1);
         assert_eq!(app.session().channels[0].gain_db.0, 0.0, "the edit on top");
         assert_eq!(
@@ -1058,8 +1061,8 @@ mod tests {
             lines[0].contains("s.toml is already open in earmix (pid 4242)"),
             "{lines:?}"
         );
-        app.key(&press('l'), t0, &mut eng);
-        app.update(nudge_up(), t0, &mut eng);
+        eng.key(&mut app, &press('l'), t0);
+        eng.update(&mut app, nudge_up(), t0);
         app.flush_journal();
         assert_eq!(gain(&app, 0), 0.0);
         assert!(!app.save());
@@ -1068,7 +1071,7 @@ mod tests {
                 .unwrap_or_default()
                 .contains("nothing is saved here")
         );
-        assert_eq!(app.update(Action::Quit, t0, &mut eng), Outcome::Quit);
+        assert_eq!(eng.update(&mut app, Action::Quit, t0), Outcome::Quit);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
         assert!(!journal::journal_path(&path).exists());
         drop(dir);

@@ -16,9 +16,10 @@ use std::time::{Instant, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, Controls, FADER_FLOOR_DB, FADER_MAX_DB, Modal, Outcome, round2};
+use super::{App, FADER_FLOOR_DB, FADER_MAX_DB, Modal, Outcome, round2};
 use crate::app::action::Action;
 use crate::app::edit::MixEdit;
+use crate::app::effect::Effect;
 use crate::app::journal::Journal;
 use crate::app::undo::UndoStack;
 use crate::exercise::Exercise;
@@ -500,7 +501,6 @@ impl App {
         key: Option<char>,
         event: &KeyEvent,
         now: Instant,
-        controls: &mut dyn Controls,
     ) -> Outcome {
         let choose = |choice: Choice, selected: usize| Modal::ExerciseChoose {
             setup: setup.clone(),
@@ -509,7 +509,7 @@ impl App {
         };
         match key {
             Some('\n') => {
-                self.start_exercise(&setup, controls);
+                self.start_exercise(&setup);
                 return Outcome::Continue;
             }
             Some('\u{1b}' | 'q') => {
@@ -531,7 +531,7 @@ impl App {
             Some('t') if setup.kind == Exercise::Drill && setup.sources.len() > 1 => {
                 self.modal = Some(choose(Choice::Target, setup.source));
             }
-            _ if is_ctrl_c(event) => return self.update(Action::Quit, now, controls),
+            _ if is_ctrl_c(event) => return self.apply(Action::Quit, now),
             _ => self.modal = Some(Modal::ExerciseIntro { setup }),
         }
         Outcome::Continue
@@ -566,7 +566,6 @@ impl App {
         modal: Modal,
         event: &KeyEvent,
         now: Instant,
-        controls: &mut dyn Controls,
     ) -> Outcome {
         let key = key_char(event);
         match modal {
@@ -582,13 +581,13 @@ impl App {
                         }
                         return Outcome::Continue;
                     }
-                    _ if is_ctrl_c(event) => return self.update(Action::Quit, now, controls),
+                    _ if is_ctrl_c(event) => return self.apply(Action::Quit, now),
                     _ => selected,
                 };
                 self.modal = Some(Modal::ExercisePick { selected });
                 Outcome::Continue
             }
-            Modal::ExerciseIntro { setup } => self.answer_intro(setup, key, event, now, controls),
+            Modal::ExerciseIntro { setup } => self.answer_intro(setup, key, event, now),
             Modal::ExerciseChoose {
                 mut setup,
                 choice,
@@ -621,12 +620,12 @@ impl App {
             Modal::LeaveExercise => {
                 match key {
                     Some('y') => {
-                        self.finish_exercise(None, controls);
+                        self.finish_exercise(None);
                         self.message = Some("Left the exercise: the mix is as it was".to_string());
                     }
                     _ if is_ctrl_c(event) => {
-                        self.finish_exercise(None, controls);
-                        return self.update(Action::Quit, now, controls);
+                        self.finish_exercise(None);
+                        return self.apply(Action::Quit, now);
                     }
                     Some('n' | '\u{1b}') => {}
                     _ => self.modal = Some(Modal::LeaveExercise),
@@ -697,7 +696,7 @@ impl App {
     }
 
     /// Puts the console's state aside and starts the first step of `setup`.
-    fn start_exercise(&mut self, setup: &Setup, controls: &mut dyn Controls) {
+    fn start_exercise(&mut self, setup: &Setup) {
         self.flush_journal();
         self.end_burst();
         self.glides.clear();
@@ -712,14 +711,14 @@ impl App {
             trim_mode: self.trim_mode,
             focus: self.focus,
             selected: self.selected,
-            loop_region: controls.loop_region(),
+            loop_region: self.transport.loop_region,
         };
         self.scene_mode = false;
         self.trim_mode = false;
         self.focus = Focus::Strip;
         // The exercise plays the base faders; the section scenes stay out of it.
         self.comparing = false;
-        controls.set_scenes_bypassed(setup.kind != Exercise::Reference);
+        self.emit(Effect::ScenesBypassed(setup.kind != Exercise::Reference));
         // Solos would hide parts of the balance: the exercise starts with none.
         let solos: Vec<String> = self
             .session
@@ -729,7 +728,7 @@ impl App {
             .map(|c| c.name.clone())
             .collect();
         for channel in solos {
-            self.quietly(&MixEdit::Solo { channel, on: false }, controls);
+            self.quietly(&MixEdit::Solo { channel, on: false });
         }
         let mut run = Run {
             kind: setup.kind,
@@ -757,9 +756,9 @@ impl App {
             }
             Exercise::Reference => run.start = self.reference_start(setup),
             Exercise::Drill => {
-                if !self.start_drill(setup, &mut run, controls) {
+                if !self.start_drill(setup, &mut run) {
                     self.exercise = Some(run);
-                    self.finish_exercise(None, controls);
+                    self.finish_exercise(None);
                     return;
                 }
             }
@@ -771,13 +770,13 @@ impl App {
         let drill = run.drill.is_some();
         self.exercise = Some(run);
         if !start.is_empty() {
-            self.set_faders(&start, controls);
+            self.set_faders(&start);
         }
         // The drill plays once its target is measured.
         if drill {
-            controls.pause();
+            self.emit(Effect::Pause);
         } else {
-            Self::play_span(span, controls);
+            self.play_span(span);
         }
         // The panel says what to do.
         self.message = None;
@@ -785,7 +784,7 @@ impl App {
 
     /// The drill's first step: picks the stems, sits the others out and plays the target
     /// (measuring its loudness for the flip meanwhile). False when the level does not exist.
-    fn start_drill(&mut self, setup: &Setup, run: &mut Run, controls: &mut dyn Controls) -> bool {
+    fn start_drill(&mut self, setup: &Setup, run: &mut Run) -> bool {
         let Some(level) = drill::level(setup.level) else {
             return false;
         };
@@ -802,13 +801,10 @@ impl App {
             .unwrap_or(run.span);
         for &i in &candidates {
             let channel = self.session.channels[i].name.clone();
-            self.quietly(
-                &MixEdit::Gain {
-                    channel,
-                    db: target_all[i],
-                },
-                controls,
-            );
+            self.quietly(&MixEdit::Gain {
+                channel,
+                db: target_all[i],
+            });
         }
         run.drill_levels = Some(measure_in_background(
             without_scenes(&self.session),
@@ -829,7 +825,7 @@ impl App {
 
     /// The drill's target is measured: picks the stems among the parts that play in the loop,
     /// sits the others out, and plays the target.
-    fn drill_ready(&mut self, measured: Option<Vec<ChannelLevel>>, controls: &mut dyn Controls) {
+    fn drill_ready(&mut self, measured: Option<Vec<ChannelLevel>>) {
         let Some(drill) = self.exercise.as_ref().and_then(|r| r.drill.as_ref()) else {
             return;
         };
@@ -855,7 +851,7 @@ impl App {
         for i in 0..self.session.channels.len() {
             if !chosen.contains(&i) && !self.session.channels[i].mute {
                 let channel = self.session.channels[i].name.clone();
-                self.quietly(&MixEdit::Mute { channel, on: true }, controls);
+                self.quietly(&MixEdit::Mute { channel, on: true });
             }
         }
         let Some(run) = self.exercise.as_mut() else {
@@ -885,11 +881,11 @@ impl App {
         let span = run.span;
         if memory {
             // Memory mode: the target plays once, through (the tick pauses at its end).
-            controls.set_loop(None);
-            controls.seek(span.0);
-            controls.play();
+            self.emit(Effect::Loop(None));
+            self.emit(Effect::Seek(span.0));
+            self.emit(Effect::Play);
         } else {
-            Self::play_span(span, controls);
+            self.play_span(span);
         }
     }
 
@@ -929,28 +925,28 @@ impl App {
     }
 
     /// Loops `span` from its start and plays.
-    fn play_span(span: (Seconds, Seconds), controls: &mut dyn Controls) {
+    fn play_span(&mut self, span: (Seconds, Seconds)) {
         if span.1.0 - span.0.0 > 0.0 {
-            controls.set_loop(Some(span));
+            self.emit(Effect::Loop(Some(span)));
         }
-        controls.seek(span.0);
-        controls.play();
+        self.emit(Effect::Seek(span.0));
+        self.emit(Effect::Play);
     }
 
     /// Applies an edit to the exercise's mix and the engine, outside the undo history and the
     /// journal.
-    fn quietly(&mut self, edit: &MixEdit, controls: &mut dyn Controls) {
+    fn quietly(&mut self, edit: &MixEdit) {
         if edit.apply(&mut self.session).is_ok() {
-            self.send(edit, controls);
+            self.send(edit);
         }
     }
 
     /// Sets every fader (session order) quietly.
-    fn set_faders(&mut self, faders: &[Decibels], controls: &mut dyn Controls) {
+    fn set_faders(&mut self, faders: &[Decibels]) {
         for (i, db) in faders.iter().enumerate() {
             if let Some(channel) = self.session.channels.get(i) {
                 let channel = channel.name.clone();
-                self.quietly(&MixEdit::Gain { channel, db: *db }, controls);
+                self.quietly(&MixEdit::Gain { channel, db: *db });
             }
         }
     }
@@ -1100,12 +1096,7 @@ impl App {
     }
 
     /// A key during an exercise (no box open).
-    pub(super) fn exercise_key(
-        &mut self,
-        event: &KeyEvent,
-        now: Instant,
-        controls: &mut dyn Controls,
-    ) -> Outcome {
+    pub(super) fn exercise_key(&mut self, event: &KeyEvent, now: Instant) -> Outcome {
         let Some(run) = self.exercise.as_ref() else {
             return Outcome::Continue;
         };
@@ -1113,7 +1104,7 @@ impl App {
         if let Stage::Results { keep, .. } = &run.stage {
             let keep = keep.clone();
             let retry = run.drill.as_ref().map(|d| d.level.number);
-            return self.results_key(key, event, keep, retry, now, controls);
+            return self.results_key(key, event, keep, retry, now);
         }
         let kind = run.kind;
         let measuring = matches!(
@@ -1125,7 +1116,7 @@ impl App {
         let memory = run.drill.as_ref().is_some_and(|d| d.level.is_memory());
         match key {
             Some('\n') if !measuring => {
-                self.confirm_step(controls);
+                self.confirm_step();
                 return Outcome::Continue;
             }
             Some('\u{1b}') => {
@@ -1152,17 +1143,11 @@ impl App {
             memory,
             drilled,
         };
-        self.exercise_action(action, &step, now, controls)
+        self.exercise_action(action, &step, now)
     }
 
     /// An action during an exercise step: what the exercise allows, refusing the rest.
-    fn exercise_action(
-        &mut self,
-        action: Action,
-        step: &StepKeys,
-        now: Instant,
-        controls: &mut dyn Controls,
-    ) -> Outcome {
+    fn exercise_action(&mut self, action: Action, step: &StepKeys, now: Instant) -> Outcome {
         let StepKeys {
             kind,
             listening,
@@ -1170,7 +1155,7 @@ impl App {
             drilled,
         } = step;
         let (kind, listening, memory) = (*kind, *listening, *memory);
-        if let Some(outcome) = self.reference_exercise_action(kind, action, now, controls) {
+        if let Some(outcome) = self.reference_exercise_action(kind, action, now) {
             return outcome;
         }
         match action {
@@ -1204,9 +1189,9 @@ impl App {
                     return Outcome::Continue;
                 }
                 if edits_fader {
-                    self.hear_own_mix(controls);
+                    self.hear_own_mix();
                 }
-                self.update(action, now, controls)
+                self.apply(action, now)
             }
             Action::PlayPause
             | Action::ToStart
@@ -1230,9 +1215,9 @@ impl App {
             | Action::MonitorDim
             | Action::MonitorMute
             | Action::MonitorPreset
-            | Action::MonitorReset => self.update(action, now, controls),
+            | Action::MonitorReset => self.apply(action, now),
             Action::Compare => {
-                self.flip(controls);
+                self.flip();
                 Outcome::Continue
             }
             Action::Help => {
@@ -1329,7 +1314,7 @@ impl App {
     }
 
     /// The drill's flip between the target and the user's mix (loudness-matched).
-    fn flip(&mut self, controls: &mut dyn Controls) {
+    fn flip(&mut self) {
         let Some(run) = self.exercise.as_mut() else {
             return;
         };
@@ -1347,15 +1332,15 @@ impl App {
             return;
         }
         if drill.hearing_target {
-            self.hear_own_mix(controls);
+            self.hear_own_mix();
             self.message = Some("Your mix".to_string());
         } else {
-            self.hear_target(controls);
+            self.hear_target();
         }
     }
 
     /// Plays the drill's target (loudness-matched to the user's mix).
-    fn hear_target(&mut self, controls: &mut dyn Controls) {
+    fn hear_target(&mut self) {
         let own: Vec<f64> = self.faders().iter().map(|d| d.0).collect();
         let master = self.session.master_db;
         let Some(drill) = self.exercise.as_mut().and_then(|r| r.drill.as_mut()) else {
@@ -1371,11 +1356,17 @@ impl App {
             };
             drill::match_gain_db(levels, &target_all, &own)
         });
-        for (k, &i) in drill.channels.iter().enumerate() {
-            controls.set_gain(i, Decibels(drill.target[k]));
-        }
-        controls.set_master(Decibels(master.0 + matched.unwrap_or(0.0)));
         drill.hearing_target = true;
+        let gains: Vec<Effect> = drill
+            .channels
+            .iter()
+            .zip(&drill.target)
+            .map(|(&i, &db)| Effect::Gain(i, Decibels(db)))
+            .collect();
+        for effect in gains {
+            self.emit(effect);
+        }
+        self.emit(Effect::Master(Decibels(master.0 + matched.unwrap_or(0.0))));
         self.message = Some(if matched.is_some() {
             "The target, as loud as your mix".to_string()
         } else {
@@ -1384,7 +1375,7 @@ impl App {
     }
 
     /// Plays the user's own mix again after the target.
-    fn hear_own_mix(&mut self, controls: &mut dyn Controls) {
+    fn hear_own_mix(&mut self) {
         let Some(drill) = self.exercise.as_mut().and_then(|r| r.drill.as_mut()) else {
             return;
         };
@@ -1394,13 +1385,13 @@ impl App {
         drill.hearing_target = false;
         let channels = drill.channels.clone();
         for i in channels {
-            controls.set_gain(i, self.session.channels[i].gain_db);
+            self.emit(Effect::Gain(i, self.session.channels[i].gain_db));
         }
-        controls.set_master(self.session.master_db);
+        self.emit(Effect::Master(self.session.master_db));
     }
 
     /// Enter during a step.
-    fn confirm_step(&mut self, controls: &mut dyn Controls) {
+    fn confirm_step(&mut self) {
         let Some(run) = self.exercise.as_ref() else {
             return;
         };
@@ -1413,15 +1404,15 @@ impl App {
         let played = run.played;
         let span = run.span;
         if listening {
-            self.scramble_drill(controls);
+            self.scramble_drill();
             return;
         }
         match (step, kind) {
             (None, _) => {}
-            (Some(0), Exercise::Arc) => self.arc_second_step(controls),
+            (Some(0), Exercise::Arc) => self.arc_second_step(),
             (Some(_), Exercise::Arc) => self.arc_results(),
             (Some(_), Exercise::Drill) => {
-                self.hear_own_mix(controls);
+                self.hear_own_mix();
                 self.drill_results();
             }
             (Some(_), Exercise::Reference) => self.compare_with_reference(),
@@ -1442,7 +1433,7 @@ impl App {
 
     /// The drill after listening: the drilled faders are scrambled around the target and the
     /// user rebuilds it.
-    fn scramble_drill(&mut self, controls: &mut dyn Controls) {
+    fn scramble_drill(&mut self) {
         let Some(drill) = self.exercise.as_ref().and_then(|r| r.drill.as_ref()) else {
             return;
         };
@@ -1455,7 +1446,7 @@ impl App {
         for ((&i, t), offset) in channels.iter().zip(&target).zip(offsets) {
             let channel = self.session.channels[i].name.clone();
             let db = Decibels(round2((t + offset).clamp(FADER_FLOOR_DB, FADER_MAX_DB)));
-            self.quietly(&MixEdit::Gain { channel, db }, controls);
+            self.quietly(&MixEdit::Gain { channel, db });
         }
         let start = self.faders();
         if let Some(run) = self.exercise.as_mut() {
@@ -1471,14 +1462,14 @@ impl App {
             // The target was heard once; the user's mix loops from here on.
             let span = self.exercise.as_ref().map(|r| r.span);
             if let Some(span) = span {
-                Self::play_span(span, controls);
+                self.play_span(span);
             }
         }
         self.message = Some("Scrambled: rebuild the target by ear".to_string());
     }
 
     /// The Emotional Arc after the first section: the second one, from the same start.
-    fn arc_second_step(&mut self, controls: &mut dyn Controls) {
+    fn arc_second_step(&mut self) {
         let first = self.faders();
         let Some(run) = self.exercise.as_mut() else {
             return;
@@ -1487,7 +1478,7 @@ impl App {
         run.stage = Stage::Balance { step: 1 };
         let start = run.start.clone();
         let second = run.pair.map(|p| p.1);
-        self.set_faders(&start, controls);
+        self.set_faders(&start);
         self.undo = UndoStack::new();
         if let Some(k) = second {
             let span = self.section_span(k);
@@ -1495,16 +1486,16 @@ impl App {
                 run.span = span;
                 run.played = None;
             }
-            Self::play_span(span, controls);
+            self.play_span(span);
             // The panel names the section.
             self.message = None;
         }
     }
 
     /// Moves an exercise along between frames: the played span, measurements arriving.
-    pub(super) fn exercise_tick(&mut self, controls: &mut dyn Controls) {
-        let playing = controls.is_playing();
-        let position = controls.position().0;
+    pub(super) fn exercise_tick(&mut self) {
+        let playing = self.transport.playing;
+        let position = self.transport.position.0;
         let Some(run) = self.exercise.as_mut() else {
             return;
         };
@@ -1522,7 +1513,7 @@ impl App {
         {
             drill.heard = true;
             if playing {
-                controls.pause();
+                self.emit(Effect::Pause);
             }
             self.message =
                 Some("That was the target, once. Enter scrambles it for you to rebuild".into());
@@ -1543,7 +1534,7 @@ impl App {
             };
             if let Some(measured) = measured {
                 run.drill_levels = None;
-                self.drill_ready(measured, controls);
+                self.drill_ready(measured);
             }
         }
         let Some(run) = self.exercise.as_mut() else {
@@ -1883,7 +1874,6 @@ impl App {
         keep: Keep,
         retry: Option<u32>,
         now: Instant,
-        controls: &mut dyn Controls,
     ) -> Outcome {
         if matches!(event.code, KeyCode::Tab | KeyCode::BackTab) {
             if let Some(Run {
@@ -1902,10 +1892,10 @@ impl App {
         }
         match key {
             Some('k') if matches!(keep, Keep::Edits { .. }) => {
-                self.finish_exercise(Some(keep), controls);
+                self.finish_exercise(Some(keep));
             }
             Some('\n' | '\u{1b}' | 'q') => {
-                self.finish_exercise(None, controls);
+                self.finish_exercise(None);
                 self.message = Some("Back to your mix, as it was".to_string());
             }
             Some(c @ ('r' | 'n')) if retry.is_some() => {
@@ -1914,7 +1904,7 @@ impl App {
                     .exercise
                     .as_ref()
                     .and_then(|r| r.drill.as_ref().map(|d| d.source_label.clone()));
-                self.finish_exercise(None, controls);
+                self.finish_exercise(None);
                 if let Some(mut setup) = self.setup_for(Exercise::Drill) {
                     if level <= setup.unlocked && drill::level(level).is_some() {
                         setup.level = level;
@@ -1926,12 +1916,12 @@ impl App {
                     {
                         setup.source = k;
                     }
-                    self.start_exercise(&setup, controls);
+                    self.start_exercise(&setup);
                 }
             }
             _ if is_ctrl_c(event) => {
-                self.finish_exercise(None, controls);
-                return self.update(Action::Quit, now, controls);
+                self.finish_exercise(None);
+                return self.apply(Action::Quit, now);
             }
             _ => {}
         }
@@ -1940,7 +1930,7 @@ impl App {
 
     /// Ends the exercise: the console's state comes back and the engine plays the user's mix
     /// again; `keep` is then applied as one undo step and saved.
-    fn finish_exercise(&mut self, keep: Option<Keep>, controls: &mut dyn Controls) {
+    fn finish_exercise(&mut self, keep: Option<Keep>) {
         let Some(run) = self.exercise.take() else {
             return;
         };
@@ -1957,27 +1947,14 @@ impl App {
         self.selected = stash.selected;
         self.glides.clear();
         self.end_burst();
-        self.resync(controls);
-        controls.set_scenes_bypassed(self.comparing);
-        controls.set_loop(stash.loop_region);
+        self.push_whole_mix();
+        self.emit(Effect::ScenesBypassed(self.comparing));
+        self.emit(Effect::Loop(stash.loop_region));
         if let Some(Keep::Edits { edits, done }) = keep
-            && self.edit_group(edits, controls)
+            && self.edit_group(edits)
             && self.save()
         {
             self.message = Some(format!("{done}; saved (u undoes)"));
         }
-    }
-
-    /// Tells the engine every value of the mix (after the exercise put the mix back).
-    fn resync(&mut self, controls: &mut dyn Controls) {
-        for (i, c) in self.session.channels.iter().enumerate() {
-            controls.set_trim(i, c.trim_db);
-            controls.set_gain(i, c.gain_db);
-            controls.set_pan(i, c.pan);
-            controls.set_mute(i, c.mute);
-            controls.set_solo(i, c.solo);
-        }
-        controls.set_master(self.session.master_db);
-        controls.set_scenes(&self.session);
     }
 }

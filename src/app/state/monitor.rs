@@ -1,8 +1,9 @@
 //! The reference flip and the monitor section's keys (UI thread). Both change only what is
 //! heard: nothing here is an edit, nothing is saved, journalled or undone.
 
-use super::{App, Controls};
+use super::App;
 use crate::app::action::Action;
+use crate::app::effect::Effect;
 use crate::engine::monitor::{MonitorState, next_preset};
 use crate::engine::protocol::Listen;
 use crate::units::Seconds;
@@ -23,11 +24,11 @@ impl App {
     }
 
     /// A reference or monitor action.
-    pub(super) fn monitor_action(&mut self, action: Action, controls: &mut dyn Controls) {
+    pub(super) fn monitor_action(&mut self, action: Action) {
         match action {
-            Action::Reference | Action::ReferenceFree => self.reference_action(action, controls),
+            Action::Reference | Action::ReferenceFree => self.reference_action(action),
             Action::ReferenceBack | Action::ReferenceForward => {
-                self.move_reference(action == Action::ReferenceForward, controls);
+                self.move_reference(action == Action::ReferenceForward);
             }
             Action::MonitorStereo => {
                 self.monitor.stereo = self.monitor.stereo.next();
@@ -67,12 +68,12 @@ impl App {
             }
             _ => return,
         }
-        controls.set_monitor(self.monitor);
+        self.emit(Effect::Monitor(self.monitor));
     }
 
     /// `R` (flip) and `f` (free-running).
-    fn reference_action(&mut self, action: Action, controls: &mut dyn Controls) {
-        if !controls.has_reference() {
+    fn reference_action(&mut self, action: Action) {
+        if !self.transport.has_reference {
             self.message = Some(
                 "This session has no reference: add a [reference] with its file to the session"
                     .to_string(),
@@ -80,8 +81,8 @@ impl App {
             return;
         }
         if action == Action::Reference {
-            let listen = controls.listen().flipped();
-            controls.set_listen(listen);
+            let listen = self.transport.listen.flipped();
+            self.emit(Effect::Listen(listen));
             self.message = Some(
                 match listen {
                     Listen::Mix => "Your mix",
@@ -90,8 +91,8 @@ impl App {
                 .to_string(),
             );
         } else {
-            let free = !controls.reference_free();
-            controls.set_reference_free(free);
+            let free = !self.transport.reference_free;
+            self.emit(Effect::ReferenceFree(free));
             self.message = Some(
                 if free {
                     "The reference runs free of the play head: ( and ) move it"
@@ -104,19 +105,19 @@ impl App {
     }
 
     /// `(` and `)`: a free-running reference moves by [`REFERENCE_STEP`].
-    fn move_reference(&mut self, forward: bool, controls: &mut dyn Controls) {
-        if !controls.has_reference() {
+    fn move_reference(&mut self, forward: bool) {
+        if !self.transport.has_reference {
             self.message = Some("This session has no reference".to_string());
             return;
         }
-        if !controls.reference_free() {
+        if !self.transport.reference_free {
             self.message = Some(
                 "The reference follows the play head; f lets it run free, then ( and ) move it"
                     .to_string(),
             );
             return;
         }
-        let Some(at) = controls.reference_position() else {
+        let Some(at) = self.transport.reference_position else {
             return;
         };
         let step = if forward {
@@ -124,6 +125,6 @@ impl App {
         } else {
             -REFERENCE_STEP.0
         };
-        controls.seek_reference(Seconds((at.0 + step).max(0.0)));
+        self.emit(Effect::SeekReference(Seconds((at.0 + step).max(0.0))));
     }
 }

@@ -8,8 +8,7 @@ use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 
 use super::{
-    App, Controls, Exercise, Keep, Outcome, Setup, Stage, TryRecvError, db, db_opt, deconstruct,
-    drill,
+    App, Exercise, Keep, Outcome, Setup, Stage, TryRecvError, db, db_opt, deconstruct, drill,
 };
 use crate::app::action::Action;
 use crate::app::edit::MixEdit;
@@ -78,7 +77,6 @@ impl App {
         kind: Exercise,
         action: Action,
         now: Instant,
-        controls: &mut dyn Controls,
     ) -> Option<Outcome> {
         if kind != Exercise::Reference {
             return None;
@@ -92,7 +90,7 @@ impl App {
             | Action::Reference
             | Action::ReferenceFree
             | Action::ReferenceBack
-            | Action::ReferenceForward => Some(self.update(action, now, controls)),
+            | Action::ReferenceForward => Some(self.apply(action, now)),
             Action::Blind | Action::BlindMetersOff => {
                 // The exercise's own blind mode: no hidden offsets, nothing to sum up.
                 let wanted = if action == Action::Blind {
