@@ -7,5 +7,6 @@ pub mod keymap;
 pub mod edit;
 pub mod effect;
 pub mod journal;
+pub mod mixer;
 pub mod state;
 pub mod undo;

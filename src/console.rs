@@ -147,7 +147,7 @@ pub fn run(
         (_, Some(owner)) => app.open_read_only(owner),
         (lock, None) => {
             if let Some(lock) = lock {
-                app.set_lock(lock);
+                app.mixer_mut().set_lock(lock);
             } else {
                 app.set_message(
                     "Could not lock the session (see the log): another earmix would not know \
@@ -347,12 +347,12 @@ impl LoopState {
         opts.play = engine.is_playing();
         opts.looping = None;
         engine.pause();
-        match Engine::open(app.session(), &opts) {
+        match Engine::open(app.mixer().session(), &opts) {
             Ok(mut fresh) => {
                 fresh.set_monitor(app.monitor());
-                fresh.set_scenes_bypassed(app.comparing());
+                fresh.set_scenes_bypassed(app.mixer().comparing());
                 *engine = fresh;
-                *live = Live::new(app.session().channels.len(), self.ballistics);
+                *live = Live::new(app.mixer().session().channels.len(), self.ballistics);
             }
             Err(e) => {
                 tracing::error!("reopening the engine: {e}");

@@ -6,52 +6,33 @@
 //! and learns what the engine is doing from a [`Transport`] handed in with each key, action and
 //! tick, so it is tested without audio.
 
-use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use rand_core::{Rng as _, SeedableRng};
-use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::action::{Action, Direction, Step};
-use super::edit::{Change, MixEdit, differences};
+use super::action::Action;
+use super::edit::{MixEdit, differences};
 use super::effect::{Effect, Transport};
 use super::journal::{Journal, Recovery};
 use super::keymap::Keymap;
-use super::undo::{BurstId, UndoStack};
+use super::mixer::{Mixer, PAN_STEP, round_ms};
+
+/// How many help lines the help key moves on by when the help is longer than the screen.
+const HELP_PAGE: usize = 12;
 use crate::config::{BlindConfig, ExerciseConfig, StepsConfig};
 use crate::engine::monitor::MonitorState;
 use crate::exercise::history::History;
 use crate::exercise::targets::Targets;
-use crate::session::lock::{Owner, SessionLock};
-use crate::session::{Section, Session};
+use crate::session::Session;
+use crate::session::lock::Owner;
 use crate::ui::view::{ArcChannel, ArcView, BlindLevel, Focus, Overlay};
-use crate::units::{Decibels, Pan, Seconds};
+use crate::units::{Decibels, Seconds};
 
 mod disk;
 mod exercise;
 mod monitor;
 
-pub use disk::DISK_CHECK;
-
-/// The upper end of a fader (channel and master).
-pub const FADER_MAX_DB: f64 = 12.0;
-/// The lowest fader value above off: a nudge down from here turns the fader off, a nudge up from
-/// off lands here.
-pub const FADER_FLOOR_DB: f64 = -60.0;
-/// The ends of the trim control.
-pub const TRIM_MAX_DB: f64 = 24.0;
-/// How far one pan key moves the pan (10 %).
-pub const PAN_STEP: f64 = 0.1;
-/// How long the hidden blind-mode offsets take to glide in, so the change is never a jump.
-pub const BLIND_GLIDE: Duration = Duration::from_secs(2);
-/// Key repeats closer together than this on the same control are one undo step.
-pub const BURST_GAP: Duration = Duration::from_millis(600);
-/// How many help lines the help key moves on by when the help is longer than the screen.
-const HELP_PAGE: usize = 12;
-/// Jumping to the previous section from further into a section than this goes to the start of
-/// the section instead.
-const SECTION_RESTART: f64 = 1.0;
+pub use super::mixer::DISK_CHECK;
 
 /// The box the console shows over the mixer, and what its keys do.
 #[derive(Debug, Clone)]
@@ -134,24 +115,6 @@ impl Modal {
     }
 }
 
-/// Blind mode's hidden state.
-#[derive(Debug, Clone)]
-struct BlindSession {
-    /// Each channel's fader when blind mode started (session order).
-    before: Vec<Decibels>,
-    /// The hidden offset each fader started from.
-    offsets: Vec<f64>,
-}
-
-/// A fader gliding to a new value over [`BLIND_GLIDE`] (UI side: the engine hears the steps).
-#[derive(Debug, Clone, Copy)]
-struct Glide {
-    strip: usize,
-    from: f64,
-    to: f64,
-    start: Instant,
-}
-
 /// What the console should do after a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -164,36 +127,12 @@ pub enum Outcome {
 /// The console's model.
 #[allow(clippy::struct_excessive_bools)] // independent switches, each a key
 pub struct App {
-    session: Session,
-    /// The session as it is on disk (what "unsaved" compares against).
-    saved: Session,
+    /// The mix being edited (shared by every mode).
+    mixer: Mixer,
     keymap: Keymap,
-    steps: StepsConfig,
-    blind_config: BlindConfig,
-    selected: usize,
-    focus: Focus,
-    trim_mode: bool,
-    blind: BlindLevel,
-    blind_session: Option<BlindSession>,
-    glides: Vec<Glide>,
-    undo: UndoStack,
-    journal: Option<Journal>,
-    /// Edits waiting to be written to the journal (written by [`App::flush_journal`]).
-    journal_pending: Vec<MixEdit>,
     modal: Option<Modal>,
-    message: Option<String>,
-    /// The burst the last nudge belonged to: its control and when it came.
-    burst: Option<(MixEdit, Instant, BurstId)>,
-    next_burst: u64,
-    rng: Xoshiro256PlusPlus,
     /// Set by [`Action::ResetPeaks`]; the console resets its meters and clears it.
     peaks_reset: bool,
-    /// The fader and mute keys edit the scene of the section under the play head.
-    scene_mode: bool,
-    /// The base mix plays in place of the section scenes.
-    comparing: bool,
-    /// The play head when the current action began (scene edits address its section).
-    playhead: Seconds,
     /// The exercise in progress.
     exercise: Option<exercise::Run>,
     /// How the exercises scramble.
@@ -204,19 +143,6 @@ pub struct App {
     targets: Targets,
     /// The monitor section's switches (what is heard only).
     monitor: MonitorState,
-    /// The session is open in another earmix (who): nothing is journalled or saved here.
-    read_only: Option<Owner>,
-    /// The lock on the session file this console holds.
-    lock: Option<SessionLock>,
-    /// The session file as last loaded or saved, to notice other programs' changes.
-    disk: disk::DiskWatch,
-    /// A reload changed the strips: the console opens the engine again.
-    engine_reopen: bool,
-    /// What the engine was doing when the current action arrived (kept up to date with the
-    /// effects queued since).
-    transport: Transport,
-    /// Changes for the engine, applied by the console after each update.
-    effects: Vec<Effect>,
 }
 
 impl App {
@@ -231,50 +157,52 @@ impl App {
         journal: Option<Journal>,
         recovery: Option<Recovery>,
     ) -> Self {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0x5eed, |d| d.as_nanos() as u64);
-        let session_path = session.path.clone();
         let mut app = Self {
-            saved: session.clone(),
-            session,
+            mixer: Mixer::new(session, steps, blind, journal),
             keymap,
-            steps,
-            blind_config: blind,
-            selected: 0,
-            focus: Focus::Strip,
-            trim_mode: false,
-            blind: BlindLevel::Off,
-            blind_session: None,
-            glides: Vec::new(),
-            undo: UndoStack::new(),
-            journal,
-            journal_pending: Vec::new(),
             modal: None,
-            message: None,
-            burst: None,
-            next_burst: 0,
-            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
             peaks_reset: false,
-            scene_mode: false,
-            comparing: false,
-            playhead: Seconds(0.0),
             exercise: None,
             exercise_config: ExerciseConfig { scramble_db: 8.0 },
             history: None,
             targets: Targets::builtin(),
             monitor: MonitorState::default(),
-            read_only: None,
-            lock: None,
-            disk: disk::DiskWatch::read(&session_path),
-            engine_reopen: false,
-            transport: Transport::default(),
-            effects: Vec::new(),
         };
         if let Some(recovery) = recovery.filter(|r| !r.edits.is_empty() || r.damaged_count > 0) {
             app.journal_read(Ok(Some(recovery)));
         }
         app
+    }
+
+    /// The mix being edited, as every mode shares it.
+    pub fn mixer(&self) -> &Mixer {
+        &self.mixer
+    }
+
+    /// The mix being edited, to change (the console: the lock, messages).
+    pub fn mixer_mut(&mut self) -> &mut Mixer {
+        &mut self.mixer
+    }
+
+    /// The changes for the engine queued since the last call, in order: the console applies
+    /// them after each batch of keys and each tick.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        self.mixer.take_effects()
+    }
+
+    /// Writes the edits made since the last call to the crash journal.
+    pub fn flush_journal(&mut self) {
+        self.mixer.flush_journal();
+    }
+
+    /// Whether the engine must be opened again for the session as it is now.
+    pub fn take_engine_reopen(&mut self) -> bool {
+        self.mixer.take_engine_reopen()
+    }
+
+    /// The session file's path.
+    pub fn path(&self) -> &std::path::Path {
+        self.mixer.path()
     }
 
     /// Sets how the exercises scramble (`[exercise]` in the settings).
@@ -287,49 +215,19 @@ impl App {
         self.targets = targets;
     }
 
-    /// Seeds the random numbers blind mode uses (tests).
-    pub fn seed(&mut self, seed: u64) {
-        self.rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    }
-
-    /// The mix as edited.
-    pub fn session(&self) -> &Session {
-        &self.session
-    }
-
-    /// The selected strip.
-    pub fn selected(&self) -> usize {
-        self.selected
-    }
-
-    /// Where the fader keys act.
-    pub fn focus(&self) -> Focus {
-        self.focus
-    }
-
-    /// How much blind mode hides.
-    pub fn blind(&self) -> BlindLevel {
-        self.blind
-    }
-
-    /// Whether the fader keys edit the trim.
-    pub fn trim_mode(&self) -> bool {
-        self.trim_mode
-    }
-
     /// The last message for the status line.
     pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
+        self.mixer.message.as_deref()
     }
 
     /// Sets the status line's message.
     pub fn set_message(&mut self, message: impl Into<String>) {
-        self.message = Some(message.into());
+        self.mixer.message = Some(message.into());
     }
 
     /// Whether the mix differs from the file on disk.
     pub fn unsaved(&self) -> bool {
-        !differences(&self.saved, self.users_mix()).is_empty()
+        !differences(&self.mixer.saved, self.users_mix()).is_empty()
     }
 
     /// The keys.
@@ -343,19 +241,9 @@ impl App {
         std::mem::take(&mut self.peaks_reset)
     }
 
-    /// Whether the fader and mute keys edit the current section's scene (else the base mix).
-    pub fn scene_mode(&self) -> bool {
-        self.scene_mode
-    }
-
-    /// Whether the base mix plays in place of the section scenes.
-    pub fn comparing(&self) -> bool {
-        self.comparing
-    }
-
     /// Whether a fader is still gliding (the console keeps calling [`App::tick`]).
     pub fn is_gliding(&self) -> bool {
-        !self.glides.is_empty() || self.exercise_waiting()
+        self.mixer.is_gliding() || self.exercise_waiting()
     }
 
     /// One help line per action, keys then description, from the keymap; the nine "select
@@ -382,6 +270,16 @@ impl App {
             }
         }
         out
+    }
+
+    /// Enters, changes or leaves blind mode; leaving it shows what changed while blind.
+    fn set_blind(&mut self, next: BlindLevel, now: Instant) {
+        if let Some(lines) = self.mixer.set_blind(next, now) {
+            self.modal = Some(Modal::Info {
+                title: "What you did while blind".to_string(),
+                lines,
+            });
+        }
     }
 
     /// The box over the mixer, for the view.
@@ -426,12 +324,12 @@ impl App {
             } => Overlay::Pick {
                 title: format!(
                     "Copy which section's scene into {}?",
-                    self.session.sections[*into].name
+                    self.mixer.session.sections[*into].name
                 ),
                 items: choices
                     .iter()
                     .map(|&k| {
-                        let section = &self.session.sections[k];
+                        let section = &self.mixer.session.sections[k];
                         if section.has_scene() {
                             section.name.clone()
                         } else {
@@ -458,12 +356,13 @@ impl App {
 
     /// Every channel's effective level in every section, for the arc view.
     pub fn arc_view(&self) -> ArcView {
-        let sections = &self.session.sections;
-        let current = self.current_section(self.playhead);
+        let sections = &self.mixer.session.sections;
+        let current = self.mixer.current_section(self.mixer.playhead);
         ArcView {
             sections: sections.iter().map(|s| s.name.clone()).collect(),
             current,
             channels: self
+                .mixer
                 .session
                 .channels
                 .iter()
@@ -488,7 +387,7 @@ impl App {
     /// `transport` is what the engine is doing now; the changes for the engine are queued (see
     /// [`App::take_effects`]).
     pub fn key(&mut self, event: &KeyEvent, now: Instant, transport: Transport) -> Outcome {
-        self.transport = transport;
+        self.mixer.transport = transport;
         if event.kind == KeyEventKind::Release {
             return Outcome::Continue;
         }
@@ -502,7 +401,7 @@ impl App {
             return self.apply(action, now);
         }
         if !matches!(event.code, KeyCode::Modifier(_)) {
-            self.message = Some(format!(
+            self.mixer.message = Some(format!(
                 "{} does nothing here (? lists the keys)",
                 super::keymap::Key::from_event(event)
             ));
@@ -581,7 +480,7 @@ impl App {
                 }
                 // Only the answers offered act (`q` again, say, must not quit without saving).
                 Some('y') if !ctrl_c => {
-                    self.discard_journal();
+                    self.mixer.discard_journal();
                     Outcome::Quit
                 }
                 Some('n' | '\u{1b}') => Outcome::Continue,
@@ -612,36 +511,36 @@ impl App {
     /// `transport` is what the engine is doing now; the changes for the engine are queued (see
     /// [`App::take_effects`]).
     pub fn update(&mut self, action: Action, now: Instant, transport: Transport) -> Outcome {
-        self.transport = transport;
+        self.mixer.transport = transport;
         self.apply(action, now)
     }
 
     /// Applies one action, with the transport as the model knows it.
     fn apply(&mut self, action: Action, now: Instant) -> Outcome {
         if !matches!(action, Action::Nudge { .. }) {
-            self.end_burst();
+            self.mixer.end_burst();
         }
-        self.playhead = self.transport.position;
+        self.mixer.playhead = self.mixer.transport.position;
         match action {
-            Action::SelectPrevious => self.select(self.selected.saturating_sub(1)),
-            Action::SelectNext => self.select(self.selected + 1),
+            Action::SelectPrevious => self.mixer.select(self.mixer.selected.saturating_sub(1)),
+            Action::SelectNext => self.mixer.select(self.mixer.selected + 1),
             Action::SelectStrip(n) => {
                 let index = usize::from(n).saturating_sub(1);
-                if index < self.session.channels.len() {
-                    self.select(index);
+                if index < self.mixer.session.channels.len() {
+                    self.mixer.select(index);
                 } else {
-                    self.message = Some(format!("There is no strip {n}"));
+                    self.mixer.message = Some(format!("There is no strip {n}"));
                 }
             }
             Action::CycleFocus => {
-                self.focus = match self.focus {
+                self.mixer.focus = match self.mixer.focus {
                     Focus::Strip => Focus::Master,
                     Focus::Master => Focus::Strip,
                 };
             }
-            Action::Nudge { direction, step } => self.nudge(direction, step, now),
+            Action::Nudge { direction, step } => self.mixer.nudge(direction, step, now),
             Action::Unity => {
-                let edit = match self.focused_edit(Decibels::UNITY) {
+                let edit = match self.mixer.focused_edit(Decibels::UNITY) {
                     // In a scene, the unity key gives the fader back to the base mix.
                     MixEdit::SceneGain {
                         section, channel, ..
@@ -652,22 +551,22 @@ impl App {
                     },
                     edit => edit,
                 };
-                self.edit(edit);
+                self.mixer.edit(edit);
             }
-            Action::Mute => self.toggle(false),
-            Action::Solo => self.toggle(true),
-            Action::ClearSolos => self.clear_solos(),
-            Action::TrimMode => self.toggle_trim_mode(),
-            Action::PanLeft => self.pan(-PAN_STEP),
-            Action::PanRight => self.pan(PAN_STEP),
-            Action::PlayPause => self.play_pause(),
+            Action::Mute => self.mixer.toggle(false),
+            Action::Solo => self.mixer.toggle(true),
+            Action::ClearSolos => self.mixer.clear_solos(),
+            Action::TrimMode => self.mixer.toggle_trim_mode(),
+            Action::PanLeft => self.mixer.pan(-PAN_STEP),
+            Action::PanRight => self.mixer.pan(PAN_STEP),
+            Action::PlayPause => self.mixer.play_pause(),
             Action::ToStart => {
-                self.emit(Effect::Seek(Seconds(0.0)));
-                self.emit(Effect::ResetLoudness);
+                self.mixer.emit(Effect::Seek(Seconds(0.0)));
+                self.mixer.emit(Effect::ResetLoudness);
             }
-            Action::PreviousSection => self.previous_section(),
-            Action::NextSection => self.next_section(),
-            Action::LoopSection => self.loop_section(),
+            Action::PreviousSection => self.mixer.previous_section(),
+            Action::NextSection => self.mixer.next_section(),
+            Action::LoopSection => self.mixer.loop_section(),
             Action::EditMode
             | Action::Compare
             | Action::CopyScene
@@ -679,23 +578,23 @@ impl App {
             | Action::ArcView => self.section_action(action),
             Action::ResetPeaks => {
                 self.peaks_reset = true;
-                self.message = Some("Peaks and clip lamps reset".to_string());
+                self.mixer.message = Some("Peaks and clip lamps reset".to_string());
             }
-            Action::Undo => self.undo_redo(false),
-            Action::Redo => self.undo_redo(true),
+            Action::Undo => self.mixer.undo_redo(false),
+            Action::Redo => self.mixer.undo_redo(true),
             Action::Save => {
                 self.save();
             }
             Action::Quit => {
-                self.flush_journal();
-                if self.unsaved() && self.read_only.is_none() {
+                self.mixer.flush_journal();
+                if self.unsaved() && self.mixer.read_only.is_none() {
                     self.modal = Some(Modal::ConfirmQuit);
                 } else {
                     return Outcome::Quit;
                 }
             }
             Action::Blind => {
-                let next = if self.blind == BlindLevel::Off {
+                let next = if self.mixer.blind == BlindLevel::Off {
                     BlindLevel::Numbers
                 } else {
                     BlindLevel::Off
@@ -703,7 +602,7 @@ impl App {
                 self.set_blind(next, now);
             }
             Action::BlindMetersOff => {
-                let next = if self.blind == BlindLevel::MetersOff {
+                let next = if self.mixer.blind == BlindLevel::MetersOff {
                     BlindLevel::Off
                 } else {
                     BlindLevel::MetersOff
@@ -718,538 +617,26 @@ impl App {
         Outcome::Continue
     }
 
-    /// Mutes (or solos) the selected strip, or undoes that.
-    fn toggle(&mut self, solo: bool) {
-        let Some(ch) = self.channel_for_strip_edit(if solo { "solo" } else { "mute" }) else {
-            return;
-        };
-        let channel = &self.session.channels[ch];
-        let name = channel.name.clone();
-        if !solo && let Some(k) = self.scene_section() {
-            let section = &self.session.sections[k];
-            let on = !section.is_muted(&name);
-            self.edit(MixEdit::SceneMute {
-                section: section.name.clone(),
-                channel: name,
-                on,
-            });
-            return;
-        }
-        let edit = if solo {
-            MixEdit::Solo {
-                channel: name,
-                on: !channel.solo,
-            }
-        } else {
-            MixEdit::Mute {
-                channel: name,
-                on: !channel.mute,
-            }
-        };
-        self.edit(edit);
-    }
-
-    fn clear_solos(&mut self) {
-        let edits: Vec<MixEdit> = self
-            .session
-            .channels
-            .iter()
-            .filter(|c| c.solo)
-            .map(|c| MixEdit::Solo {
-                channel: c.name.clone(),
-                on: false,
-            })
-            .collect();
-        if edits.is_empty() {
-            self.message = Some("No channel is soloed".to_string());
-        } else {
-            self.edit_group(edits);
-        }
-    }
-
-    fn pan(&mut self, delta: f64) {
-        if let Some(ch) = self.channel_for_strip_edit("pan") {
-            let pan = round2((self.session.channels[ch].pan.0 + delta).clamp(-1.0, 1.0));
-            let channel = self.session.channels[ch].name.clone();
-            self.edit(MixEdit::Pan {
-                channel,
-                pan: Pan(pan),
-            });
-        }
-    }
-
-    fn play_pause(&mut self) {
-        if self.transport.playing {
-            self.emit(Effect::Pause);
-        } else {
-            // Playing again from the end starts from the top, with loudness measured afresh.
-            if self.transport.position.0 >= self.session.length().0 - 1e-3 {
-                self.emit(Effect::Seek(Seconds(0.0)));
-                self.emit(Effect::ResetLoudness);
-            }
-            self.emit(Effect::Play);
-        }
-    }
-
-    fn undo_redo(&mut self, redo: bool) {
-        let (edits, done, none) = if redo {
-            (self.undo.redo(), "Redone", "Nothing to redo")
-        } else {
-            (self.undo.undo(), "Undone", "Nothing to undo")
-        };
-        let Some(edits) = edits else {
-            self.message = Some(none.to_string());
-            return;
-        };
-        let what = edits.iter().map(ToString::to_string).collect::<Vec<_>>();
-        self.apply_replayed(edits);
-        self.message = Some(format!("{done}: {}", self.describe_edits(&what)));
-    }
-
-    fn select(&mut self, index: usize) {
-        let last = self.session.channels.len().saturating_sub(1);
-        self.selected = index.min(last);
-        self.focus = Focus::Strip;
-    }
-
-    /// The selected channel for a strip-only edit, or a message when the master has the focus.
-    fn channel_for_strip_edit(&mut self, what: &str) -> Option<usize> {
-        if self.focus == Focus::Master {
-            self.message = Some(format!(
-                "The master has no {what} (Tab goes back to the strips)"
-            ));
-            return None;
-        }
-        (self.selected < self.session.channels.len()).then_some(self.selected)
-    }
-
-    /// The edit that sets the focused control (fader, trim or master) to `db`.
-    fn focused_edit(&self, db: Decibels) -> MixEdit {
-        if self.focus == Focus::Master {
-            return MixEdit::Master { db };
-        }
-        let channel = self.session.channels[self.selected].name.clone();
-        if self.trim_mode {
-            MixEdit::Trim { channel, db }
-        } else if let Some(k) = self.scene_section() {
-            MixEdit::SceneGain {
-                section: self.session.sections[k].name.clone(),
-                channel,
-                db: Some(db),
-            }
-        } else {
-            MixEdit::Gain { channel, db }
-        }
-    }
-
-    /// The focused control's value now.
-    fn focused_value(&self) -> Decibels {
-        if self.focus == Focus::Master {
-            return self.session.master_db;
-        }
-        let channel = &self.session.channels[self.selected];
-        if self.trim_mode {
-            channel.trim_db
-        } else if let Some(k) = self.scene_section() {
-            self.session.sections[k]
-                .scene_gain(&channel.name)
-                .unwrap_or(channel.gain_db)
-        } else {
-            channel.gain_db
-        }
-    }
-
-    /// In scene mode, the section whose scene the keys edit (the one under the play head).
-    fn scene_section(&self) -> Option<usize> {
-        if self.scene_mode {
-            self.current_section(self.playhead)
-        } else {
-            None
-        }
-    }
-
-    fn nudge(&mut self, direction: Direction, step: Step, now: Instant) {
-        if self.session.channels.is_empty() && self.focus == Focus::Strip {
-            return;
-        }
-        let mut size = match step {
-            Step::Fine => self.steps.fine_db,
-            Step::Coarse => self.steps.coarse_db,
-            Step::Finer => self.steps.finer_db,
-        };
-        if self.blind.hides_numbers() {
-            let (lo, hi) = (
-                self.blind_config.step_factor_min,
-                self.blind_config.step_factor_max,
-            );
-            size *= lo + (hi - lo) * self.random_unit();
-        }
-        let delta = match direction {
-            Direction::Up => size,
-            Direction::Down => -size,
-        };
-        let trim = self.trim_mode && self.focus == Focus::Strip;
-        let value = nudged(self.focused_value().0, delta, trim);
-        let edit = self.focused_edit(Decibels(value));
-        // Auto-repeat: the same control again soon after is the same undo step.
-        let burst = match &self.burst {
-            Some((control, at, id))
-                if control.same_control(&edit) && now.duration_since(*at) < BURST_GAP =>
-            {
-                *id
-            }
-            _ => {
-                self.next_burst += 1;
-                BurstId(self.next_burst)
-            }
-        };
-        self.burst = Some((edit.clone(), now, burst));
-        let Ok(change) = Change::of(edit.clone(), &self.session) else {
-            return;
-        };
-        if change.is_noop() {
-            self.message = Some(
-                if value >= FADER_MAX_DB {
-                    "The fader is at its top"
-                } else {
-                    "The control is at its end"
-                }
-                .to_string(),
-            );
-            return;
-        }
-        if edit.apply(&mut self.session).is_ok() {
-            self.undo.push(change, Some(burst));
-            self.send(&edit);
-            self.journal_pending.push(edit);
-        }
-    }
-
-    fn end_burst(&mut self) {
-        self.burst = None;
-        self.undo.end_burst();
-    }
-
-    /// Applies one edit as its own undo step; false when it was refused (the message says why).
-    fn edit(&mut self, edit: MixEdit) -> bool {
-        self.edit_group(vec![edit])
-    }
-
-    /// Applies edits as one undo step; false when one was refused (the message says why).
-    fn edit_group(&mut self, edits: Vec<MixEdit>) -> bool {
-        let mut accepted = true;
-        let mut changes = Vec::new();
-        for edit in edits {
-            let Ok(change) = Change::of(edit.clone(), &self.session) else {
-                continue;
-            };
-            if change.is_noop() {
-                continue;
-            }
-            if let Err(e) = edit.apply(&mut self.session) {
-                self.message = Some(e.to_string());
-                accepted = false;
-                continue;
-            }
-            self.send(&edit);
-            self.journal_pending.push(edit);
-            changes.push(change);
-        }
-        if !changes.is_empty() {
-            self.undo.push_group(changes);
-        }
-        accepted
-    }
-
-    /// Applies edits from undo or redo (already recorded in the history).
-    fn apply_replayed(&mut self, edits: Vec<MixEdit>) {
-        for edit in edits {
-            if edit.apply(&mut self.session).is_ok() {
-                self.send(&edit);
-                self.journal_pending.push(edit);
-            }
-        }
-    }
-
-    fn describe_edits(&self, what: &[String]) -> String {
-        if self.blind.hides_numbers() {
-            return "values hidden while blind".to_string();
-        }
-        match what {
-            [one] => one.clone(),
-            many => format!("{} and {} more", many[0], many.len() - 1),
-        }
-    }
-
-    /// Sends an edit's new value to the engine.
-    fn send(&mut self, edit: &MixEdit) {
-        let strip = edit
-            .channel()
-            .and_then(|name| self.session.channel_index(name));
-        match (edit, strip) {
-            (MixEdit::Master { db }, _) => self.emit(Effect::Master(*db)),
-            (MixEdit::Trim { db, .. }, Some(i)) => self.emit(Effect::Trim(i, *db)),
-            (MixEdit::Gain { db, .. }, Some(i)) => {
-                // A fader still gliding in blind mode's offset keeps gliding, to the new value.
-                if let Some(glide) = self.glides.iter_mut().find(|g| g.strip == i) {
-                    if db.is_off() {
-                        self.glides.retain(|g| g.strip != i);
-                        self.emit(Effect::Gain(i, *db));
-                    } else {
-                        glide.to = db.0;
-                    }
-                } else {
-                    self.emit(Effect::Gain(i, *db));
-                }
-            }
-            (MixEdit::Pan { pan, .. }, Some(i)) => self.emit(Effect::Pan(i, *pan)),
-            (MixEdit::Mute { on, .. }, Some(i)) => self.emit(Effect::Mute(i, *on)),
-            (MixEdit::Solo { on, .. }, Some(i)) => self.emit(Effect::Solo(i, *on)),
-            (
-                MixEdit::SceneGain { .. } | MixEdit::SceneMute { .. } | MixEdit::Sections { .. },
-                _,
-            ) => {
-                self.emit(Effect::Scenes(Box::new(self.session.clone())));
-            }
-            _ => {}
-        }
-    }
-
     /// Moves gliding faders along (call every frame while [`App::is_gliding`]).
     ///
     /// `transport` is what the engine is doing now.
     pub fn tick(&mut self, now: Instant, transport: Transport) {
-        self.transport = transport;
+        self.mixer.transport = transport;
         self.exercise_tick();
         self.watch_disk(now, false);
-        let mut moved = Vec::with_capacity(self.glides.len());
-        self.glides.retain(|glide| {
-            let t = now.duration_since(glide.start).as_secs_f64() / BLIND_GLIDE.as_secs_f64();
-            let db = if t >= 1.0 {
-                glide.to
-            } else {
-                glide.from + (glide.to - glide.from) * t.max(0.0)
-            };
-            moved.push(Effect::Gain(glide.strip, Decibels(db)));
-            t < 1.0
-        });
-        for effect in moved {
-            self.emit(effect);
-        }
-    }
-
-    /// Writes the edits made since the last call to the crash journal (one line per control,
-    /// its latest value). The console calls it after each batch of keys; quitting calls it too.
-    pub fn flush_journal(&mut self) {
-        if self.journal_pending.is_empty() {
-            return;
-        }
-        let pending = std::mem::take(&mut self.journal_pending);
-        let Some(journal) = self.journal.as_mut() else {
-            return;
-        };
-        // Absolute values: only the last edit of each control matters, in order.
-        let mut latest: Vec<&MixEdit> = Vec::new();
-        for edit in &pending {
-            latest.retain(|e| !edit.supersedes(e));
-            latest.push(edit);
-        }
-        for edit in latest {
-            if let Err(e) = journal.append(edit) {
-                tracing::error!("{e}");
-                self.message = Some(format!("Crash journal: {e}"));
-                break;
-            }
-        }
-    }
-
-    /// Saves the mix to the session file (atomically, keeping its comments and layout), unless
-    /// another program changed the file meanwhile (then it asks first). Returns whether it
-    /// saved; the message says what happened either way.
-    pub fn save(&mut self) -> bool {
-        self.flush_journal();
-        if self.read_only.is_none() && !self.unsaved() && self.session.path.is_file() {
-            let path = self.session.path.clone();
-            if self.disk_unchanged(&path) {
-                self.message = Some("Nothing to save: the file already has this mix".to_string());
-                return true;
-            }
-        }
-        self.save_checked()
-    }
-
-    fn random_unit(&mut self) -> f64 {
-        (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn set_blind(&mut self, next: BlindLevel, now: Instant) {
-        let was = self.blind;
-        self.blind = next;
-        match (was.hides_numbers(), next.hides_numbers()) {
-            (false, true) => self.start_blind(now),
-            (true, false) => self.end_blind(),
-            _ => {}
-        }
-        self.message = Some(
-            match next {
-                BlindLevel::Off => "Blind mode off",
-                BlindLevel::Numbers => "Blind: numbers hidden, faders scrambled. Balance by ear",
-                BlindLevel::MetersOff => "Blind, meters off: only problem lamps. Balance by ear",
-            }
-            .to_string(),
-        );
-    }
-
-    /// Scrambles every fader by a hidden random offset, gliding there so nothing jumps.
-    fn start_blind(&mut self, now: Instant) {
-        let before: Vec<Decibels> = self.session.channels.iter().map(|c| c.gain_db).collect();
-        let max = self.blind_config.max_offset_db;
-        let mut offsets = Vec::with_capacity(before.len());
-        let mut edits = Vec::new();
-        for (i, gain) in before.iter().enumerate() {
-            let offset = if max > 0.0 && !gain.is_off() {
-                max * (2.0 * self.random_unit() - 1.0)
-            } else {
-                0.0
-            };
-            let target = round2((gain.0 + offset).clamp(FADER_FLOOR_DB, FADER_MAX_DB));
-            let offset = if gain.is_off() { 0.0 } else { target - gain.0 };
-            offsets.push(offset);
-            if offset != 0.0 {
-                self.glides.retain(|g| g.strip != i);
-                self.glides.push(Glide {
-                    strip: i,
-                    from: gain.0,
-                    to: target,
-                    start: now,
-                });
-                edits.push(MixEdit::Gain {
-                    channel: self.session.channels[i].name.clone(),
-                    db: Decibels(target),
-                });
-            }
-        }
-        self.edit_group(edits);
-        self.blind_session = Some(BlindSession { before, offsets });
-    }
-
-    /// Reveals what changed while blind.
-    fn end_blind(&mut self) {
-        let Some(blind) = self.blind_session.take() else {
-            return;
-        };
-        let mut lines = vec!["Moved by ear (hidden offset): before -> now".to_string()];
-        for (i, channel) in self.session.channels.iter().enumerate() {
-            let (Some(before), Some(offset)) = (blind.before.get(i), blind.offsets.get(i)) else {
-                continue;
-            };
-            let after = channel.gain_db;
-            let moved = if before.is_off() || after.is_off() {
-                None
-            } else {
-                Some(after.0 - before.0)
-            };
-            // What the user did is the change from where the hidden offset left the fader.
-            let text = match moved {
-                Some(net) => {
-                    let yours = net - offset;
-                    if yours.abs() < 0.05 {
-                        format!(
-                            "{}: not moved ({offset:+.1}): {:+.1} -> {:+.1} dB",
-                            channel.name, before.0, after.0
-                        )
-                    } else {
-                        format!(
-                            "{}: moved by {yours:+.1} dB ({offset:+.1}): {:+.1} -> {:+.1} dB",
-                            channel.name, before.0, after.0
-                        )
-                    }
-                }
-                None => format!("{}: {before} -> {after}", channel.name),
-            };
-            lines.push(text);
-        }
-        lines.push(String::new());
-        lines.push("The faders keep what you set by ear; u undoes step by step.".to_string());
-        self.modal = Some(Modal::Info {
-            title: "What you did while blind".to_string(),
-            lines,
-        });
-    }
-
-    /// The index of the section under the play head (None before the first one).
-    pub fn current_section(&self, at: Seconds) -> Option<usize> {
-        self.session
-            .sections
-            .iter()
-            .rposition(|s| s.start.0 <= at.0 + 1e-9)
-    }
-
-    fn previous_section(&mut self) {
-        let pos = self.transport.position;
-        let Some(i) = self.current_section(pos) else {
-            return self.no_sections();
-        };
-        let start = self.session.sections[i].start;
-        let target = if pos.0 - start.0 > SECTION_RESTART || i == 0 {
-            start
-        } else {
-            self.session.sections[i - 1].start
-        };
-        self.emit(Effect::Seek(target));
-    }
-
-    fn next_section(&mut self) {
-        let pos = self.transport.position;
-        let next = self
-            .session
-            .sections
-            .iter()
-            .find(|s| s.start.0 > pos.0 + 1e-9)
-            .map(|s| s.start);
-        match next {
-            Some(start) => self.emit(Effect::Seek(start)),
-            None if self.session.sections.is_empty() => self.no_sections(),
-            None => self.message = Some("This is the last section".to_string()),
-        }
-    }
-
-    fn no_sections(&mut self) {
-        self.message = Some("This session has no sections".to_string());
-    }
-
-    fn loop_section(&mut self) {
-        if self.transport.loop_region.is_some() {
-            self.emit(Effect::Loop(None));
-            self.message = Some("Loop off".to_string());
-            return;
-        }
-        let pos = self.transport.position;
-        let length = self.session.length();
-        let (start, end, name) = match self.current_section(pos) {
-            Some(i) => {
-                let section = &self.session.sections[i];
-                let end = self.session.sections.get(i + 1).map_or(length, |s| s.start);
-                (section.start, end, section.name.clone())
-            }
-            None => (Seconds(0.0), length, "the whole session".to_string()),
-        };
-        if end.0 - start.0 <= 0.0 {
-            return;
-        }
-        self.emit(Effect::Loop(Some((start, end))));
-        self.message = Some(format!("Looping {name}"));
+        self.mixer.tick_glides(now);
     }
 
     /// The section and scene keys.
     fn section_action(&mut self, action: Action) {
         match action {
-            Action::EditMode => self.toggle_scene_mode(),
+            Action::EditMode => self.mixer.toggle_scene_mode(),
             Action::Compare => {
-                self.comparing = !self.comparing;
-                self.emit(Effect::ScenesBypassed(self.comparing));
-                self.message = Some(
-                    if self.comparing {
+                self.mixer.comparing = !self.mixer.comparing;
+                self.mixer
+                    .emit(Effect::ScenesBypassed(self.mixer.comparing));
+                self.mixer.message = Some(
+                    if self.mixer.comparing {
                         "Compare: the base mix plays in place of the scenes (= again for the scenes)"
                     } else {
                         "Compare off: the section scenes play"
@@ -1258,24 +645,24 @@ impl App {
                 );
             }
             Action::CopyScene => self.ask_copy_scene(),
-            Action::ClearScene => self.clear_scene(),
-            Action::SectionStartHere => self.move_boundary(false),
-            Action::NextSectionHere => self.move_boundary(true),
+            Action::ClearScene => self.mixer.clear_scene(),
+            Action::SectionStartHere => self.mixer.move_boundary(false),
+            Action::NextSectionHere => self.mixer.move_boundary(true),
             Action::AddSection => {
-                let at = round_ms(self.transport.position);
+                let at = round_ms(self.mixer.transport.position);
                 self.modal = Some(Modal::NewSection {
                     at,
                     text: String::new(),
                     error: None,
                 });
             }
-            Action::RemoveSection => self.remove_section(),
+            Action::RemoveSection => self.mixer.remove_section(),
             Action::ArcView => {
-                if self.blind.hides_numbers() {
-                    self.message =
+                if self.mixer.blind.hides_numbers() {
+                    self.mixer.message =
                         Some("The arc view shows levels, so it is closed while blind".to_string());
-                } else if self.session.sections.is_empty() {
-                    self.no_sections();
+                } else if self.mixer.session.sections.is_empty() {
+                    self.mixer.no_sections();
                 } else {
                     self.modal = Some(Modal::Arc);
                 }
@@ -1284,63 +671,15 @@ impl App {
         }
     }
 
-    fn toggle_trim_mode(&mut self) {
-        self.trim_mode = !self.trim_mode;
-        self.message = Some(if self.trim_mode {
-            "Trim mode: the fader keys move the input trim".to_string()
-        } else {
-            "Fader mode".to_string()
-        });
-    }
-
-    fn toggle_scene_mode(&mut self) {
-        if self.session.sections.is_empty() {
-            return self.no_sections();
-        }
-        self.scene_mode = !self.scene_mode;
-        self.message = Some(if self.scene_mode {
-            match self.current_section(self.transport.position) {
-                Some(k) => format!(
-                    "Scene mode: the fader and mute keys edit the scene of {} (0 gives a fader \
-                     back to the base mix)",
-                    self.session.sections[k].name
-                ),
-                None => "Scene mode: play into a section to edit its scene".to_string(),
-            }
-        } else {
-            "Base mode: the fader and mute keys edit the base mix".to_string()
-        });
-    }
-
-    /// The section under the play head, or a message saying there is none.
-    fn section_here(&mut self) -> Option<usize> {
-        let found = self.current_section(self.playhead);
-        if found.is_none() {
-            if self.session.sections.is_empty() {
-                self.no_sections();
-            } else {
-                self.message = Some("The play head is before the first section".to_string());
-            }
-        }
-        found
-    }
-
-    /// Replaces the section list as one undo step.
-    fn edit_sections(&mut self, sections: Vec<Section>, done: String) {
-        if self.edit(MixEdit::Sections { sections }) {
-            self.message = Some(done);
-        }
-    }
-
     fn ask_copy_scene(&mut self) {
-        let Some(into) = self.section_here() else {
+        let Some(into) = self.mixer.section_here() else {
             return;
         };
-        let choices: Vec<usize> = (0..self.session.sections.len())
+        let choices: Vec<usize> = (0..self.mixer.session.sections.len())
             .filter(|&k| k != into)
             .collect();
         if choices.is_empty() {
-            self.message = Some("There is no other section to copy from".to_string());
+            self.mixer.message = Some("There is no other section to copy from".to_string());
             return;
         }
         self.modal = Some(Modal::CopyScene {
@@ -1359,12 +698,12 @@ impl App {
             KeyCode::Home => 0,
             KeyCode::End => last,
             KeyCode::Esc | KeyCode::Char('q') => {
-                self.message = Some("Nothing copied".to_string());
+                self.mixer.message = Some("Nothing copied".to_string());
                 return;
             }
             KeyCode::Enter => {
                 let from = choices[selected];
-                let mut sections = self.session.sections.clone();
+                let mut sections = self.mixer.session.sections.clone();
                 let source = sections[from].clone();
                 sections[into].gain_db = source.gain_db;
                 sections[into].mute = source.mute;
@@ -1372,7 +711,7 @@ impl App {
                     "Copied the scene of {} into {}",
                     source.name, sections[into].name
                 );
-                self.edit_sections(sections, done);
+                self.mixer.edit_sections(sections, done);
                 return;
             }
             _ => selected,
@@ -1382,60 +721,6 @@ impl App {
             choices,
             selected,
         });
-    }
-
-    fn clear_scene(&mut self) {
-        let Some(k) = self.section_here() else {
-            return;
-        };
-        if !self.session.sections[k].has_scene() {
-            self.message = Some(format!(
-                "{} has no scene: it plays the base mix",
-                self.session.sections[k].name
-            ));
-            return;
-        }
-        let mut sections = self.session.sections.clone();
-        sections[k].gain_db.clear();
-        sections[k].mute.clear();
-        let done = format!(
-            "Cleared the scene of {}: it plays the base mix (u undoes)",
-            sections[k].name
-        );
-        self.edit_sections(sections, done);
-    }
-
-    /// `{`: the current section starts at the play head; `}` (`next`): the next one does.
-    fn move_boundary(&mut self, next: bool) {
-        let Some(k) = self.section_here() else {
-            return;
-        };
-        let at = round_ms(self.playhead);
-        let moved = if next { k + 1 } else { k };
-        let mut sections = self.session.sections.clone();
-        let Some(section) = sections.get_mut(moved) else {
-            self.message = Some("This is the last section (n adds one here)".to_string());
-            return;
-        };
-        if (section.start.0 - at.0).abs() < 1e-9 {
-            self.message = Some(format!("{} already starts here", section.name));
-            return;
-        }
-        if moved == 0 || at.0 > sections[moved - 1].start.0 + 1e-9 {
-            let section = &mut sections[moved];
-            let done = format!(
-                "{} now starts at {at} (was {})",
-                section.name, section.start
-            );
-            section.start = at;
-            self.edit_sections(sections, done);
-        } else {
-            self.message = Some(format!(
-                "{} cannot start at or before {} starts",
-                sections[moved].name,
-                sections[moved - 1].name
-            ));
-        }
     }
 
     /// A key while the new section's name is typed.
@@ -1448,12 +733,12 @@ impl App {
     ) {
         match event.code {
             KeyCode::Esc => {
-                self.message = Some("No section added".to_string());
+                self.mixer.message = Some("No section added".to_string());
                 return;
             }
             KeyCode::Enter => {
                 let name = text.trim().to_string();
-                match self.add_section(at, &name) {
+                match self.mixer.add_section(at, &name) {
                     Ok(()) => return,
                     Err(why) => error = Some(why),
                 }
@@ -1475,122 +760,6 @@ impl App {
         }
         self.modal = Some(Modal::NewSection { at, text, error });
     }
-
-    /// Adds a section named `name` at `at`, with the scene of the section it splits (so adding
-    /// it changes nothing you hear until you edit it).
-    fn add_section(&mut self, at: Seconds, name: &str) -> Result<(), String> {
-        if name.is_empty() {
-            return Err("type a name, like Bridge".to_string());
-        }
-        if self.session.sections.iter().any(|s| s.name == name) {
-            return Err(format!("there is already a section named {name}"));
-        }
-        if at.0 >= self.session.length().0 {
-            return Err("the play head is at the end of the session".to_string());
-        }
-        if self
-            .session
-            .sections
-            .iter()
-            .any(|s| (s.start.0 - at.0).abs() < 1e-9)
-        {
-            return Err(format!("a section already starts at {at}"));
-        }
-        let index = self
-            .session
-            .sections
-            .iter()
-            .position(|s| s.start.0 > at.0)
-            .unwrap_or(self.session.sections.len());
-        let mut section = index.checked_sub(1).map_or_else(
-            || Section {
-                name: String::new(),
-                start: at,
-                gain_db: Vec::new(),
-                mute: Vec::new(),
-                ramp_ms: None,
-            },
-            |k| self.session.sections[k].clone(),
-        );
-        section.name = name.to_string();
-        section.start = at;
-        let mut sections = self.session.sections.clone();
-        sections.insert(index, section);
-        self.edit_sections(sections, format!("Added section {name} at {at} (u undoes)"));
-        Ok(())
-    }
-
-    fn remove_section(&mut self) {
-        let Some(k) = self.section_here() else {
-            return;
-        };
-        let mut sections = self.session.sections.clone();
-        let removed = sections.remove(k);
-        // The first section's time goes to the one after it; any other's to the one before.
-        if k == 0
-            && let Some(next) = sections.first_mut()
-        {
-            next.start = removed.start;
-        }
-        self.edit_sections(
-            sections,
-            format!("Removed section {} (u undoes)", removed.name),
-        );
-    }
-
-    /// The section under the play head.
-    pub fn section_name(&self, at: Seconds) -> Option<&str> {
-        self.current_section(at)
-            .map(|i| self.session.sections[i].name.as_str())
-    }
-
-    /// Queues a change for the engine, and keeps the transport as the model knows it up to
-    /// date with it.
-    fn emit(&mut self, effect: Effect) {
-        self.transport.after(&effect);
-        self.effects.push(effect);
-    }
-
-    /// The changes for the engine queued since the last call, in order: the console applies
-    /// them after each batch of keys and each tick.
-    pub fn take_effects(&mut self) -> Vec<Effect> {
-        std::mem::take(&mut self.effects)
-    }
-
-    /// The session file's path.
-    pub fn path(&self) -> &PathBuf {
-        &self.session.path
-    }
-}
-
-/// A fader (or trim) value moved by `delta` dB, kept in range: faders stop at +12 dB and at
-/// off (below [`FADER_FLOOR_DB`]); trims stop at +-24 dB. Values are kept to 0.01 dB.
-pub fn nudged(value: f64, delta: f64, trim: bool) -> f64 {
-    if trim {
-        return round2((value + delta).clamp(-TRIM_MAX_DB, TRIM_MAX_DB));
-    }
-    if value == f64::NEG_INFINITY {
-        return if delta > 0.0 {
-            FADER_FLOOR_DB
-        } else {
-            f64::NEG_INFINITY
-        };
-    }
-    let next = value + delta;
-    if next < FADER_FLOOR_DB - 1e-9 {
-        f64::NEG_INFINITY
-    } else {
-        round2(next.min(FADER_MAX_DB))
-    }
-}
-
-/// A time rounded to the millisecond, as session files write it.
-fn round_ms(t: Seconds) -> Seconds {
-    Seconds((t.0 * 1000.0).round() / 1000.0)
-}
-
-fn round2(value: f64) -> f64 {
-    (value * 100.0).round() / 100.0
 }
 
 fn answers(list: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -1599,18 +768,16 @@ fn answers(list: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn file_name(path: &std::path::Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |n| n.to_string_lossy().into_owned(),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::action::{Direction, Step};
+    use crate::app::mixer::{FADER_FLOOR_DB, nudged};
+    use crate::session::Section;
+
     use crate::app::edit::test_session;
     use crossterm::event::KeyEventState;
+    use std::time::Duration;
 
     /// The engine, as far as the model can tell: what it was sent.
     #[derive(Debug, Default)]
@@ -1716,7 +883,7 @@ mod tests {
             None,
             None,
         );
-        app.seed(7);
+        app.mixer_mut().seed(7);
         app
     }
 
@@ -1754,7 +921,7 @@ mod tests {
     use std::path::Path;
 
     pub(super) fn gain(app: &App, i: usize) -> f64 {
-        app.session().channels[i].gain_db.0
+        app.mixer().session().channels[i].gain_db.0
     }
 
     #[test]
@@ -1819,12 +986,12 @@ mod tests {
         eng.update(&mut app, Action::TrimMode, t);
         eng.update(&mut app, Action::CycleFocus, t);
         eng.update(&mut app, down(Step::Coarse), t);
-        let keys = &app.session().channels[1];
+        let keys = &app.mixer().session().channels[1];
         assert!(keys.mute && keys.solo);
         assert_eq!(keys.pan.0, -0.2);
         assert_eq!(keys.trim_db.0, 0.5);
         assert_eq!(keys.gain_db.0, 0.0);
-        assert_eq!(app.session().master_db.0, -3.0);
+        assert_eq!(app.mixer().session().master_db.0, -3.0);
         assert_eq!(eng.mutes, vec![(1, true)]);
         assert_eq!(eng.solos, vec![(1, true)]);
         assert_eq!(eng.pans, vec![(1, -0.1), (1, -0.2)]);
@@ -1843,9 +1010,9 @@ mod tests {
         eng.update(&mut app, Action::SelectStrip(2), t);
         eng.update(&mut app, Action::Solo, t);
         eng.update(&mut app, Action::ClearSolos, t);
-        assert!(app.session().channels.iter().all(|c| !c.solo));
+        assert!(app.mixer().session().channels.iter().all(|c| !c.solo));
         eng.update(&mut app, Action::Undo, t);
-        assert!(app.session().channels.iter().all(|c| c.solo));
+        assert!(app.mixer().session().channels.iter().all(|c| c.solo));
     }
 
     #[test]
@@ -1874,7 +1041,7 @@ mod tests {
         eng.key(&mut app, &press('k'), t);
         eng.key(&mut app, &press('m'), t);
         assert_eq!(gain(&app, 0), -2.5);
-        assert!(app.session().channels[0].mute);
+        assert!(app.mixer().session().channels[0].mute);
         eng.key(&mut app, &press('?'), t);
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
@@ -1891,7 +1058,7 @@ mod tests {
         }
         eng.key(&mut app, &press('m'), t);
         assert!(app.overlay().is_none());
-        assert!(app.session().channels[0].mute);
+        assert!(app.mixer().session().channels[0].mute);
     }
 
     #[test]
@@ -1899,7 +1066,7 @@ mod tests {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
         let before: Vec<f64> = (0..2).map(|i| gain(&app, i)).collect();
         eng.update(&mut app, Action::Blind, t);
-        assert_eq!(app.blind(), BlindLevel::Numbers);
+        assert_eq!(app.mixer().blind(), BlindLevel::Numbers);
         let offsets: Vec<f64> = (0..2).map(|i| gain(&app, i) - before[i]).collect();
         assert!(offsets.iter().all(|o| o.abs() <= 4.0 + 1e-9), "{offsets:?}");
         assert!(offsets.iter().any(|o| o.abs() > 0.01), "{offsets:?}");
@@ -1937,7 +1104,7 @@ mod tests {
         assert!(sizes.iter().all(|s| (0.34..=0.66).contains(s)), "{sizes:?}");
         assert!(sizes.iter().any(|s| (s - 0.5).abs() > 0.02), "{sizes:?}");
         eng.update(&mut app, Action::Blind, now);
-        assert_eq!(app.blind(), BlindLevel::Off);
+        assert_eq!(app.mixer().blind(), BlindLevel::Off);
         match app.overlay() {
             Some(Overlay::Info { lines, .. }) => {
                 assert!(lines[1].starts_with("Bass: moved by"), "{lines:?}");
@@ -1953,9 +1120,9 @@ mod tests {
     fn blind_meters_off_and_back() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
         eng.update(&mut app, Action::BlindMetersOff, t);
-        assert_eq!(app.blind(), BlindLevel::MetersOff);
+        assert_eq!(app.mixer().blind(), BlindLevel::MetersOff);
         eng.update(&mut app, Action::Blind, t);
-        assert_eq!(app.blind(), BlindLevel::Off);
+        assert_eq!(app.mixer().blind(), BlindLevel::Off);
         assert!(matches!(app.overlay(), Some(Overlay::Info { .. })));
     }
 
@@ -1989,7 +1156,7 @@ mod tests {
         assert_eq!(eng.position, 4.0, "further in: the start of this one");
         eng.update(&mut app, Action::LoopSection, t);
         assert_eq!(eng.looping, Some((Seconds(4.0), Seconds(8.0))));
-        assert_eq!(app.section_name(Seconds(5.0)), Some("Verse"));
+        assert_eq!(app.mixer().section_name(Seconds(5.0)), Some("Verse"));
         eng.update(&mut app, Action::LoopSection, t);
         assert_eq!(eng.looping, None);
         eng.update(&mut app, Action::ToStart, t);
@@ -2031,36 +1198,36 @@ mod tests {
         let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
         eng.position = 5.0;
         eng.update(&mut app, Action::EditMode, t);
-        assert!(app.scene_mode());
+        assert!(app.mixer().scene_mode());
         eng.update(&mut app, up(), t);
-        let chorus = &app.session().sections[1];
+        let chorus = &app.mixer().session().sections[1];
         assert_eq!(chorus.scene_gain("Bass"), Some(Decibels(-2.5)));
         assert_eq!(
-            app.session().channels[0].gain_db,
+            app.mixer().session().channels[0].gain_db,
             Decibels(-3.0),
             "base untouched"
         );
-        assert!(app.session().sections[0].gain_db.is_empty());
+        assert!(app.mixer().session().sections[0].gain_db.is_empty());
         assert_eq!(eng.scenes.len(), 1);
         assert!(eng.gains.is_empty(), "no base fader sent");
         eng.update(&mut app, Action::Mute, t);
-        assert!(app.session().sections[1].is_muted("Bass"));
-        assert!(!app.session().channels[0].mute);
+        assert!(app.mixer().session().sections[1].is_muted("Bass"));
+        assert!(!app.mixer().session().channels[0].mute);
         eng.update(&mut app, Action::Unity, t);
         assert_eq!(
-            app.session().sections[1].scene_gain("Bass"),
+            app.mixer().session().sections[1].scene_gain("Bass"),
             None,
             "back to the base"
         );
         eng.update(&mut app, Action::Undo, t);
         assert_eq!(
-            app.session().sections[1].scene_gain("Bass"),
+            app.mixer().session().sections[1].scene_gain("Bass"),
             Some(Decibels(-2.5))
         );
         // Before the first section (none here) or in base mode, the base fader moves.
         eng.update(&mut app, Action::EditMode, t);
         eng.update(&mut app, up(), t);
-        assert_eq!(app.session().channels[0].gain_db, Decibels(-2.5));
+        assert_eq!(app.mixer().session().channels[0].gain_db, Decibels(-2.5));
         assert_eq!(eng.gains.last(), Some(&(0, -2.5)));
     }
 
@@ -2069,7 +1236,7 @@ mod tests {
     fn compare_bypasses_the_scenes() {
         let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
         eng.update(&mut app, Action::Compare, t);
-        assert!(app.comparing());
+        assert!(app.mixer().comparing());
         assert_eq!(eng.bypassed, Some(true));
         eng.update(&mut app, Action::Compare, t);
         assert_eq!(eng.bypassed, Some(false));
@@ -2092,14 +1259,14 @@ mod tests {
         assert!(items[0].starts_with("Verse (no scene"));
         eng.key(&mut app, &special(KeyCode::Down), t);
         eng.key(&mut app, &special(KeyCode::Enter), t);
-        let outro = &app.session().sections[2];
+        let outro = &app.mixer().session().sections[2];
         assert_eq!(outro.scene_gain("Keys"), Some(Decibels(-7.0)));
         assert!(outro.is_muted("Bass"));
         assert_eq!(eng.scenes.len(), 1);
         eng.update(&mut app, Action::ClearScene, t);
-        assert!(!app.session().sections[2].has_scene());
+        assert!(!app.mixer().session().sections[2].has_scene());
         eng.update(&mut app, Action::Undo, t);
-        assert!(app.session().sections[2].has_scene());
+        assert!(app.mixer().session().sections[2].has_scene());
         // Esc copies nothing.
         eng.update(&mut app, Action::CopyScene, t);
         eng.key(&mut app, &special(KeyCode::Esc), t);
@@ -2115,10 +1282,10 @@ mod tests {
         let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
         eng.position = 3.5004;
         eng.update(&mut app, Action::NextSectionHere, t);
-        assert_eq!(app.session().sections[1].start, Seconds(3.5));
+        assert_eq!(app.mixer().session().sections[1].start, Seconds(3.5));
         eng.position = 3.75;
         eng.update(&mut app, Action::SectionStartHere, t);
-        assert_eq!(app.session().sections[1].start, Seconds(3.75));
+        assert_eq!(app.mixer().session().sections[1].start, Seconds(3.75));
         eng.update(&mut app, Action::NextSectionHere, t);
         assert!(app.message().is_some_and(|m| m.contains("last section")));
 
@@ -2146,13 +1313,14 @@ mod tests {
         eng.key(&mut app, &special(KeyCode::Enter), t);
         assert!(app.overlay().is_none());
         let names: Vec<&str> = app
+            .mixer()
             .session()
             .sections
             .iter()
             .map(|s| s.name.as_str())
             .collect();
         assert_eq!(names, ["Verse", "Pre", "Chorus"]);
-        let pre = &app.session().sections[1];
+        let pre = &app.mixer().session().sections[1];
         assert_eq!(pre.start, Seconds(2.0));
         assert_eq!(
             pre.scene_gain("Bass"),
@@ -2162,6 +1330,7 @@ mod tests {
 
         eng.update(&mut app, Action::RemoveSection, t);
         let names: Vec<&str> = app
+            .mixer()
             .session()
             .sections
             .iter()
@@ -2169,7 +1338,7 @@ mod tests {
             .collect();
         assert_eq!(names, ["Verse", "Chorus"]);
         eng.update(&mut app, Action::Undo, t);
-        assert_eq!(app.session().sections.len(), 3);
+        assert_eq!(app.mixer().session().sections.len(), 3);
         assert!(eng.scenes.len() >= 5, "every edit reached the engine");
     }
 

@@ -3,97 +3,21 @@
 //! session already open in another earmix (read-only listening), and the session file changed
 //! on disk by another program (reload, overwrite or save as a new file).
 
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
-use super::{App, Modal, Outcome, answers, file_name};
-use crate::app::edit::{Change, MixEdit, differences};
-use crate::app::effect::Effect;
-use crate::app::journal::{self, Fingerprint, JournalError, Recovery};
-use crate::session::lock::{self, Acquired, Owner, SessionLock};
+use super::{App, Modal, Outcome, answers};
+use crate::app::edit::{Change, differences};
+use crate::app::journal::{JournalError, Recovery};
+use crate::app::mixer::{Saved, Version, file_name};
+use crate::session::lock::Owner;
 use crate::session::{self, Session};
 use crate::ui::view::Overlay;
 
-/// How often the session file is looked at for changes made by other programs (a `stat`;
-/// the file is read only when that changed).
-pub const DISK_CHECK: Duration = Duration::from_secs(2);
-
 /// At most this many changes are listed in a question; the rest are counted.
 const LISTED: usize = 8;
-
-/// What the file on disk looked like to `stat`: a cheap first check for changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    modified: Option<SystemTime>,
-    inode: u64,
-    device: u64,
-}
-
-impl Stamp {
-    fn of(path: &Path) -> Option<Self> {
-        use std::os::unix::fs::MetadataExt as _;
-        let meta = std::fs::metadata(path).ok()?;
-        Some(Self {
-            len: meta.len(),
-            modified: meta.modified().ok(),
-            inode: meta.ino(),
-            device: meta.dev(),
-        })
-    }
-}
-
-/// The session file as earmix last loaded or saved it, to notice another program's changes.
-#[derive(Debug, Clone)]
-pub(super) struct DiskWatch {
-    /// The file's text then (`None`: there was no file).
-    text: Option<String>,
-    /// Its fingerprint then.
-    fingerprint: Option<Fingerprint>,
-    /// What `stat` said when it was last looked at.
-    stamp: Option<Stamp>,
-    /// When it was last looked at.
-    checked: Option<Instant>,
-    /// A version on disk the user chose to decide on later: not asked about again until the
-    /// file changes again, or at a save.
-    later: Option<Version>,
-}
-
-/// A version of the session file on disk: its fingerprint, `None` when there is no file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Version(Option<Fingerprint>);
-
-/// How a save writes the session file.
-enum Write {
-    /// Into the file as it is on disk (keeping its comments and layout).
-    InPlace,
-    /// Over whatever is there, from the file's text as earmix loaded it (`None`: no file then).
-    Over(Option<String>),
-}
-
-impl DiskWatch {
-    /// The file at `path` as it is now.
-    pub(super) fn read(path: &Path) -> Self {
-        let stamp = Stamp::of(path);
-        let text = std::fs::read(path).ok();
-        Self {
-            fingerprint: text.as_deref().map(Fingerprint::of_bytes),
-            text: text.map(|t| String::from_utf8_lossy(&t).into_owned()),
-            stamp,
-            checked: None,
-            later: None,
-        }
-    }
-
-    /// The file's version on disk now, when it differs from what earmix knows.
-    fn changed(&self, path: &Path) -> Option<Version> {
-        let now = std::fs::read(path).ok().map(|b| Fingerprint::of_bytes(&b));
-        (now != self.fingerprint).then_some(Version(now))
-    }
-}
 
 /// A question about the session file changed on disk.
 #[derive(Debug, Clone)]
@@ -109,24 +33,14 @@ pub(super) struct DiskChange {
 }
 
 impl App {
-    /// Sets the session lock this console holds (released when the model is dropped).
-    pub fn set_lock(&mut self, lock: SessionLock) {
-        self.lock = Some(lock);
-    }
-
     /// Opens the session read-only because another earmix has it: the question comes first,
     /// nothing is journalled, and nothing can be saved.
     pub fn open_read_only(&mut self, owner: Owner) {
-        self.journal = None;
+        self.mixer.journal = None;
         self.modal = Some(Modal::AlreadyOpen {
             owner: owner.clone(),
         });
-        self.read_only = Some(owner);
-    }
-
-    /// Whether this console only listens (the session is open in another earmix).
-    pub fn read_only(&self) -> bool {
-        self.read_only.is_some()
+        self.mixer.read_only = Some(owner);
     }
 
     /// Shows that the crash journal is being read (`progress` counts bytes read of `total`);
@@ -143,7 +57,7 @@ impl App {
         match result {
             Ok(Some(recovery)) => {
                 self.modal = Some(Modal::Recover {
-                    lines: recovery_lines(&recovery, &self.saved),
+                    lines: recovery_lines(&recovery, &self.mixer.saved),
                     recovery,
                 });
             }
@@ -167,12 +81,6 @@ impl App {
         matches!(self.modal, Some(Modal::ReadingJournal { .. }))
     }
 
-    /// Whether the engine must be opened again for the session as it is now (a reload changed
-    /// its channels or stems); asking clears it.
-    pub fn take_engine_reopen(&mut self) -> bool {
-        std::mem::take(&mut self.engine_reopen)
-    }
-
     /// The terminal came back into focus: a good moment to look at the session file.
     pub fn focus_gained(&mut self, now: Instant) {
         self.watch_disk(now, true);
@@ -182,36 +90,50 @@ impl App {
     /// do when another program changed it. While a box is open or an exercise runs, the
     /// question waits.
     pub(super) fn watch_disk(&mut self, now: Instant, force: bool) {
-        let due = force
-            || self
-                .disk
-                .checked
-                .is_none_or(|at| now.duration_since(at) >= DISK_CHECK);
-        if !due || self.modal.is_some() || self.exercise.is_some() {
+        if self.modal.is_some() || self.exercise.is_some() {
             return;
         }
-        self.disk.checked = Some(now);
-        let path = self.session.path.clone();
-        let stamp = Stamp::of(&path);
-        if stamp == self.disk.stamp && !force {
-            return;
+        if let Some(version) = self.mixer.disk_changed(now, force) {
+            self.ask_disk_change(version, false);
         }
-        self.disk.stamp = stamp;
-        let Some(version) = self.disk.changed(&path) else {
-            return;
-        };
-        if self.disk.later == Some(version) {
-            return;
+    }
+
+    /// Saves the mix (see [`Mixer::save`]); says why not when it cannot, and asks first when
+    /// another program changed the file. Returns whether it saved.
+    pub(super) fn save(&mut self) -> bool {
+        match self.mixer.save() {
+            Saved::Done => true,
+            Saved::ReadOnly(owner) => {
+                self.mixer.message = Some(format!(
+                    "Read-only ({owner} has the session): nothing is saved here"
+                ));
+                false
+            }
+            Saved::ChangedOnDisk(version) => {
+                self.ask_disk_change(version, true);
+                false
+            }
+            Saved::Failed(error) => {
+                self.not_saved(error);
+                false
+            }
         }
-        self.ask_disk_change(version, false);
+    }
+
+    /// Says that the session could not be saved, and why.
+    fn not_saved(&mut self, error: String) {
+        self.modal = Some(Modal::Info {
+            title: "The session was not saved".to_string(),
+            lines: vec![error],
+        });
     }
 
     /// Opens the question about the file on disk, which is at `version` now.
     fn ask_disk_change(&mut self, version: Version, at_save: bool) {
-        let path = self.session.path.clone();
+        let path = self.mixer.session.path.clone();
         let name = file_name(&path);
         let mut lines = Vec::new();
-        let disk = if version.0.is_none() {
+        let disk = if version.is_gone() {
             lines.push(format!(
                 "{name} was removed or renamed by another program since earmix loaded it."
             ));
@@ -223,7 +145,7 @@ impl App {
                         "Another program changed {name} since earmix loaded it:"
                     ));
                     lines.extend(
-                        describe_changes(&self.saved, &disk)
+                        describe_changes(&self.mixer.saved, &disk)
                             .into_iter()
                             .map(|l| format!("  {l}")),
                     );
@@ -238,8 +160,8 @@ impl App {
                 }
             }
         };
-        let mine = differences(&self.saved, self.users_mix()).len();
-        if self.read_only.is_none() {
+        let mine = differences(&self.mixer.saved, self.users_mix()).len();
+        if self.mixer.read_only.is_none() {
             lines.push(match mine {
                 0 => "You have no unsaved edits here.".to_string(),
                 1 => "You have 1 unsaved edit here.".to_string(),
@@ -260,18 +182,18 @@ impl App {
     /// The answers the question about the file on disk offers.
     fn disk_answers(&self, change: &DiskChange) -> Vec<(String, String)> {
         let mut list = Vec::new();
-        let mine = differences(&self.saved, self.users_mix()).len();
+        let mine = differences(&self.mixer.saved, self.users_mix()).len();
         if change.disk.is_some() {
             list.push((
                 "r",
-                if mine == 0 || self.read_only.is_some() {
+                if mine == 0 || self.mixer.read_only.is_some() {
                     "reload it".to_string()
                 } else {
                     "reload it, your edits on top".to_string()
                 },
             ));
         }
-        if self.read_only.is_none() {
+        if self.mixer.read_only.is_none() {
             list.push(("o", "overwrite it with this mix".to_string()));
             list.push(("w", "save this mix as a new file".to_string()));
         }
@@ -326,7 +248,7 @@ impl App {
             },
             Modal::AlreadyOpen { owner } => Overlay::Question {
                 title: "Already open in earmix".to_string(),
-                lines: already_open_lines(&self.session.path, owner),
+                lines: already_open_lines(&self.mixer.session.path, owner),
                 answers: answers(&[("l", "listen read-only"), ("q", "quit")]),
             },
             Modal::DiskChanged(change) => Overlay::Question {
@@ -366,24 +288,24 @@ impl App {
                 self.modal = Some(Modal::ReadingJournal { progress, total });
             }
             Modal::JournalUnreadable { error } => match key {
-                Some('a') => self.set_journal_aside(),
+                Some('a') => self.mixer.set_journal_aside(),
                 Some('q') => return Ok(Outcome::Quit),
                 _ if ctrl_c => return Ok(Outcome::Quit),
                 _ => self.modal = Some(Modal::JournalUnreadable { error }),
             },
             Modal::Recover { recovery, lines } => match key {
-                Some('r') => self.recover(&recovery),
-                Some('a') => self.set_journal_aside(),
+                Some('r') => self.mixer.recover(&recovery),
+                Some('a') => self.mixer.set_journal_aside(),
                 Some('d') => {
-                    self.discard_journal();
-                    self.message = Some("Discarded the recovered edits".to_string());
+                    self.mixer.discard_journal();
+                    self.mixer.message = Some("Discarded the recovered edits".to_string());
                 }
                 _ if ctrl_c => return Ok(Outcome::Quit),
                 _ => self.modal = Some(Modal::Recover { recovery, lines }),
             },
             Modal::AlreadyOpen { owner } => match key {
                 Some('l') => {
-                    self.message = Some(format!(
+                    self.mixer.message = Some(format!(
                         "Listening read-only ({owner} has the session): nothing is saved here"
                     ));
                 }
@@ -392,17 +314,25 @@ impl App {
                 _ => self.modal = Some(Modal::AlreadyOpen { owner }),
             },
             Modal::DiskChanged(change) => match key {
-                Some('r') if change.disk.is_some() => self.reload(change),
-                Some('o') if self.read_only.is_none() => self.overwrite(),
-                Some('w') if self.read_only.is_none() => {
+                Some('r') if change.disk.is_some() => {
+                    if let Some(disk) = change.disk {
+                        self.mixer.reload(*disk);
+                    }
+                }
+                Some('o') if self.mixer.read_only.is_none() => {
+                    if let Err(error) = self.mixer.overwrite() {
+                        self.not_saved(error);
+                    }
+                }
+                Some('w') if self.mixer.read_only.is_none() => {
                     self.modal = Some(Modal::SaveAs {
-                        text: self.suggested_name(),
+                        text: self.mixer.suggested_name(),
                         error: None,
                     });
                 }
                 Some('\u{1b}') => {
-                    self.disk.later = Some(change.version);
-                    self.message = Some(if change.at_save {
+                    self.mixer.decide_later(change.version);
+                    self.mixer.message = Some(if change.at_save {
                         "Not saved: the file on disk changed (ctrl-s asks again)".to_string()
                     } else {
                         "The session file changed on disk; ctrl-s asks what to do".to_string()
@@ -411,8 +341,15 @@ impl App {
                 _ => self.modal = Some(Modal::DiskChanged(change)),
             },
             Modal::SaveAs { mut text, error } => match event.code {
-                KeyCode::Esc => self.message = Some("Not saved".to_string()),
-                KeyCode::Enter => self.save_as(&text),
+                KeyCode::Esc => self.mixer.message = Some("Not saved".to_string()),
+                KeyCode::Enter => {
+                    if let Err(error) = self.mixer.save_as(&text) {
+                        self.modal = Some(Modal::SaveAs {
+                            text,
+                            error: Some(error),
+                        });
+                    }
+                }
                 KeyCode::Backspace => {
                     text.pop();
                     self.modal = Some(Modal::SaveAs { text, error: None });
@@ -431,318 +368,6 @@ impl App {
         }
         Ok(Outcome::Continue)
     }
-
-    /// Whether the session file on disk is as earmix last loaded or saved it.
-    pub(super) fn disk_unchanged(&mut self, path: &Path) -> bool {
-        self.disk.changed(path).is_none()
-    }
-
-    /// Saves the mix to the session file, unless another program changed the file since
-    /// earmix loaded or saved it: then it asks first. Returns whether it saved.
-    pub(super) fn save_checked(&mut self) -> bool {
-        if let Some(owner) = &self.read_only {
-            self.message = Some(format!(
-                "Read-only ({owner} has the session): nothing is saved here"
-            ));
-            return false;
-        }
-        let path = self.session.path.clone();
-        if let Some(version) = self.disk.changed(&path) {
-            self.ask_disk_change(version, true);
-            return false;
-        }
-        self.write_session(Write::InPlace)
-    }
-
-    /// Writes the mix to the session file.
-    fn write_session(&mut self, how: Write) -> bool {
-        let result = match how {
-            Write::InPlace => session::save(&self.session),
-            Write::Over(text) => {
-                let contents = match text {
-                    Some(text) => session::update_toml_string(&text, &self.session)
-                        .map_err(|e| e.message().to_string()),
-                    None => Ok(session::to_toml_string(&self.session)),
-                };
-                match contents {
-                    Ok(contents) => {
-                        session::file::write_atomically(&self.session.path, contents.as_bytes())
-                    }
-                    Err(problem) => Err(session::SaveError::NotToml {
-                        path: self.session.path.clone(),
-                        line: 0,
-                        column: 0,
-                        message: problem,
-                    }),
-                }
-            }
-        };
-        match result {
-            Ok(()) => {
-                self.saved = self.session.clone();
-                self.disk = DiskWatch::read(&self.session.path);
-                if let Some(journal) = self.journal.as_mut()
-                    && let Err(e) = journal.clear()
-                {
-                    tracing::error!("{e}");
-                }
-                self.message = Some(format!("Saved {}", file_name(&self.session.path)));
-                true
-            }
-            Err(e) => {
-                self.message = Some(format!("Not saved: {e}"));
-                self.modal = Some(Modal::Info {
-                    title: "The session was not saved".to_string(),
-                    lines: vec![e.to_string()],
-                });
-                false
-            }
-        }
-    }
-
-    /// "Overwrite": the mix replaces what another program wrote.
-    fn overwrite(&mut self) {
-        self.flush_journal();
-        let text = self.disk.text.clone();
-        self.write_session(Write::Over(text));
-    }
-
-    /// A new file name to offer for "save as": the session's, numbered.
-    fn suggested_name(&self) -> String {
-        let path = &self.session.path;
-        let stem = path
-            .file_stem()
-            .map_or_else(|| "session".into(), |s| s.to_string_lossy().into_owned());
-        let dir = session::file::folder_of(path);
-        (2..10_000)
-            .map(|n| format!("{stem}-{n}.toml"))
-            .find(|name| !dir.join(name).exists())
-            .unwrap_or_default()
-    }
-
-    /// Saves the mix as a new file beside the session and goes on with that file (its lock,
-    /// its journal); the session file is left as the other program wrote it.
-    fn save_as(&mut self, text: &str) {
-        let name = text.trim().to_string();
-        let again = |app: &mut App, error: String| {
-            app.modal = Some(Modal::SaveAs {
-                text: text.to_string(),
-                error: Some(error),
-            });
-        };
-        if name.is_empty() {
-            return again(self, "type a file name".to_string());
-        }
-        if name.contains('/') || name == "." || name == ".." {
-            return again(
-                self,
-                "a file name only: the new file goes beside the session, so its stems stay \
-                 where it says"
-                    .to_string(),
-            );
-        }
-        let name = if Path::new(&name)
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
-        {
-            name
-        } else {
-            format!("{name}.toml")
-        };
-        let old = self.session.path.clone();
-        let new: PathBuf = session::file::folder_of(&old).join(&name);
-        if new.exists() {
-            return again(self, format!("{name} exists; choose another name"));
-        }
-        let lock = match lock::acquire(&new) {
-            Ok(Acquired::Locked(lock)) => lock,
-            Ok(Acquired::Held(owner)) => {
-                return again(self, format!("{name} is open in earmix ({owner})"));
-            }
-            Err(e) => return again(self, e.to_string()),
-        };
-        self.flush_journal();
-        let text = self.disk.text.clone();
-        let mut moved = self.session.clone();
-        moved.path.clone_from(&new);
-        let contents = match &text {
-            Some(text) => match session::update_toml_string(text, &moved) {
-                Ok(contents) => contents,
-                Err(e) => return again(self, e.message().to_string()),
-            },
-            None => session::to_toml_string(&moved),
-        };
-        if let Err(e) = session::file::write_atomically(&new, contents.as_bytes()) {
-            return again(self, e.to_string());
-        }
-        // Edits from here on belong to the new file.
-        if let Some(journal) = self.journal.as_mut()
-            && let Err(e) = journal.move_to(&new)
-        {
-            tracing::error!("{e}");
-        }
-        self.lock = Some(lock);
-        self.session.path.clone_from(&new);
-        self.saved = self.session.clone();
-        self.disk = DiskWatch::read(&new);
-        self.message = Some(format!(
-            "Saved as {name}; {} keeps the other program's version",
-            file_name(&old)
-        ));
-    }
-
-    /// "Reload": the file as on disk now, with this console's unsaved edits on top where they
-    /// still fit (a channel that is gone takes its edits with it, and the message says so).
-    fn reload(&mut self, change: DiskChange) {
-        let Some(disk) = change.disk else {
-            return;
-        };
-        let disk = *disk;
-        self.end_burst();
-        let mine: Vec<MixEdit> = differences(&self.saved, self.users_mix())
-            .into_iter()
-            .map(|c| c.after)
-            .collect();
-        let mut mixed = disk.clone();
-        let mut kept = Vec::new();
-        let mut lost = Vec::new();
-        for edit in mine {
-            match edit.apply(&mut mixed) {
-                Ok(()) => kept.push(edit),
-                Err(e) => lost.push(format!("{edit} ({e})")),
-            }
-        }
-        let same_strips = same_strips(&self.session, &mixed);
-        if !same_strips && self.blind != crate::ui::view::BlindLevel::Off {
-            // Blind mode's hidden offsets belong to the old strips.
-            self.blind_session = None;
-            self.glides.clear();
-            self.blind = crate::ui::view::BlindLevel::Off;
-        }
-        self.session = mixed;
-        self.saved = disk;
-        self.disk = DiskWatch::read(&self.session.path);
-        self.undo = crate::app::undo::UndoStack::new();
-        self.selected = self
-            .selected
-            .min(self.session.channels.len().saturating_sub(1));
-        if same_strips {
-            self.push_whole_mix();
-        } else {
-            self.engine_reopen = true;
-        }
-        if let Some(journal) = self.journal.as_mut()
-            && let Err(e) = journal.rewrite(kept.iter().cloned())
-        {
-            tracing::error!("{e}");
-        }
-        self.journal_pending.clear();
-        let name = file_name(&self.session.path);
-        let edits = |n: usize| {
-            if n == 1 {
-                "1 edit".to_string()
-            } else {
-                format!("{n} edits")
-            }
-        };
-        self.message = Some(match (kept.len(), lost.len()) {
-            (0, 0) => format!("Reloaded {name}"),
-            (k, 0) => format!("Reloaded {name} with your {} on top (unsaved)", edits(k)),
-            (k, _) => format!(
-                "Reloaded {name} with your {} on top; left out, they no longer fit: {}",
-                edits(k),
-                lost.join("; ")
-            ),
-        });
-    }
-
-    /// Sends every value of the mix to the engine (after a reload, or when an exercise puts the
-    /// mix back).
-    pub(super) fn push_whole_mix(&mut self) {
-        for i in 0..self.session.channels.len() {
-            let c = &self.session.channels[i];
-            let (trim, gain, pan, mute, solo) = (c.trim_db, c.gain_db, c.pan, c.mute, c.solo);
-            self.emit(Effect::Trim(i, trim));
-            self.emit(Effect::Gain(i, gain));
-            self.emit(Effect::Pan(i, pan));
-            self.emit(Effect::Mute(i, mute));
-            self.emit(Effect::Solo(i, solo));
-        }
-        self.emit(Effect::Master(self.session.master_db));
-        self.emit(Effect::Scenes(Box::new(self.session.clone())));
-    }
-
-    /// Renames the crash journal out of the way and opens the session as saved.
-    fn set_journal_aside(&mut self) {
-        match journal::set_aside(&self.session.path) {
-            Ok(aside) => {
-                self.message = Some(format!(
-                    "Set the crash journal aside as {}; the session is as saved",
-                    file_name(&aside)
-                ));
-            }
-            Err(e) => {
-                tracing::error!("{e}");
-                self.message = Some(format!(
-                    "Could not set the crash journal aside ({e}); edits are not journalled"
-                ));
-                self.journal = None;
-            }
-        }
-    }
-
-    pub(super) fn discard_journal(&mut self) {
-        self.journal_pending.clear();
-        if let Some(journal) = self.journal.as_mut()
-            && let Err(e) = journal.clear()
-        {
-            tracing::error!("{e}");
-        }
-    }
-
-    /// Takes over the edits a crash left: those that fit are applied as one undo step and the
-    /// journal starts again with them, against the session file as it is now.
-    pub(super) fn recover(&mut self, recovery: &Recovery) {
-        let mut recovered = self.session.clone();
-        let skipped = recovery.apply_even_if_stale(&mut recovered);
-        let changes = differences(&self.session, &recovered);
-        let count = changes.len();
-        for change in &changes {
-            if change.after.apply(&mut self.session).is_ok() {
-                self.send(&change.after);
-            }
-        }
-        if let Some(journal) = self.journal.as_mut()
-            && let Err(e) = journal.rewrite(changes.iter().map(|c| c.after.clone()))
-        {
-            tracing::error!("{e}");
-            self.message = Some(format!("Crash journal: {e}"));
-        }
-        if !changes.is_empty() {
-            self.undo.push_group(changes);
-        }
-        let mut message = format!(
-            "Recovered {count} unsaved edit{} (ctrl-s saves them, u undoes)",
-            if count == 1 { "" } else { "s" }
-        );
-        if !skipped.is_empty() {
-            let _ = write!(message, "; {} did not fit and were left out", skipped.len());
-        }
-        self.message = Some(message);
-    }
-}
-
-/// Whether two versions of a session have the same strips playing the same stems (so a reload
-/// can be sent to the engine value by value, without opening the stems again).
-fn same_strips(a: &Session, b: &Session) -> bool {
-    a.sample_rate == b.sample_rate
-        && a.reference == b.reference
-        && a.channels.len() == b.channels.len()
-        && a.channels
-            .iter()
-            .zip(&b.channels)
-            .all(|(x, y)| x.name == y.name && x.file == y.file)
-        && a.stems == b.stems
 }
 
 /// What changed from `before` (as earmix loaded it) to `after` (as on disk now), in a user's
@@ -884,6 +509,8 @@ mod tests {
     use super::*;
     use crate::app::action::{Action, Direction, Step};
     use crate::app::edit::test_session;
+    use crate::app::journal;
+    use crate::app::mixer::DISK_CHECK;
     use crate::app::state::tests::{Recorder, app_for, gain, press};
     use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers};
 
@@ -1018,10 +645,14 @@ mod tests {
             "{lines:?}"
         );
         eng.key(&mut app, &press('r'), t0);
-        assert_eq!(app.session().channels.len(), 1);
-        assert_eq!(app.session().channels[0].gain_db.0, 0.0, "the edit on top");
+        assert_eq!(app.mixer().session().channels.len(), 1);
         assert_eq!(
-            app.session().channels[0].trim_db.0,
+            app.mixer().session().channels[0].gain_db.0,
+            0.0,
+            "the edit on top"
+        );
+        assert_eq!(
+            app.mixer().session().channels[0].trim_db.0,
             -2.0,
             "their change kept"
         );

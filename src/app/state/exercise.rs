@@ -16,11 +16,12 @@ use std::time::{Instant, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::{App, FADER_FLOOR_DB, FADER_MAX_DB, Modal, Outcome, round2};
+use super::{App, Modal, Outcome};
 use crate::app::action::Action;
 use crate::app::edit::MixEdit;
 use crate::app::effect::Effect;
 use crate::app::journal::Journal;
+use crate::app::mixer::{FADER_FLOOR_DB, FADER_MAX_DB, round2};
 use crate::app::undo::UndoStack;
 use crate::exercise::Exercise;
 use crate::exercise::blindfold;
@@ -275,7 +276,7 @@ impl App {
     /// Opens the exercise list (`E`).
     pub(super) fn open_exercise_list(&mut self) {
         if self.exercise.is_some() {
-            self.message = Some("An exercise is running (Esc leaves it)".to_string());
+            self.mixer.message = Some("An exercise is running (Esc leaves it)".to_string());
             return;
         }
         self.modal = Some(Modal::ExercisePick { selected: 0 });
@@ -289,7 +290,7 @@ impl App {
                 if level <= setup.unlocked && drill::level(level).is_some() {
                     setup.level = level;
                 } else {
-                    self.message = Some(format!(
+                    self.mixer.message = Some(format!(
                         "Level {level} is not unlocked yet: starting at level {}",
                         setup.level
                     ));
@@ -301,18 +302,20 @@ impl App {
 
     /// The set-up of `kind` for this session, or a message saying why it cannot run here.
     fn setup_for(&mut self, kind: Exercise) -> Option<Setup> {
-        if self.blind.hides_numbers() {
-            self.message = Some("Leave blind mode first (b): an exercise runs its own".to_string());
+        if self.mixer.blind.hides_numbers() {
+            self.mixer.message =
+                Some("Leave blind mode first (b): an exercise runs its own".to_string());
             return None;
         }
         let playing = self
+            .mixer
             .session
             .channels
             .iter()
             .filter(|c| !c.mute && !c.gain_db.is_off())
             .count();
         if playing < 2 {
-            self.message = Some(format!(
+            self.mixer.message = Some(format!(
                 "The {} needs at least two channels that play (not muted, fader not off)",
                 kind.title()
             ));
@@ -330,8 +333,8 @@ impl App {
         match kind {
             Exercise::Blindfold => {}
             Exercise::Reference => {
-                if self.session.reference.is_none() {
-                    self.message = Some(
+                if self.mixer.session.reference.is_none() {
+                    self.mixer.message = Some(
                         "Reference Deconstruction needs a session with a [reference] (the band \
                          demo has one: earmix exercise reference)"
                             .to_string(),
@@ -340,8 +343,8 @@ impl App {
                 }
             }
             Exercise::Arc => {
-                let Some(pair) = emotional::default_pair(&self.session.sections) else {
-                    self.message = Some(
+                let Some(pair) = emotional::default_pair(&self.mixer.session.sections) else {
+                    self.mixer.message = Some(
                         "The Emotional Arc Exercise needs a session with at least two sections"
                             .to_string(),
                     );
@@ -358,9 +361,9 @@ impl App {
                     .unwrap_or_default();
                 setup.unlocked = drill::highest_unlocked(&records);
                 setup.level = setup.unlocked;
-                setup.sources = drill::target_sources(&self.session);
+                setup.sources = drill::target_sources(&self.mixer.session);
                 // The fullest balance first: the reference, then a chorus's scene.
-                let sections = &self.session.sections;
+                let sections = &self.mixer.session.sections;
                 setup.sources.sort_by_key(|(source, _)| match source {
                     TargetSource::Reference => 0,
                     TargetSource::Scene { section }
@@ -372,7 +375,8 @@ impl App {
                     TargetSource::Saved => 3,
                 });
                 if setup.sources.is_empty() {
-                    self.message = Some("This session offers no balance to match".to_string());
+                    self.mixer.message =
+                        Some("This session offers no balance to match".to_string());
                     return None;
                 }
             }
@@ -394,8 +398,8 @@ impl App {
                 if let Some((a, b)) = setup.pair {
                     lines.push(format!(
                         "Sections: {} first, then {}. The faders move up to {:.0} dB either way.",
-                        self.session.sections[a].name,
-                        self.session.sections[b].name,
+                        self.mixer.session.sections[a].name,
+                        self.mixer.session.sections[b].name,
                         self.exercise_config.scramble_db
                     ));
                 }
@@ -513,7 +517,7 @@ impl App {
                 return Outcome::Continue;
             }
             Some('\u{1b}' | 'q') => {
-                self.message = Some(format!("{}: not started", setup.kind.title()));
+                self.mixer.message = Some(format!("{}: not started", setup.kind.title()));
                 return Outcome::Continue;
             }
             Some('s') if setup.kind == Exercise::Reference => {
@@ -541,6 +545,7 @@ impl App {
     fn choice_items(&self, setup: &Setup, choice: Choice) -> Vec<String> {
         match choice {
             Choice::First | Choice::Second => self
+                .mixer
                 .session
                 .sections
                 .iter()
@@ -621,7 +626,8 @@ impl App {
                 match key {
                     Some('y') => {
                         self.finish_exercise(None);
-                        self.message = Some("Left the exercise: the mix is as it was".to_string());
+                        self.mixer.message =
+                            Some("Left the exercise: the mix is as it was".to_string());
                     }
                     _ if is_ctrl_c(event) => {
                         self.finish_exercise(None);
@@ -646,7 +652,7 @@ impl App {
                 let second = setup.pair.map_or(1, |p| p.1);
                 // The second defaults to the section after the first (or before the last).
                 let second = if second == selected {
-                    if selected + 1 < self.session.sections.len() {
+                    if selected + 1 < self.mixer.session.sections.len() {
                         selected + 1
                     } else {
                         selected.saturating_sub(1)
@@ -664,7 +670,8 @@ impl App {
             Choice::Second => {
                 let first = setup.pair.map_or(0, |p| p.0);
                 if selected == first {
-                    self.message = Some("Pick a different section from the first".to_string());
+                    self.mixer.message =
+                        Some("Pick a different section from the first".to_string());
                     return Modal::ExerciseChoose {
                         setup: setup.clone(),
                         choice,
@@ -676,7 +683,7 @@ impl App {
             Choice::Level => {
                 let number = selected as u32 + 1;
                 if number > setup.unlocked {
-                    self.message = Some(format!(
+                    self.mixer.message = Some(format!(
                         "Level {number} is locked: pass level {} first",
                         number - 1
                     ));
@@ -697,30 +704,32 @@ impl App {
 
     /// Puts the console's state aside and starts the first step of `setup`.
     fn start_exercise(&mut self, setup: &Setup) {
-        self.flush_journal();
-        self.end_burst();
-        self.glides.clear();
-        let length = self.session.length();
+        self.mixer.flush_journal();
+        self.mixer.end_burst();
+        self.mixer.glides.clear();
+        let length = self.mixer.session.length();
         let stash = Stash {
-            session: self.session.clone(),
-            undo: std::mem::take(&mut self.undo),
-            journal: self.journal.take(),
-            blind: self.blind,
-            comparing: self.comparing,
-            scene_mode: self.scene_mode,
-            trim_mode: self.trim_mode,
-            focus: self.focus,
-            selected: self.selected,
-            loop_region: self.transport.loop_region,
+            session: self.mixer.session.clone(),
+            undo: std::mem::take(&mut self.mixer.undo),
+            journal: self.mixer.journal.take(),
+            blind: self.mixer.blind,
+            comparing: self.mixer.comparing,
+            scene_mode: self.mixer.scene_mode,
+            trim_mode: self.mixer.trim_mode,
+            focus: self.mixer.focus,
+            selected: self.mixer.selected,
+            loop_region: self.mixer.transport.loop_region,
         };
-        self.scene_mode = false;
-        self.trim_mode = false;
-        self.focus = Focus::Strip;
+        self.mixer.scene_mode = false;
+        self.mixer.trim_mode = false;
+        self.mixer.focus = Focus::Strip;
         // The exercise plays the base faders; the section scenes stay out of it.
-        self.comparing = false;
-        self.emit(Effect::ScenesBypassed(setup.kind != Exercise::Reference));
+        self.mixer.comparing = false;
+        self.mixer
+            .emit(Effect::ScenesBypassed(setup.kind != Exercise::Reference));
         // Solos would hide parts of the balance: the exercise starts with none.
         let solos: Vec<String> = self
+            .mixer
             .session
             .channels
             .iter()
@@ -763,8 +772,8 @@ impl App {
                 }
             }
         }
-        self.blind = BlindLevel::MetersOff;
-        self.selected = 0;
+        self.mixer.blind = BlindLevel::MetersOff;
+        self.mixer.selected = 0;
         let span = run.span;
         let start = run.start.clone();
         let drill = run.drill.is_some();
@@ -774,12 +783,12 @@ impl App {
         }
         // The drill plays once its target is measured.
         if drill {
-            self.emit(Effect::Pause);
+            self.mixer.emit(Effect::Pause);
         } else {
             self.play_span(span);
         }
         // The panel says what to do.
-        self.message = None;
+        self.mixer.message = None;
     }
 
     /// The drill's first step: picks the stems, sits the others out and plays the target
@@ -789,25 +798,26 @@ impl App {
             return false;
         };
         let (source, label) = setup.sources[setup.source].clone();
-        let target_all = drill::target_faders(&self.session, &source);
-        let candidates: Vec<usize> = (0..self.session.channels.len())
-            .filter(|&i| !target_all[i].is_off() && !self.session.channels[i].mute)
+        let target_all = drill::target_faders(&self.mixer.session, &source);
+        let candidates: Vec<usize> = (0..self.mixer.session.channels.len())
+            .filter(|&i| !target_all[i].is_off() && !self.mixer.session.channels[i].mute)
             .collect();
         // A scene's section loops; otherwise the first chorus (or the song).
-        run.span = drill::target_span(&self.session, &source)
+        run.span = drill::target_span(&self.mixer.session, &source)
             .or_else(|| {
-                emotional::default_pair(&self.session.sections).map(|(_, b)| self.section_span(b))
+                emotional::default_pair(&self.mixer.session.sections)
+                    .map(|(_, b)| self.section_span(b))
             })
             .unwrap_or(run.span);
         for &i in &candidates {
-            let channel = self.session.channels[i].name.clone();
+            let channel = self.mixer.session.channels[i].name.clone();
             self.quietly(&MixEdit::Gain {
                 channel,
                 db: target_all[i],
             });
         }
         run.drill_levels = Some(measure_in_background(
-            without_scenes(&self.session),
+            without_scenes(&self.mixer.session),
             run.span,
         ));
         run.drill = Some(DrillRun {
@@ -846,11 +856,11 @@ impl App {
         } else {
             candidates.clone()
         };
-        let mut random = || self.random_unit();
+        let mut random = || self.mixer.random_unit();
         let chosen = drill::choose_stems(&pool, count, &mut random);
-        for i in 0..self.session.channels.len() {
-            if !chosen.contains(&i) && !self.session.channels[i].mute {
-                let channel = self.session.channels[i].name.clone();
+        for i in 0..self.mixer.session.channels.len() {
+            if !chosen.contains(&i) && !self.mixer.session.channels[i].mute {
+                let channel = self.mixer.session.channels[i].name.clone();
                 self.quietly(&MixEdit::Mute { channel, on: true });
             }
         }
@@ -874,16 +884,16 @@ impl App {
             }
             levels
         });
-        self.selected = chosen.first().copied().unwrap_or(0);
+        self.mixer.selected = chosen.first().copied().unwrap_or(0);
         drill.channels = chosen;
         let memory = drill.level.is_memory();
         run.stage = Stage::Listen;
         let span = run.span;
         if memory {
             // Memory mode: the target plays once, through (the tick pauses at its end).
-            self.emit(Effect::Loop(None));
-            self.emit(Effect::Seek(span.0));
-            self.emit(Effect::Play);
+            self.mixer.emit(Effect::Loop(None));
+            self.mixer.emit(Effect::Seek(span.0));
+            self.mixer.emit(Effect::Play);
         } else {
             self.play_span(span);
         }
@@ -891,9 +901,9 @@ impl App {
 
     /// The channels that play (not muted, fader not off), by index.
     fn playing_channels(&self) -> Vec<usize> {
-        (0..self.session.channels.len())
+        (0..self.mixer.session.channels.len())
             .filter(|&i| {
-                let c = &self.session.channels[i];
+                let c = &self.mixer.session.channels[i];
                 !c.mute && !c.gain_db.is_off()
             })
             .collect()
@@ -902,9 +912,15 @@ impl App {
     /// Every fader (session order), the channels in `which` moved by a random offset of up to
     /// `range` dB either way (kept within the fader's range).
     fn scrambled(&mut self, which: &[usize], range: f64) -> Vec<Decibels> {
-        let mut random = || self.random_unit();
+        let mut random = || self.mixer.random_unit();
         let offsets = drill::scramble(which.len(), range, &mut random);
-        let mut faders: Vec<Decibels> = self.session.channels.iter().map(|c| c.gain_db).collect();
+        let mut faders: Vec<Decibels> = self
+            .mixer
+            .session
+            .channels
+            .iter()
+            .map(|c| c.gain_db)
+            .collect();
         for (&i, offset) in which.iter().zip(offsets) {
             faders[i] = Decibels(round2(
                 (faders[i].0 + offset).clamp(FADER_FLOOR_DB, FADER_MAX_DB),
@@ -915,36 +931,37 @@ impl App {
 
     /// Section `k`'s span.
     fn section_span(&self, k: usize) -> (Seconds, Seconds) {
-        let start = self.session.sections[k].start;
+        let start = self.mixer.session.sections[k].start;
         let end = self
+            .mixer
             .session
             .sections
             .get(k + 1)
-            .map_or_else(|| self.session.length(), |s| s.start);
+            .map_or_else(|| self.mixer.session.length(), |s| s.start);
         (start, end)
     }
 
     /// Loops `span` from its start and plays.
     fn play_span(&mut self, span: (Seconds, Seconds)) {
         if span.1.0 - span.0.0 > 0.0 {
-            self.emit(Effect::Loop(Some(span)));
+            self.mixer.emit(Effect::Loop(Some(span)));
         }
-        self.emit(Effect::Seek(span.0));
-        self.emit(Effect::Play);
+        self.mixer.emit(Effect::Seek(span.0));
+        self.mixer.emit(Effect::Play);
     }
 
     /// Applies an edit to the exercise's mix and the engine, outside the undo history and the
     /// journal.
     fn quietly(&mut self, edit: &MixEdit) {
-        if edit.apply(&mut self.session).is_ok() {
-            self.send(edit);
+        if edit.apply(&mut self.mixer.session).is_ok() {
+            self.mixer.send(edit);
         }
     }
 
     /// Sets every fader (session order) quietly.
     fn set_faders(&mut self, faders: &[Decibels]) {
         for (i, db) in faders.iter().enumerate() {
-            if let Some(channel) = self.session.channels.get(i) {
+            if let Some(channel) = self.mixer.session.channels.get(i) {
                 let channel = channel.name.clone();
                 self.quietly(&MixEdit::Gain { channel, db: *db });
             }
@@ -953,14 +970,19 @@ impl App {
 
     /// The faders now (session order).
     fn faders(&self) -> Vec<Decibels> {
-        self.session.channels.iter().map(|c| c.gain_db).collect()
+        self.mixer
+            .session
+            .channels
+            .iter()
+            .map(|c| c.gain_db)
+            .collect()
     }
 
     /// The user's mix: while an exercise runs, the one put aside (what saving would write).
     pub(super) fn users_mix(&self) -> &Session {
         self.exercise
             .as_ref()
-            .map_or(&self.session, |run| &run.stash.session)
+            .map_or(&self.mixer.session, |run| &run.stash.session)
     }
 
     /// The exercise's panel for the view.
@@ -999,10 +1021,10 @@ impl App {
                     let k = if *step == 0 { a } else { b };
                     title = format!(
                         "{title}: {}, {} of two",
-                        self.session.sections[k].name,
+                        self.mixer.session.sections[k].name,
                         if *step == 0 { "first" } else { "second" }
                     );
-                    format!("Balance {} by ear", self.session.sections[k].name)
+                    format!("Balance {} by ear", self.mixer.session.sections[k].name)
                 }
                 (Exercise::Drill, _) => {
                     if let Some(drill) = &run.drill
@@ -1127,7 +1149,7 @@ impl App {
         }
         let Some(action) = self.keymap.action_for(event) else {
             if !matches!(event.code, KeyCode::Modifier(_)) {
-                self.message = Some(format!(
+                self.mixer.message = Some(format!(
                     "{} does nothing in the exercise (? shows what to do)",
                     crate::app::keymap::Key::from_event(event)
                 ));
@@ -1174,7 +1196,7 @@ impl App {
                     Action::Nudge { .. } | Action::Unity | Action::Undo | Action::Redo
                 );
                 if edits_fader && listening {
-                    self.message =
+                    self.mixer.message =
                         Some("This is the target: Enter scrambles it for you to rebuild".into());
                     return Outcome::Continue;
                 }
@@ -1182,9 +1204,9 @@ impl App {
                     && let Some(index) = self.strip_of(action)
                     && !drilled.contains(&index)
                 {
-                    self.message = Some(format!(
+                    self.mixer.message = Some(format!(
                         "{} sits this drill out",
-                        self.session.channels[index].name
+                        self.mixer.session.channels[index].name
                     ));
                     return Outcome::Continue;
                 }
@@ -1200,7 +1222,7 @@ impl App {
             | Action::LoopSection
                 if listening && memory =>
             {
-                self.message = Some("Memory mode: the target plays once".to_string());
+                self.mixer.message = Some("Memory mode: the target plays once".to_string());
                 Outcome::Continue
             }
             Action::PlayPause
@@ -1232,7 +1254,7 @@ impl App {
                 Outcome::Continue
             }
             _ => {
-                self.message = Some(
+                self.mixer.message = Some(
                     "Not during an exercise: it is faders, mute and solo, by ear (Esc leaves)"
                         .to_string(),
                 );
@@ -1245,7 +1267,7 @@ impl App {
     fn strip_of(&self, action: Action) -> Option<usize> {
         match action {
             Action::Nudge { .. } | Action::Unity | Action::Mute | Action::Solo => {
-                Some(self.selected)
+                Some(self.mixer.selected)
             }
             _ => None,
         }
@@ -1319,21 +1341,23 @@ impl App {
             return;
         };
         let Some(drill) = run.drill.as_mut() else {
-            self.message = Some("There is no target to compare with in this exercise".to_string());
+            self.mixer.message =
+                Some("There is no target to compare with in this exercise".to_string());
             return;
         };
         if matches!(run.stage, Stage::Listen) {
-            self.message = Some("This is the target: Enter scrambles it for you to rebuild".into());
+            self.mixer.message =
+                Some("This is the target: Enter scrambles it for you to rebuild".into());
             return;
         }
         if !drill.level.flip {
-            self.message =
+            self.mixer.message =
                 Some("Memory mode: no going back to the target. Trust your ear".to_string());
             return;
         }
         if drill.hearing_target {
             self.hear_own_mix();
-            self.message = Some("Your mix".to_string());
+            self.mixer.message = Some("Your mix".to_string());
         } else {
             self.hear_target();
         }
@@ -1342,7 +1366,7 @@ impl App {
     /// Plays the drill's target (loudness-matched to the user's mix).
     fn hear_target(&mut self) {
         let own: Vec<f64> = self.faders().iter().map(|d| d.0).collect();
-        let master = self.session.master_db;
+        let master = self.mixer.session.master_db;
         let Some(drill) = self.exercise.as_mut().and_then(|r| r.drill.as_mut()) else {
             return;
         };
@@ -1364,10 +1388,11 @@ impl App {
             .map(|(&i, &db)| Effect::Gain(i, Decibels(db)))
             .collect();
         for effect in gains {
-            self.emit(effect);
+            self.mixer.emit(effect);
         }
-        self.emit(Effect::Master(Decibels(master.0 + matched.unwrap_or(0.0))));
-        self.message = Some(if matched.is_some() {
+        self.mixer
+            .emit(Effect::Master(Decibels(master.0 + matched.unwrap_or(0.0))));
+        self.mixer.message = Some(if matched.is_some() {
             "The target, as loud as your mix".to_string()
         } else {
             "The target (still measuring: not loudness-matched yet)".to_string()
@@ -1385,9 +1410,11 @@ impl App {
         drill.hearing_target = false;
         let channels = drill.channels.clone();
         for i in channels {
-            self.emit(Effect::Gain(i, self.session.channels[i].gain_db));
+            self.mixer
+                .emit(Effect::Gain(i, self.mixer.session.channels[i].gain_db));
         }
-        self.emit(Effect::Master(self.session.master_db));
+        self.mixer
+            .emit(Effect::Master(self.mixer.session.master_db));
     }
 
     /// Enter during a step.
@@ -1421,12 +1448,12 @@ impl App {
                     Some((a, b)) if b - a >= MIN_MEASURED_SPAN => (Seconds(a), Seconds(b)),
                     _ => span,
                 };
-                let receiver = measure_in_background(without_scenes(&self.session), span);
+                let receiver = measure_in_background(without_scenes(&self.mixer.session), span);
                 if let Some(run) = self.exercise.as_mut() {
                     run.span = span;
                     run.stage = Stage::Measuring { receiver };
                 }
-                self.message = Some("Measuring...".to_string());
+                self.mixer.message = Some("Measuring...".to_string());
             }
         }
     }
@@ -1441,10 +1468,10 @@ impl App {
         let target = drill.target.clone();
         let range = drill.level.scramble_db;
         let memory = drill.level.is_memory();
-        let mut random = || self.random_unit();
+        let mut random = || self.mixer.random_unit();
         let offsets = drill::scramble(channels.len(), range, &mut random);
         for ((&i, t), offset) in channels.iter().zip(&target).zip(offsets) {
-            let channel = self.session.channels[i].name.clone();
+            let channel = self.mixer.session.channels[i].name.clone();
             let db = Decibels(round2((t + offset).clamp(FADER_FLOOR_DB, FADER_MAX_DB)));
             self.quietly(&MixEdit::Gain { channel, db });
         }
@@ -1457,7 +1484,7 @@ impl App {
                 drill.hearing_target = false;
             }
         }
-        self.undo = UndoStack::new();
+        self.mixer.undo = UndoStack::new();
         if memory {
             // The target was heard once; the user's mix loops from here on.
             let span = self.exercise.as_ref().map(|r| r.span);
@@ -1465,7 +1492,7 @@ impl App {
                 self.play_span(span);
             }
         }
-        self.message = Some("Scrambled: rebuild the target by ear".to_string());
+        self.mixer.message = Some("Scrambled: rebuild the target by ear".to_string());
     }
 
     /// The Emotional Arc after the first section: the second one, from the same start.
@@ -1479,7 +1506,7 @@ impl App {
         let start = run.start.clone();
         let second = run.pair.map(|p| p.1);
         self.set_faders(&start);
-        self.undo = UndoStack::new();
+        self.mixer.undo = UndoStack::new();
         if let Some(k) = second {
             let span = self.section_span(k);
             if let Some(run) = self.exercise.as_mut() {
@@ -1488,14 +1515,14 @@ impl App {
             }
             self.play_span(span);
             // The panel names the section.
-            self.message = None;
+            self.mixer.message = None;
         }
     }
 
     /// Moves an exercise along between frames: the played span, measurements arriving.
     pub(super) fn exercise_tick(&mut self) {
-        let playing = self.transport.playing;
-        let position = self.transport.position.0;
+        let playing = self.mixer.transport.playing;
+        let position = self.mixer.transport.position.0;
         let Some(run) = self.exercise.as_mut() else {
             return;
         };
@@ -1513,9 +1540,9 @@ impl App {
         {
             drill.heard = true;
             if playing {
-                self.emit(Effect::Pause);
+                self.mixer.emit(Effect::Pause);
             }
-            self.message =
+            self.mixer.message =
                 Some("That was the target, once. Enter scrambles it for you to rebuild".into());
         }
         let Some(run) = self.exercise.as_mut() else {
@@ -1526,7 +1553,7 @@ impl App {
                 Ok(Ok(levels)) => Some(Some(levels)),
                 Ok(Err(e)) => {
                     tracing::warn!("drill loudness: {e}");
-                    self.message = Some(format!("The flip is not loudness-matched: {e}"));
+                    self.mixer.message = Some(format!("The flip is not loudness-matched: {e}"));
                     Some(None)
                 }
                 Err(TryRecvError::Empty) => None,
@@ -1545,7 +1572,7 @@ impl App {
                 Ok(Ok(levels)) => self.blindfold_results(&levels),
                 Ok(Err(e)) => {
                     tracing::error!("blindfold measurement: {e}");
-                    self.message = Some(format!("Could not measure the mix: {e}"));
+                    self.mixer.message = Some(format!("Could not measure the mix: {e}"));
                     if let Some(run) = self.exercise.as_mut() {
                         run.stage = Stage::Balance { step: 0 };
                     }
@@ -1570,7 +1597,7 @@ impl App {
     /// The Blindfold Balance Test's results, from the measured levels.
     fn blindfold_results(&mut self, levels: &[ChannelLevel]) {
         let targets = self.targets.clone();
-        let result = blindfold::analyse(&self.session, levels, &targets);
+        let result = blindfold::analyse(&self.mixer.session, levels, &targets);
         let Some(run) = self.exercise.as_ref() else {
             return;
         };
@@ -1603,6 +1630,7 @@ impl App {
             ));
         }
         let edits: Vec<MixEdit> = self
+            .mixer
             .session
             .channels
             .iter()
@@ -1630,7 +1658,7 @@ impl App {
         };
         let mut record = Record::new(
             Exercise::Blindfold.id(),
-            &self.session.path,
+            &self.mixer.session.path,
             SystemTime::now(),
         )
         .with_channels(
@@ -1670,12 +1698,13 @@ impl App {
             return;
         };
         let channels: Vec<(String, Option<Role>)> = self
+            .mixer
             .session
             .channels
             .iter()
             .map(|c| (c.name.clone(), c.role))
             .collect();
-        let sections = &self.session.sections;
+        let sections = &self.mixer.session.sections;
         let result = emotional::analyse(
             &channels,
             &first,
@@ -1720,20 +1749,24 @@ impl App {
             ],
         };
         let sections_after = arc_scenes(&run.stash.session, [(a, &first), (b, &second)]);
-        let record = Record::new(Exercise::Arc.id(), &self.session.path, SystemTime::now())
-            .with_rms_db(result.contrast_db)
-            .with_channels(
-                result
-                    .channels
-                    .iter()
-                    .map(|c| ChannelResult {
-                        name: c.name.clone(),
-                        error_db: c.balance_db,
-                        level_db: Some(c.second_db),
-                        target_db: Some(c.first_db),
-                    })
-                    .collect(),
-            );
+        let record = Record::new(
+            Exercise::Arc.id(),
+            &self.mixer.session.path,
+            SystemTime::now(),
+        )
+        .with_rms_db(result.contrast_db)
+        .with_channels(
+            result
+                .channels
+                .iter()
+                .map(|c| ChannelResult {
+                    name: c.name.clone(),
+                    error_db: c.balance_db,
+                    level_db: Some(c.second_db),
+                    target_db: Some(c.first_db),
+                })
+                .collect(),
+        );
         let done = format!(
             "Kept your balances as the scenes of {} and {}",
             result.first, result.second
@@ -1762,14 +1795,14 @@ impl App {
             .channels
             .iter()
             .map(|&i| {
-                let c = &self.session.channels[i];
+                let c = &self.mixer.session.channels[i];
                 (c.name.clone(), c.role)
             })
             .collect();
         let own: Vec<Decibels> = drill
             .channels
             .iter()
-            .map(|&i| self.session.channels[i].gain_db)
+            .map(|&i| self.mixer.session.channels[i].gain_db)
             .collect();
         let target: Vec<Decibels> = drill.target.iter().map(|&t| Decibels(t)).collect();
         let result = drill::analyse(drill.level, &channels, &own, &target);
@@ -1822,22 +1855,26 @@ impl App {
                 answers
             },
         };
-        let record = Record::new(Exercise::Drill.id(), &self.session.path, SystemTime::now())
-            .with_level(drill.level.number)
-            .with_score(f64::from(result.score.points))
-            .with_rms_db(result.score.rms_db)
-            .with_channels(
-                result
-                    .channels
-                    .iter()
-                    .map(|c| ChannelResult {
-                        name: c.name.clone(),
-                        error_db: Some(c.error_db),
-                        level_db: Some(c.own_db),
-                        target_db: Some(c.target_db),
-                    })
-                    .collect(),
-            );
+        let record = Record::new(
+            Exercise::Drill.id(),
+            &self.mixer.session.path,
+            SystemTime::now(),
+        )
+        .with_level(drill.level.number)
+        .with_score(f64::from(result.score.points))
+        .with_rms_db(result.score.rms_db)
+        .with_channels(
+            result
+                .channels
+                .iter()
+                .map(|c| ChannelResult {
+                    name: c.name.clone(),
+                    error_db: Some(c.error_db),
+                    level_db: Some(c.own_db),
+                    target_db: Some(c.target_db),
+                })
+                .collect(),
+        );
         self.record(&record);
         self.show_results(view, Keep::Nothing);
     }
@@ -1848,14 +1885,14 @@ impl App {
             && let Err(e) = history.append(record)
         {
             tracing::error!("{e}");
-            self.message = Some(format!("Not recorded in the history: {e}"));
+            self.mixer.message = Some(format!("Not recorded in the history: {e}"));
         }
     }
 
     /// Shows the results: the console lights up again (the results show numbers).
     fn show_results(&mut self, view: ResultsView, keep: Keep) {
-        self.blind = BlindLevel::Off;
-        self.message = None;
+        self.mixer.blind = BlindLevel::Off;
+        self.mixer.message = None;
         if let Some(run) = self.exercise.as_mut() {
             run.stage = Stage::Results {
                 view: Box::new(view),
@@ -1896,7 +1933,7 @@ impl App {
             }
             Some('\n' | '\u{1b}' | 'q') => {
                 self.finish_exercise(None);
-                self.message = Some("Back to your mix, as it was".to_string());
+                self.mixer.message = Some("Back to your mix, as it was".to_string());
             }
             Some(c @ ('r' | 'n')) if retry.is_some() => {
                 let level = retry.unwrap_or(1) + u32::from(c == 'n');
@@ -1935,26 +1972,27 @@ impl App {
             return;
         };
         let stash = run.stash;
-        self.session = stash.session;
-        self.undo = stash.undo;
-        self.journal = stash.journal;
-        self.journal_pending.clear();
-        self.blind = stash.blind;
-        self.comparing = stash.comparing;
-        self.scene_mode = stash.scene_mode;
-        self.trim_mode = stash.trim_mode;
-        self.focus = stash.focus;
-        self.selected = stash.selected;
-        self.glides.clear();
-        self.end_burst();
-        self.push_whole_mix();
-        self.emit(Effect::ScenesBypassed(self.comparing));
-        self.emit(Effect::Loop(stash.loop_region));
+        self.mixer.session = stash.session;
+        self.mixer.undo = stash.undo;
+        self.mixer.journal = stash.journal;
+        self.mixer.journal_pending.clear();
+        self.mixer.blind = stash.blind;
+        self.mixer.comparing = stash.comparing;
+        self.mixer.scene_mode = stash.scene_mode;
+        self.mixer.trim_mode = stash.trim_mode;
+        self.mixer.focus = stash.focus;
+        self.mixer.selected = stash.selected;
+        self.mixer.glides.clear();
+        self.mixer.end_burst();
+        self.mixer.push_whole_mix();
+        self.mixer
+            .emit(Effect::ScenesBypassed(self.mixer.comparing));
+        self.mixer.emit(Effect::Loop(stash.loop_region));
         if let Some(Keep::Edits { edits, done }) = keep
-            && self.edit_group(edits)
+            && self.mixer.edit_group(edits)
             && self.save()
         {
-            self.message = Some(format!("{done}; saved (u undoes)"));
+            self.mixer.message = Some(format!("{done}; saved (u undoes)"));
         }
     }
 }

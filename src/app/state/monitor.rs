@@ -32,24 +32,24 @@ impl App {
             }
             Action::MonitorStereo => {
                 self.monitor.stereo = self.monitor.stereo.next();
-                self.message = Some(format!("Monitor: {}", self.monitor.stereo.label()));
+                self.mixer.message = Some(format!("Monitor: {}", self.monitor.stereo.label()));
             }
             Action::MonitorSwap => {
-                self.message = Some(flip(
+                self.mixer.message = Some(flip(
                     &mut self.monitor.swap,
                     "Monitor: left and right swapped",
                     "Monitor: left and right as mixed",
                 ));
             }
             Action::MonitorDim => {
-                self.message = Some(flip(
+                self.mixer.message = Some(flip(
                     &mut self.monitor.dim,
                     "Monitor dimmed by 20 dB",
                     "Monitor at full level",
                 ));
             }
             Action::MonitorMute => {
-                self.message = Some(flip(
+                self.mixer.message = Some(flip(
                     &mut self.monitor.mute_all,
                     "Monitor muted: nothing reaches the speakers (press again to hear)",
                     "Monitor unmuted",
@@ -57,33 +57,33 @@ impl App {
             }
             Action::MonitorPreset => {
                 self.monitor.preset = next_preset(self.monitor.preset);
-                self.message = Some(match self.monitor.preset {
+                self.mixer.message = Some(match self.monitor.preset {
                     Some(preset) => format!("Monitor: as on {}", preset.describe()),
                     None => "Monitor: no playback-system preset".to_string(),
                 });
             }
             Action::MonitorReset => {
                 self.monitor = MonitorState::default();
-                self.message = Some("Monitor: plain stereo".to_string());
+                self.mixer.message = Some("Monitor: plain stereo".to_string());
             }
             _ => return,
         }
-        self.emit(Effect::Monitor(self.monitor));
+        self.mixer.emit(Effect::Monitor(self.monitor));
     }
 
     /// `R` (flip) and `f` (free-running).
     fn reference_action(&mut self, action: Action) {
-        if !self.transport.has_reference {
-            self.message = Some(
+        if !self.mixer.transport.has_reference {
+            self.mixer.message = Some(
                 "This session has no reference: add a [reference] with its file to the session"
                     .to_string(),
             );
             return;
         }
         if action == Action::Reference {
-            let listen = self.transport.listen.flipped();
-            self.emit(Effect::Listen(listen));
-            self.message = Some(
+            let listen = self.mixer.transport.listen.flipped();
+            self.mixer.emit(Effect::Listen(listen));
+            self.mixer.message = Some(
                 match listen {
                     Listen::Mix => "Your mix",
                     Listen::Reference => "The reference, matched in loudness to your mix",
@@ -91,9 +91,9 @@ impl App {
                 .to_string(),
             );
         } else {
-            let free = !self.transport.reference_free;
-            self.emit(Effect::ReferenceFree(free));
-            self.message = Some(
+            let free = !self.mixer.transport.reference_free;
+            self.mixer.emit(Effect::ReferenceFree(free));
+            self.mixer.message = Some(
                 if free {
                     "The reference runs free of the play head: ( and ) move it"
                 } else {
@@ -106,18 +106,18 @@ impl App {
 
     /// `(` and `)`: a free-running reference moves by [`REFERENCE_STEP`].
     fn move_reference(&mut self, forward: bool) {
-        if !self.transport.has_reference {
-            self.message = Some("This session has no reference".to_string());
+        if !self.mixer.transport.has_reference {
+            self.mixer.message = Some("This session has no reference".to_string());
             return;
         }
-        if !self.transport.reference_free {
-            self.message = Some(
+        if !self.mixer.transport.reference_free {
+            self.mixer.message = Some(
                 "The reference follows the play head; f lets it run free, then ( and ) move it"
                     .to_string(),
             );
             return;
         }
-        let Some(at) = self.transport.reference_position else {
+        let Some(at) = self.mixer.transport.reference_position else {
             return;
         };
         let step = if forward {
@@ -125,6 +125,7 @@ impl App {
         } else {
             -REFERENCE_STEP.0
         };
-        self.emit(Effect::SeekReference(Seconds((at.0 + step).max(0.0))));
+        self.mixer
+            .emit(Effect::SeekReference(Seconds((at.0 + step).max(0.0))));
     }
 }
