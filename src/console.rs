@@ -435,7 +435,10 @@ const TERMINAL_CHECK: Duration = Duration::from_millis(250);
 /// while a parent shell ignored SIGHUP) reads as endless end-of-file, which crossterm's reader
 /// would retry forever at full speed; `poll` reports the hangup instead, and the thread says
 /// the terminal is gone and ends.
-fn spawn_input_reader() -> Receiver<io::Result<Event>> {
+///
+/// Each event comes with the moment it was read, so a box that opened by itself can tell the
+/// keys typed before it was drawn from the answers to it.
+fn spawn_input_reader() -> Receiver<io::Result<(Instant, Event)>> {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("earmix-keys".into())
@@ -473,7 +476,7 @@ fn spawn_input_reader() -> Receiver<io::Result<Event>> {
                             return;
                         }
                     }
-                    let event = event::read();
+                    let event = event::read().map(|e| (Instant::now(), e));
                     let failed = event.is_err();
                     if tx.send(event).is_err() || failed {
                         return;
@@ -582,15 +585,15 @@ fn event_loop(
         let mut next = input.recv_timeout(wait);
         loop {
             match next {
-                Ok(Ok(Event::Key(key))) => {
-                    let outcome = app.key(&key, Instant::now(), transport(engine));
+                Ok(Ok((typed, Event::Key(key)))) => {
+                    let outcome = app.key(&key, typed, transport(engine));
                     apply_effects(app, engine);
                     if outcome == Outcome::Quit {
                         return Ending::Quit;
                     }
                 }
-                Ok(Ok(Event::Resize(..))) => redraw = true,
-                Ok(Ok(Event::FocusGained)) => app.focus_gained(Instant::now()),
+                Ok(Ok((_, Event::Resize(..)))) => redraw = true,
+                Ok(Ok((_, Event::FocusGained))) => app.focus_gained(Instant::now()),
                 Ok(Ok(_)) | Err(RecvTimeoutError::Timeout) => {}
                 Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => return Ending::TerminalGone,
             }
@@ -635,6 +638,8 @@ fn event_loop(
         live.absorb_ceiling(engine.take_ceiling(), now);
         let view = live.view(app, engine);
         if !redraw && last_view.as_ref() == Some(&view) {
+            // What is on the screen already shows the top box.
+            app.drawn(Instant::now());
             continue;
         }
         if terminal
@@ -643,6 +648,7 @@ fn event_loop(
         {
             return Ending::TerminalGone;
         }
+        app.drawn(Instant::now());
         redraw = false;
         last_view = Some(view);
     }

@@ -11,21 +11,25 @@ use std::time::Instant;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::action::Action;
+use super::context::Context;
 use super::edit::{MixEdit, differences};
 use super::effect::{Effect, Transport};
 use super::journal::{Journal, Recovery};
 use super::keymap::Keymap;
 use super::mixer::{Mixer, PAN_STEP, round_ms};
-
-/// How many help lines the help key moves on by when the help is longer than the screen.
-const HELP_PAGE: usize = 12;
+use super::mode::arc::Arc;
+use super::mode::help::Help;
+use super::mode::info::Info;
+use super::mode::pick::CopyScene;
+use super::mode::prompt::{Prompt, Purpose};
+use super::mode::quit::ConfirmQuit;
+use super::mode::{Mode, Next};
 use crate::config::{BlindConfig, ExerciseConfig, StepsConfig};
 use crate::engine::monitor::MonitorState;
 use crate::exercise::history::History;
 use crate::exercise::targets::Targets;
 use crate::session::Session;
-use crate::session::lock::Owner;
-use crate::ui::view::{ArcChannel, ArcView, BlindLevel, Focus, Overlay};
+use crate::ui::view::{BlindLevel, Focus, Overlay};
 use crate::units::{Decibels, Seconds};
 
 mod disk;
@@ -33,87 +37,6 @@ mod exercise;
 mod monitor;
 
 pub use super::mixer::DISK_CHECK;
-
-/// The box the console shows over the mixer, and what its keys do.
-#[derive(Debug, Clone)]
-enum Modal {
-    /// The key help, from its `skip`th line on.
-    Help { skip: usize },
-    /// "Quit with unsaved edits?"
-    ConfirmQuit,
-    /// Edits found in a crash journal, waiting for the user's answer.
-    Recover {
-        recovery: Recovery,
-        lines: Vec<String>,
-    },
-    /// The crash journal is being read (bytes read so far, of `total`).
-    ReadingJournal {
-        progress: std::sync::Arc<std::sync::atomic::AtomicU64>,
-        total: u64,
-    },
-    /// The crash journal cannot be read at all: set it aside, or quit.
-    JournalUnreadable { error: String },
-    /// The session is open in another earmix: listen read-only, or quit.
-    AlreadyOpen { owner: Owner },
-    /// Another program changed the session file on disk.
-    DiskChanged(disk::DiskChange),
-    /// The name of a new file to save the mix as, being typed.
-    SaveAs { text: String, error: Option<String> },
-    /// Something to read, closed by any key.
-    Info { title: String, lines: Vec<String> },
-    /// The name of a section to add at `at`, being typed.
-    NewSection {
-        at: Seconds,
-        text: String,
-        error: Option<String>,
-    },
-    /// Which section's scene to copy into section `into`: `choices` are section indices.
-    CopyScene {
-        into: usize,
-        choices: Vec<usize>,
-        selected: usize,
-    },
-    /// The arc view.
-    Arc,
-    /// The list of exercises.
-    ExercisePick { selected: usize },
-    /// An exercise's instruction panel, before it starts.
-    ExerciseIntro { setup: exercise::Setup },
-    /// A list an exercise's set-up offers (sections, level, target).
-    ExerciseChoose {
-        setup: exercise::Setup,
-        choice: exercise::Choice,
-        selected: usize,
-    },
-    /// "Leave the exercise?"
-    LeaveExercise,
-}
-
-impl Modal {
-    /// Whether the box is about the session's files (answered in `disk`).
-    fn is_disk(&self) -> bool {
-        matches!(
-            self,
-            Modal::Recover { .. }
-                | Modal::ReadingJournal { .. }
-                | Modal::JournalUnreadable { .. }
-                | Modal::AlreadyOpen { .. }
-                | Modal::DiskChanged(_)
-                | Modal::SaveAs { .. }
-        )
-    }
-
-    /// Whether the box belongs to the exercises (answered in `exercise`).
-    fn is_exercise(&self) -> bool {
-        matches!(
-            self,
-            Modal::ExercisePick { .. }
-                | Modal::ExerciseIntro { .. }
-                | Modal::ExerciseChoose { .. }
-                | Modal::LeaveExercise
-        )
-    }
-}
 
 /// What the console should do after a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,13 +47,25 @@ pub enum Outcome {
     Quit,
 }
 
-/// The console's model.
-#[allow(clippy::struct_excessive_bools)] // independent switches, each a key
+/// A box open over the mixer, and when it was first drawn.
+struct Opened {
+    mode: Box<dyn Mode>,
+    drawn: Option<Instant>,
+}
+
+/// The console's model: the mix being edited ([`Mixer`], which every mode borrows), the keys,
+/// the stack of boxes over the mixer (each a [`Mode`]), and the exercise in progress.
+///
+/// Keys reach it through [`App::key`], which turns them into [`Action`]s with the keymap in the
+/// context of the top box (or the mixer, or the exercise step); [`App::update`] is where every
+/// action changes the model. Changes for the engine are queued as [`Effect`]s
+/// ([`App::take_effects`]); the console applies them in one place.
 pub struct App {
     /// The mix being edited (shared by every mode).
     mixer: Mixer,
     keymap: Keymap,
-    modal: Option<Modal>,
+    /// The boxes over the mixer, the top one last: only it gets keys.
+    modes: Vec<Opened>,
     /// Set by [`Action::ResetPeaks`]; the console resets its meters and clears it.
     peaks_reset: bool,
     /// The exercise in progress.
@@ -160,7 +95,7 @@ impl App {
         let mut app = Self {
             mixer: Mixer::new(session, steps, blind, journal),
             keymap,
-            modal: None,
+            modes: Vec::new(),
             peaks_reset: false,
             exercise: None,
             exercise_config: ExerciseConfig { scramble_db: 8.0 },
@@ -179,7 +114,7 @@ impl App {
         &self.mixer
     }
 
-    /// The mix being edited, to change (the console: the lock, messages).
+    /// The mix being edited, to change (the modes; the console: the lock, messages).
     pub fn mixer_mut(&mut self) -> &mut Mixer {
         &mut self.mixer
     }
@@ -227,7 +162,12 @@ impl App {
 
     /// Whether the mix differs from the file on disk.
     pub fn unsaved(&self) -> bool {
-        !differences(&self.mixer.saved, self.users_mix()).is_empty()
+        self.unsaved_count() > 0
+    }
+
+    /// How many controls of the user's mix differ from the file on disk.
+    pub fn unsaved_count(&self) -> usize {
+        differences(&self.mixer.saved, self.users_mix()).len()
     }
 
     /// The keys.
@@ -246,15 +186,42 @@ impl App {
         self.mixer.is_gliding() || self.exercise_waiting()
     }
 
-    /// One help line per action, keys then description, from the keymap; the nine "select
-    /// strip N" lines are one line when each has a single key.
-    fn help_lines(&self) -> Vec<(String, String)> {
+    /// Opens a box on top of the others.
+    pub fn open(&mut self, mode: impl Mode + 'static) {
+        self.modes.push(Opened {
+            mode: Box::new(mode),
+            drawn: None,
+        });
+    }
+
+    /// The console drew the screen at `now`: the top box has been seen from then on.
+    pub fn drawn(&mut self, now: Instant) {
+        if let Some(top) = self.modes.last_mut() {
+            top.drawn.get_or_insert(now);
+        }
+    }
+
+    /// Whether a box is open (a question, help, a list).
+    pub fn is_asking(&self) -> bool {
+        !self.modes.is_empty()
+    }
+
+    /// Whether the crash journal is still being read.
+    pub fn reading_journal(&self) -> bool {
+        self.modes.iter().any(|m| m.mode.is_reading_journal())
+    }
+
+    /// One help line per action, keys then description, from the keymap: the mixer's
+    /// actions, then those of the boxes under a heading. The nine "select strip N" lines are
+    /// one line when each has a single key.
+    pub fn help_lines(&self) -> Vec<(String, String)> {
         let lines = self.keymap.help_lines();
         let strips: Vec<&[super::keymap::Key]> = (1..=9)
             .map(|n| self.keymap.keys_for(Action::SelectStrip(n)))
             .collect();
         let merge = strips.iter().all(|keys| keys.len() == 1);
-        let mut out = Vec::with_capacity(lines.len());
+        let mut out = Vec::with_capacity(lines.len() + 2);
+        let mut boxes = Vec::new();
         for (action, (keys, desc)) in Action::ALL.iter().zip(lines) {
             match action {
                 Action::SelectStrip(1) if merge => out.push((
@@ -266,253 +233,144 @@ impl App {
                     "Select strip 1 to 9, counted from the left".to_string(),
                 )),
                 Action::SelectStrip(_) if merge => {}
+                _ if action.is_box_action() => boxes.push((keys, desc.to_string())),
                 _ => out.push((keys, desc.to_string())),
             }
         }
+        out.push((String::new(), String::new()));
+        out.push((
+            String::new(),
+            "In questions, lists, prompts and the exercises:".to_string(),
+        ));
+        out.extend(boxes);
         out
     }
 
     /// Enters, changes or leaves blind mode; leaving it shows what changed while blind.
     fn set_blind(&mut self, next: BlindLevel, now: Instant) {
         if let Some(lines) = self.mixer.set_blind(next, now) {
-            self.modal = Some(Modal::Info {
-                title: "What you did while blind".to_string(),
-                lines,
-            });
+            self.open(Info::new("What you did while blind", lines));
         }
     }
 
     /// The box over the mixer, for the view.
     pub fn overlay(&self) -> Option<Overlay> {
-        let Some(modal) = self.modal.as_ref() else {
-            return self.results_overlay();
-        };
-        if let Some(overlay) = self.exercise_overlay(modal) {
-            return Some(overlay);
-        }
-        if modal.is_disk() {
-            return self.disk_overlay(modal);
-        }
-        Some(match modal {
-            Modal::Help { skip } => Overlay::Help(self.help_lines().split_off(*skip)),
-            Modal::ConfirmQuit => Overlay::Question {
-                title: "Quit with unsaved edits?".to_string(),
-                lines: vec![
-                    "The mix has edits that are not saved to the session file.".to_string(),
-                    "Quitting without saving throws them away.".to_string(),
-                ],
-                answers: answers(&[
-                    ("s", "save and quit"),
-                    ("y", "quit without saving"),
-                    ("n", "stay"),
-                ]),
-            },
-            Modal::Info { title, lines } => Overlay::Info {
-                title: title.clone(),
-                lines: lines.clone(),
-            },
-            Modal::NewSection { at, text, error } => Overlay::Prompt {
-                title: format!("New section at {at}"),
-                label: "Name:".to_string(),
-                text: text.clone(),
-                error: error.clone(),
-            },
-            Modal::CopyScene {
-                into,
-                choices,
-                selected,
-            } => Overlay::Pick {
-                title: format!(
-                    "Copy which section's scene into {}?",
-                    self.mixer.session.sections[*into].name
-                ),
-                items: choices
-                    .iter()
-                    .map(|&k| {
-                        let section = &self.mixer.session.sections[k];
-                        if section.has_scene() {
-                            section.name.clone()
-                        } else {
-                            format!("{} (no scene: the base mix)", section.name)
-                        }
-                    })
-                    .collect(),
-                selected: *selected,
-                hint: "Up/Down choose, Enter copies, Esc cancels".to_string(),
-            },
-            Modal::Arc => Overlay::Arc(self.arc_view()),
-            Modal::Recover { .. }
-            | Modal::ReadingJournal { .. }
-            | Modal::JournalUnreadable { .. }
-            | Modal::AlreadyOpen { .. }
-            | Modal::DiskChanged(_)
-            | Modal::SaveAs { .. }
-            | Modal::ExercisePick { .. }
-            | Modal::ExerciseIntro { .. }
-            | Modal::ExerciseChoose { .. }
-            | Modal::LeaveExercise => return None,
-        })
-    }
-
-    /// Every channel's effective level in every section, for the arc view.
-    pub fn arc_view(&self) -> ArcView {
-        let sections = &self.mixer.session.sections;
-        let current = self.mixer.current_section(self.mixer.playhead);
-        ArcView {
-            sections: sections.iter().map(|s| s.name.clone()).collect(),
-            current,
-            channels: self
-                .mixer
-                .session
-                .channels
-                .iter()
-                .map(|c| ArcChannel {
-                    name: c.name.clone(),
-                    role: c.role,
-                    base_db: c.gain_db.0,
-                    levels_db: sections
-                        .iter()
-                        .map(|s| {
-                            let db = s.scene_gain(&c.name).unwrap_or(c.gain_db);
-                            (!c.mute && !s.is_muted(&c.name) && !db.is_off()).then_some(db.0)
-                        })
-                        .collect(),
-                })
-                .collect(),
+        match self.modes.last() {
+            Some(top) => Some(top.mode.overlay(self)),
+            None => self.results_overlay(),
         }
     }
 
-    /// Handles one key event. Key releases are ignored; repeats are nudges like presses.
+    /// Handles one key event, typed at `now`. Key releases are ignored; repeats are nudges
+    /// like presses. The keymap turns the key into an action of the context it is pressed in:
+    /// the top box, the exercise step, or the mixer.
     ///
     /// `transport` is what the engine is doing now; the changes for the engine are queued (see
     /// [`App::take_effects`]).
     pub fn key(&mut self, event: &KeyEvent, now: Instant, transport: Transport) -> Outcome {
         self.mixer.transport = transport;
-        if event.kind == KeyEventKind::Release {
+        if event.kind == KeyEventKind::Release || matches!(event.code, KeyCode::Modifier(_)) {
             return Outcome::Continue;
         }
-        if let Some(modal) = self.modal.take() {
-            return self.answer(modal, event, now);
+        let context = match self.modes.last() {
+            Some(top) => {
+                // A box that opened by itself takes no key typed before the user could see it.
+                if top.mode.unbidden() && top.drawn.is_none_or(|drawn| now < drawn) {
+                    tracing::info!("a key typed before the box was drawn is ignored");
+                    return Outcome::Continue;
+                }
+                top.mode.context()
+            }
+            None => self.exercise_context().unwrap_or(Context::Mixer),
+        };
+        if context == Context::Prompt
+            && let KeyCode::Char(c) = event.code
+            && !event
+                .modifiers
+                .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return self.with_top(|mode, app| mode.typed(c, app));
         }
-        if self.exercise.is_some() {
-            return self.exercise_key(event, now);
+        if let Some(action) = self.keymap.action_in(event, context) {
+            return self.update(action, now, transport);
         }
-        if let Some(action) = self.keymap.action_for(event) {
-            return self.apply(action, now);
+        if !self.modes.is_empty() {
+            return self.with_top(|mode, app| mode.other_key(app));
         }
-        if !matches!(event.code, KeyCode::Modifier(_)) {
-            self.mixer.message = Some(format!(
-                "{} does nothing here (? lists the keys)",
-                super::keymap::Key::from_event(event)
-            ));
-        }
+        self.mixer.message = Some(if self.exercise.is_some() {
+            format!(
+                "{} does nothing in the exercise ({} shows what to do)",
+                super::keymap::Key::from_event(event),
+                self.keymap.key_label(Action::Help)
+            )
+        } else {
+            format!(
+                "{} does nothing here ({} lists the keys)",
+                super::keymap::Key::from_event(event),
+                self.keymap.key_label(Action::Help)
+            )
+        });
         Outcome::Continue
     }
 
-    /// A key while a box is open.
-    fn answer(&mut self, modal: Modal, event: &KeyEvent, now: Instant) -> Outcome {
-        if modal.is_exercise() {
-            return self.answer_exercise(modal, event, now);
-        }
-        let modal = match self.answer_disk(modal, event) {
-            Ok(outcome) => return outcome,
-            Err(modal) => *modal,
-        };
-        let ctrl_c = event.code == KeyCode::Char('c') && event.modifiers == KeyModifiers::CONTROL;
-        if ctrl_c && matches!(modal, Modal::NewSection { .. } | Modal::CopyScene { .. }) {
-            return Outcome::Continue;
-        }
-        let modal = match modal {
-            Modal::NewSection { at, text, error } => {
-                self.type_section_name(at, text, error, event);
-                return Outcome::Continue;
-            }
-            Modal::CopyScene {
-                into,
-                choices,
-                selected,
-            } => {
-                self.pick_scene(into, choices, selected, event);
-                return Outcome::Continue;
-            }
-            Modal::Arc => {
-                if ctrl_c {
-                    return self.apply(Action::Quit, now);
-                }
-                return Outcome::Continue;
-            }
-            other => other,
-        };
-        let key = match event.code {
-            KeyCode::Char(c) => Some(c.to_ascii_lowercase()),
-            KeyCode::Esc => Some('\u{1b}'),
-            KeyCode::Enter => Some('\n'),
-            _ => None,
-        };
-        match modal {
-            Modal::Help { skip } => {
-                if ctrl_c {
-                    return self.apply(Action::Quit, now);
-                }
-                // The help key pages on through a help longer than the screen; any other key
-                // closes it.
-                let next = skip + HELP_PAGE;
-                if self.keymap.action_for(event) == Some(Action::Help)
-                    && next < self.help_lines().len()
-                {
-                    self.modal = Some(Modal::Help { skip: next });
-                }
-                Outcome::Continue
-            }
-            Modal::Info { .. } => {
-                if ctrl_c {
-                    return self.apply(Action::Quit, now);
-                }
-                Outcome::Continue
-            }
-            Modal::ConfirmQuit => match key {
-                Some('s') => {
-                    if self.save() {
-                        Outcome::Quit
-                    } else {
-                        Outcome::Continue
-                    }
-                }
-                // Only the answers offered act (`q` again, say, must not quit without saving).
-                Some('y') if !ctrl_c => {
-                    self.mixer.discard_journal();
-                    Outcome::Quit
-                }
-                Some('n' | '\u{1b}') => Outcome::Continue,
-                _ => {
-                    self.modal = Some(Modal::ConfirmQuit);
-                    Outcome::Continue
-                }
-            },
-            // Answered above.
-            Modal::NewSection { .. }
-            | Modal::Recover { .. }
-            | Modal::ReadingJournal { .. }
-            | Modal::JournalUnreadable { .. }
-            | Modal::AlreadyOpen { .. }
-            | Modal::DiskChanged(_)
-            | Modal::SaveAs { .. }
-            | Modal::CopyScene { .. }
-            | Modal::Arc
-            | Modal::ExercisePick { .. }
-            | Modal::ExerciseIntro { .. }
-            | Modal::ExerciseChoose { .. }
-            | Modal::LeaveExercise => Outcome::Continue,
-        }
-    }
-
-    /// Applies one action.
+    /// Applies one action: the top box's, the exercise's, or the mixer's. This is the one
+    /// place the model changes.
     ///
     /// `transport` is what the engine is doing now; the changes for the engine are queued (see
     /// [`App::take_effects`]).
     pub fn update(&mut self, action: Action, now: Instant, transport: Transport) -> Outcome {
         self.mixer.transport = transport;
+        if !self.modes.is_empty() {
+            return self.with_top(|mode, app| mode.update(action, app, now));
+        }
+        if self.exercise.is_some() {
+            return self.exercise_update(action, now);
+        }
+        if action.is_box_action() {
+            return Outcome::Continue;
+        }
         self.apply(action, now)
+    }
+
+    /// Runs `f` on the top box with the rest of the model, and keeps, closes or quits after.
+    /// A box the top one opens goes above it.
+    fn with_top(&mut self, f: impl FnOnce(&mut dyn Mode, &mut App) -> Next) -> Outcome {
+        let Some(mut top) = self.modes.pop() else {
+            return Outcome::Continue;
+        };
+        let at = self.modes.len();
+        match f(top.mode.as_mut(), self) {
+            Next::Stay => {
+                self.modes.insert(at, top);
+                Outcome::Continue
+            }
+            Next::Close => Outcome::Continue,
+            Next::Quit => Outcome::Quit,
+        }
+    }
+
+    /// Quits, or asks first when there are unsaved edits. A clean quit leaves no journal.
+    pub(crate) fn quit(&mut self) -> Outcome {
+        self.mixer.flush_journal();
+        if self.mixer.read_only.is_some() {
+            return Outcome::Quit;
+        }
+        if self.unsaved() {
+            self.open(ConfirmQuit);
+            Outcome::Continue
+        } else {
+            // Undone back to the saved file: nothing to recover next time.
+            self.mixer.discard_journal();
+            Outcome::Quit
+        }
+    }
+
+    /// A box's quit key: the box closes, then the console quits (or asks first).
+    pub(crate) fn quit_from_box(&mut self) -> Next {
+        match self.quit() {
+            Outcome::Quit => Next::Quit,
+            Outcome::Continue => Next::Close,
+        }
     }
 
     /// Applies one action, with the transport as the model knows it.
@@ -585,14 +443,7 @@ impl App {
             Action::Save => {
                 self.save();
             }
-            Action::Quit => {
-                self.mixer.flush_journal();
-                if self.unsaved() && self.mixer.read_only.is_none() {
-                    self.modal = Some(Modal::ConfirmQuit);
-                } else {
-                    return Outcome::Quit;
-                }
-            }
+            Action::Quit => return self.quit(),
             Action::Blind => {
                 let next = if self.mixer.blind == BlindLevel::Off {
                     BlindLevel::Numbers
@@ -609,7 +460,7 @@ impl App {
                 };
                 self.set_blind(next, now);
             }
-            Action::Help => self.modal = Some(Modal::Help { skip: 0 }),
+            Action::Help => self.open(Help::default()),
             Action::Exercises => self.open_exercise_list(),
             // The reference and the monitor keys (what is heard only).
             _ => self.monitor_action(action),
@@ -644,17 +495,17 @@ impl App {
                     .to_string(),
                 );
             }
-            Action::CopyScene => self.ask_copy_scene(),
+            Action::CopyScene => {
+                if let Some(list) = CopyScene::open(self) {
+                    self.open(list);
+                }
+            }
             Action::ClearScene => self.mixer.clear_scene(),
             Action::SectionStartHere => self.mixer.move_boundary(false),
             Action::NextSectionHere => self.mixer.move_boundary(true),
             Action::AddSection => {
                 let at = round_ms(self.mixer.transport.position);
-                self.modal = Some(Modal::NewSection {
-                    at,
-                    text: String::new(),
-                    error: None,
-                });
+                self.open(Prompt::new(Purpose::NewSection(at), String::new()));
             }
             Action::RemoveSection => self.mixer.remove_section(),
             Action::ArcView => {
@@ -664,108 +515,12 @@ impl App {
                 } else if self.mixer.session.sections.is_empty() {
                     self.mixer.no_sections();
                 } else {
-                    self.modal = Some(Modal::Arc);
+                    self.open(Arc);
                 }
             }
             _ => {}
         }
     }
-
-    fn ask_copy_scene(&mut self) {
-        let Some(into) = self.mixer.section_here() else {
-            return;
-        };
-        let choices: Vec<usize> = (0..self.mixer.session.sections.len())
-            .filter(|&k| k != into)
-            .collect();
-        if choices.is_empty() {
-            self.mixer.message = Some("There is no other section to copy from".to_string());
-            return;
-        }
-        self.modal = Some(Modal::CopyScene {
-            into,
-            choices,
-            selected: 0,
-        });
-    }
-
-    /// A key in the "copy which scene" list.
-    fn pick_scene(&mut self, into: usize, choices: Vec<usize>, selected: usize, event: &KeyEvent) {
-        let last = choices.len().saturating_sub(1);
-        let selected = match event.code {
-            KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => (selected + 1).min(last),
-            KeyCode::Home => 0,
-            KeyCode::End => last,
-            KeyCode::Esc | KeyCode::Char('q') => {
-                self.mixer.message = Some("Nothing copied".to_string());
-                return;
-            }
-            KeyCode::Enter => {
-                let from = choices[selected];
-                let mut sections = self.mixer.session.sections.clone();
-                let source = sections[from].clone();
-                sections[into].gain_db = source.gain_db;
-                sections[into].mute = source.mute;
-                let done = format!(
-                    "Copied the scene of {} into {}",
-                    source.name, sections[into].name
-                );
-                self.mixer.edit_sections(sections, done);
-                return;
-            }
-            _ => selected,
-        };
-        self.modal = Some(Modal::CopyScene {
-            into,
-            choices,
-            selected,
-        });
-    }
-
-    /// A key while the new section's name is typed.
-    fn type_section_name(
-        &mut self,
-        at: Seconds,
-        mut text: String,
-        mut error: Option<String>,
-        event: &KeyEvent,
-    ) {
-        match event.code {
-            KeyCode::Esc => {
-                self.mixer.message = Some("No section added".to_string());
-                return;
-            }
-            KeyCode::Enter => {
-                let name = text.trim().to_string();
-                match self.mixer.add_section(at, &name) {
-                    Ok(()) => return,
-                    Err(why) => error = Some(why),
-                }
-            }
-            KeyCode::Backspace => {
-                text.pop();
-                error = None;
-            }
-            KeyCode::Char(c)
-                if !event
-                    .modifiers
-                    .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
-                    && text.chars().count() < 40 =>
-            {
-                text.push(c);
-                error = None;
-            }
-            _ => {}
-        }
-        self.modal = Some(Modal::NewSection { at, text, error });
-    }
-}
-
-fn answers(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter()
-        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-        .collect()
 }
 
 #[cfg(test)]
@@ -837,8 +592,10 @@ mod tests {
             }
         }
 
-        /// A key, as the console hands it to the model, and its effects taken.
+        /// A key, as the console hands it to the model after drawing the screen, and its
+        /// effects taken.
         pub(super) fn key(&mut self, app: &mut App, event: &KeyEvent, now: Instant) -> Outcome {
+            app.drawn(now);
             let outcome = app.key(event, now, self.transport());
             self.absorb(app);
             outcome
@@ -1045,20 +802,54 @@ mod tests {
         eng.key(&mut app, &press('?'), t);
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
-                assert_eq!(lines.len(), Action::ALL.len() - 8);
+                // The nine strip keys on one line; a blank line and a heading before the keys
+                // of the boxes.
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2);
                 assert_eq!(lines[2].0, "1 2 3 4 5 6 7 8 9");
+                let heading = lines.iter().position(|l| l.1.starts_with("In questions"));
+                let first_box = lines.iter().position(|l| l.1 == Action::Confirm.desc());
+                assert!(heading.unwrap() + 1 == first_box.unwrap(), "{lines:?}");
             }
             other => panic!("expected help, got {other:?}"),
         }
         // The help key pages on; at the end, or with any other key, the help closes.
         eng.key(&mut app, &press('?'), t);
         match app.overlay() {
-            Some(Overlay::Help(lines)) => assert_eq!(lines.len(), Action::ALL.len() - 8 - 12),
+            Some(Overlay::Help(lines)) => {
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 - 12);
+            }
             other => panic!("expected the second page, got {other:?}"),
         }
         eng.key(&mut app, &press('m'), t);
         assert!(app.overlay().is_none());
         assert!(app.mixer().session().channels[0].mute);
+    }
+
+    /// Every action, the boxes' and the exercises' included, has a key in the shipped keymap
+    /// and a line in the help that shows that key.
+    #[test]
+    fn every_action_has_a_shipped_key_and_a_help_line() {
+        let app = app();
+        let help = app.help_lines();
+        for action in Action::ALL {
+            let keys = app.keymap().keys_for(*action);
+            assert!(
+                !keys.is_empty(),
+                "{action:?} has no key in config/keymap.toml"
+            );
+            let line = help
+                .iter()
+                .find(|(_, desc)| {
+                    desc == action.desc()
+                        || matches!(action, Action::SelectStrip(_))
+                            && desc.starts_with("Select strip 1 to 9")
+                })
+                .unwrap_or_else(|| panic!("{action:?} is not in the help"));
+            assert!(
+                line.0.split([',', ' ']).any(|k| k == keys[0].to_string()),
+                "{action:?}: {line:?}"
+            );
+        }
     }
 
     #[test]
@@ -1433,5 +1224,103 @@ mod tests {
         assert!(app.unsaved());
         eng.update(&mut app, Action::Undo, t);
         assert_eq!(gain(&app, 1), 0.0);
+    }
+
+    /// Bug 2 of issue 16: edit, undo back to the saved state, quit: earmix quits without asking
+    /// and leaves no crash journal (the next open used to claim it "stopped without saving").
+    #[test]
+    fn a_clean_quit_leaves_no_journal() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.toml");
+        let session = test_session(&path);
+        crate::session::save(&session).expect("first save");
+        let journal = Journal::open(&path).expect("journal");
+        let mut app = App::new(
+            session,
+            Keymap::default(),
+            steps(),
+            blind_config(),
+            Some(journal),
+            None,
+        );
+        let (mut eng, t) = (Recorder::default(), Instant::now());
+        eng.update(&mut app, up(), t);
+        eng.update(&mut app, Action::Undo, t);
+        app.flush_journal();
+        let journal_file = crate::app::journal::journal_path(&path);
+        assert!(
+            journal_file.exists(),
+            "the edit and its undo were journalled"
+        );
+        assert_eq!(eng.update(&mut app, Action::Quit, t), Outcome::Quit);
+        assert!(!journal_file.exists());
+        assert!(
+            crate::app::journal::recover(&path)
+                .expect("readable")
+                .is_none()
+        );
+    }
+
+    /// Bug 2 of issue 16: a box that opens by itself (the recovery question) does not take
+    /// keys typed before it was drawn: an `r` typed for the mixer before the question showed
+    /// does not recover; the same key after the screen showed the question does.
+    #[test]
+    fn a_question_ignores_keys_typed_before_it_was_drawn() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s.toml");
+        let session = test_session(&path);
+        crate::session::save(&session).expect("first save");
+        {
+            let mut journal = Journal::open(&path).expect("journal");
+            journal
+                .append(&crate::app::edit::gain("Keys", -7.5))
+                .expect("append");
+        }
+        let recovery = crate::app::journal::recover(&path).expect("readable");
+        let journal = Journal::open(&path).expect("journal");
+        let mut app = App::new(
+            session,
+            Keymap::default(),
+            steps(),
+            blind_config(),
+            Some(journal),
+            recovery,
+        );
+        let typed = Instant::now();
+        let drawn = typed + std::time::Duration::from_millis(30);
+        let transport = Transport::default();
+        // Not drawn yet: the key is not the question's.
+        app.key(&press('r'), typed, transport);
+        assert!(matches!(app.overlay(), Some(Overlay::Question { .. })));
+        assert_eq!(gain(&app, 1), 0.0);
+        // Drawn after the key was typed: still not its answer.
+        app.drawn(drawn);
+        app.key(&press('r'), typed, transport);
+        assert!(matches!(app.overlay(), Some(Overlay::Question { .. })));
+        assert_eq!(gain(&app, 1), 0.0);
+        // Typed after it was drawn: the answer.
+        app.key(
+            &press('r'),
+            drawn + std::time::Duration::from_millis(5),
+            transport,
+        );
+        assert!(app.overlay().is_none());
+        assert_eq!(gain(&app, 1), -7.5);
+    }
+
+    /// A box opened by a key takes the keys typed right after it, drawn or not: a name typed
+    /// quickly after `n` all lands in the prompt.
+    #[test]
+    fn a_box_opened_by_a_key_takes_the_keys_typed_after_it() {
+        let (mut app, t) = (app(), Instant::now());
+        let transport = Transport::default();
+        app.key(&press('n'), t, transport);
+        for c in "Outro".chars() {
+            app.key(&press(c), t, transport);
+        }
+        match app.overlay() {
+            Some(Overlay::Prompt { text, .. }) => assert_eq!(text, "Outro"),
+            other => panic!("expected the name prompt, got {other:?}"),
+        }
     }
 }

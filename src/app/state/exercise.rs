@@ -9,19 +9,21 @@
 //! the restored mix. Keeping a result then applies it as one undo step and saves the session
 //! (atomically, like `ctrl-s`).
 
+mod boxes;
 mod reference;
 
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Instant, SystemTime};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-use super::{App, Modal, Outcome};
+use self::boxes::{ExerciseIntro, ExercisePick, LeaveExercise};
+use super::{App, Outcome};
 use crate::app::action::Action;
+use crate::app::context::Context;
 use crate::app::edit::MixEdit;
 use crate::app::effect::Effect;
 use crate::app::journal::Journal;
 use crate::app::mixer::{FADER_FLOOR_DB, FADER_MAX_DB, round2};
+use crate::app::mode::info::Info;
 use crate::app::undo::UndoStack;
 use crate::exercise::Exercise;
 use crate::exercise::blindfold;
@@ -52,6 +54,8 @@ pub(super) struct Setup {
     source: usize,
     /// Reference Deconstruction: the faders start scrambled (else flat, at 0 dB).
     scrambled: bool,
+    /// Why the panel opens at another drill level than the one asked for.
+    note: Option<String>,
 }
 
 /// Which list a set-up choice shows.
@@ -173,18 +177,34 @@ fn instruction_lines(kind: Exercise) -> Vec<String> {
         .collect()
 }
 
-/// A key's character, lower-cased, or Enter / Esc.
-fn key_char(event: &KeyEvent) -> Option<char> {
-    match event.code {
-        KeyCode::Char(c) => Some(c.to_ascii_lowercase()),
-        KeyCode::Esc => Some('\u{1b}'),
-        KeyCode::Enter => Some('\n'),
-        _ => None,
+/// Takes the drill level asked for (`earmix exercise drill --level N`) when it can open;
+/// otherwise the set-up keeps its level and the sentence returned says which level opens and
+/// why, for the top of the panel.
+fn setup_level(setup: &mut Setup, level: u32) -> Option<String> {
+    if setup.kind != Exercise::Drill {
+        return Some(format!(
+            "--level is for the level-matching drill only; the {} has no levels.",
+            setup.kind.title()
+        ));
     }
-}
-
-fn is_ctrl_c(event: &KeyEvent) -> bool {
-    event.code == KeyCode::Char('c') && event.modifiers == KeyModifiers::CONTROL
+    let opens = setup.level;
+    if drill::level(level).is_none() {
+        return Some(format!(
+            "There is no level {level} (the drill has levels 1 to {}): level {opens} opens, \
+             the highest you have unlocked.",
+            drill::LADDER.len()
+        ));
+    }
+    if level > setup.unlocked {
+        return Some(format!(
+            "Level {level} is locked: level {opens} opens, the highest you have unlocked. Pass \
+             level {} to unlock level {}.",
+            setup.unlocked,
+            setup.unlocked + 1
+        ));
+    }
+    setup.level = level;
+    None
 }
 
 /// A dB figure for the results table: one decimal, "off" for -inf.
@@ -279,7 +299,7 @@ impl App {
             self.mixer.message = Some("An exercise is running (Esc leaves it)".to_string());
             return;
         }
-        self.modal = Some(Modal::ExercisePick { selected: 0 });
+        self.open(ExercisePick::default());
     }
 
     /// Opens the instruction panel of `kind` (the command line's `earmix exercise NAME`), at
@@ -287,16 +307,9 @@ impl App {
     pub fn open_exercise(&mut self, kind: Exercise, level: Option<u32>) {
         if let Some(mut setup) = self.setup_for(kind) {
             if let Some(level) = level {
-                if level <= setup.unlocked && drill::level(level).is_some() {
-                    setup.level = level;
-                } else {
-                    self.mixer.message = Some(format!(
-                        "Level {level} is not unlocked yet: starting at level {}",
-                        setup.level
-                    ));
-                }
+                setup.note = setup_level(&mut setup, level);
             }
-            self.modal = Some(Modal::ExerciseIntro { setup });
+            self.open(ExerciseIntro { setup });
         }
     }
 
@@ -329,6 +342,7 @@ impl App {
             sources: Vec::new(),
             source: 0,
             scrambled: false,
+            note: None,
         };
         match kind {
             Exercise::Blindfold => {}
@@ -384,9 +398,15 @@ impl App {
         Some(setup)
     }
 
-    /// The instruction panel's lines.
+    /// The instruction panel's lines: first why it opens at another drill level than the one
+    /// asked for, if it does.
     fn intro_lines(&self, setup: &Setup) -> Vec<String> {
-        let mut lines = instruction_lines(setup.kind);
+        let mut lines = Vec::new();
+        if let Some(note) = &setup.note {
+            lines.push(note.clone());
+            lines.push(String::new());
+        }
+        lines.extend(instruction_lines(setup.kind));
         match setup.kind {
             Exercise::Blindfold => lines.push(format!(
                 "The faders move up to {:.0} dB either way. The song loops; L loops the \
@@ -427,120 +447,6 @@ impl App {
         lines
     }
 
-    fn intro_answers(setup: &Setup) -> Vec<(String, String)> {
-        let mut answers = vec![("Enter".to_string(), "start".to_string())];
-        match setup.kind {
-            Exercise::Blindfold => {}
-            Exercise::Reference => answers.push((
-                "s".to_string(),
-                if setup.scrambled {
-                    "start flat"
-                } else {
-                    "start scrambled"
-                }
-                .to_string(),
-            )),
-            Exercise::Arc => answers.push(("s".to_string(), "other sections".to_string())),
-            Exercise::Drill => {
-                if setup.unlocked > 1 {
-                    answers.push(("l".to_string(), "level".to_string()));
-                }
-                if setup.sources.len() > 1 {
-                    answers.push(("t".to_string(), "target".to_string()));
-                }
-            }
-        }
-        answers.push(("Esc".to_string(), "cancel".to_string()));
-        answers
-    }
-
-    /// The overlay of an exercise modal.
-    pub(super) fn exercise_overlay(&self, modal: &Modal) -> Option<Overlay> {
-        Some(match modal {
-            Modal::ExercisePick { selected } => Overlay::Pick {
-                title: "Exercises: train your ear".to_string(),
-                items: Exercise::ALL
-                    .iter()
-                    .map(|e| format!("{}: {}", e.title(), e.summary()))
-                    .collect(),
-                selected: *selected,
-                hint: "Up/Down choose, Enter opens, Esc cancels".to_string(),
-            },
-            Modal::ExerciseIntro { setup } => Overlay::Question {
-                title: setup.kind.title().to_string(),
-                lines: self.intro_lines(setup),
-                answers: Self::intro_answers(setup),
-            },
-            Modal::ExerciseChoose {
-                setup,
-                choice,
-                selected,
-            } => Overlay::Pick {
-                title: match choice {
-                    Choice::First => "Which section first?".to_string(),
-                    Choice::Second => "And which section to contrast it with?".to_string(),
-                    Choice::Level => "Which level?".to_string(),
-                    Choice::Target => "Which balance to match?".to_string(),
-                },
-                items: self.choice_items(setup, *choice),
-                selected: *selected,
-                hint: "Up/Down choose, Enter takes it, Esc goes back".to_string(),
-            },
-            Modal::LeaveExercise => Overlay::Question {
-                title: "Leave the exercise?".to_string(),
-                lines: vec!["Nothing is recorded and the mix goes back to how it was.".to_string()],
-                answers: vec![
-                    ("y".to_string(), "leave".to_string()),
-                    ("n".to_string(), "carry on".to_string()),
-                ],
-            },
-            _ => return None,
-        })
-    }
-
-    /// A key on an exercise's instruction panel.
-    fn answer_intro(
-        &mut self,
-        setup: Setup,
-        key: Option<char>,
-        event: &KeyEvent,
-        now: Instant,
-    ) -> Outcome {
-        let choose = |choice: Choice, selected: usize| Modal::ExerciseChoose {
-            setup: setup.clone(),
-            choice,
-            selected,
-        };
-        match key {
-            Some('\n') => {
-                self.start_exercise(&setup);
-                return Outcome::Continue;
-            }
-            Some('\u{1b}' | 'q') => {
-                self.mixer.message = Some(format!("{}: not started", setup.kind.title()));
-                return Outcome::Continue;
-            }
-            Some('s') if setup.kind == Exercise::Reference => {
-                let mut setup = setup.clone();
-                setup.scrambled = !setup.scrambled;
-                self.modal = Some(Modal::ExerciseIntro { setup });
-            }
-            Some('s') if setup.kind == Exercise::Arc => {
-                let first = setup.pair.map_or(0, |p| p.0);
-                self.modal = Some(choose(Choice::First, first));
-            }
-            Some('l') if setup.kind == Exercise::Drill && setup.unlocked > 1 => {
-                self.modal = Some(choose(Choice::Level, setup.level as usize - 1));
-            }
-            Some('t') if setup.kind == Exercise::Drill && setup.sources.len() > 1 => {
-                self.modal = Some(choose(Choice::Target, setup.source));
-            }
-            _ if is_ctrl_c(event) => return self.apply(Action::Quit, now),
-            _ => self.modal = Some(Modal::ExerciseIntro { setup }),
-        }
-        Outcome::Continue
-    }
-
     /// The items of a set-up list.
     fn choice_items(&self, setup: &Setup, choice: Choice) -> Vec<String> {
         match choice {
@@ -562,143 +468,6 @@ impl App {
                 })
                 .collect(),
             Choice::Target => setup.sources.iter().map(|(_, l)| l.clone()).collect(),
-        }
-    }
-
-    /// A key while an exercise box is open (any other box is left open).
-    pub(super) fn answer_exercise(
-        &mut self,
-        modal: Modal,
-        event: &KeyEvent,
-        now: Instant,
-    ) -> Outcome {
-        let key = key_char(event);
-        match modal {
-            Modal::ExercisePick { selected } => {
-                let last = Exercise::ALL.len() - 1;
-                let selected = match event.code {
-                    KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => (selected + 1).min(last),
-                    KeyCode::Esc | KeyCode::Char('q') => return Outcome::Continue,
-                    KeyCode::Enter => {
-                        if let Some(setup) = self.setup_for(Exercise::ALL[selected]) {
-                            self.modal = Some(Modal::ExerciseIntro { setup });
-                        }
-                        return Outcome::Continue;
-                    }
-                    _ if is_ctrl_c(event) => return self.apply(Action::Quit, now),
-                    _ => selected,
-                };
-                self.modal = Some(Modal::ExercisePick { selected });
-                Outcome::Continue
-            }
-            Modal::ExerciseIntro { setup } => self.answer_intro(setup, key, event, now),
-            Modal::ExerciseChoose {
-                mut setup,
-                choice,
-                selected,
-            } => {
-                let count = self.choice_items(&setup, choice).len();
-                let last = count.saturating_sub(1);
-                let selected = match event.code {
-                    KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => (selected + 1).min(last),
-                    KeyCode::Home => 0,
-                    KeyCode::End => last,
-                    KeyCode::Esc => {
-                        self.modal = Some(Modal::ExerciseIntro { setup });
-                        return Outcome::Continue;
-                    }
-                    KeyCode::Enter => {
-                        self.modal = Some(self.take_choice(&mut setup, choice, selected));
-                        return Outcome::Continue;
-                    }
-                    _ => selected,
-                };
-                self.modal = Some(Modal::ExerciseChoose {
-                    setup,
-                    choice,
-                    selected,
-                });
-                Outcome::Continue
-            }
-            Modal::LeaveExercise => {
-                match key {
-                    Some('y') => {
-                        self.finish_exercise(None);
-                        self.mixer.message =
-                            Some("Left the exercise: the mix is as it was".to_string());
-                    }
-                    _ if is_ctrl_c(event) => {
-                        self.finish_exercise(None);
-                        return self.apply(Action::Quit, now);
-                    }
-                    Some('n' | '\u{1b}') => {}
-                    _ => self.modal = Some(Modal::LeaveExercise),
-                }
-                Outcome::Continue
-            }
-            other => {
-                self.modal = Some(other);
-                Outcome::Continue
-            }
-        }
-    }
-
-    /// Takes the item picked from a set-up list; the box that follows.
-    fn take_choice(&mut self, setup: &mut Setup, choice: Choice, selected: usize) -> Modal {
-        match choice {
-            Choice::First => {
-                let second = setup.pair.map_or(1, |p| p.1);
-                // The second defaults to the section after the first (or before the last).
-                let second = if second == selected {
-                    if selected + 1 < self.mixer.session.sections.len() {
-                        selected + 1
-                    } else {
-                        selected.saturating_sub(1)
-                    }
-                } else {
-                    second
-                };
-                setup.pair = Some((selected, second));
-                return Modal::ExerciseChoose {
-                    setup: setup.clone(),
-                    choice: Choice::Second,
-                    selected: second,
-                };
-            }
-            Choice::Second => {
-                let first = setup.pair.map_or(0, |p| p.0);
-                if selected == first {
-                    self.mixer.message =
-                        Some("Pick a different section from the first".to_string());
-                    return Modal::ExerciseChoose {
-                        setup: setup.clone(),
-                        choice,
-                        selected,
-                    };
-                }
-                setup.pair = Some((first, selected));
-            }
-            Choice::Level => {
-                let number = selected as u32 + 1;
-                if number > setup.unlocked {
-                    self.mixer.message = Some(format!(
-                        "Level {number} is locked: pass level {} first",
-                        number - 1
-                    ));
-                    return Modal::ExerciseChoose {
-                        setup: setup.clone(),
-                        choice,
-                        selected,
-                    };
-                }
-                setup.level = number;
-            }
-            Choice::Target => setup.source = selected.min(setup.sources.len().saturating_sub(1)),
-        }
-        Modal::ExerciseIntro {
-            setup: setup.clone(),
         }
     }
 
@@ -1117,16 +886,23 @@ impl App {
         }
     }
 
-    /// A key during an exercise (no box open).
-    pub(super) fn exercise_key(&mut self, event: &KeyEvent, now: Instant) -> Outcome {
+    /// Where keys are pressed during the exercise (no box open): its results, or a step.
+    pub(super) fn exercise_context(&self) -> Option<Context> {
+        Some(match self.exercise.as_ref()?.stage {
+            Stage::Results { .. } => Context::Results,
+            _ => Context::ExerciseStep,
+        })
+    }
+
+    /// An action during the exercise (no box open): on its results, or in a step.
+    pub(super) fn exercise_update(&mut self, action: Action, now: Instant) -> Outcome {
         let Some(run) = self.exercise.as_ref() else {
             return Outcome::Continue;
         };
-        let key = key_char(event);
         if let Stage::Results { keep, .. } = &run.stage {
             let keep = keep.clone();
             let retry = run.drill.as_ref().map(|d| d.level.number);
-            return self.results_key(key, event, keep, retry, now);
+            return self.results_action(action, keep, retry);
         }
         let kind = run.kind;
         let measuring = matches!(
@@ -1136,26 +912,20 @@ impl App {
         let listening = matches!(run.stage, Stage::Listen);
         let drilled: Option<Vec<usize>> = run.drill.as_ref().map(|d| d.channels.clone());
         let memory = run.drill.as_ref().is_some_and(|d| d.level.is_memory());
-        match key {
-            Some('\n') if !measuring => {
-                self.confirm_step();
+        match action {
+            Action::Confirm => {
+                if !measuring {
+                    self.confirm_step();
+                }
                 return Outcome::Continue;
             }
-            Some('\u{1b}') => {
-                self.modal = Some(Modal::LeaveExercise);
+            Action::Cancel => {
+                self.open(LeaveExercise);
                 return Outcome::Continue;
             }
+            _ if action.is_box_action() => return Outcome::Continue,
             _ => {}
         }
-        let Some(action) = self.keymap.action_for(event) else {
-            if !matches!(event.code, KeyCode::Modifier(_)) {
-                self.mixer.message = Some(format!(
-                    "{} does nothing in the exercise (? shows what to do)",
-                    crate::app::keymap::Key::from_event(event)
-                ));
-            }
-            return Outcome::Continue;
-        };
         if measuring && !matches!(action, Action::Quit | Action::Help | Action::PlayPause) {
             return Outcome::Continue;
         }
@@ -1243,14 +1013,11 @@ impl App {
                 Outcome::Continue
             }
             Action::Help => {
-                self.modal = Some(Modal::Info {
-                    title: kind.title().to_string(),
-                    lines: self.exercise_help(),
-                });
+                self.open(Info::new(kind.title(), self.exercise_help()));
                 Outcome::Continue
             }
             Action::Quit => {
-                self.modal = Some(Modal::LeaveExercise);
+                self.open(LeaveExercise);
                 Outcome::Continue
             }
             _ => {
@@ -1903,40 +1670,33 @@ impl App {
         }
     }
 
-    /// A key on the results screen.
-    fn results_key(
-        &mut self,
-        key: Option<char>,
-        event: &KeyEvent,
-        keep: Keep,
-        retry: Option<u32>,
-        now: Instant,
-    ) -> Outcome {
-        if matches!(event.code, KeyCode::Tab | KeyCode::BackTab) {
-            if let Some(Run {
-                stage: Stage::Results { page, more, .. },
-                ..
-            }) = self.exercise.as_mut()
-            {
-                let pages = more.len() + 2;
-                *page = if event.code == KeyCode::Tab {
-                    (*page + 1) % pages
-                } else {
-                    (*page + pages - 1) % pages
-                };
+    /// An action on the results screen: turn the page, keep, retry or go on a level, or go
+    /// back to the mix.
+    fn results_action(&mut self, action: Action, keep: Keep, retry: Option<u32>) -> Outcome {
+        match action {
+            Action::NextPage | Action::PreviousPage => {
+                if let Some(Run {
+                    stage: Stage::Results { page, more, .. },
+                    ..
+                }) = self.exercise.as_mut()
+                {
+                    let pages = more.len() + 2;
+                    *page = if action == Action::NextPage {
+                        (*page + 1) % pages
+                    } else {
+                        (*page + pages - 1) % pages
+                    };
+                }
             }
-            return Outcome::Continue;
-        }
-        match key {
-            Some('k') if matches!(keep, Keep::Edits { .. }) => {
+            Action::Keep if matches!(keep, Keep::Edits { .. }) => {
                 self.finish_exercise(Some(keep));
             }
-            Some('\n' | '\u{1b}' | 'q') => {
+            Action::Confirm | Action::Cancel | Action::Back => {
                 self.finish_exercise(None);
                 self.mixer.message = Some("Back to your mix, as it was".to_string());
             }
-            Some(c @ ('r' | 'n')) if retry.is_some() => {
-                let level = retry.unwrap_or(1) + u32::from(c == 'n');
+            Action::Retry | Action::NextLevel if retry.is_some() => {
+                let level = retry.unwrap_or(1) + u32::from(action == Action::NextLevel);
                 let source = self
                     .exercise
                     .as_ref()
@@ -1956,9 +1716,9 @@ impl App {
                     self.start_exercise(&setup);
                 }
             }
-            _ if is_ctrl_c(event) => {
+            Action::QuitNow => {
                 self.finish_exercise(None);
-                return self.apply(Action::Quit, now);
+                return self.quit();
             }
             _ => {}
         }
@@ -1994,5 +1754,48 @@ impl App {
         {
             self.mixer.message = Some(format!("{done}; saved (u undoes)"));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::tests::app_for;
+    use std::path::Path;
+
+    fn panel(app: &App) -> (String, Vec<String>) {
+        match app.overlay() {
+            Some(Overlay::Question { title, lines, .. }) => (title, lines),
+            other => panic!("expected an exercise's panel, got {other:?}"),
+        }
+    }
+
+    /// Bug 4 of issue 16: `--level 5` on a locked level says, on the panel itself, which level
+    /// opens and why (it used to open level 1 with the reason in a status message the panel
+    /// covered); a level that does not exist says so; a level unlocked opens as asked.
+    #[test]
+    fn a_locked_level_says_which_level_opens_and_why() {
+        let mut app = app_for(crate::app::edit::test_session(Path::new("s.toml")));
+        app.open_exercise(Exercise::Drill, Some(5));
+        let (title, lines) = panel(&app);
+        assert!(
+            title.starts_with("Level-matching drill") || title.contains("drill"),
+            "{title}"
+        );
+        assert_eq!(
+            lines[0],
+            "Level 5 is locked: level 1 opens, the highest you have unlocked. Pass level 1 to \
+             unlock level 2."
+        );
+        let mut app = app_for(crate::app::edit::test_session(Path::new("s.toml")));
+        app.open_exercise(Exercise::Drill, Some(9));
+        assert!(
+            panel(&app).1[0].starts_with("There is no level 9 (the drill has levels 1 to 5)"),
+            "{:?}",
+            panel(&app).1
+        );
+        let mut app = app_for(crate::app::edit::test_session(Path::new("s.toml")));
+        app.open_exercise(Exercise::Drill, Some(1));
+        assert!(!panel(&app).1[0].contains("opens"), "{:?}", panel(&app).1);
     }
 }
