@@ -497,7 +497,7 @@ impl Action {
             Action::QuitNow => "Quit from a box (asks when not saved)",
             Action::Yes => "Answer yes",
             Action::No => "Answer no",
-            Action::SaveAndQuit => "Save, then quit",
+            Action::SaveAndQuit => "Quit question: save, then quit",
             Action::Recover => "Recover the edits a crash left",
             Action::SetAside => "Set the crash journal aside (kept)",
             Action::Discard => "Discard the edits a crash left",
