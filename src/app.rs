@@ -7,6 +7,7 @@ pub mod keymap;
 
 pub mod edit;
 pub mod effect;
+pub mod exercises;
 pub mod journal;
 pub mod mixer;
 pub mod mode;
