@@ -27,7 +27,8 @@ use std::time::Instant;
 
 use super::action::Action;
 use super::context::Context;
-use super::state::App;
+use super::keymap::Keymap;
+use super::mixer::Mixer;
 use crate::ui::view::Overlay;
 
 /// What becomes of a mode after an action or a key.
@@ -41,8 +42,31 @@ pub enum Next {
     Quit,
 }
 
-/// One box over the mixer.
-pub trait Mode {
+/// What a box works on: the console's model as the boxes see it (the console model, `App`,
+/// is the host; the boxes know it only through this).
+pub trait Host {
+    /// The mix being edited.
+    fn mixer(&self) -> &Mixer;
+    /// The mix being edited, to change.
+    fn mixer_mut(&mut self) -> &mut Mixer;
+    /// The keys.
+    fn keymap(&self) -> &Keymap;
+    /// Opens a box on top of the others.
+    fn open_box(&mut self, mode: Box<dyn Mode<Self>>);
+    /// Saves the mix; says why not (in a box or a message) when it cannot. Whether it saved.
+    fn save(&mut self) -> bool;
+    /// Says in a box that the session could not be saved, and why.
+    fn not_saved(&mut self, error: String);
+    /// A box's quit key: the box closes, then the console quits (or asks first).
+    fn quit_from_box(&mut self) -> Next;
+    /// The help: every action with its keys.
+    fn help_lines(&self) -> Vec<(String, String)>;
+    /// How many controls of the user's mix differ from the file on disk.
+    fn unsaved_count(&self) -> usize;
+}
+
+/// One box over the mixer, working on a host `H`.
+pub trait Mode<H: ?Sized> {
     /// Where its keys are pressed: which actions it takes.
     fn context(&self) -> Context;
 
@@ -53,21 +77,21 @@ pub trait Mode {
     }
 
     /// Applies one of its context's actions.
-    fn update(&mut self, action: Action, app: &mut App, now: Instant) -> Next;
+    fn update(&mut self, action: Action, host: &mut H, now: Instant) -> Next;
 
     /// A plain character typed into it (only prompts take text).
-    fn typed(&mut self, _c: char, _app: &mut App) -> Next {
+    fn typed(&mut self, _c: char, _host: &mut H) -> Next {
         Next::Stay
     }
 
     /// A key that is none of its actions: a box to read closes, a question waits for its
     /// answer.
-    fn other_key(&mut self, _app: &mut App) -> Next {
+    fn other_key(&mut self, _host: &mut H) -> Next {
         Next::Stay
     }
 
     /// Its box.
-    fn overlay(&self, app: &App) -> Overlay;
+    fn overlay(&self, host: &H) -> Overlay;
 
     /// Whether this is the "reading the crash journal" box.
     fn is_reading_journal(&self) -> bool {
@@ -76,8 +100,8 @@ pub trait Mode {
 }
 
 /// The answers line of a question: each action's first key and what it does.
-pub fn answers(app: &App, list: &[(Action, &str)]) -> Vec<(String, String)> {
+pub fn answers(keymap: &Keymap, list: &[(Action, &str)]) -> Vec<(String, String)> {
     list.iter()
-        .map(|(action, text)| (app.keymap().key_label(*action), (*text).to_string()))
+        .map(|(action, text)| (keymap.key_label(*action), (*text).to_string()))
         .collect()
 }

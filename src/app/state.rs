@@ -23,7 +23,7 @@ use super::mode::info::Info;
 use super::mode::pick::CopyScene;
 use super::mode::prompt::{Prompt, Purpose};
 use super::mode::quit::ConfirmQuit;
-use super::mode::{Mode, Next};
+use super::mode::{Host, Mode, Next};
 use crate::config::{BlindConfig, ExerciseConfig, StepsConfig};
 use crate::engine::monitor::MonitorState;
 use crate::exercise::history::History;
@@ -49,7 +49,7 @@ pub enum Outcome {
 
 /// A box open over the mixer, and when it was first drawn.
 struct Opened {
-    mode: Box<dyn Mode>,
+    mode: Box<dyn Mode<App>>,
     drawn: Option<Instant>,
 }
 
@@ -80,6 +80,7 @@ pub struct App {
     monitor: MonitorState,
 }
 
+/// Keys, actions and the boxes: the model's one update path.
 impl App {
     /// A model of `session` (as loaded from disk) with the given keys and settings. `journal` is
     /// the session's crash journal (`None`: edits are not journalled, e.g. in tests);
@@ -187,11 +188,8 @@ impl App {
     }
 
     /// Opens a box on top of the others.
-    pub fn open(&mut self, mode: impl Mode + 'static) {
-        self.modes.push(Opened {
-            mode: Box::new(mode),
-            drawn: None,
-        });
+    pub fn open(&mut self, mode: impl Mode<App> + 'static) {
+        self.open_box(Box::new(mode));
     }
 
     /// The console drew the screen at `now`: the top box has been seen from then on.
@@ -334,7 +332,7 @@ impl App {
 
     /// Runs `f` on the top box with the rest of the model, and keeps, closes or quits after.
     /// A box the top one opens goes above it.
-    fn with_top(&mut self, f: impl FnOnce(&mut dyn Mode, &mut App) -> Next) -> Outcome {
+    fn with_top(&mut self, f: impl FnOnce(&mut dyn Mode<App>, &mut App) -> Next) -> Outcome {
         let Some(mut top) = self.modes.pop() else {
             return Outcome::Continue;
         };
@@ -520,6 +518,45 @@ impl App {
             }
             _ => {}
         }
+    }
+}
+
+/// The boxes work on the console model through this.
+impl Host for App {
+    fn mixer(&self) -> &Mixer {
+        &self.mixer
+    }
+
+    fn mixer_mut(&mut self) -> &mut Mixer {
+        &mut self.mixer
+    }
+
+    fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    fn open_box(&mut self, mode: Box<dyn Mode<Self>>) {
+        self.modes.push(Opened { mode, drawn: None });
+    }
+
+    fn save(&mut self) -> bool {
+        App::save(self)
+    }
+
+    fn not_saved(&mut self, error: String) {
+        App::not_saved(self, error);
+    }
+
+    fn quit_from_box(&mut self) -> Next {
+        App::quit_from_box(self)
+    }
+
+    fn help_lines(&self) -> Vec<(String, String)> {
+        App::help_lines(self)
+    }
+
+    fn unsaved_count(&self) -> usize {
+        App::unsaved_count(self)
     }
 }
 

@@ -3,11 +3,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use super::{Mode, Next, answers};
+use super::{Host, Mode, Next, answers};
 use crate::app::action::Action;
 use crate::app::context::Context;
 use crate::app::mixer::file_name;
-use crate::app::state::App;
 use crate::session::lock::Owner;
 use crate::ui::view::Overlay;
 
@@ -24,7 +23,7 @@ impl AlreadyOpen {
     }
 }
 
-impl Mode for AlreadyOpen {
+impl<H: Host> Mode<H> for AlreadyOpen {
     fn context(&self) -> Context {
         Context::AlreadyOpen
     }
@@ -33,7 +32,7 @@ impl Mode for AlreadyOpen {
         true
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         match action {
             Action::ListenReadOnly => {
                 app.mixer_mut().message = Some(format!(
@@ -47,12 +46,12 @@ impl Mode for AlreadyOpen {
         }
     }
 
-    fn overlay(&self, app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         Overlay::Question {
             title: "Already open in earmix".to_string(),
-            lines: already_open_lines(app.path(), &self.owner),
+            lines: already_open_lines(app.mixer().path(), &self.owner),
             answers: answers(
-                app,
+                app.keymap(),
                 &[
                     (Action::ListenReadOnly, "listen read-only"),
                     (Action::Quit, "quit"),

@@ -2,34 +2,33 @@
 
 use std::time::Instant;
 
-use super::{Mode, Next};
+use super::{Host, Mode, Next};
 use crate::app::action::Action;
 use crate::app::context::Context;
 use crate::app::mixer::Mixer;
-use crate::app::state::App;
 use crate::ui::view::{ArcChannel, ArcView, Overlay};
 
 /// The arc view over the mixer.
 #[derive(Debug, Clone, Default)]
 pub struct Arc;
 
-impl Mode for Arc {
+impl<H: Host> Mode<H> for Arc {
     fn context(&self) -> Context {
         Context::Arc
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         match action {
             Action::QuitNow => app.quit_from_box(),
             _ => Next::Close,
         }
     }
 
-    fn other_key(&mut self, _app: &mut App) -> Next {
+    fn other_key(&mut self, _app: &mut H) -> Next {
         Next::Close
     }
 
-    fn overlay(&self, app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         Overlay::Arc(arc_view(app.mixer()))
     }
 }

@@ -4,12 +4,11 @@
 use std::time::Instant;
 
 use super::prompt::{Prompt, Purpose};
-use super::{Mode, Next, answers};
+use super::{Host, Mode, Next, answers};
 use crate::app::action::Action;
 use crate::app::context::Context;
 use crate::app::edit::{Change, differences};
 use crate::app::mixer::{Version, file_name};
-use crate::app::state::App;
 use crate::session::{self, Session};
 use crate::ui::view::Overlay;
 
@@ -32,7 +31,7 @@ pub struct DiskChanged {
 impl DiskChanged {
     /// The question about the file on disk, which is at `version` now; `at_save` when a save
     /// found it changed.
-    pub fn new(app: &App, version: Version, at_save: bool) -> Self {
+    pub fn new<H: Host>(app: &H, version: Version, at_save: bool) -> Self {
         let mixer = app.mixer();
         let path = mixer.session.path.clone();
         let name = file_name(&path);
@@ -83,7 +82,7 @@ impl DiskChanged {
     }
 }
 
-impl Mode for DiskChanged {
+impl<H: Host> Mode<H> for DiskChanged {
     fn context(&self) -> Context {
         Context::DiskChanged
     }
@@ -92,7 +91,7 @@ impl Mode for DiskChanged {
         !self.at_save
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         let writable = app.mixer().read_only.is_none();
         match action {
             Action::Reload => match self.disk.take() {
@@ -106,7 +105,7 @@ impl Mode for DiskChanged {
             }
             Action::SaveAsNew if writable => {
                 let name = app.mixer().suggested_name();
-                app.open(Prompt::new(Purpose::SaveAs, name));
+                app.open_box(Box::new(Prompt::new(Purpose::SaveAs, name)));
             }
             Action::Cancel => {
                 let mixer = app.mixer_mut();
@@ -122,7 +121,7 @@ impl Mode for DiskChanged {
         Next::Close
     }
 
-    fn overlay(&self, app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         let read_only = app.mixer().read_only.is_some();
         let mut list = Vec::new();
         if self.disk.is_some() {
@@ -143,7 +142,7 @@ impl Mode for DiskChanged {
         Overlay::Question {
             title: "The session file changed on disk".to_string(),
             lines: self.lines.clone(),
-            answers: answers(app, &list),
+            answers: answers(app.keymap(), &list),
         }
     }
 }

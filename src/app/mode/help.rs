@@ -2,10 +2,9 @@
 
 use std::time::Instant;
 
-use super::{Mode, Next};
+use super::{Host, Mode, Next};
 use crate::app::action::Action;
 use crate::app::context::Context;
-use crate::app::state::App;
 use crate::ui::view::Overlay;
 
 /// How many help lines the help key moves on by when the help is longer than the screen.
@@ -17,12 +16,12 @@ pub struct Help {
     skip: usize,
 }
 
-impl Mode for Help {
+impl<H: Host> Mode<H> for Help {
     fn context(&self) -> Context {
         Context::Help
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         match action {
             Action::Help => {
                 let next = self.skip + HELP_PAGE;
@@ -38,11 +37,11 @@ impl Mode for Help {
         }
     }
 
-    fn other_key(&mut self, _app: &mut App) -> Next {
+    fn other_key(&mut self, _app: &mut H) -> Next {
         Next::Close
     }
 
-    fn overlay(&self, app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         Overlay::Help(
             app.help_lines()
                 .split_off(self.skip.min(app.help_lines().len())),

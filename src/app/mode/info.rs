@@ -2,10 +2,9 @@
 
 use std::time::Instant;
 
-use super::{Mode, Next};
+use super::{Host, Mode, Next};
 use crate::app::action::Action;
 use crate::app::context::Context;
-use crate::app::state::App;
 use crate::ui::view::Overlay;
 
 /// A box of lines under a title.
@@ -35,7 +34,7 @@ impl Info {
     }
 }
 
-impl Mode for Info {
+impl<H: Host> Mode<H> for Info {
     fn context(&self) -> Context {
         Context::Info
     }
@@ -44,18 +43,18 @@ impl Mode for Info {
         self.unbidden
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         match action {
             Action::QuitNow => app.quit_from_box(),
             _ => Next::Close,
         }
     }
 
-    fn other_key(&mut self, _app: &mut App) -> Next {
+    fn other_key(&mut self, _app: &mut H) -> Next {
         Next::Close
     }
 
-    fn overlay(&self, _app: &App) -> Overlay {
+    fn overlay(&self, _app: &H) -> Overlay {
         Overlay::Info {
             title: self.title.clone(),
             lines: self.lines.clone(),

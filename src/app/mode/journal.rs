@@ -5,12 +5,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use super::{Mode, Next, answers};
+use super::{Host, Mode, Next, answers};
 use crate::app::action::Action;
 use crate::app::context::Context;
 use crate::app::journal::Recovery;
 use crate::app::mixer::file_name;
-use crate::app::state::App;
 use crate::session::Session;
 use crate::ui::view::Overlay;
 
@@ -29,7 +28,7 @@ impl ReadingJournal {
     }
 }
 
-impl Mode for ReadingJournal {
+impl<H: Host> Mode<H> for ReadingJournal {
     fn context(&self) -> Context {
         Context::ReadingJournal
     }
@@ -38,7 +37,7 @@ impl Mode for ReadingJournal {
         true
     }
 
-    fn update(&mut self, action: Action, _app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, _app: &mut H, _now: Instant) -> Next {
         // The journal stays as it is.
         match action {
             Action::Quit => Next::Quit,
@@ -46,7 +45,7 @@ impl Mode for ReadingJournal {
         }
     }
 
-    fn overlay(&self, app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         let read = self.progress.load(Ordering::Relaxed);
         let percent = (read as f64 / self.total.max(1) as f64 * 100.0).min(100.0);
         Overlay::Question {
@@ -59,7 +58,7 @@ impl Mode for ReadingJournal {
                 ),
                 "You can quit meanwhile: the journal stays as it is.".to_string(),
             ],
-            answers: answers(app, &[(Action::Quit, "quit")]),
+            answers: answers(app.keymap(), &[(Action::Quit, "quit")]),
         }
     }
 
@@ -81,7 +80,7 @@ impl JournalUnreadable {
     }
 }
 
-impl Mode for JournalUnreadable {
+impl<H: Host> Mode<H> for JournalUnreadable {
     fn context(&self) -> Context {
         Context::JournalUnreadable
     }
@@ -90,7 +89,7 @@ impl Mode for JournalUnreadable {
         true
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         match action {
             Action::SetAside => {
                 app.mixer_mut().set_journal_aside();
@@ -101,7 +100,7 @@ impl Mode for JournalUnreadable {
         }
     }
 
-    fn overlay(&self, app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         Overlay::Question {
             title: "The crash journal cannot be read".to_string(),
             lines: vec![
@@ -111,7 +110,7 @@ impl Mode for JournalUnreadable {
                     .to_string(),
             ],
             answers: answers(
-                app,
+                app.keymap(),
                 &[
                     (Action::SetAside, "set it aside and open"),
                     (Action::Quit, "quit"),
@@ -138,7 +137,7 @@ impl Recover {
     }
 }
 
-impl Mode for Recover {
+impl<H: Host> Mode<H> for Recover {
     fn context(&self) -> Context {
         Context::Recover
     }
@@ -147,7 +146,7 @@ impl Mode for Recover {
         true
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         let mixer = app.mixer_mut();
         match action {
             Action::Recover => mixer.recover(&self.recovery),
@@ -163,12 +162,12 @@ impl Mode for Recover {
         Next::Close
     }
 
-    fn overlay(&self, app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         Overlay::Question {
             title: "Recover unsaved edits?".to_string(),
             lines: self.lines.clone(),
             answers: answers(
-                app,
+                app.keymap(),
                 &[
                     (
                         Action::Recover,

@@ -3,10 +3,9 @@
 
 use std::time::Instant;
 
-use super::{Mode, Next};
+use super::{Host, Mode, Next};
 use crate::app::action::Action;
 use crate::app::context::Context;
-use crate::app::state::App;
 use crate::ui::view::Overlay;
 
 /// Where a list action moves the highlight among `len` items (`None`: not a move).
@@ -33,7 +32,7 @@ pub struct CopyScene {
 impl CopyScene {
     /// The list for the section under the play head, or `None` (with a message) when there
     /// is nothing to copy.
-    pub fn open(app: &mut App) -> Option<Self> {
+    pub fn open<H: Host>(app: &mut H) -> Option<Self> {
         let mixer = app.mixer_mut();
         let into = mixer.section_here()?;
         let choices: Vec<usize> = (0..mixer.session.sections.len())
@@ -51,12 +50,12 @@ impl CopyScene {
     }
 }
 
-impl Mode for CopyScene {
+impl<H: Host> Mode<H> for CopyScene {
     fn context(&self) -> Context {
         Context::List
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         if let Some(selected) = moved(self.selected, self.choices.len(), action) {
             self.selected = selected;
             return Next::Stay;
@@ -85,7 +84,7 @@ impl Mode for CopyScene {
         }
     }
 
-    fn overlay(&self, app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         let sections = &app.mixer().session.sections;
         let keys = app.keymap();
         Overlay::Pick {

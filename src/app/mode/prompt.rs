@@ -2,10 +2,9 @@
 
 use std::time::Instant;
 
-use super::{Mode, Next};
+use super::{Host, Mode, Next, answers};
 use crate::app::action::Action;
 use crate::app::context::Context;
-use crate::app::state::App;
 use crate::ui::view::Overlay;
 use crate::units::Seconds;
 
@@ -40,12 +39,12 @@ impl Prompt {
     }
 }
 
-impl Mode for Prompt {
+impl<H: Host> Mode<H> for Prompt {
     fn context(&self) -> Context {
         Context::Prompt
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         let mixer = app.mixer_mut();
         match action {
             Action::Confirm => {
@@ -81,7 +80,7 @@ impl Mode for Prompt {
         }
     }
 
-    fn typed(&mut self, c: char, _app: &mut App) -> Next {
+    fn typed(&mut self, c: char, _app: &mut H) -> Next {
         let full =
             matches!(self.purpose, Purpose::NewSection(_)) && self.text.chars().count() >= NAME_MAX;
         if !full {
@@ -91,7 +90,7 @@ impl Mode for Prompt {
         Next::Stay
     }
 
-    fn overlay(&self, _app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         let (title, label) = match self.purpose {
             Purpose::NewSection(at) => (format!("New section at {at}"), "Name:"),
             Purpose::SaveAs => (
@@ -104,6 +103,10 @@ impl Mode for Prompt {
             label: label.to_string(),
             text: self.text.clone(),
             error: self.error.clone(),
+            answers: answers(
+                app.keymap(),
+                &[(Action::Confirm, "ok"), (Action::Cancel, "cancel")],
+            ),
         }
     }
 }

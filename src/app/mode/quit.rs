@@ -2,22 +2,21 @@
 
 use std::time::Instant;
 
-use super::{Mode, Next, answers};
+use super::{Host, Mode, Next, answers};
 use crate::app::action::Action;
 use crate::app::context::Context;
-use crate::app::state::App;
 use crate::ui::view::Overlay;
 
 /// The question before quitting with edits not saved.
 #[derive(Debug, Clone, Default)]
 pub struct ConfirmQuit;
 
-impl Mode for ConfirmQuit {
+impl<H: Host> Mode<H> for ConfirmQuit {
     fn context(&self) -> Context {
         Context::ConfirmQuit
     }
 
-    fn update(&mut self, action: Action, app: &mut App, _now: Instant) -> Next {
+    fn update(&mut self, action: Action, app: &mut H, _now: Instant) -> Next {
         match action {
             // A save that fails (or finds the file changed on disk) opens its own box.
             Action::SaveAndQuit => {
@@ -37,7 +36,7 @@ impl Mode for ConfirmQuit {
         }
     }
 
-    fn overlay(&self, app: &App) -> Overlay {
+    fn overlay(&self, app: &H) -> Overlay {
         Overlay::Question {
             title: "Quit with unsaved edits?".to_string(),
             lines: vec![
@@ -45,7 +44,7 @@ impl Mode for ConfirmQuit {
                 "Quitting without saving throws them away.".to_string(),
             ],
             answers: answers(
-                app,
+                app.keymap(),
                 &[
                     (Action::SaveAndQuit, "save and quit"),
                     (Action::Yes, "quit without saving"),

@@ -17,6 +17,7 @@ use crate::app::mode::info::Info;
 use crate::app::mode::journal::{JournalUnreadable, ReadingJournal, Recover};
 use crate::session::lock::Owner;
 
+/// The session's files: the crash journal, the lock, the file changed on disk, saving.
 impl App {
     /// Opens the session read-only because another earmix has it: the question comes first,
     /// nothing is journalled, and nothing can be saved.

@@ -138,6 +138,7 @@ fn setup_level(setup: &mut Setup, level: u32) -> Option<String> {
     None
 }
 
+/// The exercise runner: the set-up, the steps, the results and what is kept.
 impl App {
     /// Sets the history file finished exercises are recorded in (`None`: not recorded).
     pub fn set_history(&mut self, history: Option<History>) {

@@ -17,6 +17,7 @@ fn flip(switch: &mut bool, on: &str, off: &str) -> String {
     if *switch { on } else { off }.to_string()
 }
 
+/// What is heard only: the reference and the monitor section.
 impl App {
     /// The monitor section's switches as the user set them.
     pub fn monitor(&self) -> MonitorState {

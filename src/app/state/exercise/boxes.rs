@@ -18,7 +18,7 @@ pub struct ExercisePick {
     selected: usize,
 }
 
-impl Mode for ExercisePick {
+impl Mode<App> for ExercisePick {
     fn context(&self) -> Context {
         Context::List
     }
@@ -60,7 +60,7 @@ pub struct ExerciseIntro {
     pub(super) setup: Setup,
 }
 
-impl Mode for ExerciseIntro {
+impl Mode<App> for ExerciseIntro {
     fn context(&self) -> Context {
         Context::ExerciseIntro
     }
@@ -132,7 +132,7 @@ impl Mode for ExerciseIntro {
         Overlay::Question {
             title: setup.kind.title().to_string(),
             lines: app.intro_lines(setup),
-            answers: answers(app, &list),
+            answers: answers(app.keymap(), &list),
         }
     }
 }
@@ -145,7 +145,7 @@ pub struct ExerciseChoose {
     selected: usize,
 }
 
-impl Mode for ExerciseChoose {
+impl Mode<App> for ExerciseChoose {
     fn context(&self) -> Context {
         Context::List
     }
@@ -243,7 +243,7 @@ impl ExerciseChoose {
 #[derive(Debug, Clone, Default)]
 pub struct LeaveExercise;
 
-impl Mode for LeaveExercise {
+impl Mode<App> for LeaveExercise {
     fn context(&self) -> Context {
         Context::LeaveExercise
     }
@@ -269,7 +269,10 @@ impl Mode for LeaveExercise {
         Overlay::Question {
             title: "Leave the exercise?".to_string(),
             lines: vec!["Nothing is recorded and the mix goes back to how it was.".to_string()],
-            answers: answers(app, &[(Action::Yes, "leave"), (Action::No, "carry on")]),
+            answers: answers(
+                app.keymap(),
+                &[(Action::Yes, "leave"), (Action::No, "carry on")],
+            ),
         }
     }
 }
