@@ -24,7 +24,7 @@ use super::stream_plan::{MIB, StreamPlan};
 use super::streams::{StemDamage, StemHealth, StreamError};
 use super::strip::StripParams;
 use crate::session::Session;
-use crate::units::{Decibels, Pan, Seconds, StripId};
+use crate::units::{Decibels, Pan, Seconds, StripId, frames_at};
 
 /// Counters the audio thread bumps and the UI reads.
 #[derive(Debug, Default)]
@@ -1373,12 +1373,3 @@ fn lower_current_thread_priority() {
 
 #[cfg(not(target_os = "linux"))]
 fn lower_current_thread_priority() {}
-
-/// `frames` at `from` Hz expressed at `to` Hz (rounded up, so nothing is cut short).
-pub fn frames_at(frames: u64, from: u32, to: u32) -> u64 {
-    if from == to {
-        frames
-    } else {
-        (u128::from(frames) * u128::from(to)).div_ceil(u128::from(from.max(1))) as u64
-    }
-}

@@ -19,9 +19,8 @@
 //!   levels at once.
 //! - A glide of 0 frames is a cut (the session asked for `ramp_ms = 0`).
 
-use super::realtime::frames_at;
 use crate::session::{DEFAULT_SCENE_RAMP_MS, Section, Session};
-use crate::units::Decibels;
+use crate::units::{Decibels, frames_at};
 
 /// What one strip's fader does in one section's scene.
 #[derive(Debug, Clone, Copy, PartialEq)]

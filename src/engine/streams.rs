@@ -19,6 +19,7 @@ use super::resample::Resampled;
 use super::smoother::ramp_frames;
 use super::source::{MAX_CACHED, ReadMode, ReadStatus, Source, StemBuffer};
 use super::wav_decoder::{SampleFormat, WavDecoder};
+use crate::units::frames_at;
 
 /// What a stem file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,11 @@ impl StemInfo {
     /// The length in seconds.
     pub fn seconds(&self) -> f64 {
         self.frames as f64 / f64::from(self.sample_rate.max(1))
+    }
+
+    /// The length in frames at `rate`, rounded up ([`frames_at`]): what the resampler plays.
+    pub fn frames_at(&self, rate: u32) -> u64 {
+        frames_at(self.frames, self.sample_rate, rate)
     }
 }
 
