@@ -51,7 +51,7 @@ const HELP_PAGE: usize = 12;
 /// the section instead.
 const SECTION_RESTART: f64 = 1.0;
 
-/// What the model asks of the audio engine. [`crate::engine::realtime::Engine`] implements it;
+/// What the model asks of the audio engine. [`crate::engine::handle::Engine`] implements it;
 /// tests use a recorder.
 pub trait Controls {
     /// Sets a strip's input trim.
@@ -120,82 +120,82 @@ pub trait Controls {
     }
 }
 
-impl Controls for crate::engine::realtime::Engine {
+impl Controls for crate::engine::handle::Engine {
     fn set_trim(&mut self, strip: usize, db: Decibels) {
-        crate::engine::realtime::Engine::set_trim(self, StripId(strip), db);
+        crate::engine::handle::Engine::set_trim(self, StripId(strip), db);
     }
     fn set_gain(&mut self, strip: usize, db: Decibels) {
-        crate::engine::realtime::Engine::set_gain(self, StripId(strip), db);
+        crate::engine::handle::Engine::set_gain(self, StripId(strip), db);
     }
     fn set_pan(&mut self, strip: usize, pan: Pan) {
-        crate::engine::realtime::Engine::set_pan(self, StripId(strip), pan);
+        crate::engine::handle::Engine::set_pan(self, StripId(strip), pan);
     }
     fn set_mute(&mut self, strip: usize, on: bool) {
-        crate::engine::realtime::Engine::set_mute(self, StripId(strip), on);
+        crate::engine::handle::Engine::set_mute(self, StripId(strip), on);
     }
     fn set_solo(&mut self, strip: usize, on: bool) {
-        crate::engine::realtime::Engine::set_solo(self, StripId(strip), on);
+        crate::engine::handle::Engine::set_solo(self, StripId(strip), on);
     }
     fn set_master(&mut self, db: Decibels) {
-        crate::engine::realtime::Engine::set_master(self, db);
+        crate::engine::handle::Engine::set_master(self, db);
     }
     fn play(&mut self) {
-        crate::engine::realtime::Engine::play(self);
+        crate::engine::handle::Engine::play(self);
     }
     fn pause(&mut self) {
-        crate::engine::realtime::Engine::pause(self);
+        crate::engine::handle::Engine::pause(self);
     }
     fn is_playing(&self) -> bool {
-        crate::engine::realtime::Engine::is_playing(self)
+        crate::engine::handle::Engine::is_playing(self)
     }
     fn seek(&mut self, to: Seconds) {
-        crate::engine::realtime::Engine::seek(self, to);
+        crate::engine::handle::Engine::seek(self, to);
     }
     fn position(&self) -> Seconds {
-        crate::engine::realtime::Engine::position(self)
+        crate::engine::handle::Engine::position(self)
     }
     fn set_loop(&mut self, region: Option<(Seconds, Seconds)>) {
-        crate::engine::realtime::Engine::set_loop(self, region);
+        crate::engine::handle::Engine::set_loop(self, region);
     }
     fn loop_region(&self) -> Option<(Seconds, Seconds)> {
-        crate::engine::realtime::Engine::loop_region(self)
+        crate::engine::handle::Engine::loop_region(self)
     }
     fn reset_loudness(&mut self) {
-        crate::engine::realtime::Engine::reset_loudness(self);
+        crate::engine::handle::Engine::reset_loudness(self);
     }
     fn set_scenes(&mut self, session: &Session) {
         let rate = self.mix_rate();
-        crate::engine::realtime::Engine::set_scenes(
+        crate::engine::handle::Engine::set_scenes(
             self,
             crate::engine::scene::SceneTimeline::for_session(session, rate),
         );
     }
     fn set_scenes_bypassed(&mut self, on: bool) {
-        crate::engine::realtime::Engine::set_scenes_bypassed(self, on);
+        crate::engine::handle::Engine::set_scenes_bypassed(self, on);
     }
     fn has_reference(&self) -> bool {
-        crate::engine::realtime::Engine::has_reference(self)
+        crate::engine::handle::Engine::has_reference(self)
     }
     fn listen(&self) -> Listen {
-        crate::engine::realtime::Engine::listen(self)
+        crate::engine::handle::Engine::listen(self)
     }
     fn set_listen(&mut self, listen: Listen) {
-        crate::engine::realtime::Engine::set_listen(self, listen);
+        crate::engine::handle::Engine::set_listen(self, listen);
     }
     fn reference_free(&self) -> bool {
-        crate::engine::realtime::Engine::reference_free(self)
+        crate::engine::handle::Engine::reference_free(self)
     }
     fn set_reference_free(&mut self, free: bool) {
-        crate::engine::realtime::Engine::set_reference_free(self, free);
+        crate::engine::handle::Engine::set_reference_free(self, free);
     }
     fn reference_position(&self) -> Option<Seconds> {
-        crate::engine::realtime::Engine::reference_position(self)
+        crate::engine::handle::Engine::reference_position(self)
     }
     fn seek_reference(&mut self, to: Seconds) {
-        crate::engine::realtime::Engine::seek_reference(self, to);
+        crate::engine::handle::Engine::seek_reference(self, to);
     }
     fn set_monitor(&mut self, state: MonitorState) {
-        crate::engine::realtime::Engine::set_monitor(self, state);
+        crate::engine::handle::Engine::set_monitor(self, state);
     }
 }
 

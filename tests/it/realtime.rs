@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use earmix::engine::meter::MeterBank;
 use earmix::engine::processor::Processor;
+use earmix::engine::protocol::{EngineCounters, EngineRings, rings};
 use earmix::engine::protocol::{EngineToUi, LoopRegion, Retired, UiToEngine};
-use earmix::engine::realtime::{EngineCounters, EngineRings, RealtimeProcessor, rings};
+use earmix::engine::realtime::RealtimeProcessor;
 use earmix::engine::scene::{SceneLevel, SceneTimeline};
 use earmix::engine::source::{MemorySource, ReadMode, Source};
 use earmix::engine::strip::StripParams;
@@ -344,8 +345,9 @@ fn meters_are_post_fader_and_max_since_last_read() {
 #[test]
 fn full_event_ring_drops_and_counts() {
     let mut rig = rig(true);
-    for i in 0..2000u64 {
-        rig.send(UiToEngine::Seek(i * 10));
+    // A 10-frame loop wraps at least once per 16-frame block: more news than the ring holds.
+    rig.send(UiToEngine::SetLoop(Some(LoopRegion { start: 0, end: 10 })));
+    for _ in 0..2000 {
         let mut l = [0.0; 16];
         let mut r = [0.0; 16];
         rig.rt.render_block(&mut l, &mut r);
@@ -504,7 +506,7 @@ fn streamed_and_resampled_stems_render_without_allocating() {
 #[test]
 fn stem_io_threads_run_in_the_background_class() {
     use crate::support::{TempSession, write_wav_f32};
-    use earmix::engine::realtime::{STEM_IO_THREAD, open_for_playback};
+    use earmix::engine::stem_io::{STEM_IO_THREAD, open_for_playback};
     let ts = TempSession::new();
     write_wav_f32(&ts.path("a.wav"), RATE, &[signal(48_000, 51, 0.3)]);
     let path = ts
