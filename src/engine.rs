@@ -3,6 +3,7 @@
 
 pub mod biquad;
 pub mod handle;
+pub mod health;
 pub mod loudness;
 pub mod meter;
 pub mod monitor;

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 
 use rtrb::{Consumer, Producer};
 
+use super::health::{StemDamage, StemHealth};
 use super::loudness::{LoudnessMatch, LoudnessMeter, LoudnessReading, master_ring, match_loudness};
 use super::meter::{MeterBank, MeterReading};
 use super::monitor::{CeilingReading, MonitorMeter, MonitorState};
@@ -18,10 +19,9 @@ use super::realtime::RealtimeProcessor;
 use super::reference::{ReferencePlayer, open_reference};
 use super::render::DamagedStem;
 use super::scene::SceneTimeline;
-use super::source::Source;
+use super::source::{Source, StreamError};
 use super::stem_io::{on_stem_io_thread, open_for_playback};
 use super::stream_plan::{MIB, StreamPlan};
-use super::streams::{StemDamage, StemHealth, StreamError};
 use crate::session::Session;
 use crate::units::{Decibels, Pan, Seconds, StripId, frames_at};
 

@@ -21,8 +21,8 @@ use rubato::{
     Async, Fft, FixedAsync, FixedSync, Resampler, SincInterpolationParameters, WindowFunction,
 };
 
-use super::source::{MAX_BLOCK, ReadMode, ReadStatus, Source, StemBuffer};
-use super::streams::StreamError;
+use super::health::StemHealth;
+use super::source::{MAX_BLOCK, ReadMode, ReadStatus, Source, StemBuffer, StreamError};
 use crate::units::frames_at;
 
 /// FFT blocks hold at least this many input frames (the anti-aliasing filter's length).
@@ -303,7 +303,7 @@ impl<S: Source> Source for Resampled<S> {
         self.channels
     }
 
-    fn health(&self) -> Option<&std::sync::Arc<super::streams::StemHealth>> {
+    fn health(&self) -> Option<&std::sync::Arc<StemHealth>> {
         self.inner.health()
     }
 

@@ -3,8 +3,8 @@
 //! thread (or the thread that opens a processor); never on the audio thread.
 
 use super::processor::Processor;
+use super::source::StreamError;
 use super::stream_plan::StreamPlan;
-use super::streams::StreamError;
 use crate::session::Session;
 
 /// The name of the thread that opens the stems, which creek's I/O threads inherit (so they show
