@@ -172,6 +172,8 @@ fn a_journal_torn_in_the_middle_recovers_around_the_damage() {
     let session = crash_with_bass_at_minus_2(&ts);
     let journal = journal_of(&session);
     let mut text = std::fs::read_to_string(&journal).unwrap();
+    // The keys may have been journalled in one batch or two.
+    let damaged = format!("1 damaged line skipped (line {}:", text.lines().count() + 1);
     // Half a line with no newline, then the next edit on the same line (what earmix wrote
     // after a failed append), then a whole line.
     text.push_str("{ edit = \"mute\", channel = \"Vo");
@@ -182,7 +184,7 @@ fn a_journal_torn_in_the_middle_recovers_around_the_damage() {
     let mut c = Console::open(&home_in(&ts), &session, 100, 30);
     c.wait_for_text(&[
         "Recover unsaved edits?",
-        "1 damaged line skipped (line 3:",
+        &damaged,
         "Bass fader -3.0 dB -> -2.0 dB",
         "Keys fader -6.0 dB -> -9.5 dB",
         "Voice muted",

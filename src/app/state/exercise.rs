@@ -9,17 +9,21 @@
 //! the restored mix. Keeping a result then applies it as one undo step and saves the session
 //! (atomically, like `ctrl-s`).
 
+mod boxes;
 mod reference;
 
 use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Instant, SystemTime};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-use super::{App, Controls, FADER_FLOOR_DB, FADER_MAX_DB, Modal, Outcome, round2};
+use self::boxes::{ExerciseIntro, ExercisePick, LeaveExercise};
+use super::{App, Outcome};
 use crate::app::action::Action;
+use crate::app::context::Context;
 use crate::app::edit::MixEdit;
+use crate::app::effect::Effect;
 use crate::app::journal::Journal;
+use crate::app::mixer::{FADER_FLOOR_DB, FADER_MAX_DB, round2};
+use crate::app::mode::info::Info;
 use crate::app::undo::UndoStack;
 use crate::exercise::Exercise;
 use crate::exercise::blindfold;
@@ -50,6 +54,8 @@ pub(super) struct Setup {
     source: usize,
     /// Reference Deconstruction: the faders start scrambled (else flat, at 0 dB).
     scrambled: bool,
+    /// Why the panel opens at another drill level than the one asked for.
+    note: Option<String>,
 }
 
 /// Which list a set-up choice shows.
@@ -171,18 +177,34 @@ fn instruction_lines(kind: Exercise) -> Vec<String> {
         .collect()
 }
 
-/// A key's character, lower-cased, or Enter / Esc.
-fn key_char(event: &KeyEvent) -> Option<char> {
-    match event.code {
-        KeyCode::Char(c) => Some(c.to_ascii_lowercase()),
-        KeyCode::Esc => Some('\u{1b}'),
-        KeyCode::Enter => Some('\n'),
-        _ => None,
+/// Takes the drill level asked for (`earmix exercise drill --level N`) when it can open;
+/// otherwise the set-up keeps its level and the sentence returned says which level opens and
+/// why, for the top of the panel.
+fn setup_level(setup: &mut Setup, level: u32) -> Option<String> {
+    if setup.kind != Exercise::Drill {
+        return Some(format!(
+            "--level is for the level-matching drill only; the {} has no levels.",
+            setup.kind.title()
+        ));
     }
-}
-
-fn is_ctrl_c(event: &KeyEvent) -> bool {
-    event.code == KeyCode::Char('c') && event.modifiers == KeyModifiers::CONTROL
+    let opens = setup.level;
+    if drill::level(level).is_none() {
+        return Some(format!(
+            "There is no level {level} (the drill has levels 1 to {}): level {opens} opens, \
+             the highest you have unlocked.",
+            drill::LADDER.len()
+        ));
+    }
+    if level > setup.unlocked {
+        return Some(format!(
+            "Level {level} is locked: level {opens} opens, the highest you have unlocked. Pass \
+             level {} to unlock level {}.",
+            setup.unlocked,
+            setup.unlocked + 1
+        ));
+    }
+    setup.level = level;
+    None
 }
 
 /// A dB figure for the results table: one decimal, "off" for -inf.
@@ -274,10 +296,10 @@ impl App {
     /// Opens the exercise list (`E`).
     pub(super) fn open_exercise_list(&mut self) {
         if self.exercise.is_some() {
-            self.message = Some("An exercise is running (Esc leaves it)".to_string());
+            self.mixer.message = Some("An exercise is running (Esc leaves it)".to_string());
             return;
         }
-        self.modal = Some(Modal::ExercisePick { selected: 0 });
+        self.open(ExercisePick::default());
     }
 
     /// Opens the instruction panel of `kind` (the command line's `earmix exercise NAME`), at
@@ -285,33 +307,28 @@ impl App {
     pub fn open_exercise(&mut self, kind: Exercise, level: Option<u32>) {
         if let Some(mut setup) = self.setup_for(kind) {
             if let Some(level) = level {
-                if level <= setup.unlocked && drill::level(level).is_some() {
-                    setup.level = level;
-                } else {
-                    self.message = Some(format!(
-                        "Level {level} is not unlocked yet: starting at level {}",
-                        setup.level
-                    ));
-                }
+                setup.note = setup_level(&mut setup, level);
             }
-            self.modal = Some(Modal::ExerciseIntro { setup });
+            self.open(ExerciseIntro { setup });
         }
     }
 
     /// The set-up of `kind` for this session, or a message saying why it cannot run here.
     fn setup_for(&mut self, kind: Exercise) -> Option<Setup> {
-        if self.blind.hides_numbers() {
-            self.message = Some("Leave blind mode first (b): an exercise runs its own".to_string());
+        if self.mixer.blind.hides_numbers() {
+            self.mixer.message =
+                Some("Leave blind mode first (b): an exercise runs its own".to_string());
             return None;
         }
         let playing = self
+            .mixer
             .session
             .channels
             .iter()
             .filter(|c| !c.mute && !c.gain_db.is_off())
             .count();
         if playing < 2 {
-            self.message = Some(format!(
+            self.mixer.message = Some(format!(
                 "The {} needs at least two channels that play (not muted, fader not off)",
                 kind.title()
             ));
@@ -325,12 +342,13 @@ impl App {
             sources: Vec::new(),
             source: 0,
             scrambled: false,
+            note: None,
         };
         match kind {
             Exercise::Blindfold => {}
             Exercise::Reference => {
-                if self.session.reference.is_none() {
-                    self.message = Some(
+                if self.mixer.session.reference.is_none() {
+                    self.mixer.message = Some(
                         "Reference Deconstruction needs a session with a [reference] (the band \
                          demo has one: earmix exercise reference)"
                             .to_string(),
@@ -339,8 +357,8 @@ impl App {
                 }
             }
             Exercise::Arc => {
-                let Some(pair) = emotional::default_pair(&self.session.sections) else {
-                    self.message = Some(
+                let Some(pair) = emotional::default_pair(&self.mixer.session.sections) else {
+                    self.mixer.message = Some(
                         "The Emotional Arc Exercise needs a session with at least two sections"
                             .to_string(),
                     );
@@ -357,9 +375,9 @@ impl App {
                     .unwrap_or_default();
                 setup.unlocked = drill::highest_unlocked(&records);
                 setup.level = setup.unlocked;
-                setup.sources = drill::target_sources(&self.session);
+                setup.sources = drill::target_sources(&self.mixer.session);
                 // The fullest balance first: the reference, then a chorus's scene.
-                let sections = &self.session.sections;
+                let sections = &self.mixer.session.sections;
                 setup.sources.sort_by_key(|(source, _)| match source {
                     TargetSource::Reference => 0,
                     TargetSource::Scene { section }
@@ -371,7 +389,8 @@ impl App {
                     TargetSource::Saved => 3,
                 });
                 if setup.sources.is_empty() {
-                    self.message = Some("This session offers no balance to match".to_string());
+                    self.mixer.message =
+                        Some("This session offers no balance to match".to_string());
                     return None;
                 }
             }
@@ -379,9 +398,15 @@ impl App {
         Some(setup)
     }
 
-    /// The instruction panel's lines.
+    /// The instruction panel's lines: first why it opens at another drill level than the one
+    /// asked for, if it does.
     fn intro_lines(&self, setup: &Setup) -> Vec<String> {
-        let mut lines = instruction_lines(setup.kind);
+        let mut lines = Vec::new();
+        if let Some(note) = &setup.note {
+            lines.push(note.clone());
+            lines.push(String::new());
+        }
+        lines.extend(instruction_lines(setup.kind));
         match setup.kind {
             Exercise::Blindfold => lines.push(format!(
                 "The faders move up to {:.0} dB either way. The song loops; L loops the \
@@ -393,8 +418,8 @@ impl App {
                 if let Some((a, b)) = setup.pair {
                     lines.push(format!(
                         "Sections: {} first, then {}. The faders move up to {:.0} dB either way.",
-                        self.session.sections[a].name,
-                        self.session.sections[b].name,
+                        self.mixer.session.sections[a].name,
+                        self.mixer.session.sections[b].name,
                         self.exercise_config.scramble_db
                     ));
                 }
@@ -422,125 +447,11 @@ impl App {
         lines
     }
 
-    fn intro_answers(setup: &Setup) -> Vec<(String, String)> {
-        let mut answers = vec![("Enter".to_string(), "start".to_string())];
-        match setup.kind {
-            Exercise::Blindfold => {}
-            Exercise::Reference => answers.push((
-                "s".to_string(),
-                if setup.scrambled {
-                    "start flat"
-                } else {
-                    "start scrambled"
-                }
-                .to_string(),
-            )),
-            Exercise::Arc => answers.push(("s".to_string(), "other sections".to_string())),
-            Exercise::Drill => {
-                if setup.unlocked > 1 {
-                    answers.push(("l".to_string(), "level".to_string()));
-                }
-                if setup.sources.len() > 1 {
-                    answers.push(("t".to_string(), "target".to_string()));
-                }
-            }
-        }
-        answers.push(("Esc".to_string(), "cancel".to_string()));
-        answers
-    }
-
-    /// The overlay of an exercise modal.
-    pub(super) fn exercise_overlay(&self, modal: &Modal) -> Option<Overlay> {
-        Some(match modal {
-            Modal::ExercisePick { selected } => Overlay::Pick {
-                title: "Exercises: train your ear".to_string(),
-                items: Exercise::ALL
-                    .iter()
-                    .map(|e| format!("{}: {}", e.title(), e.summary()))
-                    .collect(),
-                selected: *selected,
-                hint: "Up/Down choose, Enter opens, Esc cancels".to_string(),
-            },
-            Modal::ExerciseIntro { setup } => Overlay::Question {
-                title: setup.kind.title().to_string(),
-                lines: self.intro_lines(setup),
-                answers: Self::intro_answers(setup),
-            },
-            Modal::ExerciseChoose {
-                setup,
-                choice,
-                selected,
-            } => Overlay::Pick {
-                title: match choice {
-                    Choice::First => "Which section first?".to_string(),
-                    Choice::Second => "And which section to contrast it with?".to_string(),
-                    Choice::Level => "Which level?".to_string(),
-                    Choice::Target => "Which balance to match?".to_string(),
-                },
-                items: self.choice_items(setup, *choice),
-                selected: *selected,
-                hint: "Up/Down choose, Enter takes it, Esc goes back".to_string(),
-            },
-            Modal::LeaveExercise => Overlay::Question {
-                title: "Leave the exercise?".to_string(),
-                lines: vec!["Nothing is recorded and the mix goes back to how it was.".to_string()],
-                answers: vec![
-                    ("y".to_string(), "leave".to_string()),
-                    ("n".to_string(), "carry on".to_string()),
-                ],
-            },
-            _ => return None,
-        })
-    }
-
-    /// A key on an exercise's instruction panel.
-    fn answer_intro(
-        &mut self,
-        setup: Setup,
-        key: Option<char>,
-        event: &KeyEvent,
-        now: Instant,
-        controls: &mut dyn Controls,
-    ) -> Outcome {
-        let choose = |choice: Choice, selected: usize| Modal::ExerciseChoose {
-            setup: setup.clone(),
-            choice,
-            selected,
-        };
-        match key {
-            Some('\n') => {
-                self.start_exercise(&setup, controls);
-                return Outcome::Continue;
-            }
-            Some('\u{1b}' | 'q') => {
-                self.message = Some(format!("{}: not started", setup.kind.title()));
-                return Outcome::Continue;
-            }
-            Some('s') if setup.kind == Exercise::Reference => {
-                let mut setup = setup.clone();
-                setup.scrambled = !setup.scrambled;
-                self.modal = Some(Modal::ExerciseIntro { setup });
-            }
-            Some('s') if setup.kind == Exercise::Arc => {
-                let first = setup.pair.map_or(0, |p| p.0);
-                self.modal = Some(choose(Choice::First, first));
-            }
-            Some('l') if setup.kind == Exercise::Drill && setup.unlocked > 1 => {
-                self.modal = Some(choose(Choice::Level, setup.level as usize - 1));
-            }
-            Some('t') if setup.kind == Exercise::Drill && setup.sources.len() > 1 => {
-                self.modal = Some(choose(Choice::Target, setup.source));
-            }
-            _ if is_ctrl_c(event) => return self.update(Action::Quit, now, controls),
-            _ => self.modal = Some(Modal::ExerciseIntro { setup }),
-        }
-        Outcome::Continue
-    }
-
     /// The items of a set-up list.
     fn choice_items(&self, setup: &Setup, choice: Choice) -> Vec<String> {
         match choice {
             Choice::First | Choice::Second => self
+                .mixer
                 .session
                 .sections
                 .iter()
@@ -560,168 +471,34 @@ impl App {
         }
     }
 
-    /// A key while an exercise box is open (any other box is left open).
-    pub(super) fn answer_exercise(
-        &mut self,
-        modal: Modal,
-        event: &KeyEvent,
-        now: Instant,
-        controls: &mut dyn Controls,
-    ) -> Outcome {
-        let key = key_char(event);
-        match modal {
-            Modal::ExercisePick { selected } => {
-                let last = Exercise::ALL.len() - 1;
-                let selected = match event.code {
-                    KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => (selected + 1).min(last),
-                    KeyCode::Esc | KeyCode::Char('q') => return Outcome::Continue,
-                    KeyCode::Enter => {
-                        if let Some(setup) = self.setup_for(Exercise::ALL[selected]) {
-                            self.modal = Some(Modal::ExerciseIntro { setup });
-                        }
-                        return Outcome::Continue;
-                    }
-                    _ if is_ctrl_c(event) => return self.update(Action::Quit, now, controls),
-                    _ => selected,
-                };
-                self.modal = Some(Modal::ExercisePick { selected });
-                Outcome::Continue
-            }
-            Modal::ExerciseIntro { setup } => self.answer_intro(setup, key, event, now, controls),
-            Modal::ExerciseChoose {
-                mut setup,
-                choice,
-                selected,
-            } => {
-                let count = self.choice_items(&setup, choice).len();
-                let last = count.saturating_sub(1);
-                let selected = match event.code {
-                    KeyCode::Up | KeyCode::Char('k') => selected.saturating_sub(1),
-                    KeyCode::Down | KeyCode::Char('j') => (selected + 1).min(last),
-                    KeyCode::Home => 0,
-                    KeyCode::End => last,
-                    KeyCode::Esc => {
-                        self.modal = Some(Modal::ExerciseIntro { setup });
-                        return Outcome::Continue;
-                    }
-                    KeyCode::Enter => {
-                        self.modal = Some(self.take_choice(&mut setup, choice, selected));
-                        return Outcome::Continue;
-                    }
-                    _ => selected,
-                };
-                self.modal = Some(Modal::ExerciseChoose {
-                    setup,
-                    choice,
-                    selected,
-                });
-                Outcome::Continue
-            }
-            Modal::LeaveExercise => {
-                match key {
-                    Some('y') => {
-                        self.finish_exercise(None, controls);
-                        self.message = Some("Left the exercise: the mix is as it was".to_string());
-                    }
-                    _ if is_ctrl_c(event) => {
-                        self.finish_exercise(None, controls);
-                        return self.update(Action::Quit, now, controls);
-                    }
-                    Some('n' | '\u{1b}') => {}
-                    _ => self.modal = Some(Modal::LeaveExercise),
-                }
-                Outcome::Continue
-            }
-            other => {
-                self.modal = Some(other);
-                Outcome::Continue
-            }
-        }
-    }
-
-    /// Takes the item picked from a set-up list; the box that follows.
-    fn take_choice(&mut self, setup: &mut Setup, choice: Choice, selected: usize) -> Modal {
-        match choice {
-            Choice::First => {
-                let second = setup.pair.map_or(1, |p| p.1);
-                // The second defaults to the section after the first (or before the last).
-                let second = if second == selected {
-                    if selected + 1 < self.session.sections.len() {
-                        selected + 1
-                    } else {
-                        selected.saturating_sub(1)
-                    }
-                } else {
-                    second
-                };
-                setup.pair = Some((selected, second));
-                return Modal::ExerciseChoose {
-                    setup: setup.clone(),
-                    choice: Choice::Second,
-                    selected: second,
-                };
-            }
-            Choice::Second => {
-                let first = setup.pair.map_or(0, |p| p.0);
-                if selected == first {
-                    self.message = Some("Pick a different section from the first".to_string());
-                    return Modal::ExerciseChoose {
-                        setup: setup.clone(),
-                        choice,
-                        selected,
-                    };
-                }
-                setup.pair = Some((first, selected));
-            }
-            Choice::Level => {
-                let number = selected as u32 + 1;
-                if number > setup.unlocked {
-                    self.message = Some(format!(
-                        "Level {number} is locked: pass level {} first",
-                        number - 1
-                    ));
-                    return Modal::ExerciseChoose {
-                        setup: setup.clone(),
-                        choice,
-                        selected,
-                    };
-                }
-                setup.level = number;
-            }
-            Choice::Target => setup.source = selected.min(setup.sources.len().saturating_sub(1)),
-        }
-        Modal::ExerciseIntro {
-            setup: setup.clone(),
-        }
-    }
-
     /// Puts the console's state aside and starts the first step of `setup`.
-    fn start_exercise(&mut self, setup: &Setup, controls: &mut dyn Controls) {
-        self.flush_journal();
-        self.end_burst();
-        self.glides.clear();
-        let length = self.session.length();
+    fn start_exercise(&mut self, setup: &Setup) {
+        self.mixer.flush_journal();
+        self.mixer.end_burst();
+        self.mixer.glides.clear();
+        let length = self.mixer.session.length();
         let stash = Stash {
-            session: self.session.clone(),
-            undo: std::mem::take(&mut self.undo),
-            journal: self.journal.take(),
-            blind: self.blind,
-            comparing: self.comparing,
-            scene_mode: self.scene_mode,
-            trim_mode: self.trim_mode,
-            focus: self.focus,
-            selected: self.selected,
-            loop_region: controls.loop_region(),
+            session: self.mixer.session.clone(),
+            undo: std::mem::take(&mut self.mixer.undo),
+            journal: self.mixer.journal.take(),
+            blind: self.mixer.blind,
+            comparing: self.mixer.comparing,
+            scene_mode: self.mixer.scene_mode,
+            trim_mode: self.mixer.trim_mode,
+            focus: self.mixer.focus,
+            selected: self.mixer.selected,
+            loop_region: self.mixer.transport.loop_region,
         };
-        self.scene_mode = false;
-        self.trim_mode = false;
-        self.focus = Focus::Strip;
+        self.mixer.scene_mode = false;
+        self.mixer.trim_mode = false;
+        self.mixer.focus = Focus::Strip;
         // The exercise plays the base faders; the section scenes stay out of it.
-        self.comparing = false;
-        controls.set_scenes_bypassed(setup.kind != Exercise::Reference);
+        self.mixer.comparing = false;
+        self.mixer
+            .emit(Effect::ScenesBypassed(setup.kind != Exercise::Reference));
         // Solos would hide parts of the balance: the exercise starts with none.
         let solos: Vec<String> = self
+            .mixer
             .session
             .channels
             .iter()
@@ -729,7 +506,7 @@ impl App {
             .map(|c| c.name.clone())
             .collect();
         for channel in solos {
-            self.quietly(&MixEdit::Solo { channel, on: false }, controls);
+            self.quietly(&MixEdit::Solo { channel, on: false });
         }
         let mut run = Run {
             kind: setup.kind,
@@ -757,61 +534,59 @@ impl App {
             }
             Exercise::Reference => run.start = self.reference_start(setup),
             Exercise::Drill => {
-                if !self.start_drill(setup, &mut run, controls) {
+                if !self.start_drill(setup, &mut run) {
                     self.exercise = Some(run);
-                    self.finish_exercise(None, controls);
+                    self.finish_exercise(None);
                     return;
                 }
             }
         }
-        self.blind = BlindLevel::MetersOff;
-        self.selected = 0;
+        self.mixer.blind = BlindLevel::MetersOff;
+        self.mixer.selected = 0;
         let span = run.span;
         let start = run.start.clone();
         let drill = run.drill.is_some();
         self.exercise = Some(run);
         if !start.is_empty() {
-            self.set_faders(&start, controls);
+            self.set_faders(&start);
         }
         // The drill plays once its target is measured.
         if drill {
-            controls.pause();
+            self.mixer.emit(Effect::Pause);
         } else {
-            Self::play_span(span, controls);
+            self.play_span(span);
         }
         // The panel says what to do.
-        self.message = None;
+        self.mixer.message = None;
     }
 
     /// The drill's first step: picks the stems, sits the others out and plays the target
     /// (measuring its loudness for the flip meanwhile). False when the level does not exist.
-    fn start_drill(&mut self, setup: &Setup, run: &mut Run, controls: &mut dyn Controls) -> bool {
+    fn start_drill(&mut self, setup: &Setup, run: &mut Run) -> bool {
         let Some(level) = drill::level(setup.level) else {
             return false;
         };
         let (source, label) = setup.sources[setup.source].clone();
-        let target_all = drill::target_faders(&self.session, &source);
-        let candidates: Vec<usize> = (0..self.session.channels.len())
-            .filter(|&i| !target_all[i].is_off() && !self.session.channels[i].mute)
+        let target_all = drill::target_faders(&self.mixer.session, &source);
+        let candidates: Vec<usize> = (0..self.mixer.session.channels.len())
+            .filter(|&i| !target_all[i].is_off() && !self.mixer.session.channels[i].mute)
             .collect();
         // A scene's section loops; otherwise the first chorus (or the song).
-        run.span = drill::target_span(&self.session, &source)
+        run.span = drill::target_span(&self.mixer.session, &source)
             .or_else(|| {
-                emotional::default_pair(&self.session.sections).map(|(_, b)| self.section_span(b))
+                emotional::default_pair(&self.mixer.session.sections)
+                    .map(|(_, b)| self.section_span(b))
             })
             .unwrap_or(run.span);
         for &i in &candidates {
-            let channel = self.session.channels[i].name.clone();
-            self.quietly(
-                &MixEdit::Gain {
-                    channel,
-                    db: target_all[i],
-                },
-                controls,
-            );
+            let channel = self.mixer.session.channels[i].name.clone();
+            self.quietly(&MixEdit::Gain {
+                channel,
+                db: target_all[i],
+            });
         }
         run.drill_levels = Some(measure_in_background(
-            without_scenes(&self.session),
+            without_scenes(&self.mixer.session),
             run.span,
         ));
         run.drill = Some(DrillRun {
@@ -829,7 +604,7 @@ impl App {
 
     /// The drill's target is measured: picks the stems among the parts that play in the loop,
     /// sits the others out, and plays the target.
-    fn drill_ready(&mut self, measured: Option<Vec<ChannelLevel>>, controls: &mut dyn Controls) {
+    fn drill_ready(&mut self, measured: Option<Vec<ChannelLevel>>) {
         let Some(drill) = self.exercise.as_ref().and_then(|r| r.drill.as_ref()) else {
             return;
         };
@@ -850,12 +625,12 @@ impl App {
         } else {
             candidates.clone()
         };
-        let mut random = || self.random_unit();
+        let mut random = || self.mixer.random_unit();
         let chosen = drill::choose_stems(&pool, count, &mut random);
-        for i in 0..self.session.channels.len() {
-            if !chosen.contains(&i) && !self.session.channels[i].mute {
-                let channel = self.session.channels[i].name.clone();
-                self.quietly(&MixEdit::Mute { channel, on: true }, controls);
+        for i in 0..self.mixer.session.channels.len() {
+            if !chosen.contains(&i) && !self.mixer.session.channels[i].mute {
+                let channel = self.mixer.session.channels[i].name.clone();
+                self.quietly(&MixEdit::Mute { channel, on: true });
             }
         }
         let Some(run) = self.exercise.as_mut() else {
@@ -878,26 +653,26 @@ impl App {
             }
             levels
         });
-        self.selected = chosen.first().copied().unwrap_or(0);
+        self.mixer.selected = chosen.first().copied().unwrap_or(0);
         drill.channels = chosen;
         let memory = drill.level.is_memory();
         run.stage = Stage::Listen;
         let span = run.span;
         if memory {
             // Memory mode: the target plays once, through (the tick pauses at its end).
-            controls.set_loop(None);
-            controls.seek(span.0);
-            controls.play();
+            self.mixer.emit(Effect::Loop(None));
+            self.mixer.emit(Effect::Seek(span.0));
+            self.mixer.emit(Effect::Play);
         } else {
-            Self::play_span(span, controls);
+            self.play_span(span);
         }
     }
 
     /// The channels that play (not muted, fader not off), by index.
     fn playing_channels(&self) -> Vec<usize> {
-        (0..self.session.channels.len())
+        (0..self.mixer.session.channels.len())
             .filter(|&i| {
-                let c = &self.session.channels[i];
+                let c = &self.mixer.session.channels[i];
                 !c.mute && !c.gain_db.is_off()
             })
             .collect()
@@ -906,9 +681,15 @@ impl App {
     /// Every fader (session order), the channels in `which` moved by a random offset of up to
     /// `range` dB either way (kept within the fader's range).
     fn scrambled(&mut self, which: &[usize], range: f64) -> Vec<Decibels> {
-        let mut random = || self.random_unit();
+        let mut random = || self.mixer.random_unit();
         let offsets = drill::scramble(which.len(), range, &mut random);
-        let mut faders: Vec<Decibels> = self.session.channels.iter().map(|c| c.gain_db).collect();
+        let mut faders: Vec<Decibels> = self
+            .mixer
+            .session
+            .channels
+            .iter()
+            .map(|c| c.gain_db)
+            .collect();
         for (&i, offset) in which.iter().zip(offsets) {
             faders[i] = Decibels(round2(
                 (faders[i].0 + offset).clamp(FADER_FLOOR_DB, FADER_MAX_DB),
@@ -919,52 +700,58 @@ impl App {
 
     /// Section `k`'s span.
     fn section_span(&self, k: usize) -> (Seconds, Seconds) {
-        let start = self.session.sections[k].start;
+        let start = self.mixer.session.sections[k].start;
         let end = self
+            .mixer
             .session
             .sections
             .get(k + 1)
-            .map_or_else(|| self.session.length(), |s| s.start);
+            .map_or_else(|| self.mixer.session.length(), |s| s.start);
         (start, end)
     }
 
     /// Loops `span` from its start and plays.
-    fn play_span(span: (Seconds, Seconds), controls: &mut dyn Controls) {
+    fn play_span(&mut self, span: (Seconds, Seconds)) {
         if span.1.0 - span.0.0 > 0.0 {
-            controls.set_loop(Some(span));
+            self.mixer.emit(Effect::Loop(Some(span)));
         }
-        controls.seek(span.0);
-        controls.play();
+        self.mixer.emit(Effect::Seek(span.0));
+        self.mixer.emit(Effect::Play);
     }
 
     /// Applies an edit to the exercise's mix and the engine, outside the undo history and the
     /// journal.
-    fn quietly(&mut self, edit: &MixEdit, controls: &mut dyn Controls) {
-        if edit.apply(&mut self.session).is_ok() {
-            self.send(edit, controls);
+    fn quietly(&mut self, edit: &MixEdit) {
+        if edit.apply(&mut self.mixer.session).is_ok() {
+            self.mixer.send(edit);
         }
     }
 
     /// Sets every fader (session order) quietly.
-    fn set_faders(&mut self, faders: &[Decibels], controls: &mut dyn Controls) {
+    fn set_faders(&mut self, faders: &[Decibels]) {
         for (i, db) in faders.iter().enumerate() {
-            if let Some(channel) = self.session.channels.get(i) {
+            if let Some(channel) = self.mixer.session.channels.get(i) {
                 let channel = channel.name.clone();
-                self.quietly(&MixEdit::Gain { channel, db: *db }, controls);
+                self.quietly(&MixEdit::Gain { channel, db: *db });
             }
         }
     }
 
     /// The faders now (session order).
     fn faders(&self) -> Vec<Decibels> {
-        self.session.channels.iter().map(|c| c.gain_db).collect()
+        self.mixer
+            .session
+            .channels
+            .iter()
+            .map(|c| c.gain_db)
+            .collect()
     }
 
     /// The user's mix: while an exercise runs, the one put aside (what saving would write).
     pub(super) fn users_mix(&self) -> &Session {
         self.exercise
             .as_ref()
-            .map_or(&self.session, |run| &run.stash.session)
+            .map_or(&self.mixer.session, |run| &run.stash.session)
     }
 
     /// The exercise's panel for the view.
@@ -1003,10 +790,10 @@ impl App {
                     let k = if *step == 0 { a } else { b };
                     title = format!(
                         "{title}: {}, {} of two",
-                        self.session.sections[k].name,
+                        self.mixer.session.sections[k].name,
                         if *step == 0 { "first" } else { "second" }
                     );
-                    format!("Balance {} by ear", self.session.sections[k].name)
+                    format!("Balance {} by ear", self.mixer.session.sections[k].name)
                 }
                 (Exercise::Drill, _) => {
                     if let Some(drill) = &run.drill
@@ -1099,21 +886,23 @@ impl App {
         }
     }
 
-    /// A key during an exercise (no box open).
-    pub(super) fn exercise_key(
-        &mut self,
-        event: &KeyEvent,
-        now: Instant,
-        controls: &mut dyn Controls,
-    ) -> Outcome {
+    /// Where keys are pressed during the exercise (no box open): its results, or a step.
+    pub(super) fn exercise_context(&self) -> Option<Context> {
+        Some(match self.exercise.as_ref()?.stage {
+            Stage::Results { .. } => Context::Results,
+            _ => Context::ExerciseStep,
+        })
+    }
+
+    /// An action during the exercise (no box open): on its results, or in a step.
+    pub(super) fn exercise_update(&mut self, action: Action, now: Instant) -> Outcome {
         let Some(run) = self.exercise.as_ref() else {
             return Outcome::Continue;
         };
-        let key = key_char(event);
         if let Stage::Results { keep, .. } = &run.stage {
             let keep = keep.clone();
             let retry = run.drill.as_ref().map(|d| d.level.number);
-            return self.results_key(key, event, keep, retry, now, controls);
+            return self.results_action(action, keep, retry);
         }
         let kind = run.kind;
         let measuring = matches!(
@@ -1123,26 +912,20 @@ impl App {
         let listening = matches!(run.stage, Stage::Listen);
         let drilled: Option<Vec<usize>> = run.drill.as_ref().map(|d| d.channels.clone());
         let memory = run.drill.as_ref().is_some_and(|d| d.level.is_memory());
-        match key {
-            Some('\n') if !measuring => {
-                self.confirm_step(controls);
+        match action {
+            Action::Confirm => {
+                if !measuring {
+                    self.confirm_step();
+                }
                 return Outcome::Continue;
             }
-            Some('\u{1b}') => {
-                self.modal = Some(Modal::LeaveExercise);
+            Action::Cancel => {
+                self.open(LeaveExercise);
                 return Outcome::Continue;
             }
+            _ if action.is_box_action() => return Outcome::Continue,
             _ => {}
         }
-        let Some(action) = self.keymap.action_for(event) else {
-            if !matches!(event.code, KeyCode::Modifier(_)) {
-                self.message = Some(format!(
-                    "{} does nothing in the exercise (? shows what to do)",
-                    crate::app::keymap::Key::from_event(event)
-                ));
-            }
-            return Outcome::Continue;
-        };
         if measuring && !matches!(action, Action::Quit | Action::Help | Action::PlayPause) {
             return Outcome::Continue;
         }
@@ -1152,17 +935,11 @@ impl App {
             memory,
             drilled,
         };
-        self.exercise_action(action, &step, now, controls)
+        self.exercise_action(action, &step, now)
     }
 
     /// An action during an exercise step: what the exercise allows, refusing the rest.
-    fn exercise_action(
-        &mut self,
-        action: Action,
-        step: &StepKeys,
-        now: Instant,
-        controls: &mut dyn Controls,
-    ) -> Outcome {
+    fn exercise_action(&mut self, action: Action, step: &StepKeys, now: Instant) -> Outcome {
         let StepKeys {
             kind,
             listening,
@@ -1170,7 +947,7 @@ impl App {
             drilled,
         } = step;
         let (kind, listening, memory) = (*kind, *listening, *memory);
-        if let Some(outcome) = self.reference_exercise_action(kind, action, now, controls) {
+        if let Some(outcome) = self.reference_exercise_action(kind, action, now) {
             return outcome;
         }
         match action {
@@ -1189,7 +966,7 @@ impl App {
                     Action::Nudge { .. } | Action::Unity | Action::Undo | Action::Redo
                 );
                 if edits_fader && listening {
-                    self.message =
+                    self.mixer.message =
                         Some("This is the target: Enter scrambles it for you to rebuild".into());
                     return Outcome::Continue;
                 }
@@ -1197,16 +974,16 @@ impl App {
                     && let Some(index) = self.strip_of(action)
                     && !drilled.contains(&index)
                 {
-                    self.message = Some(format!(
+                    self.mixer.message = Some(format!(
                         "{} sits this drill out",
-                        self.session.channels[index].name
+                        self.mixer.session.channels[index].name
                     ));
                     return Outcome::Continue;
                 }
                 if edits_fader {
-                    self.hear_own_mix(controls);
+                    self.hear_own_mix();
                 }
-                self.update(action, now, controls)
+                self.apply(action, now)
             }
             Action::PlayPause
             | Action::ToStart
@@ -1215,7 +992,7 @@ impl App {
             | Action::LoopSection
                 if listening && memory =>
             {
-                self.message = Some("Memory mode: the target plays once".to_string());
+                self.mixer.message = Some("Memory mode: the target plays once".to_string());
                 Outcome::Continue
             }
             Action::PlayPause
@@ -1230,24 +1007,21 @@ impl App {
             | Action::MonitorDim
             | Action::MonitorMute
             | Action::MonitorPreset
-            | Action::MonitorReset => self.update(action, now, controls),
+            | Action::MonitorReset => self.apply(action, now),
             Action::Compare => {
-                self.flip(controls);
+                self.flip();
                 Outcome::Continue
             }
             Action::Help => {
-                self.modal = Some(Modal::Info {
-                    title: kind.title().to_string(),
-                    lines: self.exercise_help(),
-                });
+                self.open(Info::new(kind.title(), self.exercise_help()));
                 Outcome::Continue
             }
             Action::Quit => {
-                self.modal = Some(Modal::LeaveExercise);
+                self.open(LeaveExercise);
                 Outcome::Continue
             }
             _ => {
-                self.message = Some(
+                self.mixer.message = Some(
                     "Not during an exercise: it is faders, mute and solo, by ear (Esc leaves)"
                         .to_string(),
                 );
@@ -1260,7 +1034,7 @@ impl App {
     fn strip_of(&self, action: Action) -> Option<usize> {
         match action {
             Action::Nudge { .. } | Action::Unity | Action::Mute | Action::Solo => {
-                Some(self.selected)
+                Some(self.mixer.selected)
             }
             _ => None,
         }
@@ -1329,35 +1103,37 @@ impl App {
     }
 
     /// The drill's flip between the target and the user's mix (loudness-matched).
-    fn flip(&mut self, controls: &mut dyn Controls) {
+    fn flip(&mut self) {
         let Some(run) = self.exercise.as_mut() else {
             return;
         };
         let Some(drill) = run.drill.as_mut() else {
-            self.message = Some("There is no target to compare with in this exercise".to_string());
+            self.mixer.message =
+                Some("There is no target to compare with in this exercise".to_string());
             return;
         };
         if matches!(run.stage, Stage::Listen) {
-            self.message = Some("This is the target: Enter scrambles it for you to rebuild".into());
+            self.mixer.message =
+                Some("This is the target: Enter scrambles it for you to rebuild".into());
             return;
         }
         if !drill.level.flip {
-            self.message =
+            self.mixer.message =
                 Some("Memory mode: no going back to the target. Trust your ear".to_string());
             return;
         }
         if drill.hearing_target {
-            self.hear_own_mix(controls);
-            self.message = Some("Your mix".to_string());
+            self.hear_own_mix();
+            self.mixer.message = Some("Your mix".to_string());
         } else {
-            self.hear_target(controls);
+            self.hear_target();
         }
     }
 
     /// Plays the drill's target (loudness-matched to the user's mix).
-    fn hear_target(&mut self, controls: &mut dyn Controls) {
+    fn hear_target(&mut self) {
         let own: Vec<f64> = self.faders().iter().map(|d| d.0).collect();
-        let master = self.session.master_db;
+        let master = self.mixer.session.master_db;
         let Some(drill) = self.exercise.as_mut().and_then(|r| r.drill.as_mut()) else {
             return;
         };
@@ -1371,12 +1147,19 @@ impl App {
             };
             drill::match_gain_db(levels, &target_all, &own)
         });
-        for (k, &i) in drill.channels.iter().enumerate() {
-            controls.set_gain(i, Decibels(drill.target[k]));
-        }
-        controls.set_master(Decibels(master.0 + matched.unwrap_or(0.0)));
         drill.hearing_target = true;
-        self.message = Some(if matched.is_some() {
+        let gains: Vec<Effect> = drill
+            .channels
+            .iter()
+            .zip(&drill.target)
+            .map(|(&i, &db)| Effect::Gain(i, Decibels(db)))
+            .collect();
+        for effect in gains {
+            self.mixer.emit(effect);
+        }
+        self.mixer
+            .emit(Effect::Master(Decibels(master.0 + matched.unwrap_or(0.0))));
+        self.mixer.message = Some(if matched.is_some() {
             "The target, as loud as your mix".to_string()
         } else {
             "The target (still measuring: not loudness-matched yet)".to_string()
@@ -1384,7 +1167,7 @@ impl App {
     }
 
     /// Plays the user's own mix again after the target.
-    fn hear_own_mix(&mut self, controls: &mut dyn Controls) {
+    fn hear_own_mix(&mut self) {
         let Some(drill) = self.exercise.as_mut().and_then(|r| r.drill.as_mut()) else {
             return;
         };
@@ -1394,13 +1177,15 @@ impl App {
         drill.hearing_target = false;
         let channels = drill.channels.clone();
         for i in channels {
-            controls.set_gain(i, self.session.channels[i].gain_db);
+            self.mixer
+                .emit(Effect::Gain(i, self.mixer.session.channels[i].gain_db));
         }
-        controls.set_master(self.session.master_db);
+        self.mixer
+            .emit(Effect::Master(self.mixer.session.master_db));
     }
 
     /// Enter during a step.
-    fn confirm_step(&mut self, controls: &mut dyn Controls) {
+    fn confirm_step(&mut self) {
         let Some(run) = self.exercise.as_ref() else {
             return;
         };
@@ -1413,15 +1198,15 @@ impl App {
         let played = run.played;
         let span = run.span;
         if listening {
-            self.scramble_drill(controls);
+            self.scramble_drill();
             return;
         }
         match (step, kind) {
             (None, _) => {}
-            (Some(0), Exercise::Arc) => self.arc_second_step(controls),
+            (Some(0), Exercise::Arc) => self.arc_second_step(),
             (Some(_), Exercise::Arc) => self.arc_results(),
             (Some(_), Exercise::Drill) => {
-                self.hear_own_mix(controls);
+                self.hear_own_mix();
                 self.drill_results();
             }
             (Some(_), Exercise::Reference) => self.compare_with_reference(),
@@ -1430,19 +1215,19 @@ impl App {
                     Some((a, b)) if b - a >= MIN_MEASURED_SPAN => (Seconds(a), Seconds(b)),
                     _ => span,
                 };
-                let receiver = measure_in_background(without_scenes(&self.session), span);
+                let receiver = measure_in_background(without_scenes(&self.mixer.session), span);
                 if let Some(run) = self.exercise.as_mut() {
                     run.span = span;
                     run.stage = Stage::Measuring { receiver };
                 }
-                self.message = Some("Measuring...".to_string());
+                self.mixer.message = Some("Measuring...".to_string());
             }
         }
     }
 
     /// The drill after listening: the drilled faders are scrambled around the target and the
     /// user rebuilds it.
-    fn scramble_drill(&mut self, controls: &mut dyn Controls) {
+    fn scramble_drill(&mut self) {
         let Some(drill) = self.exercise.as_ref().and_then(|r| r.drill.as_ref()) else {
             return;
         };
@@ -1450,12 +1235,12 @@ impl App {
         let target = drill.target.clone();
         let range = drill.level.scramble_db;
         let memory = drill.level.is_memory();
-        let mut random = || self.random_unit();
+        let mut random = || self.mixer.random_unit();
         let offsets = drill::scramble(channels.len(), range, &mut random);
         for ((&i, t), offset) in channels.iter().zip(&target).zip(offsets) {
-            let channel = self.session.channels[i].name.clone();
+            let channel = self.mixer.session.channels[i].name.clone();
             let db = Decibels(round2((t + offset).clamp(FADER_FLOOR_DB, FADER_MAX_DB)));
-            self.quietly(&MixEdit::Gain { channel, db }, controls);
+            self.quietly(&MixEdit::Gain { channel, db });
         }
         let start = self.faders();
         if let Some(run) = self.exercise.as_mut() {
@@ -1466,19 +1251,19 @@ impl App {
                 drill.hearing_target = false;
             }
         }
-        self.undo = UndoStack::new();
+        self.mixer.undo = UndoStack::new();
         if memory {
             // The target was heard once; the user's mix loops from here on.
             let span = self.exercise.as_ref().map(|r| r.span);
             if let Some(span) = span {
-                Self::play_span(span, controls);
+                self.play_span(span);
             }
         }
-        self.message = Some("Scrambled: rebuild the target by ear".to_string());
+        self.mixer.message = Some("Scrambled: rebuild the target by ear".to_string());
     }
 
     /// The Emotional Arc after the first section: the second one, from the same start.
-    fn arc_second_step(&mut self, controls: &mut dyn Controls) {
+    fn arc_second_step(&mut self) {
         let first = self.faders();
         let Some(run) = self.exercise.as_mut() else {
             return;
@@ -1487,24 +1272,24 @@ impl App {
         run.stage = Stage::Balance { step: 1 };
         let start = run.start.clone();
         let second = run.pair.map(|p| p.1);
-        self.set_faders(&start, controls);
-        self.undo = UndoStack::new();
+        self.set_faders(&start);
+        self.mixer.undo = UndoStack::new();
         if let Some(k) = second {
             let span = self.section_span(k);
             if let Some(run) = self.exercise.as_mut() {
                 run.span = span;
                 run.played = None;
             }
-            Self::play_span(span, controls);
+            self.play_span(span);
             // The panel names the section.
-            self.message = None;
+            self.mixer.message = None;
         }
     }
 
     /// Moves an exercise along between frames: the played span, measurements arriving.
-    pub(super) fn exercise_tick(&mut self, controls: &mut dyn Controls) {
-        let playing = controls.is_playing();
-        let position = controls.position().0;
+    pub(super) fn exercise_tick(&mut self) {
+        let playing = self.mixer.transport.playing;
+        let position = self.mixer.transport.position.0;
         let Some(run) = self.exercise.as_mut() else {
             return;
         };
@@ -1522,9 +1307,9 @@ impl App {
         {
             drill.heard = true;
             if playing {
-                controls.pause();
+                self.mixer.emit(Effect::Pause);
             }
-            self.message =
+            self.mixer.message =
                 Some("That was the target, once. Enter scrambles it for you to rebuild".into());
         }
         let Some(run) = self.exercise.as_mut() else {
@@ -1535,7 +1320,7 @@ impl App {
                 Ok(Ok(levels)) => Some(Some(levels)),
                 Ok(Err(e)) => {
                     tracing::warn!("drill loudness: {e}");
-                    self.message = Some(format!("The flip is not loudness-matched: {e}"));
+                    self.mixer.message = Some(format!("The flip is not loudness-matched: {e}"));
                     Some(None)
                 }
                 Err(TryRecvError::Empty) => None,
@@ -1543,7 +1328,7 @@ impl App {
             };
             if let Some(measured) = measured {
                 run.drill_levels = None;
-                self.drill_ready(measured, controls);
+                self.drill_ready(measured);
             }
         }
         let Some(run) = self.exercise.as_mut() else {
@@ -1554,7 +1339,7 @@ impl App {
                 Ok(Ok(levels)) => self.blindfold_results(&levels),
                 Ok(Err(e)) => {
                     tracing::error!("blindfold measurement: {e}");
-                    self.message = Some(format!("Could not measure the mix: {e}"));
+                    self.mixer.message = Some(format!("Could not measure the mix: {e}"));
                     if let Some(run) = self.exercise.as_mut() {
                         run.stage = Stage::Balance { step: 0 };
                     }
@@ -1579,7 +1364,7 @@ impl App {
     /// The Blindfold Balance Test's results, from the measured levels.
     fn blindfold_results(&mut self, levels: &[ChannelLevel]) {
         let targets = self.targets.clone();
-        let result = blindfold::analyse(&self.session, levels, &targets);
+        let result = blindfold::analyse(&self.mixer.session, levels, &targets);
         let Some(run) = self.exercise.as_ref() else {
             return;
         };
@@ -1612,6 +1397,7 @@ impl App {
             ));
         }
         let edits: Vec<MixEdit> = self
+            .mixer
             .session
             .channels
             .iter()
@@ -1639,7 +1425,7 @@ impl App {
         };
         let mut record = Record::new(
             Exercise::Blindfold.id(),
-            &self.session.path,
+            &self.mixer.session.path,
             SystemTime::now(),
         )
         .with_channels(
@@ -1679,12 +1465,13 @@ impl App {
             return;
         };
         let channels: Vec<(String, Option<Role>)> = self
+            .mixer
             .session
             .channels
             .iter()
             .map(|c| (c.name.clone(), c.role))
             .collect();
-        let sections = &self.session.sections;
+        let sections = &self.mixer.session.sections;
         let result = emotional::analyse(
             &channels,
             &first,
@@ -1729,20 +1516,24 @@ impl App {
             ],
         };
         let sections_after = arc_scenes(&run.stash.session, [(a, &first), (b, &second)]);
-        let record = Record::new(Exercise::Arc.id(), &self.session.path, SystemTime::now())
-            .with_rms_db(result.contrast_db)
-            .with_channels(
-                result
-                    .channels
-                    .iter()
-                    .map(|c| ChannelResult {
-                        name: c.name.clone(),
-                        error_db: c.balance_db,
-                        level_db: Some(c.second_db),
-                        target_db: Some(c.first_db),
-                    })
-                    .collect(),
-            );
+        let record = Record::new(
+            Exercise::Arc.id(),
+            &self.mixer.session.path,
+            SystemTime::now(),
+        )
+        .with_rms_db(result.contrast_db)
+        .with_channels(
+            result
+                .channels
+                .iter()
+                .map(|c| ChannelResult {
+                    name: c.name.clone(),
+                    error_db: c.balance_db,
+                    level_db: Some(c.second_db),
+                    target_db: Some(c.first_db),
+                })
+                .collect(),
+        );
         let done = format!(
             "Kept your balances as the scenes of {} and {}",
             result.first, result.second
@@ -1771,14 +1562,14 @@ impl App {
             .channels
             .iter()
             .map(|&i| {
-                let c = &self.session.channels[i];
+                let c = &self.mixer.session.channels[i];
                 (c.name.clone(), c.role)
             })
             .collect();
         let own: Vec<Decibels> = drill
             .channels
             .iter()
-            .map(|&i| self.session.channels[i].gain_db)
+            .map(|&i| self.mixer.session.channels[i].gain_db)
             .collect();
         let target: Vec<Decibels> = drill.target.iter().map(|&t| Decibels(t)).collect();
         let result = drill::analyse(drill.level, &channels, &own, &target);
@@ -1831,22 +1622,26 @@ impl App {
                 answers
             },
         };
-        let record = Record::new(Exercise::Drill.id(), &self.session.path, SystemTime::now())
-            .with_level(drill.level.number)
-            .with_score(f64::from(result.score.points))
-            .with_rms_db(result.score.rms_db)
-            .with_channels(
-                result
-                    .channels
-                    .iter()
-                    .map(|c| ChannelResult {
-                        name: c.name.clone(),
-                        error_db: Some(c.error_db),
-                        level_db: Some(c.own_db),
-                        target_db: Some(c.target_db),
-                    })
-                    .collect(),
-            );
+        let record = Record::new(
+            Exercise::Drill.id(),
+            &self.mixer.session.path,
+            SystemTime::now(),
+        )
+        .with_level(drill.level.number)
+        .with_score(f64::from(result.score.points))
+        .with_rms_db(result.score.rms_db)
+        .with_channels(
+            result
+                .channels
+                .iter()
+                .map(|c| ChannelResult {
+                    name: c.name.clone(),
+                    error_db: Some(c.error_db),
+                    level_db: Some(c.own_db),
+                    target_db: Some(c.target_db),
+                })
+                .collect(),
+        );
         self.record(&record);
         self.show_results(view, Keep::Nothing);
     }
@@ -1857,14 +1652,14 @@ impl App {
             && let Err(e) = history.append(record)
         {
             tracing::error!("{e}");
-            self.message = Some(format!("Not recorded in the history: {e}"));
+            self.mixer.message = Some(format!("Not recorded in the history: {e}"));
         }
     }
 
     /// Shows the results: the console lights up again (the results show numbers).
     fn show_results(&mut self, view: ResultsView, keep: Keep) {
-        self.blind = BlindLevel::Off;
-        self.message = None;
+        self.mixer.blind = BlindLevel::Off;
+        self.mixer.message = None;
         if let Some(run) = self.exercise.as_mut() {
             run.stage = Stage::Results {
                 view: Box::new(view),
@@ -1875,46 +1670,38 @@ impl App {
         }
     }
 
-    /// A key on the results screen.
-    fn results_key(
-        &mut self,
-        key: Option<char>,
-        event: &KeyEvent,
-        keep: Keep,
-        retry: Option<u32>,
-        now: Instant,
-        controls: &mut dyn Controls,
-    ) -> Outcome {
-        if matches!(event.code, KeyCode::Tab | KeyCode::BackTab) {
-            if let Some(Run {
-                stage: Stage::Results { page, more, .. },
-                ..
-            }) = self.exercise.as_mut()
-            {
-                let pages = more.len() + 2;
-                *page = if event.code == KeyCode::Tab {
-                    (*page + 1) % pages
-                } else {
-                    (*page + pages - 1) % pages
-                };
+    /// An action on the results screen: turn the page, keep, retry or go on a level, or go
+    /// back to the mix.
+    fn results_action(&mut self, action: Action, keep: Keep, retry: Option<u32>) -> Outcome {
+        match action {
+            Action::NextPage | Action::PreviousPage => {
+                if let Some(Run {
+                    stage: Stage::Results { page, more, .. },
+                    ..
+                }) = self.exercise.as_mut()
+                {
+                    let pages = more.len() + 2;
+                    *page = if action == Action::NextPage {
+                        (*page + 1) % pages
+                    } else {
+                        (*page + pages - 1) % pages
+                    };
+                }
             }
-            return Outcome::Continue;
-        }
-        match key {
-            Some('k') if matches!(keep, Keep::Edits { .. }) => {
-                self.finish_exercise(Some(keep), controls);
+            Action::Keep if matches!(keep, Keep::Edits { .. }) => {
+                self.finish_exercise(Some(keep));
             }
-            Some('\n' | '\u{1b}' | 'q') => {
-                self.finish_exercise(None, controls);
-                self.message = Some("Back to your mix, as it was".to_string());
+            Action::Confirm | Action::Cancel | Action::Back => {
+                self.finish_exercise(None);
+                self.mixer.message = Some("Back to your mix, as it was".to_string());
             }
-            Some(c @ ('r' | 'n')) if retry.is_some() => {
-                let level = retry.unwrap_or(1) + u32::from(c == 'n');
+            Action::Retry | Action::NextLevel if retry.is_some() => {
+                let level = retry.unwrap_or(1) + u32::from(action == Action::NextLevel);
                 let source = self
                     .exercise
                     .as_ref()
                     .and_then(|r| r.drill.as_ref().map(|d| d.source_label.clone()));
-                self.finish_exercise(None, controls);
+                self.finish_exercise(None);
                 if let Some(mut setup) = self.setup_for(Exercise::Drill) {
                     if level <= setup.unlocked && drill::level(level).is_some() {
                         setup.level = level;
@@ -1926,12 +1713,12 @@ impl App {
                     {
                         setup.source = k;
                     }
-                    self.start_exercise(&setup, controls);
+                    self.start_exercise(&setup);
                 }
             }
-            _ if is_ctrl_c(event) => {
-                self.finish_exercise(None, controls);
-                return self.update(Action::Quit, now, controls);
+            Action::QuitNow => {
+                self.finish_exercise(None);
+                return self.quit();
             }
             _ => {}
         }
@@ -1940,44 +1727,75 @@ impl App {
 
     /// Ends the exercise: the console's state comes back and the engine plays the user's mix
     /// again; `keep` is then applied as one undo step and saved.
-    fn finish_exercise(&mut self, keep: Option<Keep>, controls: &mut dyn Controls) {
+    fn finish_exercise(&mut self, keep: Option<Keep>) {
         let Some(run) = self.exercise.take() else {
             return;
         };
         let stash = run.stash;
-        self.session = stash.session;
-        self.undo = stash.undo;
-        self.journal = stash.journal;
-        self.journal_pending.clear();
-        self.blind = stash.blind;
-        self.comparing = stash.comparing;
-        self.scene_mode = stash.scene_mode;
-        self.trim_mode = stash.trim_mode;
-        self.focus = stash.focus;
-        self.selected = stash.selected;
-        self.glides.clear();
-        self.end_burst();
-        self.resync(controls);
-        controls.set_scenes_bypassed(self.comparing);
-        controls.set_loop(stash.loop_region);
+        self.mixer.session = stash.session;
+        self.mixer.undo = stash.undo;
+        self.mixer.journal = stash.journal;
+        self.mixer.journal_pending.clear();
+        self.mixer.blind = stash.blind;
+        self.mixer.comparing = stash.comparing;
+        self.mixer.scene_mode = stash.scene_mode;
+        self.mixer.trim_mode = stash.trim_mode;
+        self.mixer.focus = stash.focus;
+        self.mixer.selected = stash.selected;
+        self.mixer.glides.clear();
+        self.mixer.end_burst();
+        self.mixer.push_whole_mix();
+        self.mixer
+            .emit(Effect::ScenesBypassed(self.mixer.comparing));
+        self.mixer.emit(Effect::Loop(stash.loop_region));
         if let Some(Keep::Edits { edits, done }) = keep
-            && self.edit_group(edits, controls)
+            && self.mixer.edit_group(edits)
             && self.save()
         {
-            self.message = Some(format!("{done}; saved (u undoes)"));
+            self.mixer.message = Some(format!("{done}; saved (u undoes)"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::state::tests::app_for;
+    use std::path::Path;
+
+    fn panel(app: &App) -> (String, Vec<String>) {
+        match app.overlay() {
+            Some(Overlay::Question { title, lines, .. }) => (title, lines),
+            other => panic!("expected an exercise's panel, got {other:?}"),
         }
     }
 
-    /// Tells the engine every value of the mix (after the exercise put the mix back).
-    fn resync(&mut self, controls: &mut dyn Controls) {
-        for (i, c) in self.session.channels.iter().enumerate() {
-            controls.set_trim(i, c.trim_db);
-            controls.set_gain(i, c.gain_db);
-            controls.set_pan(i, c.pan);
-            controls.set_mute(i, c.mute);
-            controls.set_solo(i, c.solo);
-        }
-        controls.set_master(self.session.master_db);
-        controls.set_scenes(&self.session);
+    /// Bug 4 of issue 16: `--level 5` on a locked level says, on the panel itself, which level
+    /// opens and why (it used to open level 1 with the reason in a status message the panel
+    /// covered); a level that does not exist says so; a level unlocked opens as asked.
+    #[test]
+    fn a_locked_level_says_which_level_opens_and_why() {
+        let mut app = app_for(crate::app::edit::test_session(Path::new("s.toml")));
+        app.open_exercise(Exercise::Drill, Some(5));
+        let (title, lines) = panel(&app);
+        assert!(
+            title.starts_with("Level-matching drill") || title.contains("drill"),
+            "{title}"
+        );
+        assert_eq!(
+            lines[0],
+            "Level 5 is locked: level 1 opens, the highest you have unlocked. Pass level 1 to \
+             unlock level 2."
+        );
+        let mut app = app_for(crate::app::edit::test_session(Path::new("s.toml")));
+        app.open_exercise(Exercise::Drill, Some(9));
+        assert!(
+            panel(&app).1[0].starts_with("There is no level 9 (the drill has levels 1 to 5)"),
+            "{:?}",
+            panel(&app).1
+        );
+        let mut app = app_for(crate::app::edit::test_session(Path::new("s.toml")));
+        app.open_exercise(Exercise::Drill, Some(1));
+        assert!(!panel(&app).1[0].contains("opens"), "{:?}", panel(&app).1);
     }
 }

@@ -8,8 +8,7 @@ use std::sync::mpsc;
 use std::time::{Instant, SystemTime};
 
 use super::{
-    App, Controls, Exercise, Keep, Outcome, Setup, Stage, TryRecvError, db, db_opt, deconstruct,
-    drill,
+    App, Exercise, Keep, Outcome, Setup, Stage, TryRecvError, db, db_opt, deconstruct, drill,
 };
 use crate::app::action::Action;
 use crate::app::edit::MixEdit;
@@ -78,7 +77,6 @@ impl App {
         kind: Exercise,
         action: Action,
         now: Instant,
-        controls: &mut dyn Controls,
     ) -> Option<Outcome> {
         if kind != Exercise::Reference {
             return None;
@@ -92,7 +90,7 @@ impl App {
             | Action::Reference
             | Action::ReferenceFree
             | Action::ReferenceBack
-            | Action::ReferenceForward => Some(self.update(action, now, controls)),
+            | Action::ReferenceForward => Some(self.apply(action, now)),
             Action::Blind | Action::BlindMetersOff => {
                 // The exercise's own blind mode: no hidden offsets, nothing to sum up.
                 let wanted = if action == Action::Blind {
@@ -100,13 +98,13 @@ impl App {
                 } else {
                     BlindLevel::MetersOff
                 };
-                self.blind = if self.blind == wanted {
+                self.mixer.blind = if self.mixer.blind == wanted {
                     BlindLevel::Off
                 } else {
                     wanted
                 };
-                self.message = Some(
-                    match self.blind {
+                self.mixer.message = Some(
+                    match self.mixer.blind {
                         BlindLevel::Off => "Numbers and meters shown (b hides them again)",
                         BlindLevel::Numbers => "Numbers hidden, meters shown",
                         BlindLevel::MetersOff => "Numbers and meters hidden",
@@ -116,7 +114,7 @@ impl App {
                 Some(Outcome::Continue)
             }
             Action::PanLeft | Action::PanRight => {
-                self.message = Some(
+                self.mixer.message = Some(
                     "Levels only in this exercise: faders, trims and scenes; pan stays put"
                         .to_string(),
                 );
@@ -129,20 +127,20 @@ impl App {
     /// Enter: measures the mix as it stands and the reference, off the UI thread.
     pub(super) fn compare_with_reference(&mut self) {
         let (tx, rx) = mpsc::channel();
-        let session = self.session.clone();
+        let session = self.mixer.session.clone();
         let spawned = std::thread::Builder::new()
             .name("earmix-measure".into())
             .spawn(move || {
                 let _ = tx.send(deconstruct::compare(&session).map_err(|e| e.to_string()));
             });
         if let Err(e) = spawned {
-            self.message = Some(format!("Cannot start the measuring thread: {e}"));
+            self.mixer.message = Some(format!("Cannot start the measuring thread: {e}"));
             return;
         }
         if let Some(run) = self.exercise.as_mut() {
             run.stage = Stage::Comparing { receiver: rx };
         }
-        self.message = Some("Measuring your mix and the reference...".to_string());
+        self.mixer.message = Some("Measuring your mix and the reference...".to_string());
     }
 
     /// Takes the comparison when it is ready and shows the results.
@@ -157,7 +155,7 @@ impl App {
             Ok(Ok(comparison)) => self.reference_results(&comparison),
             Ok(Err(e)) => {
                 tracing::error!("reference comparison: {e}");
-                self.message = Some(format!("Could not measure: {e}"));
+                self.mixer.message = Some(format!("Could not measure: {e}"));
                 run.stage = Stage::Balance { step: 0 };
             }
             Err(TryRecvError::Empty) => {}
@@ -178,8 +176,8 @@ impl App {
             .map(|(fader, c)| c.trim_db.0 + fader.0)
             .collect();
         let before = run.stash.session.clone();
-        let n = self.session.channels.len();
-        let now: Vec<f64> = (0..n).map(|i| level(&self.session, i)).collect();
+        let n = self.mixer.session.channels.len();
+        let now: Vec<f64> = (0..n).map(|i| level(&self.mixer.session, i)).collect();
         let hidden = self.hidden_reference_balance();
         let scored = hidden.as_ref().and_then(|target| {
             let own: Vec<Decibels> = now.iter().map(|&l| Decibels(l)).collect();
@@ -191,7 +189,7 @@ impl App {
         }
         let rows = (0..n)
             .map(|i| {
-                let c = &self.session.channels[i];
+                let c = &self.mixer.session.channels[i];
                 let moved = now[i] - start[i];
                 let mut cells = vec![
                     db(start[i]),
@@ -220,9 +218,9 @@ impl App {
                 score.points, score.rms_db
             ));
         }
-        headline.push(scene_summary(&before, &self.session));
+        headline.push(scene_summary(&before, &self.mixer.session));
         let mut reading = deconstruct::reading(comparison);
-        reading.insert(0, moved_reading(&self.session, &start, &now));
+        reading.insert(0, moved_reading(&self.mixer.session, &start, &now));
         let keep = self.reference_keep(&before);
         let view = ResultsView {
             title: "Reference Deconstruction: what you did".to_string(),
@@ -246,7 +244,7 @@ impl App {
                 (0..n)
                     .map(|i| {
                         ChannelResult::new(
-                            self.session.channels[i].name.clone(),
+                            self.mixer.session.channels[i].name.clone(),
                             scored.as_ref().map(|s| s.bias(i)),
                             Some(now[i]),
                             hidden.as_ref().map(|t| t[i].0),
@@ -269,7 +267,7 @@ impl App {
     /// Keeping the result: every fader, trim and the section scenes as the exercise left them.
     fn reference_keep(&self, before: &Session) -> Keep {
         let mut edits = Vec::new();
-        for (old, new) in before.channels.iter().zip(&self.session.channels) {
+        for (old, new) in before.channels.iter().zip(&self.mixer.session.channels) {
             if old.gain_db != new.gain_db {
                 edits.push(MixEdit::Gain {
                     channel: new.name.clone(),
@@ -283,9 +281,9 @@ impl App {
                 });
             }
         }
-        if before.sections != self.session.sections {
+        if before.sections != self.mixer.session.sections {
             edits.push(MixEdit::Sections {
-                sections: self.session.sections.clone(),
+                sections: self.mixer.session.sections.clone(),
             });
         }
         Keep::Edits {
