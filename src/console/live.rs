@@ -4,11 +4,11 @@
 use std::time::{Duration, Instant};
 
 use crate::app::state::App;
+use crate::engine::handle::{Engine, EngineEvent};
 use crate::engine::loudness::LoudnessReading;
 use crate::engine::meter::MeterReading;
 use crate::engine::monitor::CeilingReading;
 use crate::engine::protocol::Listen;
-use crate::engine::realtime::{Engine, EngineEvent};
 use crate::ui::ballistics::{Ballistics, MeterBallistics};
 use crate::ui::view::{
     EditMode, ListenView, MasterView, MeterView, SceneMark, StatusView, StripView, TimelineSection,

@@ -184,7 +184,7 @@ pub(crate) fn validate(
         stems
             .iter()
             .flatten()
-            .filter_map(|s| s.info.as_ref().map(|i| frames_at(i, rate)))
+            .filter_map(|s| s.info.as_ref().map(|i| i.frames_at(rate)))
             .max()
             .unwrap_or(0)
     });
@@ -309,15 +309,6 @@ fn session_rate(
             .flatten()
             .find_map(|s| Some(s.info.as_ref()?.sample_rate)),
     }
-}
-
-/// A stem's length in frames at the session's rate: `ceil(frames * rate / stem rate)`, which is
-/// what the resampler plays.
-fn frames_at(info: &StemInfo, rate: u32) -> u64 {
-    if info.sample_rate == rate || info.sample_rate == 0 {
-        return info.frames;
-    }
-    (u128::from(info.frames) * u128::from(rate)).div_ceil(u128::from(info.sample_rate)) as u64
 }
 
 fn check_channel(
@@ -893,9 +884,9 @@ mod tests {
         // 441000 * 96000 / 44100 = 960000 exactly; a frame more would round up.
         assert_eq!(session.length_frames, 960_000);
         let mut info = stem(44_100, 441_001);
-        assert_eq!(frames_at(&info, 96_000), 960_003);
+        assert_eq!(info.frames_at(96_000), 960_003);
         info.sample_rate = 96_000;
-        assert_eq!(frames_at(&info, 96_000), 441_001);
+        assert_eq!(info.frames_at(96_000), 441_001);
     }
 
     /// Without the key the first stem sets the rate; the length counts every stem at that rate,
