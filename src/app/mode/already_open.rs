@@ -110,7 +110,7 @@ mod tests {
     }
 
     /// The question names the file and the other earmix and offers its two answers; a key
-    /// typed before it showed and keys that are not answers do nothing.
+    /// typed before it showed, and keys and actions that are not answers, do nothing.
     #[test]
     fn the_question_names_the_holder_and_waits() {
         let (_dir, _path, _before, mut console) = opened_twice(Keymap::default());
@@ -131,6 +131,10 @@ mod tests {
         for key in ["Esc", "Enter", "k", "r", "ctrl+s"] {
             assert_eq!(console.key(key), Outcome::Continue, "{key}");
             assert_eq!(console.question().0, title, "{key}");
+        }
+        for action in [Action::Confirm, Action::Save, Action::Mute] {
+            assert_eq!(console.act(action), Outcome::Continue, "{action:?}");
+            assert_eq!(console.question().0, title, "{action:?}");
         }
         assert_eq!(console.gain(0), -3.0);
         assert!(console.take_effects().is_empty());

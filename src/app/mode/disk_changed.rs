@@ -243,7 +243,8 @@ mod tests {
 
     /// The question says what the other program changed and how many edits are unsaved here,
     /// offers reload, overwrite, save-as and later with their keys, ignores keys typed before
-    /// it showed (it opened by itself), and waits through keys that are not answers.
+    /// it showed (it opened by itself), and waits through keys and actions that are not
+    /// answers.
     #[test]
     fn the_question_says_what_changed_and_waits() {
         let (_dir, path, theirs, mut console) = changed_under_us();
@@ -272,6 +273,10 @@ mod tests {
         for key in ["q", "Enter", "k", "y", "ctrl+s"] {
             assert_eq!(console.key(key), Outcome::Continue, "{key}");
             assert_eq!(console.question().0, title, "{key}");
+        }
+        for action in [Action::Confirm, Action::Quit, Action::Recover] {
+            assert_eq!(console.act(action), Outcome::Continue, "{action:?}");
+            assert_eq!(console.question().0, title, "{action:?}");
         }
         assert_eq!(std::fs::read_to_string(&path).unwrap(), theirs);
         assert_eq!((console.gain(0), console.gain(1)), (-3.0, 3.0));

@@ -430,7 +430,8 @@ mod tests {
     }
 
     /// The recovery question lists the journal's edits against the saved file and offers its
-    /// four answers; a key typed before it showed, and keys that are not answers, do nothing.
+    /// four answers; a key typed before it showed, and keys and actions that are not answers,
+    /// do nothing.
     #[test]
     fn the_recovery_question_lists_the_edits_and_waits_for_an_answer() {
         let (_dir, _path, mut console) = after_crash(Keymap::default());
@@ -458,6 +459,10 @@ mod tests {
         for key in ["k", "Esc", "Enter", "y", "ctrl+s"] {
             assert_eq!(console.key(key), Outcome::Continue, "{key}");
             assert_eq!(console.question().0, title, "{key}");
+        }
+        for action in [Action::Confirm, Action::Reload, Action::Mute] {
+            assert_eq!(console.act(action), Outcome::Continue, "{action:?}");
+            assert_eq!(console.question().0, title, "{action:?}");
         }
         assert_eq!((console.gain(0), console.gain(1)), (-3.0, 0.0));
         assert!(console.take_effects().is_empty());

@@ -267,7 +267,8 @@ mod tests {
         }
     }
 
-    /// Keys that are not the list's do nothing: the list stays and the mix is untouched.
+    /// Keys that are not the list's, and other actions handed to it, do nothing: the list
+    /// stays and the mix is untouched.
     #[test]
     fn other_keys_do_nothing() {
         let mut console = console_of(song());
@@ -275,6 +276,10 @@ mod tests {
         for key in ["m", "a", "x", "Space"] {
             assert_eq!(console.key(key), Outcome::Continue, "{key}");
             assert_eq!(selected(&console), 0, "{key}");
+        }
+        for action in [Action::Mute, Action::Quit, Action::Yes] {
+            assert_eq!(console.act(action), Outcome::Continue, "{action:?}");
+            assert_eq!(selected(&console), 0, "{action:?}");
         }
         assert_eq!(console.app.mixer().session(), &song());
         assert!(console.take_effects().is_empty());

@@ -58,6 +58,7 @@ impl Mode for ConfirmQuit {
 
 #[cfg(test)]
 mod tests {
+    use crate::app::action::Action;
     use crate::app::edit::test_session;
     use crate::app::journal::{self, Journal};
     use crate::app::keymap::Keymap;
@@ -153,13 +154,21 @@ mod tests {
     }
 
     /// Keys that are not its answers do nothing: `q` again, ctrl+c, Enter, the mixer's keys;
-    /// the question stays until answered.
+    /// nor do other actions handed to it; the question stays until answered.
     #[test]
     fn other_keys_do_nothing() {
         let (_dir, path, mut console) = asking(Keymap::default());
         for key in ["q", "ctrl+c", "Enter", "m", "k", "a", "ctrl+s"] {
             assert_eq!(console.key(key), Outcome::Continue, "{key}");
             assert_eq!(console.question().0, "Quit with unsaved edits?", "{key}");
+        }
+        for action in [Action::Quit, Action::QuitNow, Action::Mute, Action::Confirm] {
+            assert_eq!(console.act(action), Outcome::Continue, "{action:?}");
+            assert_eq!(
+                console.question().0,
+                "Quit with unsaved edits?",
+                "{action:?}"
+            );
         }
         assert_eq!(console.gain(0), 0.0);
         assert!(!console.app.mixer().session().channels[0].mute);
