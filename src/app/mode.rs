@@ -22,6 +22,8 @@ pub mod journal;
 pub mod pick;
 pub mod prompt;
 pub mod quit;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use std::time::Instant;
 
