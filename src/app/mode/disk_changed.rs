@@ -363,7 +363,9 @@ mod tests {
                 label,
                 text,
                 error,
+                answers,
             }) => {
+                assert_eq!(answers[0].0, "Enter");
                 assert_eq!(title, "Save this mix as a new file, beside the session");
                 assert_eq!(label, "File name:");
                 assert_eq!(text, "s-2.toml");

@@ -140,6 +140,7 @@ mod tests {
                 label,
                 text,
                 error,
+                ..
             }) => (title, label, text, error),
             other => panic!("expected a prompt, got {other:?}"),
         }
