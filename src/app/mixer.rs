@@ -5,6 +5,8 @@
 //! [`Effect`]) at once.
 
 mod files;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -13,7 +15,7 @@ use rand_core::{Rng as _, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::action::{Direction, Step};
-use super::edit::{Change, MixEdit, differences};
+use super::edit::{Change, MixEdit, differences, replay_text};
 use super::effect::{Effect, Transport};
 use super::journal::Journal;
 use super::undo::{BurstId, UndoStack};
@@ -265,19 +267,41 @@ impl Mixer {
         }
     }
 
+    /// Undoes or redoes one step; the message says what it did ("Undone: Chorus 2 starts at
+    /// 1:02.500 again", "Redone: removed section Bridge"), without levels while blind.
     pub(crate) fn undo_redo(&mut self, redo: bool) {
-        let (edits, done, none) = if redo {
-            (self.undo.redo(), "Redone", "Nothing to redo")
+        let next = if redo {
+            self.undo.next_redo()
         } else {
-            (self.undo.undo(), "Undone", "Nothing to undo")
+            self.undo.next_undo()
         };
-        let Some(edits) = edits else {
-            self.message = Some(none.to_string());
+        let Some(changes) = next.map(|(_, changes)| changes.to_vec()) else {
+            self.message = Some(
+                if redo {
+                    "Nothing to redo"
+                } else {
+                    "Nothing to undo"
+                }
+                .to_string(),
+            );
             return;
         };
-        let what = edits.iter().map(ToString::to_string).collect::<Vec<_>>();
-        self.apply_replayed(edits);
-        self.message = Some(format!("{done}: {}", self.describe_edits(&what)));
+        let edits = if redo {
+            self.undo.redo()
+        } else {
+            self.undo.undo()
+        };
+        self.apply_replayed(edits.unwrap_or_default());
+        let levels = changes
+            .iter()
+            .any(|c| !matches!(c.after, MixEdit::Sections { .. }));
+        let what = if self.blind.hides_numbers() && levels {
+            "values hidden while blind".to_string()
+        } else {
+            replay_text(&changes, redo)
+        };
+        let done = if redo { "Redone" } else { "Undone" };
+        self.message = Some(format!("{done}: {what}"));
     }
 
     pub(crate) fn select(&mut self, index: usize) {
@@ -442,16 +466,6 @@ impl Mixer {
                 self.send(&edit);
                 self.journal_pending.push(edit);
             }
-        }
-    }
-
-    pub(crate) fn describe_edits(&self, what: &[String]) -> String {
-        if self.blind.hides_numbers() {
-            return "values hidden while blind".to_string();
-        }
-        match what {
-            [one] => one.clone(),
-            many => format!("{} and {} more", many[0], many.len() - 1),
         }
     }
 
