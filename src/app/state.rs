@@ -274,10 +274,17 @@ impl App {
 
     /// Enters, changes or leaves blind mode; leaving it shows what changed while blind.
     fn set_blind(&mut self, next: BlindLevel, now: Instant) {
-        if let Some(lines) = self.mixer.set_blind(next, now) {
+        use super::mixer::{BlindChoice, BlindSwitch};
+        let reveal = match self.mixer.set_blind(next, now) {
+            BlindSwitch::Switched => None,
+            BlindSwitch::Left(reveal) => Some(reveal),
+            // TODO(lead): ask dialog
+            BlindSwitch::Ask => self.mixer.finish_blind(BlindChoice::Keep, now),
+        };
+        if let Some(reveal) = reveal {
             self.modal = Some(Modal::Info {
                 title: "What you did while blind".to_string(),
-                lines,
+                lines: reveal.lines(),
             });
         }
     }
@@ -871,6 +878,7 @@ mod tests {
             max_offset_db: 4.0,
             step_factor_min: 0.7,
             step_factor_max: 1.3,
+            on_exit: crate::config::BlindOnExit::Ask,
         }
     }
 

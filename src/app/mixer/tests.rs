@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::*;
 use crate::app::edit::test_session;
+use crate::config::BlindOnExit;
 
 /// `test_session` with sections Intro (0 s), Verse 1 (2 s) and Chorus 1 (5 s, a scene with
 /// Keys at -2 dB); the session is 10 s long.
@@ -32,6 +33,7 @@ fn mixer_with_sections() -> Mixer {
         max_offset_db: 4.0,
         step_factor_min: 0.7,
         step_factor_max: 1.3,
+        on_exit: BlindOnExit::Keep,
     };
     let mut mixer = Mixer::new(session, steps, blind, None);
     mixer.seed(7);
