@@ -97,6 +97,29 @@ pub struct ConsoleConfig {
     pub color: bool,
 }
 
+/// What leaving blind mode does with the hidden offsets (`[blind] on_exit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlindOnExit {
+    /// Ask each time (`"ask"`, the default).
+    Ask,
+    /// Keep the balance heard: the offsets stay in the faders (`"keep"`).
+    Keep,
+    /// Take the offsets out, keeping the moves made by ear (`"revert"`).
+    Revert,
+}
+
+impl BlindOnExit {
+    /// The setting named as the config file names it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "ask" => Some(Self::Ask),
+            "keep" => Some(Self::Keep),
+            "revert" => Some(Self::Revert),
+            _ => None,
+        }
+    }
+}
+
 /// `[blind]`: how blind mode hides levels.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BlindConfig {
@@ -106,6 +129,8 @@ pub struct BlindConfig {
     pub step_factor_min: f64,
     /// Largest random factor applied to a key press's step while blind.
     pub step_factor_max: f64,
+    /// What leaving blind mode does with the hidden offsets.
+    pub on_exit: BlindOnExit,
 }
 
 /// `[exercise]`: the guided exercises.
@@ -239,6 +264,7 @@ struct RawBlind {
     max_offset_db: Option<Spanned<f64>>,
     step_factor_min: Option<Spanned<f64>>,
     step_factor_max: Option<Spanned<f64>>,
+    on_exit: Option<Spanned<String>>,
 }
 
 /// Sets `target` from a number in the file when it lies in `allowed`; otherwise records an error
@@ -293,6 +319,7 @@ impl Config {
                 max_offset_db: 4.0,
                 step_factor_min: 0.7,
                 step_factor_max: 1.3,
+                on_exit: BlindOnExit::Ask,
             },
             exercise: ExerciseConfig { scramble_db: 8.0 },
             monitor: MonitorConfig {
@@ -561,6 +588,18 @@ impl Config {
             &mut b.max_offset_db,
             errors,
         );
+        if let Some(on_exit) = raw.on_exit {
+            match BlindOnExit::from_name(on_exit.get_ref()) {
+                Some(choice) => b.on_exit = choice,
+                None => errors.push(src.error(
+                    &on_exit.span(),
+                    "blind.on_exit",
+                    "leaving blind mode can \"ask\" (the default: you choose each time), \"keep\" \
+                     (the balance you heard) or \"revert\" (take the hidden offsets out, keep \
+                     your moves by ear)",
+                )),
+            }
+        }
         let before = errors.len();
         // Where to point if the pair ends up out of order: a factor this file sets.
         let pair_at = match (&raw.step_factor_min, &raw.step_factor_max) {
@@ -645,6 +684,7 @@ mod tests {
                 max_offset_db: -1.0,
                 step_factor_min: -1.0,
                 step_factor_max: -1.0,
+                on_exit: BlindOnExit::Keep,
             },
             exercise: ExerciseConfig { scramble_db: -1.0 },
             monitor: MonitorConfig { ceiling_db: 5.0 },
@@ -694,6 +734,41 @@ mod tests {
             (b.max_offset_db, b.step_factor_min, b.step_factor_max),
             (4.0, 0.7, 1.3)
         );
+        assert_eq!(b.on_exit, BlindOnExit::Ask);
+    }
+
+    /// `[blind] on_exit` reads "ask", "keep" and "revert"; anything else is an error naming
+    /// the file, line, key and value, and what is allowed.
+    #[test]
+    fn blind_on_exit_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, choice) in [
+            ("ask", BlindOnExit::Ask),
+            ("keep", BlindOnExit::Keep),
+            ("revert", BlindOnExit::Revert),
+        ] {
+            let path = write(
+                dir.path(),
+                &format!("version = 1\n[blind]\non_exit = \"{name}\"\n"),
+            );
+            assert_eq!(Config::load(&path, true).unwrap().blind.on_exit, choice);
+        }
+        let path = write(dir.path(), "version = 1\n[blind]\non_exit = \"Revert\"\n");
+        let errors = Config::load(&path, true).unwrap_err();
+        let text = errors[0].to_string();
+        assert!(
+            text.contains(
+                "config.toml:3:11: blind.on_exit = \"Revert\": leaving blind mode can \"ask\""
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"keep\"") && text.contains("\"revert\""),
+            "{text}"
+        );
+        let path = write(dir.path(), "version = 1\n[blind]\non_exit = true\n");
+        let text = Config::load(&path, true).unwrap_err()[0].to_string();
+        assert!(text.contains("config.toml:3:11: blind.on_exit"), "{text}");
     }
 
     /// A user file can change one console key (integers accepted for dB values) and every

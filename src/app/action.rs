@@ -176,6 +176,8 @@ pub enum Action {
     Retry,
     /// Results: the next drill level.
     NextLevel,
+    /// Leaving blind mode: take the hidden offsets back out, keeping the moves made by ear.
+    Revert,
 }
 
 impl Action {
@@ -284,6 +286,7 @@ impl Action {
         Action::Keep,
         Action::Retry,
         Action::NextLevel,
+        Action::Revert,
     ];
 
     /// Whether the action belongs to the boxes over the mixer (questions, lists, prompts, an
@@ -318,6 +321,7 @@ impl Action {
                 | Action::Keep
                 | Action::Retry
                 | Action::NextLevel
+                | Action::Revert
         )
     }
 
@@ -417,6 +421,7 @@ impl Action {
             Action::Keep => "keep",
             Action::Retry => "retry",
             Action::NextLevel => "next_level",
+            Action::Revert => "revert",
         }
     }
 
@@ -518,6 +523,7 @@ impl Action {
             Action::Keep => "Results: keep this balance (saved)",
             Action::Retry => "Results: this drill level again",
             Action::NextLevel => "Results: the next drill level",
+            Action::Revert => "Leaving blind: take the offsets out",
         }
     }
 }

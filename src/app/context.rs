@@ -40,6 +40,8 @@ pub enum Context {
     Results,
     /// "Leave the exercise?"
     LeaveExercise,
+    /// Leaving blind mode: keep the balance heard or take the offsets out.
+    BlindExit,
 }
 
 impl Context {
@@ -61,6 +63,7 @@ impl Context {
         Context::ExerciseIntro,
         Context::Results,
         Context::LeaveExercise,
+        Context::BlindExit,
     ];
 
     /// The actions keys can ask for here.
@@ -112,6 +115,7 @@ impl Context {
                 A::QuitNow,
             ],
             Context::LeaveExercise => &[A::Yes, A::No, A::Cancel, A::QuitNow],
+            Context::BlindExit => &[A::Keep, A::Revert, A::Cancel],
         };
         boxed.to_vec()
     }
@@ -140,6 +144,7 @@ impl Context {
             Context::ExerciseIntro => "in an exercise's panel",
             Context::Results => "in the results",
             Context::LeaveExercise => "in the leave-exercise question",
+            Context::BlindExit => "in the leaving-blind question",
         }
     }
 }

@@ -6,7 +6,12 @@
 //! are addressed by section name; changes to the section list itself (add, remove, rename, move
 //! a start, copy or clear a scene) replace the whole list.
 
+mod describe;
+
 use std::fmt;
+
+use describe::describe_sections;
+pub use describe::replay_text;
 
 use crate::session::limits::{FADER, MASTER, PAN, TRIM};
 use crate::session::sections::{Problem, SceneList, section_problems};
@@ -588,84 +593,6 @@ impl fmt::Display for Change {
             ),
         }
     }
-}
-
-/// What changed from one section list to the next, in a user's words, one part per change
-/// joined by commas: "added section Bridge at 1:05.000", "removed section Verse 2", "renamed
-/// Chorus 1 to Refrain", "Chorus 1 starts at 0:29.500 (was 0:30.000)", "Chorus 1 scene ramp
-/// 500 ms (was the session's)", "Chorus 1 scene cleared", "scene of Verse 1 copied into Verse
-/// 2", "scene of Chorus 1 changed". Sections are matched by name (one section gone and one new
-/// at the same place is a rename). More than three parts, or none, read "sections changed".
-fn describe_sections(before: &[Section], after: &[Section]) -> String {
-    const MOST_PARTS: usize = 3;
-    if before == after {
-        return "sections unchanged".to_string();
-    }
-    let named = |list: &[Section], name: &str| list.iter().position(|s| s.name == name);
-    let added: Vec<usize> = (0..after.len())
-        .filter(|&i| named(before, &after[i].name).is_none())
-        .collect();
-    let removed: Vec<usize> = (0..before.len())
-        .filter(|&i| named(after, &before[i].name).is_none())
-        .collect();
-    let renamed = match (&added[..], &removed[..]) {
-        (&[new], &[old]) if new == old => Some((old, new)),
-        _ => None,
-    };
-    let ramp = |ms: Option<u32>| ms.map_or("the session's".to_string(), |ms| format!("{ms} ms"));
-    let mut parts: Vec<String> = Vec::new();
-    if renamed.is_none() {
-        parts.extend(
-            removed
-                .iter()
-                .map(|&i| format!("removed section {}", before[i].name)),
-        );
-    }
-    for (i, new) in after.iter().enumerate() {
-        let old = match renamed {
-            Some((old, at)) if at == i => &before[old],
-            _ => {
-                let Some(j) = named(before, &new.name) else {
-                    parts.push(format!("added section {} at {}", new.name, new.start));
-                    continue;
-                };
-                &before[j]
-            }
-        };
-        if old.name != new.name {
-            parts.push(format!("renamed {} to {}", old.name, new.name));
-        }
-        if old.start != new.start {
-            parts.push(format!(
-                "{} starts at {} (was {})",
-                new.name, new.start, old.start
-            ));
-        }
-        if old.ramp_ms != new.ramp_ms {
-            parts.push(format!(
-                "{} scene ramp {} (was {})",
-                new.name,
-                ramp(new.ramp_ms),
-                ramp(old.ramp_ms)
-            ));
-        }
-        if old.gain_db != new.gain_db || old.mute != new.mute {
-            let source = after.iter().enumerate().find(|&(j, s)| {
-                j != i && s.has_scene() && s.gain_db == new.gain_db && s.mute == new.mute
-            });
-            parts.push(match source {
-                _ if !new.has_scene() => format!("{} scene cleared", new.name),
-                Some((_, source)) => {
-                    format!("scene of {} copied into {}", source.name, new.name)
-                }
-                None => format!("scene of {} changed", new.name),
-            });
-        }
-    }
-    if parts.is_empty() || parts.len() > MOST_PARTS {
-        return "sections changed".to_string();
-    }
-    parts.join(", ")
 }
 
 /// Every control whose value differs between two versions of a session, as changes from

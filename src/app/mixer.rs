@@ -4,7 +4,10 @@
 //! borrows it; an edit reaches the session, the undo history, the journal and the engine (as an
 //! [`Effect`]) at once.
 
+mod blind;
 mod files;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -13,7 +16,7 @@ use rand_core::{Rng as _, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::action::{Direction, Step};
-use super::edit::{Change, MixEdit, differences};
+use super::edit::{Change, MixEdit, differences, replay_text};
 use super::effect::{Effect, Transport};
 use super::journal::Journal;
 use super::undo::{BurstId, UndoStack};
@@ -23,6 +26,8 @@ use crate::session::{Section, Session};
 use crate::ui::view::{BlindLevel, Focus};
 use crate::units::{Decibels, Pan, Seconds};
 
+pub use blind::{BLIND_GLIDE, BlindChoice, BlindSwitch, ByEar, ChannelReveal, FaderReveal, Reveal};
+use blind::{BlindSession, Glide};
 pub(crate) use files::DiskWatch;
 pub use files::{DISK_CHECK, Saved, Version};
 
@@ -35,31 +40,11 @@ pub const FADER_FLOOR_DB: f64 = -60.0;
 pub const TRIM_MAX_DB: f64 = 24.0;
 /// How far one pan key moves the pan (10 %).
 pub const PAN_STEP: f64 = 0.1;
-/// How long the hidden blind-mode offsets take to glide in, so the change is never a jump.
-pub const BLIND_GLIDE: Duration = Duration::from_secs(2);
 /// Key repeats closer together than this on the same control are one undo step.
 pub const BURST_GAP: Duration = Duration::from_millis(600);
 /// Jumping to the previous section from further into a section than this goes to the start of
 /// the section instead.
 const SECTION_RESTART: f64 = 1.0;
-
-/// Blind mode's hidden state.
-#[derive(Debug, Clone)]
-pub(crate) struct BlindSession {
-    /// Each channel's fader when blind mode started (session order).
-    before: Vec<Decibels>,
-    /// The hidden offset each fader started from.
-    offsets: Vec<f64>,
-}
-
-/// A fader gliding to a new value over [`BLIND_GLIDE`] (UI side: the engine hears the steps).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Glide {
-    strip: usize,
-    from: f64,
-    to: f64,
-    start: Instant,
-}
 
 /// The mix being edited.
 #[allow(clippy::struct_excessive_bools)] // independent switches, each a key
@@ -265,19 +250,42 @@ impl Mixer {
         }
     }
 
+    /// Undoes or redoes one step; the message says what it did ("Undone: Chorus 2 starts at
+    /// 1:02.500 again", "Redone: removed section Bridge"), without levels while blind.
     pub(crate) fn undo_redo(&mut self, redo: bool) {
-        let (edits, done, none) = if redo {
-            (self.undo.redo(), "Redone", "Nothing to redo")
+        let next = if redo {
+            self.undo.next_redo()
         } else {
-            (self.undo.undo(), "Undone", "Nothing to undo")
+            self.undo.next_undo()
         };
-        let Some(edits) = edits else {
-            self.message = Some(none.to_string());
+        let Some((id, changes)) = next.map(|(id, changes)| (id, changes.to_vec())) else {
+            self.message = Some(
+                if redo {
+                    "Nothing to redo"
+                } else {
+                    "Nothing to undo"
+                }
+                .to_string(),
+            );
             return;
         };
-        let what = edits.iter().map(ToString::to_string).collect::<Vec<_>>();
-        self.apply_replayed(edits);
-        self.message = Some(format!("{done}: {}", self.describe_edits(&what)));
+        let edits = if redo {
+            self.undo.redo()
+        } else {
+            self.undo.undo()
+        };
+        self.apply_replayed(edits.unwrap_or_default());
+        self.blind_step_replayed(id, redo);
+        let levels = changes
+            .iter()
+            .any(|c| !matches!(c.after, MixEdit::Sections { .. }));
+        let what = if self.blind.hides_numbers() && levels {
+            "values hidden while blind".to_string()
+        } else {
+            replay_text(&changes, redo)
+        };
+        let done = if redo { "Redone" } else { "Undone" };
+        self.message = Some(format!("{done}: {what}"));
     }
 
     pub(crate) fn select(&mut self, index: usize) {
@@ -445,16 +453,6 @@ impl Mixer {
         }
     }
 
-    pub(crate) fn describe_edits(&self, what: &[String]) -> String {
-        if self.blind.hides_numbers() {
-            return "values hidden while blind".to_string();
-        }
-        match what {
-            [one] => one.clone(),
-            many => format!("{} and {} more", many[0], many.len() - 1),
-        }
-    }
-
     /// Sends an edit's new value to the engine.
     pub(crate) fn send(&mut self, edit: &MixEdit) {
         let strip = edit
@@ -514,29 +512,6 @@ impl Mixer {
         }
     }
 
-    /// Moves gliding faders along (every frame while [`Mixer::is_gliding`]).
-    pub(crate) fn tick_glides(&mut self, now: Instant) {
-        let mut moved = Vec::with_capacity(self.glides.len());
-        self.glides.retain(|glide| {
-            let t = now.duration_since(glide.start).as_secs_f64() / BLIND_GLIDE.as_secs_f64();
-            let db = if t >= 1.0 {
-                glide.to
-            } else {
-                glide.from + (glide.to - glide.from) * t.max(0.0)
-            };
-            moved.push(Effect::Gain(glide.strip, Decibels(db)));
-            t < 1.0
-        });
-        for effect in moved {
-            self.emit(effect);
-        }
-    }
-
-    /// Whether blind mode's faders are still gliding to their hidden offsets.
-    pub(crate) fn is_gliding(&self) -> bool {
-        !self.glides.is_empty()
-    }
-
     /// Whether the mix differs from the file on disk.
     pub fn unsaved(&self) -> bool {
         !differences(&self.saved, &self.session).is_empty()
@@ -544,102 +519,6 @@ impl Mixer {
 
     pub(crate) fn random_unit(&mut self) -> f64 {
         (self.rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Enters, changes or leaves blind mode; leaving it gives what changed while blind, for
-    /// the user to read.
-    pub(crate) fn set_blind(&mut self, next: BlindLevel, now: Instant) -> Option<Vec<String>> {
-        let was = self.blind;
-        self.blind = next;
-        let reveal = match (was.hides_numbers(), next.hides_numbers()) {
-            (false, true) => {
-                self.start_blind(now);
-                None
-            }
-            (true, false) => self.end_blind(),
-            _ => None,
-        };
-        self.message = Some(
-            match next {
-                BlindLevel::Off => "Blind mode off",
-                BlindLevel::Numbers => "Blind: numbers hidden, faders scrambled. Balance by ear",
-                BlindLevel::MetersOff => "Blind, meters off: only problem lamps. Balance by ear",
-            }
-            .to_string(),
-        );
-        reveal
-    }
-
-    /// Scrambles every fader by a hidden random offset, gliding there so nothing jumps.
-    pub(crate) fn start_blind(&mut self, now: Instant) {
-        let before: Vec<Decibels> = self.session.channels.iter().map(|c| c.gain_db).collect();
-        let max = self.blind_config.max_offset_db;
-        let mut offsets = Vec::with_capacity(before.len());
-        let mut edits = Vec::new();
-        for (i, gain) in before.iter().enumerate() {
-            let offset = if max > 0.0 && !gain.is_off() {
-                max * (2.0 * self.random_unit() - 1.0)
-            } else {
-                0.0
-            };
-            let target = round2((gain.0 + offset).clamp(FADER_FLOOR_DB, FADER_MAX_DB));
-            let offset = if gain.is_off() { 0.0 } else { target - gain.0 };
-            offsets.push(offset);
-            if offset != 0.0 {
-                self.glides.retain(|g| g.strip != i);
-                self.glides.push(Glide {
-                    strip: i,
-                    from: gain.0,
-                    to: target,
-                    start: now,
-                });
-                edits.push(MixEdit::Gain {
-                    channel: self.session.channels[i].name.clone(),
-                    db: Decibels(target),
-                });
-            }
-        }
-        self.edit_group(edits);
-        self.blind_session = Some(BlindSession { before, offsets });
-    }
-
-    /// Reveals what changed while blind.
-    pub(crate) fn end_blind(&mut self) -> Option<Vec<String>> {
-        let blind = self.blind_session.take()?;
-        let mut lines = vec!["Moved by ear (hidden offset): before -> now".to_string()];
-        for (i, channel) in self.session.channels.iter().enumerate() {
-            let (Some(before), Some(offset)) = (blind.before.get(i), blind.offsets.get(i)) else {
-                continue;
-            };
-            let after = channel.gain_db;
-            let moved = if before.is_off() || after.is_off() {
-                None
-            } else {
-                Some(after.0 - before.0)
-            };
-            // What the user did is the change from where the hidden offset left the fader.
-            let text = match moved {
-                Some(net) => {
-                    let yours = net - offset;
-                    if yours.abs() < 0.05 {
-                        format!(
-                            "{}: not moved ({offset:+.1}): {:+.1} -> {:+.1} dB",
-                            channel.name, before.0, after.0
-                        )
-                    } else {
-                        format!(
-                            "{}: moved by {yours:+.1} dB ({offset:+.1}): {:+.1} -> {:+.1} dB",
-                            channel.name, before.0, after.0
-                        )
-                    }
-                }
-                None => format!("{}: {before} -> {after}", channel.name),
-            };
-            lines.push(text);
-        }
-        lines.push(String::new());
-        lines.push("The faders keep what you set by ear; u undoes step by step.".to_string());
-        Some(lines)
     }
 
     /// The index of the section under the play head (None before the first one).

@@ -15,6 +15,7 @@
 
 pub mod already_open;
 pub mod arc;
+pub mod blind_exit;
 pub mod disk_changed;
 pub mod help;
 pub mod info;

@@ -18,6 +18,7 @@ use super::journal::{Journal, Recovery};
 use super::keymap::Keymap;
 use super::mixer::{Mixer, PAN_STEP, round_ms};
 use super::mode::arc::Arc;
+use super::mode::blind_exit::BlindExit;
 use super::mode::help::Help;
 use super::mode::info::Info;
 use super::mode::pick::CopyScene;
@@ -246,8 +247,13 @@ impl App {
 
     /// Enters, changes or leaves blind mode; leaving it shows what changed while blind.
     fn set_blind(&mut self, next: BlindLevel, now: Instant) {
-        if let Some(lines) = self.mixer.set_blind(next, now) {
-            self.open(Info::new("What you did while blind", lines));
+        use super::mixer::BlindSwitch;
+        match self.mixer.set_blind(next, now) {
+            BlindSwitch::Switched => {}
+            BlindSwitch::Left(reveal) => {
+                self.open(Info::new("What you did while blind", reveal.lines()));
+            }
+            BlindSwitch::Ask => self.open(BlindExit),
         }
     }
 
@@ -665,6 +671,7 @@ mod tests {
             max_offset_db: 4.0,
             step_factor_min: 0.7,
             step_factor_max: 1.3,
+            on_exit: crate::config::BlindOnExit::Ask,
         }
     }
 
@@ -932,6 +939,9 @@ mod tests {
         assert!(sizes.iter().all(|s| (0.34..=0.66).contains(s)), "{sizes:?}");
         assert!(sizes.iter().any(|s| (s - 0.5).abs() > 0.02), "{sizes:?}");
         eng.update(&mut app, Action::Blind, now);
+        // on_exit = "ask": the question first, then keep what was heard.
+        assert!(matches!(app.overlay(), Some(Overlay::Question { .. })));
+        eng.update(&mut app, Action::Keep, now);
         assert_eq!(app.mixer().blind(), BlindLevel::Off);
         match app.overlay() {
             Some(Overlay::Info { lines, .. }) => {
@@ -950,6 +960,7 @@ mod tests {
         eng.update(&mut app, Action::BlindMetersOff, t);
         assert_eq!(app.mixer().blind(), BlindLevel::MetersOff);
         eng.update(&mut app, Action::Blind, t);
+        eng.update(&mut app, Action::Keep, t);
         assert_eq!(app.mixer().blind(), BlindLevel::Off);
         assert!(matches!(app.overlay(), Some(Overlay::Info { .. })));
     }

@@ -16,9 +16,15 @@ pub const DEFAULT_DEPTH: usize = 1000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct BurstId(pub u64);
 
+/// Names one undo step for as long as the history keeps it (ids are never reused by one
+/// history), so a caller can tell whether a step it made has been undone or redone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StepId(u64);
+
 /// One undo step: the changes it made, oldest first.
 #[derive(Debug, Clone)]
 struct Step {
+    id: StepId,
     changes: Vec<Change>,
 }
 
@@ -32,6 +38,8 @@ pub struct UndoStack {
     depth: usize,
     /// The burst the newest undo step belongs to, while more of it may still arrive.
     open_burst: Option<BurstId>,
+    /// The id the next step gets.
+    next_id: u64,
 }
 
 impl Default for UndoStack {
@@ -53,6 +61,7 @@ impl UndoStack {
             redo: Vec::new(),
             depth: depth.max(1),
             open_burst: None,
+            next_id: 0,
         }
     }
 
@@ -94,7 +103,9 @@ impl UndoStack {
 
     fn new_step(&mut self, changes: Vec<Change>, burst: Option<BurstId>) {
         self.redo.clear();
-        self.undo.push_back(Step { changes });
+        let id = StepId(self.next_id);
+        self.next_id += 1;
+        self.undo.push_back(Step { id, changes });
         self.open_burst = burst;
         while self.undo.len() > self.depth {
             self.undo.pop_front();
@@ -124,6 +135,16 @@ impl UndoStack {
         let edits = step.changes.iter().map(|c| c.after.clone()).collect();
         self.undo.push_back(step);
         Some(edits)
+    }
+
+    /// The step undo would take back next and its changes (oldest first).
+    pub fn next_undo(&self) -> Option<(StepId, &[Change])> {
+        self.undo.back().map(|s| (s.id, s.changes.as_slice()))
+    }
+
+    /// The step redo would make again next and its changes (oldest first).
+    pub fn next_redo(&self) -> Option<(StepId, &[Change])> {
+        self.redo.last().map(|s| (s.id, s.changes.as_slice()))
     }
 
     /// Whether there is a step to undo.

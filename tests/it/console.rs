@@ -782,10 +782,66 @@ fn blind_mode_hides_every_number() {
     check(&c);
 
     c.send("b");
+    // The default on_exit = "ask": the question, then keep what was heard.
+    c.wait_for_text(&[
+        "Leaving blind mode",
+        "[k] keep what I heard",
+        "[r] take the offsets out",
+    ]);
+    c.send("k");
     c.wait_for_text(&["What you did while blind", "moved by"]);
     c.wait_for("digits again", |s| {
         !digits_outside_times(&screen_text(s)).is_empty()
     });
+}
+
+/// With `[blind] on_exit = "revert"`, `b` then `b` again with no fader touched leaves the mix
+/// exactly as it was: the faders glide back from their hidden offsets, the summary says no
+/// fader was moved and claims no change, nothing is unsaved, and q quits without a question
+/// leaving the file as it was. While blind, a message keeps its key names (scene mode's `0`).
+#[test]
+fn blind_and_back_with_revert_leaves_the_mix_alone() {
+    let ts = TempSession::new();
+    let session = trio(&ts);
+    let text = std::fs::read_to_string(&session).unwrap()
+        + "\n[[section]]\nname = \"Verse\"\nstart = 0.0\n";
+    std::fs::write(&session, &text).unwrap();
+    let config = ts.path("revert.toml");
+    std::fs::write(&config, "version = 1\n[blind]\non_exit = \"revert\"\n").unwrap();
+    let args = [
+        session.as_os_str(),
+        OsStr::new("--config"),
+        config.as_os_str(),
+    ];
+    let mut c = Console::spawn(&home_in(&ts), &args, 120, 30);
+    let as_opened = |s: &vt100::Screen| {
+        shows_in_strip(s, "Bass", "-3.0 dB")
+            && shows_in_strip(s, "Keys", "-6.0 dB")
+            && shows_in_strip(s, "Voice", "0.0 dB")
+    };
+    c.wait_for("the faders as in the file", as_opened);
+
+    c.send("b");
+    c.wait_for_text(&["BLIND", "unsaved"]);
+    c.send("e");
+    c.wait_for_text(&["SCENE Verse", "(0 gives a fader back to the base mix)"]);
+    c.send("e");
+    c.wait_for_text(&["BASE"]);
+    c.send("b");
+    c.wait_for_text(&[
+        "What you did while blind",
+        "Bass: not moved, back at -3.0 dB (offset",
+        "Keys: not moved, back at -6.0 dB (offset",
+        "Voice: not moved, back at 0.0 dB (offset",
+    ]);
+    assert!(!c.text().contains("->"), "{}", c.dump());
+    c.send(" ");
+    c.wait_for("the faders back, nothing unsaved", |s| {
+        as_opened(s) && !screen_text(s).contains("unsaved")
+    });
+    c.send("q");
+    c.wait_success();
+    assert_eq!(std::fs::read_to_string(&session).unwrap(), text);
 }
 
 /// After `kill -9` the crash journal holds the edits; reopening offers them, r applies them,

@@ -327,6 +327,9 @@ impl Mixer {
         self.saved = disk;
         self.disk = DiskWatch::read(&self.session.path);
         self.undo = crate::app::undo::UndoStack::new();
+        if let Some(blind) = self.blind_session.as_mut() {
+            blind.history_replaced();
+        }
         self.selected = self
             .selected
             .min(self.session.channels.len().saturating_sub(1));

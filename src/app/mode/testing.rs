@@ -187,6 +187,7 @@ pub(crate) fn app_with(
         max_offset_db: 4.0,
         step_factor_min: 0.7,
         step_factor_max: 1.3,
+        on_exit: crate::config::BlindOnExit::Ask,
     };
     let mut app = App::new(session, keymap, steps, blind, journal, recovery);
     app.mixer_mut().seed(7);

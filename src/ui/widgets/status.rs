@@ -3,9 +3,9 @@
 //! unsaved edits, the latest message and the help hint; and the message line that takes the
 //! message when the screen has a row for it.
 //!
-//! While blind the line shows no number at all: the device stays, the sample rate and buffer
-//! size go, xruns and underruns become lamps without a count, and digits in the message are
-//! masked.
+//! While blind the line gives no level or count away: the device stays, the sample rate and buffer
+//! size go, xruns and underruns become lamps without a count, and numbers in the message are
+//! masked (but for a lone digit, which names a key).
 
 use std::borrow::Cow;
 
@@ -17,7 +17,7 @@ use ratatui::widgets::Widget;
 use crate::engine::monitor::StereoMode;
 use crate::ui::view::{BlindLevel, EditMode, StatusView};
 use crate::ui::widgets::Theme;
-use crate::ui::widgets::text::{Item, clean, count, fit_line, mask_digits, put, shorten, width};
+use crate::ui::widgets::text::{Item, clean, count, fit_line, mask_levels, put, shorten, width};
 
 /// The hint at the right end of the status line.
 pub const HELP_HINT: &str = "? help";
@@ -97,15 +97,16 @@ impl<'a> StatusLine<'a> {
     }
 }
 
-/// The message as it may be shown: cleaned, and with its digits masked while blind.
+/// The message as it may be shown: cleaned, and with its levels masked while blind (key names
+/// stay, see [`mask_levels`]).
 fn message_text<'a>(message: &'a str, blind: BlindLevel, theme: &Theme) -> Cow<'a, str> {
     let message = clean(message, theme.ascii);
     if !blind.hides_numbers() {
         return message;
     }
     match message {
-        Cow::Borrowed(message) => mask_digits(message),
-        Cow::Owned(message) => Cow::Owned(mask_digits(&message).into_owned()),
+        Cow::Borrowed(message) => mask_levels(message),
+        Cow::Owned(message) => Cow::Owned(mask_levels(&message).into_owned()),
     }
 }
 

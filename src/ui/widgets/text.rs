@@ -299,18 +299,82 @@ pub fn count(n: u64) -> String {
     }
 }
 
-/// `s` with every digit replaced by `#`: a message shown while blind must not give a level
-/// away.
-pub fn mask_digits(s: &str) -> Cow<'_, str> {
-    if s.bytes().any(|b| b.is_ascii_digit()) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| if c.is_ascii_digit() { '#' } else { c })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
+/// Units that make the number before them a measurement ("3 dB", "-14 LUFS", "5 %").
+const UNITS: [&str; 13] = [
+    "dB", "dBFS", "dBTP", "dBr", "LU", "LUFS", "LKFS", "%", "Hz", "kHz", "ms", "s", "x",
+];
+
+/// `s` with the digits of every number replaced by `#`, but for a lone digit that can only be
+/// a key name: a message shown while blind must not give a level away, and must still name
+/// the keys it mentions ("(0 gives a fader back to the base mix)").
+///
+/// A digit stays only when it is a number of one digit on its own (no letter, digit, decimal
+/// point or sign touching it: not "L3", "take2", "-3", "3.5", "1:02", "12"), with no unit after
+/// it ("3 dB", "3%"). Every way earmix writes a level (a sign and a decimal point, a unit, pan
+/// as "L30") is hidden; so is any longer number, whatever it counts. A digit that stays tells
+/// nothing a key name would not: single digits are the strip keys `1` to `9` and `0`.
+pub fn mask_levels(s: &str) -> Cow<'_, str> {
+    if !s.bytes().any(|b| b.is_ascii_digit()) {
+        return Cow::Borrowed(s);
     }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = chars.clone();
+    let mut i = 0;
+    while i < chars.len() {
+        if !chars[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        while end < chars.len() && chars[end].is_ascii_digit() {
+            end += 1;
+        }
+        if !lone_digit(&chars, i, end) {
+            for c in &mut out[i..end] {
+                *c = '#';
+            }
+        }
+        i = end;
+    }
+    Cow::Owned(out.into_iter().collect())
+}
+
+/// Whether the digits `chars[start..end]` are one digit on its own with no unit after it (see
+/// [`mask_levels`]).
+fn lone_digit(chars: &[char], start: usize, end: usize) -> bool {
+    const SIGNS: [char; 4] = ['+', '-', '\u{2212}', '\u{b1}'];
+    let at = |i: usize| chars.get(i).copied();
+    let digit_at = |i: usize| at(i).is_some_and(|c| c.is_ascii_digit());
+    if end - start != 1 {
+        return false;
+    }
+    if let Some(before) = start.checked_sub(1).and_then(at) {
+        // A sign or a joint (decimal point, time, thousands) before: part of a number.
+        let word_before = start >= 2 && at(start - 2).is_some_and(char::is_alphanumeric);
+        if before.is_alphanumeric()
+            || SIGNS.contains(&before) && !word_before
+            || matches!(before, '.' | ',' | ':') && start >= 2 && digit_at(start - 2)
+        {
+            return false;
+        }
+    }
+    match at(end) {
+        None => return true,
+        Some(c) if c.is_alphanumeric() || c == '%' => return false,
+        Some('.' | ',' | ':') if digit_at(end + 1) => return false,
+        Some(_) => {}
+    }
+    // A unit after a space: "3 dB", "3 s."
+    if at(end) == Some(' ') {
+        let word: String = chars[end + 1..]
+            .iter()
+            .take_while(|c| c.is_alphanumeric() || **c == '%')
+            .collect();
+        if UNITS.contains(&word.as_str()) {
+            return false;
+        }
+    }
+    true
 }
 
 /// One item of a line that is fitted to its width by dropping the least important items first.
@@ -502,7 +566,80 @@ mod tests {
         assert_eq!(pan(1.0), "R100");
         assert_eq!(pan(0.004), "C");
         assert_eq!(count(123_456), "123k");
-        assert_eq!(mask_digits("take2.toml"), "take#.toml");
+    }
+
+    /// While blind, every number a message can show a level with is masked (signed, decimal,
+    /// with a unit, a pan, a time, a file or section number, any longer number) and a lone
+    /// digit that names a key stays: `0` in "(0 gives a fader back…)" and `1` to `9`.
+    #[test]
+    fn masking_hides_levels_and_keeps_key_names() {
+        for (message, masked) in [
+            ("Saved take2.toml at -3.0 dB", "Saved take#.toml at -#.# dB"),
+            (
+                "Bass fader -3.0 dB -> -4.5 dB",
+                "Bass fader -#.# dB -> -#.# dB",
+            ),
+            ("Master +0.5 dB", "Master +#.# dB"),
+            (
+                "moved 3 dB up, 5dB down, 2 LU over",
+                "moved # dB up, #dB down, # LU over",
+            ),
+            ("at -14 LUFS, 6 % over", "at -## LUFS, # % over"),
+            ("Keys pan C -> L30, R5", "Keys pan C -> L##, R#"),
+            ("Chorus 2 starts at 1:02.500", "Chorus 2 starts at #:##.###"),
+            (
+                "gain 0.0, step 0,5 or +3 or -4 or \u{b1}2",
+                "gain #.#, step #,# or +# or -# or \u{b1}#",
+            ),
+            (
+                "12 frames, 48000 Hz, 5 s, 4x",
+                "## frames, ##### Hz, # s, #x",
+            ),
+            ("Chorus 12", "Chorus ##"),
+        ] {
+            assert_eq!(mask_levels(message), masked, "{message:?}");
+        }
+        for kept in [
+            "Scene mode: the fader and mute keys edit the scene of Chorus (0 gives a fader back \
+             to the base mix)",
+            "1 to 9 select a strip, 0 goes to the master",
+            "Press 5.",
+            "ctrl-1 jumps",
+            "Blind mode off",
+        ] {
+            assert_eq!(mask_levels(kept), kept);
+        }
+        for key in 0..=9 {
+            let message = format!("press {key}: next, or {key}, ({key}) '{key}'");
+            assert_eq!(mask_levels(&message), message);
+        }
+    }
+
+    /// Every way the product writes a level comes out with no digit at all when masked.
+    #[test]
+    fn masking_hides_every_level_format() {
+        use crate::units::{Decibels, Pan, Seconds};
+        for value in [-60.0, -12.34, -3.0, -0.04, 0.0, 0.5, 3.0, 9.0, 12.0] {
+            let written = [
+                db(value),
+                format!("{}", Decibels(value)),
+                format!("{value:+.1}"),
+                format!("{value:.1}"),
+                format!("{}", Pan(value / 60.0)),
+                pan(value / 12.0),
+                time(value.abs() * 10.0),
+                format!("{}", Seconds(value.abs())),
+                format!("{value} dB"),
+            ];
+            for text in written {
+                let message = format!("Bass at {text} now");
+                let masked = mask_levels(&message);
+                assert!(
+                    !masked.chars().any(|c| c.is_ascii_digit()),
+                    "{message:?} -> {masked:?}"
+                );
+            }
+        }
     }
 
     /// Control characters never reach the screen but show as escapes, and ASCII mode replaces
