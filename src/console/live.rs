@@ -11,8 +11,8 @@ use crate::engine::monitor::CeilingReading;
 use crate::engine::protocol::Listen;
 use crate::ui::ballistics::{Ballistics, MeterBallistics};
 use crate::ui::view::{
-    EditMode, ListenView, MasterView, MeterView, SceneMark, StatusView, StripView, TimelineSection,
-    TimelineView, TransportView, View,
+    EditMode, FreePlace, ListenView, MasterView, MeterView, SceneMark, StatusView, StripView,
+    TimelineSection, TimelineView, TransportView, View,
 };
 
 /// How long the held true-peak number stays before it follows the signal down.
@@ -217,11 +217,7 @@ impl Live {
                 read_only: app.mixer().read_only(),
                 trim_mode: app.mixer().trim_mode(),
                 message: app.message().map(str::to_string),
-                listen: engine.has_reference().then(|| ListenView {
-                    reference: engine.listen() == Listen::Reference,
-                    free: engine.reference_free(),
-                    matched: engine.reference_match().map(|m| (m.mix_db, m.reference_db)),
-                }),
+                listen: listen_view(engine),
                 monitor: engine.monitor(),
                 ceiling_db: self.ceiling.map(|(db, _)| db),
             },
@@ -229,6 +225,19 @@ impl Live {
             overlay: app.overlay(),
         }
     }
+}
+
+/// What is heard when the session has a reference, where a free-running reference is, and the
+/// loudness match, for the status line.
+fn listen_view(engine: &Engine) -> Option<ListenView> {
+    engine.has_reference().then(|| ListenView {
+        reference: engine.listen() == Listen::Reference,
+        free: engine.reference_free().then(|| FreePlace {
+            position_s: engine.reference_position().map_or(0.0, |at| at.0),
+            offset_s: engine.reference_offset().map_or(0.0, |by| by.0),
+        }),
+        matched: engine.reference_match().map(|m| (m.mix_db, m.reference_db)),
+    })
 }
 
 /// What the fader keys edit, for the status line.

@@ -180,6 +180,11 @@ struct ReferenceState {
     free: bool,
     /// The match in force (sent to the audio thread), when one has been measured.
     matched: Option<LoudnessMatch>,
+    /// The reference's length in frames at the mix rate.
+    len: u64,
+    /// The last move of the free-running reference asked for: its frame, and the count of
+    /// commands sent with it.
+    jump: Option<(u64, u64)>,
 }
 
 impl Engine {
@@ -250,6 +255,8 @@ impl Engine {
                 listen: Listen::Mix,
                 free: false,
                 matched: None,
+                len: player.len_frames(),
+                jump: None,
             });
             realtime = realtime.with_reference(player, to_loudness);
         }
@@ -574,23 +581,62 @@ impl Engine {
         }
     }
 
-    /// Moves a free-running reference (clamped to its length; nothing when locked).
+    /// Moves a free-running reference (clamped to its length; nothing when locked). The audio
+    /// thread takes it as a seek: the reference holds in silence while the data there loads,
+    /// and no underrun is counted.
     ///
     /// Not realtime-safe.
     pub fn seek_reference(&mut self, to: Seconds) {
-        if self.reference_free() {
-            let frame = to.0.max(0.0) * f64::from(self.mix_rate);
-            self.send(UiToEngine::SeekReference(frame.round() as u64));
+        if !self.reference_free() {
+            return;
+        }
+        let frame = to.to_frames(self.mix_rate);
+        self.send(UiToEngine::SeekReference(frame));
+        let sent = self.sent;
+        if let Some(reference) = &mut self.reference {
+            reference.jump = Some((frame.min(reference.len), sent));
         }
     }
 
-    /// Where the reference is, in its own time (negative before it starts), as last reported.
+    /// Where the reference is, in frames of its own at the mix rate (negative before it
+    /// starts), as last reported, and how far that is ahead of the transport (the reference
+    /// frame minus the session frame).
+    ///
+    /// Right after [`Engine::seek_reference`], until the audio thread has taken the move, the
+    /// place is the one moved to, as [`Engine::position_frame`] does for the transport.
+    ///
+    /// Not realtime-safe.
+    pub fn reference_frames(&self) -> Option<(i64, i64)> {
+        let reference = self.reference.as_ref()?;
+        Some(match reference.jump {
+            Some((frame, sent)) if self.counters.commands.load(Ordering::Relaxed) < sent => {
+                let frame = frame as i64;
+                (frame, frame - self.position_frame() as i64)
+            }
+            _ => {
+                let playhead = self.counters.playhead.load(Ordering::Relaxed) as i64;
+                let offset = self.counters.reference_offset.load(Ordering::Relaxed);
+                (playhead + offset, offset)
+            }
+        })
+    }
+
+    /// Where the reference is, in its own time (negative before it starts): see
+    /// [`Engine::reference_frames`].
     ///
     /// Not realtime-safe.
     pub fn reference_position(&self) -> Option<Seconds> {
-        self.reference.as_ref()?;
-        let frame = self.counters.reference_frame.load(Ordering::Relaxed);
+        let (frame, _) = self.reference_frames()?;
         Some(Seconds(frame as f64 / f64::from(self.mix_rate)))
+    }
+
+    /// How far the reference is ahead of the transport (behind when negative). See
+    /// [`Engine::reference_frames`].
+    ///
+    /// Not realtime-safe.
+    pub fn reference_offset(&self) -> Option<Seconds> {
+        let (_, offset) = self.reference_frames()?;
+        Some(Seconds(offset as f64 / f64::from(self.mix_rate)))
     }
 
     /// The loudness match in force: how far the mix or the reference is turned down.

@@ -206,8 +206,9 @@ pub struct EngineCounters {
     pub dropped_master: AtomicU64,
     /// Commands the audio thread applied.
     pub commands: AtomicU64,
-    /// The reference track's position (its frame at the mix rate; negative before it starts).
-    pub reference_frame: AtomicI64,
+    /// Where the reference track is, as its offset from `playhead`: the reference frame (at
+    /// the mix rate; negative before it starts) minus the playhead published with it.
+    pub reference_offset: AtomicI64,
 }
 
 /// The audio thread's ends of the rings.

@@ -16,7 +16,7 @@ use super::protocol::{
 };
 use super::reference::ReferencePlayer;
 use super::smoother::{Smoother, ramp_frames};
-use super::source::{MAX_BLOCK, ReadMode};
+use super::source::{MAX_BLOCK, MAX_BUFFERING_SECONDS, ReadMode};
 use crate::units::Decibels;
 
 /// The transport and mixer on the audio thread: applies commands, runs the [`Processor`], keeps
@@ -76,10 +76,6 @@ fn glide_frames(rate: u32, seconds: f64) -> u32 {
     ((f64::from(rate) * seconds).round() as u32).max(1)
 }
 
-/// How long playback holds after a jump while stems load, before it plays on and lets late
-/// stems underrun (and fade in when their data arrives).
-pub const MAX_BUFFERING_SECONDS: f64 = 1.0;
-
 impl RealtimeProcessor {
     /// Wraps a processor for the audio thread. `end` is the session length at the mix rate.
     ///
@@ -136,9 +132,10 @@ impl RealtimeProcessor {
     #[must_use]
     pub fn with_reference(mut self, player: ReferencePlayer, ring: Producer<f32>) -> Self {
         let rate = self.processor.sample_rate();
+        let offset = player.position() - self.processor.playhead() as i64;
         self.counters
-            .reference_frame
-            .store(player.position(), Ordering::Relaxed);
+            .reference_offset
+            .store(offset, Ordering::Relaxed);
         self.reference = Some(ReferenceSide {
             player,
             ring,
@@ -524,7 +521,9 @@ impl RealtimeProcessor {
     }
 
     /// Publishes where the transport and the reference are: the one way positions reach the UI
-    /// (latest value wins, like the meters).
+    /// (latest value wins, like the meters). The reference's place goes as its offset from the
+    /// playhead published with it, so the offset is exact even when the UI reads the two in
+    /// different callbacks.
     fn report(&mut self) {
         // A jump waiting for its fade-out already counts as done: report where it goes.
         let playhead = self
@@ -533,9 +532,10 @@ impl RealtimeProcessor {
         self.counters.playhead.store(playhead, Ordering::Relaxed);
         self.counters.playing.store(self.playing, Ordering::Relaxed);
         if let Some(side) = &self.reference {
+            let offset = side.player.position() - playhead as i64;
             self.counters
-                .reference_frame
-                .store(side.player.position(), Ordering::Relaxed);
+                .reference_offset
+                .store(offset, Ordering::Relaxed);
         }
     }
 }

@@ -9,11 +9,16 @@
 //!
 //! **Free-running**, for a reference whose structure differs, it keeps its own position: it
 //! plays on while the transport plays, ignores the session's jumps and loops, wraps to its start
-//! at its end, and moves only by [`ReferencePlayer::seek_free`].
+//! at its end, and moves only by [`ReferencePlayer::seek_free`]. Such a move (or the wrap) is a
+//! seek, not a dropout: while the data at the new place loads, the reference holds there in
+//! silence (at most [`MAX_BUFFERING_SECONDS`], like the transport after a jump) and no underrun
+//! is counted; then it plays from exactly that place.
 //!
 //! Never part of the bounce: the realtime engine reads it, the offline render does not.
 
-use super::source::{MAX_BLOCK, ReadMode, ReadStatus, Source, StemBuffer, StreamError};
+use super::source::{
+    MAX_BLOCK, MAX_BUFFERING_SECONDS, ReadMode, ReadStatus, Source, StemBuffer, StreamError,
+};
 use super::streams::{StreamConfig, open_stem};
 use crate::session::{ReferenceMap, Session};
 
@@ -32,6 +37,11 @@ pub struct ReferencePlayer {
     len: u64,
     /// The dip either side of a jump, in frames.
     dip: u32,
+    /// After a free-running jump: frames of silence held so far while its data loads (`None`:
+    /// not holding).
+    hold: Option<u64>,
+    /// The longest a free-running jump holds before the reference plays on regardless.
+    max_hold: u64,
 }
 
 impl ReferencePlayer {
@@ -55,6 +65,8 @@ impl ReferencePlayer {
             pos: 0,
             len,
             dip: super::smoother::ramp_frames(mix_rate),
+            hold: None,
+            max_hold: (MAX_BUFFERING_SECONDS * f64::from(mix_rate)) as u64,
         };
         player.follow_seek(playhead);
         player
@@ -79,6 +91,13 @@ impl ReferencePlayer {
         self.pos
     }
 
+    /// The reference's length in frames at the mix rate.
+    ///
+    /// Realtime-safe.
+    pub fn len_frames(&self) -> u64 {
+        self.len
+    }
+
     /// True while free-running.
     ///
     /// Realtime-safe.
@@ -92,6 +111,7 @@ impl ReferencePlayer {
     /// Realtime-safe.
     pub fn set_free(&mut self, free: bool, playhead: u64) {
         self.free = free;
+        self.hold = None;
         if !free {
             self.follow_seek(playhead);
         }
@@ -108,13 +128,34 @@ impl ReferencePlayer {
         }
     }
 
-    /// Moves a free-running reference to `frame` (clamped to its length). Ignored when locked.
+    /// Moves a free-running reference to `frame` (clamped to its length), holding there while
+    /// its data loads (see the module docs). Ignored when locked.
     ///
     /// Realtime-safe.
     pub fn seek_free(&mut self, frame: u64) {
         if self.free {
-            self.seek_to(frame.min(self.len) as i64);
+            self.jump_free(frame.min(self.len) as i64);
         }
+    }
+
+    /// A free-running jump: a seek that holds until the data there is loaded.
+    fn jump_free(&mut self, frame: i64) {
+        self.seek_to(frame);
+        self.hold = Some(0);
+    }
+
+    /// True while a free-running jump holds (its data still loading, for less than the longest
+    /// hold); counts `frames` more held.
+    fn holding(&mut self, frames: usize) -> bool {
+        let Some(waited) = self.hold else {
+            return false;
+        };
+        if waited >= self.max_hold || self.source.is_ready() {
+            self.hold = None;
+            return false;
+        }
+        self.hold = Some(waited + frames as u64);
+        true
     }
 
     fn seek_to(&mut self, frame: i64) {
@@ -155,7 +196,12 @@ impl ReferencePlayer {
             let mut chunk = (n - done).min(MAX_BLOCK);
             if self.free {
                 if self.pos >= self.len as i64 {
-                    self.seek_to(0);
+                    self.jump_free(0);
+                }
+                if self.holding(n - done) {
+                    left[done..n].fill(0.0);
+                    right[done..n].fill(0.0);
+                    break;
                 }
                 chunk = chunk.min((self.len as i64 - self.pos).max(1) as usize);
             } else {
@@ -321,6 +367,56 @@ mod tests {
         p.set_free(false, 0);
         p.seek_free(10);
         assert_eq!(p.position(), 0, "seek_free is ignored while locked");
+    }
+
+    /// A mono ramp whose data never arrives: never ready, and every read is an underrun.
+    struct Unready(MemorySource);
+
+    impl Source for Unready {
+        fn channels(&self) -> usize {
+            1
+        }
+        fn len_frames(&self) -> u64 {
+            self.0.len_frames()
+        }
+        fn seek(&mut self, frame: u64) {
+            self.0.seek(frame);
+        }
+        fn read(&mut self, frames: usize, out: &mut StemBuffer, mode: ReadMode) -> ReadStatus {
+            let status = self.0.read(frames, out, mode);
+            out.channel_mut(0, frames).fill(0.0);
+            ReadStatus {
+                underrun: true,
+                ..status
+            }
+        }
+        fn is_ready(&mut self) -> bool {
+            false
+        }
+    }
+
+    /// A free-running move holds in silence, without an underrun and without moving on, while
+    /// the data loads, for at most a second (100 frames at 100 Hz); then the reference plays on
+    /// and late data underruns as anywhere else.
+    #[test]
+    fn a_free_move_holds_at_most_a_second() {
+        let map = ReferenceMap::with_offset(Seconds(0.0));
+        let ramp = MemorySource::new(vec![(0..1000).map(|i| i as f32).collect()]);
+        let mut p = ReferencePlayer::new(Box::new(Unready(ramp)), &map, 100, 0);
+        p.set_free(true, 0);
+        p.seek_free(10);
+        let read = |p: &mut ReferencePlayer| {
+            let (mut l, mut r) = (vec![9.0; 40], vec![9.0; 40]);
+            let status = p.read(0, &mut l, &mut r, ReadMode::Realtime);
+            assert!(l.iter().chain(&r).all(|&x| x == 0.0));
+            status.underrun
+        };
+        for held in 1..=3 {
+            assert!(!read(&mut p), "held read {held} is no underrun");
+            assert_eq!(p.position(), 10);
+        }
+        assert!(read(&mut p), "after a second it plays on, late");
+        assert_eq!(p.position(), 50);
     }
 
     /// An aligned section jumps the reference at its start, within one read.

@@ -5,7 +5,6 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -21,6 +20,7 @@ use crate::units::Seconds;
 
 pub mod wav_file;
 
+pub use wav_file::BitDepth;
 use wav_file::{RIFF_MAX, WavFormat, WavWriter};
 
 /// Asks a running bounce or report to stop: 0 while it should go on, a signal's number once it
@@ -82,54 +82,6 @@ pub fn damaged_stems(
         );
     }
     out
-}
-
-/// The sample format of a bounce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum BitDepth {
-    /// 32-bit IEEE float: the mix exactly as computed, nothing clipped or dithered.
-    #[default]
-    Float32,
-    /// 24-bit integer PCM, TPDF-dithered.
-    Int24,
-    /// 16-bit integer PCM, TPDF-dithered.
-    Int16,
-}
-
-impl BitDepth {
-    /// The bits per sample written.
-    pub fn bits(self) -> u16 {
-        match self {
-            BitDepth::Float32 => 32,
-            BitDepth::Int24 => 24,
-            BitDepth::Int16 => 16,
-        }
-    }
-}
-
-impl FromStr for BitDepth {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "32f" | "32" | "f32" | "float" => Ok(BitDepth::Float32),
-            "24" => Ok(BitDepth::Int24),
-            "16" => Ok(BitDepth::Int16),
-            other => Err(format!(
-                "'{other}' is not a bounce format; use 32f, 24 or 16"
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for BitDepth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            BitDepth::Float32 => "32-bit float",
-            BitDepth::Int24 => "24-bit PCM (TPDF dither)",
-            BitDepth::Int16 => "16-bit PCM (TPDF dither)",
-        })
-    }
 }
 
 /// What to bounce.

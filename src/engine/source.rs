@@ -32,6 +32,10 @@ pub enum StreamError {
     Resample { path: PathBuf, reason: String },
 }
 
+/// How long playback holds after a jump while sources load, before it plays on and lets late
+/// ones underrun (and fade in when their data arrives).
+pub const MAX_BUFFERING_SECONDS: f64 = 1.0;
+
 /// The largest block a strip input holds; longer requests are processed in pieces.
 pub const MAX_BLOCK: usize = 8192;
 

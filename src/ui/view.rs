@@ -183,11 +183,21 @@ pub struct StatusView {
 pub struct ListenView {
     /// The reference is heard (else the mix).
     pub reference: bool,
-    /// The reference runs free of the play head.
-    pub free: bool,
+    /// While the reference runs free of the play head, where it is; `None` while it follows
+    /// the play head.
+    pub free: Option<FreePlace>,
     /// The match: the gain on the mix and on the reference (the louder one is turned down),
     /// dB; `None` until both have been measured.
     pub matched: Option<(f64, f64)>,
+}
+
+/// Where a free-running reference is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FreePlace {
+    /// Its place in its own time, seconds (negative before it starts).
+    pub position_s: f64,
+    /// How far it is ahead of the play head, seconds (negative: behind).
+    pub offset_s: f64,
 }
 
 /// A box drawn over the mixer.

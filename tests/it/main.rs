@@ -26,6 +26,7 @@ mod monitor;
 mod output;
 mod playback;
 mod realtime;
+mod reference;
 mod report;
 mod scenes;
 mod session;

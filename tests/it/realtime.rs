@@ -588,13 +588,21 @@ fn stem_io_threads_run_in_the_background_class() {
 /// A rig whose session has a reference track: `reference` (stereo, same length), locked to the
 /// playhead with `offset_frames` (reference frame = session frame + offset).
 fn rig_with_reference(reference: Vec<Vec<f32>>, offset_frames: u64) -> (Rig, rtrb::Consumer<f32>) {
+    rig_with_reference_source(Box::new(MemorySource::new(reference)), offset_frames)
+}
+
+/// [`rig_with_reference`] with the reference read from `source`.
+fn rig_with_reference_source(
+    source: Box<dyn Source>,
+    offset_frames: u64,
+) -> (Rig, rtrb::Consumer<f32>) {
     use earmix::engine::reference::ReferencePlayer;
     use earmix::session::ReferenceMap;
     let Rig { rt, ui, counters } = rig(true);
     let map = ReferenceMap::with_offset(earmix::units::Seconds(
         offset_frames as f64 / f64::from(RATE),
     ));
-    let player = ReferencePlayer::new(Box::new(MemorySource::new(reference)), &map, RATE, 0);
+    let player = ReferencePlayer::new(source, &map, RATE, 0);
     let (to_loudness, from_reference) = earmix::engine::loudness::master_ring(RATE);
     let rt = rt.with_reference(player, to_loudness);
     (Rig { rt, ui, counters }, from_reference)
@@ -697,11 +705,98 @@ fn locked_reference_follows_jumps_and_free_reference_does_not() {
     rig.send(UiToEngine::SeekReference(40_000));
     let (l, _) = rig.render(1000, 250);
     assert!(same(&l, &track[0][40_000..41_000]), "free: moves when told");
+    // The reference's place goes out as its offset from the playhead: 41,000 - 32,000.
+    assert_eq!(rig.rt.processor().playhead(), 32_000);
     assert_eq!(
         rig.counters
-            .reference_frame
+            .reference_offset
             .load(std::sync::atomic::Ordering::Relaxed),
-        41_000
+        9_000
+    );
+    while from_reference.pop().is_ok() {}
+}
+
+/// A source streamed from disk as the engine sees it: after each seek its data is not there
+/// for the first `loading` readiness checks or reads, and a read meanwhile plays silence, does
+/// not move, and reports an underrun (as a creek stream does).
+struct LateSource {
+    inner: MemorySource,
+    loading: u32,
+    left: u32,
+}
+
+impl Source for LateSource {
+    fn channels(&self) -> usize {
+        self.inner.channels()
+    }
+    fn len_frames(&self) -> u64 {
+        self.inner.len_frames()
+    }
+    fn seek(&mut self, frame: u64) {
+        self.left = self.loading;
+        self.inner.seek(frame);
+    }
+    fn read(
+        &mut self,
+        frames: usize,
+        out: &mut earmix::engine::source::StemBuffer,
+        mode: ReadMode,
+    ) -> earmix::engine::source::ReadStatus {
+        if self.left == 0 {
+            return self.inner.read(frames, out, mode);
+        }
+        self.left -= 1;
+        for ch in 0..self.channels() {
+            out.channel_mut(ch, frames).fill(0.0);
+        }
+        earmix::engine::source::ReadStatus {
+            underrun: true,
+            ..Default::default()
+        }
+    }
+    fn is_ready(&mut self) -> bool {
+        self.left = self.left.saturating_sub(1);
+        self.left == 0
+    }
+}
+
+/// Moving a free-running reference (`(` and `)`) is a seek, not a dropout: while the data at
+/// the new place loads, the reference holds there in silence and no underrun is counted; then
+/// it plays from exactly that place, and its offset from the playhead is reported. (Each move
+/// counted an underrun before.)
+#[test]
+fn moving_a_free_reference_holds_while_loading_and_counts_no_underrun() {
+    use earmix::engine::protocol::Listen;
+    use std::sync::atomic::Ordering;
+    let track = vec![signal(LEN, 31, 0.3), signal(LEN, 32, 0.3)];
+    let late = LateSource {
+        inner: MemorySource::new(track.clone()),
+        loading: 3,
+        left: 0,
+    };
+    let (mut rig, mut from_reference) = rig_with_reference_source(Box::new(late), 0);
+    rig.send(UiToEngine::SetListen(Listen::Reference));
+    rig.send(UiToEngine::SetReferenceFree(true));
+    // The reference's first data loads as it opens (counted: that is no deliberate jump).
+    rig.render(2048, 256);
+    let underruns = |rig: &Rig| rig.counters.underruns.load(Ordering::Relaxed);
+    let before = underruns(&rig);
+
+    rig.send(UiToEngine::SeekReference(30_000));
+    let (l, r) = rig.render(2048, 256);
+    assert_eq!(underruns(&rig), before, "a move is not an underrun");
+    // Two callbacks of 256 frames hold while the data loads (ready at the third check).
+    assert!(l[..512].iter().chain(&r[..512]).all(|&x| x == 0.0));
+    assert!(
+        same(&l[512..], &track[0][30_000..30_000 + 1536])
+            && same(&r[512..], &track[1][30_000..30_000 + 1536]),
+        "then exactly the reference from where it was moved to"
+    );
+    let playhead = rig.rt.processor().playhead() as i64;
+    assert_eq!(playhead, 4096, "the mix played on meanwhile");
+    assert_eq!(
+        rig.counters.reference_offset.load(Ordering::Relaxed),
+        30_000 + 1536 - playhead
     );
     while from_reference.pop().is_ok() {}
 }

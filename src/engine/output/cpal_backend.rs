@@ -12,10 +12,10 @@ use cpal::{
     SupportedStreamConfig, SupportedStreamConfigRange,
 };
 
-use super::{
-    Backend, OutputError, OutputRequest, OutputSample, RendererSlot, RunningStream, StreamFeeder,
-    StreamHealth, StreamInfo,
+use super::backend::{
+    Backend, OutputError, OutputRequest, RendererSlot, RunningStream, StreamHealth, StreamInfo,
 };
+use super::feeder::{OutputSample, StreamFeeder};
 
 /// How long cpal may take to open a stream. JACK honours it; ALSA uses it as its poll timeout
 /// (after which it checks whether the device was disconnected).

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
-use super::{RENDER_CHUNK, Render, RendererSlot, StreamHealth};
+use super::backend::{RENDER_CHUNK, Render, RendererSlot, StreamHealth};
 
 /// A sample type a device buffer can hold.
 pub trait OutputSample: Copy + Send + 'static {
-    /// The format's name in [`StreamInfo::format`](super::StreamInfo::format).
+    /// The format's name in [`StreamInfo::format`](super::backend::StreamInfo::format).
     const FORMAT: &'static str;
     /// Silence.
     const SILENCE: Self;

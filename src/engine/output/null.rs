@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{
-    Backend, OutputError, OutputRequest, RendererSlot, RunningStream, StreamFeeder, StreamHealth,
-    StreamInfo, spawn_named,
+use super::backend::{
+    Backend, OutputError, OutputRequest, RendererSlot, RunningStream, StreamHealth, StreamInfo,
+    spawn_named,
 };
+use super::feeder::StreamFeeder;
 
 /// How late a paced thread may fall behind before it gives up catching up and starts its clock
 /// again (counted as an xrun), instead of rendering a burst.

@@ -6,10 +6,9 @@
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use super::backend::{Backend, OutputError, RendererSlot, RunningStream, StreamHealth, StreamInfo};
+use super::feeder::StreamFeeder;
 use super::null::{Pacer, ThreadStream};
-use super::{
-    Backend, OutputError, RendererSlot, RunningStream, StreamFeeder, StreamHealth, StreamInfo,
-};
 
 /// How fast a scripted stream asks for audio.
 #[derive(Debug, Clone, Copy, PartialEq)]

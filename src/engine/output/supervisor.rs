@@ -9,10 +9,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::{
-    Backend, HealthCounters, NullBackend, OutputError, OutputEvent, OutputKind, OutputRequest,
-    Render, RendererSlot, RunningStream, StreamHealth, StreamInfo, fallback_notice, spawn_named,
+use super::backend::{
+    Backend, HealthCounters, OutputError, OutputEvent, OutputKind, OutputRequest, Render,
+    RendererSlot, RunningStream, StreamHealth, StreamInfo, fallback_notice, spawn_named,
 };
+use super::null::NullBackend;
 
 /// How the supervisor watches and restarts streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +48,8 @@ impl Default for SupervisorConfig {
 
 impl SupervisorConfig {
     /// The stall timeout for a stream with this configuration.
+    ///
+    /// Not realtime-safe (read by the supervisor thread).
     pub fn stall_timeout_for(&self, info: &StreamInfo) -> Duration {
         self.stall_timeout
             .unwrap_or_else(|| (info.period() * 8).max(Duration::from_millis(300)))
@@ -193,24 +196,32 @@ pub struct PendingOutput {
 
 impl PendingOutput {
     /// What the device will run at.
+    ///
+    /// Not realtime-safe.
     pub fn info(&self) -> &StreamInfo {
         &self.info
     }
 
     /// Why this is not the output that was asked for, if [`open`](super::open) had to fall
     /// back to the null output.
+    ///
+    /// Not realtime-safe.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()
     }
 
     /// Makes [`start`](Self::start) fall back to the null output (with this buffer size) when
     /// the device will not start.
+    ///
+    /// Not realtime-safe.
     pub(crate) fn with_null_fallback(mut self, buffer_frames: u32) -> Self {
         self.null_fallback = Some(buffer_frames);
         self
     }
 
     /// Records why this output is not the one asked for.
+    ///
+    /// Not realtime-safe.
     pub(crate) fn with_notice(mut self, notice: String) -> Self {
         self.notice = Some(notice);
         self
@@ -319,6 +330,8 @@ impl Output {
 
     /// Why this is not the output that was asked for, when the device could not be negotiated
     /// (in [`open`](super::open)) or started.
+    ///
+    /// Not realtime-safe.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()
     }

@@ -1,11 +1,59 @@
-//! The bounce's WAV file, written on the bounce thread. The bounce's length is known before the
-//! first sample, so the header is written first and never patched: ordinary RIFF WAV (the bytes
-//! hound writes) while the file stays under 4 GiB, RF64 (EBU Tech 3306) past it, where a RIFF
-//! header's 32-bit sizes would wrap.
+//! The bounce's WAV file, written on the bounce thread, and the sample formats it can hold
+//! ([`BitDepth`]). The bounce's length is known before the first sample, so the header is
+//! written first and never patched: ordinary RIFF WAV (the bytes hound writes) while the file
+//! stays under 4 GiB, RF64 (EBU Tech 3306) past it, where a RIFF header's 32-bit sizes would
+//! wrap.
 
 use std::io::{self, Write};
+use std::str::FromStr;
 
-use super::BitDepth;
+/// The sample format of a bounce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BitDepth {
+    /// 32-bit IEEE float: the mix exactly as computed, nothing clipped or dithered.
+    #[default]
+    Float32,
+    /// 24-bit integer PCM, TPDF-dithered.
+    Int24,
+    /// 16-bit integer PCM, TPDF-dithered.
+    Int16,
+}
+
+impl BitDepth {
+    /// The bits per sample written.
+    pub fn bits(self) -> u16 {
+        match self {
+            BitDepth::Float32 => 32,
+            BitDepth::Int24 => 24,
+            BitDepth::Int16 => 16,
+        }
+    }
+}
+
+impl FromStr for BitDepth {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "32f" | "32" | "f32" | "float" => Ok(BitDepth::Float32),
+            "24" => Ok(BitDepth::Int24),
+            "16" => Ok(BitDepth::Int16),
+            other => Err(format!(
+                "'{other}' is not a bounce format; use 32f, 24 or 16"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for BitDepth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            BitDepth::Float32 => "32-bit float",
+            BitDepth::Int24 => "24-bit PCM (TPDF dither)",
+            BitDepth::Int16 => "16-bit PCM (TPDF dither)",
+        })
+    }
+}
 
 /// The largest RIFF size field: a RIFF file is at most this plus 8 bytes.
 pub const RIFF_MAX: u64 = u32::MAX as u64;

@@ -17,7 +17,9 @@ use ratatui::widgets::Widget;
 use crate::engine::monitor::StereoMode;
 use crate::ui::view::{BlindLevel, EditMode, StatusView};
 use crate::ui::widgets::Theme;
-use crate::ui::widgets::text::{Item, clean, count, fit_line, mask_levels, put, shorten, width};
+use crate::ui::widgets::text::{
+    Item, clean, count, fit_line, mask_levels, put, shorten, time, width,
+};
 
 /// The hint at the right end of the status line.
 pub const HELP_HINT: &str = "? help";
@@ -210,7 +212,8 @@ impl Widget for StatusLine<'_> {
 
 /// The tag of what is heard when the session has a reference: `MIX` or `REF` (lit), "free"
 /// when the reference runs free, and (not blind) the loudness match: which one is turned down
-/// and by how much. The tag stays when blind; the amount goes.
+/// and by how much, and where a free-running reference is. The tag stays when blind; the
+/// numbers go.
 fn listen_items<'a>(status: &StatusView, theme: &Theme, blind: bool) -> Vec<Item<'a>> {
     let Some(listen) = status.listen else {
         return Vec::new();
@@ -230,13 +233,43 @@ fn listen_items<'a>(status: &StatusView, theme: &Theme, blind: bool) -> Vec<Item
     } else {
         (MIX_TAG, CellStyle::new().add_modifier(Modifier::BOLD))
     };
-    let item = if listen.free {
+    let item = if listen.free.is_some() {
         Item::new(format!("{tag} {FREE_TAG}"), style, 10).or(tag)
     } else {
         Item::new(tag, style, 10)
     };
     items.push(item.right());
+    if let Some(free) = listen.free
+        && !blind
+    {
+        // Above the message: it is what `(` and `)` move, and they say nothing else.
+        let at = format!("ref at {}", signed_time(free.position_s));
+        let text = format!("{at} ({})", offset_text(free.offset_s));
+        items.push(Item::new(text, theme.dim(), 8).or(at).right());
+    }
     items
+}
+
+/// A time as [`time`] writes it, with a '-' before it when negative.
+fn signed_time(seconds: f64) -> String {
+    if seconds < 0.0 {
+        format!("-{}", time(-seconds))
+    } else {
+        time(seconds)
+    }
+}
+
+/// How far a free-running reference plays ahead of the play head, in words: "12.3 s ahead",
+/// "2.0 s behind", or "in step" (within 0.05 s).
+fn offset_text(offset_s: f64) -> String {
+    let tenths = (offset_s * 10.0).round();
+    if tenths > 0.0 {
+        format!("{:.1} s ahead", tenths / 10.0)
+    } else if tenths < 0.0 {
+        format!("{:.1} s behind", -tenths / 10.0)
+    } else {
+        "in step".to_string()
+    }
 }
 
 /// The monitor section's switches that are not at rest, each a lit tag that stays when blind,
@@ -312,5 +345,22 @@ impl Widget for MessageLine<'_> {
         let text = shorten(&text, room, self.theme.glyphs.ellipsis);
         let style = CellStyle::new().add_modifier(Modifier::BOLD);
         put(buf, area, area.x, area.y, &text, room, style);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A free-running reference's offset reads as seconds ahead or behind to a tenth, or "in
+    /// step"; a place before the reference starts keeps its minus sign.
+    #[test]
+    fn free_reference_offset_and_place_in_words() {
+        assert_eq!(offset_text(12.04), "12.0 s ahead");
+        assert_eq!(offset_text(-2.26), "2.3 s behind");
+        assert_eq!(offset_text(0.04), "in step");
+        assert_eq!(offset_text(-0.04), "in step");
+        assert_eq!(signed_time(83.45), "1:23.4");
+        assert_eq!(signed_time(-1.25), "-0:01.2");
     }
 }
