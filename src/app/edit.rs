@@ -742,6 +742,28 @@ pub(crate) fn gain(channel: &str, db: f64) -> MixEdit {
     }
 }
 
+/// The fader steps the `app` tests use: the shipped 0.5, 3 and 0.1 dB.
+#[cfg(test)]
+pub(crate) fn test_steps() -> crate::config::StepsConfig {
+    crate::config::StepsConfig {
+        fine_db: 0.5,
+        coarse_db: 3.0,
+        finer_db: 0.1,
+    }
+}
+
+/// The blind settings the `app` tests use: the shipped ones (offsets up to 4 dB, steps times
+/// 0.7 to 1.3), leaving blind mode as `on_exit` says.
+#[cfg(test)]
+pub(crate) fn test_blind(on_exit: crate::config::BlindOnExit) -> crate::config::BlindConfig {
+    crate::config::BlindConfig {
+        max_offset_db: 4.0,
+        step_factor_min: 0.7,
+        step_factor_max: 1.3,
+        on_exit,
+    }
+}
+
 /// A small session for the `app` tests: channels "Bass" (fader -3 dB) and "Keys", no stems
 /// on disk.
 #[cfg(test)]

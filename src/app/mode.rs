@@ -2,9 +2,9 @@
 //!
 //! A mode is one box: a question, a list, a prompt, the help, the arc view. It takes the
 //! actions of its [`Context`] (the keymap turns keys into them), changes the model through the
-//! [`App`] it is given, and draws its own [`Overlay`]. Only the top mode of the stack gets
-//! keys; a mode can open another on top of it ([`App::open`]) and says after each action
-//! whether it stays, closes or quits the console ([`Next`]).
+//! [`Host`] it is given (the console model), and draws its own [`Overlay`]. Only the top mode
+//! of the stack gets keys; a mode can open another on top of it ([`Host::open_box`]) and says
+//! after each action whether it stays, closes or quits the console ([`Next`]).
 //!
 //! A mode that opens by itself (the crash-journal question, the file changed on disk) is
 //! *unbidden*: keys typed before it was first drawn were meant for something else, and it

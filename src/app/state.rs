@@ -659,20 +659,11 @@ mod tests {
     }
 
     pub(super) fn steps() -> StepsConfig {
-        StepsConfig {
-            fine_db: 0.5,
-            coarse_db: 3.0,
-            finer_db: 0.1,
-        }
+        crate::app::edit::test_steps()
     }
 
     pub(super) fn blind_config() -> BlindConfig {
-        BlindConfig {
-            max_offset_db: 4.0,
-            step_factor_min: 0.7,
-            step_factor_max: 1.3,
-            on_exit: crate::config::BlindOnExit::Ask,
-        }
+        crate::app::edit::test_blind(crate::config::BlindOnExit::Ask)
     }
 
     pub(super) fn app_for(session: Session) -> App {

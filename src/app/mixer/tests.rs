@@ -4,7 +4,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use super::*;
-use crate::app::edit::test_session;
+use crate::app::edit::{test_blind, test_session, test_steps};
 use crate::config::BlindOnExit;
 
 /// `test_session` with sections Intro (0 s), Verse 1 (2 s) and Chorus 1 (5 s, a scene with
@@ -24,18 +24,8 @@ fn mixer_with_sections() -> Mixer {
         section("Chorus 1", 5.0),
     ];
     session.sections[2].gain_db = vec![("Keys".into(), Decibels(-2.0))];
-    let steps = StepsConfig {
-        fine_db: 0.5,
-        coarse_db: 3.0,
-        finer_db: 0.1,
-    };
-    let blind = BlindConfig {
-        max_offset_db: 4.0,
-        step_factor_min: 0.7,
-        step_factor_max: 1.3,
-        on_exit: BlindOnExit::Keep,
-    };
-    let mut mixer = Mixer::new(session, steps, blind, None);
+    let blind = test_blind(BlindOnExit::Keep);
+    let mut mixer = Mixer::new(session, test_steps(), blind, None);
     mixer.seed(7);
     mixer
 }

@@ -13,7 +13,6 @@ use crate::app::effect::{Effect, Transport};
 use crate::app::journal::{Journal, Recovery};
 use crate::app::keymap::{Key, Keymap};
 use crate::app::state::{App, Outcome};
-use crate::config::{BlindConfig, StepsConfig};
 use crate::session::{self, Section, Session};
 use crate::ui::view::Overlay;
 use crate::units::Seconds;
@@ -178,17 +177,8 @@ pub(crate) fn app_with(
     journal: Option<Journal>,
     recovery: Option<Recovery>,
 ) -> App {
-    let steps = StepsConfig {
-        fine_db: 0.5,
-        coarse_db: 3.0,
-        finer_db: 0.1,
-    };
-    let blind = BlindConfig {
-        max_offset_db: 4.0,
-        step_factor_min: 0.7,
-        step_factor_max: 1.3,
-        on_exit: crate::config::BlindOnExit::Ask,
-    };
+    let steps = crate::app::edit::test_steps();
+    let blind = crate::app::edit::test_blind(crate::config::BlindOnExit::Ask);
     let mut app = App::new(session, keymap, steps, blind, journal, recovery);
     app.mixer_mut().seed(7);
     app

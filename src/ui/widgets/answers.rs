@@ -12,7 +12,7 @@ use crate::ui::widgets::text::{pack, put, shorten, width};
 /// A key and what it does, cleaned for drawing.
 pub type Answer<'a> = (Cow<'a, str>, Cow<'a, str>);
 
-/// Cells "[y] quit" takes: the key, the brackets, a space and the words.
+/// Cells `[y] quit` takes: the key, the brackets, a space and the words.
 pub fn answer_width((key, what): &Answer<'_>) -> usize {
     width(key) + 3 + width(what)
 }
