@@ -1,7 +1,7 @@
-//! Offline loudness and level measurement of a session's render, for `earmix report`, the
-//! Blindfold Balance Test and the level-matching drill, and Reference Deconstruction. Not
-//! realtime-safe: opens files, renders and measures; the realtime master meter is
-//! `engine::loudness`.
+//! Offline loudness and level measurement of a session's render, for `earmix report`
+//! ([`report`]), the Blindfold Balance Test and the level-matching drill, and Reference
+//! Deconstruction. Not realtime-safe: opens files, renders and measures; the realtime master
+//! meter is `engine::loudness`.
 //!
 //! # What is measured
 //!
@@ -55,6 +55,7 @@ use crate::units::Seconds;
 
 pub mod meter;
 pub mod pass;
+pub mod report;
 pub mod span;
 
 /// Why a measurement could not be made.

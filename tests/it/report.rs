@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use earmix::commands::report::{self, Measures, Report};
+use earmix::analysis::meter::Measures;
+use earmix::analysis::report::{self, Report};
+use earmix::commands::report::{Format, to_text};
 use earmix::units::Pan;
 use ebur128::{EbuR128, Mode};
 
@@ -422,7 +424,7 @@ pan = -1.0
         Some(0.0),
         1e-9,
     );
-    let text = report::to_text(&report, report::Format::Table);
+    let text = to_text(&report, Format::Table);
     assert!(text.contains("Whole song"), "{text}");
     assert!(!text.contains("Changes"), "{text}");
 }
@@ -666,6 +668,49 @@ fn csv_has_a_row_per_span_and_source() {
     assert!(verse[12].parse::<f64>().is_ok(), "{verse:?}");
     // Numbers keep three decimals.
     assert!(rows[1][6].split('.').nth(1).is_some_and(|d| d.len() == 3));
+}
+
+/// A stem that stops exactly where a section starts leaves that section digitally silent, and
+/// the section measures nothing there, though its meters, seeded with the 100 ms before it,
+/// ring with the tone that just stopped (they read -51.7 LUFS, a short-term max of -60.5 LUFS,
+/// an LRA of 0.0 and -12.0 dBTP before silence was ruled out); so no change into it either.
+/// The song still counts the tone.
+#[test]
+fn a_section_after_a_stem_stops_measures_nothing() {
+    let ts = TempSession::new();
+    let mut stop = sine(1000.0, 0.5, 0);
+    stop[B_START..].fill(0.0);
+    write_wav_f32(&ts.path("stems/stop.wav"), RATE, &[stop]);
+    let path = ts.write_session(
+        r#"version = 1
+name = "Stop"
+
+[[channel]]
+name = "Stop"
+file = "stems/stop.wav"
+
+[[section]]
+name = "A"
+start = 0.0
+
+[[section]]
+name = "B"
+start = 4.0
+"#,
+    );
+    let csv = run(&path, "csv");
+    let rows: Vec<Vec<String>> = csv.lines().skip(1).map(csv_fields).collect();
+    let b: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "B").collect();
+    assert_eq!(b.len(), 2, "{csv}");
+    for row in b {
+        assert!(
+            row[6..].iter().all(String::is_empty),
+            "nothing measured in a silent section: {row:?}\n{csv}"
+        );
+    }
+    let song = &rows[0];
+    assert_eq!(song[0], "Whole song");
+    assert!(song[6..11].iter().all(|f| !f.is_empty()), "{song:?}");
 }
 
 /// A missing session file: exit 1, a message naming the path, no panic.
