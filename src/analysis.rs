@@ -1,7 +1,7 @@
 //! Offline loudness and level measurement of a session's render, for `earmix report`
-//! ([`report`]), the Blindfold Balance Test and the level-matching drill, and Reference
-//! Deconstruction. Not realtime-safe: opens files, renders and measures; the realtime master
-//! meter is `engine::loudness`.
+//! ([`report`]), the Blindfold Balance Test and the level-matching drill ([`levels`]) and
+//! Reference Deconstruction (`exercise::deconstruct`). Not realtime-safe: opens files, renders
+//! and measures; the realtime master meter is `engine::loudness`.
 //!
 //! # What is measured
 //!
@@ -53,6 +53,7 @@ use crate::engine::render::signal_name;
 use crate::engine::streams::StreamError;
 use crate::units::Seconds;
 
+pub mod levels;
 pub mod meter;
 pub mod pass;
 pub mod report;

@@ -17,6 +17,7 @@ use std::time::{Instant, SystemTime};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::{App, Controls, FADER_FLOOR_DB, FADER_MAX_DB, Modal, Outcome, round2};
+use crate::analysis::levels::{self, ChannelLevel};
 use crate::app::action::Action;
 use crate::app::edit::MixEdit;
 use crate::app::journal::Journal;
@@ -27,7 +28,6 @@ use crate::exercise::deconstruct;
 use crate::exercise::drill::{self, Level, TargetSource};
 use crate::exercise::emotional;
 use crate::exercise::history::{ChannelResult, History, Record};
-use crate::exercise::measure::{self, ChannelLevel};
 use crate::session::{Role, Session};
 use crate::ui::view::{BlindLevel, ExerciseBanner, Focus, Overlay, ResultRow, ResultsView};
 use crate::units::{Decibels, Seconds};
@@ -218,7 +218,7 @@ fn measure_in_background(
     let spawned = std::thread::Builder::new()
         .name("earmix-measure".into())
         .spawn(move || {
-            let result = measure::measure_span(&session, start, end).map_err(|e| e.to_string());
+            let result = levels::measure_span(&session, start, end).map_err(|e| e.to_string());
             let _ = tx.send(result);
         });
     if let Err(e) = spawned {
