@@ -28,16 +28,18 @@ deps:
 demo: deps
     cargo run --release --quiet
 
-# Format check, clippy with warnings denied, and the whole test suite.
+# Format check, clippy and the API docs with warnings denied, and the whole test suite.
 test: deps
     cargo fmt --all --check
     cargo clippy --all-targets --locked -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
     cargo test --locked
 
-# Format check and clippy only.
+# Format check, clippy and the API docs with warnings denied; no tests.
 lint:
     cargo fmt --all --check
     cargo clippy --all-targets --locked -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
 
 # Benchmarks (not part of `just test`): the bounce next to sox and ffmpeg, then realtime capacity (~10 min).
 bench: deps

@@ -38,10 +38,11 @@ use earmix::engine::meter::{MeterBank, MeterCell};
 use earmix::engine::output::{
     Backend, CpalBackend, NullBackend, Output, OutputKind, OutputRequest, Render,
 };
-use earmix::engine::protocol::{EngineToUi, LoopRegion, UiToEngine};
-use earmix::engine::realtime::{
-    EngineCounters, EngineRings, RealtimeProcessor, STEM_IO_THREAD, open_for_playback, rings,
+use earmix::engine::protocol::{
+    EngineCounters, EngineRings, EngineToUi, LoopRegion, UiToEngine, rings,
 };
+use earmix::engine::realtime::RealtimeProcessor;
+use earmix::engine::stem_io::{STEM_IO_THREAD, open_for_playback};
 use earmix::engine::stream_plan::{DEFAULT_BUDGET_MIB, MIB, StreamPlan};
 use rtrb::{Consumer, Producer};
 use serde::{Deserialize, Serialize};

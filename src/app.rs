@@ -2,9 +2,14 @@
 //! through the keymap to an [`action::Action`]; one `update` applies it (later in this module).
 
 pub mod action;
+pub mod context;
 pub mod keymap;
 
 pub mod edit;
+pub mod effect;
+pub mod exercises;
 pub mod journal;
+pub mod mixer;
+pub mod mode;
 pub mod state;
 pub mod undo;

@@ -18,17 +18,19 @@ use crossterm::{cursor, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
+use crate::app::effect::{Effect, Transport};
 use crate::app::journal::{self, Journal, JournalError, Recovery};
 use crate::app::keymap::Keymap;
 use crate::app::state::{App, Outcome};
 use crate::config::Config;
+use crate::engine::handle::{Engine, EngineError, EngineEvent, EngineOptions};
 use crate::engine::output::OutputRequest;
-use crate::engine::realtime::{Engine, EngineError, EngineEvent, EngineOptions};
+use crate::engine::scene::SceneTimeline;
 use crate::session::lock::{self, Acquired};
 use crate::session::{self, SessionErrors};
 use crate::ui::draw::{MixerState, draw};
 use crate::ui::view::{Style, View};
-use crate::units::Seconds;
+use crate::units::{Seconds, StripId};
 use live::Live;
 
 /// Set by SIGHUP, SIGTERM and SIGINT.
@@ -145,7 +147,7 @@ pub fn run(
         (_, Some(owner)) => app.open_read_only(owner),
         (lock, None) => {
             if let Some(lock) = lock {
-                app.set_lock(lock);
+                app.mixer_mut().set_lock(lock);
             } else {
                 app.set_message(
                     "Could not lock the session (see the log): another earmix would not know \
@@ -213,6 +215,47 @@ pub fn run(
     tracing::info!("console closed: {ending:?}");
     drop(app);
     Ok(ending)
+}
+
+/// What the engine is doing, for the model.
+fn transport(engine: &Engine) -> Transport {
+    Transport {
+        position: engine.position(),
+        playing: engine.is_playing(),
+        loop_region: engine.loop_region(),
+        has_reference: engine.has_reference(),
+        listen: engine.listen(),
+        reference_free: engine.reference_free(),
+        reference_position: engine.reference_position(),
+    }
+}
+
+/// Tells the engine what the model decided: the one place the console's changes reach it.
+fn apply_effects(app: &mut App, engine: &mut Engine) {
+    for effect in app.take_effects() {
+        match effect {
+            Effect::Trim(strip, db) => engine.set_trim(StripId(strip), db),
+            Effect::Gain(strip, db) => engine.set_gain(StripId(strip), db),
+            Effect::Pan(strip, pan) => engine.set_pan(StripId(strip), pan),
+            Effect::Mute(strip, on) => engine.set_mute(StripId(strip), on),
+            Effect::Solo(strip, on) => engine.set_solo(StripId(strip), on),
+            Effect::Master(db) => engine.set_master(db),
+            Effect::Play => engine.play(),
+            Effect::Pause => engine.pause(),
+            Effect::Seek(to) => engine.seek(to),
+            Effect::Loop(region) => engine.set_loop(region),
+            Effect::ResetLoudness => engine.reset_loudness(),
+            Effect::Scenes(session) => {
+                let timeline = SceneTimeline::for_session(&session, engine.mix_rate());
+                engine.set_scenes(timeline);
+            }
+            Effect::ScenesBypassed(on) => engine.set_scenes_bypassed(on),
+            Effect::Listen(listen) => engine.set_listen(listen),
+            Effect::ReferenceFree(free) => engine.set_reference_free(free),
+            Effect::SeekReference(to) => engine.seek_reference(to),
+            Effect::Monitor(state) => engine.set_monitor(state),
+        }
+    }
 }
 
 /// A crash journal being read on a thread of its own.
@@ -304,12 +347,12 @@ impl LoopState {
         opts.play = engine.is_playing();
         opts.looping = None;
         engine.pause();
-        match Engine::open(app.session(), &opts) {
+        match Engine::open(app.mixer().session(), &opts) {
             Ok(mut fresh) => {
                 fresh.set_monitor(app.monitor());
-                fresh.set_scenes_bypassed(app.comparing());
+                fresh.set_scenes_bypassed(app.mixer().comparing());
                 *engine = fresh;
-                *live = Live::new(app.session().channels.len(), self.ballistics);
+                *live = Live::new(app.mixer().session().channels.len(), self.ballistics);
             }
             Err(e) => {
                 tracing::error!("reopening the engine: {e}");
@@ -392,7 +435,10 @@ const TERMINAL_CHECK: Duration = Duration::from_millis(250);
 /// while a parent shell ignored SIGHUP) reads as endless end-of-file, which crossterm's reader
 /// would retry forever at full speed; `poll` reports the hangup instead, and the thread says
 /// the terminal is gone and ends.
-fn spawn_input_reader() -> Receiver<io::Result<Event>> {
+///
+/// Each event comes with the moment it was read, so a box that opened by itself can tell the
+/// keys typed before it was drawn from the answers to it.
+fn spawn_input_reader() -> Receiver<io::Result<(Instant, Event)>> {
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("earmix-keys".into())
@@ -430,7 +476,7 @@ fn spawn_input_reader() -> Receiver<io::Result<Event>> {
                             return;
                         }
                     }
-                    let event = event::read();
+                    let event = event::read().map(|e| (Instant::now(), e));
                     let failed = event.is_err();
                     if tx.send(event).is_err() || failed {
                         return;
@@ -539,13 +585,15 @@ fn event_loop(
         let mut next = input.recv_timeout(wait);
         loop {
             match next {
-                Ok(Ok(Event::Key(key))) => {
-                    if app.key(&key, Instant::now(), engine) == Outcome::Quit {
+                Ok(Ok((typed, Event::Key(key)))) => {
+                    let outcome = app.key(&key, typed, transport(engine));
+                    apply_effects(app, engine);
+                    if outcome == Outcome::Quit {
                         return Ending::Quit;
                     }
                 }
-                Ok(Ok(Event::Resize(..))) => redraw = true,
-                Ok(Ok(Event::FocusGained)) => app.focus_gained(Instant::now()),
+                Ok(Ok((_, Event::Resize(..)))) => redraw = true,
+                Ok(Ok((_, Event::FocusGained))) => app.focus_gained(Instant::now()),
                 Ok(Ok(_)) | Err(RecvTimeoutError::Timeout) => {}
                 Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => return Ending::TerminalGone,
             }
@@ -562,7 +610,8 @@ fn event_loop(
             continue;
         }
         next_frame = now + frame;
-        app.tick(now, engine);
+        app.tick(now, transport(engine));
+        apply_effects(app, engine);
         if app.take_engine_reopen() {
             extra.reopen(app, engine, live);
             redraw = true;
@@ -589,6 +638,8 @@ fn event_loop(
         live.absorb_ceiling(engine.take_ceiling(), now);
         let view = live.view(app, engine);
         if !redraw && last_view.as_ref() == Some(&view) {
+            // What is on the screen already shows the top box.
+            app.drawn(Instant::now());
             continue;
         }
         if terminal
@@ -597,6 +648,7 @@ fn event_loop(
         {
             return Ending::TerminalGone;
         }
+        app.drawn(Instant::now());
         redraw = false;
         last_view = Some(view);
     }

@@ -2,6 +2,8 @@
 //! bounce thread for an offline render, so a bounce is sample-identical to what was heard.
 
 pub mod biquad;
+pub mod handle;
+pub mod health;
 pub mod loudness;
 pub mod meter;
 pub mod monitor;
@@ -15,6 +17,7 @@ pub mod resample;
 pub mod scene;
 pub mod smoother;
 pub mod source;
+pub mod stem_io;
 pub mod stream_plan;
 pub mod streams;
 pub mod strip;

@@ -10,8 +10,8 @@ use clap::{Parser, Subcommand};
 
 use earmix::commands;
 use earmix::config::{AudioConfig, Config, OutputChoice};
+use earmix::engine::handle::{Engine, EngineOptions};
 use earmix::engine::output::{OutputKind, OutputRequest};
-use earmix::engine::realtime::{Engine, EngineOptions};
 use earmix::engine::render::{self, BitDepth, BounceOptions};
 use earmix::units::{Decibels, Seconds};
 

@@ -3,10 +3,12 @@
 mod edit;
 pub mod error;
 pub mod file;
+pub mod limits;
 pub(crate) mod locate;
 pub mod lock;
 pub mod model;
 mod raw;
+pub(crate) mod sections;
 mod validate;
 
 pub use edit::{to_toml_string, update_toml_string};

@@ -148,6 +148,18 @@ impl Seconds {
     }
 }
 
+/// A length of `frames` at `from` Hz expressed at `to` Hz: `ceil(frames * to / from)`, rounded
+/// up so nothing is cut short (what the resampler plays). The same count when the rates are
+/// equal or `from` is unknown (0); at most `u64::MAX`.
+pub fn frames_at(frames: u64, from: u32, to: u32) -> u64 {
+    if from == to || from == 0 {
+        frames
+    } else {
+        let scaled = (u128::from(frames) * u128::from(to)).div_ceil(u128::from(from));
+        u64::try_from(scaled).unwrap_or(u64::MAX)
+    }
+}
+
 impl fmt::Display for Seconds {
     /// Formats as `m:ss.mmm`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -211,6 +223,22 @@ mod tests {
         assert_eq!(Pan(-1.0).balance_gains(), (1.0, 0.0));
         assert_eq!(Pan(0.25).balance_gains(), (0.75, 1.0));
         assert_eq!(Pan(-0.25).balance_gains(), (1.0, 0.75));
+    }
+
+    /// A length converts between rates rounded up, and stays as it is at the same rate or
+    /// from an unknown (0) rate.
+    #[test]
+    fn frames_convert_between_rates_rounding_up() {
+        assert_eq!(frames_at(441_000, 44_100, 96_000), 960_000);
+        assert_eq!(frames_at(441_001, 44_100, 96_000), 960_003);
+        assert_eq!(frames_at(66_151, 44_100, 48_000), 72_002);
+        assert_eq!(frames_at(441_001, 96_000, 96_000), 441_001);
+        assert_eq!(frames_at(1_000, 0, 48_000), 1_000);
+        assert_eq!(
+            frames_at(u64::MAX, 1, 2),
+            u64::MAX,
+            "saturates at the type's end"
+        );
     }
 
     /// Times parse from m:ss.mmm and plain seconds and print back as m:ss.mmm.

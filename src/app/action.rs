@@ -120,6 +120,62 @@ pub enum Action {
     MonitorReset,
     /// Show or hide the help screen.
     Help,
+    /// In a question, list or prompt: take the answer, the item or the text (an exercise
+    /// step: done, on to the next step).
+    Confirm,
+    /// Close a question, list or prompt without doing anything (an exercise step: asks to
+    /// leave the exercise).
+    Cancel,
+    /// Close a list, an exercise's panel or its results.
+    Back,
+    /// Quit from a question, list or prompt (asks when there are unsaved edits).
+    QuitNow,
+    /// Answer yes.
+    Yes,
+    /// Answer no.
+    No,
+    /// Quitting with unsaved edits: save, then quit.
+    SaveAndQuit,
+    /// Recover the edits a crash left in the journal.
+    Recover,
+    /// Set the crash journal aside under another name, keeping it.
+    SetAside,
+    /// Discard the edits a crash left in the journal.
+    Discard,
+    /// The session is open in another earmix: listen read-only.
+    ListenReadOnly,
+    /// The session file changed on disk: load it (your edits on top).
+    Reload,
+    /// The session file changed on disk: write this mix over it.
+    Overwrite,
+    /// The session file changed on disk: save this mix as a new file.
+    SaveAsNew,
+    /// In a prompt: delete the character before the cursor.
+    DeleteBack,
+    /// In a list: the item above.
+    ListUp,
+    /// In a list: the item below.
+    ListDown,
+    /// In a list: the first item.
+    ListFirst,
+    /// In a list: the last item.
+    ListLast,
+    /// Results: the next page.
+    NextPage,
+    /// Results: the page before.
+    PreviousPage,
+    /// An exercise's panel: change how it is set up (its sections, or how the faders start).
+    SetUp,
+    /// The drill's panel: choose the level.
+    ChooseLevel,
+    /// The drill's panel: choose the balance to match.
+    ChooseTarget,
+    /// Results: keep the balance found (one undo step, saved).
+    Keep,
+    /// Results: the same drill level again.
+    Retry,
+    /// Results: the next drill level.
+    NextLevel,
 }
 
 impl Action {
@@ -201,7 +257,69 @@ impl Action {
         Action::MonitorReset,
         Action::Help,
         Action::Quit,
+        Action::Confirm,
+        Action::Cancel,
+        Action::Back,
+        Action::QuitNow,
+        Action::Yes,
+        Action::No,
+        Action::SaveAndQuit,
+        Action::Recover,
+        Action::SetAside,
+        Action::Discard,
+        Action::ListenReadOnly,
+        Action::Reload,
+        Action::Overwrite,
+        Action::SaveAsNew,
+        Action::DeleteBack,
+        Action::ListUp,
+        Action::ListDown,
+        Action::ListFirst,
+        Action::ListLast,
+        Action::NextPage,
+        Action::PreviousPage,
+        Action::SetUp,
+        Action::ChooseLevel,
+        Action::ChooseTarget,
+        Action::Keep,
+        Action::Retry,
+        Action::NextLevel,
     ];
+
+    /// Whether the action belongs to the boxes over the mixer (questions, lists, prompts, an
+    /// exercise's panel and results) rather than to the mixer itself.
+    pub fn is_box_action(&self) -> bool {
+        matches!(
+            self,
+            Action::Confirm
+                | Action::Cancel
+                | Action::Back
+                | Action::QuitNow
+                | Action::Yes
+                | Action::No
+                | Action::SaveAndQuit
+                | Action::Recover
+                | Action::SetAside
+                | Action::Discard
+                | Action::ListenReadOnly
+                | Action::Reload
+                | Action::Overwrite
+                | Action::SaveAsNew
+                | Action::DeleteBack
+                | Action::ListUp
+                | Action::ListDown
+                | Action::ListFirst
+                | Action::ListLast
+                | Action::NextPage
+                | Action::PreviousPage
+                | Action::SetUp
+                | Action::ChooseLevel
+                | Action::ChooseTarget
+                | Action::Keep
+                | Action::Retry
+                | Action::NextLevel
+        )
+    }
 
     /// The action's name in `keymap.toml`, e.g. `nudge_up_fine` or `select_strip_3`.
     ///
@@ -272,6 +390,33 @@ impl Action {
             Action::MonitorPreset => "monitor_preset",
             Action::MonitorReset => "monitor_reset",
             Action::Help => "help",
+            Action::Confirm => "confirm",
+            Action::Cancel => "cancel",
+            Action::Back => "back",
+            Action::QuitNow => "quit_now",
+            Action::Yes => "yes",
+            Action::No => "no",
+            Action::SaveAndQuit => "save_and_quit",
+            Action::Recover => "recover",
+            Action::SetAside => "set_aside",
+            Action::Discard => "discard",
+            Action::ListenReadOnly => "listen_read_only",
+            Action::Reload => "reload",
+            Action::Overwrite => "overwrite",
+            Action::SaveAsNew => "save_as_new",
+            Action::DeleteBack => "delete_back",
+            Action::ListUp => "list_up",
+            Action::ListDown => "list_down",
+            Action::ListFirst => "list_first",
+            Action::ListLast => "list_last",
+            Action::NextPage => "next_page",
+            Action::PreviousPage => "previous_page",
+            Action::SetUp => "set_up",
+            Action::ChooseLevel => "choose_level",
+            Action::ChooseTarget => "choose_target",
+            Action::Keep => "keep",
+            Action::Retry => "retry",
+            Action::NextLevel => "next_level",
         }
     }
 
@@ -346,6 +491,33 @@ impl Action {
             Action::MonitorPreset => "Monitor: next playback system (phone, car...)",
             Action::MonitorReset => "Monitor: plain stereo again",
             Action::Help => "Show or hide this help",
+            Action::Confirm => "Confirm: answer, take the item or the text",
+            Action::Cancel => "Cancel: close without doing anything",
+            Action::Back => "Close a list, a panel or the results",
+            Action::QuitNow => "Quit from a box (asks when not saved)",
+            Action::Yes => "Answer yes",
+            Action::No => "Answer no",
+            Action::SaveAndQuit => "Quit question: save, then quit",
+            Action::Recover => "Recover the edits a crash left",
+            Action::SetAside => "Set the crash journal aside (kept)",
+            Action::Discard => "Discard the edits a crash left",
+            Action::ListenReadOnly => "Open elsewhere: listen read-only",
+            Action::Reload => "Changed on disk: load the file again",
+            Action::Overwrite => "Changed on disk: write this mix over it",
+            Action::SaveAsNew => "Changed on disk: save as a new file",
+            Action::DeleteBack => "Prompt: delete the last character",
+            Action::ListUp => "List: the item above",
+            Action::ListDown => "List: the item below",
+            Action::ListFirst => "List: the first item",
+            Action::ListLast => "List: the last item",
+            Action::NextPage => "Results: next page",
+            Action::PreviousPage => "Results: page before",
+            Action::SetUp => "Exercise: other sections, or how it starts",
+            Action::ChooseLevel => "Drill: choose the level",
+            Action::ChooseTarget => "Drill: choose the balance to match",
+            Action::Keep => "Results: keep this balance (saved)",
+            Action::Retry => "Results: this drill level again",
+            Action::NextLevel => "Results: the next drill level",
         }
     }
 }

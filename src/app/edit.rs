@@ -8,6 +8,8 @@
 
 use std::fmt;
 
+use crate::session::limits::{FADER, MASTER, PAN, TRIM};
+use crate::session::sections::{Problem, SceneList, section_problems};
 use crate::session::{MAX_SCENE_RAMP_MS, Section, Session};
 use crate::units::{Decibels, Pan};
 
@@ -77,13 +79,6 @@ pub enum EditError {
         rule: &'static str,
     },
 }
-
-/// The upper end of a fader and of the master fader; the lower end is -inf (off).
-const FADER_MAX_DB: f64 = 12.0;
-/// What a fader allows, in a user's words.
-const FADER_RULE: &str = "the fader goes from -inf (off) to +12 dB";
-/// The ends of the trim control.
-const TRIM_MAX_DB: f64 = 24.0;
 
 impl MixEdit {
     /// The channel the edit addresses (in a section's scene, for scene edits); `None` for the
@@ -259,35 +254,23 @@ impl MixEdit {
 
     /// Refuses values a session file could not hold.
     fn check_range(&self) -> Result<(), EditError> {
-        // Written so that NaN fails every comparison.
-        let (ok, rule) = match self {
-            MixEdit::Gain { db, .. } | MixEdit::SceneGain { db: Some(db), .. } => {
-                (db.0 <= FADER_MAX_DB, FADER_RULE)
-            }
-            MixEdit::Master { db } => (
-                db.0 <= FADER_MAX_DB,
-                "the master fader goes from -inf (off) to +12 dB",
-            ),
-            MixEdit::Trim { db, .. } => (
-                db.0 >= -TRIM_MAX_DB && db.0 <= TRIM_MAX_DB,
-                "trim goes from -24 to +24 dB",
-            ),
-            MixEdit::Pan { pan, .. } => (
-                pan.0 >= -1.0 && pan.0 <= 1.0,
-                "pan goes from -1 (left) to +1 (right)",
-            ),
+        let (value, limits) = match self {
+            MixEdit::Gain { db, .. } | MixEdit::SceneGain { db: Some(db), .. } => (db.0, FADER),
+            MixEdit::Master { db } => (db.0, MASTER),
+            MixEdit::Trim { db, .. } => (db.0, TRIM),
+            MixEdit::Pan { pan, .. } => (pan.0, PAN),
             MixEdit::Mute { .. }
             | MixEdit::Solo { .. }
             | MixEdit::SceneGain { db: None, .. }
             | MixEdit::SceneMute { .. }
-            | MixEdit::Sections { .. } => (true, ""),
+            | MixEdit::Sections { .. } => return Ok(()),
         };
-        if ok {
+        if limits.allows(value) {
             Ok(())
         } else {
             Err(EditError::OutOfRange {
                 edit: self.to_string(),
-                rule,
+                rule: limits.rule,
             })
         }
     }
@@ -424,90 +407,103 @@ fn apply_scene_mute(
     Ok(())
 }
 
-/// Refuses a section list a session file could not hold (the rules the session loader
-/// applies), naming the section at fault.
+/// Refuses a section list a session file could not hold (the section rules the session loader
+/// applies, [`crate::session::sections`]), with the first problem, naming the section.
 fn check_sections(session: &Session, sections: &[Section]) -> Result<(), EditError> {
-    let refuse = |problem: String| Err(EditError::InvalidSections { problem });
-    let length = session.length();
-    for (i, section) in sections.iter().enumerate() {
-        let name = &section.name;
-        if name.trim().is_empty() {
-            return refuse(format!(
-                "section {} has no name; every section needs one",
-                i + 1
-            ));
-        }
-        if sections[..i].iter().any(|s| s.name == *name) {
-            return refuse(format!(
-                "two sections are named '{name}'; section names must be unique"
-            ));
-        }
-        let start = section.start;
-        if !(start.0.is_finite() && start.0 >= 0.0) {
-            return refuse(format!(
-                "{name} starts at {} s; a start is a time of 0 or more",
-                start.0
-            ));
-        }
-        if start >= length {
-            return refuse(format!(
-                "{name} starts at {start}, but the session ends at {length}; a section must \
-                 start before the end"
-            ));
-        }
-        if let Some(before) = i.checked_sub(1).map(|j| &sections[j])
-            && start <= before.start
-        {
-            return refuse(format!(
-                "sections must start in time order: {name} starts at {start}, not after {} at \
-                 {}",
-                before.name, before.start
-            ));
-        }
-        for (j, (channel, db)) in section.gain_db.iter().enumerate() {
-            check_scene_channel(session, section, channel, "fader values")?;
-            if section.gain_db[..j].iter().any(|(c, _)| c == channel) {
-                return refuse(format!("{name} gives {channel} two fader values"));
-            }
-            // Written so that NaN is refused too.
-            let in_range = db.0 <= FADER_MAX_DB;
-            if !in_range {
-                return refuse(format!("{name}: {channel} {db}: {FADER_RULE}"));
-            }
-        }
-        for (j, channel) in section.mute.iter().enumerate() {
-            check_scene_channel(session, section, channel, "mutes")?;
-            if section.mute[..j].contains(channel) {
-                return refuse(format!("{name} mutes {channel} twice"));
-            }
-        }
-        if let Some(ms) = section.ramp_ms
-            && ms > MAX_SCENE_RAMP_MS
-        {
-            return refuse(format!(
-                "{name} ramps over {ms} ms; a scene ramp goes from 0 (a cut) to \
-                 {MAX_SCENE_RAMP_MS} ms"
-            ));
-        }
+    let channels: Vec<&str> = session.channels.iter().map(|c| c.name.as_str()).collect();
+    match section_problems(sections, &channels, session.length()).first() {
+        None => Ok(()),
+        Some(problem) => Err(EditError::InvalidSections {
+            problem: section_problem_text(problem, sections),
+        }),
     }
-    Ok(())
 }
 
-fn check_scene_channel(
-    session: &Session,
-    section: &Section,
-    channel: &str,
-    what: &str,
-) -> Result<(), EditError> {
-    if session.channel_index(channel).is_some() {
-        return Ok(());
-    }
-    Err(EditError::InvalidSections {
-        problem: format!(
-            "{}'s {what} name '{channel}', but there is no channel of that name",
-            section.name
+/// A broken section rule in a user's words, naming the section (`problem` is one of the
+/// problems of `sections`, so its indices are inside the list).
+fn section_problem_text(problem: &Problem, sections: &[Section]) -> String {
+    let name = |i: usize| &sections[i].name;
+    let start = |i: usize| sections[i].start;
+    let gain = |i: usize, entry: usize| {
+        let (channel, db) = &sections[i].gain_db[entry];
+        (channel.as_str(), *db)
+    };
+    let channel = |i: usize, list: SceneList, entry: usize| match list {
+        SceneList::Gain => gain(i, entry).0,
+        SceneList::Mute => sections[i].mute[entry].as_str(),
+    };
+    match *problem {
+        Problem::NoName { section } => {
+            format!(
+                "section {} has no name; every section needs one",
+                section + 1
+            )
+        }
+        Problem::NameTaken { section, .. } => format!(
+            "two sections are named '{}'; section names must be unique",
+            name(section)
         ),
-    })
+        Problem::StartNotATime { section } => format!(
+            "{} starts at {} s; a start is a time of 0 or more",
+            name(section),
+            start(section).0
+        ),
+        Problem::StartPastEnd { section, end } => format!(
+            "{} starts at {}, but the session ends at {end}; a section must start before the \
+             end",
+            name(section),
+            start(section)
+        ),
+        Problem::StartOutOfOrder { section, previous } => format!(
+            "sections must start in time order: {} starts at {}, not after {} at {}",
+            name(section),
+            start(section),
+            name(previous),
+            start(previous)
+        ),
+        Problem::UnknownChannel {
+            section,
+            list,
+            entry,
+        } => format!(
+            "{}'s {} name '{}', but there is no channel of that name",
+            name(section),
+            match list {
+                SceneList::Gain => "fader values",
+                SceneList::Mute => "mutes",
+            },
+            channel(section, list, entry)
+        ),
+        Problem::ChannelTwice {
+            section,
+            list: SceneList::Gain,
+            entry,
+            ..
+        } => format!(
+            "{} gives {} two fader values",
+            name(section),
+            gain(section, entry).0
+        ),
+        Problem::ChannelTwice {
+            section,
+            list: SceneList::Mute,
+            entry,
+            ..
+        } => format!(
+            "{} mutes {} twice",
+            name(section),
+            channel(section, SceneList::Mute, entry)
+        ),
+        Problem::FaderOutOfRange { section, entry } => {
+            let (channel, db) = gain(section, entry);
+            format!("{}: {channel} {db}: {}", name(section), FADER.rule)
+        }
+        Problem::RampOutOfRange { section } => format!(
+            "{} ramps over {} ms; a scene ramp goes from 0 (a cut) to {MAX_SCENE_RAMP_MS} ms",
+            name(section),
+            sections[section].ramp_ms.unwrap_or_default()
+        ),
+    }
 }
 
 impl fmt::Display for MixEdit {

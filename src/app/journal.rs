@@ -32,23 +32,20 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
-use std::fmt::Write as _;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use toml_edit::{InlineTable, Value};
+use line::{Header, edit_line, header_line, parse_edit, parse_header, salvage};
 
 use super::edit::{Change, EditError, MixEdit, differences};
-use crate::session::{Section, Session};
-use crate::units::{Decibels, Pan, Seconds};
+use crate::session::Session;
+
+mod line;
 
 /// What is appended to the session file's name to name its journal.
 pub const JOURNAL_SUFFIX: &str = ".earmix-journal";
-
-/// The journal format this build writes and reads.
-const FORMAT_VERSION: i64 = 1;
 
 /// The journal beside a session file: `song.toml` -> `song.toml.earmix-journal`.
 pub fn journal_path(session_path: &Path) -> PathBuf {
@@ -698,13 +695,6 @@ impl Reading {
     }
 }
 
-/// The whole edit at the end of a damaged line, if one starts after its beginning.
-fn salvage(text: &str) -> Option<MixEdit> {
-    text.match_indices("{ edit = ")
-        .filter(|&(at, _)| at > 0)
-        .find_map(|(at, _)| parse_edit(&text[at..]).ok())
-}
-
 /// Reads one line (without its newline) into `buf`, keeping at most [`MAX_LINE`] bytes of it.
 /// Returns the bytes consumed, whether the line ended with a newline, and whether it was longer
 /// than [`MAX_LINE`].
@@ -760,342 +750,6 @@ fn stale_reason(then: Option<Fingerprint>, now: Option<Fingerprint>) -> Option<S
     }
 }
 
-/// A journal's first line, parsed.
-struct Header {
-    session: String,
-    base: Option<Fingerprint>,
-}
-
-fn header_line(session_path: &Path, base: Option<Fingerprint>) -> String {
-    let mut line = format!(
-        "{{ earmix_journal = {FORMAT_VERSION}, session = {}",
-        toml_string(&session_path.to_string_lossy())
-    );
-    match base {
-        Some(base) => {
-            let _ = write!(
-                line,
-                ", length = {}, fnv1a64 = \"{:016x}\" }}",
-                base.length, base.fnv1a64
-            );
-        }
-        None => line.push_str(", missing = true }"),
-    }
-    line
-}
-
-fn parse_header(line: &str) -> Result<Header, String> {
-    let table = parse_table(
-        line,
-        &["earmix_journal", "session", "length", "fnv1a64", "missing"],
-    )?;
-    match table.get("earmix_journal").and_then(Value::as_integer) {
-        Some(FORMAT_VERSION) => {}
-        Some(other) => {
-            return Err(format!(
-                "journal format {other}; this earmix reads format {FORMAT_VERSION}"
-            ));
-        }
-        None => return Err("the first line does not start an earmix journal".to_string()),
-    }
-    let session = str_field(&table, "session")?.to_string();
-    if table.get("missing").and_then(Value::as_bool) == Some(true) {
-        return Ok(Header {
-            session,
-            base: None,
-        });
-    }
-    let length = table
-        .get("length")
-        .and_then(Value::as_integer)
-        .and_then(|n| u64::try_from(n).ok())
-        .ok_or("'length' must be a byte count")?;
-    let fnv1a64 = u64::from_str_radix(str_field(&table, "fnv1a64")?, 16)
-        .map_err(|_| "'fnv1a64' must be 16 hex digits")?;
-    Ok(Header {
-        session,
-        base: Some(Fingerprint { length, fnv1a64 }),
-    })
-}
-
-/// One edit as a journal line (without the newline).
-fn edit_line(edit: &MixEdit) -> String {
-    let channel = |name: &str| format!("channel = {}, ", toml_string(name));
-    let (kind, channel, value) = match edit {
-        MixEdit::SceneGain {
-            section,
-            channel: c,
-            db,
-        } => {
-            let mut line = format!(
-                "{{ edit = \"scene-fader\", section = {}, channel = {}",
-                toml_string(section),
-                toml_string(c)
-            );
-            if let Some(db) = db {
-                let _ = write!(line, ", db = {}", float(db.0));
-            }
-            line.push_str(" }");
-            return line;
-        }
-        MixEdit::SceneMute {
-            section,
-            channel: c,
-            on,
-        } => {
-            return format!(
-                "{{ edit = \"scene-mute\", section = {}, channel = {}, on = {on} }}",
-                toml_string(section),
-                toml_string(c)
-            );
-        }
-        MixEdit::Sections { sections } => {
-            let list: Vec<String> = sections.iter().map(section_table).collect();
-            return format!(
-                "{{ edit = \"sections\", sections = [{}] }}",
-                list.join(", ")
-            );
-        }
-        MixEdit::Trim { channel: c, db } => ("trim", channel(c), format!("db = {}", float(db.0))),
-        MixEdit::Gain { channel: c, db } => ("fader", channel(c), format!("db = {}", float(db.0))),
-        MixEdit::Pan { channel: c, pan } => ("pan", channel(c), format!("pan = {}", float(pan.0))),
-        MixEdit::Mute { channel: c, on } => ("mute", channel(c), format!("on = {on}")),
-        MixEdit::Solo { channel: c, on } => ("solo", channel(c), format!("on = {on}")),
-        MixEdit::Master { db } => ("master", String::new(), format!("db = {}", float(db.0))),
-    };
-    format!("{{ edit = \"{kind}\", {channel}{value} }}")
-}
-
-/// One section as an inline table: name and start always; the scene and the ramp when set.
-fn section_table(section: &Section) -> String {
-    let mut text = format!(
-        "{{ name = {}, start = {}",
-        toml_string(&section.name),
-        float(section.start.0)
-    );
-    if !section.gain_db.is_empty() {
-        let gains: Vec<String> = section
-            .gain_db
-            .iter()
-            .map(|(channel, db)| format!("{} = {}", toml_key(channel), float(db.0)))
-            .collect();
-        let _ = write!(text, ", gain_db = {{ {} }}", gains.join(", "));
-    }
-    if !section.mute.is_empty() {
-        let names: Vec<String> = section.mute.iter().map(|n| toml_string(n)).collect();
-        let _ = write!(text, ", mute = [{}]", names.join(", "));
-    }
-    if let Some(ms) = section.ramp_ms {
-        let _ = write!(text, ", ramp_ms = {ms}");
-    }
-    text.push_str(" }");
-    text
-}
-
-/// Parses one section of a `sections` line.
-fn parse_section(value: &Value) -> Result<Section, String> {
-    let Value::InlineTable(table) = value else {
-        return Err("each of 'sections' must be an inline table { ... }".to_string());
-    };
-    let allowed = ["name", "start", "gain_db", "mute", "ramp_ms"];
-    if let Some((key, _)) = table.iter().find(|(key, _)| !allowed.contains(key)) {
-        return Err(format!("unknown key '{key}' in a section"));
-    }
-    let name = str_field(table, "name")?.to_string();
-    let start = table
-        .get("start")
-        .and_then(number)
-        .ok_or("a section's 'start' must be a number")?;
-    let gain_db = match table.get("gain_db") {
-        None => Vec::new(),
-        Some(Value::InlineTable(gains)) => gains
-            .iter()
-            .map(|(channel, db)| {
-                let db =
-                    number(db).ok_or_else(|| format!("'gain_db.{channel}' must be a number"))?;
-                Ok((channel.to_string(), Decibels(db)))
-            })
-            .collect::<Result<_, String>>()?,
-        Some(_) => return Err("a section's 'gain_db' must be an inline table".to_string()),
-    };
-    let mute = match table.get("mute") {
-        None => Vec::new(),
-        Some(Value::Array(names)) => names
-            .iter()
-            .map(|name| {
-                name.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| "a section's 'mute' must list names".to_string())
-            })
-            .collect::<Result<_, String>>()?,
-        Some(_) => return Err("a section's 'mute' must be an array of names".to_string()),
-    };
-    let ramp_ms = table
-        .get("ramp_ms")
-        .map(|ms| {
-            ms.as_integer()
-                .and_then(|ms| u32::try_from(ms).ok())
-                .ok_or("a section's 'ramp_ms' must be a whole number of milliseconds")
-        })
-        .transpose()?;
-    Ok(Section {
-        name,
-        start: Seconds(start),
-        gain_db,
-        mute,
-        ramp_ms,
-    })
-}
-
-/// A TOML integer or float as `f64`.
-fn number(value: &Value) -> Option<f64> {
-    value
-        .as_float()
-        .or_else(|| value.as_integer().map(|n| n as f64))
-}
-
-fn parse_edit(line: &str) -> Result<MixEdit, String> {
-    let table = parse_table(
-        line,
-        &["edit", "section", "channel", "db", "pan", "on", "sections"],
-    )?;
-    let kind = str_field(&table, "edit")?;
-    let channel = || str_field(&table, "channel").map(str::to_string);
-    let number = |key: &str| {
-        table
-            .get(key)
-            .and_then(number)
-            .ok_or_else(|| format!("'{key}' must be a number"))
-    };
-    let section = || str_field(&table, "section").map(str::to_string);
-    let on = || {
-        table
-            .get("on")
-            .and_then(Value::as_bool)
-            .ok_or("'on' must be true or false")
-    };
-    Ok(match kind {
-        "trim" => MixEdit::Trim {
-            channel: channel()?,
-            db: Decibels(number("db")?),
-        },
-        "fader" => MixEdit::Gain {
-            channel: channel()?,
-            db: Decibels(number("db")?),
-        },
-        "pan" => MixEdit::Pan {
-            channel: channel()?,
-            pan: Pan(number("pan")?),
-        },
-        "mute" => MixEdit::Mute {
-            channel: channel()?,
-            on: on()?,
-        },
-        "solo" => MixEdit::Solo {
-            channel: channel()?,
-            on: on()?,
-        },
-        "master" => MixEdit::Master {
-            db: Decibels(number("db")?),
-        },
-        "scene-fader" => MixEdit::SceneGain {
-            section: section()?,
-            channel: channel()?,
-            db: match table.get("db") {
-                None => None,
-                Some(_) => Some(Decibels(number("db")?)),
-            },
-        },
-        "scene-mute" => MixEdit::SceneMute {
-            section: section()?,
-            channel: channel()?,
-            on: on()?,
-        },
-        "sections" => MixEdit::Sections {
-            sections: table
-                .get("sections")
-                .and_then(Value::as_array)
-                .ok_or("'sections' must be an array of sections")?
-                .iter()
-                .map(parse_section)
-                .collect::<Result<_, String>>()?,
-        },
-        other => {
-            return Err(format!(
-                "unknown edit '{other}'; known: trim, fader, pan, mute, solo, master, \
-                 scene-fader, scene-mute, sections"
-            ));
-        }
-    })
-}
-
-/// Parses one line as an inline table with only the given keys.
-fn parse_table(line: &str, allowed: &[&str]) -> Result<InlineTable, String> {
-    let value: Value = line
-        .parse()
-        .map_err(|e: toml_edit::TomlError| e.message().to_string())?;
-    let Value::InlineTable(table) = value else {
-        return Err("expected an inline table { ... }".to_string());
-    };
-    if let Some((key, _)) = table.iter().find(|(key, _)| !allowed.contains(key)) {
-        return Err(format!("unknown key '{key}'"));
-    }
-    Ok(table)
-}
-
-fn str_field<'t>(table: &'t InlineTable, key: &str) -> Result<&'t str, String> {
-    table
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("'{key}' must be a string"))
-}
-
-/// A TOML basic string, always on one line (control characters are escaped).
-fn toml_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A key of an inline table: bare when it can be, else a basic string.
-fn toml_key(key: &str) -> String {
-    let bare = !key.is_empty()
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if bare {
-        key.to_string()
-    } else {
-        toml_string(key)
-    }
-}
-
-/// A TOML float that reads back as exactly the same `f64`.
-fn float(value: f64) -> String {
-    if value.is_nan() {
-        "nan".to_string()
-    } else if value.is_infinite() {
-        if value < 0.0 { "-inf" } else { "inf" }.to_string()
-    } else {
-        // Debug is the shortest text that reads back exactly, and always has a '.' or 'e'.
-        format!("{value:?}")
-    }
-}
-
 /// Makes a new file in the folder of `path` durable.
 fn sync_dir(path: &Path) -> io::Result<()> {
     crate::session::file::sync_dir(crate::session::file::folder_of(path))
@@ -1105,6 +759,8 @@ fn sync_dir(path: &Path) -> io::Result<()> {
 mod tests {
     use super::*;
     use crate::app::edit::{gain, test_session};
+    use crate::session::Section;
+    use crate::units::{Decibels, Pan, Seconds};
 
     fn mute(channel: &str, on: bool) -> MixEdit {
         MixEdit::Mute {
@@ -1114,7 +770,7 @@ mod tests {
     }
 
     /// Edits of every kind, including awkward names and values.
-    fn every_kind() -> Vec<MixEdit> {
+    pub(super) fn every_kind() -> Vec<MixEdit> {
         vec![
             gain("Bass", -4.5),
             gain("Bass", f64::NEG_INFINITY),
@@ -1173,7 +829,7 @@ mod tests {
         }
     }
 
-    fn section(name: &str, start: f64) -> Section {
+    pub(super) fn section(name: &str, start: f64) -> Section {
         Section {
             name: name.into(),
             start: Seconds(start),
@@ -1204,19 +860,8 @@ mod tests {
         drop(journal);
         let text = fs::read_to_string(journal_path(&path)).unwrap();
         assert_eq!(text.lines().count(), 1 + every_kind().len(), "{text}");
-        assert!(text.contains("{ edit = \"fader\", channel = \"Bass\", db = -4.5 }\n"));
-        for line in [
-            "{ edit = \"scene-fader\", section = \"Chorus 1\", channel = \"Bass\", db = -3.0 }",
-            "{ edit = \"scene-fader\", section = \"Chorus \\\"1\\\"\", channel = \"Lead vox\" }",
-            "{ edit = \"scene-mute\", section = \"Verse 1\", channel = \"Snare\", on = true }",
-            "{ edit = \"sections\", sections = [{ name = \"Intro\", start = 0.0 }, { name = \
-             \"Verse \\\"1\\\"\\n\", start = 10.333333333333334, gain_db = { Bass = -3.0, \
-             \"Lead vox\" = -inf, \"Gtr \\\"L\\\"\" = 0.30000000000000004 }, mute = [\"Keys\", \
-             \"Lead vox\"], ramp_ms = 300 }, { name = \"Outro\", start = 60.0, ramp_ms = 0 }] }",
-            "{ edit = \"sections\", sections = [] }",
-        ] {
-            assert!(text.lines().any(|l| l == line), "{line} not in:\n{text}");
-        }
+        let lines: Vec<String> = every_kind().iter().map(edit_line).collect();
+        assert_eq!(text.lines().skip(1).collect::<Vec<_>>(), lines);
 
         let recovery = recover(&path).unwrap().unwrap();
         // Only the last edit of each control is kept (a new section list drops scene edits).
@@ -1226,12 +871,6 @@ mod tests {
         assert!(!recovery.torn_tail);
         assert_eq!(recovery.stale, None);
         assert_eq!(recovery.recorded_session, path.to_string_lossy());
-        // -0.0 == 0.0, so check the sign survived separately.
-        let master = recovery.edits.iter().find_map(|e| match e {
-            MixEdit::Master { db } => Some(db),
-            _ => None,
-        });
-        assert!(master.unwrap().0.is_sign_negative());
     }
 
     /// A partly written last line is ignored and the complete lines before it are kept; the
@@ -1394,25 +1033,6 @@ mod tests {
         fs::write(journal_path(&path), &full[..full.len() - last_line - 40]).unwrap();
         let recovery = recover(&path).unwrap().unwrap();
         assert_eq!(recovery.edits, [gain("Bass", -4.5)]);
-    }
-
-    /// A section list with a key earmix does not write is a damaged line, named as such.
-    #[test]
-    fn a_section_with_an_unknown_key_is_reported() {
-        let (_dir, path) = session_file("version = 1\n");
-        let header = header_line(&path, Fingerprint::of_file(&path).unwrap());
-        let line =
-            "{ edit = \"sections\", sections = [{ name = \"A\", start = 0.0, tempo = 96 }] }";
-        fs::write(journal_path(&path), format!("{header}\n{line}\n")).unwrap();
-        let recovery = recover(&path).unwrap().unwrap();
-        assert!(recovery.edits.is_empty());
-        assert_eq!(
-            recovery.damaged,
-            [DamagedLine {
-                line: 2,
-                problem: "unknown key 'tempo' in a section".into()
-            }]
-        );
     }
 
     /// Scene and section edits journalled before a crash are replayed on the saved session,

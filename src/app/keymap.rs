@@ -1,7 +1,7 @@
 //! Which key does what (UI thread): `config/keymap.toml` (built into the binary) overlaid by the
 //! user's `keymap.toml` in the XDG config directory. A user's list for an action replaces that
-//! action's keys; unknown actions, bad keys and a key bound to two actions are errors that name
-//! the file, line, key and value. The help screen is generated from the map.
+//! action's keys; unknown actions, bad keys and a key bound to two actions of one [`Context`]
+//! are errors that name the file, line, key and value. The help screen is generated from the map.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -13,6 +13,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use toml_edit::{Item, Value};
 
 use super::action::Action;
+use super::context::Context;
 use crate::session::SessionError;
 use crate::session::locate::{Source, join_key, key_path_by_text};
 
@@ -211,8 +212,8 @@ fn named_key(name: &str) -> Option<KeyCode> {
 pub struct Keymap {
     /// Every action in [`Action::ALL`] order with its keys, in the order the file lists them.
     bindings: Vec<(Action, Vec<Key>)>,
-    /// Each bound key's action.
-    lookup: HashMap<Key, Action>,
+    /// Each bound key's actions (several only when no context takes two of them).
+    lookup: HashMap<Key, Vec<Action>>,
 }
 
 /// One key of an action in a keymap file, with where it is written.
@@ -268,14 +269,30 @@ impl Keymap {
         directories::ProjectDirs::from("", "", "earmix").map(|d| d.config_dir().join("keymap.toml"))
     }
 
-    /// The action a key event asks for: only presses and auto-repeats count, never releases.
+    /// The mixer's action a key event asks for: only presses and auto-repeats count, never
+    /// releases.
     pub fn action_for(&self, event: &KeyEvent) -> Option<Action> {
+        self.action_in(event, Context::Mixer)
+    }
+
+    /// The action a key event asks for in `context` (one of the actions it takes): only presses
+    /// and auto-repeats count, never releases.
+    pub fn action_in(&self, event: &KeyEvent, context: Context) -> Option<Action> {
         match event.kind {
             KeyEventKind::Press | KeyEventKind::Repeat => {
-                self.lookup.get(&Key::from_event(event)).copied()
+                let actions = self.lookup.get(&Key::from_event(event))?;
+                let takes = context.actions();
+                actions.iter().copied().find(|a| takes.contains(a))
             }
             KeyEventKind::Release => None,
         }
+    }
+
+    /// The keys of `action` as the boxes show them: the first key, or "(no key)".
+    pub fn key_label(&self, action: Action) -> String {
+        self.keys_for(action)
+            .first()
+            .map_or_else(|| "(no key)".to_string(), ToString::to_string)
     }
 
     /// The keys bound to an action, in the order the keymap file lists them (empty when the
@@ -377,16 +394,19 @@ impl Keymap {
                 *keys = bindings.into_iter().map(|b| b.key).collect();
             }
         }
-        self.lookup = self
-            .bindings
-            .iter()
-            .flat_map(|(action, keys)| keys.iter().map(move |key| (*key, *action)))
-            .collect();
+        let mut lookup: HashMap<Key, Vec<Action>> = HashMap::new();
+        for (action, keys) in &self.bindings {
+            for key in keys {
+                lookup.entry(*key).or_default().push(*action);
+            }
+        }
+        self.lookup = lookup;
         Ok(())
     }
 
-    /// Reports every key that would end up bound twice: to two actions of the file, or to an
-    /// action of the file and an action whose keys the file keeps.
+    /// Reports every key that would end up bound to two actions of one context: to two actions
+    /// of the file, or to an action of the file and an action whose keys the file keeps. A key
+    /// is reported once, at its first place in the file.
     fn check_conflicts(
         &self,
         src: &Source<'_>,
@@ -394,43 +414,61 @@ impl Keymap {
         errors: &mut Vec<KeymapError>,
     ) {
         let rebound: HashSet<Action> = entries.iter().map(|(a, _)| *a).collect();
-        // Each key taken so far: its action and the file line that binds it (none when kept).
-        let mut taken: HashMap<Key, (Action, Option<usize>)> = HashMap::new();
-        for (action, keys) in &self.bindings {
-            if !rebound.contains(action) {
-                for key in keys {
-                    taken.insert(*key, (*action, None));
+        let mut reported: HashSet<(Action, Key)> = HashSet::new();
+        for context in Context::ALL {
+            let accepted = context.actions();
+            // Each key taken so far here: its action and the file line that binds it (none
+            // when kept).
+            let mut taken: HashMap<Key, (Action, Option<usize>)> = HashMap::new();
+            for (action, keys) in &self.bindings {
+                if !rebound.contains(action) && accepted.contains(action) {
+                    for key in keys {
+                        taken.insert(*key, (*action, None));
+                    }
+                }
+            }
+            for (action, bindings) in entries.iter().filter(|(a, _)| accepted.contains(a)) {
+                for binding in bindings {
+                    let line = src.line_column(binding.span.start).0;
+                    let message = match taken.get(&binding.key) {
+                        None => {
+                            taken.insert(binding.key, (*action, Some(line)));
+                            continue;
+                        }
+                        Some((other, _)) if other == action => {
+                            format!("`{}` is listed twice for {}", binding.key, action.name())
+                        }
+                        Some((other, Some(other_line))) => format!(
+                            "`{}` is already bound to {} on line {other_line}{}; one key does one \
+                             thing",
+                            binding.key,
+                            other.name(),
+                            place(*context)
+                        ),
+                        Some((other, None)) => format!(
+                            "`{}` is already bound to {} by the built-in keymap{}; one key does \
+                             one thing: rebind {} as well, or free its keys with `{} = []`",
+                            binding.key,
+                            other.name(),
+                            place(*context),
+                            other.name(),
+                            other.name()
+                        ),
+                    };
+                    if reported.insert((*action, binding.key)) {
+                        errors.push(src.error(&binding.span, binding.path.clone(), message));
+                    }
                 }
             }
         }
-        for (action, bindings) in entries {
-            for binding in bindings {
-                let line = src.line_column(binding.span.start).0;
-                let message = match taken.get(&binding.key) {
-                    None => {
-                        taken.insert(binding.key, (*action, Some(line)));
-                        continue;
-                    }
-                    Some((other, _)) if other == action => {
-                        format!("`{}` is listed twice for {}", binding.key, action.name())
-                    }
-                    Some((other, Some(other_line))) => format!(
-                        "`{}` is already bound to {} on line {other_line}; one key does one thing",
-                        binding.key,
-                        other.name()
-                    ),
-                    Some((other, None)) => format!(
-                        "`{}` is already bound to {} by the built-in keymap; one key does one \
-                         thing: rebind {} as well, or free its keys with `{} = []`",
-                        binding.key,
-                        other.name(),
-                        other.name(),
-                        other.name()
-                    ),
-                };
-                errors.push(src.error(&binding.span, binding.path.clone(), message));
-            }
-        }
+    }
+}
+
+/// Where a conflict is, after "already bound to ...": nothing for the mixer (the usual case).
+fn place(context: Context) -> String {
+    match context {
+        Context::Mixer | Context::ExerciseStep => String::new(),
+        other => format!(" ({})", other.describe()),
     }
 }
 
@@ -865,10 +903,12 @@ mod tests {
             assert_eq!(*desc, action.desc());
             for spec in keys.split(", ") {
                 let key: Key = spec.parse().unwrap();
+                let event = press(key.code(), key.modifiers());
+                let context = Context::ALL.iter().find(|c| c.takes(*action)).unwrap();
                 assert_eq!(
-                    keymap.action_for(&press(key.code(), key.modifiers())),
+                    keymap.action_in(&event, *context),
                     Some(*action),
-                    "{spec}"
+                    "{spec} {context:?}"
                 );
             }
         }
@@ -887,6 +927,50 @@ mod tests {
         let last_help = freed.help_lines();
         let at = Action::ALL.iter().position(|a| *a == Action::Help).unwrap();
         assert_eq!(last_help[at], ("(no key)".to_string(), Action::Help.desc()));
+    }
+
+    /// A key may do different things in different boxes but not two things in one: the
+    /// shipped `r` recovers and reloads in their own questions, a user's `recover = ["d"]`
+    /// clashes with discard in the recovery question (named in the error), and a box key may
+    /// reuse a mixer key.
+    #[test]
+    fn conflicts_are_checked_per_context() {
+        let keymap = shipped();
+        let r = press(KeyCode::Char('r'), NONE);
+        assert_eq!(
+            keymap.action_in(&r, Context::Recover),
+            Some(Action::Recover)
+        );
+        assert_eq!(
+            keymap.action_in(&r, Context::DiskChanged),
+            Some(Action::Reload)
+        );
+        assert_eq!(keymap.action_in(&r, Context::Results), Some(Action::Retry));
+        assert_eq!(
+            keymap.action_in(&r, Context::Mixer),
+            Some(Action::ResetPeaks)
+        );
+        assert_eq!(keymap.action_in(&r, Context::Prompt), None);
+        let errors = user("version = 1\nrecover = [\"d\"]\n").unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].contains(
+                "keymap.toml:2:12: recover[1] = \"d\": `d` is already bound to discard by the \
+                 built-in keymap (in the recovery question)"
+            ),
+            "{errors:?}"
+        );
+        let moved =
+            user("version = 1\nkeep = [\"m\"]\nconfirm = [\"Enter\", \"ctrl+j\"]\n").unwrap();
+        let m = press(KeyCode::Char('m'), NONE);
+        assert_eq!(moved.action_in(&m, Context::Results), Some(Action::Keep));
+        assert_eq!(moved.action_in(&m, Context::Mixer), Some(Action::Mute));
+        // Enter is done in an exercise step, so the mixer may not take it.
+        let errors = user("version = 1\nmute = [\"Enter\"]\n").unwrap_err();
+        assert!(
+            errors[0].contains("`Enter` is already bound to confirm"),
+            "{errors:?}"
+        );
     }
 
     /// The edit distance behind "did you mean" counts insertions, deletions and substitutions.

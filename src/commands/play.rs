@@ -5,8 +5,8 @@ use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::engine::handle::{Engine, EngineEvent};
 use crate::engine::output::OutputEvent;
-use crate::engine::realtime::{Engine, EngineEvent};
 use crate::engine::streams::StemDamage;
 use crate::units::Seconds;
 

@@ -4,11 +4,11 @@
 use std::time::{Duration, Instant};
 
 use crate::app::state::App;
+use crate::engine::handle::{Engine, EngineEvent};
 use crate::engine::loudness::LoudnessReading;
 use crate::engine::meter::MeterReading;
 use crate::engine::monitor::CeilingReading;
 use crate::engine::protocol::Listen;
-use crate::engine::realtime::{Engine, EngineEvent};
 use crate::ui::ballistics::{Ballistics, MeterBallistics};
 use crate::ui::view::{
     EditMode, ListenView, MasterView, MeterView, SceneMark, StatusView, StripView, TimelineSection,
@@ -128,12 +128,12 @@ impl Live {
 
     /// Builds the frame's view from the model and the engine.
     pub fn view(&mut self, app: &App, engine: &Engine) -> View {
-        let session = app.session();
+        let session = app.mixer().session();
         let any_solo = session.channels.iter().any(|c| c.solo);
         let position = engine.position();
-        let current = app.current_section(position);
+        let current = app.mixer().current_section(position);
         let scene = current
-            .filter(|_| app.scene_mode())
+            .filter(|_| app.mixer().scene_mode())
             .map(|k| &session.sections[k]);
         let strips = session
             .channels
@@ -174,12 +174,12 @@ impl Live {
         View {
             timeline,
             edit_mode,
-            comparing: app.comparing(),
+            comparing: app.mixer().comparing(),
             exercise: app.exercise_banner(),
             session_name: session.name.clone(),
             strips,
-            selected: app.selected(),
-            focus: app.focus(),
+            selected: app.mixer().selected(),
+            focus: app.mixer().focus(),
             master: MasterView {
                 gain_db: session.master_db.0,
                 meter: meter_view(&self.master),
@@ -198,7 +198,7 @@ impl Live {
                 position_s: position.0,
                 length_s: engine.length().0,
                 looping: engine.loop_region().map(|(a, b)| (a.0, b.0)),
-                section: app.section_name(position).map(str::to_string),
+                section: app.mixer().section_name(position).map(str::to_string),
             },
             status: StatusView {
                 device: if info.host == "null" {
@@ -214,8 +214,8 @@ impl Live {
                     .underruns
                     .load(std::sync::atomic::Ordering::Relaxed),
                 unsaved: app.unsaved(),
-                read_only: app.read_only(),
-                trim_mode: app.trim_mode(),
+                read_only: app.mixer().read_only(),
+                trim_mode: app.mixer().trim_mode(),
                 message: app.message().map(str::to_string),
                 listen: engine.has_reference().then(|| ListenView {
                     reference: engine.listen() == Listen::Reference,
@@ -225,7 +225,7 @@ impl Live {
                 monitor: engine.monitor(),
                 ceiling_db: self.ceiling.map(|(db, _)| db),
             },
-            blind: app.blind(),
+            blind: app.mixer().blind(),
             overlay: app.overlay(),
         }
     }
@@ -233,7 +233,7 @@ impl Live {
 
 /// What the fader keys edit, for the status line.
 fn edit_mode(app: &App, scene: Option<&crate::session::Section>) -> EditMode {
-    if app.scene_mode() {
+    if app.mixer().scene_mode() {
         EditMode::Scene {
             section: scene.map_or_else(
                 || "(before the first section)".to_string(),

@@ -5,12 +5,13 @@
 
 use std::sync::Arc;
 
+use super::health::StemHealth;
 use super::meter::{BlockMeter, MeterBank};
 use super::scene::{SceneLevel, SceneTimeline};
 use super::smoother::{Smoother, ramp_frames};
-use super::source::{MAX_BLOCK, MAX_CACHED, ReadMode, Source};
+use super::source::{MAX_BLOCK, MAX_CACHED, ReadMode, Source, StreamError};
 use super::stream_plan::{StreamPlan, add_by_distance};
-use super::streams::{StemHealth, StreamConfig, StreamError, open_stem};
+use super::streams::{StreamConfig, open_stem};
 use super::strip::{Strip, StripParams};
 use crate::session::Session;
 use crate::units::{Decibels, Pan, StripId};

@@ -1,9 +1,16 @@
-//! The messages between the UI thread's [`Engine`](super::realtime::Engine) and the audio
-//! thread's [`RealtimeProcessor`](super::realtime::RealtimeProcessor). Both directions travel
-//! over fixed-capacity rtrb rings: `to_engine` (UI -> audio) and `from_engine` (audio -> UI).
-//! Heap items that the audio thread lets go of travel back in [`EngineToUi::Retire`] so they are
-//! dropped on the UI thread, never in the callback.
+//! What the two threads share: the messages between the UI thread's
+//! [`Engine`](super::handle::Engine) and the audio thread's
+//! [`RealtimeProcessor`](super::realtime::RealtimeProcessor), the fixed-capacity rtrb rings they
+//! travel on (`to_engine`: UI -> audio, `from_engine`: audio -> UI, and the master ring to the
+//! loudness thread), and the atomic [`EngineCounters`]. Heap items that the audio thread lets go
+//! of travel back in [`EngineToUi::Retire`] so they are dropped on the UI thread, never in the
+//! callback.
 
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64};
+
+use rtrb::{Consumer, Producer, RingBuffer};
+
+use super::loudness::master_ring;
 use super::monitor::MonitorState;
 use super::scene::SceneTimeline;
 use super::source::Source;
@@ -147,16 +154,10 @@ impl std::fmt::Debug for Retired {
     }
 }
 
-/// News from the audio thread.
+/// News from the audio thread: events, in order. Where the transport and the reference are is
+/// not news but a latest value, in [`EngineCounters`].
 #[derive(Debug)]
 pub enum EngineToUi {
-    /// Where the transport is, sent after every callback that moved it or changed play state.
-    Position {
-        /// The next frame to be played (mix rate).
-        frame: u64,
-        /// Playing (true) or paused/stopped.
-        playing: bool,
-    },
     /// After a jump, some stems were not ready yet; playback holds (silent) until they are.
     Buffering {
         /// Strips still waiting for data.
@@ -186,4 +187,66 @@ pub enum EngineToUi {
     },
     /// A heap item to drop off the audio thread.
     Retire(Retired),
+}
+
+/// Counters and positions the audio thread publishes and the UI reads (latest value wins).
+#[derive(Debug, Default)]
+pub struct EngineCounters {
+    /// The transport position (next frame to play, mix rate).
+    pub playhead: AtomicU64,
+    /// Playing or not.
+    pub playing: AtomicBool,
+    /// Strip-blocks that underran (played silence because data was late).
+    pub underruns: AtomicU64,
+    /// Strip-blocks whose stream had failed.
+    pub stream_failures: AtomicU64,
+    /// Messages to the UI dropped because its ring was full.
+    pub dropped_events: AtomicU64,
+    /// Master samples the loudness thread missed because its ring was full.
+    pub dropped_master: AtomicU64,
+    /// Commands the audio thread applied.
+    pub commands: AtomicU64,
+    /// The reference track's position (its frame at the mix rate; negative before it starts).
+    pub reference_frame: AtomicI64,
+}
+
+/// The audio thread's ends of the rings.
+pub struct ProcessorRings {
+    /// Commands from the UI.
+    pub from_ui: Consumer<UiToEngine>,
+    /// News to the UI.
+    pub to_ui: Producer<EngineToUi>,
+    /// The master bus, interleaved stereo, to the loudness thread.
+    pub master: Producer<f32>,
+}
+
+/// The UI thread's ends of the rings.
+pub struct EngineRings {
+    /// Commands to the audio thread.
+    pub to_engine: Producer<UiToEngine>,
+    /// News from the audio thread.
+    pub from_engine: Consumer<EngineToUi>,
+    /// The master bus, for the loudness thread.
+    pub master: Consumer<f32>,
+}
+
+/// Creates the rings between the UI and audio threads.
+///
+/// Not realtime-safe (allocates).
+pub fn rings(sample_rate: u32) -> (EngineRings, ProcessorRings) {
+    let (to_engine, from_ui) = RingBuffer::new(TO_ENGINE_CAPACITY);
+    let (to_ui, from_engine) = RingBuffer::new(FROM_ENGINE_CAPACITY);
+    let (master_tx, master_rx) = master_ring(sample_rate);
+    (
+        EngineRings {
+            to_engine,
+            from_engine,
+            master: master_rx,
+        },
+        ProcessorRings {
+            from_ui,
+            to_ui,
+            master: master_tx,
+        },
+    )
 }

@@ -13,8 +13,8 @@
 //!
 //! Never part of the bounce: the realtime engine reads it, the offline render does not.
 
-use super::source::{MAX_BLOCK, ReadMode, ReadStatus, Source, StemBuffer};
-use super::streams::{StreamConfig, StreamError, open_stem};
+use super::source::{MAX_BLOCK, ReadMode, ReadStatus, Source, StemBuffer, StreamError};
+use super::streams::{StreamConfig, open_stem};
 use crate::session::{ReferenceMap, Session};
 
 /// The reference track and where it plays.

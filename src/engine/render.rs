@@ -12,9 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use super::health::{StemDamage, StemHealth};
 use super::processor::Processor;
-use super::source::{MAX_BLOCK, ReadMode};
-use super::streams::{StemDamage, StemHealth, StreamConfig, StreamError};
+use super::source::{MAX_BLOCK, ReadMode, StreamError};
+use super::streams::StreamConfig;
 use crate::session::Session;
 use crate::units::Seconds;
 

@@ -21,8 +21,9 @@ use rubato::{
     Async, Fft, FixedAsync, FixedSync, Resampler, SincInterpolationParameters, WindowFunction,
 };
 
-use super::source::{MAX_BLOCK, ReadMode, ReadStatus, Source, StemBuffer};
-use super::streams::StreamError;
+use super::health::StemHealth;
+use super::source::{MAX_BLOCK, ReadMode, ReadStatus, Source, StemBuffer, StreamError};
+use crate::units::frames_at;
 
 /// FFT blocks hold at least this many input frames (the anti-aliasing filter's length).
 const FFT_MIN_BLOCK: u64 = 1024;
@@ -204,8 +205,7 @@ impl<S: Source> Resampled<S> {
             Plan::Fft { .. } => 0,
             Plan::Sinc => resampler.output_delay() as u64,
         };
-        let len = (u128::from(inner.len_frames()) * u128::from(out_rate))
-            .div_ceil(u128::from(in_rate)) as u64;
+        let len = frames_at(inner.len_frames(), in_rate, out_rate);
         let mut this = Self {
             input: vec![vec![0.0; resampler.input_frames_max()]; channels],
             output: vec![vec![0.0; resampler.output_frames_max()]; channels],
@@ -303,7 +303,7 @@ impl<S: Source> Source for Resampled<S> {
         self.channels
     }
 
-    fn health(&self) -> Option<&std::sync::Arc<super::streams::StemHealth>> {
+    fn health(&self) -> Option<&std::sync::Arc<StemHealth>> {
         self.inner.health()
     }
 

@@ -9,19 +9,23 @@
 //! - Before the first section's scene starts, every strip plays its own (base) fader.
 //! - Section `k` carries, per strip, a [`SceneLevel`]: the base fader, a fader value of its own,
 //!   or muted.
-//! - Entering section `k`, levels glide **linearly in amplitude** from the previous section's
-//!   levels to section `k`'s over `ramp` frames, **centred on the section start**: the glide
-//!   begins `ramp / 2` frames (rounded down) before the start and ends `ramp - ramp / 2` frames
-//!   after it. At frame `ramp_start + j` (`0 <= j < ramp`) the fader amplitude is
-//!   `a + (b - a) * (j + 1) / ramp`, so the last frame of the glide is `b` exactly.
+//! - Entering section `k`, levels glide **in equal steps of decibels** (as the ear hears a level
+//!   change; see [`Smoother::set_glide`](super::smoother::Smoother::set_glide)) from the previous
+//!   section's levels to section `k`'s over `ramp` frames, **centred on the section start**: the
+//!   glide begins `ramp / 2` frames (rounded down) before the start and ends `ramp - ramp / 2`
+//!   frames after it. At frame `ramp_start + j` (`0 <= j < ramp`) the fader is at
+//!   `A + (B - A) * (j + 1) / ramp` dB, from level `A` dB to `B` dB, so at the section start a
+//!   level is halfway there in dB and the last frame of the glide is `B` exactly. Silence (a
+//!   mute, or a fader at -inf) counts as [`SILENCE_SPAN_DB`](super::smoother::SILENCE_SPAN_DB)
+//!   (60 dB) below the other end, and is exact zero where the glide reaches it: a fade-out's
+//!   last frame is zero, a fade-in's first frame is 60 dB below its level plus one step.
 //! - A glide is shortened so it never takes more than a neighbouring section's length: glides
 //!   at consecutive boundaries never overlap, and a section starting at frame 0 starts at its
 //!   levels at once.
 //! - A glide of 0 frames is a cut (the session asked for `ramp_ms = 0`).
 
-use super::realtime::frames_at;
 use crate::session::{DEFAULT_SCENE_RAMP_MS, Section, Session};
-use crate::units::Decibels;
+use crate::units::{Decibels, frames_at};
 
 /// What one strip's fader does in one section's scene.
 #[derive(Debug, Clone, Copy, PartialEq)]

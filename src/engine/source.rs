@@ -1,9 +1,36 @@
 //! Where a strip's audio comes from. Sources are created off the audio thread and then read on
 //! whichever thread mixes; `read` and `seek` are realtime-safe for every source.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::streams::{StemHealth, StreamError};
+use super::health::StemHealth;
+
+/// A stem file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    /// The file is not there or cannot be read.
+    #[error("cannot open {path}: {reason}")]
+    Open { path: PathBuf, reason: String },
+    /// The file is there but is not audio earmix can decode.
+    #[error("cannot decode {path}: {reason} (earmix reads WAV, FLAC, MP3 and Ogg Vorbis)")]
+    Decode { path: PathBuf, reason: String },
+    /// The file does not say how long it is, so it cannot be streamed.
+    #[error("{path} does not state its length in frames; convert it to WAV or FLAC")]
+    UnknownLength { path: PathBuf },
+    /// The file does not say its sample rate.
+    #[error("{path} does not state its sample rate")]
+    UnknownRate { path: PathBuf },
+    /// More than two channels.
+    #[error("{path} has {channels} channels; earmix mixes mono or stereo stems only")]
+    TooManyChannels { path: PathBuf, channels: u16 },
+    /// Reading failed while streaming.
+    #[error("reading {path} failed: {reason}")]
+    Read { path: PathBuf, reason: String },
+    /// The stem's rate cannot be converted to the mix rate.
+    #[error("cannot play {path}: {reason}")]
+    Resample { path: PathBuf, reason: String },
+}
 
 /// The largest block a strip input holds; longer requests are processed in pieces.
 pub const MAX_BLOCK: usize = 8192;

@@ -36,7 +36,7 @@
 use std::fmt::Write as _;
 
 use super::source::MAX_CACHED;
-use super::streams::StreamConfig;
+use super::streams::{SPARE_CACHES, StreamConfig};
 use crate::session::Session;
 
 /// Bytes in a MiB, as the budget counts them.
@@ -48,10 +48,6 @@ pub const DEFAULT_BUDGET_MIB: u32 = 512;
 
 /// Blocks a stream reads ahead (and each cache holds).
 pub const LOOK_AHEAD_BLOCKS: usize = 8;
-
-/// Caches each stem keeps beyond the planned places, for section starts added or moved while
-/// the session is open, when the budget allows.
-pub const SPARE_CACHES: usize = 4;
 
 /// The read-ahead lengths the plan chooses from, longest first, as block frames at 48 kHz (a
 /// stem at another rate gets blocks scaled to the same time): 2.7 s, which is creek's default

@@ -10,15 +10,17 @@ use creek::read::{FatalReadError, ReadError};
 use creek::{Decoder, ReadDiskStream, ReadStreamOptions, SeekMode, SymphoniaDecoder};
 
 mod decoder;
-mod health;
 
 use decoder::StemDecoder;
-pub use health::{StemDamage, StemHealth};
+// Defined below the streams (the `Source` trait names them too); every stream reports them.
+pub use super::health::{StemDamage, StemHealth};
+pub use super::source::StreamError;
 
 use super::resample::Resampled;
 use super::smoother::ramp_frames;
 use super::source::{MAX_CACHED, ReadMode, ReadStatus, Source, StemBuffer};
 use super::wav_decoder::{SampleFormat, WavDecoder};
+use crate::units::frames_at;
 
 /// What a stem file holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,32 +40,11 @@ impl StemInfo {
     pub fn seconds(&self) -> f64 {
         self.frames as f64 / f64::from(self.sample_rate.max(1))
     }
-}
 
-/// A stem file that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StreamError {
-    /// The file is not there or cannot be read.
-    #[error("cannot open {path}: {reason}")]
-    Open { path: PathBuf, reason: String },
-    /// The file is there but is not audio earmix can decode.
-    #[error("cannot decode {path}: {reason} (earmix reads WAV, FLAC, MP3 and Ogg Vorbis)")]
-    Decode { path: PathBuf, reason: String },
-    /// The file does not say how long it is, so it cannot be streamed.
-    #[error("{path} does not state its length in frames; convert it to WAV or FLAC")]
-    UnknownLength { path: PathBuf },
-    /// The file does not say its sample rate.
-    #[error("{path} does not state its sample rate")]
-    UnknownRate { path: PathBuf },
-    /// More than two channels.
-    #[error("{path} has {channels} channels; earmix mixes mono or stereo stems only")]
-    TooManyChannels { path: PathBuf, channels: u16 },
-    /// Reading failed while streaming.
-    #[error("reading {path} failed: {reason}")]
-    Read { path: PathBuf, reason: String },
-    /// The stem's rate cannot be converted to the mix rate.
-    #[error("cannot play {path}: {reason}")]
-    Resample { path: PathBuf, reason: String },
+    /// The length in frames at `rate`, rounded up ([`frames_at`]): what the resampler plays.
+    pub fn frames_at(&self, rate: u32) -> u64 {
+        frames_at(self.frames, self.sample_rate, rate)
+    }
 }
 
 fn open_error(path: &Path, err: creek::OpenError) -> StreamError {
@@ -228,6 +209,10 @@ pub fn scan(path: &Path, keep_going: &dyn Fn() -> bool) -> Result<Vec<StemDamage
     Ok(decoder.health().all_damage())
 }
 
+/// Caches each stem keeps beyond the planned places, for section starts added or moved while
+/// the session is open, when the budget allows (allocated only when used).
+pub const SPARE_CACHES: usize = 4;
+
 /// How a [`StemStream`] buffers. Every cache holds as much as the read-ahead: `block_frames` x
 /// `look_ahead_blocks` frames per channel (see [`super::stream_plan`] for what that costs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -247,7 +232,7 @@ impl StreamConfig {
     pub const PLAYBACK: Self = Self {
         block_frames: 16_384,
         look_ahead_blocks: 8,
-        spare_caches: super::stream_plan::SPARE_CACHES,
+        spare_caches: SPARE_CACHES,
     };
     /// An offline bounce, which reads as fast as it can and never jumps: 4096-frame blocks, 8
     /// ahead. A bounce of 16 stems x 180 s or 200 stems x 10 s ran as fast with these as with

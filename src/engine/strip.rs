@@ -40,7 +40,8 @@ impl Default for StripParams {
 /// The gain applied to each sample is `gain_l` (or `gain_r`) times `fader`: the first pair
 /// carries trim, pan law and mute/solo, the second the fader level the section scene asks for
 /// (the strip's own fader, a scene's value, or 0 when the scene mutes it). They glide apart:
-/// the fader glides over a scene change's ramp while a mute still takes 10 ms.
+/// the fader glides over a scene change's ramp, in equal steps of decibels, while a mute still
+/// takes 10 ms.
 #[derive(Debug, Clone)]
 pub struct Strip {
     params: StripParams,
@@ -102,7 +103,7 @@ impl Strip {
     }
 
     /// Sets what the section scene does to the fader, gliding to it over `ramp` frames (0:
-    /// at once).
+    /// at once) in equal steps of decibels.
     ///
     /// Realtime-safe.
     pub fn enter_scene(&mut self, scene: SceneLevel, ramp: u32) {
@@ -159,7 +160,7 @@ impl Strip {
     }
 
     /// Glides the fader to what `scene` asks for like a fader move: over 10 ms, or, during a
-    /// scene glide, over what that glide had left.
+    /// scene glide, over what that glide had left (in decibels, like the scene glide).
     ///
     /// Realtime-safe.
     pub fn follow_scene(&mut self, scene: SceneLevel) {

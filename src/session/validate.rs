@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 
+use super::limits::{FADER, Limits, MASTER, PAN, TRIM, scene_ramp_allowed};
 use super::locate::{Source, join_key};
-use super::raw::{
-    GainMap, Number, RawChannel, RawReference, RawSection, RawSession, Time, TimeMap,
-};
+use super::raw::{Number, RawChannel, RawReference, RawSection, RawSession, Time, TimeMap};
+use super::sections::{Draft, Problem, SceneList, problems};
 use super::{Channel, MAX_SCENE_RAMP_MS, Reference, Role, Section, Session, SessionError};
 use crate::engine::streams::{StemInfo, StreamError};
 use crate::units::{Decibels, Pan, Seconds};
@@ -19,33 +19,8 @@ pub const MIN_SAMPLE_RATE: u32 = 8_000;
 /// Highest sample rate a session may ask for, in Hz.
 pub const MAX_SAMPLE_RATE: u32 = 384_000;
 
-/// The allowed span of a numeric key and how to say it.
-struct Limits {
-    low: f64,
-    high: f64,
-    rule: &'static str,
-}
-
-const FADER: Limits = Limits {
-    low: f64::NEG_INFINITY,
-    high: 12.0,
-    rule: "the fader goes from -inf (off) to +12 dB",
-};
-const MASTER: Limits = Limits {
-    low: f64::NEG_INFINITY,
-    high: 12.0,
-    rule: "the master fader goes from -inf (off) to +12 dB",
-};
-const TRIM: Limits = Limits {
-    low: -24.0,
-    high: 24.0,
-    rule: "trim goes from -24 to +24 dB",
-};
-const PAN: Limits = Limits {
-    low: -1.0,
-    high: 1.0,
-    rule: "pan goes from -1 (left) to +1 (right)",
-};
+/// What a time given as a number of seconds must be.
+const TIME_RULE: &str = "a time must be a finite number of seconds, 0 or more";
 
 /// Opens a stem far enough to learn what it holds ([`crate::engine::streams::probe`] in
 /// production; tests may pass a fake).
@@ -79,8 +54,7 @@ impl Checker<'_, '_> {
     ) -> f64 {
         let Some(value) = value else { return default };
         let v = value.get_ref().0;
-        // NaN fails both comparisons.
-        if v >= limits.low && v <= limits.high {
+        if limits.allows(v) {
             v
         } else {
             self.bad(&value.span(), key, limits.rule);
@@ -111,30 +85,33 @@ impl Checker<'_, '_> {
 
     /// A time at or after 0.
     fn time(&mut self, value: &Spanned<Time>, key: &str) -> Option<Seconds> {
-        let seconds = match value.get_ref() {
+        let seconds = self.read_time(value, key)?;
+        if seconds.0.is_finite() && seconds.0 >= 0.0 {
+            Some(seconds)
+        } else {
+            self.bad(&value.span(), key, TIME_RULE);
+            None
+        }
+    }
+
+    /// A time as written: text that reads as a time (after reporting it when it does not), or
+    /// a number of seconds, which is not judged here.
+    fn read_time(&mut self, value: &Spanned<Time>, key: &str) -> Option<Seconds> {
+        match value.get_ref() {
             Time::Text(text) => {
-                let Some(seconds) = Seconds::parse(text) else {
+                let seconds = Seconds::parse(text);
+                if seconds.is_none() {
                     self.bad(
                         &value.span(),
                         key,
                         "not a time; write minutes:seconds like \"1:23.500\" (or \
                          \"h:mm:ss.mmm\"), or a number of seconds like 83.5",
                     );
-                    return None;
-                };
+                }
                 seconds
             }
-            Time::Seconds(s) if s.is_finite() && *s >= 0.0 => Seconds(*s),
-            Time::Seconds(_) => {
-                self.bad(
-                    &value.span(),
-                    key,
-                    "a time must be a finite number of seconds, 0 or more",
-                );
-                return None;
-            }
-        };
-        Some(seconds)
+            Time::Seconds(s) => Some(Seconds(*s)),
+        }
     }
 
     /// Resolves and probes a file named in the session; `None` after reporting a problem.
@@ -207,7 +184,7 @@ pub(crate) fn validate(
         stems
             .iter()
             .flatten()
-            .filter_map(|s| s.info.as_ref().map(|i| frames_at(i, rate)))
+            .filter_map(|s| s.info.as_ref().map(|i| i.frames_at(rate)))
             .max()
             .unwrap_or(0)
     });
@@ -334,15 +311,6 @@ fn session_rate(
     }
 }
 
-/// A stem's length in frames at the session's rate: `ceil(frames * rate / stem rate)`, which is
-/// what the resampler plays.
-fn frames_at(info: &StemInfo, rate: u32) -> u64 {
-    if info.sample_rate == rate || info.sample_rate == 0 {
-        return info.frames;
-    }
-    (u128::from(info.frames) * u128::from(rate)).div_ceil(u128::from(info.sample_rate)) as u64
-}
-
 fn check_channel(
     check: &mut Checker<'_, '_>,
     table: &Spanned<RawChannel>,
@@ -396,74 +364,82 @@ fn check_channel(
     (channel, stem)
 }
 
-/// Checks a scene's glide time: whole milliseconds, 0 (a cut) to [`MAX_SCENE_RAMP_MS`].
+/// The scene ramp rule, in a session file's words.
+fn ramp_rule() -> String {
+    format!(
+        "the scene ramp is a whole number of milliseconds from 0 (a cut) to \
+         {MAX_SCENE_RAMP_MS}, like 250"
+    )
+}
+
+/// Checks the session's scene glide time ([`scene_ramp_allowed`]).
 fn check_ramp(check: &mut Checker<'_, '_>, value: &Spanned<Number>, key: &str) -> Option<u32> {
     let ms = value.get_ref().0;
-    if ms.fract() == 0.0 && (0.0..=f64::from(MAX_SCENE_RAMP_MS)).contains(&ms) {
+    if scene_ramp_allowed(ms) {
         return Some(ms as u32);
     }
-    check.bad(
-        &value.span(),
-        key,
-        format!(
-            "the scene ramp is a whole number of milliseconds from 0 (a cut) to \
-             {MAX_SCENE_RAMP_MS}, like 250"
-        ),
-    );
+    check.bad(&value.span(), key, ramp_rule());
     None
 }
 
-/// Checks every section, including that names are unique (edits address sections by name).
+/// Reads every section, then judges the list by the section rules ([`problems`]), reporting
+/// each broken rule at its place in the file.
 fn check_sections(
     check: &mut Checker<'_, '_>,
     tables: &[Spanned<RawSection>],
     channel_names: &[&str],
     length: Option<Seconds>,
 ) -> Vec<Section> {
-    let mut previous: Option<(String, Seconds)> = None;
-    // Names seen so far: the name, the section's key and the line it is on.
-    let mut seen: Vec<(String, String, usize)> = Vec::new();
-    let mut sections = Vec::with_capacity(tables.len());
-    for (i, table) in tables.iter().enumerate() {
-        let prefix = format!("section[{}]", i + 1);
-        let section = check_section(check, table, &prefix, channel_names, length, &mut previous);
-        let written = table
-            .get_ref()
-            .name
-            .as_ref()
-            .filter(|_| !section.name.is_empty());
-        if let Some(name) = written {
-            if let Some((_, other, line)) = seen.iter().find(|(n, _, _)| *n == section.name) {
-                check.bad(
-                    &name.span(),
-                    &join_key(&prefix, "name"),
-                    format!(
-                        "{other} (line {line}) already has this name; section names must be \
-                         unique"
-                    ),
-                );
-            } else {
-                let (line, _) = check.src.line_column(name.span().start);
-                seen.push((section.name.clone(), prefix.clone(), line));
+    let drafts: Vec<Draft<'_>> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, table)| read_section(check, table, &section_key(i)))
+        .collect();
+    for problem in problems(&drafts, channel_names, length) {
+        if let Some(place) = locate(check.src, tables, &drafts, channel_names, &problem) {
+            match place.value {
+                Some(span) => check.bad(&span, &place.key, place.message),
+                None => check.missing(place.at, &place.key, place.message),
             }
         }
-        sections.push(section);
     }
-    sections
+    drafts
+        .iter()
+        .map(|draft| Section {
+            name: draft.name.unwrap_or_default().to_string(),
+            start: draft.start.unwrap_or_default(),
+            gain_db: draft
+                .gain_db
+                .iter()
+                .map(|(channel, db)| ((*channel).to_string(), *db))
+                .collect(),
+            mute: draft.mute.iter().map(|name| (*name).to_string()).collect(),
+            ramp_ms: draft
+                .ramp_ms
+                .filter(|ms| scene_ramp_allowed(*ms))
+                .map(|ms| ms as u32),
+        })
+        .collect()
 }
 
-fn check_section(
+/// The key of the section at index `i`: `section[1]` for the first.
+fn section_key(i: usize) -> String {
+    format!("section[{}]", i + 1)
+}
+
+/// Reads one `[[section]]` table as written, reporting what is missing or is not a time; the
+/// section rules judge the rest.
+fn read_section<'t>(
     check: &mut Checker<'_, '_>,
-    table: &Spanned<RawSection>,
+    table: &'t Spanned<RawSection>,
     prefix: &str,
-    channel_names: &[&str],
-    length: Option<Seconds>,
-    previous: &mut Option<(String, Seconds)>,
-) -> Section {
+) -> Draft<'t> {
     let at = table.span().start;
     let raw = table.get_ref();
     let key = |k: &str| join_key(prefix, k);
-    let name = check.name(raw.name.as_ref(), at, &key("name"), "[[section]]");
+    if raw.name.is_none() {
+        check.missing(at, &key("name"), "missing: every [[section]] needs a name");
+    }
     let start = match &raw.start {
         None => {
             check.missing(
@@ -473,56 +449,219 @@ fn check_section(
             );
             None
         }
-        Some(value) => check.time(value, &key("start")).and_then(|start| {
-            if let Some((before, before_start)) = previous.as_ref()
-                && start <= *before_start
-            {
-                check.bad(
-                    &value.span(),
-                    &key("start"),
-                    format!(
-                        "sections must start in time order: this one starts at {start}, \
-                         not after {before} at {before_start}"
-                    ),
-                );
-            }
-            if let Some(length) = length
-                && start >= length
-            {
-                check.bad(
-                    &value.span(),
-                    &key("start"),
-                    format!(
-                        "starts at {start}, but the session ends at {length} (its longest \
-                         stem); a section must start before the end"
-                    ),
-                );
-                return None;
-            }
-            *previous = Some((format!("{prefix} ({name:?})"), start));
-            Some(start)
-        }),
+        Some(value) => check.read_time(value, &key("start")),
     };
-    let gain_db = raw
-        .gain_db
-        .as_ref()
-        .map(|map| check_gain_map(check, map.get_ref(), &key("gain_db"), channel_names))
-        .unwrap_or_default();
-    let mute = raw
-        .mute
-        .as_ref()
-        .map(|list| check_mute_list(check, list.get_ref(), &key("mute"), channel_names))
-        .unwrap_or_default();
-    let ramp_ms = raw
-        .ramp_ms
-        .as_ref()
-        .and_then(|value| check_ramp(check, value, &key("ramp_ms")));
-    Section {
-        name,
-        start: start.unwrap_or_default(),
-        gain_db,
-        mute,
-        ramp_ms,
+    Draft {
+        name: raw.name.as_ref().map(|name| name.get_ref().as_str()),
+        start,
+        gain_db: raw
+            .gain_db
+            .as_ref()
+            .map(|map| {
+                map.get_ref()
+                    .0
+                    .iter()
+                    .map(|(name, db)| (name.get_ref().as_str(), Decibels(db.get_ref().0)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        mute: raw
+            .mute
+            .as_ref()
+            .map(|list| {
+                list.get_ref()
+                    .iter()
+                    .map(|n| n.get_ref().as_str())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ramp_ms: raw.ramp_ms.as_ref().map(|ms| ms.get_ref().0),
+    }
+}
+
+/// Where in the file a broken section rule is reported, and how.
+struct Place {
+    /// The value to point at and quote; `None` to point at `at` with no value.
+    value: Option<Range<usize>>,
+    at: usize,
+    key: String,
+    message: String,
+}
+
+impl Place {
+    /// At a value, quoting it.
+    fn value(span: Range<usize>, key: String, message: String) -> Place {
+        Place {
+            at: span.start,
+            value: Some(span),
+            key,
+            message,
+        }
+    }
+
+    /// At a key (an entry of a table), quoting no value.
+    fn key(at: usize, key: String, message: String) -> Place {
+        Place {
+            value: None,
+            at,
+            key,
+            message,
+        }
+    }
+}
+
+/// A broken section rule as the file shows it: the key and value at fault and the rule in the
+/// file's words. `None` only if the problem names a value the file does not hold.
+fn locate(
+    src: &Source<'_>,
+    tables: &[Spanned<RawSection>],
+    drafts: &[Draft<'_>],
+    channel_names: &[&str],
+    problem: &Problem,
+) -> Option<Place> {
+    let raw = |i: usize| tables.get(i).map(Spanned::get_ref);
+    let name_span = |i: usize| raw(i)?.name.as_ref().map(Spanned::span);
+    let start_span = |i: usize| raw(i)?.start.as_ref().map(Spanned::span);
+    let start = |i: usize| drafts.get(i)?.start;
+    let key = |i: usize, k: &str| join_key(&section_key(i), k);
+    match *problem {
+        Problem::NoName { section } => Some(Place::value(
+            name_span(section)?,
+            key(section, "name"),
+            "a name cannot be empty".to_string(),
+        )),
+        Problem::NameTaken { section, first } => {
+            let (line, _) = src.line_column(name_span(first)?.start);
+            Some(Place::value(
+                name_span(section)?,
+                key(section, "name"),
+                format!(
+                    "{} (line {line}) already has this name; section names must be unique",
+                    section_key(first)
+                ),
+            ))
+        }
+        Problem::StartNotATime { section } => Some(Place::value(
+            start_span(section)?,
+            key(section, "start"),
+            TIME_RULE.to_string(),
+        )),
+        Problem::StartPastEnd { section, end } => Some(Place::value(
+            start_span(section)?,
+            key(section, "start"),
+            format!(
+                "starts at {}, but the session ends at {end} (its longest stem); a section \
+                 must start before the end",
+                start(section)?
+            ),
+        )),
+        Problem::StartOutOfOrder { section, previous } => {
+            let before = match drafts.get(previous)?.name {
+                Some(name) if !name.trim().is_empty() => {
+                    format!("{} ({name:?})", section_key(previous))
+                }
+                _ => section_key(previous),
+            };
+            Some(Place::value(
+                start_span(section)?,
+                key(section, "start"),
+                format!(
+                    "sections must start in time order: this one starts at {}, not after \
+                     {before} at {}",
+                    start(section)?,
+                    start(previous)?
+                ),
+            ))
+        }
+        Problem::RampOutOfRange { section } => Some(Place::value(
+            raw(section)?.ramp_ms.as_ref()?.span(),
+            key(section, "ramp_ms"),
+            ramp_rule(),
+        )),
+        Problem::UnknownChannel { .. }
+        | Problem::ChannelTwice { .. }
+        | Problem::FaderOutOfRange { .. } => locate_scene(tables, channel_names, problem),
+    }
+}
+
+/// A broken rule of a section's scene as the file shows it (see [`locate`]); `None` for the
+/// other problems.
+fn locate_scene(
+    tables: &[Spanned<RawSection>],
+    channel_names: &[&str],
+    problem: &Problem,
+) -> Option<Place> {
+    let raw = |i: usize| tables.get(i).map(Spanned::get_ref);
+    let gain = |i: usize, entry: usize| raw(i)?.gain_db.as_ref()?.get_ref().0.get(entry);
+    let gain_key = |i: usize, name: &str| join_key(&join_key(&section_key(i), "gain_db"), name);
+    let mute = |i: usize, entry: usize| raw(i)?.mute.as_ref()?.get_ref().get(entry);
+    let mute_key = |i: usize, entry: usize| format!("{}.mute[{}]", section_key(i), entry + 1);
+    let no_channel = |name: &str| {
+        format!(
+            "no channel is named {name:?}; the channels are {}",
+            known_channels(channel_names)
+        )
+    };
+    match *problem {
+        Problem::UnknownChannel {
+            section,
+            list: SceneList::Gain,
+            entry,
+        } => {
+            let (name, _) = gain(section, entry)?;
+            let key = gain_key(section, name.get_ref());
+            Some(Place::key(
+                name.span().start,
+                key,
+                no_channel(name.get_ref()),
+            ))
+        }
+        Problem::UnknownChannel {
+            section,
+            list: SceneList::Mute,
+            entry,
+        } => {
+            let name = mute(section, entry)?;
+            let key = mute_key(section, entry);
+            Some(Place::value(name.span(), key, no_channel(name.get_ref())))
+        }
+        Problem::ChannelTwice {
+            section,
+            list: SceneList::Gain,
+            entry,
+            ..
+        } => {
+            // TOML itself refuses a key written twice in a table, so a file never gets here.
+            let (name, _) = gain(section, entry)?;
+            let key = gain_key(section, name.get_ref());
+            let message = format!("{:?} has two fader values here", name.get_ref());
+            Some(Place::key(name.span().start, key, message))
+        }
+        Problem::ChannelTwice {
+            section,
+            list: SceneList::Mute,
+            entry,
+            first,
+        } => {
+            let name = mute(section, entry)?;
+            let message = format!(
+                "{:?} is already in this list ({}); name each channel once",
+                name.get_ref(),
+                mute_key(section, first)
+            );
+            Some(Place::value(name.span(), mute_key(section, entry), message))
+        }
+        Problem::FaderOutOfRange { section, entry } => {
+            let (name, value) = gain(section, entry)?;
+            let key = gain_key(section, name.get_ref());
+            Some(Place::value(value.span(), key, FADER.rule.to_string()))
+        }
+        Problem::NoName { .. }
+        | Problem::NameTaken { .. }
+        | Problem::StartNotATime { .. }
+        | Problem::StartPastEnd { .. }
+        | Problem::StartOutOfOrder { .. }
+        | Problem::RampOutOfRange { .. } => None,
     }
 }
 
@@ -536,68 +675,6 @@ fn known_channels(channel_names: &[&str]) -> String {
         }
     }
     known.join(", ")
-}
-
-/// A section's `mute` list: names of existing channels, each once, in file order.
-fn check_mute_list(
-    check: &mut Checker<'_, '_>,
-    list: &[Spanned<String>],
-    prefix: &str,
-    channel_names: &[&str],
-) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(list.len());
-    for (i, name) in list.iter().enumerate() {
-        let key = format!("{prefix}[{}]", i + 1);
-        let text = name.get_ref();
-        if !channel_names.contains(&text.as_str()) {
-            check.bad(
-                &name.span(),
-                &key,
-                format!(
-                    "no channel is named {text:?}; the channels are {}",
-                    known_channels(channel_names)
-                ),
-            );
-        } else if let Some(first) = list[..i].iter().position(|n| n.get_ref() == text) {
-            check.bad(
-                &name.span(),
-                &key,
-                format!(
-                    "{text:?} is already in this list ({prefix}[{}]); name each channel once",
-                    first + 1
-                ),
-            );
-        } else {
-            out.push(text.clone());
-        }
-    }
-    out
-}
-
-fn check_gain_map(
-    check: &mut Checker<'_, '_>,
-    map: &GainMap,
-    prefix: &str,
-    channel_names: &[&str],
-) -> Vec<(String, Decibels)> {
-    let mut out = Vec::with_capacity(map.0.len());
-    for (name, value) in &map.0 {
-        let key = join_key(prefix, name.get_ref());
-        if !channel_names.contains(&name.get_ref().as_str()) {
-            check.missing(
-                name.span().start,
-                &key,
-                format!(
-                    "no channel is named {:?}; the channels are {}",
-                    name.get_ref(),
-                    known_channels(channel_names)
-                ),
-            );
-        }
-        let db = check.number(Some(value), &key, &FADER, 0.0);
-        out.push((name.get_ref().clone(), Decibels(db)));
-    }
-    out
 }
 
 fn check_reference(
@@ -807,9 +884,9 @@ mod tests {
         // 441000 * 96000 / 44100 = 960000 exactly; a frame more would round up.
         assert_eq!(session.length_frames, 960_000);
         let mut info = stem(44_100, 441_001);
-        assert_eq!(frames_at(&info, 96_000), 960_003);
+        assert_eq!(info.frames_at(96_000), 960_003);
         info.sample_rate = 96_000;
-        assert_eq!(frames_at(&info, 96_000), 441_001);
+        assert_eq!(info.frames_at(96_000), 441_001);
     }
 
     /// Without the key the first stem sets the rate; the length counts every stem at that rate,
@@ -924,6 +1001,34 @@ mod tests {
             [
                 "/songs/s.toml:16:8: section[3].name = \"Verse\": section[2] (line 13) already has \
               this name; section names must be unique"
+            ]
+        );
+    }
+
+    /// A section start or a reference offset given as a number must be a finite time of 0 or
+    /// more; a start is then compared with the latest earlier start that is one, which the
+    /// message names by key (and by name when it has one).
+    #[test]
+    fn numeric_times_must_be_finite_and_not_negative() {
+        let errors = messages(
+            "version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n\
+             [[section]]\nname = \"\"\nstart = 3\n\
+             [[section]]\nname = \"B\"\nstart = -0.5\n\
+             [[section]]\nname = \"C\"\nstart = nan\n\
+             [[section]]\nname = \"D\"\nstart = 2\n\
+             [reference]\nfile = \"48k-ref.wav\"\noffset = -inf\n",
+        );
+        let rule = "a time must be a finite number of seconds, 0 or more";
+        assert_eq!(
+            errors,
+            [
+                "/songs/s.toml:7:8: section[1].name = \"\": a name cannot be empty".to_string(),
+                format!("/songs/s.toml:11:9: section[2].start = -0.5: {rule}"),
+                format!("/songs/s.toml:14:9: section[3].start = nan: {rule}"),
+                "/songs/s.toml:17:9: section[4].start = 2: sections must start in time order: \
+                 this one starts at 0:02.000, not after section[1] at 0:03.000"
+                    .to_string(),
+                format!("/songs/s.toml:20:10: reference.offset = -inf: {rule}"),
             ]
         );
     }

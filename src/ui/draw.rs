@@ -1152,6 +1152,10 @@ mod tests {
             label: "Name:".to_owned(),
             text: "Verse 1".to_owned(),
             error: Some("a section named Verse 1 exists".to_owned()),
+            answers: vec![
+                ("Enter".to_owned(), "ok".to_owned()),
+                ("Esc".to_owned(), "cancel".to_owned()),
+            ],
         }
     }
 

@@ -221,6 +221,8 @@ pub enum Overlay {
         text: String,
         /// Why the text cannot be taken, e.g. "a section named Verse 1 exists".
         error: Option<String>,
+        /// The keys, e.g. `[("Enter", "ok"), ("Esc", "cancel")]`.
+        answers: Vec<(String, String)>,
     },
     /// A list to pick one item from with the arrow keys.
     Pick {

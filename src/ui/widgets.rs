@@ -7,6 +7,7 @@
 //! inside the area it is given. The theme decides the characters (Unicode blocks or plain ASCII)
 //! and whether any colour is used; widgets never pick a colour or a glyph on their own.
 
+pub mod answers;
 pub mod arc;
 pub mod banner;
 pub mod fader;
@@ -227,5 +228,14 @@ impl Theme {
     /// A warning in the text (xruns, a negative headroom).
     pub fn warn(&self) -> CellStyle {
         self.fg(Color::LightRed, Modifier::BOLD)
+    }
+}
+
+/// Clears `area` to blank cells with no style.
+pub fn clear(buf: &mut ratatui::buffer::Buffer, area: ratatui::layout::Rect) {
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            buf[(x, y)].reset();
+        }
     }
 }

@@ -266,8 +266,8 @@ fn devices_lists_hosts_and_survives_no_configuration() {
 fn play_through_a_fault(
     fault: impl Fn(&earmix::engine::output::FaultHandle),
 ) -> (Vec<String>, Vec<f32>, Vec<Vec<f32>>) {
+    use earmix::engine::handle::{Engine, EngineEvent, EngineOptions};
     use earmix::engine::output::{OutputRequest, Pacing, ScriptedBackend, ScriptedConfig};
-    use earmix::engine::realtime::{Engine, EngineEvent, EngineOptions};
     use std::time::{Duration, Instant};
 
     let ts = TempSession::new();
@@ -405,10 +405,10 @@ fn ctrl_c_stops_headless_playback_cleanly() {
 /// 6.0 dB (within 0.1), on integrated loudness once both have 3 s of it; R's flip is heard.
 #[test]
 fn engine_matches_the_reference_in_loudness() {
+    use earmix::engine::handle::{Engine, EngineOptions};
     use earmix::engine::loudness::MatchBasis;
     use earmix::engine::output::{OutputRequest, Pacing, ScriptedBackend, ScriptedConfig};
     use earmix::engine::protocol::Listen;
-    use earmix::engine::realtime::{Engine, EngineOptions};
     use std::time::{Duration, Instant};
 
     let ts = TempSession::new();

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use earmix::engine::meter::MeterBank;
 use earmix::engine::processor::Processor;
+use earmix::engine::protocol::{EngineCounters, EngineRings, rings};
 use earmix::engine::protocol::{EngineToUi, LoopRegion, Retired, UiToEngine};
-use earmix::engine::realtime::{EngineCounters, EngineRings, RealtimeProcessor, rings};
+use earmix::engine::realtime::RealtimeProcessor;
 use earmix::engine::scene::{SceneLevel, SceneTimeline};
 use earmix::engine::source::{MemorySource, ReadMode, Source};
 use earmix::engine::strip::StripParams;
@@ -193,6 +194,54 @@ fn a_jump_fades_out_jumps_and_fades_in() {
     assert_eq!(rig.rt.processor().playhead(), 7_000);
 }
 
+/// Section scenes for the two test strips: a 20 dB cut on strip 0 and a mute on strip 1 over
+/// 250 ms centred on frame 24,000, and back to the base mix over 100 ms at frame 40,000.
+fn glide_scenes() -> SceneTimeline {
+    SceneTimeline::new(
+        2,
+        LEN as u64,
+        vec![
+            (
+                24_000,
+                12_000,
+                vec![SceneLevel::Fader(Decibels(-20.0)), SceneLevel::Mute],
+            ),
+            (40_000, 4_800, vec![SceneLevel::Base, SceneLevel::Base]),
+        ],
+    )
+}
+
+/// Playback through section scene glides (a cut, a mute, and back) equals the bounce path bit
+/// for bit in any device block size, with nothing allocated; a seek into the middle of a glide
+/// lands where the bounce has it.
+#[test]
+fn scene_glides_play_exactly_as_the_bounce_computes_them() {
+    let mut bounce = processor(&stems());
+    drop(bounce.set_scenes(Box::new(glide_scenes())));
+    let mut want_l = vec![0.0; LEN];
+    let mut want_r = vec![0.0; LEN];
+    bounce.process(&mut want_l, &mut want_r, ReadMode::Blocking);
+    // The scenes are there: the mix is the base mix until the first glide starts, not after.
+    let (plain_l, _) = reference(&stems());
+    assert!(same(&want_l[..18_000], &plain_l[..18_000]));
+    assert!(!same(&want_l[18_000..19_000], &plain_l[18_000..19_000]));
+    for block in [1, 64, 256, 999] {
+        let mut rig = rig(true);
+        rig.send(UiToEngine::SetScenes(Box::new(glide_scenes())));
+        let (l, r) = rig.render(LEN, block);
+        assert!(
+            same(&l, &want_l) && same(&r, &want_r),
+            "{block}-frame blocks"
+        );
+    }
+    let mut rig = rig(true);
+    rig.send(UiToEngine::SetScenes(Box::new(glide_scenes())));
+    rig.render(1000, 256);
+    rig.send(UiToEngine::Seek(21_000));
+    let (l, r) = rig.render(20_000, 256);
+    assert!(same(&l, &want_l[21_000..41_000]) && same(&r, &want_r[21_000..41_000]));
+}
+
 /// Pause fades out over 10 ms and then gives silence without moving; play fades back in from
 /// where it paused.
 #[test]
@@ -344,8 +393,9 @@ fn meters_are_post_fader_and_max_since_last_read() {
 #[test]
 fn full_event_ring_drops_and_counts() {
     let mut rig = rig(true);
-    for i in 0..2000u64 {
-        rig.send(UiToEngine::Seek(i * 10));
+    // A 10-frame loop wraps at least once per 16-frame block: more news than the ring holds.
+    rig.send(UiToEngine::SetLoop(Some(LoopRegion { start: 0, end: 10 })));
+    for _ in 0..2000 {
         let mut l = [0.0; 16];
         let mut r = [0.0; 16];
         rig.rt.render_block(&mut l, &mut r);
@@ -504,7 +554,7 @@ fn streamed_and_resampled_stems_render_without_allocating() {
 #[test]
 fn stem_io_threads_run_in_the_background_class() {
     use crate::support::{TempSession, write_wav_f32};
-    use earmix::engine::realtime::{STEM_IO_THREAD, open_for_playback};
+    use earmix::engine::stem_io::{STEM_IO_THREAD, open_for_playback};
     let ts = TempSession::new();
     write_wav_f32(&ts.path("a.wav"), RATE, &[signal(48_000, 51, 0.3)]);
     let path = ts

@@ -1,8 +1,9 @@
 //! Section scenes in the bounce, against an oracle written here from the documented rules:
 //! each section's fader values and mutes replace the base faders while it plays, and levels
-//! glide linearly in amplitude over the section's ramp, centred on its start (frame
-//! `start - ramp/2 + j` has `a + (b - a) * (j + 1) / ramp`), each glide shortened to fit the
-//! sections on both sides of it.
+//! glide in equal steps of decibels over the section's ramp, centred on its start (frame
+//! `start - ramp/2 + j` is at `A + (B - A) * (j + 1) / ramp` dB; silence counts as 60 dB below
+//! the other end and is exact zero where reached), each glide shortened to fit the sections on
+//! both sides of it.
 
 use earmix::engine::render::{BounceOptions, bounce};
 use earmix::units::Seconds;
@@ -124,6 +125,23 @@ fn db(x: f64) -> f64 {
     10f64.powf(x / 20.0)
 }
 
+/// The fader amplitude `j + 1` frames into a glide of `ramp` frames from amplitude `from` to
+/// `to`, in equal steps of decibels: a silent end counts as 60 dB below the other one, and the
+/// last frame is `to` exactly.
+fn glide(from: f64, to: f64, j: u64, ramp: u64) -> f64 {
+    if j + 1 >= ramp {
+        return to;
+    }
+    let level = |a: f64| 20.0 * a.log10();
+    let (a, b) = match (from > 0.0, to > 0.0) {
+        (true, true) => (level(from), level(to)),
+        (false, true) => (level(to) - 60.0, level(to)),
+        (true, false) => (level(from), level(from) - 60.0),
+        (false, false) => return 0.0,
+    };
+    db(a + (b - a) * (j + 1) as f64 / ramp as f64)
+}
+
 /// Channel `ch`'s fader amplitude at every frame, from the rules in the module docs.
 fn fader_curve(ch: usize, base_db: f64, sections: &[OracleSection]) -> Vec<f64> {
     let level = |k: Option<usize>| -> f64 {
@@ -154,7 +172,7 @@ fn fader_curve(ch: usize, base_db: f64, sections: &[OracleSection]) -> Vec<f64> 
             let to = level(Some(k));
             let j = f - (sections[k].start - ramps[k] / 2);
             if j < ramps[k] {
-                from + (to - from) * (j + 1) as f64 / ramps[k] as f64
+                glide(from, to, j, ramps[k])
             } else {
                 to
             }
@@ -341,4 +359,85 @@ fn section_starts_added_later_are_cached() {
     assert!(stream.has_cached(0), "the session start stays cached");
     stream.seek(added);
     assert!(stream.is_ready(), "a jump to the new start plays at once");
+}
+
+/// The level of a bounce a 20 dB cut with a 1 s ramp gives, measured as the bug report did, on
+/// the real binary and a 1 kHz tone made by sox: unchanged half a second before the section
+/// start, 10 dB down (halfway in dB) at the start, 20 dB down half a second after it. Linear in
+/// amplitude the start was only 5.2 dB down.
+#[test]
+fn a_scene_cut_is_halfway_down_in_db_at_the_section_start() {
+    let ts = TempSession::new();
+    std::fs::create_dir_all(ts.path("stems")).unwrap();
+    let sox = std::process::Command::new("sox")
+        .args([
+            "-n",
+            "-r",
+            "48000",
+            "-c",
+            "1",
+            "-e",
+            "floating-point",
+            "-b",
+            "32",
+        ])
+        .arg(ts.path("stems/tone.wav"))
+        .args(["synth", "6", "sine", "1000", "vol", "0.5"])
+        .output()
+        .expect("sox (Debian package sox)");
+    assert!(
+        sox.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sox.stderr)
+    );
+    let session = ts.write_session(
+        r#"version = 1
+name = "Cut"
+sample_rate = 48000
+
+[[channel]]
+name = "Tone"
+file = "stems/tone.wav"
+
+[[section]]
+name = "A"
+start = 0
+
+[[section]]
+name = "B"
+start = 5.0
+ramp_ms = 1000
+gain_db = { Tone = -20.0 }
+"#,
+    );
+    let out = ts.path("cut.wav");
+    let run = crate::support::earmix()
+        .arg("bounce")
+        .arg(&session)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (_, mix) = read_wav(&out);
+    // The RMS level of the left side over 10 ms (ten cycles of the tone) centred on `at` seconds.
+    let level = |at: f64| {
+        let from = ((at - 0.005) * f64::from(RATE)).round() as usize;
+        let window = &mix[0][from..from + 480];
+        let power = window
+            .iter()
+            .map(|&x| f64::from(x) * f64::from(x))
+            .sum::<f64>()
+            / 480.0;
+        10.0 * power.log10()
+    };
+    let before = level(2.0);
+    let drops: Vec<f64> = [4.5, 5.0, 5.5].iter().map(|&t| level(t) - before).collect();
+    for (got, want) in drops.iter().zip([0.0, -10.0, -20.0]) {
+        assert!((got - want).abs() < 0.1, "level changes {drops:?} dB");
+    }
 }

@@ -739,3 +739,149 @@ fn folk_arc_demo_scenes_load() {
     session::save(&s).unwrap();
     assert_eq!(fs::read_to_string(&path).unwrap(), text);
 }
+
+/// One generated section: picks for its name, its start, its scene (channel and value picks)
+/// and its ramp, each mostly valid and sometimes breaking a section rule.
+type SectionPicks = (u8, u8, Vec<(u8, u8)>, Vec<u8>, u8);
+
+/// The section list the picks stand for, in a session 1 s long with channels "Kick", "Bass",
+/// "Keys" and "Voice".
+fn picked_sections(picks: &[SectionPicks]) -> Vec<earmix::session::Section> {
+    use earmix::units::{Decibels, Seconds};
+    let channel = |pick: u8| match pick {
+        0..=9 => "Kick",
+        10..=19 => "Bass",
+        20..=29 => "Keys",
+        30..=39 => "Voice",
+        40 => "Drums",
+        _ => "",
+    };
+    let mut t = 0.0;
+    let mut list = Vec::new();
+    for (i, (name, start, gains, mutes, ramp)) in picks.iter().enumerate() {
+        let name = match name {
+            0 => String::new(),
+            1 => " ".to_string(),
+            2 => "S0".to_string(),
+            3 => "Verse \"2\"".to_string(),
+            _ => format!("S{i}"),
+        };
+        let start = match start {
+            0 => f64::NAN,
+            1 => f64::INFINITY,
+            2 => t - 0.25,
+            // The session's end, and just before it.
+            3 => 1.0,
+            4 => 0.999,
+            step => t + 0.005 * f64::from(step - 5),
+        };
+        if start.is_finite() {
+            t = start;
+        }
+        let db = |pick: u8| match pick {
+            0..=40 => -3.0,
+            41 | 42 => f64::NEG_INFINITY,
+            43 | 44 => 12.0,
+            45 => 12.5,
+            46 => f64::NAN,
+            _ => f64::INFINITY,
+        };
+        list.push(earmix::session::Section {
+            name,
+            start: Seconds(start),
+            gain_db: gains
+                .iter()
+                .map(|&(c, v)| (channel(c).to_string(), Decibels(db(v))))
+                .collect(),
+            mute: mutes.iter().map(|&c| channel(c).to_string()).collect(),
+            ramp_ms: match ramp {
+                0..=19 => None,
+                20..=35 => Some(250),
+                36 | 37 => Some(0),
+                38 => Some(10_000),
+                _ => Some(10_001),
+            },
+        });
+    }
+    list
+}
+
+/// A session file holding `sections` (after `head`, which names the session and its
+/// channels), written the way a person would: floats as TOML writes them, every scene entry as
+/// given (a channel given two fader values is a key written twice).
+fn session_text(head: &str, sections: &[earmix::session::Section]) -> String {
+    use std::fmt::Write as _;
+    let float = |v: f64| match v {
+        v if v.is_nan() => "nan".to_string(),
+        v if v.is_infinite() => if v > 0.0 { "inf" } else { "-inf" }.to_string(),
+        v => format!("{v:?}"),
+    };
+    let mut text = head.to_string();
+    for section in sections {
+        writeln!(
+            text,
+            "\n[[section]]\nname = {:?}\nstart = {}",
+            section.name,
+            float(section.start.0)
+        )
+        .unwrap();
+        if !section.gain_db.is_empty() {
+            let entries: Vec<String> = section
+                .gain_db
+                .iter()
+                .map(|(channel, db)| format!("{channel:?} = {}", float(db.0)))
+                .collect();
+            writeln!(text, "gain_db = {{ {} }}", entries.join(", ")).unwrap();
+        }
+        if !section.mute.is_empty() {
+            writeln!(text, "mute = {:?}", section.mute).unwrap();
+        }
+        if let Some(ms) = section.ramp_ms {
+            writeln!(text, "ramp_ms = {ms}").unwrap();
+        }
+    }
+    text
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// The section rules are the same for a section-list edit and for a session file: an edit
+    /// to a section list is accepted exactly when a session file holding that list loads, and
+    /// then the file holds the same sections.
+    #[test]
+    fn a_section_list_edit_is_accepted_exactly_when_its_file_loads(
+        picks in proptest::collection::vec(
+            (
+                0u8..48,
+                0u8..48,
+                proptest::collection::vec((0u8..42, 0u8..48), 0..3),
+                proptest::collection::vec(0u8..42, 0..3),
+                0u8..40,
+            ),
+            0..5,
+        )
+    ) {
+        use earmix::app::edit::MixEdit;
+        let tmp = TempSession::new();
+        write_wav_f32(&tmp.path("kick.wav"), 48_000, &[vec![0.0; 48_000]]);
+        let head = "version = 1\nname = \"Rules\"\n\
+                    [[channel]]\nname = \"Kick\"\nfile = \"kick.wav\"\n\
+                    [[channel]]\nname = \"Bass\"\nfile = \"kick.wav\"\n\
+                    [[channel]]\nname = \"Keys\"\nfile = \"kick.wav\"\n\
+                    [[channel]]\nname = \"Voice\"\nfile = \"kick.wav\"\n";
+        let mut edited = session::load(&tmp.write_session(head)).unwrap();
+        let sections = picked_sections(&picks);
+        let text = session_text(head, &sections);
+        let edit = MixEdit::Sections { sections: sections.clone() }.apply(&mut edited);
+        let file = session::load(&tmp.write_session(&text));
+        match (&edit, &file) {
+            (Ok(()), Ok(loaded)) => proptest::prop_assert_eq!(&loaded.sections, &sections),
+            (Err(_), Err(_)) => {}
+            _ => proptest::prop_assert!(
+                false,
+                "the edit and the file disagree on\n{text}\nedit: {edit:?}\nfile: {:?}",
+                file.as_ref().map(|_| "loads").map_err(ToString::to_string)
+            ),
+        }
+    }
+}

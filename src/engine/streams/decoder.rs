@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use creek::{DataBlock, Decoder, FileInfo, SymphoniaDecoder};
 
-use super::health::{StemHealth, Stop};
+use crate::engine::health::{StemHealth, Stop};
 use crate::engine::wav_decoder::{self, SampleFormat, WavDecoder, WavError};
 
 enum Inner {
@@ -294,7 +294,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::engine::streams::StemDamage;
+    use crate::engine::health::StemDamage;
     use crate::units::Seconds;
 
     fn write_wav(path: &Path, bits: u16, format: hound::SampleFormat) {

@@ -20,7 +20,8 @@ use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Widget};
 
 use crate::ui::view::{ArcChannel, ArcView, BlindLevel};
 use crate::ui::widgets::Theme;
-use crate::ui::widgets::strip::{clear, scene_style};
+use crate::ui::widgets::clear;
+use crate::ui::widgets::strip::scene_style;
 use crate::ui::widgets::text::{clean, db, pack, put, shorten, shorten_numbered, width};
 
 /// The shortest chart worth drawing, axis and section names included.

@@ -19,7 +19,7 @@ use ratatui::widgets::Widget;
 
 use crate::ui::view::ExerciseBanner;
 use crate::ui::widgets::Theme;
-use crate::ui::widgets::strip::clear;
+use crate::ui::widgets::clear;
 use crate::ui::widgets::text::{clean, put, shorten, width};
 
 /// Said before the lit tag on the title row when there is room: "hearing  TARGET ".

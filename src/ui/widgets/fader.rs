@@ -88,7 +88,7 @@ impl Widget for FaderScale<'_> {
         if area.is_empty() {
             return;
         }
-        super::strip::clear(buf, area);
+        super::clear(buf, area);
         let mut taken = [u16::MAX; LABELS.len()];
         for (slot, &(db, label)) in LABELS.iter().enumerate() {
             let row = row_from_bottom(db, area.height);

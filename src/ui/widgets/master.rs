@@ -9,8 +9,9 @@ use ratatui::widgets::Widget;
 
 use crate::ui::view::{BlindLevel, MasterView};
 use crate::ui::widgets::Theme;
+use crate::ui::widgets::clear;
 use crate::ui::widgets::meter::{CLIP, CLIP_SHORT, Meter, lamp};
-use crate::ui::widgets::strip::{StripRows, clear, fader_track, gain_text};
+use crate::ui::widgets::strip::{StripRows, fader_track, gain_text};
 use crate::ui::widgets::text::{
     count, db, push_db, put, put_centered, put_right, style_row, width,
 };

@@ -100,7 +100,7 @@ impl Widget for MeterScale<'_> {
         if area.is_empty() {
             return;
         }
-        super::strip::clear(buf, area);
+        super::clear(buf, area);
         for (row, label) in scale_labels(&self.theme.scale, area.height) {
             let y = area.bottom() - 1 - row;
             put_right(buf, area, area.right(), y, &label, self.theme.dim());

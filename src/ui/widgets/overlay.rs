@@ -14,9 +14,10 @@ use ratatui::widgets::{Clear, Widget};
 
 use crate::ui::view::{ArcView, BlindLevel, Overlay, ResultsView};
 use crate::ui::widgets::Theme;
+use crate::ui::widgets::answers::{Answer, answer_width, draw_answers, pack_answers};
 use crate::ui::widgets::arc::ArcPanel;
 use crate::ui::widgets::results::ResultsPanel;
-use crate::ui::widgets::text::{char_width, clean, pack, put, shorten, style_row, width, wrap};
+use crate::ui::widgets::text::{char_width, clean, put, shorten, style_row, width, wrap};
 
 /// The help box's title.
 pub const HELP_TITLE: &str = "Help";
@@ -29,9 +30,6 @@ pub const MAX_WIDTH: u16 = 100;
 
 /// The widest a question's or information box's text runs before it wraps, for easy reading.
 pub const MESSAGE_WIDTH: usize = 60;
-
-/// A prompt's keys.
-pub const PROMPT_KEYS: [(&str, &str); 2] = [("Enter", "ok"), ("Esc", "cancel")];
 
 /// The narrowest a prompt's text field is, label included, when the screen allows.
 pub const PROMPT_WIDTH: usize = 40;
@@ -197,12 +195,14 @@ impl Widget for OverlayBox<'_> {
                 label,
                 text,
                 error,
+                answers,
             } => prompt(
                 buf,
                 area,
                 title,
                 (label, text),
                 error.as_deref(),
+                answers,
                 self.theme,
             ),
             Overlay::Pick {
@@ -280,44 +280,6 @@ fn help(buf: &mut Buffer, area: Rect, entries: &[(String, String)], theme: &Them
         let y = inner.y + (at % rows) as u16;
         let text = format!("{} (? shows more)", more(hidden + 1, theme));
         put(buf, inner, x, y, &text, panel_w, theme.dim());
-    }
-}
-
-/// A key and what it does, cleaned for drawing.
-pub type Answer<'a> = (Cow<'a, str>, Cow<'a, str>);
-
-/// Cells "[y] quit" takes: the key, the brackets, a space and the words.
-fn answer_width((key, what): &Answer<'_>) -> usize {
-    width(key) + 3 + width(what)
-}
-
-/// The answers packed into as few rows of `room` cells as they fit, two cells apart; an
-/// answer is never split.
-pub fn pack_answers(answers: &[Answer<'_>], room: usize) -> Vec<Vec<usize>> {
-    pack(answers.iter().map(answer_width), room)
-}
-
-/// Draws one row of answers, "`[y] quit  [n] stay`", at row `y` of `inner` (`row` holds
-/// indices into `answers`, as [`pack_answers`] gives them).
-pub fn draw_answers(
-    buf: &mut Buffer,
-    inner: Rect,
-    y: u16,
-    row: &[usize],
-    answers: &[Answer<'_>],
-    theme: &Theme,
-) {
-    let key_style = theme.fg(Color::Cyan, Modifier::BOLD);
-    let mut x = inner.x;
-    for &at in row {
-        let (key, what) = &answers[at];
-        let room = inner.right().saturating_sub(x) as usize;
-        x = put(buf, inner, x, y, "[", 1, key_style);
-        x = put(buf, inner, x, y, key, room, key_style);
-        x = put(buf, inner, x, y, "]", 1, key_style);
-        let left = inner.right().saturating_sub(x + 1) as usize;
-        let what = shorten(what, left, theme.glyphs.ellipsis);
-        x = put(buf, inner, x + 1, y, &what, left, CellStyle::new()) + 2;
     }
 }
 
@@ -432,14 +394,15 @@ fn prompt(
     title: &str,
     (label, text): (&str, &str),
     error: Option<&str>,
+    answers: &[(String, String)],
     theme: &Theme,
 ) {
     let (max_w, max_h) = limits(area);
     let label = clean(label, theme.ascii);
     let text = clean(text, theme.ascii);
-    let keys: Vec<Answer<'_>> = PROMPT_KEYS
+    let keys: Vec<Answer<'_>> = answers
         .iter()
-        .map(|&(key, what)| (Cow::Borrowed(key), Cow::Borrowed(what)))
+        .map(|(key, what)| (clean(key, theme.ascii), clean(what, theme.ascii)))
         .collect();
     let keys_w = keys.iter().map(answer_width).sum::<usize>() + 2;
     let error = error.map(|error| clean(error, theme.ascii));
@@ -750,6 +713,10 @@ mod tests {
             label: "Name:".to_owned(),
             text: "Verse 1".to_owned(),
             error: Some("a section named Verse 1 exists".to_owned()),
+            answers: vec![
+                ("Enter".to_owned(), "ok".to_owned()),
+                ("Esc".to_owned(), "cancel".to_owned()),
+            ],
         };
         let rows = render(&prompt, 40, 8);
         assert_eq!(

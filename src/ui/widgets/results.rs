@@ -25,7 +25,7 @@ use ratatui::widgets::Widget;
 
 use crate::ui::view::{BlindLevel, ResultRow, ResultsView};
 use crate::ui::widgets::Theme;
-use crate::ui::widgets::overlay::{Answer, draw_answers, pack_answers};
+use crate::ui::widgets::answers::{Answer, draw_answers, pack_answers};
 use crate::ui::widgets::text::{clean, put, put_right, shorten, shorten_numbered, width, wrap};
 
 /// The smallest scale the chart uses, in dB each side of its centre line.

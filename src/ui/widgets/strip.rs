@@ -9,6 +9,8 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style as CellStyle};
 use ratatui::widgets::Widget;
 
+use super::clear;
+
 use crate::ui::view::{BlindLevel, SceneMark, StripView};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::fader;
@@ -257,15 +259,6 @@ pub fn short_name<'a>(name: &'a str, room: usize, theme: &Theme) -> Cow<'a, str>
 /// How a scene's marks are drawn: the fader values it sets and what it does to a strip.
 pub fn scene_style(theme: &Theme) -> CellStyle {
     theme.fg(Color::LightMagenta, Modifier::BOLD)
-}
-
-/// Clears `area` to blank cells with no style.
-pub fn clear(buf: &mut Buffer, area: Rect) {
-    for y in area.top()..area.bottom() {
-        for x in area.left()..area.right() {
-            buf[(x, y)].reset();
-        }
-    }
 }
 
 impl ChannelStrip<'_> {
