@@ -1,7 +1,7 @@
 //! Guided exercises: the Blindfold Balance Test, the Emotional Arc Exercise, the level-matching
 //! drill and Reference Deconstruction; scoring a balance against a target, the role targets the Blindfold
-//! Balance Test compares with, the offline measurement of a played span, and the progress
-//! history every finished exercise is recorded in.
+//! Balance Test compares with, and the progress history every finished exercise is recorded in.
+//! What they measure, the offline analysis measures ([`crate::analysis`]).
 //!
 //! This module holds the maths and the words; the console runs the flows
 //! (`app::state::exercise`).
@@ -11,7 +11,6 @@ pub mod deconstruct;
 pub mod drill;
 pub mod emotional;
 pub mod history;
-pub mod measure;
 pub mod score;
 pub mod targets;
 

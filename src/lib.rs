@@ -1,8 +1,10 @@
 //! earmix: a keyboard-driven terminal mixer for people who mix by ear.
 //!
 //! The library holds everything but the command line: sessions ([`session`]), the mixing engine
-//! and offline bounce ([`engine`]), and the demo-session synthesiser ([`demo`]).
+//! and offline bounce ([`engine`]), the offline loudness and level measurement ([`analysis`]),
+//! and the demo-session synthesiser ([`demo`]).
 
+pub mod analysis;
 pub mod app;
 pub mod commands;
 pub mod config;

@@ -519,12 +519,12 @@ fn report(path: &Path, format: commands::report::Format) -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     };
     let (bar, mut progress) = progress_bar("measuring", session.sample_rate);
-    let result = commands::report::measure_until(&session, &mut progress, &stop);
+    let result = earmix::analysis::report::measure_until(&session, &mut progress, &stop);
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     let (report, damaged) = match result {
-        Err(commands::report::ReportError::Interrupted { signal }) => {
+        Err(earmix::analysis::MeasureError::Interrupted { signal }) => {
             say(&format!(
                 "earmix: report interrupted by {}",
                 render::signal_name(signal)

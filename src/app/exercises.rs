@@ -36,11 +36,11 @@ use super::action::Action;
 use super::edit::MixEdit;
 use super::keymap::Keymap;
 use super::mixer::{FADER_FLOOR_DB, FADER_MAX_DB, Mixer, round2};
+use crate::analysis::levels::{self, ChannelLevel};
 use crate::config::ExerciseConfig;
 use crate::exercise::Exercise;
 use crate::exercise::drill::TargetSource;
 use crate::exercise::history::Record;
-use crate::exercise::measure::{self, ChannelLevel};
 use crate::exercise::targets::Targets;
 use crate::session::Session;
 use crate::ui::view::ResultsView;
@@ -327,7 +327,7 @@ pub fn measure_in_background(
     let rate = f64::from(session.sample_rate);
     let start = (span.0.0.max(0.0) * rate).round() as u64;
     let end = ((span.1.0 * rate).round() as u64).min(session.length_frames);
-    in_background(move || measure::measure_span(&session, start, end).map_err(|e| e.to_string()))
+    in_background(move || levels::measure_span(&session, start, end).map_err(|e| e.to_string()))
 }
 
 /// What a measurement on its way has brought: `None` while it is not there yet; then the

@@ -1,7 +1,9 @@
 //! `earmix progress`: what the progress history holds, per exercise: how often it was done, the
-//! best score, the latest scores, and the score over time as a sparkline (0 to 100, oldest on
-//! the left). Lines of the history that cannot be read are skipped with a warning (the caller
-//! prints them); they never stop the summary.
+//! best score, the last few scores (up to [`RECENT`], labelled with how many), and the score
+//! over time as a sparkline (0 to 100, oldest on the left). Lines of the history that cannot be
+//! read are skipped with a warning (the caller prints them); they never stop the summary.
+//!
+//! [`RECENT`]: crate::exercise::history::RECENT
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -37,6 +39,16 @@ pub fn sparkline(scores: &[f64], ascii: bool) -> String {
         .collect()
 }
 
+/// The last scores, labelled with how many they are: "last 3 scores, oldest first: 40 82 60",
+/// or "last score: 80".
+fn recent_scores(recent: &[f64]) -> String {
+    let scores: Vec<String> = recent.iter().map(|s| format!("{s:.0}")).collect();
+    match recent.len() {
+        1 => format!("last score: {}", scores.join(" ")),
+        n => format!("last {n} scores, oldest first: {}", scores.join(" ")),
+    }
+}
+
 /// The summary `earmix progress` prints for the history at `path`.
 pub fn render(loaded: &Loaded, path: &Path, ascii: bool) -> String {
     let mut out = String::new();
@@ -62,8 +74,7 @@ pub fn render(loaded: &Loaded, path: &Path, ascii: bool) -> String {
             continue;
         };
         let _ = writeln!(out, ", best {best:.0}");
-        let recent: Vec<String> = summary.recent.iter().map(|s| format!("{s:.0}")).collect();
-        let _ = writeln!(out, "  latest: {}", recent.join(" "));
+        let _ = writeln!(out, "  {}", recent_scores(&summary.recent));
         let shown = summary.scores.len().min(SPARK_WIDTH);
         let _ = writeln!(
             out,
@@ -78,7 +89,7 @@ pub fn render(loaded: &Loaded, path: &Path, ascii: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exercise::history::Record;
+    use crate::exercise::history::{RECENT, Record};
     use std::time::SystemTime;
 
     fn record(exercise: &str, score: Option<f64>) -> Record {
@@ -105,7 +116,8 @@ mod tests {
         assert_eq!(sparkline(&[], false), "");
     }
 
-    /// One block per exercise in first-seen order: count, best, the latest five and the line.
+    /// One block per exercise in first-seen order: count, best, the last scores labelled with
+    /// how many they are (a list, not one "latest" score) and the line.
     #[test]
     fn summary_lists_each_exercise() {
         let loaded = Loaded {
@@ -114,6 +126,7 @@ mod tests {
                 record("blindfold", None),
                 record("drill", Some(81.6)),
                 record("drill", Some(60.0)),
+                record("arc", Some(55.0)),
             ],
             warnings: Vec::new(),
         };
@@ -125,13 +138,35 @@ mod tests {
                 "Progress from /h/history.jsonl",
                 "",
                 "Level-matching drill: done 3 times, best 82",
-                "  latest: 40 82 60",
+                "  last 3 scores, oldest first: 40 82 60",
                 "  -*=  (3 scores, oldest first, 0-100)",
                 "",
                 "Blindfold Balance Test: done 1 time, no scores",
+                "",
+                "Emotional Arc Exercise: done 1 time, best 55",
+                "  last score: 55",
+                "  =  (1 score, oldest first, 0-100)",
             ]
         );
         assert!(lines.iter().all(|l| l.chars().count() <= 80));
+    }
+
+    /// With more scores than are listed, the label counts the listed ones: the last five.
+    #[test]
+    fn only_the_last_scores_are_listed() {
+        let loaded = Loaded {
+            records: (1..=7)
+                .map(|s| record("drill", Some(f64::from(s) * 10.0)))
+                .collect(),
+            warnings: Vec::new(),
+        };
+        let text = render(&loaded, Path::new("/h/history.jsonl"), true);
+        assert_eq!(RECENT, 5);
+        assert!(
+            text.contains("\n  last 5 scores, oldest first: 30 40 50 60 70\n"),
+            "{text}"
+        );
+        assert!(text.contains("(7 scores, oldest first, 0-100)"), "{text}");
     }
 
     /// An empty history says so and where it will be.

@@ -1,5 +1,5 @@
 //! The Blindfold Balance Test's results: the balance the user made by ear, measured over the
-//! loop ([`super::measure`]), against the textbook peak level of each channel's role
+//! loop ([`crate::analysis::levels`]), against the textbook peak level of each channel's role
 //! ([`Targets`]).
 //!
 //! For each channel that played in the loop:
@@ -18,7 +18,7 @@
 //!
 //! The module also holds the small number and list formatting the exercise readings share.
 
-use crate::exercise::measure::ChannelLevel;
+use crate::analysis::levels::ChannelLevel;
 use crate::exercise::score::{Score, score};
 use crate::exercise::targets::Targets;
 use crate::session::{Role, Session};

@@ -7,29 +7,24 @@
 //!
 //! # What is measured
 //!
-//! The session is rendered once, as it stands, by the engine's [`Processor`] (the code the
-//! bounce and playback run: faders, trims, section scenes, mutes and the master fader, stems read
-//! in blocking mode) at the session's rate. The reference is read once, alongside, by a
-//! [`ReferencePlayer`] locked to the session through [`Session::reference_map`] (the offset and
-//! every section's alignment, with the short dips at its jumps), exactly as playback hears it.
-//! So both sides are measured on the session's timeline.
+//! One pass of the offline analysis ([`pass::run`]; the [`analysis`](crate::analysis) docs say
+//! how it measures): the session rendered once, as it stands (faders, trims, section
+//! scenes, mutes and the master fader), and the reference read alongside, locked to the session
+//! through [`Session::reference_map`] (the offset and every section's alignment, with the short
+//! dips at its jumps), exactly as playback hears it. So both sides, the mix and the reference,
+//! are measured on the session's timeline.
 //!
-//! The timeline is cut into *stretches* at exact frames: one per section (from its start, at
-//! [`Seconds::to_frames`], to the next section's start or the session end) and, when the first
-//! section starts after 0, one before it named "Before NAME". A session without sections has one
-//! stretch, [`WHOLE_SONG`].
+//! The timeline is cut into *stretches*, the spans of [`span::cuts`]: one per section, and the
+//! lead-in before the first, "(before NAME)"; a session without sections has one stretch,
+//! [`WHOLE_SONG`](span::WHOLE_SONG). Per stretch and for the whole song, each side has:
 //!
-//! Per side, one `ebur128` meter (`I | LRA | S`) is fed every frame of the song, and one more per
-//! stretch, made at the stretch's start and seeded with the 100 ms before it (the filters start
-//! where the song left them; nothing of it is counted), like `earmix report`'s span meters. Per
-//! stretch and for the whole song, each side has:
-//!
-//! - **integrated loudness** (LUFS, BS.1770 gated); `None` when the stretch is digitally silent,
-//!   below the -70 LUFS gate, or shorter than one 400 ms block;
+//! - **integrated loudness** (LUFS, BS.1770 gated, the stretch's meter seeded with the 100 ms
+//!   before it); `None` when the stretch is digitally silent, below the -70 LUFS gate, or
+//!   shorter than one 400 ms block;
 //! - **loudness range** (LU, EBU Tech 3342); `None` without integrated loudness or when the
 //!   stretch is shorter than one 3 s window;
-//! - **shape**: [`SHAPE_POINTS`] short-term (3 s) loudness readings of the song meter, at evenly
-//!   spaced moments over the stretch: the k-th reads the 3 s window centred on
+//! - **shape**: [`SHAPE_POINTS`] short-term (3 s) loudness readings of the whole-song meter, at
+//!   evenly spaced moments over the stretch: the k-th reads the 3 s window centred on
 //!   `start + (k + ½)·length / SHAPE_POINTS` (moved to lie inside the song near its ends).
 //!   Windows near a stretch's edges take in some of its neighbours; that is how the song sounds
 //!   there. `None` where the window is quieter than -70 LUFS, or the song is shorter than 3 s.
@@ -45,24 +40,17 @@
 //! [`relative_level`] gives that one). A reference 7 dB louder than the mix but rising and
 //! falling the same way compares equal.
 
-use std::path::PathBuf;
-
-use ebur128::{EbuR128, Mode};
-
-use crate::engine::processor::Processor;
-use crate::engine::reference::{ReferencePlayer, open_reference};
-use crate::engine::source::{MAX_BLOCK, ReadMode};
-use crate::engine::streams::{StreamConfig, StreamError};
-use crate::exercise::measure::Tail;
+use crate::analysis::MeasureError;
+use crate::analysis::meter::{Figures, Measures, SourceFigures};
+use crate::analysis::pass::{self, Plan, Source};
+use crate::analysis::span::{self, Span, SpanKind};
+use crate::engine::render::StopFlag;
 use crate::session::Session;
 use crate::ui::widgets::text::BLOCKS;
 use crate::units::Seconds;
 
 /// How many short-term readings make a shape.
 pub const SHAPE_POINTS: usize = 8;
-
-/// The name of the one stretch of a session without sections.
-pub const WHOLE_SONG: &str = "The whole song";
 
 /// A section whose level against its song differs from the reference's by at least this many
 /// LU is named in the reading.
@@ -97,9 +85,6 @@ const LEVEL_LU: f64 = 0.5;
 /// At most this many differing sections are named in the reading.
 const NAMED_SECTIONS: usize = 3;
 
-/// Short-term loudness below this is silence (the absolute gate of BS.1770).
-const SILENCE_LUFS: f64 = -70.0;
-
 /// One side's loudness over a stretch of the song.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Loudness {
@@ -115,9 +100,10 @@ pub struct Loudness {
 /// One stretch of the song, measured on both sides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SectionComparison {
-    /// The section's name, "Before NAME" for the stretch before the first section, or
-    /// [`WHOLE_SONG`].
+    /// The section's name, the lead-in's ("(before NAME)"), or [`span::WHOLE_SONG`].
     pub name: String,
+    /// What the stretch is: a section, the lead-in before the first, or the whole song.
+    pub kind: SpanKind,
     /// Where it starts on the session timeline.
     pub start: Seconds,
     /// Where it ends (the next section's start, or the session end).
@@ -139,178 +125,67 @@ pub struct Comparison {
     pub sections: Vec<SectionComparison>,
 }
 
-/// Why the mix and the reference could not be compared.
-#[derive(Debug, thiserror::Error)]
-pub enum DeconstructError {
-    /// The session names no reference mix.
-    #[error(
-        "{} has no reference mix to compare with: add a [reference] with the file of a mix \
-         you admire",
-        session.display()
-    )]
-    NoReference {
-        /// The session file.
-        session: PathBuf,
-    },
-    /// A stem or the reference could not be opened.
-    #[error(transparent)]
-    Stream(#[from] StreamError),
-    /// Stem reads failed partway through the render, so the figures would be wrong.
-    #[error(
-        "{failures} stem read(s) failed while rendering your mix (a stem file changed or \
-         became unreadable?); the comparison would be wrong, so none is given"
-    )]
-    StemReads {
-        /// How many reads failed.
-        failures: u32,
-    },
-    /// Reading the reference failed partway through, so its figures would be wrong.
-    #[error(
-        "reading the reference {} failed partway through (the file changed or became \
-         unreadable?); the comparison would be wrong, so none is given",
-        file.display()
-    )]
-    ReferenceRead {
-        /// The reference file.
-        file: PathBuf,
-    },
-    /// The loudness meter refused the audio or the sample rate.
-    #[error("loudness measurement at {sample_rate} Hz failed: {reason}")]
-    Loudness {
-        /// The session's sample rate.
-        sample_rate: u32,
-        /// What `ebur128` said.
-        reason: String,
-    },
-}
-
 /// Renders the session as it stands (exactly what the bounce renders) at the session's rate,
 /// reads the reference through the session's reference map (locked, exactly as playback does),
 /// and measures both over the whole song and per stretch (see the module docs), in one pass.
 ///
 /// Not realtime-safe: opens files, renders and measures; run it off the UI thread.
-pub fn compare(session: &Session) -> Result<Comparison, DeconstructError> {
-    let no_reference = || DeconstructError::NoReference {
-        session: session.path.clone(),
-    };
-    let reference = session.reference.as_ref().ok_or_else(no_reference)?;
+pub fn compare(session: &Session) -> Result<Comparison, MeasureError> {
     let rate = session.sample_rate;
-    let loudness_error = |e: ebur128::Error| DeconstructError::Loudness {
-        sample_rate: rate,
-        reason: e.to_string(),
+    let length = session.length_frames;
+    let window = u64::from(rate) * 3;
+    let song = span::whole_song(session);
+    let stretches = span::cuts(session);
+    let mut readings: Vec<u64> = std::iter::once(&song)
+        .chain(&stretches)
+        .filter(|s| !s.is_empty())
+        .flat_map(|s| moments(s.start, s.end, length, window))
+        .collect();
+    readings.sort_unstable();
+    readings.dedup();
+    let plan = Plan {
+        spans: stretches.iter().map(Span::frames).collect(),
+        sources: vec![Source::Mix, Source::Reference],
+        figures: Figures::Loudness,
+        song: true,
+        readings,
     };
-    let plan = Plan::new(session);
-    let file = session.resolve(&reference.file);
-    let mut sources = Sources::open(session)?.ok_or_else(no_reference)?;
-    let mut sides = [
-        SideMeter::new(rate).map_err(loudness_error)?,
-        SideMeter::new(rate).map_err(loudness_error)?,
-    ];
-    let outcome = run(&plan, &mut sources, &mut sides);
-    if sources.stem_failures > 0 {
-        return Err(DeconstructError::StemReads {
-            failures: sources.stem_failures,
-        });
-    }
-    if sources.reference_failed {
-        return Err(DeconstructError::ReferenceRead { file });
-    }
-    outcome.map_err(loudness_error)?;
-    let [mix, reference] = sides;
-    let (song_mix, mix_stretches) = mix.finish(&plan).map_err(loudness_error)?;
-    let (song_reference, reference_stretches) = reference.finish(&plan).map_err(loudness_error)?;
-    let sections = plan
-        .stretches
+    let measured = pass::run(session, &plan, &mut |_, _| {}, &StopFlag::new(0))?;
+    let shape = |side: &SourceFigures, stretch: &Span| {
+        if stretch.is_empty() {
+            return vec![None; SHAPE_POINTS];
+        }
+        moments(stretch.start, stretch.end, length, window)
+            .iter()
+            .map(|frame| {
+                let reading = plan.readings.binary_search(frame).ok();
+                reading.and_then(|i| side.readings[i])
+            })
+            .collect()
+    };
+    let loudness = |side: &SourceFigures, measures: &Measures, stretch: &Span| Loudness {
+        integrated_lufs: measures.integrated_lufs,
+        range_lu: measures.loudness_range_lu,
+        shape: shape(side, stretch),
+    };
+    let (mix, reference) = (&measured.sources[0], &measured.sources[1]);
+    let sections = stretches
         .iter()
-        .zip(mix_stretches.into_iter().zip(reference_stretches))
-        .map(|(stretch, (mix, reference))| SectionComparison {
+        .enumerate()
+        .map(|(k, stretch)| SectionComparison {
             name: stretch.name.clone(),
+            kind: stretch.kind,
             start: Seconds::from_frames(stretch.start, rate),
             end: Seconds::from_frames(stretch.end, rate),
-            mix,
-            reference,
+            mix: loudness(mix, &mix.spans[k].measures, stretch),
+            reference: loudness(reference, &reference.spans[k].measures, stretch),
         })
         .collect();
     Ok(Comparison {
-        song_mix,
-        song_reference,
+        song_mix: loudness(mix, &mix.song, &song),
+        song_reference: loudness(reference, &reference.song, &song),
         sections,
     })
-}
-
-/// One stretch of the timeline, in session frames, with the readings its shape is made of.
-struct Stretch {
-    name: String,
-    start: u64,
-    end: u64,
-    /// Indices into [`Plan::readings`]; `None` for an empty stretch.
-    points: Option<[usize; SHAPE_POINTS]>,
-}
-
-impl Stretch {
-    fn is_empty(&self) -> bool {
-        self.start >= self.end
-    }
-}
-
-/// What one pass measures and where.
-struct Plan {
-    /// The session's length in frames.
-    length: u64,
-    /// The stretches, in time order; the non-empty ones cover the song end to end.
-    stretches: Vec<Stretch>,
-    /// The whole song as a stretch (for its shape).
-    song: Stretch,
-    /// The frames (sorted, distinct) after which the song meters' short-term loudness is read.
-    readings: Vec<u64>,
-}
-
-impl Plan {
-    fn new(session: &Session) -> Self {
-        let rate = session.sample_rate;
-        let length = session.length_frames;
-        let window = u64::from(rate) * 3;
-        let at = |t: Seconds| t.to_frames(rate).min(length);
-        let mut bounds: Vec<(String, u64, u64)> = Vec::with_capacity(session.sections.len() + 1);
-        match session.sections.first() {
-            None => bounds.push((WHOLE_SONG.to_string(), 0, length)),
-            Some(first) if at(first.start) > 0 => {
-                bounds.push((format!("Before {}", first.name), 0, at(first.start)));
-            }
-            Some(_) => {}
-        }
-        for (i, section) in session.sections.iter().enumerate() {
-            let end = session.sections.get(i + 1).map_or(length, |s| at(s.start));
-            bounds.push((section.name.clone(), at(section.start), end));
-        }
-        let mut readings: Vec<u64> = std::iter::once((0, length))
-            .chain(bounds.iter().map(|(_, start, end)| (*start, *end)))
-            .filter(|(start, end)| start < end)
-            .flat_map(|(start, end)| moments(start, end, length, window))
-            .collect();
-        readings.sort_unstable();
-        readings.dedup();
-        let stretch = |name: String, start: u64, end: u64| Stretch {
-            points: (start < end).then(|| {
-                moments(start, end, length, window)
-                    .map(|frame| readings.binary_search(&frame).unwrap_or_else(|place| place))
-            }),
-            name,
-            start,
-            end,
-        };
-        let stretches = bounds
-            .into_iter()
-            .map(|(name, start, end)| stretch(name, start, end))
-            .collect();
-        let song = stretch(WHOLE_SONG.to_string(), 0, length);
-        Self {
-            length,
-            stretches,
-            song,
-            readings,
-        }
-    }
 }
 
 /// The frames after which to read the short-term loudness for a shape of `[start, end)`: the
@@ -321,248 +196,6 @@ fn moments(start: u64, end: u64, length: u64, window: u64) -> [u64; SHAPE_POINTS
     std::array::from_fn(|k| {
         let centre = start + (2 * k as u64 + 1) * (end - start) / (2 * points);
         (centre + window / 2).clamp(window.min(length), length)
-    })
-}
-
-/// The user's mix and the reference, rendered and read block by block.
-struct Sources {
-    processor: Processor,
-    reference: ReferencePlayer,
-    mix: [Vec<f32>; 2],
-    heard: [Vec<f32>; 2],
-    stem_failures: u32,
-    reference_failed: bool,
-}
-
-impl Sources {
-    /// Opens the stems at session frame 0 and the reference at the place the map gives it
-    /// (`None` when the session has no reference).
-    fn open(session: &Session) -> Result<Option<Self>, StreamError> {
-        let rate = session.sample_rate;
-        let processor = Processor::for_session(session, rate, 0, &[], StreamConfig::BOUNCE)?;
-        let Some(reference) = open_reference(session, rate, 0, &[], StreamConfig::BOUNCE)? else {
-            return Ok(None);
-        };
-        Ok(Some(Self {
-            processor,
-            reference,
-            mix: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
-            heard: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
-            stem_failures: 0,
-            reference_failed: false,
-        }))
-    }
-
-    /// Renders the mix and reads the reference for the `n` (at most [`MAX_BLOCK`]) session
-    /// frames from `pos`; returns the mix's and the reference's (left, right) blocks.
-    fn next(&mut self, pos: u64, n: usize) -> [[&[f32]; 2]; 2] {
-        let [mix_l, mix_r] = &mut self.mix;
-        let status = self
-            .processor
-            .process(&mut mix_l[..n], &mut mix_r[..n], ReadMode::Blocking);
-        self.stem_failures += status.failures;
-        let [ref_l, ref_r] = &mut self.heard;
-        let status = self
-            .reference
-            .read(pos, &mut ref_l[..n], &mut ref_r[..n], ReadMode::Blocking);
-        self.reference_failed |= status.failed;
-        [
-            [&self.mix[0][..n], &self.mix[1][..n]],
-            [&self.heard[0][..n], &self.heard[1][..n]],
-        ]
-    }
-}
-
-/// Feeds both sides the whole song, starting and ending stretch meters at the stretch bounds
-/// and reading the short-term loudness at the planned frames.
-fn run(
-    plan: &Plan,
-    sources: &mut Sources,
-    sides: &mut [SideMeter; 2],
-) -> Result<(), ebur128::Error> {
-    let live: Vec<&Stretch> = plan.stretches.iter().filter(|s| !s.is_empty()).collect();
-    let mut cuts: Vec<u64> = live
-        .iter()
-        .map(|s| s.end)
-        .chain(plan.readings.iter().copied())
-        .chain([plan.length])
-        .collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    if !live.is_empty() {
-        for side in sides.iter_mut() {
-            side.begin()?;
-        }
-    }
-    let (mut pos, mut current, mut next_reading) = (0u64, 0usize, 0usize);
-    for cut in cuts {
-        while pos < cut {
-            let n = (cut - pos).min(MAX_BLOCK as u64) as usize;
-            let blocks = sources.next(pos, n);
-            for (side, [left, right]) in sides.iter_mut().zip(blocks) {
-                side.add(left, right)?;
-            }
-            pos += n as u64;
-        }
-        while plan.readings.get(next_reading) == Some(&pos) {
-            for side in sides.iter_mut() {
-                side.read(pos)?;
-            }
-            next_reading += 1;
-        }
-        if let Some(stretch) = live.get(current)
-            && stretch.end == pos
-        {
-            for side in sides.iter_mut() {
-                side.end(stretch.end - stretch.start)?;
-            }
-            current += 1;
-            if current < live.len() {
-                for side in sides.iter_mut() {
-                    side.begin()?;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A meter for a stretch or the song: integrated loudness, loudness range and short-term.
-fn meter(rate: u32) -> Result<EbuR128, ebur128::Error> {
-    EbuR128::new(2, rate, Mode::I | Mode::LRA | Mode::S)
-}
-
-/// The highest sample magnitude of a block.
-fn block_peak(left: &[f32], right: &[f32]) -> f32 {
-    left.iter()
-        .chain(right)
-        .fold(0.0f32, |peak, x| peak.max(x.abs()))
-}
-
-/// One side's meters during the pass.
-struct SideMeter {
-    rate: u32,
-    /// Fed every frame of the song.
-    song: EbuR128,
-    song_peak: f32,
-    /// The current stretch's meter and sample peak.
-    stretch: Option<(EbuR128, f32)>,
-    /// The last 100 ms fed, to seed the next stretch's meter with.
-    tail: Tail,
-    /// The finished stretches, in order (without shapes).
-    done: Vec<Loudness>,
-    /// The song meter's short-term loudness at each of the plan's reading frames, in order.
-    readings: Vec<Option<f64>>,
-}
-
-impl SideMeter {
-    fn new(rate: u32) -> Result<Self, ebur128::Error> {
-        let seed = u64::from(rate).div_ceil(10) as usize;
-        Ok(Self {
-            rate,
-            song: meter(rate)?,
-            song_peak: 0.0,
-            stretch: None,
-            tail: Tail::new(seed),
-            done: Vec::new(),
-            readings: Vec::new(),
-        })
-    }
-
-    /// Starts a stretch: a new meter, seeded with the 100 ms before it.
-    fn begin(&mut self) -> Result<(), ebur128::Error> {
-        let mut stretch = meter(self.rate)?;
-        if !self.tail.left.is_empty() {
-            stretch.seed_frames_planar_f32(&[&self.tail.left, &self.tail.right])?;
-        }
-        self.stretch = Some((stretch, 0.0));
-        Ok(())
-    }
-
-    fn add(&mut self, left: &[f32], right: &[f32]) -> Result<(), ebur128::Error> {
-        let peak = block_peak(left, right);
-        self.song.add_frames_planar_f32(&[left, right])?;
-        self.song_peak = self.song_peak.max(peak);
-        if let Some((stretch, stretch_peak)) = &mut self.stretch {
-            stretch.add_frames_planar_f32(&[left, right])?;
-            *stretch_peak = stretch_peak.max(peak);
-        }
-        self.tail.push(left, right);
-        Ok(())
-    }
-
-    /// Ends the current stretch, `frames` long.
-    fn end(&mut self, frames: u64) -> Result<(), ebur128::Error> {
-        if let Some((stretch, peak)) = self.stretch.take() {
-            let loudness = measured(&stretch, peak, frames, self.window())?;
-            self.done.push(loudness);
-        }
-        Ok(())
-    }
-
-    /// Reads the song meter's short-term loudness after `fed` frames.
-    fn read(&mut self, fed: u64) -> Result<(), ebur128::Error> {
-        let value = if fed >= self.window() {
-            Some(self.song.loudness_shortterm()?).filter(|v| v.is_finite() && *v >= SILENCE_LUFS)
-        } else {
-            None
-        };
-        self.readings.push(value);
-        Ok(())
-    }
-
-    /// One 3 s short-term window, in frames.
-    fn window(&self) -> u64 {
-        u64::from(self.rate) * 3
-    }
-
-    /// The whole song's and every stretch's loudness, shapes included.
-    fn finish(self, plan: &Plan) -> Result<(Loudness, Vec<Loudness>), ebur128::Error> {
-        let shape = |stretch: &Stretch| match stretch.points {
-            Some(points) => points
-                .iter()
-                .map(|&i| self.readings.get(i).copied().flatten())
-                .collect(),
-            None => vec![None; SHAPE_POINTS],
-        };
-        let mut song = measured(&self.song, self.song_peak, plan.length, self.window())?;
-        song.shape = shape(&plan.song);
-        let mut done = self.done.iter();
-        let stretches = plan
-            .stretches
-            .iter()
-            .map(|stretch| {
-                let mut loudness = if stretch.is_empty() {
-                    Loudness::default()
-                } else {
-                    done.next().cloned().unwrap_or_default()
-                };
-                loudness.shape = shape(stretch);
-                loudness
-            })
-            .collect();
-        Ok((song, stretches))
-    }
-}
-
-/// A meter's integrated loudness and range over `frames` frames whose sample peak was `peak`
-/// (digital silence has no loudness, even while the filters ring from before).
-fn measured(
-    meter: &EbuR128,
-    peak: f32,
-    frames: u64,
-    window: u64,
-) -> Result<Loudness, ebur128::Error> {
-    let integrated_lufs = Some(meter.loudness_global()?).filter(|l| l.is_finite() && peak > 0.0);
-    let range_lu = if integrated_lufs.is_some() && frames >= window {
-        Some(meter.loudness_range()?).filter(|r| r.is_finite())
-    } else {
-        None
-    };
-    Ok(Loudness {
-        integrated_lufs,
-        range_lu,
-        shape: Vec::new(),
     })
 }
 
@@ -687,15 +320,16 @@ pub fn sparkline(shape: &[Option<f64>], floor: f64, top: f64) -> String {
 }
 
 /// One stretch measured on both sides, each against its own side's usual level.
-struct Row<'a> {
-    name: &'a str,
+struct Row {
+    /// How a sentence names it ([`spoken`]).
+    name: String,
     /// The mix's stretch minus the mix's usual level, LU.
     mix: f64,
     /// The reference's stretch minus the reference's usual level, LU.
     reference: f64,
 }
 
-impl Row<'_> {
+impl Row {
     /// How much higher the stretch sits against its song in the mix than in the reference.
     fn difference(&self) -> f64 {
         self.mix - self.reference
@@ -728,24 +362,17 @@ pub fn reading(comparison: &Comparison) -> Vec<String> {
     if let Some(silent) = silence_paragraph(mix_song, reference_song) {
         return vec![silent];
     }
-    let measured: Vec<(&str, f64, f64)> = comparison
+    let (usual_mix, usual_reference) = comparison.usual_levels();
+    let rows: Vec<Row> = comparison
         .sections
         .iter()
-        .filter_map(|s| {
-            Some((
-                s.name.as_str(),
-                s.mix.integrated_lufs?,
-                s.reference.integrated_lufs?,
-            ))
-        })
-        .collect();
-    let (usual_mix, usual_reference) = comparison.usual_levels();
-    let rows: Vec<Row> = measured
-        .iter()
-        .map(|&(name, mix, reference)| Row {
-            name,
-            mix: mix - usual_mix,
-            reference: reference - usual_reference,
+        .enumerate()
+        .filter_map(|(i, s)| {
+            Some(Row {
+                name: spoken(&comparison.sections, i),
+                mix: s.mix.integrated_lufs? - usual_mix,
+                reference: s.reference.integrated_lufs? - usual_reference,
+            })
         })
         .collect();
     let mut paragraphs = sections_paragraphs(comparison, &rows);
@@ -759,6 +386,24 @@ pub fn reading(comparison: &Comparison) -> Vec<String> {
             .to_string(),
     );
     paragraphs
+}
+
+/// How the reading names stretch `i` of `sections` in a sentence: its section's name, or "the
+/// lead-in before NAME" for the stretch before the first section (its name in tables is
+/// "(before NAME)").
+fn spoken(sections: &[SectionComparison], i: usize) -> String {
+    match (sections[i].kind, sections.get(i + 1)) {
+        (SpanKind::Before, Some(first)) => format!("the lead-in before {}", first.name),
+        _ => sections[i].name.clone(),
+    }
+}
+
+/// `text` with its first letter capitalised, to start a sentence.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// The median of `values` (0 for none).
@@ -850,7 +495,7 @@ fn section_sentence(row: &Row) -> String {
     format!(
         "{}: your mix puts it {}, the reference {}. {}, so it stands {:.1} LU {} against the \
          rest of the song than in the reference.",
-        row.name,
+        capitalised(&row.name),
         against(row.mix, "your song's usual level"),
         against(row.reference, "its own"),
         verdict(row.mix, row.reference),
@@ -1030,22 +675,23 @@ fn movement(section: &SectionComparison, shape: &[Option<f64>], song: &Loudness)
 /// The paragraph on the section whose inner movement differs most; `None` when none differs by
 /// [`MOVEMENT_DIFFER_LU`] or more.
 fn movement_paragraph(comparison: &Comparison) -> Option<String> {
-    let (section, mix, reference) = comparison
+    let (i, mix, reference) = comparison
         .sections
         .iter()
-        .filter_map(|s| {
+        .enumerate()
+        .filter_map(|(i, s)| {
             Some((
-                s,
+                i,
                 movement(s, &s.mix.shape, &comparison.song_mix)?,
                 movement(s, &s.reference.shape, &comparison.song_reference)?,
             ))
         })
         .filter(|(_, m, r)| (m - r).abs() >= MOVEMENT_DIFFER_LU)
         .max_by(|a, b| (a.1 - a.2).abs().total_cmp(&(b.1 - b.2).abs()))?;
-    let place = if section.name == WHOLE_SONG {
+    let place = if comparison.sections[i].kind == SpanKind::Song {
         "Through the song".to_string()
     } else {
-        format!("Inside {}", section.name)
+        format!("Inside {}", spoken(&comparison.sections, i))
     };
     Some(format!(
         "{place}, the reference moves through {:.1} LU from its quietest moment to its loudest \
@@ -1347,6 +993,7 @@ mod tests {
             song_reference: side(-14.0, &[-1.0, 0.0, 1.0]),
             sections: vec![SectionComparison {
                 name: "Verse".into(),
+                kind: SpanKind::Section,
                 start: Seconds(0.0),
                 end: Seconds(10.0),
                 mix: side(-21.0, &[-9.0, -4.5, 0.0]),
@@ -1366,13 +1013,13 @@ mod tests {
     }
 
     /// No reference is an error naming the session file; no sections gives one stretch,
-    /// "The whole song", measuring what the song measures.
+    /// "Whole song", measuring what the song measures.
     #[test]
     fn no_reference_is_an_error_and_no_sections_is_the_whole_song() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = session(dir.path(), false);
         let error = compare(&s).unwrap_err();
-        assert!(matches!(error, DeconstructError::NoReference { .. }));
+        assert!(matches!(error, MeasureError::NoReference { .. }));
         let text = error.to_string();
         assert!(
             text.contains("session.toml") && text.contains("no reference mix"),
@@ -1383,7 +1030,8 @@ mod tests {
         let comparison = compare(&s).unwrap();
         assert_eq!(comparison.sections.len(), 1);
         let whole = &comparison.sections[0];
-        assert_eq!(whole.name, WHOLE_SONG);
+        assert_eq!(whole.name, span::WHOLE_SONG);
+        assert_eq!(whole.kind, SpanKind::Song);
         assert_eq!((whole.start, whole.end), (Seconds(0.0), Seconds(8.0)));
         assert!(close(
             whole.mix.integrated_lufs,
@@ -1406,8 +1054,46 @@ mod tests {
             sections: Vec::new(),
         });
         let error = compare(&s).unwrap_err();
-        assert!(matches!(error, DeconstructError::Stream(_)), "{error}");
+        assert!(matches!(error, MeasureError::Stream(_)), "{error}");
         assert!(error.to_string().contains("gone.wav"), "{error}");
+    }
+
+    /// The lead-in is "(before Verse)" in the tables, as in `earmix report`, and the reading
+    /// calls it "the lead-in before Verse", capitalised where a sentence starts with it.
+    #[test]
+    fn the_reading_names_the_lead_in_in_words() {
+        let loud = |lufs: f64| Loudness {
+            integrated_lufs: Some(lufs),
+            range_lu: None,
+            shape: vec![None; SHAPE_POINTS],
+        };
+        let stretch = |name: &str, kind: SpanKind, mix: f64, reference: f64| SectionComparison {
+            name: name.into(),
+            kind,
+            start: Seconds(0.0),
+            end: Seconds(1.0),
+            mix: loud(mix),
+            reference: loud(reference),
+        };
+        let comparison = Comparison {
+            song_mix: loud(-20.0),
+            song_reference: loud(-10.0),
+            sections: vec![
+                stretch("(before Verse)", SpanKind::Before, -22.0, -17.0),
+                stretch("Verse", SpanKind::Section, -20.0, -10.0),
+                stretch("Chorus", SpanKind::Section, -18.0, -8.0),
+            ],
+        };
+        let text = reading(&comparison).join("\n");
+        assert!(
+            text.contains("The lead-in before Verse: your mix puts it 2.0 LU below"),
+            "{text}"
+        );
+        assert!(
+            text.contains("what carries the lead-in before Verse"),
+            "{text}"
+        );
+        assert!(!text.contains("(before"), "{text}");
     }
 
     /// The reading skips stretches without sound on both sides, and says so when a whole side
@@ -1421,6 +1107,7 @@ mod tests {
         };
         let section = |name: &str, mix: Loudness, reference: Loudness| SectionComparison {
             name: name.into(),
+            kind: SpanKind::Section,
             start: Seconds(0.0),
             end: Seconds(1.0),
             mix,

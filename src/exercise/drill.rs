@@ -33,10 +33,10 @@
 //! 5. **Score.** [`analyse`] scores the drilled channels' faders against the target's. The
 //!    common offset is removed, so turning everything up or down together costs nothing.
 
+use crate::analysis::levels::ChannelLevel;
 use crate::demo;
 use crate::exercise::blindfold::{join_list, magnitude_db};
 use crate::exercise::history::Record;
-use crate::exercise::measure::ChannelLevel;
 use crate::exercise::score::{Score, score};
 use crate::session::{Role, Session};
 use crate::units::{Decibels, Seconds};

@@ -223,7 +223,11 @@ fn progress_summarises_the_history_and_skips_damaged_lines() {
         stdout.contains("Level-matching drill: done 3 times, best 71"),
         "{stdout}"
     );
-    assert!(stdout.contains("  latest: 35 58 71"), "{stdout}");
+    assert!(
+        stdout.contains("  last 3 scores, oldest first: 35 58 71"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("latest"), "{stdout}");
     assert!(stdout.contains("  ,=+  (3 scores"), "{stdout}");
     assert!(stderr.contains("history.jsonl:1: skipped"), "{stderr}");
 

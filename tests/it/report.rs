@@ -6,7 +6,9 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use earmix::commands::report::{self, Measures, Report};
+use earmix::analysis::meter::Measures;
+use earmix::analysis::report::{self, Report};
+use earmix::commands::report::{Format, to_text};
 use earmix::units::Pan;
 use ebur128::{EbuR128, Mode};
 
@@ -422,7 +424,7 @@ pan = -1.0
         Some(0.0),
         1e-9,
     );
-    let text = report::to_text(&report, report::Format::Table);
+    let text = to_text(&report, Format::Table);
     assert!(text.contains("Whole song"), "{text}");
     assert!(!text.contains("Changes"), "{text}");
 }
@@ -666,6 +668,126 @@ fn csv_has_a_row_per_span_and_source() {
     assert!(verse[12].parse::<f64>().is_ok(), "{verse:?}");
     // Numbers keep three decimals.
     assert!(rows[1][6].split('.').nth(1).is_some_and(|d| d.len() == 3));
+}
+
+/// A stem that stops exactly where a section starts leaves that section digitally silent, and
+/// the section measures nothing there, though its meters, seeded with the 100 ms before it,
+/// ring with the tone that just stopped (they read -51.7 LUFS, a short-term max of -60.5 LUFS,
+/// an LRA of 0.0 and -12.0 dBTP before silence was ruled out); so no change into it either.
+/// The song still counts the tone.
+#[test]
+fn a_section_after_a_stem_stops_measures_nothing() {
+    let ts = TempSession::new();
+    let mut stop = sine(1000.0, 0.5, 0);
+    stop[B_START..].fill(0.0);
+    write_wav_f32(&ts.path("stems/stop.wav"), RATE, &[stop]);
+    let path = ts.write_session(
+        r#"version = 1
+name = "Stop"
+
+[[channel]]
+name = "Stop"
+file = "stems/stop.wav"
+
+[[section]]
+name = "A"
+start = 0.0
+
+[[section]]
+name = "B"
+start = 4.0
+"#,
+    );
+    let csv = run(&path, "csv");
+    let rows: Vec<Vec<String>> = csv.lines().skip(1).map(csv_fields).collect();
+    let b: Vec<&Vec<String>> = rows.iter().filter(|r| r[0] == "B").collect();
+    assert_eq!(b.len(), 2, "{csv}");
+    for row in b {
+        assert!(
+            row[6..].iter().all(String::is_empty),
+            "nothing measured in a silent section: {row:?}\n{csv}"
+        );
+    }
+    let song = &rows[0];
+    assert_eq!(song[0], "Whole song");
+    assert!(song[6..11].iter().all(|f| !f.is_empty()), "{song:?}");
+}
+
+/// `earmix report`, the exercises' channel levels (`analysis::levels`: what the Blindfold
+/// Balance Test and the level drill measure) and Reference Deconstruction are one measurement:
+/// on the tone session with a reference added, the deconstruction's stretches are the report's
+/// spans (same names, the lead-in "(before A)" included, same frames), and per span the mix's
+/// integrated loudness and range and each channel's integrated loudness and sample peak read
+/// the same in all three.
+#[test]
+fn report_exercises_and_deconstruction_read_one_measurement() {
+    let ts = TempSession::new();
+    let (path, tone, late) = tone_session(&ts);
+    // Any stereo file will do as the reference: its figures are not compared here.
+    write_wav_f32(&ts.path("ref.wav"), RATE, &[late, tone]);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("\n[reference]\nfile = \"ref.wav\"\n");
+    std::fs::write(&path, text).unwrap();
+    let session = earmix::session::load(&path).unwrap();
+
+    let json: serde_json::Value = serde_json::from_str(&run(&path, "json")).unwrap();
+    let num = |v: &serde_json::Value| v.as_f64();
+    let comparison = earmix::exercise::deconstruct::compare(&session).unwrap();
+    let spans = json["spans"].as_array().unwrap();
+    let names: Vec<&str> = spans.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["(before A)", "A", "B"]);
+    assert_eq!(comparison.sections.len(), spans.len());
+    let same = |what: &str, a: Option<f64>, b: Option<f64>| {
+        assert!(a.is_some(), "{what}: nothing measured");
+        near(what, a, b, 1e-9);
+    };
+    for (span, section) in spans.iter().zip(&comparison.sections) {
+        let name = span["name"].as_str().unwrap();
+        assert_eq!(section.name, name);
+        assert_eq!(section.start.0, num(&span["start_s"]).unwrap(), "{name}");
+        assert_eq!(section.end.0, num(&span["end_s"]).unwrap(), "{name}");
+        let mix = &span["mix"];
+        same(
+            &format!("{name} mix loudness"),
+            section.mix.integrated_lufs,
+            num(&mix["integrated_lufs"]),
+        );
+        // The 0.5 s lead-in is too short for a loudness range; A and B have one.
+        assert_eq!(
+            section.mix.range_lu.is_some(),
+            name != "(before A)",
+            "{name}"
+        );
+        near(
+            &format!("{name} mix range"),
+            section.mix.range_lu,
+            num(&mix["loudness_range_lu"]),
+            1e-9,
+        );
+
+        let start = span["start_frame"].as_u64().unwrap();
+        let end = span["end_frame"].as_u64().unwrap();
+        let levels = earmix::analysis::levels::measure_span(&session, start, end).unwrap();
+        let channels = span["channels"].as_array().unwrap();
+        assert_eq!(levels.len(), channels.len());
+        for (level, channel) in levels.iter().zip(channels) {
+            let who = format!("{name} {}", channel["name"]);
+            let loudness = num(&channel["integrated_lufs"]);
+            near(
+                &format!("{who} loudness"),
+                level.loudness_lufs,
+                loudness,
+                1e-9,
+            );
+            let peak = num(&channel["sample_peak_dbfs"]);
+            near(&format!("{who} peak"), level.peak_dbfs, peak, 1e-9);
+        }
+    }
+    same(
+        "song mix loudness",
+        comparison.song_mix.integrated_lufs,
+        num(&json["song"]["mix"]["integrated_lufs"]),
+    );
 }
 
 /// A missing session file: exit 1, a message naming the path, no panic.

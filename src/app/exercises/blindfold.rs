@@ -7,6 +7,7 @@ use super::{
     Bench, ExerciseFlow, Finished, Keep, Measuring, Step, arrived, db, db_opt, dbfs,
     measure_in_background, without_scenes,
 };
+use crate::analysis::levels::ChannelLevel;
 use crate::app::action::Action;
 use crate::app::edit::MixEdit;
 use crate::app::keymap::Keymap;
@@ -14,7 +15,6 @@ use crate::app::mixer::Mixer;
 use crate::exercise::Exercise;
 use crate::exercise::blindfold;
 use crate::exercise::history::{ChannelResult, Record};
-use crate::exercise::measure::ChannelLevel;
 use crate::ui::view::{ResultRow, ResultsView};
 use crate::units::Seconds;
 

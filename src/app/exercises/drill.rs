@@ -8,6 +8,7 @@ use super::{
     Bench, ExerciseFlow, Finished, Handled, Keep, Measuring, Setup, Step, arrived, db,
     measure_in_background, without_scenes,
 };
+use crate::analysis::levels::ChannelLevel;
 use crate::app::action::Action;
 use crate::app::edit::MixEdit;
 use crate::app::effect::Effect;
@@ -19,7 +20,6 @@ use crate::exercise::Exercise;
 use crate::exercise::drill::{self, Level, TargetSource};
 use crate::exercise::emotional;
 use crate::exercise::history::{ChannelResult, Record};
-use crate::exercise::measure::ChannelLevel;
 use crate::session::Role;
 use crate::ui::view::{ResultRow, ResultsView};
 use crate::units::{Decibels, Seconds};

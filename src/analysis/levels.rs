@@ -1,33 +1,14 @@
-//! Measuring what each channel contributed to the mix over a played span, offline (UI thread;
-//! not realtime-safe: opens files, renders and measures).
-//!
-//! The span is rendered by the engine's [`Processor`] (the code the bounce and playback run,
-//! stems read in blocking mode, section scenes included), with [`Processor::process_tapped`]
-//! giving each strip's own contribution after trim, fader, section scene, pan and mute/solo.
-//! Each contribution is multiplied by the master fader's amplitude, as `earmix report` does, so
-//! a channel's figures are what it adds to the mix the user hears.
-//!
-//! Per channel, over exactly the span's frames:
-//!
-//! - **peak**: the sample peak of the louder side, dBFS;
-//! - **RMS**: the RMS of the louder side over the span, dBFS;
-//! - **loudness**: the integrated loudness (EBU R128 / BS.1770, gated) of the channel's stereo
-//!   contribution, LUFS.
-//!
-//! The loudness meter is seeded with up to 100 ms of the song before the span (its filters
-//! start where the song left them; nothing of it is counted), like `earmix report`'s span
-//! meters. A channel that is silent over the span (every sample zero: muted, soloed out, faded
-//! off or with nothing in its stem there) has no figures, not even the faint loudness its
-//! meter's filters would ring with after the song before the span; loudness below the -70 LUFS
-//! gate, or a span too short for one 400 ms block, has no loudness either.
+//! A channel's level in the mix over a played span, for the Blindfold Balance Test and the
+//! level-matching drill: one pass ([`pass::run`]) over the span measuring every channel's
+//! contribution (after trim, fader, section scene, pan, mute/solo and the master fader), its
+//! meters seeded with up to 100 ms of the song before the span (see the
+//! [`analysis`](super) docs). Not realtime-safe.
 
-use ebur128::{EbuR128, Mode};
-
-use crate::engine::processor::{Processor, StripTaps};
-use crate::engine::source::{MAX_BLOCK, ReadMode};
-use crate::engine::streams::{StreamConfig, StreamError};
+use super::MeasureError;
+use super::meter::Figures;
+use super::pass::{self, Plan, Source};
+use crate::engine::render::StopFlag;
 use crate::session::Session;
-use crate::units::{Decibels, Seconds};
 
 /// One channel's level in the mix over a span; `None` = silent (or muted) there.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
@@ -41,109 +22,6 @@ pub struct ChannelLevel {
     pub loudness_lufs: Option<f64>,
 }
 
-/// Why a span could not be measured.
-#[derive(Debug, thiserror::Error)]
-pub enum MeasureError {
-    /// The span holds no frames of the session.
-    #[error(
-        "there is nothing to measure from {} to {}: the session is {} long",
-        Seconds::from_frames(*start, *rate),
-        Seconds::from_frames(*end, *rate),
-        Seconds::from_frames(*length, *rate)
-    )]
-    EmptySpan {
-        /// The first frame asked for.
-        start: u64,
-        /// The end frame asked for (one past the last).
-        end: u64,
-        /// The session length in frames.
-        length: u64,
-        /// The session's sample rate.
-        rate: u32,
-    },
-    /// A stem could not be opened.
-    #[error(transparent)]
-    Stream(#[from] StreamError),
-    /// Stem reads failed partway through the render, so the figures would be wrong.
-    #[error(
-        "{failures} stem read(s) failed while measuring (a stem file changed or became \
-         unreadable?); the levels would be wrong, so none are given"
-    )]
-    StemReads {
-        /// How many reads failed.
-        failures: u32,
-    },
-    /// The loudness meter refused the audio or the sample rate.
-    #[error("loudness measurement at {sample_rate} Hz failed: {reason}")]
-    Loudness {
-        /// The session's sample rate.
-        sample_rate: u32,
-        /// What `ebur128` said.
-        reason: String,
-    },
-}
-
-/// How much of the song before the span warms the loudness meter's filters: 100 ms.
-fn seed_frames(rate: u32) -> u64 {
-    u64::from(rate).div_ceil(10)
-}
-
-/// One channel's meters: sample peak and sum of squares per side, and a loudness meter.
-struct ChannelMeter {
-    ebu: EbuR128,
-    peak: [f32; 2],
-    squares: [f64; 2],
-}
-
-impl ChannelMeter {
-    fn new(rate: u32) -> Result<Self, ebur128::Error> {
-        Ok(Self {
-            ebu: EbuR128::new(2, rate, Mode::I)?,
-            peak: [0.0; 2],
-            squares: [0.0; 2],
-        })
-    }
-
-    /// Audio from before the span: warms the loudness filters, counts nothing.
-    fn seed(&mut self, left: &[f32], right: &[f32]) -> Result<(), ebur128::Error> {
-        self.ebu.seed_frames_planar_f32(&[left, right])
-    }
-
-    /// Audio from the span.
-    fn add(&mut self, left: &[f32], right: &[f32]) -> Result<(), ebur128::Error> {
-        for (side, samples) in [left, right].into_iter().enumerate() {
-            for &x in samples {
-                self.peak[side] = self.peak[side].max(x.abs());
-                self.squares[side] += f64::from(x) * f64::from(x);
-            }
-        }
-        self.ebu.add_frames_planar_f32(&[left, right])
-    }
-
-    /// The figures over `frames` measured frames.
-    fn finish(&self, frames: u64) -> Result<ChannelLevel, ebur128::Error> {
-        let peak = f64::from(self.peak[0].max(self.peak[1]));
-        let mean_square = self.squares[0].max(self.squares[1]) / frames.max(1) as f64;
-        Ok(ChannelLevel {
-            peak_dbfs: level_db(peak),
-            rms_dbfs: level_db(mean_square.sqrt()),
-            // Digital silence has no loudness, even while the filters still ring from the
-            // song before the span.
-            loudness_lufs: Some(self.ebu.loudness_global()?)
-                .filter(|l| l.is_finite() && peak > 0.0),
-        })
-    }
-}
-
-/// A linear level in dB; `None` for silence.
-fn level_db(linear: f64) -> Option<f64> {
-    if linear > 0.0 {
-        Some(Decibels::from_amplitude(linear).0).filter(|db| db.is_finite())
-    } else {
-        None
-    }
-}
-
 /// Renders frames `[start_frame, end_frame)` of `session` (session-rate frames) offline with
 /// the same processing code the bounce uses and measures each channel's contribution to the
 /// mix (after trim, fader, scene, pan, mute/solo and the master fader), in session order.
@@ -155,106 +33,35 @@ pub fn measure_span(
     start_frame: u64,
     end_frame: u64,
 ) -> Result<Vec<ChannelLevel>, MeasureError> {
-    let rate = session.sample_rate;
     let end = end_frame.min(session.length_frames);
     if start_frame >= end {
         return Err(MeasureError::EmptySpan {
             start: start_frame,
             end: end_frame,
             length: session.length_frames,
-            rate,
+            rate: session.sample_rate,
         });
     }
-    let loudness_error = |e: ebur128::Error| MeasureError::Loudness {
-        sample_rate: rate,
-        reason: e.to_string(),
+    let plan = Plan {
+        spans: std::iter::once(start_frame..end).collect(),
+        sources: (0..session.channels.len()).map(Source::Channel).collect(),
+        figures: Figures::Level,
+        song: false,
+        readings: Vec::new(),
     };
-    let from = start_frame - start_frame.min(seed_frames(rate));
-    let mut processor = Processor::for_session(session, rate, from, &[], StreamConfig::BOUNCE)?;
-    let strips = processor.strip_count();
-    let mut meters = (0..strips)
-        .map(|_| ChannelMeter::new(rate))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(loudness_error)?;
-    // The master fader is constant during a render.
-    let master = session.master_db.to_amplitude();
-    let mut taps = StripTaps::new(strips, MAX_BLOCK);
-    let mut mix = [vec![0.0f32; MAX_BLOCK], vec![0.0f32; MAX_BLOCK]];
-    let mut scaled = [vec![0.0f32; MAX_BLOCK], vec![0.0f32; MAX_BLOCK]];
-    let mut failures = 0;
-    let mut pos = from;
-    while pos < end {
-        let seeding = pos < start_frame;
-        let limit = if seeding { start_frame } else { end };
-        let n = (limit - pos).min(MAX_BLOCK as u64) as usize;
-        let [mix_l, mix_r] = &mut mix;
-        let status = processor.process_tapped(
-            &mut mix_l[..n],
-            &mut mix_r[..n],
-            ReadMode::Blocking,
-            &mut taps,
-        );
-        failures += status.failures;
-        for (strip, meter) in meters.iter_mut().enumerate() {
-            let [left, right] = &mut scaled;
-            for (out, tap) in [
-                (&mut left[..n], taps.left(strip)),
-                (&mut right[..n], taps.right(strip)),
-            ] {
-                for (o, t) in out.iter_mut().zip(tap) {
-                    *o = t * master;
-                }
-            }
-            let result = if seeding {
-                meter.seed(&left[..n], &right[..n])
-            } else {
-                meter.add(&left[..n], &right[..n])
-            };
-            result.map_err(loudness_error)?;
-        }
-        pos += n as u64;
-    }
-    if failures > 0 {
-        return Err(MeasureError::StemReads { failures });
-    }
-    let frames = end - start_frame;
-    meters
+    let measured = pass::run(session, &plan, &mut |_, _| {}, &StopFlag::new(0))?;
+    Ok(measured
+        .sources
         .iter()
-        .map(|meter| meter.finish(frames))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(loudness_error)
-}
-
-/// The last `capacity` frames a source produced, to seed the next span's loudness meter with
-/// (`earmix report`'s span meters, Reference Deconstruction's section meters).
-pub(crate) struct Tail {
-    pub(crate) left: Vec<f32>,
-    pub(crate) right: Vec<f32>,
-    capacity: usize,
-}
-
-impl Tail {
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            left: Vec::with_capacity(capacity),
-            right: Vec::with_capacity(capacity),
-            capacity,
-        }
-    }
-
-    /// Adds the frames a source just produced, keeping the last `capacity`.
-    pub(crate) fn push(&mut self, left: &[f32], right: &[f32]) {
-        for (tail, new) in [(&mut self.left, left), (&mut self.right, right)] {
-            if new.len() >= self.capacity {
-                tail.clear();
-                tail.extend_from_slice(&new[new.len() - self.capacity..]);
-            } else {
-                let excess = (tail.len() + new.len()).saturating_sub(self.capacity);
-                tail.drain(..excess);
-                tail.extend_from_slice(new);
+        .map(|source| {
+            let figures = source.spans[0];
+            ChannelLevel {
+                peak_dbfs: figures.measures.sample_peak_dbfs,
+                rms_dbfs: figures.rms_dbfs,
+                loudness_lufs: figures.measures.integrated_lufs,
             }
-        }
-    }
+        })
+        .collect())
 }
 
 #[cfg(test)]
@@ -262,6 +69,7 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::units::Decibels;
 
     const RATE: u32 = 48_000;
 
