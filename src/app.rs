@@ -11,5 +11,6 @@ pub mod exercises;
 pub mod journal;
 pub mod mixer;
 pub mod mode;
+pub mod notice;
 pub mod state;
 pub mod undo;

@@ -20,6 +20,7 @@ use super::edit::{Change, MixEdit, differences, replay_text};
 use super::effect::{Effect, Transport};
 use super::journal::Journal;
 use super::undo::{BurstId, UndoStack};
+use crate::app::notice::Notice;
 use crate::config::{BlindConfig, StepsConfig};
 use crate::session::lock::{Owner, SessionLock};
 use crate::session::{Section, Session};
@@ -220,7 +221,7 @@ impl Mixer {
             })
             .collect();
         if edits.is_empty() {
-            self.message = Some("No channel is soloed".to_string());
+            self.notify(Notice::NoSolo);
         } else {
             self.edit_group(edits);
         }
@@ -259,14 +260,7 @@ impl Mixer {
             self.undo.next_undo()
         };
         let Some((id, changes)) = next.map(|(id, changes)| (id, changes.to_vec())) else {
-            self.message = Some(
-                if redo {
-                    "Nothing to redo"
-                } else {
-                    "Nothing to undo"
-                }
-                .to_string(),
-            );
+            self.notify(Notice::NothingTo { redo });
             return;
         };
         let edits = if redo {
@@ -284,8 +278,7 @@ impl Mixer {
         } else {
             replay_text(&changes, redo)
         };
-        let done = if redo { "Redone" } else { "Undone" };
-        self.message = Some(format!("{done}: {what}"));
+        self.notify(Notice::Replayed { redo, what });
     }
 
     pub(crate) fn select(&mut self, index: usize) {
@@ -295,11 +288,9 @@ impl Mixer {
     }
 
     /// The selected channel for a strip-only edit, or a message when the master has the focus.
-    pub(crate) fn channel_for_strip_edit(&mut self, what: &str) -> Option<usize> {
+    pub(crate) fn channel_for_strip_edit(&mut self, what: &'static str) -> Option<usize> {
         if self.focus == Focus::Master {
-            self.message = Some(format!(
-                "The master has no {what} (Tab goes back to the strips)"
-            ));
+            self.notify(Notice::MasterHasNo(what));
             return None;
         }
         (self.selected < self.session.channels.len()).then_some(self.selected)
@@ -390,14 +381,9 @@ impl Mixer {
             return;
         };
         if change.is_noop() {
-            self.message = Some(
-                if value >= FADER_MAX_DB {
-                    "The fader is at its top"
-                } else {
-                    "The control is at its end"
-                }
-                .to_string(),
-            );
+            self.notify(Notice::AtEnd {
+                fader_top: value >= FADER_MAX_DB,
+            });
             return;
         }
         if edit.apply(&mut self.session).is_ok() {
@@ -429,7 +415,7 @@ impl Mixer {
                 continue;
             }
             if let Err(e) = edit.apply(&mut self.session) {
-                self.message = Some(e.to_string());
+                self.notify(Notice::Refused(e.to_string()));
                 accepted = false;
                 continue;
             }
@@ -506,7 +492,7 @@ impl Mixer {
         for edit in latest {
             if let Err(e) = journal.append(edit) {
                 tracing::error!("{e}");
-                self.message = Some(format!("Crash journal: {e}"));
+                self.notify(Notice::JournalFailed(e.to_string()));
                 break;
             }
         }
@@ -554,18 +540,18 @@ impl Mixer {
         match next {
             Some(start) => self.emit(Effect::Seek(start)),
             None if self.session.sections.is_empty() => self.no_sections(),
-            None => self.message = Some("This is the last section".to_string()),
+            None => self.notify(Notice::LastSection { can_add: false }),
         }
     }
 
     pub(crate) fn no_sections(&mut self) {
-        self.message = Some("This session has no sections".to_string());
+        self.notify(Notice::NoSections);
     }
 
     pub(crate) fn loop_section(&mut self) {
         if self.transport.loop_region.is_some() {
             self.emit(Effect::Loop(None));
-            self.message = Some("Loop off".to_string());
+            self.notify(Notice::LoopOff);
             return;
         }
         let pos = self.transport.position;
@@ -574,24 +560,20 @@ impl Mixer {
             Some(i) => {
                 let section = &self.session.sections[i];
                 let end = self.session.sections.get(i + 1).map_or(length, |s| s.start);
-                (section.start, end, section.name.clone())
+                (section.start, end, Some(section.name.clone()))
             }
-            None => (Seconds(0.0), length, "the whole session".to_string()),
+            None => (Seconds(0.0), length, None),
         };
         if end.0 - start.0 <= 0.0 {
             return;
         }
         self.emit(Effect::Loop(Some((start, end))));
-        self.message = Some(format!("Looping {name}"));
+        self.notify(Notice::Looping(name));
     }
 
     pub(crate) fn toggle_trim_mode(&mut self) {
         self.trim_mode = !self.trim_mode;
-        self.message = Some(if self.trim_mode {
-            "Trim mode: the fader keys move the input trim".to_string()
-        } else {
-            "Fader mode".to_string()
-        });
+        self.notify(Notice::TrimMode(self.trim_mode));
     }
 
     pub(crate) fn toggle_scene_mode(&mut self) {
@@ -599,18 +581,15 @@ impl Mixer {
             return self.no_sections();
         }
         self.scene_mode = !self.scene_mode;
-        self.message = Some(if self.scene_mode {
-            match self.current_section(self.transport.position) {
-                Some(k) => format!(
-                    "Scene mode: the fader and mute keys edit the scene of {} (0 gives a fader \
-                     back to the base mix)",
-                    self.session.sections[k].name
-                ),
-                None => "Scene mode: play into a section to edit its scene".to_string(),
-            }
+        let notice = if self.scene_mode {
+            Notice::SceneMode(
+                self.current_section(self.transport.position)
+                    .map(|k| self.session.sections[k].name.clone()),
+            )
         } else {
-            "Base mode: the fader and mute keys edit the base mix".to_string()
-        });
+            Notice::BaseMode
+        };
+        self.notify(notice);
     }
 
     /// The section under the play head, or a message saying there is none.
@@ -620,17 +599,23 @@ impl Mixer {
             if self.session.sections.is_empty() {
                 self.no_sections();
             } else {
-                self.message = Some("The play head is before the first section".to_string());
+                self.notify(Notice::BeforeFirstSection);
             }
         }
         found
     }
 
     /// Replaces the section list as one undo step.
-    pub(crate) fn edit_sections(&mut self, sections: Vec<Section>, done: String) {
+    pub(crate) fn edit_sections(&mut self, sections: Vec<Section>, done: impl Into<Notice>) {
         if self.edit(MixEdit::Sections { sections }) {
-            self.message = Some(done);
+            self.notify(done.into());
         }
+    }
+
+    /// Tells the user what happened, on the status line.
+    #[allow(clippy::needless_pass_by_value)] // a notice is said once, then dropped
+    pub(crate) fn notify(&mut self, notice: Notice) {
+        self.message = Some(notice.to_string());
     }
 
     pub(crate) fn clear_scene(&mut self) {
@@ -638,19 +623,13 @@ impl Mixer {
             return;
         };
         if !self.session.sections[k].has_scene() {
-            self.message = Some(format!(
-                "{} has no scene: it plays the base mix",
-                self.session.sections[k].name
-            ));
+            self.notify(Notice::NoScene(self.session.sections[k].name.clone()));
             return;
         }
         let mut sections = self.session.sections.clone();
         sections[k].gain_db.clear();
         sections[k].mute.clear();
-        let done = format!(
-            "Cleared the scene of {}: it plays the base mix (u undoes)",
-            sections[k].name
-        );
+        let done = Notice::SceneCleared(sections[k].name.clone());
         self.edit_sections(sections, done);
     }
 
@@ -663,41 +642,42 @@ impl Mixer {
         let moved = if next { k + 1 } else { k };
         let mut sections = self.session.sections.clone();
         let Some(section) = sections.get_mut(moved) else {
-            self.message = Some("This is the last section (n adds one here)".to_string());
+            self.notify(Notice::LastSection { can_add: true });
             return;
         };
         if (section.start.0 - at.0).abs() < 1e-9 {
-            self.message = Some(format!("{} already starts here", section.name));
+            let notice = Notice::AlreadyStarts(section.name.clone());
+            self.notify(notice);
             return;
         }
         if moved == 0 || at.0 > sections[moved - 1].start.0 + 1e-9 {
             let section = &mut sections[moved];
-            let done = format!(
-                "{} now starts at {at} (was {})",
-                section.name, section.start
-            );
+            let done = Notice::StartMoved {
+                section: section.name.clone(),
+                at,
+                was: section.start,
+            };
             section.start = at;
             self.edit_sections(sections, done);
         } else {
-            self.message = Some(format!(
-                "{} cannot start at or before {} starts",
-                sections[moved].name,
-                sections[moved - 1].name
-            ));
+            self.notify(Notice::CannotStartBefore {
+                section: sections[moved].name.clone(),
+                before: sections[moved - 1].name.clone(),
+            });
         }
     }
 
     /// Adds a section named `name` at `at`, with the scene of the section it splits (so adding
     /// it changes nothing you hear until you edit it).
-    pub(crate) fn add_section(&mut self, at: Seconds, name: &str) -> Result<(), String> {
+    pub(crate) fn add_section(&mut self, at: Seconds, name: &str) -> Result<(), Notice> {
         if name.is_empty() {
-            return Err("type a name, like Bridge".to_string());
+            return Err(Notice::NameMissing);
         }
         if self.session.sections.iter().any(|s| s.name == name) {
-            return Err(format!("there is already a section named {name}"));
+            return Err(Notice::SectionExists(name.to_string()));
         }
         if at.0 >= self.session.length().0 {
-            return Err("the play head is at the end of the session".to_string());
+            return Err(Notice::AtSessionEnd);
         }
         if self
             .session
@@ -705,7 +685,7 @@ impl Mixer {
             .iter()
             .any(|s| (s.start.0 - at.0).abs() < 1e-9)
         {
-            return Err(format!("a section already starts at {at}"));
+            return Err(Notice::SectionStartsAt(at));
         }
         let index = self
             .session

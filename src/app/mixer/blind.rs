@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use super::{FADER_FLOOR_DB, FADER_MAX_DB, Mixer, round2};
 use crate::app::edit::MixEdit;
+use crate::app::notice::Notice;
 use crate::app::undo::StepId;
 use crate::config::BlindOnExit;
 use crate::ui::view::BlindLevel;
@@ -163,7 +164,7 @@ impl Mixer {
         if was.hides_numbers() && !next.hides_numbers() {
             if self.blind_session.is_none() {
                 self.blind = next;
-                self.message = Some("Blind mode off".to_string());
+                self.notify(Notice::Blind(BlindLevel::Off));
                 return BlindSwitch::Switched;
             }
             let choice = match self.blind_config.on_exit {
@@ -181,14 +182,7 @@ impl Mixer {
         if !was.hides_numbers() && next.hides_numbers() {
             self.start_blind(now);
         }
-        self.message = Some(
-            match next {
-                BlindLevel::Off => "Blind mode off",
-                BlindLevel::Numbers => "Blind: numbers hidden, faders scrambled. Balance by ear",
-                BlindLevel::MetersOff => "Blind, meters off: only problem lamps. Balance by ear",
-            }
-            .to_string(),
-        );
+        self.notify(Notice::Blind(next));
         BlindSwitch::Switched
     }
 
@@ -204,13 +198,9 @@ impl Mixer {
         }
         self.blind_session = None;
         self.blind = BlindLevel::Off;
-        self.message = Some(
-            match choice {
-                BlindChoice::Keep => "Blind mode off: the faders keep what you heard",
-                BlindChoice::Revert => "Blind mode off: the hidden offsets glide out",
-            }
-            .to_string(),
-        );
+        self.notify(Notice::BlindLeft {
+            kept: choice == BlindChoice::Keep,
+        });
         Some(reveal)
     }
 

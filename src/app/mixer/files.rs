@@ -3,7 +3,6 @@
 //! changes, reloading it, save-as, the crash journal taken over, set aside or discarded, and the
 //! session lock.
 
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -11,6 +10,7 @@ use super::{Mixer, file_name};
 use crate::app::edit::{MixEdit, differences};
 use crate::app::effect::Effect;
 use crate::app::journal::{self, Fingerprint, Recovery};
+use crate::app::notice::Notice;
 use crate::session::lock::{self, Acquired, SessionLock};
 use crate::session::{self, Session};
 
@@ -166,7 +166,7 @@ impl Mixer {
             return Saved::ChangedOnDisk(version);
         }
         if !self.unsaved() && path.is_file() {
-            self.message = Some("Nothing to save: the file already has this mix".to_string());
+            self.notify(Notice::NothingToSave);
             return Saved::Done;
         }
         match self.write_session(Write::InPlace) {
@@ -207,11 +207,11 @@ impl Mixer {
                 {
                     tracing::error!("{e}");
                 }
-                self.message = Some(format!("Saved {}", file_name(&self.session.path)));
+                self.notify(Notice::Saved(file_name(&self.session.path)));
                 Ok(())
             }
             Err(e) => {
-                self.message = Some(format!("Not saved: {e}"));
+                self.notify(Notice::NotSaved(e.to_string()));
                 Err(e.to_string())
             }
         }
@@ -240,17 +240,13 @@ impl Mixer {
     /// Saves the mix as a new file named `text` beside the session and goes on with that file
     /// (its lock, its journal); the session file is left as the other program wrote it. An
     /// error says why the name cannot be taken.
-    pub(crate) fn save_as(&mut self, text: &str) -> Result<(), String> {
+    pub(crate) fn save_as(&mut self, text: &str) -> Result<(), Notice> {
         let name = text.trim().to_string();
         if name.is_empty() {
-            return Err("type a file name".to_string());
+            return Err(Notice::FileNameMissing);
         }
         if name.contains('/') || name == "." || name == ".." {
-            return Err(
-                "a file name only: the new file goes beside the session, so its stems stay \
-                 where it says"
-                    .to_string(),
-            );
+            return Err(Notice::FileNameOnly);
         }
         let name = if Path::new(&name)
             .extension()
@@ -263,12 +259,17 @@ impl Mixer {
         let old = self.session.path.clone();
         let new: PathBuf = session::file::folder_of(&old).join(&name);
         if new.exists() {
-            return Err(format!("{name} exists; choose another name"));
+            return Err(Notice::FileExists(name));
         }
         let lock = match lock::acquire(&new) {
             Ok(Acquired::Locked(lock)) => lock,
-            Ok(Acquired::Held(owner)) => return Err(format!("{name} is open in earmix ({owner})")),
-            Err(e) => return Err(e.to_string()),
+            Ok(Acquired::Held(owner)) => {
+                return Err(Notice::FileOpenElsewhere {
+                    name,
+                    owner: owner.to_string(),
+                });
+            }
+            Err(e) => return Err(Notice::Refused(e.to_string())),
         };
         self.flush_journal();
         let text = self.disk.text.clone();
@@ -277,7 +278,7 @@ impl Mixer {
         let contents = match &text {
             Some(text) => match session::update_toml_string(text, &moved) {
                 Ok(contents) => contents,
-                Err(e) => return Err(e.message().to_string()),
+                Err(e) => return Err(Notice::Refused(e.message().to_string())),
             },
             None => session::to_toml_string(&moved),
         };
@@ -292,10 +293,10 @@ impl Mixer {
         self.session.path.clone_from(&new);
         self.saved = self.session.clone();
         self.disk = DiskWatch::read(&new);
-        self.message = Some(format!(
-            "Saved as {name}; {} keeps the other program's version",
-            file_name(&old)
-        ));
+        self.notify(Notice::SavedAs {
+            name,
+            old: file_name(&old),
+        });
         Ok(())
     }
 
@@ -345,21 +346,10 @@ impl Mixer {
         }
         self.journal_pending.clear();
         let name = file_name(&self.session.path);
-        let edits = |n: usize| {
-            if n == 1 {
-                "1 edit".to_string()
-            } else {
-                format!("{n} edits")
-            }
-        };
-        self.message = Some(match (kept.len(), lost.len()) {
-            (0, 0) => format!("Reloaded {name}"),
-            (k, 0) => format!("Reloaded {name} with your {} on top (unsaved)", edits(k)),
-            (k, _) => format!(
-                "Reloaded {name} with your {} on top; left out, they no longer fit: {}",
-                edits(k),
-                lost.join("; ")
-            ),
+        self.notify(Notice::Reloaded {
+            name,
+            kept: kept.len(),
+            lost,
         });
     }
 
@@ -383,16 +373,11 @@ impl Mixer {
     pub(crate) fn set_journal_aside(&mut self) {
         match journal::set_aside(&self.session.path) {
             Ok(aside) => {
-                self.message = Some(format!(
-                    "Set the crash journal aside as {}; the session is as saved",
-                    file_name(&aside)
-                ));
+                self.notify(Notice::SetAside(file_name(&aside)));
             }
             Err(e) => {
                 tracing::error!("{e}");
-                self.message = Some(format!(
-                    "Could not set the crash journal aside ({e}); edits are not journalled"
-                ));
+                self.notify(Notice::NotSetAside(e.to_string()));
                 self.journal = None;
             }
         }
@@ -423,19 +408,15 @@ impl Mixer {
             && let Err(e) = journal.rewrite(changes.iter().map(|c| c.after.clone()))
         {
             tracing::error!("{e}");
-            self.message = Some(format!("Crash journal: {e}"));
+            self.notify(Notice::JournalFailed(e.to_string()));
         }
         if !changes.is_empty() {
             self.undo.push_group(changes);
         }
-        let mut message = format!(
-            "Recovered {count} unsaved edit{} (ctrl-s saves them, u undoes)",
-            if count == 1 { "" } else { "s" }
-        );
-        if !skipped.is_empty() {
-            let _ = write!(message, "; {} did not fit and were left out", skipped.len());
-        }
-        self.message = Some(message);
+        self.notify(Notice::Recovered {
+            count,
+            skipped: skipped.len(),
+        });
     }
 }
 

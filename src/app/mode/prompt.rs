@@ -55,7 +55,7 @@ impl<H: Host> Mode<H> for Prompt {
                 match taken {
                     Ok(()) => Next::Close,
                     Err(why) => {
-                        self.error = Some(why);
+                        self.error = Some(why.to_string());
                         Next::Stay
                     }
                 }
