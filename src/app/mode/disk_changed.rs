@@ -105,7 +105,10 @@ impl<H: Host> Mode<H> for DiskChanged {
             }
             Action::SaveAsNew if writable => {
                 let name = app.mixer().suggested_name();
-                app.open_box(Box::new(Prompt::new(Purpose::SaveAs, name)));
+                app.open_box(Box::new(Prompt::new(
+                    Purpose::SaveAs(Some(self.version)),
+                    name,
+                )));
             }
             Action::Cancel => {
                 let mixer = app.mixer_mut();
@@ -415,6 +418,22 @@ mod tests {
             console.message(),
             "Not saved: the file on disk changed (ctrl-s asks again)"
         );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), theirs);
+    }
+
+    /// Cancelling the save-as prompt the question opened is deciding later too: the same
+    /// version is not asked about again at the next focus, and the file stays theirs.
+    #[test]
+    fn cancelling_save_as_decides_later() {
+        let (_dir, path, theirs, mut console) = changed_under_us();
+        console.focus_gained();
+        console.key("w");
+        assert!(matches!(console.overlay(), Some(Overlay::Prompt { .. })));
+        console.key("Esc");
+        assert!(console.overlay().is_none());
+        assert_eq!(console.message(), "Not saved");
+        console.focus_gained();
+        assert!(console.overlay().is_none(), "not asked again");
         assert_eq!(std::fs::read_to_string(&path).unwrap(), theirs);
     }
 

@@ -5,6 +5,7 @@ use std::time::Instant;
 use super::{Host, Mode, Next, answers};
 use crate::app::action::Action;
 use crate::app::context::Context;
+use crate::app::mixer::Version;
 use crate::ui::view::Overlay;
 use crate::units::Seconds;
 
@@ -16,8 +17,9 @@ const NAME_MAX: usize = 40;
 pub enum Purpose {
     /// The name of a section to add at this time.
     NewSection(Seconds),
-    /// The file name to save the mix as, beside the session.
-    SaveAs,
+    /// The file name to save the mix as, beside the session; asked because the session file
+    /// changed on disk (at this version, decided on later when the prompt is cancelled).
+    SaveAs(Option<Version>),
 }
 
 /// A prompt: the text typed so far and why it could not be taken.
@@ -50,7 +52,7 @@ impl<H: Host> Mode<H> for Prompt {
             Action::Confirm => {
                 let taken = match self.purpose {
                     Purpose::NewSection(at) => mixer.add_section(at, self.text.trim()),
-                    Purpose::SaveAs => mixer.save_as(&self.text),
+                    Purpose::SaveAs(_) => mixer.save_as(&self.text),
                 };
                 match taken {
                     Ok(()) => Next::Close,
@@ -61,10 +63,14 @@ impl<H: Host> Mode<H> for Prompt {
                 }
             }
             Action::Cancel => {
+                if let Purpose::SaveAs(Some(version)) = self.purpose {
+                    // Cancelling the new name is deciding later, as Esc on the question is.
+                    mixer.decide_later(version);
+                }
                 mixer.message = Some(
                     match self.purpose {
                         Purpose::NewSection(_) => "No section added",
-                        Purpose::SaveAs => "Not saved",
+                        Purpose::SaveAs(_) => "Not saved",
                     }
                     .to_string(),
                 );
@@ -93,7 +99,7 @@ impl<H: Host> Mode<H> for Prompt {
     fn overlay(&self, app: &H) -> Overlay {
         let (title, label) = match self.purpose {
             Purpose::NewSection(at) => (format!("New section at {at}"), "Name:"),
-            Purpose::SaveAs => (
+            Purpose::SaveAs(_) => (
                 "Save this mix as a new file, beside the session".to_string(),
                 "File name:",
             ),
@@ -235,7 +241,7 @@ mod tests {
         let mut console = crate::app::mode::testing::console_of(session);
         console
             .app
-            .open(Prompt::new(Purpose::SaveAs, "s-2.toml".to_string()));
+            .open(Prompt::new(Purpose::SaveAs(None), "s-2.toml".to_string()));
         console.key("Esc");
         assert!(console.overlay().is_none());
         assert_eq!(console.message(), "Not saved");
@@ -258,7 +264,7 @@ mod tests {
         ));
         console
             .app
-            .open(Prompt::new(Purpose::SaveAs, String::new()));
+            .open(Prompt::new(Purpose::SaveAs(None), String::new()));
         console.type_text(&long);
         assert_eq!(text(&console), long);
     }
@@ -306,7 +312,7 @@ mod tests {
         console.act(up());
         console
             .app
-            .open(Prompt::new(Purpose::SaveAs, String::new()));
+            .open(Prompt::new(Purpose::SaveAs(None), String::new()));
         console.type_text("mixes/take");
         console.key("Enter");
         let (title, label, typed, error) = prompt(&console);
