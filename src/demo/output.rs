@@ -144,13 +144,12 @@ fn temp_beside(path: &Path) -> Result<tempfile::NamedTempFile, DemoError> {
     let name = path
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    tempfile::Builder::new()
-        .prefix(&format!("{name}.tmp"))
-        .tempfile_in(dir)
-        .map_err(|error| DemoError::Io {
+    crate::session::file::user_temp_file(dir, &format!("{name}.tmp"), "").map_err(|error| {
+        DemoError::Io {
             path: path.to_path_buf(),
             error,
-        })
+        }
+    })
 }
 
 /// Writes a text file only if nothing is at `path` yet (atomically, never replacing a file that

@@ -462,11 +462,8 @@ pub fn bounce_with_limit(
         _ => PathBuf::from("."),
     };
     // Removed when dropped: on every error and interruption below.
-    let tmp = tempfile::Builder::new()
-        .prefix(".earmix-bounce-")
-        .suffix(".wav.tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| {
+    let tmp =
+        crate::session::file::user_temp_file(&dir, ".earmix-bounce-", ".wav.tmp").map_err(|e| {
             write_err(format!(
                 "cannot create a temporary file in {}: {e}",
                 dir.display()

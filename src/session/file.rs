@@ -222,20 +222,16 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), SaveError> {
         .file_name()
         .map_or_else(|| "session".into(), |n| n.to_string_lossy());
     // Dropping `tmp` on any early return deletes the temporary file.
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
+    let mut tmp = user_temp_file(dir, &format!(".{name}."), ".tmp")
         .map_err(failed("creating a temporary file beside it"))?;
     tmp.write_all(contents)
         .map_err(failed("writing the temporary file"))?;
     tmp.flush().map_err(failed("writing the temporary file"))?;
+    // A new file keeps the mode it was created with (what the user's umask gives).
     if let Ok(metadata) = fs::metadata(path) {
         tmp.as_file()
             .set_permissions(metadata.permissions())
             .map_err(failed("copying the file's permissions"))?;
-    } else {
-        set_new_file_permissions(tmp.as_file()).map_err(failed("setting permissions"))?;
     }
     tmp.as_file()
         .sync_all()
@@ -245,16 +241,25 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<(), SaveError> {
     sync_dir(dir).map_err(failed("flushing the folder to disk"))
 }
 
-/// Temporary files are private (0600); a new session file is readable like any other.
-#[cfg(unix)]
-fn set_new_file_permissions(file: &fs::File) -> io::Result<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    file.set_permissions(fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn set_new_file_permissions(_file: &fs::File) -> io::Result<()> {
-    Ok(())
+/// A temporary file in `dir` that becomes a file of the user's (a session, a bounce, a demo
+/// stem) once renamed: created with the mode the user's umask gives any new file (0666 less the
+/// umask, e.g. 0644), not the private 0600 temporary files usually get. Removed when dropped.
+///
+/// Not realtime-safe (file I/O).
+pub fn user_temp_file(
+    dir: &Path,
+    prefix: &str,
+    suffix: &str,
+) -> io::Result<tempfile::NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(suffix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // The kernel takes the umask off the mode a file is created with.
+        builder.permissions(fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
 }
 
 /// The folder holding `path` (`.` for a bare file name).

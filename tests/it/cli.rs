@@ -297,3 +297,71 @@ fn exercise_lists_the_exercises_and_refuses_an_unknown_one() {
         "{stderr}"
     );
 }
+
+/// `earmix` run under `umask`, as from a shell that set it.
+#[cfg(unix)]
+fn earmix_under_umask(umask: &str) -> std::process::Command {
+    let inner = crate::support::earmix();
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(inner.get_program());
+    for (key, value) in inner.get_envs() {
+        if let Some(value) = value {
+            c.env(key, value);
+        }
+    }
+    c
+}
+
+/// Files earmix creates for the user (the demo's session and stems, a bounce, a new session
+/// saved from the console) get the permissions the user's umask gives new files, not the
+/// private 0600 of a temporary file: under `umask 027` they are 0640.
+#[cfg(unix)]
+#[test]
+fn created_files_follow_the_users_umask() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let demo = dir.path().join("demo");
+    let out = earmix_under_umask("027")
+        .args(["demo", "--dir"])
+        .arg(&demo)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let session = demo.join("band").join("session.toml");
+    assert_eq!(mode(&session), 0o640, "{}", session.display());
+    let stem = std::fs::read_dir(demo.join("band").join("stems"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert_eq!(mode(&stem), 0o640, "{}", stem.display());
+    let wav = dir.path().join("out.wav");
+    let out = earmix_under_umask("027")
+        .arg("bounce")
+        .arg(&session)
+        .arg("-o")
+        .arg(&wav)
+        .args(["--to", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&wav), 0o640);
+    // A session saved over an existing file keeps that file's mode.
+    std::fs::set_permissions(&session, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut loaded = earmix::session::load(&session).unwrap();
+    loaded.master_db = earmix::units::Decibels(-1.0);
+    earmix::session::save(&loaded).unwrap();
+    assert_eq!(mode(&session), 0o600);
+}
