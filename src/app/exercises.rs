@@ -102,7 +102,8 @@ pub trait ExerciseFlow {
         None
     }
 
-    /// Whether it waits for a measurement (the console keeps ticking meanwhile).
+    /// Whether it waits for a measurement: the console keeps ticking, and only play, help and
+    /// leave act meanwhile.
     fn waiting(&self) -> bool {
         false
     }
@@ -131,8 +132,6 @@ pub struct Step {
     pub hearing: Option<String>,
     /// The step takes faders and Enter (not while listening to a target or measuring).
     pub balancing: bool,
-    /// Busy measuring: only play, help and leave act.
-    pub busy: bool,
 }
 
 /// What an exercise did with an action.
@@ -270,9 +269,7 @@ impl Bench<'_> {
 
     /// The answers line of a results page: each action's first key and what it does.
     pub fn answers(&self, list: &[(Action, &str)]) -> Vec<(String, String)> {
-        list.iter()
-            .map(|(action, text)| (self.key(*action), (*text).to_string()))
-            .collect()
+        super::mode::answers(self.keymap, list)
     }
 }
 

@@ -20,7 +20,6 @@ use super::mixer::{Mixer, PAN_STEP, round_ms};
 use super::mode::arc::Arc;
 use super::mode::blind_exit::BlindExit;
 use super::mode::help::Help;
-use super::mode::info::Info;
 use super::mode::pick::CopyScene;
 use super::mode::prompt::{Prompt, Purpose};
 use super::mode::quit::ConfirmQuit;
@@ -251,7 +250,7 @@ impl App {
         match self.mixer.set_blind(next, now) {
             BlindSwitch::Switched => {}
             BlindSwitch::Left(reveal) => {
-                self.open(Info::new("What you did while blind", reveal.lines()));
+                self.open(super::mode::blind_exit::reveal_box(&reveal));
             }
             BlindSwitch::Ask => self.open(BlindExit),
         }
@@ -995,19 +994,7 @@ mod tests {
     }
 
     fn sectioned(names: &[&str], starts: &[f64]) -> Session {
-        let mut session = test_session(Path::new("s.toml"));
-        session.sections = names
-            .iter()
-            .zip(starts)
-            .map(|(name, start)| Section {
-                name: (*name).to_string(),
-                start: Seconds(*start),
-                gain_db: Vec::new(),
-                mute: Vec::new(),
-                ramp_ms: None,
-            })
-            .collect();
-        session
+        crate::app::mode::testing::sectioned(Path::new("s.toml"), names, starts)
     }
 
     fn special(code: KeyCode) -> KeyEvent {
@@ -1193,21 +1180,37 @@ mod tests {
         assert!(app.message().is_some_and(|m| m.contains("blind")));
     }
 
-    #[test]
-    fn saving_writes_the_file_and_clears_the_journal() {
+    /// A session saved as `s.toml` in a folder of its own, opened with its crash journal; with
+    /// `crash`, a crash left Keys at that fader in the journal, and the recovery question is
+    /// open.
+    fn journalled(crash: Option<f64>) -> (tempfile::TempDir, App) {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("s.toml");
         let session = test_session(&path);
         crate::session::save(&session).expect("first save");
+        if let Some(db) = crash {
+            let mut journal = Journal::open(&path).expect("journal");
+            journal
+                .append(&crate::app::edit::gain("Keys", db))
+                .expect("append");
+        }
+        let recovery = crate::app::journal::recover(&path).expect("readable");
         let journal = Journal::open(&path).expect("journal");
-        let mut app = App::new(
+        let app = App::new(
             session,
             Keymap::default(),
             steps(),
             blind_config(),
             Some(journal),
-            None,
+            recovery,
         );
+        (dir, app)
+    }
+
+    #[test]
+    fn saving_writes_the_file_and_clears_the_journal() {
+        let (dir, mut app) = journalled(None);
+        let path = dir.path().join("s.toml");
         let (mut eng, t) = (Recorder::default(), Instant::now());
         eng.update(&mut app, up(), t);
         app.flush_journal();
@@ -1227,26 +1230,7 @@ mod tests {
 
     #[test]
     fn recovered_edits_are_offered_and_applied_on_request() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("s.toml");
-        let session = test_session(&path);
-        crate::session::save(&session).expect("first save");
-        {
-            let mut journal = Journal::open(&path).expect("journal");
-            journal
-                .append(&crate::app::edit::gain("Keys", -7.5))
-                .expect("append");
-        }
-        let recovery = crate::app::journal::recover(&path).expect("readable");
-        let journal = Journal::open(&path).expect("journal");
-        let mut app = App::new(
-            session,
-            Keymap::default(),
-            steps(),
-            blind_config(),
-            Some(journal),
-            recovery,
-        );
+        let (_dir, mut app) = journalled(Some(-7.5));
         let (mut eng, t) = (Recorder::default(), Instant::now());
         match app.overlay() {
             Some(Overlay::Question { lines, .. }) => {
@@ -1269,19 +1253,8 @@ mod tests {
     /// and leaves no crash journal (the next open used to claim it "stopped without saving").
     #[test]
     fn a_clean_quit_leaves_no_journal() {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let (dir, mut app) = journalled(None);
         let path = dir.path().join("s.toml");
-        let session = test_session(&path);
-        crate::session::save(&session).expect("first save");
-        let journal = Journal::open(&path).expect("journal");
-        let mut app = App::new(
-            session,
-            Keymap::default(),
-            steps(),
-            blind_config(),
-            Some(journal),
-            None,
-        );
         let (mut eng, t) = (Recorder::default(), Instant::now());
         eng.update(&mut app, up(), t);
         eng.update(&mut app, Action::Undo, t);
@@ -1305,26 +1278,7 @@ mod tests {
     /// does not recover; the same key after the screen showed the question does.
     #[test]
     fn a_question_ignores_keys_typed_before_it_was_drawn() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("s.toml");
-        let session = test_session(&path);
-        crate::session::save(&session).expect("first save");
-        {
-            let mut journal = Journal::open(&path).expect("journal");
-            journal
-                .append(&crate::app::edit::gain("Keys", -7.5))
-                .expect("append");
-        }
-        let recovery = crate::app::journal::recover(&path).expect("readable");
-        let journal = Journal::open(&path).expect("journal");
-        let mut app = App::new(
-            session,
-            Keymap::default(),
-            steps(),
-            blind_config(),
-            Some(journal),
-            recovery,
-        );
+        let (_dir, mut app) = journalled(Some(-7.5));
         let typed = Instant::now();
         let drawn = typed + std::time::Duration::from_millis(30);
         let transport = Transport::default();

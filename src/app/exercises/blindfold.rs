@@ -148,7 +148,6 @@ impl ExerciseFlow for Blindfold {
                 "Balance the mix by ear".to_string()
             },
             balancing: !busy,
-            busy,
             ..Step::default()
         }
     }

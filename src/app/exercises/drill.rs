@@ -358,7 +358,6 @@ impl ExerciseFlow for Drill {
             Stage::Preparing => Step {
                 title,
                 text: "Getting the target ready...".to_string(),
-                busy: true,
                 ..Step::default()
             },
             Stage::Listen => Step {

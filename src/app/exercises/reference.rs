@@ -214,7 +214,6 @@ impl ExerciseFlow for Reference {
                 "Match the reference by ear".to_string()
             },
             balancing: !busy,
-            busy,
             ..Step::default()
         };
         if !busy {

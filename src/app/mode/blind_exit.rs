@@ -7,8 +7,13 @@ use super::info::Info;
 use super::{Host, Mode, Next, answers};
 use crate::app::action::Action;
 use crate::app::context::Context;
-use crate::app::mixer::BlindChoice;
+use crate::app::mixer::{BlindChoice, Reveal};
 use crate::ui::view::Overlay;
+
+/// The box that shows what changed while blind.
+pub fn reveal_box(reveal: &Reveal) -> Info {
+    Info::new("What you did while blind", reveal.lines())
+}
 
 /// The question on leaving blind mode.
 #[derive(Debug, Clone, Default)]
@@ -30,10 +35,7 @@ impl<H: Host> Mode<H> for BlindExit {
             _ => return Next::Stay,
         };
         if let Some(reveal) = app.mixer_mut().finish_blind(choice, now) {
-            app.open_box(Box::new(Info::new(
-                "What you did while blind",
-                reveal.lines(),
-            )));
+            app.open_box(Box::new(reveal_box(&reveal)));
         }
         Next::Close
     }

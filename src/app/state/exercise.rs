@@ -435,7 +435,7 @@ impl App {
             ));
         }
         keys.extend(step.keys);
-        if !step.busy {
+        if !run.flow.waiting() {
             keys.insert(0, (key(Action::Confirm), "done".to_string()));
             keys.push((key(Action::PlayPause), "play".to_string()));
         }
@@ -503,7 +503,7 @@ impl App {
             return self.results_action(action);
         }
         let kind = run.flow.kind();
-        let busy = run.flow.step(&self.mixer, &self.keymap).busy;
+        let busy = run.flow.waiting();
         match action {
             Action::Confirm => {
                 if !busy
@@ -865,6 +865,22 @@ file = "ref.wav"
         assert!(app.in_exercise(), "{:?}", app.message());
     }
 
+    /// A coarse step up.
+    const UP_COARSE: Action = Action::Nudge {
+        direction: Direction::Up,
+        step: Stride::Coarse,
+    };
+
+    /// Every fader of the mix in the console (session order).
+    fn faders(app: &App) -> Vec<Decibels> {
+        app.mixer()
+            .session
+            .channels
+            .iter()
+            .map(|c| c.gain_db)
+            .collect()
+    }
+
     fn results(app: &App) -> ResultsView {
         match app.overlay() {
             Some(Overlay::Results(view)) => view,
@@ -906,36 +922,17 @@ file = "ref.wav"
         let dir = tempfile::tempdir().unwrap();
         let mut app = console(song(dir.path()));
         let mut transport = Transport::default();
-        let before: Vec<Decibels> = app
-            .mixer()
-            .session
-            .channels
-            .iter()
-            .map(|c| c.gain_db)
-            .collect();
+        let before = faders(&app);
         start(&mut app, Exercise::Blindfold, &mut transport);
         let banner = app.exercise_banner().unwrap();
         assert_eq!(banner.title, "Blindfold Balance Test");
         assert_eq!(banner.keys[0], ("Enter".to_string(), "done".to_string()));
         assert_eq!(app.mixer().blind(), BlindLevel::MetersOff);
-        let scrambled: Vec<Decibels> = app
-            .mixer()
-            .session
-            .channels
-            .iter()
-            .map(|c| c.gain_db)
-            .collect();
+        let scrambled = faders(&app);
         assert_ne!(scrambled, before);
         assert_eq!(app.users_mix().channels[0].gain_db, before[0]);
         assert!(transport.playing);
-        act(
-            &mut app,
-            Action::Nudge {
-                direction: Direction::Up,
-                step: Stride::Coarse,
-            },
-            &mut transport,
-        );
+        act(&mut app, UP_COARSE, &mut transport);
         assert!(!app.unsaved(), "the exercise's moves are not the user's");
         act(&mut app, Action::Confirm, &mut transport);
         settle(&mut app, &mut transport);
@@ -949,36 +946,14 @@ file = "ref.wav"
             "{:?}",
             view.answers
         );
-        let kept: Vec<Decibels> = app
-            .mixer()
-            .session
-            .channels
-            .iter()
-            .map(|c| c.gain_db)
-            .collect();
+        let kept = faders(&app);
         act(&mut app, Action::Keep, &mut transport);
         assert!(!app.in_exercise());
-        assert_eq!(
-            app.mixer()
-                .session
-                .channels
-                .iter()
-                .map(|c| c.gain_db)
-                .collect::<Vec<_>>(),
-            kept
-        );
+        assert_eq!(faders(&app), kept);
         assert!(!app.unsaved(), "kept and saved");
         assert_eq!(app.mixer().blind(), BlindLevel::Off);
         act(&mut app, Action::Undo, &mut transport);
-        assert_eq!(
-            app.mixer()
-                .session
-                .channels
-                .iter()
-                .map(|c| c.gain_db)
-                .collect::<Vec<_>>(),
-            before
-        );
+        assert_eq!(faders(&app), before);
     }
 
     /// Bug 1 of issue 16: the Emotional Arc balances with the sections' own mutes bypassed, so
@@ -997,23 +972,10 @@ file = "ref.wav"
             "{}",
             banner.title
         );
-        let start_faders: Vec<Decibels> = app
-            .mixer()
-            .session
-            .channels
-            .iter()
-            .map(|c| c.gain_db)
-            .collect();
+        let start_faders = faders(&app);
         // Verse 1: the shaker (muted in the old scene) is heard and set by ear.
         act(&mut app, Action::SelectStrip(3), &mut transport);
-        act(
-            &mut app,
-            Action::Nudge {
-                direction: Direction::Up,
-                step: Stride::Coarse,
-            },
-            &mut transport,
-        );
+        act(&mut app, UP_COARSE, &mut transport);
         let shaker_verse = app.mixer().session.channels[2].gain_db;
         act(&mut app, Action::Confirm, &mut transport);
         assert!(
@@ -1022,13 +984,7 @@ file = "ref.wav"
                 .title
                 .ends_with("Chorus 1, second of two")
         );
-        let second_start: Vec<Decibels> = app
-            .mixer()
-            .session
-            .channels
-            .iter()
-            .map(|c| c.gain_db)
-            .collect();
+        let second_start = faders(&app);
         assert_eq!(
             second_start, start_faders,
             "the second step starts where the first did"
