@@ -780,6 +780,7 @@ pub(crate) fn test_session(path: &std::path::Path) -> Session {
         pan: Pan::CENTRE,
         mute: false,
         solo: false,
+        start_frames: 0,
     };
     let stem = StemInfo {
         format: "WAV".into(),

@@ -330,6 +330,7 @@ mod tests {
                     pan: Pan::CENTRE,
                     mute: false,
                     solo: false,
+                    start_frames: 0,
                 })
                 .collect(),
             sections: Vec::new(),

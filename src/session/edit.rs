@@ -541,6 +541,7 @@ gain_db = { Guitar = -3.0 }   # lift in the chorus
             pan: Pan(-0.25),
             mute: false,
             solo: false,
+            start_frames: 0,
         });
         session.stems.push(session.stems[0].clone());
         session.sections.remove(0);

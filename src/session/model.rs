@@ -63,6 +63,9 @@ pub struct Channel {
     pub mute: bool,
     /// Soloed.
     pub solo: bool,
+    /// Where the stem's first frame plays in the song, in frames at the session's rate (0: the
+    /// stem starts with the song). Before it the channel is silent.
+    pub start_frames: u64,
 }
 
 /// What a channel carries.

@@ -22,7 +22,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
 ];
 /// The keys allowed in a `[[channel]]` table.
 pub(crate) const CHANNEL_KEYS: &[&str] = &[
-    "name", "file", "role", "trim_db", "gain_db", "pan", "mute", "solo",
+    "name", "file", "role", "trim_db", "gain_db", "pan", "mute", "solo", "start",
 ];
 /// The keys allowed in a `[[section]]` table.
 pub(crate) const SECTION_KEYS: &[&str] = &["name", "start", "gain_db", "mute", "ramp_ms"];
@@ -66,6 +66,7 @@ pub(crate) struct RawChannel {
     pub pan: Option<Spanned<Number>>,
     pub mute: Option<Spanned<bool>>,
     pub solo: Option<Spanned<bool>>,
+    pub start: Option<Spanned<Time>>,
 }
 
 /// One `[[section]]` table.

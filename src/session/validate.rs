@@ -152,6 +152,8 @@ impl Checker<'_, '_> {
 struct StemCheck {
     /// `None` when the file could not be read (already reported).
     info: Option<StemInfo>,
+    /// The channel's `start`, when written and valid.
+    start: Option<Seconds>,
 }
 
 /// Checks a raw session and builds the [`Session`], or returns every problem found.
@@ -176,15 +178,21 @@ pub(crate) fn validate(
         .as_ref()
         .and_then(|rate| check_sample_rate(&mut check, rate));
     let master_db = check.number(raw.master_db.as_ref(), "master_db", &MASTER, 0.0);
-    let (channels, stems) = check_channels(&mut check, &raw.channel, &dir, probe);
+    let (mut channels, stems) = check_channels(&mut check, &raw.channel, &dir, probe);
     let rate = session_rate(sample_rate, raw.sample_rate.is_some(), &stems);
+    if let Some(rate) = rate {
+        place_channels(&mut channels, &stems, rate);
+    }
 
-    // The longest stem, at the session's rate.
+    // Where the last stem ends, at the session's rate.
     let length_frames = rate.map_or(0, |rate| {
-        stems
+        channels
             .iter()
-            .flatten()
-            .filter_map(|s| s.info.as_ref().map(|i| i.frames_at(rate)))
+            .zip(&stems)
+            .filter_map(|(channel, s)| {
+                let info = s.as_ref()?.info.as_ref()?;
+                Some(channel.start_frames + info.frames_at(rate))
+            })
             .max()
             .unwrap_or(0)
     });
@@ -293,6 +301,15 @@ fn check_channels(
     (channels, stems)
 }
 
+/// Sets each channel's first frame in the song from its `start`, at the session's rate.
+fn place_channels(channels: &mut [Channel], stems: &[Option<StemCheck>], rate: u32) {
+    for (channel, stem) in channels.iter_mut().zip(stems) {
+        if let Some(start) = stem.as_ref().and_then(|s| s.start) {
+            channel.start_frames = (start.0 * f64::from(rate)).round() as u64;
+        }
+    }
+}
+
 /// The session's rate: the key, else the rate of the first stem that could be read. Stems at
 /// other rates are resampled when played. `None` when the key was written but is not valid, or
 /// no stem could be read.
@@ -331,7 +348,7 @@ fn check_channel(
             dir,
             probe,
         )
-        .map(|(written, _, info)| (written, StemCheck { info }));
+        .map(|(written, _, info)| (written, StemCheck { info, start: None }));
     let role = raw.role.as_ref().and_then(|word| {
         let role = Role::parse(word.get_ref());
         if role.is_none() {
@@ -360,8 +377,14 @@ fn check_channel(
         pan: Pan(pan),
         mute: raw.mute.as_ref().is_some_and(|m| *m.get_ref()),
         solo: raw.solo.as_ref().is_some_and(|s| *s.get_ref()),
+        // Set from `start` once the session's rate is known (see `place_channels`).
+        start_frames: 0,
     };
-    (channel, stem)
+    let start = raw
+        .start
+        .as_ref()
+        .and_then(|value| check.time(value, &key("start")));
+    (channel, stem.map(|s| StemCheck { start, ..s }))
 }
 
 /// The scene ramp rule, in a session file's words.
@@ -828,6 +851,24 @@ mod tests {
             vec![("A".to_string(), Decibels(-3.0))]
         );
         assert_eq!(session.stems.len(), 1);
+    }
+
+    /// A channel's `start` places its stem at that frame of the session's rate (rounded), and
+    /// the session lasts until the last stem ends; a negative start is refused.
+    #[test]
+    fn channel_start_places_the_stem_and_lengthens_the_session() {
+        let session = run("version = 1\nname = \"S\"\nsample_rate = 48000\n\
+             [[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n\
+             [[channel]]\nname = \"B\"\nfile = \"44k.wav\"\nstart = \"0:02.5\"\n")
+        .unwrap();
+        assert_eq!(session.channels[0].start_frames, 0);
+        assert_eq!(session.channels[1].start_frames, 120_000);
+        assert_eq!(session.length_frames, 120_000 + 480_000);
+        let errors = messages(
+            "version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"48k.wav\"\nstart = -1\n",
+        );
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].contains("channel[1].start = -1"), "{errors:#?}");
     }
 
     /// -inf is a valid fader value and NaN is not.
