@@ -26,7 +26,9 @@ deps:
 
 # Open the folk-arc demo in the console (its stems are generated first when missing). ? shows the keys, q quits.
 demo: deps
-    cargo run --release --quiet
+    # Not --quiet: the first build takes minutes, and cargo's progress shows it is working.
+    cargo build --release --locked
+    ./target/release/earmix
 
 # Format check, clippy and the API docs with warnings denied, and the whole test suite.
 test: deps
