@@ -249,3 +249,33 @@ fn a_seek_into_a_lossy_stem_lands_on_the_frame_asked_for() {
         }
     }
 }
+
+/// An MP3 cut short keeps its gapless timing: it lasts the length its tag states, plays exactly
+/// what the whole file plays up to where its data stops, is silent after, and the health
+/// record says where that is and the length the tag states (4.000 s, not 4.049 s).
+#[test]
+fn an_mp3_cut_short_stays_in_line_and_says_where_it_stops() {
+    use earmix::engine::streams::{StemDamage, scan};
+    use earmix::units::Seconds;
+    let ts = TempSession::new();
+    let wav = onset_wav(ts.dir.path(), 44_100, 1);
+    let mp3 = lame(&wav);
+    let full = decode(&mp3, 44_100);
+    let cut = ts.path("cut.mp3");
+    let bytes = std::fs::read(&mp3).unwrap();
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let damage = scan(&cut, &|| true).unwrap();
+    let [StemDamage::EndsEarly { at, header }] = damage.as_slice() else {
+        panic!("{damage:?}");
+    };
+    assert_eq!(*header, Seconds(LENGTH));
+    let stop = at.to_frames(44_100) as usize;
+    assert!((40_000..140_000).contains(&stop), "{at}");
+    let got = decode(&cut, 44_100);
+    assert_eq!(got[0].len(), full[0].len());
+    assert!(
+        got[0][..stop] == full[0][..stop],
+        "the data before the stop"
+    );
+    assert!(got[0][stop..].iter().all(|x| *x == 0.0), "silence after it");
+}
