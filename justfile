@@ -3,7 +3,7 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # The system packages the build and tests need (Debian/Ubuntu names).
-system_packages := "pkg-config libasound2-dev flac sox"
+system_packages := "pkg-config libasound2-dev flac sox lame"
 
 # List the recipes.
 default:

@@ -7,11 +7,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use creek::read::{FatalReadError, ReadError};
-use creek::{Decoder, ReadDiskStream, ReadStreamOptions, SeekMode, SymphoniaDecoder};
+use creek::{Decoder, ReadDiskStream, ReadStreamOptions, SeekMode};
 
 mod decoder;
+mod gapless;
 
 use decoder::StemDecoder;
+use gapless::GaplessDecoder;
 // Defined below the streams (the `Source` trait names them too); every stream reports them.
 pub use super::health::{StemDamage, StemHealth};
 pub use super::source::StreamError;
@@ -161,20 +163,19 @@ pub fn probe(path: &Path) -> Result<StemInfo, StreamError> {
             frames: info.num_frames as u64,
         });
     }
-    let (_decoder, info) =
-        SymphoniaDecoder::new(path.to_path_buf(), 0, 1024, ()).map_err(|e| open_error(path, e))?;
+    let (_decoder, info) = GaplessDecoder::open(path, 0).map_err(|e| open_error(path, e))?;
     let sample_rate = info.sample_rate.ok_or_else(|| StreamError::UnknownRate {
         path: path.to_path_buf(),
     })?;
-    if info.num_channels > 2 {
-        return Err(too_many(info.num_channels));
+    if info.channels > 2 {
+        return Err(too_many(info.channels));
     }
-    let header = info.num_frames as u64;
+    let header = info.frames;
     let frames =
         super::wav_decoder::layout_of(path).map_or(header, |layout| layout.frames().0.min(header));
     Ok(StemInfo {
-        format: describe_format(path, &info.params.codec_params),
-        channels: info.num_channels,
+        format: describe_format(path, &info.codec_params),
+        channels: info.channels,
         sample_rate,
         frames,
     })

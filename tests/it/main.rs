@@ -17,6 +17,7 @@ mod damage;
 mod demo;
 mod exercise;
 mod fuzz;
+mod gapless;
 mod hostile;
 mod lifecycle;
 #[cfg(target_os = "linux")]

@@ -1,9 +1,10 @@
 //! The decoder behind every stem, run on creek's I/O thread (and on the thread that scans a stem
 //! for `earmix check`): uncompressed WAV through the fast [`WavDecoder`], everything else (and
-//! any WAV it refuses) through symphonia. It never fails the stream: where the data stops early
-//! or decoding fails, it records that in the stem's [`StemHealth`] and gives silence from there;
-//! samples that are NaN or infinite become silence and are recorded too. So a damaged stem plays
-//! as long as its data, the same in the console, the bounce and the report.
+//! any WAV it refuses) through symphonia, sample-exact ([`GaplessDecoder`]). It never fails the
+//! stream: where the data stops early or decoding fails, it records that in the stem's
+//! [`StemHealth`] and gives silence from there; samples that are NaN or infinite become silence
+//! and are recorded too. So a damaged stem plays as long as its data, the same in the console,
+//! the bounce and the report.
 
 use std::convert::Infallible;
 use std::ops::Range;
@@ -12,12 +13,13 @@ use std::sync::Arc;
 
 use creek::{DataBlock, Decoder, FileInfo, SymphoniaDecoder};
 
+use super::gapless::GaplessDecoder;
 use crate::engine::health::{StemHealth, Stop};
 use crate::engine::wav_decoder::{self, SampleFormat, WavDecoder, WavError};
 
 enum Inner {
     Wav(WavDecoder),
-    Other(SymphoniaDecoder),
+    Other(GaplessDecoder),
 }
 
 /// A stem's decoder: see the module docs.
@@ -156,19 +158,20 @@ impl Decoder for StemDecoder {
                 }
                 Err(e) => {
                     tracing::debug!("{}: reading through symphonia ({e})", file.display());
-                    let (decoder, info) =
-                        SymphoniaDecoder::new(file.clone(), start_frame, block_size, ())?;
-                    let header = info.num_frames as u64;
+                    let (decoder, info) = GaplessDecoder::open(&file, start_frame as u64)?;
+                    let header = info.frames;
                     // symphonia believes a WAV header about the length; the file size says how
                     // much of it is there.
                     let data = wav_decoder::layout_of(&file)
                         .map_or(header, |layout| layout.frames().0.min(header));
-                    (
-                        Inner::Other(decoder),
-                        without_params(&info),
-                        true,
-                        (header, data),
-                    )
+                    let info = FileInfo {
+                        num_frames: usize::try_from(header)
+                            .map_err(|_| creek::OpenError::NoNumFrames)?,
+                        num_channels: info.channels,
+                        sample_rate: info.sample_rate,
+                        params: (),
+                    };
+                    (Inner::Other(decoder), info, true, (header, data))
                 }
             };
         health.opened(info.sample_rate.unwrap_or(0), header_frames);
@@ -210,17 +213,15 @@ impl Decoder for StemDecoder {
             // symphonia's readers do not always find their way back from where a file ends
             // early (a FLAC reader, seeked back to the start, gave one packet and then the end
             // again): after that, start afresh.
-            Inner::Other(d) if self.inner_spent => {
-                match SymphoniaDecoder::new(self.file.clone(), 0, self.block_size, ()) {
-                    Ok((fresh, _)) => {
-                        *d = fresh;
-                        self.inner_spent = false;
-                        d.seek(frame).map_err(|e| stop_for_symphonia(&e))
-                    }
-                    Err(e) => Err(Stop::Failed(e.to_string())),
+            Inner::Other(d) if self.inner_spent => match GaplessDecoder::open(&self.file, 0) {
+                Ok((fresh, _)) => {
+                    *d = fresh;
+                    self.inner_spent = false;
+                    d.seek(frame as u64).map_err(|e| stop_for_symphonia(&e))
                 }
-            }
-            Inner::Other(d) => d.seek(frame).map_err(|e| stop_for_symphonia(&e)),
+                Err(e) => Err(Stop::Failed(e.to_string())),
+            },
+            Inner::Other(d) => d.seek(frame as u64).map_err(|e| stop_for_symphonia(&e)),
         };
         self.in_step = result.is_ok();
         if let Err(why) = result {
@@ -243,7 +244,9 @@ impl Decoder for StemDecoder {
         }
         let result = match &mut self.inner {
             Inner::Wav(d) => d.decode(data_block).map_err(|e| stop_for_wav(&e)),
-            Inner::Other(d) => d.decode(data_block).map_err(|e| stop_for_symphonia(&e)),
+            Inner::Other(d) => d
+                .decode(data_block, self.block_size)
+                .map_err(|e| stop_for_symphonia(&e)),
         };
         // Whole frames only, and no more than the stem plays.
         let got = data_block
