@@ -325,7 +325,7 @@ mod tests {
         assert_eq!(
             one_error(text),
             ":8:1: channel[2].colour: unknown key 'colour' in [[channel]]; allowed: name, file, \
-             role, trim_db, gain_db, pan, mute, solo"
+             role, trim_db, gain_db, pan, mute, solo, start"
         );
         assert_eq!(
             one_error("version = 1\ntempo = 120\n"),
