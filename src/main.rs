@@ -152,6 +152,12 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Work with a session's sections: `earmix sections import SESSION FILE` makes them from
+    /// markers.
+    Sections {
+        #[command(subcommand)]
+        action: SectionsCommand,
+    },
     /// List the audio hosts, their output devices and the configurations they support.
     Devices,
     /// Generate the demo sessions' stems and print where they are.
@@ -163,6 +169,32 @@ enum Command {
         /// data directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SectionsCommand {
+    /// Make the session's sections from a file of markers, one section starting at each marker.
+    ///
+    /// FILE is told by its contents: Audacity labels (File > Export > Labels), REAPER's
+    /// marker/region list exported as CSV (in Minutes:Seconds or Seconds), a WAV file with cue
+    /// markers (`cue ` and `LIST`/`adtl` chunks), or a MIDI file with marker or cue point
+    /// events. A marker's name becomes its section's name; a marker with no name is called
+    /// "Marker N", a name used twice gets " 2", markers out of time order are sorted and markers
+    /// at or after the session's end are left out, each said in a note. Only the [[section]]
+    /// tables change: the rest of the file, its comments and layout stay as they are.
+    Import {
+        /// The session file (TOML).
+        session: PathBuf,
+        /// The marker file.
+        file: PathBuf,
+        /// Replace the sections the session has (without it such a session is refused). A
+        /// section that a marker names again keeps its scene; the others are removed.
+        #[arg(long)]
+        replace: bool,
+        /// Show the sections that would be written, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -383,6 +415,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
             )
         }
+        Command::Sections {
+            action:
+                SectionsCommand::Import {
+                    session,
+                    file,
+                    replace,
+                    dry_run,
+                },
+        } => import_sections(
+            &session,
+            &file,
+            commands::sections::ImportOptions { replace, dry_run },
+        ),
         Command::Devices => {
             print_out(&commands::devices::list())?;
             Ok(ExitCode::SUCCESS)
@@ -435,6 +480,18 @@ fn warn_damaged(damaged: &[render::DamagedStem]) -> ExitCode {
     } else {
         ExitCode::from(DAMAGED)
     }
+}
+
+fn import_sections(
+    path: &Path,
+    markers: &Path,
+    options: commands::sections::ImportOptions,
+) -> Result<ExitCode> {
+    let Some(session) = load_or_report(path) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    print_out(&commands::sections::import(&session, markers, options)?)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(path: &Path, audio: &AudioConfig) -> Result<ExitCode> {

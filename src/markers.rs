@@ -338,7 +338,8 @@ fn quoted_or_unnamed(name: &str) -> String {
 /// A table whose `name` a planned section has is kept (its scene, its comments) with its
 /// `start` set; the other planned sections get new tables with `name` and `start`; tables no
 /// planned section names are removed, and so are `[reference.sections]` entries naming a
-/// section that is gone. A start is written as `"m:ss.mmm"` when that is exact, else as seconds.
+/// section that is gone. A new start is written as `"m:ss.mmm"` when that is exact, else as
+/// seconds; a kept table's start keeps its form (text or seconds).
 /// The rest of the document is left as it is.
 pub fn write_sections(doc: &mut DocumentMut, sections: &[Planned]) {
     let root = doc.as_table_mut();
@@ -359,15 +360,14 @@ pub fn write_sections(doc: &mut DocumentMut, sections: &[Planned]) {
                 table.insert("name", Item::Value(Value::from(section.name.as_str())));
                 table
             });
-            let start = time_value(section.start);
             match table.get_mut("start") {
                 Some(Item::Value(value)) => {
                     let decor = value.decor().clone();
-                    *value = start;
+                    *value = time_value(section.start, Some(value));
                     *value.decor_mut() = decor;
                 }
                 _ => {
-                    table.insert("start", Item::Value(start));
+                    table.insert("start", Item::Value(time_value(section.start, None)));
                 }
             }
             table
@@ -418,13 +418,23 @@ pub fn write_sections(doc: &mut DocumentMut, sections: &[Planned]) {
     }
 }
 
-/// A start as the session file writes it: `"m:ss.mmm"` when exact, else seconds.
-fn time_value(time: Seconds) -> Value {
-    let text = time.to_string();
-    if Seconds::parse(&text) == Some(time) {
-        Value::from(text)
-    } else {
-        Value::from(time.0)
+/// A start as the session file writes it, in the form the `old` value used: seconds when it was
+/// a number (a whole number stays one when the time is whole), else `"m:ss.mmm"` when that is
+/// exact, else seconds.
+fn time_value(time: Seconds, old: Option<&Value>) -> Value {
+    match old {
+        Some(Value::Integer(_)) if time.0.fract() == 0.0 && time.0 < 1e15 => {
+            Value::from(time.0 as i64)
+        }
+        Some(Value::Integer(_) | Value::Float(_)) => Value::from(time.0),
+        _ => {
+            let text = time.to_string();
+            if Seconds::parse(&text) == Some(time) {
+                Value::from(text)
+            } else {
+                Value::from(time.0)
+            }
+        }
     }
 }
 
@@ -552,7 +562,12 @@ mod tests {
         write_sections(&mut doc, &planned);
         let out = doc.to_string();
         assert!(out.starts_with("# top\nversion = 1\n"), "{out}");
-        assert!(out.contains("# about the verse\nname = \"Verse\"\nstart = \"0:12.500\"\ngain_db = { Bass = -3.0 }"), "{out}");
+        assert!(
+            out.contains(
+                "# about the verse\nname = \"Verse\"\nstart = 12.5\ngain_db = { Bass = -3.0 }"
+            ),
+            "{out}"
+        );
         assert!(
             out.contains("name = \"Intro\"\nstart = \"0:00.000\""),
             "{out}"

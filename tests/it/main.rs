@@ -19,6 +19,7 @@ mod exercise;
 mod fuzz;
 mod hostile;
 mod lifecycle;
+mod markers;
 #[cfg(target_os = "linux")]
 mod memory;
 mod mixer;
