@@ -380,7 +380,9 @@ pub fn write_sections(doc: &mut DocumentMut, sections: &[Planned]) {
             table.set_position(Some(first));
         }
     }
-    if !tables.is_empty() {
+    if tables.is_empty() {
+        root.remove("section");
+    } else {
         let mut array = ArrayOfTables::new();
         for table in tables {
             array.push(table);
@@ -391,8 +393,6 @@ pub fn write_sections(doc: &mut DocumentMut, sections: &[Planned]) {
                 root.insert("section", Item::ArrayOfTables(array));
             }
         }
-    } else {
-        root.remove("section");
     }
     if let Some(aligned) = root
         .get_mut("reference")

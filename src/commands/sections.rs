@@ -97,7 +97,7 @@ pub fn import(
         format!("{} section(s)", plan.sections.len())
     } else {
         format!(
-            "{} section(s), replacing {replaced} ({} kept with their scenes)",
+            "{} section(s), replacing the {replaced} it had ({} named again keep their scenes)",
             plan.sections.len(),
             kept.len()
         )

@@ -37,64 +37,32 @@ fn u32_be(bytes: &[u8], at: usize) -> u32 {
 
 /// The markers and cue points of a MIDI file, in track order and within a track in time order.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Marker>, Fault> {
-    let header = |message: String| {
-        Fault::At(
-            Place::Byte {
-                offset: 0,
-                what: "'MThd' header".into(),
-            },
-            message,
-        )
-    };
     if bytes.len() < 14 {
-        return Err(header(format!(
+        return Err(header_fault(format!(
             "the file ends after {} bytes, inside its 14-byte header",
             bytes.len()
         )));
     }
     let header_len = u32_be(bytes, 4) as usize;
     if header_len < 6 {
-        return Err(header(format!(
+        return Err(header_fault(format!(
             "the header says it holds {header_len} bytes, not 6"
         )));
     }
     let format = u16_be(bytes, 8);
     if format == 2 {
-        return Err(header(
+        return Err(header_fault(
             "a format 2 file (independent patterns, each with its own time): earmix reads \
              markers from format 0 and 1 files"
                 .into(),
         ));
     }
     if format > 2 {
-        return Err(header(format!(
+        return Err(header_fault(format!(
             "format {format} is not a MIDI file format (0, 1 or 2)"
         )));
     }
-    let division = u16_be(bytes, 12);
-    let timing = if division & 0x8000 == 0 {
-        if division == 0 {
-            return Err(header("the time division is 0 ticks a quarter note".into()));
-        }
-        Timing::Ppq(division)
-    } else {
-        let fps = -i16::from((division >> 8) as u8 as i8);
-        let ticks = division & 0xff;
-        let fps = match fps {
-            24 | 25 | 30 => f64::from(fps),
-            29 => 30_000.0 / 1001.0,
-            other => {
-                return Err(header(format!(
-                    "SMPTE timing at {other} frames a second: MIDI files use 24, 25, 29 (29.97) \
-                     or 30"
-                )));
-            }
-        };
-        if ticks == 0 {
-            return Err(header("the time division is 0 ticks a frame".into()));
-        }
-        Timing::Smpte(fps * f64::from(ticks))
-    };
+    let timing = timing(u16_be(bytes, 12))?;
 
     let mut events = Vec::new();
     let mut at = 8 + header_len;
@@ -144,6 +112,46 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Marker>, Fault> {
             Kind::Tempo(_) => None,
         })
         .collect())
+}
+
+/// A fault in the `MThd` header.
+fn header_fault(message: String) -> Fault {
+    Fault::At(
+        Place::Byte {
+            offset: 0,
+            what: "'MThd' header".into(),
+        },
+        message,
+    )
+}
+
+/// How the header's time division times ticks.
+fn timing(division: u16) -> Result<Timing, Fault> {
+    if division & 0x8000 == 0 {
+        if division == 0 {
+            return Err(header_fault(
+                "the time division is 0 ticks a quarter note".into(),
+            ));
+        }
+        Ok(Timing::Ppq(division))
+    } else {
+        let fps = -i16::from((division >> 8) as u8 as i8);
+        let ticks = division & 0xff;
+        let fps = match fps {
+            24 | 25 | 30 => f64::from(fps),
+            29 => 30_000.0 / 1001.0,
+            other => {
+                return Err(header_fault(format!(
+                    "SMPTE timing at {other} frames a second: MIDI files use 24, 25, 29 (29.97) \
+                     or 30"
+                )));
+            }
+        };
+        if ticks == 0 {
+            return Err(header_fault("the time division is 0 ticks a frame".into()));
+        }
+        Ok(Timing::Smpte(fps * f64::from(ticks)))
+    }
 }
 
 /// How a file's ticks are timed.
@@ -215,38 +223,15 @@ fn read_track(
                     .get(from..from + len as usize)
                     .ok_or_else(|| cut(event_at))?;
                 at = from + len as usize;
-                match kind {
-                    0x51 if body.len() == 3 => {
-                        let us = u32::from_be_bytes([0, body[0], body[1], body[2]]);
-                        if us == 0 {
-                            return Err(fault(
-                                event_at,
-                                "a set-tempo event of 0 µs a quarter note".into(),
-                            ));
-                        }
-                        events.push(Event {
-                            tick,
-                            offset: base + event_at,
-                            track,
-                            kind: Kind::Tempo(us),
-                        });
-                    }
-                    0x51 => {
-                        return Err(fault(
-                            event_at,
-                            format!("a set-tempo event of {} bytes, not 3", body.len()),
-                        ));
-                    }
-                    0x06 | 0x07 => events.push(Event {
+                if let Some(kind) =
+                    meta_event(kind, body).map_err(|message| fault(event_at, message))?
+                {
+                    events.push(Event {
                         tick,
                         offset: base + event_at,
                         track,
-                        kind: Kind::Marker(
-                            text_of(body),
-                            if kind == 0x06 { "marker" } else { "cue point" },
-                        ),
-                    }),
-                    _ => {}
+                        kind,
+                    });
                 }
             }
             0xF0 | 0xF7 => {
@@ -286,6 +271,24 @@ fn read_track(
         }
     }
     Ok(())
+}
+
+/// What a meta event of type `kind` with data `body` means here: a tempo change, a marker or
+/// cue point, or nothing; or what is wrong with it.
+fn meta_event(kind: u8, body: &[u8]) -> Result<Option<Kind>, String> {
+    match kind {
+        0x51 if body.len() == 3 => {
+            let us = u32::from_be_bytes([0, body[0], body[1], body[2]]);
+            if us == 0 {
+                return Err("a set-tempo event of 0 µs a quarter note".into());
+            }
+            Ok(Some(Kind::Tempo(us)))
+        }
+        0x51 => Err(format!("a set-tempo event of {} bytes, not 3", body.len())),
+        0x06 => Ok(Some(Kind::Marker(text_of(body), "marker"))),
+        0x07 => Ok(Some(Kind::Marker(text_of(body), "cue point"))),
+        _ => Ok(None),
+    }
 }
 
 /// How many data bytes a channel message with this status has.
@@ -340,7 +343,7 @@ pub(crate) mod tests {
     }
 
     /// A chunk with a big-endian length.
-    pub(crate) fn chunk(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    pub(crate) fn chunk(id: [u8; 4], data: &[u8]) -> Vec<u8> {
         let mut out = id.to_vec();
         out.extend((data.len() as u32).to_be_bytes());
         out.extend(data);
@@ -352,17 +355,17 @@ pub(crate) mod tests {
         let mut header = format.to_be_bytes().to_vec();
         header.extend((tracks.len() as u16).to_be_bytes());
         header.extend(division.to_be_bytes());
-        let mut out = chunk(b"MThd", &header);
+        let mut out = chunk(*b"MThd", &header);
         for events in tracks {
             let mut data = events.clone();
             data.extend(meta(0, 0x2F, &[]));
-            out.extend(chunk(b"MTrk", &data));
+            out.extend(chunk(*b"MTrk", &data));
         }
         out
     }
 
     /// Format 1: a tempo track (120 bpm, 60 bpm from bar 3) with markers, and a note track with
-    /// running status, a program change, a SysEx and a cue point; ticks become seconds through
+    /// running status, a program change, a system exclusive message and a cue point; ticks become seconds through
     /// the tempo change.
     #[test]
     fn format_1_markers_follow_the_tempo_map() {
@@ -393,7 +396,7 @@ pub(crate) mod tests {
     /// SMPTE timing (25 frames a second, 40 ticks a frame: ms ticks) needs no tempo map.
     #[test]
     fn smpte_timing_is_ticks_per_second() {
-        let division = (u16::from((-25i8) as u8) << 8) | 40;
+        let division = (u16::from((-25i8) as u8) << 8) | 0x28;
         let bytes = smf(0, division, &[meta(2500, 0x06, b"A")]);
         assert_eq!(parse(&bytes).unwrap()[0].start, Seconds(2.5));
     }

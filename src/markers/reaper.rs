@@ -163,7 +163,7 @@ fn time(text: &str) -> Result<Seconds, String> {
         ));
     } else if dots == 0
         && text.chars().all(|c| c.is_ascii_digit())
-        && text.trim_start_matches('0') != ""
+        && !text.trim_start_matches('0').is_empty()
     {
         return Err(format!(
             "'{text}' has no decimal point: REAPER writes Samples like this, which need the \

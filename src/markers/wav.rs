@@ -102,47 +102,10 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Marker>, Fault> {
             }
             b"cue " => {
                 seen_cue = true;
-                let data = chunk.data;
-                let count = if data.len() >= 4 {
-                    u32_at(data, 0) as usize
-                } else {
-                    0
-                };
-                if data.len() < 4 || data.len() < 4 + count.saturating_mul(24) {
-                    return Err(Fault::At(
-                        place(chunk.offset, "'cue ' chunk".into()),
-                        format!(
-                            "the cue chunk holds {} bytes, too few for the {count} cue points it \
-                             announces (24 bytes each after a 4-byte count)",
-                            data.len()
-                        ),
-                    ));
-                }
-                for n in 0..count {
-                    let at = 4 + n * 24;
-                    // id, position, data chunk id, chunk start, block start, sample offset.
-                    points.push((
-                        u32_at(data, at),
-                        u32_at(data, at + 20),
-                        chunk.offset + 8 + at,
-                    ));
-                }
+                points.extend(cue_points(&chunk)?);
             }
             b"LIST" if chunk.data.get(..4) == Some(b"adtl".as_slice()) => {
-                for entry in chunks(chunk.data, 4, "in the 'LIST' 'adtl' chunk")
-                    .map_err(|f| shift(f, chunk.offset + 8))?
-                {
-                    if &entry.id == b"labl" {
-                        if entry.data.len() < 4 {
-                            return Err(Fault::At(
-                                place(chunk.offset + 8 + entry.offset, "'labl' entry".into()),
-                                "a label entry holds fewer than the 4 bytes of its cue point id"
-                                    .into(),
-                            ));
-                        }
-                        labels.push((u32_at(entry.data, 0), text_of(&entry.data[4..])));
-                    }
-                }
+                labels.extend(adtl_labels(&chunk)?);
             }
             _ => {}
         }
@@ -188,6 +151,62 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Vec<Marker>, Fault> {
         .collect())
 }
 
+/// The cue points of a `cue ` chunk: id, sample offset, and the file offset of the point.
+fn cue_points(chunk: &Chunk<'_>) -> Result<Vec<(u32, u32, usize)>, Fault> {
+    let data = chunk.data;
+    let count = if data.len() >= 4 {
+        u32_at(data, 0) as usize
+    } else {
+        0
+    };
+    if data.len() < 4 || data.len() < 4 + count.saturating_mul(24) {
+        return Err(Fault::At(
+            Place::Byte {
+                offset: chunk.offset as u64,
+                what: "'cue ' chunk".into(),
+            },
+            format!(
+                "the cue chunk holds {} bytes, too few for the {count} cue points it announces \
+                 (24 bytes each after a 4-byte count)",
+                data.len()
+            ),
+        ));
+    }
+    Ok((0..count)
+        .map(|n| {
+            let at = 4 + n * 24;
+            // id, position, data chunk id, chunk start, block start, sample offset.
+            (
+                u32_at(data, at),
+                u32_at(data, at + 20),
+                chunk.offset + 8 + at,
+            )
+        })
+        .collect())
+}
+
+/// The `labl` entries of a `LIST` chunk of type `adtl`: cue point id and text.
+fn adtl_labels(chunk: &Chunk<'_>) -> Result<Vec<(u32, String)>, Fault> {
+    let mut labels = Vec::new();
+    for entry in chunks(chunk.data, 4, "in the 'LIST' 'adtl' chunk")
+        .map_err(|f| shift(f, chunk.offset + 8))?
+    {
+        if &entry.id == b"labl" {
+            if entry.data.len() < 4 {
+                return Err(Fault::At(
+                    Place::Byte {
+                        offset: (chunk.offset + 8 + entry.offset) as u64,
+                        what: "'labl' entry".into(),
+                    },
+                    "a label entry holds fewer than the 4 bytes of its cue point id".into(),
+                ));
+            }
+            labels.push((u32_at(entry.data, 0), text_of(&entry.data[4..])));
+        }
+    }
+    Ok(labels)
+}
+
 /// A fault found inside a chunk's data, with its offset made one in the file.
 fn shift(fault: Fault, by: usize) -> Fault {
     match fault {
@@ -207,7 +226,7 @@ pub(crate) mod tests {
     use super::*;
 
     /// A RIFF chunk: id, size, data, pad byte.
-    pub(crate) fn chunk(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    pub(crate) fn chunk(id: [u8; 4], data: &[u8]) -> Vec<u8> {
         let mut out = id.to_vec();
         out.extend((data.len() as u32).to_le_bytes());
         out.extend(data);
@@ -242,13 +261,13 @@ pub(crate) mod tests {
             let mut labl = id.to_le_bytes().to_vec();
             labl.extend(text.as_bytes());
             labl.push(0);
-            adtl.extend(chunk(b"labl", &labl));
+            adtl.extend(chunk(*b"labl", &labl));
         }
         let mut body = b"WAVE".to_vec();
-        body.extend(chunk(b"fmt ", &fmt));
-        body.extend(chunk(b"data", &[0u8; 200]));
-        body.extend(chunk(b"cue ", &cue));
-        body.extend(chunk(b"LIST", &adtl));
+        body.extend(chunk(*b"fmt ", &fmt));
+        body.extend(chunk(*b"data", &[0u8; 200]));
+        body.extend(chunk(*b"cue ", &cue));
+        body.extend(chunk(*b"LIST", &adtl));
         let mut file = b"RIFF".to_vec();
         file.extend((body.len() as u32).to_le_bytes());
         file.extend(body);
@@ -313,7 +332,7 @@ pub(crate) mod tests {
         );
         let bytes = wav_with_cues(48_000, &[], &[]);
         let mut no_cue = bytes[..244].to_vec();
-        no_cue.extend(chunk(b"LIST", b"INFO"));
+        no_cue.extend(chunk(*b"LIST", b"INFO"));
         assert!(matches!(parse(&no_cue), Err(Fault::File(m)) if m.contains("no 'cue ' chunk")));
         let mut rf64 = bytes.clone();
         rf64[..4].copy_from_slice(b"RF64");
