@@ -94,20 +94,22 @@ pub fn import(
         .collect();
     let replaced = session.sections.len();
     let what = if replaced == 0 {
-        format!("{} section(s)", plan.sections.len())
+        format!(
+            "{} section(s) to {}",
+            plan.sections.len(),
+            session.path.display()
+        )
     } else {
         format!(
-            "{} section(s), replacing the {replaced} it had ({} named again keep their scenes)",
+            "{} section(s) to {}, replacing the {replaced} it had ({} named again keep their \
+             scenes)",
             plan.sections.len(),
+            session.path.display(),
             kept.len()
         )
     };
     if options.dry_run {
-        let _ = writeln!(
-            out,
-            "\nWould write {what} to {} (--dry-run: nothing written).",
-            session.path.display()
-        );
+        let _ = writeln!(out, "\nWould write {what}; --dry-run: nothing written.");
         return Ok(out);
     }
     let _lock = match lock::acquire(&session.path)? {
@@ -120,7 +122,7 @@ pub fn import(
         }
     };
     write(&session.path, &plan)?;
-    let _ = writeln!(out, "\nWrote {what} to {}.", session.path.display());
+    let _ = writeln!(out, "\nWrote {what}.");
     Ok(out)
 }
 

@@ -383,6 +383,15 @@ fn replace_keeps_the_scenes_of_sections_named_again() {
 
     let out = import(&path, &labels, &["--replace"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with(&format!(
+            "\nWrote 2 section(s) to {}, replacing the 2 it had (1 named again keep their \
+             scenes).\n",
+            path.display()
+        )),
+        "{}",
+        text(&out.stdout)
+    );
     let after = std::fs::read_to_string(&path).unwrap();
     assert!(!after.contains("Verse"), "{after}");
     assert!(
@@ -450,7 +459,7 @@ fn malformed_files_and_open_sessions_are_refused() {
     assert_eq!(std::fs::read(&path).unwrap(), before);
     drop(lock);
     let out = import(&path, &labels, &["--dry-run"]);
-    assert!(text(&out.stdout).contains("(--dry-run: nothing written)"));
+    assert!(text(&out.stdout).contains("; --dry-run: nothing written.\n"));
     assert_eq!(std::fs::read(&path).unwrap(), before);
     let out = import(&path, &labels, &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
