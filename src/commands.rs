@@ -8,3 +8,4 @@ pub mod paths;
 pub mod play;
 pub mod progress;
 pub mod report;
+pub mod sections;

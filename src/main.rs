@@ -152,6 +152,12 @@ enum Command {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Work with a session's sections: `earmix sections import SESSION FILE` makes them from
+    /// markers.
+    Sections {
+        #[command(subcommand)]
+        action: SectionsCommand,
+    },
     /// List the audio hosts, their output devices and the configurations they support.
     Devices,
     /// Generate the demo sessions' stems and print where they are.
@@ -163,6 +169,32 @@ enum Command {
         /// data directory).
         #[arg(long)]
         dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SectionsCommand {
+    /// Make the session's sections from a file of markers, one section starting at each marker.
+    ///
+    /// FILE is told by its contents: Audacity labels (File > Export > Labels), REAPER's
+    /// marker/region list exported as CSV (in Minutes:Seconds or Seconds), a WAV file with cue
+    /// markers (`cue ` and `LIST`/`adtl` chunks), or a MIDI file with marker or cue point
+    /// events. A marker's name becomes its section's name; a marker with no name is called
+    /// "Marker N", a name used twice gets " 2", markers out of time order are sorted and markers
+    /// at or after the session's end are left out, each said in a note. Only the [[section]]
+    /// tables change: the rest of the file, its comments and layout stay as they are.
+    Import {
+        /// The session file (TOML).
+        session: PathBuf,
+        /// The marker file.
+        file: PathBuf,
+        /// Replace the sections the session has (without it such a session is refused). A
+        /// section that a marker names again keeps its scene; the others are removed.
+        #[arg(long)]
+        replace: bool,
+        /// Show the sections that would be written, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -288,6 +320,8 @@ fn say(text: &str) {
     let _ = writeln!(std::io::stderr(), "{}", earmix::text::escape_lines(text));
 }
 
+// One arm per command: it grows with the commands.
+#[allow(clippy::too_many_lines)]
 fn run(cli: Cli) -> Result<ExitCode> {
     let config = load_config(cli.config.as_deref())?;
     let Some(command) = cli.command else {
@@ -383,6 +417,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
             )
         }
+        Command::Sections { action } => sections(action),
         Command::Devices => {
             print_out(&commands::devices::list())?;
             Ok(ExitCode::SUCCESS)
@@ -435,6 +470,22 @@ fn warn_damaged(damaged: &[render::DamagedStem]) -> ExitCode {
     } else {
         ExitCode::from(DAMAGED)
     }
+}
+
+/// `earmix sections ...`.
+fn sections(action: SectionsCommand) -> Result<ExitCode> {
+    let SectionsCommand::Import {
+        session: path,
+        file,
+        replace,
+        dry_run,
+    } = action;
+    let Some(session) = load_or_report(&path) else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let options = commands::sections::ImportOptions { replace, dry_run };
+    print_out(&commands::sections::import(&session, &file, options)?)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(path: &Path, audio: &AudioConfig) -> Result<ExitCode> {

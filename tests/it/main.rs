@@ -20,6 +20,7 @@ mod fuzz;
 mod gapless;
 mod hostile;
 mod lifecycle;
+mod markers;
 #[cfg(target_os = "linux")]
 mod memory;
 mod mixer;
