@@ -66,7 +66,10 @@ pub fn damaged_stems(
     let mut out = Vec::new();
     for (channel, health) in session.channels.iter().zip(health) {
         let Some(health) = health else { continue };
-        // The stretch of the file those frames play (its own rate may differ).
+        // The stretch of the file those frames play (it starts at the channel's start; its own
+        // rate may differ).
+        let placed = super::processor::start_at(session, channel, mix_rate);
+        let (from, to) = (from.saturating_sub(placed), to.saturating_sub(placed));
         let rate = u128::from(health.sample_rate());
         let mix = u128::from(mix_rate.max(1));
         let start = (u128::from(from) * rate / mix) as u64;
