@@ -9,7 +9,7 @@ use super::health::StemHealth;
 use super::meter::{BlockMeter, MeterBank};
 use super::scene::{SceneLevel, SceneTimeline};
 use super::smoother::{Smoother, ramp_frames};
-use super::source::{MAX_BLOCK, MAX_CACHED, Placed, ReadMode, Source, StreamError};
+use super::source::{MAX_BLOCK, MAX_CACHED, Placed, ReadMode, Source, SplitStereo, StreamError};
 use super::stream_plan::{StreamPlan, add_by_distance};
 use super::streams::{StreamConfig, open_stem};
 use super::strip::{Strip, StripParams};
@@ -24,8 +24,8 @@ pub fn start_at(session: &Session, channel: &Channel, mix_rate: u32) -> u64 {
     u64::try_from((frames + rate / 2) / rate).unwrap_or(u64::MAX)
 }
 
-/// Opens a channel's stem for a mix at `mix_rate` ([`open_stem`]), placed at the channel's
-/// start: silent before it. `start_frame` and `cache_frames` are timeline frames at
+/// Opens a channel's stem for a mix at `mix_rate` ([`open_stem`]; both files of a split-stereo
+/// stem, as one [`SplitStereo`] source), placed at the channel's start: silent before it. `start_frame` and `cache_frames` are timeline frames at
 /// `mix_rate`; places before the stem's start keep its first frame loaded.
 ///
 /// Not realtime-safe (opens files, starts I/O threads).
@@ -40,18 +40,31 @@ pub fn open_channel(
     let offset = start_at(session, channel, mix_rate);
     let inner_frame = |frame: u64| frame.saturating_sub(offset);
     let caches: Vec<u64> = cache_frames.iter().map(|&f| inner_frame(f)).collect();
-    let source = open_stem(
-        &session.stem_path(channel),
-        mix_rate,
-        inner_frame(start_frame),
-        &caches,
-        config,
-    )?;
+    let open = |path: &std::path::Path| {
+        open_stem(path, mix_rate, inner_frame(start_frame), &caches, config)
+    };
+    let left = session.stem_path(channel);
+    let mut source = open(&left)?;
+    if let Some(right) = session.right_stem_path(channel) {
+        let pair = SplitStereo::new(source, open(&right)?);
+        source = Box::new(pair.map_err(|(l, r)| StreamError::Decode {
+            path: if l == 1 { right } else { left },
+            reason: format!(
+                "the files of a split-stereo channel must be mono; they have {l} and {r} \
+                 channels"
+            ),
+        })?);
+    }
     if offset == 0 {
         return Ok(source);
     }
     Ok(Box::new(Placed::new(source, offset, start_frame)))
 }
+
+/// What the decoders found wrong with a strip's stem files: its file (the left one of a
+/// split-stereo stem), then the right file of a split-stereo stem. `None` for sources in
+/// memory and for the right of a stem in one file.
+pub type StripHealth = [Option<Arc<StemHealth>>; 2];
 
 /// What happened during one `process` call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -368,8 +381,11 @@ impl Processor {
     /// memory), in strip order.
     ///
     /// Not realtime-safe (allocates).
-    pub fn stem_health(&self) -> Vec<Option<Arc<StemHealth>>> {
-        self.sources.iter().map(|s| s.health().cloned()).collect()
+    pub fn stem_health(&self) -> Vec<StripHealth> {
+        self.sources
+            .iter()
+            .map(|s| [s.health().cloned(), s.right_health().cloned()])
+            .collect()
     }
 
     /// The sample rate the processor runs at.

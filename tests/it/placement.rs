@@ -290,3 +290,190 @@ fn the_report_measures_a_started_stem_where_it_plays() {
     let b = &placed.spans[1].channels[1].measures;
     assert!(b.integrated_lufs.is_some(), "{b:?}");
 }
+
+/// A session with a split-stereo piano (two mono files of different lengths: the right one is
+/// shorter) panned right, a stereo-less bed, and the piano placed at 0.5 s.
+fn split_session(ts: &TempSession, pan: f64, start: &str) -> std::path::PathBuf {
+    write_wav_f32(&ts.path("stems/bed.wav"), RATE, &[signal(96_000, 61, 0.3)]);
+    write_wav_f32(
+        &ts.path("stems/Piano L.wav"),
+        RATE,
+        &[signal(60_000, 62, 0.5)],
+    );
+    write_wav_f32(
+        &ts.path("stems/Piano R.wav"),
+        RATE,
+        &[signal(40_000, 63, 0.5)],
+    );
+    ts.write_session(&format!(
+        r#"version = 1
+name = "Split"
+sample_rate = 48000
+
+[[channel]]
+name = "Bed"
+file = "stems/bed.wav"
+gain_db = -6.0
+
+[[channel]]
+name = "Piano"
+file = ["stems/Piano L.wav", "stems/Piano R.wav"]
+gain_db = -1.0
+pan = {pan}
+{start}
+"#
+    ))
+}
+
+/// The split piano mixed here: the left file on the left only and the right file on the right
+/// only, with the stereo balance (`pan`) and fader, from `at` frames; the bed in the middle.
+fn split_oracle(ts: &TempSession, pan: f64, at: usize, frames: usize) -> [Vec<f64>; 2] {
+    let mut out = [vec![0.0f64; frames], vec![0.0f64; frames]];
+    let (_, bed) = read_wav(&ts.path("stems/bed.wav"));
+    let (bl, br) = Pan(0.0).mono_gains();
+    for (i, x) in bed[0].iter().enumerate() {
+        out[0][i] += f64::from(*x) * db(-6.0) * f64::from(bl);
+        out[1][i] += f64::from(*x) * db(-6.0) * f64::from(br);
+    }
+    let (gl, gr) = if pan > 0.0 {
+        (1.0 - pan, 1.0)
+    } else {
+        (1.0, 1.0 + pan)
+    };
+    let (_, left) = read_wav(&ts.path("stems/Piano L.wav"));
+    let (_, right) = read_wav(&ts.path("stems/Piano R.wav"));
+    for (i, x) in left[0].iter().enumerate() {
+        out[0][at + i] += f64::from(*x) * db(-1.0) * gl;
+    }
+    for (i, x) in right[0].iter().enumerate() {
+        out[1][at + i] += f64::from(*x) * db(-1.0) * gr;
+    }
+    out
+}
+
+/// A split-stereo channel bounces its first file on the left only and its second on the right
+/// only, with the stereo balance law as for a stereo stem; the shorter file is silent after its
+/// end; placed with `start`, both files start there. Equal to the oracle within 1e-6.
+#[test]
+fn a_split_stereo_channel_bounces_left_and_right_files_to_their_sides() {
+    for (pan, start, at) in [(0.0, "", 0), (0.4, "start = 0.5", 24_000), (-0.7, "", 0)] {
+        let ts = TempSession::new();
+        let path = split_session(&ts, pan, start);
+        let session = earmix::session::load(&path).unwrap();
+        assert_eq!(session.stems[1].channels, 2);
+        let out = ts.path("mix.wav");
+        let report = bounce(&session, &out, &BounceOptions::default(), &mut |_, _| {}).unwrap();
+        let frames = 96_000.max(at + 60_000);
+        assert_eq!(report.frames, frames as u64, "pan {pan} {start}");
+        let (_, got) = read_wav(&out);
+        let want = split_oracle(&ts, pan, at, frames);
+        assert_near(&format!("left, pan {pan} {start}"), &got[0], &want[0]);
+        assert_near(&format!("right, pan {pan} {start}"), &got[1], &want[1]);
+    }
+}
+
+/// Realtime playback of a split-stereo channel placed at 0.5 s equals its bounce bit for bit,
+/// from the top and after seeks before the start and inside it, past the shorter file's end.
+#[test]
+fn realtime_with_a_split_stereo_channel_equals_the_bounce() {
+    let ts = TempSession::new();
+    let path = split_session(&ts, 0.4, "start = 0.5");
+    let session = earmix::session::load(&path).unwrap();
+    let out = ts.path("mix.wav");
+    bounce(&session, &out, &BounceOptions::default(), &mut |_, _| {}).unwrap();
+    let (_, want) = read_wav(&out);
+    let oracle = split_oracle(&ts, 0.4, 24_000, 96_000);
+    let heard = play_with_seeks(
+        &session,
+        &[0, 12_000, 48_000],
+        &[(30_000, 12_000), (20_000, 48_000)],
+        40_000,
+    );
+    for (from, [l, r]) in heard {
+        let at = from as usize;
+        let n = l.len();
+        assert!(n > 0, "something played from {from}");
+        assert_eq!(l[..], want[0][at..at + n], "left from frame {from}");
+        assert_eq!(r[..], want[1][at..at + n], "right from frame {from}");
+        assert_near("left", &l, &oracle[0][at..at + n]);
+        assert_near("right", &r, &oracle[1][at..at + n]);
+    }
+}
+
+/// `earmix check` on a split-stereo channel whose files are not both mono at one rate, or that
+/// names other than two files, says so for each file, with the file, line, column, key and
+/// value; a good one is summed up as one stereo channel naming both files.
+#[test]
+fn split_stereo_files_are_checked() {
+    let ts = TempSession::new();
+    write_wav_f32(&ts.path("L.wav"), RATE, &[signal(1_000, 1, 0.5)]);
+    write_wav_f32(&ts.path("R.wav"), RATE, &[signal(2_000, 2, 0.5)]);
+    write_wav_f32(&ts.path("R44.wav"), 44_100, &[signal(1_000, 3, 0.5)]);
+    write_wav_f32(
+        &ts.path("stereo.wav"),
+        RATE,
+        &[signal(1_000, 4, 0.5), signal(1_000, 5, 0.5)],
+    );
+    let check = |channel_lines: &str| {
+        let path = ts.write_session(&format!(
+            "version = 1\nname = \"S\"\n[[channel]]\nname = \"P\"\n{channel_lines}\n"
+        ));
+        let out = crate::support::earmix()
+            .arg("check")
+            .arg(&path)
+            .output()
+            .unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status.success(), text, path.display().to_string())
+    };
+    let (ok, text, _) = check("file = [\"L.wav\", \"R.wav\"]");
+    assert!(ok, "{text}");
+    assert!(
+        text.contains("L.wav + R.wav (split stereo: left + right)"),
+        "{text}"
+    );
+
+    let (ok, text, file) = check("file = [\"stereo.wav\", \"R44.wav\"]");
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains(&format!(
+            "{file}:5:9: channel[1].file = \"stereo.wav\": the left file of a split-stereo \
+             channel must be mono; this one has 2 channels"
+        )),
+        "{text}"
+    );
+    let (ok, text, file) = check("file = [\"L.wav\", \"R44.wav\"]");
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains(&format!(
+            "{file}:5:18: channel[1].file = \"R44.wav\": this file is at 44100 Hz and the left \
+             one at 48000 Hz; both files of a split-stereo channel must have the same sample rate"
+        )),
+        "{text}"
+    );
+    let (ok, text, file) = check("file = [\"L.wav\", \"R.wav\", \"R.wav\"]");
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains(&format!("{file}:5:8: channel[1].file = ")),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "a split-stereo channel names two mono files, left then right, like \
+             [\"Piano L.wav\", \"Piano R.wav\"]; this names 3"
+        ),
+        "{text}"
+    );
+    let (ok, text, file) = check("file = [\"L.wav\", \"missing.wav\"]");
+    assert!(!ok, "{text}");
+    assert!(
+        text.contains(&format!(
+            "{file}:5:18: channel[1].file = \"missing.wav\": cannot open"
+        )),
+        "{text}"
+    );
+}
