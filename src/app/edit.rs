@@ -781,6 +781,7 @@ pub(crate) fn test_session(path: &std::path::Path) -> Session {
         mute: false,
         solo: false,
         start_frames: 0,
+        right_file: None,
     };
     let stem = StemInfo {
         format: "WAV".into(),

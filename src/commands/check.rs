@@ -26,9 +26,12 @@ use crate::units::{Decibels, Seconds};
 pub fn damaged_stems(session: &Session, stop: &StopFlag) -> Result<Vec<DamagedStem>, StreamError> {
     let mut files: Vec<(PathBuf, PathBuf)> = Vec::new();
     for channel in &session.channels {
-        let path = session.stem_path(channel);
-        if !files.iter().any(|(p, _)| *p == path) {
-            files.push((path, channel.file.clone()));
+        // Both files of a split-stereo stem.
+        for file in std::iter::once(&channel.file).chain(&channel.right_file) {
+            let path = session.resolve(file);
+            if !files.iter().any(|(p, _)| *p == path) {
+                files.push((path, file.clone()));
+            }
         }
     }
     let workers = std::thread::available_parallelism()
@@ -120,12 +123,15 @@ pub fn summary(session: &Session) -> String {
             stem.sample_rate,
             Seconds(stem.seconds()).to_string(),
         );
-        let _ = writeln!(
-            out,
-            "  {:<name_w$}  {}",
-            "",
-            escape(&channel.file.display().to_string())
-        );
+        let files = match &channel.right_file {
+            None => channel.file.display().to_string(),
+            Some(right) => format!(
+                "{} + {} (split stereo: left + right)",
+                channel.file.display(),
+                right.display()
+            ),
+        };
+        let _ = writeln!(out, "  {:<name_w$}  {}", "", escape(&files));
     }
     if session.sections.is_empty() {
         let _ = writeln!(out, "\n  no sections");

@@ -13,7 +13,7 @@ use super::loudness::{LoudnessMatch, LoudnessMeter, LoudnessReading, master_ring
 use super::meter::{MeterBank, MeterReading};
 use super::monitor::{CeilingReading, MonitorMeter, MonitorState};
 use super::output::{self, Backend, Output, OutputEvent, OutputRequest, StreamInfo};
-use super::processor::Processor;
+use super::processor::{Processor, StripHealth};
 use super::protocol::{EngineCounters, EngineToUi, Listen, LoopRegion, UiToEngine, rings};
 use super::realtime::RealtimeProcessor;
 use super::reference::{ReferencePlayer, open_reference};
@@ -96,14 +96,18 @@ struct WatchedStem {
 }
 
 impl StemWatch {
-    fn new(session: &Session, health: Vec<Option<Arc<StemHealth>>>) -> Self {
+    fn new(session: &Session, health: Vec<StripHealth>) -> Self {
         let stems = session
             .channels
             .iter()
             .zip(health)
-            .filter_map(|(channel, health)| {
+            .flat_map(|(channel, [left, right])| {
+                let right_file = channel.right_file.clone().unwrap_or_default();
+                [(channel.file.clone(), left), (right_file, right)]
+            })
+            .filter_map(|(file, health)| {
                 Some(WatchedStem {
-                    file: channel.file.clone(),
+                    file,
                     health: health?,
                     seen: 0,
                     stop_told: false,

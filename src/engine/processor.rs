@@ -9,12 +9,62 @@ use super::health::StemHealth;
 use super::meter::{BlockMeter, MeterBank};
 use super::scene::{SceneLevel, SceneTimeline};
 use super::smoother::{Smoother, ramp_frames};
-use super::source::{MAX_BLOCK, MAX_CACHED, ReadMode, Source, StreamError};
+use super::source::{MAX_BLOCK, MAX_CACHED, Placed, ReadMode, Source, SplitStereo, StreamError};
 use super::stream_plan::{StreamPlan, add_by_distance};
 use super::streams::{StreamConfig, open_stem};
 use super::strip::{Strip, StripParams};
-use crate::session::Session;
+use crate::session::{Channel, Session};
 use crate::units::{Decibels, Pan, StripId};
+
+/// Where a channel's stem starts on a timeline at `mix_rate`: its `start` (frames at the
+/// session's rate) converted to the mix rate, rounded to the nearest frame.
+pub fn start_at(session: &Session, channel: &Channel, mix_rate: u32) -> u64 {
+    let rate = u128::from(session.sample_rate.max(1));
+    let frames = u128::from(channel.start_frames) * u128::from(mix_rate);
+    u64::try_from((frames + rate / 2) / rate).unwrap_or(u64::MAX)
+}
+
+/// Opens a channel's stem for a mix at `mix_rate` ([`open_stem`]; both files of a split-stereo
+/// stem, as one [`SplitStereo`] source), placed at the channel's start: silent before it. `start_frame` and `cache_frames` are timeline frames at
+/// `mix_rate`; places before the stem's start keep its first frame loaded.
+///
+/// Not realtime-safe (opens files, starts I/O threads).
+pub fn open_channel(
+    session: &Session,
+    channel: &Channel,
+    mix_rate: u32,
+    start_frame: u64,
+    cache_frames: &[u64],
+    config: StreamConfig,
+) -> Result<Box<dyn Source>, StreamError> {
+    let offset = start_at(session, channel, mix_rate);
+    let inner_frame = |frame: u64| frame.saturating_sub(offset);
+    let caches: Vec<u64> = cache_frames.iter().map(|&f| inner_frame(f)).collect();
+    let open = |path: &std::path::Path| {
+        open_stem(path, mix_rate, inner_frame(start_frame), &caches, config)
+    };
+    let left = session.stem_path(channel);
+    let mut source = open(&left)?;
+    if let Some(right) = session.right_stem_path(channel) {
+        let pair = SplitStereo::new(source, open(&right)?);
+        source = Box::new(pair.map_err(|(l, r)| StreamError::Decode {
+            path: if l == 1 { right } else { left },
+            reason: format!(
+                "the files of a split-stereo channel must be mono; they have {l} and {r} \
+                 channels"
+            ),
+        })?);
+    }
+    if offset == 0 {
+        return Ok(source);
+    }
+    Ok(Box::new(Placed::new(source, offset, start_frame)))
+}
+
+/// What the decoders found wrong with a strip's stem files: its file (the left one of a
+/// split-stereo stem), then the right file of a split-stereo stem. `None` for sources in
+/// memory and for the right of a stem in one file.
+pub type StripHealth = [Option<Arc<StemHealth>>; 2];
 
 /// What happened during one `process` call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,7 +160,8 @@ impl Processor {
     }
 
     /// A processor for a session, mixing at `mix_rate`: opens one creek stream per stem
-    /// ([`open_stem`]: resampled when the stem is at another rate) at `start_frame`, keeping the
+    /// ([`open_channel`]: resampled when the stem is at another rate, placed at the channel's
+    /// start) at `start_frame`, keeping the
     /// data at each of `cache_frames` buffered so a seek there plays at once. Both are timeline
     /// frames at `mix_rate`.
     ///
@@ -151,8 +202,9 @@ impl Processor {
         let mut strips = Vec::with_capacity(session.channels.len());
         for (i, channel) in session.channels.iter().enumerate() {
             let rate = session.stems.get(i).map_or(mix_rate, |s| s.sample_rate);
-            let source = open_stem(
-                &session.stem_path(channel),
+            let source = open_channel(
+                session,
+                channel,
                 mix_rate,
                 start_frame,
                 cache_frames,
@@ -329,8 +381,11 @@ impl Processor {
     /// memory), in strip order.
     ///
     /// Not realtime-safe (allocates).
-    pub fn stem_health(&self) -> Vec<Option<Arc<StemHealth>>> {
-        self.sources.iter().map(|s| s.health().cloned()).collect()
+    pub fn stem_health(&self) -> Vec<StripHealth> {
+        self.sources
+            .iter()
+            .map(|s| [s.health().cloned(), s.right_health().cloned()])
+            .collect()
     }
 
     /// The sample rate the processor runs at.

@@ -5,14 +5,13 @@
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::health::{StemDamage, StemHealth};
-use super::processor::Processor;
+use super::health::StemDamage;
+use super::processor::{Processor, StripHealth};
 use super::source::{MAX_BLOCK, ReadMode, StreamError};
 use super::streams::StreamConfig;
 use crate::session::Session;
@@ -52,34 +51,40 @@ impl std::fmt::Display for DamagedStem {
 }
 
 /// What was wrong with the session's stems over the timeline frames `[from, to)` (at
-/// `mix_rate`), one entry per problem, in channel order. `health` is
-/// [`Processor::stem_health`]'s answer (one per channel).
+/// `mix_rate`), one entry per problem, in channel order (a split-stereo stem's left file, then
+/// its right). `health` is [`Processor::stem_health`]'s answer (one per channel).
 ///
 /// Not realtime-safe.
 pub fn damaged_stems(
     session: &Session,
-    health: &[Option<Arc<StemHealth>>],
+    health: &[StripHealth],
     mix_rate: u32,
     from: u64,
     to: u64,
 ) -> Vec<DamagedStem> {
     let mut out = Vec::new();
-    for (channel, health) in session.channels.iter().zip(health) {
-        let Some(health) = health else { continue };
-        // The stretch of the file those frames play (its own rate may differ).
-        let rate = u128::from(health.sample_rate());
-        let mix = u128::from(mix_rate.max(1));
-        let start = (u128::from(from) * rate / mix) as u64;
-        let end = (u128::from(to) * rate).div_ceil(mix) as u64;
-        out.extend(
-            health
-                .damage(start..end)
-                .into_iter()
-                .map(|damage| DamagedStem {
-                    file: channel.file.clone(),
-                    damage,
-                }),
-        );
+    for (channel, [left, right]) in session.channels.iter().zip(health) {
+        let right_file = channel.right_file.as_ref().unwrap_or(&channel.file);
+        for (file, health) in [(&channel.file, left), (right_file, right)] {
+            let Some(health) = health else { continue };
+            // The stretch of the file those frames play (it starts at the channel's start; its
+            // own rate may differ).
+            let placed = super::processor::start_at(session, channel, mix_rate);
+            let (from, to) = (from.saturating_sub(placed), to.saturating_sub(placed));
+            let rate = u128::from(health.sample_rate());
+            let mix = u128::from(mix_rate.max(1));
+            let start = (u128::from(from) * rate / mix) as u64;
+            let end = (u128::from(to) * rate).div_ceil(mix) as u64;
+            out.extend(
+                health
+                    .damage(start..end)
+                    .into_iter()
+                    .map(|damage| DamagedStem {
+                        file: file.clone(),
+                        damage,
+                    }),
+            );
+        }
     }
     out
 }

@@ -6,6 +6,12 @@ use std::sync::Arc;
 
 use super::health::StemHealth;
 
+mod placed;
+mod split;
+
+pub use placed::Placed;
+pub use split::SplitStereo;
+
 /// A stem file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StreamError {
@@ -86,6 +92,13 @@ impl StemBuffer {
         self.channels = channels.clamp(1, 2);
     }
 
+    /// Exchanges the two channels' samples (their buffers change places; nothing is copied).
+    ///
+    /// Realtime-safe.
+    pub fn swap_channels(&mut self) {
+        self.data.swap(0, 1);
+    }
+
     /// 1 for mono, 2 for stereo.
     pub fn channels(&self) -> usize {
         self.channels
@@ -151,6 +164,14 @@ pub trait Source: Send {
     ///
     /// Realtime-safe.
     fn health(&self) -> Option<&Arc<StemHealth>> {
+        None
+    }
+
+    /// What the decoder found wrong with the right-hand file of a split-stereo stem (`None`
+    /// for every other source: [`Self::health`] covers its one file).
+    ///
+    /// Realtime-safe.
+    fn right_health(&self) -> Option<&Arc<StemHealth>> {
         None
     }
 

@@ -298,16 +298,8 @@ impl StreamPlan {
             .collect();
         let places = places_by_priority(start, &section_starts);
         let reference = reference_shape(session, mix_rate);
-        let streams: Vec<StreamShape> = session
-            .stems
-            .iter()
-            .map(|stem| StreamShape {
-                channels: stem.channels,
-                sample_rate: stem.sample_rate,
-                resampled: stem.sample_rate != mix_rate,
-                decoding: Decoding::of_format(&stem.format),
-                extra_places: 0,
-            })
+        let streams: Vec<StreamShape> = stem_shapes(session, mix_rate)
+            .into_iter()
             .chain(reference)
             .collect();
         let mut plan = Self::new(&streams, &places, &section_starts, budget, buffer_frames);
@@ -429,6 +421,27 @@ impl StreamPlan {
             self.spare
         )
     }
+}
+
+/// The streams the session's stems open, for the plan: one per channel, two mono ones for a
+/// split-stereo channel (each has its own fixed part and decoder).
+fn stem_shapes(session: &Session, mix_rate: u32) -> Vec<StreamShape> {
+    session
+        .channels
+        .iter()
+        .zip(&session.stems)
+        .flat_map(|(channel, stem)| {
+            let split = channel.right_file.is_some();
+            let shape = StreamShape {
+                channels: if split { 1 } else { stem.channels },
+                sample_rate: stem.sample_rate,
+                resampled: stem.sample_rate != mix_rate,
+                decoding: Decoding::of_format(&stem.format),
+                extra_places: 0,
+            };
+            std::iter::repeat_n(shape, if split { 2 } else { 1 })
+        })
+        .collect()
 }
 
 /// What the session's reference is, for the plan, when it has one that can be read (one that
@@ -705,6 +718,26 @@ mod tests {
             stream_bytes(&stereo_wav(), 16_384, 4 + SPARE_CACHES)
                 + stream_bytes(&reference, 16_384, 7 + SPARE_CACHES)
         );
+    }
+
+    /// A split-stereo channel is planned as the two mono streams it opens, a channel in one
+    /// file as one stream of its channels.
+    #[test]
+    fn a_split_stereo_channel_is_two_mono_streams() {
+        let mut session = crate::app::edit::test_session(std::path::Path::new("/s/s.toml"));
+        session.stems[1].channels = 2;
+        let mono = StreamShape {
+            channels: 1,
+            decoding: Decoding::Symphonia,
+            ..stereo_wav()
+        };
+        let stereo = StreamShape {
+            channels: 2,
+            ..mono
+        };
+        assert_eq!(stem_shapes(&session, 48_000), [mono, stereo]);
+        session.channels[1].right_file = Some("keys R.wav".into());
+        assert_eq!(stem_shapes(&session, 48_000), [mono, mono, mono]);
     }
 
     /// The decoding follows the probe's description of the file.

@@ -331,6 +331,7 @@ mod tests {
                     mute: false,
                     solo: false,
                     start_frames: 0,
+                    right_file: None,
                 })
                 .collect(),
             sections: Vec::new(),

@@ -72,7 +72,10 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
 
 fn update_channel(table: &mut Table, channel: &Channel) {
     put_str(table, "name", &channel.name);
-    put_str(table, "file", &path_text(&channel.file));
+    match &channel.right_file {
+        None => put_str(table, "file", &path_text(&channel.file)),
+        Some(right) => put_files(table, &path_text(&channel.file), &path_text(right)),
+    }
     match channel.role {
         Some(role) => put_str(table, "role", role.as_str()),
         None => {
@@ -362,6 +365,17 @@ fn put_str(table: &mut dyn TableLike, key: &str, text: &str) {
     put(table, key, Value::from(text), |v| v.as_str() == Some(text));
 }
 
+/// Sets a split-stereo channel's `file` to its two files, left then right.
+fn put_files(table: &mut dyn TableLike, left: &str, right: &str) {
+    let files: toml_edit::Array = [left, right].into_iter().collect();
+    put(table, "file", Value::Array(files), |v| {
+        v.as_array().is_some_and(|a| {
+            let texts: Vec<Option<&str>> = a.iter().map(Value::as_str).collect();
+            texts == [Some(left), Some(right)]
+        })
+    });
+}
+
 /// Sets a boolean that defaults to false.
 fn put_bool(table: &mut dyn TableLike, key: &str, flag: bool) {
     if !flag && !table.contains_key(key) {
@@ -542,6 +556,7 @@ gain_db = { Guitar = -3.0 }   # lift in the chorus
             mute: false,
             solo: false,
             start_frames: 0,
+            right_file: None,
         });
         session.stems.push(session.stems[0].clone());
         session.sections.remove(0);
@@ -567,6 +582,37 @@ gain_db = { Guitar = -3.0 }   # lift in the chorus
             assert!(text.contains(comment), "{comment} lost:\n{text}");
         }
         assert_eq!(load_text(&dir, &text).unwrap(), session);
+    }
+
+    /// A split-stereo channel's two files are written as an array, left then right: an
+    /// unchanged one keeps its text, a changed one is rewritten, and both reload as saved.
+    #[test]
+    fn split_stereo_files_are_saved_as_an_array() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        let text = "version = 1\nname = \"S\"\n\n[[channel]]\nname = \"P\"\nfile = [\"L.wav\", \"R.wav\"]\n";
+        std::fs::write(&path, text).unwrap();
+        let mut mono = |_: &Path| -> Result<StemInfo, StreamError> {
+            Ok(StemInfo {
+                format: "WAV".into(),
+                channels: 1,
+                sample_rate: 48_000,
+                frames: 48_000,
+            })
+        };
+        let mut session = load_with(&path, &mut mono).unwrap();
+        assert_eq!(session.channels[0].right_file, Some("R.wav".into()));
+        assert_eq!(update_toml_string(text, &session).unwrap(), text);
+        session.channels[0].right_file = Some("R2.wav".into());
+        let changed = update_toml_string(text, &session).unwrap();
+        assert!(
+            changed.contains("file = [\"L.wav\", \"R2.wav\"]\n"),
+            "{changed}"
+        );
+        std::fs::write(&path, &changed).unwrap();
+        assert_eq!(load_with(&path, &mut mono).unwrap(), session);
+        std::fs::write(&path, to_toml_string(&session)).unwrap();
+        assert_eq!(load_with(&path, &mut mono).unwrap(), session);
     }
 
     /// Reordering channels shows in the file and survives a reload.

@@ -49,8 +49,12 @@ pub struct Session {
 pub struct Channel {
     /// Unique name within the session.
     pub name: String,
-    /// The stem file as written in the session (relative to the session folder, or absolute).
+    /// The stem file as written in the session (relative to the session folder, or absolute);
+    /// for a split-stereo stem, its left file.
     pub file: PathBuf,
+    /// The right file of a split-stereo stem (`file = ["Piano L.wav", "Piano R.wav"]`: two
+    /// mono files played as one stereo stem), as written; `None` for a stem in one file.
+    pub right_file: Option<PathBuf>,
     /// What kind of part this is (colours the strip, picks exercise targets).
     pub role: Option<Role>,
     /// Input trim, -24..+24 dB.
@@ -220,9 +224,14 @@ impl Session {
         }
     }
 
-    /// The stem file of a channel, resolved.
+    /// The stem file of a channel (the left one of a split-stereo stem), resolved.
     pub fn stem_path(&self, channel: &Channel) -> PathBuf {
         self.resolve(&channel.file)
+    }
+
+    /// The right file of a channel's split-stereo stem, resolved; `None` for a stem in one file.
+    pub fn right_stem_path(&self, channel: &Channel) -> Option<PathBuf> {
+        channel.right_file.as_deref().map(|file| self.resolve(file))
     }
 
     /// The session length in seconds.

@@ -59,7 +59,7 @@ pub(crate) struct RawSession {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawChannel {
     pub name: Option<Spanned<String>>,
-    pub file: Option<Spanned<String>>,
+    pub file: Option<Spanned<StemFile>>,
     pub role: Option<Spanned<String>>,
     pub trim_db: Option<Spanned<Number>>,
     pub gain_db: Option<Spanned<Number>>,
@@ -157,6 +157,45 @@ impl<'de> Deserialize<'de> for Time {
         }
 
         deserializer.deserialize_any(TimeVisitor)
+    }
+}
+
+/// A channel's `file`: one stem file, or the files of a split-stereo stem as an array (left,
+/// right; how many there are is judged by validation).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum StemFile {
+    One(String),
+    Split(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for StemFile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct StemFileVisitor;
+
+        impl<'de> Visitor<'de> for StemFileVisitor {
+            type Value = StemFile;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a file name, or two for a split-stereo stem like [\"Piano L.wav\", \
+                     \"Piano R.wav\"]",
+                )
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<StemFile, E> {
+                Ok(StemFile::One(v.to_string()))
+            }
+
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<StemFile, A::Error> {
+                let mut files = Vec::new();
+                while let Some(file) = seq.next_element()? {
+                    files.push(file);
+                }
+                Ok(StemFile::Split(files))
+            }
+        }
+
+        deserializer.deserialize_any(StemFileVisitor)
     }
 }
 

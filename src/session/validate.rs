@@ -8,7 +8,9 @@ use toml::Spanned;
 
 use super::limits::{FADER, Limits, MASTER, PAN, TRIM, scene_ramp_allowed};
 use super::locate::{Source, join_key};
-use super::raw::{Number, RawChannel, RawReference, RawSection, RawSession, Time, TimeMap};
+use super::raw::{
+    Number, RawChannel, RawReference, RawSection, RawSession, StemFile, Time, TimeMap,
+};
 use super::sections::{Draft, Problem, SceneList, problems};
 use super::{Channel, MAX_SCENE_RAMP_MS, Reference, Role, Section, Session, SessionError};
 use crate::engine::streams::{StemInfo, StreamError};
@@ -128,21 +130,36 @@ impl Checker<'_, '_> {
             self.missing(at, key, format!("missing: {what}"));
             return None;
         };
-        if file.get_ref().trim().is_empty() {
-            self.bad(&file.span(), key, "the file name is empty");
+        self.probe_file(&file.span(), file.get_ref(), key, dir, probe)
+            .map(|(written, info)| (written, file.clone(), info))
+    }
+
+    /// Resolves and probes the file name `text`, written at `span`: the name as written and
+    /// what the file holds (`None` after reporting why it cannot be read); `None` after
+    /// reporting an empty name.
+    fn probe_file(
+        &mut self,
+        span: &Range<usize>,
+        text: &str,
+        key: &str,
+        dir: &Path,
+        probe: Probe<'_>,
+    ) -> Option<(PathBuf, Option<StemInfo>)> {
+        if text.trim().is_empty() {
+            self.bad(span, key, "the file name is empty");
             return None;
         }
-        let written = PathBuf::from(file.get_ref());
+        let written = PathBuf::from(text);
         let resolved = if written.is_absolute() {
             written.clone()
         } else {
             dir.join(&written)
         };
         match probe(&resolved) {
-            Ok(info) => Some((written, file.clone(), Some(info))),
+            Ok(info) => Some((written, Some(info))),
             Err(e) => {
-                self.bad(&file.span(), key, e.to_string());
-                Some((written, file.clone(), None))
+                self.bad(span, key, e.to_string());
+                Some((written, None))
             }
         }
     }
@@ -339,16 +356,8 @@ fn check_channel(
     let raw = table.get_ref();
     let key = |k: &str| join_key(prefix, k);
     let name = check.name(raw.name.as_ref(), at, &key("name"), "[[channel]]");
-    let stem = check
-        .file(
-            raw.file.as_ref(),
-            at,
-            &key("file"),
-            "every [[channel]] needs a file, the stem's path relative to the session file",
-            dir,
-            probe,
-        )
-        .map(|(written, _, info)| (written, StemCheck { info, start: None }));
+    let stem = check_stem_file(check, raw.file.as_ref(), at, &key("file"), dir, probe)
+        .map(|(written, right, info)| (written, right, StemCheck { info, start: None }));
     let role = raw.role.as_ref().and_then(|word| {
         let role = Role::parse(word.get_ref());
         if role.is_none() {
@@ -364,13 +373,14 @@ fn check_channel(
     let trim_db = check.number(raw.trim_db.as_ref(), &key("trim_db"), &TRIM, 0.0);
     let gain_db = check.number(raw.gain_db.as_ref(), &key("gain_db"), &FADER, 0.0);
     let pan = check.number(raw.pan.as_ref(), &key("pan"), &PAN, 0.0);
-    let (file, stem) = match stem {
-        Some((written, stem)) => (written, Some(stem)),
-        None => (PathBuf::new(), None),
+    let (file, right_file, stem) = match stem {
+        Some((written, right, stem)) => (written, right, Some(stem)),
+        None => (PathBuf::new(), None, None),
     };
     let channel = Channel {
         name,
         file,
+        right_file,
         role,
         trim_db: Decibels(trim_db),
         gain_db: Decibels(gain_db),
@@ -385,6 +395,92 @@ fn check_channel(
         .as_ref()
         .and_then(|value| check.time(value, &key("start")));
     (channel, stem.map(|s| StemCheck { start, ..s }))
+}
+
+/// A channel's `file`: one stem file, or two mono files of the same rate for a split-stereo
+/// stem (left, right). Returns the (left or only) file as written, the right file of a split
+/// stem, and what the channel's stem holds (a split stem: stereo, as long as the longer file;
+/// `None` after reporting why it cannot be used); `None` after reporting a missing or empty
+/// name or an array that does not hold two names.
+fn check_stem_file(
+    check: &mut Checker<'_, '_>,
+    value: Option<&Spanned<StemFile>>,
+    at: usize,
+    key: &str,
+    dir: &Path,
+    probe: Probe<'_>,
+) -> Option<(PathBuf, Option<PathBuf>, Option<StemInfo>)> {
+    let Some(value) = value else {
+        check.missing(
+            at,
+            key,
+            "missing: every [[channel]] needs a file, the stem's path relative to the session \
+             file",
+        );
+        return None;
+    };
+    let files = match value.get_ref() {
+        StemFile::One(text) => {
+            return check
+                .probe_file(&value.span(), text, key, dir, probe)
+                .map(|(written, info)| (written, None, info));
+        }
+        StemFile::Split(files) => files,
+    };
+    let [left, right] = files.as_slice() else {
+        check.bad(
+            &value.span(),
+            key,
+            format!(
+                "a split-stereo channel names two mono files, left then right, like \
+                 [\"Piano L.wav\", \"Piano R.wav\"]; this names {}",
+                files.len()
+            ),
+        );
+        return None;
+    };
+    let left_file = check.probe_file(&left.span(), left.get_ref(), key, dir, probe);
+    let right_file = check.probe_file(&right.span(), right.get_ref(), key, dir, probe);
+    let ((left_written, left_info), (right_written, right_info)) = (left_file?, right_file?);
+    let mut mono = |side: &str, file: &Spanned<String>, info: &Option<StemInfo>| {
+        let channels = info.as_ref().map_or(1, |i| i.channels);
+        if channels != 1 {
+            check.bad(
+                &file.span(),
+                key,
+                format!(
+                    "the {side} file of a split-stereo channel must be mono; this one has \
+                     {channels} channels"
+                ),
+            );
+        }
+        channels == 1
+    };
+    let both_mono = mono("left", left, &left_info) & mono("right", right, &right_info);
+    let info = match (left_info, right_info) {
+        (Some(l), Some(r)) if both_mono => {
+            if l.sample_rate == r.sample_rate {
+                Some(StemInfo {
+                    channels: 2,
+                    frames: l.frames.max(r.frames),
+                    ..l
+                })
+            } else {
+                check.bad(
+                    &right.span(),
+                    key,
+                    format!(
+                        "this file is at {} Hz and the left one at {} Hz; both files of a \
+                         split-stereo channel must have the same sample rate",
+                        r.sample_rate, l.sample_rate
+                    ),
+                );
+                None
+            }
+        }
+        _ => None,
+    };
+    Some((left_written, Some(right_written), info))
 }
 
 /// The scene ramp rule, in a session file's words.

@@ -26,6 +26,7 @@ mod memory;
 mod mixer;
 mod monitor;
 mod output;
+mod placement;
 mod playback;
 mod realtime;
 mod reference;

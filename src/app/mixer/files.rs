@@ -426,9 +426,11 @@ fn same_strips(a: &Session, b: &Session) -> bool {
     a.sample_rate == b.sample_rate
         && a.reference == b.reference
         && a.channels.len() == b.channels.len()
-        && a.channels
-            .iter()
-            .zip(&b.channels)
-            .all(|(x, y)| x.name == y.name && x.file == y.file)
+        && a.channels.iter().zip(&b.channels).all(|(x, y)| {
+            x.name == y.name
+                && x.file == y.file
+                && x.right_file == y.right_file
+                && x.start_frames == y.start_frames
+        })
         && a.stems == b.stems
 }

@@ -182,9 +182,13 @@ fn describe_changes(before: &Session, after: &Session) -> Vec<String> {
     }
     for c in &after.channels {
         if let Some(o) = before.channels.iter().find(|o| o.name == c.name)
-            && o.file != c.file
+            && (o.file != c.file || o.right_file != c.right_file)
         {
-            lines.push(format!("{} plays {}", c.name, c.file.display()));
+            let files = match &c.right_file {
+                None => c.file.display().to_string(),
+                Some(right) => format!("{} and {}", c.file.display(), right.display()),
+            };
+            lines.push(format!("{} plays {files}", c.name));
         }
     }
     if before.reference != after.reference {
