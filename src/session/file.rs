@@ -7,7 +7,9 @@ use std::path::Path;
 
 use super::edit::{to_toml_string, update_toml_string};
 use super::locate::{Source, key_path_at, key_path_by_text};
-use super::raw::{CHANNEL_KEYS, REFERENCE_KEYS, RawSession, RawVersion, SECTION_KEYS, TOP_KEYS};
+use super::raw::{
+    CHANNEL_KEYS, REFERENCE_KEYS, RawSession, RawVersion, SECTION_KEYS, TEMPO_CHANGE_KEYS, TOP_KEYS,
+};
 use super::validate::{Probe, validate};
 use super::{SESSION_VERSION, SaveError, Session, SessionError, SessionErrors};
 
@@ -93,6 +95,7 @@ fn serde_error(src: &Source<'_>, error: &toml::de::Error) -> SessionError {
             (CHANNEL_KEYS, "[[channel]]"),
             (SECTION_KEYS, "[[section]]"),
             (REFERENCE_KEYS, "[reference]"),
+            (TEMPO_CHANGE_KEYS, "[[tempo_change]]"),
         ]
         .into_iter()
         .find(|(keys, _)| *keys == expected.as_slice())
@@ -325,12 +328,13 @@ mod tests {
         assert_eq!(
             one_error(text),
             ":8:1: channel[2].colour: unknown key 'colour' in [[channel]]; allowed: name, file, \
-             role, trim_db, gain_db, pan, mute, solo"
+             role, trim_db, gain_db, pan, mute, solo, start"
         );
         assert_eq!(
-            one_error("version = 1\ntempo = 120\n"),
-            ":2:1: tempo: unknown key 'tempo' in the top level; allowed: version, name, \
-             sample_rate, master_db, ramp_ms, channel, section, reference"
+            one_error("version = 1\nbpm = 120\n"),
+            ":2:1: bpm: unknown key 'bpm' in the top level; allowed: version, name, \
+             sample_rate, tempo, meter, master_db, ramp_ms, tempo_change, channel, section, \
+             reference"
         );
     }
 

@@ -14,8 +14,11 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "version",
     "name",
     "sample_rate",
+    "tempo",
+    "meter",
     "master_db",
     "ramp_ms",
+    "tempo_change",
     "channel",
     "section",
     "reference",
@@ -26,6 +29,8 @@ pub(crate) const CHANNEL_KEYS: &[&str] = &[
 ];
 /// The keys allowed in a `[[section]]` table.
 pub(crate) const SECTION_KEYS: &[&str] = &["name", "start", "gain_db", "mute", "ramp_ms"];
+/// The keys allowed in a `[[tempo_change]]` table.
+pub(crate) const TEMPO_CHANGE_KEYS: &[&str] = &["bar", "tempo", "meter"];
 /// The keys allowed in the `[reference]` table.
 pub(crate) const REFERENCE_KEYS: &[&str] = &["file", "offset", "sections"];
 
@@ -45,13 +50,26 @@ pub(crate) struct RawSession {
     pub _version: Option<IgnoredAny>,
     pub name: Option<Spanned<String>>,
     pub sample_rate: Option<Spanned<Number>>,
+    pub tempo: Option<Spanned<Number>>,
+    pub meter: Option<Spanned<String>>,
     pub master_db: Option<Spanned<Number>>,
     pub ramp_ms: Option<Spanned<Number>>,
+    #[serde(default)]
+    pub tempo_change: Vec<Spanned<RawTempoChange>>,
     #[serde(default)]
     pub channel: Vec<Spanned<RawChannel>>,
     #[serde(default)]
     pub section: Vec<Spanned<RawSection>>,
     pub reference: Option<Spanned<RawReference>>,
+}
+
+/// One `[[tempo_change]]` table.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTempoChange {
+    pub bar: Option<Spanned<Number>>,
+    pub tempo: Option<Spanned<Number>>,
+    pub meter: Option<Spanned<String>>,
 }
 
 /// One `[[channel]]` table.
@@ -257,6 +275,7 @@ mod tests {
             ("[[channel]]\nbogus = 1", CHANNEL_KEYS),
             ("[[section]]\nbogus = 1", SECTION_KEYS),
             ("[reference]\nbogus = 1", REFERENCE_KEYS),
+            ("[[tempo_change]]\nbogus = 1", TEMPO_CHANGE_KEYS),
         ] {
             let message = message(text);
             let listed: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
