@@ -32,6 +32,8 @@ pub(crate) type Probe<'p> = &'p mut dyn FnMut(&Path) -> Result<StemInfo, StreamE
 /// Collects problems while checking a raw session.
 struct Checker<'s, 'a> {
     src: &'s Source<'a>,
+    /// Keys written with a value that could not be read (already reported): not missing.
+    unreadable: &'s [String],
     errors: Vec<SessionError>,
     /// What times in bars are read through.
     tempo: TempoState,
@@ -55,6 +57,9 @@ impl Checker<'_, '_> {
     /// A problem at a place with no value to quote: a missing key (pointing at the table it
     /// belongs in) or a key naming something that does not exist.
     fn missing(&mut self, at: usize, key: &str, message: impl Into<String>) {
+        if self.unreadable.iter().any(|k| k == key) {
+            return;
+        }
         self.errors.push(self.src.error_at(at, key, message));
     }
 
@@ -221,6 +226,7 @@ pub(crate) fn validate(
 ) -> Result<Session, Vec<SessionError>> {
     let mut check = Checker {
         src,
+        unreadable: &raw.unreadable,
         errors: Vec::new(),
         tempo: TempoState::Absent,
     };
@@ -323,6 +329,10 @@ fn check_tempo(check: &mut Checker<'_, '_>, raw: &RawSession) -> TempoState {
         broken |= ok.is_none();
         ok
     });
+    let unreadable = |key: &str| raw.unreadable.iter().any(|k| k.starts_with(key));
+    if unreadable("tempo") || unreadable("meter") {
+        return TempoState::Broken;
+    }
     if raw.tempo.is_none() {
         let needs = "needs the song's tempo: add `tempo = 120` (beats per minute) at the top \
                      of the file";
@@ -1019,7 +1029,8 @@ mod tests {
     fn run(text: &str) -> Result<Session, Vec<SessionError>> {
         let path = Path::new("/songs/s.toml");
         let src = Source::new(path, text);
-        let raw: RawSession = toml::from_str(text).unwrap();
+        let (raw, errors) = crate::session::raw::read_text(text);
+        assert_eq!(errors, Vec::<String>::new());
         let mut probe = |p: &Path| {
             let name = p.file_name().unwrap().to_string_lossy().to_string();
             let seconds = if name.contains("long") { 20 } else { 10 };
