@@ -201,7 +201,7 @@ const INVALID: &[(&str, &[&str])] = &[
 ];
 
 /// `earmix check` on a file with an unknown key, text where a number belongs and missing names
-/// prints every one of them, in file order, each with file:line:column, key and value, and exits
+/// prints every one of them, in file order, each with file, line, column, key and value, and exits
 /// 1 (serde used to stop at the unknown key).
 #[test]
 fn check_reports_unknown_keys_wrong_types_and_missing_keys_together() {
