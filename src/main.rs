@@ -24,8 +24,7 @@ use earmix::units::{Decibels, Seconds};
     name = "earmix",
     version,
     about,
-    long_about = None,
-    args_conflicts_with_subcommands = true
+    long_about = None
 )]
 struct Cli {
     /// Settings file (default: ~/.config/earmix/config.toml when it exists; see

@@ -9,6 +9,7 @@ pub mod lock;
 pub mod model;
 mod raw;
 pub(crate) mod sections;
+pub mod tempo;
 mod validate;
 
 pub use edit::{to_toml_string, update_toml_string};

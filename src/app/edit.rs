@@ -795,6 +795,7 @@ pub(crate) fn test_session(path: &std::path::Path) -> Session {
         sample_rate: 48_000,
         sample_rate_explicit: false,
         master_db: Decibels::UNITY,
+        tempo: None,
         channels: vec![
             channel("Bass", Role::Bass, -3.0),
             channel("Keys", Role::Keys, 0.0),

@@ -197,6 +197,10 @@ impl Live {
                 buffering: playing && self.buffering_at.is_some(),
                 position_s: position.0,
                 length_s: engine.length().0,
+                bar: session
+                    .tempo
+                    .as_ref()
+                    .map(|map| map.position(position).to_string()),
                 looping: engine.loop_region().map(|(a, b)| (a.0, b.0)),
                 section: app.mixer().section_name(position).map(str::to_string),
             },

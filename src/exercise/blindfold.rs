@@ -319,6 +319,7 @@ mod tests {
             sample_rate: 48_000,
             sample_rate_explicit: false,
             master_db: Decibels::UNITY,
+            tempo: None,
             channels: channels
                 .iter()
                 .map(|&(name, role, gain)| Channel {

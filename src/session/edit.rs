@@ -6,6 +6,7 @@ use std::path::Path;
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
+use super::tempo::{BarBeat, Meter, TempoMap};
 use super::{Channel, SESSION_VERSION, Section, Session};
 use crate::units::{Decibels, Seconds};
 
@@ -48,6 +49,7 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
     }
     put_number(root, "master_db", session.master_db.0, Some(0.0));
     put_ramp(root, session.ramp_ms);
+    update_tempo(root, session.tempo.as_ref());
 
     let names: Vec<&str> = session.channels.iter().map(|c| c.name.as_str()).collect();
     update_array(
@@ -60,14 +62,55 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
     let names: Vec<&str> = session.sections.iter().map(|s| s.name.as_str()).collect();
     // A section renamed in the same save as others were added or removed is still found: it
     // kept its start.
+    let tempo = session.tempo.as_ref();
     let same_start = |table: &Table, i: usize| {
         let start = table.get("start").and_then(Item::as_value);
-        start.is_some_and(|v| same_time(v, session.sections[i].start))
+        start.is_some_and(|v| same_time(v, session.sections[i].start, tempo))
     };
     update_array(root, "section", &names, same_start, |table, i| {
-        update_section(table, &session.sections[i]);
+        update_section(table, &session.sections[i], tempo);
     });
     update_reference(root, session);
+}
+
+/// The song's tempo: `tempo`, `meter` (left out for 4/4) and one `[[tempo_change]]` per change.
+/// A file that already gives a tempo keeps its own words: the console does not change the tempo,
+/// so what the file says is what the session has.
+fn update_tempo(root: &mut Table, tempo: Option<&TempoMap>) {
+    let Some(map) = tempo else {
+        for key in ["tempo", "meter", "tempo_change"] {
+            root.remove(key);
+        }
+        return;
+    };
+    if root.contains_key("tempo") {
+        return;
+    }
+    let mut changes = map.changes();
+    let Some((_, first)) = changes.next() else {
+        return;
+    };
+    root.insert("tempo", Item::Value(number_value(first.bpm, true)));
+    if first.meter != Meter::COMMON {
+        root.insert("meter", Item::Value(Value::from(first.meter.to_string())));
+    }
+    let mut tables = ArrayOfTables::new();
+    let mut before = first;
+    for (bar, tempo) in changes {
+        let mut table = new_table();
+        table.insert("bar", Item::Value(Value::from(i64::from(bar))));
+        if tempo.bpm != before.bpm {
+            table.insert("tempo", Item::Value(number_value(tempo.bpm, true)));
+        }
+        if tempo.meter != before.meter {
+            table.insert("meter", Item::Value(Value::from(tempo.meter.to_string())));
+        }
+        tables.push(table);
+        before = tempo;
+    }
+    if !tables.is_empty() {
+        root.insert("tempo_change", Item::ArrayOfTables(tables));
+    }
 }
 
 fn update_channel(table: &mut Table, channel: &Channel) {
@@ -89,9 +132,9 @@ fn update_channel(table: &mut Table, channel: &Channel) {
     put_bool(table, "solo", channel.solo);
 }
 
-fn update_section(table: &mut Table, section: &Section) {
+fn update_section(table: &mut Table, section: &Section, tempo: Option<&TempoMap>) {
     put_str(table, "name", &section.name);
-    put_time(table, "start", section.start, None, true);
+    put_time(table, "start", section.start, None, true, tempo);
     update_gain_map(table, &section.gain_db);
     update_mute_list(table, &section.mute);
     put_ramp(table, section.ramp_ms);
@@ -143,19 +186,31 @@ fn update_reference(root: &mut Table, session: &Session) {
     }
     if let Some(table) = item.as_table_like_mut() {
         put_str(table, "file", &path_text(&reference.file));
-        put_time(table, "offset", reference.offset, Some(Seconds(0.0)), false);
+        let tempo = session.tempo.as_ref();
+        put_time(
+            table,
+            "offset",
+            reference.offset,
+            Some(Seconds(0.0)),
+            false,
+            tempo,
+        );
         let aligned: Vec<&(String, Seconds)> = reference
             .sections
             .iter()
             .filter(|(name, _)| session.section_index(name).is_some())
             .collect();
-        update_alignment(table, &aligned);
+        update_alignment(table, &aligned, tempo);
     }
 }
 
 /// The reference's `sections` table (kept in the form the file uses; a new one is inline), with
 /// exactly the `aligned` entries.
-fn update_alignment(table: &mut dyn TableLike, aligned: &[&(String, Seconds)]) {
+fn update_alignment(
+    table: &mut dyn TableLike,
+    aligned: &[&(String, Seconds)],
+    tempo: Option<&TempoMap>,
+) {
     if aligned.is_empty() {
         table.remove("sections");
         return;
@@ -178,7 +233,7 @@ fn update_alignment(table: &mut dyn TableLike, aligned: &[&(String, Seconds)]) {
         map.remove(&key);
     }
     for (name, at) in aligned {
-        put_time(map, name, *at, None, true);
+        put_time(map, name, *at, None, true, tempo);
     }
     if let Some(Item::Value(Value::InlineTable(inline))) = table.get_mut("sections") {
         inline.fmt();
@@ -406,6 +461,7 @@ fn put_time(
     time: Seconds,
     default: Option<Seconds>,
     text_if_new: bool,
+    tempo: Option<&TempoMap>,
 ) {
     if default == Some(time) && !table.contains_key(key) {
         return;
@@ -419,13 +475,18 @@ fn put_time(
     } else {
         number_value(time.0, was_integer)
     };
-    put(table, key, new, |v| same_time(v, time));
+    put(table, key, new, |v| same_time(v, time, tempo));
 }
 
-/// Whether a TOML value (text or seconds) is the time `time`.
-fn same_time(value: &Value, time: Seconds) -> bool {
+/// Whether a TOML value (text, bars read through `tempo`, or seconds) is the time `time`.
+fn same_time(value: &Value, time: Seconds, tempo: Option<&TempoMap>) -> bool {
     match value.as_str() {
-        Some(text) => Seconds::parse(text) == Some(time),
+        Some(text) => match BarBeat::parse(text) {
+            Some(at) => at
+                .and_then(|at| tempo?.seconds(at))
+                .is_some_and(|at| at == time),
+            None => Seconds::parse(text) == Some(time),
+        },
         None => number(value) == Some(time.0),
     }
 }
@@ -895,5 +956,32 @@ sections = { Chorus = "0:30.500" }
         // The alignment of a section the session does not have is left out.
         session.reference.as_mut().unwrap().sections.pop();
         assert_eq!(load_text(&dir, &text).unwrap(), session);
+    }
+
+    /// A file whose times are in bars is written back verbatim (bars are not turned into
+    /// seconds), and a fresh document writes the tempo map so it loads back the same.
+    #[test]
+    fn bars_and_the_tempo_map_survive_saving() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = HAND_WRITTEN
+            .replace(
+                "name = \"Folk Arc\"   # working title\n",
+                "name = \"Folk Arc\"   # working title\ntempo = 96\nmeter = \"3/4\"\n\n\
+                 [[tempo_change]]\nbar = 5\ntempo = 120\n\n\
+                 [[tempo_change]]\nbar = 9\nmeter = \"6/8\"\n",
+            )
+            .replace("start = 12.5", "start = \"bar 5 beat 2\"");
+        let session = load_text(&dir, &text).unwrap();
+        assert_eq!(session.sections[1].start, Seconds(4.0 * 1.875 + 0.5));
+        assert_eq!(update_toml_string(&text, &session).unwrap(), text);
+        let fresh = to_toml_string(&session);
+        assert!(
+            fresh.contains(
+                "tempo = 96\nmeter = \"3/4\"\n\n[[tempo_change]]\nbar = 5\ntempo = 120\n\n\
+                 [[tempo_change]]\nbar = 9\nmeter = \"6/8\"\n"
+            ),
+            "{fresh}"
+        );
+        assert_eq!(load_text(&dir, &fresh).unwrap(), session);
     }
 }

@@ -1,13 +1,16 @@
-//! Loading session files (read, check the version, deserialize, validate, probe the stems) and
+//! Loading session files (read, check the version, read the values, validate, probe the stems) and
 //! saving them atomically.
 
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::Path;
 
+use serde::Deserialize as _;
+use toml::de::{DeTable, ValueDeserializer};
+
 use super::edit::{to_toml_string, update_toml_string};
 use super::locate::{Source, key_path_at, key_path_by_text};
-use super::raw::{CHANNEL_KEYS, REFERENCE_KEYS, RawSession, RawVersion, SECTION_KEYS, TOP_KEYS};
+use super::raw;
 use super::validate::{Probe, validate};
 use super::{SESSION_VERSION, SaveError, Session, SessionError, SessionErrors};
 
@@ -27,10 +30,13 @@ pub(crate) fn load_with(path: &Path, probe: Probe<'_>) -> Result<Session, Sessio
     let text = crate::text::decode(bytes).map_err(|e| not_text(path, e))?;
     let src = Source::new(path, &text);
 
-    let mut errors = Vec::new();
-    match toml::from_str::<RawVersion>(&text) {
+    let root = match DeTable::parse(&text) {
+        Ok(root) => root,
         Err(e) => return Err(serde_error(&src, &e).into()),
-        Ok(RawVersion { version: None }) => errors.push(src.error_at(
+    };
+    let mut errors = Vec::new();
+    match root.get_ref().get("version") {
+        None => errors.push(src.error_at(
             0,
             "version",
             format!(
@@ -38,10 +44,9 @@ pub(crate) fn load_with(path: &Path, probe: Probe<'_>) -> Result<Session, Sessio
                  reads version {SESSION_VERSION})"
             ),
         )),
-        Ok(RawVersion {
-            version: Some(version),
-        }) => {
-            if version.get_ref().as_integer() != Some(i64::from(SESSION_VERSION)) {
+        Some(version) => {
+            let number = i64::deserialize(ValueDeserializer::from(version.clone())).ok();
+            if number != Some(i64::from(SESSION_VERSION)) {
                 let error = src.error(
                     &version.span(),
                     "version",
@@ -55,16 +60,14 @@ pub(crate) fn load_with(path: &Path, probe: Probe<'_>) -> Result<Session, Sessio
         }
     }
 
-    let raw: RawSession = match toml::from_str(&text) {
-        Ok(raw) => raw,
-        Err(e) => {
-            errors.push(serde_error(&src, &e));
-            return Err(SessionErrors(errors));
-        }
-    };
+    let (raw, unreadable) = raw::read(&src, root.get_ref());
+    errors.extend(unreadable);
     match validate(&src, &raw, probe) {
         Ok(session) if errors.is_empty() => Ok(session),
-        Ok(_) => Err(SessionErrors(errors)),
+        Ok(_) => {
+            errors.sort_by_key(|e| (e.line, e.column));
+            Err(SessionErrors(errors))
+        }
         Err(more) => {
             errors.extend(more);
             errors.sort_by_key(|e| (e.line, e.column));
@@ -73,8 +76,9 @@ pub(crate) fn load_with(path: &Path, probe: Probe<'_>) -> Result<Session, Sessio
     }
 }
 
-/// Turns a TOML syntax or serde error into a located [`SessionError`] in the house format.
-fn serde_error(src: &Source<'_>, error: &toml::de::Error) -> SessionError {
+/// Turns a TOML syntax error, or a value of the wrong type, into a located [`SessionError`] in
+/// the house format.
+pub(crate) fn serde_error(src: &Source<'_>, error: &toml::de::Error) -> SessionError {
     let message = error.message();
     let span = error.span().unwrap_or(0..0);
     let doc = toml_edit::Document::parse(src.text()).ok();
@@ -83,29 +87,6 @@ fn serde_error(src: &Source<'_>, error: &toml::de::Error) -> SessionError {
         .and_then(|doc| key_path_at(doc, span.start))
         .unwrap_or_else(|| key_path_by_text(src.text(), span.start));
 
-    if let Some(field) = message
-        .strip_prefix("unknown field `")
-        .and_then(|m| m.split('`').next())
-    {
-        let expected: Vec<&str> = message.split('`').skip(3).step_by(2).collect();
-        let table = [
-            (TOP_KEYS, "the top level"),
-            (CHANNEL_KEYS, "[[channel]]"),
-            (SECTION_KEYS, "[[section]]"),
-            (REFERENCE_KEYS, "[reference]"),
-        ]
-        .into_iter()
-        .find(|(keys, _)| *keys == expected.as_slice())
-        .map_or("this table", |(_, name)| name);
-        return src.error_at(
-            span.start,
-            key,
-            format!(
-                "unknown key '{field}' in {table}; allowed: {}",
-                expected.join(", ")
-            ),
-        );
-    }
     if doc.is_none() {
         return src.error_at(span.start, key, format!("not valid TOML: {message}"));
     }
@@ -321,16 +302,19 @@ mod tests {
     #[test]
     fn unknown_keys_name_their_table_and_the_allowed_keys() {
         let text = "version = 1\nname = \"S\"\n[[channel]]\nname = \"A\"\nfile = \"a.wav\"\n\
-                    [[channel]]\nname = \"B\"\ncolour = \"red\"\n";
+                    [[channel]]\nname = \"B\"\ncolour = \"red\"\nfile = \"b.wav\"\n";
         assert_eq!(
             one_error(text),
             ":8:1: channel[2].colour: unknown key 'colour' in [[channel]]; allowed: name, file, \
              role, trim_db, gain_db, pan, mute, solo, start"
         );
         assert_eq!(
-            one_error("version = 1\ntempo = 120\n"),
-            ":2:1: tempo: unknown key 'tempo' in the top level; allowed: version, name, \
-             sample_rate, master_db, ramp_ms, channel, section, reference"
+            one_error(
+                "version = 1\nname = \"S\"\nbpm = 120\n[[channel]]\nname = \"A\"\nfile = \"a.wav\"\n"
+            ),
+            ":3:1: bpm: unknown key 'bpm' in the top level; allowed: version, name, \
+             sample_rate, tempo, meter, master_db, ramp_ms, tempo_change, channel, section, \
+             reference"
         );
     }
 

@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::tempo::TempoMap;
 use crate::engine::streams::StemInfo;
 use crate::units::{Decibels, Pan, Seconds};
 
@@ -29,6 +30,9 @@ pub struct Session {
     pub sample_rate_explicit: bool,
     /// The master fader.
     pub master_db: Decibels,
+    /// The song's tempo and meter through time, when the file gives a `tempo`: what turns
+    /// `"bar 9"` into seconds and the playhead into bars and beats.
+    pub tempo: Option<TempoMap>,
     /// The channel strips, in file order.
     pub channels: Vec<Channel>,
     /// Song sections in time order (strictly increasing starts).
@@ -333,6 +337,7 @@ mod tests {
             sample_rate: 48_000,
             sample_rate_explicit: false,
             master_db: Decibels(0.0),
+            tempo: None,
             channels: Vec::new(),
             sections: vec![
                 section("Intro", 5.0),

@@ -9,9 +9,11 @@ use toml::Spanned;
 use super::limits::{FADER, Limits, MASTER, PAN, TRIM, scene_ramp_allowed};
 use super::locate::{Source, join_key};
 use super::raw::{
-    Number, RawChannel, RawReference, RawSection, RawSession, StemFile, Time, TimeMap,
+    Number, RawChannel, RawReference, RawSection, RawSession, RawTempoChange, StemFile, Time,
+    TimeMap,
 };
 use super::sections::{Draft, Problem, SceneList, problems};
+use super::tempo::{BarBeat, MAX_BPM, MIN_BPM, Meter, Tempo, TempoMap};
 use super::{Channel, MAX_SCENE_RAMP_MS, Reference, Role, Section, Session, SessionError};
 use crate::engine::streams::{StemInfo, StreamError};
 use crate::units::{Decibels, Pan, Seconds};
@@ -31,7 +33,20 @@ pub(crate) type Probe<'p> = &'p mut dyn FnMut(&Path) -> Result<StemInfo, StreamE
 /// Collects problems while checking a raw session.
 struct Checker<'s, 'a> {
     src: &'s Source<'a>,
+    /// Keys written with a value that could not be read (already reported): not missing.
+    unreadable: &'s [String],
     errors: Vec<SessionError>,
+    /// What times in bars are read through.
+    tempo: TempoState,
+}
+
+/// The session's tempo as far as reading times in bars goes.
+enum TempoState {
+    /// The file gives no tempo: a time in bars is an error that says to add one.
+    Absent,
+    /// The tempo or a change is wrong (already reported): times in bars are not judged.
+    Broken,
+    Map(TempoMap),
 }
 
 impl Checker<'_, '_> {
@@ -43,6 +58,9 @@ impl Checker<'_, '_> {
     /// A problem at a place with no value to quote: a missing key (pointing at the table it
     /// belongs in) or a key naming something that does not exist.
     fn missing(&mut self, at: usize, key: &str, message: impl Into<String>) {
+        if self.unreadable.iter().any(|k| k == key) {
+            return;
+        }
         self.errors.push(self.src.error_at(at, key, message));
     }
 
@@ -96,10 +114,12 @@ impl Checker<'_, '_> {
         }
     }
 
-    /// A time as written: text that reads as a time (after reporting it when it does not), or
-    /// a number of seconds, which is not judged here.
+    /// A time as written: text that reads as a time (after reporting it when it does not), a
+    /// place in bars read through the tempo map, or a number of seconds, which is not judged
+    /// here.
     fn read_time(&mut self, value: &Spanned<Time>, key: &str) -> Option<Seconds> {
         match value.get_ref() {
+            Time::Text(text) if BarBeat::parse(text).is_some() => self.bar_time(value, text, key),
             Time::Text(text) => {
                 let seconds = Seconds::parse(text);
                 if seconds.is_none() {
@@ -107,13 +127,54 @@ impl Checker<'_, '_> {
                         &value.span(),
                         key,
                         "not a time; write minutes:seconds like \"1:23.500\" (or \
-                         \"h:mm:ss.mmm\"), or a number of seconds like 83.5",
+                         \"h:mm:ss.mmm\"), a number of seconds like 83.5, or a bar like \
+                         \"bar 9\" or \"bar 9 beat 3\"",
                     );
                 }
                 seconds
             }
             Time::Seconds(s) => Some(Seconds(*s)),
         }
+    }
+
+    /// A time written in bars (`text` starts with the word `bar`), read through the tempo map.
+    fn bar_time(&mut self, value: &Spanned<Time>, text: &str, key: &str) -> Option<Seconds> {
+        let Some(Some(at)) = BarBeat::parse(text) else {
+            self.bad(
+                &value.span(),
+                key,
+                "not a place in bars; write \"bar 9\" or \"bar 9 beat 3\" (bars and beats \
+                 count from 1, bar 1 starts at 0:00)",
+            );
+            return None;
+        };
+        let map = match &self.tempo {
+            TempoState::Map(map) => map,
+            TempoState::Broken => return None,
+            TempoState::Absent => {
+                self.bad(
+                    &value.span(),
+                    key,
+                    "a time in bars needs the song's tempo: add `tempo = 120` (beats per \
+                     minute) and, unless it is 4/4, `meter = \"3/4\"` at the top of the file",
+                );
+                return None;
+            }
+        };
+        let seconds = map.seconds(at);
+        if seconds.is_none() {
+            let tempo = map.tempo_at_bar(at.bar);
+            self.bad(
+                &value.span(),
+                key,
+                format!(
+                    "bar {} is in {}: its beats go from 1 to {} (a fraction like beat {}.5 is \
+                     allowed)",
+                    at.bar, tempo.meter, tempo.meter.beats, tempo.meter.beats
+                ),
+            );
+        }
+        seconds
     }
 
     /// Resolves and probes a file named in the session; `None` after reporting a problem.
@@ -181,7 +242,9 @@ pub(crate) fn validate(
 ) -> Result<Session, Vec<SessionError>> {
     let mut check = Checker {
         src,
+        unreadable: &raw.unreadable,
         errors: Vec::new(),
+        tempo: TempoState::Absent,
     };
     let dir = src
         .path()
@@ -194,6 +257,7 @@ pub(crate) fn validate(
         .sample_rate
         .as_ref()
         .and_then(|rate| check_sample_rate(&mut check, rate));
+    check.tempo = check_tempo(&mut check, raw);
     let master_db = check.number(raw.master_db.as_ref(), "master_db", &MASTER, 0.0);
     let (mut channels, stems) = check_channels(&mut check, &raw.channel, &dir, probe);
     let rate = session_rate(sample_rate, raw.sample_rate.is_some(), &stems);
@@ -235,6 +299,10 @@ pub(crate) fn validate(
         .as_ref()
         .and_then(|table| check_reference(&mut check, table, &dir, probe, &sections));
 
+    let tempo = match check.tempo {
+        TempoState::Map(map) => Some(map),
+        TempoState::Absent | TempoState::Broken => None,
+    };
     let mut errors = check.errors;
     if !errors.is_empty() {
         errors.sort_by_key(|e| (e.line, e.column));
@@ -246,6 +314,7 @@ pub(crate) fn validate(
         sample_rate: rate.unwrap_or(MIN_SAMPLE_RATE),
         sample_rate_explicit: raw.sample_rate.is_some(),
         master_db: Decibels(master_db),
+        tempo,
         channels,
         sections,
         ramp_ms,
@@ -253,6 +322,159 @@ pub(crate) fn validate(
         stems: stems.into_iter().flatten().filter_map(|s| s.info).collect(),
         length_frames,
     })
+}
+
+/// The tempo rule, in a session file's words.
+fn tempo_rule() -> String {
+    format!(
+        "a tempo is beats per minute from {MIN_BPM} to {MAX_BPM}, like 120 (a beat is the note \
+         value of the meter: eighths in 6/8)"
+    )
+}
+
+/// Reads `tempo`, `meter` and the `[[tempo_change]]` tables into the song's tempo map.
+fn check_tempo(check: &mut Checker<'_, '_>, raw: &RawSession) -> TempoState {
+    let mut broken = false;
+    let bpm = raw.tempo.as_ref().and_then(|bpm| {
+        let ok = read_bpm(check, bpm, "tempo");
+        broken |= ok.is_none();
+        ok
+    });
+    let meter = raw.meter.as_ref().map_or(Some(Meter::COMMON), |meter| {
+        let ok = read_meter(check, meter, "meter");
+        broken |= ok.is_none();
+        ok
+    });
+    let unreadable = |key: &str| raw.unreadable.iter().any(|k| k.starts_with(key));
+    if unreadable("tempo") || unreadable("meter") {
+        return TempoState::Broken;
+    }
+    if raw.tempo.is_none() {
+        let needs = "needs the song's tempo: add `tempo = 120` (beats per minute) at the top \
+                     of the file";
+        if let Some(meter) = &raw.meter {
+            check.bad(&meter.span(), "meter", format!("a meter {needs}"));
+        }
+        if let Some(first) = raw.tempo_change.first() {
+            check.missing(
+                first.span().start,
+                "tempo_change[1]",
+                format!("a tempo change {needs}"),
+            );
+        }
+        return if raw.meter.is_some() || !raw.tempo_change.is_empty() {
+            TempoState::Broken
+        } else {
+            TempoState::Absent
+        };
+    }
+    let mut changes: Vec<(u32, Tempo)> = Vec::with_capacity(raw.tempo_change.len());
+    let mut current = bpm.zip(meter).map(|(bpm, meter)| Tempo { bpm, meter });
+    // The last change's bar and key, to say what a change must follow.
+    let mut previous: Option<(u32, String)> = None;
+    for (i, table) in raw.tempo_change.iter().enumerate() {
+        let prefix = format!("tempo_change[{}]", i + 1);
+        match read_change(check, table, &prefix, previous.as_ref(), current) {
+            Some((bar, tempo)) => {
+                changes.push((bar, tempo));
+                current = Some(tempo);
+                previous = Some((bar, prefix));
+            }
+            None => broken = true,
+        }
+    }
+    match (bpm, meter) {
+        (Some(bpm), Some(meter)) if !broken => {
+            TempoState::Map(TempoMap::new(Tempo { bpm, meter }, &changes))
+        }
+        _ => TempoState::Broken,
+    }
+}
+
+/// One `[[tempo_change]]`: its bar (after the change before it) and the tempo and meter from
+/// there (what it does not give carries on from `current`). `None` after reporting a problem.
+fn read_change(
+    check: &mut Checker<'_, '_>,
+    table: &Spanned<RawTempoChange>,
+    prefix: &str,
+    previous: Option<&(u32, String)>,
+    current: Option<Tempo>,
+) -> Option<(u32, Tempo)> {
+    let raw = table.get_ref();
+    let key = |k: &str| join_key(prefix, k);
+    let bar = match &raw.bar {
+        None => {
+            check.missing(
+                table.span().start,
+                &key("bar"),
+                "missing: every [[tempo_change]] needs the bar it starts at, like bar = 33",
+            );
+            None
+        }
+        Some(value) => {
+            let n = value.get_ref().0;
+            let after = previous.map_or(1, |(bar, _)| *bar);
+            if n.fract() == 0.0 && n > f64::from(after) && n <= f64::from(u32::MAX) {
+                Some(n as u32)
+            } else {
+                let rule = match previous {
+                    Some((bar, other)) => format!("after {other}'s bar {bar}"),
+                    None => "from 2 (bar 1 takes the top-level tempo and meter)".to_string(),
+                };
+                check.bad(
+                    &value.span(),
+                    &key("bar"),
+                    format!("a tempo change starts at a whole bar number {rule}"),
+                );
+                None
+            }
+        }
+    };
+    if raw.tempo.is_none() && raw.meter.is_none() {
+        check.missing(
+            table.span().start,
+            prefix,
+            "a tempo change gives a new tempo, a new meter or both, like tempo = 120 or \
+             meter = \"3/4\"",
+        );
+        return None;
+    }
+    let bpm = match &raw.tempo {
+        Some(value) => Some(read_bpm(check, value, &key("tempo"))?),
+        None => None,
+    };
+    let meter = match &raw.meter {
+        Some(value) => Some(read_meter(check, value, &key("meter"))?),
+        None => None,
+    };
+    let current = current?;
+    Some((
+        bar?,
+        Tempo {
+            bpm: bpm.unwrap_or(current.bpm),
+            meter: meter.unwrap_or(current.meter),
+        },
+    ))
+}
+
+/// A tempo in beats per minute within [`MIN_BPM`]..=[`MAX_BPM`].
+fn read_bpm(check: &mut Checker<'_, '_>, value: &Spanned<Number>, key: &str) -> Option<f64> {
+    let bpm = value.get_ref().0;
+    if (MIN_BPM..=MAX_BPM).contains(&bpm) {
+        Some(bpm)
+    } else {
+        check.bad(&value.span(), key, tempo_rule());
+        None
+    }
+}
+
+/// A meter like `"6/8"`.
+fn read_meter(check: &mut Checker<'_, '_>, value: &Spanned<String>, key: &str) -> Option<Meter> {
+    let meter = Meter::parse(value.get_ref());
+    if meter.is_none() {
+        check.bad(&value.span(), key, Meter::RULE);
+    }
+    meter
 }
 
 fn check_sample_rate(check: &mut Checker<'_, '_>, rate: &Spanned<Number>) -> Option<u32> {
@@ -902,7 +1124,8 @@ mod tests {
     fn run(text: &str) -> Result<Session, Vec<SessionError>> {
         let path = Path::new("/songs/s.toml");
         let src = Source::new(path, text);
-        let raw: RawSession = toml::from_str(text).unwrap();
+        let (raw, errors) = crate::session::raw::read_text(text);
+        assert_eq!(errors, Vec::<String>::new());
         let mut probe = |p: &Path| {
             let name = p.file_name().unwrap().to_string_lossy().to_string();
             let seconds = if name.contains("long") { 20 } else { 10 };
@@ -1183,6 +1406,104 @@ mod tests {
         );
         assert_eq!(errors.len(), 1);
         assert!(errors[0].contains("sample_rate = 1000: the sample rate is a whole number"));
+    }
+
+    /// With `tempo = 120` (4/4, 2 s bars) and a change to 3/4 at 60 from bar 5 (3 s bars),
+    /// "bar N" and "bar N beat B" place sections, channel starts and the reference through the
+    /// map, and the session carries the map.
+    #[test]
+    fn bar_times_are_read_through_the_tempo_map() {
+        let session = run("version = 1\nname = \"S\"\ntempo = 120\n\
+             [[tempo_change]]\nbar = 5\ntempo = 60\nmeter = \"3/4\"\n\
+             [[channel]]\nname = \"A\"\nfile = \"48k-long.wav\"\n\
+             [[channel]]\nname = \"B\"\nfile = \"48k.wav\"\nstart = \"bar 2 beat 3\"\n\
+             [[section]]\nname = \"Intro\"\nstart = \"bar 1\"\n\
+             [[section]]\nname = \"Verse\"\nstart = \"bar 6 beat 2\"\n\
+             [reference]\nfile = \"48k-ref.wav\"\noffset = \"bar 1 beat 2\"\n\
+             sections = { Verse = \"bar 5\" }\n")
+        .unwrap();
+        assert_eq!(session.channels[1].start_frames, 3 * 48_000);
+        let starts: Vec<f64> = session.sections.iter().map(|s| s.start.0).collect();
+        assert_eq!(starts, [0.0, 8.0 + 3.0 + 1.0]);
+        let reference = session.reference.unwrap();
+        assert_eq!(reference.offset, Seconds(0.5));
+        assert_eq!(reference.sections, [("Verse".to_string(), Seconds(8.0))]);
+        let map = session.tempo.unwrap();
+        assert_eq!(map.position(Seconds(12.0)).to_string(), "6.2");
+    }
+
+    /// A time in bars without a tempo says to add one; a meter or a tempo change without a
+    /// tempo says the same at its own place.
+    #[test]
+    fn bars_without_a_tempo_say_to_add_one() {
+        let errors = messages(
+            "version = 1\nname = \"S\"\nmeter = \"3/4\"\n\
+             [[channel]]\nname = \"A\"\nfile = \"48k.wav\"\nstart = \"bar 2\"\n",
+        );
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(
+            errors[0].starts_with("/songs/s.toml:3:9: meter = \"3/4\": a meter needs the song's tempo: add `tempo = 120`"),
+            "{errors:#?}"
+        );
+        let errors = messages(
+            "version = 1\nname = \"S\"\n\
+             [[channel]]\nname = \"A\"\nfile = \"48k.wav\"\nstart = \"bar 2\"\n",
+        );
+        assert_eq!(
+            errors,
+            [
+                "/songs/s.toml:6:9: channel[1].start = \"bar 2\": a time in bars needs the song's \
+              tempo: add `tempo = 120` (beats per minute) and, unless it is 4/4, \
+              `meter = \"3/4\"` at the top of the file"
+            ]
+        );
+    }
+
+    /// Bad tempos, meters, change bars and beats past the bar's end are each reported with
+    /// key, value and rule, all in one run.
+    #[test]
+    fn tempo_mistakes_are_all_reported() {
+        let errors = messages(
+            "version = 1\nname = \"S\"\ntempo = 5\nmeter = \"4/5\"\n\
+             [[tempo_change]]\nbar = 1\ntempo = 90\n\
+             [[tempo_change]]\nbar = 9\n\
+             [[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n",
+        );
+        assert_eq!(errors.len(), 4, "{errors:#?}");
+        assert!(errors[0].contains("3:9: tempo = 5: a tempo is beats per minute from 10 to 1000"));
+        assert!(errors[1].contains("4:9: meter = \"4/5\": a meter is beats to the bar"));
+        assert!(errors[2].contains(
+            "6:7: tempo_change[1].bar = 1: a tempo change starts at a whole bar number from 2"
+        ));
+        assert!(errors[3].contains("8:1: tempo_change[2]: a tempo change gives a new tempo"));
+        let errors = messages(
+            "version = 1\nname = \"S\"\ntempo = 120\nmeter = \"6/8\"\n\
+             [[tempo_change]]\nbar = 9\nmeter = \"3/4\"\n\
+             [[tempo_change]]\nbar = 9\ntempo = 100\n\
+             [[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n",
+        );
+        assert_eq!(
+            errors,
+            [
+                "/songs/s.toml:9:7: tempo_change[2].bar = 9: a tempo change starts at a whole bar \
+              number after tempo_change[1]'s bar 9"
+            ]
+        );
+        let errors = messages(
+            "version = 1\nname = \"S\"\ntempo = 120\nmeter = \"6/8\"\n\
+             [[channel]]\nname = \"A\"\nfile = \"48k.wav\"\n\
+             [[section]]\nname = \"V\"\nstart = \"bar 2 beat 7\"\n\
+             [[section]]\nname = \"C\"\nstart = \"bar two\"\n",
+        );
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert!(errors[0].ends_with(
+            "section[1].start = \"bar 2 beat 7\": bar 2 is in 6/8: its beats go from 1 to 6 \
+             (a fraction like beat 6.5 is allowed)"
+        ));
+        assert!(errors[1].ends_with(
+            "section[2].start = \"bar two\": not a place in bars; write \
+             \"bar 9\" or \"bar 9 beat 3\" (bars and beats count from 1, bar 1 starts at 0:00)"
+        ));
     }
 
     /// The reference's section alignment names sections of the session with times inside the

@@ -622,6 +622,7 @@ mod tests {
                 buffering: false,
                 position_s: 83.4,
                 length_s: 245.0,
+                bar: None,
                 looping: Some((60.0, 90.0)),
                 section: Some("Verse 2".to_owned()),
             },

@@ -142,6 +142,8 @@ pub struct TransportView {
     pub position_s: f64,
     /// The session length, in seconds.
     pub length_s: f64,
+    /// Where playback is in bars and beats ("9.3"), when the session has a tempo.
+    pub bar: Option<String>,
     /// The loop region in seconds, when looping.
     pub looping: Option<(f64, f64)>,
     /// The name of the section under the play head, when the session has sections.

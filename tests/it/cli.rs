@@ -65,6 +65,29 @@ fn check_prints_a_summary() {
     }
 }
 
+/// Options before a command do not hide it: `earmix --config F check S` checks S with the
+/// settings in F (the top-level SESSION argument used to take `check` as a session file).
+#[test]
+fn options_before_a_command_keep_the_command() {
+    let ts = TempSession::new();
+    let path = session_with_two_stems(&ts);
+    let config = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml");
+    let out = earmix()
+        .arg("--config")
+        .arg(&config)
+        .arg("check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("\"Two\", 2 channels, 48000 Hz"), "{stdout}");
+}
+
 /// `earmix check` on a broken session exits 1 and names the file, line and key on stderr.
 #[test]
 fn check_reports_errors_and_exits_1() {

@@ -74,6 +74,19 @@ const INVALID: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "key_type_and_missing.toml",
+        &[
+            "key_type_and_missing.toml:1:1: name: missing: every session needs a name",
+            "key_type_and_missing.toml:7:1: channel[1].colour: unknown key 'colour' in \
+             [[channel]]; allowed: name, file, role, trim_db, gain_db, pan, mute, solo, start",
+            "key_type_and_missing.toml:9:1: channel[2].name: missing: every [[channel]] needs a \
+             name",
+            "key_type_and_missing.toml:11:11: channel[2].gain_db = \"loud\": expected a number, \
+             not text",
+            "4 problems in ",
+        ],
+    ),
+    (
         "wrong_type.toml",
         &["wrong_type.toml:7:11: channel[1].gain_db = \"loud\": expected a number, not text"],
     ),
@@ -186,6 +199,36 @@ const INVALID: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+
+/// `earmix check` on a file with an unknown key, text where a number belongs and missing names
+/// prints every one of them, in file order, each with file, line, column, key and value, and exits
+/// 1 (serde used to stop at the unknown key).
+#[test]
+fn check_reports_unknown_keys_wrong_types_and_missing_keys_together() {
+    let (_tmp, path) = with_fixture("invalid", "key_type_and_missing.toml");
+    let out = crate::support::earmix()
+        .arg("check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let file = path.display().to_string();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with(&file)).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{file}:1:1: name: missing: every session needs a name"),
+            format!(
+                "{file}:7:1: channel[1].colour: unknown key 'colour' in [[channel]]; allowed: \
+                 name, file, role, trim_db, gain_db, pan, mute, solo, start"
+            ),
+            format!("{file}:9:1: channel[2].name: missing: every [[channel]] needs a name"),
+            format!("{file}:11:11: channel[2].gain_db = \"loud\": expected a number, not text"),
+        ],
+        "{stderr}"
+    );
+}
 
 /// Every invalid fixture fails to load with messages naming the file, line:column, key and
 /// value, and every fixture in the folder is covered.

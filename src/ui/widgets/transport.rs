@@ -65,6 +65,14 @@ impl Widget for TransportLine<'_> {
             )
             .or(position),
         ];
+        if let Some(bar) = &transport.bar {
+            let text = format!("bar {bar}");
+            items.push(Item::new(
+                text,
+                theme.fg(Color::White, Modifier::empty()),
+                8,
+            ));
+        }
         if let Some((from, to)) = transport.looping {
             let text = format!("loop {}{}{}", time(from), glyphs.range, time(to));
             items.push(Item::new(text, theme.fg(Color::Cyan, Modifier::empty()), 4).or("loop"));
@@ -86,5 +94,47 @@ impl Widget for TransportLine<'_> {
             .right(),
         );
         fit_line(buf, area, &mut items, "  ", glyphs.ellipsis);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ui::ballistics::{Scale, ScaleKind};
+    use crate::ui::view::Style;
+
+    /// With a tempo the line shows the bar and beat beside the time ("bar 9.3"); without one
+    /// it shows no bar.
+    #[test]
+    fn bar_and_beat_beside_the_time() {
+        let theme = Theme::new(&Style {
+            ascii: true,
+            color: false,
+            scale: Scale::new(ScaleKind::Linear, -60.0, 0.0),
+        });
+        let mut transport = TransportView {
+            playing: true,
+            buffering: false,
+            position_s: 17.25,
+            length_s: 60.0,
+            bar: Some("9.3".to_owned()),
+            looping: None,
+            section: None,
+        };
+        let line = |transport: &TransportView| {
+            let area = Rect::new(0, 0, 60, 1);
+            let mut buf = Buffer::empty(area);
+            TransportLine::new(transport, "Song", &theme).render(area, &mut buf);
+            (0..area.width)
+                .map(|x| buf[(x, 0)].symbol().to_string())
+                .collect::<String>()
+        };
+        assert!(
+            line(&transport).contains("0:17.2 / 1:00.0  bar 9.3  "),
+            "{}",
+            line(&transport)
+        );
+        transport.bar = None;
+        assert!(!line(&transport).contains("bar"), "{}", line(&transport));
     }
 }
