@@ -12,6 +12,7 @@ pub mod console;
 pub mod demo;
 pub mod engine;
 pub mod exercise;
+pub mod scan;
 pub mod session;
 pub mod text;
 pub mod ui;
