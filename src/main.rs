@@ -463,7 +463,8 @@ fn session_in(folder: &Path) -> Result<Option<PathBuf>> {
     let shown = earmix::text::escape(&folder.display().to_string()).into_owned();
     if !std::io::stdin().is_terminal() {
         anyhow::bail!(
-            "{shown} is a folder with no session.toml in it; make one from its stems with              `earmix new {shown}`"
+            "{shown} is a folder with no session.toml in it; make one from its stems \
+             with `earmix new {shown}`"
         );
     }
     let options = commands::new::NewOptions {

@@ -315,35 +315,39 @@ fn pair(found: Vec<Found>, rules: &RoleRules) -> Vec<(CleanName, PlannedChannel)
             continue;
         }
         taken[i] = true;
-        let f = &found[i];
+        let stem = &found[i];
         let mut notes: Vec<String> = why_not[i].take().into_iter().collect();
         let (name, files, infos, reference) = match (partner[i], &sides[i]) {
             (Some(j), Some((base, side))) => {
                 taken[j] = true;
-                let (l, r) = if *side == Side::Left { (i, j) } else { (j, i) };
+                let (left, right) = if *side == Side::Left {
+                    (&found[i], &found[j])
+                } else {
+                    (&found[j], &found[i])
+                };
                 notes.push("split stereo: two mono files as one stereo channel".into());
-                if found[l].info.frames != found[r].info.frames {
+                if left.info.frames != right.info.frames {
                     notes.push("the two sides differ in length".into());
                 }
-                let reference = match (found[l].time_reference, found[r].time_reference) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
+                let reference = match (left.time_reference, right.time_reference) {
+                    (Some(l_ref), Some(r_ref)) => Some(l_ref.min(r_ref)),
+                    (l_ref, r_ref) => l_ref.or(r_ref),
                 };
                 (
                     CleanName {
                         name: base.clone(),
                         with_take: base.clone(),
                     },
-                    vec![found[l].rel.clone(), found[r].rel.clone()],
-                    vec![found[l].info.clone(), found[r].info.clone()],
+                    vec![left.rel.clone(), right.rel.clone()],
+                    vec![left.info.clone(), right.info.clone()],
                     reference,
                 )
             }
             _ => (
-                f.clean.clone(),
-                vec![f.rel.clone()],
-                vec![f.info.clone()],
-                f.time_reference,
+                stem.clean.clone(),
+                vec![stem.rel.clone()],
+                vec![stem.info.clone()],
+                stem.time_reference,
             ),
         };
         let guess = rules.guess(&name.name);

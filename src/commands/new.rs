@@ -306,7 +306,7 @@ fn staging_table(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "\nGain staging: each stem's loud passages (the {:.0}th percentile of its momentary \
+        "\nGain staging: each stem's loud passages (the {:.0}th percentile of its momentary\n\
          loudness) trimmed to {:.0} LUFS; faders stay at 0 dB.\n",
         gain::PERCENTILE,
         gain::REFERENCE_LUFS

@@ -6,37 +6,37 @@ use std::cmp::Ordering;
 /// Compares two names as a person sorts them: runs of digits by their value ("2" before "10"),
 /// everything else ignoring case; ties are broken by the exact text, so the order is total.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
-    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
+    let mut left = a.chars().peekable();
+    let mut right = b.chars().peekable();
     loop {
-        match (x.peek().copied(), y.peek().copied()) {
+        let order = match (left.peek().copied(), right.peek().copied()) {
             (None, None) => return a.cmp(b),
             (None, Some(_)) => return Ordering::Less,
             (Some(_), None) => return Ordering::Greater,
-            (Some(c), Some(d)) if c.is_ascii_digit() && d.is_ascii_digit() => {
-                let run = |it: &mut std::iter::Peekable<std::str::Chars<'_>>| {
-                    let mut digits = String::new();
-                    while let Some(c) = it.next_if(char::is_ascii_digit) {
-                        digits.push(c);
-                    }
-                    digits
-                };
-                let (m, n) = (run(&mut x), run(&mut y));
+            (Some(one), Some(other)) if one.is_ascii_digit() && other.is_ascii_digit() => {
+                let (m, n) = (digit_run(&mut left), digit_run(&mut right));
                 let (m, n) = (m.trim_start_matches('0'), n.trim_start_matches('0'));
-                let order = m.len().cmp(&n.len()).then_with(|| m.cmp(n));
-                if order != Ordering::Equal {
-                    return order;
-                }
+                m.len().cmp(&n.len()).then_with(|| m.cmp(n))
             }
-            (Some(c), Some(d)) => {
-                let order = c.to_lowercase().cmp(d.to_lowercase());
-                if order != Ordering::Equal {
-                    return order;
-                }
-                x.next();
-                y.next();
+            (Some(one), Some(other)) => {
+                left.next();
+                right.next();
+                one.to_lowercase().cmp(other.to_lowercase())
             }
+        };
+        if order != Ordering::Equal {
+            return order;
         }
     }
+}
+
+/// The digits at the front of `chars`, taken off it.
+fn digit_run(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
+    let mut digits = String::new();
+    while let Some(c) = chars.next_if(char::is_ascii_digit) {
+        digits.push(c);
+    }
+    digits
 }
 
 /// A stem's file name made readable, before names are made unique.

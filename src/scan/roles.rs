@@ -109,12 +109,12 @@ impl RoleRules {
         let mut rules = Vec::with_capacity(raw.rule.len());
         for (i, rule) in raw.rule.into_iter().enumerate() {
             let role = Role::parse(&rule.role).ok_or_else(|| {
-                let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+                let words: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
                 error(format!(
                     "rule[{}].role = \"{}\": not a role; use one of {}",
                     i + 1,
                     rule.role,
-                    roles.join(", ")
+                    words.join(", ")
                 ))
             })?;
             let mut names = Vec::with_capacity(rule.names.len());

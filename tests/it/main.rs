@@ -23,6 +23,7 @@ mod lifecycle;
 mod memory;
 mod mixer;
 mod monitor;
+mod new;
 mod output;
 mod playback;
 mod realtime;
