@@ -164,29 +164,7 @@ enum Command {
     /// Roles come from name rules in config/roles.toml, and from ~/.config/earmix/roles.toml
     /// first when it exists. Prints a table of what it found and decided. Never replaces an
     /// existing session file without --force.
-    New {
-        /// The folder of stems.
-        dir: PathBuf,
-        /// The session file to write (default: DIR/session.toml).
-        #[arg(short, long, value_name = "SESSION")]
-        output: Option<PathBuf>,
-        /// The song's tempo in beats per minute, written as `tempo`.
-        #[arg(long, value_name = "BPM")]
-        tempo: Option<f64>,
-        /// Measure every stem and set its trim so its loud passages sit at -18 LUFS, leaving
-        /// the faders at 0 dB.
-        ///
-        /// A stem's level is the 90th percentile of its momentary loudness (EBU R 128, 400 ms
-        /// windows every 100 ms, silence below -70 LUFS not counted): what its loud passages
-        /// reach, not set by one hit. -18 LUFS is about an analogue-style console's 0 VU. Trims
-        /// stay within -24..+24 dB; a stem that needs more is named. Prints each stem's level
-        /// before and after, and its sample peak after.
-        #[arg(long)]
-        gain_stage: bool,
-        /// Replace an existing session file.
-        #[arg(long)]
-        force: bool,
-    },
+    New(NewArgs),
     /// List the audio hosts, their output devices and the configurations they support.
     Devices,
     /// Generate the demo sessions' stems and print where they are.
@@ -199,6 +177,44 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+}
+
+/// `earmix new`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+struct NewArgs {
+    /// The folder of stems.
+    dir: PathBuf,
+    /// The session file to write (default: DIR/session.toml).
+    #[arg(short, long, value_name = "SESSION")]
+    output: Option<PathBuf>,
+    /// The song's tempo in beats per minute, written as `tempo`.
+    #[arg(long, value_name = "BPM")]
+    tempo: Option<f64>,
+    /// Measure every stem and set its trim so its loud passages sit at -18 LUFS, leaving
+    /// the faders at 0 dB.
+    ///
+    /// A stem's level is the 90th percentile of its momentary loudness (EBU R 128, 400 ms
+    /// windows every 100 ms, silence below -70 LUFS not counted): what its loud passages
+    /// reach, not set by one hit. -18 LUFS is about an analogue-style console's 0 VU. Trims
+    /// stay within -24..+24 dB; a stem that needs more is named. Prints each stem's level
+    /// before and after, and its sample peak after.
+    #[arg(long)]
+    gain_stage: bool,
+    /// Replace an existing session file.
+    #[arg(long)]
+    force: bool,
+}
+
+impl From<NewArgs> for commands::new::NewOptions {
+    fn from(args: NewArgs) -> Self {
+        Self {
+            dir: args.dir,
+            output: args.output,
+            tempo: args.tempo,
+            gain_stage: args.gain_stage,
+            force: args.force,
+        }
+    }
 }
 
 /// Where the sound goes.
@@ -326,13 +342,8 @@ fn say(text: &str) {
 fn run(cli: Cli) -> Result<ExitCode> {
     let config = load_config(cli.config.as_deref())?;
     let Some(command) = cli.command else {
-        let session = match cli.session {
-            Some(folder) if folder.is_dir() => match session_in(&folder)? {
-                Some(session) => session,
-                None => return Ok(ExitCode::SUCCESS),
-            },
-            Some(session) => session,
-            None => demo_session()?,
+        let Some(session) = session_to_open(cli.session)? else {
+            return Ok(ExitCode::SUCCESS);
         };
         return console(
             &session,
@@ -422,28 +433,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
             )
         }
-        Command::New {
-            dir,
-            output,
-            tempo,
-            gain_stage,
-            force,
-        } => {
-            let options = commands::new::NewOptions {
-                dir,
-                output,
-                tempo,
-                gain_stage,
-                force,
-            };
-            print_out(&commands::new::run(&options, &role_rules()?)?)?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::New(args) => new_session(args),
         Command::Devices => {
             print_out(&commands::devices::list())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { force, dir } => demo(dir, force),
+    }
+}
+
+/// `earmix new`: writes the session and prints the table.
+fn new_session(args: NewArgs) -> Result<ExitCode> {
+    print_out(&commands::new::run(&args.into(), &role_rules()?)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The session `earmix [SESSION]` opens: the file given; for a folder, its session.toml or a
+/// new one made after asking (`None`: the user said no); with nothing given, the demo.
+fn session_to_open(given: Option<PathBuf>) -> Result<Option<PathBuf>> {
+    match given {
+        Some(folder) if folder.is_dir() => session_in(&folder),
+        Some(session) => Ok(Some(session)),
+        None => demo_session().map(Some),
     }
 }
 

@@ -170,7 +170,7 @@ pub fn plan(dir: &Path, ignore: Option<&Path>, rules: &RoleRules) -> Result<Plan
             time_reference,
         });
     }
-    let mut channels = unique_names(pair(found, rules));
+    let mut channels = unique_names(pair(&found, rules));
     let sample_rate = session_rate(&channels);
     let mixed_rates = channels.iter().any(|c| c.sample_rate() != sample_rate);
     if mixed_rates {
@@ -269,7 +269,7 @@ fn is_audio_name(path: &Path) -> bool {
 
 /// Channels from the stems found: left/right halves of one name become one stereo channel
 /// when both are mono at one rate. Then roles and start times.
-fn pair(found: Vec<Found>, rules: &RoleRules) -> Vec<(CleanName, PlannedChannel)> {
+fn pair(found: &[Found], rules: &RoleRules) -> Vec<(CleanName, PlannedChannel)> {
     let sides: Vec<Option<(String, Side)>> = found.iter().map(|f| side_of(&f.clean.name)).collect();
     // For each base name, where its left and right halves are (only when there is one of each).
     let mut halves: HashMap<&str, (Vec<usize>, Vec<usize>)> = HashMap::new();
@@ -481,7 +481,7 @@ mod tests {
         }
     }
 
-    fn channels(found: Vec<Found>) -> Vec<PlannedChannel> {
+    fn channels(found: &[Found]) -> Vec<PlannedChannel> {
         unique_names(pair(found, &RoleRules::builtin()))
     }
 
@@ -489,7 +489,7 @@ mod tests {
     /// left's place; stereo halves or halves at different rates stay apart, saying why.
     #[test]
     fn split_stereo_pairs_when_both_are_mono_at_one_rate() {
-        let c = channels(vec![
+        let c = channels(&[
             found("01 Kick.wav", 1, 48_000, None),
             found("Piano L.wav", 1, 48_000, None),
             found("Piano R.wav", 1, 48_000, None),
@@ -532,7 +532,7 @@ mod tests {
     /// a number never lands on a name another stem has.
     #[test]
     fn clashing_names_are_told_apart() {
-        let c = channels(vec![
+        let c = channels(&[
             found("Gtr_01.wav", 1, 48_000, None),
             found("Gtr_02.wav", 1, 48_000, None),
             found("01 Vox.wav", 1, 48_000, None),
@@ -560,7 +560,7 @@ mod tests {
     #[test]
     fn bwf_stamps_place_later_stems() {
         let hour = 3600 * 48_000;
-        let c = channels(vec![
+        let c = channels(&[
             found("Drums.wav", 2, 48_000, Some(hour)),
             found("Vox.wav", 1, 48_000, Some(hour + 48_000 * 12 + 24_000)),
             found("Gtr.wav", 1, 44_100, Some(3600 * 44_100 + 44_100 * 3)),
@@ -576,7 +576,7 @@ mod tests {
             c[3].notes
                 .contains(&"no BWF time stamp: starts with the song".to_string())
         );
-        let same = channels(vec![
+        let same = channels(&[
             found("Drums.wav", 2, 48_000, Some(hour)),
             found("Vox.wav", 1, 48_000, Some(hour)),
             found("Keys.flac", 2, 48_000, None),
@@ -591,7 +591,7 @@ mod tests {
     /// rate.
     #[test]
     fn unknown_names_and_the_session_rate() {
-        let c = channels(vec![
+        let c = channels(&[
             found("Click.wav", 1, 44_100, None),
             found("Kick.wav", 1, 48_000, None),
             found("Snare.wav", 1, 48_000, None),

@@ -56,7 +56,7 @@ mod tests {
     use super::*;
 
     /// A chunk: id, little-endian size, data, a pad byte after odd-sized data.
-    fn chunk(id: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    fn chunk(id: [u8; 4], data: &[u8]) -> Vec<u8> {
         let mut out = id.to_vec();
         out.extend_from_slice(&(data.len() as u32).to_le_bytes());
         out.extend_from_slice(data);
@@ -84,22 +84,22 @@ mod tests {
         let reference: u64 = 48_000 * 3600 * 10 + 5 + (1 << 33);
         let mut bext = vec![0u8; 602];
         bext[338..346].copy_from_slice(&reference.to_le_bytes());
-        let fmt = chunk(b"fmt ", &[0; 16]);
-        let junk = chunk(b"JUNK", &[1, 2, 3]);
+        let fmt = chunk(*b"fmt ", &[0; 16]);
+        let junk = chunk(*b"JUNK", &[1, 2, 3]);
         std::fs::write(
             &path,
             wav(&[
                 junk.clone(),
                 fmt.clone(),
-                chunk(b"bext", &bext),
-                chunk(b"data", &[0; 4]),
+                chunk(*b"bext", &bext),
+                chunk(*b"data", &[0; 4]),
             ]),
         )
         .unwrap();
         assert_eq!(time_reference(&path).unwrap(), Some(reference));
-        std::fs::write(&path, wav(&[fmt.clone(), chunk(b"data", &[0; 4])])).unwrap();
+        std::fs::write(&path, wav(&[fmt.clone(), chunk(*b"data", &[0; 4])])).unwrap();
         assert_eq!(time_reference(&path).unwrap(), None);
-        std::fs::write(&path, wav(&[junk, chunk(b"bext", &[0; 100]), fmt])).unwrap();
+        std::fs::write(&path, wav(&[junk, chunk(*b"bext", &[0; 100]), fmt])).unwrap();
         assert_eq!(time_reference(&path).unwrap(), None);
         std::fs::write(&path, b"fLaC and more").unwrap();
         assert_eq!(time_reference(&path).unwrap(), None);

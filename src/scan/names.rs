@@ -42,15 +42,15 @@ fn digit_run(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
 /// A stem's file name made readable, before names are made unique.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanName {
-    /// The name without a take number ("Kick In" from "Kick In_01").
+    /// The name without a take number ("Kick In" from `Kick In_01`).
     pub name: String,
     /// The name with its take number, used when two stems would otherwise share a name
-    /// ("Gtr 01" from "Gtr_01"); the same as `name` when there is none.
+    /// ("Gtr 01" from `Gtr_01`); the same as `name` when there is none.
     pub with_take: String,
 }
 
 /// Cleans a file name without its extension: a numeric track prefix ("01 ", "02_", "10-",
-/// "3. ") and the song's name (`song`, as a prefix, as Logic writes "Song_Bass#01") are taken
+/// "3. ") and the song's name (`song`, as a prefix, as Logic writes `Song_Bass#01`) are taken
 /// off, underscores and runs of spaces become one space, and a take number at the end
 /// ("_01", "#01", Pro Tools and Logic) is held apart. A name that would become empty stays as
 /// it was written.
@@ -110,7 +110,7 @@ fn strip_prefix_words<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// Splits a take number off the end of `name` when the raw file name marks it as one: digits
-/// after `#` (Logic) or after `_` (Pro Tools, "Kick In_01"). Returns the name and the take.
+/// after `#` (Logic) or after `_` (Pro Tools, `Kick In_01`). Returns the name and the take.
 fn split_take<'a>(raw: &str, name: &'a str) -> (&'a str, Option<&'a str>) {
     let digits = name.len() - name.trim_end_matches(|c: char| c.is_ascii_digit()).len();
     if digits == 0 || digits == name.len() {
@@ -134,7 +134,7 @@ fn split_take<'a>(raw: &str, name: &'a str) -> (&'a str, Option<&'a str>) {
 
 /// The words of a name as role rules see them, lower case: cut at anything not a letter or
 /// digit, between letters and digits ("vox2"), and where a lower-case letter meets a capital
-/// ("LeadVox").
+/// (`LeadVox`).
 pub fn words(name: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
@@ -172,19 +172,16 @@ pub enum Side {
 }
 
 /// The name of the pair and the side, when `name` ends in a side marker after a separator:
-/// "Piano L", "Piano.L", "Piano_L", "Piano-L", "Piano Left", "Piano (L)" (any case for the
+/// `Piano L`, `Piano.L`, `Piano_L`, `Piano-L`, `Piano Left`, `Piano (L)` (any case for the
 /// words, an upper- or lower-case single letter).
 pub fn side_of(name: &str) -> Option<(String, Side)> {
     let trimmed = name.trim_end();
-    let (head, marker) = match trimmed.strip_suffix(')') {
-        Some(inner) => {
-            let open = inner.rfind('(')?;
-            (&inner[..open], &inner[open + 1..])
-        }
-        None => {
-            let cut = trimmed.rfind([' ', '.', '_', '-'])?;
-            (&trimmed[..cut], &trimmed[cut + 1..])
-        }
+    let (head, marker) = if let Some(inner) = trimmed.strip_suffix(')') {
+        let open = inner.rfind('(')?;
+        (&inner[..open], &inner[open + 1..])
+    } else {
+        let cut = trimmed.rfind([' ', '.', '_', '-'])?;
+        (&trimmed[..cut], &trimmed[cut + 1..])
     };
     let side = match marker.to_ascii_lowercase().as_str() {
         "l" | "left" | "lt" => Side::Left,
