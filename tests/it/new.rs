@@ -283,7 +283,7 @@ fn bad_input_gets_a_line_each_and_nothing_half_written() {
     let error = new_fails(&ts, &dir, &[]);
     assert!(
         error.contains(
-            "\n  notes.txt: not an audio file (earmix takes WAV, FLAC, MP3, Ogg Vorbis and AIFF)"
+            "\n  notes.txt: not an audio file (earmix takes WAV, FLAC, MP3 and Ogg Vorbis)"
         ),
         "{error}"
     );
@@ -312,7 +312,10 @@ fn bad_input_gets_a_line_each_and_nothing_half_written() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     left.sort();
-    assert_eq!(left, ["Snare.wav", "broken.wav", "notes.txt", "session.toml"]);
+    assert_eq!(
+        left,
+        ["Snare.wav", "broken.wav", "notes.txt", "session.toml"]
+    );
 }
 
 /// Stems at two rates: the session runs at the rate most have, states it, says which stems
