@@ -4,6 +4,7 @@
 pub mod check;
 pub mod devices;
 pub mod exercise;
+pub mod new;
 pub mod paths;
 pub mod play;
 pub mod progress;

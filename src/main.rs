@@ -17,8 +17,9 @@ use earmix::units::{Decibels, Seconds};
 
 /// A keyboard-driven terminal mixer for people who mix by ear.
 ///
-/// `earmix SESSION` opens a session in the console; `earmix` alone opens the folk-arc demo
-/// (generating its stems first when needed). Press ? in the console for the keys.
+/// `earmix SESSION` opens a session in the console; `earmix DIR` opens DIR/session.toml, or
+/// offers to make one from the stems in DIR (see `earmix new`); `earmix` alone opens the
+/// folk-arc demo (generating its stems first when needed). Press ? in the console for the keys.
 #[derive(Debug, Parser)]
 #[command(
     name = "earmix",
@@ -31,7 +32,8 @@ struct Cli {
     /// config/default.toml for every key).
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// The session file (TOML) to open in the console (default: the folk-arc demo).
+    /// The session file (TOML) to open in the console, or a folder: its session.toml, or (asking
+    /// first) a new session from its stems (default: the folk-arc demo).
     session: Option<PathBuf>,
     #[command(flatten)]
     console: ConsoleArgs,
@@ -157,6 +159,17 @@ enum Command {
         #[command(subcommand)]
         action: SectionsCommand,
     },
+    /// Make a session from a folder of stems: channels in natural order (2 before 10), named
+    /// from the file names, roles guessed from them, split-stereo pairs as one channel.
+    ///
+    /// Reads WAV, FLAC, MP3 and Ogg Vorbis from DIR and from a `stems`, `audio` or
+    /// `Audio Files` folder in it. Left/right mono pairs ("Piano L" and "Piano R", also ".L",
+    /// "_L", "Left") of one rate become one stereo channel. WAV stems whose Broadcast Wave time
+    /// stamps differ are placed in the song: the earliest starts it, the others get `start`.
+    /// Roles come from name rules in config/roles.toml, and from ~/.config/earmix/roles.toml
+    /// first when it exists. Prints a table of what it found and decided. Never replaces an
+    /// existing session file without --force.
+    New(NewArgs),
     /// List the audio hosts, their output devices and the configurations they support.
     Devices,
     /// Generate the demo sessions' stems and print where they are.
@@ -195,6 +208,44 @@ enum SectionsCommand {
         #[arg(long)]
         dry_run: bool,
     },
+}
+
+/// `earmix new`'s arguments.
+#[derive(Debug, Clone, clap::Args)]
+struct NewArgs {
+    /// The folder of stems.
+    dir: PathBuf,
+    /// The session file to write (default: DIR/session.toml).
+    #[arg(short, long, value_name = "SESSION")]
+    output: Option<PathBuf>,
+    /// The song's tempo in beats per minute, written as `tempo`.
+    #[arg(long, value_name = "BPM")]
+    tempo: Option<f64>,
+    /// Measure every stem and set its trim so its loud passages sit at -18 LUFS, leaving
+    /// the faders at 0 dB.
+    ///
+    /// A stem's level is the 90th percentile of its momentary loudness (EBU R 128, 400 ms
+    /// windows every 100 ms, silence below -70 LUFS not counted): what its loud passages
+    /// reach, not set by one hit. -18 LUFS is about an analogue-style console's 0 VU. Trims
+    /// stay within -24..+24 dB; a stem that needs more is named. Prints each stem's level
+    /// before and after, and its sample peak after.
+    #[arg(long)]
+    gain_stage: bool,
+    /// Replace an existing session file.
+    #[arg(long)]
+    force: bool,
+}
+
+impl From<NewArgs> for commands::new::NewOptions {
+    fn from(args: NewArgs) -> Self {
+        Self {
+            dir: args.dir,
+            output: args.output,
+            tempo: args.tempo,
+            gain_stage: args.gain_stage,
+            force: args.force,
+        }
+    }
 }
 
 /// Where the sound goes.
@@ -324,9 +375,8 @@ fn say(text: &str) {
 fn run(cli: Cli) -> Result<ExitCode> {
     let config = load_config(cli.config.as_deref())?;
     let Some(command) = cli.command else {
-        let session = match cli.session {
-            Some(session) => session,
-            None => demo_session()?,
+        let Some(session) = session_to_open(cli.session)? else {
+            return Ok(ExitCode::SUCCESS);
         };
         return console(
             &session,
@@ -417,12 +467,75 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )
         }
         Command::Sections { action } => sections(action),
+        Command::New(args) => new_session(args),
         Command::Devices => {
             print_out(&commands::devices::list())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Demo { force, dir } => demo(dir, force),
     }
+}
+
+/// `earmix new`: writes the session and prints the table.
+fn new_session(args: NewArgs) -> Result<ExitCode> {
+    print_out(&commands::new::run(&args.into(), &role_rules()?)?)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The session `earmix [SESSION]` opens: the file given; for a folder, its session.toml or a
+/// new one made after asking (`None`: the user said no); with nothing given, the demo.
+fn session_to_open(given: Option<PathBuf>) -> Result<Option<PathBuf>> {
+    match given {
+        Some(folder) if folder.is_dir() => session_in(&folder),
+        Some(session) => Ok(Some(session)),
+        None => demo_session().map(Some),
+    }
+}
+
+/// The role rules `earmix new` uses: the user's file first, then the shipped ones.
+fn role_rules() -> Result<earmix::scan::roles::RoleRules> {
+    let user = earmix::scan::roles::RoleRules::user_path();
+    Ok(earmix::scan::roles::RoleRules::load(user.as_deref())?)
+}
+
+/// The session to open for a folder: its session.toml; or, when it has none, a new one made
+/// from its stems after asking on the terminal (`None`: the user said no).
+fn session_in(folder: &Path) -> Result<Option<PathBuf>> {
+    let existing = folder.join(commands::new::DEFAULT_FILE);
+    if existing.exists() {
+        return Ok(Some(existing));
+    }
+    let shown = earmix::text::escape(&folder.display().to_string()).into_owned();
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!(
+            "{shown} is a folder with no session.toml in it; make one from its stems \
+             with `earmix new {shown}`"
+        );
+    }
+    let options = commands::new::NewOptions {
+        dir: folder.to_path_buf(),
+        output: None,
+        tempo: None,
+        gain_stage: false,
+        force: false,
+    };
+    let prepared = commands::new::prepare(&options, &role_rules()?)?;
+    print_out(&format!(
+        "{shown} has no session.toml. From its stems, earmix new would make this session:\n\n{}\n\
+         Write {} and open it? [y/N] ",
+        commands::new::table(&prepared),
+        earmix::text::escape(&prepared.session_path.display().to_string())
+    ))?;
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .context("reading the answer")?;
+    if !matches!(answer.trim(), "y" | "Y" | "yes" | "Yes" | "YES") {
+        print_out("Nothing written.\n")?;
+        return Ok(None);
+    }
+    commands::new::write(&prepared, false)?;
+    Ok(Some(prepared.session_path))
 }
 
 /// Loads a session, or prints every problem in it to stderr (the caller exits 1).

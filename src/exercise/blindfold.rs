@@ -185,7 +185,9 @@ fn reading(
     if !close.is_empty() {
         paragraphs.push(close.join(" "));
     }
-    let vocal_follows = followers.iter().any(|(c, _)| c.role == Some(Role::Vocal));
+    let vocal_follows = followers
+        .iter()
+        .any(|(c, _)| matches!(c.role, Some(Role::Vocal | Role::LeadVocal)));
     paragraphs.push(note(vocal_follows).to_string());
     paragraphs.push(verdict(score));
     paragraphs

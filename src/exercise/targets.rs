@@ -305,6 +305,15 @@ mod tests {
         assert_eq!(peak(Role::Pad), -20.0);
         assert_eq!(peak(Role::Fx), -20.0);
         assert_eq!(peak(Role::Other), -18.0);
+        assert_eq!(peak(Role::Room), -20.0);
+        assert_eq!(peak(Role::Percussion), -18.0);
+        assert_eq!(peak(Role::Piano), -15.0);
+        assert_eq!(peak(Role::Synth), -18.0);
+        assert_eq!(peak(Role::Strings), -18.0);
+        assert_eq!(peak(Role::Brass), -15.0);
+        assert_eq!(peak(Role::Woodwind), -18.0);
+        assert_eq!(peak(Role::LeadVocal), -6.0);
+        assert_eq!(peak(Role::BackingVocal), -12.0);
     }
 
     /// A channel with no role gets the `other` target.

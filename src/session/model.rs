@@ -82,26 +82,48 @@ pub enum Role {
     Kick,
     Snare,
     Drums,
+    /// Room microphones, ambience.
+    Room,
+    /// Hand percussion: shaker, tambourine, congas, claps.
+    Percussion,
     Bass,
     Guitar,
+    /// Organ, electric pianos, clavinet: keyboards other than the piano and synths.
     Keys,
+    Piano,
+    Synth,
     Pad,
+    Strings,
+    Brass,
+    Woodwind,
+    /// A vocal that is neither said to be the lead nor backing.
     Vocal,
+    LeadVocal,
+    BackingVocal,
     Fx,
     Other,
 }
 
 impl Role {
     /// Every role, in the order the session file documents them.
-    pub const ALL: [Role; 10] = [
+    pub const ALL: [Role; 19] = [
         Role::Kick,
         Role::Snare,
         Role::Drums,
+        Role::Room,
+        Role::Percussion,
         Role::Bass,
         Role::Guitar,
         Role::Keys,
+        Role::Piano,
+        Role::Synth,
         Role::Pad,
+        Role::Strings,
+        Role::Brass,
+        Role::Woodwind,
         Role::Vocal,
+        Role::LeadVocal,
+        Role::BackingVocal,
         Role::Fx,
         Role::Other,
     ];
@@ -112,11 +134,20 @@ impl Role {
             Role::Kick => "kick",
             Role::Snare => "snare",
             Role::Drums => "drums",
+            Role::Room => "room",
+            Role::Percussion => "percussion",
             Role::Bass => "bass",
             Role::Guitar => "guitar",
             Role::Keys => "keys",
+            Role::Piano => "piano",
+            Role::Synth => "synth",
             Role::Pad => "pad",
+            Role::Strings => "strings",
+            Role::Brass => "brass",
+            Role::Woodwind => "woodwind",
             Role::Vocal => "vocal",
+            Role::LeadVocal => "lead_vocal",
+            Role::BackingVocal => "backing_vocal",
             Role::Fx => "fx",
             Role::Other => "other",
         }
@@ -125,6 +156,11 @@ impl Role {
     /// Parses the word used in session files.
     pub fn parse(word: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == word)
+    }
+
+    /// Whether this is a vocal of any kind (lead, backing or unspecified).
+    pub fn is_vocal(self) -> bool {
+        matches!(self, Role::Vocal | Role::LeadVocal | Role::BackingVocal)
     }
 }
 

@@ -192,12 +192,12 @@ impl Theme {
         let color = match role {
             Some(Role::Kick) => Color::Red,
             Some(Role::Snare) => Color::LightRed,
-            Some(Role::Drums) => Color::Yellow,
+            Some(Role::Drums | Role::Room | Role::Percussion) => Color::Yellow,
             Some(Role::Bass) => Color::LightBlue,
             Some(Role::Guitar) => Color::LightGreen,
-            Some(Role::Keys) => Color::Cyan,
-            Some(Role::Pad) => Color::LightCyan,
-            Some(Role::Vocal) => Color::LightMagenta,
+            Some(Role::Keys | Role::Piano | Role::Synth) => Color::Cyan,
+            Some(Role::Pad | Role::Strings | Role::Brass | Role::Woodwind) => Color::LightCyan,
+            Some(Role::Vocal | Role::LeadVocal | Role::BackingVocal) => Color::LightMagenta,
             Some(Role::Fx) => Color::Magenta,
             Some(Role::Other) | None => return CellStyle::new(),
         };

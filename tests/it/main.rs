@@ -25,6 +25,7 @@ mod markers;
 mod memory;
 mod mixer;
 mod monitor;
+mod new;
 mod output;
 mod placement;
 mod playback;

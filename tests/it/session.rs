@@ -130,7 +130,8 @@ const INVALID: &[(&str, &[&str])] = &[
         "bad_role.toml",
         &[
             "bad_role.toml:7:8: channel[1].role = \"drumz\": not a role; use one of kick, snare, \
-           drums, bass, guitar, keys, pad, vocal, fx, other",
+           drums, room, percussion, bass, guitar, keys, piano, synth, pad, strings, brass, \
+           woodwind, vocal, lead_vocal, backing_vocal, fx, other",
         ],
     ),
     (
