@@ -234,6 +234,11 @@ struct NewArgs {
     /// Replace an existing session file.
     #[arg(long)]
     force: bool,
+    /// Make the song's sections from the markers in FILE, as `earmix sections import` does:
+    /// Audacity labels, a REAPER marker/region CSV, a WAV with cue markers or a MIDI file with
+    /// marker events.
+    #[arg(long, value_name = "FILE")]
+    labels: Option<PathBuf>,
 }
 
 impl From<NewArgs> for commands::new::NewOptions {
@@ -244,6 +249,7 @@ impl From<NewArgs> for commands::new::NewOptions {
             tempo: args.tempo,
             gain_stage: args.gain_stage,
             force: args.force,
+            labels: args.labels,
         }
     }
 }
@@ -518,6 +524,7 @@ fn session_in(folder: &Path) -> Result<Option<PathBuf>> {
         tempo: None,
         gain_stage: false,
         force: false,
+        labels: None,
     };
     let prepared = commands::new::prepare(&options, &role_rules()?)?;
     print_out(&format!(

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, Item, Table, value};
 
-use crate::engine::streams::StreamError;
+use crate::engine::streams::{StemInfo, StreamError};
+use crate::markers::{self, MarkerError};
 use crate::scan::gain::{self, StemLevel};
 use crate::scan::roles::{RoleRules, RolesError};
 use crate::scan::{self, Plan, ScanError, Skipped, khz};
@@ -32,6 +33,8 @@ pub struct NewOptions {
     pub gain_stage: bool,
     /// Replace an existing session file.
     pub force: bool,
+    /// A marker file whose markers become the session's sections ([`crate::markers`]).
+    pub labels: Option<PathBuf>,
 }
 
 impl NewOptions {
@@ -70,6 +73,9 @@ pub enum NewError {
     /// The tempo is not a number of beats per minute earmix takes.
     #[error("--tempo {0}: a tempo is from 1 to 999 BPM")]
     Tempo(f64),
+    /// The `--labels` file cannot be read or its markers cannot be sections.
+    #[error(transparent)]
+    Markers(#[from] MarkerError),
     /// Writing failed (nothing was written).
     #[error(transparent)]
     Save(#[from] SaveError),
@@ -104,6 +110,8 @@ pub struct Prepared {
     pub session_path: PathBuf,
     /// Each channel's measured level (with `--gain-stage`), in channel order.
     pub levels: Option<Vec<Result<StemLevel, StreamError>>>,
+    /// The sections made from the `--labels` file's markers.
+    pub sections: Option<markers::Plan>,
     /// The session file's text.
     pub text: String,
 }
@@ -129,6 +137,14 @@ pub fn prepare(options: &NewOptions, rules: &RoleRules) -> Result<Prepared, NewE
             skipped: plan.skipped,
         });
     }
+    // Markers are read before anything is measured, so a bad marker file fails at once.
+    let sections = match &options.labels {
+        Some(labels) => Some(markers::plan(
+            &markers::read(labels)?,
+            Some(song_end(&plan)),
+        )?),
+        None => None,
+    };
     let levels = options.gain_stage.then(|| {
         let stems: Vec<Vec<PathBuf>> = plan
             .channels
@@ -137,13 +153,28 @@ pub fn prepare(options: &NewOptions, rules: &RoleRules) -> Result<Prepared, NewE
             .collect();
         gain::measure_all(&stems)
     });
-    let text = session_text(&plan, &session_path, levels.as_deref(), options.tempo);
+    let mut doc = session_doc(&plan, &session_path, levels.as_deref(), options.tempo);
+    if let Some(sections) = &sections {
+        markers::write_sections(&mut doc, &sections.sections);
+    }
+    let text = doc.to_string();
     Ok(Prepared {
         plan,
         session_path,
         levels,
+        sections,
         text,
     })
+}
+
+/// Where the song ends: where the last stem ends.
+fn song_end(plan: &Plan) -> crate::units::Seconds {
+    let end = plan
+        .channels
+        .iter()
+        .map(|c| c.start.0 + c.infos.iter().map(StemInfo::seconds).fold(0.0, f64::max))
+        .fold(0.0, f64::max);
+    crate::units::Seconds(end)
 }
 
 /// The session file for a plan, written at `session_path` (stem paths are made relative to its
@@ -154,6 +185,16 @@ pub fn session_text(
     levels: Option<&[Result<StemLevel, StreamError>]>,
     tempo: Option<f64>,
 ) -> String {
+    session_doc(plan, session_path, levels, tempo).to_string()
+}
+
+/// The session file for a plan, as a document (see [`session_text`]).
+fn session_doc(
+    plan: &Plan,
+    session_path: &Path,
+    levels: Option<&[Result<StemLevel, StreamError>]>,
+    tempo: Option<f64>,
+) -> DocumentMut {
     let mut doc = DocumentMut::new();
     doc.decor_mut().set_prefix(
         "# Made by `earmix new` from a folder of stems. The names and roles are guesses from the\n\
@@ -195,7 +236,7 @@ pub fn session_text(
         channels.push(table);
     }
     doc["channel"] = Item::ArrayOfTables(channels);
-    doc.to_string()
+    doc
 }
 
 /// A path as written in a session file (`/` between folders).
@@ -293,6 +334,13 @@ pub fn table(prepared: &Prepared) -> String {
     }
     if let Some(levels) = &prepared.levels {
         out.push_str(&staging_table(plan, levels, name_width));
+    }
+    if let Some(sections) = &prepared.sections {
+        out.push_str("\nSections, from the markers:\n");
+        out.push_str(&crate::commands::sections::table(sections));
+        for note in &sections.notes {
+            let _ = writeln!(out, "  {}", escape(note));
+        }
     }
     out
 }

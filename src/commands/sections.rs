@@ -148,7 +148,7 @@ fn write(path: &Path, plan: &Plan) -> Result<(), SaveError> {
 }
 
 /// The sections as a table: name, start, where the marker was.
-fn table(plan: &Plan) -> String {
+pub(crate) fn table(plan: &Plan) -> String {
     let width = plan
         .sections
         .iter()
