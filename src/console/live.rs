@@ -135,6 +135,13 @@ impl Live {
         let scene = current
             .filter(|_| app.mixer().scene_mode())
             .map(|k| &session.sections[k]);
+        // The scene heard: the one being edited, or in base mode the current section's unless
+        // the base mix is being compared.
+        let heard = scene.or_else(|| {
+            current
+                .filter(|_| !app.mixer().comparing())
+                .map(|k| &session.sections[k])
+        });
         let strips = session
             .channels
             .iter()
@@ -142,10 +149,11 @@ impl Live {
             .map(|(i, c)| StripView {
                 name: c.name.clone(),
                 role: c.role,
-                gain_db: scene
+                gain_db: heard
                     .and_then(|s| s.scene_gain(&c.name))
                     .unwrap_or(c.gain_db)
                     .0,
+                from_scene: heard.is_some_and(|s| s.scene_gain(&c.name).is_some()),
                 trim_db: c.trim_db.0,
                 pan: c.pan.0,
                 mute: c.mute,

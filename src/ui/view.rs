@@ -93,6 +93,9 @@ pub struct StripView {
     /// How the section being edited changes this strip, in scene mode ([`EditMode::Scene`]);
     /// `None` in base mode.
     pub scene: Option<SceneMark>,
+    /// [`gain_db`](Self::gain_db) is a scene's fader value, not the base fader: the scene of
+    /// the section under the play head (or, in scene mode, the one being edited) sets it.
+    pub from_scene: bool,
 }
 
 /// What a section's scene does to one channel strip, relative to the base mix.
