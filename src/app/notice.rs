@@ -279,8 +279,7 @@ impl fmt::Display for Notice {
             }
             Notice::SceneSetsFader { channel, section } => write!(
                 f,
-                "Moved the base fader of {channel}; here {section}'s scene sets it, so you hear \
-                 the scene's level (e edits the scene)"
+                "Base fader not heard here: {section}'s scene sets {channel} (e edits the scene)"
             ),
             Notice::Blind(level) => f.write_str(match level {
                 BlindLevel::Off => "Blind mode off",

@@ -1025,10 +1025,7 @@ mod tests {
         eng.update(&mut app, up(), t + Duration::from_secs(5));
         assert_eq!(
             app.message(),
-            Some(
-                "Moved the base fader of Bass; here Chorus's scene sets it, so you hear the \
-                 scene's level (e edits the scene)"
-            )
+            Some("Base fader not heard here: Chorus's scene sets Bass (e edits the scene)")
         );
         assert_eq!(app.mixer().session().channels[0].gain_db, Decibels(-2.5));
         eng.update(&mut app, Action::Compare, t);

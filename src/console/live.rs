@@ -126,15 +126,16 @@ impl Live {
             || self.ceiling.is_some()
     }
 
-    /// Builds the frame's view from the model and the engine.
-    pub fn view(&mut self, app: &App, engine: &Engine) -> View {
+    /// The channel strips: each fader value as heard (a scene's where `current`'s scene sets
+    /// it, unless the base mix is being compared; the scene being edited in scene mode).
+    fn strips(
+        &self,
+        app: &App,
+        current: Option<usize>,
+        scene: Option<&crate::session::Section>,
+    ) -> Vec<StripView> {
         let session = app.mixer().session();
         let any_solo = session.channels.iter().any(|c| c.solo);
-        let position = engine.position();
-        let current = app.mixer().current_section(position);
-        let scene = current
-            .filter(|_| app.mixer().scene_mode())
-            .map(|k| &session.sections[k]);
         // The scene heard: the one being edited, or in base mode the current section's unless
         // the base mix is being compared.
         let heard = scene.or_else(|| {
@@ -142,7 +143,7 @@ impl Live {
                 .filter(|_| !app.mixer().comparing())
                 .map(|k| &session.sections[k])
         });
-        let strips = session
+        session
             .channels
             .iter()
             .enumerate()
@@ -169,7 +170,18 @@ impl Live {
                     }
                 }),
             })
-            .collect();
+            .collect()
+    }
+
+    /// Builds the frame's view from the model and the engine.
+    pub fn view(&mut self, app: &App, engine: &Engine) -> View {
+        let session = app.mixer().session();
+        let position = engine.position();
+        let current = app.mixer().current_section(position);
+        let scene = current
+            .filter(|_| app.mixer().scene_mode())
+            .map(|k| &session.sections[k]);
+        let strips = self.strips(app, current, scene);
         let playing = engine.is_playing();
         let position_frame = engine.position_frame();
         if self.buffering_at.is_some_and(|at| at != position_frame) {

@@ -71,6 +71,7 @@ impl MeterView {
 
 /// One channel strip.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::struct_excessive_bools)] // independent facts about one strip, each drawn apart
 pub struct StripView {
     /// The channel's name (may be longer than the strip is wide: shorten it, never wrap it).
     pub name: String,

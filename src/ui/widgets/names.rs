@@ -47,15 +47,12 @@ pub fn strip_names(names: &[&str], room: usize, ellipsis: &str) -> Vec<String> {
                 .then(|| both_ends(names[i], &chars[i], differs_at[i], room, ellipsis))
                 .flatten()
                 .filter(|text| *text != out[i]);
-            match both_cut {
-                Some(text) => {
-                    out[i] = text;
-                    stage[i] = 1;
-                }
-                None => {
-                    out[i] = cut_end(names[i], room, ellipsis);
-                    stage[i] = 2;
-                }
+            if let Some(text) = both_cut {
+                out[i] = text;
+                stage[i] = 1;
+            } else {
+                out[i] = cut_end(names[i], room, ellipsis);
+                stage[i] = 2;
             }
             changed = true;
         }
@@ -358,7 +355,7 @@ mod tests {
                     .max()
                     .unwrap_or(0);
                 let telling: String = chars[i][..(differs + 1).min(chars[i].len())].iter().collect();
-                allows &= width(&telling) + 1 <= room;
+                allows &= width(&telling) < room;
             }
             if allows {
                 for i in 0..out.len() {
