@@ -1110,3 +1110,37 @@ fn measure_console_bytes_per_second() {
         c.wait_success();
     }
 }
+
+/// In base mode the fader readout shows the level heard: where the section under the play head
+/// has a scene setting the channel, the scene's value with the `*` mark; comparing with the
+/// base mix shows the base fader again; moving that base fader says it is not heard there.
+#[test]
+fn the_fader_readout_shows_the_scenes_level_where_it_plays() {
+    let ts = TempSession::new();
+    let session = trio(&ts);
+    let text = std::fs::read_to_string(&session).unwrap()
+        + "\n[[section]]\nname = \"Verse\"\nstart = 0.0\n\n[[section]]\nname = \"Chorus\"\n\
+           start = 2.5\ngain_db = { Bass = -9.0 }\n";
+    std::fs::write(&session, text).unwrap();
+    let mut c = Console::open(&home_in(&ts), &session, 80, 24);
+    c.wait_for_text(&["Bass", "Verse", "Chorus", "BASE"]);
+    c.wait_for("Bass at its base -3.0 dB", |s| {
+        shows_in_strip(s, "Bass", "-3.0 dB") && !shows_in_strip(s, "Bass", "-3.0 dB*")
+    });
+    c.send("]");
+    c.wait_for("Bass at the scene's -9.0, marked", |s| {
+        shows_in_strip(s, "Bass", "-9.0 dB*")
+    });
+    c.send("=");
+    c.wait_for("Bass at its base again while comparing", |s| {
+        shows_in_strip(s, "Bass", "-3.0 dB") && !shows_in_strip(s, "Bass", "-9.0")
+    });
+    c.send("=");
+    c.wait_for_text(&["-9.0 dB*"]);
+    c.send("k");
+    c.wait_for_text(&["Base fader not heard here: Chorus's scene sets Bass"]);
+    assert!(c.text().contains("-9.0 dB*"), "{}", c.dump());
+    c.send("u");
+    c.send("q");
+    c.wait_success();
+}

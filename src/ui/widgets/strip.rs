@@ -179,7 +179,7 @@ pub fn gain_text(gain_db: f64, room: usize) -> String {
 }
 
 /// After a fader value that a section's scene sets (so that is what plays, not the base
-/// fader): "-3.0*", "-3.0* dB".
+/// fader): "-3.0*", "-3.0 dB*".
 pub const SCENE_MARK: &str = "*";
 
 /// The help's line for [`SCENE_MARK`], the mark first.
@@ -188,17 +188,17 @@ pub const SCENE_MARK_HELP: (&str, &str) = (
     "A fader value with a star is the section's scene's: it replaces the base fader there",
 );
 
-/// The fader value of a strip `room` cells wide, with [`SCENE_MARK`] after it when
-/// `from_scene`: "-3.0* dB", or "-3.0*" when the unit does not fit too.
+/// The fader value of a strip `room` cells wide, with [`SCENE_MARK`] at its end when
+/// `from_scene`: "-3.0 dB*", or "-3.0*" when the unit does not fit too.
 pub fn gain_label(gain_db: f64, room: usize, from_scene: bool) -> String {
     if !from_scene {
         return gain_text(gain_db, room);
     }
-    let value = db(gain_db) + SCENE_MARK;
-    if value.starts_with("-inf") || room < GAIN_WITH_UNIT + 1 {
-        value
+    let value = db(gain_db);
+    if value == "-inf" || room < GAIN_WITH_UNIT + 1 {
+        value + SCENE_MARK
     } else {
-        value + " dB"
+        value + " dB" + SCENE_MARK
     }
 }
 
@@ -644,6 +644,11 @@ mod tests {
         assert_eq!(gain_text(-4.5, 8), "-4.5 dB");
         assert_eq!(gain_text(-4.5, 7), "-4.5");
         assert_eq!(gain_text(f64::NEG_INFINITY, 12), "-inf");
+        assert_eq!(gain_label(-4.5, 9, true), "-4.5 dB*");
+        assert_eq!(gain_label(-4.5, 8, true), "-4.5*");
+        assert_eq!(gain_label(12.0, 6, true), "+12.0*");
+        assert_eq!(gain_label(f64::NEG_INFINITY, 12, true), "-inf*");
+        assert_eq!(gain_label(-4.5, 8, false), "-4.5 dB");
         assert_eq!(trim_text(0.0, 7), "T +0.0");
         assert_eq!(trim_text(-12.5, 6), "T-12.5");
         assert_eq!(trim_text(3.0, 6), "T+3.0");
