@@ -1122,7 +1122,8 @@ fn the_fader_readout_shows_the_scenes_level_where_it_plays() {
         + "\n[[section]]\nname = \"Verse\"\nstart = 0.0\n\n[[section]]\nname = \"Chorus\"\n\
            start = 2.5\ngain_db = { Bass = -9.0 }\n";
     std::fs::write(&session, text).unwrap();
-    let mut c = Console::open(&home_in(&ts), &session, 80, 24);
+    // Tall enough for a message line of its own, where the notice is not shortened.
+    let mut c = Console::open(&home_in(&ts), &session, 100, 30);
     c.wait_for_text(&["Bass", "Verse", "Chorus", "BASE"]);
     c.wait_for("Bass at its base -3.0 dB", |s| {
         shows_in_strip(s, "Bass", "-3.0 dB") && !shows_in_strip(s, "Bass", "-3.0 dB*")
