@@ -841,8 +841,10 @@ mod tests {
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
                 // The nine strip keys on one line; a blank line and a heading before the keys
-                // of the boxes.
-                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2);
+                // of the boxes; a blank line and the fader value's scene mark at the end.
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 2);
+                let last = lines.last().expect("the help's last line");
+                assert_eq!(last.0, crate::ui::widgets::strip::SCENE_MARK_HELP.0);
                 assert_eq!(lines[2].0, "1 2 3 4 5 6 7 8 9");
                 let heading = lines.iter().position(|l| l.1.starts_with("In questions"));
                 let first_box = lines.iter().position(|l| l.1 == Action::Confirm.desc());
