@@ -856,7 +856,7 @@ mod tests {
         eng.key(&mut app, &press('?'), t);
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
-                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 - 12);
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 2 - 12);
             }
             other => panic!("expected the second page, got {other:?}"),
         }

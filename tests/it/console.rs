@@ -530,7 +530,11 @@ fn strip_at(screen: &vt100::Screen, col: u16) -> &'static str {
     NAMES
         .iter()
         .min_by_key(|name| {
-            let (_, at) = find(screen, name).unwrap_or((0, u16::MAX / 2));
+            // Below the transport line, which shows the selected strip's whole name too.
+            let (_, at) = find_all(screen, name)
+                .into_iter()
+                .find(|&(row, _)| row > 0)
+                .unwrap_or((0, u16::MAX / 2));
             let middle = at + name.len() as u16 / 2;
             middle.abs_diff(col)
         })
@@ -996,7 +1000,8 @@ fn wait_whole_mixer(c: &mut Console, cols: u16, rows: u16) {
     let screen_rows = screen_rows(c.shared().parser.screen());
     assert_eq!(screen_rows.len(), rows as usize);
     for name in NAMES.iter().chain(&["MASTER"]) {
-        let rows_with = screen_rows.iter().filter(|r| r.contains(name)).count();
+        // Under the transport line, which shows the selected strip's whole name too.
+        let rows_with = screen_rows[1..].iter().filter(|r| r.contains(name)).count();
         assert_eq!(
             rows_with,
             1,
