@@ -481,11 +481,6 @@ fn find_all(screen: &vt100::Screen, needle: &str) -> Vec<(u16, u16)> {
     found
 }
 
-/// The first screen position of `needle`.
-fn find(screen: &vt100::Screen, needle: &str) -> Option<(u16, u16)> {
-    find_all(screen, needle).into_iter().next()
-}
-
 /// Whether `text` is shown in the strip of the channel `name`.
 pub(crate) fn shows_in_strip(screen: &vt100::Screen, name: &str, text: &str) -> bool {
     find_all(screen, text)
