@@ -389,8 +389,29 @@ impl Mixer {
         if edit.apply(&mut self.session).is_ok() {
             self.undo.push(change, Some(burst));
             self.send(&edit);
+            if let MixEdit::Gain { channel, .. } = &edit
+                && let Some(section) = self.scene_setting(channel)
+            {
+                self.notify(Notice::SceneSetsFader {
+                    channel: channel.clone(),
+                    section,
+                });
+            }
             self.journal_pending.push(edit);
         }
+    }
+
+    /// The section under the play head when its scene sets `channel`'s fader and the scenes
+    /// play (not compared away): a base fader move is then not heard here.
+    fn scene_setting(&self, channel: &str) -> Option<String> {
+        if self.comparing {
+            return None;
+        }
+        let section = &self.session.sections[self.current_section(self.playhead)?];
+        section
+            .scene_gain(channel)
+            .is_some()
+            .then(|| section.name.clone())
     }
 
     pub(crate) fn end_burst(&mut self) {

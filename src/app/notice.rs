@@ -133,6 +133,14 @@ pub enum Notice {
         /// Who has it.
         owner: String,
     },
+    /// A base fader moved where the section under the play head has a scene that sets that
+    /// channel's fader: what is heard here is the scene's.
+    SceneSetsFader {
+        /// The channel.
+        channel: String,
+        /// The section whose scene sets it.
+        section: String,
+    },
     /// Blind mode switched to this level.
     Blind(BlindLevel),
     /// Blind mode left, keeping the faders (else taking the offsets out).
@@ -269,6 +277,10 @@ impl fmt::Display for Notice {
             Notice::FileOpenElsewhere { name, owner } => {
                 write!(f, "{name} is open in earmix ({owner})")
             }
+            Notice::SceneSetsFader { channel, section } => write!(
+                f,
+                "Base fader not heard here: {section}'s scene sets {channel} (e edits the scene)"
+            ),
             Notice::Blind(level) => f.write_str(match level {
                 BlindLevel::Off => "Blind mode off",
                 BlindLevel::Numbers => "Blind: numbers hidden, faders scrambled. Balance by ear",

@@ -241,6 +241,10 @@ impl App {
             "In questions, lists, prompts and the exercises:".to_string(),
         ));
         out.extend(boxes);
+        // The console's marks, with the screen that draws them.
+        let (mark, meaning) = crate::ui::widgets::strip::SCENE_MARK_HELP;
+        out.push((String::new(), String::new()));
+        out.push((mark.to_string(), meaning.to_string()));
         out
     }
 
@@ -837,8 +841,10 @@ mod tests {
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
                 // The nine strip keys on one line; a blank line and a heading before the keys
-                // of the boxes.
-                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2);
+                // of the boxes; a blank line and the fader value's scene mark at the end.
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 2);
+                let last = lines.last().expect("the help's last line");
+                assert_eq!(last.0, crate::ui::widgets::strip::SCENE_MARK_HELP.0);
                 assert_eq!(lines[2].0, "1 2 3 4 5 6 7 8 9");
                 let heading = lines.iter().position(|l| l.1.starts_with("In questions"));
                 let first_box = lines.iter().position(|l| l.1 == Action::Confirm.desc());
@@ -850,7 +856,7 @@ mod tests {
         eng.key(&mut app, &press('?'), t);
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
-                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 - 12);
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 2 - 12);
             }
             other => panic!("expected the second page, got {other:?}"),
         }
@@ -1004,6 +1010,33 @@ mod tests {
             kind: KeyEventKind::Press,
             state: KeyEventState::NONE,
         }
+    }
+
+    /// A base fader moved where the section under the play head has a scene setting that
+    /// channel says so (the move is not heard there); elsewhere, for a channel the scene
+    /// leaves alone, or while comparing with the base mix, it says nothing of the kind.
+    #[test]
+    fn moving_a_base_fader_a_scene_sets_says_so() {
+        let session = sectioned(&["Verse", "Chorus"], &[0.0, 4.0]);
+        let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
+        eng.position = 5.0;
+        eng.update(&mut app, Action::EditMode, t);
+        eng.update(&mut app, up(), t);
+        eng.update(&mut app, Action::EditMode, t);
+        assert!(!app.mixer().scene_mode());
+        eng.update(&mut app, up(), t + Duration::from_secs(5));
+        assert_eq!(
+            app.message(),
+            Some("Base fader not heard here: Chorus's scene sets Bass (e edits the scene)")
+        );
+        assert_eq!(app.mixer().session().channels[0].gain_db, Decibels(-2.5));
+        eng.update(&mut app, Action::Compare, t);
+        eng.update(&mut app, up(), t + Duration::from_secs(10));
+        assert!(!app.message().is_some_and(|m| m.contains("scene sets")));
+        eng.update(&mut app, Action::Compare, t);
+        eng.position = 1.0;
+        eng.update(&mut app, up(), t + Duration::from_secs(15));
+        assert!(!app.message().is_some_and(|m| m.contains("scene sets")));
     }
 
     /// In scene mode the fader, unity and mute keys edit the scene of the section under the

@@ -126,26 +126,35 @@ impl Live {
             || self.ceiling.is_some()
     }
 
-    /// Builds the frame's view from the model and the engine.
-    pub fn view(&mut self, app: &App, engine: &Engine) -> View {
+    /// The channel strips: each fader value as heard (a scene's where `current`'s scene sets
+    /// it, unless the base mix is being compared; the scene being edited in scene mode).
+    fn strips(
+        &self,
+        app: &App,
+        current: Option<usize>,
+        scene: Option<&crate::session::Section>,
+    ) -> Vec<StripView> {
         let session = app.mixer().session();
         let any_solo = session.channels.iter().any(|c| c.solo);
-        let position = engine.position();
-        let current = app.mixer().current_section(position);
-        let scene = current
-            .filter(|_| app.mixer().scene_mode())
-            .map(|k| &session.sections[k]);
-        let strips = session
+        // The scene heard: the one being edited, or in base mode the current section's unless
+        // the base mix is being compared.
+        let heard = scene.or_else(|| {
+            current
+                .filter(|_| !app.mixer().comparing())
+                .map(|k| &session.sections[k])
+        });
+        session
             .channels
             .iter()
             .enumerate()
             .map(|(i, c)| StripView {
                 name: c.name.clone(),
                 role: c.role,
-                gain_db: scene
+                gain_db: heard
                     .and_then(|s| s.scene_gain(&c.name))
                     .unwrap_or(c.gain_db)
                     .0,
+                from_scene: heard.is_some_and(|s| s.scene_gain(&c.name).is_some()),
                 trim_db: c.trim_db.0,
                 pan: c.pan.0,
                 mute: c.mute,
@@ -161,7 +170,18 @@ impl Live {
                     }
                 }),
             })
-            .collect();
+            .collect()
+    }
+
+    /// Builds the frame's view from the model and the engine.
+    pub fn view(&mut self, app: &App, engine: &Engine) -> View {
+        let session = app.mixer().session();
+        let position = engine.position();
+        let current = app.mixer().current_section(position);
+        let scene = current
+            .filter(|_| app.mixer().scene_mode())
+            .map(|k| &session.sections[k]);
+        let strips = self.strips(app, current, scene);
         let playing = engine.is_playing();
         let position_frame = engine.position_frame();
         if self.buffering_at.is_some_and(|at| at != position_frame) {

@@ -34,10 +34,11 @@ use crate::ui::widgets::banner::Banner;
 use crate::ui::widgets::fader::{self, FaderScale};
 use crate::ui::widgets::master::{self, MasterStrip};
 use crate::ui::widgets::meter::{MeterScale, SCALE_HEADER, SCALE_HEADER_SHORT};
+use crate::ui::widgets::names::strip_names;
 use crate::ui::widgets::overlay::OverlayBox;
 use crate::ui::widgets::status::{MessageLine, StatusLine};
 use crate::ui::widgets::strip::{ChannelStrip, FIXED_ROWS, GAIN_WITH_UNIT, Mark, StripRows};
-use crate::ui::widgets::text::{put, put_centered, put_right, width, wrap};
+use crate::ui::widgets::text::{clean, put, put_centered, put_right, width, wrap};
 use crate::ui::widgets::timeline::Timeline;
 use crate::ui::widgets::transport::TransportLine;
 
@@ -83,6 +84,9 @@ pub const METER_MIN_ROWS: u16 = 4;
 
 /// Said across the strips while blind mode hides the meters.
 pub const METERS_OFF: &str = "meters off: listen";
+
+/// Labels the row of held peaks, left of the strips (the meter scale's "dBFS" ends it).
+pub const PEAK_LABEL: &str = "peak";
 
 /// Said where the strips go when the session has none.
 pub const NO_CHANNELS: &str = "no channels";
@@ -152,6 +156,15 @@ impl Columns {
     /// meter scale and the master: the strips first up to [`STRIP_COMFORT_WIDTH`], then a column
     /// for the gutter and then the master up to their widest, then the strips again.
     pub fn new(width: u16, count: usize) -> Self {
+        Self::with_names(width, count, 0)
+    }
+
+    /// Shares out `width` columns like [`Columns::new`], but before the gutter and the master
+    /// take spare columns the strips grow (up to [`STRIP_MAX_WIDTH`]) to show names
+    /// `name_width` cells wide whole.
+    pub fn with_names(width: u16, count: usize, name_width: usize) -> Self {
+        let comfort = (name_width.min(usize::from(STRIP_MAX_WIDTH)) as u16 + 1)
+            .clamp(STRIP_COMFORT_WIDTH, STRIP_MAX_WIDTH);
         let avail = width.saturating_sub(GUTTER_WIDTH + METER_SCALE_WIDTH + master::MIN_WIDTH);
         let fits_all = count * STRIP_MIN_WIDTH as usize <= avail as usize;
         let visible = if fits_all {
@@ -166,10 +179,7 @@ impl Columns {
             let widest = (avail / visible as u16).clamp(STRIP_MIN_WIDTH, STRIP_MAX_WIDTH);
             let short = wanted.saturating_sub(avail.saturating_sub(widest * visible as u16));
             let give = short.div_ceil(visible as u16);
-            widest
-                .saturating_sub(give)
-                .max(STRIP_COMFORT_WIDTH)
-                .min(widest)
+            widest.saturating_sub(give).max(comfort).min(widest)
         };
         let spare = avail.saturating_sub(strip_width * visible as u16);
         let gutter_extra = spare.min(GUTTER_MAX_WIDTH - GUTTER_WIDTH);
@@ -302,15 +312,19 @@ impl Mixer<'_> {
             && !blind
         {
             FaderScale::new(theme).render(rows.meter_area(gutter.x, gutter.width), buf);
-            let header = if width(fader::HEADER) <= gutter.width as usize {
-                fader::HEADER
-            } else {
-                fader::HEADER_SHORT
-            };
-            put_right(buf, gutter, gutter.right(), rows.lamp, header, dim);
-            let narrow = (columns.strip_width as usize).saturating_sub(1) < GAIN_WITH_UNIT;
-            if narrow && !view.strips.is_empty() {
-                put_right(buf, gutter, gutter.right(), rows.fader, "dB", dim);
+            if !view.strips.is_empty() {
+                // The row of held peaks is labelled as such, the row of fader values as the
+                // faders' (their unit when the strips leave it out).
+                put_right(buf, gutter, gutter.right(), rows.lamp, PEAK_LABEL, dim);
+                let narrow = (columns.strip_width as usize).saturating_sub(1) < GAIN_WITH_UNIT;
+                let label = if width(fader::HEADER) <= gutter.width as usize {
+                    fader::HEADER
+                } else if narrow {
+                    fader::HEADER_SHORT
+                } else {
+                    ""
+                };
+                put_right(buf, gutter, gutter.right(), rows.fader, label, dim);
             }
         }
         if first > 0 {
@@ -378,6 +392,13 @@ impl Mixer<'_> {
         let shown = columns.visible.min(count - first.min(count));
         let dim = theme.dim();
         let strips_x = mixer.x + columns.gutter_width;
+        let names = self.names(theme);
+        let names: Vec<&str> = names.iter().map(AsRef::as_ref).collect();
+        let names = strip_names(
+            &names,
+            (columns.strip_width as usize).saturating_sub(1),
+            theme.glyphs.ellipsis,
+        );
         for (slot, index) in (first..first + shown).enumerate() {
             let x = strips_x + slot as u16 * columns.strip_width;
             let content = Rect::new(x + 1, mixer.y, columns.strip_width - 1, mixer.height);
@@ -387,6 +408,7 @@ impl Mixer<'_> {
                 (true, Focus::Master) => Mark::Weak,
             };
             ChannelStrip::new(&view.strips[index], theme)
+                .label(&names[index])
                 .blind(view.blind)
                 .mark(mark)
                 .trim_mode(view.status.trim_mode)
@@ -417,6 +439,17 @@ impl Mixer<'_> {
     }
 }
 
+impl Mixer<'_> {
+    /// The channels' names as they may be drawn (see [`clean`]).
+    fn names(&self, theme: &Theme) -> Vec<std::borrow::Cow<'_, str>> {
+        self.view
+            .strips
+            .iter()
+            .map(|strip| clean(&strip.name, theme.ascii))
+            .collect()
+    }
+}
+
 impl StatefulWidget for Mixer<'_> {
     type State = MixerState;
 
@@ -433,7 +466,8 @@ impl StatefulWidget for Mixer<'_> {
         let theme = Theme::new(self.style);
         let screen = Screen::new(area, view);
         let count = view.strips.len();
-        let columns = Columns::new(area.width, count);
+        let longest = self.names(&theme).iter().map(|n| width(n)).max();
+        let columns = Columns::with_names(area.width, count, longest.unwrap_or(0));
         state.follow(view.selected, columns.visible, count);
         let first = state.first_strip;
 
@@ -463,7 +497,12 @@ impl StatefulWidget for Mixer<'_> {
             Timeline::new(timeline, &theme).render(row, buf);
         }
 
+        let selected = view
+            .strips
+            .get(view.selected)
+            .filter(|_| view.focus == Focus::Strip);
         TransportLine::new(&view.transport, &view.session_name, &theme)
+            .selected(selected.map(|strip| (strip.name.as_str(), strip.role)))
             .render(screen.transport, buf);
         // The mode shows wherever there are sections to have scenes, and always in scene mode,
         // but never during an exercise.
@@ -564,6 +603,7 @@ mod tests {
             soloed_out: false,
             meter,
             scene: None,
+            from_scene: false,
         }
     }
 
@@ -699,6 +739,7 @@ mod tests {
                     delta_db,
                     muted,
                 });
+                strip.from_scene = !muted;
             }
         }
         view.transport.position_s = 130.2;
@@ -1857,11 +1898,182 @@ mod tests {
                 let row = cap(at as u16).expect("a fader cap");
                 assert_eq!(gutter(label), [row], "{label} at {size:?}");
             }
-            // The header sits over the labels.
-            let over = gutter("+12")[0] - 1;
+            // The row of fader values is labelled as the faders'; the row over the scale, of
+            // held peaks, as peaks.
+            let values = gutter("+12")[0] + (gutter("-inf")[0] - gutter("+12")[0]) + 1;
             let header = [fader::HEADER, fader::HEADER_SHORT];
-            assert!(header.iter().any(|h| gutter(h).contains(&over)), "{size:?}");
+            assert!(
+                header.iter().any(|h| gutter(h).contains(&values)),
+                "{size:?}"
+            );
+            assert_eq!(gutter(PEAK_LABEL), [gutter("+12")[0] - 1], "{size:?}");
         }
+    }
+
+    /// Ten channels named like a DAW export, at the loudest and quietest values each readout
+    /// can show, in base and scene mode.
+    fn daw_export() -> View {
+        let names = [
+            "Kick In",
+            "Kick Out",
+            "Snare Top",
+            "Snare Bottom",
+            "Rhythm Guitar L",
+            "Rhythm Guitar R",
+            "Rhy gtr 1",
+            "Rhy gtr 2",
+            "Lead Vocal",
+            "Lead Vocal Double",
+        ];
+        let gains = [
+            12.0,
+            f64::NEG_INFINITY,
+            -60.0,
+            -12.5,
+            0.0,
+            6.0,
+            -5.0,
+            12.0,
+            -24.0,
+            -0.1,
+        ];
+        let peaks = [
+            -60.0,
+            0.0,
+            -12.3,
+            -0.1,
+            f64::NEG_INFINITY,
+            -60.0,
+            -5.0,
+            -45.5,
+            -9.9,
+            -10.0,
+        ];
+        let mut view = folk_band();
+        view.strips = names
+            .iter()
+            .zip(gains.iter().zip(peaks))
+            .enumerate()
+            .map(|(at, (name, (&gain, peak)))| {
+                let mut strip = strip(name, Role::Other, gain, 0.0, meter(peak, peak, peak));
+                strip.pan = [-1.0, 1.0, 0.0, -0.55][at % 4];
+                strip.trim_db = [24.0, -24.0, 0.0, -12.5][at % 4];
+                strip.from_scene = at % 3 == 0;
+                strip
+            })
+            .collect();
+        view.selected = 4;
+        view.master.meter = meter(-10.0, -20.0, -60.0);
+        view.master.true_peak_dbtp = f64::NEG_INFINITY;
+        view.master.true_peak_max_dbtp = 3.4;
+        view.master.headroom_db = -12.5;
+        view.master.clips = 123_456;
+        view.master.momentary_lufs = -60.0;
+        view.master.short_term_lufs = f64::NEG_INFINITY;
+        view.master.integrated_lufs = -10.0;
+        view.master.gain_db = 12.0;
+        view
+    }
+
+    /// Words in `line` where two values run together ("-5.0-12.0", "+12.0 dB-5.0"), a value
+    /// runs into its label ("TPmax-0.4") or a unit runs on ("-60.0dBFS"). Times ("1:23.4")
+    /// and names are not values.
+    fn run_together(line: &str) -> Vec<String> {
+        let boxes = ['│', '▶', '◀', '█', '▒', '━', '─', '┴', '▲', '●', '⏸', '–'];
+        line.split(|c: char| c.is_whitespace() || boxes.contains(&c))
+            .filter(|word| !word.contains(':'))
+            .filter(|word| {
+                let chars: Vec<char> = word.chars().collect();
+                let numbers = chars
+                    .iter()
+                    .enumerate()
+                    .filter(|&(at, c)| {
+                        let starts = c.is_ascii_digit()
+                            || word[word.char_indices().nth(at).map_or(0, |(b, _)| b)..]
+                                .starts_with("inf");
+                        let before = at.checked_sub(1).map(|b| chars[b]);
+                        starts && !before.is_some_and(|b| b.is_ascii_digit() || b == '.')
+                    })
+                    .count();
+                let glued_unit = chars
+                    .windows(3)
+                    .any(|w| (w[0].is_ascii_digit() || w[0] == '*') && w[1..] == ['d', 'B']);
+                let glued_label = chars.windows(2).enumerate().any(|(at, w)| {
+                    at >= 1
+                        && chars[at - 1].is_ascii_alphabetic()
+                        && w[0].is_ascii_alphabetic()
+                        && (w[1] == '-' || w[1] == '+' || w[1].is_ascii_digit())
+                });
+                numbers > 1 || glued_unit || glued_label
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// A DAW export's ten channels at 80x24, 100x30 and 160x40, in base and scene mode, with
+    /// the loudest and quietest values: no two values run together anywhere on screen; the
+    /// strips' names all read apart; the selected strip's whole name is on the transport
+    /// line; the held peaks' row is labelled as peaks; and the meter scale's numbers stand
+    /// only beside meters: the master's fader track is right of its meter, away from them.
+    #[test]
+    fn a_daw_export_reads_at_every_size() {
+        for scene in [false, true] {
+            let view = if scene {
+                in_scene(daw_export())
+            } else {
+                daw_export()
+            };
+            for size in [(80, 24), (100, 30), (160, 40)] {
+                let at = format!("{size:?} scene {scene}");
+                let buf = render(&view, &style(false, true), size, &mut MixerState::default());
+                let lines = text(&buf);
+                for line in &lines {
+                    assert_eq!(run_together(line), Vec::<String>::new(), "{at}: {line}");
+                }
+                assert!(lines[0].contains("Rhythm Guitar L"), "{at}: {}", lines[0]);
+                let top = if size.1 >= ROOMY_HEIGHT { 2 } else { 1 };
+                let names = &lines[top];
+                let count = Columns::new(size.0, 10).visible;
+                let strips: Vec<String> = (0..count)
+                    .map(|slot| {
+                        let columns = Columns::with_names(size.0, 10, width("Lead Vocal Double"));
+                        let x = columns.gutter_width + slot as u16 * columns.strip_width;
+                        (x..x + columns.strip_width)
+                            .map(|x| buf[(x, top as u16)].symbol())
+                            .collect::<String>()
+                            .trim()
+                            .to_owned()
+                    })
+                    .collect();
+                for (i, a) in strips.iter().enumerate() {
+                    assert!(!a.is_empty(), "{at}: {names}");
+                    assert!(!strips[i + 1..].contains(a), "{at}: {a} twice in {names}");
+                }
+                assert!(lines[top + 1].trim_start().starts_with(PEAK_LABEL), "{at}");
+                let separator = (0..size.0)
+                    .find(|&x| buf[(x, top as u16)].symbol() == "│")
+                    .expect("the master's separator");
+                let master = separator..size.0;
+                let in_master = |symbol: &str| {
+                    master
+                        .clone()
+                        .filter(|&x| (0..size.1).any(|y| buf[(x, y)].symbol() == symbol))
+                        .collect::<Vec<u16>>()
+                };
+                let cap = in_master("▶");
+                let bar = in_master("▒");
+                assert_eq!(cap.len(), 1, "{at}");
+                assert!(bar.iter().all(|&x| x < cap[0]), "{at}: {bar:?} {cap:?}");
+            }
+        }
+        insta::assert_snapshot!(
+            "daw_export_80x24",
+            screen(&daw_export(), &style(false, true), (80, 24))
+        );
+        insta::assert_snapshot!(
+            "daw_export_scene_100x30",
+            screen(&in_scene(daw_export()), &style(false, true), (100, 30))
+        );
     }
 
     /// The counts of hidden strips keep their space while it fits, drop it when it does not,

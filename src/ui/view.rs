@@ -71,6 +71,7 @@ impl MeterView {
 
 /// One channel strip.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::struct_excessive_bools)] // independent facts about one strip, each drawn apart
 pub struct StripView {
     /// The channel's name (may be longer than the strip is wide: shorten it, never wrap it).
     pub name: String,
@@ -93,6 +94,9 @@ pub struct StripView {
     /// How the section being edited changes this strip, in scene mode ([`EditMode::Scene`]);
     /// `None` in base mode.
     pub scene: Option<SceneMark>,
+    /// [`gain_db`](Self::gain_db) is a scene's fader value, not the base fader: the scene of
+    /// the section under the play head (or, in scene mode, the one being edited) sets it.
+    pub from_scene: bool,
 }
 
 /// What a section's scene does to one channel strip, relative to the base mix.

@@ -13,6 +13,7 @@ pub mod banner;
 pub mod fader;
 pub mod master;
 pub mod meter;
+pub mod names;
 pub mod overlay;
 pub mod results;
 pub mod status;

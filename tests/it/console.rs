@@ -481,11 +481,6 @@ fn find_all(screen: &vt100::Screen, needle: &str) -> Vec<(u16, u16)> {
     found
 }
 
-/// The first screen position of `needle`.
-fn find(screen: &vt100::Screen, needle: &str) -> Option<(u16, u16)> {
-    find_all(screen, needle).into_iter().next()
-}
-
 /// Whether `text` is shown in the strip of the channel `name`.
 pub(crate) fn shows_in_strip(screen: &vt100::Screen, name: &str, text: &str) -> bool {
     find_all(screen, text)
@@ -530,7 +525,11 @@ fn strip_at(screen: &vt100::Screen, col: u16) -> &'static str {
     NAMES
         .iter()
         .min_by_key(|name| {
-            let (_, at) = find(screen, name).unwrap_or((0, u16::MAX / 2));
+            // Below the transport line, which shows the selected strip's whole name too.
+            let (_, at) = find_all(screen, name)
+                .into_iter()
+                .find(|&(row, _)| row > 0)
+                .unwrap_or((0, u16::MAX / 2));
             let middle = at + name.len() as u16 / 2;
             middle.abs_diff(col)
         })
@@ -996,7 +995,8 @@ fn wait_whole_mixer(c: &mut Console, cols: u16, rows: u16) {
     let screen_rows = screen_rows(c.shared().parser.screen());
     assert_eq!(screen_rows.len(), rows as usize);
     for name in NAMES.iter().chain(&["MASTER"]) {
-        let rows_with = screen_rows.iter().filter(|r| r.contains(name)).count();
+        // Under the transport line, which shows the selected strip's whole name too.
+        let rows_with = screen_rows[1..].iter().filter(|r| r.contains(name)).count();
         assert_eq!(
             rows_with,
             1,
@@ -1109,4 +1109,39 @@ fn measure_console_bytes_per_second() {
         c.send("q");
         c.wait_success();
     }
+}
+
+/// In base mode the fader readout shows the level heard: where the section under the play head
+/// has a scene setting the channel, the scene's value with the `*` mark; comparing with the
+/// base mix shows the base fader again; moving that base fader says it is not heard there.
+#[test]
+fn the_fader_readout_shows_the_scenes_level_where_it_plays() {
+    let ts = TempSession::new();
+    let session = trio(&ts);
+    let text = std::fs::read_to_string(&session).unwrap()
+        + "\n[[section]]\nname = \"Verse\"\nstart = 0.0\n\n[[section]]\nname = \"Chorus\"\n\
+           start = 2.5\ngain_db = { Bass = -9.0 }\n";
+    std::fs::write(&session, text).unwrap();
+    // Tall enough for a message line of its own, where the notice is not shortened.
+    let mut c = Console::open(&home_in(&ts), &session, 100, 30);
+    c.wait_for_text(&["Bass", "Verse", "Chorus", "BASE"]);
+    c.wait_for("Bass at its base -3.0 dB", |s| {
+        shows_in_strip(s, "Bass", "-3.0 dB") && !shows_in_strip(s, "Bass", "-3.0 dB*")
+    });
+    c.send("]");
+    c.wait_for("Bass at the scene's -9.0, marked", |s| {
+        shows_in_strip(s, "Bass", "-9.0 dB*")
+    });
+    c.send("=");
+    c.wait_for("Bass at its base again while comparing", |s| {
+        shows_in_strip(s, "Bass", "-3.0 dB") && !shows_in_strip(s, "Bass", "-9.0")
+    });
+    c.send("=");
+    c.wait_for_text(&["-9.0 dB*"]);
+    c.send("k");
+    c.wait_for_text(&["Base fader not heard here: Chorus's scene sets Bass"]);
+    assert!(c.text().contains("-9.0 dB*"), "{}", c.dump());
+    c.send("u");
+    c.send("q");
+    c.wait_success();
 }

@@ -235,8 +235,11 @@ impl Widget for MasterStrip<'_> {
         let wide = content.width >= 21;
         let pad = u16::from(wide);
         let bar = if wide { 4 } else { 3 };
-        let track_x = content.x + pad;
-        let readout_x = (track_x + 1 + bar + 1 + pad).min(content.right());
+        // The meter next to the meter scale on the left, the fader track right of it: the
+        // scale's numbers are the meter's, never the fader's.
+        let meter_x = content.x + pad;
+        let track_x = meter_x + bar;
+        let readout_x = (track_x + 1 + 1 + pad).min(content.right());
         let readouts = Rect::new(
             readout_x,
             content.y,
@@ -246,14 +249,14 @@ impl Widget for MasterStrip<'_> {
 
         // The lamps stay in every blind level.
         let clipped = master.meter.clipped || master.clips > 0;
-        let clip_area = Rect::new(track_x, rows.lamp, (1 + bar).min(content.width), 1);
+        let clip_area = Rect::new(meter_x, rows.lamp, (1 + bar).min(content.width), 1);
         lamp(buf, clip_area, CLIP, CLIP_SHORT, clipped, Color::Red, theme);
         let tp_lit = master.true_peak_max_dbtp > TRUE_PEAK_LIMIT_DBTP;
         let tp_area = Rect::new(readouts.x, rows.lamp, readouts.width.min(2), 1);
         lamp(buf, tp_area, TRUE_PEAK, "T", tp_lit, Color::Red, theme);
 
         if !self.blind.hides_meters() {
-            Meter::new(&master.meter, theme).render(rows.meter_area(track_x + 1, bar), buf);
+            Meter::new(&master.meter, theme).render(rows.meter_area(meter_x, bar), buf);
         }
         if self.blind.hides_numbers() {
             return;
@@ -264,7 +267,7 @@ impl Widget for MasterStrip<'_> {
         put(
             buf,
             content,
-            track_x,
+            meter_x,
             rows.fader,
             &gain,
             content.width as usize,
@@ -333,12 +336,12 @@ mod tests {
             [
                 "|    MASTER     x",
                 "|CLIP TP        x",
-                "|:--- Peak  -1.2x",
-                "|>### TP    -0.9x",
-                "|:=== TPmax -0.4x",
-                "|:=== HR     1.2x",
-                "|:=== Clips    2x",
-                "|:===           x",
+                "|---: Peak  -1.2x",
+                "|###> TP    -0.9x",
+                "|===: TPmax -0.4x",
+                "|===: HR     1.2x",
+                "|===: Clips    2x",
+                "|===:           x",
                 "|0.0 dB         x",
                 "|     M    -12.3x",
                 "|     S    -13.8x",
@@ -361,7 +364,7 @@ mod tests {
             .focused(true)
             .render(buf.area, &mut buf);
         let row = |y: u16| -> String { (0..28).map(|x| buf[(x, y)].symbol()).collect() };
-        assert_eq!(row(2), "| :----  Peak   -1.2 dBFS   ");
+        assert_eq!(row(2), "| ----:  Peak   -1.2 dBFS   ");
         assert_eq!(row(11), "|        I     -14.6 paused ");
         assert!(buf[(1, 0)].modifier.contains(Modifier::REVERSED));
         assert!(buf[(27, 8)].modifier.contains(Modifier::REVERSED));
@@ -377,7 +380,7 @@ mod tests {
         assert_eq!(
             &rows[6..],
             [
-                "|:=== Clips    2x",
+                "|===: Clips    2x",
                 "|0.0 dB         x",
                 "|               x",
                 "|     M    -12.3x",
@@ -395,7 +398,7 @@ mod tests {
         let theme = theme();
         let (rows, _) = render(MasterStrip::new(&master, &theme).blind(BlindLevel::Numbers));
         assert_eq!(rows[1], "|CLIP TP        x");
-        assert_eq!(rows[2], "| ---           x");
+        assert_eq!(rows[2], "|---            x");
         assert_eq!(rows[8], "|               x");
         assert_eq!(rows[11], "|               x");
         let (rows, _) = render(MasterStrip::new(&master, &theme).blind(BlindLevel::MetersOff));

@@ -100,6 +100,7 @@ pub struct ChannelStrip<'a> {
     mark: Mark,
     trim_mode: bool,
     scene_row: bool,
+    label: Option<&'a str>,
 }
 
 impl<'a> ChannelStrip<'a> {
@@ -112,7 +113,16 @@ impl<'a> ChannelStrip<'a> {
             mark: Mark::None,
             trim_mode: false,
             scene_row: false,
+            label: None,
         }
+    }
+
+    /// Draws `label` as the name (already shortened to the strip, told apart from the other
+    /// strips' names) instead of the name cut to fit.
+    #[must_use]
+    pub fn label(mut self, label: &'a str) -> Self {
+        self.label = Some(label);
+        self
     }
 
     /// Hides what `blind` hides.
@@ -165,6 +175,30 @@ pub fn gain_text(gain_db: f64, room: usize) -> String {
         value
     } else {
         value + " dB"
+    }
+}
+
+/// After a fader value that a section's scene sets (so that is what plays, not the base
+/// fader): "-3.0*", "-3.0 dB*".
+pub const SCENE_MARK: &str = "*";
+
+/// The help's line for [`SCENE_MARK`], the mark first.
+pub const SCENE_MARK_HELP: (&str, &str) = (
+    "-3.0*",
+    "A fader value with a star is the section's scene's: it replaces the base fader there",
+);
+
+/// The fader value of a strip `room` cells wide, with [`SCENE_MARK`] at its end when
+/// `from_scene`: "-3.0 dB*", or "-3.0*" when the unit does not fit too.
+pub fn gain_label(gain_db: f64, room: usize, from_scene: bool) -> String {
+    if !from_scene {
+        return gain_text(gain_db, room);
+    }
+    let value = db(gain_db);
+    if value == "-inf" || room < GAIN_WITH_UNIT + 1 {
+        value + SCENE_MARK
+    } else {
+        value + " dB" + SCENE_MARK
     }
 }
 
@@ -275,7 +309,10 @@ impl ChannelStrip<'_> {
         if self.mark == Mark::Strong {
             style_row(buf, area, area.y, style);
         }
-        let name = short_name(&self.strip.name, area.width as usize, theme);
+        let name = match self.label {
+            Some(label) => Cow::Borrowed(label),
+            None => short_name(&self.strip.name, area.width as usize, theme),
+        };
         centred(buf, area, area.y, &name, theme, style);
     }
 
@@ -297,8 +334,8 @@ impl ChannelStrip<'_> {
             }
         };
         style_row(buf, area, edited, base(edited));
-        let gain = gain_text(strip.gain_db, room);
-        let gain_style = if strip.scene.is_some_and(|mark| mark.overridden) {
+        let gain = gain_label(strip.gain_db, room, strip.from_scene);
+        let gain_style = if strip.from_scene || strip.scene.is_some_and(|mark| mark.overridden) {
             base(rows.fader).patch(scene_style(theme).add_modifier(Modifier::UNDERLINED))
         } else {
             base(rows.fader)
@@ -421,6 +458,7 @@ mod tests {
                 clipped: false,
             },
             scene: None,
+            from_scene: false,
         }
     }
 
@@ -606,6 +644,11 @@ mod tests {
         assert_eq!(gain_text(-4.5, 8), "-4.5 dB");
         assert_eq!(gain_text(-4.5, 7), "-4.5");
         assert_eq!(gain_text(f64::NEG_INFINITY, 12), "-inf");
+        assert_eq!(gain_label(-4.5, 9, true), "-4.5 dB*");
+        assert_eq!(gain_label(-4.5, 8, true), "-4.5*");
+        assert_eq!(gain_label(12.0, 6, true), "+12.0*");
+        assert_eq!(gain_label(f64::NEG_INFINITY, 12, true), "-inf*");
+        assert_eq!(gain_label(-4.5, 8, false), "-4.5 dB");
         assert_eq!(trim_text(0.0, 7), "T +0.0");
         assert_eq!(trim_text(-12.5, 6), "T-12.5");
         assert_eq!(trim_text(3.0, 6), "T+3.0");

@@ -6,6 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 use ratatui::widgets::Widget;
 
+use crate::session::Role;
 use crate::ui::view::TransportView;
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::text::{Item, clean, fit_line, time};
@@ -16,6 +17,7 @@ pub struct TransportLine<'a> {
     transport: &'a TransportView,
     session_name: &'a str,
     theme: &'a Theme,
+    selected: Option<(&'a str, Option<Role>)>,
 }
 
 impl<'a> TransportLine<'a> {
@@ -25,7 +27,16 @@ impl<'a> TransportLine<'a> {
             transport,
             session_name,
             theme,
+            selected: None,
         }
+    }
+
+    /// Shows the selected strip's whole name (and its role's colour) before the session's:
+    /// a strip may only have room for part of it.
+    #[must_use]
+    pub fn selected(mut self, selected: Option<(&'a str, Option<Role>)>) -> Self {
+        self.selected = selected;
+        self
     }
 
     /// The position and length exactly as drawn, "1:23.4" and "4:05.0".
@@ -82,6 +93,11 @@ impl Widget for TransportLine<'_> {
             items.push(
                 Item::new(section, theme.fg(Color::LightCyan, Modifier::BOLD), 7).shrink_to(6),
             );
+        }
+        if let Some((name, role)) = self.selected {
+            let name = clean(name, theme.ascii);
+            let style = theme.role(role).add_modifier(Modifier::BOLD);
+            items.push(Item::new(name, style, 8).shrink_to(8).right());
         }
         let session = clean(self.session_name, theme.ascii);
         items.push(
