@@ -587,6 +587,7 @@ mod tests {
             plan: plan(dir.path()),
             session_path: path.clone(),
             levels: None,
+            sections: None,
             text: "new".into(),
         };
         std::fs::write(&path, "mine").unwrap();

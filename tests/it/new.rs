@@ -554,14 +554,8 @@ fn a_song_with_an_mp3_a_split_pair_a_late_stem_and_markers_goes_from_folder_to_m
         stamp + u64::from(RATE) / 2,
     );
     let source = ts.path("vox-source.wav");
-    write_wav_i24(&source, RATE, &[vox.clone()]);
-    let lame = std::process::Command::new("lame")
-        .args(["--quiet", "-b", "320"])
-        .arg(&source)
-        .arg(dir.join("04 Lead Vox.mp3"))
-        .status()
-        .expect("the lame program (Debian package lame)");
-    assert!(lame.success());
+    write_wav_i24(&source, RATE, std::slice::from_ref(&vox));
+    lame(&source, &dir.join("04 Lead Vox.mp3"));
     let labels = ts.path("labels.txt");
     std::fs::write(
         &labels,
@@ -612,41 +606,17 @@ fn a_song_with_an_mp3_a_split_pair_a_late_stem_and_markers_goes_from_folder_to_m
         n,
         "the song lasts as long as its longest stem"
     );
-    let centre = std::f32::consts::FRAC_1_SQRT_2;
-    // What the 24-bit files hold.
-    let q = |x: &[f32]| -> Vec<f32> {
-        x.iter()
-            .map(|s| (s * 8_388_608.0).round().clamp(-8_388_608.0, 8_388_607.0) / 8_388_608.0)
-            .collect()
-    };
-    let (kick, bass, keys_l, keys_r, tambourine, vox) = (
-        q(&kick),
-        q(&bass),
-        q(&keys_l),
-        q(&keys_r),
-        q(&tambourine),
-        q(&vox),
+    let [kick, bass, keys_l, keys_r, tambourine, vox] =
+        [&kick, &bass, &keys_l, &keys_r, &tambourine, &vox].map(|x| as_24_bit(x));
+    let residual = mix_without(
+        &mix,
+        &[&kick, &bass],
+        (&keys_l, &keys_r),
+        &tambourine,
+        n / 4,
     );
-    let mut residual = mix.clone();
-    for i in 0..n {
-        let mono = (kick[i] + bass[i]) * centre
-            + i.checked_sub(n / 4)
-                .and_then(|j| tambourine.get(j))
-                .map_or(0.0, |s| s * centre);
-        residual[0][i] -= mono + keys_l[i];
-        residual[1][i] -= mono + keys_r[i];
-    }
     // The residual is the MP3 at centre: compare it with its source at lags around 0.
-    let snr_at = |lag: i64| -> f64 {
-        let (mut signal, mut error) = (0.0f64, 0.0f64);
-        for i in 4_096..n - 4_096 {
-            let want = f64::from(vox[(i as i64 + lag) as usize] * centre);
-            signal += want * want;
-            let diff = f64::from(residual[0][i]) - want;
-            error += diff * diff;
-        }
-        10.0 * (signal / error).log10()
-    };
+    let snr_at = |lag: i64| snr_db(&residual[0], &vox, lag);
     let at_zero = snr_at(0);
     assert!(
         at_zero > 20.0,
@@ -664,4 +634,58 @@ fn a_song_with_an_mp3_a_split_pair_a_late_stem_and_markers_goes_from_folder_to_m
         apart < 1e-5,
         "the MP3 is mono at centre: sides {apart} apart"
     );
+}
+
+/// What a 24-bit file holds of `x`.
+fn as_24_bit(x: &[f32]) -> Vec<f32> {
+    x.iter()
+        .map(|s| (s * 8_388_608.0).round().clamp(-8_388_608.0, 8_388_607.0) / 8_388_608.0)
+        .collect()
+}
+
+/// `mix` less the mono stems at centre, a split pair on its sides and a mono stem placed at
+/// frame `late`.
+fn mix_without(
+    mix: &[Vec<f32>],
+    mono: &[&Vec<f32>],
+    (left, right): (&[f32], &[f32]),
+    late_stem: &[f32],
+    late: usize,
+) -> Vec<Vec<f32>> {
+    let centre = std::f32::consts::FRAC_1_SQRT_2;
+    let mut residual = mix.to_vec();
+    for i in 0..residual[0].len() {
+        let centred = mono.iter().map(|m| m[i]).sum::<f32>() * centre
+            + i.checked_sub(late)
+                .and_then(|j| late_stem.get(j))
+                .map_or(0.0, |s| s * centre);
+        residual[0][i] -= centred + left[i];
+        residual[1][i] -= centred + right[i];
+    }
+    residual
+}
+
+/// How far `got` (the left side of a mix) is from `source` at centre, `lag` frames later, in dB
+/// of signal to error, away from the ends.
+fn snr_db(got: &[f32], source: &[f32], lag: i64) -> f64 {
+    let centre = std::f64::consts::FRAC_1_SQRT_2;
+    let (mut signal, mut error) = (0.0f64, 0.0f64);
+    for i in 4_096..got.len() - 4_096 {
+        let want = f64::from(source[(i as i64 + lag) as usize]) * centre;
+        signal += want * want;
+        let diff = f64::from(got[i]) - want;
+        error += diff * diff;
+    }
+    10.0 * (signal / error).log10()
+}
+
+/// Encodes `wav` to `mp3` with lame at 320 kb/s (the encoder delay and padding in its LAME tag).
+fn lame(wav: &Path, mp3: &Path) {
+    let status = std::process::Command::new("lame")
+        .args(["--quiet", "-b", "320"])
+        .arg(wav)
+        .arg(mp3)
+        .status()
+        .expect("the lame program (Debian package lame)");
+    assert!(status.success());
 }
