@@ -162,7 +162,7 @@ enum Command {
     /// Make a session from a folder of stems: channels in natural order (2 before 10), named
     /// from the file names, roles guessed from them, split-stereo pairs as one channel.
     ///
-    /// Reads WAV, FLAC, MP3 and Ogg Vorbis from DIR and from a `stems`, `audio` or
+    /// Reads WAV, FLAC, MP3, Ogg Vorbis and AIFF from DIR and from a `stems`, `audio` or
     /// `Audio Files` folder in it. Left/right mono pairs ("Piano L" and "Piano R", also ".L",
     /// "_L", "Left") of one rate become one stereo channel. WAV stems whose Broadcast Wave time
     /// stamps differ are placed in the song: the earliest starts it, the others get `start`.

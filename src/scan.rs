@@ -20,8 +20,7 @@ use roles::RoleRules;
 /// export folder, and Pro Tools' `Audio Files`.
 pub const STEM_FOLDERS: [&str; 3] = ["stems", "audio", "audio files"];
 
-/// File extensions read as stems (ignoring case). AIFF is among them so that an AIFF stem is
-/// named with the decoder's reason when this build cannot read it, not called "not audio".
+/// File extensions read as stems (ignoring case).
 pub const AUDIO_EXTENSIONS: [&str; 9] = [
     "wav", "wave", "bwf", "flac", "mp3", "ogg", "oga", "aif", "aiff",
 ];
@@ -137,7 +136,8 @@ pub fn plan(dir: &Path, ignore: Option<&Path>, rules: &RoleRules) -> Result<Plan
         if !is_audio_name(&rel) {
             skipped.push(Skipped {
                 file: rel,
-                reason: "not an audio file (earmix takes WAV, FLAC, MP3 and Ogg Vorbis)".into(),
+                reason: "not an audio file (earmix takes WAV, FLAC, MP3, Ogg Vorbis and AIFF)"
+                    .into(),
             });
             continue;
         }

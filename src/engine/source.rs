@@ -19,7 +19,7 @@ pub enum StreamError {
     #[error("cannot open {path}: {reason}")]
     Open { path: PathBuf, reason: String },
     /// The file is there but is not audio earmix can decode.
-    #[error("cannot decode {path}: {reason} (earmix reads WAV, FLAC, MP3 and Ogg Vorbis)")]
+    #[error("cannot decode {path}: {reason} (earmix reads WAV, FLAC, MP3, Ogg Vorbis and AIFF)")]
     Decode { path: PathBuf, reason: String },
     /// The file does not say how long it is, so it cannot be streamed.
     #[error("{path} does not state its length in frames; convert it to WAV or FLAC")]

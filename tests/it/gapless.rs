@@ -279,3 +279,34 @@ fn an_mp3_cut_short_stays_in_line_and_says_where_it_stops() {
     );
     assert!(got[0][stop..].iter().all(|x| *x == 0.0), "silence after it");
 }
+
+/// An AIFF made by sox (16-bit mono, 24-bit stereo) plays exactly the WAV it was made from:
+/// as long (symphonia alone counts the sound chunk's 8-byte header as up to 4 more frames,
+/// which `earmix check` then called damage), and sample for sample in the engine and the
+/// bounce; `earmix check` passes with no damage.
+#[test]
+fn an_aiff_made_by_sox_plays_exactly_its_wav() {
+    let ts = TempSession::new();
+    for (rate, channels, bits) in [(44_100, 1, "16"), (48_000, 2, "24")] {
+        let wav = onset_wav(ts.dir.path(), rate, channels);
+        let aiff = wav.with_extension(format!("{bits}.aiff"));
+        run(
+            Command::new("sox").arg(&wav).args(["-b", bits]).arg(&aiff),
+            "sox",
+        );
+        let (_, want) = read_wav(&wav);
+        assert_eq!(probe(&aiff).unwrap().frames, want[0].len() as u64);
+        assert_eq!(decode(&aiff, rate), want, "{}", aiff.display());
+        assert_eq!(bounce_alone(&aiff, rate), bounce_alone(&wav, rate));
+        let session = ts.dir.path().join(format!(
+            "{}.toml",
+            aiff.file_name().unwrap().to_str().unwrap()
+        ));
+        let check = earmix().arg("check").arg(&session).output().unwrap();
+        assert!(
+            check.status.success(),
+            "{}",
+            String::from_utf8_lossy(&check.stderr)
+        );
+    }
+}

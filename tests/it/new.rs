@@ -283,7 +283,7 @@ fn bad_input_gets_a_line_each_and_nothing_half_written() {
     let error = new_fails(&ts, &dir, &[]);
     assert!(
         error.contains(
-            "\n  notes.txt: not an audio file (earmix takes WAV, FLAC, MP3 and Ogg Vorbis)"
+            "\n  notes.txt: not an audio file (earmix takes WAV, FLAC, MP3, Ogg Vorbis and AIFF)"
         ),
         "{error}"
     );

@@ -91,7 +91,12 @@ impl GaplessDecoder {
             .ok_or(OpenError::NoDefaultTrack)?;
         let params = track.codec_params.clone();
         let track_id = track.id;
-        let frames = params.n_frames.ok_or(OpenError::NoNumFrames)?;
+        let mut frames = params.n_frames.ok_or(OpenError::NoNumFrames)?;
+        // symphonia counts an AIFF's length from its sound chunk including the chunk's 8-byte
+        // offset/block-size header (up to 4 frames too many); the COMM chunk states it exactly.
+        if let Some(stated) = aiff_frames(path) {
+            frames = frames.min(stated);
+        }
         let decoder =
             symphonia::default::get_codecs().make(&params, &DecoderOptions { verify: false })?;
         // The transform codecs, whose blocks overlap; PCM, ADPCM and the lossless codecs
@@ -250,4 +255,39 @@ impl GaplessDecoder {
         }
         Ok(())
     }
+}
+
+/// The number of sample frames an AIFF or AIFF-C file's `COMM` chunk states; `None` for any
+/// other file, or one whose chunks cannot be read.
+///
+/// Not realtime-safe (file I/O).
+fn aiff_frames(path: &Path) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = File::open(path).ok()?;
+    let mut header = [0u8; 12];
+    file.read_exact(&mut header).ok()?;
+    if &header[0..4] != b"FORM" || !(&header[8..12] == b"AIFF" || &header[8..12] == b"AIFC") {
+        return None;
+    }
+    let form_end = 8 + u64::from(u32::from_be_bytes([
+        header[4], header[5], header[6], header[7],
+    ]));
+    let mut at = 12u64;
+    while at + 8 <= form_end {
+        let mut chunk = [0u8; 8];
+        file.read_exact(&mut chunk).ok()?;
+        let size = u64::from(u32::from_be_bytes([chunk[4], chunk[5], chunk[6], chunk[7]]));
+        if &chunk[0..4] == b"COMM" {
+            // numChannels (2 bytes), then numSampleFrames (4 bytes, big-endian).
+            let mut comm = [0u8; 6];
+            file.read_exact(&mut comm).ok()?;
+            return Some(u64::from(u32::from_be_bytes([
+                comm[2], comm[3], comm[4], comm[5],
+            ])));
+        }
+        // Chunks are padded to an even length.
+        at += 8 + size + (size & 1);
+        file.seek(SeekFrom::Start(at)).ok()?;
+    }
+    None
 }
