@@ -29,7 +29,6 @@ mod output;
 mod synth;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::engine::processor::Processor;
 use crate::engine::source::{MemorySource, ReadMode, Source};
@@ -248,15 +247,10 @@ fn render_stems(
     due: &[bool],
     keep: bool,
 ) -> Result<Vec<Option<Vec<Vec<f32>>>>, DemoError> {
-    type Done = (usize, Result<Option<Vec<Vec<f32>>>, DemoError>);
-    let next = AtomicUsize::new(0);
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZero::get)
-        .min(jobs.len())
-        .max(1);
-    let work = || -> Vec<Done> {
-        let mut done = Vec::new();
-        while let Some(&stem) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
+    let results = crate::parallel::on_all_cores(
+        jobs,
+        || true,
+        |&stem| {
             let spec = &spec.stems[stem];
             let part = output::finish((spec.render)(), spec.peak_dbfs);
             let written = if due[stem] {
@@ -270,20 +264,10 @@ fn render_stems(
                     .map(|ch| output::decoded(ch, part.gain))
                     .collect()
             };
-            done.push((stem, written.map(|()| keep.then(decoded))));
-        }
-        done
-    };
-    let results: Vec<Done> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers).map(|_| scope.spawn(work)).collect();
-        handles
-            .into_iter()
-            .flat_map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
+            written.map(|()| keep.then(decoded))
+        },
+    );
+    let results = results.into_iter().map(|(job, result)| (jobs[job], result));
     let mut stems = vec![None; spec.stems.len()];
     let mut first_error = None;
     for (stem, result) in results {

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod engine;
 pub mod exercise;
 pub mod markers;
+pub mod parallel;
 pub mod scan;
 pub mod session;
 pub mod text;

@@ -3,12 +3,12 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use crate::config::AudioConfig;
 use crate::engine::render::{DamagedStem, StopFlag};
 use crate::engine::stream_plan::{MIB, StreamPlan};
-use crate::engine::streams::{StemDamage, StreamError, scan};
+use crate::engine::streams::{StreamError, scan};
 use crate::session::Session;
 use crate::text::escape;
 use crate::units::{Decibels, Seconds};
@@ -34,35 +34,9 @@ pub fn damaged_stems(session: &Session, stop: &StopFlag) -> Result<Vec<DamagedSt
             }
         }
     }
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, files.len().max(1));
-    let next = AtomicUsize::new(0);
     let keep_going = || stop.load(Ordering::Relaxed) == 0;
-    let mut found: Vec<(usize, Result<Vec<StemDamage>, StreamError>)> = Vec::new();
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= files.len() || !keep_going() {
-                            return mine;
-                        }
-                        mine.push((i, scan(&files[i].0, &keep_going)));
-                    }
-                })
-            })
-            .collect();
-        for handle in handles {
-            match handle.join() {
-                Ok(mine) => found.extend(mine),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    found.sort_by_key(|(i, _)| *i);
+    let found =
+        crate::parallel::on_all_cores(&files, keep_going, |(path, _)| scan(path, &keep_going));
     let mut out = Vec::new();
     for (i, result) in found {
         out.extend(result?.into_iter().map(|damage| DamagedStem {

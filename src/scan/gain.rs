@@ -10,7 +10,6 @@
 //! file (a mono stem as one channel), before pan.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::engine::source::{MAX_BLOCK, ReadMode, Source, StemBuffer};
 use crate::engine::streams::{StreamConfig, StreamError, open_stem, probe};
@@ -66,35 +65,10 @@ impl StemLevel {
 ///
 /// Not realtime-safe (reads files, starts threads).
 pub fn measure_all(stems: &[Vec<PathBuf>]) -> Vec<Result<StemLevel, StreamError>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .clamp(1, stems.len().max(1));
-    let next = AtomicUsize::new(0);
-    let mut found: Vec<(usize, Result<StemLevel, StreamError>)> = Vec::with_capacity(stems.len());
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(files) = stems.get(i) else {
-                            return mine;
-                        };
-                        mine.push((i, measure(files)));
-                    }
-                })
-            })
-            .collect();
-        for handle in handles {
-            match handle.join() {
-                Ok(mine) => found.extend(mine),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    found.sort_by_key(|(i, _)| *i);
-    found.into_iter().map(|(_, level)| level).collect()
+    crate::parallel::on_all_cores(stems, || true, |files| measure(files))
+        .into_iter()
+        .map(|(_, level)| level)
+        .collect()
 }
 
 /// Measures one stem: one file, or two mono files played as left and right.
