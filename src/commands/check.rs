@@ -69,9 +69,16 @@ pub fn summary(session: &Session) -> String {
         .max()
         .unwrap_or(4)
         .max(7);
+    let role_w = session
+        .channels
+        .iter()
+        .map(|c| c.role.map_or(1, |r| r.as_str().len()))
+        .max()
+        .unwrap_or(6)
+        .max(6);
     let _ = writeln!(
         out,
-        "\n  {:<name_w$}  {:<6}  {:>7}  {:<22} {:>2}  {:>6}  {:>9}",
+        "\n  {:<name_w$}  {:<role_w$}  {:>7}  {:<22} {:>2}  {:>6}  {:>9}",
         "channel", "role", "fader", "format", "ch", "rate", "length"
     );
     for (channel, stem) in session.channels.iter().zip(&session.stems) {
@@ -88,7 +95,7 @@ pub fn summary(session: &Session) -> String {
         }
         let _ = writeln!(
             out,
-            "  {:<name_w$}  {:<6}  {:>7}  {:<22} {:>2}  {:>6}  {:>9}{flags}",
+            "  {:<name_w$}  {:<role_w$}  {:>7}  {:<22} {:>2}  {:>6}  {:>9}{flags}",
             escape(&channel.name),
             role,
             fader_text(channel.gain_db),

@@ -65,6 +65,28 @@ fn check_prints_a_summary() {
     }
 }
 
+/// The summary's columns stay in line when a role is longer than the usual ones
+/// ("backing_vocal"): every row's fader ends in the same column as the header's "fader".
+#[test]
+fn check_keeps_its_columns_with_long_roles() {
+    let ts = TempSession::new();
+    let path = session_with_two_stems(&ts);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("role = \"vocal\"", "role = \"backing_vocal\"");
+    std::fs::write(&path, text).unwrap();
+    let out = earmix().arg("check").arg(&path).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    let end_of = |line: &str, what: &str| line.find(what).map(|at| at + what.len());
+    let header = stdout.lines().find(|l| l.contains("fader")).unwrap();
+    let fader_end = end_of(header, "fader").unwrap();
+    for (name, fader) in [("Guitar", "-3.0 dB"), ("Voice", "+0.0 dB")] {
+        let row = stdout.lines().find(|l| l.contains(name)).unwrap();
+        assert_eq!(end_of(row, fader), Some(fader_end), "{stdout}");
+    }
+}
+
 /// Options before a command do not hide it: `earmix --config F check S` checks S with the
 /// settings in F (the top-level SESSION argument used to take `check` as a session file).
 #[test]
