@@ -66,7 +66,7 @@ fn check_prints_a_summary() {
 }
 
 /// The summary's columns stay in line when a role is longer than the usual ones
-/// ("backing_vocal"): every row's fader ends in the same column as the header's "fader".
+/// (`backing_vocal`): every row's fader ends in the same column as the header's "fader".
 #[test]
 fn check_keeps_its_columns_with_long_roles() {
     let ts = TempSession::new();
