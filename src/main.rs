@@ -376,21 +376,67 @@ fn say(text: &str) {
     let _ = writeln!(std::io::stderr(), "{}", earmix::text::escape_lines(text));
 }
 
+/// Refuses the console's arguments given before a command (`earmix --ascii check S`), which
+/// the command would not use, naming them as written ("SESSION" for a session file).
+fn refuse_console_options_before_a_command(cli: &Cli) -> Result<()> {
+    if cli.command.is_none() {
+        return Ok(());
+    }
+    let (console, output) = (&cli.console, &cli.output);
+    let flags = [
+        ("SESSION", cli.session.is_some()),
+        ("--ascii", console.ascii),
+        ("--no-color", console.no_color),
+        ("--fps", console.fps.is_some()),
+        ("--output", output.output.is_some()),
+        ("--host", output.host.is_some()),
+        ("--device", output.device.is_some()),
+        ("--buffer", output.buffer.is_some()),
+        ("--rate", output.rate.is_some()),
+    ];
+    let before: Vec<&str> = flags
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(f, _)| *f)
+        .collect();
+    if before.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} before the command: the command would not use {}; give the session after the \
+         command (`earmix check SESSION`), and the console's options to the console (`earmix \
+         SESSION --ascii`, `earmix play SESSION --ascii`)",
+        before.join(", "),
+        if before.len() == 1 { "it" } else { "them" },
+    )
+}
+
+/// `earmix [SESSION]`: the console on the session given (or the folder's, or the demo).
+fn open_console(
+    session: Option<PathBuf>,
+    config: &Config,
+    console_args: &ConsoleArgs,
+    output: &OutputArgs,
+) -> Result<ExitCode> {
+    let Some(session) = session_to_open(session)? else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    console(
+        &session,
+        config,
+        console_args,
+        &output.request(&config.audio),
+        Launch::default(),
+    )
+}
+
 // One arm per command: it grows with the commands.
 #[allow(clippy::too_many_lines)]
 fn run(cli: Cli) -> Result<ExitCode> {
     let config = load_config(cli.config.as_deref())?;
+    refuse_console_options_before_a_command(&cli)?;
     let Some(command) = cli.command else {
-        let Some(session) = session_to_open(cli.session)? else {
-            return Ok(ExitCode::SUCCESS);
-        };
-        return console(
-            &session,
-            &config,
-            &cli.console,
-            &cli.output.request(&config.audio),
-            Launch::default(),
-        );
+        return open_console(cli.session, &config, &cli.console, &cli.output);
     };
     match command {
         Command::Check { session } => check(&session, &config.audio),

@@ -65,6 +65,28 @@ fn check_prints_a_summary() {
     }
 }
 
+/// The console's options before a command are refused, naming them, instead of being dropped
+/// without a word (`earmix --ascii check S` used to check S and ignore --ascii).
+#[test]
+fn console_options_before_a_command_are_refused() {
+    let ts = TempSession::new();
+    let path = session_with_two_stems(&ts);
+    let out = earmix()
+        .args(["--ascii", "--output", "null", "check"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "earmix: --ascii, --output before the command: the command would not use them"
+        ),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}
+
 /// The summary's columns stay in line when a role is longer than the usual ones
 /// (`backing_vocal`): every row's fader ends in the same column as the header's "fader".
 #[test]
