@@ -8,7 +8,7 @@ use std::process::Command;
 use earmix::engine::source::{MAX_BLOCK, ReadMode, Source, StemBuffer};
 use earmix::engine::streams::{StreamConfig, open_stem, probe};
 
-use crate::support::{TempSession, earmix, read_wav};
+use crate::support::{TempSession, bounce_with_earmix, earmix, read_wav};
 
 /// Where the noise burst starts in every test WAV, in seconds.
 const ONSET: f64 = 0.5;
@@ -123,20 +123,7 @@ fn bounce_alone(stem: &Path, rate: u32) -> Vec<Vec<f32>> {
         ),
     )
     .unwrap();
-    let out = dir.join(format!("{name}.bounce.wav"));
-    let output = earmix()
-        .arg("bounce")
-        .arg(&session)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    read_wav(&out).1
+    bounce_with_earmix(&session, &dir.join(format!("{name}.bounce.wav"))).1
 }
 
 /// Checks that `encoded`, made from `wav`, is as long as it and lines up with it at lag 0: as

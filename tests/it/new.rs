@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use crate::console::{Console, home_in};
-use crate::support::{TempSession, earmix_in, read_wav, signal, write_wav_f32, write_wav_i24};
+use crate::support::{
+    TempSession, bounce_with_earmix, earmix_in, signal, write_wav_f32, write_wav_i24,
+};
 
 const RATE: u32 = 44_100;
 
@@ -182,18 +184,7 @@ fn new_then_check_and_bounce_equal_the_stems_summed() {
     let check = run(&ts, &["check".as_ref(), session.as_os_str()]);
     assert!(check.status.success(), "{}", text(&check.stderr));
 
-    let out = ts.path("bounce.wav");
-    let bounce = run(
-        &ts,
-        &[
-            "bounce".as_ref(),
-            session.as_os_str(),
-            "-o".as_ref(),
-            out.as_os_str(),
-        ],
-    );
-    assert!(bounce.status.success(), "{}", text(&bounce.stderr));
-    let (spec, mix) = read_wav(&out);
+    let (spec, mix) = bounce_with_earmix(&session, &ts.path("bounce.wav"));
     assert_eq!(spec.sample_rate, RATE);
     let len = stems.iter().map(|s| s.2[0].len()).max().unwrap();
     let centre = std::f32::consts::FRAC_1_SQRT_2;
@@ -589,18 +580,7 @@ fn a_song_with_an_mp3_a_split_pair_a_late_stem_and_markers_goes_from_folder_to_m
     console.send("q");
     console.wait_success();
 
-    let out = ts.path("bounce.wav");
-    let bounce = run(
-        &ts,
-        &[
-            "bounce".as_ref(),
-            session.as_os_str(),
-            "-o".as_ref(),
-            out.as_os_str(),
-        ],
-    );
-    assert!(bounce.status.success(), "{}", text(&bounce.stderr));
-    let (_, mix) = read_wav(&out);
+    let (_, mix) = bounce_with_earmix(&session, &ts.path("bounce.wav"));
     assert_eq!(
         mix[0].len(),
         n,

@@ -209,6 +209,24 @@ fn play_with_seeks(
     heard
 }
 
+/// Checks that each run of [`play_with_seeks`] is, from where it started, the bounce `want` bit
+/// for bit and the `oracle` within [`assert_near`]'s tolerance.
+fn assert_heard_is_the_bounce(
+    heard: Vec<(u64, [Vec<f32>; 2])>,
+    want: &[Vec<f32>],
+    oracle: &[Vec<f64>],
+) {
+    for (from, [l, r]) in heard {
+        let at = from as usize;
+        let n = l.len();
+        assert!(n > 0, "something played from {from}");
+        assert_eq!(l[..], want[0][at..at + n], "left from frame {from}");
+        assert_eq!(r[..], want[1][at..at + n], "right from frame {from}");
+        assert_near("left", &l, &oracle[0][at..at + n]);
+        assert_near("right", &r, &oracle[1][at..at + n]);
+    }
+}
+
 /// Realtime playback of a session with a started stem equals its bounce bit for bit, and the
 /// oracle: from the top across the stem's start, after a seek to a point before the start
 /// (silence, then the stem from its first frame) and after a seek to a point inside the stem.
@@ -230,15 +248,7 @@ fn realtime_with_a_started_stem_equals_the_bounce_across_seeks() {
     );
     assert_eq!(heard.len(), 3);
     let oracle = started_oracle(&ts);
-    for (from, [l, r]) in heard {
-        let at = from as usize;
-        let n = l.len();
-        assert!(n > 0, "something played from {from}");
-        assert_eq!(l[..], want[0][at..at + n], "left from frame {from}");
-        assert_eq!(r[..], want[1][at..at + n], "right from frame {from}");
-        assert_near("left", &l, &oracle[0][at..at + n]);
-        assert_near("right", &r, &oracle[1][at..at + n]);
-    }
+    assert_heard_is_the_bounce(heard, &want, &oracle);
 }
 
 /// `earmix report` measures a started stem in the sections where it plays: Late, starting at
@@ -389,15 +399,7 @@ fn realtime_with_a_split_stereo_channel_equals_the_bounce() {
         &[(30_000, 12_000), (20_000, 48_000)],
         40_000,
     );
-    for (from, [l, r]) in heard {
-        let at = from as usize;
-        let n = l.len();
-        assert!(n > 0, "something played from {from}");
-        assert_eq!(l[..], want[0][at..at + n], "left from frame {from}");
-        assert_eq!(r[..], want[1][at..at + n], "right from frame {from}");
-        assert_near("left", &l, &oracle[0][at..at + n]);
-        assert_near("right", &r, &oracle[1][at..at + n]);
-    }
+    assert_heard_is_the_bounce(heard, &want, &oracle);
 }
 
 /// `earmix check` on a split-stereo channel whose files are not both mono at one rate, or that

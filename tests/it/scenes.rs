@@ -410,20 +410,7 @@ ramp_ms = 1000
 gain_db = { Tone = -20.0 }
 "#,
     );
-    let out = ts.path("cut.wav");
-    let run = crate::support::earmix()
-        .arg("bounce")
-        .arg(&session)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(
-        run.status.success(),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let (_, mix) = read_wav(&out);
+    let (_, mix) = crate::support::bounce_with_earmix(&session, &ts.path("cut.wav"));
     // The RMS level of the left side over 10 ms (ten cycles of the tone) centred on `at` seconds.
     let level = |at: f64| {
         let from = ((at - 0.005) * f64::from(RATE)).round() as usize;

@@ -119,6 +119,25 @@ impl TempSession {
     }
 }
 
+/// Runs `earmix bounce SESSION -o OUT` (the real binary), fails the test with its stderr unless
+/// it succeeds, and reads what it wrote.
+pub fn bounce_with_earmix(session: &Path, out: &Path) -> (hound::WavSpec, Vec<Vec<f32>>) {
+    let output = earmix()
+        .arg("bounce")
+        .arg(session)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "earmix bounce {}: {}",
+        session.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    read_wav(out)
+}
+
 /// The real binary, with its log and data in a shared folder under the system's temporary
 /// folder, out of the user's home.
 pub fn earmix() -> std::process::Command {
