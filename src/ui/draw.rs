@@ -1913,18 +1913,7 @@ mod tests {
     /// Ten channels named like a DAW export, at the loudest and quietest values each readout
     /// can show, in base and scene mode.
     fn daw_export() -> View {
-        let names = [
-            "Kick In",
-            "Kick Out",
-            "Snare Top",
-            "Snare Bottom",
-            "Rhythm Guitar L",
-            "Rhythm Guitar R",
-            "Rhy gtr 1",
-            "Rhy gtr 2",
-            "Lead Vocal",
-            "Lead Vocal Double",
-        ];
+        let names = crate::ui::widgets::names::DAW_EXPORT;
         let gains = [
             12.0,
             f64::NEG_INFINITY,
