@@ -1,6 +1,5 @@
 //! The `earmix` command line: logging set-up and wiring the commands (their arguments are in
-//! `cli.rs`). With `cli.rs`, the only place that
-//! uses `anyhow`.
+//! `cli.rs`). The only place that uses `anyhow`.
 
 use std::io::{IsTerminal, Write as _};
 use std::path::{Path, PathBuf};
