@@ -3,13 +3,13 @@
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
 # The system packages the build and tests need (Debian/Ubuntu names).
-system_packages := "pkg-config libasound2-dev flac sox lame"
+system_packages := "pkg-config libasound2-dev libpipewire-0.3-dev libdbus-1-dev clang flac sox lame"
 
 # List the recipes.
 default:
     @just --list
 
-# Install the system packages the build and the tests need (ALSA headers, pkg-config; flac and sox make test files) when they are missing.
+# Install the system packages the build and the tests need (ALSA and PipeWire headers, D-Bus headers for rtkit, clang and pkg-config for the bindings; flac, sox and lame make test files) when they are missing.
 deps:
     #!/usr/bin/env bash
     set -euo pipefail
