@@ -2,25 +2,37 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# The system packages the build and tests need (Debian/Ubuntu names).
-system_packages := "pkg-config libasound2-dev libpipewire-0.3-dev libdbus-1-dev clang flac sox lame"
+# The system packages the build needs (Debian/Ubuntu names): ALSA, PipeWire and D-Bus (rtkit)
+# headers, with clang and pkg-config for the bindings.
+build_packages := "pkg-config libasound2-dev libpipewire-0.3-dev libdbus-1-dev clang"
+# What the tests need beside: flac, sox and lame make test files; PipeWire, WirePlumber, D-Bus and
+# jackd2 are the paced sound servers the tests start in temporary folders and play through.
+test_packages := "flac sox lame pipewire pipewire-bin wireplumber dbus jackd2"
 
 # List the recipes.
 default:
     @just --list
 
-# Install the system packages the build and the tests need (ALSA and PipeWire headers, D-Bus headers for rtkit, clang and pkg-config for the bindings; flac, sox and lame make test files) when they are missing.
-deps:
+# Install the system packages the build needs when they are missing.
+deps: (install build_packages)
+
+# Install the system packages the build and the tests need when they are missing.
+test-deps: (install build_packages + " " + test_packages)
+
+[private]
+install packages:
     #!/usr/bin/env bash
     set -euo pipefail
     missing=()
-    for p in {{system_packages}}; do
+    for p in {{packages}}; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
-    echo "just deps: installing missing system packages: ${missing[*]}"
+    echo "just: installing missing system packages: ${missing[*]}"
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+    # jackd2 asks whether to allow realtime scheduling; the tests run it without.
+    echo "jackd2 jackd/tweak_rt_limits boolean false" | $sudo debconf-set-selections
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 
@@ -31,7 +43,7 @@ demo: deps
     ./target/release/earmix
 
 # Format check, clippy and the API docs with warnings denied, and the whole test suite.
-test: deps
+test: test-deps
     cargo fmt --all --check
     cargo clippy --all-targets --locked -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
@@ -44,7 +56,7 @@ lint:
     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
 
 # Benchmarks (not part of `just test`): the bounce next to sox and ffmpeg, then realtime capacity (~10 min).
-bench: deps
+bench: test-deps
     #!/usr/bin/env bash
     set -euo pipefail
     # bounce: earmix's offline bounce next to sox and ffmpeg on the same files. realtime: 16 to

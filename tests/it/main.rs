@@ -33,5 +33,7 @@ mod realtime;
 mod reference;
 mod report;
 mod scenes;
+#[cfg(target_os = "linux")]
+mod servers;
 mod session;
 mod support;
