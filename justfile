@@ -2,12 +2,13 @@
 
 set shell := ["bash", "-euo", "pipefail", "-c"]
 
-# The system packages the build needs (Debian/Ubuntu names): ALSA, PipeWire and D-Bus (rtkit)
+# The system packages the build needs (Debian/Ubuntu names): ALSA, PipeWire, JACK and D-Bus (rtkit)
 # headers, with clang and pkg-config for the bindings.
-build_packages := "pkg-config libasound2-dev libpipewire-0.3-dev libdbus-1-dev clang"
+build_packages := "pkg-config libasound2-dev libpipewire-0.3-dev libjack-jackd2-dev libdbus-1-dev clang"
 # What the tests need beside: flac, sox and lame make test files; PipeWire, WirePlumber, D-Bus and
-# jackd2 are the paced sound servers the tests start in temporary folders and play through.
-test_packages := "flac sox lame pipewire pipewire-bin wireplumber dbus jackd2"
+# jackd2 are the paced sound servers the tests start in temporary folders and play through;
+# libasound2-plugins holds ALSA's jack device, which a test plays through.
+test_packages := "flac sox lame pipewire pipewire-bin wireplumber dbus jackd2 libasound2-plugins"
 
 # List the recipes.
 default:

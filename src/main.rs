@@ -57,8 +57,31 @@ fn init_logging() {
         .try_init();
 }
 
+/// What `PIPEWIRE_PROPS` held when earmix started (the user's own properties).
+static USER_PIPEWIRE_PROPS: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+
+/// Sets `PIPEWIRE_PROPS` so that earmix's PipeWire stream is a proper client: node name
+/// "earmix", media role "Production" and, with `rate`, the graph rate asked for (libpipewire
+/// reads the variable whenever a stream is created; see
+/// [`pipewire_props`](earmix::engine::output::cpal_backend::hosts::pipewire_props)). The user's
+/// own `PIPEWIRE_PROPS` is kept, and its keys win.
+///
+/// Must be called while the main thread is the only thread.
+#[allow(unsafe_code)]
+fn set_pipewire_props(rate: Option<u32>) {
+    let user = USER_PIPEWIRE_PROPS.get_or_init(|| std::env::var("PIPEWIRE_PROPS").ok());
+    let props =
+        earmix::engine::output::cpal_backend::hosts::pipewire_props(rate, user.as_deref());
+    // SAFETY: called only from `main`, `play` and `console` before they start any thread
+    // (logging writes to a file from the calling thread; the session loader's worker threads,
+    // if any, are scoped and joined before it returns), so no other thread can read or write
+    // the environment while it changes.
+    unsafe { std::env::set_var("PIPEWIRE_PROPS", props) };
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    set_pipewire_props(None);
     init_logging();
     match run(cli) {
         Ok(code) => code,
@@ -513,6 +536,8 @@ fn play(
     let Some(session) = load_or_report(path) else {
         return Ok(ExitCode::FAILURE);
     };
+    // Still the only thread: ask PipeWire for the session's rate (or --rate).
+    set_pipewire_props(Some(output.rate.unwrap_or(session.sample_rate)));
     if let Some(s) = seconds {
         anyhow::ensure!(
             s.is_finite() && s > 0.0,
@@ -610,6 +635,9 @@ fn console(
     output: &OutputRequest,
     launch: Launch,
 ) -> Result<ExitCode> {
+    // Still the only thread; the console reads the session later, so only a rate given with
+    // --rate or [audio] sample_rate is asked of PipeWire.
+    set_pipewire_props(output.rate);
     let keymap = match earmix::app::keymap::Keymap::user_path() {
         Some(path) => earmix::app::keymap::Keymap::load_user(&path).map_err(|errors| {
             let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();

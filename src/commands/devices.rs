@@ -6,13 +6,15 @@ use std::fmt::Write;
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{SupportedBufferSize, SupportedStreamConfigRange};
 
+use crate::engine::output::cpal_backend::hosts;
 use crate::engine::output::cpal_backend::{device_id, device_label};
 
-/// Every available host with its output devices (the default marked) and each device's
-/// supported output configurations; a host or device that cannot be asked says why. Never
-/// panics, even with no audio configuration at all. Device names come from the sound
-/// system's configuration files, so control characters in them are escaped
-/// ([`escape_lines`](crate::text::escape_lines)).
+/// Every available host with the sound server behind it and its output devices (the default
+/// marked) and each device's supported output configurations; the host earmix plays through
+/// when none is named is marked; a host or device that cannot be asked says why. Never
+/// panics or prints, even with no audio configuration at all (libjack's complaints go to the
+/// log). Device names come from the sound system's configuration files, so control
+/// characters in them are escaped ([`escape_lines`](crate::text::escape_lines)).
 ///
 /// Not realtime-safe (opens devices).
 pub fn list() -> String {
@@ -24,6 +26,7 @@ pub fn list() -> String {
 ///
 /// Not realtime-safe (opens devices).
 pub fn list_hosts(host: Option<&str>) -> String {
+    hosts::quiet_libjack();
     let mut out = String::new();
     let ids: Vec<cpal::HostId> = cpal::available_hosts()
         .into_iter()
@@ -33,7 +36,7 @@ pub fn list_hosts(host: Option<&str>) -> String {
         match host {
             Some(h) => {
                 let _ = writeln!(out, "No audio host called '{h}' is available here.");
-                if h.eq_ignore_ascii_case("jack") && !cfg!(feature = "jack") {
+                if h.eq_ignore_ascii_case("jack") && !hosts::JACK_BUILT {
                     let _ = writeln!(
                         out,
                         "  (this earmix was built without JACK support: cargo build --features jack)"
@@ -46,10 +49,11 @@ pub fn list_hosts(host: Option<&str>) -> String {
         }
         return out;
     }
+    let default = hosts::default_host_id();
     for id in ids {
-        list_host(&mut out, id);
+        list_host(&mut out, id, default == Some(id));
     }
-    if host.is_none() && !cfg!(feature = "jack") {
+    if host.is_none() && !hosts::JACK_BUILT {
         let _ = writeln!(
             out,
             "(JACK is not listed: this earmix was built without the `jack` feature.)"
@@ -58,17 +62,34 @@ pub fn list_hosts(host: Option<&str>) -> String {
     out
 }
 
-fn list_host(out: &mut String, id: cpal::HostId) {
-    let _ = writeln!(out, "Host {id}:");
+/// One host: "Host pipewire: PipeWire 0.3.65 (earmix's default)", its devices, the default
+/// first (for ALSA with the server behind it: "→ JACK").
+fn list_host(out: &mut String, id: cpal::HostId, is_default: bool) {
     let host = match cpal::host_from_id(id) {
         Ok(host) => host,
         Err(e) => {
-            let _ = writeln!(out, "  cannot be opened: {e}");
+            let _ = writeln!(out, "Host {id}:\n  cannot be opened: {e}");
             return;
         }
     };
     let default = host.default_output_device();
     let default_id = default.as_ref().and_then(device_id);
+    let server = default
+        .as_ref()
+        .map(|_| hosts::server_name(&host, default_id.as_deref()));
+    let mark = if is_default { " (earmix's default)" } else { "" };
+    match &server {
+        Some(server) => {
+            let _ = writeln!(out, "Host {id}: {server}{mark}");
+        }
+        None => {
+            let _ = writeln!(out, "Host {id}:{mark}");
+        }
+    }
+    if hosts::is_jack(id) && default.is_none() {
+        let _ = writeln!(out, "  no JACK server is running");
+        return;
+    }
     let mut devices: Vec<cpal::Device> = match host.devices() {
         Ok(devices) => devices.filter(DeviceTrait::supports_output).collect(),
         Err(e) => {
@@ -210,7 +231,7 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn lists_alsa() {
         let text = list_hosts(Some("alsa"));
-        assert!(text.starts_with("Host alsa:\n"), "{text}");
+        assert!(text.starts_with("Host alsa:"), "{text}");
         assert!(text.contains("[default]"), "{text}");
     }
 

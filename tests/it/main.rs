@@ -19,6 +19,8 @@ mod exercise;
 mod fuzz;
 mod gapless;
 mod hostile;
+#[cfg(target_os = "linux")]
+mod hosts;
 mod lifecycle;
 mod markers;
 #[cfg(target_os = "linux")]

@@ -66,8 +66,12 @@ impl Default for OutputRequest {
 /// What a stream runs at, as negotiated with the device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StreamInfo {
-    /// The host ("alsa", "jack", "null", ...).
+    /// The host ("alsa", "jack", "pipewire", "null", ...).
     pub host: String,
+    /// The sound server or driver behind the device, as a person names it: "PipeWire 0.3.65",
+    /// "JACK", "ALSA → JACK" (an ALSA plugin in front of a server), "ALSA"; "null" for the
+    /// null output.
+    pub server: String,
     /// The device, as a person would recognise it (with its id when that differs).
     pub device: String,
     /// Frames per second.
@@ -77,8 +81,14 @@ pub struct StreamInfo {
     pub channels: u16,
     /// The device's sample format: "f32", "i32" or "i16".
     pub format: String,
-    /// Frames per device period.
+    /// Frames per device period: what was granted once the stream runs (the PipeWire quantum,
+    /// the JACK or ALSA period).
     pub buffer_frames: u32,
+    /// Frames per period asked for (`--buffer`, `[audio] buffer_frames`).
+    pub buffer_asked: u32,
+    /// Why `buffer_frames` differs from `buffer_asked`, when that is known ("the server's
+    /// smallest").
+    pub buffer_why: Option<String>,
 }
 
 impl StreamInfo {
@@ -88,22 +98,36 @@ impl StreamInfo {
             u64::from(self.buffer_frames) * 1_000_000_000 / u64::from(self.sample_rate.max(1)),
         )
     }
+
+    /// What the granted buffer is, when it is not what was asked: "asked 128; the server's
+    /// smallest", or just "asked 128" when the reason is not known. `None` when they agree.
+    pub fn buffer_note(&self) -> Option<String> {
+        (self.buffer_frames != self.buffer_asked).then(|| match &self.buffer_why {
+            Some(why) => format!("asked {}; {why}", self.buffer_asked),
+            None => format!("asked {}", self.buffer_asked),
+        })
+    }
 }
 
 impl fmt::Display for StreamInfo {
-    /// "alsa: Default Audio Device (default), 48000 Hz, 2 ch, f32, 256-frame buffer (5.3 ms)".
+    /// "PipeWire 0.3.65: Default Audio Device (default), 48000 Hz, 2 ch, f32, 256-frame buffer
+    /// (5.3 ms; asked 128; the server's smallest)".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{}: {}, {} Hz, {} ch, {}, {}-frame buffer ({:.1} ms)",
-            self.host,
+            "{}: {}, {} Hz, {} ch, {}, {}-frame buffer ({:.1} ms",
+            self.server,
             self.device,
             self.sample_rate,
             self.channels,
             self.format,
             self.buffer_frames,
             self.period().as_secs_f64() * 1000.0
-        )
+        )?;
+        if let Some(note) = self.buffer_note() {
+            write!(f, "; {note}")?;
+        }
+        write!(f, ")")
     }
 }
 
@@ -358,6 +382,12 @@ pub trait RunningStream {
     fn buffer_frames(&self) -> Option<u32> {
         None
     }
+
+    /// Why the granted period differs from the one negotiated, when the stream knows (a device
+    /// that refused the negotiated size named its range). Not realtime-safe.
+    fn buffer_why(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A way to reach an audio device. Lives on the supervisor thread.
@@ -493,20 +523,41 @@ mod tests {
         assert_eq!(l, [0.25; 4]);
     }
 
-    /// The status line names host, device, rate, channels, format and latency.
+    /// The status line names the server, device, rate, channels, format and latency, and a
+    /// buffer other than the one asked for with what was asked and why.
     #[test]
     fn stream_info_display() {
-        let info = StreamInfo {
+        let mut info = StreamInfo {
             host: "alsa".into(),
+            server: "ALSA → JACK".into(),
             device: "Default Audio Device (default)".into(),
             sample_rate: 48_000,
             channels: 2,
             format: "f32".into(),
             buffer_frames: 256,
+            buffer_asked: 256,
+            buffer_why: None,
         };
         assert_eq!(
             info.to_string(),
-            "alsa: Default Audio Device (default), 48000 Hz, 2 ch, f32, 256-frame buffer (5.3 ms)"
+            "ALSA → JACK: Default Audio Device (default), 48000 Hz, 2 ch, f32, \
+             256-frame buffer (5.3 ms)"
+        );
+        info.buffer_asked = 128;
+        assert_eq!(
+            info.to_string(),
+            "ALSA → JACK: Default Audio Device (default), 48000 Hz, 2 ch, f32, \
+             256-frame buffer (5.3 ms; asked 128)"
+        );
+        info.buffer_why = Some("the server's smallest".into());
+        assert_eq!(
+            info.buffer_note().as_deref(),
+            Some("asked 128; the server's smallest")
+        );
+        assert!(
+            info.to_string()
+                .ends_with("256-frame buffer (5.3 ms; asked 128; the server's smallest)"),
+            "{info}"
         );
     }
 }

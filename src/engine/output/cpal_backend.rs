@@ -1,10 +1,12 @@
 //! The cpal backend. Host and device look-up, negotiation and stream set-up run on the
 //! supervisor thread (and on the main thread for `earmix devices`); the data callback runs on
-//! cpal's audio thread (`cpal_alsa_out`, or JACK's process thread) and the error callback on
-//! whichever thread cpal reports from.
+//! cpal's audio thread (`cpal_alsa_out`, `pw_out`'s data thread, or JACK's process thread) and
+//! the error callback on whichever thread cpal reports from.
 
-use std::sync::Arc;
-use std::time::Duration;
+pub mod hosts;
+
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{
@@ -13,7 +15,8 @@ use cpal::{
 };
 
 use super::backend::{
-    Backend, OutputError, OutputRequest, RendererSlot, RunningStream, StreamHealth, StreamInfo,
+    Backend, OutputError, OutputRequest, Render, RendererSlot, RunningStream, StreamHealth,
+    StreamInfo,
 };
 use super::feeder::{OutputSample, StreamFeeder};
 
@@ -36,45 +39,26 @@ fn format_rank(format: SampleFormat) -> Option<usize> {
     FORMATS.iter().position(|(f, _)| *f == format)
 }
 
+/// The format earmix writes that is called `name` ("f32", "i32", "i16").
+fn format_name_known(name: &str) -> Option<SampleFormat> {
+    FORMATS.iter().find(|(_, n)| *n == name).map(|(f, _)| *f)
+}
+
 /// The name of a sample format earmix writes ("f32", "i32", "i16").
 pub(crate) fn format_name(format: SampleFormat) -> Option<&'static str> {
     format_rank(format).map(|i| FORMATS[i].1)
 }
 
-/// The system's default host. `cpal::default_host()` panics when ALSA cannot load its
-/// configuration, so on ALSA platforms the host is opened by id and the failure reported.
-pub(crate) fn default_host() -> Result<cpal::Host, OutputError> {
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "netbsd"
-    ))]
-    {
-        cpal::host_from_id(cpal::HostId::Alsa).map_err(|e| OutputError::Host {
-            host: cpal::HostId::Alsa.to_string(),
-            message: e.to_string(),
-        })
-    }
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "dragonfly",
-        target_os = "freebsd",
-        target_os = "netbsd"
-    )))]
-    {
-        Ok(cpal::default_host())
-    }
-}
-
-/// The host called `name` ("alsa", "jack", case-insensitive), or the default host.
+/// The host called `name` ("pipewire", "jack", "alsa", case-insensitive), or the default
+/// host ([`hosts::default_host`]: PipeWire, else JACK, else ALSA).
 pub(crate) fn resolve_host(name: Option<&str>) -> Result<cpal::Host, OutputError> {
     let Some(name) = name else {
-        return default_host();
+        return hosts::default_host();
     };
-    if name.eq_ignore_ascii_case("jack") && !cfg!(feature = "jack") {
+    if name.eq_ignore_ascii_case("jack") && !hosts::JACK_BUILT {
         return Err(OutputError::JackNotBuilt);
     }
+    hosts::quiet_libjack();
     let available = cpal::available_hosts();
     let Some(id) = cpal::ALL_HOSTS
         .iter()
@@ -198,6 +182,8 @@ pub(crate) struct Choice {
     pub channels: u16,
     pub format: SampleFormat,
     pub buffer_frames: u32,
+    /// The buffer sizes the chosen configuration advertises, when it says.
+    pub buffer_range: Option<(u32, u32)>,
 }
 
 /// Picks a configuration: the rate is `rate` if given (it must be offered), else
@@ -256,18 +242,19 @@ pub(crate) fn choose_config(
         .filter(|r| r.channels() == channels)
         .min_by_key(|r| format_rank(r.sample_format()))
         .ok_or_else(|| format!("{channels} channels at {sample_rate} Hz"))?;
-    let buffer_frames = match *best.buffer_size() {
-        SupportedBufferSize::Range { min, max } if min <= max => {
-            buffer_frames.clamp(min.max(1), max.max(1))
-        }
-        _ => buffer_frames,
-    }
-    .max(1);
+    let buffer_range = match *best.buffer_size() {
+        SupportedBufferSize::Range { min, max } if min <= max => Some((min.max(1), max.max(1))),
+        _ => None,
+    };
+    let buffer_frames = buffer_range
+        .map_or(buffer_frames, |(min, max)| buffer_frames.clamp(min, max))
+        .max(1);
     Ok(Choice {
         sample_rate,
         channels,
         format: best.sample_format(),
         buffer_frames,
+        buffer_range,
     })
 }
 
@@ -297,13 +284,37 @@ impl CpalBackend {
 /// A playing cpal stream; dropping it stops cpal's audio thread.
 struct CpalStream {
     stream: cpal::Stream,
+    /// The period the stream was built with.
+    built: u32,
+    /// Why that differs from the negotiated one, when a refusal said.
+    why: Option<String>,
+    /// Whether a sound server (rather than a driver) runs the device.
+    server: bool,
 }
 
 impl RunningStream for CpalStream {
     fn buffer_frames(&self) -> Option<u32> {
         self.stream.buffer_size().ok()
     }
+
+    fn buffer_why(&self) -> Option<String> {
+        match self.buffer_frames() {
+            Some(granted) if granted != self.built => Some(if self.server {
+                "the server's quantum".to_string()
+            } else {
+                "the device's period".to_string()
+            }),
+            _ => self.why.clone(),
+        }
+    }
 }
+
+/// How long [`CpalBackend::start`] waits for the first callback, so that the period it
+/// reports is the one the server granted (PipeWire says so in the first callback).
+const FIRST_CALLBACK_WAIT: Duration = Duration::from_millis(500);
+
+/// How long a refused stream may take to give the renderer back.
+const RETRY_RENDERER_WAIT: Duration = Duration::from_secs(1);
 
 /// Builds a stream writing samples of type `T`.
 fn build<T: SizedSample + OutputSample>(
@@ -405,14 +416,25 @@ impl CpalBackend {
                 .collect::<Vec<_>>()
                 .join("; "),
         })?;
+        let server = hosts::server_name(&host, device_id(&device).as_deref());
+        let buffer_why = (choice.buffer_frames != self.buffer_frames).then(|| {
+            hosts::buffer_reason(
+                choice.buffer_frames,
+                choice.buffer_range,
+                hosts::is_server(&server),
+            )
+        });
         self.chosen = Some(device);
         Ok(StreamInfo {
             host: host_name,
+            server,
             device: label,
             sample_rate: choice.sample_rate,
             channels: choice.channels,
             format: format_name(choice.format).unwrap_or("f32").to_string(),
             buffer_frames: choice.buffer_frames,
+            buffer_asked: self.buffer_frames,
+            buffer_why,
         })
     }
 
@@ -423,32 +445,98 @@ impl CpalBackend {
         health: &Arc<StreamHealth>,
     ) -> Result<Box<dyn RunningStream>, OutputError> {
         let device = self.chosen.as_ref().ok_or(OutputError::NotNegotiated)?;
-        let config = StreamConfig {
-            channels: info.channels,
-            sample_rate: info.sample_rate,
-            buffer_size: BufferSize::Fixed(info.buffer_frames),
-        };
-        let feeder = StreamFeeder::new(renderer, Arc::clone(health), info.channels);
-        let on_error = health.error_callback();
         let device_error = |e: cpal::Error| OutputError::Device {
             device: info.device.clone(),
             message: e.to_string(),
         };
-        let stream = match info.format.as_str() {
-            "f32" => build::<f32>(device, config, feeder, on_error),
-            "i32" => build::<i32>(device, config, feeder, on_error),
-            "i16" => build::<i16>(device, config, feeder, on_error),
-            other => {
-                return Err(OutputError::NoUsableConfig {
-                    device: info.device.clone(),
-                    wanted: "f32, i32 or i16 samples".into(),
-                    offered: other.to_string(),
-                });
-            }
+        if format_name_known(&info.format).is_none() {
+            return Err(OutputError::NoUsableConfig {
+                device: info.device.clone(),
+                wanted: "f32, i32 or i16 samples".into(),
+                offered: info.format.clone(),
+            });
         }
-        .map_err(device_error)?;
+        let server = hosts::is_server(&info.server);
+        // The supervisor's slot rides inside one of ours: when cpal drops a refused stream's
+        // callback, ours brings the renderer back here for the next try; once a stream plays,
+        // nobody listens here any more, so when that stream's slot is dropped the inner slot
+        // drops too and sends the renderer to the supervisor as usual.
+        let (retry_tx, retry_rx) = mpsc::channel::<Box<dyn Render>>();
+        let mut inner: Box<dyn Render> = Box::new(renderer);
+        let mut frames = info.buffer_frames;
+        let mut why = None;
+        let mut tried: Vec<u32> = Vec::new();
+        let stream = loop {
+            tried.push(frames);
+            let slot = RendererSlot::new(inner, retry_tx.clone());
+            match build_stream(device, info, frames, slot, health) {
+                Ok(stream) => break stream,
+                Err(error) => {
+                    // A refused size: try the nearest one the device takes (the range its
+                    // refusal names, else powers of two around the request), never silence.
+                    let range = hosts::refused_range(&error.to_string());
+                    let next = (error.kind() == cpal::ErrorKind::UnsupportedConfig)
+                        .then(|| hosts::sizes_to_try(frames, range))
+                        .unwrap_or_default()
+                        .into_iter()
+                        .find(|size| !tried.contains(size));
+                    let Some(next) = next else {
+                        return Err(device_error(error));
+                    };
+                    let Ok(renderer) = retry_rx.recv_timeout(RETRY_RENDERER_WAIT) else {
+                        return Err(device_error(error));
+                    };
+                    tracing::info!(
+                        "{}: a {frames}-frame buffer was refused ({error}); trying {next}",
+                        info.device
+                    );
+                    why = Some(hosts::buffer_reason(next, range, server));
+                    frames = next;
+                    inner = renderer;
+                }
+            }
+        };
+        drop(retry_rx);
+        let before = health.counters().frames;
         stream.play().map_err(device_error)?;
-        Ok(Box::new(CpalStream { stream }))
+        // Wait for the first callback, so the granted period is known (PipeWire reports its
+        // quantum there); a device that does not call back is the supervisor's to judge.
+        let deadline = Instant::now() + FIRST_CALLBACK_WAIT;
+        while health.counters().frames == before && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(Box::new(CpalStream {
+            stream,
+            built: frames,
+            why: if frames == info.buffer_frames {
+                info.buffer_why.clone()
+            } else {
+                why
+            },
+            server,
+        }))
+    }
+}
+
+/// Builds a stream at `frames` per period in the negotiated format (f32, i32 or i16).
+fn build_stream(
+    device: &cpal::Device,
+    info: &StreamInfo,
+    frames: u32,
+    renderer: RendererSlot,
+    health: &Arc<StreamHealth>,
+) -> Result<cpal::Stream, cpal::Error> {
+    let config = StreamConfig {
+        channels: info.channels,
+        sample_rate: info.sample_rate,
+        buffer_size: BufferSize::Fixed(frames),
+    };
+    let feeder = StreamFeeder::new(renderer, Arc::clone(health), info.channels);
+    let on_error = health.error_callback();
+    match info.format.as_str() {
+        "i32" => build::<i32>(device, config, feeder, on_error),
+        "i16" => build::<i16>(device, config, feeder, on_error),
+        _ => build::<f32>(device, config, feeder, on_error),
     }
 }
 
@@ -495,7 +583,8 @@ mod tests {
                 sample_rate: 44_100,
                 channels: 2,
                 format: SampleFormat::F32,
-                buffer_frames: 256
+                buffer_frames: 256,
+                buffer_range: Some((32, 8192)),
             }
         );
     }

@@ -124,11 +124,14 @@ impl Backend for NullBackend {
     fn negotiate(&mut self, preferred_rate: u32) -> Result<StreamInfo, OutputError> {
         Ok(StreamInfo {
             host: "null".to_string(),
+            server: "null".to_string(),
             device: "null output (silent)".to_string(),
             sample_rate: self.rate.unwrap_or(preferred_rate).max(1),
             channels: 2,
             format: "f32".to_string(),
             buffer_frames: self.buffer_frames,
+            buffer_asked: self.buffer_frames,
+            buffer_why: None,
         })
     }
 

@@ -193,11 +193,14 @@ impl Backend for ScriptedBackend {
         };
         Ok(StreamInfo {
             host: "scripted".into(),
+            server: "scripted".into(),
             device: "scripted device".into(),
             sample_rate: rate,
             channels: self.config.channels,
             format: "f32".into(),
             buffer_frames: self.config.buffer_frames,
+            buffer_asked: self.config.buffer_frames,
+            buffer_why: None,
         })
     }
 

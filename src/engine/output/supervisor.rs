@@ -544,6 +544,7 @@ impl Supervisor {
         if let Some(frames) = stream.buffer_frames() {
             info.buffer_frames = frames;
         }
+        info.buffer_why = stream.buffer_why().or(info.buffer_why);
         self.stream = Some(stream);
         self.watch = Watch {
             lost: before.device_lost,
