@@ -70,8 +70,7 @@ static USER_PIPEWIRE_PROPS: std::sync::OnceLock<Option<String>> = std::sync::Onc
 #[allow(unsafe_code)]
 fn set_pipewire_props(rate: Option<u32>) {
     let user = USER_PIPEWIRE_PROPS.get_or_init(|| std::env::var("PIPEWIRE_PROPS").ok());
-    let props =
-        earmix::engine::output::cpal_backend::hosts::pipewire_props(rate, user.as_deref());
+    let props = earmix::engine::output::cpal_backend::hosts::pipewire_props(rate, user.as_deref());
     // SAFETY: called only from `main`, `play` and `console` before they start any thread
     // (logging writes to a file from the calling thread; the session loader's worker threads,
     // if any, are scoped and joined before it returns), so no other thread can read or write

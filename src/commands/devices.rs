@@ -77,7 +77,11 @@ fn list_host(out: &mut String, id: cpal::HostId, is_default: bool) {
     let server = default
         .as_ref()
         .map(|_| hosts::server_name(&host, default_id.as_deref()));
-    let mark = if is_default { " (earmix's default)" } else { "" };
+    let mark = if is_default {
+        " (earmix's default)"
+    } else {
+        ""
+    };
     match &server {
         Some(server) => {
             let _ = writeln!(out, "Host {id}: {server}{mark}");

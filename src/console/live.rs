@@ -228,10 +228,11 @@ impl Live {
                 device: if info.host == "null" {
                     "null output (silent)".to_string()
                 } else {
-                    format!("{} ({})", info.device, info.host)
+                    format!("{} ({})", info.device, info.server)
                 },
                 sample_rate: info.sample_rate,
                 buffer_frames: info.buffer_frames,
+                buffer_note: info.buffer_note(),
                 xruns: health.xruns,
                 underruns: engine
                     .counters()

@@ -670,6 +670,7 @@ mod tests {
                 device: "default (ALSA)".to_owned(),
                 sample_rate: 48_000,
                 buffer_frames: 256,
+                buffer_note: None,
                 xruns: 2,
                 underruns: 0,
                 unsaved: true,

@@ -163,6 +163,8 @@ pub struct StatusView {
     pub sample_rate: u32,
     /// Frames per device buffer.
     pub buffer_frames: u32,
+    /// What was asked when the buffer granted differs ("asked 128; the server's smallest").
+    pub buffer_note: Option<String>,
     /// Device xruns since the start.
     pub xruns: u64,
     /// Stem underruns (disk too slow) since the start.

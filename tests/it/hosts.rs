@@ -156,7 +156,9 @@ fn pipewire_is_the_default_and_a_too_small_buffer_is_raised() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let version = pipewire_version();
     assert!(
-        stdout.contains(&format!("Host pipewire: PipeWire {version} (earmix's default)\n")),
+        stdout.contains(&format!(
+            "Host pipewire: PipeWire {version} (earmix's default)\n"
+        )),
         "{stdout}"
     );
     assert!(stdout.contains(", f32, buffer 64-"), "{stdout}");
@@ -215,7 +217,15 @@ fn alsa_jack_plugin_negotiates_the_buffer() {
         .client(&mut earmix(home.path()))
         .arg("play")
         .arg(&session)
-        .args(["--no-ui", "--host", "alsa", "--buffer", "128", "--seconds", "0.5"]));
+        .args([
+            "--no-ui",
+            "--host",
+            "alsa",
+            "--buffer",
+            "128",
+            "--seconds",
+            "0.5",
+        ]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("null output"), "{stderr}");
     let line = playing_line(&out);

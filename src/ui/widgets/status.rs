@@ -140,11 +140,11 @@ impl Widget for StatusLine<'_> {
         items.push(Item::new(device, plain, 5).or(short));
         if !blind {
             items.push(Item::new(rate_text(status.sample_rate), plain, 3));
-            items.push(Item::new(
-                format!("{} frames", status.buffer_frames),
-                plain,
-                2,
-            ));
+            let frames = format!("{} frames", status.buffer_frames);
+            items.push(match &status.buffer_note {
+                Some(note) => Item::new(format!("{frames} ({note})"), plain, 2).or(frames),
+                None => Item::new(frames, plain, 2),
+            });
         }
         for (word, n) in [("xruns", status.xruns), ("underruns", status.underruns)] {
             let item = match (n, blind) {

@@ -294,7 +294,11 @@ pub(crate) fn sizes_to_try(asked: u32, range: Option<(u32, u32)>) -> Vec<u32> {
 /// device takes" when the limit is not known. `server` says whether a sound server (not a
 /// device driver) set the limit.
 pub(crate) fn buffer_reason(granted: u32, range: Option<(u32, u32)>, server: bool) -> String {
-    let who = if server { "the server's" } else { "the device's" };
+    let who = if server {
+        "the server's"
+    } else {
+        "the device's"
+    };
     match range {
         Some((min, max)) if min == max && granted == min => {
             if server {
@@ -356,7 +360,10 @@ mod tests {
             refused_range("Buffer size 16 is not in the supported quantum range 32..=2048"),
             Some((32, 2048))
         );
-        assert_eq!(refused_range("The requested stream configuration is not supported"), None);
+        assert_eq!(
+            refused_range("The requested stream configuration is not supported"),
+            None
+        );
         assert_eq!(refused_range("range 9..=3"), None);
         assert_eq!(refused_range("range x..=3"), None);
     }
@@ -387,14 +394,23 @@ mod tests {
             buffer_reason(8192, Some((16, 8192)), false),
             "the device's largest"
         );
-        assert_eq!(buffer_reason(1024, Some((1024, 1024)), true), "the server's period");
-        assert_eq!(buffer_reason(512, None, false), "the nearest the device takes");
+        assert_eq!(
+            buffer_reason(1024, Some((1024, 1024)), true),
+            "the server's period"
+        );
+        assert_eq!(
+            buffer_reason(512, None, false),
+            "the nearest the device takes"
+        );
     }
 
     /// alsa-lib's dumps of plugin chains name the server at their end.
     #[test]
     fn servers_in_dumps() {
-        assert_eq!(server_in_dump("Plug PCM: Route conversion PCM\nJACK PCM\n"), Some("JACK"));
+        assert_eq!(
+            server_in_dump("Plug PCM: Route conversion PCM\nJACK PCM\n"),
+            Some("JACK")
+        );
         assert_eq!(
             server_in_dump("ALSA <-> PipeWire PCM I/O Plugin\nIts setup is:\n"),
             Some("PipeWire")
@@ -403,7 +419,10 @@ mod tests {
             server_in_dump("ALSA <-> PulseAudio PCM I/O Plugin\n"),
             Some("PulseAudio")
         );
-        assert_eq!(server_in_dump("Hardware PCM card 0 'HDA Intel PCH'\n"), None);
+        assert_eq!(
+            server_in_dump("Hardware PCM card 0 'HDA Intel PCH'\n"),
+            None
+        );
         assert_eq!(server_in_dump("Null PCM\n"), None);
     }
 }
