@@ -102,8 +102,9 @@ fn pipewire_stream_is_a_named_production_client() {
     let pw = PipeWire::start();
     let ts = TempSession::new();
     let session = sine_session(&ts);
-    let home = tempfile::tempdir().unwrap();
-    let mut c = earmix(home.path());
+    // earmix's HOME inside the server's folder: both go when the server is dropped.
+    let home = pw.dir().join("earmix-home");
+    let mut c = earmix(&home);
     pw.client(&mut c)
         .arg("play")
         .arg(&session)
@@ -144,7 +145,8 @@ fn pipewire_is_the_default_and_a_too_small_buffer_is_raised() {
     let pw = PipeWire::start();
     let ts = TempSession::new();
     let session = sine_session(&ts);
-    let home = tempfile::tempdir().unwrap();
+    // earmix's HOME inside the server's folder: both go when the server is dropped.
+    let home = pw.dir().join("earmix-home");
     let set = pw
         .command("pw-metadata")
         .args(["-n", "settings", "0", "clock.min-quantum", "64"])
@@ -152,7 +154,7 @@ fn pipewire_is_the_default_and_a_too_small_buffer_is_raised() {
         .unwrap();
     assert!(set.success(), "pw-metadata failed");
 
-    let out = run(pw.client(&mut earmix(home.path())).arg("devices"));
+    let out = run(pw.client(&mut earmix(&home)).arg("devices"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let version = pipewire_version();
     assert!(
@@ -164,7 +166,7 @@ fn pipewire_is_the_default_and_a_too_small_buffer_is_raised() {
     assert!(stdout.contains(", f32, buffer 64-"), "{stdout}");
 
     let out = run(pw
-        .client(&mut earmix(home.path()))
+        .client(&mut earmix(&home))
         .arg("play")
         .arg(&session)
         .args(["--no-ui", "--buffer", "32", "--seconds", "0.5"]));

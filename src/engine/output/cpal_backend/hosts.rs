@@ -4,6 +4,8 @@
 //! refuses one. Runs on the supervisor thread (negotiation) and on the main thread (`earmix
 //! devices`, process start-up). Nothing here is realtime-safe.
 
+use std::fmt::Write as _;
+
 use cpal::traits::HostTrait;
 
 use super::super::backend::OutputError;
@@ -27,7 +29,7 @@ pub fn pipewire_props(rate: Option<u32>, user: Option<&str>) -> String {
          media.name = \"{PIPEWIRE_NODE_NAME}\" media.role = \"{PIPEWIRE_MEDIA_ROLE}\""
     );
     if let Some(rate) = rate.filter(|&r| r > 0) {
-        props.push_str(&format!(" node.rate = \"1/{rate}\""));
+        let _ = write!(props, " node.rate = \"1/{rate}\"");
     }
     if let Some(user) = user {
         let user = user.trim();
@@ -48,6 +50,7 @@ pub fn pipewire_props(rate: Option<u32>, user: Option<&str>) -> String {
 pub const JACK_BUILT: bool = cfg!(any(feature = "jack", target_os = "linux"));
 
 /// The id of cpal's JACK host, when it is built.
+#[allow(clippy::unnecessary_wraps)] // `None` where it is not built
 fn jack_id() -> Option<cpal::HostId> {
     #[cfg(any(feature = "jack", target_os = "linux"))]
     {
@@ -60,6 +63,7 @@ fn jack_id() -> Option<cpal::HostId> {
 }
 
 /// The id of cpal's PipeWire host, when it is built.
+#[allow(clippy::unnecessary_wraps)] // `None` where it is not built
 fn pipewire_id() -> Option<cpal::HostId> {
     #[cfg(target_os = "linux")]
     {
@@ -327,7 +331,7 @@ pub(crate) fn is_server(server: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// earmix's keys come first and the user's own PIPEWIRE_PROPS last, with or without
+    /// earmix's keys come first and the user's own `PIPEWIRE_PROPS` last, with or without
     /// braces, so the user's keys win; no rate, no node.rate.
     #[test]
     fn pipewire_props_merge() {
