@@ -256,7 +256,8 @@ pub(crate) struct OutputArgs {
     /// "device" (the audio device) or "null" (no sound, real-time pace) [config: device].
     #[arg(long, value_parser = ["device", "null"])]
     pub(crate) output: Option<String>,
-    /// Audio host, e.g. alsa or jack (default: the system's default host).
+    /// Audio host: pipewire, jack or alsa (default: PipeWire when it answers, else JACK when a
+    /// server runs, else ALSA).
     #[arg(long)]
     pub(crate) host: Option<String>,
     /// Output device name, as `earmix devices` lists it (default: the default device).

@@ -47,15 +47,64 @@ fn earmix(home: &Path) -> Command {
     c
 }
 
+/// How long one earmix run in these tests may take before it is killed and the test fails.
+const RUN_LIMIT: Duration = Duration::from_secs(30);
+
+/// An earmix process whose output goes to files.
+struct Running {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+}
+
+/// Starts earmix with its stdout and stderr going to files.
+fn start(c: &mut Command) -> Running {
+    let dir = tempfile::tempdir().unwrap();
+    let child = c
+        .stdout(std::fs::File::create(dir.path().join("stdout")).unwrap())
+        .stderr(std::fs::File::create(dir.path().join("stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    Running { child, dir }
+}
+
+impl Running {
+    /// Waits for earmix to end (killing it and failing after [`RUN_LIMIT`]) and fails the test
+    /// unless it succeeded.
+    fn finish(mut self) -> Output {
+        let deadline = Instant::now() + RUN_LIMIT;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let stdout = std::fs::read(self.dir.path().join("stdout")).unwrap_or_default();
+        let stderr = std::fs::read(self.dir.path().join("stderr")).unwrap_or_default();
+        let text = String::from_utf8_lossy(&stderr).into_owned();
+        let Some(status) = status else {
+            panic!("earmix ran longer than {RUN_LIMIT:?}: {text}");
+        };
+        assert!(
+            status.success(),
+            "earmix failed: {}\n{text}",
+            String::from_utf8_lossy(&stdout)
+        );
+        Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+}
+
+/// Runs earmix to the end; see [`Running::finish`].
 fn run(c: &mut Command) -> Output {
-    let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "earmix failed: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    start(c).finish()
 }
 
 /// The "playing ... on ..." line of `play --no-ui`.
@@ -109,24 +158,21 @@ fn pipewire_stream_is_a_named_production_client() {
         .arg("play")
         .arg(&session)
         .args(["--no-ui", "--host", "pipewire", "--buffer", "256"])
-        .args(["--seconds", "3"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    let child = c.spawn().unwrap();
+        .args(["--seconds", "3"]);
+    let running = start(&mut c);
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut props = None;
     while props.is_none() && Instant::now() < deadline {
         props = node_props(&pw, "earmix");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let out = child.wait_with_output().unwrap();
+    let out = running.finish();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let props = props.unwrap_or_else(|| panic!("no earmix node in the graph; earmix: {stderr}"));
     let prop = |key: &str| props.get(key).and_then(|v| v.as_str()).unwrap_or("(none)");
     assert_eq!(prop("media.role"), "Production", "{props:?}");
     assert_eq!(prop("node.latency"), "256/48000", "{props:?}");
     assert_eq!(prop("node.rate"), "1/48000", "{props:?}");
-    assert!(out.status.success(), "{stderr}");
     let line = playing_line(&out);
     let version = pipewire_version();
     assert!(

@@ -180,7 +180,11 @@ impl Jack {
     /// Starts the server and waits until it accepts clients.
     pub fn start(period: u32) -> Self {
         require(&["jackd", "jack_lsp"], "jackd2");
-        let name = format!("earmix-test-{}-{period}", std::process::id());
+        // Unique within the process too: two tests asking for the same period at once would
+        // otherwise start two servers under one name (the second fails to start).
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("earmix-test-{}-{n}-{period}", std::process::id());
         let child = Command::new("jackd")
             .args([
                 "--no-realtime",
@@ -227,7 +231,21 @@ impl Jack {
 }
 
 impl Drop for Jack {
+    /// Stops the server with SIGTERM first, so it takes its name out of JACK's shared registry:
+    /// jackd2 keeps eight names there and never reclaims one a killed server left behind, and
+    /// once eight are left every new server fails with "Too many servers already active".
     fn drop(&mut self) {
+        for child in &mut self.child {
+            if let Ok(pid) = i32::try_from(child.id()) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGTERM,
+                );
+            }
+            let _ = wait_for(Duration::from_secs(3), || {
+                child.try_wait().is_ok_and(|status| status.is_some())
+            });
+        }
         stop(&mut self.child);
     }
 }
