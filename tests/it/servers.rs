@@ -179,10 +179,10 @@ pub struct Jack {
 impl Jack {
     /// Starts the server and waits until it accepts clients.
     pub fn start(period: u32) -> Self {
-        require(&["jackd", "jack_lsp"], "jackd2");
         // Unique within the process too: two tests asking for the same period at once would
         // otherwise start two servers under one name (the second fails to start).
         static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        require(&["jackd", "jack_lsp"], "jackd2");
         let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("earmix-test-{}-{n}-{period}", std::process::id());
         let child = Command::new("jackd")
