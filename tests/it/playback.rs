@@ -57,7 +57,16 @@ impl AlsaCapture {
             .env("XDG_STATE_HOME", self.home.path().join("state"))
             .env("XDG_DATA_HOME", self.home.path().join("data"))
             .env("XDG_CONFIG_HOME", self.home.path().join("config"))
-            .env_remove("ALSA_CONFIG_PATH");
+            .env_remove("ALSA_CONFIG_PATH")
+            // No sound server: earmix would pick a PipeWire or JACK running on the machine
+            // over ALSA. No PipeWire socket in HOME, and a JACK server name nobody uses.
+            .env("XDG_RUNTIME_DIR", self.home.path())
+            .env("PIPEWIRE_RUNTIME_DIR", self.home.path())
+            .env(
+                "JACK_DEFAULT_SERVER",
+                format!("earmix-no-server-{}", std::process::id()),
+            )
+            .env("JACK_NO_START_SERVER", "1");
         c
     }
 }
