@@ -96,14 +96,16 @@ pub fn run(
         std::thread::sleep(POLL_EVERY);
     }
     writeln!(log, "{}", status_line(engine))?;
+    writeln!(log, "{}", summary(engine))?;
     Ok(Played { stopped, damaged })
 }
 
-/// "0:12.500 / 1:44.500  playing  underruns 0  xruns 0".
+/// "0:12.500 / 1:44.500  playing  underruns 0  xruns 0  late 0  restarts 0  running  RT".
 pub fn status_line(engine: &Engine) -> String {
     let health = engine.output().health();
-    format!(
-        "{} / {}  {}  underruns {}  xruns {}  {}",
+    let realtime = engine.output().realtime().lamp();
+    let mut line = format!(
+        "{} / {}  {}  underruns {}  xruns {}  late {}  restarts {}  {}",
         engine.position(),
         engine.length(),
         if engine.is_playing() {
@@ -113,7 +115,29 @@ pub fn status_line(engine: &Engine) -> String {
         },
         engine.counters().underruns.load(Ordering::Relaxed),
         health.xruns,
+        health.late,
+        health.restarts,
         health.state,
+    );
+    if let Some(realtime) = realtime {
+        line.push_str("  ");
+        line.push_str(&realtime);
+    }
+    line
+}
+
+/// The closing account of every gap the listener may have heard and of the audio thread's
+/// priority: "dropouts: 0 xruns, 2 late callbacks (212 ms without audio), 0 restarts; realtime
+/// priority: SCHED_FIFO 70, set by earmix".
+pub fn summary(engine: &Engine) -> String {
+    let health = engine.output().health();
+    format!(
+        "dropouts: {} xruns, {} late callbacks ({} ms without audio), {} restarts; {}",
+        health.xruns,
+        health.late,
+        health.late_nanos / 1_000_000,
+        health.restarts,
+        engine.output().realtime(),
     )
 }
 

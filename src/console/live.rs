@@ -233,6 +233,9 @@ impl Live {
                 sample_rate: info.sample_rate,
                 buffer_frames: info.buffer_frames,
                 xruns: health.xruns,
+                late: health.late,
+                restarts: health.restarts,
+                realtime: engine.output().realtime().lamp(),
                 underruns: engine
                     .counters()
                     .underruns
