@@ -6,9 +6,11 @@
 //! audio (and whatever was still queued) runs out: the next callback is *due* then. A callback
 //! that comes more than a tolerance after it was due means the device had nothing to play: a
 //! gap the listener hears.
-//! - **Jitter**: a callback late by less than the tolerance (one period, at least
+//! - **Jitter**: a callback late by less than the tolerance (half a period, at least
 //!   [`MIN_TOLERANCE`]) is not a gap, and the clock is taken up again from it, so small delays
-//!   never add up.
+//!   never add up. Half a period, because a host that skips one cycle (PipeWire when the client
+//!   missed its deadline) calls back one period late: that is a gap of one period and must
+//!   count.
 //! - **Bursts**: a host that calls several times in a row (ALSA refilling several periods) hands
 //!   over more audio; the due time moves on by all of it, so the long wait after a burst is not
 //!   counted.
@@ -17,6 +19,9 @@
 //!   one makes them a little early, which would pile up as a reserve that hides real gaps, so
 //!   once per [`DRIFT_WINDOW`] the smallest reserve seen in that window is taken back: what
 //!   was never needed was drift.
+//! - **Start**: for the first [`WARM_UP`] of a stream lateness is not counted. The server is
+//!   still linking the new stream to its device (nothing is heard yet) and the supervisor has
+//!   not yet raised the thread's priority.
 
 use std::time::{Duration, Instant};
 
@@ -25,6 +30,9 @@ use std::time::{Duration, Instant};
 pub const MIN_TOLERANCE: Duration = Duration::from_millis(1);
 
 /// How often the reserve that was never used is taken back (see the module's notes on drift).
+/// How long after a stream's first callback lateness starts to count.
+pub const WARM_UP: Duration = Duration::from_millis(200);
+
 /// The reserve a drifting clock builds up stays under two windows' worth of drift (a crystal
 /// 100 ppm off: 0.1 ms).
 pub const DRIFT_WINDOW: Duration = Duration::from_millis(500);
@@ -35,12 +43,14 @@ pub const DRIFT_WINDOW: Duration = Duration::from_millis(500);
 pub struct Heartbeat {
     /// When the audio handed over so far runs out; `None` before the first callback.
     due: Option<Instant>,
-    /// How long the last callback's audio lasts: the tolerance for the next one.
+    /// How long the last callback's audio lasts: half of it is the tolerance for the next one.
     period: Duration,
     /// When the current drift window began.
     window_start: Instant,
     /// The smallest reserve (due minus arrival) seen in the current window.
     window_min: Duration,
+    /// When lateness starts to count (the first callback plus [`WARM_UP`]).
+    counts_from: Option<Instant>,
 }
 
 impl Default for Heartbeat {
@@ -57,6 +67,7 @@ impl Heartbeat {
             period: Duration::ZERO,
             window_start: Instant::now(),
             window_min: Duration::MAX,
+            counts_from: None,
         }
     }
 
@@ -66,12 +77,13 @@ impl Heartbeat {
     pub fn beat(&mut self, now: Instant, frames: u64, rate: u32) -> Option<Duration> {
         let lasts = frames_to_duration(frames, rate);
         let Some(due) = self.due else {
+            self.counts_from = now.checked_add(WARM_UP);
             self.start_window(now);
             self.due = Some(now + lasts);
             self.period = lasts;
             return None;
         };
-        let tolerance = self.period.max(MIN_TOLERANCE);
+        let tolerance = (self.period / 2).max(MIN_TOLERANCE);
         self.period = lasts;
         if now > due {
             // Late: within the tolerance it is jitter, beyond it a gap. Either way the clock
@@ -81,7 +93,8 @@ impl Heartbeat {
             self.window_min = Duration::ZERO;
             if late > tolerance {
                 self.start_window(now);
-                return Some(late);
+                let counts = self.counts_from.is_none_or(|from| now >= from);
+                return counts.then_some(late);
             }
             return None;
         }
@@ -142,13 +155,13 @@ mod tests {
         assert!(gaps.is_empty(), "{} gaps", gaps.len());
     }
 
-    /// Callbacks that come up to 90% of a period late (and the next one early again) are
+    /// Callbacks that come up to 45% of a period late (and the next one early again) are
     /// jitter, not gaps, even many in a row.
     #[test]
     fn jitter_is_no_gap() {
         let jitter = |n: u32| match n % 4 {
-            1 => PERIOD.mul_f64(0.9),
-            3 => PERIOD.mul_f64(0.5),
+            1 => PERIOD.mul_f64(0.45),
+            3 => PERIOD.mul_f64(0.3),
             _ => Duration::ZERO,
         };
         let gaps = run((0..10_000).map(|n| PERIOD * n + jitter(n)), 256);
@@ -164,6 +177,22 @@ mod tests {
         assert!(gaps.is_empty(), "{gaps:?}");
     }
 
+    /// Lateness in the first 200 ms of a stream is not counted; after that it is.
+    #[test]
+    fn warm_up_is_not_counted() {
+        let offsets = (0..200).map(|n| {
+            PERIOD * n
+                + match n {
+                    10..100 => ms(20.0),
+                    100.. => ms(40.0),
+                    _ => Duration::ZERO,
+                }
+        });
+        let gaps = run(offsets, 256);
+        assert_eq!(gaps.len(), 1, "{gaps:?}");
+        assert!(gaps[0] > ms(19.0) && gaps[0] < ms(21.0), "{:?}", gaps[0]);
+    }
+
     /// A callback stopped for 100 ms is one gap of about 100 ms less the period that was
     /// already handed over.
     #[test]
@@ -176,17 +205,19 @@ mod tests {
         assert!(error.abs() < 1e-6, "gap {:?}", gaps[0]);
     }
 
-    /// A callback late by just over one period is a gap; by just under it, it is not.
+    /// A callback late by just over half a period is a gap; by just under it, it is not; a
+    /// skipped cycle (one whole period late) is a gap.
     #[test]
-    fn tolerance_is_one_period() {
+    fn tolerance_is_half_a_period() {
         let late = |extra: Duration| {
             run(
                 (0..100).map(move |n| PERIOD * n + if n >= 50 { extra } else { Duration::ZERO }),
                 256,
             )
         };
-        assert_eq!(late(PERIOD.mul_f64(0.98)).len(), 0);
-        assert_eq!(late(PERIOD.mul_f64(1.02)).len(), 1);
+        assert_eq!(late(PERIOD.mul_f64(0.48)).len(), 0);
+        assert_eq!(late(PERIOD.mul_f64(0.52)).len(), 1);
+        assert_eq!(late(PERIOD).len(), 1);
     }
 
     /// A device clock 0.1% slow (10x a real crystal's error) over two hours: callbacks drift
@@ -222,8 +253,11 @@ mod tests {
     /// one handed over.
     #[test]
     fn varying_sizes() {
-        let start = Instant::now();
         let mut heartbeat = Heartbeat::new();
+        // A first second of audio, past the warm-up.
+        let start = Instant::now();
+        assert_eq!(heartbeat.beat(start, 48_000, RATE), None);
+        let start = start + Duration::from_secs(1);
         // 512 frames (10.7 ms) then a callback 10 ms later: on time.
         assert_eq!(heartbeat.beat(start, 512, RATE), None);
         assert_eq!(heartbeat.beat(start + ms(10.0), 128, RATE), None);

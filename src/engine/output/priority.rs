@@ -115,7 +115,12 @@ pub(crate) fn promote(thread: &super::backend::AudioThread, rate: u32) -> Realti
                 ThreadPriority::Crossplatform(priority),
                 ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
             )
-            .map_err(|e| format!("{e:?}"))
+            .map_err(|e| match e {
+                thread_priority::Error::OS(code) => {
+                    std::io::Error::from_raw_os_error(code).to_string()
+                }
+                other => format!("{other:?}"),
+            })
         });
     let direct_error = match direct {
         Ok(()) => match realtime_now() {

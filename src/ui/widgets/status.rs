@@ -406,13 +406,18 @@ mod tests {
         let theme = Theme::new(&style);
         let area = Rect::new(0, 0, width, 1);
         let mut buf = Buffer::filled(area, ratatui::buffer::Cell::new("x"));
-        StatusLine::new(status, &theme).blind(blind).render(area, &mut buf);
+        StatusLine::new(status, &theme)
+            .blind(blind)
+            .render(area, &mut buf);
         (0..width).map(|x| buf[(x, 0)].symbol()).collect()
     }
 
     /// `left` and `right` on a line `width` wide, the cells between them untouched ('x').
     fn pad(left: &str, right: &str, width: usize) -> String {
-        format!("{left}{}{right}", "x".repeat(width - left.len() - right.len()))
+        format!(
+            "{left}{}{right}",
+            "x".repeat(width - left.len() - right.len())
+        )
     }
 
     /// The audio thread's priority shows as "RT" or "no RT: <why>" (just "no RT" when short of
