@@ -128,7 +128,7 @@ pub fn status_line(engine: &Engine) -> String {
 
 /// The closing account of every gap the listener may have heard and of the audio thread's
 /// priority: "dropouts: 0 xruns, 2 late callbacks (212 ms without audio), 0 restarts; realtime
-/// priority: SCHED_FIFO 70, set by earmix".
+/// priority: `SCHED_FIFO` 70, set by earmix".
 pub fn summary(engine: &Engine) -> String {
     let health = engine.output().health();
     format!(

@@ -1,8 +1,8 @@
 //! Realtime priority and honest dropouts, through the real binary (`earmix play --no-ui`): the
 //! audio thread's scheduling read from /proc, with and without the permission to raise it; and
-//! gaps forced by stopping earmix (SIGSTOP/SIGCONT) while it plays a sine to a paced PipeWire
+//! gaps forced by stopping earmix (SIGSTOP/SIGCONT) while it plays a sine to a paced `PipeWire`
 //! null sink, found in a recording of what the sink received and compared with what earmix
-//! counted. These run as root here and in CI (so earmix may set SCHED_FIFO); the refused case
+//! counted. These run as root here and in CI (so earmix may set `SCHED_FIFO`); the refused case
 //! drops the capability and the limit for the child with `setpriv` and `prlimit` (util-linux).
 
 use std::io::{BufRead, BufReader};
@@ -20,7 +20,7 @@ use crate::support::{TempSession, earmix_in};
 /// `SCHED_FIFO` in /proc/PID/task/TID/stat.
 const SCHED_FIFO: u32 = 1;
 
-/// One PipeWire test at a time: two servers and two players at once on two cores would make
+/// One `PipeWire` test at a time: two servers and two players at once on two cores would make
 /// the very gaps these tests count.
 static ONE_SERVER: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -352,7 +352,7 @@ fn dropouts(out: &str) -> (u64, u64, u64) {
     (numbers[0], numbers[1], numbers[3])
 }
 
-/// earmix playing a sine to a paced PipeWire sink is stopped (SIGSTOP, then SIGCONT) four
+/// earmix playing a sine to a paced `PipeWire` sink is stopped (SIGSTOP, then SIGCONT) four
 /// times, for 50 to 450 ms: the recording of the sink shows the gaps, and earmix counted at
 /// least as many dropouts. The 450 ms stop is longer than the old 300 ms stall timeout: the
 /// server still answers, so it is a late callback, not a lost device.
@@ -434,7 +434,7 @@ fn a_run_without_stops_counts_no_dropouts() {
     );
 }
 
-/// When the PipeWire daemon dies mid-play (its socket left behind), earmix reports the device
+/// When the `PipeWire` daemon dies mid-play (its socket left behind), earmix reports the device
 /// lost within a second and a half, because the server no longer answers.
 #[test]
 fn a_killed_server_is_a_lost_device() {
@@ -461,4 +461,18 @@ fn a_killed_server_is_a_lost_device() {
         after < Duration::from_millis(1500),
         "lost after {after:?}: {lost:?}"
     );
+}
+
+/// The console's status line shows `RT` once the audio thread runs at realtime priority.
+#[test]
+fn the_console_shows_rt() {
+    let ts = TempSession::new();
+    let session = sine_session(&ts, 10);
+    let mut c = crate::console::Console::open(&crate::console::home_in(&ts), &session, 140, 30);
+    c.wait_for("the RT lamp", |screen| {
+        screen
+            .contents()
+            .lines()
+            .any(|line| line.contains("256 frames  RT  xruns 0"))
+    });
 }

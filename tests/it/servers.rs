@@ -150,7 +150,7 @@ impl PipeWire {
             .env("DBUS_SESSION_BUS_ADDRESS", self.bus_address())
     }
 
-    /// Kills the PipeWire daemon (leaving D-Bus and WirePlumber), as a crash would: its socket
+    /// Kills the `PipeWire` daemon (leaving D-Bus and `WirePlumber`), as a crash would: its socket
     /// file stays behind.
     pub fn kill_daemon(&mut self) {
         // Started second, after dbus-daemon.

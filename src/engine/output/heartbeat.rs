@@ -8,7 +8,7 @@
 //! gap the listener hears.
 //! - **Jitter**: a callback late by less than the tolerance (half a period, at least
 //!   [`MIN_TOLERANCE`]) is not a gap, and the clock is taken up again from it, so small delays
-//!   never add up. Half a period, because a host that skips one cycle (PipeWire when the client
+//!   never add up. Half a period, because a host that skips one cycle (`PipeWire` when the client
 //!   missed its deadline) calls back one period late: that is a gap of one period and must
 //!   count.
 //! - **Bursts**: a host that calls several times in a row (ALSA refilling several periods) hands

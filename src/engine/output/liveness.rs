@@ -56,7 +56,7 @@ pub fn probe_socket(path: &std::path::Path) -> Liveness {
     }
 }
 
-/// The PipeWire socket libpipewire connects to: `$PIPEWIRE_REMOTE` (default "pipewire-0") in
+/// The `PipeWire` socket libpipewire connects to: `$PIPEWIRE_REMOTE` (default "pipewire-0") in
 /// `$PIPEWIRE_RUNTIME_DIR`, else `$XDG_RUNTIME_DIR`; an absolute `$PIPEWIRE_REMOTE` as it is.
 fn pipewire_socket() -> Option<PathBuf> {
     let remote = std::env::var_os("PIPEWIRE_REMOTE")

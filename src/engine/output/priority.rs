@@ -4,7 +4,7 @@
 //! and the supervisor promotes that thread once it has called, again after every restart.
 //!
 //! The order: a thread the host already runs at realtime priority (JACK's process thread,
-//! PipeWire's data thread where its `module-rt` got it) is left alone; else `SCHED_FIFO` is set
+//! `PipeWire`'s data thread where its `module-rt` got it) is left alone; else `SCHED_FIFO` is set
 //! directly, which works where `RLIMIT_RTPRIO` allows it (the `audio` group with a
 //! `/etc/security/limits.d` entry) or the process has `CAP_SYS_NICE`; else rtkit is asked over
 //! the system D-Bus (desktops run `rtkit-daemon`; it insists on an `RLIMIT_RTTIME`, which
@@ -14,14 +14,14 @@
 use std::fmt;
 
 /// The `SCHED_FIFO` priority asked for (1..=99), lowered to `RLIMIT_RTPRIO` when that is
-/// smaller: under audio servers (PipeWire's data threads run at 83-88, JACK's at its `-P`),
+/// smaller: under audio servers (`PipeWire`'s data threads run at 83-88, JACK's at its `-P`),
 /// above everything else.
 pub const RT_PRIORITY: u8 = 70;
 
 /// How the audio thread got its realtime priority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
-    /// It already had it when earmix first saw it: the host (JACK, PipeWire) set it.
+    /// It already had it when earmix first saw it: the host (JACK, `PipeWire`) set it.
     Host,
     /// earmix set `SCHED_FIFO` itself (`RLIMIT_RTPRIO` or `CAP_SYS_NICE` allowed it).
     Direct,
@@ -43,8 +43,8 @@ pub enum Realtime {
     },
     /// The audio thread runs at normal priority.
     Refused {
-        /// Why, in a few words for the status line ("RLIMIT_RTPRIO is 0 and rtkit did not
-        /// answer").
+        /// Why, in a few words for the status line ("`RLIMIT_RTPRIO` is 0 and rtkit did
+        /// not answer").
         why: String,
         /// What the system said, for the log.
         detail: String,
@@ -63,7 +63,7 @@ impl Realtime {
 }
 
 impl fmt::Display for Realtime {
-    /// "realtime priority: SCHED_FIFO 70, set by earmix", "no realtime priority: ...".
+    /// "realtime priority: `SCHED_FIFO` 70, set by earmix", "no realtime priority: ...".
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Realtime::Pending => f.write_str("realtime priority: not known yet"),
@@ -107,21 +107,17 @@ pub(crate) fn promote(thread: &super::backend::AudioThread, rate: u32) -> Realti
         Some(limit) if limit > 0 => RT_PRIORITY.min(u8::try_from(limit).unwrap_or(RT_PRIORITY)),
         _ => RT_PRIORITY,
     };
-    let direct = ThreadPriorityValue::try_from(wanted)
-        .map_err(|e| e.to_string())
-        .and_then(|priority| {
-            set_thread_priority_and_policy(
-                thread.pthread,
-                ThreadPriority::Crossplatform(priority),
-                ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
-            )
-            .map_err(|e| match e {
-                thread_priority::Error::OS(code) => {
-                    std::io::Error::from_raw_os_error(code).to_string()
-                }
-                other => format!("{other:?}"),
-            })
-        });
+    let direct = ThreadPriorityValue::try_from(wanted).and_then(|priority| {
+        set_thread_priority_and_policy(
+            thread.pthread,
+            ThreadPriority::Crossplatform(priority),
+            ThreadSchedulePolicy::Realtime(RealtimeThreadSchedulePolicy::Fifo),
+        )
+        .map_err(|e| match e {
+            thread_priority::Error::OS(code) => std::io::Error::from_raw_os_error(code).to_string(),
+            other => format!("{other:?}"),
+        })
+    });
     let direct_error = match direct {
         Ok(()) => match realtime_now() {
             Some(priority) => {

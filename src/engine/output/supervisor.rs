@@ -711,9 +711,10 @@ impl Supervisor {
         }
         self.thread_seen = thread.seq;
         let realtime = priority::promote(&thread, self.info.sample_rate);
-        match &realtime {
-            Realtime::Granted { .. } => tracing::info!("{realtime}"),
-            _ => tracing::warn!("{realtime}"),
+        if matches!(realtime, Realtime::Granted { .. }) {
+            tracing::info!("{realtime}");
+        } else {
+            tracing::warn!("{realtime}");
         }
         if self.shared.set_realtime(realtime.clone()) {
             self.send(OutputEvent::Realtime(realtime));
