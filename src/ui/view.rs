@@ -170,7 +170,7 @@ pub struct StatusView {
     pub late: u64,
     /// Times the output was restarted after the device was lost.
     pub restarts: u32,
-    /// The audio thread's priority in the status line's words ("RT", "no RT: <why>"); `None`
+    /// The audio thread's priority in the status line's words (`RT`, `no RT: <why>`); `None`
     /// while not known.
     pub realtime: Option<String>,
     /// Stem underruns (disk too slow) since the start.

@@ -52,7 +52,7 @@ pub enum Realtime {
 }
 
 impl Realtime {
-    /// The status line's words: "RT", "no RT: <why>", nothing while pending.
+    /// The status line's words: `RT`, `no RT: <why>`, nothing while pending.
     pub fn lamp(&self) -> Option<String> {
         match self {
             Realtime::Pending => None,
