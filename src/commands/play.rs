@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::engine::handle::{Engine, EngineEvent};
-use crate::engine::output::OutputEvent;
+use crate::engine::output::{OutputEvent, Realtime};
 use crate::engine::streams::StemDamage;
 use crate::units::Seconds;
 
@@ -60,9 +60,15 @@ pub fn run(
     let limit = opts.seconds.map(|s| s.to_frames(rate));
     let start_frames = engine.output().health().frames;
     let mut next_status = Instant::now() + STATUS_EVERY;
+    let mut realtime = Realtime::Pending;
     let stopped = loop {
         if stop.load(Ordering::Relaxed) {
             break Stopped::Interrupted;
+        }
+        let now = engine.output().realtime();
+        if now != realtime {
+            writeln!(log, "output: {now}")?;
+            realtime = now;
         }
         let mut ended = false;
         for event in engine.update() {
@@ -95,8 +101,8 @@ pub fn run(
         }
         std::thread::sleep(POLL_EVERY);
     }
-    writeln!(log, "{}", status_line(engine))?;
     writeln!(log, "{}", summary(engine))?;
+    writeln!(log, "{}", status_line(engine))?;
     Ok(Played { stopped, damaged })
 }
 
@@ -126,7 +132,7 @@ pub fn status_line(engine: &Engine) -> String {
     line
 }
 
-/// The closing account of every gap the listener may have heard and of the audio thread's
+/// The account of every gap the listener may have heard and of the audio thread's
 /// priority: "dropouts: 0 xruns, 2 late callbacks (212 ms without audio), 0 restarts; realtime
 /// priority: `SCHED_FIFO` 70, set by earmix".
 pub fn summary(engine: &Engine) -> String {

@@ -476,3 +476,38 @@ fn the_console_shows_rt() {
             .any(|line| line.contains("256 frames  RT  xruns 0"))
     });
 }
+
+/// The feeder's heartbeat and its publication of the audio thread allocate nothing: a first
+/// callback (which publishes the thread), then one 250 ms late (past the warm-up: counted).
+#[test]
+fn the_heartbeat_does_not_allocate() {
+    use earmix::engine::output::{Render, RendererSlot, StreamFeeder, StreamHealth};
+    use std::sync::Arc;
+
+    struct Silence;
+    impl Render for Silence {
+        fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
+            left.fill(0.0);
+            right.fill(0.0);
+        }
+    }
+    let (home, _back) = mpsc::channel();
+    let health = Arc::new(StreamHealth::new());
+    health.set_rate(48_000);
+    let mut feeder = StreamFeeder::new(
+        RendererSlot::new(Box::new(Silence), home),
+        Arc::clone(&health),
+        2,
+    );
+    let mut data = vec![0.0f32; 256 * 2];
+    crate::support::assert_realtime("the heartbeat", || {
+        feeder.fill(&mut data);
+        std::thread::sleep(Duration::from_millis(250));
+        feeder.fill(&mut data);
+    });
+    let counters = health.counters();
+    assert_eq!((counters.callbacks, counters.late), (2, 1));
+    assert!(counters.late_nanos > 200_000_000, "{counters:?}");
+    let thread = health.audio_thread().expect("the thread was published");
+    assert_eq!(thread.seq, 1);
+}

@@ -504,9 +504,6 @@ pub enum OutputEvent {
         /// Why, in words.
         reason: String,
     },
-    /// What realtime priority the audio thread got (sent when a stream first calls back, and
-    /// again after a restart when it changed).
-    Realtime(super::priority::Realtime),
 }
 
 impl fmt::Display for OutputEvent {
@@ -527,7 +524,6 @@ impl fmt::Display for OutputEvent {
                 write!(f, "the device ran out of audio ({total} xruns so far)")
             }
             OutputEvent::Failed { reason } => write!(f, "audio output stopped: {reason}"),
-            OutputEvent::Realtime(realtime) => write!(f, "{realtime}"),
         }
     }
 }

@@ -174,12 +174,9 @@ impl Shared {
             .clone()
     }
 
-    /// Records what the audio thread got; true if that changed.
-    fn set_realtime(&self, realtime: Realtime) -> bool {
-        let mut current = self.realtime.lock().unwrap_or_else(PoisonError::into_inner);
-        let changed = *current != realtime;
-        *current = realtime;
-        changed
+    /// Records what the audio thread got.
+    fn set_realtime(&self, realtime: Realtime) {
+        *self.realtime.lock().unwrap_or_else(PoisonError::into_inner) = realtime;
     }
 }
 
@@ -697,7 +694,7 @@ impl Supervisor {
 
     /// Promotes the running stream's audio thread to realtime priority once it has called
     /// back (again after each restart, and when the host moves its callbacks to another
-    /// thread), logs what it got and reports it when that changed. The stream is alive here
+    /// thread), logs what it got and keeps it for [`Output::realtime`]. The stream is alive here
     /// (only this thread drops streams), so the thread handle it published is valid.
     fn promote_audio_thread(&mut self) {
         if self.stream.is_none() {
@@ -716,9 +713,7 @@ impl Supervisor {
         } else {
             tracing::warn!("{realtime}");
         }
-        if self.shared.set_realtime(realtime.clone()) {
-            self.send(OutputEvent::Realtime(realtime));
-        }
+        self.shared.set_realtime(realtime);
     }
 
     /// Watches the stream every tick and restarts it when it dies, until told to stop.
@@ -891,13 +886,7 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(5);
         let mut events = Vec::new();
         loop {
-            // What realtime priority the stream got is its own test's business.
-            events.extend(
-                output
-                    .poll_events()
-                    .into_iter()
-                    .filter(|e| !matches!(e, OutputEvent::Realtime(_))),
-            );
+            events.extend(output.poll_events());
             if done(&events) {
                 return events;
             }
@@ -1287,8 +1276,8 @@ mod tests {
         assert!(reason.ends_with("though it still answers"), "{reason}");
     }
 
-    /// The audio thread of the running stream is promoted once it calls back, the result is
-    /// reported as an event and kept for the status line (here as root: `SCHED_FIFO`).
+    /// The audio thread of the running stream is promoted once it calls back and the result is
+    /// kept for the status line (here as root: `SCHED_FIFO`).
     #[test]
     fn audio_thread_priority_is_reported() {
         let (backend, _faults, recording) = scripted();
@@ -1296,17 +1285,13 @@ mod tests {
         wait_frames(&recording, 480);
         let deadline = Instant::now() + Duration::from_secs(5);
         let realtime = loop {
-            let realtime = output.poll_events().into_iter().find_map(|e| match e {
-                OutputEvent::Realtime(realtime) => Some(realtime),
-                _ => None,
-            });
-            if let Some(realtime) = realtime {
+            let realtime = output.realtime();
+            if realtime != Realtime::Pending {
                 break realtime;
             }
-            assert!(Instant::now() < deadline, "no Realtime event");
+            assert!(Instant::now() < deadline, "still pending");
             std::thread::sleep(Duration::from_millis(5));
         };
-        assert_eq!(output.realtime(), realtime);
         assert!(
             matches!(realtime, Realtime::Granted { .. }),
             "as root the audio thread gets SCHED_FIFO: {realtime}"
