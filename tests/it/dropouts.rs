@@ -434,6 +434,36 @@ fn a_run_without_stops_counts_no_dropouts() {
     );
 }
 
+/// A `PipeWire` daemon frozen for 600 ms (SIGSTOP, as a server starved under load) calls back
+/// late but still answers: earmix counts the gap and keeps its stream (before, it called the
+/// device lost after 300 ms and restarted, itself another long gap).
+#[test]
+fn a_frozen_server_is_slow_not_lost() {
+    let _one = one_server();
+    let ts = TempSession::new();
+    let session = sine_session(&ts, 30);
+    let pw = PipeWire::start();
+    let mut command = play(&ts, &session, &["--host", "pipewire", "--seconds", "3"]);
+    pw.client(&mut command);
+    let mut playing = Playing::spawn(command);
+    assert!(
+        playing
+            .wait_for("  playing  ", Duration::from_secs(10))
+            .is_some(),
+        "{:?}",
+        playing.seen
+    );
+    let daemon = Pid::from_raw(pw.daemon_pid() as i32);
+    kill(daemon, Signal::SIGSTOP).unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    kill(daemon, Signal::SIGCONT).unwrap();
+    let out = playing.finish(Duration::from_secs(15));
+    let (_, late, restarts) = dropouts(&out);
+    assert!(!out.contains("audio device lost"), "{out}");
+    assert_eq!(restarts, 0, "{out}");
+    assert!(late >= 1, "{out}");
+}
+
 /// When the `PipeWire` daemon dies mid-play (its socket left behind), earmix reports the device
 /// lost within a second and a half, because the server no longer answers.
 #[test]

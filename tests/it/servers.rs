@@ -150,6 +150,12 @@ impl PipeWire {
             .env("DBUS_SESSION_BUS_ADDRESS", self.bus_address())
     }
 
+    /// The `PipeWire` daemon's process id (to freeze it with SIGSTOP, say).
+    pub fn daemon_pid(&self) -> u32 {
+        // Started second, after dbus-daemon.
+        self.children[1].id()
+    }
+
     /// Kills the `PipeWire` daemon (leaving D-Bus and `WirePlumber`), as a crash would: its socket
     /// file stays behind.
     pub fn kill_daemon(&mut self) {
