@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::engine::handle::{Engine, EngineEvent};
-use crate::engine::output::OutputEvent;
+use crate::engine::output::{OutputEvent, Realtime};
 use crate::engine::streams::StemDamage;
 use crate::units::Seconds;
 
@@ -60,9 +60,15 @@ pub fn run(
     let limit = opts.seconds.map(|s| s.to_frames(rate));
     let start_frames = engine.output().health().frames;
     let mut next_status = Instant::now() + STATUS_EVERY;
+    let mut realtime = Realtime::Pending;
     let stopped = loop {
         if stop.load(Ordering::Relaxed) {
             break Stopped::Interrupted;
+        }
+        let now = engine.output().realtime();
+        if now != realtime {
+            writeln!(log, "output: {now}")?;
+            realtime = now;
         }
         let mut ended = false;
         for event in engine.update() {
@@ -95,15 +101,17 @@ pub fn run(
         }
         std::thread::sleep(POLL_EVERY);
     }
+    writeln!(log, "{}", summary(engine))?;
     writeln!(log, "{}", status_line(engine))?;
     Ok(Played { stopped, damaged })
 }
 
-/// "0:12.500 / 1:44.500  playing  underruns 0  xruns 0".
+/// "0:12.500 / 1:44.500  playing  underruns 0  xruns 0  late 0  restarts 0  running  RT".
 pub fn status_line(engine: &Engine) -> String {
     let health = engine.output().health();
-    format!(
-        "{} / {}  {}  underruns {}  xruns {}  {}",
+    let realtime = engine.output().realtime().lamp();
+    let mut line = format!(
+        "{} / {}  {}  underruns {}  xruns {}  late {}  restarts {}  {}",
         engine.position(),
         engine.length(),
         if engine.is_playing() {
@@ -113,7 +121,29 @@ pub fn status_line(engine: &Engine) -> String {
         },
         engine.counters().underruns.load(Ordering::Relaxed),
         health.xruns,
+        health.late,
+        health.restarts,
         health.state,
+    );
+    if let Some(realtime) = realtime {
+        line.push_str("  ");
+        line.push_str(&realtime);
+    }
+    line
+}
+
+/// The account of every gap the listener may have heard and of the audio thread's
+/// priority: "dropouts: 0 xruns, 2 late callbacks (212 ms without audio), 0 restarts; realtime
+/// priority: `SCHED_FIFO` 70, set by earmix".
+pub fn summary(engine: &Engine) -> String {
+    let health = engine.output().health();
+    format!(
+        "dropouts: {} xruns, {} late callbacks ({} ms without audio), {} restarts; {}",
+        health.xruns,
+        health.late,
+        health.late_nanos / 1_000_000,
+        health.restarts,
+        engine.output().realtime(),
     )
 }
 

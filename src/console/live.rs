@@ -234,6 +234,9 @@ impl Live {
                 buffer_frames: info.buffer_frames,
                 buffer_note: info.buffer_note(),
                 xruns: health.xruns,
+                late: health.late,
+                restarts: health.restarts,
+                realtime: engine.output().realtime().lamp(),
                 underruns: engine
                     .counters()
                     .underruns

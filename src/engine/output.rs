@@ -11,18 +11,24 @@
 pub mod backend;
 pub mod cpal_backend;
 pub mod feeder;
+pub mod heartbeat;
+pub mod liveness;
 pub mod null;
+pub mod priority;
 pub mod scripted;
 pub mod supervisor;
 
 use backend::fallback_notice;
 pub use backend::{
-    Backend, DEFAULT_BUFFER_FRAMES, HealthCounters, OutputError, OutputEvent, OutputKind,
-    OutputRequest, RENDER_CHUNK, Render, RendererSlot, RunningStream, StreamHealth, StreamInfo,
+    AudioThread, Backend, DEFAULT_BUFFER_FRAMES, HealthCounters, OutputError, OutputEvent,
+    OutputKind, OutputRequest, RENDER_CHUNK, Render, RendererSlot, RunningStream, StreamHealth,
+    StreamInfo,
 };
 pub use cpal_backend::CpalBackend;
 pub use feeder::{OutputSample, StreamFeeder, write_interleaved};
+pub use liveness::Liveness;
 pub use null::NullBackend;
+pub use priority::{Grant, Realtime};
 pub use scripted::{FaultHandle, Pacing, Recording, ScriptedBackend, ScriptedConfig};
 pub use supervisor::{HealthSnapshot, Output, OutputState, PendingOutput, SupervisorConfig};
 

@@ -167,6 +167,14 @@ pub struct StatusView {
     pub buffer_note: Option<String>,
     /// Device xruns since the start.
     pub xruns: u64,
+    /// Callbacks that came after the audio before them ran out (gaps the device did not
+    /// report) since the start.
+    pub late: u64,
+    /// Times the output was restarted after the device was lost.
+    pub restarts: u32,
+    /// The audio thread's priority in the status line's words (`RT`, `no RT: <why>`); `None`
+    /// while not known.
+    pub realtime: Option<String>,
     /// Stem underruns (disk too slow) since the start.
     pub underruns: u64,
     /// Unsaved edits exist.

@@ -15,6 +15,8 @@ mod cli;
 mod console;
 mod damage;
 mod demo;
+#[cfg(target_os = "linux")]
+mod dropouts;
 mod exercise;
 mod fuzz;
 mod gapless;

@@ -150,6 +150,23 @@ impl PipeWire {
             .env("DBUS_SESSION_BUS_ADDRESS", self.bus_address())
     }
 
+    /// The `PipeWire` daemon's process id (to freeze it with SIGSTOP, say).
+    pub fn daemon_pid(&self) -> u32 {
+        // Started second, after dbus-daemon.
+        self.children[1].id()
+    }
+
+    /// Kills the `PipeWire` daemon (leaving D-Bus and `WirePlumber`), as a crash would: its socket
+    /// file stays behind.
+    pub fn kill_daemon(&mut self) {
+        // Started second, after dbus-daemon.
+        if self.children.len() > 1 {
+            let mut daemon = self.children.remove(1);
+            let _ = daemon.kill();
+            let _ = daemon.wait();
+        }
+    }
+
     /// `program` as a client of this server, with the server's configuration folder (for the
     /// server's own programs: pipewire, wireplumber, wpctl, pw-record). Its output goes nowhere
     /// unless the caller pipes it.

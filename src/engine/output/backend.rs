@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
@@ -250,9 +250,38 @@ pub struct StreamHealth {
     frames: AtomicU64,
     callbacks: AtomicU64,
     xruns: AtomicU64,
+    late: AtomicU64,
+    late_nanos: AtomicU64,
     device_lost: AtomicU64,
     other_errors: AtomicU64,
     last_loss: AtomicU8,
+    /// The running stream's sample rate (set by the supervisor before each start).
+    rate: AtomicU32,
+    /// The audio thread as the feeder last saw it, for the supervisor to promote.
+    audio_thread: AudioThreadSlot,
+}
+
+/// The audio thread's identity, published by the feeder (on the audio thread) and read by the
+/// supervisor: a sequence number bumped after each new identity is written, the thread's
+/// pthread handle, and the 32 bytes of
+/// `audio_thread_priority::RtPriorityThreadInfo` (its kernel thread id and scheduling) that
+/// rtkit needs. Atomics only.
+#[derive(Debug, Default)]
+struct AudioThreadSlot {
+    seq: AtomicU64,
+    pthread: AtomicU64,
+    info: [AtomicU64; 4],
+}
+
+/// The audio thread, as [`StreamHealth::audio_thread`] gives it to the supervisor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AudioThread {
+    /// Bumped each time a (new) thread is published.
+    pub seq: u64,
+    /// Its pthread handle (`pthread_t`).
+    pub pthread: u64,
+    /// `audio_thread_priority`'s serialized thread info (all zero where there is none).
+    pub info: [u8; 32],
 }
 
 /// The plain numbers in a [`StreamHealth`].
@@ -264,6 +293,11 @@ pub struct HealthCounters {
     pub callbacks: u64,
     /// Buffer underruns or overruns the device reported.
     pub xruns: u64,
+    /// Callbacks that came after the audio handed over before them had run out (see
+    /// [`Heartbeat`](super::heartbeat::Heartbeat)): gaps the device did not report.
+    pub late: u64,
+    /// How long the device went without audio before those late callbacks, in all, in ns.
+    pub late_nanos: u64,
     /// Errors saying the device or stream is gone (device not available, stream invalidated,
     /// host unavailable).
     pub device_lost: u64,
@@ -281,6 +315,55 @@ impl StreamHealth {
     pub fn record_callback(&self, frames: u64) {
         self.frames.fetch_add(frames, Ordering::Relaxed);
         self.callbacks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one callback that came `gap` after the audio before it ran out. Realtime-safe.
+    pub fn record_late(&self, gap: Duration) {
+        self.late.fetch_add(1, Ordering::Relaxed);
+        self.late_nanos.fetch_add(
+            u64::try_from(gap.as_nanos()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// Sets the sample rate of the stream about to start (the heartbeat measures in it).
+    /// Realtime-safe.
+    pub fn set_rate(&self, rate: u32) {
+        self.rate.store(rate, Ordering::Relaxed);
+    }
+
+    /// The running stream's sample rate, 0 when not set. Realtime-safe.
+    pub fn rate(&self) -> u32 {
+        self.rate.load(Ordering::Relaxed)
+    }
+
+    /// Publishes the thread calling back (its pthread handle and serialized thread info) for
+    /// the supervisor to promote. Realtime-safe: atomics only.
+    pub fn publish_audio_thread(&self, pthread: u64, info: [u8; 32]) {
+        self.audio_thread.pthread.store(pthread, Ordering::Relaxed);
+        for (slot, bytes) in self.audio_thread.info.iter().zip(info.chunks_exact(8)) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(bytes);
+            slot.store(u64::from_ne_bytes(word), Ordering::Relaxed);
+        }
+        self.audio_thread.seq.fetch_add(1, Ordering::Release);
+    }
+
+    /// The audio thread last published, if any. Realtime-safe.
+    pub fn audio_thread(&self) -> Option<AudioThread> {
+        let seq = self.audio_thread.seq.load(Ordering::Acquire);
+        if seq == 0 {
+            return None;
+        }
+        let mut info = [0u8; 32];
+        for (slot, bytes) in self.audio_thread.info.iter().zip(info.chunks_exact_mut(8)) {
+            bytes.copy_from_slice(&slot.load(Ordering::Relaxed).to_ne_bytes());
+        }
+        Some(AudioThread {
+            seq,
+            pthread: self.audio_thread.pthread.load(Ordering::Relaxed),
+            info,
+        })
     }
 
     /// Counts a stream error by kind. Realtime-safe: atomics only, nothing printed or formatted.
@@ -317,6 +400,8 @@ impl StreamHealth {
             frames: self.frames.load(Ordering::Relaxed),
             callbacks: self.callbacks.load(Ordering::Relaxed),
             xruns: self.xruns.load(Ordering::Relaxed),
+            late: self.late.load(Ordering::Relaxed),
+            late_nanos: self.late_nanos.load(Ordering::Relaxed),
             device_lost: self.device_lost.load(Ordering::Acquire),
             other_errors: self.other_errors.load(Ordering::Relaxed),
         }
@@ -387,6 +472,13 @@ pub trait RunningStream {
     /// that refused the negotiated size named its range). Not realtime-safe.
     fn buffer_why(&self) -> Option<String> {
         None
+    }
+
+    /// Whether the device or server behind the stream still answers, asked when the stream has
+    /// gone quiet; [`Liveness::Unknown`](super::liveness::Liveness::Unknown) lets the
+    /// supervisor ask the server by host name. Not realtime-safe.
+    fn liveness(&self) -> super::liveness::Liveness {
+        super::liveness::Liveness::Unknown
     }
 }
 

@@ -3,8 +3,10 @@
 //! and writes it into the device buffer in the device's sample format and channel layout.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use super::backend::{RENDER_CHUNK, Render, RendererSlot, StreamHealth};
+use super::heartbeat::Heartbeat;
 
 /// A sample type a device buffer can hold.
 pub trait OutputSample: Copy + Send + 'static {
@@ -87,6 +89,9 @@ pub struct StreamFeeder {
     channels: usize,
     left: Box<[f32]>,
     right: Box<[f32]>,
+    heartbeat: Heartbeat,
+    /// The thread that called last (its pthread handle), as published to the supervisor.
+    thread: Option<u64>,
 }
 
 impl StreamFeeder {
@@ -99,6 +104,33 @@ impl StreamFeeder {
             channels: usize::from(channels),
             left: vec![0.0; RENDER_CHUNK].into_boxed_slice(),
             right: vec![0.0; RENDER_CHUNK].into_boxed_slice(),
+            heartbeat: Heartbeat::new(),
+            thread: None,
+        }
+    }
+
+    /// Publishes the calling thread for the supervisor to promote to realtime priority, when it
+    /// is not the thread that called last time (so once per stream, unless the host moves its
+    /// callbacks to another thread). Realtime-safe: `pthread_self` every time; on a new thread,
+    /// a few system calls that neither block nor allocate (its kernel id and scheduling).
+    fn publish_thread(&mut self) {
+        #[cfg(target_os = "linux")]
+        {
+            let me = thread_priority::thread_native_id();
+            if self.thread == Some(me) {
+                return;
+            }
+            self.thread = Some(me);
+            let info = audio_thread_priority::get_current_thread_info()
+                .map(audio_thread_priority::thread_info_serialize)
+                .ok();
+            let mut bytes = [0u8; 32];
+            if let Some(info) = info {
+                for (b, i) in bytes.iter_mut().zip(info) {
+                    *b = i;
+                }
+            }
+            self.health.publish_audio_thread(me, bytes);
         }
     }
 
@@ -108,11 +140,14 @@ impl StreamFeeder {
     }
 
     /// Fills one interleaved device buffer (its length is frames x channels), rendering in
-    /// chunks of at most [`RENDER_CHUNK`] frames, and bumps the heartbeat. A trailing partial
+    /// chunks of at most [`RENDER_CHUNK`] frames, and bumps the heartbeat (counting the
+    /// callback as late when it came after the audio before it ran out). A trailing partial
     /// frame, which no device should hand over, is silenced.
     ///
     /// Realtime-safe.
     pub fn fill<S: OutputSample>(&mut self, data: &mut [S]) {
+        let now = Instant::now();
+        self.publish_thread();
         let channels = self.channels;
         if channels == 0 {
             data.fill(S::SILENCE);
@@ -128,6 +163,12 @@ impl StreamFeeder {
             write_interleaved(left, right, chunk, channels);
         }
         self.health.record_callback(frames as u64);
+        let rate = self.health.rate();
+        if rate > 0
+            && let Some(gap) = self.heartbeat.beat(now, frames as u64, rate)
+        {
+            self.health.record_late(gap);
+        }
     }
 }
 

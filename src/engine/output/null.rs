@@ -12,6 +12,7 @@ use super::backend::{
     spawn_named,
 };
 use super::feeder::StreamFeeder;
+use super::liveness::Liveness;
 
 /// How late a paced thread may fall behind before it gives up catching up and starts its clock
 /// again (counted as an xrun), instead of rendering a burst.
@@ -89,7 +90,12 @@ impl ThreadStream {
     }
 }
 
-impl RunningStream for ThreadStream {}
+impl RunningStream for ThreadStream {
+    /// The "device" is this process's own thread: it is there as long as the stream is.
+    fn liveness(&self) -> Liveness {
+        Liveness::Answers
+    }
+}
 
 impl Drop for ThreadStream {
     fn drop(&mut self) {

@@ -3,11 +3,13 @@
 //! records every frame it is given, and a [`FaultHandle`] lets a test break it on purpose.
 //! Not realtime-safe anywhere: it locks to record and to read its faults.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
 
 use super::backend::{Backend, OutputError, RendererSlot, RunningStream, StreamHealth, StreamInfo};
 use super::feeder::StreamFeeder;
+use super::liveness::Liveness;
 use super::null::{Pacer, ThreadStream};
 
 /// How fast a scripted stream asks for audio.
@@ -80,6 +82,10 @@ impl Recording {
 struct Faults {
     pending_errors: Mutex<Vec<cpal::ErrorKind>>,
     stall: AtomicBool,
+    /// The running stream's device stopped answering (set by a stall).
+    gone: AtomicBool,
+    /// A pause to take before the next period, in ns (a slow server under load).
+    pause_nanos: AtomicU64,
     fail_starts: AtomicU32,
     fail_negotiations: AtomicU32,
     rates: Mutex<Vec<u32>>,
@@ -108,10 +114,19 @@ impl FaultHandle {
             .push(kind);
     }
 
-    /// Makes the running stream stop calling render, without any error (as a JACK server that
-    /// was killed does), until it is dropped. Streams started later run normally.
+    /// Makes the running stream stop calling render, without any error, and its device stop
+    /// answering (as a JACK server that was killed does), until it is dropped. Streams started
+    /// later run normally.
     pub fn stall(&self) {
         self.0.stall.store(true, Ordering::Release);
+    }
+
+    /// Makes the running stream wait `pause` before its next period and then carry on, while
+    /// its device keeps answering (a slow server, or earmix starved of CPU under load). A pacer
+    /// behind by more than a quarter second starts its clock again.
+    pub fn pause(&self, pause: Duration) {
+        let nanos = u64::try_from(pause.as_nanos()).unwrap_or(u64::MAX);
+        self.0.pause_nanos.store(nanos, Ordering::Release);
     }
 
     /// Makes the next `n` calls to `start` fail.
@@ -223,6 +238,7 @@ impl Backend for ScriptedBackend {
             self.config.pacing,
         );
         let faults = Arc::clone(&self.faults);
+        faults.gone.store(false, Ordering::Release);
         let recording = self.recording.clone();
         let stream = ThreadStream::spawn("earmix-scripted-stream", move |stop| {
             let mut on_error = health.error_callback();
@@ -249,10 +265,15 @@ impl Backend for ScriptedBackend {
                     return;
                 }
                 if faults.stall.swap(false, Ordering::AcqRel) {
+                    faults.gone.store(true, Ordering::Release);
                     while !stop.load(Ordering::Acquire) {
                         std::thread::park();
                     }
                     return;
+                }
+                let pause = faults.pause_nanos.swap(0, Ordering::AcqRel);
+                if pause > 0 {
+                    std::thread::sleep(Duration::from_nanos(pause));
                 }
                 feeder.fill(&mut buffer);
                 recording.append(&buffer);
@@ -267,6 +288,25 @@ impl Backend for ScriptedBackend {
             }
         })?;
         self.faults.streams_started.fetch_add(1, Ordering::AcqRel);
-        Ok(Box::new(stream))
+        Ok(Box::new(ScriptedStream {
+            _thread: stream,
+            faults: Arc::clone(&self.faults),
+        }))
+    }
+}
+
+/// A running scripted stream: its thread, and whether its device still answers.
+struct ScriptedStream {
+    _thread: ThreadStream,
+    faults: Arc<Faults>,
+}
+
+impl RunningStream for ScriptedStream {
+    fn liveness(&self) -> Liveness {
+        if self.faults.gone.load(Ordering::Acquire) {
+            Liveness::Gone
+        } else {
+            Liveness::Answers
+        }
     }
 }

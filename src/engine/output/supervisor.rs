@@ -13,16 +13,25 @@ use super::backend::{
     Backend, HealthCounters, OutputError, OutputEvent, OutputKind, OutputRequest, Render,
     RendererSlot, RunningStream, StreamHealth, StreamInfo, fallback_notice, spawn_named,
 };
+use super::liveness::{Liveness, probe_host};
 use super::null::NullBackend;
+use super::priority::{self, Realtime};
 
 /// How the supervisor watches and restarts streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SupervisorConfig {
     /// How often the stream's health is checked.
     pub tick: Duration,
-    /// How long without a rendered frame means the stream is dead; `None` for
-    /// max(300 ms, 8 device periods).
+    /// How long without a rendered frame before the supervisor asks whether the device or
+    /// server still answers; `None` for max(300 ms, 8 device periods). A server that no longer
+    /// answers is lost then; one that answers is only slow.
     pub stall_timeout: Option<Duration>,
+    /// How long a stream whose server still answers may go without a callback before it is
+    /// taken for wedged and restarted all the same.
+    pub answering_timeout: Duration,
+    /// How long a stream whose server cannot be asked (ALSA) may go without a callback before
+    /// it is taken for lost.
+    pub unknown_timeout: Duration,
     /// How long a new stream may take to ask for its first frames (at least the stall timeout).
     pub first_callback_timeout: Duration,
     /// The wait before the first retry; it doubles with each failed try.
@@ -38,6 +47,8 @@ impl Default for SupervisorConfig {
         Self {
             tick: Duration::from_millis(20),
             stall_timeout: None,
+            answering_timeout: Duration::from_secs(5),
+            unknown_timeout: Duration::from_secs(2),
             first_callback_timeout: Duration::from_secs(2),
             retry_delay: Duration::from_millis(100),
             max_retry_delay: Duration::from_secs(5),
@@ -99,6 +110,11 @@ pub struct HealthSnapshot {
     pub callbacks: u64,
     /// Underruns or overruns the device reported.
     pub xruns: u64,
+    /// Callbacks that came after the audio before them had run out: gaps the device did not
+    /// report (see [`Heartbeat`](super::heartbeat::Heartbeat)).
+    pub late: u64,
+    /// How long those gaps lasted in all, in ns.
+    pub late_nanos: u64,
     /// Errors saying the device or stream was gone.
     pub device_lost: u64,
     /// Every other stream error.
@@ -114,6 +130,7 @@ struct Shared {
     attempt: AtomicU32,
     restarts: AtomicU32,
     info: Mutex<StreamInfo>,
+    realtime: Mutex<Realtime>,
 }
 
 impl Shared {
@@ -148,6 +165,18 @@ impl Shared {
 
     fn set_info(&self, info: StreamInfo) {
         *self.info.lock().unwrap_or_else(PoisonError::into_inner) = info;
+    }
+
+    fn realtime(&self) -> Realtime {
+        self.realtime
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Records what the audio thread got.
+    fn set_realtime(&self, realtime: Realtime) {
+        *self.realtime.lock().unwrap_or_else(PoisonError::into_inner) = realtime;
     }
 }
 
@@ -240,6 +269,7 @@ impl PendingOutput {
             attempt: AtomicU32::new(0),
             restarts: AtomicU32::new(0),
             info: Mutex::new(self.info.clone()),
+            realtime: Mutex::new(Realtime::Pending),
         });
         let (reply, started) = mpsc::sync_channel(1);
         self.handle
@@ -342,6 +372,8 @@ impl Output {
             frames,
             callbacks,
             xruns,
+            late,
+            late_nanos,
             device_lost,
             other_errors,
         } = self.shared.health.counters();
@@ -361,10 +393,20 @@ impl Output {
             frames,
             callbacks,
             xruns,
+            late,
+            late_nanos,
             device_lost,
             other_errors,
             restarts: self.shared.restarts.load(Ordering::Relaxed),
         }
+    }
+
+    /// What realtime priority the audio thread got ([`Realtime::Pending`] until the stream
+    /// first calls back). The supervisor promotes the audio thread of each new stream.
+    ///
+    /// Not realtime-safe (locks and clones).
+    pub fn realtime(&self) -> Realtime {
+        self.shared.realtime()
     }
 
     /// Everything the supervisor reported since the last call, oldest first.
@@ -418,6 +460,7 @@ fn supervisor_thread(
         watch: Watch::default(),
         xruns_reported: 0,
         xrun_reported_at: None,
+        thread_seen: 0,
     };
     let started = supervisor.first_start(null_fallback);
     let ok = started.is_ok();
@@ -438,6 +481,8 @@ struct Watch {
     progress: Instant,
     /// The stream has rendered at least once.
     playing: bool,
+    /// When the server was last asked whether it still answers.
+    probed: Option<(Instant, Liveness)>,
 }
 
 impl Default for Watch {
@@ -447,6 +492,7 @@ impl Default for Watch {
             frames: 0,
             progress: Instant::now(),
             playing: false,
+            probed: None,
         }
     }
 }
@@ -477,7 +523,12 @@ struct Supervisor {
     xruns_reported: u64,
     /// When the last `Xrun` event went out.
     xrun_reported_at: Option<Instant>,
+    /// The audio thread published last that was promoted (or ignored, for an old stream).
+    thread_seen: u64,
 }
+
+/// How often a silent stream's server is asked whether it still answers.
+const PROBE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// The shortest time between two `Xrun` events (a struggling device can xrun every period;
 /// each event carries the running total).
@@ -537,6 +588,9 @@ impl Supervisor {
         let slot = RendererSlot::new(renderer, self.home_tx.clone());
         // Counted before the start, so a loss reported while the stream starts is caught.
         let before = self.shared.health.counters();
+        // Any thread published so far belonged to a stream that is gone.
+        self.thread_seen = self.shared.health.audio_thread().map_or(0, |t| t.seq);
+        self.shared.health.set_rate(info.sample_rate);
         let stream = self
             .backend
             .start(&info, slot, Arc::clone(&self.shared.health))?;
@@ -551,6 +605,7 @@ impl Supervisor {
             frames: before.frames,
             progress: Instant::now(),
             playing: false,
+            probed: None,
         };
         self.shared.set_info(info.clone());
         self.info = info;
@@ -586,17 +641,31 @@ impl Supervisor {
             self.watch.frames = counters.frames;
             self.watch.progress = now;
             self.watch.playing = true;
+            self.watch.probed = None;
             return None;
         }
         let stall = self.config.stall_timeout_for(&self.info);
         let silent = now.saturating_duration_since(self.watch.progress);
         if self.watch.playing {
-            (silent >= stall).then(|| {
-                format!(
-                    "the device stopped asking for audio ({} ms without a callback)",
-                    silent.as_millis()
-                )
-            })
+            if silent < stall {
+                return None;
+            }
+            let ms = silent.as_millis();
+            match self.liveness(now) {
+                Liveness::Gone => Some(format!(
+                    "the device stopped asking for audio ({ms} ms without a callback) and no \
+                     longer answers"
+                )),
+                Liveness::Answers => (silent >= self.config.answering_timeout).then(|| {
+                    format!(
+                        "the device stopped asking for audio ({ms} ms without a callback), \
+                         though it still answers"
+                    )
+                }),
+                Liveness::Unknown => (silent >= self.config.unknown_timeout).then(|| {
+                    format!("the device stopped asking for audio ({ms} ms without a callback)")
+                }),
+            }
         } else {
             (silent >= stall.max(self.config.first_callback_timeout)).then(|| {
                 format!(
@@ -605,6 +674,47 @@ impl Supervisor {
                 )
             })
         }
+    }
+
+    /// Whether the running stream's device or server still answers: the stream's own word, else
+    /// a probe of its host's server, asked at most every [`PROBE_INTERVAL`].
+    fn liveness(&mut self, now: Instant) -> Liveness {
+        if let Some((at, answer)) = self.watch.probed
+            && now.saturating_duration_since(at) < PROBE_INTERVAL
+        {
+            return answer;
+        }
+        let answer = match self.stream.as_ref().map(|s| s.liveness()) {
+            Some(Liveness::Unknown) => probe_host(&self.info.host),
+            Some(answer) => answer,
+            None => Liveness::Gone,
+        };
+        self.watch.probed = Some((now, answer));
+        answer
+    }
+
+    /// Promotes the running stream's audio thread to realtime priority once it has called
+    /// back (again after each restart, and when the host moves its callbacks to another
+    /// thread), logs what it got and keeps it for [`Output::realtime`]. The stream is alive here
+    /// (only this thread drops streams), so the thread handle it published is valid.
+    fn promote_audio_thread(&mut self) {
+        if self.stream.is_none() {
+            return;
+        }
+        let Some(thread) = self.shared.health.audio_thread() else {
+            return;
+        };
+        if thread.seq == self.thread_seen {
+            return;
+        }
+        self.thread_seen = thread.seq;
+        let realtime = priority::promote(&thread, self.info.sample_rate);
+        if matches!(realtime, Realtime::Granted { .. }) {
+            tracing::info!("{realtime}");
+        } else {
+            tracing::warn!("{realtime}");
+        }
+        self.shared.set_realtime(realtime);
     }
 
     /// Watches the stream every tick and restarts it when it dies, until told to stop.
@@ -616,6 +726,7 @@ impl Supervisor {
                 // `PendingOutput::start` consumes itself, so a second start cannot be sent.
                 Ok(Command::Start { .. }) | Err(RecvTimeoutError::Timeout) => {}
             }
+            self.promote_audio_thread();
             let now = Instant::now();
             let counters = self.shared.health.counters();
             let xrun_due = self
@@ -745,6 +856,8 @@ mod tests {
         SupervisorConfig {
             tick: Duration::from_millis(5),
             stall_timeout: Some(Duration::from_millis(100)),
+            answering_timeout: Duration::from_secs(3),
+            unknown_timeout: Duration::from_millis(400),
             first_callback_timeout: Duration::from_millis(500),
             retry_delay: Duration::from_millis(20),
             max_retry_delay: Duration::from_millis(200),
@@ -1104,6 +1217,85 @@ mod tests {
         assert_eq!(
             error,
             OutputError::Injected("the scripted device refused to negotiate".into())
+        );
+    }
+
+    /// Callbacks held back for 800 ms (eight stall timeouts) while the device still answers
+    /// are late, not lost: no restart, no Lost event; the heartbeat counts the gap, and the
+    /// recording carries on from the same renderer. Before the liveness check this restarted.
+    #[test]
+    fn late_callbacks_under_load_are_not_a_loss() {
+        let (backend, faults, recording) = scripted();
+        let (output, _dropped) = start(backend);
+        wait_frames(&recording, 4800);
+        faults.pause(Duration::from_millis(800));
+        std::thread::sleep(Duration::from_millis(900));
+        let at_resume = recording.len() / 2;
+        wait_frames(&recording, at_resume + 4800);
+        let events = output.poll_events();
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, OutputEvent::Lost { .. } | OutputEvent::Resumed { .. })),
+            "{events:#?}"
+        );
+        let health = output.health();
+        assert_eq!((health.state, health.restarts), (OutputState::Running, 0));
+        assert_eq!(faults.streams_started(), 1);
+        assert!(health.late >= 1, "the gap was not counted: {health:?}");
+        assert!(
+            health.late_nanos >= 700_000_000,
+            "gap of {} ns counted",
+            health.late_nanos
+        );
+        assert_continuous(&recording);
+    }
+
+    /// A stream whose callbacks stop while its device answers is still restarted once the
+    /// answering timeout runs out (a wedged stream on a live server).
+    #[test]
+    fn wedged_stream_on_a_live_server_restarts() {
+        let (backend, faults, recording) = scripted();
+        let config = SupervisorConfig {
+            answering_timeout: Duration::from_millis(300),
+            ..quick()
+        };
+        let pending = Output::negotiate_with(Box::new(backend), 48_000, config).expect("ok");
+        let (ramp, _dropped) = Ramp::boxed();
+        let output = pending.start(ramp).expect("starts");
+        wait_frames(&recording, 2400);
+        let paused_at = Instant::now();
+        faults.pause(Duration::from_secs(3));
+        let events = events_until(&output, resumed);
+        assert!(paused_at.elapsed() >= Duration::from_millis(300));
+        let Some(OutputEvent::Lost { reason }) = events
+            .iter()
+            .find(|e| matches!(e, OutputEvent::Lost { .. }))
+        else {
+            panic!("{events:#?}");
+        };
+        assert!(reason.ends_with("though it still answers"), "{reason}");
+    }
+
+    /// The audio thread of the running stream is promoted once it calls back and the result is
+    /// kept for the status line (here as root: `SCHED_FIFO`).
+    #[test]
+    fn audio_thread_priority_is_reported() {
+        let (backend, _faults, recording) = scripted();
+        let (output, _dropped) = start(backend);
+        wait_frames(&recording, 480);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let realtime = loop {
+            let realtime = output.realtime();
+            if realtime != Realtime::Pending {
+                break realtime;
+            }
+            assert!(Instant::now() < deadline, "still pending");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        assert!(
+            matches!(realtime, Realtime::Granted { .. }),
+            "as root the audio thread gets SCHED_FIFO: {realtime}"
         );
     }
 

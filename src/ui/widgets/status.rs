@@ -1,10 +1,11 @@
-//! The status line (UI thread): the output device and its settings, xruns and underruns, the
-//! edit mode (the base mix or a section's scene, and the A/B comparison), blind and trim mode,
+//! The status line (UI thread): the output device and its settings, the audio thread's
+//! realtime priority, xruns, late callbacks, restarts and underruns, the edit mode (the base mix or a section's scene, and the A/B comparison), blind and trim mode,
 //! unsaved edits, the latest message and the help hint; and the message line that takes the
 //! message when the screen has a row for it.
 //!
 //! While blind the line gives no level or count away: the device stays, the sample rate and buffer
-//! size go, xruns and underruns become lamps without a count, and numbers in the message are
+//! size go, xruns, late callbacks, restarts and underruns become lamps without a count, and
+//! numbers in the message are
 //! masked (but for a lone digit, which names a key).
 
 use std::borrow::Cow;
@@ -50,6 +51,9 @@ pub const MUTED_TAG: &str = "MUTED";
 
 /// Lit while the output safety ceiling turns the monitor down.
 pub const CEILING_TAG: &str = "CEILING";
+
+/// Shown when the audio thread runs without realtime priority and there is no room for why.
+pub const NO_RT_TAG: &str = "no RT";
 
 /// The status line.
 #[derive(Debug, Clone, Copy)]
@@ -146,8 +150,25 @@ impl Widget for StatusLine<'_> {
                 None => Item::new(frames, plain, 2),
             });
         }
-        for (word, n) in [("xruns", status.xruns), ("underruns", status.underruns)] {
+        if let Some(realtime) = &status.realtime {
+            items.push(if realtime.starts_with(NO_RT_TAG) {
+                let text = clean(realtime, theme.ascii).into_owned();
+                Item::new(text, theme.warn(), 3).or(NO_RT_TAG)
+            } else {
+                Item::new(realtime.clone(), theme.dim(), 2)
+            });
+        }
+        // Late callbacks and restarts are gaps too, shown only once there was one (xruns and
+        // underruns always show, as a reassuring 0).
+        let gaps = [
+            ("xruns", status.xruns, true),
+            ("late", status.late, false),
+            ("restarts", u64::from(status.restarts), false),
+            ("underruns", status.underruns, true),
+        ];
+        for (word, n, always) in gaps {
             let item = match (n, blind) {
+                (0, _) if !always => continue,
                 (0, true) => continue,
                 (0, false) => Item::new(format!("{word} 0"), theme.dim(), 1),
                 (_, true) => Item::new(format!("{word}!"), theme.warn(), 6),
@@ -351,6 +372,99 @@ impl Widget for MessageLine<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::monitor::MonitorState;
+    use crate::ui::ballistics::Scale;
+    use crate::ui::view::Style;
+
+    fn status(realtime: Option<&str>, late: u64, restarts: u32) -> StatusView {
+        StatusView {
+            device: "earmix (pipewire)".into(),
+            sample_rate: 48_000,
+            buffer_frames: 256,
+            xruns: 0,
+            late,
+            restarts,
+            realtime: realtime.map(str::to_string),
+            underruns: 0,
+            unsaved: false,
+            read_only: false,
+            trim_mode: false,
+            message: None,
+            listen: None,
+            monitor: MonitorState::default(),
+            ceiling_db: None,
+        }
+    }
+
+    /// The status line drawn `width` cells wide, as text.
+    fn line(status: &StatusView, width: u16, blind: BlindLevel) -> String {
+        let style = Style {
+            ascii: true,
+            color: false,
+            scale: Scale::default(),
+        };
+        let theme = Theme::new(&style);
+        let area = Rect::new(0, 0, width, 1);
+        let mut buf = Buffer::filled(area, ratatui::buffer::Cell::new("x"));
+        StatusLine::new(status, &theme)
+            .blind(blind)
+            .render(area, &mut buf);
+        (0..width).map(|x| buf[(x, 0)].symbol()).collect()
+    }
+
+    /// `left` and `right` on a line `width` wide, the cells between them untouched ('x').
+    fn pad(left: &str, right: &str, width: usize) -> String {
+        format!(
+            "{left}{}{right}",
+            "x".repeat(width - left.len() - right.len())
+        )
+    }
+
+    /// The audio thread's priority shows as "RT" or "no RT: <why>" (just "no RT" when short of
+    /// room); late callbacks and restarts show once there was one, as lamps when blind.
+    #[test]
+    fn realtime_and_dropouts() {
+        let granted = status(Some("RT"), 0, 0);
+        assert_eq!(
+            line(&granted, 80, BlindLevel::Off),
+            pad(
+                "earmix (pipewire)  48 kHz  256 frames  RT  xruns 0  underruns 0",
+                HELP_HINT,
+                80
+            )
+        );
+        let refused = status(
+            Some("no RT: RLIMIT_RTPRIO is 0 and rtkit did not answer"),
+            3,
+            1,
+        );
+        assert_eq!(
+            line(&refused, 140, BlindLevel::Off),
+            pad(
+                "earmix (pipewire)  48 kHz  256 frames  no RT: RLIMIT_RTPRIO is 0 and rtkit did \
+                 not answer  xruns 0  late 3  restarts 1  underruns 0",
+                HELP_HINT,
+                140
+            )
+        );
+        assert_eq!(
+            line(&refused, 80, BlindLevel::Off),
+            pad(
+                "earmix (pipewire)  48 kHz  no RT  late 3  restarts 1",
+                HELP_HINT,
+                80
+            )
+        );
+        assert_eq!(
+            line(&refused, 110, BlindLevel::Numbers),
+            pad(
+                "earmix (pipewire)  no RT: RLIMIT_RTPRIO is 0 and rtkit did not answer  late!  \
+                 restarts!",
+                "BLIND  ? help",
+                110
+            )
+        );
+    }
 
     /// The status line text for `status` at `width` columns.
     fn line(status: &StatusView, width: u16) -> String {
