@@ -241,17 +241,11 @@ impl Jack {
             .env("JACK_NO_START_SERVER", "1")
     }
 
-    /// Kills the server (a test of what a client does when its server dies).
+    /// Stops the server (a test of what a client does when its server goes away) with SIGTERM
+    /// first, so it takes its name out of JACK's shared registry: jackd2 keeps eight names there
+    /// and never reclaims one a killed server left behind, and once eight are left every new
+    /// server fails with "Too many servers already active".
     pub fn kill(&mut self) {
-        stop(&mut self.child);
-    }
-}
-
-impl Drop for Jack {
-    /// Stops the server with SIGTERM first, so it takes its name out of JACK's shared registry:
-    /// jackd2 keeps eight names there and never reclaims one a killed server left behind, and
-    /// once eight are left every new server fails with "Too many servers already active".
-    fn drop(&mut self) {
         for child in &mut self.child {
             if let Ok(pid) = i32::try_from(child.id()) {
                 let _ = nix::sys::signal::kill(
@@ -264,6 +258,12 @@ impl Drop for Jack {
             });
         }
         stop(&mut self.child);
+    }
+}
+
+impl Drop for Jack {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
 
