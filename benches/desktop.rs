@@ -12,11 +12,16 @@
 //!   peak away from the old level (the change starts) and to the first within 5% of the new
 //!   level (earmix's 10 ms de-zipper glide included), p50 and p99 over 30 presses.
 //! - **CPU** of the earmix process playing and paused in the console, from /proc/PID/stat
-//!   (utime + stime) over 10 s each, as a share of one core.
+//!   (utime + stime) over 10 s each, as a share of one core, with its busiest threads.
 //! - **Dropouts per minute**, with and without a load of two busy loops (two spinning child
-//!   processes): what earmix counted (`play --no-ui`'s last status line, read loosely: every
-//!   "underruns N", "xruns N", "late N", "restarts N" ... in it) next to the gaps in the
-//!   recording (silence between stretches of full-level sine).
+//!   processes), each run 60 s of wall-clock time ended with ctrl-c: what earmix counted
+//!   (`play --no-ui`'s last status line, read loosely: every "underruns N", "xruns N", "late
+//!   N", "restarts N" ... in it) next to the gaps in the recording (silence between stretches of
+//!   full-level sine) and the time the recording has no frames for (the server, or the capture,
+//!   fell behind).
+//!
+//! The capture runs under `chrt -f 70` where the user may ask for it, so that under load it is
+//! not the part that falls behind.
 //!
 //! Knobs for short runs while developing: `EARMIX_BENCH_SECONDS` (each dropout run, default
 //! 60), `EARMIX_BENCH_PRESSES` (per buffer size, default 30), `EARMIX_BENCH_CPU_SECONDS`
@@ -385,9 +390,8 @@ struct ConsoleRun {
     missed: usize,
     /// Presses with a gap in the recording between the key and the new level (left out).
     disturbed: usize,
-    /// Shares of one core: the process, and its main (UI) thread.
-    cpu_playing: (f64, f64),
-    cpu_paused: (f64, f64),
+    cpu_playing: Option<CpuUse>,
+    cpu_paused: Option<CpuUse>,
 }
 
 /// A small deterministic generator for the pauses between presses (so presses do not lock
@@ -421,24 +425,87 @@ fn cpu_seconds(stat_file: &str, ticks: f64) -> BoxResult<f64> {
     Ok((field(14)? + field(15)?) / ticks)
 }
 
-/// The shares of one core `pid` used over `seconds`: the whole process, and its main thread
-/// (the console's UI).
-fn cpu_share(pid: u32, seconds: f64) -> BoxResult<(f64, f64)> {
-    let ticks = procfs::clock_ticks_per_second();
-    let process = format!("/proc/{pid}/stat");
-    let main_thread = format!("/proc/{pid}/task/{pid}/stat");
-    let before = (
-        cpu_seconds(&process, ticks)?,
-        cpu_seconds(&main_thread, ticks)?,
-    );
-    let start = Instant::now();
-    std::thread::sleep(Duration::from_secs_f64(seconds));
-    let after = (
-        cpu_seconds(&process, ticks)?,
-        cpu_seconds(&main_thread, ticks)?,
-    );
-    let wall = start.elapsed().as_secs_f64();
-    Ok(((after.0 - before.0) / wall, (after.1 - before.1) / wall))
+/// CPU time so far of each thread of `pid`: (thread id, name, seconds).
+fn thread_cpu(pid: u32, ticks: f64) -> BoxResult<Vec<(String, String, f64)>> {
+    let mut threads = Vec::new();
+    for entry in fs::read_dir(format!("/proc/{pid}/task"))? {
+        let entry = entry?;
+        let tid = entry.file_name().to_string_lossy().into_owned();
+        let file = format!("/proc/{pid}/task/{tid}/stat");
+        let Ok(stat) = fs::read_to_string(&file) else {
+            continue;
+        };
+        let name = stat
+            .split_once('(')
+            .and_then(|(_, r)| r.rsplit_once(')'))
+            .map_or("?", |(n, _)| n)
+            .to_string();
+        if let Ok(seconds) = cpu_seconds(&file, ticks) {
+            threads.push((tid, name, seconds));
+        }
+    }
+    Ok(threads)
+}
+
+/// What `pid` used over `seconds`, as shares of one core.
+struct CpuUse {
+    process: f64,
+    /// The main thread (the console's UI).
+    main_thread: f64,
+    /// The busiest threads by name (threads of one name summed), most first.
+    threads: Vec<(String, f64)>,
+}
+
+impl CpuUse {
+    fn measure(pid: u32, seconds: f64) -> BoxResult<Self> {
+        let ticks = procfs::clock_ticks_per_second();
+        let process = format!("/proc/{pid}/stat");
+        let before = cpu_seconds(&process, ticks)?;
+        let threads_before = thread_cpu(pid, ticks)?;
+        let start = Instant::now();
+        std::thread::sleep(Duration::from_secs_f64(seconds));
+        let after = cpu_seconds(&process, ticks)?;
+        let threads_after = thread_cpu(pid, ticks)?;
+        let wall = start.elapsed().as_secs_f64();
+        let main_tid = pid.to_string();
+        let mut main_thread = 0.0;
+        let mut by_name: Vec<(String, f64)> = Vec::new();
+        for (tid, name, t) in threads_after {
+            let Some((_, _, t0)) = threads_before.iter().find(|(id, _, _)| *id == tid) else {
+                continue;
+            };
+            let share = (t - t0) / wall;
+            if tid == main_tid {
+                main_thread = share;
+            }
+            match by_name.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, sum)) => *sum += share,
+                None => by_name.push((name, share)),
+            }
+        }
+        by_name.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Ok(Self {
+            process: (after - before) / wall,
+            main_thread,
+            threads: by_name,
+        })
+    }
+
+    /// The busiest threads, e.g. "earmix 2.0%, pw_out 0.8%".
+    fn busiest(&self) -> String {
+        let named: Vec<String> = self
+            .threads
+            .iter()
+            .filter(|(_, share)| *share >= 0.001)
+            .take(5)
+            .map(|(name, share)| format!("{name} {:.1}%", share * 100.0))
+            .collect();
+        if named.is_empty() {
+            "none above 0.1%".into()
+        } else {
+            named.join(", ")
+        }
+    }
 }
 
 /// Waits for the capture to hear the press written at `key`: the onset and then the new level
@@ -513,8 +580,8 @@ fn run_console(
         levels: Vec::new(),
         missed: 0,
         disturbed: 0,
-        cpu_playing: (0.0, 0.0),
-        cpu_paused: (0.0, 0.0),
+        cpu_playing: None,
+        cpu_paused: None,
     };
     let mut jitter = Jitter(0x9E37_79B9_7F4A_7C15 ^ u64::from(buffer));
     let mut muted = false;
@@ -537,10 +604,10 @@ fn run_console(
         console.send("m", monotonic_ns)?;
     }
     std::thread::sleep(Duration::from_millis(500));
-    run.cpu_playing = cpu_share(pid, settings.cpu_seconds)?;
+    run.cpu_playing = Some(CpuUse::measure(pid, settings.cpu_seconds)?);
     console.send(" ", monotonic_ns)?;
     std::thread::sleep(Duration::from_secs(1));
-    run.cpu_paused = cpu_share(pid, settings.cpu_seconds)?;
+    run.cpu_paused = Some(CpuUse::measure(pid, settings.cpu_seconds)?);
     drop(capture);
     drop(console);
     drop(server);
@@ -631,8 +698,6 @@ fn run_dropouts(
     let mut earmix = Command::new(EARMIX)
         .args(["play", "--no-ui", "--host", host, "--buffer"])
         .arg(buffer.to_string())
-        .arg("--seconds")
-        .arg(format!("{seconds}"))
         .arg(&session)
         .env("HOME", &home)
         .env("XDG_CONFIG_HOME", home.join("config"))
@@ -653,22 +718,29 @@ fn run_dropouts(
     let result = (|| -> BoxResult<DropoutRun> {
         let mut capture = server.start_capture()?;
         capture.wait_armed()?;
-        let deadline = Instant::now() + Duration::from_secs_f64(seconds) + START_TIMEOUT;
-        let status = loop {
-            if let Some(status) = earmix.try_wait()? {
-                break status;
-            }
+        // Wall-clock time, not `--seconds` (device time, which a starved server stretches).
+        std::thread::sleep(Duration::from_secs_f64(seconds));
+        if let Some(status) = earmix.try_wait()? {
+            let lines = lines.join().map_err(|_| "the stderr reader panicked")?;
+            return Err(format!(
+                "earmix play stopped early ({status}):\n{}",
+                lines.join("\n")
+            )
+            .into());
+        }
+        // ctrl-c: earmix stops and prints its last status line.
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(earmix.id())?);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT)?;
+        let deadline = Instant::now() + START_TIMEOUT;
+        while earmix.try_wait()?.is_none() {
             if Instant::now() >= deadline {
-                return Err("earmix play did not stop after its --seconds".into());
+                return Err("earmix play did not stop on ctrl-c".into());
             }
             std::thread::sleep(Duration::from_millis(50));
-        };
+        }
         // Let the capture hand over its last lines.
         std::thread::sleep(Duration::from_millis(300));
         let lines = lines.join().map_err(|_| "the stderr reader panicked")?;
-        if !status.success() {
-            return Err(format!("earmix play failed ({status}):\n{}", lines.join("\n")).into());
-        }
         let last_status = lines
             .iter()
             .rev()
@@ -720,6 +792,10 @@ fn quantile(values: &[f64], q: f64) -> Option<f64> {
     sorted.get(rank - 1).copied()
 }
 
+fn percent(share: Option<f64>) -> String {
+    share.map_or("-".into(), |s| format!("{:.1}%", s * 100.0))
+}
+
 fn p50_p99(values: &[f64]) -> String {
     match (quantile(values, 0.5), quantile(values, 0.99)) {
         (Some(a), Some(b)) => format!("{a:.1} / {b:.1} ms"),
@@ -749,15 +825,32 @@ fn print_console_table(runs: &[ConsoleRun], presses: usize) {
             let _ = write!(heard, " ({} with a gap)", r.disturbed);
         }
         println!(
-            "| {} | {} ({:.2} ms) | {} | {} | {heard} | {:.1}% | {:.1}% | {:.1}% |",
+            "| {} | {} ({:.2} ms) | {} | {} | {heard} | {} | {} | {} |",
             r.host.label(),
             r.buffer,
             f64::from(r.buffer) * 1000.0 / 48_000.0,
             p50_p99(&r.onsets),
             p50_p99(&r.levels),
-            r.cpu_playing.0 * 100.0,
-            r.cpu_paused.0 * 100.0,
-            (r.cpu_paused.0 - r.cpu_paused.1).max(0.0) * 100.0,
+            percent(r.cpu_playing.as_ref().map(|c| c.process)),
+            percent(r.cpu_paused.as_ref().map(|c| c.process)),
+            percent(
+                r.cpu_paused
+                    .as_ref()
+                    .map(|c| (c.process - c.main_thread).max(0.0))
+            ),
+        );
+    }
+    println!();
+    println!("The busiest threads (by name) over the same seconds:");
+    println!();
+    for r in runs {
+        let busiest = |c: &Option<CpuUse>| c.as_ref().map_or("-".into(), CpuUse::busiest);
+        println!(
+            "- {}, {}: playing {}; paused {}",
+            r.host.label(),
+            r.buffer,
+            busiest(&r.cpu_playing),
+            busiest(&r.cpu_paused)
         );
     }
 }
