@@ -71,8 +71,9 @@ bench: test-deps
         echo "just bench: installing ${missing[*]} for the side-by-side comparison"
         $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
     fi
-    # The realtime bench's JACK half. Optional: when these cannot be installed it says so and
-    # runs the null output only. The preseed answers jackd2's question about realtime limits.
+    # The realtime and desktop benches' JACK half. Optional: when these cannot be installed,
+    # they say so and run without it. The preseed answers jackd2's question about realtime
+    # limits.
     jack=()
     for p in jackd2 libasound2-plugins; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || jack+=("$p")

@@ -641,7 +641,8 @@ const DROPOUT_WORDS: [&str; 8] = [
 ];
 
 /// The dropout counts in a status line, read loosely: every number next to a word that names
-/// a kind of dropout ("underruns 0", "xruns 2", "late 1", "3 restarts").
+/// a kind of dropout ("underruns 0", "xruns 2", "late 1", "3 restarts"); when the line gives a
+/// total ("dropouts 3"), only that, so a total and its parts are not counted twice.
 fn dropout_counts(line: &str) -> Vec<(String, u64)> {
     let tokens: Vec<&str> = line
         .split(|c: char| !c.is_alphanumeric())
@@ -661,6 +662,10 @@ fn dropout_counts(line: &str) -> Vec<(String, u64)> {
         } else if let Some(w) = after.filter(|w| is_dropout_word(w)) {
             counts.push(((*w).to_string(), n));
         }
+    }
+    let is_total = |w: &str| w.to_ascii_lowercase().starts_with("dropout");
+    if counts.iter().any(|(w, _)| is_total(w)) {
+        counts.retain(|(w, _)| is_total(w));
     }
     counts
 }
@@ -981,6 +986,14 @@ fn run() -> BoxResult<()> {
     let mut dropout_runs = Vec::new();
     let mut failures = Vec::new();
     for &kind in &settings.hosts {
+        let unavailable = match kind {
+            HostKind::PipeWire => PipeWire::unavailable(),
+            HostKind::Jack => Jack::unavailable(),
+        };
+        if let Some(why) = unavailable {
+            println!("{}: skipped: {why}", kind.label());
+            continue;
+        }
         for &buffer in &settings.buffers {
             eprintln!(
                 "{}, {buffer} frames: key to sound and CPU ...",

@@ -71,12 +71,21 @@ pub struct PipeWire {
 }
 
 impl PipeWire {
-    /// Starts the server and waits until the null sink is the default sink.
-    pub fn start() -> BoxResult<Self> {
+    /// Why the server cannot be started here (a program missing), if it cannot.
+    pub fn unavailable() -> Option<String> {
         require(
             &["pipewire", "wireplumber", "dbus-daemon", "wpctl"],
             "pipewire pipewire-bin wireplumber dbus",
-        )?;
+        )
+        .err()
+        .map(|e| e.to_string())
+    }
+
+    /// Starts the server and waits until the null sink is the default sink.
+    pub fn start() -> BoxResult<Self> {
+        if let Some(why) = Self::unavailable() {
+            return Err(why.into());
+        }
         let dir = tempfile::Builder::new()
             .prefix("earmix-desktop-pw-")
             .tempdir()?;
@@ -244,13 +253,23 @@ pub struct Jack {
 }
 
 impl Jack {
+    /// Why the server cannot be started or reached here (a program or the ALSA jack plugin
+    /// missing), if it cannot.
+    pub fn unavailable() -> Option<String> {
+        if let Err(e) = require(&["jackd", "jack_lsp"], "jackd2") {
+            return Some(e.to_string());
+        }
+        alsa_jack_plugin().is_none().then(|| {
+            "the ALSA jack plugin is missing (Debian: apt install libasound2-plugins; `just \
+             bench` installs it)"
+                .to_string()
+        })
+    }
+
     /// Starts the server and waits until it accepts clients.
     pub fn start(period: u32) -> BoxResult<Self> {
-        require(&["jackd", "jack_lsp"], "jackd2")?;
-        if alsa_jack_plugin().is_none() {
-            return Err("the ALSA jack plugin is missing (Debian: apt install \
-                        libasound2-plugins; `just bench` installs it)"
-                .into());
+        if let Some(why) = Self::unavailable() {
+            return Err(why.into());
         }
         let dir = tempfile::Builder::new()
             .prefix("earmix-desktop-jack-")
