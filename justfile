@@ -56,13 +56,15 @@ lint:
     cargo clippy --all-targets --locked -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
 
-# Benchmarks (not part of `just test`): the bounce next to sox and ffmpeg, then realtime capacity (~10 min).
+# Benchmarks (not part of `just test`): the bounce next to sox and ffmpeg, realtime capacity, then earmix on a desktop's sound servers (~25 min).
 bench: test-deps
     #!/usr/bin/env bash
     set -euo pipefail
     # bounce: earmix's offline bounce next to sox and ffmpeg on the same files. realtime: 16 to
     # 256 streamed stems, 60 s each, on the null output and (with jackd2 and libasound2-plugins)
-    # on a JACK dummy device.
+    # on a JACK dummy device. desktop: the earmix binary on a headless PipeWire null sink and a
+    # JACK dummy (through libasound2-plugins' jack plugin unless built with --features jack):
+    # key to sound at the server, CPU playing and paused, dropouts with and without load (~9 min).
     sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
     missing=()
     for p in sox ffmpeg; do command -v "$p" >/dev/null || missing+=("$p"); done
@@ -70,8 +72,9 @@ bench: test-deps
         echo "just bench: installing ${missing[*]} for the side-by-side comparison"
         $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
     fi
-    # The realtime bench's JACK half. Optional: when these cannot be installed it says so and
-    # runs the null output only. The preseed answers jackd2's question about realtime limits.
+    # The realtime and desktop benches' JACK half. Optional: when these cannot be installed,
+    # they say so and run without it. The preseed answers jackd2's question about realtime
+    # limits.
     jack=()
     for p in jackd2 libasound2-plugins; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || jack+=("$p")
@@ -85,6 +88,7 @@ bench: test-deps
     fi
     cargo bench --bench bounce
     cargo bench --bench realtime
+    cargo bench --bench desktop
 
 # What CI runs on a fresh clone.
 ci:
