@@ -381,6 +381,7 @@ mod tests {
             device: "earmix (pipewire)".into(),
             sample_rate: 48_000,
             buffer_frames: 256,
+            buffer_note: None,
             xruns: 0,
             late,
             restarts,
@@ -466,52 +467,22 @@ mod tests {
         );
     }
 
-    /// The status line text for `status` at `width` columns.
-    fn line(status: &StatusView, width: u16) -> String {
-        let style = crate::ui::view::Style {
-            ascii: false,
-            color: false,
-            scale: crate::ui::ballistics::Scale::default(),
-        };
-        let theme = Theme::new(&style);
-        let area = Rect::new(0, 0, width, 1);
-        let mut buf = Buffer::empty(area);
-        StatusLine::new(status, &theme).render(area, &mut buf);
-        (0..width)
-            .map(|x| buf[(x, 0)].symbol().to_string())
-            .collect::<String>()
-            .trim_end()
-            .to_string()
-    }
-
     /// A buffer other than the one asked for says what was asked and why when there is room,
     /// and just the frames on a narrow line.
     #[test]
     fn buffer_note_when_the_buffer_was_negotiated() {
-        let status = StatusView {
-            device: "JACK Output (JACK)".into(),
-            sample_rate: 48_000,
-            buffer_frames: 256,
-            buffer_note: Some("asked 128; the server's period".into()),
-            xruns: 0,
-            underruns: 0,
-            unsaved: false,
-            read_only: false,
-            trim_mode: false,
-            message: None,
-            listen: None,
-            monitor: crate::engine::monitor::MonitorState::default(),
-            ceiling_db: None,
-        };
-        let wide = line(&status, 120);
+        let mut status = status(None, 0, 0);
+        status.device = "JACK Output (JACK)".into();
+        status.buffer_note = Some("asked 128; the server's period".into());
+        let wide = line(&status, 120, BlindLevel::Off);
         assert!(
             wide.starts_with(
                 "JACK Output (JACK)  48 kHz  256 frames (asked 128; the server's period)  xruns 0"
             ),
             "{wide}"
         );
-        let narrow = line(&status, 60);
-        assert!(narrow.contains("256 frames  "), "{narrow}");
+        let narrow = line(&status, 60, BlindLevel::Off);
+        assert!(narrow.contains("256 frames"), "{narrow}");
         assert!(!narrow.contains("asked"), "{narrow}");
     }
 
