@@ -139,3 +139,58 @@ fn creek_threads_poll_in_the_background_with_a_timer_slack() {
         .unwrap_or_else(|| panic!("no null output thread in {others:?}"));
     assert!(audio.timer_slack_ns <= 50_000, "{audio:?}");
 }
+
+/// A key typed while a large session (128 stems, 12 sections) is still opening, before the
+/// console has drawn anything, is not lost: it takes effect once the console shows (the first
+/// strip is muted, and saving writes it).
+#[test]
+fn a_key_typed_while_a_large_session_opens_takes_effect() {
+    use crate::console::{Console, channel, flag, home_in, read_session};
+
+    let ts = TempSession::new();
+    let home = home_in(&ts);
+    let frames = 48_000 * 13;
+    write_wav_i24(
+        &ts.path("stems/loop.wav"),
+        48_000,
+        &[signal(frames, 1, 0.1), signal(frames, 2, 0.1)],
+    );
+    let mut text = String::from("version = 1\nname = \"Large\"\nsample_rate = 48000\n");
+    for c in 0..128 {
+        let _ = writeln!(
+            text,
+            "[[channel]]\nname = \"C{c}\"\nfile = \"stems/loop.wav\""
+        );
+    }
+    for s in 0..12 {
+        let _ = writeln!(text, "[[section]]\nname = \"S{s}\"\nstart = \"0:{s:02}\"");
+    }
+    let session = ts.write_session(&text);
+    let mut c = Console::open(&home, &session, 160, 40);
+    assert_eq!(c.bytes(), 0, "the console drew before the key was typed");
+    c.send("m");
+    c.wait_for("the whole console", |s| {
+        let text = crate::console::screen_text(s);
+        let rows: Vec<&str> = text.lines().collect();
+        rows.first().is_some_and(|r| r.contains("paused"))
+            && text.lines().any(|r| r.contains("? help"))
+    });
+    c.send("\x13");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, table) = read_session(&session);
+        if flag(channel(&table, "C0"), "mute") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "C0 was not saved muted\n{}",
+            c.dump()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (_, table) = read_session(&session);
+    assert!(!flag(channel(&table, "C1"), "mute"));
+    c.send("q");
+    c.wait_success();
+}
