@@ -421,11 +421,11 @@ impl StreamPlan {
     /// One line for `earmix check` and the log: what the streams may hold and what it buys.
     pub fn summary(&self) -> String {
         format!(
-            "stream memory: up to {} of {} ([audio] stream_memory_mb); each stem reads {:.1} s \
+            "stream memory: up to {} of {} ([audio] stream_memory_mb); each stem reads {} s \
              ahead and keeps {} place(s) loaded, with {} spare",
             mib_text(self.bytes),
             mib_text(self.budget),
-            self.read_ahead_seconds(),
+            seconds_text(self.read_ahead_seconds()),
             self.cached.len(),
             self.spare
         )
@@ -469,6 +469,15 @@ fn reference_shape(session: &Session, mix_rate: u32) -> Option<StreamShape> {
         decoding: Decoding::of_format(&info.format),
         extra_places: map.anchors().len() + 1,
     })
+}
+
+/// A read-ahead in seconds for people: two digits ("2.7", "0.68", "0.34").
+fn seconds_text(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{seconds:.2}")
+    } else {
+        format!("{seconds:.1}")
+    }
 }
 
 /// `bytes` in MiB (or GiB from 10 GiB up), rounded up, for people.
@@ -582,6 +591,11 @@ mod tests {
         assert_eq!(p.spare_caches(), 0);
         // 256 x (15 x 128 KiB + 104 KiB) = 506 MiB.
         assert_eq!(p.bytes(), 256 * (15 * 128 * KIB + 104 * KIB));
+        assert_eq!(
+            p.summary(),
+            "stream memory: up to 506 MiB of 512 MiB ([audio] stream_memory_mb); each stem reads \
+             0.34 s ahead and keeps 12 place(s) loaded, with 0 spare"
+        );
         assert!(p.bytes() <= u64::from(DEFAULT_BUDGET_MIB) * MIB);
         // Only the spare caches are given up; the notice says so and what keeps them.
         assert_eq!(
