@@ -222,7 +222,7 @@ struct CallbackStats {
     late: AtomicU64,
     max_late_ns: AtomicU64,
     period_ns: u64,
-    /// The id of the thread that made the first call (0 until then): the audio thread.
+    /// The id of the thread that made the latest call (0 until the first): the audio thread.
     audio_tid: AtomicU64,
 }
 
@@ -298,14 +298,26 @@ struct Timed {
     frames: u64,
 }
 
+thread_local! {
+    /// The calling thread's id, once [`Timed::render`] has asked for it (0 before).
+    static CALLER_TID: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 impl Render for Timed {
     fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
         let start = Instant::now();
-        if self.first.is_none() {
-            // Once, so the bench can find the audio thread (one system call, nothing allocated).
-            let tid = nix::unistd::gettid().as_raw();
-            self.stats.audio_tid.store(tid as u64, Ordering::Relaxed);
-        }
+        // Which thread calls, so the bench can find the audio thread (a host may make the first
+        // calls on another thread than the rest): one system call per thread, nothing
+        // allocated.
+        let tid = CALLER_TID.with(|t| {
+            if t.get() == 0 {
+                t.set(nix::unistd::gettid().as_raw() as u32);
+            }
+            t.get()
+        });
+        self.stats
+            .audio_tid
+            .store(u64::from(tid), Ordering::Relaxed);
         self.inner.render(left, right);
         let took = start.elapsed();
         let first = *self.first.get_or_insert(start);
@@ -623,6 +635,9 @@ fn thread_split(
 /// threads (PipeWire's data thread runs at 88, jackd's at 70 here).
 const AUDIO_RT_PRIORITY: u32 = 50;
 
+/// How long after the first callback the bench looks for the thread that keeps calling.
+const AUDIO_THREAD_SETTLE: Duration = Duration::from_millis(300);
+
 /// Whether the audio thread runs at real-time priority: yes unless `EARMIX_BENCH_RT=0`.
 fn rt_wanted() -> bool {
     std::env::var("EARMIX_BENCH_RT").map_or(true, |v| v.trim() != "0")
@@ -653,16 +668,15 @@ fn thread_policy(tid: u32) -> String {
 /// in for it. Returns the thread's id and its scheduling.
 fn audio_thread(stats: &CallbackStats, rt: bool) -> BoxResult<(u32, String)> {
     let deadline = Instant::now() + Duration::from_secs(10);
-    let tid = loop {
-        let tid = stats.audio_tid.load(Ordering::Relaxed) as u32;
-        if tid != 0 {
-            break tid;
-        }
+    while stats.audio_tid.load(Ordering::Relaxed) == 0 {
         if Instant::now() > deadline {
             return Err("no callback within 10 s of starting the output".into());
         }
         std::thread::sleep(Duration::from_millis(5));
-    };
+    }
+    // The thread that keeps calling, once the stream has settled.
+    std::thread::sleep(AUDIO_THREAD_SETTLE);
+    let tid = stats.audio_tid.load(Ordering::Relaxed) as u32;
     let policy = thread_policy(tid);
     if !rt || policy.starts_with("FIFO") || policy.starts_with("RR") {
         return Ok((tid, policy));
@@ -732,6 +746,16 @@ fn run_child(device: Device, session_path: &Path, seconds: f64) -> BoxResult<()>
     let (cpu_after, machine_after) = (process_ticks()?, machine_ticks()?);
     let threads_after = thread_ticks()?;
     rss_peak_kb = rss_peak_kb.max(status_kb("VmRSS")?);
+    // The thread that made the last callbacks (a host could move them).
+    let last_tid = stats.audio_tid.load(Ordering::Relaxed) as u32;
+    let audio_priority = if last_tid == audio_tid {
+        audio_priority
+    } else {
+        format!(
+            "{} (callbacks moved to another thread)",
+            thread_policy(last_tid)
+        )
+    };
     let health = output.health();
     let p50_ns = stats.percentile_ns(0.50);
     let p99_ns = stats.percentile_ns(0.99);
@@ -740,7 +764,7 @@ fn run_child(device: Device, session_path: &Path, seconds: f64) -> BoxResult<()>
     drop(loudness);
 
     let (audio_ticks, io_ticks, io_threads) =
-        thread_split(&threads_before, &threads_after, audio_tid)?;
+        thread_split(&threads_before, &threads_after, last_tid)?;
     let cpu_ticks = cpu_after.saturating_sub(cpu_before);
     let measurement = Measurement {
         stems,
