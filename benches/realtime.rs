@@ -693,6 +693,18 @@ fn audio_thread(stats: &CallbackStats, rt: bool) -> BoxResult<(u32, String)> {
     }
 }
 
+/// The thread that made the latest callbacks (a host could move them off `promoted`) and its
+/// scheduling.
+fn last_audio_thread(stats: &CallbackStats, promoted: u32, priority: String) -> (u32, String) {
+    let last = stats.audio_tid.load(Ordering::Relaxed) as u32;
+    if last == promoted {
+        (last, priority)
+    } else {
+        let now = thread_policy(last);
+        (last, format!("{now} (callbacks moved to another thread)"))
+    }
+}
+
 /// The child's side: plays `session_path` on `device` for `seconds` and prints the measurement.
 fn run_child(device: Device, session_path: &Path, seconds: f64) -> BoxResult<()> {
     let tick = tick_seconds();
@@ -746,16 +758,7 @@ fn run_child(device: Device, session_path: &Path, seconds: f64) -> BoxResult<()>
     let (cpu_after, machine_after) = (process_ticks()?, machine_ticks()?);
     let threads_after = thread_ticks()?;
     rss_peak_kb = rss_peak_kb.max(status_kb("VmRSS")?);
-    // The thread that made the last callbacks (a host could move them).
-    let last_tid = stats.audio_tid.load(Ordering::Relaxed) as u32;
-    let audio_priority = if last_tid == audio_tid {
-        audio_priority
-    } else {
-        format!(
-            "{} (callbacks moved to another thread)",
-            thread_policy(last_tid)
-        )
-    };
+    let (last_tid, audio_priority) = last_audio_thread(&stats, audio_tid, audio_priority);
     let health = output.health();
     let p50_ns = stats.percentile_ns(0.50);
     let p99_ns = stats.percentile_ns(0.99);
