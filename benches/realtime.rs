@@ -1,26 +1,41 @@
 //! `cargo bench --bench realtime` (run by `just bench` after the bounce bench): how many stems
-//! earmix streams from disk and mixes in real time at 48 kHz with a 128-frame buffer (2.667 ms).
+//! earmix streams from disk and mixes in real time at 48 kHz with a 128-frame buffer (2.667 ms),
+//! what they hold in memory, and how long the console takes to open a large session.
 //!
-//! For 16, 64, 128 and 256 stereo stems, each run plays the session for 60 s on the null output
-//! (a thread standing in for a device, paced at 1.0x) and, when `jackd` and the ALSA jack plugin
-//! (libasound2-plugins) are installed, on a JACK dummy device through cpal and ALSA. It reports
-//! the callback time (p50, p99, max, as a share of the period), underruns, xruns, the process's
-//! CPU time and its memory per stem, then a verdict against the targets: 128 stems with no
-//! underrun and no xrun, and a callback p99 under half the period.
+//! For 16, 64, 128 and 256 stereo stems with 12 sections, each run plays the session for 60 s
+//! on the null output (a thread standing in for a device, paced at 1.0x), on a JACK dummy
+//! device through cpal and ALSA (when `jackd` and the ALSA jack plugin, libasound2-plugins, are
+//! installed) and on the null sink of a headless PipeWire through cpal's native PipeWire host
+//! (when pipewire, wireplumber and dbus are installed; the bench starts its own, as
+//! `../shared/testing.md` §2b does, with the graph at 128 frames). It reports the audio thread's
+//! scheduling, the callback time (p50, p99, max, as a share of the period), underruns, xruns,
+//! the process's CPU time and its peak resident memory, then a verdict against the targets: 128
+//! stems with no underrun and no xrun, and a callback p99 under half the period.
+//!
+//! earmix does not ask for real-time priority for its audio thread yet, so the bench gives it
+//! (`chrt -f -p 50` on the thread of the first callback) and runs jackd real-time, as a studio
+//! machine would; `EARMIX_BENCH_RT=0` leaves both at normal priority.
+//!
+//! Then it times the console (the release `earmix` binary in a pseudo-terminal) opening a
+//! 200-stem, 5-minute, 12-section session to its first whole screen, three times
+//! (`EARMIX_BENCH_OPEN=0` skips it).
 //!
 //! The engine is put together here the way `Engine::open` does it (a creek stream per stem,
-//! meters, the loudness thread, the UI-side rings drained every 20 ms), except that the renderer
-//! is wrapped in [`Timed`], which times every callback into a preallocated histogram.
+//! opened as the stream plan for the default memory budget says, meters, the loudness thread,
+//! the UI-side rings drained every 20 ms), except that the renderer is wrapped in [`Timed`],
+//! which times every callback into a preallocated histogram.
 //!
 //! Every (output, stem count) pair runs in a child process of its own (this binary, run again
-//! with `EARMIX_REALTIME_CHILD` set), so CPU time and memory are that run's alone, and the ALSA
-//! configuration for JACK is in the environment before alsa-lib loads.
+//! with `EARMIX_REALTIME_CHILD` set), so CPU time and memory are that run's alone, and the
+//! output's configuration (ALSA's for JACK, the PipeWire server's socket) is in the environment
+//! before the libraries load.
 //!
 //! Stems: 16 distinct 60 s stereo 24-bit files (deterministic, music-like); channel k plays file
 //! k % 16 through its own creek stream and I/O thread, and the page cache serves the repeats.
-//! Set `EARMIX_BENCH_DIR` to keep them between runs, `EARMIX_BENCH_SECONDS` to shorten the runs
-//! while developing (the real numbers come from 60 s runs) and `EARMIX_BENCH_STEMS` (e.g.
-//! `16,128`) to run only some stem counts.
+//! Set `EARMIX_BENCH_DIR` to keep them between runs, `EARMIX_BENCH_SECONDS` to change the
+//! length of the runs (the reference numbers come from 60 s runs; the 5-minute runs in the
+//! README set 300), `EARMIX_BENCH_STEMS` (e.g. `16,128`) to run only some stem counts and
+//! `EARMIX_BENCH_OUTPUTS` (e.g. `jack,pipewire`) only some outputs.
 
 use std::collections::HashMap;
 use std::error::Error;
@@ -47,10 +62,15 @@ use earmix::engine::stream_plan::{DEFAULT_BUDGET_MIB, MIB, StreamPlan};
 use rtrb::{Consumer, Producer};
 use serde::{Deserialize, Serialize};
 
+#[path = "realtime/open_time.rs"]
+mod open_time;
+#[path = "realtime/pipewire.rs"]
+mod pipewire;
 #[path = "common/procfs.rs"]
 mod procfs;
 #[path = "common/stems.rs"]
 mod stems;
+use pipewire::PipeWireServer;
 use procfs::{clock_ticks_per_second, cpu_model};
 use stems::{SAMPLE_RATE, write_stem};
 
@@ -100,12 +120,12 @@ fn stem_file(index: usize) -> String {
     format!("stems/s{:02}.wav", index + 1)
 }
 
-/// Generates the distinct stems into `dir/stems/` on every core, unless a previous run left
-/// them complete. Returns whether anything was generated.
-fn generate(dir: &Path) -> BoxResult<bool> {
+/// Generates the distinct stems, `seconds` long, into `dir/stems/` on every core, unless a
+/// previous run left them complete. Returns whether anything was generated.
+fn generate(dir: &Path, seconds: u32) -> BoxResult<bool> {
     let marker = dir.join(".complete");
     let stamp = format!(
-        "earmix realtime bench stems v{STEMS_VERSION}: {DISTINCT_STEMS} stereo x {STEM_SECONDS} \
+        "earmix realtime bench stems v{STEMS_VERSION}: {DISTINCT_STEMS} stereo x {seconds} \
          s, 24-bit, {SAMPLE_RATE} Hz\n"
     );
     if fs::read_to_string(&marker).is_ok_and(|s| s == stamp) {
@@ -113,7 +133,7 @@ fn generate(dir: &Path) -> BoxResult<bool> {
     }
     let _ = fs::remove_file(&marker);
     fs::create_dir_all(dir.join("stems"))?;
-    let frames = u64::from(STEM_SECONDS) * u64::from(SAMPLE_RATE);
+    let frames = u64::from(seconds) * u64::from(SAMPLE_RATE);
     let next = AtomicUsize::new(0);
     let workers = std::thread::available_parallelism().map_or(2, usize::from);
     std::thread::scope(|scope| -> BoxResult<()> {
@@ -140,8 +160,12 @@ fn generate(dir: &Path) -> BoxResult<bool> {
     Ok(true)
 }
 
+/// Sections in every session, one every `STEM_SECONDS / SECTIONS` seconds from 0:00.
+const SECTIONS: u32 = 12;
+
 /// Writes the session for `stems` channels (channel k plays stem file k % 16, with its own
-/// fader and pan) and returns its path.
+/// fader and pan) with [`SECTIONS`] sections spread over the stems' length, and returns its
+/// path. Every stem keeps each section start loaded as far as the stream plan allows.
 fn write_session(dir: &Path, stems: usize) -> BoxResult<PathBuf> {
     let mut toml =
         format!("version = 1\nname = \"realtime {stems}\"\nsample_rate = {SAMPLE_RATE}\n");
@@ -155,6 +179,16 @@ fn write_session(dir: &Path, stems: usize) -> BoxResult<PathBuf> {
              pan = {pan:.1}\n",
             k + 1,
             stem_file(k % DISTINCT_STEMS)
+        )?;
+    }
+    for s in 0..SECTIONS {
+        let at = s * STEM_SECONDS / SECTIONS;
+        write!(
+            toml,
+            "\n[[section]]\nname = \"S{}\"\nstart = \"{}:{:02}\"\n",
+            s + 1,
+            at / 60,
+            at % 60
         )?;
     }
     let path = dir.join(format!("session-{stems:03}.toml"));
@@ -188,6 +222,8 @@ struct CallbackStats {
     late: AtomicU64,
     max_late_ns: AtomicU64,
     period_ns: u64,
+    /// The id of the thread that made the latest call (0 until the first): the audio thread.
+    audio_tid: AtomicU64,
 }
 
 impl CallbackStats {
@@ -203,6 +239,7 @@ impl CallbackStats {
             late: AtomicU64::new(0),
             max_late_ns: AtomicU64::new(0),
             period_ns: period_ns(),
+            audio_tid: AtomicU64::new(0),
         }
     }
 
@@ -261,9 +298,26 @@ struct Timed {
     frames: u64,
 }
 
+thread_local! {
+    /// The calling thread's id, once [`Timed::render`] has asked for it (0 before).
+    static CALLER_TID: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
 impl Render for Timed {
     fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
         let start = Instant::now();
+        // Which thread calls, so the bench can find the audio thread (a host may make the first
+        // calls on another thread than the rest): one system call per thread, nothing
+        // allocated.
+        let tid = CALLER_TID.with(|t| {
+            if t.get() == 0 {
+                t.set(nix::unistd::gettid().as_raw() as u32);
+            }
+            t.get()
+        });
+        self.stats
+            .audio_tid
+            .store(u64::from(tid), Ordering::Relaxed);
         self.inner.render(left, right);
         let took = start.elapsed();
         let first = *self.first.get_or_insert(start);
@@ -356,13 +410,19 @@ enum Device {
     /// `CpalBackend` on ALSA's default device, which the child's ALSA configuration points at
     /// the jack plugin and a dummy `jackd`.
     Jack,
+    /// `CpalBackend` on cpal's native PipeWire host, whose default sink is the null sink of a
+    /// headless PipeWire the bench starts (its own timer paces it).
+    PipeWire,
 }
 
 impl Device {
+    const ALL: [Device; 3] = [Device::Null, Device::Jack, Device::PipeWire];
+
     fn name(self) -> &'static str {
         match self {
             Device::Null => "null",
             Device::Jack => "jack",
+            Device::PipeWire => "pipewire",
         }
     }
 
@@ -370,6 +430,7 @@ impl Device {
         match name {
             "null" => Some(Device::Null),
             "jack" => Some(Device::Jack),
+            "pipewire" => Some(Device::PipeWire),
             _ => None,
         }
     }
@@ -378,15 +439,16 @@ impl Device {
         let request = OutputRequest {
             kind: match self {
                 Device::Null => OutputKind::Null,
-                Device::Jack => OutputKind::Device,
+                Device::Jack | Device::PipeWire => OutputKind::Device,
             },
+            host: (self == Device::PipeWire).then(|| "pipewire".to_string()),
             buffer_frames: BUFFER_FRAMES,
             rate: Some(SAMPLE_RATE),
             ..OutputRequest::default()
         };
         match self {
             Device::Null => Box::new(NullBackend::new(&request)),
-            Device::Jack => Box::new(CpalBackend::new(&request)),
+            Device::Jack | Device::PipeWire => Box::new(CpalBackend::new(&request)),
         }
     }
 }
@@ -429,6 +491,8 @@ struct Measurement {
     others_cpu_s: f64,
     rss_before_kb: u64,
     rss_peak_kb: u64,
+    /// The audio thread's scheduling during the run ("FIFO 50", "normal").
+    audio_priority: String,
 }
 
 impl Measurement {
@@ -545,18 +609,19 @@ impl Rig {
     }
 }
 
-/// CPU ticks between two thread listings: (audio thread, unnamed threads other than the main
-/// one, how many of those).
+/// CPU ticks between two thread listings: (the audio thread `audio_tid`, creek's I/O threads,
+/// how many of those).
 fn thread_split(
     before: &HashMap<u32, (String, u64)>,
     after: &HashMap<u32, (String, u64)>,
+    audio_tid: u32,
 ) -> BoxResult<(u64, u64, usize)> {
     let process_comm = fs::read_to_string("/proc/self/comm")?.trim().to_string();
     let main_tid = std::process::id();
     let (mut audio, mut io, mut io_threads) = (0, 0, 0);
     for (tid, (comm, ticks)) in after {
         let used = ticks.saturating_sub(before.get(tid).map_or(0, |t| t.1));
-        if comm.starts_with("earmix-null-out") || comm.starts_with("cpal_alsa_out") {
+        if *tid == audio_tid {
             audio += used;
         } else if *comm == STEM_IO_THREAD || (*comm == process_comm && *tid != main_tid) {
             io += used;
@@ -564,6 +629,80 @@ fn thread_split(
         }
     }
     Ok((audio, io, io_threads))
+}
+
+/// The real-time priority the bench gives the audio thread (`chrt -f`), below the sound servers'
+/// threads (PipeWire's data thread runs at 88, jackd's at 70 here).
+const AUDIO_RT_PRIORITY: u32 = 50;
+
+/// How long after the first callback the bench looks for the thread that keeps calling.
+const AUDIO_THREAD_SETTLE: Duration = Duration::from_millis(300);
+
+/// Whether the audio thread runs at real-time priority: yes unless `EARMIX_BENCH_RT=0`.
+fn rt_wanted() -> bool {
+    std::env::var("EARMIX_BENCH_RT").map_or(true, |v| v.trim() != "0")
+}
+
+/// A thread's scheduling from /proc/self/task/TID/stat: "FIFO 50", "RR 10", "normal", "batch".
+fn thread_policy(tid: u32) -> String {
+    let stat = fs::read_to_string(format!("/proc/self/task/{tid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    // Fields 40 (rt_priority) and 41 (policy), counted from 1; `rest` starts at field 3.
+    let priority = fields.get(37).and_then(|f| f.parse::<u32>().ok());
+    match (fields.get(38).copied(), priority) {
+        (Some("1"), Some(p)) => format!("FIFO {p}"),
+        (Some("2"), Some(p)) => format!("RR {p}"),
+        (Some("3"), _) => "batch".to_string(),
+        (Some("5"), _) => "idle".to_string(),
+        (Some(_), _) => "normal".to_string(),
+        (None, _) => "unknown".to_string(),
+    }
+}
+
+/// Waits for the first callback, which names the audio thread, and, when `rt`, gives that
+/// thread real-time priority with `chrt -f -p` unless it has it already (cpal's PipeWire host
+/// asks for it itself). earmix does not ask for real-time priority yet (issue 18); this stands
+/// in for it. Returns the thread's id and its scheduling.
+fn audio_thread(stats: &CallbackStats, rt: bool) -> BoxResult<(u32, String)> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stats.audio_tid.load(Ordering::Relaxed) == 0 {
+        if Instant::now() > deadline {
+            return Err("no callback within 10 s of starting the output".into());
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // The thread that keeps calling, once the stream has settled.
+    std::thread::sleep(AUDIO_THREAD_SETTLE);
+    let tid = stats.audio_tid.load(Ordering::Relaxed) as u32;
+    let policy = thread_policy(tid);
+    if !rt || policy.starts_with("FIFO") || policy.starts_with("RR") {
+        return Ok((tid, policy));
+    }
+    let chrt = Command::new("chrt")
+        .args(["-f", "-p", &AUDIO_RT_PRIORITY.to_string(), &tid.to_string()])
+        .stdout(Stdio::null())
+        .status();
+    let now = thread_policy(tid);
+    match chrt {
+        Ok(s) if s.success() => Ok((tid, now)),
+        Ok(s) => Ok((tid, format!("{now} (chrt failed: {s})"))),
+        Err(e) => Ok((tid, format!("{now} (no chrt: {e})"))),
+    }
+}
+
+/// The thread that made the latest callbacks (a host could move them off `promoted`) and its
+/// scheduling.
+fn last_audio_thread(stats: &CallbackStats, promoted: u32, priority: String) -> (u32, String) {
+    let last = stats.audio_tid.load(Ordering::Relaxed) as u32;
+    if last == promoted {
+        (last, priority)
+    } else {
+        let now = thread_policy(last);
+        (last, format!("{now} (callbacks moved to another thread)"))
+    }
 }
 
 /// The child's side: plays `session_path` on `device` for `seconds` and prints the measurement.
@@ -591,6 +730,7 @@ fn run_child(device: Device, session_path: &Path, seconds: f64) -> BoxResult<()>
     let (cpu_before, machine_before) = (process_ticks()?, machine_ticks()?);
     let started = Instant::now();
     let output = pending.start(Box::new(timed))?;
+    let (audio_tid, audio_priority) = audio_thread(&stats, rt_wanted())?;
 
     let window = Duration::from_secs_f64(seconds);
     let mut rss_peak_kb = rss_before_kb;
@@ -618,6 +758,7 @@ fn run_child(device: Device, session_path: &Path, seconds: f64) -> BoxResult<()>
     let (cpu_after, machine_after) = (process_ticks()?, machine_ticks()?);
     let threads_after = thread_ticks()?;
     rss_peak_kb = rss_peak_kb.max(status_kb("VmRSS")?);
+    let (last_tid, audio_priority) = last_audio_thread(&stats, audio_tid, audio_priority);
     let health = output.health();
     let p50_ns = stats.percentile_ns(0.50);
     let p99_ns = stats.percentile_ns(0.99);
@@ -625,7 +766,8 @@ fn run_child(device: Device, session_path: &Path, seconds: f64) -> BoxResult<()>
     drop(output);
     drop(loudness);
 
-    let (audio_ticks, io_ticks, io_threads) = thread_split(&threads_before, &threads_after)?;
+    let (audio_ticks, io_ticks, io_threads) =
+        thread_split(&threads_before, &threads_after, last_tid)?;
     let cpu_ticks = cpu_after.saturating_sub(cpu_before);
     let measurement = Measurement {
         stems,
@@ -659,6 +801,7 @@ fn run_child(device: Device, session_path: &Path, seconds: f64) -> BoxResult<()>
             * tick,
         rss_before_kb,
         rss_peak_kb,
+        audio_priority,
     };
     println!("{RESULT_MARKER}\n{}", toml::to_string(&measurement)?);
     Ok(())
@@ -701,6 +844,105 @@ fn stem_counts() -> BoxResult<Vec<usize>> {
         .collect()
 }
 
+/// `EARMIX_BENCH_OUTPUTS` (comma-separated: null, jack, pipewire), else all three.
+fn outputs() -> BoxResult<Vec<Device>> {
+    let Ok(text) = std::env::var("EARMIX_BENCH_OUTPUTS") else {
+        return Ok(Device::ALL.to_vec());
+    };
+    text.split(',')
+        .map(|s| {
+            Device::parse(s.trim()).ok_or_else(|| {
+                format!(
+                    "EARMIX_BENCH_OUTPUTS='{text}': allowed is a comma-separated list of null, \
+                     jack and pipewire"
+                )
+                .into()
+            })
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Open time
+
+/// The session the open time is measured on: this many stereo stems ...
+const OPEN_STEMS: usize = 200;
+/// ... this long ...
+const OPEN_SECONDS: u32 = 300;
+/// ... with this many sections (one every 25 s).
+const OPEN_SECTIONS: u32 = 12;
+/// Opens timed.
+const OPEN_RUNS: usize = 3;
+
+/// Whether to time the console opening a large session: yes unless `EARMIX_BENCH_OPEN=0`.
+fn open_wanted() -> bool {
+    std::env::var("EARMIX_BENCH_OPEN").map_or(true, |v| v.trim() != "0")
+}
+
+/// Times the console (the release `earmix` binary) opening a [`OPEN_STEMS`]-stem,
+/// [`OPEN_SECONDS`] s, [`OPEN_SECTIONS`]-section session to its first whole screen, with the
+/// page cache warm (the stems: [`DISTINCT_STEMS`] distinct files, channel k playing file k %
+/// 16, read once before), and prints each time and the median.
+fn open_time(root: &Path) -> BoxResult<()> {
+    let dir = root.join("open");
+    let started = Instant::now();
+    if generate(&dir, OPEN_SECONDS)? {
+        println!(
+            "\ngenerated {DISTINCT_STEMS} stereo stems x {OPEN_SECONDS} s for the open time in \
+             {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    warm_cache(&dir)?;
+    let name = format!("open {OPEN_STEMS}");
+    let mut toml = format!("version = 1\nname = \"{name}\"\nsample_rate = {SAMPLE_RATE}\n");
+    for k in 0..OPEN_STEMS {
+        write!(
+            toml,
+            "\n[[channel]]\nname = \"c{:03}\"\nfile = \"{}\"\ngain_db = -20.0\n",
+            k + 1,
+            stem_file(k % DISTINCT_STEMS)
+        )?;
+    }
+    for s in 0..OPEN_SECTIONS {
+        let at = s * OPEN_SECONDS / OPEN_SECTIONS;
+        write!(
+            toml,
+            "\n[[section]]\nname = \"S{}\"\nstart = \"{}:{:02}\"\n",
+            s + 1,
+            at / 60,
+            at % 60
+        )?;
+    }
+    let session = dir.join("session-open.toml");
+    fs::write(&session, toml)?;
+    let home = tempfile::Builder::new().prefix("earmix-open-").tempdir()?;
+    let earmix = Path::new(env!("CARGO_BIN_EXE_earmix"));
+    let mut times = Vec::new();
+    for _ in 0..OPEN_RUNS {
+        match open_time::first_screen_seconds(earmix, home.path(), &session, &name) {
+            Ok(t) => times.push(t),
+            Err(e) => println!("open time: {e}"),
+        }
+    }
+    if times.is_empty() {
+        return Err("the console never showed its first screen".into());
+    }
+    let listed: Vec<String> = times.iter().map(|t| format!("{t:.2} s")).collect();
+    times.sort_by(f64::total_cmp);
+    println!(
+        "\nOpen time: {OPEN_STEMS} stereo stems x {OPEN_SECONDS} s with {OPEN_SECTIONS} sections \
+         (default memory budget, page cache warm), `earmix SESSION --output null` in a {}x{} \
+         pseudo-terminal, from start to the first whole screen: median {:.2} s of {} ({}).",
+        open_time::COLS,
+        open_time::ROWS,
+        times[times.len() / 2],
+        times.len(),
+        listed.join(", ")
+    );
+    Ok(())
+}
+
 /// A run's outcome as the parent sees it.
 struct RunResult {
     device: Device,
@@ -715,7 +957,7 @@ fn spawn_child(
     device: Device,
     session: &Path,
     seconds: f64,
-    env: &[(&str, &Path)],
+    env: &[(&str, PathBuf)],
 ) -> BoxResult<Measurement> {
     let mut command = Command::new(std::env::current_exe()?);
     command
@@ -787,7 +1029,8 @@ fn alsa_jack_plugin() -> Option<PathBuf> {
 }
 
 impl JackServer {
-    /// Starts `jackd --no-realtime -d dummy -r 48000 -p 128` (testing.md section 2) and waits
+    /// Starts `jackd --realtime -P 70 -d dummy -r 48000 -p 128` (`--no-realtime` when
+    /// `EARMIX_BENCH_RT=0`; testing.md section 2) and waits
     /// until it accepts clients. `Ok(Err(reason))` when the JACK runs must be skipped.
     fn start() -> BoxResult<Result<Self, String>> {
         let Some(jackd) = on_path("jackd") else {
@@ -836,8 +1079,16 @@ impl JackServer {
         )?;
         let log = dir.path().join("jackd.log");
         let log_file = File::create(&log)?;
+        // With real-time priority for the audio thread, jackd runs real-time too (its clients'
+        // process threads then get it as well), as it would on a studio machine.
+        let realtime: &[&str] = if rt_wanted() {
+            &["--realtime", "-P", "70"]
+        } else {
+            &["--no-realtime"]
+        };
         let child = Command::new(jackd)
-            .args(["--no-realtime", "-d", "dummy", "-r"])
+            .args(realtime)
+            .args(["-d", "dummy", "-r"])
             .arg(SAMPLE_RATE.to_string())
             .arg("-p")
             .arg(BUFFER_FRAMES.to_string())
@@ -945,15 +1196,17 @@ fn run_all(
     sessions: &[(usize, PathBuf)],
     seconds: f64,
     jack: Option<&JackServer>,
+    pipewire: Option<&PipeWireServer>,
 ) -> Vec<RunResult> {
     let mut results = Vec::new();
     for (stems, session) in sessions {
-        print!("  {:<4} {stems:>3} stems: ", device.name());
+        print!("  {:<8} {stems:>3} stems: ", device.name());
         let _ = io::stdout().flush();
         let log_from = jack.map(JackServer::log_len);
-        let env: Vec<(&str, &Path)> = jack
-            .map(|j| vec![("ALSA_CONFIG_PATH", j.alsa_config.as_path())])
+        let mut env: Vec<(&str, PathBuf)> = jack
+            .map(|j| vec![("ALSA_CONFIG_PATH", j.alsa_config.clone())])
             .unwrap_or_default();
+        env.extend(pipewire.map(PipeWireServer::client_env).unwrap_or_default());
         let outcome = spawn_child(device, session, seconds, &env).map_err(|e| e.to_string());
         match &outcome {
             Ok(m) => println!("{}", describe_run(m)),
@@ -972,17 +1225,18 @@ fn run_all(
 
 fn print_table(results: &[RunResult], cores: usize) {
     println!(
-        "| output | stems | callback p50 | p99 | max | late > 1 period | underruns | xruns | \
-         CPU | audio thread | I/O threads | RSS per stem | other load |"
+        "| output | stems | audio thread | callback p50 | p99 | max | late > 1 period | underruns \
+         | xruns | CPU | audio thread | I/O threads | RSS | RSS per stem | other load |"
     );
-    println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for r in results {
         match &r.outcome {
             Ok(m) => println!(
-                "| {} | {} | {:.1}% | {:.1}% | {:.1}% | {} | {} | {} | {:.0}% | {:.0}% | {:.0}% \
-                 | {:.2} MiB | {:.0}% |",
+                "| {} | {} | {} | {:.1}% | {:.1}% | {:.1}% | {} | {} | {} | {:.0}% | {:.0}% | \
+                 {:.0}% | {:.0} MiB | {:.2} MiB | {:.0}% |",
                 r.device.name(),
                 r.stems,
+                m.audio_priority,
                 Measurement::pct_of_period(m.p50_ns),
                 Measurement::pct_of_period(m.p99_ns),
                 Measurement::pct_of_period(m.max_ns),
@@ -990,18 +1244,19 @@ fn print_table(results: &[RunResult], cores: usize) {
                 // load), so lateness against the wall clock means nothing there.
                 match r.device {
                     Device::Null => m.late.to_string(),
-                    Device::Jack => "n/a".to_string(),
+                    Device::Jack | Device::PipeWire => "n/a".to_string(),
                 },
                 m.underruns,
                 m.xruns,
                 m.cpu_pct(m.cpu_s),
                 m.cpu_pct(m.audio_cpu_s),
                 m.cpu_pct(m.io_cpu_s),
+                m.rss_peak_kb as f64 / 1024.0,
                 m.rss_per_stem_mib(),
                 m.background_load(cores) * 100.0
             ),
             Err(e) => println!(
-                "| {} | {} | failed: {} | | | | | | | | | | |",
+                "| {} | {} | | failed: {} | | | | | | | | | | | |",
                 r.device.name(),
                 r.stems,
                 e.replace('|', "/").replace('\n', " ")
@@ -1014,7 +1269,7 @@ fn print_table(results: &[RunResult], cores: usize) {
 /// leaves out the fixed cost (libraries, the loudness meter, the rings) that the per-run
 /// figure spreads over the stems.
 fn print_marginal_rss(results: &[RunResult]) {
-    for device in [Device::Null, Device::Jack] {
+    for device in Device::ALL {
         let runs: Vec<(usize, &Measurement)> = results
             .iter()
             .filter(|r| r.device == device)
@@ -1032,8 +1287,9 @@ fn print_marginal_rss(results: &[RunResult]) {
                 / 1024.0;
             println!(
                 "{}: each stem added between {} and {} stems cost {slope:.2} MiB of RSS \
-                 (creek's read-ahead, its seek cache and its cache at frame 0, plus the \
-                 decoder and the I/O thread).",
+                 (creek's read-ahead, its seek cache and a cache at each of the {SECTIONS} \
+                 section starts, as long as the plan's read-ahead, plus the decoder and the \
+                 I/O thread).",
                 device.name(),
                 small.0,
                 large.0
@@ -1054,7 +1310,7 @@ fn print_details(results: &[RunResult]) {
                 ", latest start {:.2} ms behind schedule",
                 m.max_late_ns as f64 * 1e-6
             ),
-            Device::Jack => String::new(),
+            Device::Jack | Device::PipeWire => String::new(),
         };
         println!(
             "{} {:>3}: {} callbacks of {:.0} frames on average, device at {:.4}x real time; \
@@ -1159,7 +1415,7 @@ fn verdict(device: Device, results: &[RunResult]) {
 
 /// Data-driven sentences on what the CPU goes to, from the largest successful run per output.
 fn limits(results: &[RunResult], cores: usize) {
-    for device in [Device::Null, Device::Jack] {
+    for device in Device::ALL {
         let Some((stems, m)) = results
             .iter()
             .filter(|r| r.device == device)
@@ -1194,22 +1450,32 @@ fn report(results: &[RunResult], seconds: f64) {
          (period {:.3} ms), in a process of its own. Stems: {DISTINCT_STEMS} distinct {STEM_SECONDS} \
          s stereo 24-bit WAV files; channel k plays file k % {DISTINCT_STEMS}, each channel \
          through its own creek stream and I/O thread, buffered as the stream plan for the \
-         default memory budget says (README, \"Memory\"); the page \
+         default memory budget says (README, \"Memory\") with {SECTIONS} section starts kept \
+         loaded; the page \
          cache serves the repeated files (they were read once before the runs), so this measures \
          streaming and mixing, not the disk. The session loops, meters and the loudness thread \
          run and the UI-side rings are drained every 20 ms, as in the console.",
         period_ms()
     );
     println!(
-        "Callback: time of each render call (wall clock, so preemption counts) as % of the \
+        "Audio thread: its scheduling during the run ({}). Callback: time of each render call (wall clock, so preemption counts) as % of the \
          period. late > 1 period: callbacks that started more than a period behind the \
          schedule set by the first (on a device with two periods of buffer that is about where \
          an xrun starts). Underruns: strip-blocks played silent because creek's data was late \
          (EngineCounters). Xruns: the output's health (the null output counts one only when \
          it falls 250 ms behind; cpal reports ALSA's). CPU: utime + stime of the whole process \
          (/proc/self/stat) over the run, % of one core; audio thread and creek's I/O \
-         threads from /proc/self/task. RSS per stem: (peak \
-         VmRSS during the run - VmRSS before opening the stems) / stems.\n"
+         threads from /proc/self/task. RSS: peak VmRSS during the run (sampled every 0.5 s). \
+         RSS per stem: (peak VmRSS during the run - VmRSS before opening the stems) / stems.\n",
+        if rt_wanted() {
+            format!(
+                "earmix does not ask for real-time priority yet, so the bench gives it with \
+                 `chrt -f -p {AUDIO_RT_PRIORITY}` after the first callback, and runs jackd \
+                 real-time; EARMIX_BENCH_RT=0 leaves both at normal priority"
+            )
+        } else {
+            "EARMIX_BENCH_RT=0: left as the output made it".to_string()
+        }
     );
     print_table(results, cores);
     println!();
@@ -1237,8 +1503,9 @@ fn report(results: &[RunResult], seconds: f64) {
         TARGET_P99 * 100.0,
         TARGET_P99 * period_ms()
     );
-    verdict(Device::Null, results);
-    verdict(Device::Jack, results);
+    for device in Device::ALL {
+        verdict(device, results);
+    }
     limits(results, cores);
     if seconds < DEFAULT_RUN_SECONDS {
         println!(
@@ -1263,7 +1530,7 @@ fn run_parent() -> BoxResult<()> {
     let dir = root.join("realtime");
     println!("earmix realtime benchmark; stems in {}", dir.display());
     let start = Instant::now();
-    if generate(&dir)? {
+    if generate(&dir, STEM_SECONDS)? {
         println!(
             "generated {DISTINCT_STEMS} stereo stems x {STEM_SECONDS} s in {:.1} s",
             start.elapsed().as_secs_f64()
@@ -1277,17 +1544,48 @@ fn run_parent() -> BoxResult<()> {
         .map(|&n| write_session(&dir, n).map(|p| (n, p)))
         .collect::<BoxResult<_>>()?;
 
-    println!("\nnull output ({seconds} s per run):");
-    let mut results = run_all(Device::Null, &sessions, seconds, None);
-    println!("\nJACK dummy device through cpal and ALSA ({seconds} s per run):");
-    match JackServer::start()? {
-        Ok(server) => {
-            results.extend(run_all(Device::Jack, &sessions, seconds, Some(&server)));
-            drop(server);
+    let outputs = outputs()?;
+    let mut results = Vec::new();
+    if outputs.contains(&Device::Null) {
+        println!("\nnull output ({seconds} s per run):");
+        results.extend(run_all(Device::Null, &sessions, seconds, None, None));
+    }
+    if outputs.contains(&Device::Jack) {
+        println!("\nJACK dummy device through cpal and ALSA ({seconds} s per run):");
+        match JackServer::start()? {
+            Ok(server) => {
+                results.extend(run_all(
+                    Device::Jack,
+                    &sessions,
+                    seconds,
+                    Some(&server),
+                    None,
+                ));
+                drop(server);
+            }
+            Err(reason) => println!("  skipped: {reason}"),
         }
-        Err(reason) => println!("  skipped: {reason}"),
+    }
+    if outputs.contains(&Device::PipeWire) {
+        println!("\nPipeWire null sink through cpal's PipeWire host ({seconds} s per run):");
+        match PipeWireServer::start(BUFFER_FRAMES, on_path)? {
+            Ok(server) => {
+                results.extend(run_all(
+                    Device::PipeWire,
+                    &sessions,
+                    seconds,
+                    None,
+                    Some(&server),
+                ));
+                drop(server);
+            }
+            Err(reason) => println!("  skipped: {reason}"),
+        }
     }
     report(&results, seconds);
+    if open_wanted() {
+        open_time(&root)?;
+    }
     if results
         .iter()
         .any(|r| r.device == Device::Null && r.outcome.is_err())
@@ -1307,7 +1605,9 @@ fn main() -> ExitCode {
                 Some((device, session)) => {
                     run_seconds().and_then(|s| run_child(device, &session, s))
                 }
-                None => Err(format!("{CHILD_ENV}='{spec}' is not <null|jack>:<session>").into()),
+                None => Err(
+                    format!("{CHILD_ENV}='{spec}' is not <null|jack|pipewire>:<session>").into(),
+                ),
             }
         }
         Err(_) => run_parent(),

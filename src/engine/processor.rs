@@ -197,19 +197,22 @@ impl Processor {
         mix_rate: u32,
         start_frame: u64,
         cache_frames: &[u64],
-        config_at: impl Fn(u32) -> StreamConfig,
+        config_at: impl Fn(u32) -> StreamConfig + Sync,
     ) -> Result<Self, StreamError> {
-        let mut strips = Vec::with_capacity(session.channels.len());
-        for (i, channel) in session.channels.iter().enumerate() {
+        // Several at once (see `open_each`): each open mostly waits for its I/O thread.
+        let sources = super::stem_io::open_each(session.channels.len(), |i| {
             let rate = session.stems.get(i).map_or(mix_rate, |s| s.sample_rate);
-            let source = open_channel(
+            open_channel(
                 session,
-                channel,
+                &session.channels[i],
                 mix_rate,
                 start_frame,
                 cache_frames,
                 config_at(rate),
-            )?;
+            )
+        })?;
+        let mut strips = Vec::with_capacity(session.channels.len());
+        for (channel, source) in session.channels.iter().zip(sources) {
             let params = StripParams {
                 trim: channel.trim_db,
                 gain: channel.gain_db,

@@ -23,15 +23,18 @@
 //! measured peaks.
 //!
 //! When the budget cannot hold everything, the plan gives up, in this order: a longer read-ahead
-//! than needed (2.7 s, then 1.4 s, down to 0.7 s at any rate: 256 stems played without an
-//! underrun on a loaded 2-core machine at 0.7 s and at 0.34 s, 200 underran at 0.17 s), then
-//! the spare caches, then the caches of the section starts farthest (in sections) from the play
-//! start. The session opens anyway and [`StreamPlan::notice`] says what was given up.
+//! than needed (2.7 s, then 1.4 s, down to 0.7 s at any rate), then the spare caches, then
+//! 0.7 s for 0.34 s (which halves every cache, so twice as many section starts fit: 256 stereo
+//! stems with 12 sections hold about 0.5 GiB), then the caches of the section starts farthest
+//! (in sections) from the play start. 256 stems played without an underrun on a loaded 2-core
+//! machine at 0.7 s and at 0.34 s, 200 underran at 0.17 s. The session opens anyway and
+//! [`StreamPlan::notice`] says what was given up.
 //!
 //! A shorter read-ahead is given up first because nothing a user hears or does depends on it
 //! once it is long enough: a jump to a cache is as instant, and a jump elsewhere is quicker
-//! (its seek cache is shorter to fill). The spare caches and the section starts make jumps
-//! instant.
+//! (its seek cache is shorter to fill). The section starts make jumps instant; the spare caches
+//! do for sections added while the session is open, which are rarer, so they are not worth the
+//! shortest read-ahead.
 
 use std::fmt::Write as _;
 
@@ -51,8 +54,12 @@ pub const LOOK_AHEAD_BLOCKS: usize = 8;
 
 /// The read-ahead lengths the plan chooses from, longest first, as block frames at 48 kHz (a
 /// stem at another rate gets blocks scaled to the same time): 2.7 s, which is creek's default
-/// and what every stem had before the budget, then 1.4 s and 0.7 s.
-const BLOCKS_AT_48K: [usize; 3] = [16_384, 8_192, 4_096];
+/// and what every stem had before the budget, then 1.4 s, 0.7 s and 0.34 s.
+const BLOCKS_AT_48K: [usize; 4] = [16_384, 8_192, 4_096, 2_048];
+
+/// The shortest read-ahead (a rung of `BLOCKS_AT_48K`: 0.7 s) kept with the spare caches; the
+/// one below it (0.34 s) is only taken to keep the section starts loaded.
+const SPARE_RUNG_FLOOR: usize = 2;
 
 /// The read-ahead never holds fewer than this many device buffers: at a 16384-frame buffer, 200
 /// stems underran with a read-ahead of one buffer and did not with two.
@@ -247,11 +254,13 @@ impl StreamPlan {
             .rev()
             .find(|&rung| enough(rung))
             .unwrap_or(0);
+        // Spare caches are not worth a read-ahead shorter than this one.
+        let spare_floor = floor.min(SPARE_RUNG_FLOOR);
         let most = places.len().min(MAX_CACHED);
         let fits = |rung: usize, kept: usize, spare: usize| cost(rung, kept, spare) <= budget;
-        let (rung, kept, spare) = (0..=floor)
+        let (rung, kept, spare) = (0..=spare_floor)
             .map(|rung| (rung, most, SPARE_CACHES))
-            .chain([(floor, most, 0)])
+            .chain((spare_floor..=floor).map(|rung| (rung, most, 0)))
             .find(|&(rung, kept, spare)| fits(rung, kept, spare))
             .unwrap_or_else(|| {
                 let kept = (0..most).rev().find(|&k| fits(floor, k, 0)).unwrap_or(0);
@@ -274,7 +283,7 @@ impl StreamPlan {
             capped: sections_kept_by_cap < sections.len(),
             cached,
             bytes: cost(rung, kept, spare),
-            full_bytes: cost(floor, most, SPARE_CACHES),
+            full_bytes: cost(spare_floor, most, SPARE_CACHES),
             budget,
             reference_rate: None,
         }
@@ -412,11 +421,11 @@ impl StreamPlan {
     /// One line for `earmix check` and the log: what the streams may hold and what it buys.
     pub fn summary(&self) -> String {
         format!(
-            "stream memory: up to {} of {} ([audio] stream_memory_mb); each stem reads {:.1} s \
+            "stream memory: up to {} of {} ([audio] stream_memory_mb); each stem reads {} s \
              ahead and keeps {} place(s) loaded, with {} spare",
             mib_text(self.bytes),
             mib_text(self.budget),
-            self.read_ahead_seconds(),
+            seconds_text(self.read_ahead_seconds()),
             self.cached.len(),
             self.spare
         )
@@ -460,6 +469,15 @@ fn reference_shape(session: &Session, mix_rate: u32) -> Option<StreamShape> {
         decoding: Decoding::of_format(&info.format),
         extra_places: map.anchors().len() + 1,
     })
+}
+
+/// A read-ahead in seconds for people: two digits ("2.7", "0.68", "0.34").
+fn seconds_text(seconds: f64) -> String {
+    if seconds < 1.0 {
+        format!("{seconds:.2}")
+    } else {
+        format!("{seconds:.1}")
+    }
 }
 
 /// `bytes` in MiB (or GiB from 10 GiB up), rounded up, for people.
@@ -541,7 +559,7 @@ mod tests {
     }
 
     /// Blocks are scaled to the same time at every rate (rounded up to a power of two), so the
-    /// shortest read-ahead is at least 0.68 s at any rate.
+    /// 0.7 s read-ahead is at least 0.68 s and the shortest at least 0.34 s at any rate.
     #[test]
     fn blocks_keep_the_read_ahead_in_time() {
         assert_eq!(block_frames(0, 48_000), 16_384);
@@ -555,7 +573,36 @@ mod tests {
         ] {
             let seconds = (block_frames(2, rate) * LOOK_AHEAD_BLOCKS) as f64 / f64::from(rate);
             assert!(seconds >= 0.68, "{rate} Hz: {seconds} s");
+            let seconds = (block_frames(3, rate) * LOOK_AHEAD_BLOCKS) as f64 / f64::from(rate);
+            assert!(seconds >= 0.34, "{rate} Hz: {seconds} s");
         }
+    }
+
+    /// 256 stereo stems with 12 sections keep every section start loaded in the default budget
+    /// (before the 0.34 s read-ahead they kept 4 of 12 at 0.7 s): they give up the spare caches
+    /// and read 0.34 s ahead, and hold under half a GiB at most, with every cache filled and
+    /// one moved aside.
+    #[test]
+    fn two_hundred_fifty_six_stems_and_twelve_sections_keep_every_section_start() {
+        let p = plan(256, &sections(12), 0, u64::from(DEFAULT_BUDGET_MIB));
+        assert_eq!(p.cached().len(), 12);
+        assert_eq!(p.sections_uncached(), 0);
+        assert_eq!(p.config(48_000).block_frames, 2_048);
+        assert_eq!(p.spare_caches(), 0);
+        // 256 x (15 x 128 KiB + 104 KiB) = 506 MiB.
+        assert_eq!(p.bytes(), 256 * (15 * 128 * KIB + 104 * KIB));
+        assert_eq!(
+            p.summary(),
+            "stream memory: up to 506 MiB of 512 MiB ([audio] stream_memory_mb); each stem reads \
+             0.34 s ahead and keeps 12 place(s) loaded, with 0 spare"
+        );
+        assert!(p.bytes() <= u64::from(DEFAULT_BUDGET_MIB) * MIB);
+        // Only the spare caches are given up; the notice says so and what keeps them.
+        assert_eq!(
+            p.notice().unwrap(),
+            "Memory budget 512 MiB: jumps to sections you add will wait for the disk (raise \
+             [audio] stream_memory_mb to 1250 to keep them)"
+        );
     }
 
     /// The places: the session start, the play start, then section starts outwards from the
@@ -606,8 +653,8 @@ mod tests {
     }
 
     /// Under pressure the plan gives up, in order: read-ahead (2.7 s, 1.4 s, 0.7 s), the spare
-    /// caches, then the section starts farthest from the play start; each plan fits its budget
-    /// and the next smaller budget gives up the next thing.
+    /// caches, 0.7 s for 0.34 s, then the section starts farthest from the play start; each
+    /// plan fits its budget and the next smaller budget gives up the next thing.
     #[test]
     fn the_budget_gives_up_read_ahead_then_spare_caches_then_far_sections() {
         // 8 stereo stems, 20 sections, playing from section 10.
@@ -625,26 +672,33 @@ mod tests {
         let least_with_everything = p.bytes();
         // 8 x (28 x 256 KiB + 136 KiB) = 57.1 MiB; without spare caches 8 x 24 x 256 KiB + ...
         let p = at(57);
-        assert_eq!((p.spare_caches(), p.sections_uncached()), (0, 0));
-        let p = at(30);
         assert_eq!(p.config(48_000).block_frames, 4_096);
+        assert_eq!((p.spare_caches(), p.sections_uncached()), (0, 0));
+        // 8 x (24 x 256 KiB + 136 KiB) = 49.1 MiB at 0.7 s; 8 x (24 x 128 KiB + 104 KiB) =
+        // 24.8 MiB at 0.34 s keeps every section start.
+        let p = at(40);
+        assert_eq!(p.config(48_000).block_frames, 2_048);
+        assert_eq!((p.spare_caches(), p.sections_uncached()), (0, 0));
+        let p = at(16);
+        assert_eq!(p.config(48_000).block_frames, 2_048);
         assert_eq!(p.spare_caches(), 0);
-        assert!(p.bytes() <= 30 * MIB, "{}", p.bytes());
-        // The budget holds k caches: 8 x ((3 + k) x 256 KiB + 136 KiB) <= 30 MiB: k = 11.
-        assert_eq!(p.cached().len(), 11);
-        // Kept: the session start, the play start, then sections 10, 11, 9, 12, 8, 13, 7, 14, 6.
-        let kept: Vec<u64> = [10, 11, 9, 12, 8, 13, 7, 14, 6]
+        assert!(p.bytes() <= 16 * MIB, "{}", p.bytes());
+        // The budget holds k caches: 8 x ((3 + k) x 128 KiB + 104 KiB) <= 16 MiB: k = 12.
+        assert_eq!(p.cached().len(), 12);
+        // Kept: the session start, the play start, then sections 10, 11, 9, 12, 8, 13, 7, 14, 6,
+        // 15.
+        let kept: Vec<u64> = [10, 11, 9, 12, 8, 13, 7, 14, 6, 15]
             .iter()
             .map(|&i| starts[i])
             .collect();
         assert_eq!(p.cached()[..2], [0, starts[10] + 5]);
         assert_eq!(p.cached()[2..], kept[..]);
-        // Section 0 is the session start: 20 - 10 sections are cached.
-        assert_eq!(p.sections_uncached(), 10);
+        // Section 0 is the session start: 20 - 11 sections are cached.
+        assert_eq!(p.sections_uncached(), 9);
         assert_eq!(
             p.notice().unwrap(),
             format!(
-                "Memory budget 30 MiB: jumps to 10 of 20 section starts will wait for the \
+                "Memory budget 16 MiB: jumps to 9 of 20 section starts will wait for the \
                  disk, and so will jumps to sections you add (raise [audio] stream_memory_mb \
                  to {} to keep them)",
                 least_with_everything.div_ceil(MIB)
@@ -658,11 +712,12 @@ mod tests {
     fn a_budget_below_the_least_says_what_is_needed() {
         let p = plan(500, &sections(4), 0, 16);
         assert!(p.cached().is_empty());
-        // 500 x (2 x 256 KiB + 136 KiB) = 316.4 MiB.
-        assert_eq!(p.bytes(), 500 * (512 * KIB + 136 * KIB));
+        // 500 x (2 x 128 KiB + 104 KiB) = 175.8 MiB at 0.34 s.
+        assert_eq!(p.config(48_000).block_frames, 2_048);
+        assert_eq!(p.bytes(), 500 * (256 * KIB + 104 * KIB));
         assert_eq!(
             p.notice().unwrap(),
-            "Memory budget 16 MiB is less than the 317 MiB the stems need at the least; \
+            "Memory budget 16 MiB is less than the 176 MiB the stems need at the least; \
              playing anyway, and jumps to the session start and to 4 of 4 section starts will \
              wait for the disk, and so will jumps to sections you add"
         );

@@ -11,6 +11,8 @@
 static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 
 mod bounce;
+#[cfg(target_os = "linux")]
+mod capacity;
 mod cli;
 mod console;
 mod damage;

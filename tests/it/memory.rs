@@ -147,7 +147,8 @@ fn a_thousand_sections_play_within_the_default_budget() {
 }
 
 /// 100 stereo channels with 20 sections in a budget of 128 MiB: earmix gives up the spare
-/// caches and most section starts, says so, and its peak stays within the budget.
+/// caches, reads 0.34 s ahead and still gives up most section starts, says so, and its peak
+/// stays within the budget.
 #[test]
 fn a_small_budget_gives_up_section_starts_and_says_so() {
     let ts = TempSession::new();
@@ -161,15 +162,47 @@ fn a_small_budget_gives_up_section_starts_and_says_so() {
         peak <= 128 + REST_MIB,
         "peak {peak} MiB for a 128 MiB budget + {REST_MIB} MiB for the rest"
     );
-    // 128 MiB for 100 stems is 1310 KiB each: at 0.7 s each buffer is 256 KiB, and with 136
-    // KiB of fixed part the read-ahead, the seek cache and one cache (the session start's) take
-    // 904 KiB; two caches would need one moved aside too, 1416 KiB.
+    // 128 MiB for 100 stems is 1310 KiB each: at 0.34 s each buffer is 128 KiB, and with 104
+    // KiB of fixed part the read-ahead, the seek cache, one cache moved aside and six caches
+    // (the session start's and five more section starts) take 1256 KiB; seven would take 1384.
     assert!(
         stderr.contains(
-            "Memory budget 128 MiB: jumps to 19 of 20 section starts will wait for the disk, and \
+            "Memory budget 128 MiB: jumps to 14 of 20 section starts will wait for the disk, and \
              so will jumps to sections you add (raise [audio] stream_memory_mb to "
         ),
         "{stderr}"
     );
     assert!(planned_mib(&home, &session, Some(&config)) <= 128);
+}
+
+/// 256 stereo stems with 12 sections play in the default budget with every section start loaded
+/// (so a jump to one plays at once) and under 1 GiB resident: earmix gives up only the spare
+/// caches (for sections added while the session is open) and says so. Before the 0.34 s
+/// read-ahead it kept 4 of the 12 section starts.
+#[test]
+fn two_hundred_fifty_six_stems_with_twelve_sections_keep_every_section_start_under_a_gib() {
+    let ts = TempSession::new();
+    let home = ts.path("home");
+    // 12 sections in the first 11 s; 1 s more so the last caches fill whole.
+    let session = big_session(&ts, 256, 12.0, 12, 11.0);
+    let (ok, stderr, peak) = play(&home, &session, None);
+    assert!(ok, "{stderr}");
+    assert!(
+        !stderr.contains("section starts will wait"),
+        "a section start was given up:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "Memory budget 512 MiB: jumps to sections you add will wait for the disk (raise \
+             [audio] stream_memory_mb to "
+        ),
+        "{stderr}"
+    );
+    let planned = planned_mib(&home, &session, None);
+    assert!(planned <= DEFAULT_BUDGET_MIB, "{planned} MiB planned");
+    assert!(
+        peak <= planned + REST_MIB,
+        "peak {peak} MiB, planned {planned} MiB + {REST_MIB} MiB for the rest"
+    );
+    assert!(peak < 1024, "peak {peak} MiB");
 }
