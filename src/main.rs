@@ -634,9 +634,13 @@ fn console(
     output: &OutputRequest,
     launch: Launch,
 ) -> Result<ExitCode> {
-    // Still the only thread; the console reads the session later, so only a rate given with
-    // --rate or [audio] sample_rate is asked of PipeWire.
-    set_pipewire_props(output.rate);
+    // Still the only thread: ask PipeWire for --rate, else the session's rate (read here once
+    // more; the console reads it again and reports what is wrong with it, a folder or a broken
+    // session just asks for no rate).
+    let rate = output
+        .rate
+        .or_else(|| earmix::session::load(session).ok().map(|s| s.sample_rate));
+    set_pipewire_props(rate);
     let keymap = match earmix::app::keymap::Keymap::user_path() {
         Some(path) => earmix::app::keymap::Keymap::load_user(&path).map_err(|errors| {
             let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();

@@ -182,6 +182,49 @@ fn pipewire_stream_is_a_named_production_client() {
     assert!(line.contains("256-frame buffer (5.3 ms)"), "{line}");
 }
 
+/// The console asks PipeWire for the session's rate too (it reads the session after it starts
+/// its threads, so it used to ask for none): a 44.1 kHz session's node asks for 1/44100.
+#[test]
+fn the_console_asks_pipewire_for_the_session_rate() {
+    let pw = PipeWire::start();
+    let ts = TempSession::new();
+    let n = 44_100 * 10;
+    let sine: Vec<f32> = (0..n)
+        .map(|i| 0.25 * (i as f32 * 440.0 * std::f32::consts::TAU / 44_100.0).sin())
+        .collect();
+    write_wav_f32(&ts.path("stems/sine.wav"), 44_100, &[sine.clone(), sine]);
+    let session = ts.write_session(
+        "version = 1\nname = \"Sine\"\nsample_rate = 44100\n\n[[channel]]\nname = \"Sine\"\n\
+         file = \"stems/sine.wav\"\n",
+    );
+    let home = pw.dir().join("earmix-home");
+    std::fs::create_dir_all(&home).unwrap();
+    let run = pw.runtime_dir();
+    // The console's terminal gets a clean environment: `env` points earmix at the server.
+    let args = [
+        format!("PIPEWIRE_RUNTIME_DIR={}", run.display()),
+        format!("XDG_RUNTIME_DIR={}", run.display()),
+        env!("CARGO_BIN_EXE_earmix").to_string(),
+        session.display().to_string(),
+        "--host".into(),
+        "pipewire".into(),
+    ];
+    let mut console =
+        crate::console::Console::spawn_program(&home, std::ffi::OsStr::new("env"), &args, 100, 30);
+    console.wait_for_text(&["Sine"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut props = None;
+    while props.is_none() && Instant::now() < deadline {
+        props = node_props(&pw, "earmix");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    console.send("q");
+    let props = props.unwrap_or_else(|| panic!("no earmix node; screen:\n{}", console.text()));
+    let prop = |key: &str| props.get(key).and_then(|v| v.as_str()).unwrap_or("(none)");
+    assert_eq!(prop("node.rate"), "1/44100", "{props:?}");
+    assert_eq!(prop("media.role"), "Production", "{props:?}");
+}
+
 /// With PipeWire answering and no host named, earmix plays through PipeWire (and `earmix
 /// devices` marks it as the default); a buffer below the server's smallest quantum (raised to
 /// 64 in its settings) is raised to it, as advertised, and the status says so, instead of
