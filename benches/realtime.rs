@@ -12,9 +12,9 @@
 //! the process's CPU time and its peak resident memory, then a verdict against the targets: 128
 //! stems with no underrun and no xrun, and a callback p99 under half the period.
 //!
-//! earmix does not ask for real-time priority for its audio thread yet, so the bench gives it
-//! (`chrt -f -p 50` on the thread of the first callback) and runs jackd real-time, as a studio
-//! machine would; `EARMIX_BENCH_RT=0` leaves both at normal priority.
+//! earmix raises its audio thread to real-time priority itself (`SCHED_FIFO` 70 where allowed);
+//! the bench runs jackd real-time, as a studio machine would, and gives the audio thread `chrt
+//! -f -p 50` only when it did not get it; `EARMIX_BENCH_RT=0` does neither.
 //!
 //! Then it times the console (the release `earmix` binary in a pseudo-terminal) opening a
 //! 200-stem, 5-minute, 12-section session to its first whole screen, three times
@@ -64,14 +64,16 @@ use serde::{Deserialize, Serialize};
 
 #[path = "realtime/open_time.rs"]
 mod open_time;
-#[path = "realtime/pipewire.rs"]
-mod pipewire;
 #[path = "common/procfs.rs"]
 mod procfs;
+// The JACK half of that module is the desktop bench's (this bench starts jackd itself).
+#[allow(dead_code)]
+#[path = "common/servers.rs"]
+mod servers;
 #[path = "common/stems.rs"]
 mod stems;
-use pipewire::PipeWireServer;
 use procfs::{clock_ticks_per_second, cpu_model};
+use servers::{PipeWire as PipeWireServer, alsa_jack_plugin, on_path};
 use stems::{SAMPLE_RATE, write_stem};
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -664,8 +666,8 @@ fn thread_policy(tid: u32) -> String {
 
 /// Waits for the first callback, which names the audio thread, and, when `rt`, gives that
 /// thread real-time priority with `chrt -f -p` unless it has it already (cpal's PipeWire host
-/// asks for it itself). earmix does not ask for real-time priority yet (issue 18); this stands
-/// in for it. Returns the thread's id and its scheduling.
+/// and the output's supervisor ask for it themselves; this stands in where they did not get it).
+/// Returns the thread's id and its scheduling.
 fn audio_thread(stats: &CallbackStats, rt: bool) -> BoxResult<(u32, String)> {
     let deadline = Instant::now() + Duration::from_secs(10);
     while stats.audio_tid.load(Ordering::Relaxed) == 0 {
@@ -957,7 +959,7 @@ fn spawn_child(
     device: Device,
     session: &Path,
     seconds: f64,
-    env: &[(&str, PathBuf)],
+    env: &[(String, PathBuf)],
 ) -> BoxResult<Measurement> {
     let mut command = Command::new(std::env::current_exe()?);
     command
@@ -1004,28 +1006,6 @@ struct JackServer {
     log: PathBuf,
     alsa_config: PathBuf,
     _dir: tempfile::TempDir,
-}
-
-/// The first of `names` found in a directory on `PATH`.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
-/// Where alsa-lib's jack plugin is installed, if it is.
-fn alsa_jack_plugin() -> Option<PathBuf> {
-    let mut dirs = vec![
-        PathBuf::from("/usr/lib/alsa-lib"),
-        PathBuf::from("/usr/lib64/alsa-lib"),
-    ];
-    if let Ok(entries) = fs::read_dir("/usr/lib") {
-        dirs.extend(entries.flatten().map(|e| e.path().join("alsa-lib")));
-    }
-    dirs.into_iter()
-        .map(|d| d.join("libasound_module_pcm_jack.so"))
-        .find(|p| p.is_file())
 }
 
 impl JackServer {
@@ -1203,10 +1183,17 @@ fn run_all(
         print!("  {:<8} {stems:>3} stems: ", device.name());
         let _ = io::stdout().flush();
         let log_from = jack.map(JackServer::log_len);
-        let mut env: Vec<(&str, PathBuf)> = jack
-            .map(|j| vec![("ALSA_CONFIG_PATH", j.alsa_config.clone())])
+        let mut env: Vec<(String, PathBuf)> = jack
+            .map(|j| vec![("ALSA_CONFIG_PATH".to_string(), j.alsa_config.clone())])
             .unwrap_or_default();
-        env.extend(pipewire.map(PipeWireServer::client_env).unwrap_or_default());
+        if let Some(server) = pipewire {
+            env.extend(
+                server
+                    .client_env()
+                    .into_iter()
+                    .map(|(key, value)| (key, PathBuf::from(value))),
+            );
+        }
         let outcome = spawn_child(device, session, seconds, &env).map_err(|e| e.to_string());
         match &outcome {
             Ok(m) => println!("{}", describe_run(m)),
@@ -1469,9 +1456,9 @@ fn report(results: &[RunResult], seconds: f64) {
          RSS per stem: (peak VmRSS during the run - VmRSS before opening the stems) / stems.\n",
         if rt_wanted() {
             format!(
-                "earmix does not ask for real-time priority yet, so the bench gives it with \
-                 `chrt -f -p {AUDIO_RT_PRIORITY}` after the first callback, and runs jackd \
-                 real-time; EARMIX_BENCH_RT=0 leaves both at normal priority"
+                "earmix raises it to real-time priority itself; where it did not get it the \
+                 bench gives it with `chrt -f -p {AUDIO_RT_PRIORITY}` after the first callback, \
+                 and it runs jackd real-time; EARMIX_BENCH_RT=0 does neither"
             )
         } else {
             "EARMIX_BENCH_RT=0: left as the output made it".to_string()
@@ -1568,7 +1555,7 @@ fn run_parent() -> BoxResult<()> {
     }
     if outputs.contains(&Device::PipeWire) {
         println!("\nPipeWire null sink through cpal's PipeWire host ({seconds} s per run):");
-        match PipeWireServer::start(BUFFER_FRAMES, on_path)? {
+        match PipeWireServer::start_with_quantum(Some(BUFFER_FRAMES)) {
             Ok(server) => {
                 results.extend(run_all(
                     Device::PipeWire,

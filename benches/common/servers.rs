@@ -1,4 +1,4 @@
-//! Paced sound servers for the desktop bench (included with `#[path]`), each in a temporary
+//! Paced sound servers for the desktop and realtime benches (included with `#[path]`), each in a temporary
 //! folder of its own and stopped when dropped: a headless PipeWire whose null sink
 //! `headless_sink` drives the graph on its own timer (`../shared/testing.md` §2b), and a JACK
 //! dummy server under a private name with a private ALSA configuration for its jack plugin (§2).
@@ -83,6 +83,12 @@ impl PipeWire {
 
     /// Starts the server and waits until the null sink is the default sink.
     pub fn start() -> BoxResult<Self> {
+        Self::start_with_quantum(None)
+    }
+
+    /// Starts the server with the graph's quantum fixed at `quantum` frames when given (its
+    /// default and its smallest), and waits until the null sink is the default sink.
+    pub fn start_with_quantum(quantum: Option<u32>) -> BoxResult<Self> {
         if let Some(why) = Self::unavailable() {
             return Err(why.into());
         }
@@ -97,11 +103,14 @@ impl PipeWire {
             use std::os::unix::fs::PermissionsExt;
             fs::set_permissions(&run, fs::Permissions::from_mode(0o700))?;
         }
+        let quantum = quantum.map_or_else(String::new, |q| {
+            format!(" default.clock.quantum = {q} default.clock.min-quantum = {q}")
+        });
         fs::write(
             conf.join("10-headless-sink.conf"),
             format!(
                 "context.properties = {{ default.clock.rate = 48000 \
-                 default.clock.allowed-rates = [ 44100 48000 96000 ] }}\n\
+                 default.clock.allowed-rates = [ 44100 48000 96000 ]{quantum} }}\n\
                  context.objects = [\n  {{ factory = adapter\n    args = {{ \
                  factory.name = support.null-audio-sink node.name = \"{PIPEWIRE_SINK}\"\n      \
                  media.class = \"Audio/Sink\" object.linger = true audio.position = [ FL FR ]\n      \
@@ -227,7 +236,7 @@ fn program_version(program: &str, args: &[&str], after: &str) -> String {
 }
 
 /// Where alsa-lib's jack plugin is installed, if it is.
-fn alsa_jack_plugin() -> Option<PathBuf> {
+pub fn alsa_jack_plugin() -> Option<PathBuf> {
     let mut dirs = vec![
         PathBuf::from("/usr/lib/alsa-lib"),
         PathBuf::from("/usr/lib64/alsa-lib"),
