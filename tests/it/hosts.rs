@@ -15,15 +15,20 @@ const RATE: u32 = 48_000;
 
 /// A 10 s stereo sine session at 48 kHz.
 fn sine_session(ts: &TempSession) -> PathBuf {
-    let n = RATE as usize * 10;
+    sine_session_at(ts, RATE)
+}
+
+/// A 10 s stereo sine session at `rate` Hz (its stem and its `sample_rate`).
+fn sine_session_at(ts: &TempSession, rate: u32) -> PathBuf {
+    let n = rate as usize * 10;
     let sine: Vec<f32> = (0..n)
-        .map(|i| 0.25 * (i as f32 * 440.0 * std::f32::consts::TAU / RATE as f32).sin())
+        .map(|i| 0.25 * (i as f32 * 440.0 * std::f32::consts::TAU / rate as f32).sin())
         .collect();
-    write_wav_f32(&ts.path("stems/sine.wav"), RATE, &[sine.clone(), sine]);
-    ts.write_session(
-        "version = 1\nname = \"Sine\"\nsample_rate = 48000\n\n[[channel]]\nname = \"Sine\"\n\
-         file = \"stems/sine.wav\"\n",
-    )
+    write_wav_f32(&ts.path("stems/sine.wav"), rate, &[sine.clone(), sine]);
+    ts.write_session(&format!(
+        "version = 1\nname = \"Sine\"\nsample_rate = {rate}\n\n[[channel]]\nname = \"Sine\"\n\
+         file = \"stems/sine.wav\"\n"
+    ))
 }
 
 /// earmix with its own HOME (no user file, no `.asoundrc` unless the test writes one), no
@@ -188,15 +193,7 @@ fn pipewire_stream_is_a_named_production_client() {
 fn the_console_asks_pipewire_for_the_session_rate() {
     let pw = PipeWire::start();
     let ts = TempSession::new();
-    let n = 44_100 * 10;
-    let sine: Vec<f32> = (0..n)
-        .map(|i| 0.25 * (i as f32 * 440.0 * std::f32::consts::TAU / 44_100.0).sin())
-        .collect();
-    write_wav_f32(&ts.path("stems/sine.wav"), 44_100, &[sine.clone(), sine]);
-    let session = ts.write_session(
-        "version = 1\nname = \"Sine\"\nsample_rate = 44100\n\n[[channel]]\nname = \"Sine\"\n\
-         file = \"stems/sine.wav\"\n",
-    );
+    let session = sine_session_at(&ts, 44_100);
     let home = pw.dir().join("earmix-home");
     std::fs::create_dir_all(&home).unwrap();
     let run = pw.runtime_dir();
