@@ -9,6 +9,7 @@ pub mod app;
 pub mod commands;
 pub mod config;
 pub mod console;
+pub mod control;
 pub mod demo;
 pub mod engine;
 pub mod exercise;
