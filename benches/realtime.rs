@@ -4,8 +4,8 @@
 //!
 //! For 16, 64, 128 and 256 stereo stems with 12 sections, each run plays the session for 60 s
 //! on the null output (a thread standing in for a device, paced at 1.0x), on a JACK dummy
-//! device through cpal and ALSA (when `jackd` and the ALSA jack plugin, libasound2-plugins, are
-//! installed) and on the null sink of a headless PipeWire through cpal's native PipeWire host
+//! server through cpal's native JACK host (when `jackd`, package jackd2, is installed) and on
+//! the null sink of a headless PipeWire through cpal's native PipeWire host
 //! (when pipewire, wireplumber and dbus are installed; the bench starts its own, as
 //! `../shared/testing.md` §2b does, with the graph at 128 frames). It reports the audio thread's
 //! scheduling, the callback time (p50, p99, max, as a share of the period), underruns, xruns,
@@ -27,7 +27,7 @@
 //!
 //! Every (output, stem count) pair runs in a child process of its own (this binary, run again
 //! with `EARMIX_REALTIME_CHILD` set), so CPU time and memory are that run's alone, and the
-//! output's configuration (ALSA's for JACK, the PipeWire server's socket) is in the environment
+//! output's configuration (the JACK server's name, the PipeWire server's socket) is in the environment
 //! before the libraries load.
 //!
 //! Stems: 16 distinct 60 s stereo 24-bit files (deterministic, music-like); channel k plays file
@@ -43,7 +43,7 @@ use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -66,14 +66,12 @@ use serde::{Deserialize, Serialize};
 mod open_time;
 #[path = "common/procfs.rs"]
 mod procfs;
-// The JACK half of that module is the desktop bench's (this bench starts jackd itself).
-#[allow(dead_code)]
 #[path = "common/servers.rs"]
 mod servers;
 #[path = "common/stems.rs"]
 mod stems;
 use procfs::{clock_ticks_per_second, cpu_model};
-use servers::{PipeWire as PipeWireServer, alsa_jack_plugin, on_path};
+use servers::{Jack as JackServer, PipeWire as PipeWireServer};
 use stems::{SAMPLE_RATE, write_stem};
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;
@@ -409,8 +407,8 @@ fn status_kb(key: &str) -> BoxResult<u64> {
 enum Device {
     /// `NullBackend`: a thread paced at 1.0x.
     Null,
-    /// `CpalBackend` on ALSA's default device, which the child's ALSA configuration points at
-    /// the jack plugin and a dummy `jackd`.
+    /// `CpalBackend` on cpal's native JACK host, connected to a dummy `jackd` the bench starts
+    /// (its own timer paces it).
     Jack,
     /// `CpalBackend` on cpal's native PipeWire host, whose default sink is the null sink of a
     /// headless PipeWire the bench starts (its own timer paces it).
@@ -443,7 +441,11 @@ impl Device {
                 Device::Null => OutputKind::Null,
                 Device::Jack | Device::PipeWire => OutputKind::Device,
             },
-            host: (self == Device::PipeWire).then(|| "pipewire".to_string()),
+            host: match self {
+                Device::Null => None,
+                Device::Jack => Some("jack".to_string()),
+                Device::PipeWire => Some("pipewire".to_string()),
+            },
             buffer_frames: BUFFER_FRAMES,
             rate: Some(SAMPLE_RATE),
             ..OutputRequest::default()
@@ -483,7 +485,7 @@ struct Measurement {
     output_state: String,
     /// CPU seconds of the whole process over the run.
     cpu_s: f64,
-    /// ... of the device's audio thread (`earmix-null-output` or `cpal_alsa_out`).
+    /// ... of the device's audio thread (the thread that made the latest callbacks).
     audio_cpu_s: f64,
     /// ... of the threads named like the process, other than the main one: creek's I/O threads
     /// (libjack's threads take the name of the supervisor thread that opens the device).
@@ -999,144 +1001,6 @@ fn spawn_child(
     Ok(toml::from_str(result)?)
 }
 
-/// A `jackd` started for the JACK runs, with the ALSA configuration that points `default` at it.
-/// Stopped (SIGTERM, then SIGKILL) when dropped.
-struct JackServer {
-    child: Child,
-    log: PathBuf,
-    alsa_config: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl JackServer {
-    /// Starts `jackd --realtime -P 70 -d dummy -r 48000 -p 128` (`--no-realtime` when
-    /// `EARMIX_BENCH_RT=0`; testing.md section 2) and waits
-    /// until it accepts clients. `Ok(Err(reason))` when the JACK runs must be skipped.
-    fn start() -> BoxResult<Result<Self, String>> {
-        let Some(jackd) = on_path("jackd") else {
-            return Ok(Err(
-                "jackd is not on PATH (package jackd2; `just bench` installs it)".into(),
-            ));
-        };
-        let Some(plugin) = alsa_jack_plugin() else {
-            return Ok(Err(
-                "the ALSA jack plugin is missing (package libasound2-plugins; \
-                           `just bench` installs it)"
-                    .into(),
-            ));
-        };
-        let alsa_conf = Path::new("/usr/share/alsa/alsa.conf");
-        if !alsa_conf.is_file() {
-            return Ok(Err(format!("{} is missing", alsa_conf.display())));
-        }
-        if let Some(wait) = on_path("jack_wait") {
-            let check = Command::new(wait)
-                .arg("-c")
-                .env("JACK_NO_START_SERVER", "1")
-                .stderr(Stdio::null())
-                .output()?;
-            if String::from_utf8_lossy(&check.stdout).trim() == "running" {
-                return Ok(Err(
-                    "a JACK server is already running; the bench starts its own \
-                               dummy server, so stop the other one first"
-                        .into(),
-                ));
-            }
-        }
-        let dir = tempfile::Builder::new().prefix("earmix-jack-").tempdir()?;
-        let alsa_config = dir.path().join("asound.conf");
-        fs::write(
-            &alsa_config,
-            format!(
-                "# The system configuration, then `default` through the jack plugin ({}).\n\
-                 <{}>\n\
-                 pcm.jackout {{ type jack  name \"earmix-bench\"  playback_ports {{ \
-                 0 system:playback_1  1 system:playback_2 }} }}\n\
-                 pcm.!default {{ type plug  slave.pcm \"jackout\" }}\n",
-                plugin.display(),
-                alsa_conf.display()
-            ),
-        )?;
-        let log = dir.path().join("jackd.log");
-        let log_file = File::create(&log)?;
-        // With real-time priority for the audio thread, jackd runs real-time too (its clients'
-        // process threads then get it as well), as it would on a studio machine.
-        let realtime: &[&str] = if rt_wanted() {
-            &["--realtime", "-P", "70"]
-        } else {
-            &["--no-realtime"]
-        };
-        let child = Command::new(jackd)
-            .args(realtime)
-            .args(["-d", "dummy", "-r"])
-            .arg(SAMPLE_RATE.to_string())
-            .arg("-p")
-            .arg(BUFFER_FRAMES.to_string())
-            .stdin(Stdio::null())
-            .stdout(log_file.try_clone()?)
-            .stderr(log_file)
-            .spawn()?;
-        let mut server = Self {
-            child,
-            log,
-            alsa_config,
-            _dir: dir,
-        };
-        if let Some(wait) = on_path("jack_wait") {
-            let _ = Command::new(wait)
-                .args(["-w", "-t", "10"])
-                .env("JACK_NO_START_SERVER", "1")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()?;
-        } else {
-            std::thread::sleep(Duration::from_secs(2));
-        }
-        if let Some(status) = server.child.try_wait()? {
-            let log = fs::read_to_string(&server.log).unwrap_or_default();
-            return Ok(Err(format!(
-                "jackd exited at once ({status}): {}",
-                log.trim()
-            )));
-        }
-        Ok(Ok(server))
-    }
-
-    /// The log's length now, to count what a run adds to it.
-    fn log_len(&self) -> u64 {
-        fs::metadata(&self.log).map_or(0, |m| m.len())
-    }
-
-    /// Lines mentioning an xrun that jackd logged since `from`.
-    fn xruns_since(&self, from: u64) -> usize {
-        let mut text = String::new();
-        if let Ok(mut file) = File::open(&self.log) {
-            let _ = io::Seek::seek(&mut file, io::SeekFrom::Start(from));
-            let _ = file.read_to_string(&mut text);
-        }
-        text.lines()
-            .filter(|l| l.to_ascii_lowercase().contains("xrun"))
-            .count()
-    }
-}
-
-impl Drop for JackServer {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Where the numbers were measured.
 fn machine() -> String {
     let cpu = cpu_model();
@@ -1184,7 +1048,13 @@ fn run_all(
         let _ = io::stdout().flush();
         let log_from = jack.map(JackServer::log_len);
         let mut env: Vec<(String, PathBuf)> = jack
-            .map(|j| vec![("ALSA_CONFIG_PATH".to_string(), j.alsa_config.clone())])
+            .map(|server| {
+                server
+                    .client_env()
+                    .into_iter()
+                    .map(|(key, value)| (key, PathBuf::from(value)))
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(server) = pipewire {
             env.extend(
@@ -1429,7 +1299,7 @@ fn limits(results: &[RunResult], cores: usize) {
     }
 }
 
-fn report(results: &[RunResult], seconds: f64) {
+fn report(results: &[RunResult], seconds: f64, jack_alone: Option<usize>) {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!("\nMachine: {}", machine());
     println!(
@@ -1450,7 +1320,7 @@ fn report(results: &[RunResult], seconds: f64) {
          schedule set by the first (on a device with two periods of buffer that is about where \
          an xrun starts). Underruns: strip-blocks played silent because creek's data was late \
          (EngineCounters). Xruns: the output's health (the null output counts one only when \
-         it falls 250 ms behind; cpal reports ALSA's). CPU: utime + stime of the whole process \
+         it falls 250 ms behind; cpal reports the server's). CPU: utime + stime of the whole process \
          (/proc/self/stat) over the run, % of one core; audio thread and creek's I/O \
          threads from /proc/self/task. RSS: peak VmRSS during the run (sampled every 0.5 s). \
          RSS per stem: (peak VmRSS during the run - VmRSS before opening the stems) / stems.\n",
@@ -1468,6 +1338,13 @@ fn report(results: &[RunResult], seconds: f64) {
     println!();
     print_details(results);
     print_marginal_rss(results);
+    if let Some(alone) = jack_alone {
+        println!(
+            "jackd alone: with no client connected, the JACK dummy server logged {alone} xrun \
+             lines in {seconds:.0} s (its own timer woke late); xruns in the JACK runs up to that \
+             many are the server's, not earmix's."
+        );
+    }
     let noisy: Vec<String> = results
         .iter()
         .filter_map(|r| {
@@ -1533,14 +1410,22 @@ fn run_parent() -> BoxResult<()> {
 
     let outputs = outputs()?;
     let mut results = Vec::new();
+    let mut jack_alone = None;
     if outputs.contains(&Device::Null) {
         println!("\nnull output ({seconds} s per run):");
         results.extend(run_all(Device::Null, &sessions, seconds, None, None));
     }
     if outputs.contains(&Device::Jack) {
-        println!("\nJACK dummy device through cpal and ALSA ({seconds} s per run):");
-        match JackServer::start()? {
+        println!("\nJACK dummy server through cpal's JACK host ({seconds} s per run):");
+        match JackServer::start_with(BUFFER_FRAMES, rt_wanted()) {
             Ok(server) => {
+                // jackd's own dummy timer can be late on a busy or virtual machine: what it logs
+                // with no client, over as long as one run, is the floor for the runs' xruns.
+                let from = server.log_len();
+                std::thread::sleep(Duration::from_secs_f64(seconds));
+                let alone = server.xruns_since(from);
+                println!("  jackd alone, no client, {seconds} s: {alone} xrun lines logged");
+                jack_alone = Some(alone);
                 results.extend(run_all(
                     Device::Jack,
                     &sessions,
@@ -1569,7 +1454,7 @@ fn run_parent() -> BoxResult<()> {
             Err(reason) => println!("  skipped: {reason}"),
         }
     }
-    report(&results, seconds);
+    report(&results, seconds, jack_alone);
     if open_wanted() {
         open_time(&root)?;
     }

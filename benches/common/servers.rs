@@ -3,6 +3,9 @@
 //! `headless_sink` drives the graph on its own timer (`../shared/testing.md` §2b), and a JACK
 //! dummy server under a private name with a private ALSA configuration for its jack plugin (§2).
 //! Both report a missing program as an error naming its package.
+//!
+//! The tests use them too (tests/it/servers.rs includes this file); each user needs only part.
+#![allow(dead_code)]
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -36,7 +39,7 @@ fn require(programs: &[&str], packages: &str) -> BoxResult<()> {
         Ok(())
     } else {
         Err(format!(
-            "{} not on PATH (Debian: apt install {packages}; `just bench` installs them)",
+            "{} not on PATH (Debian: apt install {packages}; `just test-deps` installs them)",
             missing.join(", ")
         )
         .into())
@@ -168,7 +171,8 @@ impl PipeWire {
         format!("unix:path={}", self.runtime_dir().join("bus").display())
     }
 
-    fn runtime_dir(&self) -> PathBuf {
+    /// The folder holding the server's socket.
+    pub fn runtime_dir(&self) -> PathBuf {
         self.dir.path().join("run")
     }
 
@@ -187,16 +191,39 @@ impl PipeWire {
         ]
     }
 
-    /// `program` as a client of this server, with the server's configuration folder, its
-    /// output going nowhere unless the caller says otherwise.
+    /// Points a client at this server (its socket and its D-Bus), leaving HOME and the
+    /// client's own XDG folders alone.
+    pub fn client<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        command.envs(self.client_env())
+    }
+
+    /// `program` as a client of this server, with the server's configuration folder (for the
+    /// server's own programs: pipewire, wireplumber, wpctl, pw-record), its output going
+    /// nowhere unless the caller says otherwise.
     pub fn command(&self, program: &str) -> Command {
         let mut command = Command::new(program);
-        command
-            .envs(self.client_env())
+        self.client(&mut command)
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         command
+    }
+
+    /// The PipeWire daemon's process id (to freeze it with SIGSTOP, say).
+    pub fn daemon_pid(&self) -> u32 {
+        // Started second, after dbus-daemon.
+        self.children[1].id()
+    }
+
+    /// Kills the PipeWire daemon (leaving D-Bus and WirePlumber), as a crash would: its socket
+    /// file stays behind.
+    pub fn kill_daemon(&mut self) {
+        // Started second, after dbus-daemon.
+        if self.children.len() > 1 {
+            let mut daemon = self.children.remove(1);
+            let _ = daemon.kill();
+            let _ = daemon.wait();
+        }
     }
 
     /// The server's version ("0.3.65"), from `pipewire --version`.
@@ -252,8 +279,8 @@ pub fn alsa_jack_plugin() -> Option<PathBuf> {
 /// The system's ALSA configuration, which a private configuration includes first.
 const SYSTEM_ALSA_CONF: &str = "/usr/share/alsa/alsa.conf";
 
-/// A JACK dummy server (`jackd --no-realtime -d dummy -r 48000 -p PERIOD`) under a server name
-/// of its own. Stopped when dropped.
+/// A JACK dummy server (`jackd --no-realtime -d dummy -r 48000 -p PERIOD`, or real-time at
+/// priority 70) under a server name of its own. Stopped when dropped.
 pub struct Jack {
     name: String,
     period: u32,
@@ -262,11 +289,19 @@ pub struct Jack {
 }
 
 impl Jack {
-    /// Why the server cannot be started or reached here (a program or the ALSA jack plugin
-    /// missing), if it cannot.
+    /// Why the server cannot be started or reached here (jackd's programs missing), if it
+    /// cannot.
+    pub fn unavailable_native() -> Option<String> {
+        require(&["jackd", "jack_lsp"], "jackd2")
+            .err()
+            .map(|e| e.to_string())
+    }
+
+    /// Why the server cannot be started or reached through ALSA here (a program or the ALSA
+    /// jack plugin missing), if it cannot.
     pub fn unavailable() -> Option<String> {
-        if let Err(e) = require(&["jackd", "jack_lsp"], "jackd2") {
-            return Some(e.to_string());
+        if let Some(why) = Self::unavailable_native() {
+            return Some(why);
         }
         alsa_jack_plugin().is_none().then(|| {
             "the ALSA jack plugin is missing (Debian: apt install libasound2-plugins; `just \
@@ -275,29 +310,48 @@ impl Jack {
         })
     }
 
-    /// Starts the server and waits until it accepts clients.
+    /// Starts the server (not real-time) and waits until it accepts clients.
     pub fn start(period: u32) -> BoxResult<Self> {
-        if let Some(why) = Self::unavailable() {
+        Self::start_with(period, false)
+    }
+
+    /// Starts the server, real-time at priority 70 when `realtime` (as on a studio machine:
+    /// its clients' process threads then run real-time too), and waits until it accepts
+    /// clients.
+    pub fn start_with(period: u32, realtime: bool) -> BoxResult<Self> {
+        // A fixed name per period and mode: jackd keeps a registry of at most 8 servers in
+        // /dev/shm, and reclaims a dead server's entry only for a server of the same name.
+        let name = format!(
+            "earmix-bench-{}-{period}",
+            if realtime { "rt" } else { "desktop" }
+        );
+        Self::start_named(name, period, realtime)
+    }
+
+    /// Starts a server (not real-time) under a name no other server of this process has, so
+    /// that tests running at once do not meet.
+    pub fn start_unique(period: u32) -> BoxResult<Self> {
+        static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("earmix-test-{}-{n}-{period}", std::process::id());
+        Self::start_named(name, period, false)
+    }
+
+    /// Starts the server under `name` and waits until it accepts clients.
+    fn start_named(name: String, period: u32, realtime: bool) -> BoxResult<Self> {
+        if let Some(why) = Self::unavailable_native() {
             return Err(why.into());
         }
-        let dir = tempfile::Builder::new()
-            .prefix("earmix-desktop-jack-")
-            .tempdir()?;
-        // A fixed name per period: jackd keeps a registry of at most 8 servers in /dev/shm,
-        // and reclaims a dead server's entry only for a server of the same name.
-        let name = format!("earmix-bench-desktop-{period}");
+        let dir = tempfile::Builder::new().prefix("earmix-jack-").tempdir()?;
         let log = File::create(dir.path().join("jackd.log"))?;
+        let scheduling: &[&str] = if realtime {
+            &["--realtime", "-P", "70"]
+        } else {
+            &["--no-realtime"]
+        };
         let child = Command::new("jackd")
-            .args([
-                "--no-realtime",
-                "-n",
-                &name,
-                "-d",
-                "dummy",
-                "-r",
-                "48000",
-                "-p",
-            ])
+            .args(scheduling)
+            .args(["-n", &name, "-d", "dummy", "-r", "48000", "-p"])
             .arg(period.to_string())
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -325,12 +379,32 @@ impl Jack {
         self.period
     }
 
+    /// The length of jackd's log now, to count what a run adds to it.
+    pub fn log_len(&self) -> u64 {
+        fs::metadata(self.dir.path().join("jackd.log")).map_or(0, |m| m.len())
+    }
+
+    /// Lines mentioning an xrun that jackd logged since the log was `from` bytes long.
+    pub fn xruns_since(&self, from: u64) -> usize {
+        let text = fs::read(self.dir.path().join("jackd.log")).unwrap_or_default();
+        let from = usize::try_from(from).unwrap_or(usize::MAX).min(text.len());
+        String::from_utf8_lossy(&text[from..])
+            .lines()
+            .filter(|l| l.to_ascii_lowercase().contains("xrun"))
+            .count()
+    }
+
     /// The environment that points a client at this server.
     pub fn client_env(&self) -> Vec<(String, String)> {
         vec![
             ("JACK_DEFAULT_SERVER".into(), self.name.clone()),
             ("JACK_NO_START_SERVER".into(), "1".into()),
         ]
+    }
+
+    /// Points a client at this server.
+    pub fn client<'c>(&self, command: &'c mut Command) -> &'c mut Command {
+        command.envs(self.client_env())
     }
 
     /// Every port the server has now, as `jack_lsp` lists them.
@@ -388,10 +462,13 @@ impl Jack {
     }
 }
 
-impl Drop for Jack {
-    /// SIGTERM, so that jackd takes itself out of its registry, then SIGKILL if it has not
-    /// ended within 5 s.
-    fn drop(&mut self) {
+impl Jack {
+    /// Stops the server (a test of what a client does when its server goes away, say):
+    /// SIGTERM first, so that jackd takes its name out of JACK's shared registry (jackd2 keeps
+    /// eight names there and never reclaims one a killed server left behind; once eight are
+    /// left every new server fails with "Too many servers already active"), then SIGKILL if it
+    /// has not ended within 5 s.
+    pub fn kill(&mut self) {
         for child in &mut self.children {
             if let Ok(pid) = i32::try_from(child.id()) {
                 let _ = nix::sys::signal::kill(
@@ -404,5 +481,11 @@ impl Drop for Jack {
             });
         }
         stop(&mut self.children);
+    }
+}
+
+impl Drop for Jack {
+    fn drop(&mut self) {
+        self.kill();
     }
 }
