@@ -157,8 +157,8 @@ impl ChannelRun {
         continues
     }
 
-    /// "1-64 ch, 8000-192000 Hz, f32, buffer 16-8192".
-    fn line(&self) -> String {
+    /// The run as a row: "1-64 ch", "8000-192000", "f32", "buffer 16-8192".
+    fn row(&self) -> Row {
         let first = &self.first;
         let channels = if first.channels() == self.last_channels {
             format!("{} ch", self.last_channels)
@@ -166,17 +166,71 @@ impl ChannelRun {
             format!("{}-{} ch", first.channels(), self.last_channels)
         };
         let rates = if first.min_sample_rate() == first.max_sample_rate() {
-            format!("{} Hz", first.min_sample_rate())
+            first.min_sample_rate().to_string()
         } else {
-            format!("{}-{} Hz", first.min_sample_rate(), first.max_sample_rate())
+            format!("{}-{}", first.min_sample_rate(), first.max_sample_rate())
         };
         let buffer = match self.buffer {
             Some((min, max)) if min == max => format!("buffer {min}"),
             Some((min, max)) => format!("buffer {min}-{max}"),
             None => "buffer size unknown".to_string(),
         };
-        format!("{channels}, {rates}, {}, {buffer}", first.sample_format())
+        Row {
+            channels,
+            rates: vec![rates],
+            formats: vec![first.sample_format().to_string()],
+            buffer,
+        }
     }
+}
+
+/// One line of a device's configurations: channel counts, rates, sample formats and buffer
+/// sizes it takes in every combination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Row {
+    channels: String,
+    rates: Vec<String>,
+    formats: Vec<String>,
+    buffer: String,
+}
+
+impl Row {
+    /// "2 ch, 44100, 48000 Hz, i16 f32, buffer 16-2048".
+    fn line(&self) -> String {
+        format!(
+            "{}, {} Hz, {}, {}",
+            self.channels,
+            self.rates.join(", "),
+            self.formats.join(" "),
+            self.buffer
+        )
+    }
+}
+
+/// Folds rows that differ only in one part into one row listing that part's values, in the
+/// order they came: first the sample formats (a server offers every format at every rate),
+/// then the rates.
+fn fold_rows(rows: Vec<Row>) -> Vec<Row> {
+    let mut by_format: Vec<Row> = Vec::new();
+    for row in rows {
+        match by_format
+            .iter_mut()
+            .find(|r| r.channels == row.channels && r.rates == row.rates && r.buffer == row.buffer)
+        {
+            Some(r) => r.formats.extend(row.formats),
+            None => by_format.push(row),
+        }
+    }
+    let mut by_rate: Vec<Row> = Vec::new();
+    for row in by_format {
+        match by_rate.iter_mut().find(|r| {
+            r.channels == row.channels && r.formats == row.formats && r.buffer == row.buffer
+        }) {
+            Some(r) => r.rates.extend(row.rates),
+            None => by_rate.push(row),
+        }
+    }
+    by_rate
 }
 
 fn buffer_range(range: &SupportedStreamConfigRange) -> Option<(u32, u32)> {
@@ -187,19 +241,21 @@ fn buffer_range(range: &SupportedStreamConfigRange) -> Option<(u32, u32)> {
 }
 
 /// One line per run of ranges that differ only in consecutive channel counts (ALSA plugins
-/// offer every count from 1 to 64), with the widest buffer range of the run.
+/// offer every count from 1 to 64), with the widest buffer range of the run; runs that differ
+/// only in their sample formats, then only in their rates, share a line (PipeWire offers ten
+/// formats at each of its rates).
 fn merge_channel_runs(ranges: &[SupportedStreamConfigRange]) -> Vec<String> {
-    let mut lines = Vec::new();
+    let mut rows = Vec::new();
     let mut run: Option<ChannelRun> = None;
     for range in ranges {
         let extended = run.as_mut().is_some_and(|current| current.extend(range));
         if !extended {
-            lines.extend(run.as_ref().map(ChannelRun::line));
+            rows.extend(run.as_ref().map(ChannelRun::row));
             run = Some(ChannelRun::new(range));
         }
     }
-    lines.extend(run.as_ref().map(ChannelRun::line));
-    lines
+    rows.extend(run.as_ref().map(ChannelRun::row));
+    fold_rows(rows).iter().map(Row::line).collect()
 }
 
 fn list_device(out: &mut String, device: &cpal::Device, is_default: bool) {
@@ -269,6 +325,37 @@ mod tests {
                 "1-3 ch, 8000-48000 Hz, i16, buffer 16-4096",
                 "6 ch, 8000-48000 Hz, i16, buffer 32-1024",
                 "2 ch, 8000-48000 Hz, f32, buffer 64",
+            ]
+        );
+    }
+
+    /// A server that offers every sample format at each of its rates (PipeWire: ten formats at
+    /// three rates, thirty ranges) reads as one line; a rate with other buffer sizes keeps a
+    /// line of its own.
+    #[test]
+    fn formats_then_rates_fold_into_one_line() {
+        use cpal::SampleFormat::{F32, I16, I24};
+        let r = |rate: u32, format: cpal::SampleFormat, max: u32| {
+            SupportedStreamConfigRange::new(
+                2,
+                rate,
+                rate,
+                SupportedBufferSize::Range { min: 16, max },
+                format,
+            )
+        };
+        let mut ranges = Vec::new();
+        for rate in [44_100, 48_000, 96_000] {
+            for format in [I16, I24, F32] {
+                ranges.push(r(rate, format, 2048));
+            }
+        }
+        ranges.push(r(192_000, F32, 4096));
+        assert_eq!(
+            merge_channel_runs(&ranges),
+            [
+                "2 ch, 44100, 48000, 96000 Hz, i16 i24 f32, buffer 16-2048",
+                "2 ch, 192000 Hz, f32, buffer 16-4096",
             ]
         );
     }

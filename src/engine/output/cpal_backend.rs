@@ -95,7 +95,20 @@ pub(crate) fn device_id(device: &cpal::Device) -> Option<String> {
 /// the name when there is only one or they are the same.
 pub(crate) fn device_label(device: &cpal::Device) -> String {
     let name = device.description().ok().map(|d| d.name().to_string());
-    match (name, device_id(device)) {
+    label(name, device_id(device))
+}
+
+/// A device's label from its name and id, as a person would say it: cpal's PipeWire host names
+/// its stand-ins for the server's defaults "default_output" and "default_sink", and a node
+/// without a description "unknown".
+fn label(name: Option<String>, id: Option<String>) -> String {
+    match id.as_deref() {
+        Some("output_default") => return "default output".to_string(),
+        Some("sink_default") => return "default sink".to_string(),
+        _ => {}
+    }
+    let name = name.filter(|n| n != "unknown" && !n.is_empty());
+    match (name, id) {
         (Some(name), Some(id)) if name != id => format!("{name} ({id})"),
         (Some(name), _) => name,
         (None, Some(id)) => id,
@@ -546,6 +559,31 @@ fn build_stream(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Labels read as a person would say them: PipeWire's default stand-ins by what they are,
+    /// a node without a description by its name, and ALSA's devices as before.
+    #[test]
+    fn labels_name_devices_plainly() {
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            label(some("default_output"), some("output_default")),
+            "default output"
+        );
+        assert_eq!(
+            label(some("default_sink"), some("sink_default")),
+            "default sink"
+        );
+        assert_eq!(
+            label(some("unknown"), some("headless_sink")),
+            "headless_sink"
+        );
+        assert_eq!(
+            label(some("Default Audio Device"), some("default")),
+            "Default Audio Device (default)"
+        );
+        assert_eq!(label(some("null"), some("null")), "null");
+        assert_eq!(label(None, None), "unnamed device");
+    }
 
     fn range(
         channels: u16,
