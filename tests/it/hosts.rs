@@ -249,7 +249,12 @@ fn pipewire_is_the_default_and_a_too_small_buffer_is_raised() {
         )),
         "{stdout}"
     );
-    assert!(stdout.contains(", f32, buffer 64-"), "{stdout}");
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains(" f32") && l.contains(", buffer 64-")),
+        "{stdout}"
+    );
 
     let out = run(pw
         .client(&mut earmix(&home))
