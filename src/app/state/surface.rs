@@ -37,7 +37,7 @@ use crate::control::takeover::{Takeover, Verdict};
 use crate::control::{
     Arrival, FaderState, Feedback, Input, Level, Press, Source, StripRef, StripState, Target, Turns,
 };
-use crate::ui::view::Focus;
+use crate::ui::view::{Catch, Focus};
 use crate::units::{Decibels, Pan, Seconds};
 
 /// How many fader slots a surface has until it says ([`Input::Slots`]).
@@ -45,15 +45,6 @@ pub const DEFAULT_SLOTS: usize = 8;
 
 /// The most detents one turn input moves (a runaway encoder cannot hang the console).
 const MOST_DETENTS: u32 = 64;
-
-/// Which way a waiting hardware fader must move to catch the mix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Catch {
-    /// Up: the hardware is below the mix.
-    Up,
-    /// Down: the hardware is above the mix.
-    Down,
-}
 
 /// A surface's bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
