@@ -492,3 +492,23 @@ fn turns_nudge_like_keys() {
         vec![Effect::Pan(1, Pan(-0.3))]
     );
 }
+
+/// A touch holds only its own fader's gesture: a touch never let go (a cable pulled mid-move)
+/// does not make every later move of other faders one undo step.
+#[test]
+fn a_touch_holds_only_its_own_fader() {
+    let mut rig = Rig::new(session_of(2));
+    let touch = Input::FaderTouch {
+        target: strip(0),
+        touched: true,
+    };
+    rig.one(&midi(), 0, touch);
+    let db = |db| Input::FaderDb {
+        target: strip(1),
+        db: Some(db),
+    };
+    rig.one(&midi(), 1000, db(-1.0));
+    rig.one(&midi(), 2000, db(-2.0));
+    rig.app.update(Action::Undo, rig.at(3000), rig.transport);
+    assert_eq!(rig.gain(1), -1.0);
+}
