@@ -168,6 +168,9 @@ pub(crate) enum Command {
     New(NewArgs),
     /// List the audio hosts, their output devices and the configurations they support.
     Devices,
+    /// List the MIDI ports (ALSA sequencer and JACK) a controller can be reached by, and the
+    /// controller mappings.
+    Midi,
     /// Generate the demo sessions' stems and print where they are.
     Demo {
         /// Regenerate stems that already exist.

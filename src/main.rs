@@ -263,6 +263,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_out(&commands::devices::list())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Midi => {
+            print_out(&commands::midi::list())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo { force, dir } => demo(dir, force),
     }
 }
