@@ -1,6 +1,6 @@
 //! MIDI control surfaces (surface threads, never the audio thread): a controller's MIDI
 //! input port read through a [`mapping::Mapping`] into [`Input`]s, and its output port
-//! driven with motor fader positions and lamps from the console's [`Feedback`].
+//! driven with motor fader positions and lamps from the console's [`Feedback`](super::Feedback).
 //!
 //! [`starter`] makes the [`Starter`] the console runs: it finds the ports (`[midi]` or
 //! `--midi`), loads the mapping, and starts a thread that sends feedback and watches the ports:
