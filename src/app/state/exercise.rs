@@ -539,43 +539,54 @@ impl App {
     /// What every exercise allows: faders, mute and solo, undo, the transport and the monitor,
     /// by ear; everything else is refused.
     fn shared_action(&mut self, action: Action, now: Instant) -> Outcome {
-        match action {
-            Action::SelectPrevious
-            | Action::SelectNext
-            | Action::SelectStrip(_)
-            | Action::Nudge { .. }
-            | Action::Unity
-            | Action::Mute
-            | Action::Solo
-            | Action::ClearSolos
-            | Action::Undo
-            | Action::Redo
-            | Action::PlayPause
-            | Action::ToStart
-            | Action::PreviousSection
-            | Action::NextSection
-            | Action::LoopSection
-            | Action::ResetPeaks
-            // What is heard only: the monitor works in every exercise.
-            | Action::MonitorStereo
-            | Action::MonitorSwap
-            | Action::MonitorDim
-            | Action::MonitorMute
-            | Action::MonitorPreset
-            | Action::MonitorReset => self.apply(action, now),
-            Action::Compare => {
-                self.mixer.message =
-                    Some("There is no target to compare with in this exercise".to_string());
-                Outcome::Continue
-            }
-            _ => {
-                self.mixer.message = Some(format!(
-                    "Not during an exercise: it is faders, mute and solo, by ear ({} leaves)",
-                    self.keymap.key_label(Action::Cancel)
-                ));
-                Outcome::Continue
-            }
+        if shared(action) {
+            self.apply(action, now)
+        } else {
+            self.refuse_shared(action);
+            Outcome::Continue
         }
+    }
+
+    /// Whether the exercise step lets a control surface do what `action` does from the keys
+    /// (true when no exercise runs); when it does not, the message line says why, as for the
+    /// key. The exercise sees the action as it would see the key's (a fader move is a nudge).
+    pub(in crate::app) fn exercise_allows(&mut self, action: Action) -> bool {
+        let Some(run) = self.exercise.as_ref() else {
+            return true;
+        };
+        if run.results.is_some() {
+            self.mixer.message =
+                Some("The exercise's results are on the screen: the mixer waits".to_string());
+            return false;
+        }
+        if run.flow.waiting() && action != Action::PlayPause {
+            return false;
+        }
+        match self.with_flow(|flow, bench| flow.action(action, bench)) {
+            Some(Handled::Mixer) => true,
+            Some(Handled::Shared) if shared(action) => true,
+            Some(Handled::Shared) => {
+                self.refuse_shared(action);
+                false
+            }
+            Some(Handled::Refused(why)) => {
+                self.mixer.message = Some(why);
+                false
+            }
+            Some(Handled::Done) | None => false,
+        }
+    }
+
+    /// Says why an exercise refuses an action the shared rules do not allow.
+    fn refuse_shared(&mut self, action: Action) {
+        self.mixer.message = Some(if action == Action::Compare {
+            "There is no target to compare with in this exercise".to_string()
+        } else {
+            format!(
+                "Not during an exercise: it is faders, mute and solo, by ear ({} leaves)",
+                self.keymap.key_label(Action::Cancel)
+            )
+        });
     }
 
     /// The help during an exercise: its instructions and keys.
@@ -746,6 +757,37 @@ impl App {
     }
 }
 
+/// What every exercise allows: faders, mute and solo, undo, the transport and the monitor, by
+/// ear.
+fn shared(action: Action) -> bool {
+    matches!(
+        action,
+        Action::SelectPrevious
+            | Action::SelectNext
+            | Action::SelectStrip(_)
+            | Action::Nudge { .. }
+            | Action::Unity
+            | Action::Mute
+            | Action::Solo
+            | Action::ClearSolos
+            | Action::Undo
+            | Action::Redo
+            | Action::PlayPause
+            | Action::ToStart
+            | Action::PreviousSection
+            | Action::NextSection
+            | Action::LoopSection
+            | Action::ResetPeaks
+            // What is heard only: the monitor works in every exercise.
+            | Action::MonitorStereo
+            | Action::MonitorSwap
+            | Action::MonitorDim
+            | Action::MonitorMute
+            | Action::MonitorPreset
+            | Action::MonitorReset
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -886,6 +928,66 @@ file = "ref.wav"
             Some(Overlay::Results(view)) => view,
             other => panic!("expected the results, got {other:?}"),
         }
+    }
+
+    /// A control surface in an exercise step is refused what the keys are refused, with the
+    /// same message: a fader while the drill's target plays, a pan by the shared rules; once
+    /// the drill scrambles, a turn nudges the mix by ear (a level in dB is refused: the drill
+    /// hides the numbers).
+    #[test]
+    fn surfaces_follow_the_exercise_rules() {
+        use crate::control::{Arrival, Input, Source, StripRef, Target};
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = console(song(dir.path()));
+        let mut transport = Transport::default();
+        start(&mut app, Exercise::Drill, &mut transport);
+        settle(&mut app, &mut transport);
+        let send = |app: &mut App, input: Input, transport: Transport| {
+            let arrival = Arrival {
+                source: Source::Mouse,
+                input,
+                at: Instant::now(),
+            };
+            app.surface(vec![arrival], transport);
+            app.take_effects()
+        };
+        let level = |db| Input::FaderDb {
+            target: Target::Strip(StripRef::Index(0)),
+            db: Some(db),
+        };
+        let before = faders(&app);
+        assert!(send(&mut app, level(-20.0), transport).is_empty());
+        assert_eq!(faders(&app), before);
+        assert!(
+            app.message().unwrap().starts_with("This is the target"),
+            "{:?}",
+            app.message()
+        );
+        let pan = Input::Pan {
+            strip: StripRef::Index(0),
+            pan: 0.5,
+        };
+        assert!(send(&mut app, pan, transport).is_empty());
+        assert!(
+            app.message().unwrap().starts_with("Not during an exercise"),
+            "{:?}",
+            app.message()
+        );
+        act(&mut app, Action::Confirm, &mut transport);
+        // The drill hides the numbers: a level in dB is refused, a turn nudges by ear.
+        assert!(send(&mut app, level(-20.0), transport).is_empty());
+        let scrambled = faders(&app);
+        let turn = Input::Turn {
+            turns: crate::control::Turns::Fader { coarse: false },
+            target: Target::Strip(StripRef::Index(0)),
+            steps: 1,
+        };
+        let effects = send(&mut app, turn, transport);
+        assert!(
+            matches!(effects[..], [Effect::Gain(0, db)] if db.0 > scrambled[0].0),
+            "{effects:?} {:?}",
+            app.message()
+        );
     }
 
     /// Bug 4 of issue 16: `--level 5` on a locked level says, on the panel itself, which level
