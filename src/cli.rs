@@ -54,6 +54,11 @@ pub(crate) struct ConsoleArgs {
     /// console.fps = 30].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=240))]
     pub(crate) fps: Option<u32>,
+    /// A MIDI controller as a control surface: its input port, by name or a part of it (and
+    /// the output of the same name for motor faders and lamps), as `earmix midi` lists it
+    /// [config: midi.input].
+    #[arg(long, value_name = "PORT")]
+    pub(crate) midi: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -293,3 +293,78 @@ fn child_mackie_surface_round_trip_through_jack() {
     drop(running);
     controller.close();
 }
+
+/// The real console with `--midi`: a generic-8 controller on JACK gets the mix's fader
+/// position as feedback; its fader, far from the mix, does nothing (soft takeover) until it
+/// crosses the mix's value, then sets the level shown on the strip and saved by ctrl-s; a mute
+/// note mutes the strip and lights its lamp.
+#[test]
+fn console_takes_a_controller_through_jack() {
+    let jack = Jack::start(256);
+    in_child(&jack, "midi::child_console_takes_a_controller_through_jack");
+}
+
+/// (Run by `console_takes_a_controller_through_jack` in a child pointed at its server.)
+#[test]
+#[ignore = "run by console_takes_a_controller_through_jack in a child pointed at its JACK server"]
+fn child_console_takes_a_controller_through_jack() {
+    use crate::console::{Console, channel, flagged, float, home_in, read_session, shows_in_strip};
+    assert!(std::env::var_os("EARMIX_MIDI_CHILD").is_some());
+    let mut controller = Controller::open();
+    let ts = crate::support::TempSession::new();
+    let session = crate::console::trio(&ts);
+    let server = std::env::var("JACK_DEFAULT_SERVER").unwrap();
+    let args = [
+        format!("JACK_DEFAULT_SERVER={server}"),
+        "JACK_NO_START_SERVER=1".into(),
+        env!("CARGO_BIN_EXE_earmix").into(),
+        session.to_string_lossy().into_owned(),
+        "--midi".into(),
+        "nanoctl".into(),
+        "--output".into(),
+        "null".into(),
+    ];
+    let mut c = Console::spawn_program(
+        &home_in(&ts),
+        std::ffi::OsStr::new("/usr/bin/env"),
+        &args,
+        100,
+        30,
+    );
+    c.wait_for_text(&["Bass", "Keys", "Voice", "MASTER"]);
+    c.wait_for("Bass at -3.0 dB", |s| shows_in_strip(s, "Bass", "-3.0 dB"));
+    // -3 dB sits at 0.675 of the travel: 86 of 127.
+    controller.receive_until(|all| all.iter().any(|m| m == &[0xb0, 0, 86]));
+
+    controller.send(&[0xb0, 0, 127]);
+    std::thread::sleep(Duration::from_millis(500));
+    let unmoved = std::cell::Cell::new(false);
+    c.wait_for("a look at the screen", |s| {
+        unmoved.set(shows_in_strip(s, "Bass", "-3.0 dB"));
+        true
+    });
+    assert!(
+        unmoved.get(),
+        "a fader far above the mix does nothing:\n{}",
+        c.dump()
+    );
+    for value in (64..127u8).rev() {
+        controller.send(&[0xb0, 0, value]);
+        std::thread::sleep(Duration::from_millis(4));
+    }
+    // 64 of 127 is 0.504 of the travel: -9.8 dB.
+    c.wait_for("Bass at -9.8 dB", |s| shows_in_strip(s, "Bass", "-9.8 dB"));
+
+    controller.send(&[0x90, 1, 127]);
+    c.wait_for("Keys muted", |s| flagged(s, "M") == vec!["Keys"]);
+    controller.receive_until(|all| all.iter().any(|m| m == &[0x90, 1, 127]));
+
+    c.send("\x13");
+    c.wait_for_text(&["Saved"]);
+    let (_, table) = read_session(&session);
+    let bass = float(channel(&table, "Bass"), "gain_db");
+    assert!((bass - -9.84).abs() < 0.05, "Bass saved at {bass}");
+    c.send("q");
+    c.wait_success();
+    controller.close();
+}
