@@ -54,6 +54,11 @@ pub(crate) struct ConsoleArgs {
     /// console.fps = 30].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=240))]
     pub(crate) fps: Option<u32>,
+    /// A MIDI controller as a control surface: its input port, by name or a part of it (and
+    /// the output of the same name for motor faders and lamps), as `earmix midi` lists it
+    /// [config: midi.input].
+    #[arg(long, value_name = "PORT")]
+    pub(crate) midi: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +173,9 @@ pub(crate) enum Command {
     New(NewArgs),
     /// List the audio hosts, their output devices and the configurations they support.
     Devices,
+    /// List the MIDI ports (ALSA sequencer and JACK) a controller can be reached by, and the
+    /// controller mappings.
+    Midi,
     /// Generate the demo sessions' stems and print where they are.
     Demo {
         /// Regenerate stems that already exist.

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod devices;
 pub mod exercise;
+pub mod midi;
 pub mod new;
 pub mod paths;
 pub mod play;

@@ -148,6 +148,28 @@ pub struct MonitorConfig {
     pub ceiling_db: f64,
 }
 
+/// Where a MIDI surface's feedback goes (`[midi] output`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MidiOutputChoice {
+    /// The output port found by the input's name, when there is one (`"same"`, the default).
+    Same,
+    /// No feedback (`"none"`).
+    Off,
+    /// The output port this names (exact name, else a part of it).
+    Port(String),
+}
+
+/// `[midi]`: a MIDI controller as a control surface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MidiConfig {
+    /// The input port, by its name or a part of it (`None`: no MIDI surface).
+    pub input: Option<String>,
+    /// Where motor fader positions and lamps go.
+    pub output: MidiOutputChoice,
+    /// The controller mapping: a shipped or user mapping's name, or a file's path.
+    pub controller: String,
+}
+
 /// All settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
@@ -165,6 +187,8 @@ pub struct Config {
     pub exercise: ExerciseConfig,
     /// `[monitor]`.
     pub monitor: MonitorConfig,
+    /// `[midi]`.
+    pub midi: MidiConfig,
 }
 
 /// A problem in a config file (same one-line form as a session error:
@@ -207,6 +231,7 @@ struct RawConfig {
     blind: Option<RawBlind>,
     exercise: Option<RawExercise>,
     monitor: Option<RawMonitor>,
+    midi: Option<RawMidi>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -256,6 +281,14 @@ struct RawExercise {
 #[serde(deny_unknown_fields)]
 struct RawMonitor {
     ceiling_db: Option<Spanned<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMidi {
+    input: Option<Spanned<String>>,
+    output: Option<Spanned<String>>,
+    controller: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -324,6 +357,11 @@ impl Config {
             exercise: ExerciseConfig { scramble_db: 8.0 },
             monitor: MonitorConfig {
                 ceiling_db: crate::engine::realtime::DEFAULT_CEILING_DB,
+            },
+            midi: MidiConfig {
+                input: None,
+                output: MidiOutputChoice::Same,
+                controller: crate::control::midi::mapping::DEFAULT_MAPPING.to_string(),
             },
         };
         // The shipped file is tested to load; it can only fail in a broken build.
@@ -420,10 +458,54 @@ impl Config {
                 &mut errors,
             );
         }
+        if let Some(midi) = raw.midi {
+            self.overlay_midi(&src, midi, &mut errors);
+        }
         if errors.is_empty() {
             Ok(())
         } else {
             Err(errors)
+        }
+    }
+
+    fn overlay_midi(&mut self, src: &Source<'_>, raw: RawMidi, errors: &mut Vec<ConfigError>) {
+        let m = &mut self.midi;
+        if let Some(input) = raw.input {
+            let name = input.get_ref().trim();
+            m.input = (!name.is_empty()).then(|| name.to_string());
+        }
+        if let Some(output) = raw.output {
+            match output.get_ref().trim() {
+                "same" => m.output = MidiOutputChoice::Same,
+                "none" => m.output = MidiOutputChoice::Off,
+                "" => errors.push(src.error(
+                    &output.span(),
+                    "midi.output",
+                    "the output is \"same\" (the port named like the input), \"none\" (no \
+                     feedback) or a port's name, as `earmix midi` lists it",
+                )),
+                name => m.output = MidiOutputChoice::Port(name.to_string()),
+            }
+        }
+        if let Some(controller) = raw.controller {
+            let name = controller.get_ref().trim();
+            let is_path = crate::control::midi::mapping::is_path(name);
+            let known = crate::control::midi::mapping::known_names(
+                crate::control::midi::user_mapping_dir().as_deref(),
+            );
+            if is_path || known.iter().any(|k| k == name) {
+                m.controller = name.to_string();
+            } else {
+                errors.push(src.error(
+                    &controller.span(),
+                    "midi.controller",
+                    format!(
+                        "no controller mapping of that name; the mappings are {} (or give a \
+                         file's path)",
+                        known.join(", ")
+                    ),
+                ));
+            }
         }
     }
 
@@ -688,6 +770,11 @@ mod tests {
             },
             exercise: ExerciseConfig { scramble_db: -1.0 },
             monitor: MonitorConfig { ceiling_db: 5.0 },
+            midi: MidiConfig {
+                input: Some("x".into()),
+                output: MidiOutputChoice::Off,
+                controller: "y".into(),
+            },
         };
         config
             .overlay(Path::new("config/default.toml"), DEFAULT_CONFIG)
@@ -897,6 +984,53 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// `[midi]` reads the input port, the output choice and the mapping; an unknown mapping
+    /// or an empty output names the file, line, key and value, and the mappings there are.
+    #[test]
+    fn midi_settings_are_read_and_checked() {
+        let defaults = Config::defaults().midi;
+        assert_eq!(defaults.input, None);
+        assert_eq!(defaults.output, MidiOutputChoice::Same);
+        assert_eq!(defaults.controller, "generic-8");
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "version = 1\n[midi]\ninput = \"nano\"\noutput = \"none\"\n\
+             controller = \"nanokontrol2\"\n",
+        );
+        let midi = Config::load(&path, true).unwrap().midi;
+        assert_eq!(midi.input.as_deref(), Some("nano"));
+        assert_eq!(midi.output, MidiOutputChoice::Off);
+        assert_eq!(midi.controller, "nanokontrol2");
+        let path = write(
+            dir.path(),
+            "version = 1\n[midi]\noutput = \"X-Touch\"\ncontroller = \"my/box.toml\"\n",
+        );
+        let midi = Config::load(&path, true).unwrap().midi;
+        assert_eq!(midi.output, MidiOutputChoice::Port("X-Touch".into()));
+        assert_eq!(midi.controller, "my/box.toml");
+        let path = write(
+            dir.path(),
+            "version = 1\n[midi]\noutput = \"\"\ncontroller = \"faderfox\"\n",
+        );
+        let lines: Vec<String> = Config::load(&path, true)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert!(
+            lines[0].contains("config.toml:3:10: midi.output = \"\": the output is \"same\""),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].contains(
+                "config.toml:4:14: midi.controller = \"faderfox\": no controller mapping of that \
+                 name; the mappings are generic-8, mackie-control, nanokontrol2"
+            ),
+            "{lines:?}"
+        );
     }
 
     /// An unknown key and a bad value are reported with file, line, key and value.

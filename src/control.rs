@@ -29,6 +29,8 @@ use std::time::{Duration, Instant};
 
 use crate::app::action::Action;
 
+pub mod midi;
+
 /// How many inputs may wait for the console before a source's newest ones are dropped: far
 /// more than a pass of the loop ever sees from hands on faders (a 14-bit fader sends about
 /// 1,000 messages a second; the loop passes at least 30 times a second).

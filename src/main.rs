@@ -263,6 +263,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_out(&commands::devices::list())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Midi => {
+            print_out(&commands::midi::list())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Demo { force, dir } => demo(dir, force),
     }
 }
@@ -650,7 +654,14 @@ fn console(
     };
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     // Control surfaces the console starts once it is up (MIDI ports, the OSC server).
-    let surfaces: Vec<earmix::control::Starter> = Vec::new();
+    let mut surfaces: Vec<earmix::control::Starter> = Vec::new();
+    let mut midi = config.midi.clone();
+    if let Some(port) = &args.midi {
+        midi.input = Some(port.clone());
+    }
+    if midi.input.is_some() {
+        surfaces.push(earmix::control::midi::starter(&midi));
+    }
     let opts = earmix::console::ConsoleOptions {
         output: output.clone(),
         fps: args.fps.unwrap_or(config.console.fps),

@@ -29,6 +29,8 @@ mod lifecycle;
 mod markers;
 #[cfg(target_os = "linux")]
 mod memory;
+#[cfg(target_os = "linux")]
+mod midi;
 mod mixer;
 mod monitor;
 mod new;
