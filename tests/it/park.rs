@@ -120,7 +120,12 @@ fn a_paused_engine_parks_and_any_command_wakes_it() {
     });
     let health = engine.output().health();
     assert_eq!(
-        (health.late, health.xruns, health.restarts, health.device_lost),
+        (
+            health.late,
+            health.xruns,
+            health.restarts,
+            health.device_lost
+        ),
         (0, 0, 0, 0),
         "{health:?}"
     );
@@ -208,7 +213,7 @@ fn a_paused_console_on_pipewire_costs_almost_no_cpu_and_plays_again() {
         crate::console::Console::spawn_program(&home, std::ffi::OsStr::new("env"), &args, 120, 30);
     console.wait_for_text(&["Sine", "paused", "PipeWire"]);
     // The console opens paused: a second of idle device time, then the park.
-    std::thread::sleep(Duration::from_millis(2000));
+    std::thread::sleep(Duration::from_secs(2));
     let pid = console.pid().as_raw();
     let before = cpu_ticks(pid);
     std::thread::sleep(Duration::from_secs(5));

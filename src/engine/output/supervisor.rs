@@ -1580,7 +1580,12 @@ mod tests {
         assert!(events.is_empty(), "{events:#?}");
         let health = output.health();
         assert_eq!(
-            (health.state, health.late, health.restarts, health.device_lost),
+            (
+                health.state,
+                health.late,
+                health.restarts,
+                health.device_lost
+            ),
             (OutputState::Running, 0, 0, 0),
             "{health:?}"
         );
