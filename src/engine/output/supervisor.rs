@@ -801,6 +801,7 @@ impl Supervisor {
         // Marked first, so that a callback already under way starts the heartbeat afresh too.
         self.shared.health.mark_park();
         if stream.park() {
+            tracing::debug!("the transport is idle: the stream is parked");
             self.parked = Some(Parked { probed: now });
             self.shared.set_state(OutputState::Parked);
         } else {
@@ -855,6 +856,7 @@ impl Supervisor {
         self.watch.playing = true;
         self.watch.probed = None;
         self.shared.set_state(OutputState::Running);
+        tracing::debug!("a command for the audio thread: the stream is unparked");
         None
     }
 
