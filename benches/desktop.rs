@@ -12,7 +12,11 @@
 //!   peak away from the old level (the change starts) and to the first within 5% of the new
 //!   level (earmix's 10 ms de-zipper glide included), p50 and p99 over 30 presses.
 //! - **CPU** of the earmix process playing and paused in the console, from /proc/PID/stat
-//!   (utime + stime) over 10 s each, as a share of one core, with its busiest threads.
+//!   (utime + stime) over 10 s each, as a share of one core, with its busiest threads. Paused
+//!   for more than a second, earmix parks its stream.
+//! - **Play to sound**: Space on the paused console, 0.3 s after pausing (the stream still
+//!   running) and 1.6 s after (the stream parked: the host restarts it first), timed from the
+//!   key to the first frame of the sine at the server, p50 and p99 over 10 plays each.
 //! - **Dropouts per minute**, with and without a load of two busy loops (two spinning child
 //!   processes), each run 60 s of wall-clock time ended with ctrl-c: what earmix counted
 //!   (`play --no-ui`'s last status line, read loosely: every "underruns N", "xruns N", "late
@@ -24,7 +28,8 @@
 //! not the part that falls behind.
 //!
 //! Knobs for short runs while developing: `EARMIX_BENCH_SECONDS` (each dropout run, default
-//! 60), `EARMIX_BENCH_PRESSES` (per buffer size, default 30), `EARMIX_BENCH_CPU_SECONDS`
+//! 60), `EARMIX_BENCH_PRESSES` (per buffer size, default 30), `EARMIX_BENCH_PLAYS` (each
+//! kind of play per buffer size, default 10), `EARMIX_BENCH_CPU_SECONDS`
 //! (default 10), `EARMIX_BENCH_BUFFERS` (default `128,256,1024`), `EARMIX_BENCH_DROPOUT_BUFFERS`
 //! (default `256`) and `EARMIX_BENCH_HOSTS` (default `pipewire,jack`).
 
@@ -74,6 +79,7 @@ const KEY_TIMEOUT: Duration = Duration::from_secs(2);
 /// The bench's settings, from the environment.
 struct Settings {
     presses: usize,
+    plays: usize,
     cpu_seconds: f64,
     dropout_seconds: f64,
     buffers: Vec<u32>,
@@ -107,6 +113,7 @@ impl Settings {
         let buffer = |s: &str| s.parse::<u32>().ok().filter(|b| (16..=16384).contains(b));
         Ok(Self {
             presses: env_number("EARMIX_BENCH_PRESSES", 30.0)?.round() as usize,
+            plays: env_number("EARMIX_BENCH_PLAYS", 10.0)?.round() as usize,
             cpu_seconds: env_number("EARMIX_BENCH_CPU_SECONDS", 10.0)?,
             dropout_seconds: env_number("EARMIX_BENCH_SECONDS", 60.0)?,
             buffers: env_list("EARMIX_BENCH_BUFFERS", "128,256,1024", buffer)?,
@@ -392,6 +399,11 @@ struct ConsoleRun {
     disturbed: usize,
     cpu_playing: Option<CpuUse>,
     cpu_paused: Option<CpuUse>,
+    /// Space to the sine's first frame (ms), the stream still running and parked.
+    plays_running: Vec<f64>,
+    plays_parked: Vec<f64>,
+    /// Plays not heard within [`KEY_TIMEOUT`].
+    plays_missed: usize,
 }
 
 /// A small deterministic generator for the pauses between presses (so presses do not lock
@@ -536,6 +548,24 @@ fn hear_press(capture: &Capture, key: u64) -> Option<(u64, u64, bool)> {
     None
 }
 
+/// How long after a pause a play counts as one on a running stream, and as one from a parked
+/// stream (earmix parks after a second of idle device time, checked every 20 ms).
+const PLAY_RUNNING_AFTER: Duration = Duration::from_millis(300);
+const PLAY_PARKED_AFTER: Duration = Duration::from_millis(1600);
+
+/// Waits for the capture to hear the sine come back after the play written at `key`: the time
+/// from the key to the first frame of it (ns), or `None` when it was not heard in time.
+fn hear_play(capture: &Capture, key: u64) -> Option<u64> {
+    let deadline = Instant::now() + KEY_TIMEOUT;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match capture.heard.recv_timeout(left).ok()? {
+            Heard::Onset(Direction::Up, at) if at >= key => return Some(at - key),
+            _ => {}
+        }
+    }
+    None
+}
+
 fn run_console(
     kind: HostKind,
     buffer: u32,
@@ -582,6 +612,9 @@ fn run_console(
         disturbed: 0,
         cpu_playing: None,
         cpu_paused: None,
+        plays_running: Vec::new(),
+        plays_parked: Vec::new(),
+        plays_missed: 0,
     };
     let mut jitter = Jitter(0x9E37_79B9_7F4A_7C15 ^ u64::from(buffer));
     let mut muted = false;
@@ -608,6 +641,26 @@ fn run_console(
     console.send(" ", monotonic_ns)?;
     std::thread::sleep(Duration::from_secs(1));
     run.cpu_paused = Some(CpuUse::measure(pid, settings.cpu_seconds)?);
+    for (idle, plays) in [
+        (PLAY_RUNNING_AFTER, &mut run.plays_running),
+        (PLAY_PARKED_AFTER, &mut run.plays_parked),
+    ] {
+        for _ in 0..settings.plays {
+            // Paused here: play, let the sine settle, pause, and wait `idle`.
+            std::thread::sleep(Duration::from_millis(jitter.next_ms(300, 500)));
+            console.send(" ", monotonic_ns)?;
+            std::thread::sleep(Duration::from_millis(jitter.next_ms(300, 500)));
+            console.send(" ", monotonic_ns)?;
+            std::thread::sleep(idle);
+            while capture.heard.try_recv().is_ok() {}
+            let key = console.send(" ", monotonic_ns)?;
+            match hear_play(&capture, key) {
+                Some(onset) => plays.push(onset as f64 / 1e6),
+                None => run.plays_missed += 1,
+            }
+            console.send(" ", monotonic_ns)?;
+        }
+    }
     drop(capture);
     drop(console);
     drop(server);
@@ -816,21 +869,27 @@ fn print_console_table(runs: &[ConsoleRun], presses: usize) {
     println!(
         "Key to sound at the server (m on a 1 kHz sine, {presses} presses per row; ms from the \
          key to the first frame that changed by 5% of the peak, and to the first within 5% of \
-         the new level), and earmix's CPU (share of one core, whole process) playing and paused:"
+         the new level), earmix's CPU (share of one core, whole process) playing and paused \
+         (parked), and Space on the paused console to the sine's first frame, the stream still \
+         running (0.3 s after the pause) and parked (1.6 s after):"
     );
     println!();
     println!(
         "| host | buffer | change starts p50 / p99 | new level p50 / p99 | heard | CPU playing | \
-         CPU paused | paused, besides the UI thread |"
+         CPU paused | paused, besides the UI thread | play, stream running | play from parked |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for r in runs {
         let mut heard = format!("{}/{presses}", r.levels.len());
         if r.disturbed > 0 {
             let _ = write!(heard, " ({} with a gap)", r.disturbed);
         }
+        let mut parked = p50_p99(&r.plays_parked);
+        if r.plays_missed > 0 {
+            let _ = write!(parked, " ({} plays not heard)", r.plays_missed);
+        }
         println!(
-            "| {} | {} ({:.2} ms) | {} | {} | {heard} | {} | {} | {} |",
+            "| {} | {} ({:.2} ms) | {} | {} | {heard} | {} | {} | {} | {} | {parked} |",
             r.host.label(),
             r.buffer,
             f64::from(r.buffer) * 1000.0 / 48_000.0,
@@ -843,6 +902,7 @@ fn print_console_table(runs: &[ConsoleRun], presses: usize) {
                     .as_ref()
                     .map(|c| (c.process - c.main_thread).max(0.0))
             ),
+            p50_p99(&r.plays_running),
         );
     }
     println!();
@@ -968,7 +1028,10 @@ fn run() -> BoxResult<()> {
     let work = tempfile::Builder::new()
         .prefix("earmix-desktop-bench-")
         .tempdir()?;
-    let console_seconds = settings.presses as f64 * 0.5 + settings.cpu_seconds * 2.0 + 10.0;
+    let console_seconds = settings.presses as f64 * 0.5
+        + settings.plays as f64 * 2.0
+        + settings.cpu_seconds * 2.0
+        + 10.0;
     let sine = write_sine(
         work.path(),
         settings.dropout_seconds.max(console_seconds) + 30.0,

@@ -244,7 +244,8 @@ impl Engine {
             end: e.to_frames(mix_rate).min(end),
         });
         let mut realtime =
-            RealtimeProcessor::new(processor, end, opts.play, audio, Arc::clone(&counters));
+            RealtimeProcessor::new(processor, end, opts.play, audio, Arc::clone(&counters))
+                .with_park_gate(pending.park_gate());
         realtime.apply(UiToEngine::SetLoop(loop_region));
         realtime.apply(UiToEngine::SetCeiling(opts.ceiling));
         let monitor_meter = realtime.monitor_meter();
@@ -299,8 +300,14 @@ impl Engine {
         })
     }
 
+    /// Pushes a command to the audio thread, and wakes a parked stream with it (the ring, of
+    /// [`TO_ENGINE_CAPACITY`](super::protocol::TO_ENGINE_CAPACITY) commands, is drained again
+    /// once the host has restarted the stream, a few milliseconds later: far sooner than the
+    /// console can fill it).
     fn send(&mut self, command: UiToEngine) {
-        if self.to_engine.push(command).is_ok() {
+        let pushed = self.to_engine.push(command).is_ok();
+        self.output.command_sent(pushed);
+        if pushed {
             self.sent += 1;
         } else {
             self.unsent += 1;

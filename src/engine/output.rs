@@ -6,7 +6,8 @@
 //! (or [`open`]) picks the device and rate, then [`PendingOutput::start`] hands over the renderer.
 //! When the device goes away the supervisor drops the stream, takes the very same renderer back
 //! through its [`RendererSlot`] and starts it again on a new stream, so playback continues from
-//! the frame where it stopped.
+//! the frame where it stopped. While the transport is idle the supervisor parks the stream (see
+//! [`park`]) and unparks it before the next command needs the audio thread.
 
 pub mod backend;
 pub mod cpal_backend;
@@ -14,6 +15,7 @@ pub mod feeder;
 pub mod heartbeat;
 pub mod liveness;
 pub mod null;
+pub mod park;
 pub mod priority;
 pub mod scripted;
 pub mod supervisor;
@@ -28,6 +30,7 @@ pub use cpal_backend::CpalBackend;
 pub use feeder::{OutputSample, StreamFeeder, write_interleaved};
 pub use liveness::Liveness;
 pub use null::NullBackend;
+pub use park::{PARK_AFTER, ParkGate};
 pub use priority::{Grant, Realtime};
 pub use scripted::{FaultHandle, Pacing, Recording, ScriptedBackend, ScriptedConfig};
 pub use supervisor::{HealthSnapshot, Output, OutputState, PendingOutput, SupervisorConfig};

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rtrb::{Consumer, Producer};
 
 use super::monitor::{Monitor, MonitorMeter};
-use super::output::Render;
+use super::output::{ParkGate, Render};
 use super::processor::Processor;
 use super::protocol::{
     EngineCounters, EngineToUi, Listen, LoopRegion, ProcessorRings, Retired, UiToEngine,
@@ -49,6 +49,8 @@ pub struct RealtimeProcessor {
     mix_match: Smoother,
     /// The monitor section: last before the output.
     monitor: Monitor,
+    /// Where the transport says it is idle, so the output can park the stream.
+    park: Option<Arc<ParkGate>>,
 }
 
 /// The monitor's dim: how far `dim` turns everything down.
@@ -115,7 +117,18 @@ impl RealtimeProcessor {
                 Decibels(DEFAULT_CEILING_DB),
                 Decibels(DIM_DB),
             ),
+            park: None,
         }
+    }
+
+    /// Reports to `gate`, after each block, whether the transport is idle and how many commands
+    /// were taken, so the output can park its stream while nothing plays (see [`ParkGate`]).
+    ///
+    /// Not realtime-safe (call before the stream starts).
+    #[must_use]
+    pub fn with_park_gate(mut self, gate: Arc<ParkGate>) -> Self {
+        self.park = Some(gate);
+        self
     }
 
     /// The monitor's ceiling meter (wire it to the UI before the stream starts).
@@ -174,11 +187,13 @@ impl RealtimeProcessor {
         }
     }
 
-    /// Applies every waiting command. A source replacement waits in the ring until there is room
-    /// to send the old source back, so nothing is ever dropped on this thread.
+    /// Applies every waiting command, and says how many. A source replacement waits in the ring
+    /// until there is room to send the old source back, so nothing is ever dropped on this
+    /// thread.
     ///
     /// Realtime-safe.
-    pub fn apply_commands(&mut self) {
+    pub fn apply_commands(&mut self) -> u64 {
+        let mut applied = 0;
         while let Ok(next) = self.from_ui.peek() {
             let retires = matches!(
                 next,
@@ -192,7 +207,9 @@ impl RealtimeProcessor {
             };
             self.counters.commands.fetch_add(1, Ordering::Relaxed);
             self.apply(command);
+            applied += 1;
         }
+        applied
     }
 
     /// Applies one command at once. The UI thread's set-up uses it before the stream starts;
@@ -318,7 +335,7 @@ impl RealtimeProcessor {
     ///
     /// Realtime-safe.
     pub fn render_block(&mut self, left: &mut [f32], right: &mut [f32]) {
-        self.apply_commands();
+        let applied = self.apply_commands();
         let n = left.len().min(right.len());
         let mut done = 0;
         while done < n {
@@ -411,6 +428,16 @@ impl RealtimeProcessor {
         }
         self.monitor.process(&mut left[..n], &mut right[..n]);
         self.report();
+        if let Some(gate) = &self.park {
+            gate.rendered(n as u64, applied, self.is_idle());
+        }
+    }
+
+    /// True when nothing needs the audio thread: the transport stopped (its fade-out done), no
+    /// jump waiting and no command left in the ring. The reference never plays while the
+    /// transport is stopped, free-running or not.
+    fn is_idle(&self) -> bool {
+        !self.playing && self.pending_jump.is_none() && self.from_ui.is_empty()
     }
 
     /// After a jump, true while stems are still loading and the hold has not timed out: the

@@ -35,6 +35,7 @@ mod mixer;
 mod monitor;
 mod new;
 mod output;
+mod park;
 mod placement;
 mod playback;
 mod realtime;

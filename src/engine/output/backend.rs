@@ -259,6 +259,9 @@ pub struct StreamHealth {
     rate: AtomicU32,
     /// The audio thread as the feeder last saw it, for the supervisor to promote.
     audio_thread: AudioThreadSlot,
+    /// Bumped by the supervisor each time it parks or unparks the stream, so the feeder's
+    /// heartbeat starts afresh (with its warm-up) instead of counting the wanted silence.
+    parks: AtomicU64,
 }
 
 /// The audio thread's identity, published by the feeder (on the audio thread) and read by the
@@ -335,6 +338,17 @@ impl StreamHealth {
     /// The running stream's sample rate, 0 when not set. Realtime-safe.
     pub fn rate(&self) -> u32 {
         self.rate.load(Ordering::Relaxed)
+    }
+
+    /// Marks a park or an unpark of the stream: the silence between the last callback before
+    /// it and the first after it was wanted, not a gap. Realtime-safe.
+    pub fn mark_park(&self) {
+        self.parks.fetch_add(1, Ordering::Release);
+    }
+
+    /// How many parks and unparks so far (see [`StreamHealth::mark_park`]). Realtime-safe.
+    pub fn parks(&self) -> u64 {
+        self.parks.load(Ordering::Acquire)
     }
 
     /// Publishes the thread calling back (its pthread handle and serialized thread info) for
@@ -479,6 +493,19 @@ pub trait RunningStream {
     /// supervisor ask the server by host name. Not realtime-safe.
     fn liveness(&self) -> super::liveness::Liveness {
         super::liveness::Liveness::Unknown
+    }
+
+    /// Pauses the stream at the host while the transport is idle (see
+    /// [`ParkGate`](super::park::ParkGate)): callbacks stop until [`unpark`](Self::unpark).
+    /// False when this stream cannot pause (it then keeps running). Not realtime-safe.
+    fn park(&mut self) -> bool {
+        false
+    }
+
+    /// Resumes a parked stream. An error means the device is gone: the supervisor treats it as
+    /// a lost stream. Not realtime-safe.
+    fn unpark(&mut self) -> Result<(), OutputError> {
+        Ok(())
     }
 }
 

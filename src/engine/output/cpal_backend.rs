@@ -303,6 +303,8 @@ struct CpalStream {
     why: Option<String>,
     /// Whether a sound server (rather than a driver) runs the device.
     server: bool,
+    /// The device, as [`StreamInfo::device`] names it.
+    device: String,
 }
 
 impl RunningStream for CpalStream {
@@ -319,6 +321,26 @@ impl RunningStream for CpalStream {
             }),
             _ => self.why.clone(),
         }
+    }
+
+    /// cpal's `pause`: PipeWire sets the node inactive (no more cycles for it), JACK's process
+    /// callback returns at once, ALSA pauses the PCM where the device can (where it cannot, the
+    /// stream keeps running).
+    fn park(&mut self) -> bool {
+        match self.stream.pause() {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::info!("the stream keeps running while paused: it cannot pause ({e})");
+                false
+            }
+        }
+    }
+
+    fn unpark(&mut self) -> Result<(), OutputError> {
+        self.stream.play().map_err(|e| OutputError::Device {
+            device: self.device.clone(),
+            message: e.to_string(),
+        })
     }
 }
 
@@ -530,6 +552,7 @@ impl CpalBackend {
                 why
             },
             server,
+            device: info.device.clone(),
         }))
     }
 }

@@ -92,6 +92,8 @@ pub struct StreamFeeder {
     heartbeat: Heartbeat,
     /// The thread that called last (its pthread handle), as published to the supervisor.
     thread: Option<u64>,
+    /// The parks and unparks seen (see [`StreamHealth::mark_park`]).
+    parks: u64,
 }
 
 impl StreamFeeder {
@@ -106,6 +108,7 @@ impl StreamFeeder {
             right: vec![0.0; RENDER_CHUNK].into_boxed_slice(),
             heartbeat: Heartbeat::new(),
             thread: None,
+            parks: 0,
         }
     }
 
@@ -141,13 +144,19 @@ impl StreamFeeder {
 
     /// Fills one interleaved device buffer (its length is frames x channels), rendering in
     /// chunks of at most [`RENDER_CHUNK`] frames, and bumps the heartbeat (counting the
-    /// callback as late when it came after the audio before it ran out). A trailing partial
-    /// frame, which no device should hand over, is silenced.
+    /// callback as late when it came after the audio before it ran out). After the stream was
+    /// parked or unparked the heartbeat starts afresh, warm-up included: the silence was wanted.
+    /// A trailing partial frame, which no device should hand over, is silenced.
     ///
     /// Realtime-safe.
     pub fn fill<S: OutputSample>(&mut self, data: &mut [S]) {
         let now = Instant::now();
         self.publish_thread();
+        let parks = self.health.parks();
+        if parks != self.parks {
+            self.parks = parks;
+            self.heartbeat = Heartbeat::new();
+        }
         let channels = self.channels;
         if channels == 0 {
             data.fill(S::SILENCE);

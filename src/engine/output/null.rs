@@ -1,6 +1,7 @@
 //! The null output. Negotiation runs on the supervisor thread; the stream is a thread of its
 //! own, `earmix-null-output`, which stands in for a device's audio thread: it renders one period,
-//! then sleeps until that period's absolute deadline, so the position advances at 1.0x.
+//! then sleeps until that period's absolute deadline, so the position advances at 1.0x. Parked,
+//! it sleeps until it is unparked, and then starts its clock again.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,26 +68,70 @@ impl Pacer {
     }
 }
 
-/// A thread standing in for a device's audio thread; stopped and joined on drop.
+/// What a stand-in audio thread is told: stop, or sleep while parked.
+#[derive(Debug, Default)]
+pub(crate) struct StreamControl {
+    stop: AtomicBool,
+    parked: AtomicBool,
+}
+
+impl StreamControl {
+    /// True once the stream is being dropped. Realtime-safe.
+    pub(crate) fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// The stop flag, for [`Pacer::wait`].
+    pub(crate) fn stop_flag(&self) -> &AtomicBool {
+        &self.stop
+    }
+
+    /// Sleeps while the stream is parked (the thread is woken when it is unparked or dropped;
+    /// nothing ticks meanwhile). True if it slept: the caller's clock must start again.
+    pub(crate) fn wait_while_parked(&self) -> bool {
+        let mut slept = false;
+        while self.parked.load(Ordering::Acquire) && !self.stopped() {
+            std::thread::park();
+            slept = true;
+        }
+        slept
+    }
+}
+
+/// A thread standing in for a device's audio thread; parks on request; stopped and joined on
+/// drop.
 pub(crate) struct ThreadStream {
-    stop: Arc<AtomicBool>,
+    control: Arc<StreamControl>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl ThreadStream {
-    /// Spawns `body` on a thread called `name`; `body` must return soon after its flag is set.
-    /// Not realtime-safe.
+    /// Spawns `body` on a thread called `name`; `body` must return soon after its control says
+    /// stop, and call [`StreamControl::wait_while_parked`] between periods. Not realtime-safe.
     pub(crate) fn spawn(
         name: &str,
-        body: impl FnOnce(Arc<AtomicBool>) + Send + 'static,
+        body: impl FnOnce(Arc<StreamControl>) + Send + 'static,
     ) -> Result<Self, OutputError> {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&stop);
-        let thread = spawn_named(name, move || body(flag))?;
+        let control = Arc::new(StreamControl::default());
+        let theirs = Arc::clone(&control);
+        let thread = spawn_named(name, move || body(theirs))?;
         Ok(Self {
-            stop,
+            control,
             thread: Some(thread),
         })
+    }
+
+    /// Puts the thread to sleep after its current period. Not realtime-safe.
+    pub(crate) fn park(&self) {
+        self.control.parked.store(true, Ordering::Release);
+    }
+
+    /// Wakes a parked thread. Not realtime-safe.
+    pub(crate) fn unpark(&self) {
+        self.control.parked.store(false, Ordering::Release);
+        if let Some(thread) = &self.thread {
+            thread.thread().unpark();
+        }
     }
 }
 
@@ -95,11 +140,21 @@ impl RunningStream for ThreadStream {
     fn liveness(&self) -> Liveness {
         Liveness::Answers
     }
+
+    fn park(&mut self) -> bool {
+        ThreadStream::park(self);
+        true
+    }
+
+    fn unpark(&mut self) -> Result<(), OutputError> {
+        ThreadStream::unpark(self);
+        Ok(())
+    }
 }
 
 impl Drop for ThreadStream {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
+        self.control.stop.store(true, Ordering::Release);
         if let Some(thread) = self.thread.take() {
             thread.thread().unpark();
             // A panic on the stream thread has already been reported by the panic hook.
@@ -150,11 +205,15 @@ impl Backend for NullBackend {
         let mut feeder = StreamFeeder::new(renderer, Arc::clone(&health), info.channels);
         let mut buffer = vec![0.0f32; info.buffer_frames as usize * feeder.channels()];
         let (rate, period) = (info.sample_rate, u64::from(info.buffer_frames));
-        let stream = ThreadStream::spawn("earmix-null-output", move |stop| {
+        let stream = ThreadStream::spawn("earmix-null-output", move |control| {
             let mut pacer = Pacer::new(rate, 1.0);
-            while !stop.load(Ordering::Acquire) {
+            while !control.stopped() {
+                if control.wait_while_parked() {
+                    pacer = Pacer::new(rate, 1.0);
+                    continue;
+                }
                 feeder.fill(&mut buffer);
-                if !pacer.wait(period, &stop) {
+                if !pacer.wait(period, control.stop_flag()) {
                     health.record_error(cpal::ErrorKind::Xrun);
                 }
             }

@@ -1,6 +1,7 @@
 //! A scripted backend for tests. Negotiation runs on the supervisor thread; each stream is a
 //! thread of its own, `earmix-scripted-stream`, standing in for a device's audio thread. It
-//! records every frame it is given, and a [`FaultHandle`] lets a test break it on purpose.
+//! records every frame it is given, counts its parks, and a [`FaultHandle`] lets a test break it
+//! on purpose.
 //! Not realtime-safe anywhere: it locks to record and to read its faults.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -90,6 +91,11 @@ struct Faults {
     fail_negotiations: AtomicU32,
     rates: Mutex<Vec<u32>>,
     streams_started: AtomicU32,
+    /// Times a stream was parked and unparked.
+    parks: AtomicU32,
+    unparks: AtomicU32,
+    /// The device went away without a word (no error callback): the next unpark fails.
+    vanished: AtomicBool,
 }
 
 /// Breaks a [`ScriptedBackend`] from a test.
@@ -147,6 +153,24 @@ impl FaultHandle {
     /// How many streams have started so far.
     pub fn streams_started(&self) -> u32 {
         self.0.streams_started.load(Ordering::Acquire)
+    }
+
+    /// Makes the device go away without a word (no error callback), as a server that quits
+    /// while earmix's stream is parked: the running stream's device stops answering and the next
+    /// unpark fails. Streams started later run normally.
+    pub fn vanish(&self) {
+        self.0.gone.store(true, Ordering::Release);
+        self.0.vanished.store(true, Ordering::Release);
+    }
+
+    /// How many times a stream was parked so far.
+    pub fn parks(&self) -> u32 {
+        self.0.parks.load(Ordering::Acquire)
+    }
+
+    /// How many times a parked stream was woken so far (successfully or not).
+    pub fn unparks(&self) -> u32 {
+        self.0.unparks.load(Ordering::Acquire)
     }
 }
 
@@ -239,8 +263,9 @@ impl Backend for ScriptedBackend {
         );
         let faults = Arc::clone(&self.faults);
         faults.gone.store(false, Ordering::Release);
+        faults.vanished.store(false, Ordering::Release);
         let recording = self.recording.clone();
-        let stream = ThreadStream::spawn("earmix-scripted-stream", move |stop| {
+        let stream = ThreadStream::spawn("earmix-scripted-stream", move |control| {
             let mut on_error = health.error_callback();
             let mut pacer = Pacer::new(
                 rate,
@@ -249,7 +274,17 @@ impl Backend for ScriptedBackend {
                     Pacing::AsFastAsPossible => 1.0,
                 },
             );
-            while !stop.load(Ordering::Acquire) {
+            while !control.stopped() {
+                if control.wait_while_parked() {
+                    pacer = Pacer::new(
+                        rate,
+                        match pacing {
+                            Pacing::Speed(speed) => speed,
+                            Pacing::AsFastAsPossible => 1.0,
+                        },
+                    );
+                    continue;
+                }
                 let errors = std::mem::take(
                     &mut *faults
                         .pending_errors
@@ -266,7 +301,7 @@ impl Backend for ScriptedBackend {
                 }
                 if faults.stall.swap(false, Ordering::AcqRel) {
                     faults.gone.store(true, Ordering::Release);
-                    while !stop.load(Ordering::Acquire) {
+                    while !control.stopped() {
                         std::thread::park();
                     }
                     return;
@@ -279,7 +314,7 @@ impl Backend for ScriptedBackend {
                 recording.append(&buffer);
                 match pacing {
                     Pacing::Speed(_) => {
-                        if !pacer.wait(period, &stop) {
+                        if !pacer.wait(period, control.stop_flag()) {
                             health.record_error(cpal::ErrorKind::Xrun);
                         }
                     }
@@ -289,15 +324,16 @@ impl Backend for ScriptedBackend {
         })?;
         self.faults.streams_started.fetch_add(1, Ordering::AcqRel);
         Ok(Box::new(ScriptedStream {
-            _thread: stream,
+            thread: stream,
             faults: Arc::clone(&self.faults),
         }))
     }
 }
 
-/// A running scripted stream: its thread, and whether its device still answers.
+/// A running scripted stream: its thread (parked and unparked on request, counted), and
+/// whether its device still answers.
 struct ScriptedStream {
-    _thread: ThreadStream,
+    thread: ThreadStream,
     faults: Arc<Faults>,
 }
 
@@ -308,5 +344,22 @@ impl RunningStream for ScriptedStream {
         } else {
             Liveness::Answers
         }
+    }
+
+    fn park(&mut self) -> bool {
+        self.thread.park();
+        self.faults.parks.fetch_add(1, Ordering::AcqRel);
+        true
+    }
+
+    fn unpark(&mut self) -> Result<(), OutputError> {
+        self.faults.unparks.fetch_add(1, Ordering::AcqRel);
+        if self.faults.vanished.load(Ordering::Acquire) {
+            return Err(OutputError::Injected(
+                "the scripted device vanished while parked".into(),
+            ));
+        }
+        self.thread.unpark();
+        Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! The output supervisor. [`Output`] and [`PendingOutput`] live on the UI thread; the
 //! supervisor runs on its own thread, `earmix-output`, which owns the [`Backend`] and creates,
-//! watches and drops every stream there (cpal streams are not `Send`).
+//! watches, parks and drops every stream there (cpal streams are not `Send`).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
@@ -15,6 +15,7 @@ use super::backend::{
 };
 use super::liveness::{Liveness, probe_host};
 use super::null::NullBackend;
+use super::park::{PARK_AFTER, ParkGate};
 use super::priority::{self, Realtime};
 
 /// How the supervisor watches and restarts streams.
@@ -40,6 +41,9 @@ pub struct SupervisorConfig {
     pub max_retry_delay: Duration,
     /// How long to wait for the renderer to come back from a dropped stream.
     pub renderer_return_timeout: Duration,
+    /// How long the transport must stay idle before the stream is parked (see
+    /// [`ParkGate`]), in device time; `None` never parks.
+    pub park_after: Option<Duration>,
 }
 
 impl Default for SupervisorConfig {
@@ -53,6 +57,7 @@ impl Default for SupervisorConfig {
             retry_delay: Duration::from_millis(100),
             max_retry_delay: Duration::from_secs(5),
             renderer_return_timeout: Duration::from_secs(2),
+            park_after: Some(PARK_AFTER),
         }
     }
 }
@@ -72,6 +77,8 @@ impl SupervisorConfig {
 pub enum OutputState {
     /// A stream is playing.
     Running,
+    /// The stream is paused at the host while the transport is idle; the next command wakes it.
+    Parked,
     /// The stream died; the supervisor is tearing it down.
     Lost,
     /// Waiting to try the device again.
@@ -87,6 +94,7 @@ impl fmt::Display for OutputState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             OutputState::Running => f.write_str("running"),
+            OutputState::Parked => f.write_str("parked"),
             OutputState::Lost => f.write_str("device lost"),
             OutputState::Retrying { attempt } => write!(f, "reconnecting (try {attempt})"),
             OutputState::Failed => f.write_str("output failed"),
@@ -98,6 +106,7 @@ const STATE_RUNNING: u8 = 0;
 const STATE_LOST: u8 = 1;
 const STATE_RETRYING: u8 = 2;
 const STATE_FAILED: u8 = 3;
+const STATE_PARKED: u8 = 4;
 
 /// The output's health: its state and every stream's counters added up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +135,7 @@ pub struct HealthSnapshot {
 /// What the supervisor and the UI share once the output runs.
 struct Shared {
     health: Arc<StreamHealth>,
+    gate: Arc<ParkGate>,
     state: AtomicU8,
     attempt: AtomicU32,
     restarts: AtomicU32,
@@ -140,6 +150,7 @@ impl Shared {
             OutputState::Lost => (STATE_LOST, 0),
             OutputState::Retrying { attempt } => (STATE_RETRYING, attempt),
             OutputState::Failed => (STATE_FAILED, 0),
+            OutputState::Parked => (STATE_PARKED, 0),
         };
         self.attempt.store(attempt, Ordering::Relaxed);
         self.state.store(code, Ordering::Release);
@@ -148,6 +159,7 @@ impl Shared {
     fn state(&self) -> OutputState {
         match self.state.load(Ordering::Acquire) {
             STATE_RUNNING => OutputState::Running,
+            STATE_PARKED => OutputState::Parked,
             STATE_LOST => OutputState::Lost,
             STATE_RETRYING => OutputState::Retrying {
                 attempt: self.attempt.load(Ordering::Relaxed),
@@ -193,6 +205,8 @@ enum Command {
         null_fallback: Option<u32>,
         reply: SyncSender<Result<Started, OutputError>>,
     },
+    /// A command went to a parked stream: unpark it now.
+    Wake,
     Stop,
 }
 
@@ -221,6 +235,7 @@ pub struct PendingOutput {
     null_fallback: Option<u32>,
     notice: Option<String>,
     handle: Handle,
+    gate: Arc<ParkGate>,
 }
 
 impl PendingOutput {
@@ -237,6 +252,14 @@ impl PendingOutput {
     /// Not realtime-safe.
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()
+    }
+
+    /// The gate the renderer reports through when the transport is idle, so the supervisor can
+    /// park the stream (a renderer that never reports keeps its stream running).
+    ///
+    /// Not realtime-safe.
+    pub fn park_gate(&self) -> Arc<ParkGate> {
+        Arc::clone(&self.gate)
     }
 
     /// Makes [`start`](Self::start) fall back to the null output (with this buffer size) when
@@ -265,6 +288,7 @@ impl PendingOutput {
     pub fn start(self, renderer: Box<dyn Render>) -> Result<Output, OutputError> {
         let shared = Arc::new(Shared {
             health: Arc::new(StreamHealth::new()),
+            gate: self.gate,
             state: AtomicU8::new(STATE_RUNNING),
             attempt: AtomicU32::new(0),
             restarts: AtomicU32::new(0),
@@ -346,6 +370,7 @@ impl Output {
             null_fallback: None,
             notice: None,
             handle,
+            gate: Arc::new(ParkGate::new()),
         })
     }
 
@@ -409,6 +434,18 @@ impl Output {
         self.shared.realtime()
     }
 
+    /// Call after each command pushed to the renderer (`pushed`), or not pushed because its ring
+    /// was full: when the stream is parked this wakes the supervisor, which unparks it at once,
+    /// so the command is taken within the host's restart and one period. Only the first command
+    /// after a park sends anything.
+    ///
+    /// Not realtime-safe (may send to the supervisor thread).
+    pub fn command_sent(&self, pushed: bool) {
+        if self.shared.gate.sent(pushed) {
+            let _ = self.handle.commands.send(Command::Wake);
+        }
+    }
+
     /// Everything the supervisor reported since the last call, oldest first.
     ///
     /// Not realtime-safe (allocates the list).
@@ -461,6 +498,8 @@ fn supervisor_thread(
         xruns_reported: 0,
         xrun_reported_at: None,
         thread_seen: 0,
+        parked: None,
+        cannot_park: false,
     };
     let started = supervisor.first_start(null_fallback);
     let ok = started.is_ok();
@@ -525,10 +564,28 @@ struct Supervisor {
     xrun_reported_at: Option<Instant>,
     /// The audio thread published last that was promoted (or ignored, for an old stream).
     thread_seen: u64,
+    /// The running stream is parked: when its server was last asked whether it still answers.
+    parked: Option<Parked>,
+    /// The running stream refused to park (it keeps running while idle).
+    cannot_park: bool,
+}
+
+/// A parked stream's watch.
+#[derive(Debug, Clone, Copy)]
+struct Parked {
+    probed: Instant,
 }
 
 /// How often a silent stream's server is asked whether it still answers.
 const PROBE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How often the supervisor looks at a parked stream (its error counters, and commands that
+/// came without a wake-up; a command wakes it at once through [`Command::Wake`]).
+const PARKED_TICK: Duration = Duration::from_millis(250);
+
+/// How often a parked stream's server is asked whether it still answers, so that a device gone
+/// while paused is reopened before Play needs it (each ask connects to the server's socket).
+const PARKED_PROBE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The shortest time between two `Xrun` events (a struggling device can xrun every period;
 /// each event carries the running total).
@@ -609,6 +666,9 @@ impl Supervisor {
         };
         self.shared.set_info(info.clone());
         self.info = info;
+        self.parked = None;
+        self.cannot_park = false;
+        self.shared.gate.set_awake();
         self.shared.set_state(OutputState::Running);
         Ok(())
     }
@@ -717,14 +777,104 @@ impl Supervisor {
         self.shared.set_realtime(realtime);
     }
 
-    /// Watches the stream every tick and restarts it when it dies, until told to stop.
+    /// Parks the running stream when the transport has been idle for
+    /// [`SupervisorConfig::park_after`] (in device time) and no command waits for the audio
+    /// thread. A stream that cannot park is not asked again.
+    fn park_if_idle(&mut self, now: Instant) {
+        let Some(after) = self.config.park_after else {
+            return;
+        };
+        if self.cannot_park || !self.watch.playing {
+            return;
+        }
+        let threshold =
+            u64::try_from(after.as_nanos() * u128::from(self.info.sample_rate) / 1_000_000_000)
+                .unwrap_or(u64::MAX)
+                .max(1);
+        if self.shared.gate.idle_frames() < threshold || !self.shared.gate.begin_park() {
+            return;
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            self.shared.gate.set_awake();
+            return;
+        };
+        // Marked first, so that a callback already under way starts the heartbeat afresh too.
+        self.shared.health.mark_park();
+        if stream.park() {
+            tracing::debug!("the transport is idle: the stream is parked");
+            self.parked = Some(Parked { probed: now });
+            self.shared.set_state(OutputState::Parked);
+        } else {
+            self.cannot_park = true;
+            self.shared.gate.set_awake();
+        }
+    }
+
+    /// Watches a parked stream: a command waiting unparks it; a loss its error callback
+    /// reported, a failed unpark, or a server that no longer answers (asked every
+    /// [`PARKED_PROBE_INTERVAL`]) is a lost stream, handled as when playing. Stalls and late
+    /// callbacks are not judged: the silence is wanted.
+    fn watch_parked(&mut self, now: Instant, counters: HealthCounters) -> Option<String> {
+        if counters.device_lost > self.watch.lost {
+            return Some(format!(
+                "{} (while playback was paused)",
+                self.shared.health.loss_reason()
+            ));
+        }
+        if self.shared.gate.wake_wanted() {
+            return self.unpark(now, counters);
+        }
+        let parked = self.parked?;
+        if now.saturating_duration_since(parked.probed) < PARKED_PROBE_INTERVAL {
+            return None;
+        }
+        self.parked = Some(Parked { probed: now });
+        let answer = match self.stream.as_ref().map(|s| s.liveness()) {
+            Some(Liveness::Unknown) => probe_host(&self.info.host),
+            Some(answer) => answer,
+            None => Liveness::Gone,
+        };
+        (answer == Liveness::Gone)
+            .then(|| "the device went away while playback was paused".to_string())
+    }
+
+    /// Resumes the parked stream. Its heartbeat starts afresh (warm-up included) and the stall
+    /// watch runs from now, as if it had been playing all along; a stream that does not resume
+    /// is lost (the reason is returned).
+    fn unpark(&mut self, now: Instant, counters: HealthCounters) -> Option<String> {
+        self.parked = None;
+        self.shared.health.mark_park();
+        self.shared.gate.set_awake();
+        let resumed = self.stream.as_mut().map_or(Ok(()), |s| s.unpark());
+        if let Err(error) = resumed {
+            return Some(format!(
+                "the device did not resume after the pause ({error})"
+            ));
+        }
+        self.watch.frames = counters.frames;
+        self.watch.progress = now;
+        self.watch.playing = true;
+        self.watch.probed = None;
+        self.shared.set_state(OutputState::Running);
+        tracing::debug!("a command for the audio thread: the stream is unparked");
+        None
+    }
+
+    /// Watches the stream every tick and restarts it when it dies, until told to stop. Parks it
+    /// while the transport is idle, and unparks it for the next command.
     fn supervise(&mut self) {
         let mut retry: Option<Retry> = None;
         loop {
-            match self.commands.recv_timeout(self.config.tick) {
+            let tick = if self.parked.is_some() {
+                PARKED_TICK.max(self.config.tick)
+            } else {
+                self.config.tick
+            };
+            match self.commands.recv_timeout(tick) {
                 Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-                // `PendingOutput::start` consumes itself, so a second start cannot be sent.
-                Ok(Command::Start { .. }) | Err(RecvTimeoutError::Timeout) => {}
+                // `PendingOutput::start` consumes itself, so a second start cannot be sent. A
+                // wake is seen below, through the gate.
+                Ok(Command::Start { .. } | Command::Wake) | Err(RecvTimeoutError::Timeout) => {}
             }
             self.promote_audio_thread();
             let now = Instant::now();
@@ -740,7 +890,17 @@ impl Supervisor {
                 });
             }
             let Some(mut next) = retry else {
-                if let Some(reason) = self.check_stream(now, counters) {
+                let verdict = if self.parked.is_some() {
+                    self.watch_parked(now, counters)
+                } else {
+                    self.check_stream(now, counters)
+                };
+                if verdict.is_none() && self.parked.is_none() {
+                    self.park_if_idle(now);
+                }
+                if let Some(reason) = verdict {
+                    self.parked = None;
+                    self.shared.gate.set_awake();
                     self.shared.set_state(OutputState::Lost);
                     self.send(OutputEvent::Lost {
                         reason: reason.clone(),
@@ -812,7 +972,7 @@ impl Drop for Supervisor {
 mod tests {
     use super::*;
     use crate::engine::output::{FaultHandle, Pacing, Recording, ScriptedBackend, ScriptedConfig};
-    use std::sync::atomic::AtomicBool;
+    use std::sync::atomic::{AtomicBool, AtomicU64};
 
     /// 2^-24: frame n of the ramp is n x STEP on the left, -n x STEP on the right (exact in f32
     /// below 2^24 frames, and inside full scale, so the device gets it unclamped).
@@ -862,6 +1022,7 @@ mod tests {
             retry_delay: Duration::from_millis(20),
             max_retry_delay: Duration::from_millis(200),
             renderer_return_timeout: Duration::from_millis(500),
+            park_after: Some(PARK_AFTER),
         }
     }
 
@@ -1297,6 +1458,200 @@ mod tests {
             matches!(realtime, Realtime::Granted { .. }),
             "as root the audio thread gets SCHED_FIFO: {realtime}"
         );
+    }
+
+    /// A transport for the park tests: plays the ramp (so continuity stays checkable sample by
+    /// sample), takes the commands a test sends through `inbox`, and tells the gate it is idle
+    /// while `paused` is set, as the realtime processor does.
+    struct Transport {
+        ramp: Box<dyn Render>,
+        gate: Arc<ParkGate>,
+        inbox: Arc<AtomicU64>,
+        paused: Arc<AtomicBool>,
+    }
+
+    impl Render for Transport {
+        fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
+            self.ramp.render(left, right);
+            let taken = self.inbox.swap(0, Ordering::AcqRel);
+            let idle = self.paused.load(Ordering::Acquire);
+            self.gate.rendered(left.len() as u64, taken, idle);
+        }
+    }
+
+    /// The test's side of a [`Transport`]: pauses it and sends it commands.
+    struct Remote {
+        inbox: Arc<AtomicU64>,
+        paused: Arc<AtomicBool>,
+    }
+
+    impl Remote {
+        /// Sends one command the way the engine does: into the ring, then tells the output.
+        fn send(&self, output: &Output) {
+            self.inbox.fetch_add(1, Ordering::AcqRel);
+            output.command_sent(true);
+        }
+
+        /// True once the transport has taken every command sent.
+        fn all_taken(&self) -> bool {
+            self.inbox.load(Ordering::Acquire) == 0
+        }
+    }
+
+    fn start_transport(backend: ScriptedBackend, config: SupervisorConfig) -> (Output, Remote) {
+        let pending = Output::negotiate_with(Box::new(backend), 48_000, config).expect("ok");
+        let (ramp, _dropped) = Ramp::boxed();
+        let remote = Remote {
+            inbox: Arc::new(AtomicU64::new(0)),
+            paused: Arc::new(AtomicBool::new(false)),
+        };
+        let transport = Transport {
+            ramp,
+            gate: pending.park_gate(),
+            inbox: Arc::clone(&remote.inbox),
+            paused: Arc::clone(&remote.paused),
+        };
+        (pending.start(Box::new(transport)).expect("starts"), remote)
+    }
+
+    /// Polls until `done` holds (panics after 5 s, naming `what`).
+    fn wait_until(what: &str, done: impl Fn() -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !done() {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    /// A paused transport parks its stream after a second of device time (a quarter second at
+    /// 4x), and nothing more is played while it is parked; a command wakes it, the stream is
+    /// unparked before the command is taken, and playback carries on from the same frame.
+    #[test]
+    fn idle_transport_parks_and_a_command_wakes_it() {
+        let (backend, faults, recording) = scripted();
+        let (output, remote) = start_transport(backend, quick());
+        wait_frames(&recording, 2400);
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(faults.parks(), 0, "parked while playing");
+        remote.paused.store(true, Ordering::Release);
+        let paused_at = Instant::now();
+        wait_until("the park", || output.health().state == OutputState::Parked);
+        assert!(
+            paused_at.elapsed() >= Duration::from_millis(240),
+            "parked {:?} after the pause, before a second of device time",
+            paused_at.elapsed()
+        );
+        assert_eq!(faults.parks(), 1);
+        let parked_len = recording.len();
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(recording.len(), parked_len, "the parked stream played on");
+        remote.paused.store(false, Ordering::Release);
+        remote.send(&output);
+        wait_until("the command to be taken", || remote.all_taken());
+        assert_eq!(faults.unparks(), 1);
+        assert_eq!(output.health().state, OutputState::Running);
+        wait_frames(&recording, parked_len / 2 + 2400);
+        assert_continuous(&recording);
+        assert_eq!(faults.streams_started(), 1);
+    }
+
+    /// A park longer than the stall timeout and the answering timeout is no stall, no late
+    /// callback, no restart: the silence was wanted. After the wake the heartbeat starts afresh.
+    /// (At real-time pace: a device faster than real time hands over a reserve that would hide
+    /// the gap from the heartbeat.)
+    #[test]
+    fn a_long_park_counts_no_late_callback_and_no_restart() {
+        let backend = ScriptedBackend::new(ScriptedConfig::default());
+        let (faults, recording) = (backend.faults(), backend.recording());
+        let config = SupervisorConfig {
+            answering_timeout: Duration::from_millis(300),
+            ..quick()
+        };
+        let (output, remote) = start_transport(backend, config);
+        wait_frames(&recording, 2400);
+        remote.paused.store(true, Ordering::Release);
+        wait_until("the park", || output.health().state == OutputState::Parked);
+        std::thread::sleep(Duration::from_millis(800));
+        assert_eq!(output.health().state, OutputState::Parked);
+        remote.paused.store(false, Ordering::Release);
+        remote.send(&output);
+        wait_until("the command to be taken", || remote.all_taken());
+        let at_wake = recording.len() / 2;
+        wait_frames(&recording, at_wake + 9600);
+        let events = output.poll_events();
+        assert!(events.is_empty(), "{events:#?}");
+        let health = output.health();
+        assert_eq!(
+            (
+                health.state,
+                health.late,
+                health.restarts,
+                health.device_lost
+            ),
+            (OutputState::Running, 0, 0, 0),
+            "{health:?}"
+        );
+        assert_eq!((faults.parks(), faults.unparks()), (1, 1));
+        assert_continuous(&recording);
+    }
+
+    /// A device that went away while parked, without a word, is noticed when a command wakes
+    /// it: the unpark fails, the loss is reported and the stream restarted as when playing, and
+    /// the command is taken by the new stream, which carries on from the same frame.
+    #[test]
+    fn a_device_lost_while_parked_is_noticed_on_unpark() {
+        let (backend, faults, recording) = scripted();
+        let (output, remote) = start_transport(backend, quick());
+        wait_frames(&recording, 2400);
+        remote.paused.store(true, Ordering::Release);
+        wait_until("the park", || output.health().state == OutputState::Parked);
+        faults.vanish();
+        remote.send(&output);
+        let events = events_until(&output, resumed);
+        let Some(OutputEvent::Lost { reason }) = events.first() else {
+            panic!("{events:#?}");
+        };
+        assert_eq!(
+            reason,
+            "the device did not resume after the pause (injected fault: the scripted device \
+             vanished while parked)"
+        );
+        wait_until("the command to be taken", || remote.all_taken());
+        assert_eq!((faults.unparks(), faults.streams_started()), (1, 2));
+        assert_eq!(output.health().restarts, 1);
+        assert_continuous(&recording);
+    }
+
+    /// A device that went away while parked is also found by the parked stream's probe, a
+    /// second or so later, and reopened before anything needs it; the new stream parks again.
+    #[test]
+    fn a_device_lost_while_parked_is_found_by_the_probe() {
+        let (backend, faults, recording) = scripted();
+        let (output, remote) = start_transport(backend, quick());
+        wait_frames(&recording, 2400);
+        remote.paused.store(true, Ordering::Release);
+        wait_until("the park", || output.health().state == OutputState::Parked);
+        faults.vanish();
+        let events = events_until(&output, resumed);
+        assert!(
+            matches!(events.first(), Some(OutputEvent::Lost { reason })
+                if reason == "the device went away while playback was paused"),
+            "{events:#?}"
+        );
+        wait_until("the new stream's park", || faults.parks() == 2);
+        assert_eq!((faults.unparks(), faults.streams_started()), (0, 2));
+        assert_eq!(output.health().state, OutputState::Parked);
+        assert_continuous(&recording);
+    }
+
+    /// A renderer that never reports to the gate (here the bare ramp) keeps its stream running.
+    #[test]
+    fn a_renderer_without_a_transport_never_parks() {
+        let (backend, faults, recording) = scripted();
+        let (output, _dropped) = start(backend);
+        wait_frames(&recording, 48_000 * 2);
+        assert_eq!(faults.parks(), 0);
+        assert_eq!(output.health().state, OutputState::Running);
     }
 
     /// The default stall timeout is 8 periods, but never under 300 ms.
