@@ -99,7 +99,7 @@ pub(crate) fn device_label(device: &cpal::Device) -> String {
 }
 
 /// A device's label from its name and id, as a person would say it: cpal's PipeWire host names
-/// its stand-ins for the server's defaults "default_output" and "default_sink", and a node
+/// its stand-ins for the server's defaults `default_output` and `default_sink`, and a node
 /// without a description "unknown".
 fn label(name: Option<String>, id: Option<String>) -> String {
     match id.as_deref() {
