@@ -18,6 +18,8 @@
 //! for a newer one and sends what differs from what it sent last. While blind mode hides the
 //! numbers, no feedback gives a level away: see [`Level::Hidden`] and [`FaderState`].
 
+pub mod osc;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
