@@ -127,6 +127,7 @@ fn refuse_console_options_before_a_command(cli: &Cli) -> Result<()> {
         ("--ascii", console.ascii),
         ("--no-color", console.no_color),
         ("--fps", console.fps.is_some()),
+        ("--osc", console.osc.given()),
         ("--output", output.output.is_some()),
         ("--host", output.host.is_some()),
         ("--device", output.device.is_some()),
@@ -648,6 +649,11 @@ fn console(
         })?,
         None => earmix::app::keymap::Keymap::default(),
     };
+    // Flags and settings that would open the OSC server to the network unguarded are refused
+    // before the terminal is taken.
+    args.osc
+        .settings(&config.osc)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let opts = earmix::console::ConsoleOptions {
         output: output.clone(),

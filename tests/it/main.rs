@@ -32,6 +32,7 @@ mod memory;
 mod mixer;
 mod monitor;
 mod new;
+mod osc;
 mod output;
 mod placement;
 mod playback;
