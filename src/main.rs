@@ -651,10 +651,16 @@ fn console(
     };
     // Flags and settings that would open the OSC server to the network unguarded are refused
     // before the terminal is taken.
-    args.osc
+    let osc = args
+        .osc
         .settings(&config.osc)
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // Control surfaces the console starts once it is up (MIDI ports, the OSC server).
+    let mut surfaces: Vec<earmix::control::Starter> = Vec::new();
+    if osc.enabled {
+        surfaces.push(earmix::control::osc::starter(&osc));
+    }
     let opts = earmix::console::ConsoleOptions {
         output: output.clone(),
         fps: args.fps.unwrap_or(config.console.fps),
@@ -669,8 +675,9 @@ fn console(
             earmix::exercise::targets::Targets::user_path().as_deref(),
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?,
+        surfaces,
     };
-    let ending = earmix::console::run(session, config, keymap, &opts).map_err(|e| match e {
+    let ending = earmix::console::run(session, config, keymap, opts).map_err(|e| match e {
         earmix::console::ConsoleError::Session(errors) => anyhow::anyhow!("{errors}"),
         other => anyhow::anyhow!(other),
     })?;

@@ -505,27 +505,19 @@ fn strip_of(input: &Input) -> Option<&StripRef> {
         },
         Input::Pan { strip, .. } => Some(strip),
         Input::Press(Press::Mute(strip) | Press::Solo(strip) | Press::Select(strip)) => Some(strip),
-        Input::Press(_) => None,
+        Input::Press(_) | Input::Slots(_) => None,
     }
 }
 
-/// The strip a reference names in the mix (a name exactly, else ignoring case).
+/// The strip a reference names in the mix (a name exactly, case and all, as the console
+/// matches it).
 fn find_strip<'a>(
     feedback: &'a Feedback,
     strip: &StripRef,
 ) -> Option<&'a crate::control::StripState> {
     match strip {
         StripRef::Index(i) | StripRef::Slot(i) => feedback.strips.get(*i),
-        StripRef::Name(name) => feedback
-            .strips
-            .iter()
-            .find(|s| s.name == *name)
-            .or_else(|| {
-                feedback
-                    .strips
-                    .iter()
-                    .find(|s| s.name.to_lowercase() == name.to_lowercase())
-            }),
+        StripRef::Name(name) => feedback.strips.iter().find(|s| s.name == *name),
     }
 }
 
