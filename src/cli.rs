@@ -61,7 +61,7 @@ pub(crate) struct ConsoleArgs {
 /// The OSC remote control (docs/osc.md).
 #[derive(Debug, Clone, clap::Args)]
 pub(crate) struct OscArgs {
-    /// Listen for OSC remote control (TouchOSC, Open Stage Control) on this UDP port; see
+    /// Listen for OSC remote control from a tablet app or a script on this UDP port; see
     /// docs/osc.md for the addresses [config: osc.enabled, osc.port = 9000].
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) osc: Option<u16>,

@@ -1,6 +1,6 @@
 //! The OSC remote control (threads of its own, never the audio thread): a UDP server that
 //! turns earmix's OSC addresses into [`crate::control::Input`]s and sends feedback to the
-//! peers that subscribe, so TouchOSC or Open Stage Control can be a fader surface.
+//! peers that subscribe, so `TouchOSC` or Open Stage Control can be a fader surface.
 //!
 //! Off unless `[osc] enabled` or `--osc PORT` turns it on; bound to 127.0.0.1 unless an
 //! address is given, and then only peers on the allow-list are heard. `docs/osc.md` is the
@@ -18,7 +18,7 @@ use crate::control::Starter;
 
 pub use allow::PeerRange;
 
-/// The port earmix listens on unless told otherwise (TouchOSC's and Open Stage Control's
+/// The port earmix listens on unless told otherwise (`TouchOSC`'s and Open Stage Control's
 /// usual "send to" port).
 pub const DEFAULT_PORT: u16 = 9000;
 

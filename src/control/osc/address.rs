@@ -270,7 +270,10 @@ pub fn percent_encode(name: &str) -> String {
         if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0F)]));
         }
     }
     out
@@ -396,6 +399,7 @@ mod tests {
         request(&msg(addr, args))
     }
 
+    #[expect(clippy::unnecessary_wraps, reason = "compared with request()'s result")]
     fn input(i: Input) -> Result<Request, Refusal> {
         Ok(Request::Input(i))
     }
@@ -412,6 +416,10 @@ mod tests {
     /// numbers count from 1, names are percent-decoded, levels are dB (int or float), minus
     /// infinity is off, pan and positions are clamped.
     #[test]
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one assertion per address, in the docs' order"
+    )]
     fn every_address_maps_to_its_input() {
         use OscType::{Bool, Double, Float, Int, Long, String as Str};
         let db = |target, db| input(Input::FaderDb { target, db });
@@ -691,7 +699,7 @@ mod tests {
         bytes.extend(std::iter::repeat_n(b'[', depth));
         bytes.extend(std::iter::repeat_n(b']', depth));
         bytes.push(0);
-        while bytes.len() % 4 != 0 {
+        while !bytes.len().is_multiple_of(4) {
             bytes.push(0);
         }
         assert!(bytes.len() <= MAX_PACKET);

@@ -503,8 +503,10 @@ fn strip_of(input: &Input) -> Option<&StripRef> {
             Target::Strip(strip) => Some(strip),
             Target::Master => None,
         },
-        Input::Pan { strip, .. } => Some(strip),
-        Input::Press(Press::Mute(strip) | Press::Solo(strip) | Press::Select(strip)) => Some(strip),
+        Input::Pan { strip, .. }
+        | Input::Press(Press::Mute(strip) | Press::Solo(strip) | Press::Select(strip)) => {
+            Some(strip)
+        }
         Input::Press(_) | Input::Slots(_) => None,
     }
 }
