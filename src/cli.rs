@@ -59,6 +59,56 @@ pub(crate) struct ConsoleArgs {
     /// [config: midi.input].
     #[arg(long, value_name = "PORT")]
     pub(crate) midi: Option<String>,
+    #[command(flatten)]
+    pub(crate) osc: OscArgs,
+}
+
+/// The OSC remote control (docs/osc.md).
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct OscArgs {
+    /// Listen for OSC remote control from a tablet app or a script on this UDP port; see
+    /// docs/osc.md for the addresses [config: osc.enabled, osc.port = 9000].
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) osc: Option<u16>,
+    /// The address the OSC server listens on; anything but 127.0.0.1 (this machine only) also
+    /// needs --osc-allow or [osc] allow [config: osc.address = "127.0.0.1"].
+    #[arg(long, value_name = "ADDRESS")]
+    pub(crate) osc_address: Option<std::net::IpAddr>,
+    /// A peer that may control earmix over OSC: an address (192.168.1.20) or a network
+    /// (192.168.1.0/24); repeat for more. Adds to [osc] allow.
+    #[arg(long, value_name = "PEER")]
+    pub(crate) osc_allow: Vec<earmix::control::osc::PeerRange>,
+}
+
+impl OscArgs {
+    /// The flags over the config's `[osc]` settings: any of them turns the server on.
+    pub(crate) fn settings(
+        &self,
+        config: &earmix::control::osc::OscConfig,
+    ) -> Result<earmix::control::osc::OscConfig, String> {
+        let mut osc = config.clone();
+        if let Some(port) = self.osc {
+            osc.enabled = true;
+            osc.port = port;
+        }
+        if let Some(address) = self.osc_address {
+            osc.enabled = true;
+            osc.address = address;
+        }
+        if !self.osc_allow.is_empty() {
+            osc.enabled = true;
+            osc.allow.extend(self.osc_allow.iter().copied());
+        }
+        if osc.enabled {
+            osc.check()?;
+        }
+        Ok(osc)
+    }
+
+    /// Whether any OSC flag was given.
+    pub(crate) fn given(&self) -> bool {
+        self.osc.is_some() || self.osc_address.is_some() || !self.osc_allow.is_empty()
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -189,6 +189,8 @@ pub struct Config {
     pub monitor: MonitorConfig,
     /// `[midi]`.
     pub midi: MidiConfig,
+    /// `[osc]`.
+    pub osc: crate::control::osc::OscConfig,
 }
 
 /// A problem in a config file (same one-line form as a session error:
@@ -232,6 +234,7 @@ struct RawConfig {
     exercise: Option<RawExercise>,
     monitor: Option<RawMonitor>,
     midi: Option<RawMidi>,
+    osc: Option<RawOsc>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -252,6 +255,15 @@ struct RawMeters {
     fall_db_per_second: Option<Spanned<f64>>,
     peak_hold_seconds: Option<Spanned<f64>>,
     scale: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOsc {
+    enabled: Option<Spanned<bool>>,
+    port: Option<Spanned<i64>>,
+    address: Option<Spanned<String>>,
+    allow: Option<Spanned<Vec<Spanned<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -363,6 +375,7 @@ impl Config {
                 output: MidiOutputChoice::Same,
                 controller: crate::control::midi::mapping::DEFAULT_MAPPING.to_string(),
             },
+            osc: crate::control::osc::OscConfig::default(),
         };
         // The shipped file is tested to load; it can only fail in a broken build.
         if let Err(errors) = config.overlay(Path::new("config/default.toml"), DEFAULT_CONFIG) {
@@ -461,6 +474,9 @@ impl Config {
         if let Some(midi) = raw.midi {
             self.overlay_midi(&src, midi, &mut errors);
         }
+        if let Some(osc) = raw.osc {
+            self.overlay_osc(&src, osc, &mut errors);
+        }
         if errors.is_empty() {
             Ok(())
         } else {
@@ -505,6 +521,51 @@ impl Config {
                         known.join(", ")
                     ),
                 ));
+            }
+        }
+    }
+
+    fn overlay_osc(&mut self, src: &Source<'_>, raw: RawOsc, errors: &mut Vec<ConfigError>) {
+        let o = &mut self.osc;
+        if let Some(enabled) = raw.enabled {
+            o.enabled = enabled.into_inner();
+        }
+        if let Some(port) = raw.port {
+            match u16::try_from(*port.get_ref()) {
+                Ok(p) if p > 0 => o.port = p,
+                _ => errors.push(src.error(
+                    &port.span(),
+                    "osc.port",
+                    "the OSC port is 1 to 65535 (the default is 9000)",
+                )),
+            }
+        }
+        if let Some(address) = &raw.address {
+            match address.get_ref().trim().parse() {
+                Ok(ip) => o.address = ip,
+                Err(_) => errors.push(src.error(
+                    &address.span(),
+                    "osc.address",
+                    "the address to listen on is an IP address of this machine: \"127.0.0.1\" \
+                     (this machine only, the default), \"0.0.0.0\" (every network), or one \
+                     interface's address",
+                )),
+            }
+        }
+        if let Some(allow) = raw.allow {
+            let mut peers = Vec::new();
+            for entry in allow.into_inner() {
+                match entry.get_ref().parse() {
+                    Ok(peer) => peers.push(peer),
+                    Err(message) => errors.push(src.error(&entry.span(), "osc.allow", message)),
+                }
+            }
+            o.allow = peers;
+        }
+        if let Err(message) = o.check() {
+            match &raw.address {
+                Some(address) => errors.push(src.error(&address.span(), "osc.address", message)),
+                None => errors.push(src.error_at(0, "osc.allow", message)),
             }
         }
     }
@@ -770,6 +831,12 @@ mod tests {
             },
             exercise: ExerciseConfig { scramble_db: -1.0 },
             monitor: MonitorConfig { ceiling_db: 5.0 },
+            osc: crate::control::osc::OscConfig {
+                enabled: true,
+                port: 1,
+                address: std::net::IpAddr::from([10, 0, 0, 1]),
+                allow: vec!["10.0.0.2".parse().unwrap()],
+            },
             midi: MidiConfig {
                 input: Some("x".into()),
                 output: MidiOutputChoice::Off,
@@ -1030,6 +1097,66 @@ mod tests {
                  name; the mappings are generic-8, mackie-control, nanokontrol2"
             ),
             "{lines:?}"
+        );
+    }
+
+    /// `[osc]` is off by default on 127.0.0.1:9000; a user file turns it on with a port, an
+    /// address and an allow-list of addresses and networks.
+    #[test]
+    fn osc_settings_are_read() {
+        let defaults = Config::defaults().osc;
+        assert!(!defaults.enabled);
+        assert_eq!(defaults.socket_address().to_string(), "127.0.0.1:9000");
+        assert!(defaults.allow.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "version = 1\n[osc]\nenabled = true\nport = 8000\naddress = \"0.0.0.0\"\n\
+             allow = [\"192.168.1.0/24\", \"10.0.0.5\"]\n",
+        );
+        let osc = Config::load(&path, true).unwrap().osc;
+        assert!(osc.enabled);
+        assert_eq!(osc.socket_address().to_string(), "0.0.0.0:8000");
+        let allow: Vec<String> = osc.allow.iter().map(ToString::to_string).collect();
+        assert_eq!(allow, ["192.168.1.0/24", "10.0.0.5"]);
+    }
+
+    /// Bad `[osc]` values name the file, line, key and value; listening beyond this machine
+    /// without an allow-list is refused with a message saying how to give one.
+    #[test]
+    fn bad_osc_settings_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "version = 1\n[osc]\nport = 70000\naddress = \"studio\"\n\
+             allow = [\"10.0.0.0/40\"]\n",
+        );
+        let lines: Vec<String> = Config::load(&path, true)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        for expected in [
+            ":3:8: osc.port = 70000: the OSC port is 1 to 65535",
+            ":4:11: osc.address = \"studio\": the address to listen on is an IP address",
+            ":5:10: osc.allow = \"10.0.0.0/40\": '10.0.0.0/40': a network's prefix is 0 to 32",
+        ] {
+            assert!(
+                lines.iter().any(|l| l.contains(expected)),
+                "no {expected:?} in {lines:?}"
+            );
+        }
+        let path = write(
+            dir.path(),
+            "version = 1\n[osc]\nenabled = true\naddress = \"0.0.0.0\"\n",
+        );
+        let text = Config::load(&path, true).unwrap_err()[0].to_string();
+        assert!(
+            text.contains(
+                ":4:11: osc.address = \"0.0.0.0\": the OSC server on 0.0.0.0 needs an \
+                 allow-list of the peers that may control earmix"
+            ),
+            "{text}"
         );
     }
 

@@ -19,6 +19,7 @@
 //! numbers, no feedback gives a level away: see [`Level::Hidden`] and [`FaderState`].
 
 pub mod law;
+pub mod osc;
 pub mod takeover;
 
 use std::net::SocketAddr;

@@ -127,6 +127,7 @@ fn refuse_console_options_before_a_command(cli: &Cli) -> Result<()> {
         ("--ascii", console.ascii),
         ("--no-color", console.no_color),
         ("--fps", console.fps.is_some()),
+        ("--osc", console.osc.given()),
         ("--output", output.output.is_some()),
         ("--host", output.host.is_some()),
         ("--device", output.device.is_some()),
@@ -652,6 +653,12 @@ fn console(
         })?,
         None => earmix::app::keymap::Keymap::default(),
     };
+    // Flags and settings that would open the OSC server to the network unguarded are refused
+    // before the terminal is taken.
+    let osc = args
+        .osc
+        .settings(&config.osc)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     // Control surfaces the console starts once it is up (MIDI ports, the OSC server).
     let mut surfaces: Vec<earmix::control::Starter> = Vec::new();
@@ -661,6 +668,9 @@ fn console(
     }
     if midi.input.is_some() {
         surfaces.push(earmix::control::midi::starter(&midi));
+    }
+    if osc.enabled {
+        surfaces.push(earmix::control::osc::starter(&osc));
     }
     let opts = earmix::console::ConsoleOptions {
         output: output.clone(),

@@ -34,6 +34,7 @@ mod midi;
 mod mixer;
 mod monitor;
 mod new;
+mod osc;
 mod output;
 mod park;
 mod placement;
