@@ -54,6 +54,10 @@ pub(crate) struct ConsoleArgs {
     /// console.fps = 30].
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=240))]
     pub(crate) fps: Option<u32>,
+    /// Work the mixer with the mouse too: click a strip, its M or S, a section on the
+    /// timeline; wheel or drag a fader [config: console.mouse = false].
+    #[arg(long)]
+    pub(crate) mouse: bool,
 }
 
 #[derive(Debug, Subcommand)]

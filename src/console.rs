@@ -51,6 +51,8 @@ pub struct ConsoleOptions {
     pub ascii: bool,
     /// Colours.
     pub color: bool,
+    /// Clicks and the wheel work the mixer (the terminal reports buttons and the wheel).
+    pub mouse: bool,
     /// The log file stderr goes to while the console owns the terminal.
     pub log_file: Option<PathBuf>,
     /// An exercise whose instruction panel opens first (`earmix exercise NAME`), with the

@@ -127,6 +127,7 @@ fn refuse_console_options_before_a_command(cli: &Cli) -> Result<()> {
         ("--ascii", console.ascii),
         ("--no-color", console.no_color),
         ("--fps", console.fps.is_some()),
+        ("--mouse", console.mouse),
         ("--output", output.output.is_some()),
         ("--host", output.host.is_some()),
         ("--device", output.device.is_some()),
@@ -654,6 +655,7 @@ fn console(
         fps: args.fps.unwrap_or(config.console.fps),
         ascii: args.ascii || config.console.ascii,
         color: config.console.color && !args.no_color && !no_color_env,
+        mouse: args.mouse || config.console.mouse,
         log_file: commands::paths::log_file(),
         exercise: launch.exercise,
         history: launch
