@@ -5,6 +5,7 @@
 //! all flush the crash journal, stop the audio and give the terminal back (when there is one).
 
 pub mod live;
+pub mod mouse;
 pub mod stderr;
 
 use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
@@ -177,7 +178,7 @@ pub fn run(
     if let Some(notice) = engine.notice() {
         app.set_message(notice.to_string());
     }
-    let mut terminal = enter_terminal().map_err(ConsoleError::Terminal)?;
+    let mut terminal = enter_terminal(opts.mouse).map_err(ConsoleError::Terminal)?;
     let style = Style {
         ascii: opts.ascii,
         color: opts.color,
@@ -377,8 +378,9 @@ fn install_signal_handler() {
     }
 }
 
-/// Raw mode, the alternate screen, no cursor; and a panic hook that undoes it all first.
-fn enter_terminal() -> io::Result<Term> {
+/// Raw mode, the alternate screen, no cursor, mouse reports when `mouse`; and a panic hook that
+/// undoes it all first.
+fn enter_terminal(mouse: bool) -> io::Result<Term> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal_raw();
@@ -393,6 +395,9 @@ fn enter_terminal() -> io::Result<Term> {
         cursor::Hide,
         event::EnableFocusChange
     )?;
+    if mouse {
+        mouse::capture(&mut out)?;
+    }
     let mut term = Terminal::new(CrosstermBackend::new(out))?;
     term.clear()?;
     Ok(term)
@@ -401,6 +406,7 @@ fn enter_terminal() -> io::Result<Term> {
 /// Gives the terminal back, ignoring errors (it may be gone).
 fn leave_terminal(terminal: &mut Term) {
     let backend = terminal.backend_mut();
+    mouse::release(backend);
     let _ = execute!(
         backend,
         event::DisableFocusChange,
@@ -413,6 +419,7 @@ fn leave_terminal(terminal: &mut Term) {
 
 fn restore_terminal_raw() {
     let mut out = io::stdout();
+    mouse::release(&mut out);
     let _ = execute!(
         out,
         event::DisableFocusChange,

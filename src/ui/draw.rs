@@ -2167,7 +2167,7 @@ mod tests {
     /// can be clicked under a box.
     #[test]
     fn the_hit_map_matches_the_screen() {
-        use crate::ui::hits::Hit;
+        use crate::ui::hits::{Hit, TrackRow};
         let style = style(true, false);
         let theme = Theme::new(&style);
         for (size, scene) in [((80, 24), false), ((160, 48), false), ((160, 48), true)] {
@@ -2206,7 +2206,8 @@ mod tests {
                     assert_eq!(hits.at(track.right() - 1, y), Some(Hit::Track(i)));
                 }
                 let cap = cap.expect("a cap");
-                let level = hits.track_level(i, cap).flatten().expect("a level");
+                let level = hits.track_row(i, cap).and_then(TrackRow::level);
+                let level = level.expect("a level");
                 let gain = view.strips[i].gain_db;
                 assert_eq!(
                     fader::row_from_bottom(level, track.height),

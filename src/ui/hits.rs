@@ -98,14 +98,32 @@ impl HitMap {
             .map(|&(k, _)| Hit::Section(k))
     }
 
-    /// The level the fader of strip `index` stands for with its cap on row `y` (rows above or
-    /// below the track count as its top or bottom): `Some(None)` is off; `None` when that
-    /// strip's track is not on screen.
-    pub fn track_level(&self, index: usize, y: u16) -> Option<Option<f64>> {
+    /// The row of strip `index`'s fader track at screen row `y`, counted up from the track's
+    /// bottom (rows above or below the track count as its top or bottom), and the track's
+    /// height: `None` when that strip's track is not on screen.
+    pub fn track_row(&self, index: usize, y: u16) -> Option<TrackRow> {
         let track = self.strips.iter().find(|s| s.index == index)?.track?;
         let top = track.bottom().checked_sub(1)?;
-        let row = top.saturating_sub(y.clamp(track.y, top));
-        Some(fader::gain_at_row(row, track.height))
+        Some(TrackRow {
+            row: top - y.clamp(track.y, top),
+            rows: track.height,
+        })
+    }
+}
+
+/// A row of a fader track, as a drag reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackRow {
+    /// The row, counted up from the bottom (0).
+    pub row: u16,
+    /// How many rows the track has.
+    pub rows: u16,
+}
+
+impl TrackRow {
+    /// The level a fader with its cap on this row stands for (`None`: off, the bottom row).
+    pub fn level(self) -> Option<f64> {
+        fader::gain_at_row(self.row, self.rows)
     }
 }
 
@@ -153,20 +171,22 @@ mod tests {
     fn track_rows_map_to_levels() {
         let mut hits = HitMap::default();
         hits.strip(bass());
-        assert_eq!(hits.track_level(3, 4), Some(Some(fader::TOP_DB)));
-        assert_eq!(hits.track_level(3, 0), Some(Some(fader::TOP_DB)));
-        assert_eq!(hits.track_level(3, 14), Some(None));
-        assert_eq!(hits.track_level(3, 30), Some(None));
+        let level = |y| hits.track_row(3, y).map(TrackRow::level);
+        assert_eq!(level(4), Some(Some(fader::TOP_DB)));
+        assert_eq!(level(0), Some(Some(fader::TOP_DB)));
+        assert_eq!(level(14), Some(None));
+        assert_eq!(level(30), Some(None));
         // 11 rows: 0 dB sits three quarters up, on row 7.5 -> the cap rounds to row 8 from the
         // bottom; row 7 up from the bottom (screen row 14 - 7 = 7) is below 0 dB.
-        let db = hits.track_level(3, 7).flatten().expect("a level");
+        assert_eq!(hits.track_row(3, 7), Some(TrackRow { row: 7, rows: 11 }));
+        let db = level(7).flatten().expect("a level");
         assert_eq!(fader::row_from_bottom(db, 11), 7);
         assert!(db < 0.0, "{db}");
-        assert_eq!(hits.track_level(4, 7), None);
+        assert_eq!(hits.track_row(4, 7), None);
         let mut blind = bass();
         blind.track = None;
         hits.clear();
         hits.strip(blind);
-        assert_eq!(hits.track_level(3, 7), None);
+        assert_eq!(hits.track_row(3, 7), None);
     }
 }

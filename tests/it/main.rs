@@ -31,6 +31,7 @@ mod markers;
 mod memory;
 mod mixer;
 mod monitor;
+mod mouse;
 mod new;
 mod output;
 mod placement;
