@@ -24,6 +24,7 @@ use crate::app::journal::{self, Journal, JournalError, Recovery};
 use crate::app::keymap::Keymap;
 use crate::app::state::{App, Outcome};
 use crate::config::Config;
+use crate::control::{self, Running, Starter};
 use crate::engine::handle::{Engine, EngineError, EngineEvent, EngineOptions};
 use crate::engine::output::OutputRequest;
 use crate::engine::scene::SceneTimeline;
@@ -41,8 +42,11 @@ static STOP: AtomicBool = AtomicBool::new(false);
 /// signals; nothing is drawn unless something changed).
 const IDLE_WAIT: Duration = Duration::from_millis(100);
 
+/// How long the loop waits at most while control surfaces run: their inputs arrive on a queue
+/// of their own, so a fader move waits for the loop's next pass, at most this long.
+const SURFACE_WAIT: Duration = Duration::from_millis(2);
+
 /// How to run the console.
-#[derive(Debug, Clone)]
 pub struct ConsoleOptions {
     /// Where the sound goes.
     pub output: OutputRequest,
@@ -63,6 +67,24 @@ pub struct ConsoleOptions {
     pub history: Option<PathBuf>,
     /// The role targets the Blindfold Balance Test compares with.
     pub targets: crate::exercise::targets::Targets,
+    /// The control surfaces to start once the engine is up (MIDI ports, the OSC server).
+    pub surfaces: Vec<Starter>,
+}
+
+impl std::fmt::Debug for ConsoleOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleOptions")
+            .field("output", &self.output)
+            .field("fps", &self.fps)
+            .field("ascii", &self.ascii)
+            .field("color", &self.color)
+            .field("log_file", &self.log_file)
+            .field("exercise", &self.exercise)
+            .field("history", &self.history)
+            .field("targets", &self.targets)
+            .field("surfaces", &self.surfaces.len())
+            .finish()
+    }
 }
 
 /// Why the console could not run.
@@ -104,11 +126,15 @@ pub enum Ending {
 }
 
 /// Opens `session_path` in the console and runs it until the user quits or a signal arrives.
+#[allow(
+    clippy::too_many_lines,
+    reason = "the console's whole life in order: open, start, run, shut down"
+)]
 pub fn run(
     session_path: &Path,
     config: &Config,
     keymap: Keymap,
-    opts: &ConsoleOptions,
+    opts: ConsoleOptions,
 ) -> Result<Ending, ConsoleError> {
     if !io::stdout().is_terminal() {
         return Err(ConsoleError::NotATerminal);
@@ -190,7 +216,11 @@ pub fn run(
         pending_exercise: opts.exercise,
         engine_opts,
         ballistics: config.meters.ballistics(),
+        surfaces: control::Surfaces::new(),
+        running: Vec::new(),
+        dropped: 0,
     };
+    loop_state.start_surfaces(opts.surfaces, &mut app);
     let ending = event_loop(
         &mut terminal,
         &mut app,
@@ -200,7 +230,8 @@ pub fn run(
         style,
         opts.fps,
     );
-    // Shutdown: journal first (nothing lost), then the audio, then the terminal; the lock last.
+    // Shutdown: surfaces (no more inputs), journal (nothing lost), audio, terminal; lock last.
+    drop(loop_state);
     app.flush_journal();
     engine.pause();
     std::thread::sleep(Duration::from_millis(30));
@@ -311,9 +342,75 @@ struct LoopState {
     engine_opts: EngineOptions,
     /// The meters' ballistics (for new meters after a reload).
     ballistics: crate::ui::ballistics::Ballistics,
+    /// The control surfaces' queue and feedback board. Inputs the loop reads itself (the
+    /// mouse) go into the same queue (`surfaces.sender()`), before the pass drains it: they are
+    /// applied in the pass they arrive in, as the keys are.
+    surfaces: control::Surfaces,
+    /// The surfaces running (MIDI ports, the OSC server): they stop when dropped.
+    running: Vec<Box<dyn Running>>,
+    /// Inputs dropped so far, as last told to the user.
+    dropped: u64,
 }
 
 impl LoopState {
+    /// Starts the control surfaces (the engine is up): one that cannot start says why on the
+    /// message line and in the log, and the console goes on without it.
+    fn start_surfaces(&mut self, starters: Vec<Starter>, app: &mut App) {
+        if starters.is_empty() {
+            return;
+        }
+        // What the surfaces show from the start (motor faders, lamps).
+        self.surfaces.publish(app.feedback());
+        for start in starters {
+            match start(self.surfaces.sender(), self.surfaces.board()) {
+                Ok(surface) => {
+                    tracing::info!("control surface: {}", surface.describe());
+                    self.running.push(surface);
+                }
+                Err(e) => {
+                    tracing::warn!("control surface not started: {e}");
+                    app.set_message(e);
+                }
+            }
+        }
+    }
+
+    /// Applies what the surfaces sent since the last pass (every pass: a fader move reaches
+    /// the engine in the pass it arrives in), then tells the surfaces what they show.
+    fn surfaces_pass(&mut self, app: &mut App, engine: &mut Engine, changed: bool) -> Outcome {
+        let arrivals = self.surfaces.drain();
+        let moved = !arrivals.is_empty();
+        let outcome = app.surface(arrivals, transport(engine));
+        if moved {
+            apply_effects(app, engine);
+        }
+        if !self.running.is_empty() && (moved || changed) {
+            self.surfaces.publish(app.feedback());
+        }
+        outcome
+    }
+
+    /// Shows what the surfaces have to say (a port gone or back, packets refused) and inputs
+    /// dropped because the console fell behind.
+    fn surface_notices(&mut self, app: &mut App) {
+        for surface in &mut self.running {
+            for notice in surface.notices() {
+                tracing::info!("{notice}");
+                app.set_message(notice);
+            }
+        }
+        let dropped = self.surfaces.dropped();
+        if dropped > self.dropped {
+            let text = format!(
+                "{} control surface inputs were dropped: the console fell behind",
+                dropped - self.dropped
+            );
+            tracing::warn!("{text}");
+            app.set_message(text);
+            self.dropped = dropped;
+        }
+    }
+
     /// Takes the crash journal's contents once they have been read, and opens the exercise
     /// asked for once no question is open.
     fn poll(&mut self, app: &mut App) {
@@ -588,13 +685,18 @@ fn event_loop(
             }
         }
         let now = Instant::now();
-        let wait = next_frame.saturating_duration_since(now).min(IDLE_WAIT);
+        let mut wait = next_frame.saturating_duration_since(now).min(IDLE_WAIT);
+        if !extra.running.is_empty() {
+            wait = wait.min(SURFACE_WAIT);
+        }
+        let mut keyed = false;
         // Every key waiting is handled before the next frame: a held key's repeats coalesce
         // into one frame, and no lag builds up.
         let mut next = input.recv_timeout(wait);
         loop {
             match next {
                 Ok(Ok((typed, Event::Key(key)))) => {
+                    keyed = true;
                     let outcome = app.key(&key, typed, transport(engine));
                     apply_effects(app, engine);
                     if outcome == Outcome::Quit {
@@ -612,6 +714,9 @@ fn event_loop(
                 Err(TryRecvError::Disconnected) => return Ending::TerminalGone,
             }
         }
+        if extra.surfaces_pass(app, engine, keyed) == Outcome::Quit {
+            return Ending::Quit;
+        }
         app.flush_journal();
         extra.poll(app);
         let now = Instant::now();
@@ -621,6 +726,10 @@ fn event_loop(
         next_frame = now + frame;
         app.tick(now, transport(engine));
         apply_effects(app, engine);
+        extra.surface_notices(app);
+        if !extra.running.is_empty() {
+            extra.surfaces.publish(app.feedback());
+        }
         if app.take_engine_reopen() {
             extra.reopen(app, engine, live);
             redraw = true;

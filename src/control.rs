@@ -18,6 +18,9 @@
 //! for a newer one and sends what differs from what it sent last. While blind mode hides the
 //! numbers, no feedback gives a level away: see [`Level::Hidden`] and [`FaderState`].
 
+pub mod law;
+pub mod takeover;
+
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
@@ -47,8 +50,8 @@ pub enum StripRef {
 /// A fader a surface moves.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Target {
-    /// A channel strip's fader (or its scene's level in scene mode, or its trim in trim mode,
-    /// exactly as the keys would).
+    /// A channel strip's fader (or its scene's level in scene mode, as the keys would; never
+    /// the trim, even in trim mode: a surface's fader is a fader).
     Strip(StripRef),
     /// The master fader.
     Master,
@@ -137,6 +140,9 @@ pub enum Input {
     },
     /// A button.
     Press(Press),
+    /// The surface has this many fader slots side by side: its banks move by this many strips
+    /// ([`Press::BankLeft`]). A surface that never says has 8.
+    Slots(usize),
 }
 
 /// Where an input came from (for takeover and feedback per surface, for messages and logs).

@@ -650,6 +650,8 @@ fn console(
         None => earmix::app::keymap::Keymap::default(),
     };
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // Control surfaces the console starts once it is up (MIDI ports, the OSC server).
+    let surfaces: Vec<earmix::control::Starter> = Vec::new();
     let opts = earmix::console::ConsoleOptions {
         output: output.clone(),
         fps: args.fps.unwrap_or(config.console.fps),
@@ -665,8 +667,9 @@ fn console(
             earmix::exercise::targets::Targets::user_path().as_deref(),
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?,
+        surfaces,
     };
-    let ending = earmix::console::run(session, config, keymap, &opts).map_err(|e| match e {
+    let ending = earmix::console::run(session, config, keymap, opts).map_err(|e| match e {
         earmix::console::ConsoleError::Session(errors) => anyhow::anyhow!("{errors}"),
         other => anyhow::anyhow!(other),
     })?;

@@ -4,6 +4,7 @@
 //! borrows it; an edit reaches the session, the undo history, the journal and the engine (as an
 //! [`Effect`]) at once.
 
+mod address;
 mod blind;
 mod files;
 #[cfg(test)]
@@ -27,6 +28,7 @@ use crate::session::{Section, Session};
 use crate::ui::view::{BlindLevel, Focus};
 use crate::units::{Decibels, Pan, Seconds};
 
+pub use address::{Fader, fader_level};
 pub use blind::{BLIND_GLIDE, BlindChoice, BlindSwitch, ByEar, ChannelReveal, FaderReveal, Reveal};
 use blind::{BlindSession, Glide};
 pub(crate) use files::DiskWatch;
@@ -371,34 +373,43 @@ impl Mixer {
             {
                 *id
             }
-            _ => {
-                self.next_burst += 1;
-                BurstId(self.next_burst)
-            }
+            _ => self.new_burst(),
         };
         self.burst = Some((edit.clone(), now, burst));
-        let Ok(change) = Change::of(edit.clone(), &self.session) else {
-            return;
-        };
-        if change.is_noop() {
+        if self.edit_in_burst(edit, burst) == Some(false) {
             self.notify(Notice::AtEnd {
                 fader_top: value >= FADER_MAX_DB,
             });
-            return;
         }
-        if edit.apply(&mut self.session).is_ok() {
-            self.undo.push(change, Some(burst));
-            self.send(&edit);
-            if let MixEdit::Gain { channel, .. } = &edit
-                && let Some(section) = self.scene_setting(channel)
-            {
-                self.notify(Notice::SceneSetsFader {
-                    channel: channel.clone(),
-                    section,
-                });
-            }
-            self.journal_pending.push(edit);
+    }
+
+    /// A new burst id, for a run of edits that is to be one undo step.
+    pub(crate) fn new_burst(&mut self) -> BurstId {
+        self.next_burst += 1;
+        BurstId(self.next_burst)
+    }
+
+    /// Applies `edit` as part of `burst`: edits of one burst with no other step between them
+    /// are one undo step (a held key, a hardware fader's gesture). `Some(false)` when it would
+    /// change nothing (a fader at its end), `None` when it does not apply to this session.
+    pub(crate) fn edit_in_burst(&mut self, edit: MixEdit, burst: BurstId) -> Option<bool> {
+        let change = Change::of(edit.clone(), &self.session).ok()?;
+        if change.is_noop() {
+            return Some(false);
         }
+        edit.apply(&mut self.session).ok()?;
+        self.undo.push(change, Some(burst));
+        self.send(&edit);
+        if let MixEdit::Gain { channel, .. } = &edit
+            && let Some(section) = self.scene_setting(channel)
+        {
+            self.notify(Notice::SceneSetsFader {
+                channel: channel.clone(),
+                section,
+            });
+        }
+        self.journal_pending.push(edit);
+        Some(true)
     }
 
     /// The section under the play head when its scene sets `channel`'s fader and the scenes

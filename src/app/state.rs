@@ -35,6 +35,9 @@ use crate::units::{Decibels, Seconds};
 mod disk;
 mod exercise;
 mod monitor;
+mod surface;
+
+pub use surface::{Catch, DEFAULT_SLOTS};
 
 pub use super::mixer::DISK_CHECK;
 
@@ -78,6 +81,8 @@ pub struct App {
     targets: Targets,
     /// The monitor section's switches (what is heard only).
     monitor: MonitorState,
+    /// The control surfaces' banks, soft takeover and gestures.
+    surfaces: surface::SurfaceState,
 }
 
 /// Keys, actions and the boxes: the model's one update path.
@@ -103,6 +108,7 @@ impl App {
             history: None,
             targets: Targets::builtin(),
             monitor: MonitorState::default(),
+            surfaces: surface::SurfaceState::default(),
         };
         if let Some(recovery) = recovery.filter(|r| !r.edits.is_empty() || r.damaged_count > 0) {
             app.journal_read(Ok(Some(recovery)));

@@ -539,43 +539,54 @@ impl App {
     /// What every exercise allows: faders, mute and solo, undo, the transport and the monitor,
     /// by ear; everything else is refused.
     fn shared_action(&mut self, action: Action, now: Instant) -> Outcome {
-        match action {
-            Action::SelectPrevious
-            | Action::SelectNext
-            | Action::SelectStrip(_)
-            | Action::Nudge { .. }
-            | Action::Unity
-            | Action::Mute
-            | Action::Solo
-            | Action::ClearSolos
-            | Action::Undo
-            | Action::Redo
-            | Action::PlayPause
-            | Action::ToStart
-            | Action::PreviousSection
-            | Action::NextSection
-            | Action::LoopSection
-            | Action::ResetPeaks
-            // What is heard only: the monitor works in every exercise.
-            | Action::MonitorStereo
-            | Action::MonitorSwap
-            | Action::MonitorDim
-            | Action::MonitorMute
-            | Action::MonitorPreset
-            | Action::MonitorReset => self.apply(action, now),
-            Action::Compare => {
-                self.mixer.message =
-                    Some("There is no target to compare with in this exercise".to_string());
-                Outcome::Continue
-            }
-            _ => {
-                self.mixer.message = Some(format!(
-                    "Not during an exercise: it is faders, mute and solo, by ear ({} leaves)",
-                    self.keymap.key_label(Action::Cancel)
-                ));
-                Outcome::Continue
-            }
+        if shared(action) {
+            self.apply(action, now)
+        } else {
+            self.refuse_shared(action);
+            Outcome::Continue
         }
+    }
+
+    /// Whether the exercise step lets a control surface do what `action` does from the keys
+    /// (true when no exercise runs); when it does not, the message line says why, as for the
+    /// key. The exercise sees the action as it would see the key's (a fader move is a nudge).
+    pub(in crate::app) fn exercise_allows(&mut self, action: Action) -> bool {
+        let Some(run) = self.exercise.as_ref() else {
+            return true;
+        };
+        if run.results.is_some() {
+            self.mixer.message =
+                Some("The exercise's results are on the screen: the mixer waits".to_string());
+            return false;
+        }
+        if run.flow.waiting() && action != Action::PlayPause {
+            return false;
+        }
+        match self.with_flow(|flow, bench| flow.action(action, bench)) {
+            Some(Handled::Mixer) => true,
+            Some(Handled::Shared) if shared(action) => true,
+            Some(Handled::Shared) => {
+                self.refuse_shared(action);
+                false
+            }
+            Some(Handled::Refused(why)) => {
+                self.mixer.message = Some(why);
+                false
+            }
+            Some(Handled::Done) | None => false,
+        }
+    }
+
+    /// Says why an exercise refuses an action the shared rules do not allow.
+    fn refuse_shared(&mut self, action: Action) {
+        self.mixer.message = Some(if action == Action::Compare {
+            "There is no target to compare with in this exercise".to_string()
+        } else {
+            format!(
+                "Not during an exercise: it is faders, mute and solo, by ear ({} leaves)",
+                self.keymap.key_label(Action::Cancel)
+            )
+        });
     }
 
     /// The help during an exercise: its instructions and keys.
@@ -744,6 +755,37 @@ impl App {
             self.mixer.message = Some(format!("{done}; saved (u undoes)"));
         }
     }
+}
+
+/// What every exercise allows: faders, mute and solo, undo, the transport and the monitor, by
+/// ear.
+fn shared(action: Action) -> bool {
+    matches!(
+        action,
+        Action::SelectPrevious
+            | Action::SelectNext
+            | Action::SelectStrip(_)
+            | Action::Nudge { .. }
+            | Action::Unity
+            | Action::Mute
+            | Action::Solo
+            | Action::ClearSolos
+            | Action::Undo
+            | Action::Redo
+            | Action::PlayPause
+            | Action::ToStart
+            | Action::PreviousSection
+            | Action::NextSection
+            | Action::LoopSection
+            | Action::ResetPeaks
+            // What is heard only: the monitor works in every exercise.
+            | Action::MonitorStereo
+            | Action::MonitorSwap
+            | Action::MonitorDim
+            | Action::MonitorMute
+            | Action::MonitorPreset
+            | Action::MonitorReset
+    )
 }
 
 #[cfg(test)]
