@@ -78,6 +78,7 @@ impl std::fmt::Debug for ConsoleOptions {
             .field("fps", &self.fps)
             .field("ascii", &self.ascii)
             .field("color", &self.color)
+            .field("mouse", &self.mouse)
             .field("log_file", &self.log_file)
             .field("exercise", &self.exercise)
             .field("history", &self.history)
@@ -671,6 +672,8 @@ fn event_loop(
     let mut next_frame = Instant::now();
     let mut redraw = true;
     let input = spawn_input_reader();
+    let mut pointer = mouse::Pointer::default();
+    let mouse_inputs = extra.surfaces.sender();
     let mut last_check = Instant::now();
     loop {
         if STOP.load(Ordering::SeqCst) {
@@ -704,6 +707,12 @@ fn event_loop(
                     }
                 }
                 Ok(Ok((_, Event::Resize(..)))) => redraw = true,
+                // Reported only with `--mouse`; what the last frame drew where says what it hit.
+                Ok(Ok((_, Event::Mouse(event)))) => {
+                    if let Some(press) = pointer.input(&event, &state.hits) {
+                        mouse_inputs.send(control::Source::Mouse, press);
+                    }
+                }
                 Ok(Ok((_, Event::FocusGained))) => app.focus_gained(Instant::now()),
                 Ok(Ok(_)) | Err(RecvTimeoutError::Timeout) => {}
                 Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => return Ending::TerminalGone,
