@@ -657,6 +657,10 @@ fn terminal_alive() -> bool {
     nix::sys::termios::tcgetattr(io::stdout()).is_ok()
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one pass of the loop in order: keys and the mouse, surfaces, a frame"
+)]
 fn event_loop(
     terminal: &mut Term,
     app: &mut App,
@@ -672,8 +676,7 @@ fn event_loop(
     let mut next_frame = Instant::now();
     let mut redraw = true;
     let input = spawn_input_reader();
-    let mut pointer = mouse::Pointer::default();
-    let mouse_inputs = extra.surfaces.sender();
+    let mut mouse = mouse::Mouse::new(extra.surfaces.sender());
     let mut last_check = Instant::now();
     loop {
         if STOP.load(Ordering::SeqCst) {
@@ -707,12 +710,8 @@ fn event_loop(
                     }
                 }
                 Ok(Ok((_, Event::Resize(..)))) => redraw = true,
-                // Reported only with `--mouse`; what the last frame drew where says what it hit.
-                Ok(Ok((_, Event::Mouse(event)))) => {
-                    if let Some(press) = pointer.input(&event, &state.hits) {
-                        mouse_inputs.send(control::Source::Mouse, press);
-                    }
-                }
+                // Reported only with `--mouse`; the last frame drawn says what is where.
+                Ok(Ok((_, Event::Mouse(event)))) => mouse.event(&event, &state.hits),
                 Ok(Ok((_, Event::FocusGained))) => app.focus_gained(Instant::now()),
                 Ok(Ok(_)) | Err(RecvTimeoutError::Timeout) => {}
                 Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => return Ending::TerminalGone,

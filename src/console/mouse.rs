@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
-use crate::control::{Input, Press, StripRef, Target, Turns};
+use crate::control::{Input, InputSender, Press, Source, StripRef, Target, Turns};
 use crate::ui::hits::{Hit, HitMap, TrackRow};
 
 /// Turns reporting on: buttons and the wheel (1000), motion only while a button is held (1002),
@@ -45,6 +45,31 @@ pub fn release(out: &mut impl Write) {
     if CAPTURED.swap(false, Ordering::SeqCst) {
         let _ = out.write_all(DISABLE);
         let _ = out.flush();
+    }
+}
+
+/// The mouse as a control surface the console reads itself: its events become inputs on the
+/// surfaces' queue, applied in the same pass of the loop.
+#[derive(Debug)]
+pub struct Mouse {
+    pointer: Pointer,
+    to_console: InputSender,
+}
+
+impl Mouse {
+    /// The mouse, sending into the surfaces' queue through `to_console`.
+    pub fn new(to_console: InputSender) -> Self {
+        Self {
+            pointer: Pointer::default(),
+            to_console,
+        }
+    }
+
+    /// Sends what `event` asks for, given what the last frame drew where (`hits`).
+    pub fn event(&mut self, event: &MouseEvent, hits: &HitMap) {
+        if let Some(input) = self.pointer.input(event, hits) {
+            self.to_console.send(Source::Mouse, input);
+        }
     }
 }
 
