@@ -37,7 +37,7 @@ mod exercise;
 mod monitor;
 mod surface;
 
-pub use surface::{Catch, DEFAULT_SLOTS};
+pub use surface::DEFAULT_SLOTS;
 
 pub use super::mixer::DISK_CHECK;
 

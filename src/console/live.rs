@@ -155,6 +155,7 @@ impl Live {
                     .unwrap_or(c.gain_db)
                     .0,
                 from_scene: heard.is_some_and(|s| s.scene_gain(&c.name).is_some()),
+                catch: app.catch(i),
                 trim_db: c.trim_db.0,
                 pan: c.pan.0,
                 mute: c.mute,

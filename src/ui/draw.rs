@@ -629,6 +629,7 @@ mod tests {
     /// A channel strip with a plain fader and no flags.
     fn strip(name: &str, role: Role, gain_db: f64, pan: f64, meter: MeterView) -> StripView {
         StripView {
+            catch: None,
             name: name.to_owned(),
             role: Some(role),
             gain_db,

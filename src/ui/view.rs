@@ -97,6 +97,18 @@ pub struct StripView {
     /// [`gain_db`](Self::gain_db) is a scene's fader value, not the base fader: the scene of
     /// the section under the play head (or, in scene mode, the one being edited) sets it.
     pub from_scene: bool,
+    /// A control surface's fader for this strip disagrees with the mix and waits to take it
+    /// over: which way to move it (never while blind).
+    pub catch: Option<Catch>,
+}
+
+/// Which way a control surface's fader must move to take over the mix (soft takeover).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Catch {
+    /// Up: the hardware is below the mix.
+    Up,
+    /// Down: the hardware is above the mix.
+    Down,
 }
 
 /// What a section's scene does to one channel strip, relative to the base mix.

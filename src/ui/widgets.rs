@@ -71,6 +71,9 @@ pub struct Glyphs {
     pub playhead: &'static str,
     /// The cursor at the end of typed text.
     pub cursor: &'static str,
+    /// Before a fader value: a surface's fader waits below the mix (move it up to take
+    /// over), or above it (down).
+    pub catch: [&'static str; 2],
 }
 
 /// Block and box-drawing characters.
@@ -95,6 +98,7 @@ const UNICODE: Glyphs = Glyphs {
     rule: ["─", "━", "┴"],
     playhead: "▲",
     cursor: "█",
+    catch: ["↑", "↓"],
 };
 
 /// Plain ASCII, for terminals and fonts without block characters.
@@ -119,6 +123,7 @@ const ASCII: Glyphs = Glyphs {
     rule: ["-", "=", "+"],
     playhead: "^",
     cursor: "_",
+    catch: ["^", "v"],
 };
 
 /// Glyphs and colours for one frame, from the user's [`Style`].

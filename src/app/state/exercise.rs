@@ -930,6 +930,66 @@ file = "ref.wav"
         }
     }
 
+    /// A control surface in an exercise step is refused what the keys are refused, with the
+    /// same message: a fader while the drill's target plays, a pan by the shared rules; once
+    /// the drill scrambles, a turn nudges the mix by ear (a level in dB is refused: the drill
+    /// hides the numbers).
+    #[test]
+    fn surfaces_follow_the_exercise_rules() {
+        use crate::control::{Arrival, Input, Source, StripRef, Target};
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = console(song(dir.path()));
+        let mut transport = Transport::default();
+        start(&mut app, Exercise::Drill, &mut transport);
+        settle(&mut app, &mut transport);
+        let send = |app: &mut App, input: Input, transport: Transport| {
+            let arrival = Arrival {
+                source: Source::Mouse,
+                input,
+                at: Instant::now(),
+            };
+            app.surface(vec![arrival], transport);
+            app.take_effects()
+        };
+        let level = |db| Input::FaderDb {
+            target: Target::Strip(StripRef::Index(0)),
+            db: Some(db),
+        };
+        let before = faders(&app);
+        assert!(send(&mut app, level(-20.0), transport).is_empty());
+        assert_eq!(faders(&app), before);
+        assert!(
+            app.message().unwrap().starts_with("This is the target"),
+            "{:?}",
+            app.message()
+        );
+        let pan = Input::Pan {
+            strip: StripRef::Index(0),
+            pan: 0.5,
+        };
+        assert!(send(&mut app, pan, transport).is_empty());
+        assert!(
+            app.message().unwrap().starts_with("Not during an exercise"),
+            "{:?}",
+            app.message()
+        );
+        act(&mut app, Action::Confirm, &mut transport);
+        // The drill hides the numbers: a level in dB is refused, a turn nudges by ear.
+        assert!(send(&mut app, level(-20.0), transport).is_empty());
+        let scrambled = faders(&app);
+        let turn = Input::Turn {
+            turns: crate::control::Turns::Fader { coarse: false },
+            target: Target::Strip(StripRef::Index(0)),
+            steps: 1,
+        };
+        let effects = send(&mut app, turn, transport);
+        assert!(
+            matches!(effects[..], [Effect::Gain(0, db)] if db.0 > scrambled[0].0),
+            "{effects:?} {:?}",
+            app.message()
+        );
+    }
+
     /// Bug 4 of issue 16: `--level 5` on a locked level says, on the panel itself, which level
     /// opens and why (it used to open level 1 with the reason in a status message the panel
     /// covered); a level that does not exist says so; a level unlocked opens as asked.

@@ -37,7 +37,7 @@ use crate::control::takeover::{Takeover, Verdict};
 use crate::control::{
     Arrival, FaderState, Feedback, Input, Level, Press, Source, StripRef, StripState, Target, Turns,
 };
-use crate::ui::view::Focus;
+use crate::ui::view::{Catch, Focus};
 use crate::units::{Decibels, Pan, Seconds};
 
 /// How many fader slots a surface has until it says ([`Input::Slots`]).
@@ -45,15 +45,6 @@ pub const DEFAULT_SLOTS: usize = 8;
 
 /// The most detents one turn input moves (a runaway encoder cannot hang the console).
 const MOST_DETENTS: u32 = 64;
-
-/// Which way a waiting hardware fader must move to catch the mix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Catch {
-    /// Up: the hardware is below the mix.
-    Up,
-    /// Down: the hardware is above the mix.
-    Down,
-}
 
 /// A surface's bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -304,9 +295,9 @@ impl App {
         self.mixer.fader_value(fader, self.mixer.playhead)
     }
 
-    /// Sets `fader` to `db` as part of the current gesture (see the module documentation).
-    fn set_fader(&mut self, fader: Fader, db: Decibels, at: Instant) {
-        let held = self.surfaces.holds.values().any(|h| h.touched);
+    /// Sets `fader` to `db` as part of the current gesture (see the module documentation);
+    /// `held`: the hardware fader moving it is touched (the gesture goes on however slowly).
+    fn set_fader(&mut self, fader: Fader, db: Decibels, at: Instant, held: bool) {
         let burst = match self.surfaces.gesture {
             Some((id, last)) if held || at.saturating_duration_since(last) < BURST_GAP => id,
             _ => self.mixer.new_burst(),
@@ -336,8 +327,11 @@ impl App {
             if !latest {
                 return;
             }
-            let hold = self.surfaces.hold(source, target, fader);
-            let Some(from) = hold.reference.replace(position) else {
+            let (from, touched) = {
+                let hold = self.surfaces.hold(source, target, fader);
+                (hold.reference.replace(position), hold.touched)
+            };
+            let Some(from) = from else {
                 return;
             };
             if !self.surface_allows(nudge(Direction::Up), Some(fader)) {
@@ -347,7 +341,7 @@ impl App {
                 None => f64::NEG_INFINITY,
                 Some(to) => nudged(now.0, to - db_at(from).unwrap_or(FADER_FLOOR_DB), false),
             };
-            self.set_fader(fader, Decibels(value), at);
+            self.set_fader(fader, Decibels(value), at, touched);
             return;
         }
         let verdict = self
@@ -364,7 +358,8 @@ impl App {
         let Some(db) = fader_level(db_at(position)) else {
             return;
         };
-        self.set_fader(fader, db, at);
+        let touched = self.surfaces.hold(source, target, fader).touched;
+        self.set_fader(fader, db, at, touched);
         let after = position_of(level(self.level_now(fader)));
         self.surfaces
             .hold(source, target, fader)
@@ -391,7 +386,7 @@ impl App {
             ));
             return;
         };
-        self.set_fader(fader, db, at);
+        self.set_fader(fader, db, at, false);
     }
 
     fn touch(&mut self, source: &Source, target: &Target, fader: Fader, touched: bool) {

@@ -11,7 +11,7 @@ use ratatui::widgets::Widget;
 
 use super::clear;
 
-use crate::ui::view::{BlindLevel, SceneMark, StripView};
+use crate::ui::view::{BlindLevel, Catch, SceneMark, StripView};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::fader;
 use crate::ui::widgets::meter::{CLIP, CLIP_SHORT, Meter, lamp};
@@ -349,7 +349,17 @@ impl ChannelStrip<'_> {
             }
         };
         style_row(buf, area, edited, base(edited));
-        let gain = gain_label(strip.gain_db, room, strip.from_scene);
+        let gain = match strip.catch {
+            // A surface's fader waits to take over: which way to move it, before the value.
+            Some(catch) => {
+                let arrow = theme.glyphs.catch[usize::from(catch == Catch::Down)];
+                format!(
+                    "{arrow}{}",
+                    gain_label(strip.gain_db, room.saturating_sub(1), strip.from_scene)
+                )
+            }
+            None => gain_label(strip.gain_db, room, strip.from_scene),
+        };
         let gain_style = if strip.from_scene || strip.scene.is_some_and(|mark| mark.overridden) {
             base(rows.fader).patch(scene_style(theme).add_modifier(Modifier::UNDERLINED))
         } else {
@@ -456,6 +466,7 @@ mod tests {
 
     fn bass() -> StripView {
         StripView {
+            catch: None,
             name: "Bass".to_owned(),
             role: Some(Role::Bass),
             gain_db: -6.0,
@@ -634,6 +645,22 @@ mod tests {
                 "x      x", "x      x", "x      x", "x M  S x",
             ]
         );
+    }
+
+    /// A surface's fader waiting to take over shows which way to move it before the fader
+    /// value; while blind, with the value, it is not drawn.
+    #[test]
+    fn takeover_arrow() {
+        let mut strip = bass();
+        let theme = theme();
+        strip.catch = Some(Catch::Up);
+        let (rows, _) = render(ChannelStrip::new(&strip, &theme));
+        assert_eq!(rows[7], "x^-6.0 x");
+        strip.catch = Some(Catch::Down);
+        let (rows, _) = render(ChannelStrip::new(&strip, &theme));
+        assert_eq!(rows[7], "xv-6.0 x");
+        let (rows, _) = render(ChannelStrip::new(&strip, &theme).blind(BlindLevel::Numbers));
+        assert_eq!(rows[7], "x      x");
     }
 
     /// A strip silent because of another's solo is drawn dimmed throughout.

@@ -10,6 +10,7 @@ use crate::app::mode::help::Help;
 use crate::config::BlindOnExit;
 use crate::control::Arrival;
 use crate::session::{Section, Session};
+use crate::ui::view::Catch;
 
 /// The model, a clock and what the engine was told, pass by pass.
 struct Rig {
@@ -454,4 +455,60 @@ fn feedback_shows_the_mix() {
     assert_eq!(feedback.section, Some((1, "Verse".to_string())));
     assert!(feedback.playing);
     assert_eq!(feedback.strips[1].fader.level, Level::Db(0.0));
+}
+
+/// A turn is a nudge per detent: the fine step, the coarse one when asked, and while blind
+/// the step blind mode scales at random, as for the keys; the turns of one gesture are one
+/// undo step.
+#[test]
+fn turns_nudge_like_keys() {
+    let mut rig = Rig::new(session_of(2));
+    let turn = |coarse, steps| Input::Turn {
+        turns: Turns::Fader { coarse },
+        target: strip(1),
+        steps,
+    };
+    rig.one(&Source::Mouse, 0, turn(false, 2));
+    assert_eq!(rig.gain(1), 1.0);
+    rig.one(&Source::Mouse, 100, turn(true, -1));
+    assert_eq!(rig.gain(1), -2.0);
+    rig.app.update(Action::Undo, rig.at(200), rig.transport);
+    assert_eq!(rig.gain(1), 0.0);
+    rig.app.update(Action::Blind, rig.at(300), rig.transport);
+    let hidden = rig.gain(1);
+    rig.one(&Source::Mouse, 400, turn(false, 1));
+    let step = rig.gain(1) - hidden;
+    assert!(
+        step > 0.34 && step < 0.66 && (step - 0.5).abs() > 1e-9,
+        "{step}"
+    );
+    let pan = Input::Turn {
+        turns: Turns::Pan,
+        target: strip(1),
+        steps: -3,
+    };
+    assert_eq!(
+        rig.one(&Source::Mouse, 500, pan),
+        vec![Effect::Pan(1, Pan(-0.3))]
+    );
+}
+
+/// A touch holds only its own fader's gesture: a touch never let go (a cable pulled mid-move)
+/// does not make every later move of other faders one undo step.
+#[test]
+fn a_touch_holds_only_its_own_fader() {
+    let mut rig = Rig::new(session_of(2));
+    let touch = Input::FaderTouch {
+        target: strip(0),
+        touched: true,
+    };
+    rig.one(&midi(), 0, touch);
+    let db = |db| Input::FaderDb {
+        target: strip(1),
+        db: Some(db),
+    };
+    rig.one(&midi(), 1000, db(-1.0));
+    rig.one(&midi(), 2000, db(-2.0));
+    rig.app.update(Action::Undo, rig.at(3000), rig.transport);
+    assert_eq!(rig.gain(1), -1.0);
 }
