@@ -61,6 +61,10 @@ pub(crate) struct ConsoleArgs {
     pub(crate) midi: Option<String>,
     #[command(flatten)]
     pub(crate) osc: OscArgs,
+    /// Work the mixer with the mouse too: click a strip, its M or S, a section on the
+    /// timeline; wheel or drag a fader [config: console.mouse = false].
+    #[arg(long)]
+    pub(crate) mouse: bool,
 }
 
 /// The OSC remote control (docs/osc.md).

@@ -95,6 +95,8 @@ pub struct ConsoleConfig {
     pub ascii: bool,
     /// Colours (`NO_COLOR` and `--no-color` turn them off regardless).
     pub color: bool,
+    /// The mouse: clicks and the wheel reported by the terminal (`--mouse` turns it on too).
+    pub mouse: bool,
 }
 
 /// What leaving blind mode does with the hidden offsets (`[blind] on_exit`).
@@ -281,6 +283,7 @@ struct RawConsole {
     fps: Option<Spanned<i64>>,
     ascii: Option<Spanned<bool>>,
     color: Option<Spanned<bool>>,
+    mouse: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -359,6 +362,7 @@ impl Config {
                 fps: 30,
                 ascii: false,
                 color: true,
+                mouse: false,
             },
             blind: BlindConfig {
                 max_offset_db: 4.0,
@@ -718,6 +722,9 @@ impl Config {
         if let Some(color) = raw.color {
             c.color = color.into_inner();
         }
+        if let Some(mouse) = raw.mouse {
+            c.mouse = mouse.into_inner();
+        }
     }
 
     fn overlay_blind(&mut self, src: &Source<'_>, raw: RawBlind, errors: &mut Vec<ConfigError>) {
@@ -822,6 +829,7 @@ mod tests {
                 fps: 0,
                 ascii: true,
                 color: false,
+                mouse: true,
             },
             blind: BlindConfig {
                 max_offset_db: -1.0,
@@ -855,7 +863,7 @@ mod tests {
 
     /// The shipped file sets the console defaults the README and issue promise: -60 dBFS floor,
     /// IEC fall (20 dB in 1.7 s), 1 s hold, linear scale, 0.5/3/0.1 dB steps, 30 fps, Unicode
-    /// and colour, blind offsets up to 4 dB and step factors 0.7-1.3.
+    /// and colour, no mouse, blind offsets up to 4 dB and step factors 0.7-1.3.
     #[test]
     fn shipped_console_defaults() {
         let config = Config::load(Path::new("/nonexistent/earmix/config.toml"), false).unwrap();
@@ -880,7 +888,8 @@ mod tests {
             ConsoleConfig {
                 fps: 30,
                 ascii: false,
-                color: true
+                color: true,
+                mouse: false
             }
         );
         let b = config.blind;
@@ -952,6 +961,25 @@ mod tests {
         assert_eq!(config.steps.coarse_db, 3.0);
         assert_eq!(config.blind.step_factor_min, 1.0);
         assert_eq!(config.blind.step_factor_max, 1.3);
+    }
+
+    /// `[console] mouse = true` turns the mouse on (it is off by default), and a value that is
+    /// not true or false is reported with file, line, column and key.
+    #[test]
+    fn console_mouse_is_a_switch() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "version = 1\n[console]\nmouse = true\n");
+        let config = Config::load(&path, true).unwrap();
+        assert!(config.console.mouse);
+        let mut expected = Config::defaults();
+        expected.console.mouse = true;
+        assert_eq!(config, expected);
+        let path = write(dir.path(), "version = 1\n[console]\nmouse = \"yes\"\n");
+        let errors = Config::load(&path, true).unwrap_err();
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        assert!(lines[0].contains("config.toml:3:9"), "{lines:?}");
+        assert!(lines[0].contains("mouse"), "{lines:?}");
     }
 
     /// Out-of-range console values are reported with file, line, column, key, the value as

@@ -5,6 +5,7 @@
 //! all flush the crash journal, stop the audio and give the terminal back (when there is one).
 
 pub mod live;
+pub mod mouse;
 pub mod stderr;
 
 use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
@@ -55,6 +56,8 @@ pub struct ConsoleOptions {
     pub ascii: bool,
     /// Colours.
     pub color: bool,
+    /// Clicks and the wheel work the mixer (the terminal reports buttons and the wheel).
+    pub mouse: bool,
     /// The log file stderr goes to while the console owns the terminal.
     pub log_file: Option<PathBuf>,
     /// An exercise whose instruction panel opens first (`earmix exercise NAME`), with the
@@ -75,6 +78,7 @@ impl std::fmt::Debug for ConsoleOptions {
             .field("fps", &self.fps)
             .field("ascii", &self.ascii)
             .field("color", &self.color)
+            .field("mouse", &self.mouse)
             .field("log_file", &self.log_file)
             .field("exercise", &self.exercise)
             .field("history", &self.history)
@@ -201,7 +205,7 @@ pub fn run(
     if let Some(notice) = engine.notice() {
         app.set_message(notice.to_string());
     }
-    let mut terminal = enter_terminal().map_err(ConsoleError::Terminal)?;
+    let mut terminal = enter_terminal(opts.mouse).map_err(ConsoleError::Terminal)?;
     let style = Style {
         ascii: opts.ascii,
         color: opts.color,
@@ -472,8 +476,9 @@ fn install_signal_handler() {
     }
 }
 
-/// Raw mode, the alternate screen, no cursor; and a panic hook that undoes it all first.
-fn enter_terminal() -> io::Result<Term> {
+/// Raw mode, the alternate screen, no cursor, mouse reports when `mouse`; and a panic hook that
+/// undoes it all first.
+fn enter_terminal(mouse: bool) -> io::Result<Term> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal_raw();
@@ -488,6 +493,9 @@ fn enter_terminal() -> io::Result<Term> {
         cursor::Hide,
         event::EnableFocusChange
     )?;
+    if mouse {
+        mouse::capture(&mut out)?;
+    }
     let mut term = Terminal::new(CrosstermBackend::new(out))?;
     term.clear()?;
     Ok(term)
@@ -496,6 +504,7 @@ fn enter_terminal() -> io::Result<Term> {
 /// Gives the terminal back, ignoring errors (it may be gone).
 fn leave_terminal(terminal: &mut Term) {
     let backend = terminal.backend_mut();
+    mouse::release(backend);
     let _ = execute!(
         backend,
         event::DisableFocusChange,
@@ -508,6 +517,7 @@ fn leave_terminal(terminal: &mut Term) {
 
 fn restore_terminal_raw() {
     let mut out = io::stdout();
+    mouse::release(&mut out);
     let _ = execute!(
         out,
         event::DisableFocusChange,
@@ -647,6 +657,10 @@ fn terminal_alive() -> bool {
     nix::sys::termios::tcgetattr(io::stdout()).is_ok()
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one pass of the loop in order: keys and the mouse, surfaces, a frame"
+)]
 fn event_loop(
     terminal: &mut Term,
     app: &mut App,
@@ -662,6 +676,7 @@ fn event_loop(
     let mut next_frame = Instant::now();
     let mut redraw = true;
     let input = spawn_input_reader();
+    let mut mouse = mouse::Mouse::new(extra.surfaces.sender());
     let mut last_check = Instant::now();
     loop {
         if STOP.load(Ordering::SeqCst) {
@@ -695,6 +710,8 @@ fn event_loop(
                     }
                 }
                 Ok(Ok((_, Event::Resize(..)))) => redraw = true,
+                // Reported only with `--mouse`; the last frame drawn says what is where.
+                Ok(Ok((_, Event::Mouse(event)))) => mouse.event(&event, &state.hits),
                 Ok(Ok((_, Event::FocusGained))) => app.focus_gained(Instant::now()),
                 Ok(Ok(_)) | Err(RecvTimeoutError::Timeout) => {}
                 Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => return Ending::TerminalGone,

@@ -128,6 +128,7 @@ fn refuse_console_options_before_a_command(cli: &Cli) -> Result<()> {
         ("--no-color", console.no_color),
         ("--fps", console.fps.is_some()),
         ("--osc", console.osc.given()),
+        ("--mouse", console.mouse),
         ("--output", output.output.is_some()),
         ("--host", output.host.is_some()),
         ("--device", output.device.is_some()),
@@ -677,6 +678,7 @@ fn console(
         fps: args.fps.unwrap_or(config.console.fps),
         ascii: args.ascii || config.console.ascii,
         color: config.console.color && !args.no_color && !no_color_env,
+        mouse: args.mouse || config.console.mouse,
         log_file: commands::paths::log_file(),
         exercise: launch.exercise,
         history: launch

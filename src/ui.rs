@@ -2,6 +2,7 @@
 
 pub mod ballistics;
 pub mod draw;
+pub mod hits;
 pub mod view;
 pub mod widgets;
 

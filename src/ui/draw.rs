@@ -24,10 +24,11 @@
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::style::Style as CellStyle;
 use ratatui::widgets::{StatefulWidget, Widget};
 
+use crate::ui::hits::{HitMap, StripHits};
 use crate::ui::view::{EditMode, Focus, Style, View};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::banner::Banner;
@@ -37,9 +38,12 @@ use crate::ui::widgets::meter::{MeterScale, SCALE_HEADER, SCALE_HEADER_SHORT};
 use crate::ui::widgets::names::strip_names;
 use crate::ui::widgets::overlay::OverlayBox;
 use crate::ui::widgets::status::{MessageLine, StatusLine};
-use crate::ui::widgets::strip::{ChannelStrip, FIXED_ROWS, GAIN_WITH_UNIT, Mark, StripRows};
+use crate::ui::widgets::strip::{
+    ChannelStrip, FIXED_ROWS, GAIN_WITH_UNIT, Mark, StripRows, flag_columns, meter_width,
+    track_column,
+};
 use crate::ui::widgets::text::{clean, put, put_centered, put_right, width, wrap};
-use crate::ui::widgets::timeline::Timeline;
+use crate::ui::widgets::timeline::{self, Timeline};
 use crate::ui::widgets::transport::TransportLine;
 
 /// The narrowest terminal the console draws in: the fader scale, a strip or two, the meter scale
@@ -91,11 +95,14 @@ pub const PEAK_LABEL: &str = "peak";
 /// Said where the strips go when the session has none.
 pub const NO_CHANNELS: &str = "no channels";
 
-/// What the mixer keeps from one frame to the next: where it is scrolled to.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What the mixer keeps from one frame to the next: where it is scrolled to, and where the
+/// mouse can act in the frame drawn last.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MixerState {
     /// The first channel strip on screen (an index into `View::strips`).
     pub first_strip: usize,
+    /// What is where on the screen, for the mouse.
+    pub hits: HitMap,
 }
 
 impl MixerState {
@@ -377,7 +384,7 @@ impl Mixer<'_> {
         }
     }
 
-    /// The channel strips from `first` on; returns the column after them.
+    /// The channel strips from `first` on, noted in `hits`; returns the column after them.
     fn draw_strips(
         &self,
         buf: &mut Buffer,
@@ -385,6 +392,7 @@ impl Mixer<'_> {
         columns: Columns,
         first: usize,
         theme: &Theme,
+        hits: &mut HitMap,
     ) -> u16 {
         let view = self.view;
         let mixer = screen.mixer;
@@ -414,6 +422,7 @@ impl Mixer<'_> {
                 .trim_mode(view.status.trim_mode)
                 .scene_row(screen.scene_row)
                 .render(content, buf);
+            note_strip(hits, index, content, screen, !view.blind.hides_numbers());
         }
         let end = strips_x + columns.visible as u16 * columns.strip_width;
         if count == 0 {
@@ -454,6 +463,7 @@ impl StatefulWidget for Mixer<'_> {
     type State = MixerState;
 
     fn render(self, area: Rect, buf: &mut Buffer, state: &mut MixerState) {
+        state.hits.clear();
         let area = area.intersection(*buf.area());
         if area.is_empty() {
             return;
@@ -470,9 +480,10 @@ impl StatefulWidget for Mixer<'_> {
         let columns = Columns::with_names(area.width, count, longest.unwrap_or(0));
         state.follow(view.selected, columns.visible, count);
         let first = state.first_strip;
+        let hits = &mut state.hits;
 
         self.draw_gutter(buf, &screen, columns, first, &theme);
-        let strips_end = self.draw_strips(buf, &screen, columns, first, &theme);
+        let strips_end = self.draw_strips(buf, &screen, columns, first, &theme, hits);
         let scale_x = strips_end.min(area.right() - columns.master_width - METER_SCALE_WIDTH);
         let scale = Rect::new(
             scale_x,
@@ -493,8 +504,14 @@ impl StatefulWidget for Mixer<'_> {
             .focused(view.focus == Focus::Master)
             .scene_row(screen.scene_row)
             .render(master, buf);
+        hits.master(master);
         if let (Some(row), Some(timeline)) = (screen.timeline, &view.timeline) {
             Timeline::new(timeline, &theme).render(row, buf);
+            for (k, (from, to)) in timeline::spans(timeline, row.width).into_iter().enumerate() {
+                if from < to {
+                    hits.section(k, Rect::new(row.x + from, row.y, to - from, row.height));
+                }
+            }
         }
 
         let selected = view
@@ -524,8 +541,27 @@ impl StatefulWidget for Mixer<'_> {
             OverlayBox::new(overlay, &theme)
                 .blind(view.blind)
                 .render(area, buf);
+            hits.clear();
         }
     }
+}
+
+/// Notes in `hits` where channel strip `index`, drawn in `content`, has its fader track (with
+/// the meter beside it, when the fader is shown) and its M and S flags.
+fn note_strip(hits: &mut HitMap, index: usize, content: Rect, screen: &Screen, fader: bool) {
+    let rows = StripRows::with_scene(content, screen.scene_row);
+    let (mute_x, solo_x) = flag_columns(content);
+    let track = rows.filter(|_| fader).map(|rows| {
+        rows.meter_area(track_column(content), 1 + meter_width(content.width))
+            .intersection(content)
+    });
+    hits.strip(StripHits {
+        index,
+        area: content,
+        track,
+        mute: rows.map(|rows| Position::new(mute_x, rows.flags)),
+        solo: rows.map(|rows| Position::new(solo_x, rows.flags)),
+    });
 }
 
 /// Says the terminal is too small, in the longest wording that fits, wrapped at spaces.
@@ -2122,5 +2158,115 @@ mod tests {
         assert_eq!(Columns::new(320, 40).visible, 40);
         render(&view, &style, (320, 24), &mut state);
         assert_eq!(state.first_strip, 0);
+    }
+
+    /// The hit map names what is drawn where, at 80x24 and at 160x48, in scene mode too: each
+    /// strip's M and S cells hold M and S, its track is the column the fader's cap and track
+    /// are drawn in (the cap's row reads back as the strip's level), its name is inside it; the
+    /// sections lie side by side on the timeline row under their names; the master's title is
+    /// the master's. Blind mode hides the tracks from the mouse as from the eye, and nothing
+    /// can be clicked under a box.
+    #[test]
+    fn the_hit_map_matches_the_screen() {
+        use crate::ui::hits::{Hit, TrackRow};
+        let style = style(true, false);
+        let theme = Theme::new(&style);
+        for (size, scene) in [((80, 24), false), ((160, 48), false), ((160, 48), true)] {
+            let view = if scene {
+                in_scene(folk_band())
+            } else {
+                folk_band()
+            };
+            let mut state = MixerState::default();
+            let buf = render(&view, &style, size, &mut state);
+            let rows = text(&buf);
+            let hits = &state.hits;
+            assert!(hits.strips().len() >= 4, "{size:?}: {:?}", hits.strips());
+            for (slot, strip) in hits.strips().iter().enumerate() {
+                let i = strip.index;
+                assert_eq!(i, state.first_strip + slot);
+                for (cell, flag, hit) in [
+                    (strip.mute, "M", Hit::Mute(i)),
+                    (strip.solo, "S", Hit::Solo(i)),
+                ] {
+                    let cell = cell.expect("flags drawn");
+                    assert_eq!(buf[(cell.x, cell.y)].symbol(), flag, "{size:?} strip {i}");
+                    assert_eq!(hits.at(cell.x, cell.y), Some(hit));
+                }
+                let track = strip.track.expect("a track");
+                let mut cap = None;
+                for y in track.top()..track.bottom() {
+                    let symbol = buf[(track.x, y)].symbol();
+                    assert!(
+                        symbol == theme.glyphs.track || symbol == theme.glyphs.cap,
+                        "{size:?} strip {i} row {y}: {symbol:?}"
+                    );
+                    if symbol == theme.glyphs.cap {
+                        cap = Some(y);
+                    }
+                    assert_eq!(hits.at(track.right() - 1, y), Some(Hit::Track(i)));
+                }
+                let cap = cap.expect("a cap");
+                let level = hits.track_row(i, cap).and_then(TrackRow::level);
+                let level = level.expect("a level");
+                let gain = view.strips[i].gain_db;
+                assert_eq!(
+                    fader::row_from_bottom(level, track.height),
+                    fader::row_from_bottom(gain, track.height),
+                    "{size:?} strip {i}: {level} dB read back for {gain} dB"
+                );
+                let name_row = &rows[strip.area.y as usize];
+                let name: String = name_row
+                    .chars()
+                    .skip(strip.area.x as usize)
+                    .take(strip.area.width as usize)
+                    .collect();
+                let start = &view.strips[i].name[..2];
+                assert!(name.contains(start), "{size:?}: {name:?}");
+            }
+            let timeline = view.timeline.as_ref().expect("a timeline");
+            let mut next_x = 0;
+            for (k, section) in timeline.sections.iter().enumerate() {
+                let at = (next_x..size.0)
+                    .find(|&x| hits.at(x, timeline_row(&rows)) == Some(Hit::Section(k)))
+                    .expect("every section on the timeline");
+                assert_eq!(at, next_x, "{size:?}: sections side by side");
+                let end = (at..size.0)
+                    .find(|&x| hits.at(x, timeline_row(&rows)) != Some(Hit::Section(k)))
+                    .unwrap_or(size.0);
+                let drawn: String = rows[timeline_row(&rows) as usize]
+                    .chars()
+                    .skip(at as usize)
+                    .take((end - at) as usize)
+                    .collect();
+                let first_letter = &section.name[..1];
+                assert!(drawn.contains(first_letter), "{size:?}: {drawn:?}");
+                next_x = end;
+            }
+            assert_eq!(next_x, size.0, "{size:?}: the sections span the row");
+            let title_row = hits.strips()[0].area.y;
+            let title_x = rows[title_row as usize]
+                .find(master::TITLE)
+                .expect("the master's title") as u16;
+            assert_eq!(hits.at(title_x, title_row), Some(Hit::Master));
+        }
+        let mut blind = folk_band();
+        blind.blind = BlindLevel::Numbers;
+        let mut state = MixerState::default();
+        render(&blind, &style, (80, 24), &mut state);
+        assert!(state.hits.strips().iter().all(|s| s.track.is_none()));
+        assert!(state.hits.strips().iter().all(|s| s.mute.is_some()));
+        let mut boxed = folk_band();
+        boxed.overlay = Some(info());
+        render(&boxed, &style, (80, 24), &mut state);
+        assert!(state.hits.strips().is_empty());
+        assert!((0..80).all(|x| (0..24).all(|y| state.hits.at(x, y).is_none())));
+    }
+
+    /// The row of the timeline's section names: the first row that starts with "Intro".
+    fn timeline_row(rows: &[String]) -> u16 {
+        rows.iter()
+            .position(|row| row.starts_with("Intro") || row.starts_with("Int"))
+            .expect("a timeline row") as u16
     }
 }

@@ -1078,7 +1078,9 @@ fn rate(c: &Console, seconds: u64) -> f64 {
 }
 
 /// A measurement, not a check: how many bytes a second the console sends to its terminal
-/// (what an SSH link must carry) playing and idle, for the folk-arc demo at 80x24 and 160x48.
+/// (what an SSH link must carry) playing and idle, for the folk-arc demo at 80x24 and 160x48;
+/// and with `--mouse`, playing with the mouse still and with the wheel turning a fader ten
+/// notches a second (the reports it sends counted too).
 /// Targets: under 20 KB/s playing at 80x24, exactly 0 B/s idle. Run it with
 /// (the `it` crate needs debug assertions for its allocation checker, even in release)
 /// `CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \`
@@ -1107,6 +1109,49 @@ fn measure_console_bytes_per_second() {
              (3-13 s after pausing), {settled:.0} bytes/s (13-23 s after)"
         );
         c.send("q");
+        c.wait_success();
+
+        let args = [session.as_os_str(), OsStr::new("--mouse")];
+        let mut c = Console::spawn(&home, &args, cols, rows);
+        c.wait_for_text(&["Bass", "MASTER", "paused"]);
+        c.send(" ");
+        c.wait_for_text(&["playing"]);
+        std::thread::sleep(Duration::from_secs(2));
+        let still = rate(&c, 10);
+        let text = c.text();
+        let (y, x) = text
+            .lines()
+            .enumerate()
+            .find_map(|(y, row)| row.find("Bass").map(|at| (y, row[..at].chars().count())))
+            .expect("the bass strip");
+        let start = (c.bytes(), Instant::now());
+        let mut sent = 0;
+        for notch in 0..100 {
+            let button = if notch % 2 == 0 { 64 } else { 65 };
+            let report = format!("\x1b[<{button};{};{}M", x + 2, y + 1);
+            sent += report.len();
+            c.send(&report);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let elapsed = start.1.elapsed().as_secs_f64();
+        let wheeling = (c.bytes() - start.0) as f64 / elapsed;
+        println!(
+            "console at {cols}x{rows} with --mouse: {still:.0} bytes/s playing, mouse still; \
+             {wheeling:.0} bytes/s playing, the wheel turning the bass fader 10 notches/s \
+             ({:.0} bytes/s of mouse reports in)",
+            sent as f64 / elapsed
+        );
+        // Quit without saving (the demo session is the repository's), leaving no journal: the
+        // notches up and down cancel out, so q may quit without asking.
+        c.send("q");
+        let deadline = Instant::now() + BOUND;
+        while !c.exited() && Instant::now() < deadline {
+            if c.text().contains("[y] quit without saving") {
+                c.send("y");
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         c.wait_success();
     }
 }

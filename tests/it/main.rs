@@ -33,6 +33,7 @@ mod memory;
 mod midi;
 mod mixer;
 mod monitor;
+mod mouse;
 mod new;
 mod osc;
 mod output;

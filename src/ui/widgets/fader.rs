@@ -63,6 +63,40 @@ pub fn position(gain_db: f64) -> f64 {
     y0 + (gain_db - x0) * (y1 - y0) / (x1 - x0)
 }
 
+/// The gain at `position` of the fader's travel (the inverse of [`position`]): `None` at the
+/// bottom (off), +12 dB at the top.
+pub fn gain_at(position: f64) -> Option<f64> {
+    if position.is_nan() || position <= 0.0 {
+        return None;
+    }
+    if position >= 1.0 {
+        return Some(TOP_DB);
+    }
+    let upper = TAPER
+        .iter()
+        .position(|&(_, at)| position < at)
+        .unwrap_or(TAPER.len() - 1);
+    let (x0, y0) = TAPER[upper - 1];
+    let (x1, y1) = TAPER[upper];
+    Some(x0 + (position - y0) * (x1 - x0) / (y1 - y0))
+}
+
+/// The gain a fader set on `row` (counted up from the bottom, 0) of a `rows`-high track stands
+/// for, to 0.1 dB where the cap still sits on that row: `None` (off) on the bottom row.
+pub fn gain_at_row(row: u16, rows: u16) -> Option<f64> {
+    let top = rows.saturating_sub(1);
+    if top == 0 {
+        return None;
+    }
+    let exact = gain_at(f64::from(row.min(top)) / f64::from(top))?;
+    let rounded = (exact * 10.0).round() / 10.0;
+    Some(if row_from_bottom(rounded, rows) == row.min(top) {
+        rounded
+    } else {
+        exact
+    })
+}
+
 /// The row of a `rows`-high fader track that shows `gain_db`, counted up from the bottom row (0).
 pub fn row_from_bottom(gain_db: f64, rows: u16) -> u16 {
     let top = rows.saturating_sub(1);
@@ -106,6 +140,27 @@ impl Widget for FaderScale<'_> {
 mod tests {
     use super::*;
     use crate::ui::view::Style;
+
+    /// A gain read back from the travel is the gain that put the fader there, and a fader set
+    /// on any row of a track 2 to 48 rows high draws its cap on that row (off on the bottom).
+    #[test]
+    fn gain_at_inverts_the_taper() {
+        for tenth in -959..=120 {
+            let db = f64::from(tenth) / 10.0;
+            let back = gain_at(position(db)).expect("above the bottom");
+            assert!((back - db).abs() < 1e-9, "{db} came back as {back}");
+        }
+        assert_eq!(gain_at(0.0), None);
+        assert_eq!(gain_at(1.0), Some(TOP_DB));
+        for rows in 2..=48 {
+            assert_eq!(gain_at_row(0, rows), None);
+            assert_eq!(gain_at_row(rows - 1, rows), Some(TOP_DB));
+            for row in 1..rows {
+                let db = gain_at_row(row, rows).expect("above the bottom");
+                assert_eq!(row_from_bottom(db, rows), row, "{db} dB on {rows} rows");
+            }
+        }
+    }
 
     /// The taper puts 0 dB three quarters up, +12 at the top and -inf (and anything below
     /// -96 dB) at the bottom, and never runs backwards.

@@ -163,6 +163,21 @@ pub fn meter_width(content: u16) -> u16 {
         .max(1)
 }
 
+/// The column of the fader track in a strip drawn in `area` (the meter is right of it, the two
+/// centred together).
+pub fn track_column(area: Rect) -> u16 {
+    let bar = meter_width(area.width);
+    area.x + (area.width.saturating_sub(bar + 1)) / 2
+}
+
+/// The columns of the M and S flags in a strip drawn in `area`, side by side around the middle.
+pub fn flag_columns(area: Rect) -> (u16, u16) {
+    let middle = area.x + area.width / 2;
+    let mute_x = middle.saturating_sub(2).max(area.x);
+    let solo_x = (middle + 1).min(area.right() - 1);
+    (mute_x, solo_x)
+}
+
 /// The widest fader value with its unit, "-12.0 dB": narrower strips leave the unit out (all of
 /// them alike, so values line up).
 pub const GAIN_WITH_UNIT: usize = 8;
@@ -380,9 +395,7 @@ impl ChannelStrip<'_> {
     /// Mute and solo, lit when on, side by side around the middle.
     fn draw_flags(&self, buf: &mut Buffer, area: Rect, rows: &StripRows) {
         let theme = self.theme;
-        let middle = area.x + area.width / 2;
-        let mute_x = middle.saturating_sub(2).max(area.x);
-        let solo_x = (middle + 1).min(area.right() - 1);
+        let (mute_x, solo_x) = flag_columns(area);
         let flags = [
             ("M", self.strip.mute, Color::LightRed, mute_x),
             ("S", self.strip.solo, Color::Yellow, solo_x),
@@ -418,7 +431,7 @@ impl Widget for ChannelStrip<'_> {
 
         // The fader track with the meter on its right, centred together.
         let bar = meter_width(area.width);
-        let track_x = area.x + (area.width.saturating_sub(bar + 1)) / 2;
+        let track_x = track_column(area);
         if !self.blind.hides_meters() {
             Meter::new(&strip.meter, theme).render(rows.meter_area(track_x + 1, bar), buf);
         }
