@@ -11,7 +11,7 @@ pub mod stderr;
 use std::io::{self, BufWriter, IsTerminal, Stdout, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, Event};
@@ -41,10 +41,6 @@ static STOP: AtomicBool = AtomicBool::new(false);
 /// How long the loop waits for a key when nothing moves on screen (it still wakes to notice
 /// signals; nothing is drawn unless something changed).
 const IDLE_WAIT: Duration = Duration::from_millis(100);
-
-/// How long the loop waits at most while control surfaces run: their inputs arrive on a queue
-/// of their own, so a fader move waits for the loop's next pass, at most this long.
-const SURFACE_WAIT: Duration = Duration::from_millis(2);
 
 /// How to run the console.
 pub struct ConsoleOptions {
@@ -545,15 +541,16 @@ const TERMINAL_CHECK: Duration = Duration::from_millis(250);
 ///
 /// Each event comes with the moment it was read, so a box that opened by itself can tell the
 /// keys typed before it was drawn from the answers to it.
-fn spawn_input_reader() -> Receiver<io::Result<(Instant, Event)>> {
+fn spawn_input_reader() -> (Sender<Wake>, Receiver<Wake>) {
     let (tx, rx) = mpsc::channel();
+    let waker = tx.clone();
     let spawned = std::thread::Builder::new()
         .name("earmix-keys".into())
         .spawn(move || {
             let tty = match KeyTty::open() {
                 Ok(tty) => tty,
                 Err(e) => {
-                    let _ = tx.send(Err(e));
+                    let _ = tx.send(Some(Err(e)));
                     return;
                 }
             };
@@ -561,14 +558,14 @@ fn spawn_input_reader() -> Receiver<io::Result<(Instant, Event)>> {
                 match tty.wait(KEY_POLL) {
                     Ok(TtyState::Idle | TtyState::Readable) => {}
                     Ok(TtyState::Gone) => {
-                        let _ = tx.send(Err(io::Error::new(
+                        let _ = tx.send(Some(Err(io::Error::new(
                             io::ErrorKind::BrokenPipe,
                             "the terminal hung up",
-                        )));
+                        ))));
                         return;
                     }
                     Err(e) => {
-                        let _ = tx.send(Err(e));
+                        let _ = tx.send(Some(Err(e)));
                         return;
                     }
                 }
@@ -579,13 +576,13 @@ fn spawn_input_reader() -> Receiver<io::Result<(Instant, Event)>> {
                         Ok(false) => break,
                         Ok(true) => {}
                         Err(e) => {
-                            let _ = tx.send(Err(e));
+                            let _ = tx.send(Some(Err(e)));
                             return;
                         }
                     }
                     let event = event::read().map(|e| (Instant::now(), e));
                     let failed = event.is_err();
-                    if tx.send(event).is_err() || failed {
+                    if tx.send(Some(event)).is_err() || failed {
                         return;
                     }
                 }
@@ -594,8 +591,12 @@ fn spawn_input_reader() -> Receiver<io::Result<(Instant, Event)>> {
     if let Err(e) = spawned {
         tracing::error!("cannot start the key reader: {e}");
     }
-    rx
+    (waker, rx)
 }
+
+/// What wakes the event loop: something from the terminal (a key, a resize, the mouse, or
+/// the terminal failing), or `None`: a control surface handed over an input.
+type Wake = Option<io::Result<(Instant, Event)>>;
 
 /// What `poll` says of the terminal.
 enum TtyState {
@@ -675,7 +676,11 @@ fn event_loop(
     let mut last_view: Option<View> = None;
     let mut next_frame = Instant::now();
     let mut redraw = true;
-    let input = spawn_input_reader();
+    let (wake, input) = spawn_input_reader();
+    // A surface's input wakes the loop at once (no polling while surfaces run).
+    extra.surfaces.set_waker(move || {
+        let _ = wake.send(None);
+    });
     let mut mouse = mouse::Mouse::new(extra.surfaces.sender());
     let mut last_check = Instant::now();
     loop {
@@ -691,17 +696,14 @@ fn event_loop(
             }
         }
         let now = Instant::now();
-        let mut wait = next_frame.saturating_duration_since(now).min(IDLE_WAIT);
-        if !extra.running.is_empty() {
-            wait = wait.min(SURFACE_WAIT);
-        }
+        let wait = next_frame.saturating_duration_since(now).min(IDLE_WAIT);
         let mut keyed = false;
         // Every key waiting is handled before the next frame: a held key's repeats coalesce
         // into one frame, and no lag builds up.
         let mut next = input.recv_timeout(wait);
         loop {
             match next {
-                Ok(Ok((typed, Event::Key(key)))) => {
+                Ok(Some(Ok((typed, Event::Key(key))))) => {
                     keyed = true;
                     let outcome = app.key(&key, typed, transport(engine));
                     apply_effects(app, engine);
@@ -709,12 +711,15 @@ fn event_loop(
                         return Ending::Quit;
                     }
                 }
-                Ok(Ok((_, Event::Resize(..)))) => redraw = true,
+                Ok(Some(Ok((_, Event::Resize(..))))) => redraw = true,
                 // Reported only with `--mouse`; the last frame drawn says what is where.
-                Ok(Ok((_, Event::Mouse(event)))) => mouse.event(&event, &state.hits),
-                Ok(Ok((_, Event::FocusGained))) => app.focus_gained(Instant::now()),
-                Ok(Ok(_)) | Err(RecvTimeoutError::Timeout) => {}
-                Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => return Ending::TerminalGone,
+                Ok(Some(Ok((_, Event::Mouse(event))))) => mouse.event(&event, &state.hits),
+                Ok(Some(Ok((_, Event::FocusGained)))) => app.focus_gained(Instant::now()),
+                // A surface's input (applied by the pass below) or nothing for the loop.
+                Ok(None | Some(Ok(_))) | Err(RecvTimeoutError::Timeout) => {}
+                Ok(Some(Err(_))) | Err(RecvTimeoutError::Disconnected) => {
+                    return Ending::TerminalGone;
+                }
             }
             match input.try_recv() {
                 Ok(event) => next = Ok(event),

@@ -25,7 +25,7 @@ pub mod takeover;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::app::action::Action;
@@ -238,11 +238,26 @@ impl Feedback {
     }
 }
 
+/// What wakes the console's loop when an input arrives (set once the loop runs).
+type Waker = Box<dyn Fn() + Send + Sync>;
+
 /// The sending end a surface's thread holds: never blocks, counts what it had to drop.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct InputSender {
     tx: SyncSender<Arrival>,
     dropped: Arc<AtomicU64>,
+    /// Shared by every sender of one [`Surfaces`]: wakes the console's loop, so an input is
+    /// applied at once rather than at the loop's next pass.
+    waker: Arc<OnceLock<Waker>>,
+}
+
+impl std::fmt::Debug for InputSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InputSender")
+            .field("dropped", &self.dropped())
+            .field("wakes", &self.waker.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl InputSender {
@@ -255,7 +270,12 @@ impl InputSender {
             at: Instant::now(),
         };
         match self.tx.try_send(arrival) {
-            Ok(()) => true,
+            Ok(()) => {
+                if let Some(wake) = self.waker.get() {
+                    wake();
+                }
+                true
+            }
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
                 false
@@ -349,6 +369,7 @@ impl Surfaces {
             sender: InputSender {
                 tx,
                 dropped: Arc::new(AtomicU64::new(0)),
+                waker: Arc::new(OnceLock::new()),
             },
             rx,
             feedback: Arc::new(FeedbackBoard::default()),
@@ -363,6 +384,13 @@ impl Surfaces {
     /// The feedback board, for a source's thread.
     pub fn board(&self) -> Arc<FeedbackBoard> {
         Arc::clone(&self.feedback)
+    }
+
+    /// Has `wake` called after each input handed over, by every sender, those made before
+    /// included (the console's loop sets it once, to be woken rather than to poll); a second
+    /// call is ignored.
+    pub fn set_waker(&self, wake: impl Fn() + Send + Sync + 'static) {
+        let _ = self.sender.waker.set(Box::new(wake));
     }
 
     /// Every input waiting now, oldest first (never waits).
@@ -417,6 +445,30 @@ mod tests {
         assert_eq!(surfaces.dropped(), 1);
         assert_eq!(surfaces.drain().len(), INPUT_QUEUE);
         assert!(sender.send(Source::Mouse, press()));
+    }
+
+    /// A sender made before the waker was set wakes the console too, once per input it hands
+    /// over, and not for an input it had to drop.
+    #[test]
+    fn senders_wake_the_console_once_it_listens() {
+        let surfaces = Surfaces::new();
+        let early = surfaces.sender();
+        let wakes = Arc::new(AtomicU64::new(0));
+        let counter = Arc::clone(&wakes);
+        surfaces.set_waker(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        });
+        assert!(early.send(Source::Mouse, Input::Press(Press::BankLeft)));
+        assert!(
+            surfaces
+                .sender()
+                .send(Source::Mouse, Input::Press(Press::BankRight))
+        );
+        assert_eq!(wakes.load(Ordering::Relaxed), 2);
+        for _ in 0..INPUT_QUEUE {
+            early.send(Source::Mouse, Input::Press(Press::BankLeft));
+        }
+        assert_eq!(wakes.load(Ordering::Relaxed), 2 + INPUT_QUEUE as u64 - 2);
     }
 
     /// The board hands out only feedback newer than what a surface saw, and publishing the
