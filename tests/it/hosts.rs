@@ -187,13 +187,14 @@ fn pipewire_stream_is_a_named_production_client() {
     assert!(line.contains("256-frame buffer (5.3 ms)"), "{line}");
 }
 
-/// The console asks PipeWire for the session's rate too (it reads the session after it starts
-/// its threads, so it used to ask for none): a 44.1 kHz session's node asks for 1/44100.
-#[test]
-fn the_console_asks_pipewire_for_the_session_rate() {
-    let pw = PipeWire::start();
-    let ts = TempSession::new();
-    let session = sine_session_at(&ts, 44_100);
+/// The console on `session` in a pseudo-terminal of `cols` x `rows`, playing through `pw`
+/// (`--host pipewire`), its HOME in the server's folder (both go when the server is dropped).
+pub(crate) fn console_on_pipewire(
+    pw: &PipeWire,
+    session: &std::path::Path,
+    cols: u16,
+    rows: u16,
+) -> crate::console::Console {
     let home = pw.dir().join("earmix-home");
     std::fs::create_dir_all(&home).unwrap();
     let run = pw.runtime_dir();
@@ -206,8 +207,17 @@ fn the_console_asks_pipewire_for_the_session_rate() {
         "--host".into(),
         "pipewire".into(),
     ];
-    let mut console =
-        crate::console::Console::spawn_program(&home, std::ffi::OsStr::new("env"), &args, 100, 30);
+    crate::console::Console::spawn_program(&home, std::ffi::OsStr::new("env"), &args, cols, rows)
+}
+
+/// The console asks PipeWire for the session's rate too (it reads the session after it starts
+/// its threads, so it used to ask for none): a 44.1 kHz session's node asks for 1/44100.
+#[test]
+fn the_console_asks_pipewire_for_the_session_rate() {
+    let pw = PipeWire::start();
+    let ts = TempSession::new();
+    let session = sine_session_at(&ts, 44_100);
+    let mut console = console_on_pipewire(&pw, &session, 100, 30);
     console.wait_for_text(&["Sine"]);
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut props = None;

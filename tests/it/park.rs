@@ -197,19 +197,7 @@ fn a_paused_console_on_pipewire_costs_almost_no_cpu_and_plays_again() {
     let pw = crate::servers::PipeWire::start();
     let ts = TempSession::new();
     let session = sine_session(&ts, 30);
-    let home = pw.dir().join("earmix-home");
-    std::fs::create_dir_all(&home).unwrap();
-    let run = pw.runtime_dir();
-    let args = [
-        format!("PIPEWIRE_RUNTIME_DIR={}", run.display()),
-        format!("XDG_RUNTIME_DIR={}", run.display()),
-        env!("CARGO_BIN_EXE_earmix").to_string(),
-        session.display().to_string(),
-        "--host".into(),
-        "pipewire".into(),
-    ];
-    let mut console =
-        crate::console::Console::spawn_program(&home, std::ffi::OsStr::new("env"), &args, 120, 30);
+    let mut console = crate::hosts::console_on_pipewire(&pw, &session, 120, 30);
     console.wait_for_text(&["Sine", "paused", "PipeWire"]);
     // The console opens paused: a second of idle device time, then the park.
     std::thread::sleep(Duration::from_secs(2));
