@@ -65,6 +65,8 @@ pub struct ConsoleOptions {
     pub targets: crate::exercise::targets::Targets,
     /// The control surfaces to start once the engine is up (MIDI ports, the OSC server).
     pub surfaces: Vec<Starter>,
+    /// The session, when the caller has read it already (else `run` reads it).
+    pub loaded: Option<session::Session>,
 }
 
 impl std::fmt::Debug for ConsoleOptions {
@@ -80,6 +82,7 @@ impl std::fmt::Debug for ConsoleOptions {
             .field("history", &self.history)
             .field("targets", &self.targets)
             .field("surfaces", &self.surfaces.len())
+            .field("loaded", &self.loaded.as_ref().map(|s| &s.path))
             .finish()
     }
 }
@@ -131,13 +134,16 @@ pub fn run(
     session_path: &Path,
     config: &Config,
     keymap: Keymap,
-    opts: ConsoleOptions,
+    mut opts: ConsoleOptions,
 ) -> Result<Ending, ConsoleError> {
     if !io::stdout().is_terminal() {
         return Err(ConsoleError::NotATerminal);
     }
     install_signal_handler();
-    let session = session::load(session_path).map_err(ConsoleError::Session)?;
+    let session = match opts.loaded.take() {
+        Some(session) => session,
+        None => session::load(session_path).map_err(ConsoleError::Session)?,
+    };
     // One earmix edits a session at a time; a second one may listen.
     let (lock, owner) = match lock::acquire(session_path) {
         Ok(Acquired::Locked(lock)) => (Some(lock), None),

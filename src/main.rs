@@ -640,12 +640,11 @@ fn console(
     output: &OutputRequest,
     launch: Launch,
 ) -> Result<ExitCode> {
-    // Still the only thread: ask PipeWire for --rate, else the session's rate (read here once
-    // more; the console reads it again and reports what is wrong with it, a folder or a broken
-    // session just asks for no rate).
-    let rate = output
-        .rate
-        .or_else(|| earmix::session::load(session).ok().map(|s| s.sample_rate));
+    // Still the only thread: ask PipeWire for --rate, else the session's rate. The session
+    // read here is the one the console opens; a folder or a broken session asks for no rate,
+    // and the console reads it again to say what is wrong with it.
+    let loaded = earmix::session::load(session).ok();
+    let rate = output.rate.or(loaded.as_ref().map(|s| s.sample_rate));
     set_pipewire_props(rate);
     let keymap = match earmix::app::keymap::Keymap::user_path() {
         Some(path) => earmix::app::keymap::Keymap::load_user(&path).map_err(|errors| {
@@ -689,6 +688,7 @@ fn console(
         )
         .map_err(|e| anyhow::anyhow!("{e}"))?,
         surfaces,
+        loaded,
     };
     let ending = earmix::console::run(session, config, keymap, opts).map_err(|e| match e {
         earmix::console::ConsoleError::Session(errors) => anyhow::anyhow!("{errors}"),
