@@ -38,6 +38,24 @@ use live::Live;
 /// Set by SIGHUP, SIGTERM and SIGINT.
 static STOP: AtomicBool = AtomicBool::new(false);
 
+/// After this many frames in a row that changed nothing on screen, frames come every
+/// [`STILL_FRAME`] instead of at the frame rate (about a quarter of a second at 30 fps).
+const STILL_FRAMES: u32 = 8;
+
+/// How often a still screen is looked at again (the engine's news, a message running out);
+/// keys, the mouse, surfaces and resizes bring the frame rate back at once.
+const STILL_FRAME: Duration = Duration::from_millis(250);
+
+/// How long until the next frame: `frame` (the frame rate's), or [`STILL_FRAME`] once `still`
+/// frames in a row changed nothing on screen and no glide is moving levels unseen.
+fn frame_interval(frame: Duration, still: u32, gliding: bool) -> Duration {
+    if still >= STILL_FRAMES && !gliding {
+        frame.max(STILL_FRAME)
+    } else {
+        frame
+    }
+}
+
 /// How long the loop waits for a key when nothing moves on screen (it still wakes to notice
 /// signals; nothing is drawn unless something changed).
 const IDLE_WAIT: Duration = Duration::from_millis(100);
@@ -689,6 +707,9 @@ fn event_loop(
     });
     let mut mouse = mouse::Mouse::new(extra.surfaces.sender());
     let mut last_check = Instant::now();
+    // When the last frame was made, and how many frames in a row changed nothing on screen.
+    let mut last_tick = Instant::now();
+    let mut still: u32 = 0;
     loop {
         if STOP.load(Ordering::SeqCst) {
             return Ending::Signal;
@@ -704,10 +725,12 @@ fn event_loop(
         let now = Instant::now();
         let wait = next_frame.saturating_duration_since(now).min(IDLE_WAIT);
         let mut keyed = false;
+        let mut arrived = false;
         // Every key waiting is handled before the next frame: a held key's repeats coalesce
         // into one frame, and no lag builds up.
         let mut next = input.recv_timeout(wait);
         loop {
+            arrived |= next.is_ok();
             match next {
                 Ok(Some(Ok((typed, Event::Key(key))))) => {
                     keyed = true;
@@ -738,11 +761,19 @@ fn event_loop(
         }
         app.flush_journal();
         extra.poll(app);
+        if arrived {
+            // Something came in: back to the frame rate, the next frame when it is due.
+            still = 0;
+            next_frame = next_frame.min(last_tick + frame);
+        }
         let now = Instant::now();
         if now < next_frame {
             continue;
         }
-        next_frame = now + frame;
+        last_tick = now;
+        // A screen that has not changed for a while (paused, meters fallen) is looked at less
+        // often; anything that comes in brings the frame rate back at once.
+        next_frame = now + frame_interval(frame, still, app.is_gliding());
         app.tick(now, transport(engine));
         apply_effects(app, engine);
         extra.surface_notices(app);
@@ -777,8 +808,10 @@ fn event_loop(
         if !redraw && last_view.as_ref() == Some(&view) {
             // What is on the screen already shows the top box.
             app.drawn(Instant::now());
+            still = still.saturating_add(1);
             continue;
         }
+        still = 0;
         if terminal
             .draw(|f| draw(f, &view, &style, &mut state))
             .is_err()
@@ -788,5 +821,23 @@ fn event_loop(
         app.drawn(Instant::now());
         redraw = false;
         last_view = Some(view);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A screen that stops changing is looked at four times a second instead of thirty,
+    /// unless a glide moves levels the screen may not show; a slow frame rate stays slow.
+    #[test]
+    fn a_still_screen_is_looked_at_less_often() {
+        let frame = Duration::from_millis(33);
+        assert_eq!(frame_interval(frame, 0, false), frame);
+        assert_eq!(frame_interval(frame, STILL_FRAMES - 1, false), frame);
+        assert_eq!(frame_interval(frame, STILL_FRAMES, false), STILL_FRAME);
+        assert_eq!(frame_interval(frame, STILL_FRAMES + 100, true), frame);
+        let slow = Duration::from_secs(1);
+        assert_eq!(frame_interval(slow, STILL_FRAMES, false), slow);
     }
 }
