@@ -20,10 +20,17 @@ use super::reference::{ReferencePlayer, open_reference};
 use super::render::DamagedStem;
 use super::scene::SceneTimeline;
 use super::source::{Source, StreamError};
-use super::stem_io::{on_stem_io_thread, open_for_playback};
+use super::stem_io::{
+    IO_TIMER_SLACK, PARKED_TIMER_SLACK, on_stem_io_thread, open_for_playback, set_io_timer_slack,
+};
 use super::stream_plan::{MIB, StreamPlan};
 use crate::session::Session;
 use crate::units::{Decibels, Pan, Seconds, StripId, frames_at};
+
+/// How long after the last command the engine may relax creek's I/O threads once the output
+/// is parked: longer than the idle time before a park, so a park seen just after a command
+/// (before the supervisor has woken the stream for it) is not taken for a new one.
+const RELAX_AFTER_SEND: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How to open the engine.
 #[derive(Debug, Clone)]
@@ -164,6 +171,10 @@ pub struct Engine {
     unsent: u64,
     /// Commands handed to the audio thread so far.
     sent: u64,
+    /// creek's I/O threads sleep with [`PARKED_TIMER_SLACK`] while the output is parked.
+    io_relaxed: bool,
+    /// When the last command was sent (the output parks only after a second without one).
+    last_send: std::time::Instant,
     /// The last jump asked for: its frame, and the count of commands sent with it.
     jump: Option<(u64, u64)>,
     /// The reference track's state on this side, when the session has one that opened.
@@ -292,6 +303,8 @@ impl Engine {
             loop_region,
             unsent: 0,
             sent: 0,
+            io_relaxed: false,
+            last_send: std::time::Instant::now(),
             jump: None,
             reference: reference_state,
             monitor: MonitorState::default(),
@@ -307,6 +320,12 @@ impl Engine {
     fn send(&mut self, command: UiToEngine) {
         let pushed = self.to_engine.push(command).is_ok();
         self.output.command_sent(pushed);
+        self.last_send = std::time::Instant::now();
+        if self.io_relaxed {
+            // After the wake-up: the command may need data soon (a play, a jump).
+            self.io_relaxed = false;
+            set_io_timer_slack(IO_TIMER_SLACK);
+        }
         if pushed {
             self.sent += 1;
         } else {
@@ -707,6 +726,15 @@ impl Engine {
     /// Not realtime-safe (the UI calls it every frame).
     pub fn update(&mut self) -> Vec<EngineEvent> {
         let mut events = Vec::new();
+        // Parked, nothing reads the streams: their I/O threads may poll far less often. (Not
+        // just after a command: the supervisor may not have woken the stream for it yet.)
+        if !self.io_relaxed
+            && self.last_send.elapsed() >= RELAX_AFTER_SEND
+            && self.output.health().state == output::OutputState::Parked
+        {
+            self.io_relaxed = true;
+            set_io_timer_slack(PARKED_TIMER_SLACK);
+        }
         while let Ok(message) = self.from_engine.pop() {
             match message {
                 EngineToUi::Buffering { waiting } => {

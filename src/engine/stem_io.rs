@@ -60,6 +60,45 @@ pub fn on_stem_io_thread<T: Send>(open: impl Fn() -> T + Send + Sync) -> T {
 /// cached waits this much longer for the disk at most.
 pub const IO_TIMER_SLACK: std::time::Duration = std::time::Duration::from_millis(10);
 
+/// The timer slack of creek's I/O threads while the output is parked (the transport idle, the
+/// stream paused): nothing reads the streams then, so their 1 ms polls may come 200 ms late and
+/// wake the machine five times a second instead of a hundred. The engine sets
+/// [`IO_TIMER_SLACK`] back with the first command after the park, before the audio thread
+/// can ask for data (at least 0.34 s is buffered ahead of the play head, see
+/// [`super::stream_plan`]).
+pub const PARKED_TIMER_SLACK: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Sets the timer slack of every creek I/O thread of this process (the threads named
+/// [`STEM_IO_THREAD`]) through `/proc/TID/timerslack_ns`; returns how many it set.
+/// A thread that ended meanwhile, or a kernel without the file, is skipped.
+///
+/// Not realtime-safe (reads and writes files).
+#[cfg(target_os = "linux")]
+pub fn set_io_timer_slack(slack: std::time::Duration) -> usize {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    let nanos = slack.as_nanos().to_string();
+    tasks
+        .flatten()
+        .filter(|task| {
+            std::fs::read_to_string(task.path().join("comm"))
+                .is_ok_and(|comm| comm.trim_end() == STEM_IO_THREAD)
+        })
+        // The file is /proc/TID/timerslack_ns (a thread's own entry), not under task/.
+        .filter(|task| {
+            let tid = std::path::Path::new("/proc").join(task.file_name());
+            std::fs::write(tid.join("timerslack_ns"), &nanos).is_ok()
+        })
+        .count()
+}
+
+/// Elsewhere the slack is the system's.
+#[cfg(not(target_os = "linux"))]
+pub fn set_io_timer_slack(_slack: std::time::Duration) -> usize {
+    0
+}
+
 /// Puts the calling thread (and the threads it starts) in the background scheduling class, with
 /// a timer slack of [`IO_TIMER_SLACK`].
 #[cfg(target_os = "linux")]
@@ -181,6 +220,40 @@ mod tests {
         // Each thread may have taken one more index before it saw the failure.
         let started = started.load(Ordering::Relaxed);
         assert!(started < 41 + OPENING_THREADS, "{started} started");
+    }
+
+    /// The slack of the threads named as creek's I/O threads can be set from another thread
+    /// (the engine relaxes them while the output is parked) and set back.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn io_threads_slack_is_set_from_outside() {
+        use std::sync::mpsc;
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (go_tx, go_rx) = mpsc::channel::<()>();
+        let (slack_tx, slack_rx) = mpsc::channel();
+        let io = std::thread::Builder::new()
+            .name(STEM_IO_THREAD.into())
+            .spawn(move || {
+                ready_tx.send(()).unwrap();
+                for () in go_rx {
+                    slack_tx
+                        .send(nix::sys::prctl::get_timerslack().unwrap())
+                        .unwrap();
+                }
+            })
+            .unwrap();
+        ready_rx.recv().unwrap();
+        assert!(set_io_timer_slack(PARKED_TIMER_SLACK) >= 1);
+        go_tx.send(()).unwrap();
+        assert_eq!(
+            slack_rx.recv().unwrap(),
+            PARKED_TIMER_SLACK.as_nanos() as i32
+        );
+        assert!(set_io_timer_slack(IO_TIMER_SLACK) >= 1);
+        go_tx.send(()).unwrap();
+        assert_eq!(slack_rx.recv().unwrap(), IO_TIMER_SLACK.as_nanos() as i32);
+        drop(go_tx);
+        io.join().unwrap();
     }
 
     /// The threads that open take the calling thread's name (which creek's I/O threads then

@@ -1582,14 +1582,15 @@ mod tests {
         assert!(events.is_empty(), "{events:#?}");
         let health = output.health();
         assert_eq!(
-            (
-                health.state,
-                health.late,
-                health.restarts,
-                health.device_lost
-            ),
-            (OutputState::Running, 0, 0, 0),
+            (health.state, health.restarts, health.device_lost),
+            (OutputState::Running, 0, 0),
             "{health:?}"
+        );
+        // The 800 ms park is not a late callback. (A busy machine may still make a callback
+        // or two a few milliseconds late at real-time pace; those are not the park.)
+        assert!(
+            health.late_nanos < 100_000_000,
+            "the park was counted as a gap: {health:?}"
         );
         assert_eq!((faults.parks(), faults.unparks()), (1, 1));
         assert_continuous(&recording);
