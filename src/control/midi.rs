@@ -328,6 +328,55 @@ struct Links {
     out_there: bool,
 }
 
+/// What became of a port since the last look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PortChange {
+    /// It (re)appeared and is connected now.
+    Connected,
+    /// It went away.
+    Gone,
+    /// Nothing new.
+    Same,
+}
+
+/// Follows one port's presence (`there` now, `connected` as last seen): connects it when it
+/// appears, says so when it comes back or goes, and at `first` makes a failed connection or a
+/// missing input an error. A failure later is logged, and tried again at the next look.
+fn follow_port(
+    shared: &Shared,
+    direction: Direction,
+    name: &str,
+    there: bool,
+    connected: &mut bool,
+    first: bool,
+    connect: impl FnOnce() -> Result<(), String>,
+) -> Result<PortChange, String> {
+    let kind = match direction {
+        Direction::In => "input",
+        Direction::Out => "output",
+    };
+    if there && !*connected {
+        match connect() {
+            Ok(()) => {
+                *connected = true;
+                if !first {
+                    shared.notice(format!("MIDI {kind} {name} back"));
+                }
+                return Ok(PortChange::Connected);
+            }
+            Err(e) if first => return Err(e),
+            Err(e) => tracing::warn!("{e}"),
+        }
+    } else if !there && *connected {
+        *connected = false;
+        shared.notice(format!("MIDI {kind} {name} gone; waiting for it"));
+        return Ok(PortChange::Gone);
+    } else if !there && first && direction == Direction::In {
+        return Err(format!("the MIDI input '{name}' is not there"));
+    }
+    Ok(PortChange::Same)
+}
+
 impl Links {
     /// Looks for the ports and (re)connects what came back; at `first`, a failure is an
     /// error. Returns whether the output was (re)connected (everything is to be sent again).
@@ -341,56 +390,49 @@ impl Links {
     fn watch_system(&mut self, first: bool) -> Result<bool, String> {
         let name = self.input.name.clone();
         let there = ports::system_has(Direction::In, &name);
-        if there && !self.in_there {
-            let reader = Arc::clone(&self.reader);
-            match SystemLink::open_in(&name, move |bytes| {
-                reader
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .bytes(bytes);
-            }) {
-                Ok(link) => {
-                    self.system_in = Some(link);
-                    self.in_there = true;
-                    if !first {
-                        self.shared.notice(format!("MIDI input {name} back"));
-                    }
-                }
-                Err(e) if first => return Err(e),
-                Err(e) => tracing::warn!("{e}"),
-            }
-        } else if !there && self.in_there {
+        let reader = Arc::clone(&self.reader);
+        let system_in = &mut self.system_in;
+        let change = follow_port(
+            &self.shared,
+            Direction::In,
+            &name,
+            there,
+            &mut self.in_there,
+            first,
+            || {
+                *system_in = Some(SystemLink::open_in(&name, move |bytes| {
+                    reader
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .bytes(bytes);
+                })?);
+                Ok(())
+            },
+        )?;
+        if change == PortChange::Gone {
             self.system_in = None;
-            self.in_there = false;
-            self.shared
-                .notice(format!("MIDI input {name} gone; waiting for it"));
-        } else if !there && first {
-            return Err(format!("the MIDI input '{name}' is not there"));
         }
-        let mut fresh = false;
-        if let Some(out) = self.output.clone() {
-            let there = ports::system_has(Direction::Out, &out.name);
-            if there && !self.out_there {
-                match SystemLink::open_out(&out.name) {
-                    Ok(link) => {
-                        self.system_out = Some(link);
-                        self.out_there = true;
-                        fresh = true;
-                        if !first {
-                            self.shared.notice(format!("MIDI output {} back", out.name));
-                        }
-                    }
-                    Err(e) if first => return Err(e),
-                    Err(e) => tracing::warn!("{e}"),
-                }
-            } else if !there && self.out_there {
-                self.system_out = None;
-                self.out_there = false;
-                self.shared
-                    .notice(format!("MIDI output {} gone; waiting for it", out.name));
-            }
+        let Some(out) = self.output.clone() else {
+            return Ok(false);
+        };
+        let there = ports::system_has(Direction::Out, &out.name);
+        let system_out = &mut self.system_out;
+        let change = follow_port(
+            &self.shared,
+            Direction::Out,
+            &out.name,
+            there,
+            &mut self.out_there,
+            first,
+            || {
+                *system_out = Some(SystemLink::open_out(&out.name)?);
+                Ok(())
+            },
+        )?;
+        if change == PortChange::Gone {
+            self.system_out = None;
         }
-        Ok(fresh)
+        Ok(change == PortChange::Connected)
     }
 
     fn watch_jack(&mut self, first: bool) -> Result<bool, String> {
@@ -426,46 +468,29 @@ impl Links {
         };
         let name = &self.input.name;
         let there = jack.ports(Direction::In).iter().any(|p| p == name);
-        if there && !self.in_there {
-            match jack.connect(Direction::In, name) {
-                Ok(()) => {
-                    self.in_there = true;
-                    if !first {
-                        self.shared.notice(format!("MIDI input {name} back"));
-                    }
-                }
-                Err(e) if first => return Err(e),
-                Err(e) => tracing::warn!("{e}"),
-            }
-        } else if !there && self.in_there {
-            self.in_there = false;
-            self.shared
-                .notice(format!("MIDI input {name} gone; waiting for it"));
-        } else if !there && first {
-            return Err(format!("the MIDI input '{name}' is not there"));
-        }
-        let mut fresh = false;
-        if let Some(out) = &self.output {
-            let there = jack.ports(Direction::Out).contains(&out.name);
-            if there && !self.out_there {
-                match jack.connect(Direction::Out, &out.name) {
-                    Ok(()) => {
-                        self.out_there = true;
-                        fresh = true;
-                        if !first {
-                            self.shared.notice(format!("MIDI output {} back", out.name));
-                        }
-                    }
-                    Err(e) if first => return Err(e),
-                    Err(e) => tracing::warn!("{e}"),
-                }
-            } else if !there && self.out_there {
-                self.out_there = false;
-                self.shared
-                    .notice(format!("MIDI output {} gone; waiting for it", out.name));
-            }
-        }
-        Ok(fresh)
+        follow_port(
+            &self.shared,
+            Direction::In,
+            name,
+            there,
+            &mut self.in_there,
+            first,
+            || jack.connect(Direction::In, name),
+        )?;
+        let Some(out) = &self.output else {
+            return Ok(false);
+        };
+        let there = jack.ports(Direction::Out).contains(&out.name);
+        let change = follow_port(
+            &self.shared,
+            Direction::Out,
+            &out.name,
+            there,
+            &mut self.out_there,
+            first,
+            || jack.connect(Direction::Out, &out.name),
+        )?;
+        Ok(change == PortChange::Connected)
     }
 
     fn send(&mut self, bytes: &[u8]) {
