@@ -18,6 +18,10 @@ use super::null::NullBackend;
 use super::park::{PARK_AFTER, ParkGate};
 use super::priority::{self, Realtime};
 
+mod parking;
+
+use parking::Parked;
+
 /// How the supervisor watches and restarts streams.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SupervisorConfig {
@@ -570,22 +574,12 @@ struct Supervisor {
     cannot_park: bool,
 }
 
-/// A parked stream's watch.
-#[derive(Debug, Clone, Copy)]
-struct Parked {
-    probed: Instant,
-}
-
 /// How often a silent stream's server is asked whether it still answers.
 const PROBE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// How often the supervisor looks at a parked stream (its error counters, and commands that
 /// came without a wake-up; a command wakes it at once through [`Command::Wake`]).
 const PARKED_TICK: Duration = Duration::from_millis(250);
-
-/// How often a parked stream's server is asked whether it still answers, so that a device gone
-/// while paused is reopened before Play needs it (each ask connects to the server's socket).
-const PARKED_PROBE_INTERVAL: Duration = Duration::from_secs(1);
 
 /// The shortest time between two `Xrun` events (a struggling device can xrun every period;
 /// each event carries the running total).
@@ -775,89 +769,6 @@ impl Supervisor {
             tracing::warn!("{realtime}");
         }
         self.shared.set_realtime(realtime);
-    }
-
-    /// Parks the running stream when the transport has been idle for
-    /// [`SupervisorConfig::park_after`] (in device time) and no command waits for the audio
-    /// thread. A stream that cannot park is not asked again.
-    fn park_if_idle(&mut self, now: Instant) {
-        let Some(after) = self.config.park_after else {
-            return;
-        };
-        if self.cannot_park || !self.watch.playing {
-            return;
-        }
-        let threshold =
-            u64::try_from(after.as_nanos() * u128::from(self.info.sample_rate) / 1_000_000_000)
-                .unwrap_or(u64::MAX)
-                .max(1);
-        if self.shared.gate.idle_frames() < threshold || !self.shared.gate.begin_park() {
-            return;
-        }
-        let Some(stream) = self.stream.as_mut() else {
-            self.shared.gate.set_awake();
-            return;
-        };
-        // Marked first, so that a callback already under way starts the heartbeat afresh too.
-        self.shared.health.mark_park();
-        if stream.park() {
-            tracing::debug!("the transport is idle: the stream is parked");
-            self.parked = Some(Parked { probed: now });
-            self.shared.set_state(OutputState::Parked);
-        } else {
-            self.cannot_park = true;
-            self.shared.gate.set_awake();
-        }
-    }
-
-    /// Watches a parked stream: a command waiting unparks it; a loss its error callback
-    /// reported, a failed unpark, or a server that no longer answers (asked every
-    /// [`PARKED_PROBE_INTERVAL`]) is a lost stream, handled as when playing. Stalls and late
-    /// callbacks are not judged: the silence is wanted.
-    fn watch_parked(&mut self, now: Instant, counters: HealthCounters) -> Option<String> {
-        if counters.device_lost > self.watch.lost {
-            return Some(format!(
-                "{} (while playback was paused)",
-                self.shared.health.loss_reason()
-            ));
-        }
-        if self.shared.gate.wake_wanted() {
-            return self.unpark(now, counters);
-        }
-        let parked = self.parked?;
-        if now.saturating_duration_since(parked.probed) < PARKED_PROBE_INTERVAL {
-            return None;
-        }
-        self.parked = Some(Parked { probed: now });
-        let answer = match self.stream.as_ref().map(|s| s.liveness()) {
-            Some(Liveness::Unknown) => probe_host(&self.info.host),
-            Some(answer) => answer,
-            None => Liveness::Gone,
-        };
-        (answer == Liveness::Gone)
-            .then(|| "the device went away while playback was paused".to_string())
-    }
-
-    /// Resumes the parked stream. Its heartbeat starts afresh (warm-up included) and the stall
-    /// watch runs from now, as if it had been playing all along; a stream that does not resume
-    /// is lost (the reason is returned).
-    fn unpark(&mut self, now: Instant, counters: HealthCounters) -> Option<String> {
-        self.parked = None;
-        self.shared.health.mark_park();
-        self.shared.gate.set_awake();
-        let resumed = self.stream.as_mut().map_or(Ok(()), |s| s.unpark());
-        if let Err(error) = resumed {
-            return Some(format!(
-                "the device did not resume after the pause ({error})"
-            ));
-        }
-        self.watch.frames = counters.frames;
-        self.watch.progress = now;
-        self.watch.playing = true;
-        self.watch.probed = None;
-        self.shared.set_state(OutputState::Running);
-        tracing::debug!("a command for the audio thread: the stream is unparked");
-        None
     }
 
     /// Watches the stream every tick and restarts it when it dies, until told to stop. Parks it
