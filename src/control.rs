@@ -82,6 +82,9 @@ pub enum Press {
     Solo(StripRef),
     /// Select this strip (any strip, not only 1 to 9).
     Select(StripRef),
+    /// Give the master the focus, as the focus key does: the fader keys act on it (a click
+    /// on the master strip).
+    FocusMaster,
     /// Move the surface's bank one bank (its number of fader slots) to the left.
     BankLeft,
     /// ... to the right.

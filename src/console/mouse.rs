@@ -73,22 +73,42 @@ impl Mouse {
     }
 }
 
+/// A fader the left button holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Held {
+    /// A channel strip's, by index in the session.
+    Strip(usize),
+    /// The master's.
+    Master,
+}
+
+impl Held {
+    fn target(self) -> Target {
+        match self {
+            Self::Strip(i) => Target::Strip(StripRef::Index(i)),
+            Self::Master => Target::Master,
+        }
+    }
+}
+
 /// What the mouse is doing between events: which fader a held left button is dragging.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Pointer {
-    /// The strip whose fader track the left button went down on, and the track row sent last.
-    drag: Option<(usize, Option<TrackRow>)>,
+    /// The fader whose track the left button went down on, and the track row sent last.
+    drag: Option<(Held, Option<TrackRow>)>,
 }
 
 impl Pointer {
     /// The input `event` asks for, given what the last frame drew where (`hits`), if any.
     ///
     /// - A left click on a strip selects it; on its M or S, mutes or solos it (the selection
-    ///   stays); on a section of the timeline, jumps there.
-    /// - A left click on a fader track (or the meter beside it) selects the strip and takes
-    ///   hold of its fader without moving it; moving the pointer up and down with the button
-    ///   held sets the fader to the level of the row under the pointer, as the track is drawn
-    ///   (rows above or below the track hold its top or bottom).
+    ///   stays); on the master strip, gives the master the focus as the focus key does; on a
+    ///   section of the timeline, jumps there.
+    /// - A left click on a fader track (or the meter beside it), a strip's or the master's,
+    ///   selects that strip (or focuses the master) and takes hold of its fader without moving
+    ///   it; moving the pointer up and down with the button held sets the fader to the level
+    ///   of the row under the pointer, as the track is drawn (rows above or below the track
+    ///   hold its top or bottom).
     /// - The wheel over a strip or the master nudges its fader by the fine step, by the
     ///   coarse step with shift or ctrl held (where the terminal reports them).
     pub fn input(&mut self, event: &MouseEvent, hits: &HitMap) -> Option<Input> {
@@ -99,25 +119,32 @@ impl Pointer {
                 let press = match here? {
                     Hit::Strip(i) => Press::Select(StripRef::Index(i)),
                     Hit::Track(i) => {
-                        self.drag = Some((i, None));
+                        self.drag = Some((Held::Strip(i), None));
                         Press::Select(StripRef::Index(i))
                     }
                     Hit::Mute(i) => Press::Mute(StripRef::Index(i)),
                     Hit::Solo(i) => Press::Solo(StripRef::Index(i)),
                     Hit::Section(k) => Press::Section(k),
-                    Hit::Master => return None,
+                    Hit::MasterTrack => {
+                        self.drag = Some((Held::Master, None));
+                        Press::FocusMaster
+                    }
+                    Hit::Master => Press::FocusMaster,
                 };
                 Some(Input::Press(press))
             }
             MouseEventKind::Drag(MouseButton::Left) => {
-                let (strip, sent) = self.drag.as_mut()?;
-                let row = hits.track_row(*strip, event.row)?;
+                let (held, sent) = self.drag.as_mut()?;
+                let row = match *held {
+                    Held::Strip(i) => hits.track_row(i, event.row),
+                    Held::Master => hits.master_track_row(event.row),
+                }?;
                 if *sent == Some(row) {
                     return None;
                 }
                 *sent = Some(row);
                 Some(Input::FaderDb {
-                    target: Target::Strip(StripRef::Index(*strip)),
+                    target: held.target(),
                     db: row.level(),
                 })
             }
@@ -130,7 +157,7 @@ impl Pointer {
                     Hit::Strip(i) | Hit::Track(i) | Hit::Mute(i) | Hit::Solo(i) => {
                         Target::Strip(StripRef::Index(i))
                     }
-                    Hit::Master => Target::Master,
+                    Hit::Master | Hit::MasterTrack => Target::Master,
                     Hit::Section(_) => return None,
                 };
                 let coarse = event
@@ -172,7 +199,7 @@ mod tests {
                 solo: Some(Position::new(x + 5, 18)),
             });
         }
-        hits.master(Rect::new(30, 2, 16, 17));
+        hits.master(Rect::new(30, 2, 16, 17), Some(Rect::new(31, 4, 4, 11)));
         hits.section(0, Rect::new(0, 20, 25, 1));
         hits.section(1, Rect::new(25, 20, 55, 1));
         hits
@@ -221,7 +248,10 @@ mod tests {
         );
         assert_eq!(p.input(&left(down, 3, 20), &hits), press(Press::Section(0)));
         assert_eq!(p.input(&left(down, 0, 0), &hits), None);
-        assert_eq!(p.input(&left(down, 35, 5), &hits), None);
+        assert_eq!(
+            p.input(&left(down, 40, 5), &hits),
+            press(Press::FocusMaster)
+        );
         assert_eq!(p.input(&left(MouseEventKind::Up, 11, 2), &hits), None);
         let right = event(down(MouseButton::Right), 11, 2, KeyModifiers::NONE);
         assert_eq!(p.input(&right, &hits), None);
@@ -301,6 +331,42 @@ mod tests {
             press(Press::Select(StripRef::Index(4)))
         );
         assert_eq!(p.input(&left(drag, 12, 7), &hits), None);
+    }
+
+    /// The master's fader drags like a strip's: a press on its track focuses the master
+    /// without moving the fader, a drag sets the level of the row under the pointer, once per
+    /// row; a press elsewhere on the master focuses it and drags nothing.
+    #[test]
+    fn dragging_the_master_track_sets_its_level() {
+        let hits = hits();
+        let mut p = Pointer::default();
+        let level = |db| {
+            Some(Input::FaderDb {
+                target: Target::Master,
+                db,
+            })
+        };
+        let drag = MouseEventKind::Drag;
+        assert_eq!(
+            p.input(&left(MouseEventKind::Down, 34, 9), &hits),
+            press(Press::FocusMaster)
+        );
+        assert_eq!(
+            p.input(&left(drag, 34, 7), &hits),
+            level(fader::gain_at_row(7, 11))
+        );
+        assert_eq!(p.input(&left(drag, 20, 7), &hits), None);
+        assert_eq!(
+            p.input(&left(drag, 31, 0), &hits),
+            level(Some(fader::TOP_DB))
+        );
+        assert_eq!(p.input(&left(drag, 31, 29), &hits), level(None));
+        assert_eq!(p.input(&left(MouseEventKind::Up, 31, 29), &hits), None);
+        assert_eq!(
+            p.input(&left(MouseEventKind::Down, 40, 9), &hits),
+            press(Press::FocusMaster)
+        );
+        assert_eq!(p.input(&left(drag, 34, 7), &hits), None);
     }
 
     /// Reporting is turned off once after it was turned on, and not at all when it never was,

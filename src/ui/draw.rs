@@ -499,12 +499,12 @@ impl StatefulWidget for Mixer<'_> {
             columns.master_width,
             screen.mixer.height,
         );
-        MasterStrip::new(&view.master, &theme)
+        let master_strip = MasterStrip::new(&view.master, &theme)
             .blind(view.blind)
             .focused(view.focus == Focus::Master)
-            .scene_row(screen.scene_row)
-            .render(master, buf);
-        hits.master(master);
+            .scene_row(screen.scene_row);
+        master_strip.render(master, buf);
+        hits.master(master, master_strip.track_area(master));
         if let (Some(row), Some(timeline)) = (screen.timeline, &view.timeline) {
             Timeline::new(timeline, &theme).render(row, buf);
             for (k, (from, to)) in timeline::spans(timeline, row.width).into_iter().enumerate() {

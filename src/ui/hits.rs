@@ -1,5 +1,5 @@
 //! Where the mouse can act on the screen (UI thread): the cells of each channel strip, its fader
-//! track, its M and S flags, the master strip and the timeline's sections, recorded as the frame
+//! track, its M and S flags, the master strip and its fader track, and the timeline's sections, recorded as the frame
 //! is drawn so a click is tested against what the user sees, at whatever size the terminal is.
 
 use ratatui::layout::{Position, Rect};
@@ -34,6 +34,8 @@ pub enum Hit {
     Solo(usize),
     /// The master strip.
     Master,
+    /// The master's fader track, or its meter beside it.
+    MasterTrack,
     /// A section on the timeline, by index.
     Section(usize),
 }
@@ -43,6 +45,8 @@ pub enum Hit {
 pub struct HitMap {
     strips: Vec<StripHits>,
     master: Option<Rect>,
+    /// The master's fader track and meter (`None` while blind mode hides the fader).
+    master_track: Option<Rect>,
     sections: Vec<(usize, Rect)>,
 }
 
@@ -51,6 +55,7 @@ impl HitMap {
     pub fn clear(&mut self) {
         self.strips.clear();
         self.master = None;
+        self.master_track = None;
         self.sections.clear();
     }
 
@@ -59,9 +64,10 @@ impl HitMap {
         self.strips.push(hits);
     }
 
-    /// Notes the master strip drawn in `area`.
-    pub fn master(&mut self, area: Rect) {
+    /// Notes the master strip drawn in `area`, with its fader track and meter in `track`.
+    pub fn master(&mut self, area: Rect, track: Option<Rect>) {
         self.master = Some(area);
+        self.master_track = track;
     }
 
     /// Notes section `index` drawn in `area` of the timeline.
@@ -89,6 +95,9 @@ impl HitMap {
                 Hit::Strip(i)
             });
         }
+        if self.master_track.is_some_and(|t| t.contains(cell)) {
+            return Some(Hit::MasterTrack);
+        }
         if self.master.is_some_and(|m| m.contains(cell)) {
             return Some(Hit::Master);
         }
@@ -103,11 +112,13 @@ impl HitMap {
     /// height: `None` when that strip's track is not on screen.
     pub fn track_row(&self, index: usize, y: u16) -> Option<TrackRow> {
         let track = self.strips.iter().find(|s| s.index == index)?.track?;
-        let top = track.bottom().checked_sub(1)?;
-        Some(TrackRow {
-            row: top - y.clamp(track.y, top),
-            rows: track.height,
-        })
+        TrackRow::at(track, y)
+    }
+
+    /// The row of the master's fader track at screen row `y`, as [`HitMap::track_row`]:
+    /// `None` when the master's track is not on screen.
+    pub fn master_track_row(&self, y: u16) -> Option<TrackRow> {
+        TrackRow::at(self.master_track?, y)
     }
 }
 
@@ -121,6 +132,16 @@ pub struct TrackRow {
 }
 
 impl TrackRow {
+    /// The row of `track` at screen row `y`, rows above or below it counting as its top or
+    /// bottom.
+    fn at(track: Rect, y: u16) -> Option<Self> {
+        let top = track.bottom().checked_sub(1)?;
+        Some(Self {
+            row: top - y.clamp(track.y, top),
+            rows: track.height,
+        })
+    }
+
     /// The level a fader with its cap on this row stands for (`None`: off, the bottom row).
     pub fn level(self) -> Option<f64> {
         fader::gain_at_row(self.row, self.rows)
@@ -147,7 +168,7 @@ mod tests {
     fn the_most_precise_target_answers() {
         let mut hits = HitMap::default();
         hits.strip(bass());
-        hits.master(Rect::new(30, 2, 16, 20));
+        hits.master(Rect::new(30, 2, 16, 20), Some(Rect::new(31, 4, 4, 11)));
         hits.section(0, Rect::new(0, 22, 20, 1));
         hits.section(1, Rect::new(20, 22, 30, 1));
         assert_eq!(hits.at(12, 21), Some(Hit::Mute(3)));
@@ -157,7 +178,10 @@ mod tests {
         assert_eq!(hits.at(15, 14), Some(Hit::Track(3)));
         assert_eq!(hits.at(12, 15), Some(Hit::Strip(3)));
         assert_eq!(hits.at(10, 2), Some(Hit::Strip(3)));
-        assert_eq!(hits.at(31, 5), Some(Hit::Master));
+        assert_eq!(hits.at(31, 5), Some(Hit::MasterTrack));
+        assert_eq!(hits.at(34, 14), Some(Hit::MasterTrack));
+        assert_eq!(hits.at(35, 5), Some(Hit::Master));
+        assert_eq!(hits.at(31, 3), Some(Hit::Master));
         assert_eq!(hits.at(19, 22), Some(Hit::Section(0)));
         assert_eq!(hits.at(20, 22), Some(Hit::Section(1)));
         assert_eq!(hits.at(0, 0), None);
@@ -183,6 +207,15 @@ mod tests {
         assert_eq!(fader::row_from_bottom(db, 11), 7);
         assert!(db < 0.0, "{db}");
         assert_eq!(hits.track_row(4, 7), None);
+        assert_eq!(hits.master_track_row(7), None);
+        hits.master(Rect::new(30, 2, 16, 20), Some(Rect::new(31, 4, 4, 11)));
+        assert_eq!(hits.master_track_row(7), hits.track_row(3, 7));
+        assert_eq!(
+            hits.master_track_row(0),
+            Some(TrackRow { row: 10, rows: 11 })
+        );
+        hits.master(Rect::new(30, 2, 16, 20), None);
+        assert_eq!(hits.master_track_row(7), None);
         let mut blind = bass();
         blind.track = None;
         hits.clear();

@@ -277,6 +277,67 @@ fn dragging_a_track_moves_its_fader() {
     assert_eq!(float(channel(&file, "Keys"), "gain_db"), -5.5, "{text}");
 }
 
+/// Whether the master strip (right of its separator) shows `text` on some row.
+fn master_shows(screen: &vt100::Screen, text: &str) -> bool {
+    crate::console::screen_text(screen)
+        .lines()
+        .any(|row| row.find('|').is_some_and(|at| row[at..].contains(text)))
+}
+
+/// A click on the master gives it the focus as Tab does (the fader keys then move the master,
+/// not the selected strip); dragging the master's track sets its level from the row under the
+/// pointer, past the top +12 dB; the level let go is saved.
+#[test]
+fn clicking_and_dragging_the_master() {
+    let ts = TempSession::new();
+    let (mut c, session) = open_with_mouse(&ts);
+    c.wait_for_text(&["Bass  Trio"]);
+    let screen = Layout::of(&c);
+    let (title_row, title_x) = screen.find("MASTER");
+    click(&mut c, title_x, title_row);
+    // The transport line names the selected strip only while the strip has the focus.
+    c.wait_for("the master focused", |s| {
+        !crate::console::screen_text(s).contains("Bass  Trio")
+    });
+    c.send("k");
+    c.wait_for("the master up 0.5 dB, Bass where it was", |s| {
+        master_shows(s, "+0.5 dB") && shows_in_strip(s, "Bass", "-3.0 dB")
+    });
+    // The master's track: the first ':' or '>' right of its separator, on the meter's rows.
+    let (peak, _) = screen.find("peak");
+    let (fader, _) = screen.find("fader");
+    let row = &screen.rows[peak + 1];
+    let sep = row.find('|').expect("the master's separator");
+    let x = sep + row[sep..].find([':', '>']).expect("the master's track");
+    let rows = peak + 1..fader;
+    let height = u16::try_from(rows.len()).unwrap();
+    // Tab back to the strips: a press on the master's track focuses the master again.
+    c.send("\t");
+    c.wait_for_text(&["Bass  Trio"]);
+    c.send(&sgr(0, x, rows.start + 1, true));
+    c.send(&sgr(32, x, rows.start.saturating_sub(2), true));
+    c.wait_for("the master at the top", |s| master_shows(s, "+12.0 dB"));
+    let to = rows.start + 3;
+    c.send(&sgr(32, x, to, true));
+    let expected =
+        earmix::ui::widgets::fader::gain_at_row(u16::try_from(rows.end - 1 - to).unwrap(), height)
+            .expect("a level above the bottom");
+    let shown = format!("{expected:+.1} dB");
+    c.wait_for("the master at the row's level", |s| master_shows(s, &shown));
+    c.send(&sgr(0, x, to, false));
+    c.send("\x13");
+    c.wait_for_text(&["Saved"]);
+    c.send("q");
+    c.wait_success();
+    let (text, file) = read_session(&session);
+    let saved = float(&file, "master_db");
+    assert!(
+        (saved - expected).abs() < 0.01,
+        "{expected} dB dragged:\n{text}"
+    );
+    assert_eq!(float(channel(&file, "Bass"), "gain_db"), -3.0, "{text}");
+}
+
 /// A click on a section of the timeline jumps there.
 #[test]
 fn clicking_the_timeline_jumps_to_a_section() {

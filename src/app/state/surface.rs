@@ -483,6 +483,11 @@ impl App {
                     self.mixer.select(i);
                 }
             }
+            Press::FocusMaster => {
+                if self.surface_allows(Action::CycleFocus, None) {
+                    self.mixer.focus = Focus::Master;
+                }
+            }
             Press::BankLeft | Press::BankRight | Press::ChannelLeft | Press::ChannelRight => {
                 let bank = self.surfaces.bank(source);
                 let first = match press {

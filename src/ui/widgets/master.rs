@@ -73,6 +73,58 @@ impl<'a> MasterStrip<'a> {
     }
 }
 
+/// Where the parts of a master strip drawn in an area go.
+struct Layout {
+    /// Everything right of the separator.
+    content: Rect,
+    rows: StripRows,
+    /// One blank column each side of the meter and track, when the strip is wide.
+    pad: u16,
+    /// The meter's width.
+    bar: u16,
+}
+
+impl Layout {
+    fn new(area: Rect, scene_row: bool) -> Option<Self> {
+        let content = Rect::new(area.x + 1, area.y, area.width.checked_sub(1)?, area.height);
+        let rows = StripRows::with_scene(content, scene_row)?;
+        let wide = content.width >= 21;
+        Some(Self {
+            content,
+            rows,
+            pad: u16::from(wide),
+            bar: if wide { 4 } else { 3 },
+        })
+    }
+
+    /// The meter's left column.
+    fn meter_x(&self) -> u16 {
+        self.content.x + self.pad
+    }
+
+    /// The fader track's column, right of the meter.
+    fn track_x(&self) -> u16 {
+        self.meter_x() + self.bar
+    }
+}
+
+impl MasterStrip<'_> {
+    /// The cells of the fader track and the meter beside it when the strip is drawn in
+    /// `area`, as a drag reads them; `None` when the fader is not drawn (blind mode hides it,
+    /// or the strip is too short).
+    pub fn track_area(&self, area: Rect) -> Option<Rect> {
+        if self.blind.hides_numbers() {
+            return None;
+        }
+        let layout = Layout::new(area, self.scene_row)?;
+        let track = layout
+            .rows
+            .meter_area(layout.meter_x(), layout.bar + 1)
+            .intersection(layout.content);
+        (!track.is_empty()).then_some(track)
+    }
+}
+
 /// One readout: label, value, unit, and how the value is drawn.
 struct Readout {
     label: &'static str,
@@ -219,6 +271,7 @@ impl Widget for MasterStrip<'_> {
         if content.is_empty() {
             return;
         }
+        let layout = Layout::new(area, self.scene_row);
         let focus = if self.focused {
             CellStyle::new().add_modifier(Modifier::BOLD | Modifier::REVERSED)
         } else {
@@ -227,18 +280,17 @@ impl Widget for MasterStrip<'_> {
         style_row(buf, content, content.y, focus);
         let title = focus.add_modifier(Modifier::BOLD);
         put_centered(buf, content, content.y, TITLE, theme.glyphs.ellipsis, title);
-        let Some(rows) = StripRows::with_scene(content, self.scene_row) else {
+        let Some(layout) = layout else {
             return;
         };
+        let rows = layout.rows;
+        let (pad, bar) = (layout.pad, layout.bar);
 
         // The fader track and meter on the left, the readouts on the right.
-        let wide = content.width >= 21;
-        let pad = u16::from(wide);
-        let bar = if wide { 4 } else { 3 };
         // The meter next to the meter scale on the left, the fader track right of it: the
         // scale's numbers are the meter's, never the fader's.
-        let meter_x = content.x + pad;
-        let track_x = meter_x + bar;
+        let meter_x = layout.meter_x();
+        let track_x = layout.track_x();
         let readout_x = (track_x + 1 + 1 + pad).min(content.right());
         let readouts = Rect::new(
             readout_x,
@@ -388,6 +440,44 @@ mod tests {
                 "|     I || -14.6x",
             ]
         );
+    }
+
+    /// The master's track area, where a drag moves its fader, is its meter and fader track
+    /// as drawn, narrow and wide, with a scene row or not; blind, there is none.
+    #[test]
+    fn track_area_is_the_meter_and_track_drawn() {
+        let master = master();
+        let theme = theme();
+        let strip = MasterStrip::new(&master, &theme);
+        // Narrow: the meter in columns 1 to 3, the track in 4, rows 2 to 7 (see master_rows).
+        assert_eq!(
+            strip.track_area(Rect::new(0, 0, MIN_WIDTH, 12)),
+            Some(Rect::new(1, 2, 4, 6))
+        );
+        let (rows, _) = render(strip);
+        assert!(
+            rows[2..8]
+                .iter()
+                .all(|r| &r[4..5] == ":" || &r[4..5] == ">")
+        );
+        // Wide and placed elsewhere: one blank column, a four-column meter.
+        assert_eq!(
+            strip.track_area(Rect::new(50, 3, 28, 12)),
+            Some(Rect::new(52, 5, 5, 6))
+        );
+        assert_eq!(
+            strip
+                .scene_row(true)
+                .track_area(Rect::new(0, 0, MIN_WIDTH, 12)),
+            Some(Rect::new(1, 2, 4, 5))
+        );
+        assert_eq!(
+            strip
+                .blind(BlindLevel::Numbers)
+                .track_area(Rect::new(0, 0, MIN_WIDTH, 12)),
+            None
+        );
+        assert_eq!(strip.track_area(Rect::new(0, 0, MIN_WIDTH, 3)), None);
     }
 
     /// Blind, the master keeps its meter and lamps and shows no number; with meters off only
