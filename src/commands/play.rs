@@ -92,7 +92,7 @@ pub fn run(
     engine.pause();
     // Let the audio thread finish its 10 ms fade and report that it stopped.
     let deadline = Instant::now() + Duration::from_millis(200);
-    while engine.is_playing() && Instant::now() < deadline {
+    while engine.is_sounding() && Instant::now() < deadline {
         for event in engine.update() {
             if matches!(event, EngineEvent::StemDamaged(_)) {
                 damaged += 1;

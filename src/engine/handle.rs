@@ -177,6 +177,8 @@ pub struct Engine {
     last_send: std::time::Instant,
     /// The last jump asked for: its frame, and the count of commands sent with it.
     jump: Option<(u64, u64)>,
+    /// The last play (true) or pause (false) asked for, and the count of commands sent with it.
+    asked: Option<(bool, u64)>,
     /// The reference track's state on this side, when the session has one that opened.
     reference: Option<ReferenceState>,
     /// The monitor section's switches as last sent.
@@ -306,6 +308,7 @@ impl Engine {
             io_relaxed: false,
             last_send: std::time::Instant::now(),
             jump: None,
+            asked: None,
             reference: reference_state,
             monitor: MonitorState::default(),
             monitor_meter,
@@ -317,7 +320,7 @@ impl Engine {
     /// [`TO_ENGINE_CAPACITY`](super::protocol::TO_ENGINE_CAPACITY) commands, is drained again
     /// once the host has restarted the stream, a few milliseconds later: far sooner than the
     /// console can fill it).
-    fn send(&mut self, command: UiToEngine) {
+    fn send(&mut self, command: UiToEngine) -> bool {
         let pushed = self.to_engine.push(command).is_ok();
         self.output.command_sent(pushed);
         self.last_send = std::time::Instant::now();
@@ -332,6 +335,7 @@ impl Engine {
             self.unsent += 1;
             tracing::warn!("the audio thread's command ring is full; a command was dropped");
         }
+        pushed
     }
 
     /// What the output is (host, device, rate, buffer).
@@ -389,10 +393,26 @@ impl Engine {
         }
     }
 
-    /// Whether the transport runs, as last reported by the audio thread.
+    /// Whether the transport runs, or is about to: right after [`Engine::play`] or
+    /// [`Engine::pause`], until the audio thread has taken it, what was asked, so a play or
+    /// pause pressed in the same instant acts on it; after a pause, no longer playing as soon
+    /// as the audio thread has taken it, though its 10 ms fade-out still sounds (see
+    /// [`Engine::is_sounding`]); otherwise as last reported by the audio thread.
     ///
     /// Not realtime-safe.
     pub fn is_playing(&self) -> bool {
+        match self.asked {
+            Some((asked, sent)) if self.counters.commands.load(Ordering::Relaxed) < sent => asked,
+            // A pause taken is a stop under way: only a play starts the transport again.
+            Some((false, _)) => false,
+            _ => self.is_sounding(),
+        }
+    }
+
+    /// Whether the audio thread plays, as it last reported: true during a pause's fade-out.
+    ///
+    /// Not realtime-safe.
+    pub fn is_sounding(&self) -> bool {
         self.counters.playing.load(Ordering::Relaxed)
     }
 
@@ -400,14 +420,18 @@ impl Engine {
     ///
     /// Not realtime-safe.
     pub fn play(&mut self) {
-        self.send(UiToEngine::Play);
+        if self.send(UiToEngine::Play) {
+            self.asked = Some((true, self.sent));
+        }
     }
 
     /// Pauses playback (a 10 ms fade).
     ///
     /// Not realtime-safe.
     pub fn pause(&mut self) {
-        self.send(UiToEngine::Pause);
+        if self.send(UiToEngine::Pause) {
+            self.asked = Some((false, self.sent));
+        }
     }
 
     /// Jumps to a time (clamped to the session), without a click: while playing, the sound

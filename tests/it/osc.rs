@@ -221,12 +221,14 @@ fn subscribers_get_the_mix_and_no_level_while_blind() {
     remote.send("/earmix/transport/play", vec![OscType::Int(1)]);
     remote.send("/earmix/transport/pause", vec![]);
     remote.expect("/earmix/transport/playing", &[OscType::Int(0)]);
-    // A play within milliseconds of a pause went unheard here (the console's side, to be
-    // looked into); a hand on a button is never that quick.
-    std::thread::sleep(Duration::from_millis(300));
+    // Play and toggles right after a pause, while the audio thread is still fading out: each
+    // one counts.
+    remote.send("/earmix/transport/play", vec![]);
+    remote.expect("/earmix/transport/playing", &[OscType::Int(1)]);
+    remote.send("/earmix/transport/toggle", vec![]);
+    remote.expect("/earmix/transport/playing", &[OscType::Int(0)]);
     remote.send("/earmix/transport/toggle", vec![]);
     remote.expect("/earmix/transport/playing", &[OscType::Int(1)]);
-    std::thread::sleep(Duration::from_millis(300));
     remote.send("/earmix/transport/toggle", vec![OscType::Int(1)]);
     remote.expect("/earmix/transport/playing", &[OscType::Int(0)]);
     remote.send("/earmix/section/2", vec![]);
@@ -495,4 +497,66 @@ fn the_example_speaks_only_earmix_addresses() {
             "docs/osc.md lacks {documented}"
         );
     }
+}
+
+/// The transport as the console (and through it an OSC play/pause) sees it answers a pause
+/// or a play at once, before the audio thread has taken it and while the pause's fade-out
+/// still sounds: a play sent within milliseconds of a pause is a play, never a second pause.
+#[test]
+fn the_transport_answers_play_and_pause_at_once() {
+    use earmix::engine::handle::{Engine, EngineOptions};
+    use earmix::engine::output::{OutputRequest, Pacing, ScriptedBackend, ScriptedConfig};
+    use earmix::units::{Decibels, Seconds};
+
+    let ts = TempSession::new();
+    let rate = 48_000;
+    let sine: Vec<f32> = (0..rate * 5)
+        .map(|i| 0.25 * (i as f32 * 1000.0 * std::f32::consts::TAU / rate as f32).sin())
+        .collect();
+    crate::support::write_wav_f32(&ts.path("stems/sine.wav"), 48_000, &[sine.clone(), sine]);
+    let path = ts.write_session(
+        "version = 1\nname = \"Sine\"\nsample_rate = 48000\n\n[[channel]]\nname = \"Sine\"\n\
+         file = \"stems/sine.wav\"\n",
+    );
+    let session = earmix::session::load(&path).unwrap();
+    let backend = ScriptedBackend::new(ScriptedConfig {
+        pacing: Pacing::Speed(1.0),
+        ..ScriptedConfig::default()
+    });
+    let opts = EngineOptions {
+        output: OutputRequest::default(),
+        start: Seconds(0.0),
+        play: false,
+        looping: None,
+        ceiling: Decibels(earmix::engine::realtime::DEFAULT_CEILING_DB),
+        stream_memory_mib: earmix::engine::stream_plan::DEFAULT_BUDGET_MIB,
+    };
+    let mut engine = Engine::open_with_backend(&session, &opts, Box::new(backend)).unwrap();
+    let wait = |engine: &Engine, what: &str, done: &dyn Fn(&Engine) -> bool| {
+        let deadline = Instant::now() + BOUND;
+        while !done(engine) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    };
+    engine.play();
+    assert!(engine.is_playing(), "a play is a play at once");
+    wait(&engine, "the audio thread to play", &|e| {
+        e.is_sounding() && e.position().0 > 0.2
+    });
+    for _ in 0..5 {
+        engine.pause();
+        assert!(!engine.is_playing(), "a pause is a pause at once");
+        std::thread::sleep(Duration::from_millis(3));
+        assert!(!engine.is_playing(), "a pause fading out is a pause");
+        engine.play();
+        assert!(engine.is_playing(), "a play right after a pause is a play");
+        let from = engine.position().0;
+        wait(&engine, "playing again", &|e| {
+            e.is_playing() && e.position().0 > from + 0.1
+        });
+    }
+    engine.pause();
+    wait(&engine, "the fade-out to end", &|e| !e.is_sounding());
+    assert!(!engine.is_playing());
 }
