@@ -308,6 +308,10 @@ const UNITS: [&str; 13] = [
 /// a key name: a message shown while blind must not give a level away, and must still name
 /// the keys it mentions ("(0 gives a fader back to the base mix)").
 ///
+/// Network addresses and ports stay as they are ("refused a packet from 10.0.0.5:9000",
+/// "[::1]:9000", "192.168.1.0/24", "port 9000", "localhost:9000"): they name a peer, not a
+/// level, and the user needs them whole to act on the notice.
+///
 /// A digit stays only when it is a number of one digit on its own (no letter, digit, decimal
 /// point or sign touching it: not "L3", "take2", "-3", "3.5", "1:02", "12"), with no unit after
 /// it ("3 dB", "3%"). Every way earmix writes a level (a sign and a decimal point, a unit, pan
@@ -321,6 +325,10 @@ pub fn mask_levels(s: &str) -> Cow<'_, str> {
     let mut out = chars.clone();
     let mut i = 0;
     while i < chars.len() {
+        if let Some(end) = network_address(&chars, i) {
+            i = end;
+            continue;
+        }
         if !chars[i].is_ascii_digit() {
             i += 1;
             continue;
@@ -337,6 +345,89 @@ pub fn mask_levels(s: &str) -> Cow<'_, str> {
         i = end;
     }
     Cow::Owned(out.into_iter().collect())
+}
+
+/// The end of the network address or port that starts at `chars[start]`, if one does (see
+/// [`mask_levels`]): an IPv4 address (four numbers of at most three digits joined by dots)
+/// with its port or network prefix; an IPv6 address in brackets with its port, or bare with a
+/// `::` in it; a host name's port (`localhost:9000`); the number after the word "port" or
+/// "ports".
+fn network_address(chars: &[char], start: usize) -> Option<usize> {
+    let at = |i: usize| chars.get(i).copied();
+    let digits_from = |i: usize| {
+        let mut end = i;
+        while at(end).is_some_and(|c| c.is_ascii_digit()) {
+            end += 1;
+        }
+        end
+    };
+    // A port or prefix after an address: ":9000", "/24".
+    let suffix = |end: usize| match at(end) {
+        Some(':' | '/') if at(end + 1).is_some_and(|c| c.is_ascii_digit()) => digits_from(end + 1),
+        _ => end,
+    };
+    let before = start.checked_sub(1).and_then(at);
+    let free = !before.is_some_and(|c| c.is_alphanumeric() || c == '.' || c == ':');
+    let c = at(start)?;
+    if c.is_ascii_digit() && free {
+        let mut end = start;
+        for group in 0..4 {
+            if group > 0 {
+                if at(end) != Some('.') {
+                    break;
+                }
+                end += 1;
+            }
+            let stop = digits_from(end);
+            if stop == end || stop - end > 3 {
+                break;
+            }
+            end = stop;
+            if group == 3 && !at(end).is_some_and(|c| c.is_alphanumeric() || c == '.') {
+                return Some(suffix(end));
+            }
+        }
+    }
+    if c == '[' {
+        let close = (start + 1..chars.len()).find(|&i| at(i) == Some(']'))?;
+        let inside = &chars[start + 1..close];
+        let ipv6 = inside.contains(&':')
+            && inside
+                .iter()
+                .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '.' | '%'));
+        return ipv6.then(|| suffix(close + 1));
+    }
+    if (c.is_ascii_hexdigit() || c == ':') && free {
+        let mut end = start;
+        while at(end).is_some_and(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+            end += 1;
+        }
+        let token: String = chars[start..end].iter().collect();
+        if token.contains("::") && !at(end).is_some_and(char::is_alphanumeric) {
+            return Some(suffix(end));
+        }
+    }
+    if c.is_alphabetic() && !before.is_some_and(char::is_alphanumeric) {
+        let mut end = start;
+        while at(end).is_some_and(|c| c.is_alphanumeric() || matches!(c, '-' | '.')) {
+            end += 1;
+        }
+        let word: String = chars[start..end].iter().collect();
+        let number = |from: usize| {
+            let stop = digits_from(from);
+            (stop > from && !at(stop).is_some_and(|c| c.is_alphanumeric() || c == '.'))
+                .then_some(stop)
+        };
+        if word.eq_ignore_ascii_case("localhost") && at(end) == Some(':') {
+            return number(end + 1);
+        }
+        if (word.eq_ignore_ascii_case("port") || word.eq_ignore_ascii_case("ports"))
+            && at(end) == Some(' ')
+        {
+            return number(end + 1);
+        }
+    }
+    None
 }
 
 /// Whether the digits `chars[start..end]` are one digit on its own with no unit after it (see
@@ -503,6 +594,34 @@ pub fn fit_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Blind masking hides levels but leaves peers' addresses and ports whole, so an OSC
+    /// notice still says who was refused.
+    #[test]
+    fn masking_keeps_addresses_and_ports() {
+        let kept = [
+            "OSC: refused a packet from 10.0.0.5:9000",
+            "from 127.0.0.1:53012)",
+            "peer [::1]:9000 went away",
+            "listening on [fe80::1%2]:9000",
+            "allow 192.168.1.0/24 and fe80::/10",
+            "nothing listens at localhost:9000",
+            "UDP port 9000 is taken",
+        ];
+        for text in kept {
+            assert_eq!(mask_levels(text), text);
+        }
+        let first = "(first: /earmix/strip/9/fader (float) from 127.0.0.1:53012)";
+        assert_eq!(
+            mask_levels(&format!("OSC: refused 12: 9 unknown address {first}")),
+            format!("OSC: refused ##: 9 unknown address {first}")
+        );
+        assert_eq!(
+            mask_levels("Bass -3.5 dB at 1:02.500, 10.5 LUFS, take 1.2.3.4567"),
+            "Bass -#.# dB at #:##.###, ##.# LUFS, take #.#.#.####"
+        );
+        assert_eq!(mask_levels("Keys at 12:30"), "Keys at ##:##");
+    }
 
     /// Names that fit are kept; long ones end at a whole word when that keeps half the room, and
     /// the result never exceeds the room.
