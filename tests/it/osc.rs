@@ -560,3 +560,104 @@ fn the_transport_answers_play_and_pause_at_once() {
     wait(&engine, "the fade-out to end", &|e| !e.is_sounding());
     assert!(!engine.is_playing());
 }
+
+/// The shipped Open Stage Control layout (examples/osc/earmix-open-stage-control.json) is JSON
+/// of an Open Stage Control session, and each of its widgets speaks earmix: every fader and
+/// button address is one earmix answers with the values that widget sends (a float in dB, a
+/// button's on and off values), every fader and text widget's address is one earmix sends
+/// back to a subscriber, and docs/osc.md lists them all.
+#[test]
+fn the_open_stage_control_layout_speaks_only_earmix_addresses() {
+    use earmix::control::osc::{address, feedback};
+    use earmix::control::{FaderState, Feedback, Level, StripState};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let path = root.join("examples/osc/earmix-open-stage-control.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let session: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(session["type"], "session");
+    assert_eq!(session["createdWith"], "Open Stage Control");
+    assert_eq!(session["content"]["type"], "root");
+    let mut widgets = Vec::new();
+    let mut pending = vec![&session["content"]];
+    while let Some(w) = pending.pop() {
+        for key in ["widgets", "tabs"] {
+            if let Some(children) = w[key].as_array() {
+                pending.extend(children);
+            }
+        }
+        widgets.push(w);
+    }
+    let fader = FaderState {
+        position: Some(0.5),
+        level: Level::Db(-3.0),
+        waiting: None,
+    };
+    let mix = Feedback {
+        strips: (1..=8)
+            .map(|n| StripState {
+                name: format!("Strip {n}"),
+                fader,
+                pan: Some(0.0),
+                mute: false,
+                solo: false,
+                selected: n == 1,
+            })
+            .collect(),
+        master: fader,
+        banks: Vec::new(),
+        playing: false,
+        blind: false,
+        section: Some((0, "Intro".into())),
+    };
+    let sent: Vec<String> = feedback::changes(None, &mix)
+        .into_iter()
+        .map(|m| m.addr)
+        .collect();
+    let answers = |addr: &str, arg: OscType| {
+        let message = OscMessage {
+            addr: addr.to_string(),
+            args: vec![arg.clone()],
+        };
+        let answer = address::request(&message);
+        assert!(answer.is_ok(), "earmix refuses {addr} {arg:?}: {answer:?}");
+    };
+    let int = |w: &serde_json::Value, key: &str| {
+        OscType::Int(i32::try_from(w[key].as_i64().unwrap()).unwrap())
+    };
+    let docs = std::fs::read_to_string(root.join("docs/osc.md")).unwrap();
+    let mut kinds = std::collections::BTreeMap::new();
+    for w in widgets {
+        let kind = w["type"].as_str().unwrap();
+        let Some(addr) = w["address"].as_str() else {
+            continue;
+        };
+        *kinds.entry(kind).or_insert(0) += 1;
+        match kind {
+            "fader" => {
+                assert_eq!(w["typeTags"], "f", "{addr}");
+                assert_eq!(w["range"]["max"], 12, "{addr}");
+                answers(addr, OscType::Float(-10.0));
+                assert!(sent.iter().any(|s| s == addr), "earmix never sends {addr}");
+            }
+            "button" => {
+                assert_eq!(w["typeTags"], "i", "{addr}");
+                answers(addr, int(w, "on"));
+                if w["mode"] != "tap" {
+                    answers(addr, int(w, "off"));
+                }
+            }
+            "text" => assert!(sent.iter().any(|s| s == addr), "earmix never sends {addr}"),
+            other => panic!("{addr}: a {other} widget is not expected in the layout"),
+        }
+        let documented = addr.replace(
+            &format!("/strip/{}/", addr.split('/').nth(3).unwrap_or("")),
+            "/strip/<n>/",
+        );
+        assert!(
+            docs.contains(&format!("`{documented}`")),
+            "docs/osc.md lacks {documented}"
+        );
+    }
+    assert_eq!(kinds.get("fader"), Some(&9), "{kinds:?}");
+    assert!(kinds.get("button") >= Some(&24), "{kinds:?}");
+}
