@@ -308,8 +308,8 @@ const UNITS: [&str; 13] = [
 /// a key name: a message shown while blind must not give a level away, and must still name
 /// the keys it mentions ("(0 gives a fader back to the base mix)").
 ///
-/// Network addresses and ports stay as they are ("refused a packet from 10.0.0.5:9000",
-/// "[::1]:9000", "192.168.1.0/24", "port 9000", "localhost:9000"): they name a peer, not a
+/// Network addresses and ports stay as they are (`refused a packet from 10.0.0.5:9000`,
+/// `[::1]:9000`, `192.168.1.0/24`, `port 9000`, `localhost:9000`): they name a peer, not a
 /// level, and the user needs them whole to act on the notice.
 ///
 /// A digit stays only when it is a number of one digit on its own (no letter, digit, decimal
