@@ -150,7 +150,7 @@ impl Heartbeat {
         // stays with the host's cycles: the next callback is asked for by the next cycle as
         // usual (in the measured runs the late audio never made a reserve).
         let quantum = frames_to_duration(frames, rate).max(MIN_TOLERANCE);
-        let missed = whole_periods(times.done - due, quantum);
+        let missed = whole_periods(times.done.saturating_sub(due), quantum);
         Some(skipped.map_or(missed, |skipped| skipped.max(missed)))
     }
 
@@ -168,7 +168,7 @@ impl Heartbeat {
         if now > due {
             // Late: within the tolerance it is jitter, beyond it a gap. Either way the clock
             // starts again from this callback.
-            let late = now - due;
+            let late = now.saturating_sub(due);
             self.due = Some(now + lasts);
             self.window_min = Duration::ZERO;
             if late > tolerance {
@@ -177,7 +177,7 @@ impl Heartbeat {
             }
             return None;
         }
-        let reserve = due - now;
+        let reserve = due.saturating_sub(now);
         self.window_min = self.window_min.min(reserve);
         let mut due = due + lasts;
         if now.saturating_sub(self.window_start) >= DRIFT_WINDOW {
