@@ -507,10 +507,13 @@ fn the_console_shows_rt() {
     });
 }
 
-/// The feeder's heartbeat and its publication of the audio thread allocate nothing: a first
-/// callback (which publishes the thread), then one 250 ms late (past the warm-up: counted).
+/// The feeder's heartbeat and its publication of the audio thread allocate nothing, judging by
+/// arrival (a first callback, which publishes the thread, then one 250 ms late: past the
+/// warm-up, counted) or by the host's graph cycles (two callbacks, then one whose cycle came
+/// 250 ms later: counted).
 #[test]
 fn the_heartbeat_does_not_allocate() {
+    use earmix::engine::output::heartbeat::monotonic_now;
     use earmix::engine::output::{Render, RendererSlot, StreamFeeder, StreamHealth};
     use std::sync::Arc;
 
@@ -521,23 +524,39 @@ fn the_heartbeat_does_not_allocate() {
             right.fill(0.0);
         }
     }
-    let (home, _back) = mpsc::channel();
-    let health = Arc::new(StreamHealth::new());
-    health.set_rate(48_000);
-    let mut feeder = StreamFeeder::new(
-        RendererSlot::new(Box::new(Silence), home),
-        Arc::clone(&health),
-        2,
-    );
+    let feeder = |health: &Arc<StreamHealth>| {
+        let (home, _back) = mpsc::channel();
+        health.set_rate(48_000);
+        StreamFeeder::new(
+            RendererSlot::new(Box::new(Silence), home),
+            Arc::clone(health),
+            2,
+        )
+    };
     let mut data = vec![0.0f32; 256 * 2];
+    let health = Arc::new(StreamHealth::new());
+    let mut by_arrival = feeder(&health);
     crate::support::assert_realtime("the heartbeat", || {
-        feeder.fill(&mut data);
+        by_arrival.fill(&mut data);
         std::thread::sleep(Duration::from_millis(250));
-        feeder.fill(&mut data);
+        by_arrival.fill(&mut data);
     });
     let counters = health.counters();
     assert_eq!((counters.callbacks, counters.late), (2, 1));
     assert!(counters.late_nanos > 200_000_000, "{counters:?}");
     let thread = health.audio_thread().expect("the thread was published");
     assert_eq!(thread.seq, 1);
+
+    let health = Arc::new(StreamHealth::new());
+    let mut by_cycle = feeder(&health);
+    let start = monotonic_now().expect("the monotonic clock");
+    let period = Duration::from_nanos(5_333_333);
+    crate::support::assert_realtime("the heartbeat on graph cycles", || {
+        by_cycle.fill_in_cycle(&mut data, Some(start));
+        by_cycle.fill_in_cycle(&mut data, Some(start + period));
+        by_cycle.fill_in_cycle(&mut data, Some(start + period + Duration::from_millis(250)));
+    });
+    let counters = health.counters();
+    assert_eq!((counters.callbacks, counters.late), (3, 1));
+    assert!(counters.late_nanos > 240_000_000, "{counters:?}");
 }

@@ -351,16 +351,25 @@ const FIRST_CALLBACK_WAIT: Duration = Duration::from_millis(500);
 /// How long a refused stream may take to give the renderer back.
 const RETRY_RENDERER_WAIT: Duration = Duration::from_secs(1);
 
-/// Builds a stream writing samples of type `T`.
+/// Builds a stream writing samples of type `T`. With `cycles`, the callback's timestamp is the
+/// host's graph cycle on the monotonic clock (cpal's `PipeWire` host: `pw_time.now`) and the
+/// heartbeat judges by it.
 fn build<T: SizedSample + OutputSample>(
     device: &cpal::Device,
     config: StreamConfig,
     mut feeder: StreamFeeder,
+    cycles: bool,
     on_error: impl FnMut(cpal::Error) + Send + 'static,
 ) -> Result<cpal::Stream, cpal::Error> {
     device.build_output_stream::<T, _, _>(
         config,
-        move |data: &mut [T], _: &cpal::OutputCallbackInfo| feeder.fill(data),
+        move |data: &mut [T], info: &cpal::OutputCallbackInfo| {
+            let cycle = cycles.then(|| {
+                let nanos = info.timestamp().callback.as_nanos();
+                Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+            });
+            feeder.fill_in_cycle(data, cycle);
+        },
         on_error,
         Some(BUILD_TIMEOUT),
     )
@@ -572,10 +581,11 @@ fn build_stream(
     };
     let feeder = StreamFeeder::new(renderer, Arc::clone(health), info.channels);
     let on_error = health.error_callback();
+    let cycles = info.host.eq_ignore_ascii_case("pipewire");
     match info.format.as_str() {
-        "i32" => build::<i32>(device, config, feeder, on_error),
-        "i16" => build::<i16>(device, config, feeder, on_error),
-        _ => build::<f32>(device, config, feeder, on_error),
+        "i32" => build::<i32>(device, config, feeder, cycles, on_error),
+        "i16" => build::<i16>(device, config, feeder, cycles, on_error),
+        _ => build::<f32>(device, config, feeder, cycles, on_error),
     }
 }
 

@@ -3,10 +3,10 @@
 //! and writes it into the device buffer in the device's sample format and channel layout.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::backend::{RENDER_CHUNK, Render, RendererSlot, StreamHealth};
-use super::heartbeat::Heartbeat;
+use super::heartbeat::{CycleTimes, Heartbeat, monotonic_now};
 
 /// A sample type a device buffer can hold.
 pub trait OutputSample: Copy + Send + 'static {
@@ -150,6 +150,16 @@ impl StreamFeeder {
     ///
     /// Realtime-safe.
     pub fn fill<S: OutputSample>(&mut self, data: &mut [S]) {
+        self.fill_in_cycle(data, None);
+    }
+
+    /// Fills one device buffer as [`fill`](Self::fill) does, for a host that says when the graph
+    /// cycle asking for it began (`cycle`, on the monotonic clock): the heartbeat judges the
+    /// callback on the host's timeline ([`Heartbeat::beat_cycle`]), with the time the audio was
+    /// handed over read after rendering.
+    ///
+    /// Realtime-safe.
+    pub fn fill_in_cycle<S: OutputSample>(&mut self, data: &mut [S], cycle: Option<Duration>) {
         let now = Instant::now();
         self.publish_thread();
         let parks = self.health.parks();
@@ -173,9 +183,17 @@ impl StreamFeeder {
         }
         self.health.record_callback(frames as u64);
         let rate = self.health.rate();
-        if rate > 0
-            && let Some(gap) = self.heartbeat.beat(now, frames as u64, rate)
-        {
+        if rate == 0 {
+            return;
+        }
+        let times = cycle
+            .zip(monotonic_now())
+            .map(|(cycle, done)| CycleTimes { cycle, done });
+        let gap = match times {
+            Some(times) => self.heartbeat.beat_cycle(times, frames as u64, rate),
+            None => self.heartbeat.beat(now, frames as u64, rate),
+        };
+        if let Some(gap) = gap {
             self.health.record_late(gap);
         }
     }
