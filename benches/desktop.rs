@@ -15,8 +15,11 @@
 //!   (utime + stime) over 10 s each, as a share of one core, with its busiest threads. Paused
 //!   for more than a second, earmix parks its stream.
 //! - **Play to sound**: Space on the paused console, 0.3 s after pausing (the stream still
-//!   running) and 1.6 s after (the stream parked: the host restarts it first), timed from the
-//!   key to the first frame of the sine at the server, p50 and p99 over 10 plays each.
+//!   running) and 1.6 s after (the stream parked: the host restarts it first, or on JACK,
+//!   where earmix lets go of its parked client, a new client is built), timed from the key to
+//!   the first frame of the sine at the server, p50 and p99 over 10 plays each. On JACK a
+//!   follower (this binary again) connects each new client's ports to the capture as they
+//!   appear.
 //! - **Dropouts per minute**, with and without a load of two busy loops (two spinning child
 //!   processes), each run 60 s of wall-clock time ended with ctrl-c: what earmix counted
 //!   (`play --no-ui`'s last status line, read loosely: every "underruns N", "xruns N", "late
@@ -204,6 +207,94 @@ impl Server {
         };
         Capture::start(realtime(cmd), source)
     }
+
+    /// On cpal's JACK host, starts a [`Follower`] that keeps the capture on earmix's ports
+    /// when earmix builds its client again.
+    fn follow_earmix(&self) -> BoxResult<Option<Follower>> {
+        let Server::Jack(jack) = self else {
+            return Ok(None);
+        };
+        if !native_jack() {
+            return Ok(None);
+        }
+        let earmix_ports = earmix_jack_ports(jack)?;
+        let child = Command::new(std::env::current_exe()?)
+            .env(CHILD_ENV, "follow")
+            .envs(jack.client_env())
+            .env(FOLLOW_PORTS_ENV, earmix_ports.join(","))
+            .env(FOLLOW_CAPTURE_ENV, JACK_CAPTURE_CLIENT)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        Ok(Some(Follower(child)))
+    }
+}
+
+/// The follower child's settings: earmix's JACK ports (comma-separated, as `jack_lsp` names
+/// them) and the capture client whose inputs they go to.
+const FOLLOW_PORTS_ENV: &str = "EARMIX_DESKTOP_FOLLOW_PORTS";
+const FOLLOW_CAPTURE_ENV: &str = "EARMIX_DESKTOP_FOLLOW_CAPTURE";
+
+/// The client name the capture's ALSA configuration gives it (`common/servers.rs`).
+const JACK_CAPTURE_CLIENT: &str = "earmix-bench-capture";
+
+/// A child process (this binary again) that keeps the capture on earmix's JACK ports while
+/// earmix lets go of its client and builds it again (it does while parked: cpal's paused JACK
+/// client is still called every period). Its own JACK client hears each port registered, and
+/// connects each new port of earmix's to the capture's input of the same number as it appears:
+/// earmix registers its ports before it activates its client and asks for audio, so the
+/// connection is normally made before the first frame. Killed when dropped.
+struct Follower(Child);
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The follower's notification handler: passes each port registered to its main thread.
+struct Registrations(mpsc::Sender<jack::PortId>);
+
+impl jack::NotificationHandler for Registrations {
+    fn port_registration(&mut self, _: &jack::Client, port_id: jack::PortId, registered: bool) {
+        if registered {
+            let _ = self.0.send(port_id);
+        }
+    }
+}
+
+/// The follower child's body (see [`Follower`]): runs until it is killed.
+fn follow() -> BoxResult<()> {
+    let earmix: Vec<String> = std::env::var(FOLLOW_PORTS_ENV)?
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let capture = std::env::var(FOLLOW_CAPTURE_ENV)?;
+    let (client, _) =
+        jack::Client::new("earmix-bench-follow", jack::ClientOptions::NO_START_SERVER)?;
+    let (tx, rx) = mpsc::channel();
+    let client = client.activate_async(Registrations(tx), ())?;
+    while let Ok(id) = rx.recv() {
+        let bench = client.as_client();
+        let Some(name) = bench.port_by_id(id).and_then(|p| p.name().ok()) else {
+            continue;
+        };
+        let Some(n) = earmix.iter().position(|p| *p == name) else {
+            continue;
+        };
+        let mut inputs = bench.ports(
+            Some(&format!("^{capture}:")),
+            None,
+            jack::PortFlags::IS_INPUT,
+        );
+        inputs.sort();
+        if let Some(input) = inputs.get(n) {
+            bench.connect_ports_by_name(&name, input)?;
+        }
+    }
+    Ok(())
 }
 
 /// `cmd` under `chrt -f 70` when this user may ask for realtime scheduling (root, or an
@@ -234,14 +325,14 @@ fn realtime(cmd: Command) -> Command {
 }
 
 /// earmix's two output ports on the JACK server: the ports of the one client besides the
-/// dummy's own `system`, waited for until they appear.
+/// dummy's own `system` and the bench's capture, waited for until they appear.
 fn earmix_jack_ports(jack: &Jack) -> BoxResult<Vec<String>> {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         let ports: Vec<String> = jack
             .ports()
             .into_iter()
-            .filter(|p| !p.starts_with("system:"))
+            .filter(|p| !p.starts_with("system:") && !p.starts_with(JACK_CAPTURE_CLIENT))
             .collect();
         if ports.len() >= 2 {
             return Ok(ports.into_iter().take(2).collect());
@@ -602,6 +693,7 @@ fn run_console(
             .unwrap_or("");
         return Err(format!("{e}; earmix's status line: {}", status.trim()).into());
     }
+    let follower = server.follow_earmix()?;
 
     let mut run = ConsoleRun {
         host: kind,
@@ -661,6 +753,7 @@ fn run_console(
             console.send(" ", monotonic_ns)?;
         }
     }
+    drop(follower);
     drop(capture);
     drop(console);
     drop(server);
@@ -1116,6 +1209,7 @@ fn main() -> ExitCode {
             spin();
             Ok(())
         }
+        "follow" => follow(),
         "capture" => {
             // Stop when the bench goes away (its end of our standard input closes).
             std::thread::spawn(|| {
