@@ -13,10 +13,15 @@
 //!   level (earmix's 10 ms de-zipper glide included), p50 and p99 over 30 presses.
 //! - **CPU** of the earmix process playing and paused in the console, from /proc/PID/stat
 //!   (utime + stime) over 10 s each, as a share of one core, with its busiest threads. Paused
-//!   for more than a second, earmix parks its stream.
+//!   for more than a second, earmix parks its stream; the paused CPU is measured from 1 s after
+//!   earmix's release delay (`RELEASE_AFTER`), by when it has let go of a parked JACK client.
 //! - **Play to sound**: Space on the paused console, 0.3 s after pausing (the stream still
-//!   running) and 1.6 s after (the stream parked: the host restarts it first), timed from the
-//!   key to the first frame of the sine at the server, p50 and p99 over 10 plays each.
+//!   running), 1.6 s after (the stream parked: the host restarts it first) and 1.6 s past the
+//!   release delay (on JACK, where earmix then lets go of its parked client, a new client is
+//!   built), timed from the key to the first frame of the sine at the server, p50 and p99 over
+//!   10 plays each (3 for the last kind). On JACK a
+//!   follower (this binary again) connects each new client's ports to the capture as they
+//!   appear.
 //! - **Dropouts per minute**, with and without a load of two busy loops (two spinning child
 //!   processes), each run 60 s of wall-clock time ended with ctrl-c: what earmix counted
 //!   (`play --no-ui`'s last status line, read loosely: every "underruns N", "xruns N", "late
@@ -56,6 +61,7 @@ mod procfs;
 mod servers;
 
 use capture::{Direction, monotonic_ns};
+use earmix::engine::output::RELEASE_AFTER;
 use console::Console;
 use servers::{Jack, PIPEWIRE_SINK, PipeWire};
 
@@ -204,6 +210,94 @@ impl Server {
         };
         Capture::start(realtime(cmd), source)
     }
+
+    /// On cpal's JACK host, starts a [`Follower`] that keeps the capture on earmix's ports
+    /// when earmix builds its client again.
+    fn follow_earmix(&self) -> BoxResult<Option<Follower>> {
+        let Server::Jack(jack) = self else {
+            return Ok(None);
+        };
+        if !native_jack() {
+            return Ok(None);
+        }
+        let earmix_ports = earmix_jack_ports(jack)?;
+        let child = Command::new(std::env::current_exe()?)
+            .env(CHILD_ENV, "follow")
+            .envs(jack.client_env())
+            .env(FOLLOW_PORTS_ENV, earmix_ports.join(","))
+            .env(FOLLOW_CAPTURE_ENV, JACK_CAPTURE_CLIENT)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()?;
+        Ok(Some(Follower(child)))
+    }
+}
+
+/// The follower child's settings: earmix's JACK ports (comma-separated, as `jack_lsp` names
+/// them) and the capture client whose inputs they go to.
+const FOLLOW_PORTS_ENV: &str = "EARMIX_DESKTOP_FOLLOW_PORTS";
+const FOLLOW_CAPTURE_ENV: &str = "EARMIX_DESKTOP_FOLLOW_CAPTURE";
+
+/// The client name the capture's ALSA configuration gives it (`common/servers.rs`).
+const JACK_CAPTURE_CLIENT: &str = "earmix-bench-capture";
+
+/// A child process (this binary again) that keeps the capture on earmix's JACK ports while
+/// earmix lets go of its client and builds it again (it does while parked: cpal's paused JACK
+/// client is still called every period). Its own JACK client hears each port registered, and
+/// connects each new port of earmix's to the capture's input of the same number as it appears:
+/// earmix registers its ports before it activates its client and asks for audio, so the
+/// connection is normally made before the first frame. Killed when dropped.
+struct Follower(Child);
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The follower's notification handler: passes each port registered to its main thread.
+struct Registrations(mpsc::Sender<jack::PortId>);
+
+impl jack::NotificationHandler for Registrations {
+    fn port_registration(&mut self, _: &jack::Client, port_id: jack::PortId, registered: bool) {
+        if registered {
+            let _ = self.0.send(port_id);
+        }
+    }
+}
+
+/// The follower child's body (see [`Follower`]): runs until it is killed.
+fn follow() -> BoxResult<()> {
+    let earmix: Vec<String> = std::env::var(FOLLOW_PORTS_ENV)?
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let capture = std::env::var(FOLLOW_CAPTURE_ENV)?;
+    let (client, _) =
+        jack::Client::new("earmix-bench-follow", jack::ClientOptions::NO_START_SERVER)?;
+    let (tx, rx) = mpsc::channel();
+    let client = client.activate_async(Registrations(tx), ())?;
+    while let Ok(id) = rx.recv() {
+        let bench = client.as_client();
+        let Some(name) = bench.port_by_id(id).and_then(|p| p.name().ok()) else {
+            continue;
+        };
+        let Some(n) = earmix.iter().position(|p| *p == name) else {
+            continue;
+        };
+        let mut inputs = bench.ports(
+            Some(&format!("^{capture}:")),
+            None,
+            jack::PortFlags::IS_INPUT,
+        );
+        inputs.sort();
+        if let Some(input) = inputs.get(n) {
+            bench.connect_ports_by_name(&name, input)?;
+        }
+    }
+    Ok(())
 }
 
 /// `cmd` under `chrt -f 70` when this user may ask for realtime scheduling (root, or an
@@ -234,14 +328,14 @@ fn realtime(cmd: Command) -> Command {
 }
 
 /// earmix's two output ports on the JACK server: the ports of the one client besides the
-/// dummy's own `system`, waited for until they appear.
+/// dummy's own `system` and the bench's capture, waited for until they appear.
 fn earmix_jack_ports(jack: &Jack) -> BoxResult<Vec<String>> {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         let ports: Vec<String> = jack
             .ports()
             .into_iter()
-            .filter(|p| !p.starts_with("system:"))
+            .filter(|p| !p.starts_with("system:") && !p.starts_with(JACK_CAPTURE_CLIENT))
             .collect();
         if ports.len() >= 2 {
             return Ok(ports.into_iter().take(2).collect());
@@ -402,6 +496,8 @@ struct ConsoleRun {
     /// Space to the sine's first frame (ms), the stream still running and parked.
     plays_running: Vec<f64>,
     plays_parked: Vec<f64>,
+    /// Space to the sine's first frame (ms), past the release delay.
+    plays_released: Vec<f64>,
     /// Plays not heard within [`KEY_TIMEOUT`].
     plays_missed: usize,
 }
@@ -602,6 +698,7 @@ fn run_console(
             .unwrap_or("");
         return Err(format!("{e}; earmix's status line: {}", status.trim()).into());
     }
+    let follower = server.follow_earmix()?;
 
     let mut run = ConsoleRun {
         host: kind,
@@ -614,6 +711,7 @@ fn run_console(
         cpu_paused: None,
         plays_running: Vec::new(),
         plays_parked: Vec::new(),
+        plays_released: Vec::new(),
         plays_missed: 0,
     };
     let mut jitter = Jitter(0x9E37_79B9_7F4A_7C15 ^ u64::from(buffer));
@@ -639,13 +737,18 @@ fn run_console(
     std::thread::sleep(Duration::from_millis(500));
     run.cpu_playing = Some(CpuUse::measure(pid, settings.cpu_seconds)?);
     console.send(" ", monotonic_ns)?;
-    std::thread::sleep(Duration::from_secs(1));
+    std::thread::sleep(Duration::from_secs(1) + RELEASE_AFTER);
     run.cpu_paused = Some(CpuUse::measure(pid, settings.cpu_seconds)?);
-    for (idle, plays) in [
-        (PLAY_RUNNING_AFTER, &mut run.plays_running),
-        (PLAY_PARKED_AFTER, &mut run.plays_parked),
+    for (idle, plays, count) in [
+        (PLAY_RUNNING_AFTER, &mut run.plays_running, settings.plays),
+        (PLAY_PARKED_AFTER, &mut run.plays_parked, settings.plays),
+        (
+            PLAY_PARKED_AFTER + RELEASE_AFTER,
+            &mut run.plays_released,
+            settings.plays.min(3),
+        ),
     ] {
-        for _ in 0..settings.plays {
+        for _ in 0..count {
             // Paused here: play, let the sine settle, pause, and wait `idle`.
             std::thread::sleep(Duration::from_millis(jitter.next_ms(300, 500)));
             console.send(" ", monotonic_ns)?;
@@ -661,6 +764,7 @@ fn run_console(
             console.send(" ", monotonic_ns)?;
         }
     }
+    drop(follower);
     drop(capture);
     drop(console);
     drop(server);
@@ -871,14 +975,16 @@ fn print_console_table(runs: &[ConsoleRun], presses: usize) {
          key to the first frame that changed by 5% of the peak, and to the first within 5% of \
          the new level), earmix's CPU (share of one core, whole process) playing and paused \
          (parked), and Space on the paused console to the sine's first frame, the stream still \
-         running (0.3 s after the pause) and parked (1.6 s after):"
+         running (0.3 s after the pause), parked (1.6 s after) and past the release delay \
+         (1.6 s after it; on JACK a new client is built):"
     );
     println!();
     println!(
         "| host | buffer | change starts p50 / p99 | new level p50 / p99 | heard | CPU playing | \
-         CPU paused | paused, besides the UI thread | play, stream running | play from parked |"
+         CPU paused | paused, besides the UI thread | play, stream running | play from parked | \
+         play past the release |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for r in runs {
         let mut heard = format!("{}/{presses}", r.levels.len());
         if r.disturbed > 0 {
@@ -889,7 +995,7 @@ fn print_console_table(runs: &[ConsoleRun], presses: usize) {
             let _ = write!(parked, " ({} plays not heard)", r.plays_missed);
         }
         println!(
-            "| {} | {} ({:.2} ms) | {} | {} | {heard} | {} | {} | {} | {} | {parked} |",
+            "| {} | {} ({:.2} ms) | {} | {} | {heard} | {} | {} | {} | {} | {parked} | {} |",
             r.host.label(),
             r.buffer,
             f64::from(r.buffer) * 1000.0 / 48_000.0,
@@ -903,6 +1009,7 @@ fn print_console_table(runs: &[ConsoleRun], presses: usize) {
                     .map(|c| (c.process - c.main_thread).max(0.0))
             ),
             p50_p99(&r.plays_running),
+            p50_p99(&r.plays_released),
         );
     }
     println!();
@@ -1116,6 +1223,7 @@ fn main() -> ExitCode {
             spin();
             Ok(())
         }
+        "follow" => follow(),
         "capture" => {
             // Stop when the bench goes away (its end of our standard input closes).
             std::thread::spawn(|| {

@@ -265,9 +265,13 @@ impl Engine {
         let mut reference_state = None;
         if let Some(player) = reference {
             let (to_loudness, from_reference) = master_ring(mix_rate);
-            let loudness = LoudnessMeter::spawn(mix_rate, from_reference).map_err(|e| {
-                EngineError::Output(format!("cannot start the reference's loudness meter: {e}"))
-            })?;
+            let loudness =
+                LoudnessMeter::spawn_with(mix_rate, from_reference, Some(pending.park_gate()))
+                    .map_err(|e| {
+                        EngineError::Output(format!(
+                            "cannot start the reference's loudness meter: {e}"
+                        ))
+                    })?;
             reference_state = Some(ReferenceState {
                 loudness,
                 listen: Listen::Mix,
@@ -278,7 +282,7 @@ impl Engine {
             });
             realtime = realtime.with_reference(player, to_loudness);
         }
-        let loudness = LoudnessMeter::spawn(mix_rate, ui.master)
+        let loudness = LoudnessMeter::spawn_with(mix_rate, ui.master, Some(pending.park_gate()))
             .map_err(|e| EngineError::Output(format!("cannot start the loudness meter: {e}")))?;
         let output = pending
             .start(Box::new(realtime))
@@ -318,11 +322,17 @@ impl Engine {
 
     /// Pushes a command to the audio thread, and wakes a parked stream with it (the ring, of
     /// [`TO_ENGINE_CAPACITY`](super::protocol::TO_ENGINE_CAPACITY) commands, is drained again
-    /// once the host has restarted the stream, a few milliseconds later: far sooner than the
-    /// console can fill it).
+    /// once the host has restarted the stream, or on JACK built a new one: far sooner than the
+    /// console can fill it). The loudness threads, resting while the output is parked, are
+    /// woken with it. Returns whether the command was pushed.
     fn send(&mut self, command: UiToEngine) -> bool {
         let pushed = self.to_engine.push(command).is_ok();
-        self.output.command_sent(pushed);
+        if self.output.command_sent(pushed) {
+            self.loudness.wake();
+            if let Some(reference) = &self.reference {
+                reference.loudness.wake();
+            }
+        }
         self.last_send = std::time::Instant::now();
         if self.io_relaxed {
             // After the wake-up: the command may need data soon (a play, a jump).

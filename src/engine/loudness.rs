@@ -2,15 +2,16 @@
 //! ("earmix-loudness"); its handle, [`LoudnessMeter`], lives on the UI thread.
 //!
 //! The audio callback pushes the master bus (interleaved stereo `f32`) into the ring made by
-//! [`master_ring`] and never waits for it. The loudness thread wakes every ~15 ms, drains what has
-//! arrived in chunks, feeds EBU R 128 / ITU-R BS.1770 measurement (the `ebur128` crate, histogram
+//! [`master_ring`] and never waits for it. The loudness thread wakes every ~15 ms (every 250 ms
+//! while the output is parked and nothing can arrive; the first command wakes it at once),
+//! drains what has arrived in chunks, feeds EBU R 128 / ITU-R BS.1770 measurement (the `ebur128` crate, histogram
 //! mode so memory stays bounded however long the session runs) and publishes the figures. The
 //! UI thread reads the latest figures with [`LoudnessMeter::reading`]; the only lock between the
 //! two threads guards a copy of those figures, never the measuring itself, and the audio thread
 //! never touches it.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use ebur128::{EbuR128, Mode};
 use rtrb::{Consumer, Producer, RingBuffer};
 
+use super::output::ParkGate;
 use crate::units::Decibels;
 
 /// The master bus is stereo, interleaved in the ring.
@@ -28,6 +30,10 @@ const RING_SECONDS: usize = 2;
 
 /// How long the loudness thread sleeps when the ring has little waiting.
 const POLL_INTERVAL: Duration = Duration::from_millis(15);
+
+/// How long it sleeps while the output is parked and its ring is empty (nothing is played until
+/// a command wakes the output, and [`LoudnessMeter::wake`] then wakes this thread too).
+const PARKED_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 /// The most frames handed to `ebur128` in one call (and the size of the copy buffer).
 const CHUNK_FRAMES: usize = 4096;
@@ -163,6 +169,17 @@ impl LoudnessMeter {
     /// Fails with [`io::ErrorKind::InvalidInput`] for a sample rate the meter cannot handle, or
     /// when the thread cannot be started. Not realtime-safe.
     pub fn spawn(sample_rate: u32, ring: Consumer<f32>) -> io::Result<Self> {
+        Self::spawn_with(sample_rate, ring, None)
+    }
+
+    /// [`LoudnessMeter::spawn`] for playback on an output that parks: while `gate` says the
+    /// output rests, the thread looks at its ring every 250 ms instead of every 15 ms; call
+    /// [`LoudnessMeter::wake`] when a command wakes the output. Not realtime-safe.
+    pub fn spawn_with(
+        sample_rate: u32,
+        ring: Consumer<f32>,
+        gate: Option<Arc<ParkGate>>,
+    ) -> io::Result<Self> {
         let meter = EbuR128::new(CHANNELS as u32, sample_rate, MODE).map_err(|e| {
             io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -176,6 +193,7 @@ impl LoudnessMeter {
             }),
             reset: AtomicBool::new(false),
             stop: AtomicBool::new(false),
+            passes: AtomicU64::new(0),
         });
         // ebur128's block arithmetic: a 100 ms block is this many frames.
         let block = (u64::from(sample_rate) + 5) / 10;
@@ -189,6 +207,7 @@ impl LoudnessMeter {
             momentary_frames: block * 4,
             short_term_frames: block * 30,
             recent_peak: 0.0,
+            gate,
         };
         let thread = thread::Builder::new()
             .name("earmix-loudness".into())
@@ -225,9 +244,21 @@ impl LoudnessMeter {
     /// waiting in the ring (normally under one pass, ~15 ms). Not realtime-safe.
     pub fn reset(&self) {
         self.shared.reset.store(true, Ordering::SeqCst);
+        self.wake();
+    }
+
+    /// Wakes the loudness thread now: a command woke the parked output (see
+    /// [`LoudnessMeter::spawn_with`]), so audio may arrive within a period. Not realtime-safe.
+    pub fn wake(&self) {
         if let Some(thread) = &self.thread {
             thread.thread().unpark();
         }
+    }
+
+    /// How many times the loudness thread has looked at its ring so far: its wake-ups (for
+    /// tests and benchmarks). Not realtime-safe.
+    pub fn passes(&self) -> u64 {
+        self.shared.passes.load(Ordering::Relaxed)
     }
 }
 
@@ -250,6 +281,8 @@ struct Shared {
     reset: AtomicBool,
     /// Set when the handle is dropped.
     stop: AtomicBool,
+    /// The loudness thread's passes over its ring.
+    passes: AtomicU64,
 }
 
 /// The figures as last published.
@@ -284,11 +317,14 @@ struct Worker {
     short_term_frames: u64,
     /// Highest true peak (linear) measured since the last publication.
     recent_peak: f64,
+    /// The output's park state, when the thread may rest while it is parked.
+    gate: Option<Arc<ParkGate>>,
 }
 
 impl Worker {
     fn run(mut self) {
         while !self.shared.stop.load(Ordering::SeqCst) {
+            self.shared.passes.fetch_add(1, Ordering::Relaxed);
             // Count the waiting samples *before* taking the reset flag: if the flag is still
             // clear, every one of them was pushed before the reset was asked for.
             let waiting = self.ring.slots();
@@ -302,7 +338,10 @@ impl Worker {
             if reset || measured {
                 self.publish();
             }
-            if self.ring.slots() < CHUNK_FRAMES * CHANNELS {
+            let waiting = self.ring.slots();
+            if waiting == 0 && self.gate.as_ref().is_some_and(|g| g.is_resting()) {
+                thread::park_timeout(PARKED_POLL_INTERVAL);
+            } else if waiting < CHUNK_FRAMES * CHANNELS {
                 thread::park_timeout(POLL_INTERVAL);
             }
         }
@@ -491,6 +530,48 @@ mod tests {
             (value - expected).abs() <= tolerance,
             "{what} is {value}, expected {expected} ± {tolerance}"
         );
+    }
+
+    /// While the output is parked (and no command has come), the loudness thread looks at its
+    /// ring every 250 ms instead of every 15 ms; a wake brings it back at once, and audio played
+    /// after it is measured right (EBU Tech 3341 case 1's -23 LUFS).
+    #[test]
+    fn rests_while_parked_and_wakes_at_once() {
+        let gate = Arc::new(ParkGate::new());
+        let (producer, ring) = master_ring(RATE);
+        let meter = LoudnessMeter::spawn_with(RATE, ring, Some(Arc::clone(&gate))).unwrap();
+        assert!(gate.begin_park(), "no command waits");
+        // At most one 15 ms pause after the park before the rest begins.
+        thread::sleep(Duration::from_millis(50));
+        let before = meter.passes();
+        thread::sleep(Duration::from_secs(1));
+        let passes = meter.passes() - before;
+        assert!(
+            passes <= 6,
+            "{passes} passes in 1 s while parked (about 66 at 15 ms, 4 at 250 ms)"
+        );
+        // A command: the engine wakes the output, then this thread.
+        let before = meter.passes();
+        let woken = Instant::now();
+        assert!(gate.sent(true));
+        meter.wake();
+        while meter.passes() == before {
+            assert!(woken.elapsed() < PATIENCE, "the thread never woke");
+            thread::sleep(Duration::from_millis(1));
+        }
+        assert!(
+            woken.elapsed() < Duration::from_millis(150),
+            "woke {:?} after the command",
+            woken.elapsed()
+        );
+        // Waking, not resting: 15 ms passes again while the audio comes.
+        let signal = sine(1000.0, -23.0, 0.0, 1.0);
+        let total = frames_in(&signal);
+        let pusher = push_from_thread(producer, signal);
+        let r = wait_for_frames(&meter, total).last;
+        pusher.join().unwrap();
+        assert_near("momentary", r.momentary_lufs, -23.0, 0.1);
+        assert_near("integrated", r.integrated_lufs, -23.0, 0.1);
     }
 
     /// EBU Tech 3341 case 1: a 1 kHz sine at -23 dBFS in both channels reads -23.0 LUFS ± 0.1

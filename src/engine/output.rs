@@ -30,7 +30,7 @@ pub use cpal_backend::CpalBackend;
 pub use feeder::{OutputSample, StreamFeeder, write_interleaved};
 pub use liveness::Liveness;
 pub use null::NullBackend;
-pub use park::{PARK_AFTER, ParkGate};
+pub use park::{PARK_AFTER, ParkGate, RELEASE_AFTER};
 pub use priority::{Grant, Realtime};
 pub use scripted::{FaultHandle, Pacing, Recording, ScriptedBackend, ScriptedConfig};
 pub use supervisor::{HealthSnapshot, Output, OutputState, PendingOutput, SupervisorConfig};

@@ -507,6 +507,14 @@ pub trait RunningStream {
     fn unpark(&mut self) -> Result<(), OutputError> {
         Ok(())
     }
+
+    /// Whether the host keeps calling a parked stream every period all the same (JACK: the
+    /// client stays active and jackd wakes its process thread each period, which then returns
+    /// at once). The supervisor lets go of such a stream while it is parked and builds a new one
+    /// for the next command. Not realtime-safe.
+    fn keeps_calling_while_parked(&self) -> bool {
+        false
+    }
 }
 
 /// A way to reach an audio device. Lives on the supervisor thread.

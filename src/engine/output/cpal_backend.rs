@@ -305,6 +305,8 @@ struct CpalStream {
     server: bool,
     /// The device, as [`StreamInfo::device`] names it.
     device: String,
+    /// The host keeps calling the stream while it is paused (JACK).
+    keeps_calling: bool,
 }
 
 impl RunningStream for CpalStream {
@@ -324,8 +326,8 @@ impl RunningStream for CpalStream {
     }
 
     /// cpal's `pause`: PipeWire sets the node inactive (no more cycles for it), JACK's process
-    /// callback returns at once, ALSA pauses the PCM where the device can (where it cannot, the
-    /// stream keeps running).
+    /// callback returns at once (see [`RunningStream::keeps_calling_while_parked`]), ALSA pauses
+    /// the PCM where the device can (where it cannot, the stream keeps running).
     fn park(&mut self) -> bool {
         match self.stream.pause() {
             Ok(()) => true,
@@ -341,6 +343,13 @@ impl RunningStream for CpalStream {
             device: self.device.clone(),
             message: e.to_string(),
         })
+    }
+
+    /// JACK: cpal's pause leaves the client active, so jackd still wakes its process thread
+    /// every period (measured on a JACK dummy at 256 frames: 195 wake-ups a second, 1.2% of a
+    /// core in that thread, while a parked PipeWire stream's thread did not wake at all).
+    fn keeps_calling_while_parked(&self) -> bool {
+        self.keeps_calling
     }
 }
 
@@ -562,6 +571,7 @@ impl CpalBackend {
             },
             server,
             device: info.device.clone(),
+            keeps_calling: info.host == "jack",
         }))
     }
 }

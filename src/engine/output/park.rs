@@ -6,9 +6,11 @@
 //!
 //! A paused transport still costs a running stream a callback every period (187 a second at 256
 //! frames), each rendering silence, and the sound server's thread that calls it. Parked, the
-//! stream is paused at the host (cpal's `pause`: a PipeWire node set inactive, a JACK client
-//! whose process callback returns at once, the null output's thread asleep), so a paused
-//! console costs next to nothing.
+//! stream is paused at the host (cpal's `pause`: a PipeWire node set inactive, the null output's
+//! thread asleep), so a paused console costs next to nothing. Where the host keeps calling a
+//! paused stream (JACK: cpal's pause only makes the process callback return at once, and jackd
+//! still wakes the client every period), the supervisor lets go of the parked stream altogether
+//! and builds it again for the next command.
 //!
 //! The order that keeps a command from waiting in a ring nobody drains: the UI pushes its command,
 //! then bumps `sent`, then reads the state; the supervisor sets the state to parked, then reads
@@ -25,6 +27,13 @@ use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 /// second. Counted in frames the device took, so a scripted device at 4x real time parks after
 /// a quarter of a second.
 pub const PARK_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How long a parked stream whose host keeps calling it while paused (JACK: cpal's pause leaves
+/// the client active) stays parked before it is let go of, its client leaving the server. Building
+/// the stream again costs the next Play a new client (0.2-0.5 s measured on a JACK dummy), so a
+/// short pause (listening back, a word with the singer) keeps the fast resume; a longer one costs
+/// the server nothing. Wall-clock time on the supervisor's clock.
+pub const RELEASE_AFTER: std::time::Duration = std::time::Duration::from_secs(10);
 
 const AWAKE: u8 = 0;
 const PARKED: u8 = 1;
@@ -93,6 +102,13 @@ impl ParkGate {
         self.state.load(Ordering::SeqCst) != AWAKE
     }
 
+    /// True while the stream is parked and nobody has asked it to wake yet: nothing will be
+    /// played until a command comes (a thread that only serves playback may rest). The first
+    /// command ends it before the stream is woken (see [`ParkGate::sent`]). Realtime-safe.
+    pub fn is_resting(&self) -> bool {
+        self.state.load(Ordering::SeqCst) == PARKED
+    }
+
     /// The supervisor is about to park the stream: marks it parked, and then says whether that
     /// may go ahead (no command is waiting). When it may not, the gate is awake again.
     /// Realtime-safe.
@@ -147,7 +163,9 @@ mod tests {
         gate.rendered(256, 1, true);
         assert!(gate.begin_park());
         assert!(gate.is_parked() && !gate.wake_wanted());
+        assert!(gate.is_resting());
         assert!(gate.sent(true), "the first command wakes");
+        assert!(gate.is_parked() && !gate.is_resting(), "waking is no rest");
         assert!(!gate.sent(true), "the second one finds it waking");
         assert!(gate.wake_wanted());
         gate.set_awake();

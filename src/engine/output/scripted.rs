@@ -33,16 +33,20 @@ pub struct ScriptedConfig {
     pub buffer_frames: u32,
     /// How fast it runs.
     pub pacing: Pacing,
+    /// Its host keeps calling a paused stream (as JACK does), so the supervisor lets go of its
+    /// stream while parked.
+    pub pause_keeps_calling: bool,
 }
 
 impl Default for ScriptedConfig {
-    /// Stereo, 48 kHz only, 256-frame periods, real-time pace.
+    /// Stereo, 48 kHz only, 256-frame periods, real-time pace, callbacks stop while paused.
     fn default() -> Self {
         Self {
             rates: vec![48_000],
             channels: 2,
             buffer_frames: 256,
             pacing: Pacing::Speed(1.0),
+            pause_keeps_calling: false,
         }
     }
 }
@@ -91,6 +95,8 @@ struct Faults {
     fail_negotiations: AtomicU32,
     rates: Mutex<Vec<u32>>,
     streams_started: AtomicU32,
+    /// Streams started and not yet dropped.
+    streams_live: AtomicU32,
     /// Times a stream was parked and unparked.
     parks: AtomicU32,
     unparks: AtomicU32,
@@ -153,6 +159,11 @@ impl FaultHandle {
     /// How many streams have started so far.
     pub fn streams_started(&self) -> u32 {
         self.0.streams_started.load(Ordering::Acquire)
+    }
+
+    /// How many streams are there now (started and not yet dropped).
+    pub fn streams_live(&self) -> u32 {
+        self.0.streams_live.load(Ordering::Acquire)
     }
 
     /// Makes the device go away without a word (no error callback), as a server that quits
@@ -323,9 +334,11 @@ impl Backend for ScriptedBackend {
             }
         })?;
         self.faults.streams_started.fetch_add(1, Ordering::AcqRel);
+        self.faults.streams_live.fetch_add(1, Ordering::AcqRel);
         Ok(Box::new(ScriptedStream {
-            thread: stream,
+            thread: Some(stream),
             faults: Arc::clone(&self.faults),
+            keeps_calling: self.config.pause_keeps_calling,
         }))
     }
 }
@@ -333,8 +346,17 @@ impl Backend for ScriptedBackend {
 /// A running scripted stream: its thread (parked and unparked on request, counted), and
 /// whether its device still answers.
 struct ScriptedStream {
-    thread: ThreadStream,
+    /// Taken (stopped and joined) when the stream is dropped.
+    thread: Option<ThreadStream>,
     faults: Arc<Faults>,
+    keeps_calling: bool,
+}
+
+impl Drop for ScriptedStream {
+    fn drop(&mut self) {
+        drop(self.thread.take());
+        self.faults.streams_live.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl RunningStream for ScriptedStream {
@@ -347,7 +369,9 @@ impl RunningStream for ScriptedStream {
     }
 
     fn park(&mut self) -> bool {
-        self.thread.park();
+        if let Some(thread) = &self.thread {
+            thread.park();
+        }
         self.faults.parks.fetch_add(1, Ordering::AcqRel);
         true
     }
@@ -359,7 +383,13 @@ impl RunningStream for ScriptedStream {
                 "the scripted device vanished while parked".into(),
             ));
         }
-        self.thread.unpark();
+        if let Some(thread) = &self.thread {
+            thread.unpark();
+        }
         Ok(())
+    }
+
+    fn keeps_calling_while_parked(&self) -> bool {
+        self.keeps_calling
     }
 }

@@ -15,7 +15,7 @@ use super::backend::{
 };
 use super::liveness::{Liveness, probe_host};
 use super::null::NullBackend;
-use super::park::{PARK_AFTER, ParkGate};
+use super::park::{PARK_AFTER, ParkGate, RELEASE_AFTER};
 use super::priority::{self, Realtime};
 
 mod parking;
@@ -48,6 +48,9 @@ pub struct SupervisorConfig {
     /// How long the transport must stay idle before the stream is parked (see
     /// [`ParkGate`]), in device time; `None` never parks.
     pub park_after: Option<Duration>,
+    /// How long a parked stream whose host keeps calling it while paused (JACK) stays parked
+    /// before it is let go of (see [`RELEASE_AFTER`]).
+    pub release_after: Duration,
 }
 
 impl Default for SupervisorConfig {
@@ -62,6 +65,7 @@ impl Default for SupervisorConfig {
             max_retry_delay: Duration::from_secs(5),
             renderer_return_timeout: Duration::from_secs(2),
             park_after: Some(PARK_AFTER),
+            release_after: RELEASE_AFTER,
         }
     }
 }
@@ -441,13 +445,16 @@ impl Output {
     /// Call after each command pushed to the renderer (`pushed`), or not pushed because its ring
     /// was full: when the stream is parked this wakes the supervisor, which unparks it at once,
     /// so the command is taken within the host's restart and one period. Only the first command
-    /// after a park sends anything.
+    /// after a park sends anything, and returns true (threads resting while the output is
+    /// parked should be woken too).
     ///
     /// Not realtime-safe (may send to the supervisor thread).
-    pub fn command_sent(&self, pushed: bool) {
-        if self.shared.gate.sent(pushed) {
+    pub fn command_sent(&self, pushed: bool) -> bool {
+        let woke = self.shared.gate.sent(pushed);
+        if woke {
             let _ = self.handle.commands.send(Command::Wake);
         }
+        woke
     }
 
     /// Everything the supervisor reported since the last call, oldest first.
@@ -805,10 +812,8 @@ impl Supervisor {
                     self.watch_parked(now, counters)
                 } else {
                     self.check_stream(now, counters)
+                        .or_else(|| self.park_if_idle(now))
                 };
-                if verdict.is_none() && self.parked.is_none() {
-                    self.park_if_idle(now);
-                }
                 if let Some(reason) = verdict {
                     self.parked = None;
                     self.shared.gate.set_awake();
@@ -934,6 +939,7 @@ mod tests {
             max_retry_delay: Duration::from_millis(200),
             renderer_return_timeout: Duration::from_millis(500),
             park_after: Some(PARK_AFTER),
+            release_after: Duration::ZERO,
         }
     }
 
@@ -1553,6 +1559,103 @@ mod tests {
         wait_until("the new stream's park", || faults.parks() == 2);
         assert_eq!((faults.unparks(), faults.streams_started()), (0, 2));
         assert_eq!(output.health().state, OutputState::Parked);
+        assert_continuous(&recording);
+    }
+
+    /// A scripted device at 4x real time whose host keeps calling a paused stream, as JACK does.
+    fn keeps_calling() -> (ScriptedBackend, FaultHandle, Recording) {
+        let backend = ScriptedBackend::new(ScriptedConfig {
+            pacing: Pacing::Speed(4.0),
+            pause_keeps_calling: true,
+            ..ScriptedConfig::default()
+        });
+        let (faults, recording) = (backend.faults(), backend.recording());
+        (backend, faults, recording)
+    }
+
+    /// On a host whose pause keeps calling the stream (as JACK does), the parked stream is let
+    /// go of (dropped: its client leaves the server); a command builds a new one, which takes
+    /// the command and plays on from the same frame of the same renderer. Neither is a loss, a
+    /// restart, an event or a late callback; idle again, the new stream is let go of too.
+    #[test]
+    fn a_stream_whose_host_keeps_calling_is_let_go_while_parked() {
+        let (backend, faults, recording) = keeps_calling();
+        let (output, remote) = start_transport(backend, quick());
+        wait_frames(&recording, 2400);
+        remote.paused.store(true, Ordering::Release);
+        wait_until("the park", || output.health().state == OutputState::Parked);
+        wait_until("the stream to be let go of", || faults.streams_live() == 0);
+        assert_eq!((faults.parks(), faults.streams_started()), (1, 1));
+        let parked_len = recording.len();
+        // Longer than the stall timeout and a parked tick: still parked, nothing played.
+        std::thread::sleep(Duration::from_millis(400));
+        assert_eq!(
+            recording.len(),
+            parked_len,
+            "something played while let go of"
+        );
+        assert_eq!(output.health().state, OutputState::Parked);
+        remote.paused.store(false, Ordering::Release);
+        remote.send(&output);
+        wait_until("the command to be taken", || remote.all_taken());
+        assert_eq!(
+            (
+                faults.streams_started(),
+                faults.streams_live(),
+                faults.unparks()
+            ),
+            (2, 1, 0)
+        );
+        assert_eq!(output.health().state, OutputState::Running);
+        wait_frames(&recording, parked_len / 2 + 4800);
+        let events = output.poll_events();
+        assert!(events.is_empty(), "{events:#?}");
+        let health = output.health();
+        assert_eq!((health.restarts, health.device_lost), (0, 0), "{health:?}");
+        // The 400 ms let go of is no late callback. (A busy machine may still make the 4x
+        // device's pacer fall behind now and then; that is not the release.)
+        assert!(
+            health.late_nanos < 100_000_000,
+            "the release was counted as a gap: {health:?}"
+        );
+        assert_continuous(&recording);
+        remote.paused.store(true, Ordering::Release);
+        wait_until("the second park", || {
+            faults.parks() == 2 && faults.streams_live() == 0
+        });
+        assert_eq!(output.health().state, OutputState::Parked);
+    }
+
+    /// A stream let go of while parked that cannot be built again for the next command (the
+    /// device refuses) is a lost device, as when playing: reported, retried and resumed on a
+    /// new stream, which takes the command and plays on from the same frame.
+    #[test]
+    fn a_stream_let_go_of_that_cannot_be_built_again_is_lost() {
+        let (backend, faults, recording) = keeps_calling();
+        let (output, remote) = start_transport(backend, quick());
+        wait_frames(&recording, 2400);
+        remote.paused.store(true, Ordering::Release);
+        wait_until("the stream to be let go of", || {
+            output.health().state == OutputState::Parked && faults.streams_live() == 0
+        });
+        faults.fail_next_starts(1);
+        remote.paused.store(false, Ordering::Release);
+        remote.send(&output);
+        let events = events_until(&output, resumed);
+        assert!(
+            matches!(&events[..], [
+                OutputEvent::Lost { reason },
+                OutputEvent::Retrying { attempt: 1, .. },
+                OutputEvent::Resumed { .. },
+            ] if reason == "the device could not be opened again after the pause (injected \
+                            fault: the scripted device refused to start)"),
+            "{events:#?}"
+        );
+        wait_until("the command to be taken", || remote.all_taken());
+        assert_eq!(output.health().restarts, 1);
+        assert_eq!((faults.streams_started(), faults.streams_live()), (2, 1));
+        let at_resume = recording.len() / 2;
+        wait_frames(&recording, at_resume + 2400);
         assert_continuous(&recording);
     }
 
