@@ -240,6 +240,7 @@ pub fn run(
         surfaces: control::Surfaces::new(),
         running: Vec::new(),
         dropped: 0,
+        learning: false,
     };
     loop_state.start_surfaces(opts.surfaces, &mut app);
     let ending = event_loop(
@@ -371,6 +372,8 @@ struct LoopState {
     running: Vec<Box<dyn Running>>,
     /// Inputs dropped so far, as last told to the user.
     dropped: u64,
+    /// The surfaces were last told to send the controls they hear (learn mode).
+    learning: bool,
 }
 
 impl LoopState {
@@ -386,6 +389,9 @@ impl LoopState {
             match start(self.surfaces.sender(), self.surfaces.board()) {
                 Ok(surface) => {
                     tracing::info!("control surface: {}", surface.describe());
+                    if let Some(learnable) = surface.learnable() {
+                        app.set_learnable(learnable);
+                    }
                     self.running.push(surface);
                 }
                 Err(e) => {
@@ -402,6 +408,7 @@ impl LoopState {
         let arrivals = self.surfaces.drain();
         let moved = !arrivals.is_empty();
         let outcome = app.surface(arrivals, transport(engine));
+        self.learning(app);
         if moved {
             apply_effects(app, engine);
         }
@@ -409,6 +416,28 @@ impl LoopState {
             self.surfaces.publish(app.feedback());
         }
         outcome
+    }
+
+    /// Tells the surfaces when learn mode starts or stops listening, and has the one whose
+    /// binding was saved read its mapping again.
+    fn learning(&mut self, app: &mut App) {
+        let on = app.is_learning();
+        if on != self.learning {
+            self.learning = on;
+            for surface in &mut self.running {
+                surface.set_learning(on);
+            }
+        }
+        if let Some(source) = app.take_reload() {
+            for surface in &mut self.running {
+                if surface.learnable().is_some_and(|l| l.source == source)
+                    && let Err(e) = surface.reload()
+                {
+                    tracing::warn!("{e}");
+                    app.set_message(e);
+                }
+            }
+        }
     }
 
     /// Shows what the surfaces have to say (a port gone or back, packets refused) and inputs

@@ -149,6 +149,9 @@ pub enum Input {
     /// The surface has this many fader slots side by side: its banks move by this many strips
     /// ([`Press::BankLeft`]). A surface that never says has 8.
     Slots(usize),
+    /// A MIDI control as it arrived, mapped or not: sent, besides what it asks for, only while
+    /// the console learns a control ([`Running::set_learning`]).
+    Heard(midi::learn::Heard),
 }
 
 /// Where an input came from (for takeover and feedback per surface, for messages and logs).
@@ -340,6 +343,20 @@ pub trait Running: Send {
     /// What happened since the last call that the user should read (a port vanished or came
     /// back, packets refused and why), one message each, oldest first.
     fn notices(&mut self) -> Vec<String>;
+
+    /// The controller mapping it reads, when it can learn controls (a MIDI surface).
+    fn learnable(&self) -> Option<midi::learn::Learnable> {
+        None
+    }
+
+    /// While `on`, it also sends every control it hears as it came ([`Input::Heard`]).
+    fn set_learning(&mut self, _on: bool) {}
+
+    /// Reads its mapping again (a binding was learned and saved); says why it cannot (it
+    /// keeps the mapping it had).
+    fn reload(&mut self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// How a surface is started once the console is up: given the sending end of the input queue

@@ -98,6 +98,9 @@ pub enum Action {
     BlindMetersOff,
     /// Open the list of guided exercises.
     Exercises,
+    /// Learn a MIDI control: bind a fader, a knob or a button of the controller to the
+    /// selected strip's fader, pan, mute, solo or select, or to a transport or bank button.
+    Learn,
     /// Hear the reference instead of the mix, or the mix again (loudness-matched).
     Reference,
     /// The reference follows the play head, or runs free of it.
@@ -247,6 +250,7 @@ impl Action {
         Action::Blind,
         Action::BlindMetersOff,
         Action::Exercises,
+        Action::Learn,
         Action::Reference,
         Action::ReferenceFree,
         Action::ReferenceBack,
@@ -383,6 +387,7 @@ impl Action {
             Action::Blind => "blind",
             Action::BlindMetersOff => "blind_meters_off",
             Action::Exercises => "exercises",
+            Action::Learn => "learn",
             Action::Reference => "reference",
             Action::ReferenceFree => "reference_free",
             Action::ReferenceBack => "reference_back",
@@ -485,6 +490,7 @@ impl Action {
             Action::Blind => "Blind mode on/off: hide every number",
             Action::BlindMetersOff => "Blind mode with the meters hidden too",
             Action::Exercises => "Exercises: train your ear",
+            Action::Learn => "Learn a MIDI control for this strip or a button",
             Action::Reference => "Reference or mix, matched in loudness",
             Action::ReferenceFree => "Reference follows the play head or runs free",
             Action::ReferenceBack => "Free-running reference back 5 s",

@@ -20,6 +20,7 @@ pub mod disk_changed;
 pub mod help;
 pub mod info;
 pub mod journal;
+pub mod learn;
 pub mod pick;
 pub mod prompt;
 pub mod quit;
@@ -32,6 +33,7 @@ use super::action::Action;
 use super::context::Context;
 use super::keymap::Keymap;
 use super::mixer::Mixer;
+use crate::control::midi::learn::Heard;
 use crate::ui::view::Overlay;
 
 /// What becomes of a mode after an action or a key.
@@ -99,6 +101,17 @@ pub trait Mode<H: ?Sized> {
     /// Whether this is the "reading the crash journal" box.
     fn is_reading_journal(&self) -> bool {
         false
+    }
+
+    /// Whether it listens to the MIDI controls as they arrive (learn mode, waiting for one):
+    /// the surfaces then send them ([`Heard`]) and the mixer takes no surface input.
+    fn listens(&self) -> bool {
+        false
+    }
+
+    /// A MIDI control arrived while it [listens](Mode::listens).
+    fn heard(&mut self, _heard: Heard, _host: &mut H, _at: Instant) -> Next {
+        Next::Stay
     }
 }
 

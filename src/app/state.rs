@@ -475,6 +475,7 @@ impl App {
             }
             Action::Help => self.open(Help::default()),
             Action::Exercises => self.open_exercise_list(),
+            Action::Learn => self.open_learn(),
             // The reference and the monitor keys (what is heard only).
             _ => self.monitor_action(action),
         }

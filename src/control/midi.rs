@@ -9,6 +9,7 @@
 
 pub mod decode;
 pub mod feedback;
+pub mod learn;
 pub mod mapping;
 pub mod ports;
 
@@ -25,6 +26,7 @@ use crate::session::SessionError;
 
 use self::decode::Decoder;
 use self::feedback::Encoder;
+use self::learn::{Heard, Learnable};
 use self::mapping::Mapping;
 use self::ports::{Backend, Direction, JackLink, Port, Short, SystemLink};
 
@@ -95,9 +97,27 @@ struct Shared {
     stop: AtomicBool,
     notices: Mutex<Vec<String>>,
     hands: Mutex<Hands>,
+    /// The mapping in use (a learned binding replaces it).
+    mapping: Mutex<Arc<Mapping>>,
+    /// The console is learning a control: raw controls are sent too.
+    learning: AtomicBool,
 }
 
 impl Shared {
+    fn new(mapping: Arc<Mapping>) -> Self {
+        Self {
+            stop: AtomicBool::new(false),
+            notices: Mutex::new(Vec::new()),
+            hands: Mutex::new(Hands::default()),
+            mapping: Mutex::new(mapping),
+            learning: AtomicBool::new(false),
+        }
+    }
+
+    fn mapping(&self) -> Arc<Mapping> {
+        Arc::clone(&self.mapping.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+
     fn notice(&self, text: String) {
         tracing::info!("{text}");
         self.notices
@@ -109,17 +129,27 @@ impl Shared {
 
 /// The input side: decodes what a port delivers and hands it to the console.
 struct Reader {
-    mapping: Arc<Mapping>,
     decoder: Decoder,
     sender: InputSender,
     source: Source,
     shared: Arc<Shared>,
     inputs: Vec<Input>,
+    heard: Vec<Heard>,
 }
 
 impl Reader {
     fn bytes(&mut self, bytes: &[u8]) {
-        self.decoder.feed(&self.mapping, bytes, &mut self.inputs);
+        let mapping = self.shared.mapping();
+        let listening = self.shared.learning.load(Ordering::Relaxed);
+        self.decoder.feed_heard(
+            &mapping,
+            bytes,
+            &mut self.inputs,
+            listening.then_some(&mut self.heard),
+        );
+        for heard in self.heard.drain(..) {
+            self.sender.send(self.source.clone(), Input::Heard(heard));
+        }
         if self.inputs.is_empty() {
             return;
         }
@@ -151,6 +181,7 @@ impl Reader {
 /// A running MIDI surface.
 pub struct Surface {
     describe: String,
+    learnable: Learnable,
     shared: Arc<Shared>,
     threads: Vec<JoinHandle<()>>,
 }
@@ -208,18 +239,14 @@ impl Surface {
                 input.name, input.backend, mapping.name
             ),
         };
-        let shared = Arc::new(Shared {
-            stop: AtomicBool::new(false),
-            notices: Mutex::new(Vec::new()),
-            hands: Mutex::new(Hands::default()),
-        });
+        let shared = Arc::new(Shared::new(mapping));
         let reader = Arc::new(Mutex::new(Reader {
-            mapping: Arc::clone(&mapping),
             decoder: Decoder::new(),
             sender,
             source: Source::Midi(input.name.clone()),
             shared: Arc::clone(&shared),
             inputs: Vec::new(),
+            heard: Vec::new(),
         }));
         let mut links = Links {
             input: input.clone(),
@@ -249,16 +276,22 @@ impl Surface {
         // starter's error rather than a notice.
         links.watch(true)?;
         let source = Source::Midi(input.name.clone());
+        let learnable = Learnable {
+            source: source.clone(),
+            controller: config.controller.clone(),
+            user_dir: user_dir.map(std::path::Path::to_path_buf),
+        };
         let shared_for_thread = Arc::clone(&shared);
         let handle = std::thread::Builder::new()
             .name("earmix-midi".into())
             .spawn(move || {
-                feedback_loop(&mut links, &mapping, &source, &board, &shared_for_thread);
+                feedback_loop(&mut links, &source, &board, &shared_for_thread);
             })
             .map_err(|e| format!("cannot start a MIDI thread: {e}"))?;
         threads.push(handle);
         Ok(Self {
             describe,
+            learnable,
             shared,
             threads,
         })
@@ -278,6 +311,25 @@ impl Running for Surface {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner),
         )
+    }
+
+    fn learnable(&self) -> Option<Learnable> {
+        Some(self.learnable.clone())
+    }
+
+    fn set_learning(&mut self, on: bool) {
+        self.shared.learning.store(on, Ordering::Relaxed);
+    }
+
+    fn reload(&mut self) -> Result<(), String> {
+        let mapping = self.learnable.mapping().map_err(|e| e.to_string())?;
+        *self
+            .shared
+            .mapping
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(mapping);
+        tracing::info!("MIDI mapping {} read again", self.learnable.controller);
+        Ok(())
     }
 }
 
@@ -506,18 +558,13 @@ impl Links {
 }
 
 /// The surface's own thread: sends what changed in the feedback, and watches the ports.
-fn feedback_loop(
-    links: &mut Links,
-    mapping: &Mapping,
-    source: &Source,
-    board: &FeedbackBoard,
-    shared: &Shared,
-) {
+fn feedback_loop(links: &mut Links, source: &Source, board: &FeedbackBoard, shared: &Shared) {
     let mut encoder = Encoder::new();
     let mut seen = 0;
     let mut latest = None;
     let mut next_watch = Instant::now() + WATCH_EVERY;
     let mut messages = Vec::new();
+    let mut mapping = shared.mapping();
     // The output was connected by the start: everything goes out first.
     while !shared.stop.load(Ordering::Relaxed) {
         if let Some((version, feedback)) = board.newer_than(seen, Duration::from_millis(100)) {
@@ -530,6 +577,12 @@ fn feedback_loop(
                 encoder.forget();
             }
         }
+        let now_in_use = shared.mapping();
+        if !Arc::ptr_eq(&now_in_use, &mapping) {
+            // A learned binding: the controls that show the mix may have changed.
+            mapping = now_in_use;
+            encoder.forget();
+        }
         let Some(feedback) = &latest else { continue };
         if links.output.is_none() {
             continue;
@@ -537,7 +590,7 @@ fn feedback_loop(
         let now = Instant::now();
         let hands = shared.hands.lock().unwrap_or_else(PoisonError::into_inner);
         encoder.update(
-            mapping,
+            &mapping,
             feedback,
             feedback.bank_of(source),
             &|target| hands.on(target, now),

@@ -25,6 +25,8 @@ mod gapless;
 mod hostile;
 #[cfg(target_os = "linux")]
 mod hosts;
+#[cfg(target_os = "linux")]
+mod learn;
 mod lifecycle;
 mod markers;
 #[cfg(target_os = "linux")]

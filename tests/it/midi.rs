@@ -19,7 +19,7 @@ use earmix::control::{
 use crate::servers::Jack;
 
 /// Runs the ignored test `name` in a child of this binary pointed at `jack`.
-fn in_child(jack: &Jack, name: &str) {
+pub(crate) fn in_child(jack: &Jack, name: &str) {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command.args([
         "--exact",
@@ -43,7 +43,7 @@ fn in_child(jack: &Jack, name: &str) {
 
 /// The controller's side: a JACK client with a MIDI `out` (what earmix reads) and `in` (what
 /// earmix sends), passing messages through rings.
-struct Controller {
+pub(crate) struct Controller {
     client: Option<jack::AsyncClient<(), Process>>,
     send: rtrb::Producer<Short>,
     received: rtrb::Consumer<Short>,
@@ -75,7 +75,7 @@ impl jack::ProcessHandler for Process {
 }
 
 impl Controller {
-    fn open() -> Self {
+    pub(crate) fn open() -> Self {
         let (client, _) =
             jack::Client::new("nanoctl", jack::ClientOptions::NO_START_SERVER).unwrap();
         let out = client
@@ -97,12 +97,12 @@ impl Controller {
         }
     }
 
-    fn send(&mut self, bytes: &[u8]) {
+    pub(crate) fn send(&mut self, bytes: &[u8]) {
         self.send.push(Short::new(bytes).unwrap()).unwrap();
     }
 
     /// Everything received until `done` holds for it, or panics after 5 s.
-    fn receive_until(&mut self, done: impl Fn(&[Vec<u8>]) -> bool) -> Vec<Vec<u8>> {
+    pub(crate) fn receive_until(&mut self, done: impl Fn(&[Vec<u8>]) -> bool) -> Vec<Vec<u8>> {
         let start = Instant::now();
         let mut all = Vec::new();
         while !done(&all) {
@@ -118,7 +118,7 @@ impl Controller {
         all
     }
 
-    fn close(&mut self) {
+    pub(crate) fn close(&mut self) {
         if let Some(client) = self.client.take() {
             drop(client.deactivate());
         }
@@ -308,30 +308,11 @@ fn console_takes_a_controller_through_jack() {
 #[test]
 #[ignore = "run by console_takes_a_controller_through_jack in a child pointed at its JACK server"]
 fn child_console_takes_a_controller_through_jack() {
-    use crate::console::{Console, channel, flagged, float, home_in, read_session, shows_in_strip};
+    use crate::console::{channel, flagged, float, read_session, shows_in_strip};
     assert!(std::env::var_os("EARMIX_MIDI_CHILD").is_some());
     let mut controller = Controller::open();
     let ts = crate::support::TempSession::new();
-    let session = crate::console::trio(&ts);
-    let server = std::env::var("JACK_DEFAULT_SERVER").unwrap();
-    let args = [
-        format!("JACK_DEFAULT_SERVER={server}"),
-        "JACK_NO_START_SERVER=1".into(),
-        env!("CARGO_BIN_EXE_earmix").into(),
-        session.to_string_lossy().into_owned(),
-        "--midi".into(),
-        "nanoctl".into(),
-        "--output".into(),
-        "null".into(),
-    ];
-    let mut c = Console::spawn_program(
-        &home_in(&ts),
-        std::ffi::OsStr::new("/usr/bin/env"),
-        &args,
-        100,
-        30,
-    );
-    c.wait_for_text(&["Bass", "Keys", "Voice", "MASTER"]);
+    let (mut c, session) = console_with_midi(&ts);
     c.wait_for("Bass at -3.0 dB", |s| shows_in_strip(s, "Bass", "-3.0 dB"));
     // -3 dB sits at 0.675 of the travel: 86 of 127.
     controller.receive_until(|all| all.iter().any(|m| m == &[0xb0, 0, 86]));
@@ -367,4 +348,34 @@ fn child_console_takes_a_controller_through_jack() {
     c.send("q");
     c.wait_success();
     controller.close();
+}
+
+/// The real console on the trio session with `--midi nanoctl` (the JACK server of
+/// `JACK_DEFAULT_SERVER`, the generic-8 mapping), once its strips are drawn; and the session's
+/// path.
+pub(crate) fn console_with_midi(
+    ts: &crate::support::TempSession,
+) -> (crate::console::Console, std::path::PathBuf) {
+    use crate::console::{Console, home_in};
+    let session = crate::console::trio(ts);
+    let server = std::env::var("JACK_DEFAULT_SERVER").unwrap();
+    let args = [
+        format!("JACK_DEFAULT_SERVER={server}"),
+        "JACK_NO_START_SERVER=1".into(),
+        env!("CARGO_BIN_EXE_earmix").into(),
+        session.to_string_lossy().into_owned(),
+        "--midi".into(),
+        "nanoctl".into(),
+        "--output".into(),
+        "null".into(),
+    ];
+    let mut c = Console::spawn_program(
+        &home_in(ts),
+        std::ffi::OsStr::new("/usr/bin/env"),
+        &args,
+        100,
+        30,
+    );
+    c.wait_for_text(&["Bass", "Keys", "Voice", "MASTER"]);
+    (c, session)
 }

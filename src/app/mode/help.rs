@@ -64,6 +64,21 @@ mod tests {
         }
     }
 
+    /// The help lists the learn key with what it does (the line comes from the keymap, so
+    /// a user's rebinding shows).
+    #[test]
+    fn the_help_lists_the_learn_key() {
+        let console = console_of(test_session(Path::new("s.toml")));
+        let lines = console.app.help_lines();
+        assert!(
+            lines.contains(&(
+                "ctrl+l".to_string(),
+                "Learn a MIDI control for this strip or a button".to_string()
+            )),
+            "{lines:?}"
+        );
+    }
+
     /// The help key opens the help at its first line, each press moves it on by a page of
     /// [`HELP_PAGE`] lines, and the press after the last page closes it; nothing reaches the
     /// engine.

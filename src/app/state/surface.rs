@@ -31,8 +31,10 @@ use crate::app::action::{Action, Direction, Step};
 use crate::app::edit::MixEdit;
 use crate::app::effect::{Effect, Transport};
 use crate::app::mixer::{BURST_GAP, FADER_FLOOR_DB, Fader, PAN_STEP, fader_level, nudged, round2};
+use crate::app::mode::learn::Learn;
 use crate::app::undo::BurstId;
 use crate::control::law::{db_at, position_of};
+use crate::control::midi::learn::{Heard, Learnable};
 use crate::control::takeover::{Takeover, Verdict};
 use crate::control::{
     Arrival, FaderState, Feedback, Input, Level, Press, Source, StripRef, StripState, Target, Turns,
@@ -74,6 +76,10 @@ pub(super) struct SurfaceState {
     gesture: Option<(BurstId, Instant)>,
     /// Blind mode as the last pass found it.
     blind: bool,
+    /// The MIDI surface that can learn controls, once it runs.
+    learnable: Option<Learnable>,
+    /// A binding was learned and saved: the surface reads its mapping again.
+    reload: Option<Source>,
 }
 
 impl SurfaceState {
@@ -170,6 +176,48 @@ fn latest_moves(arrivals: &[Arrival]) -> Vec<bool> {
     latest
 }
 
+/// Learning a MIDI control (see [`crate::app::mode::learn`]).
+impl App {
+    /// A MIDI surface that can learn runs (the console says so once it started).
+    pub fn set_learnable(&mut self, learnable: Learnable) {
+        self.surfaces.learnable = Some(learnable);
+    }
+
+    /// The MIDI surface that can learn, if one runs.
+    pub(crate) fn learnable(&self) -> Option<&Learnable> {
+        self.surfaces.learnable.as_ref()
+    }
+
+    /// Whether learn mode listens for a control now: the surfaces send what they hear.
+    pub fn is_learning(&self) -> bool {
+        self.modes.last().is_some_and(|m| m.mode.listens())
+    }
+
+    /// The surface to read its mapping again, once, after a binding was saved.
+    pub fn take_reload(&mut self) -> Option<Source> {
+        self.surfaces.reload.take()
+    }
+
+    /// The first strip of `source`'s bank.
+    pub(crate) fn bank_first(&self, source: &Source) -> usize {
+        self.surfaces.bank(source).first
+    }
+
+    /// A binding of `source` was saved: it reads its mapping again, and its faders take the
+    /// mix over anew (soft takeover: the first move of a newly bound fader waits to catch).
+    pub(crate) fn learned(&mut self, source: &Source) {
+        self.surfaces.holds.retain(|(s, _), _| s != source);
+        self.surfaces.reload = Some(source.clone());
+    }
+
+    /// The learn key: opens learn mode, or says why not.
+    pub(super) fn open_learn(&mut self) {
+        if let Some(mode) = Learn::open(self) {
+            self.open(mode);
+        }
+    }
+}
+
 /// Control surfaces: inputs in, feedback out.
 impl App {
     /// Applies what the surfaces sent since the last pass, oldest first (see the module
@@ -199,6 +247,13 @@ impl App {
 
     fn arrival(&mut self, arrival: Arrival, latest: bool) -> Outcome {
         let Arrival { source, input, at } = arrival;
+        if self.is_learning() {
+            // Learn mode hears the controls as they are; what they are mapped to waits.
+            return match input {
+                Input::Heard(heard) => self.heard(heard, at),
+                _ => Outcome::Continue,
+            };
+        }
         match input {
             Input::FaderPosition { target, position } => {
                 if let Some(fader) = self.resolve(&source, &target) {
@@ -234,8 +289,14 @@ impl App {
                 let bank = self.surfaces.bank(&source);
                 self.move_bank(&source, bank.first, slots.max(1), false);
             }
+            // Heard controls are for learn mode only (a late one after it closed).
+            Input::Heard(_) => {}
         }
         Outcome::Continue
+    }
+
+    fn heard(&mut self, heard: Heard, at: Instant) -> Outcome {
+        self.with_top(|mode, app| mode.heard(heard, app, at))
     }
 
     /// The strip `strip` names for `source`, or a message saying there is none.

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use crate::control::{Input, Target};
 
+use super::learn::Heard;
 use super::mapping::{Control, Kind, Mapping, Role};
 
 /// Largest 14-bit value.
@@ -49,6 +50,18 @@ impl Decoder {
     /// Reads `bytes` (whole messages, parts of messages, or several) and appends what they
     /// ask for to `out`.
     pub fn feed(&mut self, mapping: &Mapping, bytes: &[u8], out: &mut Vec<Input>) {
+        self.feed_heard(mapping, bytes, out, None);
+    }
+
+    /// As [`Decoder::feed`], and, with `heard`, appends every note, control change and pitch
+    /// bend as it came, mapped or not (for learn mode).
+    pub fn feed_heard(
+        &mut self,
+        mapping: &Mapping,
+        bytes: &[u8],
+        out: &mut Vec<Input>,
+        mut heard: Option<&mut Vec<Heard>>,
+    ) {
         for &byte in bytes {
             match byte {
                 // Real-time messages (clock, start, stop, active sensing) may come anywhere,
@@ -88,6 +101,9 @@ impl Decoder {
                     if self.filled == data_len(status) {
                         self.filled = 0;
                         let data = self.data;
+                        if let Some(heard) = heard.as_deref_mut() {
+                            heard.extend(raw(status, data));
+                        }
                         self.message(mapping, status, data, out);
                     }
                 }
@@ -178,6 +194,33 @@ impl Decoder {
             }
         }
     }
+}
+
+/// A channel message as heard, if it is a note, a control change or a pitch bend.
+fn raw(status: u8, data: [u8; 2]) -> Option<Heard> {
+    let channel = status & 0x0f;
+    Some(match status & 0xf0 {
+        0x90 => Heard::Note {
+            channel,
+            note: data[0],
+            on: data[1] > 0,
+        },
+        0x80 => Heard::Note {
+            channel,
+            note: data[0],
+            on: false,
+        },
+        0xb0 => Heard::Cc {
+            channel,
+            controller: data[0],
+            value: data[1],
+        },
+        0xe0 => Heard::PitchBend {
+            channel,
+            value: u16::from(data[0]) | (u16::from(data[1]) << 7),
+        },
+        _ => return None,
+    })
 }
 
 fn note(mapping: &Mapping, channel: u8, number: u8, on: bool, out: &mut Vec<Input>) {

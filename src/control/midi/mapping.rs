@@ -6,7 +6,8 @@
 //! the binary; a file of the same name in the user's `controllers/` folder (beside
 //! `config.toml`) replaces a shipped one, and `[midi] controller` may also name a file by its
 //! path. Channels are written 1 to 16 as devices print them; note and controller numbers 0 to
-//! 127. An error names the file, line, key and value.
+//! 127. An error names the file, line, key and value. The `[learned]` table holds the bindings
+//! made in the console's learn mode (see [`super::learn`]).
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -20,6 +21,8 @@ use crate::control::{Press, StripRef, Target, Turns};
 use crate::session::locate::{Source, key_path_at};
 
 use super::MidiError;
+
+mod learned;
 
 /// The mapping file version this earmix reads.
 pub const MAPPING_VERSION: i64 = 1;
@@ -207,6 +210,7 @@ struct RawMapping {
     pans: Option<RawKnobs>,
     encoders: Option<RawEncoders>,
     buttons: Option<RawButtons>,
+    learned: Option<learned::RawTable>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -406,11 +410,15 @@ impl Mapping {
         if let Some(encoders) = &raw.encoders {
             read_encoders(&mut reader, encoders, slots);
         }
-        let lamps = raw
+        let mut lamps = raw
             .buttons
             .as_ref()
             .map(|b| read_buttons(&mut reader, b, slots))
             .unwrap_or_default();
+        let mut faders = faders;
+        if let Some(table) = &raw.learned {
+            learned::apply(&mut reader, table, slots, &mut faders, &mut lamps);
+        }
         if !reader.errors.is_empty() {
             reader.errors.sort_by_key(|e| (e.line, e.column));
             return Err(MidiError::Mapping(reader.errors));

@@ -507,7 +507,7 @@ fn strip_of(input: &Input) -> Option<&StripRef> {
         | Input::Press(Press::Mute(strip) | Press::Solo(strip) | Press::Select(strip)) => {
             Some(strip)
         }
-        Input::Press(_) | Input::Slots(_) => None,
+        Input::Press(_) | Input::Slots(_) | Input::Heard(_) => None,
     }
 }
 
