@@ -61,8 +61,8 @@ mod procfs;
 mod servers;
 
 use capture::{Direction, monotonic_ns};
-use earmix::engine::output::RELEASE_AFTER;
 use console::Console;
+use earmix::engine::output::RELEASE_AFTER;
 use servers::{Jack, PIPEWIRE_SINK, PipeWire};
 
 type BoxResult<T> = Result<T, Box<dyn Error + Send + Sync>>;

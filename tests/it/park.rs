@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use earmix::engine::handle::{Engine, EngineOptions};
 use earmix::engine::output::{
-    FaultHandle, OutputRequest, RELEASE_AFTER, OutputState, Pacing, Recording, ScriptedBackend, ScriptedConfig,
+    FaultHandle, OutputRequest, OutputState, Pacing, RELEASE_AFTER, Recording, ScriptedBackend,
+    ScriptedConfig,
 };
 use earmix::units::{Decibels, Seconds, StripId};
 

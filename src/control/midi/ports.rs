@@ -154,7 +154,7 @@ fn jack_client(name: &str) -> Result<jack::Client, String> {
     match jack::Client::new(name, jack::ClientOptions::NO_START_SERVER) {
         Ok((client, _)) => Ok(client),
         Err(jack::Error::LibraryError(e)) => Err(format!("libjack is not installed ({e})")),
-        Err(_) => Err("no JACK server is running".to_string()),
+        Err(e) => Err(format!("no JACK server is running ({e})")),
     }
 }
 
