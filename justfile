@@ -59,7 +59,7 @@ lint:
     cargo clippy --all-targets --locked -- -D warnings
     RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
 
-# Benchmarks (not part of `just test`): the bounce next to sox and ffmpeg, realtime capacity, then earmix on a desktop's sound servers (~25 min).
+# Benchmarks (not part of `just test`): the bounce next to sox and ffmpeg, realtime capacity, earmix on a desktop's sound servers, then a MIDI fader to the audio thread (~27 min).
 bench: test-deps
     #!/usr/bin/env bash
     set -euo pipefail
@@ -68,6 +68,8 @@ bench: test-deps
     # on a JACK dummy device. desktop: the earmix binary on a headless PipeWire null sink and a
     # JACK dummy (through libasound2-plugins' jack plugin unless built with --features jack):
     # key to sound at the server, CPU playing and paused, dropouts with and without load (~9 min).
+    # surface: a JACK MIDI fader box moving earmix's fader 1 on a JACK dummy, send to the first
+    # changed frame, next to a key press (~2 min).
     sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
     missing=()
     for p in sox ffmpeg; do command -v "$p" >/dev/null || missing+=("$p"); done
@@ -92,6 +94,7 @@ bench: test-deps
     cargo bench --bench bounce
     cargo bench --bench realtime
     cargo bench --bench desktop
+    cargo bench --bench surface
 
 # What CI runs on a fresh clone.
 ci:

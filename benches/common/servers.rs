@@ -328,6 +328,12 @@ impl Jack {
         Self::start_named(name, period, realtime)
     }
 
+    /// Starts the server (not real-time) under a name of `bench`'s own, fixed per period as
+    /// [`Jack::start_with`]'s are, so that its server never meets another bench's.
+    pub fn start_for(bench: &str, period: u32) -> BoxResult<Self> {
+        Self::start_named(format!("earmix-bench-{bench}-{period}"), period, false)
+    }
+
     /// Starts a server (not real-time) under a name no other server of this process has, so
     /// that tests running at once do not meet.
     pub fn start_unique(period: u32) -> BoxResult<Self> {
