@@ -672,7 +672,7 @@ fn run_console(
     let server = Server::start(kind, buffer)?;
     let (host, env) = server.earmix_client()?;
     let run_dir = work.join(format!("console-{host}-{buffer}"));
-    let session = write_session(&run_dir, sine)?;
+    let session = console::write_session(&run_dir, sine, "desktop bench", "sine")?;
     let home = run_dir.join("home");
     fs::create_dir_all(&home)?;
     let args: Vec<OsString> = vec![
@@ -848,7 +848,7 @@ fn run_dropouts(
     let server = Server::start(kind, buffer)?;
     let (host, env) = server.earmix_client()?;
     let run_dir = work.join(format!("play-{host}-{buffer}-{load}"));
-    let session = write_session(&run_dir, sine)?;
+    let session = console::write_session(&run_dir, sine, "desktop bench", "sine")?;
     let home = run_dir.join("home");
     fs::create_dir_all(&home)?;
     let mut spinners = Vec::new();
@@ -1101,25 +1101,6 @@ fn write_sine(dir: &Path, seconds: f64) -> BoxResult<PathBuf> {
         return Err(format!("sox failed ({status})").into());
     }
     Ok(wav)
-}
-
-/// Writes a one-channel session playing `sine` into the new folder `dir` (a folder per run:
-/// the console keeps a journal of unsaved edits beside the session, which the next run would
-/// be asked to recover); returns its path.
-fn write_session(dir: &Path, sine: &Path) -> BoxResult<PathBuf> {
-    fs::create_dir_all(dir)?;
-    let session = dir.join("session.toml");
-    let file = sine
-        .to_str()
-        .ok_or("the temporary folder's path is not UTF-8")?;
-    fs::write(
-        &session,
-        format!(
-            "version = 1\nname = \"desktop bench\"\nsample_rate = 48000\n\n[[channel]]\n\
-             name = \"sine\"\nfile = {file:?}\n"
-        ),
-    )?;
-    Ok(session)
 }
 
 fn today() -> String {

@@ -122,23 +122,6 @@ fn write_stem(dir: &Path, seconds: f64) -> BoxResult<PathBuf> {
     Ok(path)
 }
 
-/// Writes a session playing `stem` into the new folder `dir`; returns its path.
-fn write_session(dir: &Path, stem: &Path) -> BoxResult<PathBuf> {
-    fs::create_dir_all(dir)?;
-    let session = dir.join("session.toml");
-    let file = stem
-        .to_str()
-        .ok_or("the temporary folder's path is not UTF-8")?;
-    fs::write(
-        &session,
-        format!(
-            "version = 1\nname = \"surface bench\"\nsample_rate = 48000\n\n[[channel]]\n\
-             name = \"level\"\nfile = {file:?}\n"
-        ),
-    )?;
-    Ok(session)
-}
-
 /// What one buffer size measured.
 struct Run {
     buffer: u32,
@@ -157,7 +140,7 @@ fn run_buffer(buffer: u32, settings: &Settings, stem: &Path, work: &Path) -> Box
     let jack = Jack::start_for("surface", buffer)?;
     let log_from = jack.log_len();
     let dir = work.join(format!("run-{buffer}"));
-    let session = write_session(&dir, stem)?;
+    let session = console::write_session(&dir, stem, "surface bench", "level")?;
     let home = dir.join("home");
     fs::create_dir_all(&home)?;
     let mut child = Command::new(std::env::current_exe()?);

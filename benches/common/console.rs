@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::num::NonZeroU16;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -18,6 +18,25 @@ const CURSOR_QUERY: &[u8] = b"\x1b[6n";
 
 const COLS: NonZeroU16 = NonZeroU16::new(120).expect("not zero");
 const ROWS: NonZeroU16 = NonZeroU16::new(40).expect("not zero");
+
+/// Writes a session named `name` whose one channel `channel` plays `stem` into the new folder
+/// `dir` (a folder per run: the console keeps a journal of unsaved edits beside the session,
+/// which the next run would be asked to recover); returns its path.
+pub fn write_session(dir: &Path, stem: &Path, name: &str, channel: &str) -> BoxResult<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let session = dir.join("session.toml");
+    let file = stem
+        .to_str()
+        .ok_or("the temporary folder's path is not UTF-8")?;
+    std::fs::write(
+        &session,
+        format!(
+            "version = 1\nname = {name:?}\nsample_rate = 48000\n\n[[channel]]\n\
+             name = {channel:?}\nfile = {file:?}\n"
+        ),
+    )?;
+    Ok(session)
+}
 
 /// What the reader thread keeps: the parsed screen and the tail of the raw bytes (to find a
 /// cursor query split over two reads).
