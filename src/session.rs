@@ -1,5 +1,6 @@
 //! Sessions: the model, loading and validating session files, and saving them atomically.
 
+pub mod automation;
 mod edit;
 pub mod error;
 pub mod file;
@@ -12,6 +13,7 @@ pub(crate) mod sections;
 pub mod tempo;
 mod validate;
 
+pub use automation::{Group, HeardLevels, RIDE_TOLERANCE_DB, Ride, RidePoint, thin};
 pub use edit::{to_toml_string, update_toml_string};
 pub use error::{SaveError, SessionError, SessionErrors};
 pub use file::{load, save};

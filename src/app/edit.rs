@@ -802,6 +802,8 @@ pub(crate) fn test_session(path: &std::path::Path) -> Session {
         ],
         sections: Vec::new(),
         ramp_ms: None,
+        groups: Vec::new(),
+        rides: Vec::new(),
         reference: None,
         stems: vec![stem.clone(), stem],
         length_frames: 480_000,

@@ -40,6 +40,11 @@ pub enum Effect {
     Scenes(Box<Session>),
     /// Play the base mix in place of the scenes (or the scenes again).
     ScenesBypassed(bool),
+    /// The rides (level automation) of this mix, channels' and groups', to play from now on.
+    Rides(Box<Session>),
+    /// While a ride is recorded: hold a strip's ride at this level (dB added to its fader), or
+    /// (`None`) let it follow its recorded ride again.
+    RideHold(usize, Option<Decibels>),
     /// Hear the mix or the reference.
     Listen(Listen),
     /// The reference runs free of the play head (or follows it again).

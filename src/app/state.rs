@@ -604,6 +604,10 @@ mod tests {
         /// The section list of each scene update sent.
         scenes: Vec<Vec<Section>>,
         bypassed: Option<bool>,
+        /// The rides of each ride update sent.
+        rides: Vec<Vec<crate::session::Ride>>,
+        /// Every ride hold sent, in order.
+        holds: Vec<(usize, Option<f64>)>,
     }
 
     impl Recorder {
@@ -637,6 +641,8 @@ mod tests {
                     Effect::ResetLoudness => self.loudness_resets += 1,
                     Effect::Scenes(session) => self.scenes.push(session.sections.clone()),
                     Effect::ScenesBypassed(on) => self.bypassed = Some(on),
+                    Effect::Rides(session) => self.rides.push(session.rides.clone()),
+                    Effect::RideHold(i, db) => self.holds.push((i, db.map(|d| d.0))),
                     Effect::Listen(_)
                     | Effect::ReferenceFree(_)
                     | Effect::SeekReference(_)

@@ -339,6 +339,8 @@ mod tests {
                 .collect(),
             sections: Vec::new(),
             ramp_ms: None,
+            groups: Vec::new(),
+            rides: Vec::new(),
             reference: None,
             stems: Vec::new(),
             length_frames: 480_000,

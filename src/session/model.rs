@@ -40,6 +40,11 @@ pub struct Session {
     /// How long the glide between section scenes lasts, in milliseconds, for sections that do
     /// not set their own; `None`: [`DEFAULT_SCENE_RAMP_MS`].
     pub ramp_ms: Option<u32>,
+    /// VCA-style groups of channels, in file order (see [`super::automation`]).
+    pub groups: Vec<super::automation::Group>,
+    /// Rides (level automation) of channels and groups, in file order, one per channel or
+    /// group at most (see [`super::automation`]).
+    pub rides: Vec<super::automation::Ride>,
     /// An optional reference mix.
     pub reference: Option<Reference>,
     /// What each channel's stem file holds, probed at load time (same order as `channels`).
@@ -381,6 +386,8 @@ mod tests {
                 section("Chorus", 40.0),
             ],
             ramp_ms: None,
+            groups: Vec::new(),
+            rides: Vec::new(),
             reference: None,
             stems: Vec::new(),
             length_frames: 60 * 48_000,

@@ -319,6 +319,9 @@ pub(crate) fn validate(
         channels,
         sections,
         ramp_ms,
+        // Filled in by the group and ride checks.
+        groups: Vec::new(),
+        rides: Vec::new(),
         reference,
         stems: stems.into_iter().flatten().filter_map(|s| s.info).collect(),
         length_frames,
