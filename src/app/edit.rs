@@ -7,6 +7,7 @@
 //! a start, copy or clear a scene) replace the whole list.
 
 mod describe;
+mod group;
 
 use std::fmt;
 
@@ -74,6 +75,12 @@ pub enum EditError {
     InvalidSections {
         /// What is wrong, naming the section.
         problem: String,
+    },
+    /// A trim edit naming a group (groups have a fader, pan, mute and solo, no trim).
+    #[error("{group} is a group: a group has no trim")]
+    GroupHasNoTrim {
+        /// The group's name.
+        group: String,
     },
     /// The value is outside what the control allows (or is not a number).
     #[error("{edit}: {rule}")]
@@ -164,6 +171,11 @@ impl MixEdit {
             _ => {}
         }
         let name = self.channel().unwrap_or_default();
+        if session.channel_index(name).is_none()
+            && let Some(g) = session.group_index(name)
+        {
+            return group::apply(self, &mut session.groups[g]);
+        }
         let channel = session
             .channels
             .iter_mut()
@@ -221,6 +233,11 @@ impl MixEdit {
             _ => {}
         }
         let name = self.channel().unwrap_or_default();
+        if session.channel_index(name).is_none()
+            && let Some(g) = session.group_index(name)
+        {
+            return group::inverse(self, &session.groups[g]);
+        }
         let channel = session
             .channels
             .iter()
@@ -322,7 +339,8 @@ impl MixEdit {
     }
 }
 
-/// The section and the channel (both as the session spells them) a scene edit addresses.
+/// The section and the channel or group (both as the session spells them) a scene edit
+/// addresses.
 fn scene_target<'s>(
     session: &'s Session,
     section: &str,
@@ -338,21 +356,33 @@ fn scene_target<'s>(
     let channel = session
         .channels
         .iter()
-        .find(|c| c.name == channel)
+        .map(|c| &c.name)
+        .chain(session.groups.iter().map(|g| &g.name))
+        .find(|name| *name == channel)
         .ok_or_else(|| EditError::UnknownChannel {
             channel: channel.to_string(),
         })?;
-    Ok((section, &channel.name))
+    Ok((section, channel))
 }
 
-/// Where a new entry for `channel` goes in a list of channel names so the list keeps the
-/// session's channel order: before the first entry of a later channel.
+/// Where a new entry for `channel` goes in a list of channel (and group) names so the list
+/// keeps the session's strip order, channels then groups: before the first entry of a later
+/// strip.
 fn channel_order_slot<'a>(
     session: &Session,
     mut entries: impl Iterator<Item = &'a str>,
     channel: &str,
 ) -> Option<usize> {
-    let rank = |name: &str| session.channel_index(name).unwrap_or(usize::MAX);
+    let rank = |name: &str| {
+        session
+            .channel_index(name)
+            .or_else(|| {
+                session
+                    .group_index(name)
+                    .map(|g| session.channels.len() + g)
+            })
+            .unwrap_or(usize::MAX)
+    };
     let new = rank(channel);
     entries.position(|name| rank(name) > new)
 }
@@ -415,7 +445,13 @@ fn apply_scene_mute(
 /// Refuses a section list a session file could not hold (the section rules the session loader
 /// applies, [`crate::session::sections`]), with the first problem, naming the section.
 fn check_sections(session: &Session, sections: &[Section]) -> Result<(), EditError> {
-    let channels: Vec<&str> = session.channels.iter().map(|c| c.name.as_str()).collect();
+    // A scene may set channels and groups alike.
+    let channels: Vec<&str> = session
+        .channels
+        .iter()
+        .map(|c| c.name.as_str())
+        .chain(session.groups.iter().map(|g| g.name.as_str()))
+        .collect();
     match section_problems(sections, &channels, session.length()).first() {
         None => Ok(()),
         Some(problem) => Err(EditError::InvalidSections {
@@ -596,12 +632,13 @@ impl fmt::Display for Change {
 }
 
 /// Every control whose value differs between two versions of a session, as changes from
-/// `before` to `after`: per channel (in `after`'s order) trim, fader, pan, mute and solo; then
-/// the master fader; then the sections. When the section lists differ in more than their
-/// scenes (count, names, starts or ramps), that is one [`MixEdit::Sections`] change; otherwise
-/// each section's scene changes, section by section and channel by channel (in `after`'s
-/// channel order): [`MixEdit::SceneGain`], then [`MixEdit::SceneMute`]. The order of entries
-/// in a scene is not a difference. Channels present in only one of the two are skipped.
+/// `before` to `after`: per channel (in `after`'s order) trim, fader, pan, mute and solo; per
+/// group (likewise) fader, pan, mute and solo; then the master fader; then the sections. When
+/// the section lists differ in more than their scenes (count, names, starts or ramps), that is
+/// one [`MixEdit::Sections`] change; otherwise each section's scene changes, section by
+/// section and channel by channel (in `after`'s channel order): [`MixEdit::SceneGain`], then
+/// [`MixEdit::SceneMute`]. The order of entries in a scene is not a difference. Channels (and
+/// groups) present in only one of the two are skipped.
 pub fn differences(before: &Session, after: &Session) -> Vec<Change> {
     let mut changes = Vec::new();
     for new in &after.channels {
@@ -668,6 +705,7 @@ pub fn differences(before: &Session, after: &Session) -> Vec<Change> {
                 .map(|(before, after)| Change { before, after }),
         );
     }
+    changes.extend(group::differences(before, after));
     if before.master_db != after.master_db {
         changes.push(Change {
             before: MixEdit::Master {
@@ -706,7 +744,14 @@ fn section_differences(before: &Session, after: &Session) -> Vec<Change> {
             .channels
             .iter()
             .map(|c| c.name.as_str())
-            .filter(|name| before.channel_index(name).is_some());
+            .filter(|name| before.channel_index(name).is_some())
+            .chain(
+                after
+                    .groups
+                    .iter()
+                    .map(|g| g.name.as_str())
+                    .filter(|name| before.group_index(name).is_some()),
+            );
         for channel in names {
             let gain = |db| MixEdit::SceneGain {
                 section: new.name.clone(),
