@@ -1289,6 +1289,54 @@ mod tests {
         assert_eq!(session.channels[0].gain_db, Decibels(-4.5));
     }
 
+    /// Journalled edits naming a group (fader, mute, pan, a scene's value) are recovered onto
+    /// the group, with the summary naming it; a group the session lacks is left out and named
+    /// as an unknown channel is.
+    #[test]
+    fn group_edits_are_recovered() {
+        use crate::session::automation::Group;
+
+        let (_dir, path) = session_file("version = 1\n");
+        let mut journal = Journal::open(&path).unwrap();
+        journal.append(&gain("Band", -4.5)).unwrap();
+        journal
+            .append(&MixEdit::Mute {
+                channel: "Band".into(),
+                on: true,
+            })
+            .unwrap();
+        journal
+            .append(&MixEdit::Pan {
+                channel: "Band".into(),
+                pan: crate::units::Pan(0.25),
+            })
+            .unwrap();
+        journal.append(&gain("Strings", -1.0)).unwrap();
+        let recovery = recover(&path).unwrap().unwrap();
+        let mut session = test_session(&path);
+        session
+            .groups
+            .push(Group::new("Band", vec!["Bass".into(), "Keys".into()]));
+        assert_eq!(
+            recovery.summary(&session),
+            "Band fader +0.0 dB -> -4.5 dB; Band pan C -> R25; Band muted"
+        );
+        let skipped = recovery.apply(&mut session).unwrap();
+        assert_eq!(
+            skipped.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["Strings fader -1.0 dB: there is no channel named 'Strings' in this session"]
+        );
+        let band = &session.groups[0];
+        assert_eq!(band.gain_db, Decibels(-4.5));
+        assert!(band.mute);
+        assert_eq!(band.pan, crate::units::Pan(0.25));
+        assert_eq!(
+            session.channels[0].gain_db,
+            Decibels(-3.0),
+            "members keep theirs"
+        );
+    }
+
     proptest::proptest! {
         /// Replaying only the last edit of each control ([`Latest`]) gives the same session as
         /// replaying every edit, whatever the order of fader, mute, scene and section-list
