@@ -7,6 +7,7 @@
 mod address;
 mod blind;
 mod files;
+mod groups;
 #[cfg(test)]
 mod tests;
 
@@ -33,6 +34,7 @@ pub use blind::{BLIND_GLIDE, BlindChoice, BlindSwitch, ByEar, ChannelReveal, Fad
 use blind::{BlindSession, Glide};
 pub(crate) use files::DiskWatch;
 pub use files::{DISK_CHECK, Saved, Version};
+pub use groups::{StripControls, StripKind};
 
 /// The upper end of a fader (channel and master).
 pub const FADER_MAX_DB: f64 = 12.0;
@@ -180,13 +182,16 @@ impl Mixer {
         self.comparing
     }
 
-    /// Mutes (or solos) the selected strip, or undoes that.
+    /// Mutes (or solos) the selected strip (a channel or a group), or undoes that.
     pub(crate) fn toggle(&mut self, solo: bool) {
-        let Some(ch) = self.channel_for_strip_edit(if solo { "solo" } else { "mute" }) else {
+        let Some(strip) = self.channel_for_strip_edit(if solo { "solo" } else { "mute" }) else {
             return;
         };
-        let channel = &self.session.channels[ch];
-        let name = channel.name.clone();
+        let (Some(name), Some(controls)) = (self.strip_name(strip), self.strip_controls(strip))
+        else {
+            return;
+        };
+        let name = name.to_string();
         if !solo && let Some(k) = self.scene_section() {
             let section = &self.session.sections[k];
             let on = !section.is_muted(&name);
@@ -200,25 +205,30 @@ impl Mixer {
         let edit = if solo {
             MixEdit::Solo {
                 channel: name,
-                on: !channel.solo,
+                on: !controls.solo,
             }
         } else {
             MixEdit::Mute {
                 channel: name,
-                on: !channel.mute,
+                on: !controls.mute,
             }
         };
         self.edit(edit);
     }
 
     pub(crate) fn clear_solos(&mut self) {
-        let edits: Vec<MixEdit> = self
-            .session
-            .channels
-            .iter()
-            .filter(|c| c.solo)
-            .map(|c| MixEdit::Solo {
-                channel: c.name.clone(),
+        let soloed = (self.session.channels.iter().filter(|c| c.solo))
+            .map(|c| &c.name)
+            .chain(
+                self.session
+                    .groups
+                    .iter()
+                    .filter(|g| g.solo)
+                    .map(|g| &g.name),
+            );
+        let edits: Vec<MixEdit> = soloed
+            .map(|name| MixEdit::Solo {
+                channel: name.clone(),
                 on: false,
             })
             .collect();
@@ -230,9 +240,12 @@ impl Mixer {
     }
 
     pub(crate) fn pan(&mut self, delta: f64) {
-        if let Some(ch) = self.channel_for_strip_edit("pan") {
-            let pan = round2((self.session.channels[ch].pan.0 + delta).clamp(-1.0, 1.0));
-            let channel = self.session.channels[ch].name.clone();
+        if let Some(strip) = self.channel_for_strip_edit("pan")
+            && let (Some(name), Some(controls)) =
+                (self.strip_name(strip), self.strip_controls(strip))
+        {
+            let pan = round2((controls.pan.0 + delta).clamp(-1.0, 1.0));
+            let channel = name.to_string();
             self.edit(MixEdit::Pan {
                 channel,
                 pan: Pan(pan),
@@ -284,18 +297,26 @@ impl Mixer {
     }
 
     pub(crate) fn select(&mut self, index: usize) {
-        let last = self.session.channels.len().saturating_sub(1);
+        let last = self.strip_count().saturating_sub(1);
         self.selected = index.min(last);
         self.focus = Focus::Strip;
     }
 
-    /// The selected channel for a strip-only edit, or a message when the master has the focus.
+    /// The selected strip (a channel or a group) for a strip-only edit, or a message when the
+    /// master has the focus.
     pub(crate) fn channel_for_strip_edit(&mut self, what: &'static str) -> Option<usize> {
         if self.focus == Focus::Master {
             self.notify(Notice::MasterHasNo(what));
             return None;
         }
-        (self.selected < self.session.channels.len()).then_some(self.selected)
+        (self.selected < self.strip_count()).then_some(self.selected)
+    }
+
+    /// Whether the fader keys edit a trim: trim mode, on a channel strip (a group has none).
+    fn edits_trim(&self) -> bool {
+        self.trim_mode
+            && self.focus == Focus::Strip
+            && matches!(self.strip_kind(self.selected), Some(StripKind::Channel(_)))
     }
 
     /// The edit that sets the focused control (fader, trim or master) to `db`.
@@ -303,8 +324,11 @@ impl Mixer {
         if self.focus == Focus::Master {
             return MixEdit::Master { db };
         }
-        let channel = self.session.channels[self.selected].name.clone();
-        if self.trim_mode {
+        let channel = self
+            .strip_name(self.selected)
+            .unwrap_or_default()
+            .to_string();
+        if self.edits_trim() {
             MixEdit::Trim { channel, db }
         } else if let Some(k) = self.scene_section() {
             MixEdit::SceneGain {
@@ -322,15 +346,25 @@ impl Mixer {
         if self.focus == Focus::Master {
             return self.session.master_db;
         }
-        let channel = &self.session.channels[self.selected];
-        if self.trim_mode {
-            channel.trim_db
-        } else if let Some(k) = self.scene_section() {
-            self.session.sections[k]
-                .scene_gain(&channel.name)
-                .unwrap_or(channel.gain_db)
-        } else {
-            channel.gain_db
+        let Some(kind) = self.strip_kind(self.selected) else {
+            return Decibels::UNITY;
+        };
+        let (name, gain) = match kind {
+            StripKind::Channel(i) => {
+                let channel = &self.session.channels[i];
+                if self.edits_trim() {
+                    return channel.trim_db;
+                }
+                (&channel.name, channel.gain_db)
+            }
+            StripKind::Group(g) => {
+                let group = &self.session.groups[g];
+                (&group.name, group.gain_db)
+            }
+        };
+        match self.scene_section() {
+            Some(k) => self.session.sections[k].scene_gain(name).unwrap_or(gain),
+            None => gain,
         }
     }
 
@@ -363,7 +397,15 @@ impl Mixer {
             Direction::Up => size,
             Direction::Down => -size,
         };
-        let trim = self.trim_mode && self.focus == Focus::Strip;
+        if self.trim_mode && self.focus == Focus::Strip && !self.edits_trim() {
+            let group = self.strip_name(self.selected).unwrap_or_default();
+            let why = super::edit::EditError::GroupHasNoTrim {
+                group: group.to_string(),
+            };
+            self.notify(Notice::Refused(why.to_string()));
+            return;
+        }
+        let trim = self.edits_trim();
         let value = nudged(self.focused_value().0, delta, trim);
         let edit = self.focused_edit(Decibels(value));
         // Auto-repeat: the same control again soon after is the same undo step.
@@ -471,7 +513,8 @@ impl Mixer {
         }
     }
 
-    /// Sends an edit's new value to the engine.
+    /// Sends an edit's new value to the engine: for a fader, pan, mute or solo, a channel's or
+    /// a group's, the heard values of the channels it reaches (see [`groups`]).
     pub(crate) fn send(&mut self, edit: &MixEdit) {
         let strip = edit
             .channel()
@@ -479,22 +522,17 @@ impl Mixer {
         match (edit, strip) {
             (MixEdit::Master { db }, _) => self.emit(Effect::Master(*db)),
             (MixEdit::Trim { db, .. }, Some(i)) => self.emit(Effect::Trim(i, *db)),
-            (MixEdit::Gain { db, .. }, Some(i)) => {
-                // A fader still gliding in blind mode's offset keeps gliding, to the new value.
-                if let Some(glide) = self.glides.iter_mut().find(|g| g.strip == i) {
-                    if db.is_off() {
-                        self.glides.retain(|g| g.strip != i);
-                        self.emit(Effect::Gain(i, *db));
-                    } else {
-                        glide.to = db.0;
-                    }
-                } else {
-                    self.emit(Effect::Gain(i, *db));
-                }
+            // A fader still gliding in blind mode's offset keeps gliding, to the new value.
+            (MixEdit::Gain { channel, db }, _) => self.send_gain(channel, *db),
+            (MixEdit::Pan { channel, .. }, _) => {
+                self.send_heard(channel, |i, heard| Effect::Pan(i, heard.pan));
             }
-            (MixEdit::Pan { pan, .. }, Some(i)) => self.emit(Effect::Pan(i, *pan)),
-            (MixEdit::Mute { on, .. }, Some(i)) => self.emit(Effect::Mute(i, *on)),
-            (MixEdit::Solo { on, .. }, Some(i)) => self.emit(Effect::Solo(i, *on)),
+            (MixEdit::Mute { channel, .. }, _) => {
+                self.send_heard(channel, |i, heard| Effect::Mute(i, heard.mute));
+            }
+            (MixEdit::Solo { channel, .. }, _) => {
+                self.send_heard(channel, |i, heard| Effect::Solo(i, heard.solo));
+            }
             (
                 MixEdit::SceneGain { .. } | MixEdit::SceneMute { .. } | MixEdit::Sections { .. },
                 _,

@@ -397,7 +397,7 @@ impl App {
             Action::SelectNext => self.mixer.select(self.mixer.selected + 1),
             Action::SelectStrip(n) => {
                 let index = usize::from(n).saturating_sub(1);
-                if index < self.mixer.session.channels.len() {
+                if index < self.mixer.strip_count() {
                     self.mixer.select(index);
                 } else {
                     self.mixer.message = Some(format!("There is no strip {n}"));

@@ -405,7 +405,10 @@ impl ExerciseFlow for Drill {
             {
                 Handled::Refused(format!(
                     "{} sits this drill out",
-                    bench.mixer.session.channels[bench.mixer.selected].name
+                    bench
+                        .mixer
+                        .strip_name(bench.mixer.selected)
+                        .unwrap_or_default()
                 ))
             }
             Action::Nudge { .. } | Action::Unity | Action::Undo | Action::Redo => {

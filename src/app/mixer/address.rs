@@ -14,7 +14,8 @@ use crate::units::{Decibels, Seconds};
 /// A fader a surface moves, resolved to the session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Fader {
-    /// A channel strip, counted from 0 in session order.
+    /// A strip, counted from 0 as the console counts them: the channels in session order,
+    /// then the groups.
     Strip(usize),
     /// The master fader.
     Master,
@@ -62,12 +63,15 @@ impl Mixer {
         match fader {
             Fader::Master => self.session.master_db,
             Fader::Strip(i) => {
-                let channel = &self.session.channels[i];
+                let (Some(name), Some(controls)) = (self.strip_name(i), self.strip_controls(i))
+                else {
+                    return Decibels::OFF;
+                };
                 self.scene_mode
                     .then(|| self.current_section(at))
                     .flatten()
-                    .and_then(|k| self.session.sections[k].scene_gain(&channel.name))
-                    .unwrap_or(channel.gain_db)
+                    .and_then(|k| self.session.sections[k].scene_gain(name))
+                    .unwrap_or(controls.gain)
             }
         }
     }

@@ -55,20 +55,20 @@ pub enum BlindSwitch {
 pub struct Reveal {
     /// What leaving did with the offsets.
     pub choice: BlindChoice,
-    /// The channels with an offset or a change, in session order.
+    /// The strips (channels, then groups) with an offset or a change, in strip order.
     pub channels: Vec<ChannelReveal>,
     /// The master fader when blind mode began and now, when it changed.
     pub master: Option<(Decibels, Decibels)>,
 }
 
-/// One channel in a [`Reveal`].
+/// One strip (a channel or a group) in a [`Reveal`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelReveal {
-    /// The channel's name.
+    /// The channel's or group's name.
     pub name: String,
     /// The fader (`None`: it had no offset and was not moved).
     pub fader: Option<FaderReveal>,
-    /// The trim when blind mode began and now, when it changed.
+    /// The trim when blind mode began and now, when it changed (never for a group).
     pub trim: Option<(Decibels, Decibels)>,
     /// The pan when blind mode began and now, when it changed.
     pub pan: Option<(Pan, Pan)>,
@@ -104,7 +104,7 @@ pub enum ByEar {
 /// Blind mode's hidden state.
 #[derive(Debug, Clone)]
 pub(crate) struct BlindSession {
-    /// Each channel when blind mode began, in session order.
+    /// Each strip (channels, then groups) when blind mode began, in strip order.
     start: Vec<Start>,
     /// The master fader when blind mode began.
     master: Decibels,
@@ -115,14 +115,15 @@ pub(crate) struct BlindSession {
     applied: bool,
 }
 
-/// A channel when blind mode began.
+/// A strip when blind mode began.
 #[derive(Debug, Clone)]
 struct Start {
     name: String,
     gain: Decibels,
     /// The fader value the hidden offset put in (`gain` when it got none).
     scrambled: Decibels,
-    trim: Decibels,
+    /// The trim (`None` for a group, which has none).
+    trim: Option<Decibels>,
     pan: Pan,
 }
 
@@ -134,9 +135,12 @@ impl BlindSession {
     }
 }
 
-/// A fader gliding to a new value over [`BLIND_GLIDE`] (UI side: the engine hears the steps).
+/// A fader gliding to a new value over [`BLIND_GLIDE`] (UI side: the engine hears the steps of
+/// the heard faders it moves).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Glide {
+    /// The strip whose fader glides (a channel's or a group's, counted as the console counts
+    /// strips).
     pub(super) strip: usize,
     from: f64,
     pub(super) to: f64,
@@ -204,14 +208,17 @@ impl Mixer {
         Some(reveal)
     }
 
-    /// Scrambles every fader that is not off by a hidden random offset, gliding there so
-    /// nothing jumps (one undo step).
+    /// Scrambles every fader that is not off, the channels' and the groups', by a hidden
+    /// random offset, gliding there so nothing jumps (one undo step).
     fn start_blind(&mut self, now: Instant) {
         let max = self.blind_config.max_offset_db;
-        let mut start = Vec::with_capacity(self.session.channels.len());
+        let mut start = Vec::with_capacity(self.strip_count());
         let mut targets = Vec::new();
-        for i in 0..self.session.channels.len() {
-            let gain = self.session.channels[i].gain_db;
+        for i in 0..self.strip_count() {
+            let Some(controls) = self.strip_controls(i) else {
+                continue;
+            };
+            let gain = controls.gain;
             let scrambled = if max > 0.0 && !gain.is_off() {
                 let offset = max * (2.0 * self.random_unit() - 1.0);
                 Decibels(round2(
@@ -223,13 +230,12 @@ impl Mixer {
             if scrambled != gain {
                 targets.push((i, scrambled));
             }
-            let channel = &self.session.channels[i];
             start.push(Start {
-                name: channel.name.clone(),
+                name: self.strip_name(i).unwrap_or_default().to_string(),
                 gain,
                 scrambled,
-                trim: channel.trim_db,
-                pan: channel.pan,
+                trim: self.session.channels.get(i).map(|c| c.trim_db),
+                pan: controls.pan,
             });
         }
         let newest = self.undo.next_undo().map(|(id, _)| id);
@@ -263,30 +269,37 @@ impl Mixer {
                 });
             }
             edits.push(MixEdit::Gain {
-                channel: self.session.channels[strip].name.clone(),
+                channel: self.strip_name(strip).unwrap_or_default().to_string(),
                 db: to,
             });
         }
         self.edit_group(edits);
     }
 
-    /// The fader value the engine plays for `strip` at `now` (a gliding fader's value on the
-    /// way).
+    /// The value of `strip`'s own fader (a channel's or a group's) at `now`: a gliding fader's
+    /// value on the way.
     fn heard_gain(&self, strip: usize, now: Instant) -> f64 {
         match self.glides.iter().find(|g| g.strip == strip) {
             Some(glide) => glide.at(now).0,
-            None => self.session.channels[strip].gain_db.0,
+            None => self.strip_controls(strip).map_or(0.0, |c| c.gain.0),
         }
     }
 
-    /// Moves gliding faders along (every frame while [`Mixer::is_gliding`]).
+    /// Moves gliding faders along (every frame while [`Mixer::is_gliding`]): each channel a
+    /// glide reaches (its own fader's or a group's) hears its own fader plus its groups', each
+    /// where its glide is.
     pub(crate) fn tick_glides(&mut self, now: Instant) {
-        let mut moved = Vec::with_capacity(self.glides.len());
-        self.glides.retain(|glide| {
-            let (db, going) = glide.at(now);
-            moved.push(crate::app::effect::Effect::Gain(glide.strip, Decibels(db)));
-            going
-        });
+        let reached: Vec<usize> = (0..self.session.channels.len())
+            .filter(|&i| self.glide_reaches(i))
+            .collect();
+        let moved: Vec<_> = reached
+            .into_iter()
+            .map(|i| {
+                let db = self.heard_gain_with(i, |strip| Decibels(self.heard_gain(strip, now)));
+                crate::app::effect::Effect::Gain(i, db)
+            })
+            .collect();
+        self.glides.retain(|glide| glide.at(now).1);
         for effect in moved {
             self.emit(effect);
         }
@@ -315,10 +328,12 @@ impl Mixer {
         };
         let mut out = Vec::new();
         for start in &blind.start {
-            let Some(i) = self.session.channel_index(&start.name) else {
+            let Some(i) = self.strip_index(&start.name) else {
                 continue;
             };
-            let now = self.session.channels[i].gain_db;
+            let Some(now) = self.strip_controls(i).map(|c| c.gain) else {
+                continue;
+            };
             let scrambled = if blind.applied {
                 start.scrambled
             } else {
@@ -382,12 +397,13 @@ impl Mixer {
             {
                 fader.after = to;
             }
-            let channel = &self.session.channels[i];
+            let trim_now = self.session.channels.get(i).map(|c| c.trim_db);
+            let pan_now = self.strip_controls(i).map_or(start.pan, |c| c.pan);
             let reveal = ChannelReveal {
-                name: channel.name.clone(),
+                name: start.name.clone(),
                 fader: (fader.offset != 0.0 || fader.by_ear != ByEar::NotMoved).then_some(fader),
-                trim: (start.trim != channel.trim_db).then_some((start.trim, channel.trim_db)),
-                pan: (start.pan != channel.pan).then_some((start.pan, channel.pan)),
+                trim: start.trim.zip(trim_now).filter(|(was, now)| was != now),
+                pan: (start.pan != pan_now).then_some((start.pan, pan_now)),
             };
             if reveal.fader.is_some() || reveal.trim.is_some() || reveal.pan.is_some() {
                 channels.push(reveal);

@@ -331,9 +331,7 @@ impl Mixer {
         if let Some(blind) = self.blind_session.as_mut() {
             blind.history_replaced();
         }
-        self.selected = self
-            .selected
-            .min(self.session.channels.len().saturating_sub(1));
+        self.selected = self.selected.min(self.strip_count().saturating_sub(1));
         if same_strips {
             self.push_whole_mix();
         } else {
@@ -354,16 +352,18 @@ impl Mixer {
     }
 
     /// Sends every value of the mix to the engine (after a reload, or when an exercise puts the
-    /// mix back).
+    /// mix back): each channel's trim and heard levels (its groups counted).
     pub(crate) fn push_whole_mix(&mut self) {
         for i in 0..self.session.channels.len() {
-            let c = &self.session.channels[i];
-            let (trim, gain, pan, mute, solo) = (c.trim_db, c.gain_db, c.pan, c.mute, c.solo);
+            let trim = self.session.channels[i].trim_db;
+            let Some(heard) = self.session.heard_levels(i) else {
+                continue;
+            };
             self.emit(Effect::Trim(i, trim));
-            self.emit(Effect::Gain(i, gain));
-            self.emit(Effect::Pan(i, pan));
-            self.emit(Effect::Mute(i, mute));
-            self.emit(Effect::Solo(i, solo));
+            self.emit(Effect::Gain(i, heard.gain));
+            self.emit(Effect::Pan(i, heard.pan));
+            self.emit(Effect::Mute(i, heard.mute));
+            self.emit(Effect::Solo(i, heard.solo));
         }
         self.emit(Effect::Master(self.session.master_db));
         self.emit(Effect::Scenes(Box::new(self.session.clone())));

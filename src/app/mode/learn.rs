@@ -121,8 +121,7 @@ impl Learn {
         let first = app.bank_first(&learnable.source);
         let mut choices = Vec::new();
         let mut note = None;
-        if let Some(channel) = mixer.session.channels.get(strip) {
-            let name = &channel.name;
+        if let Some(name) = mixer.strip_name(strip) {
             match strip.checked_sub(first).filter(|s| *s < mapping.slots) {
                 Some(slot) => {
                     let at = format!("(bank position {})", slot + 1);

@@ -15,6 +15,9 @@
 //!   step in between starts a new one.
 //! - **Soft takeover** for hardware positions: see [`crate::control::takeover`]. A level in dB
 //!   ([`Input::FaderDb`]) is meant and is applied as it is.
+//! - **Strips** are counted as the console counts them: the channels, then the groups (a
+//!   group's fader, mute, solo and pan are a strip's like any other), by number, by name, or
+//!   by a bank's slot.
 //! - **Banks** per surface: its slot `n` is strip `first + n`; banks never go past the strips.
 //! - **Blind mode.** While the numbers are hidden, a hardware fader moves its strip
 //!   *relatively*: by the dB the law puts between its previous position and this one, from
@@ -301,13 +304,13 @@ impl App {
 
     /// The strip `strip` names for `source`, or a message saying there is none.
     fn strip(&mut self, source: &Source, strip: &StripRef) -> Option<usize> {
-        let channels = &self.mixer.session.channels;
+        let strips = self.mixer.strip_count();
         let found = match strip {
             StripRef::Index(i) => Some(*i),
-            StripRef::Name(name) => channels.iter().position(|c| c.name == *name),
+            StripRef::Name(name) => self.mixer.strip_index(name),
             StripRef::Slot(n) => Some(self.surfaces.bank(source).first + n),
         }
-        .filter(|i| *i < channels.len());
+        .filter(|i| *i < strips);
         if found.is_none() {
             let who = source_name(source);
             self.mixer.message = Some(match strip {
@@ -316,7 +319,7 @@ impl App {
                 StripRef::Slot(n) => format!(
                     "{who}: fader {} has no strip in this bank (the session has {})",
                     n + 1,
-                    channels.len()
+                    strips
                 ),
             });
         }
@@ -514,7 +517,9 @@ impl App {
             ));
             return;
         }
-        let channel = self.mixer.session.channels[strip].name.clone();
+        let Some(channel) = self.mixer.strip_name(strip).map(str::to_string) else {
+            return;
+        };
         self.mixer.end_burst();
         self.mixer.edit(MixEdit::Pan {
             channel,
@@ -587,7 +592,7 @@ impl App {
     /// Moves `source`'s bank to start at `first` (kept so that it never goes past the
     /// strips), saying so when `say`.
     fn move_bank(&mut self, source: &Source, first: usize, slots: usize, say: bool) {
-        let strips = self.mixer.session.channels.len();
+        let strips = self.mixer.strip_count();
         let first = first.min(strips.saturating_sub(slots));
         self.surfaces.set_bank(source, Bank { first, slots });
         if say {
@@ -603,7 +608,7 @@ impl App {
     /// Which way the hardware fader waiting on `strip` must move to catch the mix (for the
     /// strip on screen); `None` when none waits, and always while blind.
     pub fn catch(&self, strip: usize) -> Option<Catch> {
-        if self.mixer.blind.hides_numbers() || strip >= self.mixer.session.channels.len() {
+        if self.mixer.blind.hides_numbers() || strip >= self.mixer.strip_count() {
             return None;
         }
         let fader = Fader::Strip(strip);
@@ -631,15 +636,13 @@ impl App {
         let scene = current
             .filter(|_| mixer.scene_mode)
             .map(|k| &session.sections[k]);
-        let strips = session
-            .channels
-            .iter()
-            .enumerate()
-            .map(|(i, c)| StripState {
-                name: c.name.clone(),
+        let strips = (0..mixer.strip_count())
+            .filter_map(|i| Some((i, mixer.strip_name(i)?, mixer.strip_controls(i)?)))
+            .map(|(i, name, c)| StripState {
+                name: name.to_string(),
                 fader: self.fader_state(Fader::Strip(i), at, blind),
                 pan: (!blind).then_some(c.pan.0),
-                mute: c.mute || scene.is_some_and(|s| s.is_muted(&c.name)),
+                mute: c.mute || scene.is_some_and(|s| s.is_muted(name)),
                 solo: c.solo,
                 selected: i == mixer.selected && mixer.focus == Focus::Strip,
             })
