@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::app::mixer::StripKind;
 use crate::app::state::App;
 use crate::engine::handle::{Engine, EngineEvent};
 use crate::engine::loudness::LoudnessReading;
@@ -126,50 +127,73 @@ impl Live {
             || self.ceiling.is_some()
     }
 
-    /// The channel strips: each fader value as heard (a scene's where `current`'s scene sets
-    /// it, unless the base mix is being compared; the scene being edited in scene mode).
+    /// The strips, channels then groups: each fader value as heard (a scene's where
+    /// `current`'s scene sets it, unless the base mix is being compared; the scene being edited
+    /// in scene mode). A channel soloed by one of its groups is not soloed out.
     fn strips(
         &self,
         app: &App,
         current: Option<usize>,
         scene: Option<&crate::session::Section>,
     ) -> Vec<StripView> {
-        let session = app.mixer().session();
-        let any_solo = session.channels.iter().any(|c| c.solo);
+        let mixer = app.mixer();
+        let session = mixer.session();
+        let heard_solo: Vec<bool> = (0..session.channels.len())
+            .map(|i| session.heard_levels(i).is_some_and(|h| h.solo))
+            .collect();
+        let any_solo = heard_solo.iter().any(|s| *s);
         // The scene heard: the one being edited, or in base mode the current section's unless
         // the base mix is being compared.
         let heard = scene.or_else(|| {
             current
-                .filter(|_| !app.mixer().comparing())
+                .filter(|_| !mixer.comparing())
                 .map(|k| &session.sections[k])
         });
-        session
-            .channels
-            .iter()
-            .enumerate()
-            .map(|(i, c)| StripView {
-                name: c.name.clone(),
-                role: c.role,
-                gain_db: heard
-                    .and_then(|s| s.scene_gain(&c.name))
-                    .unwrap_or(c.gain_db)
-                    .0,
-                from_scene: heard.is_some_and(|s| s.scene_gain(&c.name).is_some()),
-                catch: app.catch(i),
-                trim_db: c.trim_db.0,
-                pan: c.pan.0,
-                mute: c.mute,
-                solo: c.solo,
-                soloed_out: any_solo && !c.solo,
-                meter: self.strips.get(i).map_or(MeterView::SILENT, meter_view),
-                scene: scene.map(|s| {
-                    let own = s.scene_gain(&c.name);
-                    SceneMark {
-                        overridden: own.is_some(),
-                        delta_db: own.map_or(0.0, |db| db.0 - c.gain_db.0),
-                        muted: s.is_muted(&c.name),
-                    }
-                }),
+        (0..mixer.strip_count())
+            .filter_map(|i| {
+                let name = mixer.strip_name(i)?;
+                let controls = mixer.strip_controls(i)?;
+                let channel = session.channels.get(i);
+                let group = match mixer.strip_kind(i)? {
+                    StripKind::Channel(_) => None,
+                    StripKind::Group(g) => Some(&session.groups[g]),
+                };
+                let soloed_out = any_solo
+                    && match group {
+                        None => !heard_solo[i],
+                        Some(g) => !g
+                            .members
+                            .iter()
+                            .filter_map(|m| session.channel_index(m))
+                            .any(|m| heard_solo[m]),
+                    };
+                Some(StripView {
+                    name: name.to_string(),
+                    role: channel.and_then(|c| c.role),
+                    gain_db: heard
+                        .and_then(|s| s.scene_gain(name))
+                        .unwrap_or(controls.gain)
+                        .0,
+                    from_scene: heard.is_some_and(|s| s.scene_gain(name).is_some()),
+                    catch: app.catch(i),
+                    trim_db: channel.map_or(0.0, |c| c.trim_db.0),
+                    pan: controls.pan.0,
+                    mute: controls.mute,
+                    solo: controls.solo,
+                    soloed_out,
+                    meter: channel
+                        .and_then(|_| self.strips.get(i))
+                        .map_or(MeterView::SILENT, meter_view),
+                    scene: scene.map(|s| {
+                        let own = s.scene_gain(name);
+                        SceneMark {
+                            overridden: own.is_some(),
+                            delta_db: own.map_or(0.0, |db| db.0 - controls.gain.0),
+                            muted: s.is_muted(name),
+                        }
+                    }),
+                    group: group.map(|g| g.members.len()),
+                })
             })
             .collect()
     }

@@ -423,6 +423,17 @@ impl Mixer<'_> {
                 .scene_row(screen.scene_row)
                 .render(content, buf);
             note_strip(hits, index, content, screen, !view.blind.hides_numbers());
+            // The groups stand apart from the channels: a line before the first of them.
+            let first_group = view.strips[index].group.is_some()
+                && index
+                    .checked_sub(1)
+                    .is_none_or(|before| view.strips[before].group.is_none());
+            if first_group {
+                let line = Rect::new(x, mixer.y, 1, mixer.height);
+                for y in line.top()..line.bottom() {
+                    put(buf, line, x, y, theme.glyphs.edges[1], 1, dim);
+                }
+            }
         }
         let end = strips_x + columns.visible as u16 * columns.strip_width;
         if count == 0 {
@@ -630,6 +641,7 @@ mod tests {
     fn strip(name: &str, role: Role, gain_db: f64, pan: f64, meter: MeterView) -> StripView {
         StripView {
             catch: None,
+            group: None,
             name: name.to_owned(),
             role: Some(role),
             gain_db,

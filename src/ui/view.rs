@@ -69,7 +69,7 @@ impl MeterView {
     };
 }
 
-/// One channel strip.
+/// One strip: a channel's, or a group's ([`StripView::group`]).
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::struct_excessive_bools)] // independent facts about one strip, each drawn apart
 pub struct StripView {
@@ -100,6 +100,9 @@ pub struct StripView {
     /// A control surface's fader for this strip disagrees with the mix and waits to take it
     /// over: which way to move it (never while blind).
     pub catch: Option<Catch>,
+    /// A group strip (a VCA-style group: its fader, pan, mute and solo act on its members; it
+    /// has no trim and no meter of its own): how many channels it moves. `None` for a channel.
+    pub group: Option<usize>,
 }
 
 /// Which way a control surface's fader must move to take over the mix (soft takeover).

@@ -201,7 +201,9 @@ impl Drill {
         });
         self.hearing_target = true;
         for (&i, &db) in self.channels.iter().zip(&self.target) {
-            bench.mixer.emit(Effect::Gain(i, Decibels(db)));
+            // Heard with the channel's groups, as every fader is.
+            let heard = bench.mixer.heard_with_own(i, Decibels(db));
+            bench.mixer.emit(Effect::Gain(i, heard));
         }
         bench
             .mixer
@@ -221,7 +223,8 @@ impl Drill {
         self.hearing_target = false;
         for &i in &self.channels {
             let gain = bench.mixer.session.channels[i].gain_db;
-            bench.mixer.emit(Effect::Gain(i, gain));
+            let heard = bench.mixer.heard_with_own(i, gain);
+            bench.mixer.emit(Effect::Gain(i, heard));
         }
         let master = bench.mixer.session.master_db;
         bench.mixer.emit(Effect::Master(master));

@@ -1,6 +1,10 @@
 //! A channel strip (UI thread): name, clip lamp, meter with the fader track beside it, fader
 //! value, in scene mode what the section's scene does to it, trim, pan and the mute and solo
 //! flags, top to bottom.
+//!
+//! A group strip (a VCA-style group) looks apart: its name is drawn in its own colour and
+//! italic, it has no meter (the track alone), and where a channel shows its trim it shows
+//! "VCA" and how many channels it moves ("VCA 3"), numbers hidden or not.
 
 use std::borrow::Cow;
 
@@ -227,6 +231,26 @@ pub fn trim_text(trim_db: f64, room: usize) -> String {
     format!("{prefix}{value}")
 }
 
+/// What a group strip shows on its trim row, with its member count after it when there is
+/// room: "VCA 3".
+pub const GROUP_MARK: &str = "VCA";
+
+/// A group strip's trim row for a strip `room` cells wide: "VCA 3", "VCA" when the count
+/// does not fit.
+pub fn group_text(members: usize, room: usize) -> String {
+    let full = format!("{GROUP_MARK} {members}");
+    if full.len() <= room {
+        full
+    } else {
+        GROUP_MARK.to_string()
+    }
+}
+
+/// How a group strip's name is drawn (before the selection's marks).
+pub fn group_name_style(theme: &Theme) -> CellStyle {
+    theme.fg(Color::LightCyan, Modifier::ITALIC)
+}
+
 /// The scene row of a strip that follows the base mix.
 pub const SCENE_BASE: &str = "base";
 
@@ -315,7 +339,11 @@ impl ChannelStrip<'_> {
     /// when weakly so.
     fn draw_name(&self, buf: &mut Buffer, area: Rect) {
         let theme = self.theme;
-        let role = theme.role(self.strip.role);
+        let role = if self.strip.group.is_some() {
+            group_name_style(theme)
+        } else {
+            theme.role(self.strip.role)
+        };
         let style = match self.mark {
             Mark::None => role,
             Mark::Weak => role.add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
@@ -336,7 +364,8 @@ impl ChannelStrip<'_> {
         let theme = self.theme;
         let strip = self.strip;
         let room = area.width as usize;
-        let edited = if self.trim_mode {
+        // A group has no trim: the fader keys move its fader in trim mode too.
+        let edited = if self.trim_mode && strip.group.is_none() {
             rows.trim
         } else {
             rows.fader
@@ -366,6 +395,11 @@ impl ChannelStrip<'_> {
             base(rows.fader)
         };
         centred(buf, area, rows.fader, &gain, theme, gain_style);
+        if strip.group.is_some() {
+            self.draw_group_mark(buf, area, rows);
+            centred(buf, area, rows.pan, &pan(strip.pan), theme, base(rows.pan));
+            return;
+        }
         let trim = trim_text(strip.trim_db, room);
         let trim_style = if strip.trim_db == 0.0 {
             base(rows.trim).patch(theme.dim())
@@ -374,6 +408,21 @@ impl ChannelStrip<'_> {
         };
         centred(buf, area, rows.trim, &trim, theme, trim_style);
         centred(buf, area, rows.pan, &pan(strip.pan), theme, base(rows.pan));
+    }
+
+    /// A group's "VCA 3" on the trim row.
+    fn draw_group_mark(&self, buf: &mut Buffer, area: Rect, rows: &StripRows) {
+        if let Some(members) = self.strip.group {
+            let text = group_text(members, area.width as usize);
+            centred(
+                buf,
+                area,
+                rows.trim,
+                &text,
+                self.theme,
+                group_name_style(self.theme),
+            );
+        }
     }
 
     /// What the scene being edited does to the strip, on its scene row.
@@ -432,12 +481,15 @@ impl Widget for ChannelStrip<'_> {
         // The fader track with the meter on its right, centred together.
         let bar = meter_width(area.width);
         let track_x = track_column(area);
-        if !self.blind.hides_meters() {
+        // A group has no meter of its own.
+        if !self.blind.hides_meters() && strip.group.is_none() {
             Meter::new(&strip.meter, theme).render(rows.meter_area(track_x + 1, bar), buf);
         }
         if numbers {
             fader_track(buf, &rows, track_x, strip.gain_db, theme);
             self.draw_values(buf, area, &rows);
+        } else {
+            self.draw_group_mark(buf, area, &rows);
         }
         self.draw_scene(buf, area, &rows);
         self.draw_flags(buf, area, &rows);
@@ -467,6 +519,7 @@ mod tests {
     fn bass() -> StripView {
         StripView {
             catch: None,
+            group: None,
             name: "Bass".to_owned(),
             role: Some(Role::Bass),
             gain_db: -6.0,
