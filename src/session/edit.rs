@@ -59,7 +59,7 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
         "channel",
         &names,
         table_name,
-        |_, _| false,
+        (|_: &Table, _| false, true),
         |table, i| update_channel(table, &session.channels[i]),
     );
     automation::update_groups(root, &session.groups);
@@ -76,7 +76,7 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
         "section",
         &names,
         table_name,
-        same_start,
+        (same_start, true),
         |table, i| {
             update_section(table, &session.sections[i], tempo);
         },
@@ -274,15 +274,15 @@ fn table_name(table: &Table) -> Option<String> {
 ///
 /// Existing tables are reused, matched by their name (`name_of`: a channel's `name`, a ride's
 /// `channel` or `group`) first; then, for a table whose name
-/// is no longer used (a rename), by `same` (whether an old table is the model's item `i` by
-/// some other mark, such as a section's start), and last by position. Tables nobody claims are
+/// is no longer used (a rename), by `same.0` (whether an old table is the model's item `i` by
+/// some other mark, such as a section's start), and last, when `same.1`, by position. Tables nobody claims are
 /// dropped. `update` fills table `i` from the model.
 fn update_array(
     root: &mut Table,
     key: &str,
     names: &[&str],
     name_of: impl Fn(&Table) -> Option<String>,
-    same: impl Fn(&Table, usize) -> bool,
+    (same, by_position): (impl Fn(&Table, usize) -> bool, bool),
     mut update: impl FnMut(&mut Table, usize),
 ) {
     let existing = root.get_mut(key).map(std::mem::take);
@@ -317,7 +317,8 @@ fn update_array(
         }
     }
     for (i, choice) in chosen.iter_mut().enumerate() {
-        let renamed = i < old.len()
+        let renamed = by_position
+            && i < old.len()
             && !claimed[i]
             && !old_names[i].as_deref().is_some_and(|n| names.contains(&n));
         if choice.is_none() && renamed {

@@ -22,14 +22,15 @@ pub(super) fn update_groups(root: &mut Table, groups: &[Group]) {
         "group",
         &names,
         |table| text_of(table, "name"),
-        |_, _| false,
+        (|_: &Table, _| false, true),
         |table, i| update_group(table, &groups[i]),
     );
     place_new_tables(root.get_mut("group"), anchor);
 }
 
-/// The session's rides as `[[ride]]` tables, matched to the file's by what they ride; new ones
-/// go at the end of the file. `is_group` tells a group's name from a channel's.
+/// The session's rides as `[[ride]]` tables, matched to the file's by what they ride (or, for a
+/// renamed channel or group, by their points); a new one is a new table at the end of the file
+/// and a removed one's table goes. `is_group` tells a group's name from a channel's.
 pub(super) fn update_rides(
     root: &mut Table,
     rides: &[Ride],
@@ -41,12 +42,17 @@ pub(super) fn update_rides(
         .iter()
         .filter_map(|(_, item)| last_position(Some(item)))
         .max();
+    // A ride whose channel or group was renamed is known by its points.
+    let same_ride = |table: &Table, i: usize| {
+        let points = table.get("points").and_then(Item::as_value);
+        points.is_some_and(|v| same_points(v, &rides[i].points, tempo))
+    };
     update_array(
         root,
         "ride",
         &names,
         |table| text_of(table, "channel").or_else(|| text_of(table, "group")),
-        |_, _| false,
+        (same_ride, false),
         |table, i| update_ride(table, &rides[i], is_group(&rides[i].target), tempo),
     );
     place_new_tables(root.get_mut("ride"), anchor);
@@ -327,6 +333,39 @@ points = [[0, 0], [30.5, -3]]
                 "    [\"0:20.000\", -1.25],",
                 "]",
             ]
+        );
+        assert_eq!(load_text(&dir, &text).unwrap(), session);
+    }
+
+    /// A ride removed and another added in one save is a removal and an addition (the
+    /// removed ride's comment goes with it); a ride whose channel was renamed keeps its table.
+    #[test]
+    fn rides_are_known_by_target_or_by_points() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = load_text(&dir, AUTOMATED).unwrap();
+        session.rides.remove(0);
+        session.rides.push(Ride {
+            target: "Guitar".into(),
+            points: vec![RidePoint::new(1.0, 1.0)],
+        });
+        let text = update_toml_string(AUTOMATED, &session).unwrap();
+        assert!(!text.contains("Monday"), "{text}");
+        assert!(
+            text.ends_with(
+                "group = \"Band\"\npoints = [[0, 0], [30.5, -3]]\n\n[[ride]]\n\
+                 channel = \"Guitar\"\npoints = [[\"0:01.000\", 1.0]]\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(load_text(&dir, &text).unwrap(), session);
+
+        let mut session = load_text(&dir, AUTOMATED).unwrap();
+        session.channels[1].name = "Lead vocal".into();
+        session.rides[0].target = "Lead vocal".into();
+        let text = update_toml_string(AUTOMATED, &session).unwrap();
+        assert_eq!(
+            changed_lines(AUTOMATED, &text),
+            ["name = \"Lead vocal\"", "channel = \"Lead vocal\""]
         );
         assert_eq!(load_text(&dir, &text).unwrap(), session);
     }
