@@ -602,6 +602,39 @@ mod tests {
         }
     }
 
+    /// Blind mode scrambles a group's fader like a channel's: the engine hears each member's
+    /// own fader plus the group's on the way (no jump, ending at the heard sum), and taking
+    /// the offsets out brings the group back, the reveal naming it after the channels.
+    #[test]
+    fn groups_are_scrambled_glided_and_revealed() {
+        let mut m = mixer(BlindOnExit::Revert, 4.0);
+        let mut band = crate::session::automation::Group::new("Band", vec!["Bass".into()]);
+        band.gain_db = Decibels(-1.0);
+        m.session.groups.push(band);
+        m.saved = m.session.clone();
+        let t = Instant::now();
+        m.set_blind(BlindLevel::Numbers, t);
+        let group = m.session.groups[0].gain_db;
+        assert_ne!(group, Decibels(-1.0), "the group fader has a hidden offset");
+        // Bass is heard at -3 - 1 = -4 dB when blind mode starts; Keys at 0.
+        let mut heard = vec![-4.0, 0.0];
+        let t = glide_out(&mut m, t, &mut heard);
+        let bass = m.session.channels[0].gain_db.0;
+        assert!((heard[0] - (bass + group.0)).abs() < 1e-9, "{heard:?}");
+        let reveal = leave(&mut m, t);
+        glide_out(&mut m, t, &mut heard);
+        assert!((heard[0] - -4.0).abs() < 1e-9, "{heard:?}");
+        assert_eq!(m.session.groups[0].gain_db, Decibels(-1.0));
+        let names: Vec<&str> = reveal.channels.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Bass", "Keys", "Band"]);
+        let lines = reveal.lines();
+        assert!(
+            lines[3].starts_with("Band: not moved, back at -1.0 dB (offset "),
+            "{lines:#?}"
+        );
+        assert!(!m.unsaved());
+    }
+
     /// `b` `b` with no key pressed and `on_exit = "revert"` leaves every fader exactly where it
     /// was, gliding back so nothing jumps, and the reveal claims no changed fader.
     #[test]
