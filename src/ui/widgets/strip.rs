@@ -471,7 +471,9 @@ impl Widget for ChannelStrip<'_> {
         };
         let numbers = !self.blind.hides_numbers();
         let lamp_row = Rect::new(area.x, rows.lamp, area.width, 1);
-        if strip.meter.clipped {
+        if strip.group.is_some() {
+            // No meter, so no clip lamp or peak.
+        } else if strip.meter.clipped {
             lamp(buf, lamp_row, CLIP, CLIP_SHORT, true, Color::Red, theme);
         } else if numbers && strip.meter.held_db > f64::NEG_INFINITY {
             let held = db(strip.meter.held_db);
@@ -548,6 +550,39 @@ mod tests {
             .map(|y| (0..8).map(|x| buf[(x, y)].symbol()).collect())
             .collect();
         (rows, buf)
+    }
+
+    /// A group strip: its name in italic, the fader track with no meter beside it, "VCA" and
+    /// its member count where a channel has its trim (the fader value edited in trim mode, as
+    /// a group has no trim), pan and flags as a channel's; blind, the VCA row stays.
+    #[test]
+    fn group_strip() {
+        let mut strip = bass();
+        strip.name = "Band".to_owned();
+        strip.role = None;
+        strip.group = Some(3);
+        let theme = theme();
+        let (rows, buf) = render(
+            ChannelStrip::new(&strip, &theme)
+                .mark(Mark::Strong)
+                .trim_mode(true),
+        );
+        assert_eq!(
+            rows,
+            [
+                "x Band x", "x      x", "x :    x", "x >    x", "x :    x", "x :    x", "x :    x",
+                "x -6.0 x", "xVCA 3 x", "x L30  x", "x M  S x",
+            ]
+        );
+        assert!(buf[(2, 0)].modifier.contains(Modifier::ITALIC));
+        assert!(
+            buf[(2, 7)].modifier.contains(Modifier::REVERSED),
+            "the fader is edited"
+        );
+        let (rows, _) = render(ChannelStrip::new(&strip, &theme).blind(BlindLevel::Numbers));
+        assert_eq!(rows[8], "xVCA 3 x");
+        assert_eq!(rows[7], "x      x");
+        assert_eq!(group_text(12, 5), "VCA");
     }
 
     /// In scene mode the strip has a scene row under its fader value, the meter giving up a
