@@ -744,6 +744,47 @@ mod tests {
         assert!(app.unsaved());
     }
 
+    /// A group is a strip after the channels: the number key selects it, and its fader,
+    /// mute, solo and pan keys reach the engine as each member's heard values (own + group);
+    /// trim mode says a group has no trim; undo puts the group back; the change is unsaved.
+    #[test]
+    fn a_group_strip_moves_its_members() {
+        let mut session = test_session(Path::new("s.toml"));
+        session.groups.push(crate::session::automation::Group::new(
+            "Band",
+            vec!["Bass".into(), "Keys".into()],
+        ));
+        let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
+        eng.key(&mut app, &press('3'), t);
+        assert_eq!(app.mixer().selected(), 2);
+        eng.update(&mut app, Action::SelectNext, t);
+        assert_eq!(app.mixer().selected(), 2, "the group is the last strip");
+        eng.update(&mut app, up(), t);
+        assert_eq!(app.mixer().session().groups[0].gain_db, Decibels(0.5));
+        assert_eq!(eng.gains, [(0, -2.5), (1, 0.5)]);
+        assert_eq!(gain(&app, 0), -3.0, "members keep their own faders");
+        eng.update(&mut app, Action::Mute, t);
+        eng.update(&mut app, Action::Solo, t);
+        eng.update(&mut app, Action::PanLeft, t);
+        assert_eq!(eng.mutes, [(0, true), (1, true)]);
+        assert_eq!(eng.solos, [(0, true), (1, true)]);
+        assert_eq!(eng.pans, [(0, -0.1), (1, -0.1)]);
+        eng.update(&mut app, Action::TrimMode, t);
+        eng.update(&mut app, up(), t);
+        assert_eq!(app.message(), Some("Band is a group: a group has no trim"));
+        assert_eq!(eng.gains.len(), 2);
+        eng.update(&mut app, Action::TrimMode, t);
+        assert!(app.unsaved());
+        for _ in 0..4 {
+            eng.update(&mut app, Action::Undo, t);
+        }
+        let band = &app.mixer().session().groups[0];
+        assert_eq!(band.gain_db, Decibels::UNITY);
+        assert!(!band.mute && !band.solo);
+        assert_eq!(eng.gains[2..], [(0, -3.0), (1, 0.0)]);
+        assert!(!app.unsaved());
+    }
+
     #[test]
     fn faders_stop_at_plus_twelve_and_at_off() {
         assert_eq!(nudged(11.8, 0.5, false), 12.0);
