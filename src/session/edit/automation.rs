@@ -25,7 +25,7 @@ pub(super) fn update_groups(root: &mut Table, groups: &[Group]) {
         (|_: &Table, _| false, true),
         |table, i| update_group(table, &groups[i]),
     );
-    place_new_tables(root.get_mut("group"), anchor);
+    place_new_tables(root, "group", anchor);
 }
 
 /// The session's rides as `[[ride]]` tables, matched to the file's by what they ride (or, for a
@@ -55,7 +55,7 @@ pub(super) fn update_rides(
         (same_ride, false),
         |table, i| update_ride(table, &rides[i], is_group(&rides[i].target), tempo),
     );
-    place_new_tables(root.get_mut("ride"), anchor);
+    place_new_tables(root, "ride", anchor);
 }
 
 fn text_of(table: &Table, key: &str) -> Option<String> {
@@ -71,12 +71,12 @@ fn last_position(item: Option<&Item>) -> Option<isize> {
     }
 }
 
-/// Gives each table of the array under `item` that has no place in the document yet the place
+/// Gives each table of the array under `key` that has no place in the document yet the place
 /// of the table before it, the first one `anchor`, so new tables print there rather than
 /// wherever the key falls (a table without a place prints after the last one before it in key
 /// order, and a new key comes last).
-fn place_new_tables(item: Option<&mut Item>, anchor: Option<isize>) {
-    let Some(Item::ArrayOfTables(array)) = item else {
+fn place_new_tables(root: &mut Table, key: &str, anchor: Option<isize>) {
+    let Some(Item::ArrayOfTables(array)) = root.get_mut(key) else {
         return;
     };
     let mut last = anchor;
