@@ -4,7 +4,7 @@
 
 use toml_edit::{Array, Item, Table, Value};
 
-use super::super::automation::{Group, Ride, RidePoint};
+use super::super::automation::{Group, RIDE_MAX_DB, RIDE_MIN_DB, Ride, RidePoint};
 use super::super::tempo::TempoMap;
 use super::{number, put, put_bool, put_number, put_str, same_time, update_array};
 use crate::units::Seconds;
@@ -122,9 +122,11 @@ fn update_ride(table: &mut Table, ride: &Ride, is_group: bool, tempo: Option<&Te
     });
 }
 
-/// A level as written: rounded to two decimals (0.01 dB), never `-0.0`.
+/// A level as written: held within [`RIDE_MIN_DB`]..[`RIDE_MAX_DB`] (a fader pulled off while
+/// recording, -inf, is written as the lowest level), rounded to two decimals (0.01 dB), never
+/// `-0.0`.
 fn written_db(db: f64) -> f64 {
-    let rounded = (db * 100.0).round() / 100.0;
+    let rounded = (db.clamp(RIDE_MIN_DB, RIDE_MAX_DB) * 100.0).round() / 100.0;
     if rounded == 0.0 { 0.0 } else { rounded }
 }
 
@@ -435,6 +437,15 @@ points = [[0, 0], [30.5, -3]]
         assert_eq!(
             value.to_string(),
             "[[\"0:01.000\", 0.0], [\"0:01.001\", 1.23], [\"0:02.500\", -60.0]]"
+        );
+        // Levels out of range are held at its ends.
+        let extremes = [
+            RidePoint::new(0.0, f64::NEG_INFINITY),
+            RidePoint::new(1.0, 30.0),
+        ];
+        assert_eq!(
+            points_value(&extremes).to_string(),
+            "[[\"0:00.000\", -60.0], [\"0:01.000\", 24.0]]"
         );
         let written: Value = "[[\"0:01.000\", 0.0], [\"0:01.001\", 1.23], [2.5, -60]]"
             .parse()
