@@ -1,6 +1,8 @@
 //! The level-matching drill: hear a target balance, then rebuild it by ear from scrambled
 //! faders, at levels that grow harder (more stems, wider scrambles, no flipping back, the
-//! target heard only once).
+//! target heard only once). A group of the session can be a part: see [`parts`].
+
+mod parts;
 
 use std::time::SystemTime;
 
@@ -13,8 +15,8 @@ use crate::app::action::Action;
 use crate::app::edit::MixEdit;
 use crate::app::effect::Effect;
 use crate::app::keymap::Keymap;
-use crate::app::mixer::Mixer;
 use crate::app::mixer::{FADER_FLOOR_DB, FADER_MAX_DB, round2};
+use crate::app::mixer::{Mixer, StripKind};
 use crate::app::undo::UndoStack;
 use crate::exercise::Exercise;
 use crate::exercise::drill::{self, Level, TargetSource};
@@ -46,7 +48,8 @@ pub struct Drill {
     stage: Stage,
     /// What loops.
     span: (Seconds, Seconds),
-    /// The drilled channels (session indices), ascending.
+    /// The drilled parts: strips as the console counts them (a channel's index, or a group's
+    /// strip after the channels), ascending.
     channels: Vec<usize>,
     /// Their target faders, in dB (-inf: off).
     target: Vec<f64>,
@@ -97,11 +100,13 @@ impl Drill {
         let audible: Vec<usize> = candidates
             .iter()
             .copied()
-            .filter(|&i| {
-                measured
-                    .as_ref()
-                    .and_then(|m| m.get(i))
-                    .is_some_and(|l| l.loudness_lufs.is_some())
+            .filter(|&part| {
+                parts::channels_of(&bench.mixer, part).iter().any(|&i| {
+                    measured
+                        .as_ref()
+                        .and_then(|m| m.get(i))
+                        .is_some_and(|l| l.loudness_lufs.is_some())
+                })
             })
             .collect();
         let pool = if audible.len() >= 2 {
@@ -111,8 +116,12 @@ impl Drill {
         };
         let mut random = || bench.mixer.random_unit();
         let chosen = drill::choose_stems(&pool, count, &mut random);
+        let playing: Vec<usize> = chosen
+            .iter()
+            .flat_map(|&part| parts::channels_of(&bench.mixer, part))
+            .collect();
         for i in 0..bench.mixer.session.channels.len() {
-            if !chosen.contains(&i) && !bench.mixer.session.channels[i].mute {
+            if !playing.contains(&i) && !bench.mixer.session.channels[i].mute {
                 let channel = bench.mixer.session.channels[i].name.clone();
                 bench.quietly(&MixEdit::Mute { channel, on: true });
             }
@@ -125,7 +134,7 @@ impl Drill {
         // Only the drilled parts count in the loudness matching.
         self.levels = measured.map(|mut levels| {
             for (i, level) in levels.iter_mut().enumerate() {
-                if !chosen.contains(&i) {
+                if !playing.contains(&i) {
                     *level = ChannelLevel::default();
                 }
             }
@@ -152,8 +161,10 @@ impl Drill {
         };
         let mut random = || bench.mixer.random_unit();
         let offsets = drill::scramble(self.channels.len(), level.scramble_db, &mut random);
-        for ((&i, t), offset) in self.channels.iter().zip(&self.target).zip(offsets) {
-            let channel = bench.mixer.session.channels[i].name.clone();
+        for ((&part, t), offset) in self.channels.iter().zip(&self.target).zip(offsets) {
+            let Some(channel) = bench.mixer.strip_name(part).map(str::to_string) else {
+                continue;
+            };
             let db = Decibels(round2((t + offset).clamp(FADER_FLOOR_DB, FADER_MAX_DB)));
             bench.quietly(&MixEdit::Gain { channel, db });
         }
@@ -190,20 +201,18 @@ impl Drill {
 
     /// Plays the target (loudness-matched to the user's mix).
     fn hear_target(&mut self, bench: &mut Bench<'_>) {
-        let own: Vec<f64> = bench.faders().iter().map(|d| d.0).collect();
+        // Heard faders (each channel's own plus its groups'), the parts at their targets or
+        // where the user has them.
+        let own = parts::heard_with(&bench.mixer, &[], &[]);
+        let target_all = parts::heard_with(&bench.mixer, &self.channels, &self.target);
         let master = bench.mixer.session.master_db;
-        let matched = self.levels.as_ref().map(|levels| {
-            let mut target_all = own.clone();
-            for (k, &i) in self.channels.iter().enumerate() {
-                target_all[i] = self.target[k];
-            }
-            drill::match_gain_db(levels, &target_all, &own)
-        });
+        let matched = self
+            .levels
+            .as_ref()
+            .map(|levels| drill::match_gain_db(levels, &target_all, &own));
         self.hearing_target = true;
-        for (&i, &db) in self.channels.iter().zip(&self.target) {
-            // Heard with the channel's groups, as every fader is.
-            let heard = bench.mixer.heard_with_own(i, Decibels(db));
-            bench.mixer.emit(Effect::Gain(i, heard));
+        for i in self.playing(bench) {
+            bench.mixer.emit(Effect::Gain(i, Decibels(target_all[i])));
         }
         bench
             .mixer
@@ -221,28 +230,44 @@ impl Drill {
             return;
         }
         self.hearing_target = false;
-        for &i in &self.channels {
-            let gain = bench.mixer.session.channels[i].gain_db;
-            let heard = bench.mixer.heard_with_own(i, gain);
-            bench.mixer.emit(Effect::Gain(i, heard));
+        for i in self.playing(bench) {
+            if let Some(heard) = bench.mixer.session.heard_levels(i) {
+                bench.mixer.emit(Effect::Gain(i, heard.gain));
+            }
         }
         let master = bench.mixer.session.master_db;
         bench.mixer.emit(Effect::Master(master));
     }
 
+    /// The channels the drilled parts play, ascending.
+    fn playing(&self, bench: &Bench<'_>) -> Vec<usize> {
+        let mut channels: Vec<usize> = self
+            .channels
+            .iter()
+            .flat_map(|&part| parts::channels_of(&bench.mixer, part))
+            .collect();
+        channels.sort_unstable();
+        channels.dedup();
+        channels
+    }
+
     /// The results: the score.
     fn results(&self, bench: &Bench<'_>) -> Option<Finished> {
         let level = self.level?;
-        let session = &bench.mixer.session;
+        let mixer = &bench.mixer;
+        let session = &mixer.session;
         let channels: Vec<(String, Option<Role>)> = self
             .channels
             .iter()
-            .map(|&i| (session.channels[i].name.clone(), session.channels[i].role))
+            .map(|&part| {
+                let name = mixer.strip_name(part).unwrap_or_default().to_string();
+                (name, session.channels.get(part).and_then(|c| c.role))
+            })
             .collect();
         let own: Vec<Decibels> = self
             .channels
             .iter()
-            .map(|&i| session.channels[i].gain_db)
+            .map(|&part| mixer.strip_controls(part).map_or(Decibels::OFF, |c| c.gain))
             .collect();
         let target: Vec<Decibels> = self.target.iter().map(|&t| Decibels(t)).collect();
         let result = drill::analyse(level, &channels, &own, &target);
@@ -343,12 +368,27 @@ impl ExerciseFlow for Drill {
                 db: target_all[i],
             });
         }
+        // A whole group is one part, its fader at its target.
+        let drilled = parts::parts(&bench.mixer, &candidates);
+        let mut target = Vec::with_capacity(drilled.len());
+        for &part in &drilled {
+            let db = match bench.mixer.strip_kind(part) {
+                Some(StripKind::Group(g)) => {
+                    let db = parts::group_target(&bench.mixer.session, g, &source);
+                    let channel = bench.mixer.session.groups[g].name.clone();
+                    bench.quietly(&MixEdit::Gain { channel, db });
+                    db
+                }
+                _ => target_all[part],
+            };
+            target.push(db.0);
+        }
         self.measuring = Some(measure_in_background(
             without_scenes(&bench.mixer.session),
             self.span,
         ));
-        self.target = candidates.iter().map(|&i| target_all[i].0).collect();
-        self.channels = candidates;
+        self.target = target;
+        self.channels = drilled;
         self.stage = Stage::Preparing;
         // The drill plays once its target is measured.
         bench.mixer.emit(Effect::Pause);

@@ -177,18 +177,6 @@ impl Mixer {
         })
     }
 
-    /// Channel `channel`'s heard fader were its own fader at `own`: `own` plus its groups'.
-    pub(crate) fn heard_with_own(&self, channel: usize, own: Decibels) -> Decibels {
-        self.heard_gain_with(channel, |strip| {
-            if strip == channel {
-                own
-            } else {
-                self.strip_controls(strip)
-                    .map_or(Decibels::UNITY, |c| c.gain)
-            }
-        })
-    }
-
     /// Channel `channel`'s heard fader with `strip_gain` giving each strip's fader (a gliding
     /// one's value on the way): its own plus its groups'.
     pub(crate) fn heard_gain_with(
