@@ -1208,6 +1208,42 @@ file = "ref.wav"
         assert!(!app.unsaved());
     }
 
+    /// A group is a drilled part: its fader is scrambled (its member keeps its own fader, and
+    /// the engine hears own + group), a nudge on the group strip moves it, and the results
+    /// score it by name; leaving puts the group back.
+    #[test]
+    fn the_drill_drills_a_group_as_one_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = song(dir.path());
+        let mut low = crate::session::automation::Group::new("Low", vec!["Bass".into()]);
+        low.gain_db = Decibels(-1.0);
+        session.groups.push(low);
+        let mut app = console(session);
+        let mut transport = Transport::default();
+        start(&mut app, Exercise::Drill, &mut transport);
+        settle(&mut app, &mut transport);
+        let effects = act(&mut app, Action::Confirm, &mut transport);
+        let group = app.mixer().session.groups[0].gain_db;
+        let bass = app.mixer().session.channels[0].gain_db;
+        assert_eq!(bass, Decibels(-3.0), "the member stays at its target");
+        assert!(
+            effects.contains(&Effect::Gain(0, Decibels(bass.0 + group.0))),
+            "{effects:?}"
+        );
+        act(&mut app, Action::SelectStrip(4), &mut transport);
+        let effects = act(&mut app, UP_COARSE, &mut transport);
+        let moved = app.mixer().session.groups[0].gain_db;
+        assert!(moved.0 > group.0, "{:?}", app.message());
+        assert!(effects.contains(&Effect::Gain(0, Decibels(bass.0 + moved.0))));
+        act(&mut app, Action::Confirm, &mut transport);
+        let view = results(&app);
+        let names: Vec<&str> = view.rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Keys", "Low"]);
+        act(&mut app, Action::Confirm, &mut transport);
+        assert!(!app.in_exercise());
+        assert_eq!(app.mixer().session.groups[0].gain_db, Decibels(-1.0));
+    }
+
     /// The drill from start to its score: it measures the target before playing it, refuses
     /// fader moves while the target plays, scrambles on Enter, flips between target and mix,
     /// and scores; "again" starts the same level; nothing is kept.
