@@ -512,3 +512,46 @@ fn a_touch_holds_only_its_own_fader() {
     rig.app.update(Action::Undo, rig.at(3000), rig.transport);
     assert_eq!(rig.gain(1), -1.0);
 }
+
+/// Groups are strips after the channels for the surfaces too, by number and by name; a
+/// group's fader, mute and pan reach its members as heard values; the feedback lists
+/// the group's own fader after the channels.
+#[test]
+fn groups_are_strips_after_the_channels() {
+    let mut session = session_of(2);
+    session.groups.push(crate::session::automation::Group::new(
+        "Band",
+        vec!["Bass".into(), "Keys".into()],
+    ));
+    let mut rig = Rig::new(session);
+    let effects = rig.one(
+        &midi(),
+        0,
+        Input::FaderDb {
+            target: strip(2),
+            db: Some(-6.0),
+        },
+    );
+    assert_eq!(gains(&effects), [(0, -9.0), (1, -6.0)]);
+    let band = || StripRef::Name("Band".into());
+    let effects = rig.one(&midi(), 700, Input::Press(Press::Mute(band())));
+    assert_eq!(effects, [Effect::Mute(0, true), Effect::Mute(1, true)]);
+    let effects = rig.one(
+        &midi(),
+        800,
+        Input::Pan {
+            strip: band(),
+            pan: 0.5,
+        },
+    );
+    assert_eq!(
+        effects,
+        [Effect::Pan(0, Pan(0.5)), Effect::Pan(1, Pan(0.5))]
+    );
+    assert_eq!(rig.app.mixer().selected(), 0, "the selection stays");
+    let feedback = rig.app.feedback();
+    let names: Vec<&str> = feedback.strips.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["Bass", "Keys", "Band"]);
+    assert!(feedback.strips[2].mute);
+    assert_eq!(feedback.strips[2].pan, Some(0.5));
+}
