@@ -312,6 +312,36 @@ mod tests {
         );
     }
 
+    /// In scene mode the fader and mute keys on a selected group set the group's value and
+    /// mute in the section's scene (from its base fader), and the scenes go to the engine.
+    #[test]
+    fn scene_mode_edits_a_groups_scene() {
+        use crate::app::action::{Direction, Step};
+        let mut mixer = grouped();
+        mixer.session.sections = vec![Section {
+            name: "Chorus".into(),
+            start: Seconds(0.0),
+            gain_db: Vec::new(),
+            mute: Vec::new(),
+            ramp_ms: None,
+        }];
+        mixer.scene_mode = true;
+        mixer.select(3);
+        mixer.nudge(Direction::Up, Step::Fine, std::time::Instant::now());
+        mixer.toggle(false);
+        let chorus = &mixer.session.sections[0];
+        assert_eq!(chorus.scene_gain("Band"), Some(Decibels(-1.5)));
+        assert!(chorus.is_muted("Band"));
+        assert_eq!(
+            mixer.session.groups[0].gain_db,
+            Decibels(-2.0),
+            "the base stays"
+        );
+        let effects = mixer.take_effects();
+        assert_eq!(effects.len(), 2);
+        assert!(effects.iter().all(|e| matches!(e, Effect::Scenes(_))));
+    }
+
     /// A fader edit sends the scenes again when a section's scene sets a level the engine
     /// folds with that fader (the group's, a member's, or another group of a member), and
     /// not otherwise.
