@@ -1,6 +1,7 @@
 //! The level-matching drill: hear a target balance, then rebuild it by ear from scrambled
 //! faders, at levels that grow harder (more stems, wider scrambles, no flipping back, the
-//! target heard only once). A group of the session can be a part: see [`parts`].
+//! target heard only once). A whole group of the session is one part, its members moving
+//! together (see `drill/parts.rs`).
 
 mod parts;
 
@@ -101,7 +102,7 @@ impl Drill {
             .iter()
             .copied()
             .filter(|&part| {
-                parts::channels_of(&bench.mixer, part).iter().any(|&i| {
+                parts::channels_of(bench.mixer, part).iter().any(|&i| {
                     measured
                         .as_ref()
                         .and_then(|m| m.get(i))
@@ -118,7 +119,7 @@ impl Drill {
         let chosen = drill::choose_stems(&pool, count, &mut random);
         let playing: Vec<usize> = chosen
             .iter()
-            .flat_map(|&part| parts::channels_of(&bench.mixer, part))
+            .flat_map(|&part| parts::channels_of(bench.mixer, part))
             .collect();
         for i in 0..bench.mixer.session.channels.len() {
             if !playing.contains(&i) && !bench.mixer.session.channels[i].mute {
@@ -203,8 +204,8 @@ impl Drill {
     fn hear_target(&mut self, bench: &mut Bench<'_>) {
         // Heard faders (each channel's own plus its groups'), the parts at their targets or
         // where the user has them.
-        let own = parts::heard_with(&bench.mixer, &[], &[]);
-        let target_all = parts::heard_with(&bench.mixer, &self.channels, &self.target);
+        let own = parts::heard_with(bench.mixer, &[], &[]);
+        let target_all = parts::heard_with(bench.mixer, &self.channels, &self.target);
         let master = bench.mixer.session.master_db;
         let matched = self
             .levels
@@ -244,7 +245,7 @@ impl Drill {
         let mut channels: Vec<usize> = self
             .channels
             .iter()
-            .flat_map(|&part| parts::channels_of(&bench.mixer, part))
+            .flat_map(|&part| parts::channels_of(bench.mixer, part))
             .collect();
         channels.sort_unstable();
         channels.dedup();
@@ -369,7 +370,7 @@ impl ExerciseFlow for Drill {
             });
         }
         // A whole group is one part, its fader at its target.
-        let drilled = parts::parts(&bench.mixer, &candidates);
+        let drilled = parts::parts(bench.mixer, &candidates);
         let mut target = Vec::with_capacity(drilled.len());
         for &part in &drilled {
             let db = match bench.mixer.strip_kind(part) {
