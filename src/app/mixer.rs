@@ -95,6 +95,8 @@ pub struct Mixer {
     pub(crate) effects: Vec<Effect>,
     /// The latest message for the status line.
     pub(crate) message: Option<String>,
+    /// Ride modes and the pass being recorded.
+    pub(crate) rides: super::rides::Rides,
 }
 
 impl Mixer {
@@ -137,6 +139,7 @@ impl Mixer {
             transport: Transport::default(),
             effects: Vec::new(),
             message: None,
+            rides: super::rides::Rides::default(),
         }
     }
 
@@ -363,6 +366,10 @@ impl Mixer {
             Direction::Up => size,
             Direction::Down => -size,
         };
+        // An armed strip records its ride while playing.
+        if self.record_nudge(delta, now) {
+            return;
+        }
         let trim = self.trim_mode && self.focus == Focus::Strip;
         let value = nudged(self.focused_value().0, delta, trim);
         let edit = self.focused_edit(Decibels(value));
@@ -501,6 +508,7 @@ impl Mixer {
             ) => {
                 self.emit(Effect::Scenes(Box::new(self.session.clone())));
             }
+            (MixEdit::Ride { .. }, _) => self.emit(Effect::Rides(Box::new(self.session.clone()))),
             _ => {}
         }
     }

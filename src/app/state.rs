@@ -157,6 +157,11 @@ impl App {
         self.targets = targets;
     }
 
+    /// Sets how rides record (`[rides]` in the settings).
+    pub fn set_rides_config(&mut self, config: crate::config::RidesConfig) {
+        self.mixer.rides.set_config(config);
+    }
+
     /// The last message for the status line.
     pub fn message(&self) -> Option<&str> {
         self.mixer.message.as_deref()
@@ -190,7 +195,7 @@ impl App {
 
     /// Whether a fader is still gliding (the console keeps calling [`App::tick`]).
     pub fn is_gliding(&self) -> bool {
-        self.mixer.is_gliding() || self.exercise_waiting()
+        self.mixer.is_gliding() || self.exercise_waiting() || self.mixer.rides.any_recording()
     }
 
     /// Opens a box on top of the others.
@@ -333,6 +338,7 @@ impl App {
     /// [`App::take_effects`]).
     pub fn update(&mut self, action: Action, now: Instant, transport: Transport) -> Outcome {
         self.mixer.transport = transport;
+        self.mixer.rides.suspended = self.exercise.is_some();
         if !self.modes.is_empty() {
             return self.with_top(|mode, app| mode.update(action, app, now));
         }
@@ -388,10 +394,18 @@ impl App {
 
     /// Applies one action, with the transport as the model knows it.
     fn apply(&mut self, action: Action, now: Instant) -> Outcome {
-        if !matches!(action, Action::Nudge { .. }) {
+        if !matches!(action, Action::Nudge { .. } | Action::TrimRide(_)) {
             self.mixer.end_burst();
         }
         self.mixer.playhead = self.mixer.transport.position;
+        let outcome = self.apply_mixer(action, now);
+        // A stop (or a jump back) ends what was being recorded.
+        self.mixer.tick_rides(now);
+        outcome
+    }
+
+    /// The mixer's actions.
+    fn apply_mixer(&mut self, action: Action, now: Instant) -> Outcome {
         match action {
             Action::SelectPrevious => self.mixer.select(self.mixer.selected.saturating_sub(1)),
             Action::SelectNext => self.mixer.select(self.mixer.selected + 1),
@@ -451,8 +465,18 @@ impl App {
                 self.peaks_reset = true;
                 self.mixer.message = Some("Peaks and clip lamps reset".to_string());
             }
-            Action::Undo => self.mixer.undo_redo(false),
-            Action::Redo => self.mixer.undo_redo(true),
+            Action::RideMode => self.mixer.cycle_ride_mode(),
+            Action::ClearRideSection => self.mixer.clear_ride(false),
+            Action::ClearRide => self.mixer.clear_ride(true),
+            Action::TrimRide(direction) => self.mixer.trim_ride(direction, now),
+            Action::Undo => {
+                self.mixer.end_pass();
+                self.mixer.undo_redo(false);
+            }
+            Action::Redo => {
+                self.mixer.end_pass();
+                self.mixer.undo_redo(true);
+            }
             Action::Save => {
                 self.save();
             }
@@ -490,6 +514,7 @@ impl App {
         self.exercise_tick();
         self.watch_disk(now, false);
         self.mixer.tick_glides(now);
+        self.mixer.tick_rides(now);
     }
 
     /// The section and scene keys.
@@ -586,6 +611,8 @@ mod tests {
     use crate::app::edit::test_session;
     use crossterm::event::KeyEventState;
     use std::time::Duration;
+
+    mod rides;
 
     /// The engine, as far as the model can tell: what it was sent.
     #[derive(Debug, Default)]

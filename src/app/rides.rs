@@ -1,0 +1,521 @@
+//! Rides in the console (UI thread): each strip's ride mode, recording a ride by ear while the
+//! song plays, and the ride edits (clear, trim) of the current section.
+//!
+//! - A strip's **mode** is read (its ride plays; the default), touch, latch or off (its ride is
+//!   not heard: the engine holds it at 0 dB). Touch and latch **arm** the strip.
+//! - While playing, a fader nudge on an armed strip moves its ride instead of its fader: the
+//!   **take** starts from the ride's level at the play head and moves by each nudge, and the
+//!   engine plays that level (`Effect::RideHold`). A touch take lets go
+//!   [`crate::config::RidesConfig::touch_release_ms`] after the last nudge, a latch take when
+//!   playback stops; either way the ride glides back to what was there over [`RELEASE_GLIDE`].
+//!   What a take recorded replaces the old ride over the time it covers, thinned to
+//!   [`RIDE_TOLERANCE_DB`].
+//! - A **pass** is everything recorded from the first take to the stop: one undo step. Each
+//!   take reaches the session, the crash journal and the engine as soon as it lets go, so a
+//!   crash keeps it.
+
+use std::time::{Duration, Instant};
+
+use super::action::Direction;
+use super::edit::{Change, MixEdit};
+use super::effect::Effect;
+use super::mixer::{BURST_GAP, Mixer, round_ms, round2};
+use crate::config::RidesConfig;
+use crate::session::Session;
+use crate::session::automation::{
+    RIDE_MAX_DB, RIDE_MIN_DB, RIDE_TOLERANCE_DB, Ride, RidePoint, ride_db_at, thin,
+};
+use crate::ui::view::Focus;
+use crate::units::{Decibels, Seconds};
+
+/// How long a recorded ride takes to get back to the ride that was there when a take lets go,
+/// in seconds.
+pub const RELEASE_GLIDE: f64 = 0.3;
+/// How long one nudge takes to reach its level in a recorded ride, in seconds (the engine's
+/// own glide for a held ride level is 10 ms).
+pub const MOVE_GLIDE: f64 = 0.01;
+/// How far a ride trim moves the ride, in dB.
+pub const RIDE_TRIM_DB: f64 = 0.5;
+/// The glide at each edge of a section whose ride is trimmed or cleared, in seconds: the ride
+/// outside the section stays as it was.
+pub const EDGE_GLIDE: f64 = 0.05;
+/// The play head moving back by more than this while a take records (a loop, a jump) ends the
+/// take, in seconds.
+const JUMP_BACK: f64 = 0.05;
+/// Two ride points closer than this are one time, in seconds.
+const SAME_TIME: f64 = 0.0005;
+
+/// What a strip does with its ride.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RideMode {
+    /// The ride is not heard.
+    Off,
+    /// The ride plays back.
+    #[default]
+    Read,
+    /// Armed: fader moves record while they keep coming, then the ride plays again.
+    Touch,
+    /// Armed: fader moves record until playback stops.
+    Latch,
+}
+
+impl RideMode {
+    /// The mode after this one: read, touch, latch, off, read.
+    pub fn next(self) -> Self {
+        match self {
+            RideMode::Read => RideMode::Touch,
+            RideMode::Touch => RideMode::Latch,
+            RideMode::Latch => RideMode::Off,
+            RideMode::Off => RideMode::Read,
+        }
+    }
+
+    /// Whether fader moves record the ride while playing.
+    pub fn armed(self) -> bool {
+        matches!(self, RideMode::Touch | RideMode::Latch)
+    }
+}
+
+/// One strip's recording, from its first nudge until it lets go.
+#[derive(Debug, Clone)]
+struct Take {
+    /// The channel (or group) whose ride it records.
+    target: String,
+    /// Its strip, counted from 0.
+    strip: usize,
+    mode: RideMode,
+    /// What it recorded, in time order.
+    points: Vec<RidePoint>,
+    /// The level it holds now, dB.
+    level: f64,
+    /// When the last nudge came.
+    last_move: Instant,
+}
+
+impl Take {
+    /// Adds a point, or changes the last one's level when `at` is not later than it (several
+    /// nudges handled at one play head).
+    fn push(&mut self, at: f64, db: f64) {
+        match self.points.last_mut() {
+            Some(last) if at <= last.at.0 + SAME_TIME => last.db = Decibels(db),
+            _ => self.points.push(RidePoint::new(at, db)),
+        }
+    }
+
+    /// The time of its last point.
+    fn last_at(&self) -> f64 {
+        self.points.last().map_or(0.0, |p| p.at.0)
+    }
+}
+
+/// Everything recorded from the first take to the stop: one undo step.
+#[derive(Debug, Clone)]
+struct Pass {
+    /// The rides when it began.
+    before: Vec<Ride>,
+    /// The targets it recorded, in the order their takes began.
+    targets: Vec<String>,
+    /// The takes still recording.
+    takes: Vec<Take>,
+}
+
+/// The rides' part of the mixer: modes, the pass being recorded, the settings.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Rides {
+    /// Strips (by name) whose mode is not the default (read).
+    modes: Vec<(String, RideMode)>,
+    config: Option<RidesConfig>,
+    pass: Option<Pass>,
+    /// An exercise runs: nothing records.
+    pub(crate) suspended: bool,
+}
+
+impl Rides {
+    /// The mode of the channel or group named `target`.
+    pub fn mode(&self, target: &str) -> RideMode {
+        self.modes
+            .iter()
+            .find(|(name, _)| name == target)
+            .map_or(RideMode::Read, |(_, mode)| *mode)
+    }
+
+    fn set_mode(&mut self, target: &str, mode: RideMode) {
+        self.modes.retain(|(name, _)| name != target);
+        if mode != RideMode::Read {
+            self.modes.push((target.to_string(), mode));
+        }
+    }
+
+    /// Sets the rides' settings (`[rides]`).
+    pub fn set_config(&mut self, config: RidesConfig) {
+        self.config = Some(config);
+    }
+
+    fn touch_release(&self) -> Duration {
+        let ms = self.config.map_or(600, |c| c.touch_release_ms);
+        Duration::from_millis(u64::from(ms))
+    }
+
+    /// Whether a take of `target` is recording.
+    pub fn recording(&self, target: &str) -> bool {
+        self.pass
+            .as_ref()
+            .is_some_and(|p| p.takes.iter().any(|t| t.target == target))
+    }
+
+    /// Whether any take is recording.
+    pub fn any_recording(&self) -> bool {
+        self.pass.as_ref().is_some_and(|p| !p.takes.is_empty())
+    }
+}
+
+impl Mixer {
+    /// The ride mode of the channel or group named `target`.
+    pub fn ride_mode(&self, target: &str) -> RideMode {
+        self.rides.mode(target)
+    }
+
+    /// Whether a pass is recording `target`'s ride now.
+    pub fn ride_recording(&self, target: &str) -> bool {
+        self.rides.recording(target)
+    }
+
+    /// `A`: the selected strip's next ride mode. Off holds its ride at 0 dB in the engine; a
+    /// take of the strip lets go first.
+    pub(crate) fn cycle_ride_mode(&mut self) {
+        let Some(strip) = self.channel_for_strip_edit("ride") else {
+            return;
+        };
+        let target = self.session.channels[strip].name.clone();
+        self.finish_takes(|t| t.target == target);
+        let was = self.rides.mode(&target);
+        let mode = was.next();
+        self.rides.set_mode(&target, mode);
+        if mode == RideMode::Off {
+            self.emit(Effect::RideHold(strip, Some(Decibels::UNITY)));
+        } else if was == RideMode::Off {
+            self.emit(Effect::RideHold(strip, None));
+        }
+        self.message = Some(
+            match mode {
+                RideMode::Read => format!("{target}: ride plays (read)"),
+                RideMode::Touch => format!(
+                    "{target}: ride armed (touch): fader moves while playing record it, and let \
+                     go when you stop moving"
+                ),
+                RideMode::Latch => format!(
+                    "{target}: ride armed (latch): fader moves while playing record it until \
+                     you stop playback"
+                ),
+                RideMode::Off => format!("{target}: ride off (not heard)"),
+            } + if self.session.ride(&target).is_none() && mode == RideMode::Read {
+                "; no ride yet"
+            } else {
+                ""
+            },
+        );
+    }
+
+    /// A fader nudge of `delta` dB: recorded into the selected strip's ride when the strip is
+    /// armed and the song plays (true), else left to the fader (false).
+    pub(crate) fn record_nudge(&mut self, delta: f64, now: Instant) -> bool {
+        if self.rides.suspended
+            || !self.transport.playing
+            || self.focus != Focus::Strip
+            || self.trim_mode
+        {
+            return false;
+        }
+        let strip = self.selected;
+        let Some(channel) = self.session.channels.get(strip) else {
+            return false;
+        };
+        let target = channel.name.clone();
+        if !self.rides.mode(&target).armed() {
+            return false;
+        }
+        let at = self.transport.position.0;
+        // The play head went back (a loop, a jump): what was recorded so far is kept.
+        self.finish_takes(|t| t.target == target && at + JUMP_BACK < t.last_at());
+        let from = self
+            .session
+            .ride(&target)
+            .map_or(0.0, |r| r.db_at(Seconds(at)).0);
+        let mode = self.rides.mode(&target);
+        let pass = self.rides.pass.get_or_insert_with(|| Pass {
+            before: self.session.rides.clone(),
+            targets: Vec::new(),
+            takes: Vec::new(),
+        });
+        if !pass.targets.contains(&target) {
+            pass.targets.push(target.clone());
+        }
+        let take = match pass.takes.iter().position(|t| t.target == target) {
+            Some(i) => &mut pass.takes[i],
+            None => {
+                pass.takes.push(Take {
+                    target: target.clone(),
+                    strip,
+                    mode,
+                    points: Vec::new(),
+                    level: from,
+                    last_move: now,
+                });
+                let last = pass.takes.len() - 1;
+                &mut pass.takes[last]
+            }
+        };
+        let was = take.level;
+        let to = round2((was + delta).clamp(RIDE_MIN_DB, RIDE_MAX_DB));
+        take.push(at, was);
+        take.push(at + MOVE_GLIDE, to);
+        take.level = to;
+        take.last_move = now;
+        self.emit(Effect::RideHold(strip, Some(Decibels(to))));
+        self.message = Some(if self.blind.hides_numbers() {
+            format!("Recording {target}'s ride")
+        } else {
+            format!("Recording {target}'s ride: {}", Decibels(to))
+        });
+        true
+    }
+
+    /// Lets go of touch takes whose last nudge is older than the release time, and ends the
+    /// pass when playback has stopped (each frame, and after each action).
+    pub(crate) fn tick_rides(&mut self, now: Instant) {
+        let Some(pass) = self.rides.pass.as_ref() else {
+            return;
+        };
+        if !self.transport.playing {
+            self.end_pass();
+            return;
+        }
+        let release = self.rides.touch_release();
+        let at = self.transport.position.0;
+        let due: Vec<String> = pass
+            .takes
+            .iter()
+            .filter(|t| {
+                at + JUMP_BACK < t.last_at()
+                    || t.mode == RideMode::Touch
+                        && now.saturating_duration_since(t.last_move) >= release
+            })
+            .map(|t| t.target.clone())
+            .collect();
+        if !due.is_empty() {
+            self.finish_takes(|t| due.contains(&t.target));
+        }
+    }
+
+    /// Ends the pass: every take lets go at the play head, and everything the pass recorded
+    /// becomes one undo step.
+    pub(crate) fn end_pass(&mut self) {
+        if self.rides.pass.is_none() {
+            return;
+        }
+        self.finish_takes(|_| true);
+        let Some(pass) = self.rides.pass.take() else {
+            return;
+        };
+        let before = Session {
+            rides: pass.before,
+            ..self.session.clone()
+        };
+        let changes: Vec<Change> = super::edit::differences(&before, &self.session)
+            .into_iter()
+            .filter(|c| matches!(&c.after, MixEdit::Ride { channel, .. } if pass.targets.contains(channel)))
+            .collect();
+        if !changes.is_empty() {
+            self.undo.push_group(changes);
+        }
+    }
+
+    /// Lets go of the takes `which` picks: each one's recording replaces the ride over the time
+    /// it covers, gliding back to the old ride; the session, the journal and the engine get the
+    /// new ride.
+    fn finish_takes(&mut self, which: impl Fn(&Take) -> bool) {
+        let Some(pass) = self.rides.pass.as_mut() else {
+            return;
+        };
+        let (done, going): (Vec<Take>, Vec<Take>) =
+            std::mem::take(&mut pass.takes).into_iter().partition(which);
+        pass.takes = going;
+        if done.is_empty() {
+            return;
+        }
+        let at = self.transport.position.0;
+        for take in &done {
+            let old: Vec<RidePoint> = self
+                .session
+                .ride(&take.target)
+                .map(|r| r.points.clone())
+                .unwrap_or_default();
+            let points = recorded_ride(&old, take, at);
+            let edit = MixEdit::Ride {
+                channel: take.target.clone(),
+                points: Some(points),
+            };
+            if edit.apply(&mut self.session).is_ok() {
+                self.journal_pending.push(edit);
+            }
+        }
+        self.emit(Effect::Rides(Box::new(self.session.clone())));
+        for take in &done {
+            self.emit(Effect::RideHold(take.strip, None));
+        }
+    }
+
+    /// `X` (`everywhere` false) clears the selected strip's ride inside the section under the
+    /// play head; `ctrl+x` (`everywhere`) removes it. One undo step.
+    pub(crate) fn clear_ride(&mut self, everywhere: bool) {
+        let Some(strip) = self.channel_for_strip_edit("ride") else {
+            return;
+        };
+        self.end_pass();
+        let target = self.session.channels[strip].name.clone();
+        let Some(old) = self.session.ride(&target).map(|r| r.points.clone()) else {
+            self.message = Some(format!("{target} has no ride to clear"));
+            return;
+        };
+        let (points, said) = if everywhere {
+            (None, format!("Cleared {target}'s ride (u undoes)"))
+        } else {
+            let Some((start, end, section)) = self.section_span() else {
+                return;
+            };
+            let points = reshape(&old, start, end, |_| 0.0);
+            (
+                points,
+                format!("Cleared {target}'s ride in {section} (u undoes)"),
+            )
+        };
+        if self.edit(MixEdit::Ride {
+            channel: target,
+            points,
+        }) {
+            self.message = Some(said);
+        }
+    }
+
+    /// `+` / `-`: the selected strip's ride up or down [`RIDE_TRIM_DB`] inside the section
+    /// under the play head (a held key is one undo step).
+    pub(crate) fn trim_ride(&mut self, direction: Direction, now: Instant) {
+        let Some(strip) = self.channel_for_strip_edit("ride") else {
+            return;
+        };
+        self.end_pass();
+        let Some((start, end, section)) = self.section_span() else {
+            return;
+        };
+        let target = self.session.channels[strip].name.clone();
+        let old = self
+            .session
+            .ride(&target)
+            .map(|r| r.points.clone())
+            .unwrap_or_default();
+        let delta = match direction {
+            Direction::Up => RIDE_TRIM_DB,
+            Direction::Down => -RIDE_TRIM_DB,
+        };
+        let points = reshape(&old, start, end, |db| {
+            round2((db + delta).clamp(RIDE_MIN_DB, RIDE_MAX_DB))
+        });
+        let edit = MixEdit::Ride {
+            channel: target.clone(),
+            points,
+        };
+        let burst = match &self.burst {
+            Some((control, at, id))
+                if control.same_control(&edit) && now.duration_since(*at) < BURST_GAP =>
+            {
+                *id
+            }
+            _ => self.new_burst(),
+        };
+        self.burst = Some((edit.clone(), now, burst));
+        if self.edit_in_burst(edit, burst) == Some(true) {
+            self.message = Some(if self.blind.hides_numbers() {
+                format!("{target}'s ride moved in {section}")
+            } else {
+                format!(
+                    "{target}'s ride {} {RIDE_TRIM_DB} dB in {section}",
+                    if delta > 0.0 { "up" } else { "down" }
+                )
+            });
+        } else {
+            self.message = Some(format!("{target}'s ride is at its end in {section}"));
+        }
+    }
+
+    /// The section under the play head: its start, its end, its name (or a message).
+    fn section_span(&mut self) -> Option<(f64, f64, String)> {
+        let k = self.section_here()?;
+        let section = &self.session.sections[k];
+        let end = self
+            .session
+            .sections
+            .get(k + 1)
+            .map_or(self.session.length().0, |s| s.start.0);
+        Some((section.start.0, end, section.name.clone()))
+    }
+}
+
+/// The ride `old` with `take`'s recording in place of what was there, the take letting go at
+/// `at` (or its last point, when that is later): its level holds to then, and glides back to
+/// the old ride over [`RELEASE_GLIDE`]. Times are kept to the millisecond.
+fn recorded_ride(old: &[RidePoint], take: &Take, at: f64) -> Vec<RidePoint> {
+    let mut recorded = take.clone();
+    let end = at.max(recorded.last_at());
+    recorded.push(end, take.level);
+    let back = end + RELEASE_GLIDE;
+    recorded.push(back, ride_db_at(old, Seconds(back)).0);
+    let points: Vec<RidePoint> = recorded
+        .points
+        .iter()
+        .map(|p| RidePoint {
+            at: round_ms(p.at),
+            db: p.db,
+        })
+        .collect();
+    let new = thin(&points, RIDE_TOLERANCE_DB);
+    let (first, last) = (new[0].at.0, new[new.len() - 1].at.0);
+    let mut out: Vec<RidePoint> = old
+        .iter()
+        .filter(|p| p.at.0 < first - SAME_TIME)
+        .copied()
+        .collect();
+    out.extend(new);
+    out.extend(old.iter().filter(|p| p.at.0 > last + SAME_TIME));
+    out
+}
+
+/// The ride `old` with `f` applied to its level between `start` and `end` (a section), with an
+/// [`EDGE_GLIDE`] inside each edge so the ride outside is unchanged. `None` when what is left is
+/// 0 dB throughout (no ride).
+fn reshape(
+    old: &[RidePoint],
+    start: f64,
+    end: f64,
+    f: impl Fn(f64) -> f64,
+) -> Option<Vec<RidePoint>> {
+    let glide = EDGE_GLIDE.min((end - start) / 2.0);
+    let level = |t: f64| ride_db_at(old, Seconds(t)).0;
+    let (inner_start, inner_end) = (start + glide, end - glide);
+    let mut out: Vec<RidePoint> = old
+        .iter()
+        .filter(|p| p.at.0 < start - SAME_TIME)
+        .copied()
+        .collect();
+    out.push(RidePoint::new(start, level(start)));
+    out.push(RidePoint::new(inner_start, f(level(inner_start))));
+    out.extend(
+        old.iter()
+            .filter(|p| p.at.0 > inner_start + SAME_TIME && p.at.0 < inner_end - SAME_TIME)
+            .map(|p| RidePoint::new(p.at.0, f(p.db.0))),
+    );
+    out.push(RidePoint::new(inner_end, f(level(inner_end))));
+    out.push(RidePoint::new(end, level(end)));
+    out.extend(old.iter().filter(|p| p.at.0 > end + SAME_TIME).copied());
+    let out = thin(&out, 1e-9);
+    out.iter().any(|p| p.db.0.abs() > 1e-9).then_some(out)
+}
