@@ -25,7 +25,7 @@ use crate::session::Session;
 use crate::session::automation::{
     RIDE_MAX_DB, RIDE_MIN_DB, RIDE_TOLERANCE_DB, Ride, RidePoint, ride_db_at, thin,
 };
-use crate::ui::view::Focus;
+use crate::ui::view::{Focus, RideMark, RideShown};
 use crate::units::{Decibels, Seconds};
 
 /// How long a recorded ride takes to get back to the ride that was there when a take lets go,
@@ -178,6 +178,20 @@ impl Mixer {
     /// Whether a pass is recording `target`'s ride now.
     pub fn ride_recording(&self, target: &str) -> bool {
         self.rides.recording(target)
+    }
+
+    /// What the strip of `target` shows of its ride.
+    pub fn ride_mark(&self, target: &str) -> RideMark {
+        RideMark {
+            has_ride: self.session.ride(target).is_some(),
+            mode: match self.rides.mode(target) {
+                RideMode::Read => RideShown::Read,
+                RideMode::Touch => RideShown::Touch,
+                RideMode::Latch => RideShown::Latch,
+                RideMode::Off => RideShown::Off,
+            },
+            recording: self.rides.recording(target),
+        }
     }
 
     /// `A`: the selected strip's next ride mode. Off holds its ride at 0 dB in the engine; a

@@ -253,9 +253,13 @@ impl App {
         ));
         out.extend(boxes);
         // The console's marks, with the screen that draws them.
-        let (mark, meaning) = crate::ui::widgets::strip::SCENE_MARK_HELP;
         out.push((String::new(), String::new()));
-        out.push((mark.to_string(), meaning.to_string()));
+        for (mark, meaning) in [
+            crate::ui::widgets::strip::RIDE_MARK_HELP,
+            crate::ui::widgets::strip::SCENE_MARK_HELP,
+        ] {
+            out.push((mark.to_string(), meaning.to_string()));
+        }
         out
     }
 
@@ -881,8 +885,9 @@ mod tests {
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
                 // The nine strip keys on one line; a blank line and a heading before the keys
-                // of the boxes; a blank line and the fader value's scene mark at the end.
-                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 2);
+                // of the boxes; a blank line, the ride marks and the fader value's scene mark at
+                // the end.
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 3);
                 let last = lines.last().expect("the help's last line");
                 assert_eq!(last.0, crate::ui::widgets::strip::SCENE_MARK_HELP.0);
                 assert_eq!(lines[2].0, "1 2 3 4 5 6 7 8 9");
@@ -896,7 +901,7 @@ mod tests {
         eng.key(&mut app, &press('?'), t);
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
-                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 2 - 12);
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 3 - 12);
             }
             other => panic!("expected the second page, got {other:?}"),
         }

@@ -162,6 +162,7 @@ impl Live {
                 solo: c.solo,
                 soloed_out: any_solo && !c.solo,
                 meter: self.strips.get(i).map_or(MeterView::SILENT, meter_view),
+                ride: app.mixer().ride_mark(&c.name),
                 scene: scene.map(|s| {
                     let own = s.scene_gain(&c.name);
                     SceneMark {

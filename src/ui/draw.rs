@@ -641,6 +641,7 @@ mod tests {
             meter,
             scene: None,
             from_scene: false,
+            ride: crate::ui::view::RideMark::default(),
         }
     }
 

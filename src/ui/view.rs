@@ -100,6 +100,33 @@ pub struct StripView {
     /// A control surface's fader for this strip disagrees with the mix and waits to take it
     /// over: which way to move it (never while blind).
     pub catch: Option<Catch>,
+    /// The strip's ride: whether it has one, its mode, whether it is being recorded.
+    pub ride: RideMark,
+}
+
+/// What a strip shows of its ride (level automation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RideMark {
+    /// The strip has a ride.
+    pub has_ride: bool,
+    /// What the strip does with it.
+    pub mode: RideShown,
+    /// A take is recording it now.
+    pub recording: bool,
+}
+
+/// A strip's ride mode, as shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RideShown {
+    /// The ride plays.
+    #[default]
+    Read,
+    /// Armed: records while the fader moves.
+    Touch,
+    /// Armed: records until the stop.
+    Latch,
+    /// The ride is not heard.
+    Off,
 }
 
 /// Which way a control surface's fader must move to take over the mix (soft takeover).
