@@ -755,6 +755,7 @@ mod tests {
             playhead_s: 83.4,
             current: Some(3),
             loop_region: Some((60.0, 90.0)),
+            ride: Vec::new(),
         }
     }
 

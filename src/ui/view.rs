@@ -383,6 +383,8 @@ pub struct TimelineView {
     pub current: Option<usize>,
     /// The loop region in seconds, when looping.
     pub loop_region: Option<(f64, f64)>,
+    /// The selected strip's ride as (time in seconds, dB) points; empty without one.
+    pub ride: Vec<(f64, f64)>,
 }
 
 impl TimelineView {
