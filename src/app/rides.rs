@@ -474,6 +474,43 @@ impl Mixer {
     }
 }
 
+/// The mean level (dB) the ride `points` adds between `start` and `end` seconds: its average
+/// over that time (exact, as a ride is straight between its points); its level at `start` when
+/// the span is empty.
+pub fn mean_ride_db(points: &[RidePoint], start: f64, end: f64) -> f64 {
+    let level = |t: f64| ride_db_at(points, Seconds(t)).0;
+    if end <= start {
+        return level(start);
+    }
+    let mut times = vec![start];
+    times.extend(
+        points
+            .iter()
+            .map(|p| p.at.0)
+            .filter(|&t| t > start && t < end),
+    );
+    times.push(end);
+    let area: f64 = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]) * (level(w[0]) + level(w[1])) / 2.0)
+        .sum();
+    area / (end - start)
+}
+
+impl Mixer {
+    /// The mean level the rides heard on channel `channel` (its own and its groups', unless
+    /// switched off) add between `start` and `end` seconds, in dB.
+    pub fn ride_mean_db(&self, channel: &str, start: f64, end: f64) -> f64 {
+        let groups = self.session.groups_of(channel).map(|g| g.name.as_str());
+        std::iter::once(channel)
+            .chain(groups)
+            .filter(|target| self.rides.mode(target) != RideMode::Off)
+            .filter_map(|target| self.session.ride(target))
+            .map(|ride| mean_ride_db(&ride.points, start, end))
+            .sum()
+    }
+}
+
 /// The ride `old` with `take`'s recording in place of what was there, the take letting go at
 /// `at` (or its last point, when that is later): its level holds to then, and glides back to
 /// the old ride over [`RELEASE_GLIDE`]. Times are kept to the millisecond.
