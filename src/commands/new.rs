@@ -3,6 +3,8 @@
 //! atomically, never over an existing file unless asked to. What was found and decided is
 //! printed as a table.
 
+mod groups;
+
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -236,6 +238,7 @@ fn session_doc(
         channels.push(table);
     }
     doc["channel"] = Item::ArrayOfTables(channels);
+    groups::write(&mut doc, &groups::propose(&plan.channels));
     doc
 }
 
@@ -319,6 +322,22 @@ pub fn table(prepared: &Prepared) -> String {
         );
         for note in &channel.notes {
             let _ = writeln!(out, "{:indent$}{}", "", escape(note));
+        }
+    }
+    let proposed = groups::propose(&plan.channels);
+    if !proposed.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nGroups proposed from the roles (a group's fader adds to its members'; written at \
+             0 dB):"
+        );
+        for group in &proposed {
+            let members: Vec<String> = group
+                .members
+                .iter()
+                .map(|m| escape(m).into_owned())
+                .collect();
+            let _ = writeln!(out, "  {}: {}", escape(&group.name), members.join(", "));
         }
     }
     if !plan.skipped.is_empty() {

@@ -14,6 +14,7 @@
 //!   line in dB; before the first point it holds the first point's level and after the last the
 //!   last point's.
 
+use super::limits::Limits;
 use crate::units::{Decibels, Pan, Seconds};
 
 /// How far a thinned ride may stray from the moves that were recorded, in dB: a recorded pass
@@ -26,6 +27,14 @@ pub const RIDE_MIN_DB: f64 = -60.0;
 
 /// The highest level a ride point may hold, in dB.
 pub const RIDE_MAX_DB: f64 = 24.0;
+
+/// What a ride point's level allows, in a user's words (the session loader and the console judge
+/// levels by it): [`RIDE_MIN_DB`]..=[`RIDE_MAX_DB`], finite.
+pub const RIDE_LEVEL: Limits = Limits {
+    low: RIDE_MIN_DB,
+    high: RIDE_MAX_DB,
+    rule: "a ride point's level goes from -60 to +24 dB",
+};
 
 /// A VCA-style group of channels.
 #[derive(Debug, Clone, PartialEq)]

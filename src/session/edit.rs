@@ -6,6 +6,8 @@ use std::path::Path;
 
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
+mod automation;
+
 use super::tempo::{BarBeat, Meter, TempoMap};
 use super::{Channel, SESSION_VERSION, Section, Session};
 use crate::units::{Decibels, Seconds};
@@ -56,9 +58,11 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
         root,
         "channel",
         &names,
-        |_, _| false,
+        table_name,
+        (|_: &Table, _| false, true),
         |table, i| update_channel(table, &session.channels[i]),
     );
+    automation::update_groups(root, &session.groups);
     let names: Vec<&str> = session.sections.iter().map(|s| s.name.as_str()).collect();
     // A section renamed in the same save as others were added or removed is still found: it
     // kept its start.
@@ -67,9 +71,18 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
         let start = table.get("start").and_then(Item::as_value);
         start.is_some_and(|v| same_time(v, session.sections[i].start, tempo))
     };
-    update_array(root, "section", &names, same_start, |table, i| {
-        update_section(table, &session.sections[i], tempo);
-    });
+    update_array(
+        root,
+        "section",
+        &names,
+        table_name,
+        (same_start, true),
+        |table, i| {
+            update_section(table, &session.sections[i], tempo);
+        },
+    );
+    let is_group = |name: &str| session.group_index(name).is_some();
+    automation::update_rides(root, &session.rides, is_group, tempo);
     update_reference(root, session);
 }
 
@@ -252,17 +265,24 @@ fn new_table() -> Table {
     table
 }
 
+/// A table's `name`.
+fn table_name(table: &Table) -> Option<String> {
+    table.get("name")?.as_str().map(str::to_string)
+}
+
 /// Rebuilds the array of tables under `key` so it has one table per name, in that order.
 ///
-/// Existing tables are reused, matched by their `name` key first; then, for a table whose name
-/// is no longer used (a rename), by `same` (whether an old table is the model's item `i` by
-/// some other mark, such as a section's start), and last by position. Tables nobody claims are
+/// Existing tables are reused, matched by their name (`name_of`: a channel's `name`, a ride's
+/// `channel` or `group`) first; then, for a table whose name
+/// is no longer used (a rename), by `same.0` (whether an old table is the model's item `i` by
+/// some other mark, such as a section's start), and last, when `same.1`, by position. Tables nobody claims are
 /// dropped. `update` fills table `i` from the model.
 fn update_array(
     root: &mut Table,
     key: &str,
     names: &[&str],
-    same: impl Fn(&Table, usize) -> bool,
+    name_of: impl Fn(&Table) -> Option<String>,
+    (same, by_position): (impl Fn(&Table, usize) -> bool, bool),
     mut update: impl FnMut(&mut Table, usize),
 ) {
     let existing = root.get_mut(key).map(std::mem::take);
@@ -270,13 +290,8 @@ fn update_array(
         Some(Item::ArrayOfTables(array)) => array.into_iter().map(Some).collect(),
         _ => Vec::new(),
     };
-    let old_names: Vec<Option<String>> = old
-        .iter()
-        .map(|t| {
-            t.as_ref()
-                .and_then(|t| t.get("name")?.as_str().map(str::to_string))
-        })
-        .collect();
+    let old_names: Vec<Option<String>> =
+        old.iter().map(|t| t.as_ref().and_then(&name_of)).collect();
     let mut claimed = vec![false; old.len()];
     let mut chosen: Vec<Option<usize>> = vec![None; names.len()];
     for (i, name) in names.iter().enumerate() {
@@ -302,7 +317,8 @@ fn update_array(
         }
     }
     for (i, choice) in chosen.iter_mut().enumerate() {
-        let renamed = i < old.len()
+        let renamed = by_position
+            && i < old.len()
             && !claimed[i]
             && !old_names[i].as_deref().is_some_and(|n| names.contains(&n));
         if choice.is_none() && renamed {
@@ -554,14 +570,14 @@ gain_db = { Guitar = -3.0 }   # lift in the chorus
     }
 
     /// Writes `text` as a session file in a temporary folder and loads it with fake stems.
-    fn load_text(dir: &tempfile::TempDir, text: &str) -> Result<Session, SessionErrors> {
+    pub(super) fn load_text(dir: &tempfile::TempDir, text: &str) -> Result<Session, SessionErrors> {
         let path = dir.path().join("s.toml");
         std::fs::write(&path, text).unwrap();
         load_with(&path, &mut fake_probe)
     }
 
     /// The lines of `after` that are not in `before`, in order.
-    fn changed_lines<'a>(before: &str, after: &'a str) -> Vec<&'a str> {
+    pub(super) fn changed_lines<'a>(before: &str, after: &'a str) -> Vec<&'a str> {
         after
             .lines()
             .filter(|line| !before.lines().any(|b| b == *line))

@@ -99,6 +99,9 @@ pub(crate) fn serde_error(src: &Source<'_>, error: &toml::de::Error) -> SessionE
             "a sequence" if last_key == "mute" => {
                 "a list of channel names, like mute = [\"Bass\", \"Keys\"]".to_string()
             }
+            "a sequence" if last_key == "members" => {
+                "a list of channel names, like members = [\"Kick\", \"Snare\"]".to_string()
+            }
             "a sequence" => format!(
                 "an array of tables, written [[{}]] (double brackets) before each one",
                 last_key.split('[').next().unwrap_or(last_key)
@@ -313,8 +316,8 @@ mod tests {
                 "version = 1\nname = \"S\"\nbpm = 120\n[[channel]]\nname = \"A\"\nfile = \"a.wav\"\n"
             ),
             ":3:1: bpm: unknown key 'bpm' in the top level; allowed: version, name, \
-             sample_rate, tempo, meter, master_db, ramp_ms, tempo_change, channel, section, \
-             reference"
+             sample_rate, tempo, meter, master_db, ramp_ms, tempo_change, channel, group, \
+             section, ride, reference"
         );
     }
 

@@ -26,13 +26,19 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "ramp_ms",
     "tempo_change",
     "channel",
+    "group",
     "section",
+    "ride",
     "reference",
 ];
 /// The keys allowed in a `[[channel]]` table.
 pub(crate) const CHANNEL_KEYS: &[&str] = &[
     "name", "file", "role", "trim_db", "gain_db", "pan", "mute", "solo", "start",
 ];
+/// The keys allowed in a `[[group]]` table.
+pub(crate) const GROUP_KEYS: &[&str] = &["name", "members", "gain_db", "pan", "mute", "solo"];
+/// The keys allowed in a `[[ride]]` table.
+pub(crate) const RIDE_KEYS: &[&str] = &["channel", "group", "points"];
 /// The keys allowed in a `[[section]]` table.
 pub(crate) const SECTION_KEYS: &[&str] = &["name", "start", "gain_db", "mute", "ramp_ms"];
 /// The keys allowed in a `[[tempo_change]]` table.
@@ -51,7 +57,9 @@ pub(crate) struct RawSession {
     pub ramp_ms: Option<Spanned<Number>>,
     pub tempo_change: Vec<Spanned<RawTempoChange>>,
     pub channel: Vec<Spanned<RawChannel>>,
+    pub group: Vec<Spanned<RawGroup>>,
     pub section: Vec<Spanned<RawSection>>,
+    pub ride: Vec<Spanned<RawRide>>,
     pub reference: Option<Spanned<RawReference>>,
     /// The keys (paths like `channel[2].name`) written in the file whose values could not be
     /// read (already reported): validation does not call them missing.
@@ -78,6 +86,42 @@ pub(crate) struct RawChannel {
     pub mute: Option<Spanned<bool>>,
     pub solo: Option<Spanned<bool>>,
     pub start: Option<Spanned<Time>>,
+}
+
+/// One `[[group]]` table.
+#[derive(Debug, Default)]
+pub(crate) struct RawGroup {
+    pub name: Option<Spanned<String>>,
+    pub members: Option<Spanned<Vec<Spanned<String>>>>,
+    pub gain_db: Option<Spanned<Number>>,
+    pub pan: Option<Spanned<Number>>,
+    pub mute: Option<Spanned<bool>>,
+    pub solo: Option<Spanned<bool>>,
+}
+
+/// One `[[ride]]` table.
+#[derive(Debug, Default)]
+pub(crate) struct RawRide {
+    pub channel: Option<Spanned<String>>,
+    pub group: Option<Spanned<String>>,
+    pub points: Option<Spanned<RawPoints>>,
+}
+
+/// A ride's `points` as written: the points that could be read (each a time and a level), and
+/// how many the list holds, read or not.
+#[derive(Debug, Default)]
+pub(crate) struct RawPoints {
+    pub read: Vec<RawPoint>,
+    pub written: usize,
+}
+
+/// One ride point that could be read: where it stands in the list (from 0), its time and its
+/// level.
+#[derive(Debug)]
+pub(crate) struct RawPoint {
+    pub index: usize,
+    pub at: Spanned<Time>,
+    pub db: Spanned<Number>,
 }
 
 /// One `[[section]]` table.
@@ -135,7 +179,9 @@ pub(crate) fn read(src: &Source<'_>, root: &DeTable<'_>) -> (RawSession, Vec<Ses
                 });
             }
             "channel" => raw.channel = r.array_of_tables(value, path, read_channel),
+            "group" => raw.group = r.array_of_tables(value, path, read_group),
             "section" => raw.section = r.array_of_tables(value, path, read_section),
+            "ride" => raw.ride = r.array_of_tables(value, path, read_ride),
             _ => raw.reference = r.table(value, path, read_reference),
         }
     }
@@ -161,6 +207,33 @@ fn read_channel(r: &mut Reader<'_, '_>, table: &DeTable<'_>, prefix: &str) -> Ra
         }
     }
     channel
+}
+
+fn read_group(r: &mut Reader<'_, '_>, table: &DeTable<'_>, prefix: &str) -> RawGroup {
+    let mut group = RawGroup::default();
+    for (key, value, path) in r.entries(table, prefix, GROUP_KEYS, "[[group]]") {
+        match key {
+            "name" => group.name = r.value(value, path),
+            "members" => group.members = r.value(value, path),
+            "gain_db" => group.gain_db = r.value(value, path),
+            "pan" => group.pan = r.value(value, path),
+            "mute" => group.mute = r.value(value, path),
+            _ => group.solo = r.value(value, path),
+        }
+    }
+    group
+}
+
+fn read_ride(r: &mut Reader<'_, '_>, table: &DeTable<'_>, prefix: &str) -> RawRide {
+    let mut ride = RawRide::default();
+    for (key, value, path) in r.entries(table, prefix, RIDE_KEYS, "[[ride]]") {
+        match key {
+            "channel" => ride.channel = r.value(value, path),
+            "group" => ride.group = r.value(value, path),
+            _ => ride.points = r.points(value, path),
+        }
+    }
+    ride
 }
 
 fn read_section(r: &mut Reader<'_, '_>, table: &DeTable<'_>, prefix: &str) -> RawSection {
@@ -287,6 +360,49 @@ impl Reader<'_, '_> {
             }
         }
         out
+    }
+
+    /// A ride's `points`: an array of `[time, dB]` pairs. The list and each point of the wrong
+    /// shape are reported here (and noted unreadable), each value of the wrong type by
+    /// [`Self::value`]; the points that read are kept.
+    fn points(&mut self, value: &Spanned<DeValue<'_>>, path: String) -> Option<Spanned<RawPoints>> {
+        let DeValue::Array(items) = value.get_ref() else {
+            let message = format!(
+                "expected a list of points, each a time and a level in dB, like \
+                 [[\"0:12.000\", 0.0], [\"0:14.500\", 2.0]], not {}",
+                found(value)
+            );
+            self.shape_error(value, path, message);
+            return None;
+        };
+        let mut points = RawPoints {
+            read: Vec::with_capacity(items.len()),
+            written: items.len(),
+        };
+        for (index, item) in items.iter().enumerate() {
+            let key = format!("{path}[{}]", index + 1);
+            let pair = match item.get_ref() {
+                DeValue::Array(pair) if pair.len() == 2 => pair,
+                _ => {
+                    let what = match item.get_ref() {
+                        DeValue::Array(values) => format!("an array of {}", values.len()),
+                        _ => found(item).to_string(),
+                    };
+                    let message = format!(
+                        "a ride point is a time and a level in dB, like [\"0:12.000\", 2.0], \
+                         not {what}"
+                    );
+                    self.shape_error(item, key, message);
+                    continue;
+                }
+            };
+            let at = self.value::<Time>(&pair[0], key.clone());
+            let db = self.value::<Number>(&pair[1], key);
+            if let (Some(at), Some(db)) = (at, db) {
+                points.read.push(RawPoint { index, at, db });
+            }
+        }
+        Some(Spanned::new(value.span(), points))
     }
 
     /// A value of the wrong kind for its place: quoted, unless it is a table (which may span
@@ -533,7 +649,7 @@ mod tests {
                 "s.toml:2:8: name = 5: expected a string in quotes, not a number",
                 "s.toml:3:1: bogus: unknown key 'bogus' in the top level; allowed: version, \
                  name, sample_rate, tempo, meter, master_db, ramp_ms, tempo_change, channel, \
-                 section, reference",
+                 group, section, ride, reference",
                 "s.toml:4:9: tempo = \"fast\": expected a number, not text",
                 "s.toml:7:1: tempo_change[1].speed: unknown key 'speed' in [[tempo_change]]; \
                  allowed: bar, tempo, meter",
@@ -594,5 +710,62 @@ mod tests {
         );
         assert!(raw.channel.is_empty() && raw.reference.is_none());
         assert_eq!(raw.unreadable, ["channel", "reference", "section"]);
+    }
+
+    /// Ride points that are not `[time, dB]` pairs, and values of the wrong type inside one,
+    /// are each reported with the point's key; the pairs that read are kept with their place
+    /// in the list, and the list's length counts every point written.
+    #[test]
+    fn ride_points_of_the_wrong_shape_are_reported() {
+        let (raw, errors) = read_text(
+            "version = 1\n[[ride]]\nchannel = \"A\"\n\
+             points = [[0, 1], [5], \"6\", [true, 1], [\"0:03\", -2.5]]\n\
+             [[ride]]\ngroup = \"G\"\npoints = 3\n\
+             [[group]]\nname = \"G\"\nmembers = \"A\"\nfade = 1\n",
+        );
+        assert_eq!(
+            errors,
+            [
+                "s.toml:4:19: ride[1].points[2] = [5]: a ride point is a time and a level in dB, \
+                 like [\"0:12.000\", 2.0], not an array of 1",
+                "s.toml:4:24: ride[1].points[3] = \"6\": a ride point is a time and a level in \
+                 dB, like [\"0:12.000\", 2.0], not text",
+                "s.toml:4:30: ride[1].points[4][1] = true: expected a time like \"1:23.500\" or a \
+                 number of seconds, not true/false",
+                "s.toml:7:10: ride[2].points = 3: expected a list of points, each a time and a \
+                 level in dB, like [[\"0:12.000\", 0.0], [\"0:14.500\", 2.0]], not a number",
+                "s.toml:10:11: group[1].members = \"A\": expected a list of channel names, like \
+                 members = [\"Kick\", \"Snare\"], not text",
+                "s.toml:11:1: group[1].fade: unknown key 'fade' in [[group]]; allowed: name, \
+                 members, gain_db, pan, mute, solo",
+            ]
+        );
+        let points = raw.ride[0].get_ref().points.as_ref().unwrap().get_ref();
+        assert_eq!(points.written, 5);
+        let read: Vec<(usize, Time, f64)> = points
+            .read
+            .iter()
+            .map(|p| (p.index, p.at.get_ref().clone(), p.db.get_ref().0))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                (0, Time::Seconds(0.0), 1.0),
+                (4, Time::Text("0:03".into()), -2.5)
+            ]
+        );
+        assert!(raw.ride[1].get_ref().points.is_none());
+        let mut unreadable = raw.unreadable.clone();
+        unreadable.sort();
+        assert_eq!(
+            unreadable,
+            [
+                "group[1].members",
+                "ride[1].points[2]",
+                "ride[1].points[3]",
+                "ride[1].points[4]",
+                "ride[2].points"
+            ]
+        );
     }
 }

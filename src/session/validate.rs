@@ -14,8 +14,10 @@ use super::{Channel, MAX_SCENE_RAMP_MS, Reference, Role, Section, Session, Sessi
 use crate::engine::streams::{StemInfo, StreamError};
 use crate::units::{Decibels, Pan, Seconds};
 
+mod automation;
 mod musical;
 mod section_tables;
+use automation::{channel_names, check_groups, check_rides, group_names};
 use musical::check_tempo;
 use section_tables::check_sections;
 
@@ -292,8 +294,23 @@ pub(crate) fn validate(
         .ramp_ms
         .as_ref()
         .and_then(|value| check_ramp(&mut check, value, "ramp_ms"));
-    let channel_names: Vec<&str> = channels.iter().map(|c| c.name.as_str()).collect();
-    let sections = check_sections(&mut check, &raw.section, &channel_names, length);
+    let written_channels = channel_names(&check, &raw.channel);
+    let written_groups = group_names(&check, &raw.group);
+    let groups = check_groups(&mut check, &raw.group, &written_channels, &written_groups);
+    let sections = check_sections(
+        &mut check,
+        &raw.section,
+        &written_channels,
+        &written_groups,
+        length,
+    );
+    let rides = check_rides(
+        &mut check,
+        &raw.ride,
+        &written_channels,
+        &written_groups,
+        length,
+    );
 
     let reference = raw
         .reference
@@ -319,9 +336,8 @@ pub(crate) fn validate(
         channels,
         sections,
         ramp_ms,
-        // Filled in by the group and ride checks.
-        groups: Vec::new(),
-        rides: Vec::new(),
+        groups,
+        rides,
         reference,
         stems: stems.into_iter().flatten().filter_map(|s| s.info).collect(),
         length_frames,
@@ -677,7 +693,7 @@ mod tests {
 
     /// Validates `text` with stems faked by name: "48k*.wav" at 48 kHz, "44k*.wav" at 44.1 kHz,
     /// each 10 s long, or 20 s when the name has "long" in it; anything else is missing.
-    fn run(text: &str) -> Result<Session, Vec<SessionError>> {
+    pub(super) fn run(text: &str) -> Result<Session, Vec<SessionError>> {
         let path = Path::new("/songs/s.toml");
         let src = Source::new(path, text);
         let (raw, errors) = crate::session::raw::read_text(text);
@@ -699,7 +715,7 @@ mod tests {
         validate(&src, &raw, &mut probe)
     }
 
-    fn messages(text: &str) -> Vec<String> {
+    pub(super) fn messages(text: &str) -> Vec<String> {
         run(text)
             .unwrap_err()
             .iter()

@@ -433,6 +433,94 @@ fn split_stereo_pairs_are_written_as_one_channel() {
     );
 }
 
+/// Stems exported the way Pro Tools names them (`Audio Files/NN_Name.wav`) get groups proposed
+/// from their roles: one per family with two channels or more (four drum parts, two guitars,
+/// lead and backing vocals; not the one keyboard or the bass), written after the channels at
+/// 0 dB under a comment saying they were proposed, listed in the table, and the session loads
+/// with them.
+#[test]
+fn groups_are_proposed_from_roles() {
+    let ts = TempSession::new();
+    let dir = song_dir(&ts);
+    let n = RATE as usize / 2;
+    let stems = [
+        "01_Kick In",
+        "02_Snare Top",
+        "03_OH",
+        "04_Bass DI",
+        "05_Rhythm Gtr",
+        "06_Lead Gtr",
+        "07_Lead Vox",
+        "08_BVs",
+        "09_Organ",
+        "10_Shaker",
+    ];
+    for (i, stem) in (1..).zip(stems) {
+        let path = dir.join("Audio Files").join(format!("{stem}.wav"));
+        write_wav_i24(&path, RATE, &[signal(n, i, 0.2)]);
+    }
+    let table = new_ok(&ts, &dir, &[]);
+    let session = dir.join("session.toml");
+    let written = std::fs::read_to_string(&session).unwrap();
+    let groups_at = written.find("[[group]]").expect("groups written");
+    assert!(
+        written.rfind("[[channel]]").unwrap() < groups_at,
+        "{written}"
+    );
+    assert!(
+        written[..groups_at].ends_with(
+            "# Groups proposed by `earmix new` from the channels' roles: a group's fader adds \
+             to\n# each member's (members keep their own). Keep, change or remove them.\n"
+        ),
+        "{written}"
+    );
+    let file: toml::Table = written.parse().unwrap();
+    let groups: Vec<(String, Vec<String>, f64)> = file["group"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let members = g["members"].as_array().unwrap();
+            (
+                g["name"].as_str().unwrap().to_string(),
+                members
+                    .iter()
+                    .map(|m| m.as_str().unwrap().to_string())
+                    .collect(),
+                g["gain_db"].as_float().unwrap(),
+            )
+        })
+        .collect();
+    let group = |name: &str, members: &[&str]| {
+        (
+            name.to_string(),
+            members.iter().map(|m| (*m).to_string()).collect::<Vec<_>>(),
+            0.0,
+        )
+    };
+    assert_eq!(
+        groups,
+        [
+            group("Drums", &["Kick In", "Snare Top", "OH", "Shaker"]),
+            group("Guitars", &["Rhythm Gtr", "Lead Gtr"]),
+            group("Vocals", &["Lead Vox", "BVs"]),
+        ]
+    );
+    assert!(
+        table.contains(
+            "Groups proposed from the roles (a group's fader adds to its members'; written at \
+             0 dB):\n  Drums: Kick In, Snare Top, OH, Shaker\n  Guitars: Rhythm Gtr, Lead Gtr\n  \
+             Vocals: Lead Vox, BVs\n"
+        ),
+        "{table}"
+    );
+    let loaded = earmix::session::load(&session).unwrap();
+    let names: Vec<&str> = loaded.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(names, ["Drums", "Guitars", "Vocals"]);
+    let check = run(&ts, &["check".as_ref(), session.as_os_str()]);
+    assert!(check.status.success(), "{}", text(&check.stderr));
+}
+
 /// Writes a 1 kHz sine at `peak_db` dBFS (peak), mono, 2 s.
 fn sine(path: &Path, peak_db: f64) {
     let amplitude = 10f64.powf(peak_db / 20.0);

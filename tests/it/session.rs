@@ -185,6 +185,21 @@ const INVALID: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "automation_errors.toml",
+        &[
+            "automation_errors.toml:9:8: group[1].name = \"Kick\": channel[1] (line 5) is a \
+             channel with this name; channels and groups share names",
+            "automation_errors.toml:10:12: group[1].members[1] = \"Snare\": no channel is named \
+             \"Snare\"; the channels are \"Kick\"",
+            "automation_errors.toml:14:31: ride[1].points[2] = \"0:00.200\": a ride's points go \
+             in time order, each later than the one before: this one is at 0:00.200, not after \
+             ride[1].points[1] at 0:00.500",
+            "automation_errors.toml:14:50: ride[1].points[3] = \"0:02.000\": this point is at \
+             0:02.000, but the session ends at 0:01.000 (its longest stem)",
+            "4 problems in ",
+        ],
+    ),
+    (
         "many_errors.toml",
         &[
             "many_errors.toml:3:8: name = \"\": a name cannot be empty",
@@ -357,6 +372,83 @@ fn full_fixture_reads_every_key() {
         ]
     );
     assert_eq!(s.length_frames, 48_000);
+}
+
+/// The automation fixture reads its groups (a channel in two), scenes naming groups and rides
+/// in every time form; saving it unchanged gives it back byte for byte; changed, added and
+/// removed groups and rides save, keep the comments of what stayed, and load back the same.
+#[test]
+fn automation_fixture_reads_and_saves_groups_and_rides() {
+    use earmix::session::{Group, Ride, RidePoint};
+    use earmix::units::{Decibels, Pan};
+    let (_tmp, path) = with_fixture("valid", "automation.toml");
+    let before = fs::read_to_string(&path).unwrap();
+    let mut s = session::load(&path).unwrap();
+    assert_eq!(
+        s.groups,
+        [
+            Group {
+                gain_db: Decibels(-2.5),
+                pan: Pan(-0.1),
+                ..Group::new("Rhythm", vec!["Kick".into(), "Bass".into()])
+            },
+            Group::new(
+                "Everything",
+                vec!["Kick".into(), "Bass".into(), "Keys".into()]
+            ),
+        ]
+    );
+    assert_eq!(
+        s.rides[0],
+        Ride {
+            target: "Keys".into(),
+            points: vec![
+                RidePoint::new(0.1, 0.0),
+                RidePoint::new(0.25, 2.5),
+                RidePoint::new(0.4, -1.25),
+                RidePoint::new(1.0, 0.0),
+            ],
+        }
+    );
+    assert_eq!(s.rides[1].target, "Rhythm");
+    assert_eq!(s.rides[1].points.len(), 5);
+    assert_eq!(s.sections[0].gain_db, [("Rhythm".into(), Decibels(-6.0))]);
+    assert_eq!(s.sections[1].mute, ["Everything"]);
+    // The bass plays at its own fader plus its groups'.
+    let heard = s.heard_levels(1).unwrap();
+    assert_eq!((heard.gain, heard.pan), (Decibels(-5.5), Pan(-0.1)));
+
+    session::save(&s).unwrap();
+    assert_eq!(fs::read_to_string(&path).unwrap(), before);
+
+    s.groups[0].gain_db = Decibels(-4.0);
+    s.groups[1].solo = true;
+    s.rides[0].points.insert(1, RidePoint::new(0.2, 1.234));
+    s.rides.remove(1);
+    s.rides.push(Ride {
+        target: "Everything".into(),
+        points: vec![RidePoint::new(0.0, -1.0), RidePoint::new(0.9, 1.0)],
+    });
+    session::save(&s).unwrap();
+    let after = fs::read_to_string(&path).unwrap();
+    for comment in [
+        "# Kick and bass move as one.",
+        "# a channel in two groups adds both",
+    ] {
+        assert!(after.contains(comment), "{comment} lost:\n{after}");
+    }
+    assert!(!after.contains("# Ridden by ear."), "{after}");
+    assert!(
+        after.ends_with(
+            "[[ride]]\ngroup = \"Everything\"\npoints = [[\"0:00.000\", -1.0], \
+             [\"0:00.900\", 1.0]]\n"
+        ),
+        "{after}"
+    );
+    let mut expected = s.clone();
+    // Levels are written to 0.01 dB.
+    expected.rides[0].points[1] = RidePoint::new(0.2, 1.23);
+    assert_eq!(session::load(&path).unwrap(), expected);
 }
 
 /// Without a `sample_rate` key the session runs at the (first) stem's rate.

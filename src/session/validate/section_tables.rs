@@ -10,15 +10,18 @@ use super::super::limits::{FADER, scene_ramp_allowed};
 use super::super::locate::{Source, join_key};
 use super::super::raw::RawSection;
 use super::super::sections::{Draft, Problem, SceneList, problems};
+use super::automation::{Named, listed};
 use super::{Checker, TIME_RULE, ramp_rule};
 use crate::units::{Decibels, Seconds};
 
 /// Reads every section, then judges the list by the section rules ([`problems`]), reporting
-/// each broken rule at its place in the file.
+/// each broken rule at its place in the file. A scene may name channels and groups (a group's
+/// scene value applies to its members as its fader does).
 pub(super) fn check_sections(
     check: &mut Checker<'_, '_>,
     tables: &[Spanned<RawSection>],
-    channel_names: &[&str],
+    channels: &[Named<'_>],
+    groups: &[Named<'_>],
     length: Option<Seconds>,
 ) -> Vec<Section> {
     let drafts: Vec<Draft<'_>> = tables
@@ -26,8 +29,10 @@ pub(super) fn check_sections(
         .enumerate()
         .map(|(i, table)| read_section(check, table, &section_key(i)))
         .collect();
-    for problem in problems(&drafts, channel_names, length) {
-        if let Some(place) = locate(check.src, tables, &drafts, channel_names, &problem) {
+    let names: Vec<&str> = channels.iter().chain(groups).map(|n| n.name).collect();
+    let strips = Strips { channels, groups };
+    for problem in problems(&drafts, &names, length) {
+        if let Some(place) = locate(check.src, tables, &drafts, &strips, &problem) {
             match place.value {
                 Some(span) => check.bad(&span, &place.key, place.message),
                 None => check.missing(place.at, &place.key, place.message),
@@ -147,7 +152,7 @@ fn locate(
     src: &Source<'_>,
     tables: &[Spanned<RawSection>],
     drafts: &[Draft<'_>],
-    channel_names: &[&str],
+    strips: &Strips<'_, '_>,
     problem: &Problem,
 ) -> Option<Place> {
     let raw = |i: usize| tables.get(i).map(Spanned::get_ref);
@@ -211,7 +216,7 @@ fn locate(
         )),
         Problem::UnknownChannel { .. }
         | Problem::ChannelTwice { .. }
-        | Problem::FaderOutOfRange { .. } => locate_scene(tables, channel_names, problem),
+        | Problem::FaderOutOfRange { .. } => locate_scene(tables, strips, problem),
     }
 }
 
@@ -219,7 +224,7 @@ fn locate(
 /// other problems.
 fn locate_scene(
     tables: &[Spanned<RawSection>],
-    channel_names: &[&str],
+    strips: &Strips<'_, '_>,
     problem: &Problem,
 ) -> Option<Place> {
     let raw = |i: usize| tables.get(i).map(Spanned::get_ref);
@@ -227,12 +232,7 @@ fn locate_scene(
     let gain_key = |i: usize, name: &str| join_key(&join_key(&section_key(i), "gain_db"), name);
     let mute = |i: usize, entry: usize| raw(i)?.mute.as_ref()?.get_ref().get(entry);
     let mute_key = |i: usize, entry: usize| format!("{}.mute[{}]", section_key(i), entry + 1);
-    let no_channel = |name: &str| {
-        format!(
-            "no channel is named {name:?}; the channels are {}",
-            known_channels(channel_names)
-        )
-    };
+    let no_channel = |name: &str| strips.unknown(name);
     match *problem {
         Problem::UnknownChannel {
             section,
@@ -296,14 +296,26 @@ fn locate_scene(
     }
 }
 
-/// The channels' names quoted and listed once each, for messages.
-fn known_channels(channel_names: &[&str]) -> String {
-    let mut known: Vec<String> = Vec::new();
-    for name in channel_names.iter().filter(|n| !n.is_empty()) {
-        let quoted = format!("{name:?}");
-        if !known.contains(&quoted) {
-            known.push(quoted);
+/// The names a scene may use: the session's channels and groups.
+struct Strips<'n, 'r> {
+    channels: &'n [Named<'r>],
+    groups: &'n [Named<'r>],
+}
+
+impl Strips<'_, '_> {
+    /// What a scene entry naming no channel and no group is told.
+    fn unknown(&self, name: &str) -> String {
+        if self.groups.is_empty() {
+            format!(
+                "no channel is named {name:?}; {}",
+                listed(self.channels, "channel")
+            )
+        } else {
+            format!(
+                "no channel or group is named {name:?}; {}, and {}",
+                listed(self.channels, "channel"),
+                listed(self.groups, "group")
+            )
         }
     }
-    known.join(", ")
 }
