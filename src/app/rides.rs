@@ -570,3 +570,6 @@ fn reshape(
     let out = thin(&out, 1e-9);
     out.iter().any(|p| p.db.0.abs() > 1e-9).then_some(out)
 }
+
+#[cfg(test)]
+mod tests;
