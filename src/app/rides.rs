@@ -61,6 +61,7 @@ pub enum RideMode {
 
 impl RideMode {
     /// The mode after this one: read, touch, latch, off, read.
+    #[must_use]
     pub fn next(self) -> Self {
         match self {
             RideMode::Read => RideMode::Touch,
@@ -264,21 +265,20 @@ impl Mixer {
         if !pass.targets.contains(&target) {
             pass.targets.push(target.clone());
         }
-        let take = match pass.takes.iter().position(|t| t.target == target) {
-            Some(i) => &mut pass.takes[i],
-            None => {
-                pass.takes.push(Take {
-                    target: target.clone(),
-                    strip,
-                    mode,
-                    points: Vec::new(),
-                    level: from,
-                    last_move: now,
-                });
-                let last = pass.takes.len() - 1;
-                &mut pass.takes[last]
-            }
+        let i = if let Some(i) = pass.takes.iter().position(|t| t.target == target) {
+            i
+        } else {
+            pass.takes.push(Take {
+                target: target.clone(),
+                strip,
+                mode,
+                points: Vec::new(),
+                level: from,
+                last_move: now,
+            });
+            pass.takes.len() - 1
         };
+        let take = &mut pass.takes[i];
         let was = take.level;
         let to = round2((was + delta).clamp(RIDE_MIN_DB, RIDE_MAX_DB));
         take.push(at, was);

@@ -374,6 +374,8 @@ impl App {
 
     /// Quits, or asks first when there are unsaved edits. A clean quit leaves no journal.
     pub(crate) fn quit(&mut self) -> Outcome {
+        // A take still recording is kept, as if playback had stopped.
+        self.mixer.end_pass();
         self.mixer.flush_journal();
         if self.mixer.read_only.is_some() {
             return Outcome::Quit;
