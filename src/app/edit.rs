@@ -433,8 +433,14 @@ fn apply_scene_mute(
 /// Refuses a section list a session file could not hold (the section rules the session loader
 /// applies, [`crate::session::sections`]), with the first problem, naming the section.
 fn check_sections(session: &Session, sections: &[Section]) -> Result<(), EditError> {
-    let channels: Vec<&str> = session.channels.iter().map(|c| c.name.as_str()).collect();
-    match section_problems(sections, &channels, session.length()).first() {
+    // A scene may name groups as well as channels, as in the file.
+    let names: Vec<&str> = session
+        .channels
+        .iter()
+        .map(|c| c.name.as_str())
+        .chain(session.groups.iter().map(|g| g.name.as_str()))
+        .collect();
+    match section_problems(sections, &names, session.length()).first() {
         None => Ok(()),
         Some(problem) => Err(EditError::InvalidSections {
             problem: section_problem_text(problem, sections),

@@ -64,7 +64,8 @@ pub fn propose(channels: &[PlannedChannel]) -> Vec<Proposed> {
                 return None;
             }
             let name = std::iter::once(family.name.to_string())
-                .chain((1..).map(|n| match n {
+                // Of the family's name and n + 1 more, one is free of the n channels' names.
+                .chain((1..=channels.len() + 1).map(|n| match n {
                     1 => format!("{} group", family.name),
                     n => format!("{} group {n}", family.name),
                 }))

@@ -4,7 +4,7 @@
 
 use toml_edit::{Array, Item, Table, Value};
 
-use super::super::automation::{Group, Ride, RidePoint};
+use super::super::automation::{Group, RIDE_MAX_DB, RIDE_MIN_DB, Ride, RidePoint};
 use super::super::tempo::TempoMap;
 use super::{number, put, put_bool, put_number, put_str, same_time, update_array};
 use crate::units::Seconds;
@@ -25,7 +25,7 @@ pub(super) fn update_groups(root: &mut Table, groups: &[Group]) {
         (|_: &Table, _| false, true),
         |table, i| update_group(table, &groups[i]),
     );
-    place_new_tables(root.get_mut("group"), anchor);
+    place_new_tables(root, "group", anchor);
 }
 
 /// The session's rides as `[[ride]]` tables, matched to the file's by what they ride (or, for a
@@ -55,7 +55,7 @@ pub(super) fn update_rides(
         (same_ride, false),
         |table, i| update_ride(table, &rides[i], is_group(&rides[i].target), tempo),
     );
-    place_new_tables(root.get_mut("ride"), anchor);
+    place_new_tables(root, "ride", anchor);
 }
 
 fn text_of(table: &Table, key: &str) -> Option<String> {
@@ -71,12 +71,12 @@ fn last_position(item: Option<&Item>) -> Option<isize> {
     }
 }
 
-/// Gives each table of the array under `item` that has no place in the document yet the place
+/// Gives each table of the array under `key` that has no place in the document yet the place
 /// of the table before it, the first one `anchor`, so new tables print there rather than
 /// wherever the key falls (a table without a place prints after the last one before it in key
 /// order, and a new key comes last).
-fn place_new_tables(item: Option<&mut Item>, anchor: Option<isize>) {
-    let Some(Item::ArrayOfTables(array)) = item else {
+fn place_new_tables(root: &mut Table, key: &str, anchor: Option<isize>) {
+    let Some(Item::ArrayOfTables(array)) = root.get_mut(key) else {
         return;
     };
     let mut last = anchor;
@@ -122,9 +122,11 @@ fn update_ride(table: &mut Table, ride: &Ride, is_group: bool, tempo: Option<&Te
     });
 }
 
-/// A level as written: rounded to two decimals (0.01 dB), never `-0.0`.
+/// A level as written: held within [`RIDE_MIN_DB`]..[`RIDE_MAX_DB`] (a fader pulled off while
+/// recording, -inf, is written as the lowest level), rounded to two decimals (0.01 dB), never
+/// `-0.0`.
 fn written_db(db: f64) -> f64 {
-    let rounded = (db * 100.0).round() / 100.0;
+    let rounded = (db.clamp(RIDE_MIN_DB, RIDE_MAX_DB) * 100.0).round() / 100.0;
     if rounded == 0.0 { 0.0 } else { rounded }
 }
 
@@ -435,6 +437,15 @@ points = [[0, 0], [30.5, -3]]
         assert_eq!(
             value.to_string(),
             "[[\"0:01.000\", 0.0], [\"0:01.001\", 1.23], [\"0:02.500\", -60.0]]"
+        );
+        // Levels out of range are held at its ends.
+        let extremes = [
+            RidePoint::new(0.0, f64::NEG_INFINITY),
+            RidePoint::new(1.0, 30.0),
+        ];
+        assert_eq!(
+            points_value(&extremes).to_string(),
+            "[[\"0:00.000\", -60.0], [\"0:01.000\", 24.0]]"
         );
         let written: Value = "[[\"0:01.000\", 0.0], [\"0:01.001\", 1.23], [2.5, -60]]"
             .parse()

@@ -11,6 +11,10 @@ use super::super::raw::{RawChannel, RawGroup, RawPoints, RawRide};
 use super::{Checker, TIME_RULE};
 use crate::units::{Decibels, Pan, Seconds};
 
+/// Half a millisecond, in seconds: how far past the session's end a ride point written to the
+/// millisecond may land.
+const HALF_MS: f64 = 0.000_5;
+
 /// A name as the file first gives it: the name, the table that gives it (`channel[2]`) and
 /// the line it is on.
 pub(super) struct Named<'r> {
@@ -298,7 +302,8 @@ fn check_target<'r>(
     }
 }
 
-/// A ride's points: at least one; each time from 0 up to `length`, later than the one before;
+/// A ride's points: at least one; each time from 0 up to `length` (and the half millisecond a
+/// time written to the millisecond may round up by), later than the one before;
 /// each level within [`RIDE_LEVEL`]. Returns the points that pass.
 fn check_points(
     check: &mut Checker<'_, '_>,
@@ -336,7 +341,9 @@ fn check_points(
                 check.bad(&point.at.span(), &entry, TIME_RULE);
                 return None;
             }
-            if let Some(end) = length.filter(|end| t > *end) {
+            // A point recorded at the very end is saved to the millisecond, which may round
+            // up past it by up to half a millisecond.
+            if let Some(end) = length.filter(|end| t.0 > end.0 + HALF_MS) {
                 check.bad(
                     &point.at.span(),
                     &entry,
@@ -579,6 +586,28 @@ mod tests {
             errors[2],
             "/songs/s.toml:16:9: ride[2].group = \"Drums\": no group is named \"Drums\"; the \
              session has no groups"
+        );
+    }
+
+    /// A point recorded at the session's very end may be saved up to half a millisecond past
+    /// it (times are written to the millisecond) and still loads; a millisecond past does not.
+    #[test]
+    fn a_point_may_round_up_past_the_end_by_half_a_millisecond() {
+        let ride = |at: &str| {
+            with(&format!(
+                "[[ride]]\nchannel = \"Vox\"\npoints = [[0, 0], [{at}, 1]]\n"
+            ))
+        };
+        let session = run(&ride("10.0004")).unwrap();
+        assert_eq!(session.rides[0].points[1], RidePoint::new(10.0004, 1.0));
+        let errors = messages(&ride("\"0:10.001\""));
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(
+            errors[0].contains(
+                "ride[1].points[2] = \"0:10.001\": this point is at 0:10.001, but the session \
+                 ends at 0:10.000"
+            ),
+            "{errors:#?}"
         );
     }
 
