@@ -364,7 +364,7 @@ impl Mixer {
                 .ride(&take.target)
                 .map(|r| r.points.clone())
                 .unwrap_or_default();
-            let points = recorded_ride(&old, take, at);
+            let points = clip_to_end(recorded_ride(&old, take, at), self.session.length().0);
             let edit = MixEdit::Ride {
                 channel: take.target.clone(),
                 points: Some(points),
@@ -538,6 +538,21 @@ fn recorded_ride(old: &[RidePoint], take: &Take, at: f64) -> Vec<RidePoint> {
     out.extend(new);
     out.extend(old.iter().filter(|p| p.at.0 > last + SAME_TIME));
     out
+}
+
+/// `points` up to the session's end `length` (when known): a point past it is left out, and
+/// the ride's level at the end becomes the last point.
+fn clip_to_end(mut points: Vec<RidePoint>, length: f64) -> Vec<RidePoint> {
+    if length <= 0.0 || points.last().is_none_or(|p| p.at.0 <= length) {
+        return points;
+    }
+    let end = ride_db_at(&points, Seconds(length));
+    points.retain(|p| p.at.0 < length - SAME_TIME);
+    points.push(RidePoint {
+        at: Seconds(length),
+        db: end,
+    });
+    points
 }
 
 /// The ride `old` with `f` applied to its level between `start` and `end` (a section), with an

@@ -12,6 +12,17 @@ pub(super) fn apply_ride(
     points: Option<&[RidePoint]>,
 ) -> Result<(), EditError> {
     let target = known_target(session, target)?;
+    let end = session.length().0;
+    if end > 0.0
+        && let Some(late) = points
+            .and_then(|p| p.last())
+            .filter(|p| p.at.0 > end + 0.0005)
+    {
+        return Err(EditError::OutOfRange {
+            edit: format!("{target} ride point at {}", late.at),
+            rule: "a ride's points go up to the session's end",
+        });
+    }
     let existing = session.rides.iter().position(|r| r.target == target);
     match (points, existing) {
         (Some(points), Some(i)) => session.rides[i].points = points.to_vec(),
@@ -129,7 +140,8 @@ mod tests {
     }
 
     /// A ride edit sets, replaces and removes the channel's ride; its inverse puts back what
-    /// was there; differences list it; bad rides and unknown names are refused.
+    /// was there; differences list it; bad rides (a point past the 10 s session's end among
+    /// them) and unknown names are refused.
     #[test]
     fn a_ride_edit_sets_and_undoes_the_whole_ride() {
         let mut session = test_session(Path::new("s.toml"));
@@ -159,6 +171,7 @@ mod tests {
             vec![RidePoint::new(1.0, 30.0)],
             vec![RidePoint::new(2.0, 0.0), RidePoint::new(2.0, 1.0)],
             vec![RidePoint::new(-1.0, 0.0)],
+            vec![RidePoint::new(9.0, 0.0), RidePoint::new(10.001, 0.0)],
         ] {
             assert!(
                 matches!(

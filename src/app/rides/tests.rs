@@ -18,6 +18,18 @@ fn the_mean_of_a_ride_over_a_span() {
     assert_eq!(mean_ride_db(&[], 0.0, 10.0), 0.0);
 }
 
+/// A take letting go near the session's end keeps its points up to the end, the last one at
+/// the end with the level the glide back has there.
+#[test]
+fn a_ride_stops_at_the_sessions_end() {
+    let ride = points(&[(4.0, 0.0), (4.9, 2.0), (5.2, 0.0)]);
+    let clipped = clip_to_end(ride.clone(), 5.0);
+    assert_eq!(clipped.len(), 3);
+    assert_eq!(clipped[2].at, Seconds(5.0));
+    assert!((clipped[2].db.0 - 2.0 * 2.0 / 3.0).abs() < 1e-9);
+    assert_eq!(clip_to_end(ride.clone(), 6.0), ride);
+}
+
 /// Reshaping a section keeps the ride outside it exactly, glides 50 ms inside each edge, and
 /// leaves no ride when what is left is 0 dB throughout.
 #[test]
