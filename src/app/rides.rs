@@ -16,6 +16,10 @@
 
 use std::time::{Duration, Instant};
 
+mod notice;
+
+pub use notice::RideNotice;
+
 use super::action::Direction;
 use super::edit::{Change, MixEdit};
 use super::effect::Effect;
@@ -211,23 +215,14 @@ impl Mixer {
         } else if was == RideMode::Off {
             self.emit(Effect::RideHold(strip, None));
         }
-        self.message = Some(
-            match mode {
-                RideMode::Read => format!("{target}: ride plays (read)"),
-                RideMode::Touch => format!(
-                    "{target}: ride armed (touch): fader moves while playing record it, and let \
-                     go when you stop moving"
-                ),
-                RideMode::Latch => format!(
-                    "{target}: ride armed (latch): fader moves while playing record it until \
-                     you stop playback"
-                ),
-                RideMode::Off => format!("{target}: ride off (not heard)"),
-            } + if self.session.ride(&target).is_none() && mode == RideMode::Read {
-                "; no ride yet"
-            } else {
-                ""
-            },
+        let has_ride = self.session.ride(&target).is_some();
+        self.notify(
+            RideNotice::Mode {
+                target,
+                mode,
+                has_ride,
+            }
+            .into(),
         );
     }
 
@@ -286,11 +281,8 @@ impl Mixer {
         take.level = to;
         take.last_move = now;
         self.emit(Effect::RideHold(strip, Some(Decibels(to))));
-        self.message = Some(if self.blind.hides_numbers() {
-            format!("Recording {target}'s ride")
-        } else {
-            format!("Recording {target}'s ride: {}", Decibels(to))
-        });
+        let level = (!self.blind.hides_numbers()).then_some(Decibels(to));
+        self.notify(RideNotice::Recording { target, level }.into());
         true
     }
 
@@ -388,26 +380,26 @@ impl Mixer {
         self.end_pass();
         let target = self.session.channels[strip].name.clone();
         let Some(old) = self.session.ride(&target).map(|r| r.points.clone()) else {
-            self.message = Some(format!("{target} has no ride to clear"));
+            self.notify(RideNotice::NoRide(target).into());
             return;
         };
-        let (points, said) = if everywhere {
-            (None, format!("Cleared {target}'s ride (u undoes)"))
+        let (points, section) = if everywhere {
+            (None, None)
         } else {
             let Some((start, end, section)) = self.section_span() else {
                 return;
             };
-            let points = reshape(&old, start, end, |_| 0.0);
-            (
-                points,
-                format!("Cleared {target}'s ride in {section} (u undoes)"),
-            )
+            (reshape(&old, start, end, |_| 0.0), Some(section))
+        };
+        let said = RideNotice::Cleared {
+            target: target.clone(),
+            section,
         };
         if self.edit(MixEdit::Ride {
             channel: target,
             points,
         }) {
-            self.message = Some(said);
+            self.notify(said.into());
         }
     }
 
@@ -448,16 +440,18 @@ impl Mixer {
         };
         self.burst = Some((edit.clone(), now, burst));
         if self.edit_in_burst(edit, burst) == Some(true) {
-            self.message = Some(if self.blind.hides_numbers() {
-                format!("{target}'s ride moved in {section}")
-            } else {
-                format!(
-                    "{target}'s ride {} {RIDE_TRIM_DB} dB in {section}",
-                    if delta > 0.0 { "up" } else { "down" }
-                )
-            });
+            let blind = self.blind.hides_numbers();
+            self.notify(
+                RideNotice::Trimmed {
+                    target,
+                    section,
+                    up: delta > 0.0,
+                    blind,
+                }
+                .into(),
+            );
         } else {
-            self.message = Some(format!("{target}'s ride is at its end in {section}"));
+            self.notify(RideNotice::TrimAtEnd { target, section }.into());
         }
     }
 
