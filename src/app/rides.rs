@@ -3,7 +3,8 @@
 //!
 //! - A strip's **mode** is read (its ride plays; the default), touch, latch or off (its ride is
 //!   not heard: the engine holds it at 0 dB). Touch and latch **arm** the strip.
-//! - While playing, a fader nudge on an armed strip moves its ride instead of its fader: the
+//! - While playing, a fader nudge (or a control surface's or the mouse's fader move,
+//!   [`Mixer::record_fader`]) on an armed strip moves its ride instead of its fader: the
 //!   **take** starts from the ride's level at the play head and moves by each nudge, and the
 //!   engine plays that level (`Effect::RideHold`). A touch take lets go
 //!   [`crate::config::RidesConfig::touch_release_ms`] after the last nudge, a latch take when
@@ -93,6 +94,8 @@ struct Take {
     points: Vec<RidePoint>,
     /// The level it holds now, dB.
     level: f64,
+    /// The ride's level where it began, dB.
+    from: f64,
     /// When the last nudge came.
     last_move: Instant,
 }
@@ -166,6 +169,15 @@ impl Rides {
         self.pass
             .as_ref()
             .is_some_and(|p| p.takes.iter().any(|t| t.target == target))
+    }
+
+    /// While a take records `target`: how far it has moved the ride from where it began, in
+    /// dB (a surface's fader follows the level heard); 0 otherwise.
+    pub fn take_offset(&self, target: &str) -> f64 {
+        self.pass
+            .as_ref()
+            .and_then(|p| p.takes.iter().find(|t| t.target == target))
+            .map_or(0.0, |t| t.level - t.from)
     }
 
     /// Whether any take is recording.
@@ -269,6 +281,7 @@ impl Mixer {
                 mode,
                 points: Vec::new(),
                 level: from,
+                from,
                 last_move: now,
             });
             pass.takes.len() - 1
@@ -284,6 +297,25 @@ impl Mixer {
         let level = (!self.blind.hides_numbers()).then_some(Decibels(to));
         self.notify(RideNotice::Recording { target, level }.into());
         true
+    }
+
+    /// A control surface moves strip `strip`'s fader to `db` (as [`Mixer::fader_value`] reads
+    /// it): recorded into its ride as the move it makes when the strip is armed and the song
+    /// plays (true), else left to the fader (false).
+    pub(crate) fn record_fader(&mut self, strip: usize, db: Decibels, now: Instant) -> bool {
+        let fader = super::mixer::Fader::Strip(strip);
+        let current = self.fader_value(fader, self.transport.position);
+        let delta = if db.is_off() {
+            RIDE_MIN_DB - RIDE_MAX_DB
+        } else if current.is_off() {
+            0.0
+        } else {
+            db.0 - current.0
+        };
+        let was = self.address(fader);
+        let recorded = self.record_nudge(delta, now);
+        self.restore(was);
+        recorded
     }
 
     /// Lets go of touch takes whose last nudge is older than the release time, and ends the

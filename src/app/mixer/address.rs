@@ -63,11 +63,19 @@ impl Mixer {
             Fader::Master => self.session.master_db,
             Fader::Strip(i) => {
                 let channel = &self.session.channels[i];
-                self.scene_mode
+                let level = self
+                    .scene_mode
                     .then(|| self.current_section(at))
                     .flatten()
                     .and_then(|k| self.session.sections[k].scene_gain(&channel.name))
-                    .unwrap_or(channel.gain_db)
+                    .unwrap_or(channel.gain_db);
+                // While its ride records, the fader follows the level heard.
+                let offset = self.rides.take_offset(&channel.name);
+                if offset.abs() < 1e-12 {
+                    level
+                } else {
+                    crate::session::automation::add_db(level, Decibels(offset))
+                }
             }
         }
     }
