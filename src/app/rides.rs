@@ -4,7 +4,7 @@
 //! - A strip's **mode** is read (its ride plays; the default), touch, latch or off (its ride is
 //!   not heard: the engine holds it at 0 dB). Touch and latch **arm** the strip.
 //! - While playing, a fader nudge (or a control surface's or the mouse's fader move,
-//!   [`Mixer::record_fader`]) on an armed strip moves its ride instead of its fader: the
+//!   `Mixer::record_fader`) on an armed strip moves its ride instead of its fader: the
 //!   **take** starts from the ride's level at the play head and moves by each nudge, and the
 //!   engine plays that level (`Effect::RideHold`). A touch take lets go
 //!   [`crate::config::RidesConfig::touch_release_ms`] after the last nudge, a latch take when
