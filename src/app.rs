@@ -12,5 +12,6 @@ pub mod journal;
 pub mod mixer;
 pub mod mode;
 pub mod notice;
+pub mod rides;
 pub mod state;
 pub mod undo;

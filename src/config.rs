@@ -143,6 +143,13 @@ pub struct ExerciseConfig {
     pub scramble_db: f64,
 }
 
+/// `[rides]`: recording rides (level automation) by ear.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RidesConfig {
+    /// In touch mode, how long after the last fader move the touch lets go, in milliseconds.
+    pub touch_release_ms: u32,
+}
+
 /// `[monitor]`: the monitor section (what is heard, never the bounce).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MonitorConfig {
@@ -189,6 +196,8 @@ pub struct Config {
     pub exercise: ExerciseConfig,
     /// `[monitor]`.
     pub monitor: MonitorConfig,
+    /// `[rides]`.
+    pub rides: RidesConfig,
     /// `[midi]`.
     pub midi: MidiConfig,
     /// `[osc]`.
@@ -221,6 +230,8 @@ pub const BLIND_OFFSET_RANGE: RangeInclusive<f64> = 0.0..=12.0;
 pub const SCRAMBLE_RANGE: RangeInclusive<f64> = 1.0..=20.0;
 /// Allowed output safety ceilings, in dBFS.
 pub const CEILING_RANGE: RangeInclusive<f64> = -30.0..=0.0;
+/// Allowed touch release times, in milliseconds.
+pub const TOUCH_RELEASE_RANGE: RangeInclusive<u32> = 50..=10_000;
 /// Allowed blind step factors.
 pub const STEP_FACTOR_RANGE: RangeInclusive<f64> = 0.1..=3.0;
 
@@ -235,6 +246,7 @@ struct RawConfig {
     blind: Option<RawBlind>,
     exercise: Option<RawExercise>,
     monitor: Option<RawMonitor>,
+    rides: Option<RawRides>,
     midi: Option<RawMidi>,
     osc: Option<RawOsc>,
 }
@@ -308,6 +320,12 @@ struct RawMidi {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawRides {
+    touch_release_ms: Option<Spanned<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawBlind {
     max_offset_db: Option<Spanned<f64>>,
     step_factor_min: Option<Spanned<f64>>,
@@ -371,6 +389,9 @@ impl Config {
                 on_exit: BlindOnExit::Ask,
             },
             exercise: ExerciseConfig { scramble_db: 8.0 },
+            rides: RidesConfig {
+                touch_release_ms: 600,
+            },
             monitor: MonitorConfig {
                 ceiling_db: crate::engine::realtime::DEFAULT_CEILING_DB,
             },
@@ -452,6 +473,20 @@ impl Config {
         }
         if let Some(blind) = raw.blind {
             self.overlay_blind(&src, blind, &mut errors);
+        }
+        if let Some(ms) = raw.rides.and_then(|r| r.touch_release_ms) {
+            match u32::try_from(*ms.get_ref()) {
+                Ok(n) if TOUCH_RELEASE_RANGE.contains(&n) => self.rides.touch_release_ms = n,
+                _ => errors.push(src.error(
+                    &ms.span(),
+                    "rides.touch_release_ms",
+                    format!(
+                        "a touch lets go {} to {} ms after the last move (the default is 600)",
+                        TOUCH_RELEASE_RANGE.start(),
+                        TOUCH_RELEASE_RANGE.end()
+                    ),
+                )),
+            }
         }
         if let Some(exercise) = raw.exercise {
             set_number(
@@ -839,6 +874,9 @@ mod tests {
             },
             exercise: ExerciseConfig { scramble_db: -1.0 },
             monitor: MonitorConfig { ceiling_db: 5.0 },
+            rides: RidesConfig {
+                touch_release_ms: 1,
+            },
             osc: crate::control::osc::OscConfig {
                 enabled: true,
                 port: 1,
@@ -859,6 +897,29 @@ mod tests {
         assert_eq!(config.audio.buffer_frames, 256);
         assert_eq!(config.audio.sample_rate, None);
         assert_eq!(config.audio.host, None);
+    }
+
+    /// The touch release time is read, and one out of range is named with its file, line,
+    /// key and value.
+    #[test]
+    fn touch_release_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Config::defaults().rides.touch_release_ms, 600);
+        let path = write(dir.path(), "version = 1\n[rides]\ntouch_release_ms = 900\n");
+        assert_eq!(
+            Config::load(&path, true).unwrap().rides.touch_release_ms,
+            900
+        );
+        let path = write(dir.path(), "version = 1\n[rides]\ntouch_release_ms = 0\n");
+        let errors = Config::load(&path, true).unwrap_err();
+        assert_eq!(
+            errors[0].to_string(),
+            format!(
+                "{}:3:20: rides.touch_release_ms = 0: a touch lets go 50 to 10000 ms after the \
+                 last move (the default is 600)",
+                path.display()
+            )
+        );
     }
 
     /// The shipped file sets the console defaults the README and issue promise: -60 dBFS floor,

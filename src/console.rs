@@ -184,6 +184,7 @@ pub fn run(
         None,
     );
     app.set_exercise_config(config.exercise);
+    app.set_rides_config(config.rides);
     app.set_targets(opts.targets.clone());
     app.set_history(
         opts.history

@@ -82,6 +82,15 @@ pub enum Action {
     RemoveSection,
     /// Show or hide the arc view: every channel's level across the sections.
     ArcView,
+    /// Cycle the selected strip's ride mode: read, touch, latch, off. Touch and latch arm the
+    /// strip: while playing, its fader moves record its ride.
+    RideMode,
+    /// Clear the selected strip's ride inside the current section.
+    ClearRideSection,
+    /// Clear the selected strip's whole ride.
+    ClearRide,
+    /// Raise (or lower) the selected strip's ride inside the current section by 0.5 dB.
+    TrimRide(Direction),
     /// Reset peak holds and clip latches.
     ResetPeaks,
     /// Undo the last mixer edit.
@@ -243,6 +252,11 @@ impl Action {
         Action::AddSection,
         Action::RemoveSection,
         Action::ArcView,
+        Action::RideMode,
+        Action::ClearRideSection,
+        Action::ClearRide,
+        Action::TrimRide(Direction::Up),
+        Action::TrimRide(Direction::Down),
         Action::ResetPeaks,
         Action::Undo,
         Action::Redo,
@@ -379,6 +393,11 @@ impl Action {
             Action::AddSection => "add_section",
             Action::RemoveSection => "remove_section",
             Action::ArcView => "arc_view",
+            Action::RideMode => "ride_mode",
+            Action::ClearRideSection => "clear_ride_section",
+            Action::ClearRide => "clear_ride",
+            Action::TrimRide(Direction::Up) => "ride_up",
+            Action::TrimRide(Direction::Down) => "ride_down",
             Action::ResetPeaks => "reset_peaks",
             Action::Undo => "undo",
             Action::Redo => "redo",
@@ -482,6 +501,11 @@ impl Action {
             Action::AddSection => "Add a section at the play head",
             Action::RemoveSection => "Remove this section",
             Action::ArcView => "Arc view: levels across the sections",
+            Action::RideMode => "Ride mode: read, touch, latch, off",
+            Action::ClearRideSection => "Clear the strip's ride in this section",
+            Action::ClearRide => "Clear the strip's whole ride",
+            Action::TrimRide(Direction::Up) => "Ride up 0.5 dB in this section",
+            Action::TrimRide(Direction::Down) => "Ride down 0.5 dB in this section",
             Action::ResetPeaks => "Reset peak holds and clip lamps",
             Action::Undo => "Undo",
             Action::Redo => "Redo",

@@ -8,12 +8,14 @@
 
 mod describe;
 mod group;
+mod ride;
 
 use std::fmt;
 
 use describe::describe_sections;
 pub use describe::replay_text;
 
+use crate::session::automation::RidePoint;
 use crate::session::limits::{FADER, MASTER, PAN, TRIM};
 use crate::session::sections::{Problem, SceneList, section_problems};
 use crate::session::{MAX_SCENE_RAMP_MS, Section, Session};
@@ -53,6 +55,12 @@ pub enum MixEdit {
     /// strictly increasing starts from 0 to before the session's end, scenes naming existing
     /// channels once each, fader values and ramps in range.
     Sections { sections: Vec<Section> },
+    /// Replace a channel's ride (`Some`: its points, in strictly increasing time order, each
+    /// level in -60..+24 dB) or remove it (`None`: no ride).
+    Ride {
+        channel: String,
+        points: Option<Vec<RidePoint>>,
+    },
 }
 
 /// Why an edit cannot be applied to a session.
@@ -103,7 +111,8 @@ impl MixEdit {
             | MixEdit::Mute { channel, .. }
             | MixEdit::Solo { channel, .. }
             | MixEdit::SceneGain { channel, .. }
-            | MixEdit::SceneMute { channel, .. } => Some(channel),
+            | MixEdit::SceneMute { channel, .. }
+            | MixEdit::Ride { channel, .. } => Some(channel),
             MixEdit::Master { .. } | MixEdit::Sections { .. } => None,
         }
     }
@@ -168,6 +177,9 @@ impl MixEdit {
                 session.sections.clone_from(sections);
                 return Ok(());
             }
+            MixEdit::Ride { channel, points } => {
+                return ride::apply_ride(session, channel, points.as_deref());
+            }
             _ => {}
         }
         let name = self.channel().unwrap_or_default();
@@ -192,7 +204,8 @@ impl MixEdit {
             MixEdit::Master { .. }
             | MixEdit::SceneGain { .. }
             | MixEdit::SceneMute { .. }
-            | MixEdit::Sections { .. } => {}
+            | MixEdit::Sections { .. }
+            | MixEdit::Ride { .. } => {}
         }
         Ok(())
     }
@@ -230,6 +243,7 @@ impl MixEdit {
                     channel: channel.to_string(),
                 });
             }
+            MixEdit::Ride { channel, .. } => return ride::ride_now(session, channel),
             _ => {}
         }
         let name = self.channel().unwrap_or_default();
@@ -270,7 +284,8 @@ impl MixEdit {
             MixEdit::Master { .. }
             | MixEdit::SceneGain { .. }
             | MixEdit::SceneMute { .. }
-            | MixEdit::Sections { .. } => master,
+            | MixEdit::Sections { .. }
+            | MixEdit::Ride { .. } => master,
         })
     }
 
@@ -286,6 +301,7 @@ impl MixEdit {
             | MixEdit::SceneGain { db: None, .. }
             | MixEdit::SceneMute { .. }
             | MixEdit::Sections { .. } => return Ok(()),
+            MixEdit::Ride { points, .. } => return ride::check_points(self, points.as_deref()),
         };
         if limits.allows(value) {
             Ok(())
@@ -308,6 +324,7 @@ impl MixEdit {
                 section, channel, ..
             } => format!("{section}: {channel} mute"),
             MixEdit::Sections { .. } => "Sections".to_string(),
+            MixEdit::Ride { channel, .. } => format!("{channel} ride"),
             MixEdit::Trim { channel, .. } => format!("{channel} trim"),
             MixEdit::Gain { channel, .. } => format!("{channel} fader"),
             MixEdit::Pan { channel, .. } => format!("{channel} pan"),
@@ -335,6 +352,7 @@ impl MixEdit {
                 let names: Vec<&str> = sections.iter().map(|s| s.name.as_str()).collect();
                 names.join(", ")
             }
+            MixEdit::Ride { points, .. } => ride::points_text(points.as_deref()),
         }
     }
 }
@@ -717,6 +735,7 @@ pub fn differences(before: &Session, after: &Session) -> Vec<Change> {
         });
     }
     changes.extend(section_differences(before, after));
+    changes.extend(ride::ride_differences(before, after));
     changes
 }
 

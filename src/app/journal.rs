@@ -818,6 +818,17 @@ mod tests {
             MixEdit::Sections {
                 sections: Vec::new(),
             },
+            MixEdit::Ride {
+                channel: "Bass".into(),
+                points: Some(vec![
+                    crate::session::RidePoint::new(12.0, 0.0),
+                    crate::session::RidePoint::new(14.5, 2.25),
+                ]),
+            },
+            MixEdit::Ride {
+                channel: "Keys".into(),
+                points: None,
+            },
         ]
     }
 
@@ -1138,7 +1149,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [
                 "line 3: unknown edit 'louder'; known: trim, fader, pan, mute, solo, master, \
-                 scene-fader, scene-mute, sections"
+                 scene-fader, scene-mute, sections, ride"
             ]
         );
     }

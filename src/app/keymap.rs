@@ -805,7 +805,7 @@ mod tests {
             "{errors:?}"
         );
         let errors =
-            user("version = 1\nmute = [\"Z\"]\nsolo = [\"y\", \"X\"]\nundo = \"Z\"\n").unwrap_err();
+            user("version = 1\nmute = [\"Z\"]\nsolo = [\"y\", \"Y\"]\nundo = \"Z\"\n").unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
         assert!(
             errors[0]

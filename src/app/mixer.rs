@@ -97,6 +97,8 @@ pub struct Mixer {
     pub(crate) effects: Vec<Effect>,
     /// The latest message for the status line.
     pub(crate) message: Option<String>,
+    /// Ride modes and the pass being recorded.
+    pub(crate) rides: super::rides::Rides,
 }
 
 impl Mixer {
@@ -139,6 +141,7 @@ impl Mixer {
             transport: Transport::default(),
             effects: Vec::new(),
             message: None,
+            rides: super::rides::Rides::default(),
         }
     }
 
@@ -405,6 +408,10 @@ impl Mixer {
             self.notify(Notice::Refused(why.to_string()));
             return;
         }
+        // An armed strip records its ride while playing.
+        if self.record_nudge(delta, now) {
+            return;
+        }
         let trim = self.edits_trim();
         let value = nudged(self.focused_value().0, delta, trim);
         let edit = self.focused_edit(Decibels(value));
@@ -539,6 +546,7 @@ impl Mixer {
             ) => {
                 self.emit(Effect::Scenes(Box::new(self.session.clone())));
             }
+            (MixEdit::Ride { .. }, _) => self.emit(Effect::Rides(self.heard_rides())),
             _ => {}
         }
     }

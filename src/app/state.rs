@@ -157,6 +157,11 @@ impl App {
         self.targets = targets;
     }
 
+    /// Sets how rides record (`[rides]` in the settings).
+    pub fn set_rides_config(&mut self, config: crate::config::RidesConfig) {
+        self.mixer.rides.set_config(config);
+    }
+
     /// The last message for the status line.
     pub fn message(&self) -> Option<&str> {
         self.mixer.message.as_deref()
@@ -190,7 +195,7 @@ impl App {
 
     /// Whether a fader is still gliding (the console keeps calling [`App::tick`]).
     pub fn is_gliding(&self) -> bool {
-        self.mixer.is_gliding() || self.exercise_waiting()
+        self.mixer.is_gliding() || self.exercise_waiting() || self.mixer.rides.any_recording()
     }
 
     /// Opens a box on top of the others.
@@ -248,9 +253,13 @@ impl App {
         ));
         out.extend(boxes);
         // The console's marks, with the screen that draws them.
-        let (mark, meaning) = crate::ui::widgets::strip::SCENE_MARK_HELP;
         out.push((String::new(), String::new()));
-        out.push((mark.to_string(), meaning.to_string()));
+        for (mark, meaning) in [
+            crate::ui::widgets::strip::RIDE_MARK_HELP,
+            crate::ui::widgets::strip::SCENE_MARK_HELP,
+        ] {
+            out.push((mark.to_string(), meaning.to_string()));
+        }
         out
     }
 
@@ -333,6 +342,7 @@ impl App {
     /// [`App::take_effects`]).
     pub fn update(&mut self, action: Action, now: Instant, transport: Transport) -> Outcome {
         self.mixer.transport = transport;
+        self.mixer.rides.suspended = self.exercise.is_some();
         if !self.modes.is_empty() {
             return self.with_top(|mode, app| mode.update(action, app, now));
         }
@@ -364,6 +374,8 @@ impl App {
 
     /// Quits, or asks first when there are unsaved edits. A clean quit leaves no journal.
     pub(crate) fn quit(&mut self) -> Outcome {
+        // A take still recording is kept, as if playback had stopped.
+        self.mixer.end_pass();
         self.mixer.flush_journal();
         if self.mixer.read_only.is_some() {
             return Outcome::Quit;
@@ -388,10 +400,18 @@ impl App {
 
     /// Applies one action, with the transport as the model knows it.
     fn apply(&mut self, action: Action, now: Instant) -> Outcome {
-        if !matches!(action, Action::Nudge { .. }) {
+        if !matches!(action, Action::Nudge { .. } | Action::TrimRide(_)) {
             self.mixer.end_burst();
         }
         self.mixer.playhead = self.mixer.transport.position;
+        let outcome = self.apply_mixer(action, now);
+        // A stop (or a jump back) ends what was being recorded.
+        self.mixer.tick_rides(now);
+        outcome
+    }
+
+    /// The mixer's actions.
+    fn apply_mixer(&mut self, action: Action, now: Instant) -> Outcome {
         match action {
             Action::SelectPrevious => self.mixer.select(self.mixer.selected.saturating_sub(1)),
             Action::SelectNext => self.mixer.select(self.mixer.selected + 1),
@@ -451,8 +471,18 @@ impl App {
                 self.peaks_reset = true;
                 self.mixer.message = Some("Peaks and clip lamps reset".to_string());
             }
-            Action::Undo => self.mixer.undo_redo(false),
-            Action::Redo => self.mixer.undo_redo(true),
+            Action::RideMode => self.mixer.cycle_ride_mode(),
+            Action::ClearRideSection => self.mixer.clear_ride(false),
+            Action::ClearRide => self.mixer.clear_ride(true),
+            Action::TrimRide(direction) => self.mixer.trim_ride(direction, now),
+            Action::Undo => {
+                self.mixer.end_pass();
+                self.mixer.undo_redo(false);
+            }
+            Action::Redo => {
+                self.mixer.end_pass();
+                self.mixer.undo_redo(true);
+            }
             Action::Save => {
                 self.save();
             }
@@ -490,6 +520,7 @@ impl App {
         self.exercise_tick();
         self.watch_disk(now, false);
         self.mixer.tick_glides(now);
+        self.mixer.tick_rides(now);
     }
 
     /// The section and scene keys.
@@ -586,6 +617,8 @@ mod tests {
     use crate::app::edit::test_session;
     use crossterm::event::KeyEventState;
     use std::time::Duration;
+
+    mod rides;
 
     /// The engine, as far as the model can tell: what it was sent.
     #[derive(Debug, Default)]
@@ -895,8 +928,9 @@ mod tests {
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
                 // The nine strip keys on one line; a blank line and a heading before the keys
-                // of the boxes; a blank line and the fader value's scene mark at the end.
-                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 2);
+                // of the boxes; a blank line, the ride marks and the fader value's scene mark at
+                // the end.
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 3);
                 let last = lines.last().expect("the help's last line");
                 assert_eq!(last.0, crate::ui::widgets::strip::SCENE_MARK_HELP.0);
                 assert_eq!(lines[2].0, "1 2 3 4 5 6 7 8 9");
@@ -910,7 +944,7 @@ mod tests {
         eng.key(&mut app, &press('?'), t);
         match app.overlay() {
             Some(Overlay::Help(lines)) => {
-                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 2 - 12);
+                assert_eq!(lines.len(), Action::ALL.len() - 8 + 2 + 3 - 12);
             }
             other => panic!("expected the second page, got {other:?}"),
         }

@@ -192,6 +192,7 @@ impl Live {
                             muted: s.is_muted(name),
                         }
                     }),
+                    ride: app.mixer().ride_mark(name),
                     group: group.map(|g| g.members.len()),
                 })
             })
@@ -214,7 +215,15 @@ impl Live {
         }
         let info = engine.stream_info();
         let health = engine.output().health();
-        let timeline = timeline_view(session, engine, position, current);
+        let mut timeline = timeline_view(session, engine, position, current);
+        if let (Some(timeline), Some(channel)) = (
+            timeline.as_mut(),
+            session.channels.get(app.mixer().selected()),
+        ) {
+            timeline.ride = session.ride(&channel.name).map_or_else(Vec::new, |r| {
+                r.points.iter().map(|p| (p.at.0, p.db.0)).collect()
+            });
+        }
         let edit_mode = edit_mode(app, scene);
         View {
             timeline,
@@ -337,5 +346,6 @@ fn timeline_view(
         playhead_s: position.0,
         current,
         loop_region: engine.loop_region().map(|(a, b)| (a.0, b.0)),
+        ride: Vec::new(),
     })
 }

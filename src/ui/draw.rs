@@ -653,6 +653,7 @@ mod tests {
             meter,
             scene: None,
             from_scene: false,
+            ride: crate::ui::view::RideMark::default(),
         }
     }
 
@@ -766,6 +767,7 @@ mod tests {
             playhead_s: 83.4,
             current: Some(3),
             loop_region: Some((60.0, 90.0)),
+            ride: Vec::new(),
         }
     }
 

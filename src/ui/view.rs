@@ -103,6 +103,33 @@ pub struct StripView {
     /// A group strip (a VCA-style group: its fader, pan, mute and solo act on its members; it
     /// has no trim and no meter of its own): how many channels it moves. `None` for a channel.
     pub group: Option<usize>,
+    /// The strip's ride: whether it has one, its mode, whether it is being recorded.
+    pub ride: RideMark,
+}
+
+/// What a strip shows of its ride (level automation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RideMark {
+    /// The strip has a ride.
+    pub has_ride: bool,
+    /// What the strip does with it.
+    pub mode: RideShown,
+    /// A take is recording it now.
+    pub recording: bool,
+}
+
+/// A strip's ride mode, as shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RideShown {
+    /// The ride plays.
+    #[default]
+    Read,
+    /// Armed: records while the fader moves.
+    Touch,
+    /// Armed: records until the stop.
+    Latch,
+    /// The ride is not heard.
+    Off,
 }
 
 /// Which way a control surface's fader must move to take over the mix (soft takeover).
@@ -359,6 +386,8 @@ pub struct TimelineView {
     pub current: Option<usize>,
     /// The loop region in seconds, when looping.
     pub loop_region: Option<(f64, f64)>,
+    /// The selected strip's ride as (time in seconds, dB) points; empty without one.
+    pub ride: Vec<(f64, f64)>,
 }
 
 impl TimelineView {

@@ -22,7 +22,8 @@ pub(super) fn apply(edit: &MixEdit, group: &mut Group) -> Result<(), EditError> 
         MixEdit::Master { .. }
         | MixEdit::SceneGain { .. }
         | MixEdit::SceneMute { .. }
-        | MixEdit::Sections { .. } => {}
+        | MixEdit::Sections { .. }
+        | MixEdit::Ride { .. } => {}
     }
     Ok(())
 }

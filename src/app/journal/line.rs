@@ -9,6 +9,7 @@ use toml_edit::{InlineTable, Value};
 use super::Fingerprint;
 use crate::app::edit::MixEdit;
 use crate::session::Section;
+use crate::session::automation::RidePoint;
 use crate::units::{Decibels, Pan, Seconds};
 
 /// The journal format this build writes and reads.
@@ -122,6 +123,18 @@ pub(super) fn edit_line(edit: &MixEdit) -> String {
                 list.join(", ")
             );
         }
+        MixEdit::Ride { channel: c, points } => {
+            let mut line = format!("{{ edit = \"ride\", channel = {}", toml_string(c));
+            if let Some(points) = points {
+                let pairs: Vec<String> = points
+                    .iter()
+                    .map(|p| format!("[{}, {}]", float(p.at.0), float(p.db.0)))
+                    .collect();
+                let _ = write!(line, ", points = [{}]", pairs.join(", "));
+            }
+            line.push_str(" }");
+            return line;
+        }
         MixEdit::Trim { channel: c, db } => ("trim", channel(c), format!("db = {}", float(db.0))),
         MixEdit::Gain { channel: c, db } => ("fader", channel(c), format!("db = {}", float(db.0))),
         MixEdit::Pan { channel: c, pan } => ("pan", channel(c), format!("pan = {}", float(pan.0))),
@@ -213,6 +226,23 @@ fn parse_section(value: &Value) -> Result<Section, String> {
     })
 }
 
+/// Reads a ride's points: `[[time, dB], ...]`.
+fn parse_points(value: &Value) -> Result<Vec<RidePoint>, String> {
+    const SHAPE: &str = "'points' must be a list of [time, dB] pairs";
+    value
+        .as_array()
+        .ok_or(SHAPE)?
+        .iter()
+        .map(|pair| {
+            let pair = pair.as_array().filter(|p| p.len() == 2).ok_or(SHAPE)?;
+            match (pair.get(0).and_then(number), pair.get(1).and_then(number)) {
+                (Some(at), Some(db)) => Ok(RidePoint::new(at, db)),
+                _ => Err(SHAPE.to_string()),
+            }
+        })
+        .collect()
+}
+
 /// A TOML integer or float as `f64`.
 fn number(value: &Value) -> Option<f64> {
     value
@@ -224,7 +254,9 @@ fn number(value: &Value) -> Option<f64> {
 pub(super) fn parse_edit(line: &str) -> Result<MixEdit, String> {
     let table = parse_table(
         line,
-        &["edit", "section", "channel", "db", "pan", "on", "sections"],
+        &[
+            "edit", "section", "channel", "db", "pan", "on", "sections", "points",
+        ],
     )?;
     let kind = str_field(&table, "edit")?;
     let channel = || str_field(&table, "channel").map(str::to_string);
@@ -287,10 +319,14 @@ pub(super) fn parse_edit(line: &str) -> Result<MixEdit, String> {
                 .map(parse_section)
                 .collect::<Result<_, String>>()?,
         },
+        "ride" => MixEdit::Ride {
+            channel: channel()?,
+            points: table.get("points").map(parse_points).transpose()?,
+        },
         other => {
             return Err(format!(
                 "unknown edit '{other}'; known: trim, fader, pan, mute, solo, master, \
-                 scene-fader, scene-mute, sections"
+                 scene-fader, scene-mute, sections, ride"
             ));
         }
     })
@@ -388,6 +424,8 @@ mod tests {
              \"Lead vox\" = -inf, \"Gtr \\\"L\\\"\" = 0.30000000000000004 }, mute = [\"Keys\", \
              \"Lead vox\"], ramp_ms = 300 }, { name = \"Outro\", start = 60.0, ramp_ms = 0 }] }",
             "{ edit = \"sections\", sections = [] }",
+            "{ edit = \"ride\", channel = \"Bass\", points = [[12.0, 0.0], [14.5, 2.25]] }",
+            "{ edit = \"ride\", channel = \"Keys\" }",
         ] {
             assert!(
                 lines.iter().any(|l| l == line),

@@ -67,11 +67,19 @@ impl Mixer {
                 else {
                     return Decibels::OFF;
                 };
-                self.scene_mode
+                let level = self
+                    .scene_mode
                     .then(|| self.current_section(at))
                     .flatten()
                     .and_then(|k| self.session.sections[k].scene_gain(name))
-                    .unwrap_or(controls.gain)
+                    .unwrap_or(controls.gain);
+                // While its ride records, the fader follows the level heard.
+                let offset = self.rides.take_offset(name);
+                if offset.abs() < 1e-12 {
+                    level
+                } else {
+                    crate::session::automation::add_db(level, Decibels(offset))
+                }
             }
         }
     }

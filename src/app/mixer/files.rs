@@ -352,7 +352,8 @@ impl Mixer {
     }
 
     /// Sends every value of the mix to the engine (after a reload, or when an exercise puts the
-    /// mix back): each channel's trim and heard levels (its groups counted).
+    /// mix back): each channel's trim and heard levels (its groups counted), the rides and the
+    /// scenes.
     pub(crate) fn push_whole_mix(&mut self) {
         for i in 0..self.session.channels.len() {
             let trim = self.session.channels[i].trim_db;
@@ -366,6 +367,7 @@ impl Mixer {
             self.emit(Effect::Solo(i, heard.solo));
         }
         self.emit(Effect::Master(self.session.master_db));
+        self.emit(Effect::Rides(self.heard_rides()));
         self.emit(Effect::Scenes(Box::new(self.session.clone())));
     }
 

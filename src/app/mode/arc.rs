@@ -34,10 +34,13 @@ impl<H: Host> Mode<H> for Arc {
 }
 
 /// Every channel's effective level in every section: its scene's fader there, else its base
-/// fader; `None` where it is silent (muted in the mix or the scene, or off). The current
-/// section is the one playing now (the view stays open while the song plays on).
+/// fader, plus the mean level its rides add over the section; `None` where it is silent (muted
+/// in the mix or the scene, or off). The current section is the one playing now (the view stays
+/// open while the song plays on).
 pub fn arc_view(mixer: &Mixer) -> ArcView {
     let sections = &mixer.session.sections;
+    let length = mixer.session.length().0;
+    let end = |k: usize| sections.get(k + 1).map_or(length, |s| s.start.0);
     ArcView {
         sections: sections.iter().map(|s| s.name.clone()).collect(),
         current: mixer.current_section(mixer.transport.position),
@@ -51,9 +54,12 @@ pub fn arc_view(mixer: &Mixer) -> ArcView {
                 base_db: c.gain_db.0,
                 levels_db: sections
                     .iter()
-                    .map(|s| {
+                    .enumerate()
+                    .map(|(k, s)| {
                         let db = s.scene_gain(&c.name).unwrap_or(c.gain_db);
-                        (!c.mute && !s.is_muted(&c.name) && !db.is_off()).then_some(db.0)
+                        let ride = mixer.ride_mean_db(&c.name, s.start.0, end(k));
+                        (!c.mute && !s.is_muted(&c.name) && !db.is_off())
+                            .then_some(db.0 + (ride * 100.0).round() / 100.0)
                     })
                     .collect(),
             })
@@ -119,6 +125,40 @@ mod tests {
         console.act(Action::Mute);
         console.key("a");
         assert_eq!(shown(&console).channels[1].levels_db, [None, None, None]);
+    }
+
+    /// A ride adds its mean level over each section to the channel's level there: Bass rises
+    /// from 0 to +2 dB across the Verse (0-3 s, a mean of +1 dB) and holds +2 dB after; with
+    /// its ride off it is not counted.
+    #[test]
+    fn the_arc_counts_rides() {
+        let mut session = sectioned(
+            Path::new("s.toml"),
+            &["Verse", "Chorus", "Outro"],
+            &[0.0, 3.0, 6.0],
+        );
+        session.rides.push(crate::session::Ride {
+            target: "Bass".into(),
+            points: vec![
+                crate::session::RidePoint::new(0.0, 0.0),
+                crate::session::RidePoint::new(3.0, 2.0),
+            ],
+        });
+        let mut console = console_of(session);
+        console.key("a");
+        assert_eq!(
+            shown(&console).channels[0].levels_db,
+            [Some(-2.0), Some(-1.0), Some(-1.0)]
+        );
+        console.key("Esc");
+        for _ in 0..3 {
+            console.act(Action::RideMode);
+        }
+        console.key("a");
+        assert_eq!(
+            shown(&console).channels[0].levels_db,
+            [Some(-3.0), Some(-3.0), Some(-3.0)]
+        );
     }
 
     /// The section lit as current follows the play head while the view is open (the song

@@ -362,6 +362,12 @@ impl App {
     /// Sets `fader` to `db` as part of the current gesture (see the module documentation);
     /// `held`: the hardware fader moving it is touched (the gesture goes on however slowly).
     fn set_fader(&mut self, fader: Fader, db: Decibels, at: Instant, held: bool) {
+        // An armed strip records its ride while playing.
+        if let Fader::Strip(i) = fader
+            && self.mixer.record_fader(i, db, at)
+        {
+            return;
+        }
         let burst = match self.surfaces.gesture {
             Some((id, last)) if held || at.saturating_duration_since(last) < BURST_GAP => id,
             _ => self.mixer.new_burst(),

@@ -1,5 +1,6 @@
-//! The arc view (UI thread): every channel's effective level section by section, so the song's
-//! level shape shows at a glance.
+//! The arc view (UI thread): every channel's effective level section by section (its scene's
+//! or base fader, plus the mean level its rides add over the section), so the song's level
+//! shape shows at a glance.
 //!
 //! A chart on top draws one line per channel across the sections (x: the sections in time
 //! order, named under the axis; y: dB), each channel in its role's colour and tagged with a

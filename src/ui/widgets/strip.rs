@@ -15,7 +15,7 @@ use ratatui::widgets::Widget;
 
 use super::clear;
 
-use crate::ui::view::{BlindLevel, Catch, SceneMark, StripView};
+use crate::ui::view::{BlindLevel, Catch, RideMark, RideShown, SceneMark, StripView};
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::fader;
 use crate::ui::widgets::meter::{CLIP, CLIP_SHORT, Meter, lamp};
@@ -456,6 +456,35 @@ impl ChannelStrip<'_> {
     }
 }
 
+/// The help's line for the ride marks at the ends of a strip's mute and solo row.
+pub const RIDE_MARK_HELP: (&str, &str) = (
+    "R T L O ~ @",
+    "Ride: R plays, T L armed, O off; ~ has a ride, @ recording",
+);
+
+/// The ride marks on a strip's mute and solo row (strips 6 cells wide or more; shown while
+/// blind too, as they hold no level): its mode at the left end, lit when armed, and at the
+/// right end `~` when it has a ride or `@` while a take records it. A strip in read mode
+/// without a ride (the default) shows none.
+fn draw_ride(buf: &mut Buffer, area: Rect, y: u16, ride: RideMark, theme: &Theme) {
+    if area.width < 6 || ride == RideMark::default() {
+        return;
+    }
+    let (letter, style) = match ride.mode {
+        RideShown::Read => ("R", CellStyle::new()),
+        RideShown::Touch => ("T", theme.lit(Color::LightMagenta)),
+        RideShown::Latch => ("L", theme.lit(Color::LightMagenta)),
+        RideShown::Off => ("O", theme.dim()),
+    };
+    put(buf, area, area.x, y, letter, 1, style);
+    let right = area.right() - 1;
+    if ride.recording {
+        put(buf, area, right, y, "@", 1, theme.lit(Color::Red));
+    } else if ride.has_ride {
+        put(buf, area, right, y, "~", 1, CellStyle::new());
+    }
+}
+
 impl Widget for ChannelStrip<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let area = area.intersection(*buf.area());
@@ -495,6 +524,7 @@ impl Widget for ChannelStrip<'_> {
         }
         self.draw_scene(buf, area, &rows);
         self.draw_flags(buf, area, &rows);
+        draw_ride(buf, area, rows.flags, self.strip.ride, theme);
         if strip.soloed_out {
             buf.set_style(area, CellStyle::new().add_modifier(Modifier::DIM));
         }
@@ -538,6 +568,7 @@ mod tests {
             },
             scene: None,
             from_scene: false,
+            ride: RideMark::default(),
         }
     }
 
@@ -749,6 +780,35 @@ mod tests {
         assert_eq!(rows[7], "xv-6.0 x");
         let (rows, _) = render(ChannelStrip::new(&strip, &theme).blind(BlindLevel::Numbers));
         assert_eq!(rows[7], "x      x");
+    }
+
+    /// The ride marks sit at the ends of the mute and solo row, blind or not: none in read
+    /// mode without a ride, the mode's letter (lit when armed), `~` for a ride, `@` while
+    /// recording.
+    #[test]
+    fn ride_marks() {
+        let mut strip = bass();
+        let theme = theme();
+        let flags = |strip: &StripView, blind| {
+            let (rows, buf) = render(ChannelStrip::new(strip, &theme).blind(blind));
+            (rows[10].clone(), buf)
+        };
+        assert_eq!(flags(&strip, BlindLevel::Off).0, "x M  S x");
+        strip.ride.has_ride = true;
+        assert_eq!(flags(&strip, BlindLevel::Off).0, "xRM  S~x");
+        strip.ride.mode = RideShown::Touch;
+        let (row, buf) = flags(&strip, BlindLevel::Numbers);
+        assert_eq!(row, "xTM  S~x");
+        assert!(buf[(1, 10)].modifier.contains(Modifier::BOLD));
+        strip.ride.mode = RideShown::Latch;
+        strip.ride.recording = true;
+        assert_eq!(flags(&strip, BlindLevel::MetersOff).0, "xLM  S@x");
+        strip.ride = RideMark {
+            has_ride: false,
+            mode: RideShown::Off,
+            recording: false,
+        };
+        assert_eq!(flags(&strip, BlindLevel::Off).0, "xOM  S x");
     }
 
     /// A strip silent because of another's solo is drawn dimmed throughout.

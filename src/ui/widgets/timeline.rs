@@ -5,19 +5,25 @@
 //! lit, a section with a scene of its own has a `*` after its name, and the play head is a cell
 //! drawn the other way round from its neighbours. With a second row, that row is a bar under
 //! the names: heavier under the current section, a `▲` (`^`) at the play head and `[`..`]`
-//! around the loop. The timeline shows no number, so it stays in every blind level.
+//! around the loop, and a `~` wherever the selected strip's ride moves its level. The timeline
+//! shows no number, so it stays in every blind level.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style as CellStyle};
 use ratatui::widgets::Widget;
 
+use crate::session::automation::{RidePoint, ride_db_at};
 use crate::ui::view::TimelineView;
 use crate::ui::widgets::Theme;
 use crate::ui::widgets::text::{clean, put, shorten_numbered, style_row, width};
+use crate::units::Seconds;
 
 /// Follows the name of a section that carries a scene.
 pub const SCENE_MARK: &str = "*";
+
+/// On the bar, where the selected strip's ride moves its level away from its fader.
+pub const RIDE_MARK: &str = "~";
 
 /// The loop's two ends on the bar.
 pub const LOOP_ENDS: [&str; 2] = ["[", "]"];
@@ -118,6 +124,36 @@ pub fn loop_columns(timeline: &TimelineView, width: u16) -> Option<(u16, u16)> {
     Some((first, end))
 }
 
+/// The columns of a row `width` cells wide over which the timeline's ride is away from 0 dB
+/// (by 0.05 dB or more) somewhere in the cell's time.
+pub fn ride_columns(timeline: &TimelineView, width: u16) -> Vec<u16> {
+    if timeline.ride.is_empty() {
+        return Vec::new();
+    }
+    let points: Vec<RidePoint> = timeline
+        .ride
+        .iter()
+        .map(|&(at, db)| RidePoint::new(at, db))
+        .collect();
+    let span = span_s(timeline);
+    let cell = span / f64::from(width);
+    (0..width)
+        .filter(|&x| {
+            let (from, to) = (f64::from(x) * cell, f64::from(x + 1) * cell);
+            // The cell's two ends and every point inside it.
+            let inside = points
+                .iter()
+                .filter(|p| p.at.0 > from && p.at.0 < to)
+                .map(|p| p.db.0);
+            [from, to]
+                .into_iter()
+                .map(|t| ride_db_at(&points, Seconds(t)).0)
+                .chain(inside)
+                .any(|db| db.abs() >= 0.05)
+        })
+        .collect()
+}
+
 impl Timeline<'_> {
     /// The section names in row `y`, each after its separator, the current one lit.
     fn draw_names(&self, buf: &mut Buffer, area: Rect, y: u16, spans: &[(u16, u16)]) {
@@ -195,6 +231,10 @@ impl Timeline<'_> {
                     put(buf, area, area.x + x, y, heavy, 1, style);
                 }
             }
+        }
+        for column in ride_columns(self.timeline, area.width) {
+            let style = theme.fg(Color::Magenta, Modifier::BOLD);
+            put(buf, area, area.x + column, y, RIDE_MARK, 1, style);
         }
         if let Some((first, last)) = loop_columns(self.timeline, area.width) {
             let inside = theme.fg(Color::Cyan, Modifier::empty());
@@ -289,7 +329,29 @@ mod tests {
             playhead_s: 100.0,
             current: Some(3),
             loop_region: Some((80.0, 120.0)),
+            ride: Vec::new(),
         }
+    }
+
+    /// The selected strip's ride marks the bar where it moves the level (a rise from 30 s,
+    /// back at 0 dB by 60 s, and a cut over the last section); the loop and the play head
+    /// are drawn over it.
+    #[test]
+    fn the_selected_strips_ride_is_marked_on_the_bar() {
+        let mut timeline = song();
+        timeline.ride = vec![
+            (30.0, 0.0),
+            (31.0, 2.0),
+            (59.0, 2.0),
+            (60.0, 0.0),
+            (200.0, 0.0),
+            (200.05, -3.0),
+        ];
+        assert_eq!(ride_columns(&timeline, 24), [3, 4, 5, 20, 21, 22, 23]);
+        let (rows, _) = render(&timeline, &theme(true, false), 24, 2);
+        assert_eq!(rows[1], "x--+~~~+-[+^]==+-----~~~~x");
+        timeline.ride.clear();
+        assert!(ride_columns(&timeline, 24).is_empty());
     }
 
     /// Renders `timeline` `w` cells wide and `h` high into a buffer pre-filled with 'x', one

@@ -555,3 +555,50 @@ fn groups_are_strips_after_the_channels() {
     assert!(feedback.strips[2].mute);
     assert_eq!(feedback.strips[2].pan, Some(0.5));
 }
+
+/// A fader move from a surface (a MIDI fader's position, a mouse drag's level) on an armed
+/// strip while playing records its ride by the move it makes, and the fader follows the level
+/// heard until the take lets go; the base fader stays.
+#[test]
+fn a_surface_fader_records_an_armed_strips_ride() {
+    let mut rig = Rig::new(test_session(Path::new("s.toml")));
+    rig.app.update(Action::RideMode, rig.at(0), rig.transport);
+    rig.transport.playing = true;
+    rig.transport.position = crate::units::Seconds(1.0);
+    let db = |db| Input::FaderDb {
+        target: strip(0),
+        db: Some(db),
+    };
+    let effects = rig.one(&midi(), 10, db(-1.0));
+    assert!(
+        effects.contains(&Effect::RideHold(0, Some(Decibels(2.0)))),
+        "{effects:?}"
+    );
+    assert_eq!(rig.gain(0), -3.0);
+    assert_eq!(
+        rig.app
+            .mixer()
+            .fader_value(Fader::Strip(0), rig.transport.position),
+        Decibels(-1.0)
+    );
+    let effects = rig.one(&midi(), 50, db(-4.0));
+    assert!(
+        effects.contains(&Effect::RideHold(0, Some(Decibels(-1.0)))),
+        "{effects:?}"
+    );
+    // The touch lets go: the fader shows the base again, the ride holds what was recorded.
+    rig.transport.position = crate::units::Seconds(2.0);
+    rig.app.tick(rig.at(700), rig.transport);
+    assert_eq!(
+        rig.app
+            .mixer()
+            .fader_value(Fader::Strip(0), rig.transport.position),
+        Decibels(-3.0)
+    );
+    let ride = rig.app.mixer().session().ride("Bass").expect("a ride");
+    assert_eq!(
+        ride.db_at(crate::units::Seconds(1.5)),
+        Decibels(-1.0),
+        "{ride:?}"
+    );
+}
