@@ -8,10 +8,12 @@
 
 pub mod abx;
 pub mod blindfold;
+pub mod consistency;
 pub mod deconstruct;
 pub mod drill;
 pub mod emotional;
 pub mod history;
+pub mod pan_score;
 pub mod score;
 pub mod staircase;
 pub mod targets;
