@@ -60,8 +60,8 @@ pub struct Consistency {
 }
 
 /// A value that is not a level (NaN, +inf) counts as off.
-fn level_or_off(db: &Decibels) -> Decibels {
-    if db.0.is_finite() { *db } else { Decibels::OFF }
+fn level_or_off(db: Decibels) -> Decibels {
+    if db.0.is_finite() { db } else { Decibels::OFF }
 }
 
 /// Compares the two answers `first` and `second` for the parts `names` (the three go together
@@ -75,8 +75,8 @@ pub fn consistency(
     starts: Option<(&[Decibels], &[Decibels])>,
 ) -> Consistency {
     let n = names.len().min(first.len()).min(second.len());
-    let first: Vec<Decibels> = first[..n].iter().map(level_or_off).collect();
-    let second: Vec<Decibels> = second[..n].iter().map(level_or_off).collect();
+    let first: Vec<Decibels> = first[..n].iter().copied().map(level_or_off).collect();
+    let second: Vec<Decibels> = second[..n].iter().copied().map(level_or_off).collect();
     // Cannot fail: the lists are as long as each other and hold numbers or -inf only.
     let score = score(&second, &first).unwrap_or_else(|_| Score {
         errors_db: vec![0.0; n],

@@ -107,9 +107,12 @@ fn stop_rule_and_estimate_by_hand() {
     let e = s.estimate().unwrap();
     // log2 levels: log2 3 + 0.25 and + 0.5, three each: mean log2 3 + 0.375.
     assert!(close(e.jnd_db, 3.0 * 0.375f64.exp2()), "{e:?}");
-    // Sample SD: sqrt(6 · 0.125² / 5) = 0.136931; se = 0.136931 / √6 = 0.0559.
-    assert!(close(e.spread, 0.136931), "{e:?}");
-    assert!(close(e.high_db, e.jnd_db * (0.136931 / 6f64.sqrt()).exp2()));
+    // Sample SD: sqrt(6 · 0.125² / 5) = 0.136_931; se = 0.136_931 / √6 = 0.0559.
+    assert!(close(e.spread, 0.136_931), "{e:?}");
+    assert!(close(
+        e.high_db,
+        e.jnd_db * (0.136_931 / 6f64.sqrt()).exp2()
+    ));
     assert!(close(e.low_db * e.high_db, e.jnd_db * e.jnd_db));
     assert_eq!(
         (e.reversals, e.confidence, e.trials),
@@ -329,9 +332,9 @@ fn weak_roles_come_back_more_often() {
             let right = random() < ears[guess.index].p_correct(guess.level_db);
             if !roles.stairs().iter().any(|s| s.stair.is_done()) {
                 if guess.index == 0 {
-                    vocal_picks += 1
+                    vocal_picks += 1;
                 } else {
-                    bass_picks += 1
+                    bass_picks += 1;
                 }
             }
             roles.answer(guess.index, right);
