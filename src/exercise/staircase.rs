@@ -13,7 +13,8 @@
 //!   (Levitt's transformed up-down rule). That is well above guessing (50%) and below certainty,
 //!   where a listener is hearing the change but only just: the JND we estimate is *the change
 //!   heard right 70.7% of the time*. A 1-up/1-down rule would settle on 50%, which here is
-//!   guessing; 3-down/1-up (79.4%) would need about half again as many trials.
+//!   guessing; 3-down/1-up (79.4%) needs three right answers for every step down, so more
+//!   trials for the same number of reversals.
 //! - **Steps are ratios.** The level moves by a factor, `x → x·2^(∓step)`, with `step` in
 //!   octaves of the level (1 octave: halve or double). Changes between 0.5 and 6 dB span a
 //!   factor of 12; a 1 dB step would leap from 0.5 dB to 1.5 dB and crawl from 6 dB to 5 dB,
@@ -515,11 +516,15 @@ impl Roles {
                 } else {
                     format!("down to about {}", amount(e.jnd_db))
                 };
+                let basis = match e.reversals {
+                    0 => String::new(),
+                    1 => " from 1 reversal".to_owned(),
+                    n => format!(" from {n} reversals"),
+                };
                 format!(
-                    "You hear {} changes {size} ({} from {} reversals).",
+                    "You hear {} changes {size} ({}{basis}).",
                     role.replace('_', " "),
                     e.confidence.word(),
-                    e.reversals
                 )
             })
             .collect();
@@ -534,10 +539,13 @@ impl Roles {
                 lines.push("Your ear is about as keen on every part.".to_owned());
             } else {
                 let verb = if weakest.len() == 1 { "is" } else { "are" };
-                lines.push(format!(
-                    "{} {verb} where to listen next.",
-                    join_list(&weakest)
-                ));
+                let list = join_list(&weakest);
+                let mut chars = list.chars();
+                let capital: String = chars
+                    .next()
+                    .map(|c| c.to_uppercase().chain(chars).collect())
+                    .unwrap_or_default();
+                lines.push(format!("{capital} {verb} where to listen next."));
             }
         }
         lines
