@@ -6,12 +6,16 @@
 //! This module holds the maths and the words; the console runs the flows
 //! (`app::state::exercise`).
 
+pub mod abx;
 pub mod blindfold;
+pub mod consistency;
 pub mod deconstruct;
 pub mod drill;
 pub mod emotional;
 pub mod history;
+pub mod pan_score;
 pub mod score;
+pub mod staircase;
 pub mod targets;
 
 /// The guided exercises, in the order they are listed.
