@@ -137,6 +137,9 @@ pub(crate) struct Rides {
     pass: Option<Pass>,
     /// An exercise runs: nothing records.
     pub(crate) suspended: bool,
+    /// The levels members of a group being recorded are held at now (channel, dB), so that
+    /// following their rides sends only changes.
+    member_holds: Vec<(usize, f64)>,
 }
 
 impl Rides {
@@ -392,8 +395,18 @@ impl Mixer {
                     .filter_map(|name| self.session.ride(name))
                     .map(|r| r.db_at(at).0)
                     .sum();
-                Decibels(others + level)
+                Decibels(round2(others + level))
             });
+            let sent = self.rides.member_holds.iter().position(|(c, _)| *c == m);
+            match (held, sent) {
+                (Some(db), Some(k)) if self.rides.member_holds[k].1 == db.0 => continue,
+                (Some(db), Some(k)) => self.rides.member_holds[k].1 = db.0,
+                (Some(db), None) => self.rides.member_holds.push((m, db.0)),
+                (None, Some(k)) => {
+                    self.rides.member_holds.swap_remove(k);
+                }
+                (None, None) => {}
+            }
             self.emit(Effect::RideHold(m, held));
         }
     }

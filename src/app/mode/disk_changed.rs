@@ -305,7 +305,7 @@ mod tests {
         );
         assert_eq!(console.app.unsaved_count(), 1);
         let effects = console.take_effects();
-        assert_eq!(effects.len(), 2 * 5 + 2, "{effects:?}");
+        assert_eq!(effects.len(), 2 * 5 + 3, "{effects:?}");
         assert!(
             effects.contains(&Effect::Gain(0, Decibels(-9.0))),
             "{effects:?}"

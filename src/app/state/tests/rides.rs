@@ -167,11 +167,16 @@ fn several_strips_record_in_one_pass_and_undo_as_one_step() {
     assert_eq!(gain(&app, 0), -3.0);
 }
 
-/// Stopped, an armed strip's nudge moves its fader; off holds the ride at 0 dB in the engine
-/// and read lets it play again.
+/// Stopped, an armed strip's nudge moves its fader; off gives the engine the rides without
+/// the strip's, and read gives it back.
 #[test]
 fn stopped_nudges_move_the_fader_and_off_silences_the_ride() {
-    let (mut app, mut eng, t) = (app(), Recorder::default(), Instant::now());
+    let mut session = test_session(Path::new("s.toml"));
+    session.rides.push(Ride {
+        target: "Bass".into(),
+        points: vec![RidePoint::new(0.5, -2.0)],
+    });
+    let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
     eng.update(&mut app, Action::RideMode, t);
     eng.update(&mut app, up(), t);
     assert_eq!(gain(&app, 0), -2.5);
@@ -179,15 +184,53 @@ fn stopped_nudges_move_the_fader_and_off_silences_the_ride() {
     eng.update(&mut app, Action::RideMode, t);
     eng.update(&mut app, Action::RideMode, t);
     assert_eq!(app.mixer().ride_mode("Bass"), RideMode::Off);
-    assert_eq!(eng.holds, vec![(0, Some(0.0))]);
+    assert_eq!(eng.rides.last(), Some(&Vec::new()), "the engine hears no ride");
+    assert!(app.mixer().session().ride("Bass").is_some(), "the ride is kept");
     eng.update(&mut app, Action::RideMode, t);
     assert_eq!(app.mixer().ride_mode("Bass"), RideMode::Read);
-    assert_eq!(eng.holds.last(), Some(&(0, None)));
+    let heard = eng.rides.last().expect("rides sent");
+    assert_eq!(heard.len(), 1);
+    assert_eq!(heard[0].target, "Bass");
+    assert!(eng.holds.is_empty(), "no hold: {:?}", eng.holds);
     // Read does not record either.
     eng.update(&mut app, Action::PlayPause, t);
     eng.update(&mut app, up(), t + Duration::from_secs(1));
     assert_eq!(gain(&app, 0), -2.0);
-    assert!(app.mixer().session().rides.is_empty());
+    assert_eq!(app.mixer().session().rides.len(), 1);
+}
+
+/// A group strip is ridden like a channel: its take is held through each member, at the
+/// member's own ride plus the take's level, and the recorded ride is the group's.
+#[test]
+fn a_group_strip_records_the_groups_ride() {
+    let mut session = test_session(Path::new("s.toml"));
+    let names: Vec<String> = session.channels.iter().map(|c| c.name.clone()).collect();
+    session.groups.push(crate::session::Group::new(
+        "Band",
+        names[..2].to_vec(),
+    ));
+    session.rides.push(Ride {
+        target: names[1].clone(),
+        points: vec![RidePoint::new(0.0, 1.0)],
+    });
+    let group_strip = session.channels.len();
+    let (mut app, mut eng, t) = (app_for(session), Recorder::default(), Instant::now());
+    let number = u8::try_from(group_strip + 1).expect("a few strips");
+    eng.update(&mut app, Action::SelectStrip(number), t);
+    eng.update(&mut app, Action::RideMode, t);
+    assert_eq!(app.mixer().ride_mode("Band"), RideMode::Touch);
+    eng.update(&mut app, Action::PlayPause, t);
+    eng.position = 2.0;
+    eng.update(&mut app, up(), t);
+    assert_eq!(eng.holds, vec![(0, Some(0.5)), (1, Some(1.5))]);
+    assert_eq!(gain(&app, 0), -3.0, "the fader stays");
+    eng.position = 3.0;
+    app.tick(t + ms(5000), eng.transport());
+    eng.absorb(&mut app);
+    assert_eq!(eng.holds[eng.holds.len() - 2..], [(0, None), (1, None)]);
+    let band = ride(&app, "Band").expect("the group's ride");
+    assert_eq!(band.first(), Some(&(2.0, 0.0)));
+    assert!(ride(&app, &names[0]).is_none(), "no member's ride recorded");
 }
 
 /// Blind, a ride records with no level in the message.
