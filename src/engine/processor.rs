@@ -77,7 +77,7 @@ pub struct ProcessStatus {
 }
 
 /// Per-strip output buffers for [`Processor::process_tapped`]: what each strip added to the mix
-/// in the last call (after trim, fader, section scene and pan; before the master fader).
+/// in the last call (after trim, fader, section scene, ride and pan; before the master fader).
 #[derive(Debug, Clone)]
 pub struct StripTaps {
     left: Vec<Vec<f32>>,
@@ -571,8 +571,8 @@ impl Processor {
     }
 
     /// Like [`Processor::process`], and also writes what each strip added to the mix (after
-    /// trim, fader, section scene and pan; before the master fader) into `taps`, which must have
-    /// one buffer per strip of at least `out_l.len()` frames. The mix is the same as
+    /// trim, fader, section scene, ride and pan; before the master fader) into `taps`, which
+    /// must have one buffer per strip of at least `out_l.len()` frames. The mix is the same as
     /// [`Processor::process`] gives, sample for sample.
     ///
     /// Realtime-safe with [`ReadMode::Realtime`].
