@@ -686,7 +686,7 @@ fn ride_gains<'a>(
     hold: &mut RideHold,
     playhead: u64,
     out: &'a mut [f32],
-) -> Option<&'a [f32]> {
+) -> Option<&'a mut [f32]> {
     if curve.is_none() && hold.is_idle() {
         return None;
     }

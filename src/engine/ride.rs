@@ -55,9 +55,9 @@ fn db_at(points: &[(u64, f64)], frame: u64) -> f64 {
     a + (b - a) * ((frame - fa) as f64 / (fb - fa) as f64)
 }
 
-/// `10^(db/20)`.
+/// `10^(db/20)`, as `e^(db * ln(10) / 20)` (quicker than a power, and as exact in `f64`).
 fn amplitude(db: f64) -> f64 {
-    10f64.powf(db / 20.0)
+    (db * (std::f64::consts::LN_10 / 20.0)).exp()
 }
 
 impl RideCurve {

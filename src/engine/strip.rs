@@ -280,15 +280,15 @@ impl Strip {
     }
 
     /// Like [`Strip::mix_into`], with the fader multiplied frame by frame by `ride` (the ride's
-    /// gain for each of the `frames` frames, see [`super::ride`]). Every frame is computed the
-    /// same way whether or not a glide is under way, so the result does not depend on where
-    /// blocks are cut.
+    /// gain for each of the `frames` frames, see [`super::ride`]; used up: it may be
+    /// overwritten). Every frame is computed the same way whether or not a glide is under way,
+    /// so the result does not depend on where blocks are cut.
     ///
     /// Realtime-safe.
     pub fn mix_ridden_into(
         &mut self,
         frames: usize,
-        ride: &[f32],
+        ride: &mut [f32],
         bus_l: &mut [f32],
         bus_r: &mut [f32],
         metering: bool,
@@ -308,7 +308,6 @@ impl Strip {
         } else {
             in_l
         };
-        let ride = &ride[..frames];
         if !metering && !self.is_gliding() {
             // What the loop below computes once every glide has ended, in loops that vectorise.
             let (f, gl, gr) = (
@@ -316,11 +315,15 @@ impl Strip {
                 self.gain_l.target(),
                 self.gain_r.target(),
             );
+            for g in &mut ride[..frames] {
+                *g *= f;
+            }
+            let ride = &ride[..frames];
             for ((b, x), g) in bus_l.iter_mut().zip(in_l).zip(ride) {
-                *b += x * (gl * (f * g));
+                *b += x * (gl * g);
             }
             for ((b, x), g) in bus_r.iter_mut().zip(in_r).zip(ride) {
-                *b += x * (gr * (f * g));
+                *b += x * (gr * g);
             }
             return;
         }
