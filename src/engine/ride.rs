@@ -399,14 +399,14 @@ mod tests {
         hold.set(Some(Decibels(-6.0)));
         let mut g = [1.0f32; 20];
         hold.apply(&mut g);
-        let held = Decibels(-6.0).to_amplitude();
-        assert!((g[0] - (1.0 + (held - 1.0) * 0.1)).abs() < 1e-6);
-        assert_eq!(g[9], held);
-        assert_eq!(g[19], held);
+        let level = Decibels(-6.0).to_amplitude();
+        assert!((g[0] - (1.0 + (level - 1.0) * 0.1)).abs() < 1e-6);
+        assert_eq!(g[9], level);
+        assert_eq!(g[19], level);
         hold.set(None);
         let mut g = [0.5f32; 20];
         hold.apply(&mut g);
-        assert!(g[0] < held && g[0] > 0.5);
+        assert!(g[0] < level && g[0] > 0.5);
         assert_eq!(g[9], 0.5);
         assert!(hold.is_idle());
     }

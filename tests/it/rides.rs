@@ -293,7 +293,7 @@ fn bounce_with_groups_matches_the_oracle() {
                 pan: mono(0.0),
                 level: Box::new(|f| match f {
                     ..48_000 => Some(-3.0 - 4.0),
-                    ..72_000 => Some(-3.0 - 10.0),
+                    48_000..72_000 => Some(-3.0 - 10.0),
                     _ => None,
                 }),
             },
@@ -304,7 +304,7 @@ fn bounce_with_groups_matches_the_oracle() {
                     let ride = ride_db(&BAND_RIDE, f) + ride_db(&B_RIDE, f);
                     match f {
                         ..48_000 => Some(-4.0 + 2.0 + ride),
-                        ..72_000 => Some(-10.0 + 2.0 + ride),
+                        48_000..72_000 => Some(-10.0 + 2.0 + ride),
                         _ => None,
                     }
                 }),
