@@ -313,6 +313,8 @@ impl Processor {
     }
 
     /// The rides in force.
+    ///
+    /// Realtime-safe.
     pub fn rides(&self) -> &RideTable {
         &self.rides
     }

@@ -109,6 +109,8 @@ impl RideCurve {
     }
 
     /// The points, frame and dB.
+    ///
+    /// Realtime-safe.
     pub fn points(&self) -> &[(u64, f64)] {
         &self.points
     }
@@ -202,6 +204,8 @@ pub struct RideTable {
 
 impl RideTable {
     /// No rides on any of `strips` strips.
+    ///
+    /// Not realtime-safe (allocates).
     pub fn empty(strips: usize) -> Self {
         Self {
             curves: vec![None; strips],
@@ -209,6 +213,8 @@ impl RideTable {
     }
 
     /// A table with these curves, one per strip.
+    ///
+    /// Not realtime-safe (built off the audio thread).
     pub fn new(curves: Vec<Option<RideCurve>>) -> Self {
         Self { curves }
     }
@@ -238,11 +244,15 @@ impl RideTable {
     }
 
     /// The number of strips the table has a place for.
+    ///
+    /// Realtime-safe.
     pub fn strips(&self) -> usize {
         self.curves.len()
     }
 
     /// The number of strips that have a ride.
+    ///
+    /// Realtime-safe.
     pub fn ridden(&self) -> usize {
         self.curves.iter().filter(|c| c.is_some()).count()
     }
@@ -267,6 +277,8 @@ pub struct RideHold {
 
 impl RideHold {
     /// Not held, gliding over `ramp` frames when that changes.
+    ///
+    /// Realtime-safe.
     pub fn new(ramp: u32) -> Self {
         Self {
             level: Smoother::new(1.0, ramp),
