@@ -28,6 +28,7 @@
 //! held level; let go, it glides back onto the ride over 10 ms.
 
 use super::smoother::Smoother;
+use crate::session::automation::{RIDE_MAX_DB, RIDE_MIN_DB};
 use crate::session::{RidePoint, Session};
 use crate::units::Decibels;
 
@@ -55,6 +56,17 @@ fn db_at(points: &[(u64, f64)], frame: u64) -> f64 {
     a + (b - a) * ((frame - fa) as f64 / (fb - fa) as f64)
 }
 
+/// A ride level held within [`RIDE_MIN_DB`]..[`RIDE_MAX_DB`] (a fader pulled off while
+/// recording is -inf; NaN, which no file can hold, counts as 0 dB), so every level mixes to a
+/// finite gain.
+fn held_within(db: f64) -> f64 {
+    if db.is_nan() {
+        0.0
+    } else {
+        db.clamp(RIDE_MIN_DB, RIDE_MAX_DB)
+    }
+}
+
 /// `10^(db/20)`, as `e^(db * ln(10) / 20)` (quicker than a power, and as exact in `f64`).
 fn amplitude(db: f64) -> f64 {
     (db * (std::f64::consts::LN_10 / 20.0)).exp()
@@ -62,7 +74,7 @@ fn amplitude(db: f64) -> f64 {
 
 impl RideCurve {
     /// The sum of `rides` (each a list of points in time order), placed on frames at
-    /// `mix_rate`. `None` when no ride has a point.
+    /// `mix_rate`, each level held within -60..+24 dB. `None` when no ride has a point.
     ///
     /// Not realtime-safe (allocates).
     pub fn sum(rides: &[&[RidePoint]], mix_rate: u32) -> Option<Self> {
@@ -71,10 +83,10 @@ impl RideCurve {
             .map(|points| {
                 let mut out: Vec<(u64, f64)> = Vec::with_capacity(points.len());
                 for p in *points {
-                    let frame = p.at.to_frames(mix_rate);
+                    let (frame, db) = (p.at.to_frames(mix_rate), held_within(p.db.0));
                     match out.last_mut() {
-                        Some(last) if last.0 >= frame => last.1 = p.db.0,
-                        _ => out.push((frame, p.db.0)),
+                        Some(last) if last.0 >= frame => last.1 = db,
+                        _ => out.push((frame, db)),
                     }
                 }
                 out
@@ -95,14 +107,14 @@ impl RideCurve {
     }
 
     /// A curve through `points` (frame, dB), which must be in strictly increasing frame order
-    /// (others are dropped). `None` for no points.
+    /// (others are dropped), levels held within -60..+24 dB. `None` for no points.
     ///
     /// Not realtime-safe (allocates).
     pub fn from_frames(points: &[(u64, f64)]) -> Option<Self> {
         let mut out: Vec<(u64, f64)> = Vec::with_capacity(points.len());
-        for &p in points {
-            if out.last().is_none_or(|last| last.0 < p.0) {
-                out.push(p);
+        for &(frame, db) in points {
+            if out.last().is_none_or(|last| last.0 < frame) {
+                out.push((frame, held_within(db)));
             }
         }
         (!out.is_empty()).then_some(Self { points: out })
@@ -356,6 +368,14 @@ mod tests {
         // Two points on one frame: the later counts.
         let close = [RidePoint::new(1.0, 0.0), RidePoint::new(1.01, 3.0)];
         assert_eq!(RideCurve::sum(&[&close], 10).unwrap().points(), [(10, 3.0)]);
+        // A fader pulled off while recording (-inf) is the lowest ride level, never a NaN.
+        let off = [
+            RidePoint::new(1.0, 0.0),
+            RidePoint::new(2.0, f64::NEG_INFINITY),
+        ];
+        let off = RideCurve::sum(&[&off], 10).unwrap();
+        assert_eq!(off.points(), [(10, 0.0), (20, RIDE_MIN_DB)]);
+        assert!(off.gain_at(15).is_finite() && off.gain_at(15) > 0.0);
     }
 
     /// The gain is exact `10^(dB/20)` at points and grid frames, flat outside the points, and
