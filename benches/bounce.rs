@@ -7,6 +7,11 @@
 //! is centre, so the references can reproduce the mix exactly: a stereo stem at centre passes at
 //! unity on both sides, and a mono stem at centre is copied to both sides at -3.01 dB.
 //!
+//! Then the cost of rides: a 5-minute song of 16 stereo stems bounced by earmix with no rides
+//! and with a ride on every strip (a point every second, so every frame is on a slope), the two
+//! alternating in one run; the ratio of the medians is reported. `cargo bench --bench bounce --
+//! rides` runs only that part (and needs neither sox nor ffmpeg).
+//!
 //! Set `EARMIX_BENCH_DIR` to keep the stems between runs (later runs skip the generation).
 
 use std::error::Error;
@@ -19,6 +24,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use earmix::engine::render::{self, BounceOptions};
+use earmix::session::{Ride, RidePoint};
 use earmix::units::{Decibels, Pan};
 
 #[path = "common/procfs.rs"]
@@ -62,6 +68,16 @@ const SETS: [StemSet; 2] = [
         mono_odd: true,
     },
 ];
+
+/// The song the rides are timed on.
+const RIDES_SET: StemSet = StemSet {
+    name: "rides16",
+    stems: 16,
+    seconds: 300,
+    mono_odd: false,
+};
+/// Timed bounces of each kind (with and without rides) in the rides comparison.
+const RIDE_RUNS: usize = 5;
 
 /// One stem of a set, as the session file and the reference command lines see it.
 struct Stem {
@@ -593,7 +609,116 @@ fn report(machine: &Machine, results: &[SetResult]) -> bool {
     all_same
 }
 
+// ---------------------------------------------------------------------------------------------
+// The cost of rides
+
+/// A ride for every channel of `session`: a point every second, levels between -6 and +3 dB
+/// (deterministic), so every frame of the song is on a slope.
+fn ride_everything(session: &mut earmix::session::Session, seconds: u32) {
+    let mut state = 0x9E37_79B9_u32;
+    session.rides = session
+        .channels
+        .iter()
+        .map(|channel| Ride {
+            target: channel.name.clone(),
+            points: (0..=seconds)
+                .map(|t| {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    RidePoint::new(f64::from(t), -6.0 + f64::from(state % 91) * 0.1)
+                })
+                .collect(),
+        })
+        .collect();
+}
+
+/// Bounces the rides set with and without rides, alternating which goes first, and prints the
+/// medians and their ratio.
+fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
+    let set = &RIDES_SET;
+    let path = write_session(set, dir)?;
+    let plain = earmix::session::load(&path)?;
+    let mut ridden = plain.clone();
+    ride_everything(&mut ridden, set.seconds);
+    let points: usize = ridden.rides.iter().map(|r| r.points.len()).sum();
+    println!(
+        "
+{}: {} ({}); rides: {} strips, {points} points",
+        set.name,
+        set.describe(),
+        path.display(),
+        ridden.rides.len()
+    );
+    warm_cache(set, dir)?;
+    let out = dir.join("out");
+    fs::create_dir_all(&out)?;
+    let outs = [out.join("plain.wav"), out.join("ridden.wav")];
+    let sessions = [&plain, &ridden];
+    let mut runs: [Vec<Run>; 2] = Default::default();
+    for round in 0..RIDE_RUNS {
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for k in order {
+            sync()?;
+            let before = CpuCounters::read();
+            let start = Instant::now();
+            render::bounce(
+                sessions[k],
+                &outs[k],
+                &BounceOptions::default(),
+                &mut |_, _| {},
+            )?;
+            let wall = start.elapsed().as_secs_f64();
+            let cpu = before
+                .zip(CpuCounters::read())
+                .map(|(b, a)| a.ours.saturating_sub(b.ours) as f64 * tick);
+            let name = ["no rides", "rides"][k];
+            let cpu_text = cpu.map_or_else(String::new, |c| format!(", CPU {c:5.2} s"));
+            println!(
+                "  run {}/{RIDE_RUNS}  {name:<8} {wall:6.2} s{cpu_text}",
+                round + 1
+            );
+            runs[k].push(Run {
+                wall,
+                cpu,
+                others: None,
+            });
+        }
+    }
+    let differ = max_diff(&read_output(&outs[0])?, &read_output(&outs[1])?);
+    if differ == 0.0 {
+        return Err("the bounce with rides is the bounce without them".into());
+    }
+    let wall = |k: usize| median(runs[k].iter().map(|r| r.wall));
+    let cpu = |k: usize| {
+        let all: Option<Vec<f64>> = runs[k].iter().map(|r| r.cpu).collect();
+        all.map(|c| median(c.into_iter()))
+    };
+    println!(
+        "
+| {} | wall (median of {RIDE_RUNS}) | CPU (median) | runs (s) |",
+        set.name
+    );
+    println!("|---|---:|---:|---|");
+    for (k, name) in ["no rides", "rides on all 16"].into_iter().enumerate() {
+        let runs: Vec<String> = runs[k].iter().map(|r| format!("{:.2}", r.wall)).collect();
+        let cpu = cpu(k).map_or_else(|| "n/a".to_string(), |c| format!("{c:.2} s"));
+        println!("| {name} | {:.2} s | {cpu} | {} |", wall(k), runs.join(" "));
+    }
+    let cpu_ratio = cpu(1)
+        .zip(cpu(0))
+        .map_or_else(String::new, |(r, p)| format!(", CPU {:.3}x", r / p));
+    println!(
+        "
+{}: with rides / without: wall {:.3}x{cpu_ratio}.",
+        set.name,
+        wall(1) / wall(0)
+    );
+    Ok(())
+}
+
 fn run() -> BoxResult<bool> {
+    let only_rides = std::env::args().skip(1).any(|a| a == "rides");
     let kept = std::env::var_os("EARMIX_BENCH_DIR").map(PathBuf::from);
     let temp;
     let root = if let Some(dir) = kept {
@@ -603,28 +728,41 @@ fn run() -> BoxResult<bool> {
         temp = tempfile::Builder::new().prefix("earmix-bench-").tempdir()?;
         temp.path().to_path_buf()
     };
-    let machine = Machine::probe()?;
     println!("earmix bounce benchmark; stems in {}", root.display());
+    if only_rides {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        println!("Machine: {}, {cores} cores", cpu_model());
+        generate_announced(&RIDES_SET, &root.join(RIDES_SET.name))?;
+        bench_rides(&root.join(RIDES_SET.name), 1.0 / clock_ticks_per_second())?;
+        return Ok(true);
+    }
+    let machine = Machine::probe()?;
     let mut results = Vec::new();
-    for set in &SETS {
-        let dir = root.join(set.name);
-        let start = Instant::now();
-        let generated = generate(set, &dir)?;
-        if generated {
-            println!(
-                "generated {}: {} in {:.1} s (not part of the comparison)",
-                set.name,
-                set.describe(),
-                start.elapsed().as_secs_f64()
-            );
-        } else {
-            println!("reusing {} from an earlier run", set.name);
-        }
+    for set in SETS.iter().chain([&RIDES_SET]) {
+        generate_announced(set, &root.join(set.name))?;
     }
     for set in &SETS {
         results.push(bench_set(set, &root.join(set.name), &machine)?);
     }
-    Ok(report(&machine, &results))
+    let same = report(&machine, &results);
+    bench_rides(&root.join(RIDES_SET.name), machine.tick)?;
+    Ok(same)
+}
+
+/// Generates a set's stems (unless kept from an earlier run) and says so.
+fn generate_announced(set: &StemSet, dir: &Path) -> BoxResult<()> {
+    let start = Instant::now();
+    if generate(set, dir)? {
+        println!(
+            "generated {}: {} in {:.1} s (not part of the comparison)",
+            set.name,
+            set.describe(),
+            start.elapsed().as_secs_f64()
+        );
+    } else {
+        println!("reusing {} from an earlier run", set.name);
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

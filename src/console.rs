@@ -27,6 +27,7 @@ use crate::config::Config;
 use crate::control::{self, Running, Starter};
 use crate::engine::handle::{Engine, EngineError, EngineEvent, EngineOptions};
 use crate::engine::output::OutputRequest;
+use crate::engine::ride::RideTable;
 use crate::engine::scene::SceneTimeline;
 use crate::session::lock::{self, Acquired};
 use crate::session::{self, SessionErrors};
@@ -307,8 +308,10 @@ fn apply_effects(app: &mut App, engine: &mut Engine) {
                 engine.set_scenes(timeline);
             }
             Effect::ScenesBypassed(on) => engine.set_scenes_bypassed(on),
-            // TEMPORARY (issue 20, removed before landing): the rides engine is being built.
-            Effect::Rides(_) | Effect::RideHold(..) => {}
+            Effect::Rides(session) => {
+                engine.set_rides(RideTable::for_session(&session, engine.mix_rate()));
+            }
+            Effect::RideHold(strip, db) => engine.hold_ride(StripId(strip), db),
             Effect::Listen(listen) => engine.set_listen(listen),
             Effect::ReferenceFree(free) => engine.set_reference_free(free),
             Effect::SeekReference(to) => engine.seek_reference(to),

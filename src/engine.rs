@@ -14,6 +14,7 @@ pub mod realtime;
 pub mod reference;
 pub mod render;
 pub mod resample;
+pub mod ride;
 pub mod scene;
 pub mod smoother;
 pub mod source;

@@ -18,6 +18,7 @@ use super::protocol::{EngineCounters, EngineToUi, Listen, LoopRegion, UiToEngine
 use super::realtime::RealtimeProcessor;
 use super::reference::{ReferencePlayer, open_reference};
 use super::render::DamagedStem;
+use super::ride::RideTable;
 use super::scene::SceneTimeline;
 use super::source::{Source, StreamError};
 use super::stem_io::{
@@ -540,6 +541,22 @@ impl Engine {
     /// Not realtime-safe.
     pub fn set_scenes_bypassed(&mut self, bypassed: bool) {
         self.send(UiToEngine::SetScenesBypassed(bypassed));
+    }
+
+    /// Replaces the rides (build them with [`RideTable::for_session`] at [`Self::mix_rate`]).
+    /// The old table is dropped here when it comes back.
+    ///
+    /// Not realtime-safe.
+    pub fn set_rides(&mut self, rides: RideTable) {
+        self.send(UiToEngine::SetRides(Box::new(rides)));
+    }
+
+    /// While a strip's ride is recorded: plays it at `db` (added to its fader) in place of its
+    /// ride, or (`None`) lets it follow its ride again; each glides over 10 ms.
+    ///
+    /// Not realtime-safe.
+    pub fn hold_ride(&mut self, id: StripId, db: Option<Decibels>) {
+        self.send(UiToEngine::HoldRide(id, db));
     }
 
     /// Replaces a strip's source; the old one is dropped here when the audio thread returns it.

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::health::StemHealth;
 use super::meter::{BlockMeter, MeterBank};
+use super::ride::{RideHold, RideTable};
 use super::scene::{SceneLevel, SceneTimeline};
 use super::smoother::{Smoother, ramp_frames};
 use super::source::{MAX_BLOCK, MAX_CACHED, Placed, ReadMode, Source, SplitStereo, StreamError};
@@ -76,7 +77,7 @@ pub struct ProcessStatus {
 }
 
 /// Per-strip output buffers for [`Processor::process_tapped`]: what each strip added to the mix
-/// in the last call (after trim, fader, section scene and pan; before the master fader).
+/// in the last call (after trim, fader, section scene, ride and pan; before the master fader).
 #[derive(Debug, Clone)]
 pub struct StripTaps {
     left: Vec<Vec<f32>>,
@@ -114,6 +115,12 @@ pub struct Processor {
     segment: usize,
     /// Compare: play the base mix in place of the section scenes.
     scenes_bypassed: bool,
+    /// Each strip's ride, if it has one.
+    rides: Box<RideTable>,
+    /// Each strip's hold (while its ride is recorded).
+    holds: Vec<RideHold>,
+    /// The ride's gains for the strip being mixed, one per frame of the block.
+    ride_gains: Vec<f32>,
     master: Smoother,
     master_db: Decibels,
     any_solo: bool,
@@ -134,6 +141,8 @@ impl Processor {
         let ramp = ramp_frames(sample_rate);
         let any_solo = strips.iter().any(|(p, _)| p.solo);
         let scenes = Box::new(SceneTimeline::empty(strips.len()));
+        let rides = Box::new(RideTable::empty(strips.len()));
+        let holds = vec![RideHold::new(ramp); strips.len()];
         let (strips, sources) = strips
             .into_iter()
             .map(|(params, source)| {
@@ -149,6 +158,9 @@ impl Processor {
             scenes,
             segment: 0,
             scenes_bypassed: false,
+            rides,
+            holds,
+            ride_gains: vec![0.0; MAX_BLOCK],
             master: Smoother::new(master_db.to_amplitude(), ramp),
             master_db,
             any_solo,
@@ -159,7 +171,10 @@ impl Processor {
         }
     }
 
-    /// A processor for a session, mixing at `mix_rate`: opens one creek stream per stem
+    /// A processor for a session, mixing at `mix_rate`, with what each channel is heard at: its
+    /// levels with its groups counted ([`Session::heard_levels`]), its section scenes and its
+    /// rides (both with its groups' counted, see [`SceneTimeline::for_session`] and
+    /// [`RideTable::for_session`]). Opens one creek stream per stem
     /// ([`open_channel`]: resampled when the stem is at another rate, placed at the channel's
     /// start) at `start_frame`, keeping the
     /// data at each of `cache_frames` buffered so a seek there plays at once. Both are timeline
@@ -212,19 +227,21 @@ impl Processor {
             )
         })?;
         let mut strips = Vec::with_capacity(session.channels.len());
-        for (channel, source) in session.channels.iter().zip(sources) {
+        for (i, (channel, source)) in session.channels.iter().zip(sources).enumerate() {
+            let heard = session.heard_levels(i);
             let params = StripParams {
                 trim: channel.trim_db,
-                gain: channel.gain_db,
-                pan: channel.pan,
-                mute: channel.mute,
-                solo: channel.solo,
+                gain: heard.map_or(channel.gain_db, |h| h.gain),
+                pan: heard.map_or(channel.pan, |h| h.pan),
+                mute: heard.map_or(channel.mute, |h| h.mute),
+                solo: heard.map_or(channel.solo, |h| h.solo),
             };
             strips.push((params, source));
         }
         let mut processor = Self::new(mix_rate, strips, session.master_db);
         processor.playhead = start_frame;
         processor.scenes = Box::new(SceneTimeline::for_session(session, mix_rate));
+        processor.rides = Box::new(RideTable::for_session(session, mix_rate));
         processor.place_scenes();
         Ok(processor)
     }
@@ -238,11 +255,15 @@ impl Processor {
     /// The sources keep the session start and the section starts of the new timeline cached
     /// (sections added or moved since the session opened included), so jumps there play at
     /// once: as many as they have caches for, the section starts nearest the play head (in
-    /// sections) first.
+    /// sections) first. When the section starts are those of the old timeline (new levels
+    /// only, as after a group fader move), the sources are not asked again.
     pub fn set_scenes(&mut self, scenes: Box<SceneTimeline>) -> Box<SceneTimeline> {
         let old = std::mem::replace(&mut self.scenes, scenes);
         self.segment = self.scenes.segment_at(self.playhead);
         self.glide_to_scenes();
+        if old.starts().eq(self.scenes.starts()) {
+            return old;
+        }
         let mut frames = [0u64; MAX_CACHED];
         let n = self.places_near_playhead(&mut frames);
         for source in &mut self.sources {
@@ -279,6 +300,33 @@ impl Processor {
             }
         });
         len
+    }
+
+    /// Replaces the rides and returns the old ones, which the caller must drop off the audio
+    /// thread. The new rides apply from the next frame (a ride recorded while playing is
+    /// already being heard through the hold). The table should have one place per strip
+    /// (missing ones have no ride).
+    ///
+    /// Realtime-safe (the table was built elsewhere; it is only moved here).
+    pub fn set_rides(&mut self, rides: Box<RideTable>) -> Box<RideTable> {
+        std::mem::replace(&mut self.rides, rides)
+    }
+
+    /// The rides in force.
+    ///
+    /// Realtime-safe.
+    pub fn rides(&self) -> &RideTable {
+        &self.rides
+    }
+
+    /// Holds a strip's ride at `db` (dB added to its fader, in place of the ride), gliding
+    /// there over 10 ms, or (`None`) glides back onto the ride over 10 ms.
+    ///
+    /// Realtime-safe.
+    pub fn hold_ride(&mut self, id: StripId, db: Option<Decibels>) {
+        if let Some(hold) = self.holds.get_mut(id.0) {
+            hold.set(db);
+        }
     }
 
     /// Plays the base mix in place of the section scenes (true), or the scenes again (false):
@@ -503,6 +551,9 @@ impl Processor {
             strip.settle_gains(self.any_solo);
             strip.reset_meter();
         }
+        for hold in &mut self.holds {
+            hold.settle();
+        }
         self.place_scenes();
         self.master.set_immediate(self.master_db.to_amplitude());
         self.master_meter.reset();
@@ -522,8 +573,8 @@ impl Processor {
     }
 
     /// Like [`Processor::process`], and also writes what each strip added to the mix (after
-    /// trim, fader, section scene and pan; before the master fader) into `taps`, which must have
-    /// one buffer per strip of at least `out_l.len()` frames. The mix is the same as
+    /// trim, fader, section scene, ride and pan; before the master fader) into `taps`, which
+    /// must have one buffer per strip of at least `out_l.len()` frames. The mix is the same as
     /// [`Processor::process`] gives, sample for sample.
     ///
     /// Realtime-safe with [`ReadMode::Realtime`].
@@ -568,14 +619,24 @@ impl Processor {
                 let read = source.read(frames, strip.input_mut(), mode);
                 status.underruns += u32::from(read.underrun);
                 status.failures += u32::from(read.failed);
+                let ride = ride_gains(
+                    self.rides.curve(i),
+                    &mut self.holds[i],
+                    self.playhead,
+                    &mut self.ride_gains[..frames],
+                );
+                let mix = |strip: &mut Strip, l: &mut [f32], r: &mut [f32]| match ride {
+                    Some(gains) => strip.mix_ridden_into(frames, gains, l, r, metering),
+                    None => strip.mix_into(frames, l, r, metering),
+                };
                 match taps.as_deref_mut() {
-                    None => strip.mix_into(frames, bus_l, bus_r, metering),
+                    None => mix(strip, bus_l, bus_r),
                     Some(taps) => {
                         let tap_l = &mut taps.left[i][offset..offset + frames];
                         let tap_r = &mut taps.right[i][offset..offset + frames];
                         tap_l.fill(0.0);
                         tap_r.fill(0.0);
-                        strip.mix_into(frames, tap_l, tap_r, metering);
+                        mix(strip, tap_l, tap_r);
                         for (b, t) in bus_l.iter_mut().zip(tap_l.iter()) {
                             *b += *t;
                         }
@@ -617,6 +678,30 @@ impl Processor {
     }
 }
 
+/// The ride's gains for a strip over the next `out.len()` frames from `playhead` (its ride's,
+/// or 1.0 without one, with its hold applied), or `None` when it has no ride and is not held,
+/// so it mixes without a multiply, exactly as without rides.
+///
+/// Realtime-safe.
+fn ride_gains<'a>(
+    curve: Option<&super::ride::RideCurve>,
+    hold: &mut RideHold,
+    playhead: u64,
+    out: &'a mut [f32],
+) -> Option<&'a mut [f32]> {
+    if curve.is_none() && hold.is_idle() {
+        return None;
+    }
+    match curve {
+        Some(curve) => curve.fill(playhead, out),
+        None => out.fill(1.0),
+    }
+    if !hold.is_idle() {
+        hold.apply(out);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -649,7 +734,8 @@ mod tests {
 
     /// New scenes ask the sources to cache the session start, then the section starts outwards
     /// from the one the play head is in (next before previous), as many as a source keeps: with
-    /// 100 sections, the 63 nearest the play head.
+    /// 100 sections, the 63 nearest the play head; new scenes with the same section starts
+    /// ask nothing.
     #[test]
     fn new_scenes_cache_the_sections_nearest_the_play_head() {
         let asked = Arc::new(Mutex::new(Vec::new()));
@@ -662,13 +748,22 @@ mod tests {
         };
         let probe: Box<dyn Source> = Box::new(CacheProbe(Arc::clone(&asked)));
         let mut processor = Processor::new(48_000, vec![(params, probe)], Decibels(0.0));
-        let mut asked_at = |playhead: u64| {
-            processor.seek(playhead);
+        let sections = || {
             let sections = (1..=100u64)
                 .map(|i| (i * 1_000, 0, vec![SceneLevel::Base]))
                 .collect();
-            processor.set_scenes(Box::new(SceneTimeline::new(1, 200_000, sections)));
-            asked.lock().unwrap().clone()
+            Box::new(SceneTimeline::new(1, 200_000, sections))
+        };
+        let mut asked_at = |playhead: u64| {
+            processor.seek(playhead);
+            processor.set_scenes(Box::new(SceneTimeline::empty(1)));
+            processor.set_scenes(sections());
+            let asked_now = asked.lock().unwrap().clone();
+            // The same section starts again (new levels only): the sources are not asked.
+            asked.lock().unwrap().clear();
+            processor.set_scenes(sections());
+            assert!(asked.lock().unwrap().is_empty());
+            asked_now
         };
         // Before the first section: from section 1 on.
         let want: Vec<u64> = [0].into_iter().chain((1..=63).map(|i| i * 1_000)).collect();

@@ -12,6 +12,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::loudness::master_ring;
 use super::monitor::MonitorState;
+use super::ride::RideTable;
 use super::scene::SceneTimeline;
 use super::source::Source;
 use crate::units::{Decibels, Pan, StripId};
@@ -84,6 +85,12 @@ pub enum UiToEngine {
     SetScenes(Box<SceneTimeline>),
     /// Compare: play the base mix in place of the section scenes (true), or the scenes (false).
     SetScenesBypassed(bool),
+    /// New rides (after a recorded pass or a ride edit), heard from the next frame. The old
+    /// table comes back in [`EngineToUi::Retire`].
+    SetRides(Box<RideTable>),
+    /// While a strip's ride is recorded: play it at this level (dB added to the fader) in place
+    /// of its ride, gliding there over 10 ms; `None` glides back onto the ride over 10 ms.
+    HoldRide(StripId, Option<Decibels>),
     /// Replace a strip's source (a re-opened stem). The old source comes back in
     /// [`EngineToUi::Retire`].
     ReplaceSource(StripId, Box<dyn Source>),
@@ -124,6 +131,8 @@ impl std::fmt::Debug for UiToEngine {
             Self::SetMaster(db) => write!(f, "SetMaster({db:?})"),
             Self::SetScenes(scenes) => write!(f, "SetScenes({} sections)", scenes.sections()),
             Self::SetScenesBypassed(on) => write!(f, "SetScenesBypassed({on})"),
+            Self::SetRides(rides) => write!(f, "SetRides({} ridden)", rides.ridden()),
+            Self::HoldRide(id, db) => write!(f, "HoldRide({id:?}, {db:?})"),
             Self::ReplaceSource(id, _) => write!(f, "ReplaceSource({id:?}, ..)"),
             Self::SetListen(listen) => write!(f, "SetListen({listen:?})"),
             Self::SetReferenceMatch { mix, reference } => {
@@ -143,6 +152,8 @@ pub enum Retired {
     Source(Box<dyn Source>),
     /// Section scenes replaced by [`UiToEngine::SetScenes`].
     Scenes(Box<SceneTimeline>),
+    /// Rides replaced by [`UiToEngine::SetRides`].
+    Rides(Box<RideTable>),
 }
 
 impl std::fmt::Debug for Retired {
@@ -150,6 +161,7 @@ impl std::fmt::Debug for Retired {
         match self {
             Self::Source(_) => f.write_str("Source(..)"),
             Self::Scenes(_) => f.write_str("Scenes(..)"),
+            Self::Rides(_) => f.write_str("Rides(..)"),
         }
     }
 }

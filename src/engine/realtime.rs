@@ -197,7 +197,7 @@ impl RealtimeProcessor {
         while let Ok(next) = self.from_ui.peek() {
             let retires = matches!(
                 next,
-                UiToEngine::ReplaceSource(..) | UiToEngine::SetScenes(_)
+                UiToEngine::ReplaceSource(..) | UiToEngine::SetScenes(_) | UiToEngine::SetRides(_)
             );
             if retires && self.to_ui.slots() == 0 {
                 break;
@@ -270,6 +270,11 @@ impl RealtimeProcessor {
                 self.send(EngineToUi::Retire(Retired::Scenes(old)));
             }
             UiToEngine::SetScenesBypassed(on) => p.set_scenes_bypassed(on),
+            UiToEngine::SetRides(rides) => {
+                let old = p.set_rides(rides);
+                self.send(EngineToUi::Retire(Retired::Rides(old)));
+            }
+            UiToEngine::HoldRide(id, db) => p.hold_ride(id, db),
             UiToEngine::ReplaceSource(id, source) => {
                 let old = match p.replace_source(id, source) {
                     Ok(old) | Err(old) => old,

@@ -24,6 +24,7 @@
 //!   levels at once.
 //! - A glide of 0 frames is a cut (the session asked for `ramp_ms = 0`).
 
+use crate::session::automation::add_db;
 use crate::session::{DEFAULT_SCENE_RAMP_MS, Section, Session};
 use crate::units::{Decibels, frames_at};
 
@@ -106,7 +107,9 @@ impl SceneTimeline {
     }
 
     /// The scenes a session describes, at the mix rate `mix_rate`: each `[[section]]`'s
-    /// `gain_db` and `mute`, gliding over its `ramp_ms` (or the session's, or the default).
+    /// `gain_db` and `mute`, gliding over its `ramp_ms` (or the session's, or the default). A
+    /// group's scene value or mute counts for each of its members (see `levels_of`: a member's
+    /// level in a section is its own plus its groups', in dB).
     /// Not realtime-safe (allocates).
     pub fn for_session(session: &Session, mix_rate: u32) -> Self {
         let end = frames_at(session.length_frames, session.sample_rate, mix_rate);
@@ -192,21 +195,35 @@ impl SceneTimeline {
     }
 }
 
-/// One level per channel of the session for a section's scene.
+/// One level per channel of the session for a section's scene, with the channel's groups
+/// counted: muted when the section mutes the channel or any of its groups; else, when the
+/// section gives the channel or any of its groups a fader value, the sum in dB of the channel's
+/// (the section's value or its own fader) and each group's (the section's value or the group
+/// fader); else the base fader (the channel's heard fader, groups included).
 fn levels_of(session: &Session, section: &Section) -> Vec<SceneLevel> {
+    let value = |name: &str| {
+        section
+            .gain_db
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, db)| *db)
+    };
+    let muted = |name: &str| section.mute.iter().any(|n| n == name);
     session
         .channels
         .iter()
         .map(|channel| {
-            if section.mute.contains(&channel.name) {
-                SceneLevel::Mute
-            } else {
-                section
-                    .gain_db
-                    .iter()
-                    .find(|(name, _)| *name == channel.name)
-                    .map_or(SceneLevel::Base, |(_, db)| SceneLevel::Fader(*db))
+            let groups = || session.groups_of(&channel.name);
+            if muted(&channel.name) || groups().any(|g| muted(&g.name)) {
+                return SceneLevel::Mute;
             }
+            if value(&channel.name).is_none() && groups().all(|g| value(&g.name).is_none()) {
+                return SceneLevel::Base;
+            }
+            let own = value(&channel.name).unwrap_or(channel.gain_db);
+            SceneLevel::Fader(groups().fold(own, |sum, g| {
+                add_db(sum, value(&g.name).unwrap_or(g.gain_db))
+            }))
         })
         .collect()
 }

@@ -45,6 +45,7 @@ mod playback;
 mod realtime;
 mod reference;
 mod report;
+mod rides;
 mod rides_console;
 mod scenes;
 #[cfg(target_os = "linux")]
