@@ -184,8 +184,15 @@ fn stopped_nudges_move_the_fader_and_off_silences_the_ride() {
     eng.update(&mut app, Action::RideMode, t);
     eng.update(&mut app, Action::RideMode, t);
     assert_eq!(app.mixer().ride_mode("Bass"), RideMode::Off);
-    assert_eq!(eng.rides.last(), Some(&Vec::new()), "the engine hears no ride");
-    assert!(app.mixer().session().ride("Bass").is_some(), "the ride is kept");
+    assert_eq!(
+        eng.rides.last(),
+        Some(&Vec::new()),
+        "the engine hears no ride"
+    );
+    assert!(
+        app.mixer().session().ride("Bass").is_some(),
+        "the ride is kept"
+    );
     eng.update(&mut app, Action::RideMode, t);
     assert_eq!(app.mixer().ride_mode("Bass"), RideMode::Read);
     let heard = eng.rides.last().expect("rides sent");
@@ -205,10 +212,9 @@ fn stopped_nudges_move_the_fader_and_off_silences_the_ride() {
 fn a_group_strip_records_the_groups_ride() {
     let mut session = test_session(Path::new("s.toml"));
     let names: Vec<String> = session.channels.iter().map(|c| c.name.clone()).collect();
-    session.groups.push(crate::session::Group::new(
-        "Band",
-        names[..2].to_vec(),
-    ));
+    session
+        .groups
+        .push(crate::session::Group::new("Band", names[..2].to_vec()));
     session.rides.push(Ride {
         target: names[1].clone(),
         points: vec![RidePoint::new(0.0, 1.0)],
