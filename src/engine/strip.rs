@@ -288,7 +288,7 @@ impl Strip {
     pub fn mix_ridden_into(
         &mut self,
         frames: usize,
-        ride: &mut [f32],
+        ride: &[f32],
         bus_l: &mut [f32],
         bus_r: &mut [f32],
         metering: bool,
@@ -315,15 +315,19 @@ impl Strip {
                 self.gain_l.target(),
                 self.gain_r.target(),
             );
-            for g in &mut ride[..frames] {
-                *g *= f;
-            }
+            // One pass over both sides: the fader times the ride, then each side's gain (the
+            // order of the loop below, so the result is the same to the bit).
             let ride = &ride[..frames];
-            for ((b, x), g) in bus_l.iter_mut().zip(in_l).zip(ride) {
-                *b += x * (gl * g);
-            }
-            for ((b, x), g) in bus_r.iter_mut().zip(in_r).zip(ride) {
-                *b += x * (gr * g);
+            for ((((bl, br), xl), xr), g) in bus_l
+                .iter_mut()
+                .zip(bus_r.iter_mut())
+                .zip(in_l)
+                .zip(in_r)
+                .zip(ride)
+            {
+                let g = f * g;
+                *bl += xl * (gl * g);
+                *br += xr * (gr * g);
             }
             return;
         }
