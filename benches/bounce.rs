@@ -650,6 +650,32 @@ fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
         path.display(),
         ridden.rides.len()
     );
+    // What the rides do to the session file (as earmix saves it): still a file to read.
+    let text = fs::read_to_string(&path)?;
+    let saved = earmix::session::update_toml_string(&text, &ridden)?;
+    let ridden_path = dir.join("rides16-ridden.toml");
+    fs::write(&ridden_path, &saved)?;
+    let reread = earmix::session::load(&ridden_path)?;
+    // Times are written to the millisecond and levels to a hundredth of a dB.
+    let same = reread.rides.len() == ridden.rides.len()
+        && reread.rides.iter().zip(&ridden.rides).all(|(a, b)| {
+            a.target == b.target
+                && a.points.len() == b.points.len()
+                && a.points.iter().zip(&b.points).all(|(p, q)| {
+                    (p.at.0 - q.at.0).abs() <= 0.0005 && (p.db.0 - q.db.0).abs() <= 0.005
+                })
+        });
+    if !same {
+        return Err("the saved rides do not read back as they were".into());
+    }
+    println!(
+        "session file: {} lines, {} bytes without rides; {} lines, {} bytes with them ({})",
+        text.lines().count(),
+        text.len(),
+        saved.lines().count(),
+        saved.len(),
+        ridden_path.display()
+    );
     warm_cache(set, dir)?;
     let out = dir.join("out");
     fs::create_dir_all(&out)?;
