@@ -141,6 +141,45 @@ pub fn summary(session: &Session) -> String {
             );
         }
     }
+    if !session.groups.is_empty() {
+        let _ = writeln!(out, "\n  {:<20} {:>7}  members", "group", "fader");
+        for group in &session.groups {
+            let mut flags = String::new();
+            for (on, word) in [(group.mute, " muted"), (group.solo, " soloed")] {
+                if on {
+                    flags.push_str(word);
+                }
+            }
+            let members: Vec<String> = group
+                .members
+                .iter()
+                .map(|m| escape(m).into_owned())
+                .collect();
+            let _ = writeln!(
+                out,
+                "  {:<20} {:>7}  {}{flags}",
+                truncate(&escape(&group.name), 20),
+                group.gain_db.to_string(),
+                members.join(", ")
+            );
+        }
+    }
+    if !session.rides.is_empty() {
+        let _ = writeln!(out, "\n  {:<20} {:>7}  from -> to", "ride", "points");
+        for ride in &session.rides {
+            let (Some(first), Some(last)) = (ride.points.first(), ride.points.last()) else {
+                continue;
+            };
+            let _ = writeln!(
+                out,
+                "  {:<20} {:>7}  {} -> {}",
+                truncate(&escape(&ride.target), 20),
+                ride.points.len(),
+                first.at,
+                last.at
+            );
+        }
+    }
     if let Some(reference) = &session.reference {
         let _ = writeln!(
             out,

@@ -76,7 +76,7 @@ fn a_latched_ride_is_recorded_and_saved() {
     c.wait_for_text(&["playing"]);
     c.send("k");
     c.send("k");
-    c.wait_for_text(&["Recording Bass's ride", "+1.0 dB"]);
+    c.wait_for_text(&["Recording the Bass ride", "+1.0 dB"]);
     c.wait_for("the recording mark", |s| {
         crate::console::screen_text(s).contains('@')
     });
@@ -109,7 +109,7 @@ fn a_released_touch_take_survives_kill_9() {
     c.send(" ");
     c.wait_for_text(&["playing"]);
     c.send("k");
-    c.wait_for_text(&["Recording Bass's ride"]);
+    c.wait_for_text(&["Recording the Bass ride"]);
     let journal = ts.path("session.toml.earmix-journal");
     let deadline = Instant::now() + BOUND;
     while !journal_has_ride(&journal, "Bass", 0.5) {

@@ -374,6 +374,36 @@ fn full_fixture_reads_every_key() {
     assert_eq!(s.length_frames, 48_000);
 }
 
+/// `earmix check` lists a session's groups (fader, members) and rides (points, first and last
+/// time).
+#[test]
+fn check_lists_groups_and_rides() {
+    let (_tmp, path) = with_fixture("valid", "automation.toml");
+    let out = crate::support::earmix()
+        .arg("check")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = |start: &str| {
+        stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no line for {start:?} in:\n{stdout}"))
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(line("Rhythm"), "Rhythm -2.5 dB Kick, Bass");
+    assert_eq!(line("Everything"), "Everything +0.0 dB Kick, Bass, Keys");
+    assert!(stdout.contains("ride "), "{stdout}");
+}
+
 /// The automation fixture reads its groups (a channel in two), scenes naming groups and rides
 /// in every time form; saving it unchanged gives it back byte for byte; changed, added and
 /// removed groups and rides save, keep the comments of what stayed, and load back the same.

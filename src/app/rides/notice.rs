@@ -85,26 +85,26 @@ impl fmt::Display for RideNotice {
             RideNotice::Recording {
                 target,
                 level: None,
-            } => write!(f, "Recording {target}'s ride"),
+            } => write!(f, "Recording {}", ride_of(target)),
             RideNotice::Recording {
                 target,
                 level: Some(db),
-            } => write!(f, "Recording {target}'s ride: {db}"),
+            } => write!(f, "Recording {}: {db}", ride_of(target)),
             RideNotice::NoRide(target) => write!(f, "{target} has no ride to clear"),
             RideNotice::Cleared {
                 target,
                 section: None,
-            } => write!(f, "Cleared {target}'s ride (u undoes)"),
+            } => write!(f, "Cleared {} (u undoes)", ride_of(target)),
             RideNotice::Cleared {
                 target,
                 section: Some(section),
-            } => write!(f, "Cleared {target}'s ride in {section} (u undoes)"),
+            } => write!(f, "Cleared {} in {section} (u undoes)", ride_of(target)),
             RideNotice::Trimmed {
                 target,
                 section,
                 blind: true,
                 ..
-            } => write!(f, "{target}'s ride moved in {section}"),
+            } => write!(f, "{} moved in {section}", upper(&ride_of(target))),
             RideNotice::Trimmed {
                 target,
                 section,
@@ -112,14 +112,29 @@ impl fmt::Display for RideNotice {
                 ..
             } => write!(
                 f,
-                "{target}'s ride {} {RIDE_TRIM_DB} dB in {section}",
+                "{} {} {RIDE_TRIM_DB} dB in {section}",
+                upper(&ride_of(target)),
                 if *up { "up" } else { "down" }
             ),
             RideNotice::TrimAtEnd { target, section } => {
-                write!(f, "{target}'s ride is at its end in {section}")
+                write!(f, "{} is at its end in {section}", upper(&ride_of(target)))
             }
         }
     }
+}
+
+/// "the Bass ride", "the Guitars ride": a name used as a noun's modifier reads right for
+/// every name (a possessive would need "Guitars'" and "Bass's").
+fn ride_of(target: &str) -> String {
+    format!("the {target} ride")
+}
+
+/// The text with its first letter in capitals.
+fn upper(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 impl From<RideNotice> for Notice {

@@ -245,7 +245,7 @@ fn a_blind_take_shows_no_numbers() {
     let (mut app, mut eng, t) = armed(1, 1.0);
     eng.update(&mut app, Action::Blind, t);
     eng.update(&mut app, up(), t);
-    assert_eq!(app.message(), Some("Recording Bass's ride"));
+    assert_eq!(app.message(), Some("Recording the Bass ride"));
     let (_, Some(level)) = eng.holds[0] else {
         panic!("{:?}", eng.holds);
     };
@@ -297,7 +297,7 @@ fn rides_are_trimmed_and_cleared_in_a_section() {
     );
     assert_eq!(
         app.message(),
-        Some("Cleared Bass's ride in Chorus (u undoes)")
+        Some("Cleared the Bass ride in Chorus (u undoes)")
     );
     eng.update(&mut app, Action::ClearRide, t + ms(700));
     assert_eq!(ride(&app, "Bass"), None);
