@@ -633,26 +633,12 @@ fn ride_everything(session: &mut earmix::session::Session, seconds: u32) {
         .collect();
 }
 
-/// Bounces the rides set with and without rides, alternating which goes first, and prints the
-/// medians and their ratio.
-fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
-    let set = &RIDES_SET;
-    let path = write_session(set, dir)?;
-    let plain = earmix::session::load(&path)?;
-    let mut ridden = plain.clone();
-    ride_everything(&mut ridden, set.seconds);
-    let points: usize = ridden.rides.iter().map(|r| r.points.len()).sum();
-    println!(
-        "
-{}: {} ({}); rides: {} strips, {points} points",
-        set.name,
-        set.describe(),
-        path.display(),
-        ridden.rides.len()
-    );
+/// Saves `ridden` over the text of the session at `path` as earmix saves it, checks that its
+/// rides read back, and prints the file's size with and without them.
+fn print_file_size(path: &Path, ridden: &earmix::session::Session, dir: &Path) -> BoxResult<()> {
     // What the rides do to the session file (as earmix saves it): still a file to read.
-    let text = fs::read_to_string(&path)?;
-    let saved = earmix::session::update_toml_string(&text, &ridden)?;
+    let text = fs::read_to_string(path)?;
+    let saved = earmix::session::update_toml_string(&text, ridden)?;
     let ridden_path = dir.join("rides16-ridden.toml");
     fs::write(&ridden_path, &saved)?;
     let reread = earmix::session::load(&ridden_path)?;
@@ -676,6 +662,27 @@ fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
         saved.len(),
         ridden_path.display()
     );
+    Ok(())
+}
+
+/// Bounces the rides set with and without rides, alternating which goes first, and prints the
+/// medians and their ratio.
+fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
+    let set = &RIDES_SET;
+    let path = write_session(set, dir)?;
+    let plain = earmix::session::load(&path)?;
+    let mut ridden = plain.clone();
+    ride_everything(&mut ridden, set.seconds);
+    let points: usize = ridden.rides.iter().map(|r| r.points.len()).sum();
+    println!(
+        "
+{}: {} ({}); rides: {} strips, {points} points",
+        set.name,
+        set.describe(),
+        path.display(),
+        ridden.rides.len()
+    );
+    print_file_size(&path, &ridden, dir)?;
     warm_cache(set, dir)?;
     let out = dir.join("out");
     fs::create_dir_all(&out)?;

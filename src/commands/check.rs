@@ -141,6 +141,21 @@ pub fn summary(session: &Session) -> String {
             );
         }
     }
+    automation(session, &mut out);
+    if let Some(reference) = &session.reference {
+        let _ = writeln!(
+            out,
+            "\n  reference: {} (offset {})",
+            escape(&reference.file.display().to_string()),
+            reference.offset
+        );
+    }
+    out
+}
+
+/// The groups (fader, members, mute and solo) and rides (points, first and last time) of the
+/// summary.
+fn automation(session: &Session, out: &mut String) {
     if !session.groups.is_empty() {
         let _ = writeln!(out, "\n  {:<20} {:>7}  members", "group", "fader");
         for group in &session.groups {
@@ -180,15 +195,6 @@ pub fn summary(session: &Session) -> String {
             );
         }
     }
-    if let Some(reference) = &session.reference {
-        let _ = writeln!(
-            out,
-            "\n  reference: {} (offset {})",
-            escape(&reference.file.display().to_string()),
-            reference.offset
-        );
-    }
-    out
 }
 
 /// What playing the session would hold in memory for its streams, with the settings in `audio`
