@@ -649,6 +649,47 @@ impl fmt::Display for Change {
     }
 }
 
+/// A channel's or group's fader, pan, mute and solo.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Controls {
+    pub gain: Decibels,
+    pub pan: Pan,
+    pub mute: bool,
+    pub solo: bool,
+}
+
+/// The changes from `old` to `new` of the channel or group named `name`: its fader, pan, mute
+/// and solo, in that order, those that differ.
+pub(super) fn control_changes(name: &str, old: Controls, new: Controls) -> Vec<Change> {
+    let edits = |c: Controls| {
+        let channel = || name.to_string();
+        [
+            MixEdit::Gain {
+                channel: channel(),
+                db: c.gain,
+            },
+            MixEdit::Pan {
+                channel: channel(),
+                pan: c.pan,
+            },
+            MixEdit::Mute {
+                channel: channel(),
+                on: c.mute,
+            },
+            MixEdit::Solo {
+                channel: channel(),
+                on: c.solo,
+            },
+        ]
+    };
+    edits(old)
+        .into_iter()
+        .zip(edits(new))
+        .filter(|(b, a)| b != a)
+        .map(|(before, after)| Change { before, after })
+        .collect()
+}
+
 /// Every control whose value differs between two versions of a session, as changes from
 /// `before` to `after`: per channel (in `after`'s order) trim, fader, pan, mute and solo; per
 /// group (likewise) fader, pan, mute and solo; then the master fader; then the sections. When
@@ -663,65 +704,25 @@ pub fn differences(before: &Session, after: &Session) -> Vec<Change> {
         let Some(old) = before.channels.iter().find(|c| c.name == new.name) else {
             continue;
         };
-        let name = || new.name.clone();
-        let pairs = [
-            (
-                MixEdit::Trim {
-                    channel: name(),
+        if old.trim_db != new.trim_db {
+            changes.push(Change {
+                before: MixEdit::Trim {
+                    channel: new.name.clone(),
                     db: old.trim_db,
                 },
-                MixEdit::Trim {
-                    channel: name(),
+                after: MixEdit::Trim {
+                    channel: new.name.clone(),
                     db: new.trim_db,
                 },
-            ),
-            (
-                MixEdit::Gain {
-                    channel: name(),
-                    db: old.gain_db,
-                },
-                MixEdit::Gain {
-                    channel: name(),
-                    db: new.gain_db,
-                },
-            ),
-            (
-                MixEdit::Pan {
-                    channel: name(),
-                    pan: old.pan,
-                },
-                MixEdit::Pan {
-                    channel: name(),
-                    pan: new.pan,
-                },
-            ),
-            (
-                MixEdit::Mute {
-                    channel: name(),
-                    on: old.mute,
-                },
-                MixEdit::Mute {
-                    channel: name(),
-                    on: new.mute,
-                },
-            ),
-            (
-                MixEdit::Solo {
-                    channel: name(),
-                    on: old.solo,
-                },
-                MixEdit::Solo {
-                    channel: name(),
-                    on: new.solo,
-                },
-            ),
-        ];
-        changes.extend(
-            pairs
-                .into_iter()
-                .filter(|(b, a)| b != a)
-                .map(|(before, after)| Change { before, after }),
-        );
+            });
+        }
+        let controls = |c: &crate::session::Channel| Controls {
+            gain: c.gain_db,
+            pan: c.pan,
+            mute: c.mute,
+            solo: c.solo,
+        };
+        changes.extend(control_changes(&new.name, controls(old), controls(new)));
     }
     changes.extend(group::differences(before, after));
     if before.master_db != after.master_db {

@@ -3,7 +3,7 @@
 //! or solo, as the same edit on a channel sets the channel's. Names are unique across channels
 //! and groups, so the name alone says which. A group has no trim.
 
-use super::{Change, EditError, MixEdit};
+use super::{Change, Controls, EditError, MixEdit, control_changes};
 use crate::session::Session;
 use crate::session::automation::Group;
 
@@ -61,55 +61,13 @@ pub(super) fn differences(before: &Session, after: &Session) -> Vec<Change> {
         let Some(old) = before.groups.iter().find(|g| g.name == new.name) else {
             continue;
         };
-        let name = || new.name.clone();
-        let pairs = [
-            (
-                MixEdit::Gain {
-                    channel: name(),
-                    db: old.gain_db,
-                },
-                MixEdit::Gain {
-                    channel: name(),
-                    db: new.gain_db,
-                },
-            ),
-            (
-                MixEdit::Pan {
-                    channel: name(),
-                    pan: old.pan,
-                },
-                MixEdit::Pan {
-                    channel: name(),
-                    pan: new.pan,
-                },
-            ),
-            (
-                MixEdit::Mute {
-                    channel: name(),
-                    on: old.mute,
-                },
-                MixEdit::Mute {
-                    channel: name(),
-                    on: new.mute,
-                },
-            ),
-            (
-                MixEdit::Solo {
-                    channel: name(),
-                    on: old.solo,
-                },
-                MixEdit::Solo {
-                    channel: name(),
-                    on: new.solo,
-                },
-            ),
-        ];
-        changes.extend(
-            pairs
-                .into_iter()
-                .filter(|(b, a)| b != a)
-                .map(|(before, after)| Change { before, after }),
-        );
+        let controls = |g: &Group| Controls {
+            gain: g.gain_db,
+            pan: g.pan,
+            mute: g.mute,
+            solo: g.solo,
+        };
+        changes.extend(control_changes(&new.name, controls(old), controls(new)));
     }
     changes
 }
