@@ -493,7 +493,7 @@ impl Action {
             Action::NextSection => "Next section",
             Action::LoopSection => "Loop the current section on/off",
             Action::EditMode => "Edit the base mix or this section's scene",
-            Action::Compare => "Compare: base mix in place of the scenes on/off",
+            Action::Compare => "Compare: base mix, no scenes or rides, on/off",
             Action::CopyScene => "Copy another section's scene into this one",
             Action::ClearScene => "Clear this section's scene",
             Action::SectionStartHere => "This section starts at the play head",

@@ -533,9 +533,9 @@ impl App {
                     .emit(Effect::ScenesBypassed(self.mixer.comparing));
                 self.mixer.message = Some(
                     if self.mixer.comparing {
-                        "Compare: the base mix plays in place of the scenes (= again for the scenes)"
+                        "Compare: the base mix, without scenes and rides (= again for them)"
                     } else {
-                        "Compare off: the section scenes play"
+                        "Compare off: the scenes and rides play"
                     }
                     .to_string(),
                 );

@@ -329,14 +329,17 @@ impl Processor {
         }
     }
 
-    /// Plays the base mix in place of the section scenes (true), or the scenes again (false):
-    /// the compare switch. Glides like a fader move.
+    /// Plays the base mix in place of the section scenes and the rides (true), or the scenes
+    /// and rides again (false): the compare switch. Glides like a fader move.
     ///
     /// Realtime-safe.
     pub fn set_scenes_bypassed(&mut self, bypassed: bool) {
         if self.scenes_bypassed != bypassed {
             self.scenes_bypassed = bypassed;
             self.glide_to_scenes();
+            for hold in &mut self.holds {
+                hold.set_bypassed(bypassed);
+            }
         }
     }
 
@@ -689,7 +692,8 @@ fn ride_gains<'a>(
     playhead: u64,
     out: &'a mut [f32],
 ) -> Option<&'a mut [f32]> {
-    if curve.is_none() && hold.is_idle() {
+    // Without a ride, only a held level changes anything (leaving out no ride is nothing).
+    if curve.is_none() && hold.is_unheld() {
         return None;
     }
     match curve {
@@ -778,5 +782,42 @@ mod tests {
         assert_eq!(got[..4], [0, 99_000, 100_000, 98_000]);
         assert_eq!(got.len(), MAX_CACHED);
         assert!(got[1..].iter().all(|f| *f >= 37_000));
+    }
+
+    /// The compare switch leaves the rides out as well as the scenes: once its 10 ms glide is
+    /// over, a ridden strip plays exactly as it would with no ride, and switching back brings
+    /// the ride back.
+    #[test]
+    fn compare_leaves_the_rides_out() {
+        use crate::engine::ride::{RideCurve, RideTable};
+        use crate::engine::source::MemorySource;
+        let rate = 48_000;
+        let tone: Vec<f32> = (0..rate).map(|i| ((i as f32) * 0.05).sin() * 0.5).collect();
+        let make = |ride: bool| {
+            let source: Box<dyn Source> = Box::new(MemorySource::new(vec![tone.clone()]));
+            let mut p = Processor::new(rate, vec![(StripParams::default(), source)], Decibels(0.0));
+            if ride {
+                let curve = RideCurve::from_frames(&[(0, 0.0), (48_000, -12.0)]).expect("a curve");
+                p.set_rides(Box::new(RideTable::new(vec![Some(curve)])));
+            }
+            p
+        };
+        let block = |p: &mut Processor| {
+            let (mut l, mut r) = (vec![0.0f32; 960], vec![0.0f32; 960]);
+            p.process(&mut l, &mut r, ReadMode::Blocking);
+            l
+        };
+        let (mut ridden, mut plain) = (make(true), make(false));
+        assert_ne!(block(&mut ridden), block(&mut plain), "the ride is heard");
+        ridden.set_scenes_bypassed(true);
+        plain.set_scenes_bypassed(true);
+        let gliding = block(&mut ridden);
+        assert_ne!(gliding, block(&mut plain), "the ride glides out over 10 ms");
+        assert_eq!(block(&mut ridden), block(&mut plain), "then it is left out");
+        ridden.set_scenes_bypassed(false);
+        plain.set_scenes_bypassed(false);
+        block(&mut ridden);
+        block(&mut plain);
+        assert_ne!(block(&mut ridden), block(&mut plain), "the ride is back");
     }
 }

@@ -278,13 +278,16 @@ impl RideTable {
 }
 
 /// One strip's hold: while its ride is recorded, the level the app holds it at, and how far the
-/// gain has moved from the ride to that level.
+/// gain has moved from the ride to that level; and while the compare switch plays the base mix,
+/// how far it has moved to no ride at all.
 #[derive(Debug, Clone)]
 pub struct RideHold {
     /// The held level's gain (glides like a fader).
     level: Smoother,
     /// 0: the ride plays; 1: the held level does (glides between them).
     weight: Smoother,
+    /// 0: the ride (or the held level) plays; 1: no ride, the base mix (glides between them).
+    bypass: Smoother,
 }
 
 impl RideHold {
@@ -295,6 +298,7 @@ impl RideHold {
         Self {
             level: Smoother::new(1.0, ramp),
             weight: Smoother::new(0.0, ramp),
+            bypass: Smoother::new(0.0, ramp),
         }
     }
 
@@ -317,10 +321,25 @@ impl RideHold {
         }
     }
 
-    /// True when the ride plays untouched (not held, and not gliding back).
+    /// Leaves the ride out (true: the compare switch plays the base mix) or plays it again,
+    /// gliding over the ramp either way.
+    ///
+    /// Realtime-safe.
+    pub fn set_bypassed(&mut self, bypassed: bool) {
+        self.bypass.set_target(if bypassed { 1.0 } else { 0.0 });
+    }
+
+    /// True when the ride plays untouched (not held, not left out, and not gliding back).
     ///
     /// Realtime-safe.
     pub fn is_idle(&self) -> bool {
+        self.is_unheld() && self.bypass.target() == 0.0 && self.bypass.is_settled()
+    }
+
+    /// True when the app holds no level (and none is gliding back to the ride).
+    ///
+    /// Realtime-safe.
+    pub fn is_unheld(&self) -> bool {
         self.weight.target() == 0.0 && self.weight.is_settled()
     }
 
@@ -330,17 +349,26 @@ impl RideHold {
     pub fn settle(&mut self) {
         self.level.set_immediate(self.level.target());
         self.weight.set_immediate(self.weight.target());
+        self.bypass.set_immediate(self.bypass.target());
     }
 
     /// Turns the ride's gains in `gains` (1.0 for a strip without a ride) into what is heard
-    /// with the hold, frame by frame.
+    /// with the hold and the compare switch, frame by frame.
     ///
     /// Realtime-safe.
     pub fn apply(&mut self, gains: &mut [f32]) {
         for g in gains {
             let w = self.weight.next_value();
             let h = self.level.next_value();
-            *g = if w == 1.0 { h } else { *g + (h - *g) * w };
+            let held = if w == 1.0 { h } else { *g + (h - *g) * w };
+            let b = self.bypass.next_value();
+            *g = if b == 0.0 {
+                held
+            } else if b == 1.0 {
+                1.0
+            } else {
+                held + (1.0 - held) * b
+            };
         }
     }
 }

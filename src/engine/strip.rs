@@ -229,19 +229,10 @@ impl Strip {
     ) {
         let bus_l = &mut bus_l[..frames];
         let bus_r = &mut bus_r[..frames];
-        if self.is_silent() {
-            if metering {
-                self.meter.add(0.0, 0.0, frames as u64, 0);
-            }
+        if self.meter_if_silent(frames, metering) {
             return;
         }
-        let stereo = self.input.channels() == 2;
-        let in_l = self.input.channel(0, frames);
-        let in_r = if stereo {
-            self.input.channel(1, frames)
-        } else {
-            in_l
-        };
+        let (in_l, in_r) = inputs(&self.input, frames);
         if self.is_gliding() {
             let (mut peak, mut sum, mut clips) = (0.0f32, 0.0f64, 0u64);
             for i in 0..frames {
@@ -295,19 +286,10 @@ impl Strip {
     ) {
         let bus_l = &mut bus_l[..frames];
         let bus_r = &mut bus_r[..frames];
-        if self.is_silent() {
-            if metering {
-                self.meter.add(0.0, 0.0, frames as u64, 0);
-            }
+        if self.meter_if_silent(frames, metering) {
             return;
         }
-        let stereo = self.input.channels() == 2;
-        let in_l = self.input.channel(0, frames);
-        let in_r = if stereo {
-            self.input.channel(1, frames)
-        } else {
-            in_l
-        };
+        let (in_l, in_r) = inputs(&self.input, frames);
         if !metering && !self.is_gliding() {
             // What the loop below computes once every glide has ended, in loops that vectorise.
             let (f, gl, gr) = (
@@ -350,6 +332,16 @@ impl Strip {
         }
     }
 
+    /// When the strip adds nothing (see [`Strip::is_silent`]): meters `frames` frames of silence
+    /// (with `metering`) and says so.
+    fn meter_if_silent(&mut self, frames: usize, metering: bool) -> bool {
+        let silent = self.is_silent();
+        if silent && metering {
+            self.meter.add(0.0, 0.0, frames as u64, 0);
+        }
+        silent
+    }
+
     /// Publishes what the strip's meter measured since the last call.
     ///
     /// Realtime-safe.
@@ -362,6 +354,17 @@ impl Strip {
     /// Realtime-safe.
     pub fn reset_meter(&mut self) {
         self.meter.reset();
+    }
+}
+
+/// The left and right input of the next `frames` frames (a mono input's one channel on both
+/// sides).
+fn inputs(input: &StemBuffer, frames: usize) -> (&[f32], &[f32]) {
+    let left = input.channel(0, frames);
+    if input.channels() == 2 {
+        (left, input.channel(1, frames))
+    } else {
+        (left, left)
     }
 }
 
