@@ -35,9 +35,10 @@ use crate::ui::view::Overlay;
 /// How long a control must rest before its next move counts as a second move (which binds it).
 pub const SECOND_MOVE: Duration = Duration::from_millis(600);
 
-/// What the user can tell no controller is there.
-pub const NO_CONTROLLER: &str = "No MIDI controller is connected: start earmix with --midi PORT \
-     (earmix midi lists the ports) or set input in [midi] of config.toml";
+/// What the user can tell no controller is there: short enough for the status line of an
+/// 80-column terminal beside its other fields (`earmix midi` and the README say the rest: the
+/// ports, and `input` in `[midi]` of the settings).
+pub const NO_CONTROLLER: &str = "No MIDI controller: start with --midi PORT";
 
 /// How a pan control counts.
 const PAN_KINDS: [Option<EncoderMode>; 4] = [
