@@ -474,7 +474,7 @@ impl Reveal {
                 "Nothing moved while blind."
             } else {
                 match self.choice {
-                    BlindChoice::Keep => "Kept the balance you heard. Per channel:",
+                    BlindChoice::Keep => "Kept the balance you heard. Per strip:",
                     BlindChoice::Revert => "Hidden offsets taken out, your moves by ear kept:",
                 }
             }
@@ -781,7 +781,7 @@ mod tests {
         assert_eq!(gains(&m), heard);
         assert!(m.take_effects().is_empty(), "nothing moves");
         let lines = reveal.lines();
-        assert_eq!(lines[0], "Kept the balance you heard. Per channel:");
+        assert_eq!(lines[0], "Kept the balance you heard. Per strip:");
         assert!(lines[1].starts_with("Bass: moved by +0."), "{lines:#?}");
         assert!(
             lines[2].starts_with("Keys: not moved, 0.0 -> "),
