@@ -232,26 +232,10 @@ impl Strip {
         if self.meter_if_silent(frames, metering) {
             return;
         }
-        let (in_l, in_r) = inputs(&self.input, frames);
         if self.is_gliding() {
-            let (mut peak, mut sum, mut clips) = (0.0f32, 0.0f64, 0u64);
-            for i in 0..frames {
-                let f = self.fader.next_value();
-                let l = in_l[i] * (self.gain_l.next_value() * f);
-                let r = in_r[i] * (self.gain_r.next_value() * f);
-                bus_l[i] += l;
-                bus_r[i] += r;
-                if metering {
-                    let (al, ar) = (l.abs(), r.abs());
-                    peak = peak.max(al).max(ar);
-                    sum += f64::from(l * l) + f64::from(r * r);
-                    clips += u64::from(al >= 1.0) + u64::from(ar >= 1.0);
-                }
-            }
-            if metering {
-                self.meter.add(peak, sum * 0.5, frames as u64, clips);
-            }
+            self.mix_each_frame(frames, None, bus_l, bus_r, metering);
         } else {
+            let (in_l, in_r) = inputs(&self.input, frames);
             let f = self.fader.target();
             let gl = self.gain_l.target() * f;
             let gr = self.gain_r.target() * f;
@@ -313,9 +297,29 @@ impl Strip {
             }
             return;
         }
+        self.mix_each_frame(frames, Some(ride), bus_l, bus_r, metering);
+    }
+
+    /// Adds `frames` frames of the input to the bus with the gains stepped frame by frame (the
+    /// fader times `ride`'s gain for the frame, when there is a ride), metering what it adds
+    /// with `metering`. The loop both [`Strip::mix_into`] (while a glide is under way) and
+    /// [`Strip::mix_ridden_into`] use.
+    fn mix_each_frame(
+        &mut self,
+        frames: usize,
+        ride: Option<&[f32]>,
+        bus_l: &mut [f32],
+        bus_r: &mut [f32],
+        metering: bool,
+    ) {
+        let (in_l, in_r) = inputs(&self.input, frames);
         let (mut peak, mut sum, mut clips) = (0.0f32, 0.0f64, 0u64);
         for i in 0..frames {
-            let f = self.fader.next_value() * ride[i];
+            let fader = self.fader.next_value();
+            let f = match ride {
+                Some(ride) => fader * ride[i],
+                None => fader,
+            };
             let l = in_l[i] * (self.gain_l.next_value() * f);
             let r = in_r[i] * (self.gain_r.next_value() * f);
             bus_l[i] += l;
