@@ -8,6 +8,12 @@
 //! {"version":1,"date":"2026-11-24T04:31:07Z","exercise":"blindfold","session":"demo-sessions/funk/session.toml","level":2,"channels":[{"name":"Bass","error_db":-1.5,"level_db":-9.5,"target_db":-8.0}],"score":82.5,"rms_db":-18.2}
 //! ```
 //!
+//! Version 2 added what the newer exercises record, each left out of a line when it has
+//! nothing: a channel's `pan`, `target_pan` and `pan_error` (the pan drill), `estimates` (guess
+//! mode: the smallest level change heard per role), `consistency` (the consistency drill: how
+//! far two answers to one task were apart) and `abx` (a blind A/B/X of two mix versions).
+//! Version 1 lines read as they always did.
+//!
 //! Each record is written with a single `write` and the file is then `fdatasync`ed, so after a
 //! crash at most the last line is torn (cut short). Reading skips a torn last line, a damaged
 //! line or a record from a newer earmix with a warning naming the file and the line, and keeps
@@ -24,7 +30,10 @@ use serde::{Deserialize, Serialize};
 use crate::session::file::{folder_of, sync_dir};
 
 /// The record format this build writes and reads.
-pub const RECORD_VERSION: u32 = 1;
+pub const RECORD_VERSION: u32 = 2;
+
+/// The oldest record format this build reads.
+pub const OLDEST_VERSION: u32 = 1;
 
 /// The history's file name inside the data directory.
 pub const FILE_NAME: &str = "history.jsonl";
@@ -52,6 +61,52 @@ pub struct Record {
     pub score: Option<f64>,
     /// The loudness of the mix in dB RMS.
     pub rms_db: Option<f64>,
+    /// Guess mode: the just-noticeable level difference estimated per role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub estimates: Vec<RoleEstimate>,
+    /// The consistency drill: how far the two answers were apart, dB RMS with the common
+    /// offset removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency_db: Option<f64>,
+    /// A blind A/B/X of two mix versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abx: Option<AbxRecord>,
+}
+
+/// Guess mode's estimate for one role (see `crate::exercise::staircase`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RoleEstimate {
+    /// The role ("vocal", "bass", a group's name...).
+    pub role: String,
+    /// The smallest level change heard right about 71% of the time, dB.
+    pub jnd_db: f64,
+    /// The likely range of that estimate, dB.
+    pub low_db: f64,
+    /// The likely range of that estimate, dB.
+    pub high_db: f64,
+    /// How many trials the role had.
+    pub trials: u32,
+    /// How many reversals counted in the estimate.
+    pub reversals: u32,
+    /// "firm", "fair" or "rough".
+    pub confidence: String,
+}
+
+/// A blind A/B/X comparison of two mix versions.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AbxRecord {
+    /// What A was (a snapshot's name, "current mix", "saved file").
+    pub a: String,
+    /// What B was.
+    pub b: String,
+    /// How many trials were answered.
+    pub trials: u32,
+    /// How many of them were right.
+    pub right: u32,
+    /// The chance of getting at least that many right by guessing.
+    pub p_value: f64,
 }
 
 /// How one channel came out in an exercise. Levels are in dB.
@@ -66,6 +121,15 @@ pub struct ChannelResult {
     pub level_db: Option<f64>,
     /// Where it should have been.
     pub target_db: Option<f64>,
+    /// The pan drill: where the user left its pan, -1 (left) to +1 (right).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pan: Option<f64>,
+    /// The pan drill: where the target had it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_pan: Option<f64>,
+    /// The pan drill: `pan - target_pan`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pan_error: Option<f64>,
 }
 
 /// `Some(value)` only for a finite number: JSON has no NaN or infinity.
@@ -86,7 +150,19 @@ impl ChannelResult {
             error_db: finite(error_db),
             level_db: finite(level_db),
             target_db: finite(target_db),
+            pan: None,
+            target_pan: None,
+            pan_error: None,
         }
+    }
+
+    /// Adds the pan drill's pans (the error is computed); non-finite values become `None`.
+    #[must_use]
+    pub fn with_pans(mut self, pan: f64, target_pan: f64) -> ChannelResult {
+        self.pan = finite(Some(pan));
+        self.target_pan = finite(Some(target_pan));
+        self.pan_error = finite(Some(pan - target_pan));
+        self
     }
 
     /// Replaces every non-finite number with `None`.
@@ -94,6 +170,9 @@ impl ChannelResult {
         self.error_db = finite(self.error_db);
         self.level_db = finite(self.level_db);
         self.target_db = finite(self.target_db);
+        self.pan = finite(self.pan);
+        self.target_pan = finite(self.target_pan);
+        self.pan_error = finite(self.pan_error);
     }
 }
 
@@ -110,6 +189,9 @@ impl Record {
             channels: Vec::new(),
             score: None,
             rms_db: None,
+            estimates: Vec::new(),
+            consistency_db: None,
+            abx: None,
         }
     }
 
@@ -146,7 +228,17 @@ impl Record {
     pub fn sanitize(&mut self) {
         self.score = finite(self.score);
         self.rms_db = finite(self.rms_db);
+        self.consistency_db = finite(self.consistency_db);
         self.channels.iter_mut().for_each(ChannelResult::sanitize);
+        self.estimates
+            .retain(|e| e.jnd_db.is_finite() && e.low_db.is_finite() && e.high_db.is_finite());
+        if let Some(abx) = &mut self.abx {
+            abx.p_value = if abx.p_value.is_finite() {
+                abx.p_value
+            } else {
+                1.0
+            };
+        }
     }
 }
 
@@ -377,9 +469,10 @@ fn parse_record(text: &str) -> Result<Record, String> {
              {RECORD_VERSION})"
         ));
     }
-    if version != RECORD_VERSION {
+    if version < OLDEST_VERSION {
         return Err(format!(
-            "unknown record version {version} (this earmix reads version {RECORD_VERSION})"
+            "unknown record version {version} (this earmix reads versions {OLDEST_VERSION} to \
+             {RECORD_VERSION})"
         ));
     }
     serde_json::from_str(text).map_err(|e| e.to_string())
@@ -565,7 +658,7 @@ mod tests {
         assert!(text.ends_with('\n'));
         assert!(
             text.starts_with(
-                "{\"version\":1,\"date\":\"2026-11-24T04:31:07Z\",\"exercise\":\"blindfold\","
+                "{\"version\":2,\"date\":\"2026-11-24T04:31:07Z\",\"exercise\":\"blindfold\","
             ),
             "{text}"
         );
@@ -634,7 +727,7 @@ mod tests {
         let history = history_in(&dir);
         history.append(&record("arc", Some(50.0))).unwrap();
         let mut text = fs::read_to_string(history.path()).unwrap();
-        text.push_str("{\"version\":2,\"date\":\"2030-01-01T00:00:00Z\",\"mood\":\"good\"}\n");
+        text.push_str("{\"version\":3,\"date\":\"2030-01-01T00:00:00Z\",\"mood\":\"good\"}\n");
         text.push_str("{\"version\":0}\n");
         text.push_str(
             &text
@@ -653,19 +746,77 @@ mod tests {
         assert_eq!(
             loaded.warnings[0],
             format!(
-                "{file}:2: skipped: written by a newer earmix (record version 2; this one reads \
-                 version 1)"
+                "{file}:2: skipped: written by a newer earmix (record version 3; this one reads \
+                 version 2)"
             )
         );
         assert_eq!(
             loaded.warnings[1],
-            format!("{file}:3: skipped: unknown record version 0 (this earmix reads version 1)")
+            format!(
+                "{file}:3: skipped: unknown record version 0 (this earmix reads versions 1 to 2)"
+            )
         );
         assert!(
             loaded.warnings[2].starts_with(&format!("{file}:4: skipped: unknown field `tempo`")),
             "{}",
             loaded.warnings[2]
         );
+    }
+
+    /// A version-1 line (written before the newer exercises) still reads, its new fields
+    /// empty; a version-2 record with every new field round-trips, and the fields it does not
+    /// use are left out of its line.
+    #[test]
+    fn version_one_lines_read_and_new_fields_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let history = history_in(&dir);
+        fs::create_dir_all(folder_of(history.path())).unwrap();
+        fs::write(
+            history.path(),
+            "{\"version\":1,\"date\":\"2026-11-24T04:31:07Z\",\"exercise\":\"drill\",\
+             \"session\":\"s.toml\",\"level\":2,\"channels\":[{\"name\":\"Bass\",\
+             \"error_db\":-1.5,\"level_db\":-9.5,\"target_db\":-8.0}],\"score\":82.5,\
+             \"rms_db\":null}\n",
+        )
+        .unwrap();
+        let mut newer = record("guess", None);
+        newer.estimates.push(RoleEstimate {
+            role: "vocal".into(),
+            jnd_db: 1.2,
+            low_db: 1.0,
+            high_db: 1.4,
+            trials: 30,
+            reversals: 6,
+            confidence: "fair".into(),
+        });
+        newer.consistency_db = Some(f64::NAN);
+        newer.abx = Some(AbxRecord {
+            a: "verse up".into(),
+            b: "current mix".into(),
+            trials: 10,
+            right: 9,
+            p_value: 0.0107,
+        });
+        newer.channels = vec![ChannelResult::new("Bass", None, None, None).with_pans(0.25, -0.25)];
+        history.append(&newer).unwrap();
+        let plain = record("drill", Some(3.0));
+        history.append(&plain).unwrap();
+
+        let loaded = history.read().unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(loaded.records.len(), 3);
+        assert_eq!(loaded.records[0].version, 1);
+        assert_eq!(loaded.records[0].score, Some(82.5));
+        assert!(loaded.records[0].estimates.is_empty());
+        assert_eq!(loaded.records[0].channels[0].pan, None);
+        newer.consistency_db = None;
+        assert_eq!(loaded.records[1], newer);
+        assert_eq!(loaded.records[1].channels[0].pan_error, Some(0.5));
+        let text = fs::read_to_string(history.path()).unwrap();
+        let last = text.lines().last().unwrap();
+        for absent in ["estimates", "consistency_db", "abx", "pan"] {
+            assert!(!last.contains(absent), "{last}");
+        }
     }
 
     /// A history that does not exist yet, or is empty, is an empty history, not an error.
@@ -711,12 +862,7 @@ mod tests {
         assert_eq!(built.rms_db, None);
         assert_eq!(
             built.channels,
-            [ChannelResult {
-                name: "Bass".into(),
-                error_db: None,
-                level_db: None,
-                target_db: Some(-8.0),
-            }]
+            [ChannelResult::new("Bass", None, None, Some(-8.0))]
         );
 
         let mut raw = built.clone();

@@ -125,11 +125,13 @@ impl Arc {
                 result
                     .channels
                     .iter()
-                    .map(|c| ChannelResult {
-                        name: c.name.clone(),
-                        error_db: c.balance_db,
-                        level_db: Some(c.second_db),
-                        target_db: Some(c.first_db),
+                    .map(|c| {
+                        ChannelResult::new(
+                            c.name.clone(),
+                            c.balance_db,
+                            Some(c.second_db),
+                            Some(c.first_db),
+                        )
                     })
                     .collect(),
             );

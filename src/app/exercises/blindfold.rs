@@ -99,11 +99,13 @@ impl Blindfold {
                 result
                     .channels
                     .iter()
-                    .map(|c| ChannelResult {
-                        name: c.name.clone(),
-                        error_db: c.deviation_db,
-                        level_db: c.peak_dbfs,
-                        target_db: Some(c.target_dbfs),
+                    .map(|c| {
+                        ChannelResult::new(
+                            c.name.clone(),
+                            c.deviation_db,
+                            c.peak_dbfs,
+                            Some(c.target_dbfs),
+                        )
                     })
                     .collect(),
             );

@@ -324,11 +324,13 @@ impl Drill {
                 result
                     .channels
                     .iter()
-                    .map(|c| ChannelResult {
-                        name: c.name.clone(),
-                        error_db: Some(c.error_db),
-                        level_db: Some(c.own_db),
-                        target_db: Some(c.target_db),
+                    .map(|c| {
+                        ChannelResult::new(
+                            c.name.clone(),
+                            Some(c.error_db),
+                            Some(c.own_db),
+                            Some(c.target_db),
+                        )
                     })
                     .collect(),
             );
