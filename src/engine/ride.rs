@@ -13,8 +13,14 @@
 //!
 //! **The gain.** The ride's gain at frame `f` is computed from `f` alone, so playback and the
 //! bounce agree bit for bit however the frames are cut into blocks. Knots are the curve's points
-//! and every multiple of [`RIDE_GRID`] frames; at a knot the gain is exactly `10^(dB/20)`
-//! (computed in `f64`, rounded to `f32`), and between two neighbouring knots it is a straight
+//! and every multiple of [`RIDE_GRID`] frames. At a point, at every [`RIDE_CHECKPOINT`] frames
+//! and at the first grid knot after a point the gain is computed as `10^(dB/20)` (in `f64`,
+//! rounded to `f32`); at the grid knots between, as the last of those times the ratio from one
+//! grid knot to the next on that stretch, multiplied once per knot in order (the same product
+//! however the knot is reached, and within `2e-14` of `10^(dB/20)` after at most 63
+//! multiplications, far below what `f32` holds: after rounding, at most one `f32` step from
+//! it). A power per knot cost more than the mixing itself. Between two neighbouring
+//! knots the gain is a straight
 //! line in amplitude (the left knot's gain plus the span's slope times the frames since the
 //! knot, in `f32`). Where the curve is flat this is the exact level; on a slope of `s` dB per
 //! second at rate `r` the straight amplitude line lies above the dB line (a hair louder) by at
@@ -35,6 +41,10 @@ use crate::units::Decibels;
 /// The grid, in frames from the start of the timeline, on which the ride's gain is computed
 /// exactly (besides the ride's own points).
 pub const RIDE_GRID: u64 = 64;
+
+/// Every this many frames (a multiple of [`RIDE_GRID`]) a grid knot's gain is computed from
+/// its level afresh; the grid knots between are reached by multiplying (see the module docs).
+pub const RIDE_CHECKPOINT: u64 = 64 * RIDE_GRID;
 
 /// One strip's summed ride: points in frames at the mix rate (strictly increasing) with the
 /// level in dB there.
@@ -148,18 +158,39 @@ impl RideCurve {
     ///
     /// Realtime-safe.
     pub fn fill(&self, start: u64, out: &mut [f32]) {
+        self.spans(start, out.len(), |span| {
+            let out = &mut out[span.offset..span.offset + span.len];
+            if span.slope == 0.0 {
+                out.fill(span.gain);
+            } else {
+                for (x, k) in out.iter_mut().zip(span.ramp()) {
+                    *x = span.gain + span.slope * k;
+                }
+            }
+        });
+    }
+
+    /// Calls `each` with the spans that make up the frames `start..start + frames`, in order:
+    /// the frames between two neighbouring knots, or a flat stretch before the first point or
+    /// after the last (see the module docs). Frame `start + span.offset + j` has the gain
+    /// `span.gain + span.slope * span.ramp()[j]`, which is `span.gain` where the slope is 0.
+    ///
+    /// Realtime-safe.
+    pub fn spans(&self, start: u64, frames: usize, mut each: impl FnMut(Span)) {
         let points = &self.points;
-        let end = start + out.len() as u64;
+        let end = start + frames as u64;
         let mut frame = start;
         let mut next = points.partition_point(|p| p.0 <= frame);
         // The last knot's frame and gain, reused as the next span's left end (a knot's gain
         // depends on its frame alone, so reusing it changes nothing).
         let mut known: Option<(u64, f64)> = None;
+        // The gain ratio from one grid knot to the next, for the points it was computed for.
+        let mut ratio: Option<(usize, f64)> = None;
         while frame < end {
             while points.get(next).is_some_and(|p| p.0 <= frame) {
                 next += 1;
             }
-            let written = (frame - start) as usize;
+            let offset = (frame - start) as usize;
             // Flat before the first point and after the last: the exact level throughout.
             if next == 0 || next == points.len() {
                 let (flat, until) = if next == 0 {
@@ -167,7 +198,13 @@ impl RideCurve {
                 } else {
                     (points[next - 1].1, end)
                 };
-                out[written..(until - start) as usize].fill(amplitude(flat) as f32);
+                each(Span {
+                    offset,
+                    len: (until - frame) as usize,
+                    gain: amplitude(flat) as f32,
+                    slope: 0.0,
+                    from: 0,
+                });
                 frame = until;
                 continue;
             }
@@ -175,24 +212,102 @@ impl RideCurve {
             let grid = frame - frame % RIDE_GRID;
             let left = grid.max(pa.0);
             let right = (grid + RIDE_GRID).min(pb.0);
-            let gain = |x: u64| amplitude(knot_db(pa, pb, x));
+            let step = match ratio {
+                Some((at, r)) if at == next => r,
+                _ => {
+                    let r = grid_ratio(pa, pb);
+                    ratio = Some((next, r));
+                    r
+                }
+            };
             let a = match known {
                 Some((f, g)) if f == left => g,
-                _ => gain(left),
+                _ => knot_gain(pa, pb, left, step),
             };
-            let b = gain(right);
+            let b = if right == pb.0 || left == pa.0 || right % RIDE_CHECKPOINT == 0 {
+                knot_gain(pa, pb, right, step)
+            } else {
+                a * step
+            };
             known = Some((right, b));
-            // Straight in amplitude from `a` at `left` to `b` at `right`.
-            let slope = ((b - a) / (right - left) as f64) as f32;
-            let a = a as f32;
+            // Straight in amplitude from `a` at `left` to `b` at `right` (a whole grid span's
+            // division by 64 is the multiplication by 1/64, to the bit, and quicker).
+            let rise = b - a;
+            let slope = if right - left == RIDE_GRID {
+                rise * (1.0 / RIDE_GRID as f64)
+            } else {
+                rise / (right - left) as f64
+            };
             let until = right.min(end);
-            let from = (frame - left) as u32;
-            let span = &mut out[written..(until - start) as usize];
-            for (k, x) in (from..).zip(span) {
-                *x = a + slope * k as f32;
-            }
+            each(Span {
+                offset,
+                len: (until - frame) as usize,
+                gain: a as f32,
+                slope: slope as f32,
+                from: (frame - left) as usize,
+            });
             frame = until;
         }
+    }
+}
+
+/// The gain ratio from one grid knot to the next on the straight dB line from `a` to `b`.
+fn grid_ratio(a: (u64, f64), b: (u64, f64)) -> f64 {
+    amplitude((b.1 - a.1) * (RIDE_GRID as f64 / (b.0 - a.0) as f64))
+}
+
+/// The gain at the knot `x` between the points `a` and `b` (see the module docs): exact at a
+/// point, at a checkpoint and at the first grid knot after `a`; at any other grid knot, the
+/// exact gain of the last of those before it times `step` (from [`grid_ratio`]) once per grid
+/// knot since, multiplied in order, so it is the same number however it is reached.
+fn knot_gain(a: (u64, f64), b: (u64, f64), x: u64, step: f64) -> f64 {
+    let first = a.0 - a.0 % RIDE_GRID + RIDE_GRID;
+    if x == a.0 || x == b.0 || x <= first {
+        return amplitude(knot_db(a, b, x));
+    }
+    let anchor = (x - x % RIDE_CHECKPOINT).max(first);
+    let mut gain = amplitude(knot_db(a, b, anchor));
+    for _ in 0..(x - anchor) / RIDE_GRID {
+        gain *= step;
+    }
+    gain
+}
+
+/// `RAMP[k]` is `k`: the frames since a knot as `f32`, read from a table so that loops over a
+/// span vectorise (an integer-to-float conversion per frame does not).
+const RAMP: [f32; RIDE_GRID as usize] = {
+    let mut ramp = [0.0; RIDE_GRID as usize];
+    let mut k = 0;
+    while k < ramp.len() {
+        ramp[k] = k as f32;
+        k += 1;
+    }
+    ramp
+};
+
+/// Frames of a ride with one formula: from frame `offset` of the block, `len` frames whose
+/// gains are `gain + slope * k`, `k` counting the frames since the span's left knot from
+/// `from` (see [`RideCurve::spans`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Span {
+    /// The first frame, counted from the start of the block.
+    pub offset: usize,
+    /// How many frames.
+    pub len: usize,
+    /// The gain at the left knot (the gain throughout where the slope is 0).
+    pub gain: f32,
+    /// How much the gain changes per frame; 0 on a flat stretch, which may be longer than
+    /// [`RIDE_GRID`].
+    pub slope: f32,
+    /// The first frame's distance from the left knot, in frames.
+    pub from: usize,
+}
+
+impl Span {
+    /// The frames since the left knot, as `f32`, one per frame of the span (only for a span
+    /// with a slope, which lies within one grid cell).
+    pub fn ramp(&self) -> &'static [f32] {
+        &RAMP[self.from..self.from + self.len]
     }
 }
 
@@ -449,6 +564,47 @@ mod tests {
             );
         }
         assert_eq!(c.gain_at(1234).to_bits(), whole[1234].to_bits());
+    }
+
+    /// Over long stretches crossing checkpoints, every grid knot's gain (reached by multiplying
+    /// from the last checkpoint) is within 2e-14 of `10^(dB/20)` before rounding, so within one
+    /// `f32` step after it; and the gains do not depend on how the frames are cut into blocks.
+    #[test]
+    fn multiplied_knots_stay_exact_across_checkpoints() {
+        let pa = (37, 0.0);
+        let pb = (50_000, 11.5);
+        let step = grid_ratio(pa, pb);
+        let mut worst = 0.0f64;
+        for x in (RIDE_GRID..50_000).step_by(RIDE_GRID as usize) {
+            let exact = amplitude(knot_db(pa, pb, x));
+            worst = worst.max((knot_gain(pa, pb, x, step) - exact).abs() / exact);
+        }
+        assert!(worst < 2e-14, "{worst}");
+        assert!(
+            worst > 0.0,
+            "some knots are multiplied, not computed afresh"
+        );
+        let c = curve(&[pa, (20_000, 6.0), (20_001, -3.0), pb, (60_000, 1.0)]);
+        let mut whole = vec![0.0f32; 61_000];
+        c.fill(0, &mut whole);
+        for x in (0..61_000u64).step_by(RIDE_GRID as usize) {
+            let exact = amplitude(c.db_at(x)) as f32;
+            let ulps = (whole[x as usize].to_bits() as i64 - exact.to_bits() as i64).abs();
+            assert!(ulps <= 1, "frame {x}: {ulps} f32 steps off");
+        }
+        for block in [1usize, 63, 64, 999, 4097, 8192] {
+            let mut parts = vec![0.0f32; 61_000];
+            for (k, chunk) in parts.chunks_mut(block).enumerate() {
+                c.fill((k * block) as u64, chunk);
+            }
+            assert!(
+                whole
+                    .iter()
+                    .zip(&parts)
+                    .all(|(a, b)| a.to_bits() == b.to_bits()),
+                "{block}-frame blocks"
+            );
+        }
     }
 
     /// A hold glides onto the held level over its ramp and back onto the ride after release.
