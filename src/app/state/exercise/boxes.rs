@@ -119,6 +119,7 @@ impl Mode<App> for ExerciseIntro {
                 },
             )),
             Exercise::Arc => list.push((Action::SetUp, "other sections")),
+            Exercise::Consistency => {}
             Exercise::Drill => {
                 if setup.unlocked > 1 {
                     list.push((Action::ChooseLevel, "level"));
