@@ -296,8 +296,10 @@ impl ExerciseFlow for Consistency {
                 self.first = Some(answer);
                 self.stage = Stage::Between;
                 self.begin(bench);
+                // The panel says it is not scored; the status line (beside the blind flag)
+                // keeps to what fits.
                 bench.mixer.message = Some(format!(
-                    "Now {}, from a fresh scramble: not scored",
+                    "Now {}, from a fresh scramble",
                     name(bench, self.pair.0)
                 ));
                 None

@@ -119,6 +119,7 @@ fn the_chorus_twice_scrambled_differently_with_the_verse_between() {
 
     act(&mut app, Action::Confirm, &mut transport);
     assert_eq!(title(&app), "Consistency drill: Verse 1, in between");
+    assert_eq!(app.message(), Some("Now Verse 1, from a fresh scramble"));
     assert_eq!(
         app.exercise_banner().unwrap().step,
         "Balance Verse 1 by ear: not scored"

@@ -109,7 +109,7 @@ impl Mode<App> for ExerciseIntro {
         let setup = &self.setup;
         let mut list = vec![(Action::Confirm, "start")];
         match setup.kind {
-            Exercise::Blindfold => {}
+            Exercise::Blindfold | Exercise::Consistency => {}
             Exercise::Reference => list.push((
                 Action::SetUp,
                 if setup.scrambled {
@@ -119,7 +119,6 @@ impl Mode<App> for ExerciseIntro {
                 },
             )),
             Exercise::Arc => list.push((Action::SetUp, "other sections")),
-            Exercise::Consistency => {}
             Exercise::Drill => {
                 if setup.unlocked > 1 {
                     list.push((Action::ChooseLevel, "level"));
