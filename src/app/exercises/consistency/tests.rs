@@ -214,6 +214,27 @@ fn a_part_muted_in_one_answer_counts_as_off() {
     assert_eq!(view.rows[2].cells, ["0.0", "off", "-16.0"]);
 }
 
+/// Both starting points reach the score: answers left where the two scrambles put them differ
+/// exactly as the starts did, so the whole difference is the pull of the start, and the
+/// reading says so.
+#[test]
+fn untouched_faders_are_all_pull_of_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = console(song(&dir.path().join("s.toml")));
+    let mut transport = Transport::default();
+    start(&mut app, &mut transport);
+    for _ in 0..3 {
+        act(&mut app, Action::Confirm, &mut transport);
+    }
+    let view = results(&app);
+    let pull = view
+        .reading
+        .iter()
+        .find(|p| p.contains("where they start pulls your balance"))
+        .unwrap_or_else(|| panic!("{:?}", view.reading));
+    assert!(pull.starts_with("About 100% of the difference"), "{pull}");
+}
+
 /// The user's mix comes back after the results and after leaving half-way: faders, mutes and
 /// solos as they were, nothing unsaved, and the drill's moves not in the undo history.
 #[test]
