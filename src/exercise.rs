@@ -29,15 +29,18 @@ pub enum Exercise {
     Drill,
     /// Rebuild a reference mix's balance by ear, flipping to it, loudness-matched.
     Reference,
+    /// Balance the same section twice, with another in between; scored on how alike.
+    Consistency,
 }
 
 impl Exercise {
     /// Every exercise, in list order.
-    pub const ALL: [Exercise; 4] = [
+    pub const ALL: [Exercise; 5] = [
         Exercise::Blindfold,
         Exercise::Arc,
         Exercise::Drill,
         Exercise::Reference,
+        Exercise::Consistency,
     ];
 
     /// The name used on the command line and in the history file.
@@ -47,6 +50,7 @@ impl Exercise {
             Exercise::Arc => "arc",
             Exercise::Drill => "drill",
             Exercise::Reference => "reference",
+            Exercise::Consistency => "consistency",
         }
     }
 
@@ -62,6 +66,7 @@ impl Exercise {
             "reference" | "reference-deconstruction" | "deconstruct" | "deconstruction" => {
                 Some(Exercise::Reference)
             }
+            "consistency" | "consistency-drill" | "consistent" => Some(Exercise::Consistency),
             _ => None,
         }
     }
@@ -73,6 +78,7 @@ impl Exercise {
             Exercise::Arc => "Emotional Arc Exercise",
             Exercise::Drill => "Level-matching drill",
             Exercise::Reference => "Reference Deconstruction",
+            Exercise::Consistency => "Consistency drill",
         }
     }
 
@@ -94,6 +100,10 @@ impl Exercise {
             Exercise::Reference => {
                 "Rebuild a mix you admire from the same stems, flipping to it at will, matched \
                  in loudness"
+            }
+            Exercise::Consistency => {
+                "Balance the same section twice, with another in between, and find out how \
+                 steady your judgement is"
             }
         }
     }
@@ -139,6 +149,16 @@ impl Exercise {
                  (t), section scenes (e); pan stays put. b shows the numbers.",
                 "Press Enter when the two sound alike: you will see each section's loudness, \
                  range and shape next to the reference's, and how far each part moved.",
+            ],
+            Exercise::Consistency => &[
+                "There is no target here: the question is whether you hear the same balance \
+                 twice. One section loops, the faders scrambled and the console dark. Balance it \
+                 by ear and press Enter.",
+                "Then another section loops from a fresh scramble: balance that one too. It is \
+                 not scored; it is there so your ear lets go of the first answer.",
+                "Then the first section again, scrambled differently. Balance it as you hear it \
+                 now, not as you remember it. The score is how far your two answers are apart, \
+                 with the overall level taken out.",
             ],
         }
     }

@@ -27,6 +27,7 @@
 
 pub mod arc;
 pub mod blindfold;
+pub mod consistency;
 pub mod drill;
 pub mod reference;
 
@@ -51,7 +52,8 @@ use crate::units::{Decibels, Seconds};
 pub struct Setup {
     /// Which exercise.
     pub kind: Exercise,
-    /// Emotional Arc: the two sections (indices), in the order they are balanced.
+    /// Emotional Arc: the two sections (indices), in the order they are balanced. Consistency
+    /// drill: the section balanced in between, then the one balanced twice.
     pub pair: Option<(usize, usize)>,
     /// Drill: the level chosen.
     pub level: u32,
@@ -74,6 +76,7 @@ pub fn flow_for(setup: &Setup) -> Box<dyn ExerciseFlow> {
         Exercise::Arc => Box::new(arc::Arc::new(setup)),
         Exercise::Drill => Box::new(drill::Drill::new(setup)),
         Exercise::Reference => Box::new(reference::Reference::new(setup)),
+        Exercise::Consistency => Box::new(consistency::Consistency::new(setup)),
     }
 }
 

@@ -16,9 +16,10 @@ pub fn list(records: &[Record]) -> String {
     let mut out = String::from("Exercises (start one with `earmix exercise NAME [SESSION]`):\n");
     for exercise in Exercise::ALL {
         out.push('\n');
-        let _ = writeln!(out, "  {:<10} {}", exercise.id(), exercise.title());
-        for line in wrap(exercise.summary(), WIDTH - 13, "") {
-            let _ = writeln!(out, "             {line}");
+        // The id column fits the longest id ("consistency").
+        let _ = writeln!(out, "  {:<12} {}", exercise.id(), exercise.title());
+        for line in wrap(exercise.summary(), WIDTH - 15, "") {
+            let _ = writeln!(out, "               {line}");
         }
         let done = records
             .iter()
@@ -37,7 +38,7 @@ pub fn list(records: &[Record]) -> String {
                 drill::LADDER.len()
             );
         }
-        let _ = writeln!(out, "             {status}");
+        let _ = writeln!(out, "               {status}");
     }
     out.push_str(
         "\nWithout SESSION the folk-arc demo is used. In the console, E opens this list\n\

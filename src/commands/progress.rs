@@ -1,6 +1,9 @@
 //! `earmix progress`: what the progress history holds, per exercise: how often it was done, the
 //! best score, the last few scores (up to [`RECENT`], labelled with how many), and the score
-//! over time as a sparkline (0 to 100, oldest on the left). Lines of the history that cannot be
+//! over time as a sparkline (0 to 100, oldest on the left). An exercise that records how far
+//! two answers were apart (the consistency drill's `consistency_db`) adds the latest and the
+//! best (smallest) distance and a sparkline of the distance over time (0 to
+//! [`DISTANCE_SCALE_DB`], a taller bar further apart). Lines of the history that cannot be
 //! read are skipped with a warning (the caller prints them); they never stop the summary.
 //!
 //! [`RECENT`]: crate::exercise::history::RECENT
@@ -9,12 +12,16 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::exercise::history::{Loaded, summarise};
+use crate::exercise::history::{Loaded, Record, summarise};
 use crate::text::escape;
 use crate::ui::widgets::text::{ASCII_BLOCKS, BLOCKS};
 
 /// The widest a sparkline gets (the latest scores when there are more).
 pub const SPARK_WIDTH: usize = 70;
+
+/// The distance between two answers that fills a sparkline's bar: 6 dB, where the score
+/// reaches 0 points.
+pub const DISTANCE_SCALE_DB: f64 = 6.0;
 
 /// The name an exercise is shown by: its title, or for an exercise this earmix does not know,
 /// the name the history gives it with control characters escaped ([`escape`]).
@@ -24,6 +31,7 @@ pub fn display_name(exercise: &str) -> Cow<'_, str> {
         "arc" => "Emotional Arc Exercise".into(),
         "drill" => "Level-matching drill".into(),
         "reference" => "Reference Deconstruction".into(),
+        "consistency" => "Consistency drill".into(),
         other => escape(other),
     }
 }
@@ -37,6 +45,41 @@ pub fn sparkline(scores: &[f64], ascii: bool) -> String {
         .iter()
         .map(|&s| bars[((s.clamp(0.0, 100.0) / 12.5) as usize).min(7)])
         .collect()
+}
+
+/// Distances in dB (0 to [`DISTANCE_SCALE_DB`]) as bars of eight heights, the latest
+/// [`SPARK_WIDTH`] of them.
+pub fn distance_sparkline(distances: &[f64], ascii: bool) -> String {
+    let scaled: Vec<f64> = distances
+        .iter()
+        .map(|d| d / DISTANCE_SCALE_DB * 100.0)
+        .collect();
+    sparkline(&scaled, ascii)
+}
+
+/// The consistency lines of `exercise`'s block: the latest and best distance between two
+/// answers and their sparkline; none when its records hold no distance.
+fn distance_lines(records: &[Record], exercise: &str, ascii: bool) -> Vec<String> {
+    let distances: Vec<f64> = records
+        .iter()
+        .filter(|r| r.exercise == exercise)
+        .filter_map(|r| r.consistency_db)
+        .filter(|d| d.is_finite())
+        .collect();
+    let (Some(latest), Some(best)) = (distances.last(), distances.iter().copied().reduce(f64::min))
+    else {
+        return Vec::new();
+    };
+    let shown = distances.len().min(SPARK_WIDTH);
+    vec![
+        format!("your two answers apart: latest {latest:.1} dB, best {best:.1} dB"),
+        format!(
+            "{}  ({shown} distance{}, oldest first, 0-{DISTANCE_SCALE_DB:.0} dB, lower is \
+             steadier)",
+            distance_sparkline(&distances, ascii),
+            if shown == 1 { "" } else { "s" }
+        ),
+    ]
 }
 
 /// The last scores, labelled with how many they are: "last 3 scores, oldest first: 40 82 60",
@@ -69,19 +112,22 @@ pub fn render(loaded: &Loaded, path: &Path, ascii: bool) -> String {
             display_name(&summary.exercise),
             summary.count
         );
-        let Some(best) = summary.best else {
+        if let Some(best) = summary.best {
+            let _ = writeln!(out, ", best {best:.0}");
+            let _ = writeln!(out, "  {}", recent_scores(&summary.recent));
+            let shown = summary.scores.len().min(SPARK_WIDTH);
+            let _ = writeln!(
+                out,
+                "  {}  ({shown} score{}, oldest first, 0-100)",
+                sparkline(&summary.scores, ascii),
+                if shown == 1 { "" } else { "s" }
+            );
+        } else {
             let _ = writeln!(out, ", no scores");
-            continue;
-        };
-        let _ = writeln!(out, ", best {best:.0}");
-        let _ = writeln!(out, "  {}", recent_scores(&summary.recent));
-        let shown = summary.scores.len().min(SPARK_WIDTH);
-        let _ = writeln!(
-            out,
-            "  {}  ({shown} score{}, oldest first, 0-100)",
-            sparkline(&summary.scores, ascii),
-            if shown == 1 { "" } else { "s" }
-        );
+        }
+        for line in distance_lines(&loaded.records, &summary.exercise, ascii) {
+            let _ = writeln!(out, "  {line}");
+        }
     }
     out
 }
@@ -167,6 +213,46 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("(7 scores, oldest first, 0-100)"), "{text}");
+    }
+
+    /// The consistency drill's block adds the latest and the best (smallest) distance between
+    /// the two answers and their sparkline on the 0-6 dB scale, from hand-made records; other
+    /// exercises' blocks have no such line.
+    #[test]
+    fn consistency_over_time() {
+        let drilled = |score: f64, distance: f64| {
+            let mut r = record("consistency", Some(score));
+            r.consistency_db = Some(distance);
+            r
+        };
+        let loaded = Loaded {
+            records: vec![
+                drilled(50.0, 3.0),
+                record("drill", Some(70.0)),
+                drilled(90.0, 0.6),
+                drilled(80.0, 1.2),
+            ],
+            warnings: Vec::new(),
+        };
+        let text = render(&loaded, Path::new("/h/history.jsonl"), false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[2..],
+            [
+                "Consistency drill: done 3 times, best 90",
+                "  last 3 scores, oldest first: 50 90 80",
+                "  ▅█▇  (3 scores, oldest first, 0-100)",
+                "  your two answers apart: latest 1.2 dB, best 0.6 dB",
+                "  ▅▁▂  (3 distances, oldest first, 0-6 dB, lower is steadier)",
+                "",
+                "Level-matching drill: done 1 time, best 70",
+                "  last score: 70",
+                "  ▆  (1 score, oldest first, 0-100)",
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 80));
+        // 3 dB is half the scale (the fifth bar); 6 dB and beyond the tallest; 0 the lowest.
+        assert_eq!(distance_sparkline(&[0.0, 3.0, 6.0, 9.0], true), "_=##");
     }
 
     /// An empty history says so and where it will be.

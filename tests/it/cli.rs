@@ -344,9 +344,10 @@ fn exercise_lists_the_exercises_and_refuses_an_unknown_one() {
     assert!(out.status.success());
     let stdout = String::from_utf8_lossy(&out.stdout);
     for text in [
-        "blindfold  Blindfold Balance Test",
-        "arc        Emotional Arc Exercise",
-        "drill      Level-matching drill",
+        "blindfold    Blindfold Balance Test",
+        "arc          Emotional Arc Exercise",
+        "drill        Level-matching drill",
+        "consistency  Consistency drill",
         "Done once. Levels unlocked: 1 to 2 of 5.",
     ] {
         assert!(stdout.contains(text), "{text:?} missing:\n{stdout}");

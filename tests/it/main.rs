@@ -14,6 +14,7 @@ mod bounce;
 #[cfg(target_os = "linux")]
 mod capacity;
 mod cli;
+mod consistency;
 mod console;
 mod damage;
 mod demo;

@@ -21,7 +21,8 @@ use crate::app::action::{Action, Direction, Step as Stride};
 use crate::app::context::Context;
 use crate::app::effect::Effect;
 use crate::app::exercises::{
-    Bench, ExerciseFlow, Finished, Handled, Keep, Setup, flow_for, instruction_lines, reference,
+    Bench, ExerciseFlow, Finished, Handled, Keep, Setup, consistency, flow_for, instruction_lines,
+    reference,
 };
 use crate::app::journal::Journal;
 use crate::app::mixer::Mixer;
@@ -223,6 +224,13 @@ impl App {
                 };
                 setup.pair = Some(pair);
             }
+            Exercise::Consistency => match consistency::sections(&self.mixer.session) {
+                Ok(pair) => setup.pair = Some(pair),
+                Err(why) => {
+                    self.mixer.message = Some(why);
+                    return None;
+                }
+            },
             Exercise::Drill => {
                 let records = self
                     .history
@@ -271,6 +279,11 @@ impl App {
                 self.exercise_config.scramble_db
             )),
             Exercise::Reference => lines.extend(reference::intro(
+                setup,
+                &self.exercise_config,
+                self.users_mix(),
+            )),
+            Exercise::Consistency => lines.extend(consistency::intro(
                 setup,
                 &self.exercise_config,
                 self.users_mix(),
