@@ -29,15 +29,18 @@ pub enum Exercise {
     Drill,
     /// Rebuild a reference mix's balance by ear, flipping to it, loudness-matched.
     Reference,
+    /// Rebuild a target's stereo picture by ear from scrambled pans; scored in pan units.
+    Pan,
 }
 
 impl Exercise {
     /// Every exercise, in list order.
-    pub const ALL: [Exercise; 4] = [
+    pub const ALL: [Exercise; 5] = [
         Exercise::Blindfold,
         Exercise::Arc,
         Exercise::Drill,
         Exercise::Reference,
+        Exercise::Pan,
     ];
 
     /// The name used on the command line and in the history file.
@@ -47,6 +50,7 @@ impl Exercise {
             Exercise::Arc => "arc",
             Exercise::Drill => "drill",
             Exercise::Reference => "reference",
+            Exercise::Pan => "pan",
         }
     }
 
@@ -62,6 +66,7 @@ impl Exercise {
             "reference" | "reference-deconstruction" | "deconstruct" | "deconstruction" => {
                 Some(Exercise::Reference)
             }
+            "pan" | "pan-drill" | "stereo" | "panning" => Some(Exercise::Pan),
             _ => None,
         }
     }
@@ -73,6 +78,7 @@ impl Exercise {
             Exercise::Arc => "Emotional Arc Exercise",
             Exercise::Drill => "Level-matching drill",
             Exercise::Reference => "Reference Deconstruction",
+            Exercise::Pan => "Pan drill",
         }
     }
 
@@ -94,6 +100,10 @@ impl Exercise {
             Exercise::Reference => {
                 "Rebuild a mix you admire from the same stems, flipping to it at will, matched \
                  in loudness"
+            }
+            Exercise::Pan => {
+                "Hear a stereo picture, then put each part back in its place by ear from \
+                 scrambled pans; scored in pan units"
             }
         }
     }
@@ -139,6 +149,17 @@ impl Exercise {
                  (t), section scenes (e); pan stays put. b shows the numbers.",
                 "Press Enter when the two sound alike: you will see each section's loudness, \
                  range and shape next to the reference's, and how far each part moved.",
+            ],
+            Exercise::Pan => &[
+                "First you hear a target stereo picture: where each part sits between the \
+                 left and right speakers. The levels are the target's and stay put: only the \
+                 places are the task.",
+                "Then the pans are scrambled and the console goes dark. Put every part back \
+                 where it was with the pan keys (< and >). = flips between the target and your \
+                 picture, matched in loudness; solo a part to hear where it sits.",
+                "Press Enter when the two sound the same. The score counts how far each part \
+                 is from its place; a picture that leans to one side or is a mirror image is \
+                 named as such.",
             ],
         }
     }

@@ -28,6 +28,7 @@
 pub mod arc;
 pub mod blindfold;
 pub mod drill;
+pub mod pan;
 pub mod reference;
 
 use std::sync::mpsc::{self, Receiver};
@@ -57,9 +58,9 @@ pub struct Setup {
     pub level: u32,
     /// Drill: the highest level unlocked.
     pub unlocked: u32,
-    /// Drill: what the target can be.
+    /// Drill and pan drill: what the target can be.
     pub sources: Vec<(TargetSource, String)>,
-    /// Drill: which target is chosen (an index into `sources`).
+    /// Drill and pan drill: which target is chosen (an index into `sources`).
     pub source: usize,
     /// Reference Deconstruction: the faders start scrambled (else flat, at 0 dB).
     pub scrambled: bool,
@@ -74,6 +75,7 @@ pub fn flow_for(setup: &Setup) -> Box<dyn ExerciseFlow> {
         Exercise::Arc => Box::new(arc::Arc::new(setup)),
         Exercise::Drill => Box::new(drill::Drill::new(setup)),
         Exercise::Reference => Box::new(reference::Reference::new(setup)),
+        Exercise::Pan => Box::new(pan::PanDrill::new(setup)),
     }
 }
 
