@@ -39,6 +39,7 @@ mod mouse;
 mod new;
 mod osc;
 mod output;
+mod pan_drill;
 mod park;
 mod placement;
 mod playback;

@@ -142,7 +142,7 @@ impl PanDrill {
         self.stage = Stage::Balance;
         self.hearing_target = false;
         bench.mixer.undo = UndoStack::new();
-        bench.mixer.message = Some("Scrambled: put each part back in its place by ear".into());
+        bench.mixer.message = Some("Scrambled: put the parts back by ear".into());
     }
 
     /// The flip between the target and the user's picture (loudness-matched).
@@ -264,8 +264,7 @@ impl PanDrill {
             title: format!("{}: your stereo picture", Exercise::Pan.title()),
             headline: vec![
                 format!("Score: {} points. Target: {}.", score.points, self.label()),
-                "Pans as the console shows them: L100 hard left, C centre, R100 hard right."
-                    .to_string(),
+                "L100 is hard left, R100 hard right: 0.1 in the reading is 10 here.".to_string(),
             ],
             columns: ["You", "Target", "Error"]
                 .iter()
@@ -415,14 +414,6 @@ impl ExerciseFlow for PanDrill {
                         "pan".to_string(),
                     ),
                     (
-                        format!(
-                            "{}/{}",
-                            keymap.key_label(Action::SelectPrevious),
-                            keymap.key_label(Action::SelectNext)
-                        ),
-                        "strip".to_string(),
-                    ),
-                    (
                         keymap.key_label(Action::Compare),
                         "target/yours".to_string(),
                     ),
@@ -448,11 +439,9 @@ impl ExerciseFlow for PanDrill {
             Action::PanLeft | Action::PanRight | Action::Undo | Action::Redo if listening => {
                 Handled::Refused("This is the target: Enter scrambles it for you to rebuild".into())
             }
-            Action::Nudge { .. } | Action::Unity => Handled::Refused(format!(
-                "Pans only: the levels are the target's ({}/{} pan)",
-                bench.key(Action::PanLeft),
-                bench.key(Action::PanRight)
-            )),
+            Action::Nudge { .. } | Action::Unity => {
+                Handled::Refused("Pans only: the levels are the target's".into())
+            }
             Action::PanLeft | Action::PanRight => {
                 if let Some(why) = self.refuse_pan(bench.mixer) {
                     return Handled::Refused(why);

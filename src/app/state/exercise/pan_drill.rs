@@ -201,10 +201,7 @@ fn the_pan_drill_hears_the_target_scrambles_and_scores() {
     assert_eq!(pans(&app), target);
 
     act(&mut app, Action::Confirm, &mut transport);
-    assert_eq!(
-        app.message(),
-        Some("Scrambled: put each part back in its place by ear")
-    );
+    assert_eq!(app.message(), Some("Scrambled: put the parts back by ear"));
     let scrambled = pans(&app);
     for (own, t) in scrambled.iter().zip(&target) {
         assert!(
