@@ -2,7 +2,7 @@
 //! from scrambled pans, blind, and see it scored in pan units
 //! ([`crate::exercise::pan_score`]).
 //!
-//! 1. **Target.** A picture with its own pans ([`target::sources`]): the band demo's hidden
+//! 1. **Target.** A picture with its own pans ([`sources`]): the band demo's hidden
 //!    reference balance, a section's scene or the mix as saved. The faders are set to the
 //!    target's levels (the drill's [`drill::target_faders`]) and stay there, so only the pans
 //!    are the task; the channels that do not play in the target are muted for the round. The
@@ -10,15 +10,16 @@
 //! 2. **Measure.** Each channel's loudness over the loop is measured once at the target, in the
 //!    background. The parts are the channels heard in the loop (all that play, should the
 //!    measurement fail); the others stay at their target pans and do not count.
-//! 3. **Listen.** The target plays; Enter scrambles the parts' pans ([`scramble`]).
+//! 3. **Listen.** The target plays; Enter scrambles the parts' pans (the rules are in
+//!    `pan/scramble.rs`).
 //! 4. **Rebuild.** The pan keys move the selected part (a group strip's pan, or a part that
 //!    sits out, is refused; so are the faders). `=` flips between the target and the user's
 //!    picture, loudness-matched as the level drill does: the target is played
 //!    [`drill::match_gain_db`] louder or quieter, the mixes' loudness estimated from the
-//!    measurement with each part's level change from its pan ([`target::pan_gain_db`]: none
+//!    measurement with each part's level change from its pan (`pan/target.rs`: none
 //!    for a mono stem, a balanced stereo stem loses up to 3 dB).
 //! 5. **Score.** Enter scores the parts' pans against the target's with
-//!    [`pan_score`](crate::exercise::pan_score::pan_score) and records it: per part its pan,
+//!    [`pan_score`] and records it: per part its pan,
 //!    the target's and the error ([`ChannelResult::with_pans`]), and the points.
 //!
 //! A group's pan is added to its members' in what is heard, in the target and in the user's

@@ -54,7 +54,7 @@ pub fn pan_gain_db(pan: Pan, stereo: bool) -> f64 {
         return 0.0;
     }
     let (left, right) = pan.balance_gains();
-    let power = (f64::from(left).powi(2) + f64::from(right).powi(2)) / 2.0;
+    let power = f64::midpoint(f64::from(left).powi(2), f64::from(right).powi(2));
     10.0 * power.max(1e-12).log10()
 }
 

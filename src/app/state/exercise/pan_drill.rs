@@ -170,6 +170,35 @@ fn pan_to(app: &mut App, strip: usize, pan: f64, transport: &mut Transport) {
     panic!("strip {strip} never reached {pan}: {:?}", app.message());
 }
 
+/// The results after the first test's round: each part's pans as the console writes them, no
+/// dB chart, the reading; one "pan" record with the pans.
+fn shows_and_records(app: &App, dir: &Path, scrambled: &[Pan]) {
+    let view = results(app);
+    assert_eq!(view.title, "Pan drill: your stereo picture");
+    assert!(
+        view.headline[0].starts_with("Score: ") && view.headline[0].contains("the scene of Chorus"),
+        "{:?}",
+        view.headline
+    );
+    let names: Vec<&str> = view.rows.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["Bass", "Keys", "Shaker"]);
+    assert_eq!(view.rows[1].cells[1], "L40");
+    assert_eq!(view.rows[2].cells[1], "R60");
+    assert_eq!(view.rows[1].cells[0], Pan(scrambled[1].0).to_string());
+    assert!(view.rows.iter().all(|r| r.bar_db.is_none()));
+    assert!(
+        view.reading[0].starts_with("You scored"),
+        "{:?}",
+        view.reading
+    );
+    let records = history(dir);
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["exercise"], "pan");
+    let channels = records[0]["channels"].as_array().unwrap();
+    assert_eq!(channels[2]["target_pan"], 0.6);
+    assert_eq!(channels[2]["pan"], scrambled[2].0);
+}
+
 /// The target plays at its own pans and levels; Enter scrambles every part's pan (never to
 /// the target, never all centre) and leaves the levels; the flip plays the target's pans
 /// (with the group's pan added, as heard) and back; faders and a part that sits out are
@@ -264,30 +293,7 @@ fn the_pan_drill_hears_the_target_scrambles_and_scores() {
     assert!(!app.unsaved(), "the drill's moves are not the user's");
 
     act(&mut app, Action::Confirm, &mut transport);
-    let view = results(&app);
-    assert_eq!(view.title, "Pan drill: your stereo picture");
-    assert!(
-        view.headline[0].starts_with("Score: ") && view.headline[0].contains("the scene of Chorus"),
-        "{:?}",
-        view.headline
-    );
-    let names: Vec<&str> = view.rows.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(names, ["Bass", "Keys", "Shaker"]);
-    assert_eq!(view.rows[1].cells[1], "L40");
-    assert_eq!(view.rows[2].cells[1], "R60");
-    assert_eq!(view.rows[1].cells[0], Pan(scrambled[1].0).to_string());
-    assert!(view.rows.iter().all(|r| r.bar_db.is_none()));
-    assert!(
-        view.reading[0].starts_with("You scored"),
-        "{:?}",
-        view.reading
-    );
-    let records = history(dir.path());
-    assert_eq!(records.len(), 1);
-    assert_eq!(records[0]["exercise"], "pan");
-    let channels = records[0]["channels"].as_array().unwrap();
-    assert_eq!(channels[2]["target_pan"], 0.6);
-    assert_eq!(channels[2]["pan"], scrambled[2].0);
+    shows_and_records(&app, dir.path(), &scrambled);
 }
 
 /// A perfect rebuild with the pan keys scores 100 and is recorded so; leaving the results
