@@ -14,10 +14,11 @@
 //!    `pan/scramble.rs`).
 //! 4. **Rebuild.** The pan keys move the selected part (a group strip's pan, or a part that
 //!    sits out, is refused; so are the faders). `=` flips between the target and the user's
-//!    picture, loudness-matched as the level drill does: the target is played
-//!    [`drill::match_gain_db`] louder or quieter, the mixes' loudness estimated from the
-//!    measurement with each part's level change from its pan (`pan/target.rs`: none
-//!    for a mono stem, a balanced stereo stem loses up to 3 dB).
+//!    picture, loudness-matched as the level drill does ([`drill::match_gain_db`]): the
+//!    pictures' loudness is estimated from the measurement with each part's level change from
+//!    its heard pan (`pan/target.rs`: none for a mono stem, panned at constant power; a
+//!    balanced stereo stem loses up to 3 dB), and the target played that much louder or
+//!    quieter.
 //! 5. **Score.** Enter scores the parts' pans against the target's with
 //!    [`pan_score`] and records it: per part its pan,
 //!    the target's and the error ([`ChannelResult::with_pans`]), and the points.
@@ -169,18 +170,10 @@ impl PanDrill {
         for &i in &self.parts {
             heard_target.channels[i].pan = self.target[i];
         }
-        // Each channel's level change from its pan, at the target and now (dB).
-        let change = |s: &Session| -> Vec<f64> {
-            (0..s.channels.len())
-                .map(|i| target::pan_gain_db(s.channels[i].pan, target::is_stereo(s, i)))
-                .collect()
-        };
-        let at_target = change(&heard_target);
-        let now = change(session);
         let matched = self
             .levels
             .as_ref()
-            .map(|levels| drill::match_gain_db(levels, &at_target, &now));
+            .map(|levels| target::match_gain_db(levels, &heard_target, session));
         let master = session.master_db;
         self.hearing_target = true;
         for &i in &self.parts {
@@ -513,5 +506,20 @@ impl ExerciseFlow for PanDrill {
 
     fn retry(&self) -> Option<(u32, String)> {
         Some((1, self.label()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Errors read as the console writes pans: hundredths, the side the part is too far to.
+    #[test]
+    fn errors_read_in_console_pan_units() {
+        assert_eq!(error_label(0.0), "0");
+        assert_eq!(error_label(-0.3), "30 left");
+        assert_eq!(error_label(0.049), "5 right");
+        assert_eq!(error_label(-0.004), "0");
+        assert_eq!(error_label(2.0), "200 right");
     }
 }

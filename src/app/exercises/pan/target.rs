@@ -7,6 +7,7 @@
 //! scene or the mix as saved with the session's pans (a scene holds levels and mutes, not
 //! pans), each offered only when a channel that plays in it is not centred.
 
+use crate::analysis::levels::ChannelLevel;
 use crate::demo;
 use crate::exercise::drill::{self, TargetSource};
 use crate::session::Session;
@@ -68,6 +69,23 @@ pub fn is_stereo(session: &Session, index: usize) -> bool {
             .is_some_and(|c| c.right_file.is_some())
 }
 
+/// The gain (dB) to add to the target's playback so it is as loud as the user's picture:
+/// `levels` is each channel's loudness measured with the pans of `target` (the session with the
+/// target's pans); the loudness of each picture is estimated from it with each channel's level
+/// change from its heard pan ([`pan_gain_db`], its groups' pans added), as the level drill
+/// estimates a mix at other faders ([`drill::match_gain_db`]). 0 when nothing was measured.
+pub fn match_gain_db(levels: &[ChannelLevel], target: &Session, own: &Session) -> f64 {
+    let change = |s: &Session| -> Vec<f64> {
+        (0..s.channels.len())
+            .map(|i| {
+                let pan = s.heard_levels(i).map_or(Pan::CENTRE, |h| h.pan);
+                pan_gain_db(pan, is_stereo(s, i))
+            })
+            .collect()
+    };
+    drill::match_gain_db(levels, &change(target), &change(own))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +105,35 @@ mod tests {
         assert!((pan_gain_db(Pan(-1.0), true) - hard).abs() < 1e-9);
         // (0.75² + 1) / 2 = 0.78125: -1.0721 dB.
         assert!((pan_gain_db(Pan(0.25), true) - -1.0721).abs() < 1e-4);
+    }
+
+    /// The flip's loudness matching, by hand: two parts each measured at -20 LUFS, a mono one
+    /// and a stereo one centred in the target. Moving the mono one costs nothing; the stereo
+    /// one hard right keeps (0² + 1²)/2 of its power, so the picture is
+    /// 10·log10((0.01 + 0.005) / 0.02) = -1.249 dB quieter and the target is played so much
+    /// quieter. A group's pan counts: the stereo part centred with its group at R100 is heard
+    /// hard right too.
+    #[test]
+    fn the_target_is_matched_to_the_pictures_loudness() {
+        let mut target = test_session(Path::new("s.toml"));
+        target.stems[1].channels = 2;
+        let level = ChannelLevel {
+            loudness_lufs: Some(-20.0),
+            ..ChannelLevel::default()
+        };
+        let levels = [level, level];
+        let mut own = target.clone();
+        own.channels[0].pan = Pan(-1.0);
+        assert!(match_gain_db(&levels, &target, &own).abs() < 1e-12);
+        own.channels[1].pan = Pan(1.0);
+        let expected = 10.0 * (0.015f64 / 0.02).log10();
+        assert!((match_gain_db(&levels, &target, &own) - expected).abs() < 1e-9);
+        own.channels[1].pan = Pan::CENTRE;
+        let mut group = crate::session::automation::Group::new("Wide", vec!["Keys".into()]);
+        group.pan = Pan(1.0);
+        own.groups.push(group);
+        assert!((match_gain_db(&levels, &target, &own) - expected).abs() < 1e-9);
+        assert!(match_gain_db(&[], &target, &own).abs() < 1e-12);
     }
 
     /// A session whose playing channels are all centred offers no picture; one off-centre
