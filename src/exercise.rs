@@ -31,16 +31,19 @@ pub enum Exercise {
     Reference,
     /// Balance the same section twice, with another in between; scored on how alike.
     Consistency,
+    /// Rebuild a target's stereo picture by ear from scrambled pans; scored in pan units.
+    Pan,
 }
 
 impl Exercise {
     /// Every exercise, in list order.
-    pub const ALL: [Exercise; 5] = [
+    pub const ALL: [Exercise; 6] = [
         Exercise::Blindfold,
         Exercise::Arc,
         Exercise::Drill,
         Exercise::Reference,
         Exercise::Consistency,
+        Exercise::Pan,
     ];
 
     /// The name used on the command line and in the history file.
@@ -51,6 +54,7 @@ impl Exercise {
             Exercise::Drill => "drill",
             Exercise::Reference => "reference",
             Exercise::Consistency => "consistency",
+            Exercise::Pan => "pan",
         }
     }
 
@@ -67,6 +71,7 @@ impl Exercise {
                 Some(Exercise::Reference)
             }
             "consistency" | "consistency-drill" | "consistent" => Some(Exercise::Consistency),
+            "pan" | "pan-drill" | "stereo" | "panning" => Some(Exercise::Pan),
             _ => None,
         }
     }
@@ -79,6 +84,7 @@ impl Exercise {
             Exercise::Drill => "Level-matching drill",
             Exercise::Reference => "Reference Deconstruction",
             Exercise::Consistency => "Consistency drill",
+            Exercise::Pan => "Pan drill",
         }
     }
 
@@ -104,6 +110,10 @@ impl Exercise {
             Exercise::Consistency => {
                 "Balance the same section twice, with another in between, and find out how \
                  steady your judgement is"
+            }
+            Exercise::Pan => {
+                "Hear a stereo picture, then put each part back in its place by ear from \
+                 scrambled pans; scored in pan units"
             }
         }
     }
@@ -159,6 +169,17 @@ impl Exercise {
                 "Then the first section again, scrambled differently. Balance it as you hear it \
                  now, not as you remember it. The score is how far your two answers are apart, \
                  with the overall level taken out.",
+            ],
+            Exercise::Pan => &[
+                "First you hear a target stereo picture: where each part sits between the \
+                 left and right speakers. The levels are the target's and stay put: only the \
+                 places are the task.",
+                "Then the pans are scrambled and the console goes dark. Put every part back \
+                 where it was with the pan keys (< and >). = flips between the target and your \
+                 picture, matched in loudness; solo a part to hear where it sits.",
+                "Press Enter when the two sound the same. The score counts how far each part \
+                 is from its place; a picture that leans to one side or is a mirror image is \
+                 named as such.",
             ],
         }
     }

@@ -598,9 +598,11 @@ fn demo_session() -> Result<PathBuf> {
 }
 
 /// The demo an exercise trains on when no session is given: the band demo (which has a
-/// reference mix) for Reference Deconstruction, the folk-arc demo for the others.
+/// reference mix, and a hidden stereo picture) for Reference Deconstruction and the pan drill,
+/// the folk-arc demo for the others.
 fn exercise_demo(exercise: earmix::exercise::Exercise) -> Result<PathBuf> {
-    if exercise == earmix::exercise::Exercise::Reference {
+    use earmix::exercise::Exercise;
+    if matches!(exercise, Exercise::Reference | Exercise::Pan) {
         demo_session_named("band")
     } else {
         demo_session()

@@ -29,6 +29,7 @@ pub mod arc;
 pub mod blindfold;
 pub mod consistency;
 pub mod drill;
+pub mod pan;
 pub mod reference;
 
 use std::sync::mpsc::{self, Receiver};
@@ -59,9 +60,9 @@ pub struct Setup {
     pub level: u32,
     /// Drill: the highest level unlocked.
     pub unlocked: u32,
-    /// Drill: what the target can be.
+    /// Drill and pan drill: what the target can be.
     pub sources: Vec<(TargetSource, String)>,
-    /// Drill: which target is chosen (an index into `sources`).
+    /// Drill and pan drill: which target is chosen (an index into `sources`).
     pub source: usize,
     /// Reference Deconstruction: the faders start scrambled (else flat, at 0 dB).
     pub scrambled: bool,
@@ -77,6 +78,7 @@ pub fn flow_for(setup: &Setup) -> Box<dyn ExerciseFlow> {
         Exercise::Drill => Box::new(drill::Drill::new(setup)),
         Exercise::Reference => Box::new(reference::Reference::new(setup)),
         Exercise::Consistency => Box::new(consistency::Consistency::new(setup)),
+        Exercise::Pan => Box::new(pan::PanDrill::new(setup)),
     }
 }
 

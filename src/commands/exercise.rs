@@ -41,8 +41,9 @@ pub fn list(records: &[Record]) -> String {
         let _ = writeln!(out, "               {status}");
     }
     out.push_str(
-        "\nWithout SESSION the folk-arc demo is used. In the console, E opens this list\n\
-         for the open session. `earmix progress` shows your scores over time.\n",
+        "\nWithout SESSION the folk-arc demo is used (the band demo for reference and pan).\n\
+         In the console, E opens this list for the open session. `earmix progress` shows\n\
+         your scores over time.\n",
     );
     out
 }

@@ -32,6 +32,7 @@ pub fn display_name(exercise: &str) -> Cow<'_, str> {
         "drill" => "Level-matching drill".into(),
         "reference" => "Reference Deconstruction".into(),
         "consistency" => "Consistency drill".into(),
+        "pan" => "Pan drill".into(),
         other => escape(other),
     }
 }

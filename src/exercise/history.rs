@@ -10,7 +10,7 @@
 //!
 //! Version 2 added what the newer exercises record, each left out of a line when it has
 //! nothing: a channel's `pan`, `target_pan` and `pan_error` (the pan drill), `estimates` (guess
-//! mode: the smallest level change heard per role), `consistency` (the consistency drill: how
+//! mode: the smallest level change heard per role), `consistency_db` (the consistency drill: how
 //! far two answers to one task were apart) and `abx` (a blind A/B/X of two mix versions).
 //! Version 1 lines read as they always did.
 //!

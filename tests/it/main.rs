@@ -40,6 +40,7 @@ mod mouse;
 mod new;
 mod osc;
 mod output;
+mod pan_drill;
 mod park;
 mod placement;
 mod playback;

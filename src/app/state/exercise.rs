@@ -12,6 +12,8 @@
 //! (atomically, like `ctrl-s`).
 
 mod boxes;
+#[cfg(test)]
+mod pan_drill;
 
 use std::time::Instant;
 
@@ -22,7 +24,7 @@ use crate::app::context::Context;
 use crate::app::effect::Effect;
 use crate::app::exercises::{
     Bench, ExerciseFlow, Finished, Handled, Keep, Setup, consistency, flow_for, instruction_lines,
-    reference,
+    pan, reference,
 };
 use crate::app::journal::Journal;
 use crate::app::mixer::Mixer;
@@ -259,6 +261,17 @@ impl App {
                     return None;
                 }
             }
+            Exercise::Pan => {
+                setup.sources = pan::sources(&self.mixer.session);
+                if setup.sources.is_empty() {
+                    self.mixer.message = Some(
+                        "The pan drill needs a part that plays off centre (the band demo has \
+                         a stereo picture: earmix exercise pan)"
+                            .to_string(),
+                    );
+                    return None;
+                }
+            }
         }
         Some(setup)
     }
@@ -317,6 +330,7 @@ impl App {
                     });
                 }
             }
+            Exercise::Pan => lines.extend(pan::intro(setup)),
         }
         lines
     }
@@ -690,6 +704,7 @@ impl App {
             return Outcome::Continue;
         };
         let retry = run.flow.retry();
+        let kind = run.flow.kind();
         let Some(results) = run.results.as_mut() else {
             return Outcome::Continue;
         };
@@ -714,7 +729,7 @@ impl App {
                 let (number, source) = retry.unwrap_or_default();
                 let level = number + u32::from(action == Action::NextLevel);
                 self.finish_exercise(None);
-                if let Some(mut setup) = self.setup_for(Exercise::Drill) {
+                if let Some(mut setup) = self.setup_for(kind) {
                     if level <= setup.unlocked && drill::level(level).is_some() {
                         setup.level = level;
                     }

@@ -94,7 +94,8 @@ impl TableLayout {
     /// Shares `room` cells out for `results`: the names up to [`NAME_MAX_WIDTH`], every
     /// column as wide as its heading and figures, and the chart the rest. When that leaves the
     /// chart under [`CHART_MIN_WIDTH`] the names give way down to [`NAME_MIN_WIDTH`], then the
-    /// chart goes, then the columns from the last.
+    /// chart goes, then the columns from the last. Rows with no bar at all (figures that are
+    /// not dB, e.g. the pan drill's) have no chart.
     pub fn new(results: &ResultsView, room: usize, ascii: bool) -> Self {
         let name_natural = results
             .rows
@@ -138,7 +139,8 @@ impl TableLayout {
         };
         let all = widths.len();
         let fixed = columns_width(all) + GAP;
-        if name_least + fixed + CHART_MIN_WIDTH <= room {
+        let charted = results.rows.iter().any(|row| row.bar_db.is_some());
+        if charted && name_least + fixed + CHART_MIN_WIDTH <= room {
             let name_width = name_natural.min(room - fixed - CHART_MIN_WIDTH);
             return layout(name_width, all, Some(room - name_width - fixed));
         }
@@ -677,6 +679,22 @@ mod tests {
                 .unwrap_or(layout.name_width);
             assert!(end <= room, "{room}: {layout:?}");
         }
+    }
+
+    /// Rows without a bar have no chart and no dB scale: the columns and names take the room.
+    #[test]
+    fn rows_without_bars_have_no_chart() {
+        let mut results = drill();
+        for row in &mut results.rows {
+            row.bar_db = None;
+        }
+        results.chart.clear();
+        results.headline = vec!["Score: 80 points".to_owned()];
+        let layout = TableLayout::new(&results, 60, true);
+        assert_eq!(layout.chart, None);
+        assert_eq!(layout.columns.len(), 3);
+        let rows = render(&results, &theme(true, false), BlindLevel::Off, 60, 10);
+        assert!(rows.iter().all(|r| !r.contains("dB")), "{rows:?}");
     }
 
     /// Odd results draw without panic at any size: no rows, no columns, missing and extra

@@ -96,7 +96,10 @@ impl Mode<App> for ExerciseIntro {
                 app.open(choose(setup, Choice::Level, setup.level as usize - 1));
                 return Next::Close;
             }
-            Action::ChooseTarget if setup.kind == Exercise::Drill && setup.sources.len() > 1 => {
+            Action::ChooseTarget
+                if matches!(setup.kind, Exercise::Drill | Exercise::Pan)
+                    && setup.sources.len() > 1 =>
+            {
                 app.open(choose(setup, Choice::Target, setup.source));
                 return Next::Close;
             }
@@ -123,6 +126,11 @@ impl Mode<App> for ExerciseIntro {
                 if setup.unlocked > 1 {
                     list.push((Action::ChooseLevel, "level"));
                 }
+                if setup.sources.len() > 1 {
+                    list.push((Action::ChooseTarget, "target"));
+                }
+            }
+            Exercise::Pan => {
                 if setup.sources.len() > 1 {
                     list.push((Action::ChooseTarget, "target"));
                 }
@@ -175,6 +183,9 @@ impl Mode<App> for ExerciseChoose {
                 Choice::First => "Which section first?".to_string(),
                 Choice::Second => "And which section to contrast it with?".to_string(),
                 Choice::Level => "Which level?".to_string(),
+                Choice::Target if self.setup.kind == Exercise::Pan => {
+                    "Which stereo picture to rebuild?".to_string()
+                }
                 Choice::Target => "Which balance to match?".to_string(),
             },
             items: app.choice_items(&self.setup, self.choice),
