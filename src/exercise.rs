@@ -29,15 +29,18 @@ pub enum Exercise {
     Drill,
     /// Rebuild a reference mix's balance by ear, flipping to it, loudness-matched.
     Reference,
+    /// Say which part moved and which way; adapts to the smallest change heard, per role.
+    Guess,
 }
 
 impl Exercise {
     /// Every exercise, in list order.
-    pub const ALL: [Exercise; 4] = [
+    pub const ALL: [Exercise; 5] = [
         Exercise::Blindfold,
         Exercise::Arc,
         Exercise::Drill,
         Exercise::Reference,
+        Exercise::Guess,
     ];
 
     /// The name used on the command line and in the history file.
@@ -47,6 +50,7 @@ impl Exercise {
             Exercise::Arc => "arc",
             Exercise::Drill => "drill",
             Exercise::Reference => "reference",
+            Exercise::Guess => "guess",
         }
     }
 
@@ -62,6 +66,7 @@ impl Exercise {
             "reference" | "reference-deconstruction" | "deconstruct" | "deconstruction" => {
                 Some(Exercise::Reference)
             }
+            "guess" | "guess-mode" | "guess-the-move" => Some(Exercise::Guess),
             _ => None,
         }
     }
@@ -73,6 +78,7 @@ impl Exercise {
             Exercise::Arc => "Emotional Arc Exercise",
             Exercise::Drill => "Level-matching drill",
             Exercise::Reference => "Reference Deconstruction",
+            Exercise::Guess => "Guess mode",
         }
     }
 
@@ -94,6 +100,10 @@ impl Exercise {
             Exercise::Reference => {
                 "Rebuild a mix you admire from the same stems, flipping to it at will, matched \
                  in loudness"
+            }
+            Exercise::Guess => {
+                "One part moves a little: say which and which way. Finds the smallest change \
+                 you hear, part by part"
             }
         }
     }
@@ -139,6 +149,16 @@ impl Exercise {
                  (t), section scenes (e); pan stays put. b shows the numbers.",
                 "Press Enter when the two sound alike: you will see each section's loudness, \
                  range and shape next to the reference's, and how far each part moved.",
+            ],
+            Exercise::Guess => &[
+                "A few seconds of the song play twice: first as it is, then with one part \
+                 turned up or down. Which part moved, and which way?",
+                "Pick the part with the strip keys (the arrows left and right, or its number) \
+                 and answer with the fader keys: up if it got louder, down if it got quieter. \
+                 Space plays the pair again. You may answer once the second playing starts.",
+                "Two right answers in a row make the next change smaller, a miss makes it \
+                 bigger, so the changes settle where you only just hear them. The parts you \
+                 miss come back more often. Enter ends with what you hear, part by part.",
             ],
         }
     }

@@ -28,6 +28,7 @@
 pub mod arc;
 pub mod blindfold;
 pub mod drill;
+pub mod guess;
 pub mod reference;
 
 use std::sync::mpsc::{self, Receiver};
@@ -74,6 +75,7 @@ pub fn flow_for(setup: &Setup) -> Box<dyn ExerciseFlow> {
         Exercise::Arc => Box::new(arc::Arc::new(setup)),
         Exercise::Drill => Box::new(drill::Drill::new(setup)),
         Exercise::Reference => Box::new(reference::Reference::new(setup)),
+        Exercise::Guess => Box::new(guess::Guess::new()),
     }
 }
 

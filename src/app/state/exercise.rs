@@ -202,7 +202,7 @@ impl App {
             note: None,
         };
         match kind {
-            Exercise::Blindfold => {}
+            Exercise::Blindfold | Exercise::Guess => {}
             Exercise::Reference => {
                 if self.mixer.session.reference.is_none() {
                     self.mixer.message = Some(
@@ -265,6 +265,7 @@ impl App {
         }
         lines.extend(instruction_lines(setup.kind));
         match setup.kind {
+            Exercise::Guess => {}
             Exercise::Blindfold => lines.push(format!(
                 "The faders move up to {:.0} dB either way. The song loops; L loops the \
                  section under the play head instead.",
@@ -1303,6 +1304,182 @@ file = "ref.wav"
         act(&mut app, Action::Cancel, &mut transport);
         act(&mut app, Action::Yes, &mut transport);
         assert!(!app.in_exercise());
+        assert!(!app.unsaved());
+    }
+
+    /// Guess mode: plays the pair to the moved playing (the play head under way, then at the
+    /// excerpt's end, 3 s on) and returns the moved channel and its change in dB (signed).
+    fn hear_guess_pair(app: &mut App, transport: &mut Transport) -> (usize, f64) {
+        let start = transport.position.0;
+        let mut moved = None;
+        for at in [start + 0.5, start + 3.0] {
+            transport.position = Seconds(at);
+            app.tick(Instant::now(), *transport);
+            for effect in app.take_effects() {
+                transport.after(&effect);
+                if let Effect::Gain(c, db) = effect {
+                    let heard = app.mixer().session.heard_levels(c).unwrap().gain;
+                    moved = Some((c, db.0 - heard.0));
+                }
+            }
+        }
+        assert!(
+            (transport.position.0 - start).abs() < 1e-9,
+            "the moved playing starts where the first did"
+        );
+        moved.expect("the part moves for the second playing")
+    }
+
+    /// Guess mode answers: right and wrong move each role's staircase (two right answers
+    /// halve the change from 6 dB to 3 dB, a miss then makes it bigger by a half step, to
+    /// 4.2 dB); an answer before the moved playing, or a solo, is refused; the status line says
+    /// what moved.
+    #[test]
+    fn guess_mode_answers_move_the_staircase() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = console(song(dir.path()));
+        let mut transport = Transport::default();
+        start(&mut app, Exercise::Guess, &mut transport);
+        settle(&mut app, &mut transport);
+        assert!(transport.playing);
+        assert_eq!(
+            app.exercise_banner().unwrap().hearing.as_deref(),
+            Some("AS IT IS")
+        );
+        act(&mut app, UP_COARSE, &mut transport);
+        assert!(
+            app.message().unwrap().starts_with("Listen first"),
+            "{:?}",
+            app.message()
+        );
+        act(&mut app, Action::Solo, &mut transport);
+        assert!(
+            app.message()
+                .unwrap()
+                .starts_with("Guess mode plays the mix as it is")
+        );
+        // Per channel (each its own role here): the changes heard and the answers given.
+        let mut levels: Vec<Vec<f64>> = vec![Vec::new(); 3];
+        for _ in 0..40 {
+            let (channel, change) = hear_guess_pair(&mut app, &mut transport);
+            assert_eq!(
+                app.exercise_banner().unwrap().hearing.as_deref(),
+                Some("MOVED")
+            );
+            let seen = &mut levels[channel];
+            seen.push(change.abs());
+            // Right, right, wrong, then right again.
+            let right = seen.len() != 3;
+            let up = (change > 0.0) == right;
+            act(
+                &mut app,
+                Action::SelectStrip(channel as u8 + 1),
+                &mut transport,
+            );
+            let direction = if up { Direction::Up } else { Direction::Down };
+            act(
+                &mut app,
+                Action::Nudge {
+                    direction,
+                    step: Stride::Fine,
+                },
+                &mut transport,
+            );
+            let said = app.message().unwrap_or_default().to_string();
+            assert!(
+                said.starts_with(if right { "Right:" } else { "Missed:" }),
+                "{said}"
+            );
+            assert!(said.contains(&format!("{:.1} dB", change.abs())), "{said}");
+            if levels.iter().any(|l| l.len() >= 4) {
+                break;
+            }
+        }
+        let four = levels
+            .iter()
+            .find(|l| l.len() >= 4)
+            .expect("a role had four pairs");
+        let expected = [6.0, 6.0, 3.0, 3.0 * 2f64.sqrt()];
+        for (got, want) in four.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-9, "{four:?}");
+        }
+    }
+
+    /// Guess mode's results: Enter ends the run with each role's estimate on the screen and
+    /// in the history (version 2 `estimates`), no score; leaving them brings the user's mix
+    /// back untouched, with the moved part's level as it was.
+    #[test]
+    fn guess_mode_records_the_estimates_and_restores_the_mix() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = console(song(dir.path()));
+        let history = History::at(dir.path().join("history.jsonl"));
+        app.set_history(Some(history.clone()));
+        let before = app.mixer().session.clone();
+        let mut transport = Transport::default();
+        start(&mut app, Exercise::Guess, &mut transport);
+        act(&mut app, Action::Confirm, &mut transport);
+        assert!(app.in_exercise(), "nothing to show before an answer");
+        settle(&mut app, &mut transport);
+        act(&mut app, Action::Confirm, &mut transport);
+        assert!(
+            app.message()
+                .unwrap()
+                .starts_with("Answer at least one pair"),
+            "{:?}",
+            app.message()
+        );
+        let mut roles = std::collections::BTreeSet::new();
+        for _ in 0..6 {
+            let (channel, change) = hear_guess_pair(&mut app, &mut transport);
+            roles.insert(channel);
+            act(
+                &mut app,
+                Action::SelectStrip(channel as u8 + 1),
+                &mut transport,
+            );
+            let direction = if change > 0.0 {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
+            act(
+                &mut app,
+                Action::Nudge {
+                    direction,
+                    step: Stride::Coarse,
+                },
+                &mut transport,
+            );
+        }
+        // The seventh pair's part is moved when Enter comes.
+        let (moved, _) = hear_guess_pair(&mut app, &mut transport);
+        let effects = act(&mut app, Action::Confirm, &mut transport);
+        let heard = before.heard_levels(moved).unwrap().gain;
+        assert!(effects.contains(&Effect::Pause), "{effects:?}");
+        assert!(effects.contains(&Effect::Gain(moved, heard)), "{effects:?}");
+        let view = results(&app);
+        assert_eq!(view.title, "Guess mode: the smallest change you hear");
+        assert_eq!(view.rows.len(), roles.len());
+        assert!(
+            view.headline[0].starts_with("6 pairs, 6 right"),
+            "{:?}",
+            view.headline
+        );
+        let records = history.read().unwrap().records;
+        assert_eq!(records.len(), 1);
+        let record = &records[0];
+        assert_eq!(record.exercise, "guess");
+        assert_eq!(record.score, None);
+        assert_eq!(record.estimates.len(), roles.len());
+        for estimate in &record.estimates {
+            assert!(["bass", "keys", "drums"].contains(&estimate.role.as_str()));
+            assert!((0.5..=6.0).contains(&estimate.jnd_db), "{estimate:?}");
+            assert!(estimate.low_db <= estimate.jnd_db && estimate.jnd_db <= estimate.high_db);
+            assert_eq!(estimate.confidence, "rough");
+        }
+        act(&mut app, Action::Confirm, &mut transport);
+        assert!(!app.in_exercise());
+        assert_eq!(app.mixer().session.channels, before.channels);
         assert!(!app.unsaved());
     }
 }

@@ -109,7 +109,7 @@ impl Mode<App> for ExerciseIntro {
         let setup = &self.setup;
         let mut list = vec![(Action::Confirm, "start")];
         match setup.kind {
-            Exercise::Blindfold => {}
+            Exercise::Blindfold | Exercise::Guess => {}
             Exercise::Reference => list.push((
                 Action::SetUp,
                 if setup.scrambled {
