@@ -29,9 +29,10 @@
 //! # What is shown
 //!
 //! The console stays blind (no fader, level or meter numbers). Before an answer nothing says
-//! which part moved or by how much. After it, the status line says whether it was right, which
-//! part moved, which way and by how much: the size is what the exercise teaches, so it is shown
-//! once it can no longer help the answer. The next pair plays at once.
+//! which part moved or by how much. After it, the panel says whether it was right, which part
+//! moved, which way and by how much, while the next pair's first playing is on (the next pair
+//! plays at once): the size is what the exercise teaches, so it is shown once it can no longer
+//! help the answer. It is on the panel, not the status line, which hides numbers while blind.
 //!
 //! # The end
 //!
@@ -134,6 +135,9 @@ pub struct Guess {
     measuring: Option<Measuring<Loudness>>,
     trial: Option<Trial>,
     answers: Vec<Answer>,
+    /// What the last answer was (shown on the panel while the next pair's first playing is
+    /// on: the status line hides numbers while blind).
+    last: Option<String>,
     /// Every staircase has stopped: the next tick shows the results.
     complete: bool,
 }
@@ -156,6 +160,7 @@ impl Guess {
             measuring: None,
             trial: None,
             answers: Vec::new(),
+            last: None,
             complete: false,
         }
     }
@@ -243,8 +248,7 @@ impl Guess {
         trial.phase = Phase::AsItIs;
         trial.under_way = false;
         let start = trial.window.0;
-        bench.mixer.emit(Effect::Seek(start));
-        bench.mixer.emit(Effect::Play);
+        jump_and_play(bench, start);
     }
 
     /// Follows the play head: at the end of the first playing the part moves and the excerpt
@@ -271,8 +275,7 @@ impl Guess {
             trial.under_way = false;
             let trial = *trial;
             self.moved_levels(bench, &trial);
-            bench.mixer.emit(Effect::Seek(trial.window.0));
-            bench.mixer.emit(Effect::Play);
+            jump_and_play(bench, trial.window.0);
         } else {
             self.stop(bench);
         }
@@ -353,7 +356,7 @@ impl Guess {
             role: trial.role,
             correct,
         });
-        bench.mixer.message = Some(feedback(
+        self.last = Some(feedback(
             &self.parts[trial.part].name,
             &trial,
             picked == trial.part,
@@ -439,6 +442,16 @@ impl Guess {
             keep: Keep::Nothing,
             record,
         }
+    }
+}
+
+/// Plays from `at`: while the transport plays, the jump alone (the engine fades out, jumps and
+/// fades in again; a play sent with it would cancel the fade-out and with it the jump),
+/// otherwise the jump and play.
+fn jump_and_play(bench: &mut Bench<'_>, at: Seconds) {
+    bench.mixer.emit(Effect::Seek(at));
+    if !bench.mixer.transport.playing {
+        bench.mixer.emit(Effect::Play);
     }
 }
 
@@ -553,7 +566,12 @@ impl ExerciseFlow for Guess {
             ),
         ];
         let (text, hearing) = match trial.phase {
-            Phase::AsItIs => ("Listen: as it is, then one part moves", Some("AS IT IS")),
+            Phase::AsItIs => (
+                self.last
+                    .as_deref()
+                    .unwrap_or("Listen: as it is, then one part moves"),
+                Some("AS IT IS"),
+            ),
             Phase::Moved => ("Which part moved, and which way?", Some("MOVED")),
             Phase::Stopped { moved_heard: true } => ("Which part moved, and which way?", None),
             Phase::Stopped { moved_heard: false } => ("Space plays the pair again", None),

@@ -1332,8 +1332,8 @@ file = "ref.wav"
 
     /// Guess mode answers: right and wrong move each role's staircase (two right answers
     /// halve the change from 6 dB to 3 dB, a miss then makes it bigger by a half step, to
-    /// 4.2 dB); an answer before the moved playing, or a solo, is refused; the status line says
-    /// what moved.
+    /// 4.2 dB); an answer before the moved playing, or a solo, is refused; the panel says what
+    /// moved while the next pair's first playing is on.
     #[test]
     fn guess_mode_answers_move_the_staircase() {
         let dir = tempfile::tempdir().unwrap();
@@ -1385,7 +1385,7 @@ file = "ref.wav"
                 },
                 &mut transport,
             );
-            let said = app.message().unwrap_or_default().to_string();
+            let said = app.exercise_banner().unwrap().step;
             assert!(
                 said.starts_with(if right { "Right:" } else { "Missed:" }),
                 "{said}"
