@@ -112,13 +112,6 @@ struct Trial {
     under_way: bool,
 }
 
-/// One answered trial.
-#[derive(Debug, Clone, PartialEq)]
-struct Answer {
-    role: usize,
-    correct: bool,
-}
-
 /// Guess mode under way.
 pub struct Guess {
     /// What loops: the excerpts are taken from it.
@@ -134,7 +127,8 @@ pub struct Guess {
     /// The excerpts' loudness on its way.
     measuring: Option<Measuring<Loudness>>,
     trial: Option<Trial>,
-    answers: Vec<Answer>,
+    /// Each answer so far: right or not.
+    answers: Vec<bool>,
     /// What the last answer was (shown on the panel while the next pair's first playing is
     /// on: the status line hides numbers while blind).
     last: Option<String>,
@@ -352,10 +346,7 @@ impl Guess {
         };
         let correct = picked == trial.part && up == trial.up;
         self.roles.answer(trial.role, correct);
-        self.answers.push(Answer {
-            role: trial.role,
-            correct,
-        });
+        self.answers.push(correct);
         self.last = Some(feedback(
             &self.parts[trial.part].name,
             &trial,
@@ -369,7 +360,7 @@ impl Guess {
     /// The results: each role's smallest change heard.
     fn results(&self, bench: &Bench<'_>) -> Finished {
         let answered = self.answers.len();
-        let right = self.answers.iter().filter(|a| a.correct).count();
+        let right = self.answers.iter().filter(|&&a| a).count();
         let mut rows = Vec::new();
         let mut estimates = Vec::new();
         for stair in self.roles.stairs() {
@@ -654,22 +645,21 @@ impl ExerciseFlow for Guess {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let nudge = |direction, step| Action::Nudge { direction, step };
-        let mut up = Vec::new();
-        let mut down = Vec::new();
-        for step in [
-            crate::app::action::Step::Fine,
-            crate::app::action::Step::Coarse,
-            crate::app::action::Step::Finer,
-        ] {
-            up.push(names(nudge(Direction::Up, step)));
-            down.push(names(nudge(Direction::Down, step)));
-        }
+        let nudge = |direction| Action::Nudge {
+            direction,
+            step: crate::app::action::Step::Fine,
+        };
         vec![
             String::new(),
             "In guess mode the fader keys answer for the part picked:".to_string(),
-            format!("{:<14} It went up (louder)", up[0]),
-            format!("{:<14} It went down (quieter)", down[0]),
+            format!(
+                "{:<14} It went up (louder; any fader step)",
+                names(nudge(Direction::Up))
+            ),
+            format!(
+                "{:<14} It went down (quieter; any fader step)",
+                names(nudge(Direction::Down))
+            ),
             format!(
                 "{:<14} Stop the pair, or play it again",
                 names(Action::PlayPause)

@@ -1308,10 +1308,10 @@ file = "ref.wav"
     }
 
     /// Guess mode: plays the pair to the moved playing (the play head under way, then at the
-    /// excerpt's end, 3 s on) and returns the moved channel and its change in dB (signed).
-    fn hear_guess_pair(app: &mut App, transport: &mut Transport) -> (usize, f64) {
+    /// excerpt's end, 3 s on) and returns each moved channel and its change in dB (signed).
+    fn hear_guess_moves(app: &mut App, transport: &mut Transport) -> Vec<(usize, f64)> {
         let start = transport.position.0;
-        let mut moved = None;
+        let mut moved = Vec::new();
         for at in [start + 0.5, start + 3.0] {
             transport.position = Seconds(at);
             app.tick(Instant::now(), *transport);
@@ -1319,7 +1319,7 @@ file = "ref.wav"
                 transport.after(&effect);
                 if let Effect::Gain(c, db) = effect {
                     let heard = app.mixer().session.heard_levels(c).unwrap().gain;
-                    moved = Some((c, db.0 - heard.0));
+                    moved.push((c, db.0 - heard.0));
                 }
             }
         }
@@ -1327,7 +1327,15 @@ file = "ref.wav"
             (transport.position.0 - start).abs() < 1e-9,
             "the moved playing starts where the first did"
         );
-        moved.expect("the part moves for the second playing")
+        assert!(!moved.is_empty(), "the part moves for the second playing");
+        moved
+    }
+
+    /// [`hear_guess_moves`] for parts of one channel: the channel and its change.
+    fn hear_guess_pair(app: &mut App, transport: &mut Transport) -> (usize, f64) {
+        let moved = hear_guess_moves(app, transport);
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        moved[0]
     }
 
     /// Guess mode answers: right and wrong move each role's staircase (two right answers
@@ -1481,5 +1489,66 @@ file = "ref.wav"
         assert!(!app.in_exercise());
         assert_eq!(app.mixer().session.channels, before.channels);
         assert!(!app.unsaved());
+    }
+
+    /// Guess mode moves a group whose members all play as one part: both members by the same
+    /// change, answered on the group's strip; a member's own strip is not asked about.
+    #[test]
+    fn guess_mode_moves_a_group_as_one_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = song(dir.path());
+        let mut band =
+            crate::session::automation::Group::new("Band", vec!["Bass".into(), "Keys".into()]);
+        band.gain_db = Decibels(-1.0);
+        session.groups.push(band);
+        let mut app = console(session);
+        let mut transport = Transport::default();
+        start(&mut app, Exercise::Guess, &mut transport);
+        settle(&mut app, &mut transport);
+        let mut group_pairs = 0;
+        for _ in 0..12 {
+            let moved = hear_guess_moves(&mut app, &mut transport);
+            let change = moved[0].1;
+            let strip = if moved.len() == 2 {
+                assert_eq!([moved[0].0, moved[1].0], [0, 1], "{moved:?}");
+                assert_eq!(moved[0].1, moved[1].1);
+                if group_pairs == 0 {
+                    act(&mut app, Action::SelectStrip(1), &mut transport);
+                    act(&mut app, UP_COARSE, &mut transport);
+                    assert!(
+                        app.message()
+                            .unwrap()
+                            .starts_with("Bass is not asked about here"),
+                        "{:?}",
+                        app.message()
+                    );
+                }
+                group_pairs += 1;
+                4
+            } else {
+                assert_eq!(moved[0].0, 2, "{moved:?}");
+                3
+            };
+            act(&mut app, Action::SelectStrip(strip), &mut transport);
+            let direction = if change > 0.0 {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
+            act(
+                &mut app,
+                Action::Nudge {
+                    direction,
+                    step: Stride::Fine,
+                },
+                &mut transport,
+            );
+            let said = app.exercise_banner().unwrap().step;
+            assert!(said.starts_with("Right:"), "{said}");
+        }
+        assert!(group_pairs > 0, "the group was never asked about");
+        act(&mut app, Action::Confirm, &mut transport);
+        let names: Vec<String> = results(&app).rows.iter().map(|r| r.name.clone()).collect();
+        assert!(names.contains(&"Band".to_string()), "{names:?}");
     }
 }
