@@ -6,14 +6,14 @@
 //!
 //! # What is heard
 //!
-//! A trial is a pair: an excerpt of [`EXCERPT_S`](excerpts::EXCERPT_S) seconds of the loop
+//! A trial is a pair: an excerpt of 3 s of the loop (`excerpts.rs` in this folder)
 //! plays **as it is**, then the **same** excerpt again with one part moved. Comparing the same
 //! bars twice keeps the music's own changes (a fill, a voice coming in) from passing for a level
 //! change, as they would if the part moved half-way through one playing. The change is made
 //! during the engine's 10 ms fade between the two playings (the jump back to the excerpt's
 //! start), and the part's level glides there over the engine's usual 10 ms, so neither playing
 //! has a step or a click in it. The excerpt is one where the part plays (see
-//! [`excerpts`]). Nothing else changes: the mix is not loudness-matched, since the change of
+//! `excerpts.rs`). Nothing else changes: the mix is not loudness-matched, since the change of
 //! one part's level *is* the question (matching would turn "the voice up" into "everything
 //! else down"); the mix moves by less than the part does.
 //!
