@@ -64,6 +64,8 @@ pub struct Setup {
     pub source: usize,
     /// Reference Deconstruction: the faders start scrambled (else flat, at 0 dB).
     pub scrambled: bool,
+    /// Guess mode: the listener also says by how much (a little or a lot).
+    pub sizes: bool,
     /// Why the panel opens at another drill level than the one asked for.
     pub note: Option<String>,
 }
@@ -75,7 +77,7 @@ pub fn flow_for(setup: &Setup) -> Box<dyn ExerciseFlow> {
         Exercise::Arc => Box::new(arc::Arc::new(setup)),
         Exercise::Drill => Box::new(drill::Drill::new(setup)),
         Exercise::Reference => Box::new(reference::Reference::new(setup)),
-        Exercise::Guess => Box::new(guess::Guess::new()),
+        Exercise::Guess => Box::new(guess::Guess::new(setup.sizes)),
     }
 }
 

@@ -26,6 +26,12 @@
 //! in the drill); the fader keys answer: up for louder, down for quieter (any step size). No
 //! fader moves. Right means the right part *and* the right way.
 //!
+//! **By how much** (the harder level, `s` on the panel): the step of the fader key says the
+//! size too: a fine (or the finest) step for a little, under [`SIZE_SPLIT_DB`], a coarse step
+//! for a lot, that or more. The staircase still follows the part and the way only, so its 71%
+//! point keeps its meaning; the sizes are counted on their own, shown in the results, and the
+//! history records such a run at level 2 (level 1: which way only).
+//!
 //! # What is shown
 //!
 //! The console stays blind (no fader, level or meter numbers). Before an answer nothing says
@@ -50,7 +56,7 @@ use super::drill::parts;
 use super::{
     Bench, ExerciseFlow, Finished, Handled, Keep, Measuring, Step, arrived, without_scenes,
 };
-use crate::app::action::{Action, Direction};
+use crate::app::action::{Action, Direction, Step as Stride};
 use crate::app::effect::Effect;
 use crate::app::keymap::Keymap;
 use crate::app::mixer::{Mixer, StripKind};
@@ -61,6 +67,10 @@ use crate::exercise::staircase::{Confidence, Roles, Settings};
 use crate::session::Role;
 use crate::ui::view::{ResultRow, ResultsView};
 use crate::units::{Decibels, Seconds};
+
+/// A change this big or bigger is "a lot" when the listener says by how much, dB; smaller is
+/// "a little". Near the middle of the 0.5 to 6 dB the changes span, on a ratio scale.
+pub const SIZE_SPLIT_DB: f64 = 2.0;
 
 /// A position this far past an excerpt's start shows its playing is under way (and not the
 /// last playing's place, read before the engine took the jump).
@@ -114,6 +124,10 @@ struct Trial {
 
 /// Guess mode under way.
 pub struct Guess {
+    /// The listener also says by how much.
+    sizes: bool,
+    /// Sizes said and how many were right.
+    sizes_right: usize,
     /// What loops: the excerpts are taken from it.
     span: (Seconds, Seconds),
     /// The excerpts.
@@ -136,16 +150,12 @@ pub struct Guess {
     complete: bool,
 }
 
-impl Default for Guess {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Guess {
-    /// Guess mode, not started.
-    pub fn new() -> Self {
+    /// Guess mode, not started; `sizes`: the listener also says by how much.
+    pub fn new(sizes: bool) -> Self {
         Self {
+            sizes,
+            sizes_right: 0,
             span: (Seconds(0.0), Seconds(0.0)),
             windows: Vec::new(),
             parts: Vec::new(),
@@ -325,8 +335,9 @@ impl Guess {
         }
     }
 
-    /// The answer: the selected part went up (or down).
-    fn answer(&mut self, up: bool, bench: &mut Bench<'_>) -> Handled {
+    /// The answer: the selected part went up (or down), by a lot when `big` (said with a coarse
+    /// step).
+    fn answer(&mut self, up: bool, big: bool, bench: &mut Bench<'_>) -> Handled {
         let Some(trial) = self.trial else {
             return Handled::Done;
         };
@@ -347,12 +358,18 @@ impl Guess {
         let correct = picked == trial.part && up == trial.up;
         self.roles.answer(trial.role, correct);
         self.answers.push(correct);
-        self.last = Some(feedback(
+        let mut said = feedback(
             &self.parts[trial.part].name,
             &trial,
             picked == trial.part,
             correct,
-        ));
+        );
+        if self.sizes {
+            let lot = trial.level_db >= SIZE_SPLIT_DB;
+            self.sizes_right += usize::from(lot == big);
+            said.push_str(&size_feedback(lot, big));
+        }
+        self.last = Some(said);
         self.next_trial(bench);
         Handled::Done
     }
@@ -402,16 +419,23 @@ impl Guess {
                 crate::exercise::blindfold::join_list(&untried)
             ));
         }
+        let mut headline = vec![
+            format!(
+                "{answered} pair{}, {right} right. The changes shrink until you hear them \
+                 about 7 times in 10: that size is your figure.",
+                if answered == 1 { "" } else { "s" }
+            ),
+            "Likely: where the figure probably lies. Sure: how far to trust it.".to_string(),
+        ];
+        if self.sizes {
+            headline.push(format!(
+                "How much: {} of {answered} right (a lot: {SIZE_SPLIT_DB:.0} dB or more).",
+                self.sizes_right
+            ));
+        }
         let view = ResultsView {
             title: format!("{}: the smallest change you hear", Exercise::Guess.title()),
-            headline: vec![
-                format!(
-                    "{answered} pair{}, {right} right. The changes shrink until you hear them \
-                     about 7 times in 10: that size is your figure.",
-                    if answered == 1 { "" } else { "s" }
-                ),
-                "Likely: where the figure probably lies. Sure: how far to trust it.".to_string(),
-            ],
+            headline,
             columns: ["Heard", "Likely", "Pairs", "Sure"]
                 .iter()
                 .map(ToString::to_string)
@@ -425,7 +449,8 @@ impl Guess {
             Exercise::Guess.id(),
             &bench.mixer.session.path,
             SystemTime::now(),
-        );
+        )
+        .with_level(if self.sizes { 2 } else { 1 });
         record.estimates = estimates;
         Finished {
             view,
@@ -491,6 +516,39 @@ fn feedback(name: &str, trial: &Trial, right_part: bool, correct: bool) -> Strin
     }
 }
 
+/// What the panel adds after an answer when the listener says by how much: the size it was,
+/// and what was said when that was not it.
+fn size_feedback(lot: bool, said_lot: bool) -> String {
+    let word = |lot: bool| if lot { "a lot" } else { "a little" };
+    if lot == said_lot {
+        format!("; {}, as you said", word(lot))
+    } else {
+        format!("; {}, not {}", word(lot), word(said_lot))
+    }
+}
+
+/// The panel's line on how the answer is given, with the keys: which way only, or by how much
+/// too.
+pub fn intro(sizes: bool, keymap: &Keymap) -> String {
+    let key = |direction, step| keymap.key_label(Action::Nudge { direction, step });
+    if sizes {
+        format!(
+            "Say by how much too: {}/{} for a little (under {SIZE_SPLIT_DB:.0} dB), {}/{} for \
+             a lot.",
+            key(Direction::Up, Stride::Fine),
+            key(Direction::Down, Stride::Fine),
+            key(Direction::Up, Stride::Coarse),
+            key(Direction::Down, Stride::Coarse),
+        )
+    } else {
+        format!(
+            "Which way only: {}/{}. The harder level also asks by how much.",
+            key(Direction::Up, Stride::Fine),
+            key(Direction::Down, Stride::Fine),
+        )
+    }
+}
+
 impl ExerciseFlow for Guess {
     fn kind(&self) -> Exercise {
         Exercise::Guess
@@ -536,7 +594,7 @@ impl ExerciseFlow for Guess {
         let key = |action| keymap.key_label(action);
         let nudge = |direction| Action::Nudge {
             direction,
-            step: crate::app::action::Step::Fine,
+            step: Stride::Fine,
         };
         let keys = vec![
             (
@@ -581,7 +639,9 @@ impl ExerciseFlow for Guess {
             return Handled::Shared;
         }
         match action {
-            Action::Nudge { direction, .. } => self.answer(direction == Direction::Up, bench),
+            Action::Nudge { direction, step } => {
+                self.answer(direction == Direction::Up, step == Stride::Coarse, bench)
+            }
             Action::PlayPause => {
                 self.play_or_stop(bench);
                 Handled::Done
@@ -647,9 +707,9 @@ impl ExerciseFlow for Guess {
         };
         let nudge = |direction| Action::Nudge {
             direction,
-            step: crate::app::action::Step::Fine,
+            step: Stride::Fine,
         };
-        vec![
+        let mut lines = vec![
             String::new(),
             "In guess mode the fader keys answer for the part picked:".to_string(),
             format!(
@@ -664,7 +724,22 @@ impl ExerciseFlow for Guess {
                 "{:<14} Stop the pair, or play it again",
                 names(Action::PlayPause)
             ),
-        ]
+        ];
+        if self.sizes {
+            let coarse = |direction| Action::Nudge {
+                direction,
+                step: Stride::Coarse,
+            };
+            lines.push(format!(
+                "{:<14} Up or down a lot ({SIZE_SPLIT_DB:.0} dB or more)",
+                format!(
+                    "{} {}",
+                    names(coarse(Direction::Up)),
+                    names(coarse(Direction::Down))
+                )
+            ));
+        }
+        lines
     }
 }
 
@@ -697,6 +772,19 @@ mod tests {
         let line = feedback("Backing vocals", &down, false, false);
         assert_eq!(line, "Missed: it was Backing vocals, down 2.4 dB");
         assert!(line.chars().count() <= 80);
+    }
+
+    /// Saying by how much: the size it was, and what was said when that was not it.
+    #[test]
+    fn size_feedback_says_the_size() {
+        assert_eq!(size_feedback(true, true), "; a lot, as you said");
+        assert_eq!(size_feedback(false, true), "; a little, not a lot");
+        let keymap = Keymap::default();
+        assert_eq!(
+            intro(true, &keymap),
+            "Say by how much too: Up/Down for a little (under 2 dB), shift+Up/shift+Down for a \
+             lot."
+        );
     }
 
     /// Picks cover every index and stay in range, whatever the draw.

@@ -21,7 +21,8 @@ use crate::app::action::{Action, Direction, Step as Stride};
 use crate::app::context::Context;
 use crate::app::effect::Effect;
 use crate::app::exercises::{
-    Bench, ExerciseFlow, Finished, Handled, Keep, Setup, flow_for, instruction_lines, reference,
+    Bench, ExerciseFlow, Finished, Handled, Keep, Setup, flow_for, guess, instruction_lines,
+    reference,
 };
 use crate::app::journal::Journal;
 use crate::app::mixer::Mixer;
@@ -199,6 +200,7 @@ impl App {
             sources: Vec::new(),
             source: 0,
             scrambled: false,
+            sizes: false,
             note: None,
         };
         match kind {
@@ -265,7 +267,7 @@ impl App {
         }
         lines.extend(instruction_lines(setup.kind));
         match setup.kind {
-            Exercise::Guess => {}
+            Exercise::Guess => lines.push(guess::intro(setup.sizes, &self.keymap)),
             Exercise::Blindfold => lines.push(format!(
                 "The faders move up to {:.0} dB either way. The song loops; L loops the \
                  section under the play head instead.",
@@ -1550,5 +1552,71 @@ file = "ref.wav"
         act(&mut app, Action::Confirm, &mut transport);
         let names: Vec<String> = results(&app).rows.iter().map(|r| r.name.clone()).collect();
         assert!(names.contains(&"Band".to_string()), "{names:?}");
+    }
+
+    /// Guess mode's harder level (`s` on the panel): the fader key's step says by how much (a
+    /// coarse step for 2 dB or more); the panel says whether the size was right, the results
+    /// count the sizes and the history records the run at level 2.
+    #[test]
+    fn guess_mode_can_ask_by_how_much() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = console(song(dir.path()));
+        let history = History::at(dir.path().join("history.jsonl"));
+        app.set_history(Some(history.clone()));
+        let mut transport = Transport::default();
+        app.open_exercise(Exercise::Guess, None);
+        act(&mut app, Action::SetUp, &mut transport);
+        let (_, lines) = panel(&app);
+        assert!(
+            lines.iter().any(|l| l.starts_with("Say by how much too")),
+            "{lines:?}"
+        );
+        act(&mut app, Action::Confirm, &mut transport);
+        settle(&mut app, &mut transport);
+        for k in 0..4 {
+            let (channel, change) = hear_guess_pair(&mut app, &mut transport);
+            act(
+                &mut app,
+                Action::SelectStrip(channel as u8 + 1),
+                &mut transport,
+            );
+            // The first two sizes said right (all start at 6 dB: a lot), then one wrong.
+            let step = if k < 2 || change.abs() < 2.0 {
+                Stride::Coarse
+            } else {
+                Stride::Fine
+            };
+            let direction = if change > 0.0 {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
+            act(&mut app, Action::Nudge { direction, step }, &mut transport);
+            let said = app.exercise_banner().unwrap().step;
+            let expected = if k < 2 || change.abs() < 2.0 {
+                if change.abs() >= 2.0 {
+                    "; a lot, as you said"
+                } else {
+                    "; a little, not a lot"
+                }
+            } else {
+                "; a lot, not a little"
+            };
+            assert!(
+                said.starts_with("Right:") && said.ends_with(expected),
+                "{said}"
+            );
+        }
+        act(&mut app, Action::Confirm, &mut transport);
+        let view = results(&app);
+        assert!(
+            view.headline
+                .iter()
+                .any(|l| l.starts_with("How much: 2 of 4 right")),
+            "{:?}",
+            view.headline
+        );
+        let records = history.read().unwrap().records;
+        assert_eq!(records[0].level, Some(2));
     }
 }
