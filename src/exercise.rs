@@ -33,17 +33,20 @@ pub enum Exercise {
     Consistency,
     /// Rebuild a target's stereo picture by ear from scrambled pans; scored in pan units.
     Pan,
+    /// Say which part moved and which way; adapts to the smallest change heard, per role.
+    Guess,
 }
 
 impl Exercise {
     /// Every exercise, in list order.
-    pub const ALL: [Exercise; 6] = [
+    pub const ALL: [Exercise; 7] = [
         Exercise::Blindfold,
         Exercise::Arc,
         Exercise::Drill,
         Exercise::Reference,
         Exercise::Consistency,
         Exercise::Pan,
+        Exercise::Guess,
     ];
 
     /// The name used on the command line and in the history file.
@@ -55,6 +58,7 @@ impl Exercise {
             Exercise::Reference => "reference",
             Exercise::Consistency => "consistency",
             Exercise::Pan => "pan",
+            Exercise::Guess => "guess",
         }
     }
 
@@ -72,6 +76,7 @@ impl Exercise {
             }
             "consistency" | "consistency-drill" | "consistent" => Some(Exercise::Consistency),
             "pan" | "pan-drill" | "stereo" | "panning" => Some(Exercise::Pan),
+            "guess" | "guess-mode" | "guess-the-move" => Some(Exercise::Guess),
             _ => None,
         }
     }
@@ -85,6 +90,7 @@ impl Exercise {
             Exercise::Reference => "Reference Deconstruction",
             Exercise::Consistency => "Consistency drill",
             Exercise::Pan => "Pan drill",
+            Exercise::Guess => "Guess mode",
         }
     }
 
@@ -114,6 +120,10 @@ impl Exercise {
             Exercise::Pan => {
                 "Hear a stereo picture, then put each part back in its place by ear from \
                  scrambled pans; scored in pan units"
+            }
+            Exercise::Guess => {
+                "One part moves a little: say which and which way. Finds the smallest change \
+                 you hear, part by part"
             }
         }
     }
@@ -180,6 +190,16 @@ impl Exercise {
                 "Press Enter when the two sound the same. The score counts how far each part \
                  is from its place; a picture that leans to one side or is a mirror image is \
                  named as such.",
+            ],
+            Exercise::Guess => &[
+                "A few seconds of the song play twice: first as it is, then with one part \
+                 turned up or down. Which part moved, and which way?",
+                "Pick the part with the strip keys (the arrows left and right, or its number) \
+                 and answer with the fader keys: up if it got louder, down if it got quieter. \
+                 Space plays the pair again. You may answer once the second playing starts.",
+                "Two right answers in a row make the next change smaller, a miss makes it \
+                 bigger, so the changes settle where you only just hear them. The parts you \
+                 miss come back more often. Enter ends with what you hear, part by part.",
             ],
         }
     }

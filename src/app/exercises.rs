@@ -29,6 +29,7 @@ pub mod arc;
 pub mod blindfold;
 pub mod consistency;
 pub mod drill;
+pub mod guess;
 pub mod pan;
 pub mod reference;
 
@@ -66,6 +67,8 @@ pub struct Setup {
     pub source: usize,
     /// Reference Deconstruction: the faders start scrambled (else flat, at 0 dB).
     pub scrambled: bool,
+    /// Guess mode: the listener also says by how much (a little or a lot).
+    pub sizes: bool,
     /// Why the panel opens at another drill level than the one asked for.
     pub note: Option<String>,
 }
@@ -79,6 +82,7 @@ pub fn flow_for(setup: &Setup) -> Box<dyn ExerciseFlow> {
         Exercise::Reference => Box::new(reference::Reference::new(setup)),
         Exercise::Consistency => Box::new(consistency::Consistency::new(setup)),
         Exercise::Pan => Box::new(pan::PanDrill::new(setup)),
+        Exercise::Guess => Box::new(guess::Guess::new(setup.sizes)),
     }
 }
 

@@ -6,7 +6,12 @@
 //! [`DISTANCE_SCALE_DB`], a taller bar further apart). Lines of the history that cannot be
 //! read are skipped with a warning (the caller prints them); they never stop the summary.
 //!
+//! Guess mode records no score: its lines are the smallest level change heard per part, over
+//! the runs ([`estimates`]).
+//!
 //! [`RECENT`]: crate::exercise::history::RECENT
+
+pub mod estimates;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -33,6 +38,7 @@ pub fn display_name(exercise: &str) -> Cow<'_, str> {
         "reference" => "Reference Deconstruction".into(),
         "consistency" => "Consistency drill".into(),
         "pan" => "Pan drill".into(),
+        "guess" => "Guess mode".into(),
         other => escape(other),
     }
 }
@@ -124,7 +130,15 @@ pub fn render(loaded: &Loaded, path: &Path, ascii: bool) -> String {
                 if shown == 1 { "" } else { "s" }
             );
         } else {
-            let _ = writeln!(out, ", no scores");
+            let roles = estimates::lines(&loaded.records, &summary.exercise, ascii);
+            if roles.is_empty() {
+                let _ = writeln!(out, ", no scores");
+            } else {
+                let _ = writeln!(out);
+                for line in roles {
+                    let _ = writeln!(out, "{line}");
+                }
+            }
         }
         for line in distance_lines(&loaded.records, &summary.exercise, ascii) {
             let _ = writeln!(out, "  {line}");
@@ -254,6 +268,36 @@ mod tests {
         assert!(lines.iter().all(|l| l.chars().count() <= 80));
         // 3 dB is half the scale (the fifth bar); 6 dB and beyond the tallest; 0 the lowest.
         assert_eq!(distance_sparkline(&[0.0, 3.0, 6.0, 9.0], true), "_=##");
+    }
+
+    /// Guess mode has no score: its block lists the smallest change heard per part in place
+    /// of "no scores".
+    #[test]
+    fn guess_mode_lists_each_part() {
+        let mut guess = record("guess", None);
+        guess.estimates = vec![crate::exercise::history::RoleEstimate {
+            role: "bass".to_string(),
+            jnd_db: 2.0,
+            low_db: 1.6,
+            high_db: 2.5,
+            trials: 24,
+            reversals: 6,
+            confidence: "fair".to_string(),
+        }];
+        let loaded = Loaded {
+            records: vec![guess, record("guess", None)],
+            warnings: Vec::new(),
+        };
+        let text = render(&loaded, Path::new("/h/history.jsonl"), true);
+        let lines: Vec<&str> = text.lines().skip(2).collect();
+        assert_eq!(
+            lines,
+            [
+                "Guess mode: done 2 times",
+                "  The smallest change heard per part, dB (lower is keener):",
+                "  bass  latest 2.0  best 2.0  =  (1 run)",
+            ]
+        );
     }
 
     /// An empty history says so and where it will be.

@@ -23,6 +23,7 @@ mod dropouts;
 mod exercise;
 mod fuzz;
 mod gapless;
+mod guess;
 mod hostile;
 #[cfg(target_os = "linux")]
 mod hosts;

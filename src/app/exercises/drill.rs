@@ -3,7 +3,7 @@
 //! target heard only once). A whole group of the session is one part, its members moving
 //! together (see `drill/parts.rs`).
 
-mod parts;
+pub(super) mod parts;
 
 use std::time::SystemTime;
 

@@ -23,8 +23,8 @@ use crate::app::action::{Action, Direction, Step as Stride};
 use crate::app::context::Context;
 use crate::app::effect::Effect;
 use crate::app::exercises::{
-    Bench, ExerciseFlow, Finished, Handled, Keep, Setup, consistency, flow_for, instruction_lines,
-    pan, reference,
+    Bench, ExerciseFlow, Finished, Handled, Keep, Setup, consistency, flow_for, guess,
+    instruction_lines, pan, reference,
 };
 use crate::app::journal::Journal;
 use crate::app::mixer::Mixer;
@@ -202,10 +202,11 @@ impl App {
             sources: Vec::new(),
             source: 0,
             scrambled: false,
+            sizes: false,
             note: None,
         };
         match kind {
-            Exercise::Blindfold => {}
+            Exercise::Blindfold | Exercise::Guess => {}
             Exercise::Reference => {
                 if self.mixer.session.reference.is_none() {
                     self.mixer.message = Some(
@@ -286,6 +287,7 @@ impl App {
         }
         lines.extend(instruction_lines(setup.kind));
         match setup.kind {
+            Exercise::Guess => lines.push(guess::intro(setup.sizes, &self.keymap)),
             Exercise::Blindfold => lines.push(format!(
                 "The faders move up to {:.0} dB either way. The song loops; L loops the \
                  section under the play head instead.",
@@ -1332,5 +1334,316 @@ file = "ref.wav"
         act(&mut app, Action::Yes, &mut transport);
         assert!(!app.in_exercise());
         assert!(!app.unsaved());
+    }
+
+    /// Guess mode: plays the pair to the moved playing (the play head under way, then at the
+    /// excerpt's end, 3 s on) and returns each moved channel and its change in dB (signed).
+    fn hear_guess_moves(app: &mut App, transport: &mut Transport) -> Vec<(usize, f64)> {
+        let start = transport.position.0;
+        let mut moved = Vec::new();
+        for at in [start + 0.5, start + 3.0] {
+            transport.position = Seconds(at);
+            app.tick(Instant::now(), *transport);
+            for effect in app.take_effects() {
+                transport.after(&effect);
+                if let Effect::Gain(c, db) = effect {
+                    let heard = app.mixer().session.heard_levels(c).unwrap().gain;
+                    moved.push((c, db.0 - heard.0));
+                }
+            }
+        }
+        assert!(
+            (transport.position.0 - start).abs() < 1e-9,
+            "the moved playing starts where the first did"
+        );
+        assert!(!moved.is_empty(), "the part moves for the second playing");
+        moved
+    }
+
+    /// [`hear_guess_moves`] for parts of one channel: the channel and its change.
+    fn hear_guess_pair(app: &mut App, transport: &mut Transport) -> (usize, f64) {
+        let moved = hear_guess_moves(app, transport);
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        moved[0]
+    }
+
+    /// Guess mode answers: right and wrong move each role's staircase (two right answers
+    /// halve the change from 6 dB to 3 dB, a miss then makes it bigger by a half step, to
+    /// 4.2 dB); an answer before the moved playing, or a solo, is refused; the panel says what
+    /// moved while the next pair's first playing is on.
+    #[test]
+    fn guess_mode_answers_move_the_staircase() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = console(song(dir.path()));
+        let mut transport = Transport::default();
+        start(&mut app, Exercise::Guess, &mut transport);
+        settle(&mut app, &mut transport);
+        assert!(transport.playing);
+        assert_eq!(
+            app.exercise_banner().unwrap().hearing.as_deref(),
+            Some("AS IT IS")
+        );
+        act(&mut app, UP_COARSE, &mut transport);
+        assert!(
+            app.message().unwrap().starts_with("Listen first"),
+            "{:?}",
+            app.message()
+        );
+        act(&mut app, Action::Solo, &mut transport);
+        assert!(
+            app.message()
+                .unwrap()
+                .starts_with("Guess mode plays the mix as it is")
+        );
+        // Per channel (each its own role here): the changes heard and the answers given.
+        let mut levels: Vec<Vec<f64>> = vec![Vec::new(); 3];
+        for _ in 0..40 {
+            let (channel, change) = hear_guess_pair(&mut app, &mut transport);
+            assert_eq!(
+                app.exercise_banner().unwrap().hearing.as_deref(),
+                Some("MOVED")
+            );
+            let seen = &mut levels[channel];
+            seen.push(change.abs());
+            // Right, right, wrong, then right again.
+            let right = seen.len() != 3;
+            let up = (change > 0.0) == right;
+            act(
+                &mut app,
+                Action::SelectStrip(channel as u8 + 1),
+                &mut transport,
+            );
+            let direction = if up { Direction::Up } else { Direction::Down };
+            act(
+                &mut app,
+                Action::Nudge {
+                    direction,
+                    step: Stride::Fine,
+                },
+                &mut transport,
+            );
+            let said = app.exercise_banner().unwrap().step;
+            assert!(
+                said.starts_with(if right { "Right:" } else { "Missed:" }),
+                "{said}"
+            );
+            assert!(said.contains(&format!("{:.1} dB", change.abs())), "{said}");
+            if levels.iter().any(|l| l.len() >= 4) {
+                break;
+            }
+        }
+        let four = levels
+            .iter()
+            .find(|l| l.len() >= 4)
+            .expect("a role had four pairs");
+        let expected = [6.0, 6.0, 3.0, 3.0 * 2f64.sqrt()];
+        for (got, want) in four.iter().zip(expected) {
+            assert!((got - want).abs() < 1e-9, "{four:?}");
+        }
+    }
+
+    /// Guess mode's results: Enter ends the run with each role's estimate on the screen and
+    /// in the history (version 2 `estimates`), no score; leaving them brings the user's mix
+    /// back untouched, with the moved part's level as it was.
+    #[test]
+    fn guess_mode_records_the_estimates_and_restores_the_mix() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = console(song(dir.path()));
+        let history = History::at(dir.path().join("history.jsonl"));
+        app.set_history(Some(history.clone()));
+        let before = app.mixer().session.clone();
+        let mut transport = Transport::default();
+        start(&mut app, Exercise::Guess, &mut transport);
+        act(&mut app, Action::Confirm, &mut transport);
+        assert!(app.in_exercise(), "nothing to show before an answer");
+        settle(&mut app, &mut transport);
+        act(&mut app, Action::Confirm, &mut transport);
+        assert!(
+            app.message()
+                .unwrap()
+                .starts_with("Answer at least one pair"),
+            "{:?}",
+            app.message()
+        );
+        let mut roles = std::collections::BTreeSet::new();
+        for _ in 0..6 {
+            let (channel, change) = hear_guess_pair(&mut app, &mut transport);
+            roles.insert(channel);
+            act(
+                &mut app,
+                Action::SelectStrip(channel as u8 + 1),
+                &mut transport,
+            );
+            let direction = if change > 0.0 {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
+            act(
+                &mut app,
+                Action::Nudge {
+                    direction,
+                    step: Stride::Coarse,
+                },
+                &mut transport,
+            );
+        }
+        // The seventh pair's part is moved when Enter comes.
+        let (moved, _) = hear_guess_pair(&mut app, &mut transport);
+        let effects = act(&mut app, Action::Confirm, &mut transport);
+        let heard = before.heard_levels(moved).unwrap().gain;
+        assert!(effects.contains(&Effect::Pause), "{effects:?}");
+        assert!(effects.contains(&Effect::Gain(moved, heard)), "{effects:?}");
+        let view = results(&app);
+        assert_eq!(view.title, "Guess mode: the smallest change you hear");
+        assert_eq!(view.rows.len(), roles.len());
+        assert!(
+            view.headline[0].starts_with("6 pairs, 6 right"),
+            "{:?}",
+            view.headline
+        );
+        let records = history.read().unwrap().records;
+        assert_eq!(records.len(), 1);
+        let record = &records[0];
+        assert_eq!(record.exercise, "guess");
+        assert_eq!(record.score, None);
+        assert_eq!(record.estimates.len(), roles.len());
+        for estimate in &record.estimates {
+            assert!(["bass", "keys", "drums"].contains(&estimate.role.as_str()));
+            assert!((0.5..=6.0).contains(&estimate.jnd_db), "{estimate:?}");
+            assert!(estimate.low_db <= estimate.jnd_db && estimate.jnd_db <= estimate.high_db);
+            assert_eq!(estimate.confidence, "rough");
+        }
+        act(&mut app, Action::Confirm, &mut transport);
+        assert!(!app.in_exercise());
+        assert_eq!(app.mixer().session.channels, before.channels);
+        assert!(!app.unsaved());
+    }
+
+    /// Guess mode moves a group whose members all play as one part: both members by the same
+    /// change, answered on the group's strip; a member's own strip is not asked about.
+    #[test]
+    fn guess_mode_moves_a_group_as_one_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = song(dir.path());
+        let mut band =
+            crate::session::automation::Group::new("Band", vec!["Bass".into(), "Keys".into()]);
+        band.gain_db = Decibels(-1.0);
+        session.groups.push(band);
+        let mut app = console(session);
+        let mut transport = Transport::default();
+        start(&mut app, Exercise::Guess, &mut transport);
+        settle(&mut app, &mut transport);
+        let mut group_pairs = 0;
+        for _ in 0..12 {
+            let moved = hear_guess_moves(&mut app, &mut transport);
+            let change = moved[0].1;
+            let strip = if moved.len() == 2 {
+                assert_eq!([moved[0].0, moved[1].0], [0, 1], "{moved:?}");
+                assert_eq!(moved[0].1, moved[1].1);
+                if group_pairs == 0 {
+                    act(&mut app, Action::SelectStrip(1), &mut transport);
+                    act(&mut app, UP_COARSE, &mut transport);
+                    assert!(
+                        app.message()
+                            .unwrap()
+                            .starts_with("Bass is not asked about here"),
+                        "{:?}",
+                        app.message()
+                    );
+                }
+                group_pairs += 1;
+                4
+            } else {
+                assert_eq!(moved[0].0, 2, "{moved:?}");
+                3
+            };
+            act(&mut app, Action::SelectStrip(strip), &mut transport);
+            let direction = if change > 0.0 {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
+            act(
+                &mut app,
+                Action::Nudge {
+                    direction,
+                    step: Stride::Fine,
+                },
+                &mut transport,
+            );
+            let said = app.exercise_banner().unwrap().step;
+            assert!(said.starts_with("Right:"), "{said}");
+        }
+        assert!(group_pairs > 0, "the group was never asked about");
+        act(&mut app, Action::Confirm, &mut transport);
+        let names: Vec<String> = results(&app).rows.iter().map(|r| r.name.clone()).collect();
+        assert!(names.contains(&"Band".to_string()), "{names:?}");
+    }
+
+    /// Guess mode's harder level (`s` on the panel): the fader key's step says by how much (a
+    /// coarse step for 2 dB or more); the panel says whether the size was right, the results
+    /// count the sizes and the history records the run at level 2.
+    #[test]
+    fn guess_mode_can_ask_by_how_much() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = console(song(dir.path()));
+        let history = History::at(dir.path().join("history.jsonl"));
+        app.set_history(Some(history.clone()));
+        let mut transport = Transport::default();
+        app.open_exercise(Exercise::Guess, None);
+        act(&mut app, Action::SetUp, &mut transport);
+        let (_, lines) = panel(&app);
+        assert!(
+            lines.iter().any(|l| l.starts_with("Say by how much too")),
+            "{lines:?}"
+        );
+        act(&mut app, Action::Confirm, &mut transport);
+        settle(&mut app, &mut transport);
+        for k in 0..4 {
+            let (channel, change) = hear_guess_pair(&mut app, &mut transport);
+            act(
+                &mut app,
+                Action::SelectStrip(channel as u8 + 1),
+                &mut transport,
+            );
+            // The first two sizes said right (all start at 6 dB: a lot), then one wrong.
+            let step = if k < 2 || change.abs() < 2.0 {
+                Stride::Coarse
+            } else {
+                Stride::Fine
+            };
+            let direction = if change > 0.0 {
+                Direction::Up
+            } else {
+                Direction::Down
+            };
+            act(&mut app, Action::Nudge { direction, step }, &mut transport);
+            let said = app.exercise_banner().unwrap().step;
+            let expected = if k < 2 || change.abs() < 2.0 {
+                if change.abs() >= 2.0 {
+                    "; a lot, as you said"
+                } else {
+                    "; a little, not a lot"
+                }
+            } else {
+                "; a lot, not a little"
+            };
+            assert!(
+                said.starts_with("Right:") && said.ends_with(expected),
+                "{said}"
+            );
+        }
+        act(&mut app, Action::Confirm, &mut transport);
+        let view = results(&app);
+        assert!(
+            view.headline
+                .iter()
+                .any(|l| l.starts_with("How much: 2 of 4 right")),
+            "{:?}",
+            view.headline
+        );
+        let records = history.read().unwrap().records;
+        assert_eq!(records[0].level, Some(2));
     }
 }

@@ -13,7 +13,7 @@ use crate::session::Session;
 use crate::units::Decibels;
 
 /// The parts (strips, ascending) of a drill whose candidate channels are `candidates`.
-pub(super) fn parts(mixer: &Mixer, candidates: &[usize]) -> Vec<usize> {
+pub(in crate::app::exercises) fn parts(mixer: &Mixer, candidates: &[usize]) -> Vec<usize> {
     let session = mixer.session();
     let channels = session.channels.len();
     let mut taken: Vec<usize> = Vec::new();
@@ -43,7 +43,7 @@ pub(super) fn parts(mixer: &Mixer, candidates: &[usize]) -> Vec<usize> {
 }
 
 /// The channels part `part` plays: the channel, or the group's members.
-pub(super) fn channels_of(mixer: &Mixer, part: usize) -> Vec<usize> {
+pub(in crate::app::exercises) fn channels_of(mixer: &Mixer, part: usize) -> Vec<usize> {
     match mixer.strip_kind(part) {
         Some(StripKind::Channel(i)) => vec![i],
         Some(StripKind::Group(_)) => mixer

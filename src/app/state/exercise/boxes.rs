@@ -83,6 +83,9 @@ impl Mode<App> for ExerciseIntro {
                 return Next::Close;
             }
             Action::QuitNow => return app.quit_from_box(),
+            Action::SetUp if setup.kind == Exercise::Guess => {
+                setup.sizes = !setup.sizes;
+            }
             Action::SetUp if setup.kind == Exercise::Reference => {
                 setup.scrambled = !setup.scrambled;
                 setup.note = None;
@@ -113,6 +116,14 @@ impl Mode<App> for ExerciseIntro {
         let mut list = vec![(Action::Confirm, "start")];
         match setup.kind {
             Exercise::Blindfold | Exercise::Consistency => {}
+            Exercise::Guess => list.push((
+                Action::SetUp,
+                if setup.sizes {
+                    "which way only"
+                } else {
+                    "say how much too"
+                },
+            )),
             Exercise::Reference => list.push((
                 Action::SetUp,
                 if setup.scrambled {
