@@ -313,7 +313,10 @@ impl RealtimeProcessor {
 
     fn play(&mut self) {
         if let Some((_, resume)) = &mut self.pending_jump {
+            // The jump is fading out: it lands, then plays. Raising the fade here would cancel
+            // the fade-out, and with it the jump.
             *resume = true;
+            return;
         }
         if self.processor.playhead() >= self.end {
             let start = self.loop_region.map_or(0, |r| r.start);

@@ -194,6 +194,36 @@ fn a_jump_fades_out_jumps_and_fades_in() {
     assert_eq!(rig.rt.processor().playhead(), 7_000);
 }
 
+/// Play arriving while a jump fades out (the console sends a jump and then play for a span it
+/// plays) lets the fade-out finish: the jump lands and plays from there, exactly as the jump
+/// alone does. It used to raise the fade again, and the jump was lost.
+#[test]
+fn play_during_a_jumps_fade_out_still_jumps() {
+    let mut alone = rig(true);
+    alone.render(1000, 256);
+    alone.send(UiToEngine::Jump(30_000));
+    let (want, _) = alone.render(2000, 100);
+    let mut rig = rig(true);
+    rig.render(1000, 256);
+    rig.send(UiToEngine::Jump(30_000));
+    rig.send(UiToEngine::Play);
+    let (l, _) = rig.render(2000, 100);
+    assert!(
+        same(&l, &want),
+        "the jump with play after it sounds as the jump alone"
+    );
+    assert_eq!(rig.rt.processor().playhead(), 30_000 + 2000 - 480);
+    assert!(rig.rt.is_playing());
+
+    // A pause and then play during the fade-out: the jump lands and plays too.
+    rig.send(UiToEngine::Jump(5_000));
+    rig.send(UiToEngine::Pause);
+    rig.send(UiToEngine::Play);
+    rig.render(1000, 100);
+    assert!(rig.rt.is_playing());
+    assert_eq!(rig.rt.processor().playhead(), 5_000 + 1000 - 480);
+}
+
 /// Section scenes for the two test strips: a 20 dB cut on strip 0 and a mute on strip 1 over
 /// 250 ms centred on frame 24,000, and back to the base mix over 100 ms at frame 40,000.
 fn glide_scenes() -> SceneTimeline {
