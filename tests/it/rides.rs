@@ -516,3 +516,95 @@ fn a_ride_touches_only_its_strip() {
         &run(processor(Some(table())), 1)
     ));
 }
+
+/// Runs `program` (from Debian package `package`) with `args` and checks it succeeded.
+fn run(program: &str, package: &str, args: &[&std::ffi::OsStr]) {
+    let status = std::process::Command::new(program)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("{program} (Debian package {package}): {e}"));
+    assert!(status.success(), "{program} {args:?} failed");
+}
+
+/// Rides over stems made by other programs: a FLAC by `flac` and an MP3 by `lame` from one
+/// 16-bit WAV made by sox. The bounce with a ride equals the ride applied, frame by frame, to
+/// the stem as the engine decodes it (its encoder delay removed, see `gapless`), within 1e-5;
+/// and the FLAC, being lossless, bounces exactly as its WAV does.
+#[test]
+fn rides_over_flac_and_mp3_stems_match_the_oracle() {
+    use earmix::engine::source::{MAX_BLOCK, StemBuffer};
+    use earmix::engine::streams::{StreamConfig, open_stem};
+    use std::ffi::OsStr;
+
+    let ts = TempSession::new();
+    let wav = ts.path("noise.wav");
+    let seconds = (LEN as f64 / f64::from(RATE)).to_string();
+    run(
+        "sox",
+        "sox",
+        &["-R", "-n", "-b", "16", "-r", "48000", "-c", "2"]
+            .map(OsStr::new)
+            .into_iter()
+            .chain([wav.as_os_str()])
+            .chain(["synth", &seconds, "pinknoise", "vol", "0.4"].map(OsStr::new))
+            .collect::<Vec<_>>(),
+    );
+    let flac = ts.path("noise.flac");
+    run(
+        "flac",
+        "flac",
+        &[OsStr::new("--silent"), OsStr::new("-f"), OsStr::new("-o")]
+            .into_iter()
+            .chain([flac.as_os_str(), wav.as_os_str()])
+            .collect::<Vec<_>>(),
+    );
+    let mp3 = ts.path("noise.mp3");
+    run(
+        "lame",
+        "lame",
+        &[OsStr::new("--quiet"), wav.as_os_str(), mp3.as_os_str()],
+    );
+    let session_on = |file: &str| {
+        let path = ts.write_session(&format!(
+            "version = 1\nname = \"Decoded\"\n\n[[channel]]\nname = \"Noise\"\nfile = \"{file}\"\n"
+        ));
+        let mut session = earmix::session::load(&path).unwrap();
+        session.rides = vec![ride("Noise", &A_RIDE)];
+        session
+    };
+    let mut bounces = Vec::new();
+    for file in ["noise.flac", "noise.mp3", "noise.wav"] {
+        let session = session_on(file);
+        let got = bounced(&session, &ts);
+        let mut stream = open_stem(&ts.path(file), RATE, 0, &[], StreamConfig::BOUNCE).unwrap();
+        stream.wait_ready().unwrap();
+        let mut buffer = StemBuffer::new(2);
+        let mut data = vec![Vec::with_capacity(LEN), Vec::with_capacity(LEN)];
+        let mut done = 0;
+        while done < LEN {
+            let n = (LEN - done).min(MAX_BLOCK);
+            stream.read(n, &mut buffer, ReadMode::Blocking);
+            for (ch, side) in data.iter_mut().enumerate() {
+                side.extend_from_slice(buffer.channel(ch, n));
+            }
+            done += n;
+        }
+        let want = mix(
+            &[Heard {
+                data,
+                pan: (1.0, 1.0),
+                level: Box::new(|f| Some(ride_db(&A_RIDE, f))),
+            }],
+            0.0,
+        );
+        assert_matches(&got, &want, 1e-5);
+        bounces.push(got);
+    }
+    assert!(
+        same(&bounces[0][0], &bounces[2][0]) && same(&bounces[0][1], &bounces[2][1]),
+        "the FLAC bounces as its WAV"
+    );
+    assert!(!same(&bounces[1][0], &bounces[2][0]), "the MP3 is lossy");
+}
