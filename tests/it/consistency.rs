@@ -2,65 +2,9 @@
 //! balanced blind with real keys through its three steps to the results, the history line, and
 //! `earmix progress` reading it back.
 
-use std::path::{Path, PathBuf};
-
-use crate::console::{Console, digits_outside_times, home_in};
-use crate::support::{TempSession, earmix_in, signal, write_wav_f32};
-
-/// Three parts and two sections, five seconds long.
-const TRIO: &str = r#"# Trio: a small session for the consistency drill.
-version = 1
-name = "Trio"
-sample_rate = 48000
-
-[[channel]]
-name = "Bass"
-file = "stems/bass.wav"
-role = "bass"
-gain_db = -3.0
-
-[[channel]]
-name = "Keys"
-file = "stems/keys.wav"
-role = "keys"
-gain_db = -6.0
-
-[[channel]]
-name = "Voice"
-file = "stems/voice.wav"
-role = "vocal"
-gain_db = 0.0
-
-[[section]]
-name = "Verse"
-start = 0.0
-
-[[section]]
-name = "Chorus"
-start = 2.5
-"#;
-
-fn trio(ts: &TempSession) -> PathBuf {
-    let n = 48_000 * 5;
-    for (seed, name) in [(51, "bass"), (52, "keys"), (53, "voice")] {
-        write_wav_f32(
-            &ts.path(&format!("stems/{name}.wav")),
-            48_000,
-            &[signal(n, seed, 0.3)],
-        );
-    }
-    ts.write_session(TRIO)
-}
-
-/// Fails when the screen shows a number other than the transport times.
-fn assert_blind(c: &Console) {
-    let digits = digits_outside_times(&c.text());
-    assert!(
-        digits.is_empty(),
-        "digits while blind: {digits:?}\n{}",
-        c.dump()
-    );
-}
+use crate::console::{Console, home_in};
+use crate::support::drills::{assert_blind, ensemble, history};
+use crate::support::{TempSession, earmix_in};
 
 /// Sends `keys` one at a time, checking the screen stays blind after each.
 fn press_blind(c: &mut Console, keys: &[&str]) {
@@ -70,22 +14,13 @@ fn press_blind(c: &mut Console, keys: &[&str]) {
     }
 }
 
-/// The history's records, parsed.
-fn history(home: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(home.join("data/earmix/history.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// Every part at 0 dB both times (the unity key on each strip) with another balance in
 /// between: the results score 100 points, 0 dB apart; the history line says the same, the
 /// session file is untouched, and `earmix progress` shows the distance line.
 #[test]
 fn the_same_answer_twice_scores_100_and_progress_tracks_it() {
     let ts = TempSession::new();
-    let session = trio(&ts);
+    let session = ensemble(&ts);
     let home = home_in(&ts);
     let before = std::fs::read(&session).unwrap();
     let args = [

@@ -4,55 +4,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::console::{
-    Console, channel, digits_outside_times, float, home_in, read_session, screen_text,
-};
+use crate::console::{Console, channel, float, home_in, read_session, screen_text};
+use crate::support::drills::{assert_no_digits, ensemble, history};
 use crate::support::{TempSession, signal, write_wav_f32};
-
-/// Three parts and two sections, five seconds long.
-const ENSEMBLE: &str = r#"# Ensemble: a small session for the exercise tests.
-version = 1
-name = "Ensemble"
-sample_rate = 48000
-
-[[channel]]
-name = "Bass"
-file = "stems/bass.wav"
-role = "bass"
-gain_db = -3.0
-
-[[channel]]
-name = "Keys"
-file = "stems/keys.wav"
-role = "keys"
-gain_db = -6.0
-
-[[channel]]
-name = "Voice"
-file = "stems/voice.wav"
-role = "vocal"
-gain_db = 0.0
-
-[[section]]
-name = "Verse"
-start = 0.0
-
-[[section]]
-name = "Chorus"
-start = 2.5
-"#;
-
-fn ensemble(ts: &TempSession) -> PathBuf {
-    let n = 48_000 * 5;
-    for (seed, name) in [(41, "bass"), (42, "keys"), (43, "voice")] {
-        write_wav_f32(
-            &ts.path(&format!("stems/{name}.wav")),
-            48_000,
-            &[signal(n, seed, 0.3)],
-        );
-    }
-    ts.write_session(ENSEMBLE)
-}
 
 /// Starts `earmix exercise NAME SESSION [extra]` at 80x24.
 fn start(ts: &TempSession, name: &str, extra: &[&str]) -> (Console, PathBuf, PathBuf) {
@@ -65,16 +19,6 @@ fn start(ts: &TempSession, name: &str, extra: &[&str]) -> (Console, PathBuf, Pat
     (console, session, home)
 }
 
-/// The exercise history's records, parsed.
-fn history(home: &Path) -> Vec<serde_json::Value> {
-    let path = home.join("data/earmix/history.jsonl");
-    std::fs::read_to_string(&path)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// Fails when the screen shows a number other than the transport times and the drill's
 /// "level N" (no fader value, level or scale may show while the exercise is blind).
 fn assert_blind(c: &Console) {
@@ -84,12 +28,7 @@ fn assert_blind(c: &Console) {
             .replace(&format!("level {n}"), "level")
             .replace(&format!("Level {n}"), "Level");
     }
-    let digits = digits_outside_times(&text);
-    assert!(
-        digits.is_empty(),
-        "digits while blind: {digits:?}\n{}",
-        c.dump()
-    );
+    assert_no_digits(c, &text);
 }
 
 /// Quits (no question: nothing is unsaved) and checks the session file is still `before`.

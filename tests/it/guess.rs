@@ -3,50 +3,13 @@
 //! history record with its per-role estimates; the session file is left alone.
 
 use crate::console::{Console, home_in};
-use crate::support::{TempSession, signal, write_wav_f32};
-
-/// Three parts with roles, five seconds; the chorus (the loop) is one excerpt of 2.5 s.
-const TRIO: &str = r#"version = 1
-name = "Trio"
-sample_rate = 48000
-
-[[channel]]
-name = "Bass"
-file = "stems/bass.wav"
-role = "bass"
-gain_db = -3.0
-
-[[channel]]
-name = "Keys"
-file = "stems/keys.wav"
-role = "keys"
-gain_db = -6.0
-
-[[channel]]
-name = "Voice"
-file = "stems/voice.wav"
-role = "vocal"
-
-[[section]]
-name = "Verse"
-start = 0.0
-
-[[section]]
-name = "Chorus"
-start = 2.5
-"#;
+use crate::support::TempSession;
+use crate::support::drills::{ensemble, history};
 
 #[test]
 fn guess_mode_answers_pairs_with_the_keys_and_records_estimates() {
     let ts = TempSession::new();
-    for (seed, name) in [(51, "bass"), (52, "keys"), (53, "voice")] {
-        write_wav_f32(
-            &ts.path(&format!("stems/{name}.wav")),
-            48_000,
-            &[signal(48_000 * 5, seed, 0.3)],
-        );
-    }
-    let session = ts.write_session(TRIO);
+    let session = ensemble(&ts);
     let before = std::fs::read(&session).unwrap();
     let home = home_in(&ts);
     let args = [
@@ -76,27 +39,23 @@ fn guess_mode_answers_pairs_with_the_keys_and_records_estimates() {
     }
     c.send("\r");
     c.wait_for_text(&["the smallest change you hear", "Heard", "Likely", "close"]);
-    let log = std::fs::read_to_string(home.join("data/earmix/history.jsonl")).unwrap();
-    let records: Vec<serde_json::Value> = log
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(records.len(), 1, "{log}");
+    let records = history(&home);
+    assert_eq!(records.len(), 1, "{records:?}");
     assert_eq!(records[0]["exercise"], "guess");
     let estimates = records[0]["estimates"].as_array().unwrap();
-    assert!(!estimates.is_empty(), "{log}");
+    assert!(!estimates.is_empty(), "{records:?}");
     let trials: u64 = estimates
         .iter()
         .map(|e| e["trials"].as_u64().unwrap())
         .sum();
-    assert_eq!(trials, 3, "{log}");
+    assert_eq!(trials, 3, "{records:?}");
     for estimate in estimates {
         assert!(
             ["bass", "keys", "vocal"].contains(&estimate["role"].as_str().unwrap()),
-            "{log}"
+            "{records:?}"
         );
         let jnd = estimate["jnd_db"].as_f64().unwrap();
-        assert!((0.5..=6.0).contains(&jnd), "{log}");
+        assert!((0.5..=6.0).contains(&jnd), "{records:?}");
     }
     c.send("\r");
     c.wait_for_text(&["Back to your mix"]);

@@ -2,10 +2,9 @@
 //! session with a stereo picture, rebuilt blind with the real pan keys; the results screen,
 //! the history line, and the session file (untouched).
 
-use std::path::{Path, PathBuf};
-
-use crate::console::{Console, digits_outside_times, home_in};
-use crate::support::{TempSession, signal, write_wav_f32};
+use crate::console::{Console, home_in};
+use crate::support::TempSession;
+use crate::support::drills::{assert_blind, history, three_parts};
 
 /// Three mono parts, spread: Bass centred, Keys L40, Voice R20; five seconds long.
 const SPREAD: &str = r#"# Spread: a small session with a stereo picture for the pan drill.
@@ -33,38 +32,6 @@ role = "vocal"
 pan = 0.2
 "#;
 
-fn spread(ts: &TempSession) -> PathBuf {
-    let n = 48_000 * 5;
-    for (seed, name) in [(41, "bass"), (42, "keys"), (43, "voice")] {
-        write_wav_f32(
-            &ts.path(&format!("stems/{name}.wav")),
-            48_000,
-            &[signal(n, seed, 0.3)],
-        );
-    }
-    ts.write_session(SPREAD)
-}
-
-/// Fails when the screen shows a number other than the transport times (no pan value, fader
-/// or scale may show while the drill is blind).
-fn assert_blind(c: &Console) {
-    let digits = digits_outside_times(&c.text());
-    assert!(
-        digits.is_empty(),
-        "digits while blind: {digits:?}\n{}",
-        c.dump()
-    );
-}
-
-/// The history's records, parsed.
-fn history(home: &Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(home.join("data/earmix/history.jsonl"))
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
 /// The real binary runs the pan drill: the target plays, Enter scrambles, the pan keys move
 /// the parts blind, `=` flips to the target loudness-matched, Enter shows each part's pans as
 /// the console writes them, and one "pan" line with the pans lands in the history; the
@@ -72,7 +39,7 @@ fn history(home: &Path) -> Vec<serde_json::Value> {
 #[test]
 fn the_pan_drill_rebuilds_blind_scores_and_records() {
     let ts = TempSession::new();
-    let session = spread(&ts);
+    let session = three_parts(&ts, SPREAD, [41, 42, 43]);
     let before = std::fs::read(&session).unwrap();
     let home = home_in(&ts);
     let args = [

@@ -1,5 +1,7 @@
 //! Shared test helpers: WAV stems written at run time, session files in temp dirs.
 
+pub mod drills;
+
 use std::path::{Path, PathBuf};
 
 /// Runs `f` under `assert_no_alloc` and fails the test if it allocated (or freed).
