@@ -869,6 +869,7 @@ pub(crate) fn test_session(path: &std::path::Path) -> Session {
         ramp_ms: None,
         groups: Vec::new(),
         rides: Vec::new(),
+        snapshots: Vec::new(),
         reference: None,
         stems: vec![stem.clone(), stem],
         length_frames: 480_000,
