@@ -29,15 +29,18 @@ pub enum Exercise {
     Drill,
     /// Rebuild a reference mix's balance by ear, flipping to it, loudness-matched.
     Reference,
+    /// Blind A/B/X between a mix snapshot and the mix as it is, loudness-matched.
+    Abx,
 }
 
 impl Exercise {
     /// Every exercise, in list order.
-    pub const ALL: [Exercise; 4] = [
+    pub const ALL: [Exercise; 5] = [
         Exercise::Blindfold,
         Exercise::Arc,
         Exercise::Drill,
         Exercise::Reference,
+        Exercise::Abx,
     ];
 
     /// The name used on the command line and in the history file.
@@ -47,6 +50,7 @@ impl Exercise {
             Exercise::Arc => "arc",
             Exercise::Drill => "drill",
             Exercise::Reference => "reference",
+            Exercise::Abx => "abx",
         }
     }
 
@@ -62,6 +66,9 @@ impl Exercise {
             "reference" | "reference-deconstruction" | "deconstruct" | "deconstruction" => {
                 Some(Exercise::Reference)
             }
+            "abx" | "a-b-x" | "a/b/x" | "blind-abx" | "blind-a-b-x" | "blind-a/b/x" => {
+                Some(Exercise::Abx)
+            }
             _ => None,
         }
     }
@@ -73,6 +80,7 @@ impl Exercise {
             Exercise::Arc => "Emotional Arc Exercise",
             Exercise::Drill => "Level-matching drill",
             Exercise::Reference => "Reference Deconstruction",
+            Exercise::Abx => "Blind A/B/X",
         }
     }
 
@@ -94,6 +102,10 @@ impl Exercise {
             Exercise::Reference => {
                 "Rebuild a mix you admire from the same stems, flipping to it at will, matched \
                  in loudness"
+            }
+            Exercise::Abx => {
+                "Can you really hear your change? A snapshot against your mix now, blind and \
+                 matched in loudness, trial after trial"
             }
         }
     }
@@ -139,6 +151,15 @@ impl Exercise {
                  (t), section scenes (e); pan stays put. b shows the numbers.",
                 "Press Enter when the two sound alike: you will see each section's loudness, \
                  range and shape next to the reference's, and how far each part moved.",
+            ],
+            Exercise::Abx => &[
+                "A is a snapshot of your mix, B is your mix as it is now. Both play as loud \
+                 as each other, so loudness cannot give the answer away.",
+                "In each trial X is A or B, chosen at random. Flip between A, B and X as often \
+                 as you like (1, 2, 3); the song keeps its place. When you know which one X \
+                 is, flip to that one and press Enter.",
+                "After the last trial you see your score, how likely it is you were guessing, \
+                 and which one X was in every trial.",
             ],
         }
     }

@@ -25,6 +25,7 @@
 //! of [`Exercise`] (its id, title, summary and instructions in `crate::exercise`) and its arm in
 //! [`flow_for`]. The runner, the boxes, the history and the results screen need no change.
 
+pub mod abx;
 pub mod arc;
 pub mod blindfold;
 pub mod drill;
@@ -63,6 +64,12 @@ pub struct Setup {
     pub source: usize,
     /// Reference Deconstruction: the faders start scrambled (else flat, at 0 dB).
     pub scrambled: bool,
+    /// Blind A/B/X: the snapshots A can be, by name.
+    pub versions: Vec<String>,
+    /// Blind A/B/X: which snapshot is A (an index into `versions`).
+    pub version: usize,
+    /// Blind A/B/X: how many trials.
+    pub trials: usize,
     /// Why the panel opens at another drill level than the one asked for.
     pub note: Option<String>,
 }
@@ -74,6 +81,7 @@ pub fn flow_for(setup: &Setup) -> Box<dyn ExerciseFlow> {
         Exercise::Arc => Box::new(arc::Arc::new(setup)),
         Exercise::Drill => Box::new(drill::Drill::new(setup)),
         Exercise::Reference => Box::new(reference::Reference::new(setup)),
+        Exercise::Abx => Box::new(abx::AbxFlow::new(setup)),
     }
 }
 

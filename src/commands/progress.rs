@@ -24,6 +24,7 @@ pub fn display_name(exercise: &str) -> Cow<'_, str> {
         "arc" => "Emotional Arc Exercise".into(),
         "drill" => "Level-matching drill".into(),
         "reference" => "Reference Deconstruction".into(),
+        "abx" => "Blind A/B/X".into(),
         other => escape(other),
     }
 }

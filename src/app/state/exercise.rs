@@ -20,6 +20,7 @@ use super::{App, Outcome};
 use crate::app::action::{Action, Direction, Step as Stride};
 use crate::app::context::Context;
 use crate::app::effect::Effect;
+use crate::app::exercises::abx::TRIAL_CHOICES;
 use crate::app::exercises::{
     Bench, ExerciseFlow, Finished, Handled, Keep, Setup, flow_for, instruction_lines, reference,
 };
@@ -199,10 +200,25 @@ impl App {
             sources: Vec::new(),
             source: 0,
             scrambled: false,
+            versions: Vec::new(),
+            version: 0,
+            trials: TRIAL_CHOICES[0],
             note: None,
         };
         match kind {
             Exercise::Blindfold => {}
+            Exercise::Abx => {
+                let snapshots = &self.mixer.session.snapshots;
+                if snapshots.is_empty() {
+                    self.mixer.message = Some(
+                        "Blind A/B/X compares a snapshot with your mix: P takes one first"
+                            .to_string(),
+                    );
+                    return None;
+                }
+                setup.versions = snapshots.iter().map(|s| s.name.clone()).collect();
+                setup.version = setup.versions.len() - 1;
+            }
             Exercise::Reference => {
                 if self.mixer.session.reference.is_none() {
                     self.mixer.message = Some(
@@ -269,6 +285,11 @@ impl App {
                 "The faders move up to {:.0} dB either way. The song loops; L loops the \
                  section under the play head instead.",
                 self.exercise_config.scramble_db
+            )),
+            Exercise::Abx => lines.push(format!(
+                "A: snapshot {}. B: your mix as it is. {} trials.",
+                setup.versions.get(setup.version).map_or("", String::as_str),
+                setup.trials
             )),
             Exercise::Reference => lines.extend(reference::intro(
                 setup,
@@ -643,7 +664,7 @@ impl App {
     }
 
     /// Whether an exercise waits for something (the console keeps ticking).
-    pub(super) fn exercise_waiting(&self) -> bool {
+    pub(crate) fn exercise_waiting(&self) -> bool {
         self.exercise
             .as_ref()
             .is_some_and(|r| r.results.is_none() && r.flow.waiting())
