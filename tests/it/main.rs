@@ -51,4 +51,5 @@ mod scenes;
 #[cfg(target_os = "linux")]
 mod servers;
 mod session;
+mod snapshots;
 mod support;
