@@ -171,7 +171,8 @@ pub fn unique_name(session: &Session, wanted: &str) -> String {
     if !taken(wanted) {
         return wanted.to_string();
     }
-    (2..)
+    // Of len + 1 numbers, one is free.
+    (2..=session.snapshots.len() + 2)
         .map(|n| format!("{wanted} ({n})"))
         .find(|name| !taken(name))
         .unwrap_or_else(|| wanted.to_string())

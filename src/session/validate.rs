@@ -313,17 +313,8 @@ pub(crate) fn validate(
         length,
     );
 
-    let snapshots = snapshot::check_snapshots(
-        &mut check,
-        &raw.snapshot,
-        &snapshot::Names {
-            channels: &written_channels,
-            groups: &written_groups,
-            sections: &sections,
-        },
-        length,
-    );
-
+    let names = (&written_channels[..], &written_groups[..], &sections[..]);
+    let snapshots = snapshot::check_snapshots(&mut check, &raw.snapshot, names, length);
     let reference = raw
         .reference
         .as_ref()

@@ -25,6 +25,9 @@ use crate::units::{Decibels, Seconds};
 /// The trial counts the set-up offers, the default first.
 pub const TRIAL_CHOICES: [usize; 4] = [10, 16, 20, 5];
 
+/// A's and B's measurements on their way.
+type Measurings = (Measuring<Vec<ChannelLevel>>, Measuring<Vec<ChannelLevel>>);
+
 /// A version's measurement, or why there is none.
 type Measured = Result<Vec<ChannelLevel>, String>;
 
@@ -45,7 +48,7 @@ pub struct AbxFlow {
     /// A's and B's mixes.
     versions: Option<(Session, Session)>,
     span: (Seconds, Seconds),
-    measuring: Option<(Measuring<Vec<ChannelLevel>>, Measuring<Vec<ChannelLevel>>)>,
+    measuring: Option<Measurings>,
     /// A's and B's measurements as they arrive.
     measured: (Option<Measured>, Option<Measured>),
     /// What each side's master gets added to be as loud as the other, dB (A, B).

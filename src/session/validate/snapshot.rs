@@ -74,9 +74,14 @@ impl Names<'_, '_> {
 pub(super) fn check_snapshots(
     check: &mut Checker<'_, '_>,
     tables: &[Spanned<RawSnapshot>],
-    names: &Names<'_, '_>,
+    (channels, groups, sections): (&[Named<'_>], &[Named<'_>], &[Section]),
     length: Option<Seconds>,
 ) -> Vec<Snapshot> {
+    let names = &Names {
+        channels,
+        groups,
+        sections,
+    };
     let mut out: Vec<Snapshot> = Vec::with_capacity(tables.len());
     for (i, table) in tables.iter().enumerate() {
         let prefix = format!("snapshot[{}]", i + 1);
@@ -220,19 +225,18 @@ fn check_scenes(
     for (section, list) in raw.scene_mute.as_ref().map_or(&[][..], |s| &s.get_ref().0) {
         let entry = join_key(&key, section.get_ref());
         let muted = name_list(check, Some(list), &entry, names);
-        match out.iter_mut().find(|s| &s.section == section.get_ref()) {
-            Some(scene) => scene.mute = muted,
-            None => {
-                let why = names.not_a_section(section.get_ref()).unwrap_or_else(|| {
-                    format!(
-                        "{:?} has scene mutes but no entry in {prefix}.scenes; add it there, \
-                         like scenes = {{ {:?} = {{}} }}",
-                        section.get_ref(),
-                        section.get_ref()
-                    )
-                });
-                check.bad(&section.span(), &entry, why);
-            }
+        if let Some(scene) = out.iter_mut().find(|s| &s.section == section.get_ref()) {
+            scene.mute = muted;
+        } else {
+            let why = names.not_a_section(section.get_ref()).unwrap_or_else(|| {
+                format!(
+                    "{:?} has scene mutes but no entry in {prefix}.scenes; add it there, \
+                     like scenes = {{ {:?} = {{}} }}",
+                    section.get_ref(),
+                    section.get_ref()
+                )
+            });
+            check.bad(&section.span(), &entry, why);
         }
     }
     out
