@@ -68,6 +68,10 @@ pub struct Setup {
     pub versions: Vec<String>,
     /// Blind A/B/X: which snapshot is A (an index into `versions`).
     pub version: usize,
+    /// Blind A/B/X: what B can be.
+    pub against: Vec<abx::Versus>,
+    /// Blind A/B/X: which one B is (an index into `against`).
+    pub versus: usize,
     /// Blind A/B/X: how many trials.
     pub trials: usize,
     /// Why the panel opens at another drill level than the one asked for.

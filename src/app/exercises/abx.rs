@@ -25,6 +25,38 @@ use crate::units::{Decibels, Seconds};
 /// The trial counts the set-up offers, the default first.
 pub const TRIAL_CHOICES: [usize; 4] = [10, 16, 20, 5];
 
+/// What B is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Versus {
+    /// The mix as it is in the console.
+    Current,
+    /// The session file as saved.
+    Saved,
+    /// A snapshot, by name.
+    Snapshot(String),
+}
+
+impl Versus {
+    /// What it is, for the panel and the results: "your mix as it is", "the saved file",
+    /// "snapshot Verse up".
+    pub fn describe(&self) -> String {
+        match self {
+            Versus::Current => "your mix as it is".to_string(),
+            Versus::Saved => "the saved file".to_string(),
+            Versus::Snapshot(name) => format!("snapshot {name}"),
+        }
+    }
+
+    /// What the history calls it: "current mix", "saved file" or the snapshot's name.
+    fn record(&self) -> String {
+        match self {
+            Versus::Current => "current mix".to_string(),
+            Versus::Saved => "saved file".to_string(),
+            Versus::Snapshot(name) => name.clone(),
+        }
+    }
+}
+
 /// A's and B's measurements on their way.
 type Measurings = (Measuring<Vec<ChannelLevel>>, Measuring<Vec<ChannelLevel>>);
 
@@ -43,6 +75,8 @@ enum Hearing {
 pub struct AbxFlow {
     /// The snapshot that is A.
     snapshot: String,
+    /// What B is.
+    versus: Versus,
     trials: usize,
     abx: Option<Abx>,
     /// A's and B's mixes.
@@ -65,6 +99,11 @@ impl AbxFlow {
                 .get(setup.version)
                 .cloned()
                 .unwrap_or_default(),
+            versus: setup
+                .against
+                .get(setup.versus)
+                .cloned()
+                .unwrap_or(Versus::Current),
             trials: setup.trials,
             abx: None,
             versions: None,
@@ -141,12 +180,31 @@ impl ExerciseFlow for AbxFlow {
         else {
             return Err("Blind A/B/X needs a snapshot: P takes one".to_string());
         };
-        let b = bench.mixer.session.clone();
-        let a = snapshot.applied_to(&b);
+        let now = bench.mixer.session.clone();
+        let a = snapshot.applied_to(&now);
+        let b = match &self.versus {
+            Versus::Current => now,
+            Versus::Saved => {
+                let mut saved = crate::session::load(&bench.before.path)
+                    .map_err(|e| format!("The saved file cannot be compared: {e}"))?;
+                for channel in &mut saved.channels {
+                    channel.solo = false;
+                }
+                saved
+            }
+            Versus::Snapshot(name) => bench
+                .before
+                .snapshots
+                .iter()
+                .find(|s| &s.name == name)
+                .ok_or_else(|| format!("There is no snapshot named {name}"))?
+                .applied_to(&now),
+        };
         if differences(&b, &a).is_empty() {
             return Err(format!(
-                "Snapshot {} is your mix as it is: there is nothing to tell apart",
-                self.snapshot
+                "Snapshot {} is the same mix as {}: there is nothing to tell apart",
+                self.snapshot,
+                self.versus.describe()
             ));
         }
         let here = bench.mixer.current_section(bench.mixer.playhead);
@@ -179,11 +237,7 @@ impl ExerciseFlow for AbxFlow {
             text: if self.measuring.is_some() {
                 "Matching A and B in loudness: a moment.".to_string()
             } else {
-                format!(
-                    "A is snapshot {}, B your mix now. Which is X? Flip to the one X sounds \
-                     like and press Enter.",
-                    self.snapshot
-                )
+                "Which is X? Flip to the one it sounds like, then press Enter.".to_string()
             },
             keys: vec![
                 (key(1), "A".to_string()),
@@ -236,7 +290,7 @@ impl ExerciseFlow for AbxFlow {
             return Some(self.finished(bench));
         }
         self.hear(Hearing::X, bench);
-        bench.mixer.message = Some(format!("Answered. Now {}: X plays", self.trial_text()));
+        bench.mixer.message = Some("Answered: the next trial, X plays".to_string());
         None
     }
 
@@ -255,10 +309,7 @@ impl ExerciseFlow for AbxFlow {
         match (a, b) {
             (Ok(a), Ok(b)) => {
                 self.offsets = match_offsets(loudness(a), loudness(b));
-                bench.mixer.message = Some(format!(
-                    "Matched in loudness. {}: X plays",
-                    self.trial_text()
-                ));
+                bench.mixer.message = Some("Matched in loudness: X plays".to_string());
             }
             (Err(e), _) | (_, Err(e)) => {
                 tracing::warn!("abx loudness: {e}");
@@ -299,7 +350,11 @@ impl AbxFlow {
         let view = ResultsView {
             title: format!("Blind A/B/X: {} of {} right", result.right, result.trials),
             headline: vec![
-                format!("A: snapshot {}. B: your mix as it is.", self.snapshot),
+                format!(
+                    "A: snapshot {}. B: {}.",
+                    self.snapshot,
+                    self.versus.describe()
+                ),
                 format!(
                     "Matched in loudness: A {:+.1} dB, B {:+.1} dB.",
                     self.offsets.0, self.offsets.1
@@ -317,7 +372,7 @@ impl AbxFlow {
         let mut record = Record::new(Exercise::Abx.id(), &bench.before.path, SystemTime::now());
         record.abx = Some(AbxRecord {
             a: self.snapshot.clone(),
-            b: "current mix".to_string(),
+            b: self.versus.record(),
             trials: result.trials as u32,
             right: result.right as u32,
             p_value: result.p_value,
@@ -400,6 +455,39 @@ mod tests {
             _ => None,
         });
         (bass, master)
+    }
+
+    /// B may be the saved file (t in the set-up): a snapshot that is the mix as saved has
+    /// nothing to tell apart from it, and the run does not start, saying why.
+    #[test]
+    fn b_may_be_the_saved_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut app = App::new(
+            song(dir.path()),
+            Keymap::default(),
+            crate::app::edit::test_steps(),
+            crate::app::edit::test_blind(crate::config::BlindOnExit::Ask),
+            None,
+            None,
+        );
+        let mut transport = Transport::default();
+        act(&mut app, Action::TakeSnapshot, &mut transport);
+        act(&mut app, Action::Confirm, &mut transport);
+        app.open_exercise(Exercise::Abx, None);
+        act(&mut app, Action::ChooseTarget, &mut transport);
+        let Some(Overlay::Question { lines, .. }) = app.overlay() else {
+            panic!("expected the panel, got {:?}", app.overlay());
+        };
+        assert!(
+            lines.contains(&"A: snapshot 0:00. B: the saved file. 10 trials.".to_string()),
+            "{lines:?}"
+        );
+        act(&mut app, Action::Confirm, &mut transport);
+        assert!(!app.in_exercise());
+        assert_eq!(
+            app.message(),
+            Some("Snapshot 0:00 is the same mix as the saved file: there is nothing to tell apart")
+        );
     }
 
     /// A snapshot taken, Bass pushed up 3 dB, and a 5-trial A/B/X run: A and B reach the

@@ -20,7 +20,7 @@ use super::{App, Outcome};
 use crate::app::action::{Action, Direction, Step as Stride};
 use crate::app::context::Context;
 use crate::app::effect::Effect;
-use crate::app::exercises::abx::TRIAL_CHOICES;
+use crate::app::exercises::abx::{TRIAL_CHOICES, Versus};
 use crate::app::exercises::{
     Bench, ExerciseFlow, Finished, Handled, Keep, Setup, flow_for, instruction_lines, reference,
 };
@@ -202,6 +202,8 @@ impl App {
             scrambled: false,
             versions: Vec::new(),
             version: 0,
+            against: Vec::new(),
+            versus: 0,
             trials: TRIAL_CHOICES[0],
             note: None,
         };
@@ -218,6 +220,10 @@ impl App {
                 }
                 setup.versions = snapshots.iter().map(|s| s.name.clone()).collect();
                 setup.version = setup.versions.len() - 1;
+                setup.against = [Versus::Current, Versus::Saved]
+                    .into_iter()
+                    .chain(setup.versions.iter().cloned().map(Versus::Snapshot))
+                    .collect();
             }
             Exercise::Reference => {
                 if self.mixer.session.reference.is_none() {
@@ -287,8 +293,12 @@ impl App {
                 self.exercise_config.scramble_db
             )),
             Exercise::Abx => lines.push(format!(
-                "A: snapshot {}. B: your mix as it is. {} trials.",
+                "A: snapshot {}. B: {}. {} trials.",
                 setup.versions.get(setup.version).map_or("", String::as_str),
+                setup
+                    .against
+                    .get(setup.versus)
+                    .map_or_else(String::new, Versus::describe),
                 setup.trials
             )),
             Exercise::Reference => lines.extend(reference::intro(

@@ -91,6 +91,9 @@ impl Mode<App> for ExerciseIntro {
             Action::SetUp if setup.kind == Exercise::Abx && setup.versions.len() > 1 => {
                 setup.version = (setup.version + 1) % setup.versions.len();
             }
+            Action::ChooseTarget if setup.kind == Exercise::Abx && !setup.against.is_empty() => {
+                setup.versus = (setup.versus + 1) % setup.against.len();
+            }
             Action::ChooseLevel if setup.kind == Exercise::Abx => {
                 let at = TRIAL_CHOICES.iter().position(|&n| n == setup.trials);
                 setup.trials = TRIAL_CHOICES[at.map_or(0, |i| (i + 1) % TRIAL_CHOICES.len())];
@@ -122,6 +125,7 @@ impl Mode<App> for ExerciseIntro {
                 if setup.versions.len() > 1 {
                     list.push((Action::SetUp, "other snapshot"));
                 }
+                list.push((Action::ChooseTarget, "other B"));
                 list.push((Action::ChooseLevel, "trials"));
             }
             Exercise::Reference => list.push((
