@@ -153,8 +153,9 @@ impl Exercise {
                  range and shape next to the reference's, and how far each part moved.",
             ],
             Exercise::Abx => &[
-                "A is a snapshot of your mix, B is your mix as it is now. Both play as loud \
-                 as each other, so loudness cannot give the answer away.",
+                "A is a snapshot of your mix; B is your mix as it is now, the saved file or \
+                 another snapshot. Both play as loud as each other, so loudness cannot give \
+                 the answer away.",
                 "In each trial X is A or B, chosen at random. Flip between A, B and X as often \
                  as you like (1, 2, 3); the song keeps its place. When you know which one X \
                  is, flip to that one and press Enter.",

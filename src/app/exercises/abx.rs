@@ -237,7 +237,7 @@ impl ExerciseFlow for AbxFlow {
             text: if self.measuring.is_some() {
                 "Matching A and B in loudness: a moment.".to_string()
             } else {
-                "Which is X? Flip to the one it sounds like, then press Enter.".to_string()
+                "Which is X? Flip to the one it sounds like.".to_string()
             },
             keys: vec![
                 (key(1), "A".to_string()),
