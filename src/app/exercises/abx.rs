@@ -147,6 +147,21 @@ impl AbxFlow {
     }
 }
 
+/// Fills in what the set-up panel offers: A among the snapshots (the latest first), B among
+/// the mix as it is, the saved file and the snapshots; an error says why it cannot run.
+pub fn setup(session: &Session, setup: &mut Setup) -> Result<(), String> {
+    if session.snapshots.is_empty() {
+        return Err("Blind A/B/X compares a snapshot with your mix: P takes one first".to_string());
+    }
+    setup.versions = session.snapshots.iter().map(|s| s.name.clone()).collect();
+    setup.version = setup.versions.len() - 1;
+    setup.against = [Versus::Current, Versus::Saved]
+        .into_iter()
+        .chain(setup.versions.iter().cloned().map(Versus::Snapshot))
+        .collect();
+    Ok(())
+}
+
 /// A version's loudness over the loop: its channels' loudness summed as powers (the same
 /// approximation the drill's loudness match makes).
 fn loudness(levels: &[ChannelLevel]) -> Option<f64> {

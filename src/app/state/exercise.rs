@@ -20,7 +20,7 @@ use super::{App, Outcome};
 use crate::app::action::{Action, Direction, Step as Stride};
 use crate::app::context::Context;
 use crate::app::effect::Effect;
-use crate::app::exercises::abx::{TRIAL_CHOICES, Versus};
+use crate::app::exercises::abx::{TRIAL_CHOICES, Versus, setup as abx_setup};
 use crate::app::exercises::{
     Bench, ExerciseFlow, Finished, Handled, Keep, Setup, flow_for, instruction_lines, reference,
 };
@@ -210,20 +210,10 @@ impl App {
         match kind {
             Exercise::Blindfold => {}
             Exercise::Abx => {
-                let snapshots = &self.mixer.session.snapshots;
-                if snapshots.is_empty() {
-                    self.mixer.message = Some(
-                        "Blind A/B/X compares a snapshot with your mix: P takes one first"
-                            .to_string(),
-                    );
+                if let Err(why) = abx_setup(&self.mixer.session, &mut setup) {
+                    self.mixer.message = Some(why);
                     return None;
                 }
-                setup.versions = snapshots.iter().map(|s| s.name.clone()).collect();
-                setup.version = setup.versions.len() - 1;
-                setup.against = [Versus::Current, Versus::Saved]
-                    .into_iter()
-                    .chain(setup.versions.iter().cloned().map(Versus::Snapshot))
-                    .collect();
             }
             Exercise::Reference => {
                 if self.mixer.session.reference.is_none() {
