@@ -13,5 +13,6 @@ pub mod mixer;
 pub mod mode;
 pub mod notice;
 pub mod rides;
+pub mod snapshots;
 pub mod state;
 pub mod undo;

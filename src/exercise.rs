@@ -35,11 +35,13 @@ pub enum Exercise {
     Pan,
     /// Say which part moved and which way; adapts to the smallest change heard, per role.
     Guess,
+    /// Blind A/B/X between a mix snapshot and the mix as it is, loudness-matched.
+    Abx,
 }
 
 impl Exercise {
     /// Every exercise, in list order.
-    pub const ALL: [Exercise; 7] = [
+    pub const ALL: [Exercise; 8] = [
         Exercise::Blindfold,
         Exercise::Arc,
         Exercise::Drill,
@@ -47,6 +49,7 @@ impl Exercise {
         Exercise::Consistency,
         Exercise::Pan,
         Exercise::Guess,
+        Exercise::Abx,
     ];
 
     /// The name used on the command line and in the history file.
@@ -59,6 +62,7 @@ impl Exercise {
             Exercise::Consistency => "consistency",
             Exercise::Pan => "pan",
             Exercise::Guess => "guess",
+            Exercise::Abx => "abx",
         }
     }
 
@@ -77,6 +81,9 @@ impl Exercise {
             "consistency" | "consistency-drill" | "consistent" => Some(Exercise::Consistency),
             "pan" | "pan-drill" | "stereo" | "panning" => Some(Exercise::Pan),
             "guess" | "guess-mode" | "guess-the-move" => Some(Exercise::Guess),
+            "abx" | "a-b-x" | "a/b/x" | "blind-abx" | "blind-a-b-x" | "blind-a/b/x" => {
+                Some(Exercise::Abx)
+            }
             _ => None,
         }
     }
@@ -91,6 +98,7 @@ impl Exercise {
             Exercise::Consistency => "Consistency drill",
             Exercise::Pan => "Pan drill",
             Exercise::Guess => "Guess mode",
+            Exercise::Abx => "Blind A/B/X",
         }
     }
 
@@ -124,6 +132,10 @@ impl Exercise {
             Exercise::Guess => {
                 "One part moves a little: say which and which way. Finds the smallest change \
                  you hear, part by part"
+            }
+            Exercise::Abx => {
+                "Can you really hear your change? A snapshot against your mix now, blind and \
+                 matched in loudness, trial after trial"
             }
         }
     }
@@ -200,6 +212,16 @@ impl Exercise {
                 "Two right answers in a row make the next change smaller, a miss makes it \
                  bigger, so the changes settle where you only just hear them. The parts you \
                  miss come back more often. Enter ends with what you hear, part by part.",
+            ],
+            Exercise::Abx => &[
+                "A is a snapshot of your mix; B is your mix as it is now, the saved file or \
+                 another snapshot. Both play as loud as each other, so loudness cannot give \
+                 the answer away.",
+                "In each trial X is A or B, chosen at random. Flip between A, B and X as often \
+                 as you like (1, 2, 3); the song keeps its place. When you know which one X \
+                 is, flip to that one and press Enter.",
+                "After the last trial you see your score, how likely it is you were guessing, \
+                 and which one X was in every trial.",
             ],
         }
     }

@@ -10,6 +10,7 @@ pub mod lock;
 pub mod model;
 mod raw;
 pub(crate) mod sections;
+pub mod snapshot;
 pub mod tempo;
 mod validate;
 
@@ -21,4 +22,5 @@ pub use model::{
     Channel, DEFAULT_SCENE_RAMP_MS, MAX_SCENE_RAMP_MS, Reference, ReferenceMap, Role,
     SESSION_VERSION, Section, Session,
 };
+pub use snapshot::{SceneSnapshot, Snapshot};
 pub use validate::{MAX_SAMPLE_RATE, MIN_SAMPLE_RATE};

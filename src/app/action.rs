@@ -78,6 +78,10 @@ pub enum Action {
     NextSectionHere,
     /// Add a section starting at the play head (asks for its name).
     AddSection,
+    /// Open the list of mix snapshots (recall, rename, delete).
+    Snapshots,
+    /// Take a snapshot of the mix (asks for its name).
+    TakeSnapshot,
     /// Remove the current section (its time joins the section before).
     RemoveSection,
     /// Show or hide the arc view: every channel's level across the sections.
@@ -164,6 +168,10 @@ pub enum Action {
     SaveAsNew,
     /// In a prompt: delete the character before the cursor.
     DeleteBack,
+    /// Snapshots: rename the highlighted one (asks for the name).
+    RenameSnapshot,
+    /// Snapshots: delete the highlighted one.
+    DeleteSnapshot,
     /// In a list: the item above.
     ListUp,
     /// In a list: the item below.
@@ -250,6 +258,8 @@ impl Action {
         Action::SectionStartHere,
         Action::NextSectionHere,
         Action::AddSection,
+        Action::Snapshots,
+        Action::TakeSnapshot,
         Action::RemoveSection,
         Action::ArcView,
         Action::RideMode,
@@ -292,6 +302,8 @@ impl Action {
         Action::Overwrite,
         Action::SaveAsNew,
         Action::DeleteBack,
+        Action::RenameSnapshot,
+        Action::DeleteSnapshot,
         Action::ListUp,
         Action::ListDown,
         Action::ListFirst,
@@ -327,6 +339,8 @@ impl Action {
                 | Action::Overwrite
                 | Action::SaveAsNew
                 | Action::DeleteBack
+                | Action::RenameSnapshot
+                | Action::DeleteSnapshot
                 | Action::ListUp
                 | Action::ListDown
                 | Action::ListFirst
@@ -347,6 +361,7 @@ impl Action {
     ///
     /// A [`SelectStrip`](Action::SelectStrip) outside 1 to 9 has no key of its own and is named
     /// `select_strip`.
+    #[allow(clippy::too_many_lines)] // a flat table: one arm per action
     pub fn name(&self) -> &'static str {
         match self {
             Action::SelectPrevious => "select_previous",
@@ -391,6 +406,8 @@ impl Action {
             Action::SectionStartHere => "section_start_here",
             Action::NextSectionHere => "next_section_here",
             Action::AddSection => "add_section",
+            Action::Snapshots => "snapshots",
+            Action::TakeSnapshot => "take_snapshot",
             Action::RemoveSection => "remove_section",
             Action::ArcView => "arc_view",
             Action::RideMode => "ride_mode",
@@ -433,6 +450,8 @@ impl Action {
             Action::Overwrite => "overwrite",
             Action::SaveAsNew => "save_as_new",
             Action::DeleteBack => "delete_back",
+            Action::RenameSnapshot => "rename_snapshot",
+            Action::DeleteSnapshot => "delete_snapshot",
             Action::ListUp => "list_up",
             Action::ListDown => "list_down",
             Action::ListFirst => "list_first",
@@ -455,6 +474,7 @@ impl Action {
     }
 
     /// One short line for the help screen, written for the user.
+    #[allow(clippy::too_many_lines)] // a flat table: one arm per action
     pub fn desc(&self) -> &'static str {
         match self {
             Action::SelectPrevious => "Select the strip to the left",
@@ -499,6 +519,8 @@ impl Action {
             Action::SectionStartHere => "This section starts at the play head",
             Action::NextSectionHere => "The next section starts at the play head",
             Action::AddSection => "Add a section at the play head",
+            Action::Snapshots => "Mix snapshots: recall, rename, delete",
+            Action::TakeSnapshot => "Take a snapshot of the mix",
             Action::RemoveSection => "Remove this section",
             Action::ArcView => "Arc view: levels across the sections",
             Action::RideMode => "Ride mode: read, touch, latch, off",
@@ -541,6 +563,8 @@ impl Action {
             Action::Overwrite => "Changed on disk: write this mix over it",
             Action::SaveAsNew => "Changed on disk: save as a new file",
             Action::DeleteBack => "Prompt: delete the last character",
+            Action::RenameSnapshot => "Snapshots: rename this one",
+            Action::DeleteSnapshot => "Snapshots: delete this one",
             Action::ListUp => "List: the item above",
             Action::ListDown => "List: the item below",
             Action::ListFirst => "List: the first item",

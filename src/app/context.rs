@@ -34,6 +34,8 @@ pub enum Context {
     Prompt,
     /// A list to choose from.
     List,
+    /// The list of mix snapshots.
+    Snapshots,
     /// An exercise's panel, before it starts.
     ExerciseIntro,
     /// An exercise's results.
@@ -60,6 +62,7 @@ impl Context {
         Context::DiskChanged,
         Context::Prompt,
         Context::List,
+        Context::Snapshots,
         Context::ExerciseIntro,
         Context::Results,
         Context::LeaveExercise,
@@ -90,6 +93,19 @@ impl Context {
                 A::ListFirst,
                 A::ListLast,
                 A::Confirm,
+                A::Cancel,
+                A::Back,
+                A::QuitNow,
+            ],
+            Context::Snapshots => &[
+                A::ListUp,
+                A::ListDown,
+                A::ListFirst,
+                A::ListLast,
+                A::Confirm,
+                A::TakeSnapshot,
+                A::RenameSnapshot,
+                A::DeleteSnapshot,
                 A::Cancel,
                 A::Back,
                 A::QuitNow,
@@ -141,6 +157,7 @@ impl Context {
             Context::DiskChanged => "in the changed-on-disk question",
             Context::Prompt => "in a prompt",
             Context::List => "in a list",
+            Context::Snapshots => "in the snapshot list",
             Context::ExerciseIntro => "in an exercise's panel",
             Context::Results => "in the results",
             Context::LeaveExercise => "in the leave-exercise question",

@@ -18,7 +18,7 @@ pub use describe::replay_text;
 use crate::session::automation::RidePoint;
 use crate::session::limits::{FADER, MASTER, PAN, TRIM};
 use crate::session::sections::{Problem, SceneList, section_problems};
-use crate::session::{MAX_SCENE_RAMP_MS, Section, Session};
+use crate::session::{MAX_SCENE_RAMP_MS, Section, Session, Snapshot};
 use crate::units::{Decibels, Pan};
 
 /// One mixer change. Channels are addressed by name, which stays the same across sessions
@@ -61,6 +61,9 @@ pub enum MixEdit {
         channel: String,
         points: Option<Vec<RidePoint>>,
     },
+    /// Replace the list of mix snapshots (take, rename or delete one). Refused unless every
+    /// name is unique and not empty.
+    Snapshots { snapshots: Vec<Snapshot> },
 }
 
 /// Why an edit cannot be applied to a session.
@@ -82,6 +85,12 @@ pub enum EditError {
     #[error("the sections cannot be set: {problem}")]
     InvalidSections {
         /// What is wrong, naming the section.
+        problem: String,
+    },
+    /// A snapshot list that a session file could not hold.
+    #[error("the snapshots cannot be set: {problem}")]
+    InvalidSnapshots {
+        /// What is wrong, naming the snapshot.
         problem: String,
     },
     /// A trim edit naming a group (groups have a fader, pan, mute and solo, no trim).
@@ -113,7 +122,7 @@ impl MixEdit {
             | MixEdit::SceneGain { channel, .. }
             | MixEdit::SceneMute { channel, .. }
             | MixEdit::Ride { channel, .. } => Some(channel),
-            MixEdit::Master { .. } | MixEdit::Sections { .. } => None,
+            MixEdit::Master { .. } | MixEdit::Sections { .. } | MixEdit::Snapshots { .. } => None,
         }
     }
 
@@ -180,6 +189,11 @@ impl MixEdit {
             MixEdit::Ride { channel, points } => {
                 return ride::apply_ride(session, channel, points.as_deref());
             }
+            MixEdit::Snapshots { snapshots } => {
+                check_snapshot_names(snapshots)?;
+                session.snapshots.clone_from(snapshots);
+                return Ok(());
+            }
             _ => {}
         }
         let name = self.channel().unwrap_or_default();
@@ -205,7 +219,8 @@ impl MixEdit {
             | MixEdit::SceneGain { .. }
             | MixEdit::SceneMute { .. }
             | MixEdit::Sections { .. }
-            | MixEdit::Ride { .. } => {}
+            | MixEdit::Ride { .. }
+            | MixEdit::Snapshots { .. } => {}
         }
         Ok(())
     }
@@ -244,6 +259,11 @@ impl MixEdit {
                 });
             }
             MixEdit::Ride { channel, .. } => return ride::ride_now(session, channel),
+            MixEdit::Snapshots { .. } => {
+                return Ok(MixEdit::Snapshots {
+                    snapshots: session.snapshots.clone(),
+                });
+            }
             _ => {}
         }
         let name = self.channel().unwrap_or_default();
@@ -285,7 +305,8 @@ impl MixEdit {
             | MixEdit::SceneGain { .. }
             | MixEdit::SceneMute { .. }
             | MixEdit::Sections { .. }
-            | MixEdit::Ride { .. } => master,
+            | MixEdit::Ride { .. }
+            | MixEdit::Snapshots { .. } => master,
         })
     }
 
@@ -300,7 +321,8 @@ impl MixEdit {
             | MixEdit::Solo { .. }
             | MixEdit::SceneGain { db: None, .. }
             | MixEdit::SceneMute { .. }
-            | MixEdit::Sections { .. } => return Ok(()),
+            | MixEdit::Sections { .. }
+            | MixEdit::Snapshots { .. } => return Ok(()),
             MixEdit::Ride { points, .. } => return ride::check_points(self, points.as_deref()),
         };
         if limits.allows(value) {
@@ -324,6 +346,7 @@ impl MixEdit {
                 section, channel, ..
             } => format!("{section}: {channel} mute"),
             MixEdit::Sections { .. } => "Sections".to_string(),
+            MixEdit::Snapshots { .. } => "Snapshots".to_string(),
             MixEdit::Ride { channel, .. } => format!("{channel} ride"),
             MixEdit::Trim { channel, .. } => format!("{channel} trim"),
             MixEdit::Gain { channel, .. } => format!("{channel} fader"),
@@ -353,8 +376,30 @@ impl MixEdit {
                 names.join(", ")
             }
             MixEdit::Ride { points, .. } => ride::points_text(points.as_deref()),
+            MixEdit::Snapshots { snapshots } if snapshots.is_empty() => "none".to_string(),
+            MixEdit::Snapshots { snapshots } => {
+                let names: Vec<&str> = snapshots.iter().map(|s| s.name.as_str()).collect();
+                names.join(", ")
+            }
         }
     }
+}
+
+/// Refuses a snapshot list a session file could not hold: an empty name, or one name twice.
+fn check_snapshot_names(snapshots: &[Snapshot]) -> Result<(), EditError> {
+    for (i, snapshot) in snapshots.iter().enumerate() {
+        if snapshot.name.trim().is_empty() {
+            return Err(EditError::InvalidSnapshots {
+                problem: "a snapshot needs a name".to_string(),
+            });
+        }
+        if snapshots[..i].iter().any(|s| s.name == snapshot.name) {
+            return Err(EditError::InvalidSnapshots {
+                problem: format!("two snapshots are named '{}'", snapshot.name),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// The section and the channel or group (both as the session spells them) a scene edit
@@ -632,6 +677,9 @@ impl fmt::Display for Change {
                 return f.write_str(&describe_sections(before, after));
             }
             (_, MixEdit::Sections { .. }) => return self.after.fmt(f),
+            (MixEdit::Snapshots { snapshots: before }, MixEdit::Snapshots { snapshots: after }) => {
+                return f.write_str(&describe::describe_snapshots(before, after));
+            }
             _ => {}
         }
         match &self.after {
@@ -869,6 +917,7 @@ pub(crate) fn test_session(path: &std::path::Path) -> Session {
         ramp_ms: None,
         groups: Vec::new(),
         rides: Vec::new(),
+        snapshots: Vec::new(),
         reference: None,
         stems: vec![stem.clone(), stem],
         length_frames: 480_000,

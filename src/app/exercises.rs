@@ -25,6 +25,7 @@
 //! of [`Exercise`] (its id, title, summary and instructions in `crate::exercise`) and its arm in
 //! [`flow_for`]. The runner, the boxes, the history and the results screen need no change.
 
+pub mod abx;
 pub mod arc;
 pub mod blindfold;
 pub mod consistency;
@@ -69,6 +70,16 @@ pub struct Setup {
     pub scrambled: bool,
     /// Guess mode: the listener also says by how much (a little or a lot).
     pub sizes: bool,
+    /// Blind A/B/X: the snapshots A can be, by name.
+    pub versions: Vec<String>,
+    /// Blind A/B/X: which snapshot is A (an index into `versions`).
+    pub version: usize,
+    /// Blind A/B/X: what B can be.
+    pub against: Vec<abx::Versus>,
+    /// Blind A/B/X: which one B is (an index into `against`).
+    pub versus: usize,
+    /// Blind A/B/X: how many trials.
+    pub trials: usize,
     /// Why the panel opens at another drill level than the one asked for.
     pub note: Option<String>,
 }
@@ -83,6 +94,7 @@ pub fn flow_for(setup: &Setup) -> Box<dyn ExerciseFlow> {
         Exercise::Consistency => Box::new(consistency::Consistency::new(setup)),
         Exercise::Pan => Box::new(pan::PanDrill::new(setup)),
         Exercise::Guess => Box::new(guess::Guess::new(setup.sizes)),
+        Exercise::Abx => Box::new(abx::AbxFlow::new(setup)),
     }
 }
 

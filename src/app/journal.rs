@@ -829,6 +829,47 @@ mod tests {
                 channel: "Keys".into(),
                 points: None,
             },
+            MixEdit::Snapshots {
+                snapshots: vec![
+                    crate::session::Snapshot {
+                        name: "Vox \"up\", 1:02".into(),
+                        master_db: Decibels(-0.1 - 0.2),
+                        gain_db: vec![
+                            ("Bass".into(), Decibels(f64::NEG_INFINITY)),
+                            ("Lead vox".into(), Decibels(1.25)),
+                        ],
+                        trim_db: vec![("Bass".into(), Decibels(3.0))],
+                        pan: vec![("Lead vox".into(), crate::units::Pan(-0.3))],
+                        mute: vec!["Bass".into()],
+                        scenes: vec![
+                            crate::session::SceneSnapshot {
+                                section: "Chorus 1".into(),
+                                gain_db: vec![("Bass".into(), Decibels(-2.0))],
+                                mute: vec!["Lead vox".into()],
+                            },
+                            crate::session::SceneSnapshot {
+                                section: "Intro".into(),
+                                gain_db: Vec::new(),
+                                mute: Vec::new(),
+                            },
+                        ],
+                        rides: vec![crate::session::Ride {
+                            target: "Lead vox".into(),
+                            points: vec![crate::session::RidePoint::new(0.1 + 0.2, -1.5)],
+                        }],
+                    },
+                    crate::session::Snapshot {
+                        name: "Empty".into(),
+                        master_db: Decibels(0.0),
+                        gain_db: Vec::new(),
+                        trim_db: Vec::new(),
+                        pan: Vec::new(),
+                        mute: Vec::new(),
+                        scenes: Vec::new(),
+                        rides: Vec::new(),
+                    },
+                ],
+            },
         ]
     }
 
@@ -1149,7 +1190,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [
                 "line 3: unknown edit 'louder'; known: trim, fader, pan, mute, solo, master, \
-                 scene-fader, scene-mute, sections, ride"
+                 scene-fader, scene-mute, sections, ride, snapshots"
             ]
         );
     }

@@ -24,6 +24,7 @@ pub mod learn;
 pub mod pick;
 pub mod prompt;
 pub mod quit;
+pub mod snapshots;
 #[cfg(test)]
 pub(crate) mod testing;
 

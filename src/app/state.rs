@@ -23,6 +23,7 @@ use super::mode::help::Help;
 use super::mode::pick::CopyScene;
 use super::mode::prompt::{Prompt, Purpose};
 use super::mode::quit::ConfirmQuit;
+use super::mode::snapshots::Snapshots;
 use super::mode::{Host, Mode, Next};
 use crate::config::{BlindConfig, ExerciseConfig, StepsConfig};
 use crate::engine::monitor::MonitorState;
@@ -466,6 +467,8 @@ impl App {
             | Action::NextSectionHere
             | Action::AddSection
             | Action::RemoveSection
+            | Action::Snapshots
+            | Action::TakeSnapshot
             | Action::ArcView => self.section_action(action),
             Action::ResetPeaks => {
                 self.peaks_reset = true;
@@ -553,6 +556,15 @@ impl App {
                 self.open(Prompt::new(Purpose::NewSection(at), String::new()));
             }
             Action::RemoveSection => self.mixer.remove_section(),
+            Action::Snapshots => {
+                if let Some(list) = Snapshots::open(self) {
+                    self.open(list);
+                }
+            }
+            Action::TakeSnapshot => {
+                let name = self.mixer.default_snapshot_name();
+                self.open(Prompt::new(Purpose::Snapshot(None), name));
+            }
             Action::ArcView => {
                 if self.mixer.blind.hides_numbers() {
                     self.mixer.message =

@@ -39,6 +39,7 @@ pub fn display_name(exercise: &str) -> Cow<'_, str> {
         "consistency" => "Consistency drill".into(),
         "pan" => "Pan drill".into(),
         "guess" => "Guess mode".into(),
+        "abx" => "Blind A/B/X".into(),
         other => escape(other),
     }
 }
@@ -133,6 +134,9 @@ pub fn render(loaded: &Loaded, path: &Path, ascii: bool) -> String {
             let roles = estimates::lines(&loaded.records, &summary.exercise, ascii);
             if roles.is_empty() {
                 let _ = writeln!(out, ", no scores");
+                if let Some(line) = last_abx(&loaded.records, &summary.exercise) {
+                    let _ = writeln!(out, "  {line}");
+                }
             } else {
                 let _ = writeln!(out);
                 for line in roles {
@@ -145,6 +149,32 @@ pub fn render(loaded: &Loaded, path: &Path, ascii: bool) -> String {
         }
     }
     out
+}
+
+/// The latest blind A/B/X result of `exercise`: "last: 9 of 10 right, snapshot Verse up
+/// against the current mix; guessing does this well 1.1% of the time".
+fn last_abx(records: &[crate::exercise::history::Record], exercise: &str) -> Option<String> {
+    let abx = records
+        .iter()
+        .rev()
+        .filter(|r| r.exercise == exercise)
+        .find_map(|r| r.abx.as_ref())?;
+    let p = abx.p_value * 100.0;
+    let chance = if p < 0.1 {
+        "less than 0.1%".to_string()
+    } else if p < 10.0 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.0}%")
+    };
+    Some(format!(
+        "last: {} of {} right, snapshot {} against the {}; guessing does this well {chance} \
+         of the time",
+        abx.right,
+        abx.trials,
+        escape(&abx.a),
+        escape(&abx.b)
+    ))
 }
 
 #[cfg(test)]
@@ -210,6 +240,32 @@ mod tests {
             ]
         );
         assert!(lines.iter().all(|l| l.chars().count() <= 80));
+    }
+
+    /// An A/B/X record has no score: its block gives the latest result and the chance of
+    /// guessing as well.
+    #[test]
+    fn abx_results_are_listed() {
+        let mut r = record("abx", None);
+        r.abx = Some(crate::exercise::history::AbxRecord {
+            a: "Verse up".into(),
+            b: "current mix".into(),
+            trials: 10,
+            right: 9,
+            p_value: 11.0 / 1024.0,
+        });
+        let loaded = Loaded {
+            records: vec![record("abx", None), r],
+            ..Loaded::default()
+        };
+        let text = render(&loaded, Path::new("h.jsonl"), false);
+        assert!(
+            text.contains(
+                "\nBlind A/B/X: done 2 times, no scores\n  last: 9 of 10 right, snapshot Verse \
+                 up against the current mix; guessing does this well 1.1% of the time\n"
+            ),
+            "{text}"
+        );
     }
 
     /// With more scores than are listed, the label counts the listed ones: the last five.

@@ -341,6 +341,7 @@ mod tests {
             ramp_ms: None,
             groups: Vec::new(),
             rides: Vec::new(),
+            snapshots: Vec::new(),
             reference: None,
             stems: Vec::new(),
             length_frames: 480_000,

@@ -7,6 +7,7 @@ use std::path::Path;
 use toml_edit::{Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table, TableLike, Value};
 
 mod automation;
+mod snapshot;
 
 use super::tempo::{BarBeat, Meter, TempoMap};
 use super::{Channel, SESSION_VERSION, Section, Session};
@@ -83,6 +84,7 @@ pub fn update_document(doc: &mut DocumentMut, session: &Session) {
     );
     let is_group = |name: &str| session.group_index(name).is_some();
     automation::update_rides(root, &session.rides, is_group, tempo);
+    snapshot::update_snapshots(root, &session.snapshots, tempo);
     update_reference(root, session);
 }
 

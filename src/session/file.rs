@@ -317,7 +317,7 @@ mod tests {
             ),
             ":3:1: bpm: unknown key 'bpm' in the top level; allowed: version, name, \
              sample_rate, tempo, meter, master_db, ramp_ms, tempo_change, channel, group, \
-             section, ride, reference"
+             section, ride, snapshot, reference"
         );
     }
 

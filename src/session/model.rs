@@ -45,6 +45,8 @@ pub struct Session {
     /// Rides (level automation) of channels and groups, in file order, one per channel or
     /// group at most (see [`super::automation`]).
     pub rides: Vec<super::automation::Ride>,
+    /// Named copies of the mix, in file order (see [`super::snapshot`]).
+    pub snapshots: Vec<super::snapshot::Snapshot>,
     /// An optional reference mix.
     pub reference: Option<Reference>,
     /// What each channel's stem file holds, probed at load time (same order as `channels`).
@@ -388,6 +390,7 @@ mod tests {
             ramp_ms: None,
             groups: Vec::new(),
             rides: Vec::new(),
+            snapshots: Vec::new(),
             reference: None,
             stems: Vec::new(),
             length_frames: 60 * 48_000,

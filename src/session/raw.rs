@@ -15,6 +15,11 @@ use super::SessionError;
 use super::file::serde_error;
 use super::locate::{Source, join_key};
 
+mod snapshot;
+
+use snapshot::read_snapshot;
+pub(crate) use snapshot::{NameList, RawSnapshot};
+
 /// The keys allowed at the top of a session file, in documentation order.
 pub(crate) const TOP_KEYS: &[&str] = &[
     "version",
@@ -29,6 +34,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "group",
     "section",
     "ride",
+    "snapshot",
     "reference",
 ];
 /// The keys allowed in a `[[channel]]` table.
@@ -60,6 +66,7 @@ pub(crate) struct RawSession {
     pub group: Vec<Spanned<RawGroup>>,
     pub section: Vec<Spanned<RawSection>>,
     pub ride: Vec<Spanned<RawRide>>,
+    pub snapshot: Vec<Spanned<RawSnapshot>>,
     pub reference: Option<Spanned<RawReference>>,
     /// The keys (paths like `channel[2].name`) written in the file whose values could not be
     /// read (already reported): validation does not call them missing.
@@ -182,6 +189,7 @@ pub(crate) fn read(src: &Source<'_>, root: &DeTable<'_>) -> (RawSession, Vec<Ses
             "group" => raw.group = r.array_of_tables(value, path, read_group),
             "section" => raw.section = r.array_of_tables(value, path, read_section),
             "ride" => raw.ride = r.array_of_tables(value, path, read_ride),
+            "snapshot" => raw.snapshot = r.array_of_tables(value, path, read_snapshot),
             _ => raw.reference = r.table(value, path, read_reference),
         }
     }
@@ -649,7 +657,7 @@ mod tests {
                 "s.toml:2:8: name = 5: expected a string in quotes, not a number",
                 "s.toml:3:1: bogus: unknown key 'bogus' in the top level; allowed: version, \
                  name, sample_rate, tempo, meter, master_db, ramp_ms, tempo_change, channel, \
-                 group, section, ride, reference",
+                 group, section, ride, snapshot, reference",
                 "s.toml:4:9: tempo = \"fast\": expected a number, not text",
                 "s.toml:7:1: tempo_change[1].speed: unknown key 'speed' in [[tempo_change]]; \
                  allowed: bar, tempo, meter",

@@ -17,6 +17,7 @@ use crate::units::{Decibels, Pan, Seconds};
 mod automation;
 mod musical;
 mod section_tables;
+mod snapshot;
 use automation::{channel_names, check_groups, check_rides, group_names};
 use musical::check_tempo;
 use section_tables::check_sections;
@@ -312,6 +313,8 @@ pub(crate) fn validate(
         length,
     );
 
+    let names = (&written_channels[..], &written_groups[..], &sections[..]);
+    let snapshots = snapshot::check_snapshots(&mut check, &raw.snapshot, names, length);
     let reference = raw
         .reference
         .as_ref()
@@ -338,6 +341,7 @@ pub(crate) fn validate(
         ramp_ms,
         groups,
         rides,
+        snapshots,
         reference,
         stems: stems.into_iter().flatten().filter_map(|s| s.info).collect(),
         length_frames,

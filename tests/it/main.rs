@@ -54,4 +54,5 @@ mod scenes;
 #[cfg(target_os = "linux")]
 mod servers;
 mod session;
+mod snapshots;
 mod support;

@@ -2,7 +2,7 @@
 //! what undoing or redoing such a change did, for the status line.
 
 use super::{Change, MixEdit};
-use crate::session::Section;
+use crate::session::{Section, Snapshot};
 use crate::units::Seconds;
 
 /// A change of the list naming more parts than this reads in general terms.
@@ -204,6 +204,22 @@ fn describe_undone_sections(before: &[Section], after: &[Section]) -> String {
         .join(", ")
 }
 
+/// What a change to the snapshot list did, in a user's words: "took snapshot A", "deleted
+/// snapshot A", "renamed snapshot A to B".
+pub(super) fn describe_snapshots(before: &[Snapshot], after: &[Snapshot]) -> String {
+    let new: Vec<&Snapshot> = after.iter().filter(|s| !before.contains(s)).collect();
+    let gone: Vec<&Snapshot> = before.iter().filter(|s| !after.contains(s)).collect();
+    match (gone.as_slice(), new.as_slice()) {
+        ([], [taken]) => format!("took snapshot {}", taken.name),
+        ([deleted], []) => format!("deleted snapshot {}", deleted.name),
+        ([old], [renamed]) => format!("renamed snapshot {} to {}", old.name, renamed.name),
+        _ => {
+            let names: Vec<&str> = after.iter().map(|s| s.name.as_str()).collect();
+            format!("Snapshots: {}", names.join(", "))
+        }
+    }
+}
+
 /// What undoing (`redo` false) or redoing one undo step made of `changes` (oldest first) did,
 /// in a user's words: the values undo put back ("Bass fader -3.0 dB") or redo set again, and
 /// for the section list what changed ("Chorus 2 starts at 1:02.500 again", "removed section
@@ -216,6 +232,14 @@ pub fn replay_text(changes: &[Change], redo: bool) -> String {
                 describe_sections(before, after)
             } else {
                 describe_undone_sections(before, after)
+            }
+        }
+        (MixEdit::Snapshots { snapshots: before }, MixEdit::Snapshots { snapshots: after }) => {
+            if redo {
+                describe_snapshots(before, after)
+            } else {
+                // Undoing a take deletes it again, and so on: the change read backwards.
+                describe_snapshots(after, before)
             }
         }
         (_, after) if redo => after.to_string(),

@@ -23,7 +23,8 @@ pub(super) fn apply(edit: &MixEdit, group: &mut Group) -> Result<(), EditError> 
         | MixEdit::SceneGain { .. }
         | MixEdit::SceneMute { .. }
         | MixEdit::Sections { .. }
-        | MixEdit::Ride { .. } => {}
+        | MixEdit::Ride { .. }
+        | MixEdit::Snapshots { .. } => {}
     }
     Ok(())
 }

@@ -7,6 +7,8 @@ use std::path::Path;
 use toml_edit::{InlineTable, Value};
 
 use super::Fingerprint;
+
+mod snapshot;
 use crate::app::edit::MixEdit;
 use crate::session::Section;
 use crate::session::automation::RidePoint;
@@ -123,6 +125,7 @@ pub(super) fn edit_line(edit: &MixEdit) -> String {
                 list.join(", ")
             );
         }
+        MixEdit::Snapshots { snapshots } => return snapshot::snapshots_line(snapshots),
         MixEdit::Ride { channel: c, points } => {
             let mut line = format!("{{ edit = \"ride\", channel = {}", toml_string(c));
             if let Some(points) = points {
@@ -255,7 +258,15 @@ pub(super) fn parse_edit(line: &str) -> Result<MixEdit, String> {
     let table = parse_table(
         line,
         &[
-            "edit", "section", "channel", "db", "pan", "on", "sections", "points",
+            "edit",
+            "section",
+            "channel",
+            "db",
+            "pan",
+            "on",
+            "sections",
+            "points",
+            "snapshots",
         ],
     )?;
     let kind = str_field(&table, "edit")?;
@@ -323,10 +334,13 @@ pub(super) fn parse_edit(line: &str) -> Result<MixEdit, String> {
             channel: channel()?,
             points: table.get("points").map(parse_points).transpose()?,
         },
+        "snapshots" => MixEdit::Snapshots {
+            snapshots: snapshot::parse_snapshots(table.get("snapshots"))?,
+        },
         other => {
             return Err(format!(
                 "unknown edit '{other}'; known: trim, fader, pan, mute, solo, master, \
-                 scene-fader, scene-mute, sections, ride"
+                 scene-fader, scene-mute, sections, ride, snapshots"
             ));
         }
     })

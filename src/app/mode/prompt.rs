@@ -9,7 +9,7 @@ use crate::app::mixer::Version;
 use crate::ui::view::Overlay;
 use crate::units::Seconds;
 
-/// A section name is at most this many characters.
+/// A section or snapshot name is at most this many characters.
 const NAME_MAX: usize = 40;
 
 /// What the typed text is for.
@@ -20,6 +20,8 @@ pub enum Purpose {
     /// The file name to save the mix as, beside the session; asked because the session file
     /// changed on disk (at this version, decided on later when the prompt is cancelled).
     SaveAs(Option<Version>),
+    /// The name of a snapshot of the mix to take (`None`) or of snapshot `i` to rename.
+    Snapshot(Option<usize>),
 }
 
 /// A prompt: the text typed so far and why it could not be taken.
@@ -53,6 +55,8 @@ impl<H: Host> Mode<H> for Prompt {
                 let taken = match self.purpose {
                     Purpose::NewSection(at) => mixer.add_section(at, self.text.trim()),
                     Purpose::SaveAs(_) => mixer.save_as(&self.text),
+                    Purpose::Snapshot(None) => mixer.take_snapshot(&self.text),
+                    Purpose::Snapshot(Some(i)) => mixer.rename_snapshot(i, &self.text),
                 };
                 match taken {
                     Ok(()) => Next::Close,
@@ -71,6 +75,8 @@ impl<H: Host> Mode<H> for Prompt {
                     match self.purpose {
                         Purpose::NewSection(_) => "No section added",
                         Purpose::SaveAs(_) => "Not saved",
+                        Purpose::Snapshot(None) => "No snapshot taken",
+                        Purpose::Snapshot(Some(_)) => "Not renamed",
                     }
                     .to_string(),
                 );
@@ -87,8 +93,8 @@ impl<H: Host> Mode<H> for Prompt {
     }
 
     fn typed(&mut self, c: char, _app: &mut H) -> Next {
-        let full =
-            matches!(self.purpose, Purpose::NewSection(_)) && self.text.chars().count() >= NAME_MAX;
+        let full = matches!(self.purpose, Purpose::NewSection(_) | Purpose::Snapshot(_))
+            && self.text.chars().count() >= NAME_MAX;
         if !full {
             self.text.push(c);
             self.error = None;
@@ -98,6 +104,18 @@ impl<H: Host> Mode<H> for Prompt {
 
     fn overlay(&self, app: &H) -> Overlay {
         let (title, label) = match self.purpose {
+            Purpose::Snapshot(None) => ("Take a snapshot of the mix".to_string(), "Name:"),
+            Purpose::Snapshot(Some(i)) => (
+                format!(
+                    "Rename snapshot {}",
+                    app.mixer()
+                        .session
+                        .snapshots
+                        .get(i)
+                        .map_or("", |s| s.name.as_str())
+                ),
+                "Name:",
+            ),
             Purpose::NewSection(at) => (format!("New section at {at}"), "Name:"),
             Purpose::SaveAs(_) => (
                 "Save this mix as a new file, beside the session".to_string(),

@@ -22,6 +22,7 @@ use super::{App, Outcome};
 use crate::app::action::{Action, Direction, Step as Stride};
 use crate::app::context::Context;
 use crate::app::effect::Effect;
+use crate::app::exercises::abx::{TRIAL_CHOICES, Versus, setup as abx_setup};
 use crate::app::exercises::{
     Bench, ExerciseFlow, Finished, Handled, Keep, Setup, consistency, flow_for, guess,
     instruction_lines, pan, reference,
@@ -203,10 +204,21 @@ impl App {
             source: 0,
             scrambled: false,
             sizes: false,
+            versions: Vec::new(),
+            version: 0,
+            against: Vec::new(),
+            versus: 0,
+            trials: TRIAL_CHOICES[0],
             note: None,
         };
         match kind {
             Exercise::Blindfold | Exercise::Guess => {}
+            Exercise::Abx => {
+                if let Err(why) = abx_setup(&self.mixer.session, &mut setup) {
+                    self.mixer.message = Some(why);
+                    return None;
+                }
+            }
             Exercise::Reference => {
                 if self.mixer.session.reference.is_none() {
                     self.mixer.message = Some(
@@ -292,6 +304,15 @@ impl App {
                 "The faders move up to {:.0} dB either way. The song loops; L loops the \
                  section under the play head instead.",
                 self.exercise_config.scramble_db
+            )),
+            Exercise::Abx => lines.push(format!(
+                "A: snapshot {}. B: {}. {} trials.",
+                setup.versions.get(setup.version).map_or("", String::as_str),
+                setup
+                    .against
+                    .get(setup.versus)
+                    .map_or_else(String::new, Versus::describe),
+                setup.trials
             )),
             Exercise::Reference => lines.extend(reference::intro(
                 setup,
@@ -672,7 +693,7 @@ impl App {
     }
 
     /// Whether an exercise waits for something (the console keeps ticking).
-    pub(super) fn exercise_waiting(&self) -> bool {
+    pub(crate) fn exercise_waiting(&self) -> bool {
         self.exercise
             .as_ref()
             .is_some_and(|r| r.results.is_none() && r.flow.waiting())

@@ -62,20 +62,31 @@ fn text_of(table: &Table, key: &str) -> Option<String> {
     table.get(key)?.as_str().map(str::to_string)
 }
 
-/// The last document position among the tables of `item` (a table or an array of tables).
-fn last_position(item: Option<&Item>) -> Option<isize> {
+/// The last document position among the tables of `item` (a table or an array of tables),
+/// the tables inside them included.
+pub(super) fn last_position(item: Option<&Item>) -> Option<isize> {
     match item? {
-        Item::Table(table) => table.position(),
-        Item::ArrayOfTables(array) => array.iter().filter_map(Table::position).max(),
+        Item::Table(table) => table_end(table),
+        Item::ArrayOfTables(array) => array.iter().filter_map(table_end).max(),
         _ => None,
     }
+}
+
+/// The last document position of a table and the tables inside it (a snapshot's
+/// `[snapshot.rides]` prints after the snapshot).
+pub(super) fn table_end(table: &Table) -> Option<isize> {
+    let inner = table
+        .iter()
+        .filter_map(|(_, item)| last_position(Some(item)))
+        .max();
+    table.position().max(inner)
 }
 
 /// Gives each table of the array under `key` that has no place in the document yet the place
 /// of the table before it, the first one `anchor`, so new tables print there rather than
 /// wherever the key falls (a table without a place prints after the last one before it in key
 /// order, and a new key comes last).
-fn place_new_tables(root: &mut Table, key: &str, anchor: Option<isize>) {
+pub(super) fn place_new_tables(root: &mut Table, key: &str, anchor: Option<isize>) {
     let Some(Item::ArrayOfTables(array)) = root.get_mut(key) else {
         return;
     };
@@ -137,7 +148,7 @@ fn written_ms(at: Seconds) -> u64 {
 
 /// Whether a file's `points` value says `points`: the same number of pairs, each at the same
 /// time (as written, or to the millisecond) with the same level (as written, or to 0.01 dB).
-fn same_points(value: &Value, points: &[RidePoint], tempo: Option<&TempoMap>) -> bool {
+pub(super) fn same_points(value: &Value, points: &[RidePoint], tempo: Option<&TempoMap>) -> bool {
     let Some(array) = value.as_array() else {
         return false;
     };

@@ -225,6 +225,7 @@ pub(super) fn check_rides(
             raw.points.as_ref(),
             table.span().start,
             &prefix,
+            "points",
             length,
         );
         if let Some(target) = target {
@@ -304,15 +305,17 @@ fn check_target<'r>(
 
 /// A ride's points: at least one; each time from 0 up to `length` (and the half millisecond a
 /// time written to the millisecond may round up by), later than the one before;
-/// each level within [`RIDE_LEVEL`]. Returns the points that pass.
-fn check_points(
+/// each level within [`RIDE_LEVEL`]; `field` is the key the points are under in `prefix`.
+/// Returns the points that pass.
+pub(super) fn check_points(
     check: &mut Checker<'_, '_>,
     points: Option<&Spanned<RawPoints>>,
     at: usize,
     prefix: &str,
+    field: &str,
     length: Option<Seconds>,
 ) -> Vec<RidePoint> {
-    let key = join_key(prefix, "points");
+    let key = join_key(prefix, field);
     let Some(points) = points else {
         check.missing(
             at,

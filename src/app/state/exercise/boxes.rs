@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::{Choice, Setup};
 use crate::app::action::Action;
 use crate::app::context::Context;
+use crate::app::exercises::abx::TRIAL_CHOICES;
 use crate::app::mode::pick::moved;
 use crate::app::mode::{Mode, Next, answers};
 use crate::app::state::App;
@@ -90,6 +91,16 @@ impl Mode<App> for ExerciseIntro {
                 setup.scrambled = !setup.scrambled;
                 setup.note = None;
             }
+            Action::SetUp if setup.kind == Exercise::Abx && setup.versions.len() > 1 => {
+                setup.version = (setup.version + 1) % setup.versions.len();
+            }
+            Action::ChooseTarget if setup.kind == Exercise::Abx && !setup.against.is_empty() => {
+                setup.versus = (setup.versus + 1) % setup.against.len();
+            }
+            Action::ChooseLevel if setup.kind == Exercise::Abx => {
+                let at = TRIAL_CHOICES.iter().position(|&n| n == setup.trials);
+                setup.trials = TRIAL_CHOICES[at.map_or(0, |i| (i + 1) % TRIAL_CHOICES.len())];
+            }
             Action::SetUp if setup.kind == Exercise::Arc => {
                 let first = setup.pair.map_or(0, |p| p.0);
                 app.open(choose(setup, Choice::First, first));
@@ -124,6 +135,13 @@ impl Mode<App> for ExerciseIntro {
                     "say how much too"
                 },
             )),
+            Exercise::Abx => {
+                if setup.versions.len() > 1 {
+                    list.push((Action::SetUp, "other snapshot"));
+                }
+                list.push((Action::ChooseTarget, "other B"));
+                list.push((Action::ChooseLevel, "trials"));
+            }
             Exercise::Reference => list.push((
                 Action::SetUp,
                 if setup.scrambled {
