@@ -211,41 +211,39 @@ impl App {
             trials: TRIAL_CHOICES[0],
             note: None,
         };
-        match kind {
-            Exercise::Blindfold | Exercise::Guess => {}
-            Exercise::Abx => {
-                if let Err(why) = abx_setup(&self.mixer.session, &mut setup) {
-                    self.mixer.message = Some(why);
-                    return None;
-                }
+        match self.prepare(&mut setup) {
+            Ok(()) => Some(setup),
+            Err(why) => {
+                self.mixer.message = Some(why);
+                None
             }
+        }
+    }
+
+    /// Fills in what `setup`'s exercise offers on this session, or says why it cannot run
+    /// here.
+    fn prepare(&self, setup: &mut Setup) -> Result<(), String> {
+        let session = &self.mixer.session;
+        match setup.kind {
+            Exercise::Blindfold | Exercise::Guess => {}
+            Exercise::Abx => abx_setup(session, setup)?,
             Exercise::Reference => {
-                if self.mixer.session.reference.is_none() {
-                    self.mixer.message = Some(
-                        "Reference Deconstruction needs a session with a [reference] (the band \
-                         demo has one: earmix exercise reference)"
+                if session.reference.is_none() {
+                    return Err(
+                        "Reference Deconstruction needs a session with a [reference] \
+                                (the band demo has one: earmix exercise reference)"
                             .to_string(),
                     );
-                    return None;
                 }
             }
             Exercise::Arc => {
-                let Some(pair) = emotional::default_pair(&self.mixer.session.sections) else {
-                    self.mixer.message = Some(
-                        "The Emotional Arc Exercise needs a session with at least two sections"
-                            .to_string(),
-                    );
-                    return None;
-                };
+                let pair = emotional::default_pair(&session.sections).ok_or_else(|| {
+                    "The Emotional Arc Exercise needs a session with at least two sections"
+                        .to_string()
+                })?;
                 setup.pair = Some(pair);
             }
-            Exercise::Consistency => match consistency::sections(&self.mixer.session) {
-                Ok(pair) => setup.pair = Some(pair),
-                Err(why) => {
-                    self.mixer.message = Some(why);
-                    return None;
-                }
-            },
+            Exercise::Consistency => setup.pair = Some(consistency::sections(session)?),
             Exercise::Drill => {
                 let records = self
                     .history
@@ -255,9 +253,9 @@ impl App {
                     .unwrap_or_default();
                 setup.unlocked = drill::highest_unlocked(&records);
                 setup.level = setup.unlocked;
-                setup.sources = drill::target_sources(&self.mixer.session);
+                setup.sources = drill::target_sources(session);
                 // The fullest balance first: the reference, then a chorus's scene.
-                let sections = &self.mixer.session.sections;
+                let sections = &session.sections;
                 setup.sources.sort_by_key(|(source, _)| match source {
                     TargetSource::Reference => 0,
                     TargetSource::Scene { section }
@@ -269,24 +267,21 @@ impl App {
                     TargetSource::Saved => 3,
                 });
                 if setup.sources.is_empty() {
-                    self.mixer.message =
-                        Some("This session offers no balance to match".to_string());
-                    return None;
+                    return Err("This session offers no balance to match".to_string());
                 }
             }
             Exercise::Pan => {
-                setup.sources = pan::sources(&self.mixer.session);
+                setup.sources = pan::sources(session);
                 if setup.sources.is_empty() {
-                    self.mixer.message = Some(
-                        "The pan drill needs a part that plays off centre (the band demo has \
-                         a stereo picture: earmix exercise pan)"
+                    return Err(
+                        "The pan drill needs a part that plays off centre (the band \
+                                demo has a stereo picture: earmix exercise pan)"
                             .to_string(),
                     );
-                    return None;
                 }
             }
         }
-        Some(setup)
+        Ok(())
     }
 
     /// The instruction panel's lines: first why it opens at another drill level than the one
