@@ -7,10 +7,11 @@
 //! is centre, so the references can reproduce the mix exactly: a stereo stem at centre passes at
 //! unity on both sides, and a mono stem at centre is copied to both sides at -3.01 dB.
 //!
-//! Then the cost of rides: a 5-minute song of 16 stereo stems bounced by earmix with no rides
-//! and with a ride on every strip (a point every second, so every frame is on a slope), the two
-//! alternating in one run; the ratio of the medians is reported. `cargo bench --bench bounce --
-//! rides` runs only that part (and needs neither sox nor ffmpeg).
+//! Then the cost of rides: a 5-minute song of 16 stereo stems bounced by earmix with no rides,
+//! with rides as a hand records them on every strip (a move of 2 s every 15 s, the level held
+//! between), and with rides that never rest (a point every second, so every frame is on a
+//! slope), the three alternating in one run; the ratios of the medians are reported. `cargo
+//! bench --bench bounce -- rides` runs only that part (and needs neither sox nor ffmpeg).
 //!
 //! Set `EARMIX_BENCH_DIR` to keep the stems between runs (later runs skip the generation).
 
@@ -633,6 +634,36 @@ fn ride_everything(session: &mut earmix::session::Session, seconds: u32) {
         .collect();
 }
 
+/// A ride for every channel of `session` as a hand records one: a move of 2 s every 15 s to a
+/// level between -6 and +3 dB (deterministic), the level held between moves.
+fn ride_now_and_then(session: &mut earmix::session::Session, seconds: u32) {
+    let mut state = 0x2545_F491_u32;
+    session.rides = session
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(i, channel)| {
+            let mut level = 0.0;
+            let mut points = vec![RidePoint::new(0.0, level)];
+            // Each strip moves at its own times: the moves are spread over the song.
+            let mut t = 5 + i as u32 % 15;
+            while t + 2 <= seconds {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                points.push(RidePoint::new(f64::from(t), level));
+                level = -6.0 + f64::from(state % 91) * 0.1;
+                points.push(RidePoint::new(f64::from(t + 2), level));
+                t += 15;
+            }
+            Ride {
+                target: channel.name.clone(),
+                points,
+            }
+        })
+        .collect();
+}
+
 /// Saves `ridden` over the text of the session at `path` as earmix saves it, checks that its
 /// rides read back, and prints the file's size with and without them.
 fn print_file_size(path: &Path, ridden: &earmix::session::Session, dir: &Path) -> BoxResult<()> {
@@ -683,15 +714,27 @@ fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
         ridden.rides.len()
     );
     print_file_size(&path, &ridden, dir)?;
+    let mut recorded = plain.clone();
+    ride_now_and_then(&mut recorded, set.seconds);
     warm_cache(set, dir)?;
     let out = dir.join("out");
     fs::create_dir_all(&out)?;
-    let outs = [out.join("plain.wav"), out.join("ridden.wav")];
-    let sessions = [&plain, &ridden];
-    let mut runs: [Vec<Run>; 2] = Default::default();
+    let names = [
+        "no rides",
+        "rides moving now and then",
+        "rides never resting",
+    ];
+    let outs = [
+        out.join("plain.wav"),
+        out.join("recorded.wav"),
+        out.join("ridden.wav"),
+    ];
+    let sessions = [&plain, &recorded, &ridden];
+    let mut runs: [Vec<Run>; 3] = Default::default();
     for round in 0..RIDE_RUNS {
-        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
-        for k in order {
+        // Each kind goes first, second and third in turn.
+        for step in 0..3 {
+            let k = (round + step) % 3;
             sync()?;
             let before = CpuCounters::read();
             let start = Instant::now();
@@ -705,11 +748,11 @@ fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
             let cpu = before
                 .zip(CpuCounters::read())
                 .map(|(b, a)| a.ours.saturating_sub(b.ours) as f64 * tick);
-            let name = ["no rides", "rides"][k];
             let cpu_text = cpu.map_or_else(String::new, |c| format!(", CPU {c:5.2} s"));
             println!(
-                "  run {}/{RIDE_RUNS}  {name:<8} {wall:6.2} s{cpu_text}",
-                round + 1
+                "  run {}/{RIDE_RUNS}  {:<26} {wall:6.2} s{cpu_text}",
+                round + 1,
+                names[k]
             );
             runs[k].push(Run {
                 wall,
@@ -718,9 +761,11 @@ fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
             });
         }
     }
-    let differ = max_diff(&read_output(&outs[0])?, &read_output(&outs[1])?);
-    if differ == 0.0 {
-        return Err("the bounce with rides is the bounce without them".into());
+    let plain_out = read_output(&outs[0])?;
+    for k in 1..3 {
+        if max_diff(&plain_out, &read_output(&outs[k])?) == 0.0 {
+            return Err(format!("the bounce with {} is the bounce without", names[k]).into());
+        }
     }
     let wall = |k: usize| median(runs[k].iter().map(|r| r.wall));
     let cpu = |k: usize| {
@@ -733,20 +778,23 @@ fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
         set.name
     );
     println!("|---|---:|---:|---|");
-    for (k, name) in ["no rides", "rides on all 16"].into_iter().enumerate() {
+    for (k, name) in names.into_iter().enumerate() {
         let runs: Vec<String> = runs[k].iter().map(|r| format!("{:.2}", r.wall)).collect();
         let cpu = cpu(k).map_or_else(|| "n/a".to_string(), |c| format!("{c:.2} s"));
         println!("| {name} | {:.2} s | {cpu} | {} |", wall(k), runs.join(" "));
     }
-    let cpu_ratio = cpu(1)
-        .zip(cpu(0))
-        .map_or_else(String::new, |(r, p)| format!(", CPU {:.3}x", r / p));
-    println!(
-        "
-{}: with rides / without: wall {:.3}x{cpu_ratio}.",
-        set.name,
-        wall(1) / wall(0)
-    );
+    println!();
+    for k in 1..3 {
+        let cpu_ratio = cpu(k)
+            .zip(cpu(0))
+            .map_or_else(String::new, |(r, p)| format!(", CPU {:.3}x", r / p));
+        println!(
+            "{}: {} / no rides: wall {:.3}x{cpu_ratio}.",
+            set.name,
+            names[k],
+            wall(k) / wall(0)
+        );
+    }
     Ok(())
 }
 

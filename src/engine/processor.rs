@@ -622,15 +622,27 @@ impl Processor {
                 let read = source.read(frames, strip.input_mut(), mode);
                 status.underruns += u32::from(read.underrun);
                 status.failures += u32::from(read.failed);
-                let ride = ride_gains(
-                    self.rides.curve(i),
-                    &mut self.holds[i],
-                    self.playhead,
-                    &mut self.ride_gains[..frames],
-                );
-                let mix = |strip: &mut Strip, l: &mut [f32], r: &mut [f32]| match ride {
-                    Some(gains) => strip.mix_ridden_into(frames, gains, l, r, metering),
-                    None => strip.mix_into(frames, l, r, metering),
+                // A ride holding one level over the whole block, played untouched, mixes as a
+                // fader does (what the bounce does with most of a ride that moves now and then).
+                let flat = match self.rides.curve(i) {
+                    Some(curve) if !metering && self.holds[i].is_idle() && !strip.is_gliding() => {
+                        curve.flat_gain(self.playhead, frames)
+                    }
+                    _ => None,
+                };
+                let ride = match flat {
+                    Some(_) => None,
+                    None => ride_gains(
+                        self.rides.curve(i),
+                        &mut self.holds[i],
+                        self.playhead,
+                        &mut self.ride_gains[..frames],
+                    ),
+                };
+                let mix = |strip: &mut Strip, l: &mut [f32], r: &mut [f32]| match (flat, ride) {
+                    (Some(g), _) => strip.mix_flat_ride_into(frames, g, l, r),
+                    (None, Some(gains)) => strip.mix_ridden_into(frames, gains, l, r, metering),
+                    (None, None) => strip.mix_into(frames, l, r, metering),
                 };
                 match taps.as_deref_mut() {
                     None => mix(strip, bus_l, bus_r),

@@ -170,6 +170,29 @@ impl RideCurve {
         });
     }
 
+    /// The gain of every frame in `start..start + frames` when it is one and the same (the
+    /// frames lie before the first point, after the last, or between two points at one level),
+    /// exactly what [`RideCurve::fill`] would write for each of them; `None` otherwise.
+    ///
+    /// Realtime-safe.
+    pub fn flat_gain(&self, start: u64, frames: usize) -> Option<f32> {
+        let points = &self.points;
+        let end = start + frames as u64;
+        let next = points.partition_point(|p| p.0 <= start);
+        let level = if next == points.len() {
+            points[next - 1].1
+        } else if end > points[next].0 {
+            return None;
+        } else if next == 0 || points[next - 1].1 == points[next].1 {
+            // Between two points at one level every knot's gain is the level's: the ratio
+            // from knot to knot is exactly 1.
+            points[next].1
+        } else {
+            return None;
+        };
+        Some(amplitude(level) as f32)
+    }
+
     /// Calls `each` with the spans that make up the frames `start..start + frames`, in order:
     /// the frames between two neighbouring knots, or a flat stretch before the first point or
     /// after the last (see the module docs). Frame `start + span.offset + j` has the gain
@@ -604,6 +627,43 @@ mod tests {
                     .all(|(a, b)| a.to_bits() == b.to_bits()),
                 "{block}-frame blocks"
             );
+        }
+    }
+
+    /// A block that lies on one level (before the first point, after the last, between two
+    /// points at one level) has that level's gain, exactly as `fill` writes it; a block with a
+    /// slope in it, or reaching across a point to another level, has none.
+    #[test]
+    fn flat_blocks_have_one_gain() {
+        let c = curve(&[
+            (100, -3.0),
+            (500, -3.0),
+            (900, 6.0),
+            (5000, 6.0),
+            (6000, 0.5),
+        ]);
+        let mut whole = vec![0.0f32; 7000];
+        c.fill(0, &mut whole);
+        for (start, frames) in [
+            (0u64, 100usize),
+            (40, 60),
+            (100, 400),
+            (150, 300),
+            (900, 4100),
+        ] {
+            let flat = c.flat_gain(start, frames);
+            let want = whole[start as usize];
+            assert_eq!(
+                flat.map(f32::to_bits),
+                Some(want.to_bits()),
+                "{start}+{frames}"
+            );
+            let span = &whole[start as usize..start as usize + frames];
+            assert!(span.iter().all(|g| g.to_bits() == want.to_bits()));
+        }
+        assert_eq!(c.flat_gain(6000, 1000), Some(whole[6500]));
+        for (start, frames) in [(0u64, 101usize), (400, 200), (600, 10), (4990, 20)] {
+            assert_eq!(c.flat_gain(start, frames), None, "{start}+{frames}");
         }
     }
 

@@ -235,22 +235,59 @@ impl Strip {
         if self.is_gliding() {
             self.mix_each_frame(frames, None, bus_l, bus_r, metering);
         } else {
-            let (in_l, in_r) = inputs(&self.input, frames);
             let f = self.fader.target();
             let gl = self.gain_l.target() * f;
             let gr = self.gain_r.target() * f;
-            for (b, x) in bus_l.iter_mut().zip(in_l) {
-                *b += x * gl;
-            }
-            for (b, x) in bus_r.iter_mut().zip(in_r) {
-                *b += x * gr;
-            }
-            if metering {
-                let (pl, sl, cl) = channel_stats(in_l, gl);
-                let (pr, sr, cr) = channel_stats(in_r, gr);
-                self.meter
-                    .add(pl.max(pr), (sl + sr) * 0.5, frames as u64, cl + cr);
-            }
+            self.mix_scaled(frames, (gl, gr), bus_l, bus_r, metering);
+        }
+    }
+
+    /// What [`Strip::mix_ridden_into`] computes, to the bit, for a ride whose gain is `ride` on
+    /// every one of the `frames` frames (a ride holding its level), with no glide under way and
+    /// nothing metered: mixed as a strip without a ride is, with one gain per side.
+    ///
+    /// Realtime-safe.
+    pub fn mix_flat_ride_into(
+        &mut self,
+        frames: usize,
+        ride: f32,
+        bus_l: &mut [f32],
+        bus_r: &mut [f32],
+    ) {
+        debug_assert!(!self.is_gliding(), "a glide steps the gains frame by frame");
+        let bus_l = &mut bus_l[..frames];
+        let bus_r = &mut bus_r[..frames];
+        if self.meter_if_silent(frames, false) {
+            return;
+        }
+        // The products mix_ridden_into forms for each frame: the fader times the ride, then
+        // each side's gain times that.
+        let g = self.fader.target() * ride;
+        let gains = (self.gain_l.target() * g, self.gain_r.target() * g);
+        self.mix_scaled(frames, gains, bus_l, bus_r, false);
+    }
+
+    /// Adds the input times `gains` (left, right) to the bus, metering it with `metering`.
+    fn mix_scaled(
+        &mut self,
+        frames: usize,
+        (gl, gr): (f32, f32),
+        bus_l: &mut [f32],
+        bus_r: &mut [f32],
+        metering: bool,
+    ) {
+        let (in_l, in_r) = inputs(&self.input, frames);
+        for (b, x) in bus_l.iter_mut().zip(in_l) {
+            *b += x * gl;
+        }
+        for (b, x) in bus_r.iter_mut().zip(in_r) {
+            *b += x * gr;
+        }
+        if metering {
+            let (pl, sl, cl) = channel_stats(in_l, gl);
+            let (pr, sr, cr) = channel_stats(in_r, gr);
+            self.meter
+                .add(pl.max(pr), (sl + sr) * 0.5, frames as u64, cl + cr);
         }
     }
 
@@ -382,4 +419,47 @@ fn channel_stats(input: &[f32], gain: f32) -> (f32, f64, u64) {
         clips += u64::from(y >= 1.0);
     }
     (peak, sum, clips)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stereo strip at -3 dB balanced right of centre, its input noise-like and non-zero.
+    fn strip() -> Strip {
+        let params = StripParams {
+            gain: Decibels(-3.0),
+            pan: Pan(0.25),
+            ..StripParams::default()
+        };
+        let mut strip = Strip::new(2, params, 480, false, 48_000);
+        let mut state = 0x1234_5678_u32;
+        for ch in 0..2 {
+            for x in strip.input_mut().channel_mut(ch, 1024) {
+                state ^= state << 13;
+                state ^= state >> 17;
+                state ^= state << 5;
+                *x = (state % 2001) as f32 / 1000.0 - 1.0;
+            }
+        }
+        strip
+    }
+
+    /// A ride holding one gain over a block mixes, with one gain per side, exactly what the
+    /// frame-by-frame ride mixing adds (metering or not), bit for bit.
+    #[test]
+    fn a_flat_ride_mixes_as_its_gains_frame_by_frame() {
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for ride in [0.501_187_2_f32, 1.0, 1.995_262_3] {
+            let (mut flat_l, mut flat_r) = (vec![0.25f32; 1024], vec![-0.25f32; 1024]);
+            strip().mix_flat_ride_into(1024, ride, &mut flat_l, &mut flat_r);
+            for metering in [false, true] {
+                let (mut l, mut r) = (vec![0.25f32; 1024], vec![-0.25f32; 1024]);
+                strip().mix_ridden_into(1024, &[ride; 1024], &mut l, &mut r, metering);
+                assert_eq!(bits(&flat_l), bits(&l), "left, ride {ride}");
+                assert_eq!(bits(&flat_r), bits(&r), "right, ride {ride}");
+            }
+            assert!(flat_l.iter().any(|&x| x != 0.25), "the strip is heard");
+        }
+    }
 }
