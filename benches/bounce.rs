@@ -784,14 +784,13 @@ fn bench_rides(dir: &Path, tick: f64) -> BoxResult<()> {
         println!("| {name} | {:.2} s | {cpu} | {} |", wall(k), runs.join(" "));
     }
     println!();
-    for k in 1..3 {
+    for (k, name) in names.into_iter().enumerate().skip(1) {
         let cpu_ratio = cpu(k)
             .zip(cpu(0))
             .map_or_else(String::new, |(r, p)| format!(", CPU {:.3}x", r / p));
         println!(
-            "{}: {} / no rides: wall {:.3}x{cpu_ratio}.",
+            "{}: {name} / no rides: wall {:.3}x{cpu_ratio}.",
             set.name,
-            names[k],
             wall(k) / wall(0)
         );
     }
