@@ -744,8 +744,9 @@ pub(super) fn control_changes(name: &str, old: Controls, new: Controls) -> Vec<C
 /// the section lists differ in more than their scenes (count, names, starts or ramps), that is
 /// one [`MixEdit::Sections`] change; otherwise each section's scene changes, section by
 /// section and channel by channel (in `after`'s channel order): [`MixEdit::SceneGain`], then
-/// [`MixEdit::SceneMute`]. The order of entries in a scene is not a difference. Channels (and
-/// groups) present in only one of the two are skipped.
+/// [`MixEdit::SceneMute`]; then the rides; then the snapshot list, as one
+/// [`MixEdit::Snapshots`] change when it differs. The order of entries in a scene is not a
+/// difference. Channels (and groups) present in only one of the two are skipped.
 pub fn differences(before: &Session, after: &Session) -> Vec<Change> {
     let mut changes = Vec::new();
     for new in &after.channels {
@@ -785,6 +786,16 @@ pub fn differences(before: &Session, after: &Session) -> Vec<Change> {
     }
     changes.extend(section_differences(before, after));
     changes.extend(ride::ride_differences(before, after));
+    if before.snapshots != after.snapshots {
+        changes.push(Change {
+            before: MixEdit::Snapshots {
+                snapshots: before.snapshots.clone(),
+            },
+            after: MixEdit::Snapshots {
+                snapshots: after.snapshots.clone(),
+            },
+        });
+    }
     changes
 }
 

@@ -148,12 +148,15 @@ mod tests {
                 None
             )
         );
+        assert!(!console.app.unsaved());
         console.key("Enter");
         assert_eq!(names(&console), ["Chorus, 0:05"]);
         assert_eq!(
             console.message(),
             "Took snapshot Chorus, 0:05 (u undoes, p lists them)"
         );
+        // A new snapshot is unsaved until saved: quitting asks, and the status line says so.
+        assert!(console.app.unsaved(), "the snapshot counts as unsaved");
         console.act(up());
         console.key("m");
         assert_eq!(console.gain(0), 0.0);
