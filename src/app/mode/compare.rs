@@ -108,11 +108,8 @@ impl Compare {
         if differences(a, b).is_empty() {
             self.matching = None;
             self.state = Match::Same;
-            host.mixer_mut().message = Some(format!(
-                "Snapshot {} is the same mix as {}: nothing changes",
-                self.a,
-                self.b.describe()
-            ));
+            host.mixer_mut().message =
+                Some("A and B are the same mix: nothing to hear".to_string());
         } else {
             let span = (Seconds(0.0), b.length());
             self.matching = Some(Matching::start(a, b, span));
@@ -225,12 +222,18 @@ impl<H: Host> Mode<H> for Compare {
 
     fn overlay(&self, host: &H) -> Overlay {
         let keys = host.keymap();
-        let mark = |side| if self.hearing == side { "> " } else { "  " };
+        let mark = |side| {
+            if self.hearing == side {
+                " (playing)"
+            } else {
+                ""
+            }
+        };
         Overlay::Question {
             title: format!("Compare, not blind: {} plays", self.playing()),
             lines: vec![
-                format!("{}A: snapshot {}", mark(Side::A), self.a),
-                format!("{}B: {}", mark(Side::B), self.b.describe()),
+                format!("A: snapshot {}{}", self.a, mark(Side::A)),
+                format!("B: {}{}", self.b.describe(), mark(Side::B)),
                 self.loudness_line(),
                 "Only the levels change; the play head keeps its place.".to_string(),
             ],
@@ -241,7 +244,7 @@ impl<H: Host> Mode<H> for Compare {
                     (Action::SelectStrip(1), "A"),
                     (Action::SelectStrip(2), "B"),
                     (Action::ChooseTarget, "other B"),
-                    (Action::PlayPause, "play"),
+                    (Action::PlayPause, "play/pause"),
                     (Action::Cancel, "leave"),
                 ],
             ),
@@ -317,8 +320,8 @@ mod tests {
         let undo = console.app.mixer().undo.undo_len();
         let (title, lines, _) = console.question();
         assert_eq!(title, "Compare, not blind: A: 0:00 plays");
-        assert_eq!(lines[0], "> A: snapshot 0:00");
-        assert_eq!(lines[1], "  B: your mix as it is");
+        assert_eq!(lines[0], "A: snapshot 0:00 (playing)");
+        assert_eq!(lines[1], "B: your mix as it is");
         let offset: f64 = lines[2]
             .strip_prefix("B is turned down ")
             .and_then(|rest| rest.strip_suffix(" dB to match A."))
@@ -339,7 +342,9 @@ mod tests {
             "B's master {master}, shown {offset}"
         );
         assert_eq!(console.message(), "Hearing B: mix now");
-        assert_eq!(console.question().0, "Compare, not blind: B: mix now plays");
+        let (title, lines, _) = console.question();
+        assert_eq!(title, "Compare, not blind: B: mix now plays");
+        assert_eq!(lines[1], "B: your mix as it is (playing)");
 
         console.key("1");
         let a = console.take_effects();
@@ -380,7 +385,7 @@ mod tests {
         console.key("c");
         assert_eq!(
             console.message(),
-            "Snapshot 0:00 is the same mix as your mix as it is: nothing changes"
+            "A and B are the same mix: nothing to hear"
         );
         assert_eq!(
             console.question().1[2],
@@ -395,10 +400,10 @@ mod tests {
             "Matching A and B in loudness: a moment."
         );
         console.key("t");
-        assert_eq!(console.question().1[1], "  B: the saved file");
+        assert_eq!(console.question().1[1], "B: the saved file");
         assert_eq!(
             console.message(),
-            "Snapshot 0:00 is the same mix as the saved file: nothing changes"
+            "A and B are the same mix: nothing to hear"
         );
     }
 }

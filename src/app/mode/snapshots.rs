@@ -90,7 +90,7 @@ impl<H: Host> Mode<H> for Snapshots {
             items: snapshots.iter().map(|s| s.name.clone()).collect(),
             selected: self.selected,
             hint: format!(
-                "{} recalls, {} compares, {} takes, {} renames, {} deletes, {} closes",
+                "{} recall, {} compare, {} take, {} rename, {} delete, {} close",
                 keys.key_label(Action::Confirm),
                 keys.key_label(Action::CompareVersions),
                 keys.key_label(Action::TakeSnapshot),
