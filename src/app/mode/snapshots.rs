@@ -90,10 +90,9 @@ impl<H: Host> Mode<H> for Snapshots {
             items: snapshots.iter().map(|s| s.name.clone()).collect(),
             selected: self.selected,
             hint: format!(
-                "{} recall, {} compare, {} take, {} rename, {} delete, {} close",
+                "{} recall, {} compare, {} rename, {} delete, {} close",
                 keys.key_label(Action::Confirm),
                 keys.key_label(Action::CompareVersions),
-                keys.key_label(Action::TakeSnapshot),
                 keys.key_label(Action::RenameSnapshot),
                 keys.key_label(Action::DeleteSnapshot),
                 keys.key_label(Action::Cancel)
