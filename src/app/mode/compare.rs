@@ -406,4 +406,32 @@ mod tests {
             "A and B are the same mix: nothing to hear"
         );
     }
+
+    /// t walks B through the saved file and every other snapshot (never A itself), then back
+    /// to the mix as it is; each pair is matched afresh, and one that is the same mix says so.
+    #[test]
+    fn b_may_be_the_saved_file_or_another_snapshot() {
+        let (_dir, _, session) = toned_session();
+        let mut console = console_of(session);
+        console.key("P");
+        console.key("Enter");
+        console.act(up());
+        console.key("P");
+        console.key("Enter");
+        console.key("p");
+        console.key("Up");
+        console.key("c");
+        let line = |console: &Console, i: usize| console.question().1[i].clone();
+        assert_eq!(line(&console, 0), "A: snapshot 0:00 (playing)");
+        assert_eq!(line(&console, 1), "B: your mix as it is");
+        assert_eq!(line(&console, 2), "Matching A and B in loudness: a moment.");
+        console.key("t");
+        assert_eq!(line(&console, 1), "B: the saved file");
+        assert_eq!(line(&console, 2), "They are the same mix: nothing changes.");
+        console.key("t");
+        assert_eq!(line(&console, 1), "B: snapshot 0:00 (2)");
+        assert_eq!(line(&console, 2), "Matching A and B in loudness: a moment.");
+        console.key("t");
+        assert_eq!(line(&console, 1), "B: your mix as it is");
+    }
 }
