@@ -16,3 +16,4 @@ pub mod rides;
 pub mod snapshots;
 pub mod state;
 pub mod undo;
+pub mod versions;

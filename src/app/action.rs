@@ -172,6 +172,8 @@ pub enum Action {
     RenameSnapshot,
     /// Snapshots: delete the highlighted one.
     DeleteSnapshot,
+    /// Snapshots: compare the highlighted one with the mix; while comparing, flip A and B.
+    CompareVersions,
     /// In a list: the item above.
     ListUp,
     /// In a list: the item below.
@@ -304,6 +306,7 @@ impl Action {
         Action::DeleteBack,
         Action::RenameSnapshot,
         Action::DeleteSnapshot,
+        Action::CompareVersions,
         Action::ListUp,
         Action::ListDown,
         Action::ListFirst,
@@ -341,6 +344,7 @@ impl Action {
                 | Action::DeleteBack
                 | Action::RenameSnapshot
                 | Action::DeleteSnapshot
+                | Action::CompareVersions
                 | Action::ListUp
                 | Action::ListDown
                 | Action::ListFirst
@@ -452,6 +456,7 @@ impl Action {
             Action::DeleteBack => "delete_back",
             Action::RenameSnapshot => "rename_snapshot",
             Action::DeleteSnapshot => "delete_snapshot",
+            Action::CompareVersions => "compare_versions",
             Action::ListUp => "list_up",
             Action::ListDown => "list_down",
             Action::ListFirst => "list_first",
@@ -565,6 +570,7 @@ impl Action {
             Action::DeleteBack => "Prompt: delete the last character",
             Action::RenameSnapshot => "Snapshots: rename this one",
             Action::DeleteSnapshot => "Snapshots: delete this one",
+            Action::CompareVersions => "Snapshots: compare with the mix; flip A/B",
             Action::ListUp => "List: the item above",
             Action::ListDown => "List: the item below",
             Action::ListFirst => "List: the first item",

@@ -36,6 +36,8 @@ pub enum Context {
     List,
     /// The list of mix snapshots.
     Snapshots,
+    /// Two versions of the mix compared, not blind.
+    CompareVersions,
     /// An exercise's panel, before it starts.
     ExerciseIntro,
     /// An exercise's results.
@@ -63,6 +65,7 @@ impl Context {
         Context::Prompt,
         Context::List,
         Context::Snapshots,
+        Context::CompareVersions,
         Context::ExerciseIntro,
         Context::Results,
         Context::LeaveExercise,
@@ -103,9 +106,23 @@ impl Context {
                 A::ListFirst,
                 A::ListLast,
                 A::Confirm,
+                A::CompareVersions,
                 A::TakeSnapshot,
                 A::RenameSnapshot,
                 A::DeleteSnapshot,
+                A::Cancel,
+                A::Back,
+                A::QuitNow,
+            ],
+            Context::CompareVersions => &[
+                A::CompareVersions,
+                A::SelectStrip(1),
+                A::SelectStrip(2),
+                A::ChooseTarget,
+                A::PlayPause,
+                A::PreviousSection,
+                A::NextSection,
+                A::Confirm,
                 A::Cancel,
                 A::Back,
                 A::QuitNow,
@@ -158,6 +175,7 @@ impl Context {
             Context::Prompt => "in a prompt",
             Context::List => "in a list",
             Context::Snapshots => "in the snapshot list",
+            Context::CompareVersions => "while comparing versions",
             Context::ExerciseIntro => "in an exercise's panel",
             Context::Results => "in the results",
             Context::LeaveExercise => "in the leave-exercise question",

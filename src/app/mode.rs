@@ -16,6 +16,7 @@
 pub mod already_open;
 pub mod arc;
 pub mod blind_exit;
+pub mod compare;
 pub mod disk_changed;
 pub mod help;
 pub mod info;
@@ -93,6 +94,12 @@ pub trait Mode<H: ?Sized> {
     /// A key that is none of its actions: a box to read closes, a question waits for its
     /// answer.
     fn other_key(&mut self, _host: &mut H) -> Next {
+        Next::Stay
+    }
+
+    /// A frame went by (the console ticks the top box): work it waits for, such as a
+    /// measurement in the background, can arrive.
+    fn tick(&mut self, _host: &mut H, _now: Instant) -> Next {
         Next::Stay
     }
 

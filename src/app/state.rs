@@ -520,6 +520,9 @@ impl App {
     /// `transport` is what the engine is doing now.
     pub fn tick(&mut self, now: Instant, transport: Transport) {
         self.mixer.transport = transport;
+        if !self.modes.is_empty() {
+            self.with_top(|mode, app| mode.tick(app, now));
+        }
         self.exercise_tick();
         self.watch_disk(now, false);
         self.mixer.tick_glides(now);

@@ -1,6 +1,7 @@
 //! Mix snapshots and blind A/B/X end to end, in a pseudo-terminal: a snapshot taken in the
 //! console is saved into the session file, and `earmix exercise abx` runs a short blind
-//! comparison of it against the changed mix, shows the result and records it.
+//! comparison of it against the changed mix, shows the result and records it; the plain
+//! compare flips between a snapshot and the mix, loudness-matched, and saves nothing.
 
 use crate::console::{Console, home_in, open_trio, read_session};
 use crate::support::{TempSession, earmix};
@@ -86,4 +87,40 @@ fn take_a_snapshot_change_the_mix_and_run_a_short_abx() {
         )),
         "{stdout}"
     );
+}
+
+/// P takes a snapshot, K moves a fader; in the snapshot list c compares the snapshot (A) with
+/// the mix as it is (B): the box names both, the loudness match says by how much the louder
+/// one is turned down, c flips to B and the status line says so; Esc leaves with the mix as
+/// it is back, and quitting without saving leaves the session file as it was: a compare saves
+/// nothing.
+#[test]
+fn take_a_snapshot_change_a_fader_and_compare() {
+    let ts = TempSession::new();
+    let (mut c, session) = open_trio(&ts);
+    let before = std::fs::read_to_string(&session).unwrap();
+    c.send("P");
+    c.wait_for_text(&["Take a snapshot of the mix", "0:00"]);
+    c.send("\r");
+    c.wait_for_text(&["Took snapshot 0:00"]);
+    c.send("K");
+    c.send("p");
+    c.wait_for_text(&["Mix snapshots (1)", "c compare"]);
+    c.send("c");
+    c.wait_for_text(&[
+        "Compare, not blind: A: 0:00 plays",
+        "A: snapshot 0:00 (playing)",
+        "B: your mix as it is",
+    ]);
+    c.wait_for_text(&["B is turned down", "dB to match A."]);
+    c.send("c");
+    c.wait_for_text(&["Compare, not blind: B: mix now plays", "Hearing B: mix now"]);
+    c.send("\x1b");
+    c.wait_for_text(&["Back to your mix as it is"]);
+    assert!(!c.text().contains("Compare, not blind"), "{}", c.dump());
+    c.send("q");
+    c.wait_for_text(&["[y] quit without saving"]);
+    c.send("y");
+    c.wait_success();
+    assert_eq!(std::fs::read_to_string(&session).unwrap(), before);
 }

@@ -7,61 +7,22 @@
 
 use std::time::SystemTime;
 
-use super::measure_in_background;
-use super::{Bench, ExerciseFlow, Finished, Handled, Keep, Measuring, Setup, Step, arrived};
-use crate::analysis::levels::ChannelLevel;
+use super::{Bench, ExerciseFlow, Finished, Handled, Keep, Setup, Step};
 use crate::app::action::Action;
-use crate::app::edit::{MixEdit, differences};
-use crate::app::effect::Effect;
 use crate::app::keymap::Keymap;
 use crate::app::mixer::Mixer;
+pub use crate::app::versions::Versus;
+use crate::app::versions::sounds_the_same;
+use crate::app::versions::{Matching, hear};
 use crate::exercise::Exercise;
 use crate::exercise::abx::{Abx, Side};
 use crate::exercise::history::{AbxRecord, Record};
 use crate::session::Session;
 use crate::ui::view::{ResultRow, ResultsView};
-use crate::units::{Decibels, Seconds};
+use crate::units::Seconds;
 
 /// The trial counts the set-up offers, the default first.
 pub const TRIAL_CHOICES: [usize; 4] = [10, 16, 20, 5];
-
-/// What B is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Versus {
-    /// The mix as it is in the console.
-    Current,
-    /// The session file as saved.
-    Saved,
-    /// A snapshot, by name.
-    Snapshot(String),
-}
-
-impl Versus {
-    /// What it is, for the panel and the results: "your mix as it is", "the saved file",
-    /// "snapshot Verse up".
-    pub fn describe(&self) -> String {
-        match self {
-            Versus::Current => "your mix as it is".to_string(),
-            Versus::Saved => "the saved file".to_string(),
-            Versus::Snapshot(name) => format!("snapshot {name}"),
-        }
-    }
-
-    /// What the history calls it: "current mix", "saved file" or the snapshot's name.
-    fn record(&self) -> String {
-        match self {
-            Versus::Current => "current mix".to_string(),
-            Versus::Saved => "saved file".to_string(),
-            Versus::Snapshot(name) => name.clone(),
-        }
-    }
-}
-
-/// A's and B's measurements on their way.
-type Measurings = (Measuring<Vec<ChannelLevel>>, Measuring<Vec<ChannelLevel>>);
-
-/// A version's measurement, or why there is none.
-type Measured = Result<Vec<ChannelLevel>, String>;
 
 /// What plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,9 +43,8 @@ pub struct AbxFlow {
     /// A's and B's mixes.
     versions: Option<(Session, Session)>,
     span: (Seconds, Seconds),
-    measuring: Option<Measurings>,
-    /// A's and B's measurements as they arrive.
-    measured: (Option<Measured>, Option<Measured>),
+    /// A's and B's loudness being measured.
+    measuring: Option<Matching>,
     /// What each side's master gets added to be as loud as the other, dB (A, B).
     offsets: (f64, f64),
     hearing: Hearing,
@@ -109,7 +69,6 @@ impl AbxFlow {
             versions: None,
             span: (Seconds(0.0), Seconds(0.0)),
             measuring: None,
-            measured: (None, None),
             offsets: (0.0, 0.0),
             hearing: Hearing::X,
         }
@@ -126,17 +85,10 @@ impl AbxFlow {
             Hearing::B => Side::B,
             Hearing::X => abx.x().unwrap_or(Side::A),
         };
-        let (version, offset) = match side {
-            Side::A => (a.clone(), self.offsets.0),
-            Side::B => (b.clone(), self.offsets.1),
-        };
-        let master = version.master_db;
-        let own = std::mem::replace(&mut bench.mixer.session, version);
-        bench.mixer.push_whole_mix();
-        bench.mixer.session = own;
-        bench
-            .mixer
-            .emit(Effect::Master(Decibels(master.0 + offset)));
+        match side {
+            Side::A => hear(bench.mixer, a, self.offsets.0),
+            Side::B => hear(bench.mixer, b, self.offsets.1),
+        }
         self.hearing = hearing;
     }
 
@@ -162,25 +114,6 @@ pub fn setup(session: &Session, setup: &mut Setup) -> Result<(), String> {
     Ok(())
 }
 
-/// A version's loudness over the loop: its channels' loudness summed as powers (the same
-/// approximation the drill's loudness match makes).
-fn loudness(levels: &[ChannelLevel]) -> Option<f64> {
-    let power: f64 = levels
-        .iter()
-        .filter_map(|l| l.loudness_lufs)
-        .map(|lufs| 10f64.powf(lufs / 10.0))
-        .sum();
-    (power > 0.0 && power.is_finite()).then(|| 10.0 * power.log10())
-}
-
-/// The offsets (dB added to A, to B) that make the louder one as loud as the other.
-pub fn match_offsets(a_lufs: Option<f64>, b_lufs: Option<f64>) -> (f64, f64) {
-    match (a_lufs, b_lufs) {
-        (Some(a), Some(b)) => ((b - a).min(0.0), (a - b).min(0.0)),
-        _ => (0.0, 0.0),
-    }
-}
-
 impl ExerciseFlow for AbxFlow {
     fn kind(&self) -> Exercise {
         Exercise::Abx
@@ -197,29 +130,10 @@ impl ExerciseFlow for AbxFlow {
         };
         let now = bench.mixer.session.clone();
         let a = snapshot.applied_to(&now);
-        let b = match &self.versus {
-            Versus::Current => now,
-            Versus::Saved => {
-                let mut saved = crate::session::load(&bench.before.path)
-                    .map_err(|e| format!("The saved file cannot be compared: {e}"))?;
-                for channel in &mut saved.channels {
-                    channel.solo = false;
-                }
-                saved
-            }
-            Versus::Snapshot(name) => bench
-                .before
-                .snapshots
-                .iter()
-                .find(|s| &s.name == name)
-                .ok_or_else(|| format!("There is no snapshot named {name}"))?
-                .applied_to(&now),
-        };
-        // What is heard: the snapshots each version keeps are no difference.
-        let heard = differences(&b, &a)
-            .into_iter()
-            .any(|c| !matches!(c.after, MixEdit::Snapshots { .. }));
-        if !heard {
+        let b = self
+            .versus
+            .session(bench.before, &now, &bench.before.path)?;
+        if sounds_the_same(&b, &a) {
             return Err(format!(
                 "Snapshot {} is the same mix as {}: there is nothing to tell apart",
                 self.snapshot,
@@ -231,10 +145,7 @@ impl ExerciseFlow for AbxFlow {
             Some(k) => bench.section_span(k),
             None => (Seconds(0.0), b.length()),
         };
-        self.measuring = Some((
-            measure_in_background(a.clone(), self.span),
-            measure_in_background(b.clone(), self.span),
-        ));
+        self.measuring = Some(Matching::start(&a, &b, self.span));
         let seed = (bench.mixer.random_unit() * 9_007_199_254_740_992.0) as u64;
         self.abx = Some(Abx::new(self.trials, seed));
         self.versions = Some((a, b));
@@ -314,29 +225,17 @@ impl ExerciseFlow for AbxFlow {
     }
 
     fn tick(&mut self, bench: &mut Bench<'_>) -> Option<Finished> {
-        let (a, b) = self.measuring.as_ref()?;
-        // Each measurement is taken once it arrives and kept until the other does.
-        if self.measured.0.is_none() {
-            self.measured.0 = arrived(a);
-        }
-        if self.measured.1.is_none() {
-            self.measured.1 = arrived(b);
-        }
-        let (Some(a), Some(b)) = (&self.measured.0, &self.measured.1) else {
-            return None;
-        };
-        match (a, b) {
-            (Ok(a), Ok(b)) => {
-                self.offsets = match_offsets(loudness(a), loudness(b));
+        match self.measuring.as_mut()?.poll()? {
+            Ok(offsets) => {
+                self.offsets = offsets;
                 bench.mixer.message = Some("Matched in loudness: X plays".to_string());
             }
-            (Err(e), _) | (_, Err(e)) => {
+            Err(e) => {
                 tracing::warn!("abx loudness: {e}");
                 bench.mixer.message = Some(format!("A and B are not loudness-matched: {e}"));
             }
         }
         self.measuring = None;
-        self.measured = (None, None);
         self.hear(self.hearing, bench);
         None
     }
@@ -412,20 +311,12 @@ mod tests {
 
     use super::*;
     use crate::app::action::{Direction, Step as Stride};
-    use crate::app::effect::Transport;
+    use crate::app::effect::{Effect, Transport};
     use crate::app::keymap::Keymap;
     use crate::app::state::App;
     use crate::exercise::history::History;
     use crate::ui::view::Overlay;
-
-    /// The louder side is turned down by the difference, the quieter one left alone; without
-    /// both measurements nothing moves.
-    #[test]
-    fn the_louder_side_is_turned_down() {
-        assert_eq!(match_offsets(Some(-20.0), Some(-17.5)), (0.0, -2.5));
-        assert_eq!(match_offsets(Some(-14.0), Some(-20.0)), (-6.0, 0.0));
-        assert_eq!(match_offsets(None, Some(-20.0)), (0.0, 0.0));
-    }
+    use crate::units::Decibels;
 
     /// Two 4 s tone stems on disk (Bass at 110 Hz, fader -3 dB; Keys at 440 Hz), loaded.
     fn song(dir: &Path) -> Session {

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use super::compare::Compare;
 use super::pick::moved;
 use super::prompt::{Prompt, Purpose};
 use super::{Host, Mode, Next};
@@ -47,6 +48,13 @@ impl<H: Host> Mode<H> for Snapshots {
                 app.mixer_mut().recall_snapshot(self.selected);
                 Next::Close
             }
+            Action::CompareVersions => match Compare::open(app, self.selected) {
+                Some(compare) => {
+                    app.open_box(Box::new(compare));
+                    Next::Close
+                }
+                None => Next::Stay,
+            },
             Action::TakeSnapshot => {
                 let name = app.mixer().default_snapshot_name();
                 app.open_box(Box::new(Prompt::new(Purpose::Snapshot(None), name)));
@@ -82,9 +90,9 @@ impl<H: Host> Mode<H> for Snapshots {
             items: snapshots.iter().map(|s| s.name.clone()).collect(),
             selected: self.selected,
             hint: format!(
-                "{} recalls, {} takes, {} renames, {} deletes, {} closes",
+                "{} recall, {} compare, {} rename, {} delete, {} close",
                 keys.key_label(Action::Confirm),
-                keys.key_label(Action::TakeSnapshot),
+                keys.key_label(Action::CompareVersions),
                 keys.key_label(Action::RenameSnapshot),
                 keys.key_label(Action::DeleteSnapshot),
                 keys.key_label(Action::Cancel)

@@ -230,6 +230,31 @@ pub(crate) fn saved_session() -> (tempfile::TempDir, PathBuf, Session) {
     (dir, path, loaded)
 }
 
+/// The test session saved as `s.toml` beside a second of tone stems (Bass at 110 Hz, fader
+/// -3 dB; Keys at 440 Hz), loaded back: something to measure in loudness.
+pub(crate) fn toned_session() -> (tempfile::TempDir, PathBuf, Session) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    for (name, hz) in [("bass.wav", 110.0), ("keys.wav", 440.0)] {
+        let mut w = hound::WavWriter::create(dir.path().join(name), spec).expect("stem");
+        for i in 0..48_000 {
+            let t = f64::from(i) / 48_000.0;
+            let sample = (t * hz * std::f64::consts::TAU).sin() * 6000.0;
+            w.write_sample(sample as i16).expect("sample");
+        }
+        w.finalize().expect("stem written");
+    }
+    let path = dir.path().join("s.toml");
+    session::save(&test_session(&path)).expect("first save");
+    let loaded = session::load(&path).expect("loads back");
+    (dir, path, loaded)
+}
+
 /// A coarse step up on the selected fader (+3 dB).
 pub(crate) fn up() -> Action {
     Action::Nudge {
