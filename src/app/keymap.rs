@@ -304,6 +304,16 @@ impl Keymap {
             .map_or(&[], |(_, keys)| keys.as_slice())
     }
 
+    /// Every key bound to an action, separated by spaces (`"Up k"`; empty when none), as the
+    /// exercise help lists them.
+    pub fn keys_text(&self, action: Action) -> String {
+        self.keys_for(action)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// One help line per action in [`Action::ALL`] order: its keys (`"Up, k"`, or `"(no key)"`)
     /// and its description.
     pub fn help_lines(&self) -> Vec<(String, &'static str)> {

@@ -344,15 +344,7 @@ mod tests {
         crate::session::load(&path).unwrap()
     }
 
-    fn act(app: &mut App, action: Action, transport: &mut Transport) -> Vec<Effect> {
-        app.drawn(Instant::now());
-        app.update(action, Instant::now(), *transport);
-        let effects = app.take_effects();
-        for effect in &effects {
-            transport.after(effect);
-        }
-        effects
-    }
+    use crate::app::mode::testing::act_on as act;
 
     /// Bass's fader and the master as the engine was last told in `effects`.
     fn heard(effects: &[Effect]) -> (Option<f64>, Option<f64>) {

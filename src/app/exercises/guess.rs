@@ -697,14 +697,7 @@ impl ExerciseFlow for Guess {
     }
 
     fn help(&self, keymap: &Keymap) -> Vec<String> {
-        let names = |action: Action| {
-            keymap
-                .keys_for(action)
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let names = |action: Action| keymap.keys_text(action);
         let nudge = |direction| Action::Nudge {
             direction,
             step: Stride::Fine,

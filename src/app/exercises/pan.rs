@@ -486,14 +486,7 @@ impl ExerciseFlow for PanDrill {
     }
 
     fn help(&self, keymap: &Keymap) -> Vec<String> {
-        let names = |action: Action| {
-            keymap
-                .keys_for(action)
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let names = |action: Action| keymap.keys_text(action);
         vec![
             format!("{:<14} Pan the part left", names(Action::PanLeft)),
             format!("{:<14} Pan the part right", names(Action::PanRight)),

@@ -143,6 +143,18 @@ impl Console {
     }
 }
 
+/// Drives `app` with an action as the console does (with the transport the engine would
+/// report, kept up to date from the effects), returning the effects.
+pub(crate) fn act_on(app: &mut App, action: Action, transport: &mut Transport) -> Vec<Effect> {
+    app.drawn(Instant::now());
+    app.update(action, Instant::now(), *transport);
+    let effects = app.take_effects();
+    for effect in &effects {
+        transport.after(effect);
+    }
+    effects
+}
+
 /// The key event a terminal sends for the key `spec` (capitals come with shift).
 pub(crate) fn key_event(spec: &str) -> KeyEvent {
     let key: Key = spec

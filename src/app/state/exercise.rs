@@ -654,14 +654,7 @@ impl App {
             Action::LoopSection,
             Action::Undo,
         ];
-        let names = |action: Action| {
-            self.keymap
-                .keys_for(action)
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        let names = |action: Action| self.keymap.keys_text(action);
         for action in keys {
             lines.push(format!("{:<14} {}", names(action), action.desc()));
         }
@@ -921,17 +914,7 @@ file = "ref.wav"
         app
     }
 
-    /// Drives `app` with an action as the console does (with a transport the engine would
-    /// report), returning the effects.
-    fn act(app: &mut App, action: Action, transport: &mut Transport) -> Vec<Effect> {
-        app.drawn(Instant::now());
-        app.update(action, Instant::now(), *transport);
-        let effects = app.take_effects();
-        for effect in &effects {
-            transport.after(effect);
-        }
-        effects
-    }
+    use crate::app::mode::testing::act_on as act;
 
     /// Ticks until the exercise stops waiting for a measurement (at most 20 s).
     fn settle(app: &mut App, transport: &mut Transport) {

@@ -2,10 +2,9 @@
 //! history record, and the user's mix coming back.
 
 use std::path::Path;
-use std::time::Instant;
 
 use crate::app::action::Action;
-use crate::app::effect::{Effect, Transport};
+use crate::app::effect::Transport;
 use crate::app::keymap::Keymap;
 use crate::app::state::App;
 use crate::exercise::Exercise;
@@ -50,16 +49,7 @@ fn console(session: Session) -> App {
     app
 }
 
-/// Drives `app` with an action as the console does, returning the effects.
-fn act(app: &mut App, action: Action, transport: &mut Transport) -> Vec<Effect> {
-    app.drawn(Instant::now());
-    app.update(action, Instant::now(), *transport);
-    let effects = app.take_effects();
-    for effect in &effects {
-        transport.after(effect);
-    }
-    effects
-}
+use crate::app::mode::testing::act_on as act;
 
 fn start(app: &mut App, transport: &mut Transport) {
     app.open_exercise(Exercise::Consistency, None);

@@ -85,16 +85,7 @@ fn console(session: Session, dir: &Path) -> App {
     app
 }
 
-/// Drives `app` with an action as the console does, returning the effects.
-fn act(app: &mut App, action: Action, transport: &mut Transport) -> Vec<Effect> {
-    app.drawn(Instant::now());
-    app.update(action, Instant::now(), *transport);
-    let effects = app.take_effects();
-    for effect in &effects {
-        transport.after(effect);
-    }
-    effects
-}
+use crate::app::mode::testing::act_on as act;
 
 /// Opens the pan drill and starts it, then ticks until the target is measured (at most 20 s).
 fn start(app: &mut App, transport: &mut Transport) {
