@@ -144,11 +144,18 @@ impl Format {
         matches!(self, Format::Wav24 | Format::Wav16 | Format::WavFloat)
     }
 
-    /// The tools that read this format (sox reads no MP3), earmix first; `report` is timed on
-    /// the 24-bit stems.
+    /// The tools that read this format (sox reads no MP3), earmix first; `report` and the
+    /// exercises' measuring are timed on the 24-bit stems.
     fn tools(self) -> &'static [Tool] {
         match self {
-            Format::Wav24 => &[Tool::Earmix, Tool::Report, Tool::Sox, Tool::Ffmpeg],
+            Format::Wav24 => &[
+                Tool::Earmix,
+                Tool::Report,
+                Tool::Blindfold,
+                Tool::Deconstruct,
+                Tool::Sox,
+                Tool::Ffmpeg,
+            ],
             Format::Mp3 => &[Tool::Earmix, Tool::Ffmpeg],
             _ => &Tool::ALL,
         }
@@ -376,6 +383,12 @@ fn write_session(set: &StemSet, dir: &Path, format: Format) -> BoxResult<PathBuf
             k + 1
         )?;
     }
+    if format == Format::Wav24 {
+        // Reference Deconstruction's measuring needs a reference mix: any stereo file of the
+        // song's length does for timing (the first stem is stereo in every set).
+        let reference = &set.stem_list(format)[0].file;
+        write!(toml, "\n[reference]\nfile = \"{reference}\"\n")?;
+    }
     let path = dir.join(format!("session-{}.toml", format.tag()));
     fs::write(&path, toml)?;
     Ok(path)
@@ -399,6 +412,10 @@ enum Tool {
     /// `earmix report`: the same render, measured instead of written (timed on the 24-bit WAV
     /// sets, against the bounce).
     Report,
+    /// The Blindfold Balance Test's measuring: every channel's level over the whole song.
+    Blindfold,
+    /// Reference Deconstruction's measuring: the mix and the reference, per section.
+    Deconstruct,
     Sox,
     Ffmpeg,
 }
@@ -411,6 +428,8 @@ impl Tool {
         match self {
             Tool::Earmix => "earmix",
             Tool::Report => "earmix report",
+            Tool::Blindfold => "blindfold measure",
+            Tool::Deconstruct => "deconstruct measure",
             Tool::Sox => "sox",
             Tool::Ffmpeg => "ffmpeg",
         }
@@ -592,6 +611,17 @@ fn run_tool(tool: Tool, job: &Job, out: &Path, tick: f64) -> BoxResult<Run> {
             let session = earmix::session::load(job.session)?;
             let report = earmix::analysis::report::measure(&session, &mut |_, _| {})?;
             std::hint::black_box(report);
+        }
+        Tool::Blindfold => {
+            let session = earmix::session::load(job.session)?;
+            let levels =
+                earmix::analysis::levels::measure_span(&session, 0, session.length_frames)?;
+            std::hint::black_box(levels);
+        }
+        Tool::Deconstruct => {
+            let session = earmix::session::load(job.session)?;
+            let comparison = earmix::exercise::deconstruct::compare(&session)?;
+            std::hint::black_box(comparison);
         }
         Tool::Sox => run_external("sox", &sox_args(set, dir, format, out))?,
         Tool::Ffmpeg => run_external("ffmpeg", &ffmpeg_args(set, dir, format, out))?,
@@ -825,6 +855,8 @@ fn version_of(program: &str, arg: &str) -> BoxResult<String> {
 
 struct SetResult {
     set: &'static str,
+    /// The song's length, seconds.
+    seconds: u32,
     format: Format,
     /// Stem-seconds in the set.
     stream_seconds: f64,
@@ -942,6 +974,7 @@ fn bench_set(
     };
     Ok(SetResult {
         set: set.name,
+        seconds: set.seconds,
         format,
         stream_seconds: set.stream_seconds(),
         tools,
@@ -974,7 +1007,9 @@ fn report(machine: &Machine, results: &[SetResult]) -> bool {
             let wall = r.median_wall(i);
             let ratio = match tool {
                 Tool::Earmix => "-".to_string(),
-                Tool::Report => format!("= {:.2}x the bounce", wall / earmix),
+                Tool::Report | Tool::Blindfold | Tool::Deconstruct => {
+                    format!("= {:.2}x the bounce", wall / earmix)
+                }
                 _ => format!("= {:.1}x earmix", wall / earmix),
             };
             let (cpu, cores) = r.median_cpu(i).map_or_else(
@@ -1027,6 +1062,17 @@ fn summarise(machine: &Machine, r: &SetResult) -> bool {
             "{name}: earmix report takes {ratio:.2}x the bounce's time: the 1.5x target is \
              {verdict}."
         );
+    }
+    for tool in [Tool::Blindfold, Tool::Deconstruct] {
+        if let Some(wall) = r.wall_of(tool) {
+            let per_3_min = wall * 180.0 / f64::from(r.seconds);
+            let verdict = if per_3_min <= 1.0 { "met" } else { "NOT met" };
+            println!(
+                "{name}: the {} takes {wall:.2} s, {per_3_min:.2} s per 3 minutes of song: \
+                 the target of a second is {verdict}.",
+                tool.name()
+            );
+        }
     }
     if let Some(floor) = r.floor {
         println!(
