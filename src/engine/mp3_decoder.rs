@@ -83,7 +83,7 @@ pub struct Mp3Decoder {
     /// False after a failed or short read or a failed seek, when the reader's position no
     /// longer matches `playhead`.
     in_step: bool,
-    /// One block of interleaved samples, reused.
+    /// Interleaved samples, an MP3 frame's worth at most, reused.
     interleaved: Vec<f32>,
 }
 
@@ -156,7 +156,7 @@ impl Decoder for Mp3Decoder {
             block_size,
             playhead: 0,
             in_step: true,
-            interleaved: vec![0.0; block_size * channels],
+            interleaved: vec![0.0; nanomp3::MAX_SAMPLES_PER_FRAME],
         };
         decoder.seek(start_frame)?;
         Ok((decoder, info))
@@ -179,13 +179,13 @@ impl Decoder for Mp3Decoder {
         if !self.in_step {
             self.seek_reader(self.playhead)?;
         }
-        let want = frames * self.channels;
-        let mut got = 0;
+        let mut got_frames = 0;
         let mut failed = None;
-        while got < want {
-            match self.reader.read(&mut self.interleaved[got..want]) {
+        while got_frames < frames {
+            let want = ((frames - got_frames) * self.channels).min(self.interleaved.len());
+            let got = match self.reader.read(&mut self.interleaved[..want]) {
                 Ok(0) => break,
-                Ok(n) => got += n,
+                Ok(n) => n,
                 // The reader reads ahead: a stream that "changes its format" where the whole
                 // file has been read is a file cut short, whose last frame was cut in two (or
                 // damage in its last few kilobytes), not a new stream. It ends early there.
@@ -197,14 +197,15 @@ impl Decoder for Mp3Decoder {
                     failed = Some(e.into());
                     break;
                 }
-            }
+            };
+            let whole = got / self.channels * self.channels;
+            deinterleave(
+                &self.interleaved[..whole],
+                self.channels,
+                &mut data_block.block,
+            );
+            got_frames += whole / self.channels;
         }
-        let got_frames = got / self.channels;
-        deinterleave(
-            &self.interleaved[..got_frames * self.channels],
-            self.channels,
-            &mut data_block.block,
-        );
         self.playhead += got_frames;
         // Where the data stopped early, the next read starts with a seek (which finds the end
         // again): the short block tells the caller where.

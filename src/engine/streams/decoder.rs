@@ -143,7 +143,9 @@ fn open_other(
     start_frame: usize,
     block_size: usize,
 ) -> Result<Opened, creek::OpenError> {
-    let (decoder, info) = GaplessDecoder::open(file, start_frame as u64)?;
+    // At frame 0: symphonia's seek, which may read the file up to the start, is made only when
+    // symphonia keeps the file.
+    let (mut decoder, info) = GaplessDecoder::open(file, 0)?;
     let header = info.frames;
     let is_mp3 = info.codec_params.codec == symphonia::core::codecs::CODEC_TYPE_MP3;
     // symphonia believes a WAV header about the length; the file size says how much of it is
@@ -155,20 +157,22 @@ fn open_other(
         sample_rate: info.sample_rate,
         params: (),
     };
-    let mut inner = Inner::Other(decoder);
     if is_mp3 {
         match Mp3Decoder::new(file.to_path_buf(), start_frame, block_size, header) {
             Ok((mp3, mp3_info))
                 if (mp3_info.num_channels, mp3_info.sample_rate)
                     == (info.num_channels, info.sample_rate) =>
             {
-                inner = Inner::Mp3(mp3);
+                return Ok((Inner::Mp3(mp3), info, (header, data)));
             }
             Ok(_) => tracing::debug!("{}: reading through symphonia (its format)", file.display()),
             Err(e) => tracing::debug!("{}: reading through symphonia ({e})", file.display()),
         }
     }
-    Ok((inner, info, (header, data)))
+    if start_frame > 0 {
+        decoder.seek(start_frame as u64)?;
+    }
+    Ok((Inner::Other(decoder), info, (header, data)))
 }
 
 impl Decoder for StemDecoder {
