@@ -7,6 +7,7 @@ pub mod health;
 pub mod loudness;
 pub mod meter;
 pub mod monitor;
+pub mod mp3_decoder;
 pub mod output;
 pub mod processor;
 pub mod protocol;

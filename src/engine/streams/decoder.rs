@@ -1,6 +1,7 @@
 //! The decoder behind every stem, run on creek's I/O thread (and on the thread that scans a stem
-//! for `earmix check`): uncompressed WAV through the fast [`WavDecoder`], everything else (and
-//! any WAV it refuses) through symphonia, sample-exact ([`GaplessDecoder`]). It never fails the
+//! for `earmix check`): uncompressed WAV through the fast [`WavDecoder`], MP3 through the fast
+//! [`Mp3Decoder`] (gapless as symphonia is, and as long), everything else (and any WAV or MP3
+//! they refuse) through symphonia, sample-exact ([`GaplessDecoder`]). It never fails the
 //! stream: where the data stops early or decoding fails, it records that in the stem's
 //! [`StemHealth`] and gives silence from there; samples that are NaN or infinite become silence
 //! and are recorded too. So a damaged stem plays as long as its data, the same in the console,
@@ -15,10 +16,12 @@ use creek::{DataBlock, Decoder, FileInfo, SymphoniaDecoder};
 
 use super::gapless::GaplessDecoder;
 use crate::engine::health::{StemHealth, Stop};
+use crate::engine::mp3_decoder::{Mp3Decoder, Mp3Error};
 use crate::engine::wav_decoder::{self, SampleFormat, WavDecoder, WavError};
 
 enum Inner {
     Wav(WavDecoder),
+    Mp3(Mp3Decoder),
     Other(GaplessDecoder),
 }
 
@@ -63,7 +66,7 @@ impl StemDecoder {
     pub(crate) fn needs_a_full_read(&self) -> bool {
         match &self.inner {
             Inner::Wav(_) => self.may_be_nonfinite,
-            Inner::Other(_) => true,
+            Inner::Mp3(_) | Inner::Other(_) => true,
         }
     }
 
@@ -122,6 +125,56 @@ fn stop_for_wav(err: &WavError) -> Stop {
     }
 }
 
+fn stop_for_mp3(err: &Mp3Error) -> Stop {
+    match err {
+        Mp3Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Stop::EndsEarly,
+        other => Stop::Failed(other.to_string()),
+    }
+}
+
+/// What opening a file that is not a WAV [`WavDecoder`] reads gives: the decoder, what creek is
+/// told, and the frames the header states and the file holds.
+type Opened = (Inner, FileInfo<()>, (u64, u64));
+
+/// Opens `file` through symphonia, then, for MP3, through the [`Mp3Decoder`] when it reads the
+/// file as symphonia does.
+fn open_other(
+    file: &std::path::Path,
+    start_frame: usize,
+    block_size: usize,
+) -> Result<Opened, creek::OpenError> {
+    // At frame 0: symphonia's seek, which may read the file up to the start, is made only when
+    // symphonia keeps the file.
+    let (mut decoder, info) = GaplessDecoder::open(file, 0)?;
+    let header = info.frames;
+    let is_mp3 = info.codec_params.codec == symphonia::core::codecs::CODEC_TYPE_MP3;
+    // symphonia believes a WAV header about the length; the file size says how much of it is
+    // there.
+    let data = wav_decoder::layout_of(file).map_or(header, |layout| layout.frames().0.min(header));
+    let info = FileInfo {
+        num_frames: usize::try_from(header).map_err(|_| creek::OpenError::NoNumFrames)?,
+        num_channels: info.channels,
+        sample_rate: info.sample_rate,
+        params: (),
+    };
+    if is_mp3 {
+        match Mp3Decoder::new(file.to_path_buf(), start_frame, block_size, header) {
+            Ok((mp3, mp3_info))
+                if (mp3_info.num_channels, mp3_info.sample_rate)
+                    == (info.num_channels, info.sample_rate) =>
+            {
+                return Ok((Inner::Mp3(mp3), info, (header, data)));
+            }
+            Ok(_) => tracing::debug!("{}: reading through symphonia (its format)", file.display()),
+            Err(e) => tracing::debug!("{}: reading through symphonia ({e})", file.display()),
+        }
+    }
+    if start_frame > 0 {
+        decoder.seek(start_frame as u64)?;
+    }
+    Ok((Inner::Other(decoder), info, (header, data)))
+}
+
 impl Decoder for StemDecoder {
     type T = f32;
     /// The record the decoder writes what it finds into.
@@ -157,21 +210,9 @@ impl Decoder for StemDecoder {
                     )
                 }
                 Err(e) => {
-                    tracing::debug!("{}: reading through symphonia ({e})", file.display());
-                    let (decoder, info) = GaplessDecoder::open(&file, start_frame as u64)?;
-                    let header = info.frames;
-                    // symphonia believes a WAV header about the length; the file size says how
-                    // much of it is there.
-                    let data = wav_decoder::layout_of(&file)
-                        .map_or(header, |layout| layout.frames().0.min(header));
-                    let info = FileInfo {
-                        num_frames: usize::try_from(header)
-                            .map_err(|_| creek::OpenError::NoNumFrames)?,
-                        num_channels: info.channels,
-                        sample_rate: info.sample_rate,
-                        params: (),
-                    };
-                    (Inner::Other(decoder), info, true, (header, data))
+                    tracing::debug!("{}: not read as WAV ({e})", file.display());
+                    let (inner, info, frames) = open_other(&file, start_frame, block_size)?;
+                    (inner, info, true, frames)
                 }
             };
         health.opened(info.sample_rate.unwrap_or(0), header_frames);
@@ -210,6 +251,7 @@ impl Decoder for StemDecoder {
         }
         let result = match &mut self.inner {
             Inner::Wav(d) => d.seek(frame).map_err(|e| stop_for_wav(&e)),
+            Inner::Mp3(d) => d.seek(frame).map_err(|e| stop_for_mp3(&e)),
             // symphonia's readers do not always find their way back from where a file ends
             // early (a FLAC reader, seeked back to the start, gave one packet and then the end
             // again): after that, start afresh.
@@ -244,6 +286,7 @@ impl Decoder for StemDecoder {
         }
         let result = match &mut self.inner {
             Inner::Wav(d) => d.decode(data_block).map_err(|e| stop_for_wav(&e)),
+            Inner::Mp3(d) => d.decode(data_block).map_err(|e| stop_for_mp3(&e)),
             Inner::Other(d) => d
                 .decode(data_block, self.block_size)
                 .map_err(|e| stop_for_symphonia(&e)),
@@ -449,5 +492,143 @@ mod tests {
             assert!(again[0] == got[0][from..], "played again from {from}");
         }
         assert_eq!(decoder.health().all_damage(), damage);
+    }
+
+    /// Every frame symphonia's gapless decoder gives for `path` from the start, per channel,
+    /// and the length it states.
+    fn symphonia_all(path: &Path) -> (Vec<Vec<f32>>, u64) {
+        let (mut decoder, info) = GaplessDecoder::open(path, 0).unwrap();
+        let channels = usize::from(info.channels);
+        let mut out = vec![Vec::new(); channels];
+        let mut data = DataBlock::new(channels, 4_096);
+        loop {
+            data.clear();
+            decoder.decode(&mut data, 4_096).unwrap();
+            if data.block[0].is_empty() {
+                return (out, info.frames);
+            }
+            for (o, c) in out.iter_mut().zip(&data.block) {
+                o.extend_from_slice(c);
+            }
+        }
+    }
+
+    /// The lag in frames, within +-1200, at which `got` best matches `want` over 0.2 s from
+    /// frame `from` (the peak of their cross-correlation).
+    fn lag(want: &[f32], got: &[f32], from: usize, len: usize) -> i64 {
+        let correlation = |lag: i64| -> f64 {
+            (from..from + len)
+                .map(|i| f64::from(want[i]) * f64::from(got[(i as i64 + lag) as usize]))
+                .sum()
+        };
+        (-1_200..=1_200)
+            .max_by(|a, b| correlation(*a).total_cmp(&correlation(*b)))
+            .unwrap()
+    }
+
+    /// An MP3 made by lame (CBR and VBR, 44.1 and 48 kHz, mono and stereo, music-like sound)
+    /// takes the MP3 decoder and plays as symphonia's gapless decoder plays it: exactly as long
+    /// (the WAV's length), in time with it (the cross-correlation peaks at lag 0, at the start
+    /// and later on), and the same within 1e-3 of full scale everywhere.
+    #[test]
+    fn an_mp3_plays_in_time_with_symphonia_and_as_long() {
+        use crate::engine::mp3_decoder::tests::{lame, music_wav};
+        let dir = tempfile::tempdir().unwrap();
+        for (rate, channels, args) in [
+            (44_100, 1, &["-V2"][..]),
+            (44_100, 2, &["-b", "256"]),
+            (48_000, 1, &["-b", "256"]),
+            (48_000, 2, &["-V2"]),
+        ] {
+            let wav = music_wav(dir.path(), rate, channels, 3.0);
+            let what = format!("{rate} Hz, {channels} channels, lame {args:?}");
+            let mp3 = lame(&wav, "stem.mp3", args);
+            let (mut decoder, info) =
+                StemDecoder::new(mp3.clone(), 0, 4_096, Arc::default()).unwrap();
+            assert!(matches!(decoder.inner, Inner::Mp3(_)), "{what}");
+            assert_eq!(info.num_frames, 3 * rate as usize, "{what}");
+            let got = decode_all(&mut decoder, usize::from(channels), 4_096);
+            let (want, frames) = symphonia_all(&mp3);
+            assert_eq!(frames, info.num_frames as u64, "{what}");
+            assert!(decoder.health().all_damage().is_empty(), "{what}");
+            for (ch, (got, want)) in got.iter().zip(&want).enumerate() {
+                assert_eq!((got.len(), want.len()), (info.num_frames, info.num_frames));
+                let window = rate as usize / 5;
+                for from in [1_300, rate as usize, 2 * rate as usize] {
+                    assert_eq!(
+                        lag(want, got, from, window),
+                        0,
+                        "{what}: channel {ch} at {from}"
+                    );
+                }
+                let most = got
+                    .iter()
+                    .zip(want)
+                    .map(|(g, w)| (g - w).abs())
+                    .fold(0.0, f32::max);
+                assert!(most < 1e-3, "{what}: channel {ch} differs by {most}");
+            }
+        }
+    }
+
+    /// An MP3 cut short, and one with a stretch of garbage in the middle, play as far as
+    /// their good data through the MP3 decoder, never fail, and are recorded as symphonia's
+    /// reading of them is.
+    #[test]
+    fn damaged_mp3s_are_read_as_symphonia_reads_them() {
+        use crate::engine::mp3_decoder::tests::{lame, music_wav};
+        let dir = tempfile::tempdir().unwrap();
+        let wav = music_wav(dir.path(), 44_100, 2, 4.0);
+        let mp3 = lame(&wav, "stem.mp3", &[]);
+        let (mut decoder, _) = StemDecoder::new(mp3.clone(), 0, 4_096, Arc::default()).unwrap();
+        let full = decode_all(&mut decoder, 2, 4_096);
+        let bytes = std::fs::read(&mp3).unwrap();
+        let cut = dir.path().join("cut.mp3");
+        std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+        let mut garbled_bytes = bytes.clone();
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        for b in &mut garbled_bytes[bytes.len() / 2..bytes.len() / 2 + 3_000] {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        let garbled = dir.path().join("garbled.mp3");
+        std::fs::write(&garbled, &garbled_bytes).unwrap();
+        for (path, cut_short) in [(cut, true), (garbled, false)] {
+            let what = path.display().to_string();
+            let (mut decoder, info) =
+                StemDecoder::new(path.clone(), 0, 4_096, Arc::default()).unwrap();
+            assert!(matches!(decoder.inner, Inner::Mp3(_)), "{what}");
+            assert_eq!(info.num_frames, 176_400, "{what}: the tag's length");
+            let got = decode_all(&mut decoder, 2, 4_096);
+            let damage = decoder.health().all_damage();
+            let [StemDamage::EndsEarly { at, header }] = damage.as_slice() else {
+                panic!("{what}: {damage:?}");
+            };
+            assert_eq!(*header, Seconds(4.0), "{what}");
+            let stop = at.to_frames(44_100) as usize;
+            // Where symphonia's gapless decoder stops giving frames.
+            let symphonia_stop = symphonia_all(&path).0[0].len();
+            assert!(
+                symphonia_stop < 176_400,
+                "{what}: symphonia reads it to the end"
+            );
+            if cut_short {
+                // symphonia decodes the last whole frame before the cut, nanomp3 stops a frame
+                // (1152 frames) before it.
+                assert!(stop.abs_diff(symphonia_stop) <= 2_304, "{what}: {at}");
+            }
+            // The garbage starts half-way through the file, about 2 s in.
+            let good = if cut_short { stop } else { 80_000 };
+            assert!(stop >= good, "{what}: {at}");
+            for (got, full) in got.iter().zip(&full) {
+                assert!(got[..good] == full[..good], "{what}: the good data");
+                assert!(
+                    got[stop..].iter().all(|x| *x == 0.0),
+                    "{what}: silence after"
+                );
+            }
+        }
     }
 }
