@@ -18,6 +18,7 @@ use gapless::GaplessDecoder;
 pub use super::health::{StemDamage, StemHealth};
 pub use super::source::StreamError;
 
+use super::flac_decoder::FlacDecoder;
 use super::resample::Resampled;
 use super::smoother::ramp_frames;
 use super::source::{MAX_CACHED, ReadMode, ReadStatus, Source, StemBuffer};
@@ -158,6 +159,18 @@ pub fn probe(path: &Path) -> Result<StemInfo, StreamError> {
         };
         return Ok(StemInfo {
             format: format!("{}, {coding}", container(path)),
+            channels: spec.channels,
+            sample_rate: spec.sample_rate,
+            frames: info.num_frames as u64,
+        });
+    }
+    if let Ok((decoder, info)) = FlacDecoder::new(path.to_path_buf(), 0, 1024, ()) {
+        let spec = decoder.spec();
+        if spec.channels > 2 {
+            return Err(too_many(spec.channels));
+        }
+        return Ok(StemInfo {
+            format: format!("{}, FLAC {}-bit", container(path), spec.bits),
             channels: spec.channels,
             sample_rate: spec.sample_rate,
             frames: info.num_frames as u64,

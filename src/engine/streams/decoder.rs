@@ -1,7 +1,8 @@
 //! The decoder behind every stem, run on creek's I/O thread (and on the thread that scans a stem
-//! for `earmix check`): uncompressed WAV through the fast [`WavDecoder`], MP3 through the fast
-//! [`Mp3Decoder`] (gapless as symphonia is, and as long), everything else (and any WAV or MP3
-//! they refuse) through symphonia, sample-exact ([`GaplessDecoder`]). It never fails the
+//! for `earmix check`): uncompressed WAV through the fast [`WavDecoder`], native FLAC through the
+//! fast [`FlacDecoder`], MP3 through the fast [`Mp3Decoder`] (gapless as symphonia is, and as
+//! long), everything else (and any WAV, FLAC or MP3 they refuse) through symphonia,
+//! sample-exact ([`GaplessDecoder`]). It never fails the
 //! stream: where the data stops early or decoding fails, it records that in the stem's
 //! [`StemHealth`] and gives silence from there; samples that are NaN or infinite become silence
 //! and are recorded too. So a damaged stem plays as long as its data, the same in the console,
@@ -15,12 +16,14 @@ use std::sync::Arc;
 use creek::{DataBlock, Decoder, FileInfo, SymphoniaDecoder};
 
 use super::gapless::GaplessDecoder;
+use crate::engine::flac_decoder::{FlacDecoder, FlacError};
 use crate::engine::health::{StemHealth, Stop};
 use crate::engine::mp3_decoder::{Mp3Decoder, Mp3Error};
 use crate::engine::wav_decoder::{self, SampleFormat, WavDecoder, WavError};
 
 enum Inner {
     Wav(WavDecoder),
+    Flac(FlacDecoder),
     Mp3(Mp3Decoder),
     Other(GaplessDecoder),
 }
@@ -62,11 +65,11 @@ impl StemDecoder {
 
     /// Whether reading the whole file could find anything its header does not already tell:
     /// false for integer PCM WAV, whose length the file size gives and whose samples are always
-    /// finite.
+    /// finite. FLAC is read through: only decoding finds a frame cut short or damaged.
     pub(crate) fn needs_a_full_read(&self) -> bool {
         match &self.inner {
             Inner::Wav(_) => self.may_be_nonfinite,
-            Inner::Mp3(_) | Inner::Other(_) => true,
+            Inner::Flac(_) | Inner::Mp3(_) | Inner::Other(_) => true,
         }
     }
 
@@ -118,6 +121,13 @@ fn stop_for_symphonia(err: &symphonia::core::errors::Error) -> Stop {
     }
 }
 
+fn stop_for_flac(err: &FlacError) -> Stop {
+    match err {
+        FlacError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Stop::EndsEarly,
+        other => Stop::Failed(other.to_string()),
+    }
+}
+
 fn stop_for_wav(err: &WavError) -> Stop {
     match err {
         WavError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Stop::EndsEarly,
@@ -132,9 +142,9 @@ fn stop_for_mp3(err: &Mp3Error) -> Stop {
     }
 }
 
-/// What opening a file that is not a WAV [`WavDecoder`] reads gives: the decoder, what creek is
-/// told, and the frames the header states and the file holds.
-type Opened = (Inner, FileInfo<()>, (u64, u64));
+/// What opening a file through symphonia gives: the decoder, what creek is told, and the frames
+/// the header states and the file holds.
+type OpenedOther = (Inner, FileInfo<()>, (u64, u64));
 
 /// Opens `file` through symphonia, then, for MP3, through the [`Mp3Decoder`] when it reads the
 /// file as symphonia does.
@@ -142,7 +152,7 @@ fn open_other(
     file: &std::path::Path,
     start_frame: usize,
     block_size: usize,
-) -> Result<Opened, creek::OpenError> {
+) -> Result<OpenedOther, creek::OpenError> {
     // At frame 0: symphonia's seek, which may read the file up to the start, is made only when
     // symphonia keeps the file.
     let (mut decoder, info) = GaplessDecoder::open(file, 0)?;
@@ -197,24 +207,13 @@ impl Decoder for StemDecoder {
         block_size: usize,
         health: Arc<StemHealth>,
     ) -> Result<(Self, FileInfo<()>), creek::OpenError> {
-        // What the header states and what the file holds, in frames.
-        let (inner, info, may_be_nonfinite, (header_frames, data_frames)) =
-            match WavDecoder::new(file.clone(), start_frame, block_size, ()) {
-                Ok((decoder, info)) => {
-                    let spec = *decoder.spec();
-                    (
-                        Inner::Wav(decoder),
-                        without_params(&info),
-                        spec.format == SampleFormat::F32,
-                        (spec.header_frames, spec.frames),
-                    )
-                }
-                Err(e) => {
-                    tracing::debug!("{}: not read as WAV ({e})", file.display());
-                    let (inner, info, frames) = open_other(&file, start_frame, block_size)?;
-                    (inner, info, true, frames)
-                }
-            };
+        let Opened {
+            inner,
+            info,
+            may_be_nonfinite,
+            header_frames,
+            data_frames,
+        } = open_inner(&file, start_frame, block_size)?;
         health.opened(info.sample_rate.unwrap_or(0), header_frames);
         let mut info = info;
         let mut decoder = Self {
@@ -251,6 +250,7 @@ impl Decoder for StemDecoder {
         }
         let result = match &mut self.inner {
             Inner::Wav(d) => d.seek(frame).map_err(|e| stop_for_wav(&e)),
+            Inner::Flac(d) => d.seek(frame).map_err(|e| stop_for_flac(&e)),
             Inner::Mp3(d) => d.seek(frame).map_err(|e| stop_for_mp3(&e)),
             // symphonia's readers do not always find their way back from where a file ends
             // early (a FLAC reader, seeked back to the start, gave one packet and then the end
@@ -286,6 +286,7 @@ impl Decoder for StemDecoder {
         }
         let result = match &mut self.inner {
             Inner::Wav(d) => d.decode(data_block).map_err(|e| stop_for_wav(&e)),
+            Inner::Flac(d) => d.decode(data_block).map_err(|e| stop_for_flac(&e)),
             Inner::Mp3(d) => d.decode(data_block).map_err(|e| stop_for_mp3(&e)),
             Inner::Other(d) => d
                 .decode(data_block, self.block_size)
@@ -324,6 +325,66 @@ impl Decoder for StemDecoder {
     fn current_frame(&self) -> usize {
         self.playhead
     }
+}
+
+/// The inner decoder [`StemDecoder::new`] opened, and what it found.
+struct Opened {
+    inner: Inner,
+    info: FileInfo<()>,
+    may_be_nonfinite: bool,
+    /// Frames the header states.
+    header_frames: u64,
+    /// Frames the file holds, where that is known at open (a WAV cut short); else the header's.
+    data_frames: u64,
+}
+
+/// Opens `file` with the fast WAV decoder, else the fast FLAC decoder, else symphonia (and the
+/// fast MP3 decoder, see [`open_other`]).
+///
+/// Not realtime-safe (file I/O).
+fn open_inner(
+    file: &std::path::Path,
+    start_frame: usize,
+    block_size: usize,
+) -> Result<Opened, creek::OpenError> {
+    let wav = match WavDecoder::new(file.to_path_buf(), start_frame, block_size, ()) {
+        Ok((decoder, info)) => {
+            let spec = *decoder.spec();
+            return Ok(Opened {
+                inner: Inner::Wav(decoder),
+                info: without_params(&info),
+                may_be_nonfinite: spec.format == SampleFormat::F32,
+                header_frames: spec.header_frames,
+                data_frames: spec.frames,
+            });
+        }
+        Err(e) => e,
+    };
+    let flac = match FlacDecoder::new(file.to_path_buf(), start_frame, block_size, ()) {
+        Ok((decoder, info)) => {
+            let frames = decoder.spec().frames;
+            return Ok(Opened {
+                inner: Inner::Flac(decoder),
+                info: without_params(&info),
+                may_be_nonfinite: false,
+                header_frames: frames,
+                data_frames: frames,
+            });
+        }
+        Err(e) => e,
+    };
+    tracing::debug!(
+        "{}: not read as WAV ({wav}) nor as native FLAC ({flac})",
+        file.display()
+    );
+    let (inner, info, (header_frames, data_frames)) = open_other(file, start_frame, block_size)?;
+    Ok(Opened {
+        inner,
+        info,
+        may_be_nonfinite: true,
+        header_frames,
+        data_frames,
+    })
 }
 
 fn without_params<P>(info: &FileInfo<P>) -> FileInfo<()> {
@@ -437,6 +498,73 @@ mod tests {
                 first: Some(Seconds(0.7)),
             }]
         );
+    }
+
+    /// A FLAC file made by the flac tool takes the fast FLAC decoder; with a byte flipped in its
+    /// second half it plays its frames up to the damaged one, is silent from there, and the
+    /// health record names the failed checksum at that frame's start; a read from the start
+    /// again gives the same.
+    #[test]
+    fn a_flac_with_a_flipped_byte_plays_until_the_damaged_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let wav = dir.path().join("tone.wav");
+        let spec = hound::WavSpec {
+            channels: 2,
+            sample_rate: 48_000,
+            bits_per_sample: 24,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut writer = hound::WavWriter::create(&wav, spec).unwrap();
+        for i in 0..48_000 {
+            let x = (i as f32 * 0.031).sin() * 4_000_000.0;
+            writer.write_sample(x as i32).unwrap();
+            writer
+                .write_sample((x * 0.5) as i32 + (i % 7) * 1_000)
+                .unwrap();
+        }
+        writer.finalize().unwrap();
+        let flac = dir.path().join("tone.flac");
+        let status = std::process::Command::new("flac")
+            .args(["-s", "-f", "-b", "4096", "-o"])
+            .arg(&flac)
+            .arg(&wav)
+            .status()
+            .expect("the flac tool (Debian package flac)");
+        assert!(status.success());
+        let (mut decoder, _) = StemDecoder::new(flac.clone(), 0, 1_000, Arc::default()).unwrap();
+        assert!(matches!(decoder.inner, Inner::Flac(_)));
+        assert!(decoder.needs_a_full_read());
+        let whole = decode_all(&mut decoder, 2, 1_000);
+        assert!(decoder.health().all_damage().is_empty());
+        let mut bytes = std::fs::read(&flac).unwrap();
+        let at = bytes.len() * 2 / 3;
+        bytes[at] ^= 0x04;
+        std::fs::write(&flac, &bytes).unwrap();
+        let (mut decoder, _) = StemDecoder::new(flac, 0, 1_000, Arc::default()).unwrap();
+        let got = decode_all(&mut decoder, 2, 1_000);
+        let damage = decoder.health().all_damage();
+        let [StemDamage::Failed { at, reason }] = damage.as_slice() else {
+            panic!("{damage:?}");
+        };
+        assert!(reason.contains("checksum"), "{reason}");
+        let stop = at.to_frames(48_000) as usize;
+        assert!(
+            stop.is_multiple_of(4_096) && (16_000..40_000).contains(&stop),
+            "{at}"
+        );
+        for (g, w) in got.iter().zip(&whole) {
+            assert_eq!(g.len(), 48_000);
+            assert!(
+                g[..stop] == w[..stop],
+                "the frames before the damage play as they are"
+            );
+            assert!(
+                g[stop..].iter().all(|x| *x == 0.0),
+                "silent from the damage on"
+            );
+        }
+        decoder.seek(0).unwrap();
+        assert!(decode_all(&mut decoder, 2, 1_000) == got);
     }
 
     /// A FLAC file cut in half (made by the flac tool) plays as long as its data and is silent
