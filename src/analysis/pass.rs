@@ -69,10 +69,6 @@ pub fn run(
     stop: &StopFlag,
 ) -> Result<Measured, MeasureError> {
     let rate = session.sample_rate;
-    let loudness_error = |e: ebur128::Error| MeasureError::Loudness {
-        sample_rate: rate,
-        reason: e.to_string(),
-    };
     let first = plan.spans.first().map_or(0, |s| s.start);
     let from = first - first.min(block_frames(rate) as u64);
     let to = plan.spans.last().map_or(first, |s| s.end.max(s.start));
@@ -89,9 +85,10 @@ pub fn run(
             plan.figures,
             plan.spans.len(),
             plan.song,
-            plan.readings.len(),
-        )
-        .map_err(loudness_error)?;
+            &plan.readings,
+            from,
+            first,
+        );
         groups[source % workers].push((source, meter));
     }
 
@@ -114,7 +111,7 @@ pub fn run(
             let measured = handle
                 .join()
                 .map_err(|_| MeasureError::Threads("one stopped unexpectedly".into()))?;
-            for (source, measured) in measured.map_err(loudness_error)? {
+            for (source, measured) in measured {
                 figures[source] = Some(measured);
             }
         }
@@ -367,22 +364,22 @@ enum Rendered {
 fn measure_group(
     mut group: Vec<(usize, SourceMeter)>,
     blocks: &Receiver<Arc<Block>>,
-) -> Result<Vec<(usize, SourceFigures)>, ebur128::Error> {
+) -> Vec<(usize, SourceFigures)> {
     for block in blocks {
         for (source, meter) in &mut group {
             let (left, right) = (block.channel(*source, 0), block.channel(*source, 1));
             match block.place {
                 Place::Seed => meter.seed(left, right),
-                Place::Span(span) => meter.add(span, left, right)?,
+                Place::Span(span) => meter.add(span, left, right),
             }
             if let Some(index) = block.read {
-                meter.read(index)?;
+                meter.read(index);
             }
         }
     }
     group
         .into_iter()
-        .map(|(source, meter)| meter.finish().map(|figures| (source, figures)))
+        .map(|(source, meter)| (source, meter.finish()))
         .collect()
 }
 
