@@ -87,7 +87,7 @@ impl KWeighting {
         let [[l1, l2, l3, l4], [r1, r2, r3, r4]] = self.state;
         // Both channels side by side, so their recurrences overlap.
         let (mut s1, mut s2, mut t1, mut t2) = ([l1, r1], [l2, r2], [l3, r3], [l4, r4]);
-        let mut sum = 0.0;
+        let mut sums = [0.0; 2];
         for (&xl, &xr) in left.iter().zip(right) {
             let x = [f64::from(xl), f64::from(xr)];
             let mut y = [0.0; 2];
@@ -101,7 +101,9 @@ impl KWeighting {
                 t2[c] = t1[c];
                 t1[c] = v;
             }
-            sum += y[0] * y[0] + y[1] * y[1];
+            for c in 0..2 {
+                sums[c] += y[c] * y[c];
+            }
         }
         let mut state = [[s1[0], s2[0], t1[0], t2[0]], [s1[1], s2[1], t1[1], t2[1]]];
         // Ringing below any audible level would otherwise decay through subnormal numbers,
@@ -112,7 +114,7 @@ impl KWeighting {
             }
         }
         self.state = state;
-        sum
+        sums[0] + sums[1]
     }
 }
 
@@ -256,8 +258,9 @@ pub(crate) struct TruePeak {
     /// `taps[t * phases + p]`: the tap for the input `t` samples back, output phase `p`.
     taps: Vec<f32>,
     phases: usize,
-    /// The highest sum of a phase's tap magnitudes, with a margin for rounding.
-    gain: f32,
+    /// Per phase, the sum of its tap magnitudes, with a margin for rounding: its output is at
+    /// most that times the highest input magnitude in its reach.
+    gains: Vec<f32>,
     /// Per channel: the last inputs (the taps' reach less one) then the frames being scanned.
     history: [Vec<f32>; 2],
 }
@@ -291,21 +294,21 @@ impl TruePeak {
                 }) as f32
             })
             .collect();
-        let gain = (0..phases)
+        let gains = (0..phases)
             .map(|p| {
                 taps.iter()
                     .skip(p)
                     .step_by(phases)
                     .map(|t| t.abs())
                     .sum::<f32>()
+                    * 1.001
             })
-            .fold(0.0f32, f32::max)
-            * 1.001;
+            .collect();
         let reach = TAPS / phases - 1;
         Some(Self {
             taps,
             phases,
-            gain,
+            gains,
             history: [vec![0.0; reach], vec![0.0; reach]],
         })
     }
@@ -339,12 +342,14 @@ impl TruePeak {
             while at < history.len() {
                 let end = (at + STRETCH).min(history.len());
                 let reachable = peak(&history[at - reach..end]);
-                if reachable * self.gain > highest.max(floor[c]) {
-                    let found = match self.phases {
-                        4 => interpolate::<4, 12>(&self.taps, history, at..end),
-                        _ => interpolate::<2, 24>(&self.taps, history, at..end),
-                    };
-                    highest = highest.max(found);
+                for (phase, gain) in self.gains.iter().enumerate() {
+                    if reachable * gain > highest.max(floor[c]) {
+                        let found = match self.phases {
+                            4 => interpolate::<4, 12>(&self.taps, phase, history, at..end),
+                            _ => interpolate::<2, 24>(&self.taps, phase, history, at..end),
+                        };
+                        highest = highest.max(found);
+                    }
                 }
                 at = end;
             }
@@ -358,40 +363,40 @@ impl TruePeak {
 /// Outputs interpolated side by side (for the vector units).
 const LANES: usize = 8;
 
-/// The highest magnitude interpolated from inputs `outputs` of `x` (each with the `TAPS - 1`
-/// inputs before it), each phase's sum taken newest input first, as `ebur128` does.
+/// The highest magnitude of phase `phase` interpolated from inputs `outputs` of `x` (each
+/// with the `TAPS - 1` inputs before it), the sum taken newest input first, as `ebur128` does.
 fn interpolate<const PHASES: usize, const TAPS: usize>(
     taps: &[f32],
+    phase: usize,
     x: &[f32],
     outputs: std::ops::Range<usize>,
 ) -> f32 {
+    let mut bank = [0.0f32; TAPS];
+    for (t, tap) in bank.iter_mut().enumerate() {
+        *tap = taps[t * PHASES + phase];
+    }
     let mut peaks = [0.0f32; LANES];
     let mut i = outputs.start;
-    // LANES consecutive outputs of one phase at a time.
+    // LANES consecutive outputs at a time.
     while i + LANES <= outputs.end {
-        for p in 0..PHASES {
-            let mut out = [0.0f32; LANES];
-            for t in 0..TAPS {
-                let tap = taps[t * PHASES + p];
-                let inputs = &x[i - t..i - t + LANES];
-                for k in 0..LANES {
-                    out[k] += tap * inputs[k];
-                }
-            }
+        let mut out = [0.0f32; LANES];
+        for (t, tap) in bank.iter().enumerate() {
+            let inputs = &x[i - t..i - t + LANES];
             for k in 0..LANES {
-                peaks[k] = max(peaks[k], out[k].abs());
+                out[k] += tap * inputs[k];
             }
+        }
+        for k in 0..LANES {
+            peaks[k] = max(peaks[k], out[k].abs());
         }
         i += LANES;
     }
     for i in i..outputs.end {
-        for p in 0..PHASES {
-            let mut out = 0.0f32;
-            for t in 0..TAPS {
-                out += taps[t * PHASES + p] * x[i - t];
-            }
-            peaks[0] = max(peaks[0], out.abs());
+        let mut out = 0.0f32;
+        for (t, tap) in bank.iter().enumerate() {
+            out += tap * x[i - t];
         }
+        peaks[0] = max(peaks[0], out.abs());
     }
     peaks.into_iter().fold(0.0, max)
 }

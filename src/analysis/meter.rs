@@ -1,6 +1,6 @@
 //! The offline meters: per source, one EBU R 128 meter per span and one over the whole pass,
 //! sharing one K-weighting filter and one true-peak interpolator that run through the pass
-//! ([`super::bs1770`]). Not realtime-safe (they allocate); the realtime master meter is
+//! (`analysis::bs1770`). Not realtime-safe (they allocate); the realtime master meter is
 //! `engine::loudness`.
 
 use serde::Serialize;

@@ -148,6 +148,9 @@ struct Render {
     master: f32,
     stem_failures: u32,
     reference_failed: bool,
+    /// Blocks sent, oldest first: their buffers are reused once every measuring thread is done
+    /// with them.
+    sent: std::collections::VecDeque<Arc<Block>>,
 }
 
 impl Render {
@@ -185,6 +188,7 @@ impl Render {
             master: session.master_db.to_amplitude(),
             stem_failures: 0,
             reference_failed: false,
+            sent: std::collections::VecDeque::new(),
         })
     }
 
@@ -248,6 +252,7 @@ impl Render {
                         return Rendered::WorkerGone;
                     }
                 }
+                self.sent.push_back(block);
                 pos += n as u64;
                 progress(pos - frames.start, total);
             }
@@ -282,7 +287,9 @@ impl Render {
             let status = reference.read(pos, &mut ref_l[..n], &mut ref_r[..n], ReadMode::Blocking);
             self.reference_failed |= status.failed;
         }
-        let mut samples = Vec::with_capacity(2 * n * plan.sources.len());
+        let mut samples = self.spare_samples();
+        samples.clear();
+        samples.reserve(2 * n * plan.sources.len());
         for source in &plan.sources {
             match source {
                 Source::Mix => {
@@ -306,6 +313,19 @@ impl Render {
             frames: n,
             samples,
         }
+    }
+
+    /// The buffer of the oldest block sent, when every measuring thread is done with it;
+    /// else a new one.
+    fn spare_samples(&mut self) -> Vec<f32> {
+        if let Some(oldest) = self.sent.front_mut()
+            && let Some(block) = Arc::get_mut(oldest)
+        {
+            let samples = std::mem::take(&mut block.samples);
+            self.sent.pop_front();
+            return samples;
+        }
+        Vec::new()
     }
 
     /// What went wrong while rendering, if anything: failed stem reads first.
