@@ -19,9 +19,12 @@
 //! The timeline is cut into *spans* at exact frames ([`span`]): one per `[[section]]` and the
 //! lead-in before the first, named "(before NAME)"; or one span the exercises choose.
 //!
-//! Per (span, source), one `ebur128` meter, seeded with the 100 ms of the source before the
-//! span (the K-weighting filters and the true-peak interpolator start where the song left
-//! them; nothing of it is counted), and fed the span's frames only ([`meter::Measures`]):
+//! Per (span, source), one EBU R 128 meter ([`meter`], computing what the `ebur128` crate
+//! computes: its figures are the tests' oracle), fed the span's frames only, its K-weighting
+//! filters and true-peak interpolator starting where the song left them: they run through the
+//! pass from up to 100 ms before the first span, which reads as a meter seeded with the 100 ms
+//! of the source before the span (nothing of it counted), within float noise
+//! ([`meter::Measures`]):
 //!
 //! - integrated loudness (LUFS, BS.1770 gating over the span's 400 ms blocks);
 //! - short-term max (LUFS): the highest 3 s short-term loudness, read every 100 ms once 3 s of
@@ -53,6 +56,7 @@ use crate::engine::render::signal_name;
 use crate::engine::streams::StreamError;
 use crate::units::Seconds;
 
+mod bs1770;
 pub mod levels;
 pub mod meter;
 pub mod pass;
@@ -120,12 +124,4 @@ pub enum MeasureError {
     /// The measuring threads could not be started or stopped unexpectedly.
     #[error("the measuring threads failed: {0}")]
     Threads(String),
-    /// The loudness meter refused the audio or the sample rate.
-    #[error("loudness measurement at {sample_rate} Hz failed: {reason}")]
-    Loudness {
-        /// The session's sample rate.
-        sample_rate: u32,
-        /// What `ebur128` said.
-        reason: String,
-    },
 }

@@ -1,10 +1,11 @@
-//! The offline meters: one EBU R 128 meter (`ebur128`) per span of a source, seeded with the
-//! source's audio before the span, and one over the whole pass. Not realtime-safe (they
-//! allocate); the realtime master meter is `engine::loudness`.
+//! The offline meters: per source, one EBU R 128 meter per span and one over the whole pass,
+//! sharing one K-weighting filter and one true-peak interpolator that run through the pass
+//! (`analysis::bs1770`). Not realtime-safe (they allocate); the realtime master meter is
+//! `engine::loudness`.
 
-use ebur128::{EbuR128, Mode};
 use serde::Serialize;
 
+use super::bs1770::{Blocks, KWeighting, TruePeak, loudness_of, peak};
 use crate::units::Decibels;
 
 /// The figures of one source over one span or the whole song; `None`: nothing to measure, or
@@ -93,229 +94,6 @@ pub(crate) fn level_db(linear: f64) -> Option<f64> {
     }
 }
 
-/// The mean square of a loudness (the inverse of BS.1770's `-0.691 + 10 log10`).
-fn energy_of(lufs: f64) -> f64 {
-    if lufs.is_finite() {
-        10f64.powf((lufs + 0.691) / 10.0)
-    } else {
-        0.0
-    }
-}
-
-/// One stereo `ebur128` meter that also keeps, when asked, the highest short-term loudness
-/// (read every 100 ms once 3 s have been fed) and the sums of squares for RMS.
-///
-/// Reading `loudness_shortterm` every 100 ms would sum 3 s of audio each time; instead each
-/// 100 ms block's energy is read (`loudness_window(100)`, 100 ms of audio) and the last 30 are
-/// averaged. The blocks are equally long, so the mean of their energies is the 3 s window's
-/// energy, as ebur128 computes it. (At rates where 100 ms is not a whole number of frames
-/// ebur128's block and window lengths differ, and `loudness_shortterm` is read instead.)
-pub(crate) struct Meter {
-    ebu: EbuR128,
-    short_term: bool,
-    rms: bool,
-    fed: usize,
-    block: usize,
-    /// Whether `loudness_window(100)` covers exactly one block.
-    pub(crate) by_blocks: bool,
-    /// The energies of the last 30 blocks (a ring, indexed by block number).
-    energies: [f64; SHORT_TERM_BLOCKS],
-    pub(crate) short_term_max: f64,
-    /// Per channel, the sum of the squares fed.
-    squares: [f64; 2],
-}
-
-impl Meter {
-    /// A meter for one span: integrated loudness and sample peak, and what `figures` asks.
-    pub(crate) fn span(rate: u32, figures: Figures) -> Result<Self, ebur128::Error> {
-        let mut mode = Mode::I | Mode::SAMPLE_PEAK;
-        if figures.range() || figures.short_term_max() {
-            mode |= Mode::LRA;
-        }
-        if figures.true_peak() {
-            mode |= Mode::TRUE_PEAK;
-        }
-        Self::new(rate, mode, figures.short_term_max(), figures.rms())
-    }
-
-    /// A meter for the whole pass: integrated loudness, loudness range, short-term readings,
-    /// and the highest short-term loudness when `figures` asks.
-    pub(crate) fn song(rate: u32, figures: Figures) -> Result<Self, ebur128::Error> {
-        Self::new(rate, Mode::I | Mode::LRA, figures.short_term_max(), false)
-    }
-
-    fn new(rate: u32, mode: Mode, short_term: bool, rms: bool) -> Result<Self, ebur128::Error> {
-        let block = block_frames(rate);
-        Ok(Self {
-            ebu: EbuR128::new(2, rate, mode)?,
-            short_term,
-            rms,
-            fed: 0,
-            block,
-            by_blocks: rate as usize * 100 / 1000 == block,
-            energies: [0.0; SHORT_TERM_BLOCKS],
-            short_term_max: f64::NEG_INFINITY,
-            squares: [0.0; 2],
-        })
-    }
-
-    /// Warms the filters (and the true-peak interpolator) with audio that came before; nothing
-    /// of it is counted.
-    pub(crate) fn seed(&mut self, left: &[f32], right: &[f32]) -> Result<(), ebur128::Error> {
-        if left.is_empty() {
-            return Ok(());
-        }
-        self.ebu.seed_frames_planar_f32(&[left, right])
-    }
-
-    /// Measures the next frames.
-    pub(crate) fn add(&mut self, left: &[f32], right: &[f32]) -> Result<(), ebur128::Error> {
-        if self.rms {
-            for (squares, side) in self.squares.iter_mut().zip([left, right]) {
-                for &x in side {
-                    *squares += f64::from(x) * f64::from(x);
-                }
-            }
-        }
-        if !self.short_term {
-            self.fed += left.len();
-            return self.ebu.add_frames_planar_f32(&[left, right]);
-        }
-        let mut at = 0;
-        while at < left.len() {
-            let n = (self.block - self.fed % self.block).min(left.len() - at);
-            self.ebu
-                .add_frames_planar_f32(&[&left[at..at + n], &right[at..at + n]])?;
-            self.fed += n;
-            at += n;
-            if self.fed.is_multiple_of(self.block) {
-                self.block_done()?;
-            }
-        }
-        Ok(())
-    }
-
-    /// After each whole 100 ms block: the short-term loudness, once there are 3 s.
-    fn block_done(&mut self) -> Result<(), ebur128::Error> {
-        let blocks = self.fed / self.block;
-        let short_term = if self.by_blocks {
-            self.energies[blocks % SHORT_TERM_BLOCKS] = energy_of(self.ebu.loudness_window(100)?);
-            if blocks < SHORT_TERM_BLOCKS {
-                return Ok(());
-            }
-            let energy = self.energies.iter().sum::<f64>() / SHORT_TERM_BLOCKS as f64;
-            if energy > 0.0 {
-                10.0 * energy.log10() - 0.691
-            } else {
-                f64::NEG_INFINITY
-            }
-        } else {
-            if blocks < SHORT_TERM_BLOCKS {
-                return Ok(());
-            }
-            self.ebu.loudness_shortterm()?
-        };
-        if short_term > self.short_term_max {
-            self.short_term_max = short_term;
-        }
-        Ok(())
-    }
-
-    /// Whether a whole short-term (3 s) window has been fed.
-    fn has_window(&self) -> bool {
-        self.fed >= SHORT_TERM_BLOCKS * self.block
-    }
-
-    /// The short-term loudness of the last 3 s fed; `None` before 3 s or below
-    /// [`SILENCE_LUFS`].
-    pub(crate) fn short_term(&self) -> Result<Option<f64>, ebur128::Error> {
-        if !self.has_window() {
-            return Ok(None);
-        }
-        Ok(finite(self.ebu.loudness_shortterm()?).filter(|v| *v >= SILENCE_LUFS))
-    }
-
-    /// Sample and true peak of the louder channel, linear (0 when not measured).
-    pub(crate) fn peaks(&self) -> Result<(f64, f64), ebur128::Error> {
-        let mode = self.ebu.mode();
-        let louder = |f: &dyn Fn(u32) -> Result<f64, ebur128::Error>| Ok(f(0)?.max(f(1)?));
-        let sample = if mode.contains(Mode::SAMPLE_PEAK) {
-            louder(&|c| self.ebu.sample_peak(c))?
-        } else {
-            0.0
-        };
-        let truep = if mode.contains(Mode::TRUE_PEAK) {
-            louder(&|c| self.ebu.true_peak(c))?
-        } else {
-            0.0
-        };
-        Ok((sample, truep))
-    }
-
-    /// The figures over what was fed, given the sample and true peaks (linear) of the same
-    /// audio. Digital silence (a sample peak of 0) has no figures at all, even while the
-    /// filters and the true-peak interpolator still ring with the audio the meter was seeded
-    /// with.
-    pub(crate) fn finish(&self, sample: f64, truep: f64) -> Result<SpanFigures, ebur128::Error> {
-        if sample <= 0.0 {
-            return Ok(SpanFigures::default());
-        }
-        let mode = self.ebu.mode();
-        let integrated = finite(self.ebu.loudness_global()?);
-        let range = if mode.contains(Mode::LRA) && integrated.is_some() && self.has_window() {
-            finite(self.ebu.loudness_range()?)
-        } else {
-            None
-        };
-        let mean_square = self.squares[0].max(self.squares[1]) / self.fed.max(1) as f64;
-        Ok(SpanFigures {
-            measures: Measures {
-                integrated_lufs: integrated,
-                short_term_max_lufs: finite(self.short_term_max),
-                loudness_range_lu: range,
-                sample_peak_dbfs: level_db(sample),
-                true_peak_dbtp: level_db(truep),
-            },
-            rms_dbfs: if self.rms {
-                level_db(mean_square.sqrt())
-            } else {
-                None
-            },
-        })
-    }
-}
-
-/// The last `capacity` frames a source produced, to seed the next span's meter with.
-pub(crate) struct Tail {
-    pub(crate) left: Vec<f32>,
-    pub(crate) right: Vec<f32>,
-    capacity: usize,
-}
-
-impl Tail {
-    pub(crate) fn new(capacity: usize) -> Self {
-        Self {
-            left: Vec::with_capacity(capacity),
-            right: Vec::with_capacity(capacity),
-            capacity,
-        }
-    }
-
-    /// Adds the frames a source just produced, keeping the last `capacity`.
-    pub(crate) fn push(&mut self, left: &[f32], right: &[f32]) {
-        for (tail, new) in [(&mut self.left, left), (&mut self.right, right)] {
-            if new.len() >= self.capacity {
-                tail.clear();
-                tail.extend_from_slice(&new[new.len() - self.capacity..]);
-            } else {
-                let excess = (tail.len() + new.len()).saturating_sub(self.capacity);
-                tail.drain(..excess);
-                tail.extend_from_slice(new);
-            }
-        }
-    }
-}
-
 /// What one source measured in a pass.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SourceFigures {
@@ -331,89 +109,273 @@ pub struct SourceFigures {
     pub readings: Vec<Option<f64>>,
 }
 
-/// Everything measured on one source.
+/// One source's meter over one span: the 100 ms block energies from the source's K-weighting
+/// (which runs on through the pass, so the span's filters start where the song left them),
+/// the sample and true peaks and the sums of squares per channel.
+struct SpanMeter {
+    blocks: Blocks,
+    sample: [f32; 2],
+    true_peak: [f32; 2],
+    squares: [f64; 2],
+    frames: usize,
+}
+
+impl SpanMeter {
+    fn new(block: usize, figures: Figures) -> Self {
+        Self {
+            blocks: Blocks::new(
+                block,
+                figures.range() || figures.short_term_max(),
+                figures.short_term_max(),
+            ),
+            sample: [0.0; 2],
+            true_peak: [0.0; 2],
+            squares: [0.0; 2],
+            frames: 0,
+        }
+    }
+
+    /// The sample and true peaks of the louder channel, linear; the true peak is never below
+    /// the sample peak (as `ebur128` reads it), and 0 when not measured.
+    fn peaks(&self, figures: Figures) -> (f64, f64) {
+        let sample = self.sample[0].max(self.sample[1]);
+        let truep = if figures.true_peak() {
+            (0..2)
+                .map(|c| self.sample[c].max(self.true_peak[c]))
+                .fold(0.0f32, f32::max)
+        } else {
+            0.0
+        };
+        (f64::from(sample), f64::from(truep))
+    }
+
+    /// The span's figures.
+    fn finish(&self, figures: Figures) -> SpanFigures {
+        let (sample, truep) = self.peaks(figures);
+        let measured = measures(&self.blocks, figures, sample, truep);
+        let mean_square = self.squares[0].max(self.squares[1]) / self.frames.max(1) as f64;
+        SpanFigures {
+            measures: measured,
+            rms_dbfs: if figures.rms() && sample > 0.0 {
+                level_db(mean_square.sqrt())
+            } else {
+                None
+            },
+        }
+    }
+}
+
+/// The figures read from `blocks`, given the sample and true peaks (linear) of the same
+/// audio. Digital silence (a sample peak of 0) has no figures at all, even while the filters
+/// ring with the audio before it.
+fn measures(blocks: &Blocks, figures: Figures, sample: f64, truep: f64) -> Measures {
+    if sample <= 0.0 {
+        return Measures::default();
+    }
+    let integrated = finite(blocks.integrated());
+    Measures {
+        integrated_lufs: integrated,
+        short_term_max_lufs: finite(blocks.short_term_max()),
+        loudness_range_lu: (blocks.keeps_range() && integrated.is_some() && blocks.has_window())
+            .then(|| finite(blocks.range()))
+            .flatten(),
+        sample_peak_dbfs: level_db(sample),
+        true_peak_dbtp: if figures.true_peak() {
+            level_db(truep)
+        } else {
+            None
+        },
+    }
+}
+
+/// The short-term readings of the whole-pass meter: each reading's window (the 3 s before its
+/// frame) summed as the pass goes.
+struct Readings {
+    /// The reading frames (session frames), in order.
+    at: Vec<u64>,
+    /// The sums of squares of each reading's window so far.
+    sums: Vec<f64>,
+    /// How many windows have started (or would have started before the pass did).
+    opened: usize,
+    /// How many readings have been taken.
+    taken: usize,
+    /// Frames in a window.
+    window: u64,
+    /// The first frame the whole-pass meter counts.
+    song_start: u64,
+    values: Vec<Option<f64>>,
+}
+
+impl Readings {
+    /// The frame the next window starts at, if one is still to start.
+    fn next_start(&self) -> Option<u64> {
+        self.at
+            .get(self.opened)
+            .map(|r| r.saturating_sub(self.window))
+    }
+
+    /// Opens the windows that start at or before `pos`.
+    fn open(&mut self, pos: u64) {
+        while self.next_start().is_some_and(|s| s <= pos) {
+            self.opened += 1;
+        }
+    }
+
+    fn add(&mut self, sum: f64) {
+        for s in &mut self.sums[self.taken..self.opened] {
+            *s += sum;
+        }
+    }
+
+    /// Takes reading `index`: its window's short-term loudness, when the whole-pass meter
+    /// has been fed a whole window by then.
+    fn take(&mut self, index: usize) {
+        let (Some(&at), Some(&sum)) = (self.at.get(index), self.sums.get(index)) else {
+            return;
+        };
+        self.taken = self.taken.max(index + 1);
+        if at >= self.song_start + self.window {
+            let lufs = loudness_of(sum / self.window as f64);
+            self.values[index] = finite(lufs).filter(|v| *v >= SILENCE_LUFS);
+        }
+    }
+}
+
+/// Everything measured on one source: one K-weighting filter and one true-peak interpolator
+/// running through the pass, feeding the whole-pass meter and the meter of the span at hand.
 pub(crate) struct SourceMeter {
-    rate: u32,
     figures: Figures,
-    song: Option<Meter>,
+    block: usize,
+    /// The session frame of the next frame.
+    pos: u64,
+    weighting: KWeighting,
+    /// With [`Figures::Ebu`], at rates under 192 kHz.
+    interpolator: Option<TruePeak>,
+    song: Option<Blocks>,
     /// The span being measured and its meter.
-    current: Option<(usize, Meter)>,
-    tail: Tail,
+    current: Option<(usize, SpanMeter)>,
     /// Per span: the figures, and the linear sample and true peaks.
     spans: Vec<Option<(SpanFigures, f64, f64)>>,
-    readings: Vec<Option<f64>>,
+    readings: Readings,
 }
 
 impl SourceMeter {
-    /// A source's meters for `spans` spans and `readings` short-term readings; `song`: meter
-    /// the whole pass too.
+    /// A source's meters for `spans` spans in a pass from session frame `from` whose first
+    /// span starts at `song_start`; `song`: meter the whole pass too, with short-term readings
+    /// after the frames `readings`.
     pub(crate) fn new(
         rate: u32,
         figures: Figures,
         spans: usize,
         song: bool,
-        readings: usize,
-    ) -> Result<Self, ebur128::Error> {
-        Ok(Self {
-            rate,
+        readings: &[u64],
+        from: u64,
+        song_start: u64,
+    ) -> Self {
+        let block = block_frames(rate);
+        let at = if song { readings.to_vec() } else { Vec::new() };
+        Self {
             figures,
-            song: song.then(|| Meter::song(rate, figures)).transpose()?,
+            block,
+            pos: from,
+            weighting: KWeighting::new(rate),
+            interpolator: figures.true_peak().then(|| TruePeak::new(rate)).flatten(),
+            song: song.then(|| Blocks::new(block, true, figures.short_term_max())),
             current: None,
-            tail: Tail::new(block_frames(rate)),
             spans: vec![None; spans],
-            readings: vec![None; readings],
-        })
+            readings: Readings {
+                sums: vec![0.0; at.len()],
+                values: vec![None; readings.len()],
+                at,
+                opened: 0,
+                taken: 0,
+                window: (SHORT_TERM_BLOCKS * block) as u64,
+                song_start,
+            },
+        }
     }
 
-    /// Audio from before the first span: only kept to seed it with.
+    /// Audio from before the first span: it only warms the filter and the interpolator.
     pub(crate) fn seed(&mut self, left: &[f32], right: &[f32]) {
-        self.tail.push(left, right);
+        self.weighting.run(left, right);
+        if let Some(interpolator) = &mut self.interpolator {
+            interpolator.seed(left, right);
+        }
+        self.pos += left.len() as u64;
     }
 
     /// Measures the next frames, which lie in span `span` (`None`: between spans).
-    pub(crate) fn add(
-        &mut self,
-        span: Option<usize>,
-        left: &[f32],
-        right: &[f32],
-    ) -> Result<(), ebur128::Error> {
+    pub(crate) fn add(&mut self, span: Option<usize>, left: &[f32], right: &[f32]) {
         if self.current.as_ref().map(|(s, _)| *s) != span {
-            self.finish_span()?;
-            if let Some(span) = span {
-                let mut meter = Meter::span(self.rate, self.figures)?;
-                meter.seed(&self.tail.left, &self.tail.right)?;
-                self.current = Some((span, meter));
+            self.finish_span();
+            self.current = span.map(|span| (span, SpanMeter::new(self.block, self.figures)));
+        }
+        self.peaks(left, right);
+        let mut at = 0;
+        while at < left.len() {
+            let pos = self.pos + at as u64;
+            self.readings.open(pos);
+            let mut n = left.len() - at;
+            if let Some(song) = &self.song {
+                n = n.min(song.room());
+            }
+            if let Some((_, meter)) = &self.current {
+                n = n.min(meter.blocks.room());
+            }
+            if let Some(start) = self.readings.next_start() {
+                n = n.min((start - pos) as usize);
+            }
+            let sum = self.weighting.run(&left[at..at + n], &right[at..at + n]);
+            if let Some(song) = &mut self.song {
+                song.add(n, sum);
+            }
+            if let Some((_, meter)) = &mut self.current {
+                meter.blocks.add(n, sum);
+            }
+            self.readings.add(sum);
+            at += n;
+        }
+        self.pos += left.len() as u64;
+    }
+
+    /// The span's sample peaks, sums of squares and true peaks over the next frames.
+    fn peaks(&mut self, left: &[f32], right: &[f32]) {
+        let Some((_, meter)) = &mut self.current else {
+            if let Some(interpolator) = &mut self.interpolator {
+                interpolator.seed(left, right);
+            }
+            return;
+        };
+        for (c, side) in [left, right].into_iter().enumerate() {
+            meter.sample[c] = meter.sample[c].max(peak(side));
+            if self.figures.rms() {
+                meter.squares[c] += side
+                    .iter()
+                    .map(|&x| f64::from(x) * f64::from(x))
+                    .sum::<f64>();
             }
         }
-        if let Some((_, meter)) = &mut self.current {
-            meter.add(left, right)?;
-        }
-        self.tail.push(left, right);
-        match &mut self.song {
-            Some(song) => song.add(left, right),
-            None => Ok(()),
+        meter.frames += left.len();
+        if let Some(interpolator) = &mut self.interpolator {
+            interpolator.scan(left, right, &mut meter.true_peak, meter.sample);
         }
     }
 
     /// Takes reading number `index` of the whole-pass meter's short-term loudness.
-    pub(crate) fn read(&mut self, index: usize) -> Result<(), ebur128::Error> {
-        if let (Some(song), Some(slot)) = (&self.song, self.readings.get_mut(index)) {
-            *slot = song.short_term()?;
-        }
-        Ok(())
+    pub(crate) fn read(&mut self, index: usize) {
+        self.readings.take(index);
     }
 
-    fn finish_span(&mut self) -> Result<(), ebur128::Error> {
+    fn finish_span(&mut self) {
         if let Some((span, meter)) = self.current.take() {
-            let (sample, truep) = meter.peaks()?;
-            self.spans[span] = Some((meter.finish(sample, truep)?, sample, truep));
+            let (sample, truep) = meter.peaks(self.figures);
+            self.spans[span] = Some((meter.finish(self.figures), sample, truep));
         }
-        Ok(())
     }
 
     /// The whole pass's figures, each span's and the readings.
-    pub(crate) fn finish(mut self) -> Result<SourceFigures, ebur128::Error> {
-        self.finish_span()?;
+    pub(crate) fn finish(mut self) -> SourceFigures {
+        self.finish_span();
         let song = match &self.song {
             Some(song) => {
                 let (sample, truep) = self
@@ -421,120 +383,226 @@ impl SourceMeter {
                     .iter()
                     .flatten()
                     .fold((0.0f64, 0.0f64), |(s, t), m| (s.max(m.1), t.max(m.2)));
-                song.finish(sample, truep)?.measures
+                measures(song, self.figures, sample, truep)
             }
             None => Measures::default(),
         };
-        Ok(SourceFigures {
+        SourceFigures {
             song,
             spans: self
                 .spans
                 .into_iter()
                 .map(|m| m.map(|m| m.0).unwrap_or_default())
                 .collect(),
-            readings: self.readings,
-        })
+            readings: self.readings.values,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::ops::Range;
+
+    use ebur128::{EbuR128, Mode};
+
     use super::*;
 
-    fn sine(frames: usize, freq: f64, amp: f64) -> Vec<f32> {
-        (0..frames)
-            .map(|i| (amp * (std::f64::consts::TAU * freq * i as f64 / 48_000.0).sin()) as f32)
-            .collect()
+    const RATE: u32 = 48_000;
+
+    /// 12 s of varied stereo material: noise whose level steps every 0.7 s, a left-only
+    /// tone burst near full scale, an fs/4 tone at 45 degrees (its true peak is 3 dB over its
+    /// samples), and a second of digital silence.
+    fn material() -> (Vec<f32>, Vec<f32>) {
+        let levels = [0.2f32, 0.5, 0.02, 0.3, 0.6, 0.05, 0.4, 0.25, 0.001];
+        let mut state = 0x2545_f491_u32;
+        let mut noise = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as f32 / u32::MAX as f32 - 0.5
+        };
+        let frames = 12 * RATE as usize;
+        let (mut left, mut right) = (Vec::with_capacity(frames), Vec::with_capacity(frames));
+        for i in 0..frames {
+            let t = i as f64 / f64::from(RATE);
+            let level = levels[(t / 0.7) as usize % levels.len()];
+            let (mut l, mut r) = (level * noise(), level * noise());
+            if (3.0..3.5).contains(&t) {
+                l += (0.45 * (std::f64::consts::TAU * 997.0 * t).sin()) as f32;
+            }
+            if (6.0..6.2).contains(&t) {
+                let quarter = std::f64::consts::FRAC_PI_2 * i as f64 + std::f64::consts::FRAC_PI_4;
+                r = (0.6 * quarter.sin()) as f32;
+            }
+            if (8.0..9.0).contains(&t) {
+                (l, r) = (0.0, 0.0);
+            }
+            left.push(l);
+            right.push(r);
+        }
+        (left, right)
     }
 
-    /// The short-term max from 100 ms block energies equals reading `loudness_shortterm` every
-    /// 100 ms (what it replaces), on a signal whose level changes, fed in uneven pieces; and
-    /// nothing is read before 3 s.
+    /// One `ebur128` meter seeded with the 100 ms before `span` and fed the span: its
+    /// integrated loudness, loudness range, sample and true peaks (linear, louder channel).
+    fn oracle(left: &[f32], right: &[f32], span: Range<usize>) -> [f64; 4] {
+        let mode = Mode::I | Mode::LRA | Mode::SAMPLE_PEAK | Mode::TRUE_PEAK;
+        let mut meter = EbuR128::new(2, RATE, mode).unwrap();
+        let seed = span.start.saturating_sub(block_frames(RATE));
+        if seed < span.start {
+            meter
+                .seed_frames_planar_f32(&[&left[seed..span.start], &right[seed..span.start]])
+                .unwrap();
+        }
+        meter
+            .add_frames_planar_f32(&[&left[span.clone()], &right[span]])
+            .unwrap();
+        let louder = |f: &dyn Fn(u32) -> f64| f(0).max(f(1));
+        [
+            meter.loudness_global().unwrap(),
+            meter.loudness_range().unwrap(),
+            louder(&|c| meter.sample_peak(c).unwrap()),
+            louder(&|c| meter.true_peak(c).unwrap()),
+        ]
+    }
+
+    fn close(got: Option<f64>, want: f64, tolerance: f64, what: &str) {
+        let got = got.unwrap_or_else(|| panic!("{what}: nothing measured, want {want}"));
+        assert!((got - want).abs() <= tolerance, "{what}: {got} vs {want}");
+    }
+
+    /// On varied material cut into spans of many lengths (a few frames, under 400 ms, under
+    /// 3 s, long), fed in uneven pieces, each span reads what one `ebur128` meter seeded with
+    /// the 100 ms before it reads (loudness to 1e-6 LU, sample and true peak exactly), and the
+    /// whole pass what one meter over it reads; a span of digital silence reads nothing.
     #[test]
-    fn short_term_max_by_blocks_equals_the_direct_reading() {
-        let mut signal = sine(48_000 * 2, 1000.0, 0.1);
-        signal.extend(sine(48_000 * 3, 440.0, 0.6));
-        signal.extend(sine(48_000 * 2, 2000.0, 0.05));
-        let mut meter = Meter::span(48_000, Figures::Ebu).unwrap();
-        assert!(meter.by_blocks);
-        let mut direct = EbuR128::new(2, 48_000, Mode::I | Mode::LRA).unwrap();
+    fn spans_and_the_song_read_as_ebur128_does() {
+        let (left, right) = material();
+        let cuts = [
+            0, 3, 17_000, 40_000, 130_000, 150_001, 288_000, 300_000, 384_000, 432_000, 440_000,
+            520_000, 576_000,
+        ];
+        let spans: Vec<Range<usize>> = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+        let mut meter = SourceMeter::new(RATE, Figures::Ebu, spans.len(), true, &[], 0, 0);
+        let mut at = 0;
+        for (k, piece) in [1000, 7, 4800, 9000, 123, 8192].iter().cycle().enumerate() {
+            if at >= left.len() {
+                break;
+            }
+            let span = spans.iter().position(|s| s.contains(&at)).unwrap();
+            let end = (at + piece).min(spans[span].end);
+            meter.add(Some(span), &left[at..end], &right[at..end]);
+            at = end;
+            assert!(k < 100_000);
+        }
+        let measured = meter.finish();
+        for (span, figures) in spans.iter().zip(&measured.spans) {
+            let what = format!("span {span:?}");
+            let m = figures.measures;
+            if span.start >= 384_000 && span.end <= 432_000 {
+                assert_eq!(*figures, SpanFigures::default(), "{what}");
+                continue;
+            }
+            let [integrated, range, sample, truep] = oracle(&left, &right, span.clone());
+            if integrated.is_finite() {
+                close(m.integrated_lufs, integrated, 1e-6, &what);
+            } else {
+                assert_eq!(m.integrated_lufs, None, "{what}");
+            }
+            if span.len() >= 30 * 4800 {
+                close(m.loudness_range_lu, range, 1e-6, &what);
+            } else {
+                assert_eq!(m.loudness_range_lu, None, "{what}");
+            }
+            close(m.sample_peak_dbfs, 20.0 * sample.log10(), 0.0, &what);
+            close(m.true_peak_dbtp, 20.0 * truep.log10(), 0.0, &what);
+        }
+        let [integrated, range, sample, truep] = oracle(&left, &right, 0..left.len());
+        let song = measured.song;
+        close(song.integrated_lufs, integrated, 1e-6, "song");
+        close(song.loudness_range_lu, range, 1e-6, "song");
+        close(song.sample_peak_dbfs, 20.0 * sample.log10(), 0.0, "song");
+        close(song.true_peak_dbtp, 20.0 * truep.log10(), 0.0, "song");
+        // The material has overs between samples, and the interpolator found them.
+        assert!(truep > sample * 1.1, "{truep} vs {sample}");
+    }
+
+    /// The short-term max equals reading `loudness_shortterm` every 100 ms once 3 s have been
+    /// fed, on a signal whose level changes, fed in uneven pieces; the readings equal
+    /// `loudness_shortterm` after their frames (none before 3 s), whether or not a reading's
+    /// window starts before the pass; and nothing is read before 3 s.
+    #[test]
+    fn short_term_max_and_readings_equal_the_direct_reading() {
+        let (left, right) = material();
+        let mut direct = EbuR128::new(2, RATE, Mode::I | Mode::LRA).unwrap();
         let mut direct_max = f64::NEG_INFINITY;
-        for (i, chunk) in signal.chunks(4800).enumerate() {
-            direct.add_frames_planar_f32(&[chunk, chunk]).unwrap();
+        for (i, (l, r)) in left.chunks(4800).zip(right.chunks(4800)).enumerate() {
+            direct.add_frames_planar_f32(&[l, r]).unwrap();
             if i + 1 >= 30 {
                 direct_max = direct_max.max(direct.loudness_shortterm().unwrap());
             }
         }
+        let readings = [1000, 143_999, 144_000, 150_007, 151_000, 300_000, 575_000];
+        let mut meter = SourceMeter::new(RATE, Figures::Ebu, 1, true, &readings, 0, 0);
+        let mut direct = EbuR128::new(2, RATE, Mode::I | Mode::LRA).unwrap();
+        let mut expected = Vec::new();
         let mut at = 0;
-        for (k, piece) in [1000, 7, 4800, 9000, 123].iter().cycle().enumerate() {
-            if at >= signal.len() {
-                break;
-            }
-            let end = (at + piece).min(signal.len());
-            meter.add(&signal[at..end], &signal[at..end]).unwrap();
-            at = end;
-            if at < 30 * 4800 {
-                assert_eq!(meter.short_term_max, f64::NEG_INFINITY, "piece {k}");
+        for &frame in &readings {
+            let to = frame as usize;
+            meter.add(Some(0), &left[at..to], &right[at..to]);
+            direct
+                .add_frames_planar_f32(&[&left[at..to], &right[at..to]])
+                .unwrap();
+            meter.read(expected.len());
+            expected.push((to >= 144_000).then(|| direct.loudness_shortterm().unwrap()));
+            at = to;
+        }
+        meter.add(Some(0), &left[at..], &right[at..]);
+        let measured = meter.finish();
+        for (got, want) in measured.readings.iter().zip(&expected) {
+            match (got, want) {
+                (Some(g), Some(w)) => assert!((g - w).abs() < 1e-9, "{got:?} {want:?}"),
+                _ => assert_eq!(got, want),
             }
         }
-        assert!(
-            (meter.short_term_max - direct_max).abs() < 1e-9,
-            "{} vs {direct_max}",
-            meter.short_term_max
-        );
+        assert_eq!(measured.readings[0], None);
+        let max = measured.spans[0].measures.short_term_max_lufs.unwrap();
+        assert!((max - direct_max).abs() < 1e-9, "{max} vs {direct_max}");
     }
 
-    /// At a rate where 100 ms is not a whole number of frames the direct reading is used.
+    /// A digitally silent span after loud audio measures nothing at all, though the filters
+    /// and the interpolator ring with what came before.
     #[test]
-    fn odd_rates_read_short_term_directly() {
-        let meter = Meter::span(11_025, Figures::Ebu).unwrap();
-        assert!(!meter.by_blocks);
-        assert!(Meter::span(44_100, Figures::Ebu).unwrap().by_blocks);
-    }
-
-    /// The tail keeps the last frames whatever the piece sizes.
-    #[test]
-    fn tail_keeps_the_last_frames() {
-        let mut tail = Tail::new(4);
-        tail.push(&[1.0, 2.0], &[-1.0, -2.0]);
-        assert_eq!(tail.left, [1.0, 2.0]);
-        tail.push(&[3.0, 4.0, 5.0], &[-3.0, -4.0, -5.0]);
-        assert_eq!(tail.left, [2.0, 3.0, 4.0, 5.0]);
-        assert_eq!(tail.right, [-2.0, -3.0, -4.0, -5.0]);
-        tail.push(&[6.0, 7.0, 8.0, 9.0, 10.0], &[0.0; 5]);
-        assert_eq!(tail.left, [7.0, 8.0, 9.0, 10.0]);
-    }
-
-    /// A digitally silent span seeded with a loud sine measures nothing at all: the filters'
-    /// and the true-peak interpolator's ringing is not a loudness or a peak.
-    #[test]
-    fn silence_after_a_seed_measures_nothing() {
-        let loud = sine(4800, 1000.0, 0.5);
+    fn silence_after_loud_audio_measures_nothing() {
+        let loud: Vec<f32> = (0..48_000)
+            .map(|i| {
+                (0.5 * (std::f64::consts::TAU * 1000.0 * f64::from(i) / 48_000.0).sin()) as f32
+            })
+            .collect();
         let silence = vec![0.0f32; 4 * 48_000];
-        let mut meter = Meter::span(48_000, Figures::Ebu).unwrap();
-        meter.seed(&loud, &loud).unwrap();
-        meter.add(&silence, &silence).unwrap();
-        let (sample, truep) = meter.peaks().unwrap();
-        assert_eq!(sample, 0.0);
-        assert!(truep > 0.0, "the interpolator rings: {truep}");
-        assert!(meter.ebu.loudness_global().unwrap() > SILENCE_LUFS);
-        assert_eq!(meter.finish(sample, truep).unwrap(), SpanFigures::default());
+        let mut meter = SourceMeter::new(RATE, Figures::Ebu, 2, true, &[], 0, 0);
+        meter.add(Some(0), &loud, &loud);
+        meter.add(Some(1), &silence, &silence);
+        let measured = meter.finish();
+        assert!(measured.spans[0].measures.integrated_lufs.is_some());
+        assert_eq!(measured.spans[1], SpanFigures::default());
     }
 
     /// RMS is of the louder channel over the frames fed: a full-scale square wave on the left
-    /// reads 0 dBFS, the quieter right is not counted.
+    /// reads 0 dBFS, the quieter right is not counted; the level figures take no true peak
+    /// or loudness range.
     #[test]
     fn rms_is_of_the_louder_channel() {
         let left: Vec<f32> = (0..4800)
             .map(|i| if i % 2 == 0 { 1.0 } else { -1.0 })
             .collect();
         let right = vec![0.1f32; 4800];
-        let mut meter = Meter::span(48_000, Figures::Level).unwrap();
-        meter.add(&left, &right).unwrap();
-        let (sample, truep) = meter.peaks().unwrap();
-        let figures = meter.finish(sample, truep).unwrap();
+        let mut meter = SourceMeter::new(RATE, Figures::Level, 1, false, &[], 0, 0);
+        meter.add(Some(0), &left, &right);
+        let figures = meter.finish().spans[0];
         assert!(figures.rms_dbfs.unwrap().abs() < 1e-9, "{figures:?}");
         assert_eq!(figures.measures.true_peak_dbtp, None);
         assert_eq!(figures.measures.loudness_range_lu, None);
+        assert_eq!(figures.measures.short_term_max_lufs, None);
     }
 }

@@ -69,10 +69,6 @@ pub fn run(
     stop: &StopFlag,
 ) -> Result<Measured, MeasureError> {
     let rate = session.sample_rate;
-    let loudness_error = |e: ebur128::Error| MeasureError::Loudness {
-        sample_rate: rate,
-        reason: e.to_string(),
-    };
     let first = plan.spans.first().map_or(0, |s| s.start);
     let from = first - first.min(block_frames(rate) as u64);
     let to = plan.spans.last().map_or(first, |s| s.end.max(s.start));
@@ -89,9 +85,10 @@ pub fn run(
             plan.figures,
             plan.spans.len(),
             plan.song,
-            plan.readings.len(),
-        )
-        .map_err(loudness_error)?;
+            &plan.readings,
+            from,
+            first,
+        );
         groups[source % workers].push((source, meter));
     }
 
@@ -114,7 +111,7 @@ pub fn run(
             let measured = handle
                 .join()
                 .map_err(|_| MeasureError::Threads("one stopped unexpectedly".into()))?;
-            for (source, measured) in measured.map_err(loudness_error)? {
+            for (source, measured) in measured {
                 figures[source] = Some(measured);
             }
         }
@@ -151,6 +148,9 @@ struct Render {
     master: f32,
     stem_failures: u32,
     reference_failed: bool,
+    /// Blocks sent, oldest first: their buffers are reused once every measuring thread is done
+    /// with them.
+    sent: std::collections::VecDeque<Arc<Block>>,
 }
 
 impl Render {
@@ -188,6 +188,7 @@ impl Render {
             master: session.master_db.to_amplitude(),
             stem_failures: 0,
             reference_failed: false,
+            sent: std::collections::VecDeque::new(),
         })
     }
 
@@ -251,6 +252,7 @@ impl Render {
                         return Rendered::WorkerGone;
                     }
                 }
+                self.sent.push_back(block);
                 pos += n as u64;
                 progress(pos - frames.start, total);
             }
@@ -285,7 +287,9 @@ impl Render {
             let status = reference.read(pos, &mut ref_l[..n], &mut ref_r[..n], ReadMode::Blocking);
             self.reference_failed |= status.failed;
         }
-        let mut samples = Vec::with_capacity(2 * n * plan.sources.len());
+        let mut samples = self.spare_samples();
+        samples.clear();
+        samples.reserve(2 * n * plan.sources.len());
         for source in &plan.sources {
             match source {
                 Source::Mix => {
@@ -309,6 +313,19 @@ impl Render {
             frames: n,
             samples,
         }
+    }
+
+    /// The buffer of the oldest block sent, when every measuring thread is done with it;
+    /// else a new one.
+    fn spare_samples(&mut self) -> Vec<f32> {
+        if let Some(oldest) = self.sent.front_mut()
+            && let Some(block) = Arc::get_mut(oldest)
+        {
+            let samples = std::mem::take(&mut block.samples);
+            self.sent.pop_front();
+            return samples;
+        }
+        Vec::new()
     }
 
     /// What went wrong while rendering, if anything: failed stem reads first.
@@ -367,22 +384,22 @@ enum Rendered {
 fn measure_group(
     mut group: Vec<(usize, SourceMeter)>,
     blocks: &Receiver<Arc<Block>>,
-) -> Result<Vec<(usize, SourceFigures)>, ebur128::Error> {
+) -> Vec<(usize, SourceFigures)> {
     for block in blocks {
         for (source, meter) in &mut group {
             let (left, right) = (block.channel(*source, 0), block.channel(*source, 1));
             match block.place {
                 Place::Seed => meter.seed(left, right),
-                Place::Span(span) => meter.add(span, left, right)?,
+                Place::Span(span) => meter.add(span, left, right),
             }
             if let Some(index) = block.read {
-                meter.read(index)?;
+                meter.read(index);
             }
         }
     }
     group
         .into_iter()
-        .map(|(source, meter)| meter.finish().map(|figures| (source, figures)))
+        .map(|(source, meter)| (source, meter.finish()))
         .collect()
 }
 

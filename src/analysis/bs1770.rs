@@ -1,0 +1,423 @@
+//! The pieces of the offline meters ([`super::meter`]), after ITU-R BS.1770 and EBU Tech 3341
+//! and 3342: the K-weighting filter, 100 ms block energies and what is read from them
+//! (integrated loudness, short-term loudness, loudness range), and the 4x true-peak
+//! interpolator. Not realtime-safe (they allocate when made and as gating blocks come).
+//!
+//! They compute what the `ebur128` crate computes (its figures are the tests' oracle), arranged
+//! so that one filter per source serves the whole-song meter and every span's, and so that the
+//! true peak is interpolated only where it could rise: an interpolated sample is at most the
+//! highest input magnitude in its window times the sum of the magnitudes of its phase's taps,
+//! so a stretch whose sample peak times that bound stays under the peak found so far is
+//! skipped, exactly.
+
+/// The energy of the absolute gate, -70 LUFS: gating blocks and short-term windows below it
+/// are not kept (as `ebur128` does).
+fn absolute_gate() -> f64 {
+    energy_of(-70.0)
+}
+
+/// The mean square of a loudness (the inverse of BS.1770's `-0.691 + 10 log10`).
+pub(crate) fn energy_of(lufs: f64) -> f64 {
+    if lufs.is_finite() {
+        10f64.powf((lufs + 0.691) / 10.0)
+    } else {
+        0.0
+    }
+}
+
+/// The loudness of a mean square, LUFS; `-inf` for none.
+pub(crate) fn loudness_of(energy: f64) -> f64 {
+    if energy > 0.0 {
+        10.0 * energy.log10() - 0.691
+    } else {
+        f64::NEG_INFINITY
+    }
+}
+
+/// The K-weighting filter (BS.1770's high-shelf pre-filter, then its RLB high-pass) of one
+/// stereo source, in `f64`, two biquads per channel; the coefficients are those BS.1770 gives
+/// at 48 kHz, re-derived for the rate from the analogue prototypes (as `ebur128` does).
+pub(crate) struct KWeighting {
+    /// The shelf: b0, b1, b2, a1, a2.
+    shelf: [f64; 5],
+    /// The high-pass: a1, a2 (its numerator is 1, -2, 1).
+    high: [f64; 2],
+    /// Per channel: the shelf's last two internal values, then the high-pass's.
+    state: [[f64; 4]; 2],
+}
+
+impl KWeighting {
+    /// The filter at `rate` Hz, at rest.
+    pub(crate) fn new(rate: u32) -> Self {
+        let rate = f64::from(rate);
+        // The shelf: +4 dB above about 1.7 kHz.
+        let (f0, gain_db, q) = (
+            1_681.974_450_955_533,
+            3.999_843_853_973_347,
+            0.707_175_236_955_419_6,
+        );
+        let k = (std::f64::consts::PI * f0 / rate).tan();
+        let vh = 10f64.powf(gain_db / 20.0);
+        let vb = vh.powf(0.499_666_774_154_541_6);
+        let a0 = 1.0 + k / q + k * k;
+        let shelf = [
+            (vh + vb * k / q + k * k) / a0,
+            2.0 * (k * k - vh) / a0,
+            (vh - vb * k / q + k * k) / a0,
+            2.0 * (k * k - 1.0) / a0,
+            (1.0 - k / q + k * k) / a0,
+        ];
+        // The high-pass at about 38 Hz.
+        let (f0, q) = (38.135_470_876_024_44, 0.500_327_037_323_877_3);
+        let k = (std::f64::consts::PI * f0 / rate).tan();
+        let a0 = 1.0 + k / q + k * k;
+        let high = [2.0 * (k * k - 1.0) / a0, (1.0 - k / q + k * k) / a0];
+        Self {
+            shelf,
+            high,
+            state: [[0.0; 4]; 2],
+        }
+    }
+
+    /// Filters the next frames and returns the sum over them of both channels' squared
+    /// output.
+    pub(crate) fn run(&mut self, left: &[f32], right: &[f32]) -> f64 {
+        let [b0, b1, b2, a1, a2] = self.shelf;
+        let [h1, h2] = self.high;
+        let [[l1, l2, l3, l4], [r1, r2, r3, r4]] = self.state;
+        // Both channels side by side, so their recurrences overlap.
+        let (mut s1, mut s2, mut t1, mut t2) = ([l1, r1], [l2, r2], [l3, r3], [l4, r4]);
+        let mut sums = [0.0; 2];
+        for (&xl, &xr) in left.iter().zip(right) {
+            let x = [f64::from(xl), f64::from(xr)];
+            let mut y = [0.0; 2];
+            for c in 0..2 {
+                let w = x[c] - a2 * s2[c] - a1 * s1[c];
+                let shelved = b0 * w + b1 * s1[c] + b2 * s2[c];
+                s2[c] = s1[c];
+                s1[c] = w;
+                let v = shelved - h2 * t2[c] - h1 * t1[c];
+                y[c] = v - 2.0 * t1[c] + t2[c];
+                t2[c] = t1[c];
+                t1[c] = v;
+            }
+            for c in 0..2 {
+                sums[c] += y[c] * y[c];
+            }
+        }
+        let mut state = [[s1[0], s2[0], t1[0], t2[0]], [s1[1], s2[1], t1[1], t2[1]]];
+        // Ringing below any audible level would otherwise decay through subnormal numbers,
+        // which are slow.
+        for v in state.iter_mut().flatten() {
+            if v.abs() < 1e-200 {
+                *v = 0.0;
+            }
+        }
+        self.state = state;
+        sums[0] + sums[1]
+    }
+}
+
+/// 100 ms block energies on one grid (from where a meter starts), and what is read from them:
+/// BS.1770's 400 ms gating blocks every 100 ms, short-term (3 s) windows, the highest of them,
+/// and EBU Tech 3342's short-term windows every second for the loudness range.
+pub(crate) struct Blocks {
+    /// Frames in a 100 ms block (`ebur128`'s: the rate over 10, rounded).
+    block: usize,
+    /// Frames already in the block being filled, and the sum of their squares.
+    filled: usize,
+    sum: f64,
+    /// Blocks completed.
+    done: usize,
+    /// The sums of the last 30 blocks (a ring, indexed by block number).
+    recent: [f64; 30],
+    /// Whether to keep short-term windows for the range, and the highest short-term window.
+    range: bool,
+    short_term: bool,
+    gating: Vec<f64>,
+    windows: Vec<f64>,
+    short_term_max: f64,
+}
+
+/// The blocks in a short-term window.
+const WINDOW_BLOCKS: usize = 30;
+
+impl Blocks {
+    /// Empty blocks of `block` frames; `range`: keep the windows for the loudness range;
+    /// `short_term`: keep the highest short-term loudness.
+    pub(crate) fn new(block: usize, range: bool, short_term: bool) -> Self {
+        Self {
+            block,
+            filled: 0,
+            sum: 0.0,
+            done: 0,
+            recent: [0.0; WINDOW_BLOCKS],
+            range,
+            short_term,
+            gating: Vec::new(),
+            windows: Vec::new(),
+            short_term_max: 0.0,
+        }
+    }
+
+    /// The frames left in the block being filled: what [`Blocks::add`] may take at once.
+    pub(crate) fn room(&self) -> usize {
+        self.block - self.filled
+    }
+
+    /// Whether the windows for the loudness range are kept.
+    pub(crate) fn keeps_range(&self) -> bool {
+        self.range
+    }
+
+    /// Whether a whole short-term window has been fed.
+    pub(crate) fn has_window(&self) -> bool {
+        self.done >= WINDOW_BLOCKS
+    }
+
+    /// Adds `frames` frames (no more than [`Blocks::room`]) whose squares sum to `sum`.
+    pub(crate) fn add(&mut self, frames: usize, sum: f64) {
+        debug_assert!(frames <= self.room());
+        self.filled += frames;
+        self.sum += sum;
+        if self.filled < self.block {
+            return;
+        }
+        self.recent[self.done % WINDOW_BLOCKS] = self.sum;
+        self.done += 1;
+        self.filled = 0;
+        self.sum = 0.0;
+        let gate = absolute_gate();
+        let n = self.done;
+        if n >= 4 {
+            let sum: f64 = (n - 4..n).map(|b| self.recent[b % WINDOW_BLOCKS]).sum();
+            let energy = sum / (4 * self.block) as f64;
+            if energy >= gate {
+                self.gating.push(energy);
+            }
+        }
+        let range_due = self.range && n >= WINDOW_BLOCKS && n.is_multiple_of(10);
+        if n >= WINDOW_BLOCKS && (self.short_term || range_due) {
+            let energy = self.recent.iter().sum::<f64>() / (WINDOW_BLOCKS * self.block) as f64;
+            if self.short_term && energy > self.short_term_max {
+                self.short_term_max = energy;
+            }
+            if range_due && energy >= gate {
+                self.windows.push(energy);
+            }
+        }
+    }
+
+    /// The gated integrated loudness (LUFS); `-inf` without a gating block over -70 LUFS.
+    pub(crate) fn integrated(&self) -> f64 {
+        if self.gating.is_empty() {
+            return f64::NEG_INFINITY;
+        }
+        let relative =
+            self.gating.iter().sum::<f64>() / self.gating.len() as f64 * 10f64.powf(-10.0 / 10.0);
+        let (count, sum) = self
+            .gating
+            .iter()
+            .filter(|e| **e >= relative)
+            .fold((0usize, 0.0), |(n, s), e| (n + 1, s + e));
+        if count == 0 {
+            f64::NEG_INFINITY
+        } else {
+            loudness_of(sum / count as f64)
+        }
+    }
+
+    /// The highest short-term loudness (LUFS), `-inf` for none.
+    pub(crate) fn short_term_max(&self) -> f64 {
+        loudness_of(self.short_term_max)
+    }
+
+    /// The loudness range (LU): from the 10th to the 95th percentile of the short-term windows
+    /// over -70 LUFS and no more than 20 LU under their mean; 0 without any.
+    pub(crate) fn range(&self) -> f64 {
+        if self.windows.is_empty() {
+            return 0.0;
+        }
+        let mut windows = self.windows.clone();
+        windows.sort_unstable_by(f64::total_cmp);
+        let relative =
+            10f64.powf(-20.0 / 10.0) * (windows.iter().sum::<f64>() / windows.len() as f64);
+        let below = windows.iter().take_while(|e| **e < relative).count();
+        let Some(last) = (windows.len() - below).checked_sub(1) else {
+            return 0.0;
+        };
+        let at = |p: f64| windows[below + (last as f64 * p + 0.5) as usize];
+        loudness_of(at(0.95)) - loudness_of(at(0.1))
+    }
+}
+
+/// The true-peak interpolator of one stereo source: 4x oversampling below 96 kHz, 2x below
+/// 192 kHz, none above (the true peak is then the sample peak), with 48 taps of a Hann-windowed
+/// sinc in `f32`, as `ebur128` computes it (its figures, bit for bit).
+pub(crate) struct TruePeak {
+    /// `taps[t * phases + p]`: the tap for the input `t` samples back, output phase `p`.
+    taps: Vec<f32>,
+    phases: usize,
+    /// Per phase, the sum of its tap magnitudes, with a margin for rounding: its output is at
+    /// most that times the highest input magnitude in its reach.
+    gains: Vec<f32>,
+    /// Per channel: the last inputs (the taps' reach less one) then the frames being scanned.
+    history: [Vec<f32>; 2],
+}
+
+/// The interpolator's taps, over all phases.
+const TAPS: usize = 48;
+
+/// Input frames scanned per bound check.
+const STRETCH: usize = 64;
+
+impl TruePeak {
+    /// The interpolator at `rate` Hz, at rest; `None` at 192 kHz and above.
+    pub(crate) fn new(rate: u32) -> Option<Self> {
+        let phases = if rate < 96_000 {
+            4
+        } else if rate < 192_000 {
+            2
+        } else {
+            return None;
+        };
+        let taps: Vec<f32> = (0..TAPS)
+            .map(|j| {
+                let j = j as f64;
+                let window = 0.5 * (1.0 - (std::f64::consts::TAU * j / TAPS as f64).cos());
+                let m = j - TAPS as f64 / 2.0;
+                let x = m * std::f64::consts::PI / phases as f64;
+                (if m.abs() > 1e-6 {
+                    window * x.sin() / x
+                } else {
+                    window
+                }) as f32
+            })
+            .collect();
+        let gains = (0..phases)
+            .map(|p| {
+                taps.iter()
+                    .skip(p)
+                    .step_by(phases)
+                    .map(|t| t.abs())
+                    .sum::<f32>()
+                    * 1.001
+            })
+            .collect();
+        let reach = TAPS / phases - 1;
+        Some(Self {
+            taps,
+            phases,
+            gains,
+            history: [vec![0.0; reach], vec![0.0; reach]],
+        })
+    }
+
+    /// Takes the next frames without measuring them (audio before a span).
+    pub(crate) fn seed(&mut self, left: &[f32], right: &[f32]) {
+        let reach = TAPS / self.phases - 1;
+        for (history, new) in self.history.iter_mut().zip([left, right]) {
+            history.extend_from_slice(new);
+            let excess = history.len() - reach;
+            history.drain(..excess);
+        }
+    }
+
+    /// Scans the next frames and raises `peaks` (per channel, linear) to the highest
+    /// interpolated magnitude, where that is above `floor[channel]`: stretches that cannot
+    /// beat the higher of the two are skipped.
+    pub(crate) fn scan(
+        &mut self,
+        left: &[f32],
+        right: &[f32],
+        peaks: &mut [f32; 2],
+        floor: [f32; 2],
+    ) {
+        let reach = TAPS / self.phases - 1;
+        for (c, new) in [left, right].into_iter().enumerate() {
+            let history = &mut self.history[c];
+            history.extend_from_slice(new);
+            let mut highest = peaks[c];
+            let mut at = reach;
+            while at < history.len() {
+                let end = (at + STRETCH).min(history.len());
+                let reachable = peak(&history[at - reach..end]);
+                for (phase, gain) in self.gains.iter().enumerate() {
+                    if reachable * gain > highest.max(floor[c]) {
+                        let found = match self.phases {
+                            4 => interpolate::<4, 12>(&self.taps, phase, history, at..end),
+                            _ => interpolate::<2, 24>(&self.taps, phase, history, at..end),
+                        };
+                        highest = highest.max(found);
+                    }
+                }
+                at = end;
+            }
+            peaks[c] = highest;
+            let excess = history.len() - reach;
+            history.drain(..excess);
+        }
+    }
+}
+
+/// Outputs interpolated side by side (for the vector units).
+const LANES: usize = 8;
+
+/// The highest magnitude of phase `phase` interpolated from inputs `outputs` of `x` (each
+/// with the `TAPS - 1` inputs before it), the sum taken newest input first, as `ebur128` does.
+fn interpolate<const PHASES: usize, const TAPS: usize>(
+    taps: &[f32],
+    phase: usize,
+    x: &[f32],
+    outputs: std::ops::Range<usize>,
+) -> f32 {
+    let mut bank = [0.0f32; TAPS];
+    for (t, tap) in bank.iter_mut().enumerate() {
+        *tap = taps[t * PHASES + phase];
+    }
+    let mut peaks = [0.0f32; LANES];
+    let mut i = outputs.start;
+    // LANES consecutive outputs at a time.
+    while i + LANES <= outputs.end {
+        let mut out = [0.0f32; LANES];
+        for (t, tap) in bank.iter().enumerate() {
+            let inputs = &x[i - t..i - t + LANES];
+            for k in 0..LANES {
+                out[k] += tap * inputs[k];
+            }
+        }
+        for k in 0..LANES {
+            peaks[k] = max(peaks[k], out[k].abs());
+        }
+        i += LANES;
+    }
+    for i in i..outputs.end {
+        let mut out = 0.0f32;
+        for (t, tap) in bank.iter().enumerate() {
+            out += tap * x[i - t];
+        }
+        peaks[0] = max(peaks[0], out.abs());
+    }
+    peaks.into_iter().fold(0.0, max)
+}
+
+/// The larger of two magnitudes (a comparison the vector units make in one step).
+fn max(a: f32, b: f32) -> f32 {
+    if b > a { b } else { a }
+}
+
+/// The highest magnitude in `x`, 0 for none.
+pub(crate) fn peak(x: &[f32]) -> f32 {
+    let mut peaks = [0.0f32; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for k in 0..LANES {
+            peaks[k] = max(peaks[k], chunk[k].abs());
+        }
+    }
+    for &v in rest {
+        peaks[0] = max(peaks[0], v.abs());
+    }
+    peaks.into_iter().fold(0.0, max)
+}
