@@ -56,7 +56,6 @@ use crate::engine::render::signal_name;
 use crate::engine::streams::StreamError;
 use crate::units::Seconds;
 
-mod bs1770;
 pub mod levels;
 pub mod meter;
 pub mod pass;

@@ -2,6 +2,7 @@
 //! bounce thread for an offline render, so a bounce is sample-identical to what was heard.
 
 pub mod biquad;
+pub(crate) mod bs1770;
 pub mod flac_decoder;
 pub mod handle;
 pub mod health;

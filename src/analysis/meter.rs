@@ -1,11 +1,11 @@
 //! The offline meters: per source, one EBU R 128 meter per span and one over the whole pass,
 //! sharing one K-weighting filter and one true-peak interpolator that run through the pass
-//! (`analysis::bs1770`). Not realtime-safe (they allocate); the realtime master meter is
+//! (`engine::bs1770`). Not realtime-safe (they allocate); the realtime master meter is
 //! `engine::loudness`.
 
 use serde::Serialize;
 
-use super::bs1770::{Blocks, KWeighting, TruePeak, loudness_of, peak};
+use crate::engine::bs1770::{Blocks, KWeighting, TruePeak, loudness_of, peak};
 use crate::units::Decibels;
 
 /// The figures of one source over one span or the whole song; `None`: nothing to measure, or

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use rand_core::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+use super::bs1770;
 use super::health::StemDamage;
 use super::processor::{Processor, StripHealth};
 use super::source::{MAX_BLOCK, ReadMode, StreamError};
@@ -113,7 +114,7 @@ pub struct BounceReport {
     pub frames: u64,
     /// Highest absolute sample, dBFS (`-inf` for silence).
     pub sample_peak_dbfs: f64,
-    /// Highest inter-sample peak (4x oversampled, ebur128), dBTP.
+    /// Highest inter-sample peak (4x oversampled, as ebur128 measures it), dBTP.
     pub true_peak_dbtp: f64,
     /// Integrated loudness (EBU R 128 / ITU-R BS.1770), LUFS; `-inf` when all is gated out.
     pub integrated_lufs: f64,
@@ -328,30 +329,73 @@ struct LoudnessWorker {
     handle: std::thread::JoinHandle<Result<Loudness, String>>,
 }
 
+/// The figures of a bounce, measured as the report measures the mix ([`super::bs1770`]): the
+/// K-weighting, 100 ms block energies and BS.1770's gating for the integrated loudness, and the
+/// 4x true-peak interpolator, which skips stretches that cannot beat the peak found so far.
+struct MixMeter {
+    weighting: bs1770::KWeighting,
+    blocks: bs1770::Blocks,
+    /// `None` at 192 kHz and above, where the true peak is the sample peak.
+    interpolator: Option<bs1770::TruePeak>,
+    /// Per channel, linear.
+    sample_peaks: [f32; 2],
+    true_peaks: [f32; 2],
+}
+
+impl MixMeter {
+    fn new(sample_rate: u32) -> Self {
+        Self {
+            weighting: bs1770::KWeighting::new(sample_rate),
+            blocks: bs1770::Blocks::new(
+                crate::analysis::meter::block_frames(sample_rate),
+                false,
+                false,
+            ),
+            interpolator: bs1770::TruePeak::new(sample_rate),
+            sample_peaks: [0.0; 2],
+            true_peaks: [0.0; 2],
+        }
+    }
+
+    fn add(&mut self, left: &[f32], right: &[f32]) {
+        for (peak, side) in self.sample_peaks.iter_mut().zip([left, right]) {
+            *peak = peak.max(bs1770::peak(side));
+        }
+        if let Some(interpolator) = &mut self.interpolator {
+            // The figure is the higher of the sample peak and the interpolated one, so only
+            // what could rise above the sample peak needs interpolating.
+            interpolator.scan(left, right, &mut self.true_peaks, self.sample_peaks);
+        }
+        let mut at = 0;
+        while at < left.len() {
+            let n = self.blocks.room().min(left.len() - at);
+            let sum = self.weighting.run(&left[at..at + n], &right[at..at + n]);
+            self.blocks.add(n, sum);
+            at += n;
+        }
+    }
+
+    /// Sample peak and true peak (linear, the higher channel) and integrated loudness (LUFS).
+    fn finish(&self) -> Loudness {
+        let [sl, sr] = self.sample_peaks;
+        let [tl, tr] = self.true_peaks;
+        let sample = f64::from(sl.max(sr));
+        let true_peak = f64::from(tl.max(tr)).max(sample);
+        (sample, true_peak, self.blocks.integrated())
+    }
+}
+
 impl LoudnessWorker {
     fn start(sample_rate: u32) -> Result<Self, RenderError> {
-        let mode = ebur128::Mode::I
-            | ebur128::Mode::TRUE_PEAK
-            | ebur128::Mode::SAMPLE_PEAK
-            | ebur128::Mode::HISTOGRAM;
-        let mut meter = ebur128::EbuR128::new(2, sample_rate, mode)
-            .map_err(|e| RenderError::Loudness(e.to_string()))?;
+        let mut meter = MixMeter::new(sample_rate);
         let (blocks, rx) = std::sync::mpsc::sync_channel::<(Vec<f32>, Vec<f32>)>(16);
         let handle = std::thread::Builder::new()
             .name("earmix-loudness".into())
             .spawn(move || {
                 for (l, r) in rx {
-                    meter
-                        .add_frames_planar_f32(&[&l, &r])
-                        .map_err(|e| e.to_string())?;
+                    meter.add(&l, &r);
                 }
-                let peak = |f: &dyn Fn(u32) -> Result<f64, ebur128::Error>| {
-                    Ok::<f64, ebur128::Error>(f(0)?.max(f(1)?))
-                };
-                let sample = peak(&|c| meter.sample_peak(c)).map_err(|e| e.to_string())?;
-                let truep = peak(&|c| meter.true_peak(c)).map_err(|e| e.to_string())?;
-                let integrated = meter.loudness_global().map_err(|e| e.to_string())?;
-                Ok((sample, truep, integrated))
+                Ok(meter.finish())
             })
             .map_err(|e| RenderError::Loudness(e.to_string()))?;
         Ok(Self { blocks, handle })

@@ -721,3 +721,59 @@ fn a_bounce_past_the_riff_limit_is_rf64_that_sox_reads() {
         assert!((g - w).abs() <= 1e-6, "{g} vs {w}");
     }
 }
+
+/// The figures a bounce prints are those of an `ebur128` meter run over the file it wrote:
+/// integrated loudness, sample peak and true peak, on material with overs between samples
+/// (a sine at a quarter of the rate, its samples 45 degrees off its crests), a quiet stretch
+/// that the gates drop, and noise.
+#[test]
+fn bounce_figures_equal_ebur128_over_the_written_file() {
+    let ts = TempSession::new();
+    let frames = RATE as usize * 12;
+    let mut left = signal(frames, 7, 0.3);
+    let mut right = signal(frames, 8, 0.2);
+    for i in 0..RATE as usize * 3 {
+        let crest =
+            0.9 * (std::f32::consts::FRAC_PI_2 * i as f32 + std::f32::consts::FRAC_PI_4).sin();
+        left[RATE as usize * 2 + i] = crest;
+        right[RATE as usize * 2 + i] = -crest;
+    }
+    for i in RATE as usize * 6..RATE as usize * 8 {
+        left[i] *= 1e-4;
+        right[i] *= 1e-4;
+    }
+    write_wav_f32(&ts.path("stems/x.wav"), RATE, &[left, right]);
+    let path = ts.write_session(
+        "version = 1\nname = \"Overs\"\n[[channel]]\nname = \"X\"\nfile = \"stems/x.wav\"\n\
+         gain_db = -1.5\n",
+    );
+    let session = earmix::session::load(&path).unwrap();
+    let out = ts.path("out.wav");
+    let report = bounce(&session, &out, &BounceOptions::default(), &mut |_, _| {}).unwrap();
+
+    let (_, mix) = read_wav(&out);
+    let mode = ebur128::Mode::I | ebur128::Mode::TRUE_PEAK | ebur128::Mode::SAMPLE_PEAK;
+    let mut meter = ebur128::EbuR128::new(2, RATE, mode).unwrap();
+    meter.add_frames_planar_f32(&[&mix[0], &mix[1]]).unwrap();
+    let both = |f: &dyn Fn(u32) -> f64| f(0).max(f(1));
+    let db = |x: f64| 20.0 * x.log10();
+    let sample = db(both(&|c| meter.sample_peak(c).unwrap()));
+    let true_peak = db(both(&|c| meter.true_peak(c).unwrap()));
+    let integrated = meter.loudness_global().unwrap();
+    assert!(
+        true_peak > sample + 2.0,
+        "the material has overs: {true_peak} {sample}"
+    );
+    assert!(
+        (report.sample_peak_dbfs - sample).abs() < 1e-9,
+        "{report:?} {sample}"
+    );
+    assert!(
+        (report.true_peak_dbtp - true_peak).abs() < 1e-6,
+        "{report:?} {true_peak}"
+    );
+    assert!(
+        (report.integrated_lufs - integrated).abs() < 1e-6,
+        "{report:?} {integrated}"
+    );
+}

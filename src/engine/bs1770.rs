@@ -1,4 +1,5 @@
-//! The pieces of the offline meters ([`super::meter`]), after ITU-R BS.1770 and EBU Tech 3341
+//! The pieces of the offline meters (the report's and the exercises' in
+//! [`crate::analysis::meter`], the bounce's in [`super::render`]), after ITU-R BS.1770 and EBU Tech 3341
 //! and 3342: the K-weighting filter, 100 ms block energies and what is read from them
 //! (integrated loudness, short-term loudness, loudness range), and the 4x true-peak
 //! interpolator. Not realtime-safe (they allocate when made and as gating blocks come).
