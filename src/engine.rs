@@ -3,6 +3,8 @@
 
 pub mod biquad;
 pub(crate) mod bs1770;
+#[cfg(test)]
+mod decoder_tests;
 pub mod flac_decoder;
 pub mod handle;
 pub mod health;

@@ -1148,6 +1148,7 @@ mod tests {
     use creek::SymphoniaDecoder;
 
     use super::*;
+    use crate::engine::decoder_tests::{bits as bits_of, decode_all};
 
     /// Music-like integer samples of `bits` bits: two tones, a slow sweep of noise, a stretch of
     /// exact silence (constant subframes), a stretch with the low bits zero (wasted bits), and a
@@ -1216,51 +1217,6 @@ mod tests {
             .expect("the flac tool (Debian package flac)");
         assert!(status.success(), "flac {args:?}");
         flac
-    }
-
-    /// Decodes from `start` (then `seek_to`, if any) to the end, one block at a time.
-    fn decode_all<D: Decoder<T = f32>>(
-        path: &Path,
-        block: usize,
-        start: usize,
-        seek_to: Option<usize>,
-    ) -> (FileInfo<D::FileParams>, Vec<Vec<f32>>)
-    where
-        D::OpenError: std::fmt::Debug,
-        D::FatalError: std::fmt::Debug,
-    {
-        let (mut decoder, info) = D::new(
-            path.to_path_buf(),
-            start,
-            block,
-            D::AdditionalOpts::default(),
-        )
-        .unwrap();
-        if let Some(frame) = seek_to {
-            decoder.seek(frame).unwrap();
-        }
-        let channels = usize::from(info.num_channels);
-        let mut out = vec![Vec::new(); channels];
-        let mut data = DataBlock::new(channels, block);
-        for _ in 0..=info.num_frames / block + 1 {
-            data.clear();
-            decoder.decode(&mut data).unwrap();
-            if data.block[0].is_empty() {
-                break;
-            }
-            assert!(data.block.iter().all(|ch| ch.len() == data.block[0].len()));
-            for (o, ch) in out.iter_mut().zip(&data.block) {
-                o.extend_from_slice(ch);
-            }
-        }
-        (info, out)
-    }
-
-    fn bits_of(channels: &[Vec<f32>]) -> Vec<Vec<u32>> {
-        channels
-            .iter()
-            .map(|ch| ch.iter().map(|s| s.to_bits()).collect())
-            .collect()
     }
 
     /// Files the flac tool made (8, 16 and 24 bits, mono and stereo, -0 -5 -8, fixed block sizes

@@ -519,11 +519,11 @@ fn parse_fmt(body: &[u8]) -> Result<(SampleFormat, u16, u32), WavError> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use creek::SymphoniaDecoder;
 
     use super::*;
+    use crate::engine::decoder_tests::{bits, decode_all};
 
     /// How a test file's `fmt ` chunk is written.
     #[derive(Debug, Clone, Copy)]
@@ -618,51 +618,6 @@ mod tests {
         out.extend((body.len() as u32).to_le_bytes());
         out.extend(body);
         out
-    }
-
-    /// Decodes from `start` to the end, one block at a time, returning each channel.
-    fn decode_all<D: Decoder<T = f32>>(
-        path: &Path,
-        block: usize,
-        start: usize,
-        seek_to: Option<usize>,
-    ) -> (FileInfo<D::FileParams>, Vec<Vec<f32>>)
-    where
-        D::OpenError: std::fmt::Debug,
-        D::FatalError: std::fmt::Debug,
-    {
-        let (mut decoder, info) = D::new(
-            path.to_path_buf(),
-            start,
-            block,
-            D::AdditionalOpts::default(),
-        )
-        .unwrap();
-        if let Some(frame) = seek_to {
-            decoder.seek(frame).unwrap();
-        }
-        let channels = usize::from(info.num_channels);
-        let mut out = vec![Vec::new(); channels];
-        let mut data = DataBlock::new(channels, block);
-        for _ in 0..=info.num_frames / block + 1 {
-            data.clear();
-            decoder.decode(&mut data).unwrap();
-            if data.block[0].is_empty() {
-                break;
-            }
-            assert!(data.block.iter().all(|ch| ch.len() == data.block[0].len()));
-            for (o, ch) in out.iter_mut().zip(&data.block) {
-                o.extend_from_slice(ch);
-            }
-        }
-        (info, out)
-    }
-
-    fn bits(channels: &[Vec<f32>]) -> Vec<Vec<u32>> {
-        channels
-            .iter()
-            .map(|ch| ch.iter().map(|s| s.to_bits()).collect())
-            .collect()
     }
 
     /// Every supported format, mono and stereo, plain and extensible headers: the samples, frame
