@@ -121,30 +121,47 @@ fn stop_for_symphonia(err: &symphonia::core::errors::Error) -> Stop {
     }
 }
 
-fn stop_for_flac(err: &FlacError) -> Stop {
-    match err {
-        FlacError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Stop::EndsEarly,
-        other => Stop::Failed(other.to_string()),
+/// An error of one of earmix's own decoders, which may be an I/O error.
+trait DecoderError: std::fmt::Display {
+    /// The I/O error behind it, if that is what it is.
+    fn io(&self) -> Option<&std::io::Error>;
+}
+
+impl DecoderError for WavError {
+    fn io(&self) -> Option<&std::io::Error> {
+        match self {
+            WavError::Io(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
-fn stop_for_wav(err: &WavError) -> Stop {
-    match err {
-        WavError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Stop::EndsEarly,
-        other => Stop::Failed(other.to_string()),
+impl DecoderError for FlacError {
+    fn io(&self) -> Option<&std::io::Error> {
+        match self {
+            FlacError::Io(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
-fn stop_for_mp3(err: &Mp3Error) -> Stop {
-    match err {
-        Mp3Error::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Stop::EndsEarly,
-        other => Stop::Failed(other.to_string()),
+impl DecoderError for Mp3Error {
+    fn io(&self) -> Option<&std::io::Error> {
+        match self {
+            Mp3Error::Io(e) => Some(e),
+            _ => None,
+        }
     }
 }
 
-/// What opening a file through symphonia gives: the decoder, what creek is told, and the frames
-/// the header states and the file holds.
-type OpenedOther = (Inner, FileInfo<()>, (u64, u64));
+/// Why a read or seek of one of earmix's own decoders failed, as a [`Stop`]: the file ending
+/// where more was read is where the data ends early; anything else is a failure.
+fn stop_for(err: &impl DecoderError) -> Stop {
+    match err.io() {
+        Some(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Stop::EndsEarly,
+        _ => Stop::Failed(err.to_string()),
+    }
+}
 
 /// Opens `file` through symphonia, then, for MP3, through the [`Mp3Decoder`] when it reads the
 /// file as symphonia does.
@@ -152,7 +169,7 @@ fn open_other(
     file: &std::path::Path,
     start_frame: usize,
     block_size: usize,
-) -> Result<OpenedOther, creek::OpenError> {
+) -> Result<Opened, creek::OpenError> {
     // At frame 0: symphonia's seek, which may read the file up to the start, is made only when
     // symphonia keeps the file.
     let (mut decoder, info) = GaplessDecoder::open(file, 0)?;
@@ -173,7 +190,7 @@ fn open_other(
                 if (mp3_info.num_channels, mp3_info.sample_rate)
                     == (info.num_channels, info.sample_rate) =>
             {
-                return Ok((Inner::Mp3(mp3), info, (header, data)));
+                return Ok(Opened::other(Inner::Mp3(mp3), info, header, data));
             }
             Ok(_) => tracing::debug!("{}: reading through symphonia (its format)", file.display()),
             Err(e) => tracing::debug!("{}: reading through symphonia ({e})", file.display()),
@@ -182,7 +199,7 @@ fn open_other(
     if start_frame > 0 {
         decoder.seek(start_frame as u64)?;
     }
-    Ok((Inner::Other(decoder), info, (header, data)))
+    Ok(Opened::other(Inner::Other(decoder), info, header, data))
 }
 
 impl Decoder for StemDecoder {
@@ -249,9 +266,9 @@ impl Decoder for StemDecoder {
             return Ok(());
         }
         let result = match &mut self.inner {
-            Inner::Wav(d) => d.seek(frame).map_err(|e| stop_for_wav(&e)),
-            Inner::Flac(d) => d.seek(frame).map_err(|e| stop_for_flac(&e)),
-            Inner::Mp3(d) => d.seek(frame).map_err(|e| stop_for_mp3(&e)),
+            Inner::Wav(d) => d.seek(frame).map_err(|e| stop_for(&e)),
+            Inner::Flac(d) => d.seek(frame).map_err(|e| stop_for(&e)),
+            Inner::Mp3(d) => d.seek(frame).map_err(|e| stop_for(&e)),
             // symphonia's readers do not always find their way back from where a file ends
             // early (a FLAC reader, seeked back to the start, gave one packet and then the end
             // again): after that, start afresh.
@@ -285,9 +302,9 @@ impl Decoder for StemDecoder {
             return Ok(());
         }
         let result = match &mut self.inner {
-            Inner::Wav(d) => d.decode(data_block).map_err(|e| stop_for_wav(&e)),
-            Inner::Flac(d) => d.decode(data_block).map_err(|e| stop_for_flac(&e)),
-            Inner::Mp3(d) => d.decode(data_block).map_err(|e| stop_for_mp3(&e)),
+            Inner::Wav(d) => d.decode(data_block).map_err(|e| stop_for(&e)),
+            Inner::Flac(d) => d.decode(data_block).map_err(|e| stop_for(&e)),
+            Inner::Mp3(d) => d.decode(data_block).map_err(|e| stop_for(&e)),
             Inner::Other(d) => d
                 .decode(data_block, self.block_size)
                 .map_err(|e| stop_for_symphonia(&e)),
@@ -338,6 +355,19 @@ struct Opened {
     data_frames: u64,
 }
 
+impl Opened {
+    /// A file read through symphonia or the MP3 decoder, whose samples may be non-finite.
+    fn other(inner: Inner, info: FileInfo<()>, header_frames: u64, data_frames: u64) -> Self {
+        Self {
+            inner,
+            info,
+            may_be_nonfinite: true,
+            header_frames,
+            data_frames,
+        }
+    }
+}
+
 /// Opens `file` with the fast WAV decoder, else the fast FLAC decoder, else symphonia (and the
 /// fast MP3 decoder, see [`open_other`]).
 ///
@@ -377,14 +407,7 @@ fn open_inner(
         "{}: not read as WAV ({wav}) nor as native FLAC ({flac})",
         file.display()
     );
-    let (inner, info, (header_frames, data_frames)) = open_other(file, start_frame, block_size)?;
-    Ok(Opened {
-        inner,
-        info,
-        may_be_nonfinite: true,
-        header_frames,
-        data_frames,
-    })
+    open_other(file, start_frame, block_size)
 }
 
 fn without_params<P>(info: &FileInfo<P>) -> FileInfo<()> {
