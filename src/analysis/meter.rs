@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::engine::bs1770::{Blocks, KWeighting, TruePeak, loudness_of, peak};
+use crate::engine::bs1770::{Blocks, KWeighting, Peaks, TruePeak, loudness_of};
 use crate::units::Decibels;
 
 /// The figures of one source over one span or the whole song; `None`: nothing to measure, or
@@ -114,8 +114,7 @@ pub struct SourceFigures {
 /// the sample and true peaks and the sums of squares per channel.
 struct SpanMeter {
     blocks: Blocks,
-    sample: [f32; 2],
-    true_peak: [f32; 2],
+    peaks: Peaks,
     squares: [f64; 2],
     frames: usize,
 }
@@ -128,8 +127,7 @@ impl SpanMeter {
                 figures.range() || figures.short_term_max(),
                 figures.short_term_max(),
             ),
-            sample: [0.0; 2],
-            true_peak: [0.0; 2],
+            peaks: Peaks::default(),
             squares: [0.0; 2],
             frames: 0,
         }
@@ -138,15 +136,8 @@ impl SpanMeter {
     /// The sample and true peaks of the louder channel, linear; the true peak is never below
     /// the sample peak (as `ebur128` reads it), and 0 when not measured.
     fn peaks(&self, figures: Figures) -> (f64, f64) {
-        let sample = self.sample[0].max(self.sample[1]);
-        let truep = if figures.true_peak() {
-            (0..2)
-                .map(|c| self.sample[c].max(self.true_peak[c]))
-                .fold(0.0f32, f32::max)
-        } else {
-            0.0
-        };
-        (f64::from(sample), f64::from(truep))
+        let (sample, truep) = self.peaks.louder();
+        (sample, if figures.true_peak() { truep } else { 0.0 })
     }
 
     /// The span's figures.
@@ -346,19 +337,16 @@ impl SourceMeter {
             }
             return;
         };
-        for (c, side) in [left, right].into_iter().enumerate() {
-            meter.sample[c] = meter.sample[c].max(peak(side));
-            if self.figures.rms() {
-                meter.squares[c] += side
+        if self.figures.rms() {
+            for (squares, side) in meter.squares.iter_mut().zip([left, right]) {
+                *squares += side
                     .iter()
                     .map(|&x| f64::from(x) * f64::from(x))
                     .sum::<f64>();
             }
         }
         meter.frames += left.len();
-        if let Some(interpolator) = &mut self.interpolator {
-            interpolator.scan(left, right, &mut meter.true_peak, meter.sample);
-        }
+        meter.peaks.add(left, right, self.interpolator.as_mut());
     }
 
     /// Takes reading number `index` of the whole-pass meter's short-term loudness.

@@ -361,6 +361,37 @@ impl TruePeak {
     }
 }
 
+/// A stereo source's sample and true peaks per channel (linear) over what it was given.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Peaks {
+    sample: [f32; 2],
+    true_peak: [f32; 2],
+}
+
+impl Peaks {
+    /// Raises the peaks with the next frames: the true peaks through `interpolator` (`None`:
+    /// not measured), which looks only where they could rise above the sample peaks, since the
+    /// true peak read is never below the sample peak.
+    pub(crate) fn add(&mut self, left: &[f32], right: &[f32], interpolator: Option<&mut TruePeak>) {
+        for (peak_so_far, side) in self.sample.iter_mut().zip([left, right]) {
+            *peak_so_far = peak_so_far.max(peak(side));
+        }
+        if let Some(interpolator) = interpolator {
+            interpolator.scan(left, right, &mut self.true_peak, self.sample);
+        }
+    }
+
+    /// The louder channel's sample peak and true peak, linear; the true peak is never below
+    /// the sample peak (as `ebur128` reads it).
+    pub(crate) fn louder(&self) -> (f64, f64) {
+        let sample = self.sample[0].max(self.sample[1]);
+        let true_peak = (0..2)
+            .map(|c| self.sample[c].max(self.true_peak[c]))
+            .fold(0.0f32, f32::max);
+        (f64::from(sample), f64::from(true_peak))
+    }
+}
+
 /// Outputs interpolated side by side (for the vector units).
 const LANES: usize = 8;
 

@@ -337,9 +337,7 @@ struct MixMeter {
     blocks: bs1770::Blocks,
     /// `None` at 192 kHz and above, where the true peak is the sample peak.
     interpolator: Option<bs1770::TruePeak>,
-    /// Per channel, linear.
-    sample_peaks: [f32; 2],
-    true_peaks: [f32; 2],
+    peaks: bs1770::Peaks,
 }
 
 impl MixMeter {
@@ -352,20 +350,12 @@ impl MixMeter {
                 false,
             ),
             interpolator: bs1770::TruePeak::new(sample_rate),
-            sample_peaks: [0.0; 2],
-            true_peaks: [0.0; 2],
+            peaks: bs1770::Peaks::default(),
         }
     }
 
     fn add(&mut self, left: &[f32], right: &[f32]) {
-        for (peak, side) in self.sample_peaks.iter_mut().zip([left, right]) {
-            *peak = peak.max(bs1770::peak(side));
-        }
-        if let Some(interpolator) = &mut self.interpolator {
-            // The figure is the higher of the sample peak and the interpolated one, so only
-            // what could rise above the sample peak needs interpolating.
-            interpolator.scan(left, right, &mut self.true_peaks, self.sample_peaks);
-        }
+        self.peaks.add(left, right, self.interpolator.as_mut());
         let mut at = 0;
         while at < left.len() {
             let n = self.blocks.room().min(left.len() - at);
@@ -377,10 +367,7 @@ impl MixMeter {
 
     /// Sample peak and true peak (linear, the higher channel) and integrated loudness (LUFS).
     fn finish(&self) -> Loudness {
-        let [sl, sr] = self.sample_peaks;
-        let [tl, tr] = self.true_peaks;
-        let sample = f64::from(sl.max(sr));
-        let true_peak = f64::from(tl.max(tr)).max(sample);
+        let (sample, true_peak) = self.peaks.louder();
         (sample, true_peak, self.blocks.integrated())
     }
 }
