@@ -88,6 +88,48 @@ impl<'a> Bits<'a> {
         ((v << (32 - n)) as i32) >> (32 - n)
     }
 
+    /// Rice-decodes values with parameter `param` (0 to 30) into `out` from the start, as many as
+    /// decode without a quotient longer than the cache holds and with 8 bytes of data left after
+    /// each; returns how many. The cache, its count and the position stay in locals meanwhile,
+    /// and the cache is topped up after every value, without a branch.
+    #[inline]
+    pub(super) fn rice_run(&mut self, param: u32, out: &mut [i32]) -> usize {
+        if self.count < 56 {
+            if self.pos + 8 > self.data.len() {
+                return 0;
+            }
+            self.refill();
+        }
+        let data = self.data;
+        let (mut cache, mut count, mut pos) = (self.cache, self.count, self.pos);
+        let mut n = 0;
+        while let Some(s) = out.get_mut(n) {
+            let zeros = cache.leading_zeros();
+            let len = zeros + 1 + param;
+            if len > count {
+                break;
+            }
+            let cache_at_stop = cache << zeros;
+            // The stop bit and the remainder after it.
+            let top = (cache_at_stop >> (63 - param)) as u32;
+            let v = (zeros << param).wrapping_add(top ^ (1 << param));
+            *s = ((v >> 1) as i32) ^ -((v & 1) as i32);
+            n += 1;
+            cache = cache_at_stop << (param + 1);
+            count -= len;
+            let Some(word) = data.get(pos..pos + 8) else {
+                break;
+            };
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            cache |= u64::from_be_bytes(w) >> count;
+            pos += (63 - count as usize) >> 3;
+            count |= 0b11_1000;
+        }
+        (self.cache, self.count, self.pos) = (cache, count, pos);
+        n
+    }
+
     /// Counts zero bits up to the next one bit and reads past it.
     #[inline]
     pub(super) fn unary(&mut self) -> FrameResult<u32> {

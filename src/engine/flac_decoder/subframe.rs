@@ -111,29 +111,41 @@ fn read_residual(bits: &mut Bits, order: usize, out: &mut [i32]) -> FrameResult<
     Ok(())
 }
 
-/// Rice-decodes `out.len()` signed values with parameter `param` (0 to 30).
+/// Rice-decodes `out.len()` signed values with parameter `param` (0 to 30): runs of
+/// [`Bits::rice_run`], and one value at a time where it stops (a quotient longer than its cache,
+/// or the last bytes of the data).
 #[inline]
 fn read_rice(bits: &mut Bits, param: u32, out: &mut [i32]) -> FrameResult<()> {
-    for s in out.iter_mut() {
-        if bits.count < 40 {
-            bits.refill();
+    let mut done = 0;
+    while done < out.len() {
+        done += bits.rice_run(param, &mut out[done..]);
+        if let Some(s) = out.get_mut(done) {
+            *s = read_rice_one(bits, param)?;
+            done += 1;
         }
-        let zeros = bits.cache.leading_zeros();
-        let len = zeros + 1 + param;
-        let v = if len <= bits.count {
-            // The quotient, its stop bit and the remainder are all in the cache.
-            let rest = bits.cache << zeros << 1;
-            let r = ((rest >> 1) >> (63 - param)) as u32;
-            bits.cache = rest << param;
-            bits.count -= len;
-            (zeros << param) | r
-        } else {
-            let q = bits.unary()?;
-            q.wrapping_shl(param) | bits.read(param)
-        };
-        *s = ((v >> 1) as i32) ^ -((v & 1) as i32);
     }
     Ok(())
+}
+
+/// Rice-decodes one signed value with parameter `param` (0 to 30), however long its quotient.
+fn read_rice_one(bits: &mut Bits, param: u32) -> FrameResult<i32> {
+    if bits.count < 40 {
+        bits.refill();
+    }
+    let zeros = bits.cache.leading_zeros();
+    let len = zeros + 1 + param;
+    let v = if len <= bits.count {
+        // The quotient, its stop bit and the remainder are all in the cache.
+        let rest = bits.cache << zeros << 1;
+        let r = ((rest >> 1) >> (63 - param)) as u32;
+        bits.cache = rest << param;
+        bits.count -= len;
+        (zeros << param) | r
+    } else {
+        let q = bits.unary()?;
+        q.wrapping_shl(param) | bits.read(param)
+    };
+    Ok(((v >> 1) as i32) ^ -((v & 1) as i32))
 }
 
 /// Adds the fixed predictor of `order` (0 to 4) to the residual after the warm-up samples.
@@ -248,5 +260,82 @@ fn lpc_wide<const N: usize>(c: &[i32; N], order: usize, shift: u32, out: &mut [i
             p = p.wrapping_add(i64::from(c[j]) * i64::from(window[j]));
         }
         out[i] = out[i].wrapping_add((p >> shift) as i32);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A big-endian bit writer for the tests' Rice coding.
+    #[derive(Default)]
+    struct Writer {
+        bytes: Vec<u8>,
+        bits: usize,
+    }
+
+    impl Writer {
+        fn bit(&mut self, one: bool) {
+            if self.bits.is_multiple_of(8) {
+                self.bytes.push(0);
+            }
+            if one {
+                *self.bytes.last_mut().unwrap() |= 0x80 >> (self.bits % 8);
+            }
+            self.bits += 1;
+        }
+
+        fn rice(&mut self, param: u32, value: i32) {
+            let v = ((value << 1) ^ (value >> 31)) as u32;
+            for _ in 0..v >> param {
+                self.bit(false);
+            }
+            self.bit(true);
+            for k in (0..param).rev() {
+                self.bit(v >> k & 1 == 1);
+            }
+        }
+    }
+
+    /// Rice runs decode what a bit-by-bit coder wrote, for every parameter from 0 to 30, with
+    /// quotients from 0 to past the 64-bit cache, runs of any length, and values right at the end
+    /// of the data (where the runs stop and single values take over); every bit is read, no more.
+    #[test]
+    fn rice_decodes_what_a_bitwise_coder_writes() {
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for param in 0..=30u32 {
+            for len in [1usize, 2, 3, 7, 64, 333] {
+                let mut w = Writer::default();
+                let values: Vec<i32> = (0..len)
+                    .map(|i| {
+                        let r = next();
+                        // Mostly quotients of 0 to 7, some up to 120 (past the cache).
+                        let q = if i % 17 == 5 { r % 121 } else { r % 8 } as u32;
+                        let v = (q << param | (r >> 32) as u32 & ((1u32 << param) - 1)) as i32;
+                        let v = v & 0x7FFF_FFFF;
+                        (v >> 1) ^ -(v & 1)
+                    })
+                    .collect();
+                for &v in &values {
+                    w.rice(param, v);
+                }
+                let mut got = vec![0i32; len];
+                let mut bits = Bits::new(&w.bytes);
+                read_rice(&mut bits, param, &mut got).unwrap();
+                assert_eq!(got, values, "param {param}, {len} values");
+                assert!(!bits.overrun(), "param {param}, {len} values");
+                assert_eq!(
+                    bits.byte_end().unwrap(),
+                    w.bits.div_ceil(8),
+                    "param {param}, {len} values"
+                );
+            }
+        }
     }
 }
