@@ -837,6 +837,27 @@ mod tests {
         assert_eq!(cases, 3 * 2 * 6 * 3);
     }
 
+    /// Files whose LPC orders are 1 to 4 (`flac -l`), where each sample is restored as its
+    /// residual is decoded, and 5 to 8, where the block is restored after it, decode bit for bit
+    /// as symphonia decodes them: 16 and 24 bits, mono and stereo.
+    #[test]
+    fn low_order_lpc_is_bit_identical_to_symphonia() {
+        let dir = tempfile::tempdir().unwrap();
+        let frames = 30_011;
+        for (bits, channels) in [(24, 2), (16, 1)] {
+            let samples = music(bits, channels, frames);
+            for max_order in ["1", "2", "3", "4", "6", "8"] {
+                let name = format!("{bits}-{channels}-l{max_order}");
+                let args = ["-5", "-l", max_order];
+                let path = flac_file(dir.path(), &name, bits, channels, &samples, &args);
+                let (_, ours) = decode_all::<FlacDecoder>(&path, 4_096, 0, None);
+                let (_, sym) = decode_all::<SymphoniaDecoder>(&path, 4_096, 0, None);
+                assert_eq!(ours[0].len(), frames, "{name}");
+                assert!(bits_of(&ours) == bits_of(&sym), "{name} differs");
+            }
+        }
+    }
+
     /// A seek to any frame gives the samples that decoding from the start gives there, with a
     /// SEEKTABLE and without one (where the decoder bisects the file for a frame).
     #[test]

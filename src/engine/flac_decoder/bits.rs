@@ -88,12 +88,18 @@ impl<'a> Bits<'a> {
         ((v << (32 - n)) as i32) >> (32 - n)
     }
 
-    /// Rice-decodes values with parameter `param` (0 to 30) into `out` from the start, as many as
-    /// decode without a quotient longer than the cache holds and with 8 bytes of data left after
-    /// each; returns how many. The cache, its count and the position stay in locals meanwhile,
-    /// and the cache is topped up after every value, without a branch.
+    /// Rice-decodes values with parameter `param` (0 to 30), each passed through `restore`, into
+    /// `out` from the start, as many as decode without a quotient longer than the cache holds and
+    /// with 8 bytes of data left after each; returns how many. The cache, its count and the
+    /// position stay in locals meanwhile, and the cache is topped up after every value, without
+    /// a branch.
     #[inline]
-    pub(super) fn rice_run(&mut self, param: u32, out: &mut [i32]) -> usize {
+    pub(super) fn rice_run(
+        &mut self,
+        param: u32,
+        out: &mut [i32],
+        restore: &mut impl FnMut(i32) -> i32,
+    ) -> usize {
         if self.count < 56 {
             if self.pos + 8 > self.data.len() {
                 return 0;
@@ -113,7 +119,7 @@ impl<'a> Bits<'a> {
             // The stop bit and the remainder after it.
             let top = (cache_at_stop >> (63 - param)) as u32;
             let v = (zeros << param).wrapping_add(top ^ (1 << param));
-            *s = ((v >> 1) as i32) ^ -((v & 1) as i32);
+            *s = restore(((v >> 1) as i32) ^ -((v & 1) as i32));
             n += 1;
             cache = cache_at_stop << (param + 1);
             count -= len;

@@ -30,7 +30,7 @@ pub(super) fn read_subframe(bits: &mut Bits, sample_bits: u32, out: &mut [i32]) 
         8..=12 => {
             let order = (kind - 8) as usize;
             read_warmup(bits, b, order, out)?;
-            read_residual(bits, order, out)?;
+            read_residual(bits, order, out, &mut |r| r)?;
             restore_fixed(order, out);
         }
         32..=63 => {
@@ -48,8 +48,7 @@ pub(super) fn read_subframe(bits: &mut Bits, sample_bits: u32, out: &mut [i32]) 
             for c in &mut coefs[..order] {
                 *c = bits.read_signed(precision);
             }
-            read_residual(bits, order, out)?;
-            restore_lpc(&coefs[..order], shift, b, out);
+            read_lpc_residual(bits, &coefs[..order], shift, b, out)?;
         }
         _ => return Err(FrameError::Bad("a subframe of a reserved type")),
     }
@@ -75,8 +74,13 @@ fn read_warmup(bits: &mut Bits, b: u32, order: usize, out: &mut [i32]) -> FrameR
 }
 
 /// Reads the Rice-coded residual of a block whose first `order` samples are warm-up, into
-/// `out[order..]`.
-fn read_residual(bits: &mut Bits, order: usize, out: &mut [i32]) -> FrameResult<()> {
+/// `out[order..]`, each value passed through `restore` in order.
+fn read_residual(
+    bits: &mut Bits,
+    order: usize,
+    out: &mut [i32],
+    restore: &mut impl FnMut(i32) -> i32,
+) -> FrameResult<()> {
     let (param_bits, escape) = match bits.read(2) {
         0 => (4, 15),
         1 => (5, 31),
@@ -98,10 +102,10 @@ fn read_residual(bits: &mut Bits, order: usize, out: &mut [i32]) -> FrameResult<
         if param == escape {
             let raw = bits.read(5);
             for s in part.iter_mut() {
-                *s = bits.read_signed(raw);
+                *s = restore(bits.read_signed(raw));
             }
         } else {
-            read_rice(bits, param, part)?;
+            read_rice(bits, param, part, restore)?;
         }
         if bits.overrun() {
             return Err(FrameError::Short);
@@ -111,16 +115,21 @@ fn read_residual(bits: &mut Bits, order: usize, out: &mut [i32]) -> FrameResult<
     Ok(())
 }
 
-/// Rice-decodes `out.len()` signed values with parameter `param` (0 to 30): runs of
-/// [`Bits::rice_run`], and one value at a time where it stops (a quotient longer than its cache,
-/// or the last bytes of the data).
+/// Rice-decodes `out.len()` signed values with parameter `param` (0 to 30), each passed through
+/// `restore`: runs of [`Bits::rice_run`], and one value at a time where it stops (a quotient
+/// longer than its cache, or the last bytes of the data).
 #[inline]
-fn read_rice(bits: &mut Bits, param: u32, out: &mut [i32]) -> FrameResult<()> {
+fn read_rice(
+    bits: &mut Bits,
+    param: u32,
+    out: &mut [i32],
+    restore: &mut impl FnMut(i32) -> i32,
+) -> FrameResult<()> {
     let mut done = 0;
     while done < out.len() {
-        done += bits.rice_run(param, &mut out[done..]);
+        done += bits.rice_run(param, &mut out[done..], restore);
         if let Some(s) = out.get_mut(done) {
-            *s = read_rice_one(bits, param)?;
+            *s = restore(read_rice_one(bits, param)?);
             done += 1;
         }
     }
@@ -185,14 +194,123 @@ fn restore_fixed(order: usize, out: &mut [i32]) {
     }
 }
 
+/// Reads the residual of an LPC subframe (`coefs[0]` weighs the previous sample) after its
+/// warm-up samples in `out`, and restores the samples. Up to order 8 each sample is restored as
+/// its residual is decoded, from the last samples kept in registers, so that the work of the
+/// Rice decoding overlaps the chain from one sample to the next; longer predictors restore the
+/// block after its residual.
+fn read_lpc_residual(
+    bits: &mut Bits,
+    coefs: &[i32],
+    shift: u32,
+    b: u32,
+    out: &mut [i32],
+) -> FrameResult<()> {
+    let order = coefs.len();
+    if order > 4 {
+        read_residual(bits, order, out, &mut |r| r)?;
+        restore_lpc(coefs, shift, b, out);
+        return Ok(());
+    }
+    macro_rules! run {
+        ($n:literal) => {{
+            let warm = &out[..order];
+            if narrow(coefs, b) {
+                let mut lpc = lpc_step::<$n, i32>(coefs, shift, warm);
+                read_residual(bits, order, out, &mut lpc)
+            } else {
+                let mut lpc = lpc_step::<$n, i64>(coefs, shift, warm);
+                read_residual(bits, order, out, &mut lpc)
+            }
+        }};
+    }
+    match order {
+        0 => read_residual(bits, order, out, &mut |r| r),
+        1..=2 => run!(2),
+        _ => run!(4),
+    }
+}
+
+/// The sum of an LPC prediction: `i32` where it cannot overflow, `i64` where it can.
+trait LpcSum: Copy + Default {
+    fn from_sample(s: i32) -> Self;
+    /// `self + c * s`, wrapping as the whole-block restore does.
+    fn mul_add(self, c: Self, s: Self) -> Self;
+    /// The sum shifted right by `shift`, as the `i32` added to the residual.
+    fn shifted(self, shift: u32) -> i32;
+}
+
+impl LpcSum for i32 {
+    fn from_sample(s: i32) -> Self {
+        s
+    }
+    #[inline]
+    fn mul_add(self, c: Self, s: Self) -> Self {
+        self.wrapping_add(c.wrapping_mul(s))
+    }
+    #[inline]
+    fn shifted(self, shift: u32) -> i32 {
+        self >> shift
+    }
+}
+
+impl LpcSum for i64 {
+    fn from_sample(s: i32) -> Self {
+        i64::from(s)
+    }
+    #[inline]
+    fn mul_add(self, c: Self, s: Self) -> Self {
+        self.wrapping_add(c * s)
+    }
+    #[inline]
+    fn shifted(self, shift: u32) -> i32 {
+        (self >> shift) as i32
+    }
+}
+
+/// A sample at a time, the LPC restore of [`restore_lpc`]: given the next residual, returns the
+/// next sample, keeping the last `N` samples (`warm`, the warm-up samples, to start with; `N` is
+/// at least their count) in a window of its own.
+#[inline]
+fn lpc_step<const N: usize, T: LpcSum>(
+    coefs: &[i32],
+    shift: u32,
+    warm: &[i32],
+) -> impl FnMut(i32) -> i32 + use<N, T> {
+    // The coefficients reversed and zero-padded at the front, lined up with the window.
+    let mut c = [T::default(); N];
+    for (dst, &src) in c[N - coefs.len()..].iter_mut().zip(coefs.iter().rev()) {
+        *dst = T::from_sample(src);
+    }
+    let mut window = [T::default(); N];
+    for (dst, &src) in window[N - warm.len()..].iter_mut().zip(warm) {
+        *dst = T::from_sample(src);
+    }
+    move |residual| {
+        let mut p = T::default();
+        for j in 0..N {
+            p = p.mul_add(c[j], window[j]);
+        }
+        let s = residual.wrapping_add(p.shifted(shift));
+        window.copy_within(1.., 0);
+        window[N - 1] = T::from_sample(s);
+        s
+    }
+}
+
+/// Whether an LPC prediction of `b`-bit samples with these coefficients fits 32-bit sums.
+fn narrow(coefs: &[i32], b: u32) -> bool {
+    let weight: i64 = coefs.iter().map(|&c| i64::from(c).abs()).sum();
+    // At most 32 coefficients of 15 bits and 25-bit samples: no overflow of the i64.
+    (weight << (b - 1)) < 1 << 31
+}
+
 /// Adds the LPC prediction (`coefs[0]` weighs the previous sample) to the residual after the
 /// warm-up samples. 32-bit sums where the coefficients and `b`-bit samples cannot overflow one,
 /// 64-bit otherwise.
 fn restore_lpc(coefs: &[i32], shift: u32, b: u32, out: &mut [i32]) {
     let order = coefs.len();
-    let weight: i64 = coefs.iter().map(|&c| i64::from(c).abs()).sum();
-    // At most 32 coefficients of 15 bits and 25-bit samples: no overflow of the i64.
-    let narrow = (weight << (b - 1)) < 1 << 31;
+    let narrow = narrow(coefs, b);
     // The coefficients reversed, so that they line up with the samples they weigh.
     macro_rules! run {
         ($n:literal) => {{
@@ -295,6 +413,12 @@ mod tests {
                 self.bit(v >> k & 1 == 1);
             }
         }
+
+        fn bits(&mut self, n: u32, value: u32) {
+            for k in (0..n).rev() {
+                self.bit(value >> k & 1 == 1);
+            }
+        }
     }
 
     /// Rice runs decode what a bit-by-bit coder wrote, for every parameter from 0 to 30, with
@@ -327,7 +451,7 @@ mod tests {
                 }
                 let mut got = vec![0i32; len];
                 let mut bits = Bits::new(&w.bytes);
-                read_rice(&mut bits, param, &mut got).unwrap();
+                read_rice(&mut bits, param, &mut got, &mut |r| r).unwrap();
                 assert_eq!(got, values, "param {param}, {len} values");
                 assert!(!bits.overrun(), "param {param}, {len} values");
                 assert_eq!(
@@ -337,5 +461,75 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The LPC restore done as the residual is decoded equals the restore of the whole block
+    /// after it (the one the tests against symphonia cover), for every order from 1 to 32 with
+    /// 32-bit and 64-bit sums, over blocks of several partitions, some of them escaped (raw
+    /// values), and odd block lengths.
+    #[test]
+    fn lpc_restored_while_decoding_equals_the_block_restore() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut cases, mut narrow_cases) = (0, 0);
+        for order in 1..=32usize {
+            for (b, precision) in [(8u32, 4u32), (16, 12), (24, 15), (25, 15)] {
+                for (len, partition_order) in [(4_096usize, 0u32), (1_152, 3), (296, 3), (97, 0)] {
+                    if len >> partition_order < order {
+                        continue;
+                    }
+                    let coefs: Vec<i32> = (0..order)
+                        .map(|_| {
+                            let c = (next() >> 40) as i32 & ((1 << precision) - 1);
+                            (c - (1 << (precision - 1))) >> (next() % 4)
+                        })
+                        .collect();
+                    let shift = (next() % 16) as u32;
+                    let mut w = Writer::default();
+                    w.bits(2, 0);
+                    w.bits(4, partition_order);
+                    let per = len >> partition_order;
+                    for p in 0..1usize << partition_order {
+                        let n = if p == 0 { per - order } else { per };
+                        if p % 3 == 2 {
+                            // An escaped partition of 9-bit raw values.
+                            w.bits(4, 15);
+                            w.bits(5, 9);
+                            for _ in 0..n {
+                                w.bits(9, next() as u32 & 0x1FF);
+                            }
+                        } else {
+                            let param = (next() % 12) as u32;
+                            w.bits(4, param);
+                            for _ in 0..n {
+                                w.rice(param, (next() >> 33) as i32 >> (20 - param));
+                            }
+                        }
+                    }
+                    let mut warm = vec![0i32; len];
+                    for s in &mut warm[..order] {
+                        *s = (next() >> 32) as i32 >> (32 - b);
+                    }
+                    let mut block = warm.clone();
+                    read_residual(&mut Bits::new(&w.bytes), order, &mut block, &mut |r| r).unwrap();
+                    restore_lpc(&coefs, shift, b, &mut block);
+                    let mut fused = warm;
+                    read_lpc_residual(&mut Bits::new(&w.bytes), &coefs, shift, b, &mut fused)
+                        .unwrap();
+                    assert!(
+                        fused == block,
+                        "order {order}, {b} bits, {len} samples, partition order {partition_order}"
+                    );
+                    cases += 1;
+                    narrow_cases += usize::from(narrow(&coefs, b));
+                }
+            }
+        }
+        assert!(cases > 400 && narrow_cases > 20, "{cases} {narrow_cases}");
     }
 }
