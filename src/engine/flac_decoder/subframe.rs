@@ -195,10 +195,10 @@ fn restore_fixed(order: usize, out: &mut [i32]) {
 }
 
 /// Reads the residual of an LPC subframe (`coefs[0]` weighs the previous sample) after its
-/// warm-up samples in `out`, and restores the samples. Up to order 8 each sample is restored as
+/// warm-up samples in `out`, and restores the samples. Up to order 4 each sample is restored as
 /// its residual is decoded, from the last samples kept in registers, so that the work of the
 /// Rice decoding overlaps the chain from one sample to the next; longer predictors restore the
-/// block after its residual.
+/// block after its residual (restored while decoding, order 8 was slower).
 fn read_lpc_residual(
     bits: &mut Bits,
     coefs: &[i32],
