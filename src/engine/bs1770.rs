@@ -259,9 +259,12 @@ pub(crate) struct TruePeak {
     /// `taps[t * phases + p]`: the tap for the input `t` samples back, output phase `p`.
     taps: Vec<f32>,
     phases: usize,
-    /// Per phase, the sum of its tap magnitudes, with a margin for rounding: its output is at
-    /// most that times the highest input magnitude in its reach.
-    gains: Vec<f32>,
+    /// Per phase (4 at most), the sums of its positive taps and of its negative taps'
+    /// magnitudes, with a margin for rounding: its output over inputs between `lo` and `hi` is
+    /// at most `positive * hi - negative * lo` and at least `positive * lo - negative * hi`.
+    /// Zero for phases beyond `phases`.
+    positive: [f32; 4],
+    negative: [f32; 4],
     /// Per channel: the last inputs (the taps' reach less one) then the frames being scanned.
     history: [Vec<f32>; 2],
 }
@@ -295,21 +298,24 @@ impl TruePeak {
                 }) as f32
             })
             .collect();
-        let gains = (0..phases)
-            .map(|p| {
-                taps.iter()
-                    .skip(p)
-                    .step_by(phases)
-                    .map(|t| t.abs())
-                    .sum::<f32>()
-                    * 1.001
-            })
-            .collect();
+        let (mut positive, mut negative) = ([0.0; 4], [0.0; 4]);
+        for p in 0..phases {
+            for &tap in taps.iter().skip(p).step_by(phases) {
+                if tap > 0.0 {
+                    positive[p] += tap;
+                } else {
+                    negative[p] -= tap;
+                }
+            }
+            positive[p] *= 1.001;
+            negative[p] *= 1.001;
+        }
         let reach = TAPS / phases - 1;
         Some(Self {
             taps,
             phases,
-            gains,
+            positive,
+            negative,
             history: [vec![0.0; reach], vec![0.0; reach]],
         })
     }
@@ -324,60 +330,64 @@ impl TruePeak {
         }
     }
 
-    /// Scans the next frames and raises `peaks` (per channel, linear) to the highest
-    /// interpolated magnitude, where that is above `floor[channel]`: stretches that cannot
-    /// beat the higher of the two are skipped.
-    pub(crate) fn scan(
-        &mut self,
-        left: &[f32],
-        right: &[f32],
-        peaks: &mut [f32; 2],
-        floor: [f32; 2],
-    ) {
+    /// Scans the next frames of both channels and raises `highest` (linear) to the highest
+    /// interpolated magnitude, where that is above `floor`: stretches that cannot beat the
+    /// higher of the two are skipped.
+    pub(crate) fn scan(&mut self, left: &[f32], right: &[f32], highest: &mut f32, floor: f32) {
         let reach = TAPS / self.phases - 1;
         for (c, new) in [left, right].into_iter().enumerate() {
             let history = &mut self.history[c];
             history.extend_from_slice(new);
-            let mut highest = peaks[c];
             let mut at = reach;
             while at < history.len() {
                 let end = (at + STRETCH).min(history.len());
-                let reachable = peak(&history[at - reach..end]);
-                for (phase, gain) in self.gains.iter().enumerate() {
-                    if reachable * gain > highest.max(floor[c]) {
+                let (lo, hi) = range(&history[at - reach..end]);
+                let mut reachable = [0.0f32; 4];
+                for (p, reachable) in reachable.iter_mut().enumerate() {
+                    let (positive, negative) = (self.positive[p], self.negative[p]);
+                    *reachable = max(positive * hi - negative * lo, negative * hi - positive * lo);
+                }
+                if reachable.iter().all(|r| *r <= max(*highest, floor)) {
+                    at = end;
+                    continue;
+                }
+                for (phase, &reachable) in reachable.iter().enumerate().take(self.phases) {
+                    if reachable > max(*highest, floor) {
                         let found = match self.phases {
                             4 => interpolate::<4, 12>(&self.taps, phase, history, at..end),
                             _ => interpolate::<2, 24>(&self.taps, phase, history, at..end),
                         };
-                        highest = highest.max(found);
+                        *highest = max(*highest, found);
                     }
                 }
                 at = end;
             }
-            peaks[c] = highest;
             let excess = history.len() - reach;
             history.drain(..excess);
         }
     }
 }
 
-/// A stereo source's sample and true peaks per channel (linear) over what it was given.
+/// A stereo source's sample peaks per channel and true peak (linear) over what it was given.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Peaks {
     sample: [f32; 2],
-    true_peak: [f32; 2],
+    /// The highest interpolated magnitude of either channel found above the louder channel's
+    /// sample peak (what [`Peaks::louder`] reads), 0 if none.
+    true_peak: f32,
 }
 
 impl Peaks {
-    /// Raises the peaks with the next frames: the true peaks through `interpolator` (`None`:
-    /// not measured), which looks only where they could rise above the sample peaks, since the
-    /// true peak read is never below the sample peak.
+    /// Raises the peaks with the next frames: the true peak through `interpolator` (`None`:
+    /// not measured), which looks only where it could rise above the louder channel's sample
+    /// peak, since the true peak read is never below that.
     pub(crate) fn add(&mut self, left: &[f32], right: &[f32], interpolator: Option<&mut TruePeak>) {
         for (peak_so_far, side) in self.sample.iter_mut().zip([left, right]) {
             *peak_so_far = peak_so_far.max(peak(side));
         }
         if let Some(interpolator) = interpolator {
-            interpolator.scan(left, right, &mut self.true_peak, self.sample);
+            let floor = self.sample[0].max(self.sample[1]);
+            interpolator.scan(left, right, &mut self.true_peak, floor);
         }
     }
 
@@ -385,10 +395,7 @@ impl Peaks {
     /// the sample peak (as `ebur128` reads it).
     pub(crate) fn louder(&self) -> (f64, f64) {
         let sample = self.sample[0].max(self.sample[1]);
-        let true_peak = (0..2)
-            .map(|c| self.sample[c].max(self.true_peak[c]))
-            .fold(0.0f32, f32::max);
-        (f64::from(sample), f64::from(true_peak))
+        (f64::from(sample), f64::from(sample.max(self.true_peak)))
     }
 }
 
@@ -452,4 +459,35 @@ pub(crate) fn peak(x: &[f32]) -> f32 {
         peaks[0] = max(peaks[0], v.abs());
     }
     peaks.into_iter().fold(0.0, max)
+}
+
+/// The lowest and the highest value in `x` (0 and 0 for none).
+fn range(x: &[f32]) -> (f32, f32) {
+    let mut lows = [0.0f32; LANES];
+    let mut highs = [0.0f32; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    if let Some(&first) = x.first() {
+        lows = [first; LANES];
+        highs = [first; LANES];
+    }
+    for chunk in chunks {
+        for k in 0..LANES {
+            lows[k] = min(lows[k], chunk[k]);
+            highs[k] = max(highs[k], chunk[k]);
+        }
+    }
+    for &v in rest {
+        lows[0] = min(lows[0], v);
+        highs[0] = max(highs[0], v);
+    }
+    (
+        lows.into_iter().fold(lows[0], min),
+        highs.into_iter().fold(highs[0], max),
+    )
+}
+
+/// The smaller of two values (a comparison the vector units make in one step).
+fn min(a: f32, b: f32) -> f32 {
+    if b < a { b } else { a }
 }
