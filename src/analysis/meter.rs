@@ -296,40 +296,50 @@ impl SourceMeter {
     }
 
     /// Measures the next frames, which lie in span `span` (`None`: between spans).
+    #[cfg(test)]
     pub(crate) fn add(&mut self, span: Option<usize>, left: &[f32], right: &[f32]) {
+        add_all(std::slice::from_mut(self), span, &[(left, right)]);
+    }
+
+    /// Enters span `span` (`None`: between spans), finishing the one before.
+    fn enter(&mut self, span: Option<usize>) {
         if self.current.as_ref().map(|(s, _)| *s) != span {
             self.finish_span();
             self.current = span.map(|span| (span, SpanMeter::new(self.block, self.figures)));
         }
-        self.peaks(left, right);
-        let mut at = 0;
-        while at < left.len() {
-            let pos = self.pos + at as u64;
-            self.readings.open(pos);
-            let mut n = left.len() - at;
-            if let Some(song) = &self.song {
-                n = n.min(song.room());
-            }
-            if let Some((_, meter)) = &self.current {
-                n = n.min(meter.blocks.room());
-            }
-            if let Some(start) = self.readings.next_start() {
-                n = n.min((start - pos) as usize);
-            }
-            let sum = self.weighting.run(&left[at..at + n], &right[at..at + n]);
-            if let Some(song) = &mut self.song {
-                song.add(n, sum);
-            }
-            if let Some((_, meter)) = &mut self.current {
-                meter.blocks.add(n, sum);
-            }
-            self.readings.add(sum);
-            at += n;
-        }
-        self.pos += left.len() as u64;
     }
 
-    /// The span's sample peaks, sums of squares and true peaks over the next frames.
+    /// Opens the readings' windows due at `at` frames on, and returns how many of the next
+    /// `frames` frames the filter may feed at once: up to the end of a 100 ms block (the
+    /// song's or the span's) or the start of a reading's window.
+    fn piece(&mut self, at: usize, frames: usize) -> usize {
+        let pos = self.pos + at as u64;
+        self.readings.open(pos);
+        let mut n = frames - at;
+        if let Some(song) = &self.song {
+            n = n.min(song.room());
+        }
+        if let Some((_, meter)) = &self.current {
+            n = n.min(meter.blocks.room());
+        }
+        if let Some(start) = self.readings.next_start() {
+            n = n.min((start - pos) as usize);
+        }
+        n
+    }
+
+    /// Takes a piece of `n` frames whose K-weighted squares sum to `sum`.
+    fn feed(&mut self, n: usize, sum: f64) {
+        if let Some(song) = &mut self.song {
+            song.add(n, sum);
+        }
+        if let Some((_, meter)) = &mut self.current {
+            meter.blocks.add(n, sum);
+        }
+        self.readings.add(sum);
+    }
+
+    /// The span's sample and true peaks over the next frames.
     fn peaks(&mut self, left: &[f32], right: &[f32]) {
         let Some((_, meter)) = &mut self.current else {
             if let Some(interpolator) = &mut self.interpolator {
@@ -337,14 +347,6 @@ impl SourceMeter {
             }
             return;
         };
-        if self.figures.rms() {
-            for (squares, side) in meter.squares.iter_mut().zip([left, right]) {
-                *squares += side
-                    .iter()
-                    .map(|&x| f64::from(x) * f64::from(x))
-                    .sum::<f64>();
-            }
-        }
         meter.frames += left.len();
         meter.peaks.add(left, right, self.interpolator.as_mut());
     }
@@ -384,6 +386,93 @@ impl SourceMeter {
                 .collect(),
             readings: self.readings.values,
         }
+    }
+}
+
+/// Sources whose K-weighting runs in one loop (see [`KWeighting::run_many`]): 4 stereo
+/// sources are 8 independent recurrences, enough to keep the floating-point units busy.
+const LOCKSTEP: usize = 4;
+
+/// Measures the next frames of several sources, `audio[k]` (left, right; all of one length)
+/// for `meters[k]`, which lie in span `span` (`None`: between spans). The meters must have
+/// been made alike and fed alike (one pass's), so that their 100 ms blocks and readings fall
+/// on the same frames: their K-weighting then runs [`LOCKSTEP`] sources at a time, piece by
+/// piece, each source's figures bit for bit as measured alone.
+pub(crate) fn add_all(meters: &mut [SourceMeter], span: Option<usize>, audio: &[(&[f32], &[f32])]) {
+    assert_eq!(meters.len(), audio.len(), "one source's audio per meter");
+    let Some(frames) = audio.first().map(|(left, _)| left.len()) else {
+        return;
+    };
+    for (meter, &(left, right)) in meters.iter_mut().zip(audio) {
+        meter.enter(span);
+        meter.peaks(left, right);
+    }
+    // Per meter, this call's sums of squared inputs per channel (RMS), added to its span's
+    // at the end, as one sum over the call's frames.
+    let mut squares: Vec<Option<[f64; 2]>> = meters
+        .iter()
+        .map(|m| (m.figures.rms() && m.current.is_some()).then_some([0.0; 2]))
+        .collect();
+    let mut sums = vec![0.0; meters.len()];
+    let mut at = 0;
+    while at < frames {
+        // Every meter opens its readings' windows here; all agree on the piece.
+        let mut frames_now = frames - at;
+        for (k, meter) in meters.iter_mut().enumerate() {
+            let piece = meter.piece(at, frames);
+            debug_assert!(k == 0 || piece == frames_now, "meters out of step");
+            frames_now = piece;
+        }
+        let piece = at..at + frames_now;
+        let mut meters_left = &mut meters[..];
+        let mut audio_left = audio;
+        let mut squares_left = &mut squares[..];
+        let mut sums_left = &mut sums[..];
+        while !meters_left.is_empty() {
+            let take = if meters_left.len() >= LOCKSTEP {
+                LOCKSTEP
+            } else {
+                1
+            };
+            let (group, meters_rest) = std::mem::take(&mut meters_left).split_at_mut(take);
+            let (sounds, audio_rest) = audio_left.split_at(take);
+            let (summing, squares_rest) = std::mem::take(&mut squares_left).split_at_mut(take);
+            let (got_sums, sums_rest) = std::mem::take(&mut sums_left).split_at_mut(take);
+            let part = |k: usize| (&sounds[k].0[piece.clone()], &sounds[k].1[piece.clone()]);
+            match (group, summing) {
+                ([m0, m1, m2, m3], [q0, q1, q2, q3]) => {
+                    let got = KWeighting::run_many(
+                        [
+                            &mut m0.weighting,
+                            &mut m1.weighting,
+                            &mut m2.weighting,
+                            &mut m3.weighting,
+                        ],
+                        [part(0), part(1), part(2), part(3)],
+                        [q0.as_mut(), q1.as_mut(), q2.as_mut(), q3.as_mut()],
+                    );
+                    got_sums.copy_from_slice(&got);
+                }
+                ([m0], [q0]) => {
+                    let [got] = KWeighting::run_many([&mut m0.weighting], [part(0)], [q0.as_mut()]);
+                    got_sums[0] = got;
+                }
+                _ => unreachable!("groups of {LOCKSTEP} or 1"),
+            }
+            (meters_left, audio_left, squares_left, sums_left) =
+                (meters_rest, audio_rest, squares_rest, sums_rest);
+        }
+        for (meter, &sum) in meters.iter_mut().zip(&sums) {
+            meter.feed(frames_now, sum);
+        }
+        at += frames_now;
+    }
+    for ((meter, squares), &(left, _)) in meters.iter_mut().zip(squares).zip(audio) {
+        if let (Some(squares), Some((_, span))) = (squares, &mut meter.current) {
+            span.squares[0] += squares[0];
+            span.squares[1] += squares[1];
+        }
+        meter.pos += left.len() as u64;
     }
 }
 
@@ -592,5 +681,70 @@ mod tests {
         assert_eq!(figures.measures.true_peak_dbtp, None);
         assert_eq!(figures.measures.loudness_range_lu, None);
         assert_eq!(figures.measures.short_term_max_lufs, None);
+    }
+
+    /// Five sources measured together (their K-weighting four in one loop, the fifth alone)
+    /// read exactly what each reads measured alone, with every figure set, readings and RMS,
+    /// fed in uneven pieces across spans.
+    #[test]
+    fn sources_measured_together_read_as_measured_alone() {
+        let (left, right) = material();
+        let gains = [1.0f32, 0.5, 0.25, 1.3, 0.7];
+        let sources: Vec<(Vec<f32>, Vec<f32>)> = gains
+            .iter()
+            .enumerate()
+            .map(|(k, g)| {
+                let (l, r) = if k % 2 == 0 {
+                    (&left, &right)
+                } else {
+                    (&right, &left)
+                };
+                (
+                    l.iter().map(|x| x * g).collect(),
+                    r.iter().map(|x| x * g).collect(),
+                )
+            })
+            .collect();
+        let spans = [0..200_000usize, 200_000..420_000, 420_000..576_000];
+        let readings = [150_007, 300_000, 575_000];
+        for figures in [Figures::Level, Figures::Loudness, Figures::Ebu] {
+            let new = || SourceMeter::new(RATE, figures, spans.len(), true, &readings, 0, 0);
+            let mut together: Vec<SourceMeter> = sources.iter().map(|_| new()).collect();
+            let mut alone: Vec<SourceMeter> = sources.iter().map(|_| new()).collect();
+            let mut at = 0;
+            for piece in [1000, 7, 4800, 9000, 123, 8192].iter().cycle() {
+                if at >= left.len() {
+                    break;
+                }
+                let span = spans.iter().position(|s| s.contains(&at)).unwrap();
+                let next_reading = readings.iter().find(|r| **r > at as u64);
+                let end = (at + piece)
+                    .min(spans[span].end)
+                    .min(next_reading.map_or(usize::MAX, |r| *r as usize));
+                let audio: Vec<(&[f32], &[f32])> = sources
+                    .iter()
+                    .map(|(l, r)| (&l[at..end], &r[at..end]))
+                    .collect();
+                add_all(&mut together, Some(span), &audio);
+                for (meter, &(l, r)) in alone.iter_mut().zip(&audio) {
+                    meter.add(Some(span), l, r);
+                }
+                if let Some(reading) = readings.iter().position(|r| *r == end as u64) {
+                    for meter in together.iter_mut().chain(alone.iter_mut()) {
+                        meter.read(reading);
+                    }
+                }
+                at = end;
+            }
+            for (k, (t, a)) in together.into_iter().zip(alone).enumerate() {
+                let (t, a) = (t.finish(), a.finish());
+                assert!(t.song.integrated_lufs.is_some(), "{figures:?} source {k}");
+                assert!(
+                    t.readings.iter().all(Option::is_some),
+                    "{figures:?} source {k}"
+                );
+                assert_eq!(t, a, "{figures:?} source {k}");
+            }
+        }
     }
 }

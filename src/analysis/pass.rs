@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, SyncSender};
 
 use super::MeasureError;
-use super::meter::{Figures, SourceFigures, SourceMeter, block_frames};
+use super::meter::{Figures, SourceFigures, SourceMeter, add_all, block_frames};
 use crate::engine::processor::{Processor, StripTaps};
 use crate::engine::reference::{ReferencePlayer, open_reference};
 use crate::engine::render::{DamagedStem, StopFlag, damaged_stems};
@@ -380,25 +380,35 @@ enum Rendered {
     Interrupted { signal: usize },
 }
 
-/// A measuring thread: feeds every block to its sources' meters, then reads them.
+/// A measuring thread: feeds every block to its sources' meters (in lockstep, see
+/// [`add_all`]), then reads them.
 fn measure_group(
-    mut group: Vec<(usize, SourceMeter)>,
+    group: Vec<(usize, SourceMeter)>,
     blocks: &Receiver<Arc<Block>>,
 ) -> Vec<(usize, SourceFigures)> {
+    let (sources, mut meters): (Vec<usize>, Vec<SourceMeter>) = group.into_iter().unzip();
     for block in blocks {
-        for (source, meter) in &mut group {
-            let (left, right) = (block.channel(*source, 0), block.channel(*source, 1));
-            match block.place {
-                Place::Seed => meter.seed(left, right),
-                Place::Span(span) => meter.add(span, left, right),
+        let audio: Vec<(&[f32], &[f32])> = sources
+            .iter()
+            .map(|&source| (block.channel(source, 0), block.channel(source, 1)))
+            .collect();
+        match block.place {
+            Place::Seed => {
+                for (meter, &(left, right)) in meters.iter_mut().zip(&audio) {
+                    meter.seed(left, right);
+                }
             }
-            if let Some(index) = block.read {
+            Place::Span(span) => add_all(&mut meters, span, &audio),
+        }
+        if let Some(index) = block.read {
+            for meter in &mut meters {
                 meter.read(index);
             }
         }
     }
-    group
+    sources
         .into_iter()
+        .zip(meters)
         .map(|(source, meter)| (source, meter.finish()))
         .collect()
 }

@@ -83,39 +83,216 @@ impl KWeighting {
     /// Filters the next frames and returns the sum over them of both channels' squared
     /// output.
     pub(crate) fn run(&mut self, left: &[f32], right: &[f32]) -> f64 {
-        let [b0, b1, b2, a1, a2] = self.shelf;
-        let [h1, h2] = self.high;
-        let [[l1, l2, l3, l4], [r1, r2, r3, r4]] = self.state;
-        // Both channels side by side, so their recurrences overlap.
-        let (mut s1, mut s2, mut t1, mut t2) = ([l1, r1], [l2, r2], [l3, r3], [l4, r4]);
-        let mut sums = [0.0; 2];
-        for (&xl, &xr) in left.iter().zip(right) {
-            let x = [f64::from(xl), f64::from(xr)];
-            let mut y = [0.0; 2];
-            for c in 0..2 {
-                let w = x[c] - a2 * s2[c] - a1 * s1[c];
-                let shelved = b0 * w + b1 * s1[c] + b2 * s2[c];
-                s2[c] = s1[c];
-                s1[c] = w;
-                let v = shelved - h2 * t2[c] - h1 * t1[c];
-                y[c] = v - 2.0 * t1[c] + t2[c];
-                t2[c] = t1[c];
-                t1[c] = v;
-            }
-            for c in 0..2 {
-                sums[c] += y[c] * y[c];
+        let [sum] = Self::run_many([self], [(left, right)], [None]);
+        sum
+    }
+
+    /// Filters the next frames of `N` sources (`filters[k]` takes `inputs[k]`, all of one
+    /// length and rate) in one loop, so that their recurrences overlap, and returns each one's
+    /// sum of both channels' squared output, as [`KWeighting::run`] would, bit for bit (the
+    /// same operations per channel). Where `squares[k]` is given, the sums of the squared
+    /// inputs per channel are carried on in it, in frame order.
+    ///
+    /// From 4 sources on, the loop runs in the widest vector units the CPU has (AVX2 or AVX-512
+    /// on x86-64, picked at run time), with no fused multiply-add, so the bits are those of
+    /// the plain loop.
+    pub(crate) fn run_many<const N: usize>(
+        filters: [&mut KWeighting; N],
+        inputs: [(&[f32], &[f32]); N],
+        squares: [Option<&mut [f64; 2]>; N],
+    ) -> [f64; N] {
+        let weigh = Weigh {
+            filters,
+            inputs,
+            squares,
+        };
+        if N < 4 {
+            // Too few lanes to fill a vector: the plain loop.
+            pulp::WithSimd::with_simd(weigh, pulp::Scalar::new())
+        } else {
+            pulp::Arch::new().dispatch(weigh)
+        }
+    }
+}
+
+/// [`KWeighting::run_many`]'s arguments, for the vector units picked at run time.
+struct Weigh<'a, 'b, const N: usize> {
+    filters: [&'a mut KWeighting; N],
+    inputs: [(&'b [f32], &'b [f32]); N],
+    squares: [Option<&'a mut [f64; 2]>; N],
+}
+
+impl<const N: usize> pulp::WithSimd for Weigh<'_, '_, N> {
+    type Output = [f64; N];
+
+    // Inlined into the function compiled for the vector units found, where the loop is
+    // vectorised for them (so are `weigh`, `lanes` and `vector`).
+    #[allow(clippy::inline_always)]
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, simd: S) -> [f64; N] {
+        weigh(simd, self.filters, self.inputs, self.squares)
+    }
+}
+
+/// [`KWeighting::run_many`]'s loop, over the sources' channels as flat lanes (`L` = 2 `N`:
+/// source `k`'s left is lane `2 k`, its right lane `2 k + 1`), each step one operation over
+/// every lane, for the vector units.
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn weigh<S: pulp::Simd, const N: usize>(
+    simd: S,
+    mut filters: [&mut KWeighting; N],
+    inputs: [(&[f32], &[f32]); N],
+    mut squares: [Option<&mut [f64; 2]>; N],
+) -> [f64; N] {
+    match N {
+        1 => lanes::<S, N, 2>(simd, &mut filters, &inputs, &mut squares),
+        2 => lanes::<S, N, 4>(simd, &mut filters, &inputs, &mut squares),
+        4 => lanes::<S, N, 8>(simd, &mut filters, &inputs, &mut squares),
+        8 => lanes::<S, N, 16>(simd, &mut filters, &inputs, &mut squares),
+        _ => unreachable!("1, 2, 4 or 8 sources at once"),
+    }
+}
+
+/// [`weigh`] with `L` = 2 `N` lanes.
+#[allow(clippy::inline_always, clippy::too_many_lines)]
+#[inline(always)]
+fn lanes<S: pulp::Simd, const N: usize, const L: usize>(
+    simd: S,
+    filters: &mut [&mut KWeighting; N],
+    inputs: &[(&[f32], &[f32]); N],
+    squares: &mut [Option<&mut [f64; 2]>; N],
+) -> [f64; N] {
+    debug_assert_eq!(L, 2 * N);
+    let Some(first) = filters.first() else {
+        return [0.0; N];
+    };
+    let [b0, b1, b2, a1, a2] = first.shelf;
+    let [h1, h2] = first.high;
+    debug_assert!(
+        filters
+            .iter()
+            .all(|f| f.shelf == first.shelf && f.high == first.high)
+    );
+    let frames = inputs[0].0.len();
+    let mut channels: [&[f32]; L] = [&[]; L];
+    for (k, (left, right)) in inputs.iter().enumerate() {
+        channels[2 * k] = &left[..frames];
+        channels[2 * k + 1] = &right[..frames];
+    }
+    // Per lane: the shelf's last two internal values, then the high-pass's.
+    let (mut s1, mut s2, mut t1, mut t2) = ([0.0f64; L], [0.0f64; L], [0.0f64; L], [0.0f64; L]);
+    for (k, filter) in filters.iter().enumerate() {
+        for c in 0..2 {
+            [s1[2 * k + c], s2[2 * k + c], t1[2 * k + c], t2[2 * k + c]] = filter.state[c];
+        }
+    }
+    let mut sums = [0.0f64; L];
+    let mut inputs_squared = [0.0f64; L];
+    for (k, squares) in squares.iter().enumerate() {
+        if let Some(squares) = squares {
+            [inputs_squared[2 * k], inputs_squared[2 * k + 1]] = **squares;
+        }
+    }
+    let squaring = squares.iter().any(Option::is_some);
+    // The lanes in vectors of the CPU's width (the last one filled with zeros if need be).
+    let width = S::F64_LANES;
+    let vectors = L.div_ceil(width);
+    let load = |lanes: &[f64; L]| {
+        let mut v = [simd.splat_f64s(0.0); L];
+        for (n, v) in v.iter_mut().take(vectors).enumerate() {
+            *v = vector(simd, &lanes[n * width..]);
+        }
+        v
+    };
+    let (mut s1, mut s2, mut t1, mut t2) = (load(&s1), load(&s2), load(&t1), load(&t2));
+    let (mut sums_v, mut squared_v) = (load(&sums), load(&inputs_squared));
+    let [b0, b1, b2, a1, a2, h1, h2, two] =
+        [b0, b1, b2, a1, a2, h1, h2, 2.0].map(|c| simd.splat_f64s(c));
+    let (add, sub, mul) = (
+        |a, b| simd.add_f64s(a, b),
+        |a, b| simd.sub_f64s(a, b),
+        |a, b| simd.mul_f64s(a, b),
+    );
+    // Frame `i` of every lane.
+    #[allow(clippy::needless_range_loop)]
+    for i in 0..frames {
+        let mut x = [0.0f64; L];
+        for j in 0..L {
+            x[j] = f64::from(channels[j][i]);
+        }
+        for n in 0..vectors {
+            let x = vector(simd, &x[n * width..]);
+            // w = x - a2 s2 - a1 s1; shelved = b0 w + b1 s1 + b2 s2, left to right.
+            let w = sub(sub(x, mul(a2, s2[n])), mul(a1, s1[n]));
+            let shelved = add(add(mul(b0, w), mul(b1, s1[n])), mul(b2, s2[n]));
+            s2[n] = s1[n];
+            s1[n] = w;
+            // v = shelved - h2 t2 - h1 t1; y = v - 2 t1 + t2.
+            let v = sub(sub(shelved, mul(h2, t2[n])), mul(h1, t1[n]));
+            let y = add(sub(v, mul(two, t1[n])), t2[n]);
+            t2[n] = t1[n];
+            t1[n] = v;
+            sums_v[n] = add(sums_v[n], mul(y, y));
+            if squaring {
+                squared_v[n] = add(squared_v[n], mul(x, x));
             }
         }
-        let mut state = [[s1[0], s2[0], t1[0], t2[0]], [s1[1], s2[1], t1[1], t2[1]]];
-        // Ringing below any audible level would otherwise decay through subnormal numbers,
-        // which are slow.
-        for v in state.iter_mut().flatten() {
-            if v.abs() < 1e-200 {
-                *v = 0.0;
+    }
+    let store = |v: &[S::f64s; L], lanes: &mut [f64; L]| {
+        for (n, v) in v.iter().take(vectors).enumerate() {
+            if L.is_multiple_of(width) {
+                let bytes: &mut [u8] =
+                    pulp::bytemuck::cast_slice_mut(&mut lanes[n * width..][..width]);
+                bytes.copy_from_slice(pulp::bytemuck::bytes_of(v));
+            } else {
+                simd.partial_store_f64s(&mut lanes[n * width..], *v);
             }
         }
-        self.state = state;
-        sums[0] + sums[1]
+    };
+    let (mut s1o, mut s2o, mut t1o, mut t2o) = ([0.0; L], [0.0; L], [0.0; L], [0.0; L]);
+    store(&s1, &mut s1o);
+    store(&s2, &mut s2o);
+    store(&t1, &mut t1o);
+    store(&t2, &mut t2o);
+    store(&sums_v, &mut sums);
+    store(&squared_v, &mut inputs_squared);
+    let (s1, s2, t1, t2) = (s1o, s2o, t1o, t2o);
+    for (k, filter) in filters.iter_mut().enumerate() {
+        for c in 0..2 {
+            let j = 2 * k + c;
+            let mut state = [s1[j], s2[j], t1[j], t2[j]];
+            // Ringing below any audible level would otherwise decay through subnormal numbers,
+            // which are slow.
+            for v in &mut state {
+                if v.abs() < 1e-200 {
+                    *v = 0.0;
+                }
+            }
+            filter.state[c] = state;
+        }
+    }
+    for (k, squares) in squares.iter_mut().enumerate() {
+        if let Some(squares) = squares {
+            **squares = [inputs_squared[2 * k], inputs_squared[2 * k + 1]];
+        }
+    }
+    let mut out = [0.0; N];
+    for (k, out) in out.iter_mut().enumerate() {
+        *out = sums[2 * k] + sums[2 * k + 1];
+    }
+    out
+}
+
+/// The vector of `simd`'s width at the start of `lanes` (zeros past its end).
+#[allow(clippy::inline_always)]
+#[inline(always)]
+fn vector<S: pulp::Simd>(simd: S, lanes: &[f64]) -> S::f64s {
+    if lanes.len() >= S::F64_LANES {
+        let bytes: &[u8] = pulp::bytemuck::cast_slice(&lanes[..S::F64_LANES]);
+        pulp::bytemuck::pod_read_unaligned(bytes)
+    } else {
+        simd.partial_load_f64s(lanes)
     }
 }
 
@@ -259,9 +436,12 @@ pub(crate) struct TruePeak {
     /// `taps[t * phases + p]`: the tap for the input `t` samples back, output phase `p`.
     taps: Vec<f32>,
     phases: usize,
-    /// Per phase, the sum of its tap magnitudes, with a margin for rounding: its output is at
-    /// most that times the highest input magnitude in its reach.
-    gains: Vec<f32>,
+    /// Per phase (4 at most), the sums of its positive taps and of its negative taps'
+    /// magnitudes, with a margin for rounding: its output over inputs between `lo` and `hi` is
+    /// at most `positive * hi - negative * lo` and at least `positive * lo - negative * hi`.
+    /// Zero for phases beyond `phases`.
+    positive: [f32; 4],
+    negative: [f32; 4],
     /// Per channel: the last inputs (the taps' reach less one) then the frames being scanned.
     history: [Vec<f32>; 2],
 }
@@ -295,21 +475,24 @@ impl TruePeak {
                 }) as f32
             })
             .collect();
-        let gains = (0..phases)
-            .map(|p| {
-                taps.iter()
-                    .skip(p)
-                    .step_by(phases)
-                    .map(|t| t.abs())
-                    .sum::<f32>()
-                    * 1.001
-            })
-            .collect();
+        let (mut positive, mut negative) = ([0.0; 4], [0.0; 4]);
+        for p in 0..phases {
+            for &tap in taps.iter().skip(p).step_by(phases) {
+                if tap > 0.0 {
+                    positive[p] += tap;
+                } else {
+                    negative[p] -= tap;
+                }
+            }
+            positive[p] *= 1.001;
+            negative[p] *= 1.001;
+        }
         let reach = TAPS / phases - 1;
         Some(Self {
             taps,
             phases,
-            gains,
+            positive,
+            negative,
             history: [vec![0.0; reach], vec![0.0; reach]],
         })
     }
@@ -324,60 +507,64 @@ impl TruePeak {
         }
     }
 
-    /// Scans the next frames and raises `peaks` (per channel, linear) to the highest
-    /// interpolated magnitude, where that is above `floor[channel]`: stretches that cannot
-    /// beat the higher of the two are skipped.
-    pub(crate) fn scan(
-        &mut self,
-        left: &[f32],
-        right: &[f32],
-        peaks: &mut [f32; 2],
-        floor: [f32; 2],
-    ) {
+    /// Scans the next frames of both channels and raises `highest` (linear) to the highest
+    /// interpolated magnitude, where that is above `floor`: stretches that cannot beat the
+    /// higher of the two are skipped.
+    pub(crate) fn scan(&mut self, left: &[f32], right: &[f32], highest: &mut f32, floor: f32) {
         let reach = TAPS / self.phases - 1;
         for (c, new) in [left, right].into_iter().enumerate() {
             let history = &mut self.history[c];
             history.extend_from_slice(new);
-            let mut highest = peaks[c];
             let mut at = reach;
             while at < history.len() {
                 let end = (at + STRETCH).min(history.len());
-                let reachable = peak(&history[at - reach..end]);
-                for (phase, gain) in self.gains.iter().enumerate() {
-                    if reachable * gain > highest.max(floor[c]) {
+                let (lo, hi) = range(&history[at - reach..end]);
+                let mut reachable = [0.0f32; 4];
+                for (p, reachable) in reachable.iter_mut().enumerate() {
+                    let (positive, negative) = (self.positive[p], self.negative[p]);
+                    *reachable = max(positive * hi - negative * lo, negative * hi - positive * lo);
+                }
+                if reachable.iter().all(|r| *r <= max(*highest, floor)) {
+                    at = end;
+                    continue;
+                }
+                for (phase, &reachable) in reachable.iter().enumerate().take(self.phases) {
+                    if reachable > max(*highest, floor) {
                         let found = match self.phases {
                             4 => interpolate::<4, 12>(&self.taps, phase, history, at..end),
                             _ => interpolate::<2, 24>(&self.taps, phase, history, at..end),
                         };
-                        highest = highest.max(found);
+                        *highest = max(*highest, found);
                     }
                 }
                 at = end;
             }
-            peaks[c] = highest;
             let excess = history.len() - reach;
             history.drain(..excess);
         }
     }
 }
 
-/// A stereo source's sample and true peaks per channel (linear) over what it was given.
+/// A stereo source's sample peaks per channel and true peak (linear) over what it was given.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Peaks {
     sample: [f32; 2],
-    true_peak: [f32; 2],
+    /// The highest interpolated magnitude of either channel found above the louder channel's
+    /// sample peak (what [`Peaks::louder`] reads), 0 if none.
+    true_peak: f32,
 }
 
 impl Peaks {
-    /// Raises the peaks with the next frames: the true peaks through `interpolator` (`None`:
-    /// not measured), which looks only where they could rise above the sample peaks, since the
-    /// true peak read is never below the sample peak.
+    /// Raises the peaks with the next frames: the true peak through `interpolator` (`None`:
+    /// not measured), which looks only where it could rise above the louder channel's sample
+    /// peak, since the true peak read is never below that.
     pub(crate) fn add(&mut self, left: &[f32], right: &[f32], interpolator: Option<&mut TruePeak>) {
         for (peak_so_far, side) in self.sample.iter_mut().zip([left, right]) {
             *peak_so_far = peak_so_far.max(peak(side));
         }
         if let Some(interpolator) = interpolator {
-            interpolator.scan(left, right, &mut self.true_peak, self.sample);
+            let floor = self.sample[0].max(self.sample[1]);
+            interpolator.scan(left, right, &mut self.true_peak, floor);
         }
     }
 
@@ -385,10 +572,7 @@ impl Peaks {
     /// the sample peak (as `ebur128` reads it).
     pub(crate) fn louder(&self) -> (f64, f64) {
         let sample = self.sample[0].max(self.sample[1]);
-        let true_peak = (0..2)
-            .map(|c| self.sample[c].max(self.true_peak[c]))
-            .fold(0.0f32, f32::max);
-        (f64::from(sample), f64::from(true_peak))
+        (f64::from(sample), f64::from(sample.max(self.true_peak)))
     }
 }
 
@@ -452,4 +636,35 @@ pub(crate) fn peak(x: &[f32]) -> f32 {
         peaks[0] = max(peaks[0], v.abs());
     }
     peaks.into_iter().fold(0.0, max)
+}
+
+/// The lowest and the highest value in `x` (0 and 0 for none).
+fn range(x: &[f32]) -> (f32, f32) {
+    let mut lows = [0.0f32; LANES];
+    let mut highs = [0.0f32; LANES];
+    let chunks = x.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    if let Some(&first) = x.first() {
+        lows = [first; LANES];
+        highs = [first; LANES];
+    }
+    for chunk in chunks {
+        for k in 0..LANES {
+            lows[k] = min(lows[k], chunk[k]);
+            highs[k] = max(highs[k], chunk[k]);
+        }
+    }
+    for &v in rest {
+        lows[0] = min(lows[0], v);
+        highs[0] = max(highs[0], v);
+    }
+    (
+        lows.into_iter().fold(lows[0], min),
+        highs.into_iter().fold(highs[0], max),
+    )
+}
+
+/// The smaller of two values (a comparison the vector units make in one step).
+fn min(a: f32, b: f32) -> f32 {
+    if b < a { b } else { a }
 }
