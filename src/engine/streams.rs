@@ -248,12 +248,14 @@ impl StreamConfig {
         look_ahead_blocks: 8,
         spare_caches: SPARE_CACHES,
     };
-    /// An offline bounce, which reads as fast as it can and never jumps: 4096-frame blocks, 8
-    /// ahead. A bounce of 16 stems x 180 s or 200 stems x 10 s ran as fast with these as with
-    /// 16384-frame blocks 16 ahead, in an eighth of the memory.
+    /// An offline bounce, which reads as fast as it can and never jumps: 4096-frame blocks, 16
+    /// ahead (512 KiB per stereo stem). creek's I/O threads look for work every millisecond,
+    /// and a bounce of 16 stems reads 8 blocks of each in under 2 ms: with 8 ahead the mixer
+    /// waited for them, and a 16-bit bounce of 16 stems x 180 s took 0.48 s on under one core
+    /// of two, against 0.30 s with 16 ahead (24 or 32 ahead were no faster).
     pub const BOUNCE: Self = Self {
         block_frames: 4_096,
-        look_ahead_blocks: 8,
+        look_ahead_blocks: 16,
         spare_caches: 0,
     };
 }
