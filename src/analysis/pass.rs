@@ -92,6 +92,9 @@ pub fn run(
         groups[source % workers].push((source, meter));
     }
 
+    // The master fader is constant during a pass: the measuring threads apply it to the
+    // channels' taps.
+    let master = session.master_db.to_amplitude();
     let mut figures: Vec<Option<SourceFigures>> = vec![None; sources];
     std::thread::scope(|scope| {
         let mut senders = Vec::with_capacity(workers);
@@ -100,7 +103,9 @@ pub fn run(
             let (tx, rx) = std::sync::mpsc::sync_channel::<Arc<Block>>(4);
             let handle = std::thread::Builder::new()
                 .name(format!("earmix-measure-{w}"))
-                .spawn_scoped(scope, move || measure_group(group, &rx))
+                .spawn_scoped(scope, move || {
+                    measure_group(group, &plan.sources, master, &rx)
+                })
                 .map_err(|e| MeasureError::Threads(format!("cannot start one: {e}")))?;
             senders.push(tx);
             handles.push(handle);
@@ -140,12 +145,9 @@ struct Render {
     reference: Option<ReferencePlayer>,
     /// The reference file, as the session resolves it.
     reference_file: std::path::PathBuf,
-    /// Whether channels are measured (the render then taps every strip into `taps`).
+    /// Whether channels are measured (the render then taps every strip).
     tapped: bool,
-    taps: StripTaps,
-    mix: [Vec<f32>; 2],
-    heard: [Vec<f32>; 2],
-    master: f32,
+    strips: usize,
     stem_failures: u32,
     reference_failed: bool,
     /// Blocks sent, oldest first: their buffers are reused once every measuring thread is done
@@ -175,17 +177,13 @@ impl Render {
             (None, std::path::PathBuf::new())
         };
         let tapped = plan.sources.iter().any(|s| matches!(s, Source::Channel(_)));
-        let taps = StripTaps::new(processor.strip_count(), MAX_BLOCK);
+        let strips = processor.strip_count();
         Ok(Self {
             processor,
             reference,
             reference_file,
             tapped,
-            taps,
-            mix: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
-            heard: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
-            // The master fader is constant during a render.
-            master: session.master_db.to_amplitude(),
+            strips,
             stem_failures: 0,
             reference_failed: false,
             sent: std::collections::VecDeque::new(),
@@ -246,7 +244,7 @@ impl Render {
                     reading += 1;
                     reading - 1
                 });
-                let block = Arc::new(self.block(plan, pos, n, place, read));
+                let block = Arc::new(self.block(pos, n, place, read));
                 for tx in senders {
                     if tx.send(Arc::clone(&block)).is_err() {
                         return Rendered::WorkerGone;
@@ -260,22 +258,17 @@ impl Render {
         Rendered::Done
     }
 
-    /// Renders `n` frames from `pos` and gathers every source's audio.
-    fn block(
-        &mut self,
-        plan: &Plan,
-        pos: u64,
-        n: usize,
-        place: Place,
-        read: Option<usize>,
-    ) -> Block {
-        let [mix_l, mix_r] = &mut self.mix;
+    /// Renders `n` frames from `pos` into the buffers of a block: the mix, the strips' taps
+    /// and the reference, as the sources read them (no copy).
+    fn block(&mut self, pos: u64, n: usize, place: Place, read: Option<usize>) -> Block {
+        let mut audio = self.spare_audio();
+        let [mix_l, mix_r] = &mut audio.mix;
         let status = if self.tapped {
             self.processor.process_tapped(
                 &mut mix_l[..n],
                 &mut mix_r[..n],
                 ReadMode::Blocking,
-                &mut self.taps,
+                &mut audio.taps,
             )
         } else {
             self.processor
@@ -283,49 +276,39 @@ impl Render {
         };
         self.stem_failures += status.failures;
         if let Some(reference) = &mut self.reference {
-            let [ref_l, ref_r] = &mut self.heard;
+            let [ref_l, ref_r] = &mut audio.heard;
             let status = reference.read(pos, &mut ref_l[..n], &mut ref_r[..n], ReadMode::Blocking);
             self.reference_failed |= status.failed;
-        }
-        let mut samples = self.spare_samples();
-        samples.clear();
-        samples.reserve(2 * n * plan.sources.len());
-        for source in &plan.sources {
-            match source {
-                Source::Mix => {
-                    samples.extend_from_slice(&self.mix[0][..n]);
-                    samples.extend_from_slice(&self.mix[1][..n]);
-                }
-                Source::Channel(strip) => {
-                    for tap in [self.taps.left(*strip), self.taps.right(*strip)] {
-                        samples.extend(tap.iter().map(|x| x * self.master));
-                    }
-                }
-                Source::Reference => {
-                    samples.extend_from_slice(&self.heard[0][..n]);
-                    samples.extend_from_slice(&self.heard[1][..n]);
-                }
-            }
         }
         Block {
             place,
             read,
             frames: n,
-            samples,
+            audio,
         }
     }
 
-    /// The buffer of the oldest block sent, when every measuring thread is done with it;
-    /// else a new one.
-    fn spare_samples(&mut self) -> Vec<f32> {
-        if let Some(oldest) = self.sent.front_mut()
-            && let Some(block) = Arc::get_mut(oldest)
+    /// The buffers of the oldest block sent, when every measuring thread is done with it;
+    /// else new ones.
+    fn spare_audio(&mut self) -> Audio {
+        if let Some(oldest) = self.sent.front()
+            && Arc::strong_count(oldest) == 1
+            && let Some(block) = self.sent.pop_front()
+            && let Ok(block) = Arc::try_unwrap(block)
         {
-            let samples = std::mem::take(&mut block.samples);
-            self.sent.pop_front();
-            return samples;
+            return block.audio;
         }
-        Vec::new()
+        let taps = if self.tapped { self.strips } else { 0 };
+        let reference = if self.reference.is_some() {
+            MAX_BLOCK
+        } else {
+            0
+        };
+        Audio {
+            mix: [vec![0.0; MAX_BLOCK], vec![0.0; MAX_BLOCK]],
+            heard: [vec![0.0; reference], vec![0.0; reference]],
+            taps: StripTaps::new(taps, MAX_BLOCK),
+        }
     }
 
     /// What went wrong while rendering, if anything: failed stem reads first.
@@ -353,20 +336,32 @@ enum Place {
     Span(Option<usize>),
 }
 
-/// One rendered block for the measuring threads: every source's left and right channels.
+/// One rendered block for the measuring threads.
 struct Block {
     place: Place,
     /// The reading due after this block.
     read: Option<usize>,
     frames: usize,
-    /// Source `s`'s left channel, then its right, for each source in turn.
-    samples: Vec<f32>,
+    audio: Audio,
+}
+
+/// What a block's sources read: the mix, the reference and every strip's tap (before the
+/// master fader), each `MAX_BLOCK` frames long (`frames` of them rendered).
+struct Audio {
+    mix: [Vec<f32>; 2],
+    heard: [Vec<f32>; 2],
+    taps: StripTaps,
 }
 
 impl Block {
-    fn channel(&self, source: usize, side: usize) -> &[f32] {
-        let at = (2 * source + side) * self.frames;
-        &self.samples[at..at + self.frames]
+    /// One side of a source as rendered (a channel's before the master fader).
+    fn channel(&self, source: Source, side: usize) -> &[f32] {
+        match source {
+            Source::Mix => &self.audio.mix[side][..self.frames],
+            Source::Reference => &self.audio.heard[side][..self.frames],
+            Source::Channel(strip) if side == 0 => self.audio.taps.left(strip),
+            Source::Channel(strip) => self.audio.taps.right(strip),
+        }
     }
 }
 
@@ -384,13 +379,35 @@ enum Rendered {
 /// [`add_all`]), then reads them.
 fn measure_group(
     group: Vec<(usize, SourceMeter)>,
+    plan_sources: &[Source],
+    master: f32,
     blocks: &Receiver<Arc<Block>>,
 ) -> Vec<(usize, SourceFigures)> {
-    let (sources, mut meters): (Vec<usize>, Vec<SourceMeter>) = group.into_iter().unzip();
+    let (indices, mut meters): (Vec<usize>, Vec<SourceMeter>) = group.into_iter().unzip();
+    let sources: Vec<Source> = indices.iter().map(|&i| plan_sources[i]).collect();
+    // A channel is measured as the mix has it, times the master fader: the tap times the
+    // master, taken here (at unity, the tap itself).
+    let by_master = |source: &Source| master != 1.0 && matches!(source, Source::Channel(_));
+    let mut scaled: Vec<[Vec<f32>; 2]> = sources.iter().map(|_| [Vec::new(), Vec::new()]).collect();
     for block in blocks {
+        for (source, buffers) in sources.iter().zip(&mut scaled) {
+            if by_master(source) {
+                for (side, buffer) in buffers.iter_mut().enumerate() {
+                    buffer.clear();
+                    buffer.extend(block.channel(*source, side).iter().map(|x| x * master));
+                }
+            }
+        }
         let audio: Vec<(&[f32], &[f32])> = sources
             .iter()
-            .map(|&source| (block.channel(source, 0), block.channel(source, 1)))
+            .zip(&scaled)
+            .map(|(source, [left, right])| {
+                if by_master(source) {
+                    (&left[..], &right[..])
+                } else {
+                    (block.channel(*source, 0), block.channel(*source, 1))
+                }
+            })
             .collect();
         match block.place {
             Place::Seed => {
@@ -406,10 +423,10 @@ fn measure_group(
             }
         }
     }
-    sources
+    indices
         .into_iter()
         .zip(meters)
-        .map(|(source, meter)| (source, meter.finish()))
+        .map(|(index, meter)| (index, meter.finish()))
         .collect()
 }
 
