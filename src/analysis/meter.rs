@@ -424,43 +424,36 @@ pub(crate) fn add_all(meters: &mut [SourceMeter], span: Option<usize>, audio: &[
             frames_now = piece;
         }
         let piece = at..at + frames_now;
-        let mut meters_left = &mut meters[..];
-        let mut audio_left = audio;
-        let mut squares_left = &mut squares[..];
-        let mut sums_left = &mut sums[..];
-        while !meters_left.is_empty() {
-            let take = if meters_left.len() >= LOCKSTEP {
-                LOCKSTEP
-            } else {
-                1
-            };
-            let (group, meters_rest) = std::mem::take(&mut meters_left).split_at_mut(take);
-            let (sounds, audio_rest) = audio_left.split_at(take);
-            let (summing, squares_rest) = std::mem::take(&mut squares_left).split_at_mut(take);
-            let (got_sums, sums_rest) = std::mem::take(&mut sums_left).split_at_mut(take);
+        let groups = meters
+            .chunks_mut(LOCKSTEP)
+            .zip(audio.chunks(LOCKSTEP))
+            .zip(squares.chunks_mut(LOCKSTEP))
+            .zip(sums.chunks_mut(LOCKSTEP));
+        for (((group, sounds), summing), got_sums) in groups {
             let part = |k: usize| (&sounds[k].0[piece.clone()], &sounds[k].1[piece.clone()]);
-            match (group, summing) {
-                ([m0, m1, m2, m3], [q0, q1, q2, q3]) => {
-                    let got = KWeighting::run_many(
-                        [
-                            &mut m0.weighting,
-                            &mut m1.weighting,
-                            &mut m2.weighting,
-                            &mut m3.weighting,
-                        ],
-                        [part(0), part(1), part(2), part(3)],
-                        [q0.as_mut(), q1.as_mut(), q2.as_mut(), q3.as_mut()],
-                    );
-                    got_sums.copy_from_slice(&got);
+            if let ([m0, m1, m2, m3], [q0, q1, q2, q3]) = (&mut *group, &mut *summing) {
+                let got = KWeighting::run_many(
+                    [
+                        &mut m0.weighting,
+                        &mut m1.weighting,
+                        &mut m2.weighting,
+                        &mut m3.weighting,
+                    ],
+                    [part(0), part(1), part(2), part(3)],
+                    [q0.as_mut(), q1.as_mut(), q2.as_mut(), q3.as_mut()],
+                );
+                got_sums.copy_from_slice(&got);
+            } else {
+                // The last, short group: one source at a time.
+                for (k, ((meter, q), got)) in group
+                    .iter_mut()
+                    .zip(summing.iter_mut())
+                    .zip(got_sums.iter_mut())
+                    .enumerate()
+                {
+                    [*got] = KWeighting::run_many([&mut meter.weighting], [part(k)], [q.as_mut()]);
                 }
-                ([m0], [q0]) => {
-                    let [got] = KWeighting::run_many([&mut m0.weighting], [part(0)], [q0.as_mut()]);
-                    got_sums[0] = got;
-                }
-                _ => unreachable!("groups of {LOCKSTEP} or 1"),
             }
-            (meters_left, audio_left, squares_left, sums_left) =
-                (meters_rest, audio_rest, squares_rest, sums_rest);
         }
         for (meter, &sum) in meters.iter_mut().zip(&sums) {
             meter.feed(frames_now, sum);
