@@ -147,7 +147,6 @@ struct Render {
     reference_file: std::path::PathBuf,
     /// Whether channels are measured (the render then taps every strip).
     tapped: bool,
-    strips: usize,
     stem_failures: u32,
     reference_failed: bool,
     /// Blocks sent, oldest first: their buffers are reused once every measuring thread is done
@@ -177,13 +176,11 @@ impl Render {
             (None, std::path::PathBuf::new())
         };
         let tapped = plan.sources.iter().any(|s| matches!(s, Source::Channel(_)));
-        let strips = processor.strip_count();
         Ok(Self {
             processor,
             reference,
             reference_file,
             tapped,
-            strips,
             stem_failures: 0,
             reference_failed: false,
             sent: std::collections::VecDeque::new(),
@@ -298,7 +295,11 @@ impl Render {
         {
             return block.audio;
         }
-        let taps = if self.tapped { self.strips } else { 0 };
+        let taps = if self.tapped {
+            self.processor.strip_count()
+        } else {
+            0
+        };
         let reference = if self.reference.is_some() {
             MAX_BLOCK
         } else {
